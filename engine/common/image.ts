@@ -1,0 +1,30 @@
+/**
+ * A decoded picture as the engine exchanges it between image IO and the networks: 8-bit sRGB,
+ * three interleaved channels, row-major, no alpha. Small and runtime-neutral so that Node (sharp),
+ * a browser canvas or a worker can produce and consume it.
+ */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  /** width × height × 3 bytes: R, G, B of the top-left pixel first. */
+  readonly data: Uint8Array;
+}
+
+export function rgbImage(width: number, height: number, data: Uint8Array): RgbImage {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`image size must be positive integers, got ${width}×${height}`);
+  }
+  if (data.length !== width * height * 3) {
+    throw new RangeError(`image of ${width}×${height} needs ${width * height * 3} bytes, got ${data.length}`);
+  }
+  return { width, height, data };
+}
+
+/** The size whose long side is `longSide`, keeping the aspect ratio (neural-style's -image_size). */
+export function fitLongSide(width: number, height: number, longSide: number): { width: number; height: number } {
+  const scale = longSide / Math.max(width, height);
+  return {
+    width: Math.max(1, Math.round(width * scale)),
+    height: Math.max(1, Math.round(height * scale)),
+  };
+}

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+import type { FeatureNetwork } from '../networks/featureNetwork.js';
+import type { StylizeSettings } from '../stylize/settings.js';
+import { contentLoss } from './content.js';
+import { blendedGram, gramMatrix, styleLoss } from './style.js';
+import { totalVariationLoss } from './totalVariation.js';
+
+/** The loss terms as weighted contributions, so that total = content + style + tv. */
+export interface LossTerms<T = number> {
+  readonly total: T;
+  readonly content: T;
+  readonly style: T;
+  readonly tv: T;
+}
+
+/** What the image is compared with: content activations and blended style Gram matrices, per layer. */
+export interface StyleTransferTargets {
+  readonly content: ReadonlyMap<string, tf.Tensor4D>;
+  readonly style: ReadonlyMap<string, tf.Tensor2D>;
+  dispose(): void;
+}
+
+type LossSettings = Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling' | 'styleBlend'>;
+
+/**
+ * Computes the targets once per run — the photo's activations and the styles' blended Gram
+ * matrices — so that iterations only run the network on the image being optimised.
+ */
+export function styleTransferTargets(network: FeatureNetwork, settings: LossSettings, contentInput: tf.Tensor4D, styleInputs: readonly tf.Tensor4D[]): StyleTransferTargets {
+  const styleLayers = settings.styleLayers.map((l) => l.layer);
+  const content = tidyMap(() => network.activations(contentInput, settings.contentLayers, settings.pooling));
+  const style = tidyMap(() => {
+    const gramsPerImage = styleInputs.map((input) => {
+      const activations = network.activations(input, styleLayers, settings.pooling);
+      return new Map(styleLayers.map((layer) => [layer, gramMatrix(activations.get(layer)!)]));
+    });
+    return new Map(styleLayers.map((layer) => [layer, blendedGram(gramsPerImage.map((g) => g.get(layer)!), settings.styleBlend)]));
+  });
+  return { content, style, dispose: () => tf.dispose([...content.values(), ...style.values()]) };
+}
+
+/** tf.tidy for a Map result: keeps the map's tensors, disposes every intermediate. */
+function tidyMap<T extends tf.Tensor>(compute: () => Map<string, T>): Map<string, T> {
+  let names: string[] = [];
+  const tensors = tf.tidy(() => {
+    const result = compute();
+    names = [...result.keys()];
+    return [...result.values()];
+  });
+  return new Map(names.map((name, i) => [name, tensors[i] as T]));
+}
+
+/**
+ * The total loss of Gatys et al. 2015 (eq. 7) with a smoothness term:
+ * L = α·Σ_content Lc + β·Σ_style wₗ·Eₗ + γ·TV, evaluated in the network's input space.
+ */
+export function styleTransferLoss(network: FeatureNetwork, settings: LossSettings, targets: StyleTransferTargets) {
+  const layers = [...new Set([...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)])];
+  return (image: tf.Tensor4D): LossTerms<tf.Scalar> => {
+    const activations = network.activations(image, layers, settings.pooling);
+    const content = weightedSum(settings.contentLayers.map((layer) => contentLoss(activations.get(layer)!, targets.content.get(layer)!)), settings.contentWeight);
+    const style = weightedSum(settings.styleLayers.map(({ layer, weight }) => tf.mul(styleLoss(activations.get(layer)!, targets.style.get(layer)!), weight)), settings.styleWeight);
+    const tv = settings.tvWeight > 0 ? tf.mul(totalVariationLoss(image), settings.tvWeight) as tf.Scalar : tf.scalar(0);
+    return { total: tf.addN([content, style, tv]) as tf.Scalar, content, style, tv };
+  };
+}
+
+function weightedSum(terms: tf.Tensor[], weight: number): tf.Scalar {
+  return terms.length === 0 ? tf.scalar(0) : (tf.mul(tf.addN(terms), weight) as tf.Scalar);
+}

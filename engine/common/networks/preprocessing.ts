@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Preprocessing } from './architecture.js';
+
+/**
+ * The mean pixel of ImageNet in BGR order, subtracted by the original Caffe VGG models
+ * (and by the Keras port of their weights).
+ */
+export const CAFFE_MEAN_BGR: readonly [number, number, number] = [103.939, 116.779, 123.68];
+
+/** sRGB image [H, W, 3] in 0..255 → network input [1, H, W, 3]. */
+export function preprocess(kind: Preprocessing, rgb: tf.Tensor3D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const bgr = tf.reverse(rgb, -1);
+    return tf.expandDims(tf.sub(bgr, tf.tensor1d([...CAFFE_MEAN_BGR])), 0) as tf.Tensor4D;
+  });
+}
+
+/** Inverse of `preprocess`, clipped to displayable 0..255. */
+export function deprocess(kind: Preprocessing, input: tf.Tensor4D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const bgr = tf.add(tf.squeeze(input, [0]), tf.tensor1d([...CAFFE_MEAN_BGR]));
+    return tf.clipByValue(tf.reverse(bgr, -1), 0, 255) as tf.Tensor3D;
+  });
+}

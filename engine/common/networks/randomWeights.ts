@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ConvLayerSpec, NetworkArchitecture } from './architecture.js';
+import { preprocess } from './preprocessing.js';
+import type { ConvWeights, NetworkWeights } from './weights.js';
+
+/**
+ * Post-ReLU RMS activation that the random network is scaled to. Measured on the Keras VGG-19
+ * ImageNet weights with Caffe preprocessing over three classic images at 256 px (conv1_1 ≈ 45,
+ * the rest of blocks 1–3 ≈ 180–380) and held constant for blocks 4–5, so that neural-style's
+ * default content/style/TV weights keep roughly their balance on the random network.
+ */
+const TARGET_RMS_FIRST_LAYER = 45;
+const TARGET_RMS = 250;
+const CALIBRATION_SIZE = 64;
+
+/**
+ * Weights drawn at random — He initialisation (He et al. 2015, "Delving Deep into Rectifiers",
+ * eq. 10), zero biases — then each layer rescaled so that its activation on a seeded calibration
+ * image has the RMS of the pretrained network's. Random-feature style transfer works, though weaker
+ * than with pretrained features (He, Wang & Hopcroft 2016). Deterministic for a given seed on
+ * every backend, since tf's seeded generators run in JavaScript.
+ */
+export function randomWeights(architecture: NetworkArchitecture, seed: number): NetworkWeights {
+  const weights = new Map<string, ConvWeights>();
+  let activation = calibrationInput(architecture, seed);
+  let inChannels: number = architecture.inputChannels;
+  let convIndex = 0;
+  for (const layer of architecture.layers) {
+    const input = activation;
+    if (layer.kind === 'pool') {
+      activation = tf.maxPool(input, layer.size, layer.stride, 'valid');
+    } else {
+      const target = convIndex === 0 ? TARGET_RMS_FIRST_LAYER : TARGET_RMS;
+      const drawn = calibratedConv(layer, inChannels, input, target, seed * 1009 + ++convIndex);
+      weights.set(layer.name, drawn.weights);
+      activation = drawn.activation;
+      inChannels = layer.filters;
+    }
+    input.dispose();
+  }
+  activation.dispose();
+  return weights;
+}
+
+/**
+ * Draws one layer and scales its kernel to the target RMS. With zero bias, relu(conv(x, a·k)) =
+ * a·relu(conv(x, k)) for a > 0, so the activation is rescaled by the same factor, not recomputed.
+ */
+function calibratedConv(layer: ConvLayerSpec, inChannels: number, input: tf.Tensor4D, targetRms: number, seed: number) {
+  return tf.tidy(() => {
+    const fanIn = layer.kernelSize * layer.kernelSize * inChannels;
+    const shape: [number, number, number, number] = [layer.kernelSize, layer.kernelSize, inChannels, layer.filters];
+    const drawn = tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed) as tf.Tensor4D;
+    const activation = tf.relu(tf.conv2d(input, drawn, 1, 'same'));
+    const rms = tf.sqrt(tf.mean(tf.square(activation))).dataSync()[0];
+    const scale = rms > 0 ? targetRms / rms : 1;
+    return {
+      weights: { kernel: tf.mul(drawn, scale) as tf.Tensor4D, bias: tf.zeros([layer.filters]) as tf.Tensor1D },
+      activation: tf.mul(activation, scale) as tf.Tensor4D,
+    };
+  });
+}
+
+/** A seeded image with natural-image-like statistics: smooth colour fields plus fine texture. */
+function calibrationInput(architecture: NetworkArchitecture, seed: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const coarse = tf.randomUniform([1, 8, 8, 3], 0, 255, 'float32', seed + 7) as tf.Tensor4D;
+    const smooth = tf.image.resizeBilinear(coarse, [CALIBRATION_SIZE, CALIBRATION_SIZE]);
+    const texture = tf.randomNormal([1, CALIBRATION_SIZE, CALIBRATION_SIZE, 3], 0, 25, 'float32', seed + 11);
+    const rgb = tf.squeeze(tf.clipByValue(tf.add(smooth, texture), 0, 255), [0]) as tf.Tensor3D;
+    return preprocess(architecture.preprocessing, rgb);
+  });
+}

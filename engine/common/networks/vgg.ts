@@ -1,0 +1,32 @@
+import type { LayerSpec, NetworkArchitecture } from './architecture.js';
+
+/**
+ * VGG networks (Simonyan & Zisserman, "Very Deep Convolutional Networks", 2014, table 1):
+ * 3×3 convolutions with stride 1 and 'same' padding, each followed by a ReLU, in five blocks
+ * separated by 2×2 pooling with stride 2. Configuration D is VGG-16, E is VGG-19.
+ */
+function vgg(family: string, convsPerBlock: readonly number[]): NetworkArchitecture {
+  const filtersPerBlock = [64, 128, 256, 512, 512];
+  const layers: LayerSpec[] = [];
+  convsPerBlock.forEach((count, b) => {
+    for (let i = 1; i <= count; i++) {
+      layers.push({ kind: 'conv', name: `conv${b + 1}_${i}`, filters: filtersPerBlock[b], kernelSize: 3, relu: true });
+    }
+    layers.push({ kind: 'pool', name: `pool${b + 1}`, size: 2, stride: 2 });
+  });
+  return { family, inputChannels: 3, layers, preprocessing: 'caffe-bgr' };
+}
+
+export const VGG16: NetworkArchitecture = vgg('vgg16', [2, 2, 3, 3, 3]);
+export const VGG19: NetworkArchitecture = vgg('vgg19', [2, 2, 4, 4, 4]);
+
+export const ARCHITECTURES: Readonly<Record<string, NetworkArchitecture>> = { vgg16: VGG16, vgg19: VGG19 };
+
+/** Keras Applications name their VGG layers `block1_conv1`; the papers say `conv1_1`. */
+export function paperLayerName(kerasName: string): string {
+  const conv = /^block(\d+)_conv(\d+)$/.exec(kerasName);
+  if (conv) return `conv${conv[1]}_${conv[2]}`;
+  const pool = /^block(\d+)_pool$/.exec(kerasName);
+  if (pool) return `pool${pool[1]}`;
+  return kerasName;
+}

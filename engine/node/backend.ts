@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { PasticheError } from '../common/errors.js';
+
+/** TensorFlow.js backends the engine can run on, fastest first. */
+export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendInfo {
+  /** What runs record: one of BACKEND_NAMES. */
+  readonly name: BackendName;
+  /** A line for people: the backend and what it uses (SIMD, threads, CUDA). */
+  readonly description: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Native TensorFlow (libtensorflow, with CUDA for -gpu) comes from optional packages that download
+ * a binary at install time, so they may be missing; wasm ships inside its npm package and plain
+ * JavaScript always works.
+ */
+const loaders: Record<BackendName, () => Promise<string | null>> = {
+  'tfjs-node-gpu': () => loadNativeBackend('@tensorflow/tfjs-node-gpu', 'CUDA'),
+  'tfjs-node': () => loadNativeBackend('@tensorflow/tfjs-node', 'CPU'),
+  wasm: loadWasmBackend,
+  cpu: async () => ((await tf.setBackend('cpu')) ? 'plain JavaScript, slowest' : null),
+};
+
+/**
+ * Chooses the fastest backend present, or the one forced by `forced` / PASTICHE_BACKEND; a forced
+ * backend that cannot start is an error rather than a silent fallback.
+ */
+export async function selectBackend(forced: string | undefined = process.env.PASTICHE_BACKEND): Promise<BackendInfo> {
+  // The backends' own "install tfjs-node" banner is replaced by what the CLI and studio print.
+  tf.env().set('PROD', true);
+  if (forced) return startBackend(parseBackendName(forced));
+  for (const name of BACKEND_NAMES) {
+    const description = await loaders[name]().catch(() => null);
+    if (description) return { name, description };
+  }
+  throw new PasticheError('no TensorFlow.js backend could start', 'backend');
+}
+
+export function parseBackendName(value: string): BackendName {
+  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
+  throw new PasticheError(`unknown backend '${value}' (choose one of ${BACKEND_NAMES.join(', ')})`, 'backend');
+}
+
+async function startBackend(name: BackendName): Promise<BackendInfo> {
+  const description = await loaders[name]().catch((error: unknown) => {
+    throw new PasticheError(`'${name}' cannot start here: ${firstLine(error)}`, 'backend');
+  });
+  if (!description) throw new PasticheError(`'${name}' cannot start here`, 'backend');
+  return { name, description };
+}
+
+async function loadNativeBackend(packageName: string, device: string): Promise<string | null> {
+  try {
+    require.resolve(packageName);
+  } catch {
+    return null;
+  }
+  await import(packageName);
+  return (await tf.setBackend('tensorflow')) ? `native TensorFlow (${device})` : null;
+}
+
+async function loadWasmBackend(): Promise<string | null> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // In Node the .wasm binaries are read from the package's own folder.
+  wasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/');
+  if (!(await tf.setBackend('wasm'))) return null;
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return `WebAssembly (XNNPACK${simd ? ', SIMD' : ''}${threads ? ', threads' : ', single thread'})`;
+}
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0];
+}

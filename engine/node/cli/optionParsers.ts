@@ -1,0 +1,38 @@
+import { PasticheError } from '../../common/errors.js';
+
+/** Parsers for command-line values; each error names the option and the value it refused. */
+export function numberOption(option: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (value.trim() === '' || !Number.isFinite(parsed)) throw new PasticheError(`expected a number, got '${value}'`, `--${option}`);
+    return parsed;
+  };
+}
+
+export function integerOption(option: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) throw new PasticheError(`expected a whole number ≥ 0, got '${value}'`, `--${option}`);
+    return parsed;
+  };
+}
+
+export function listOption(option: string) {
+  return (value: string): string[] => {
+    const items = value.split(',').map((item) => item.trim());
+    if (items.some((item) => item === '')) throw new PasticheError(`empty item in '${value}'`, `--${option}`);
+    return items;
+  };
+}
+
+export function numberListOption(option: string) {
+  const parseNumber = numberOption(option);
+  return (value: string): number[] => listOption(option)(value).map(parseNumber);
+}
+
+export function choiceOption<T extends string>(option: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value)) throw new PasticheError(`expected one of ${choices.join(', ')}, got '${value}'`, `--${option}`);
+    return value as T;
+  };
+}

@@ -1,0 +1,64 @@
+import cliProgress from 'cli-progress';
+import type { StylizeProgress } from '../../common/stylize/stylize.js';
+
+/** How `stylize` reports while it works: a live bar on a terminal, JSON lines for programs, else sparse lines. */
+export interface ProgressView {
+  start(total: number): void;
+  update(progress: StylizeProgress): void;
+  stop(): void;
+}
+
+export function progressView(json: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressView {
+  if (json) return jsonLinesView();
+  return stream.isTTY ? barView(stream) : lineView(stream);
+}
+
+function jsonLinesView(): ProgressView {
+  return {
+    start: () => {},
+    update: (progress) => printJson({ event: 'progress', ...progress }),
+    stop: () => {},
+  };
+}
+
+function barView(stream: NodeJS.WriteStream): ProgressView {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: ' {bar} {value}/{total} | loss {total_loss} (content {content}, style {style}, tv {tv}) | {eta_formatted} left',
+      hideCursor: true,
+      etaBuffer: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  return {
+    start: (total) => bar.start(total, 0, lossPayload()),
+    update: (progress) => bar.update(progress.iteration, lossPayload(progress)),
+    stop: () => bar.stop(),
+  };
+}
+
+/** Without a terminal (a log, a pipe): one line every tenth of the run. */
+function lineView(stream: NodeJS.WriteStream): ProgressView {
+  let every = 1;
+  return {
+    start: (total) => {
+      every = Math.max(1, Math.round(total / 10));
+    },
+    update: (progress) => {
+      if (progress.iteration % every !== 0 && progress.iteration !== progress.iterations) return;
+      const loss = lossPayload(progress);
+      stream.write(`iteration ${progress.iteration}/${progress.iterations}: loss ${loss.total_loss} (content ${loss.content}, style ${loss.style}, tv ${loss.tv})\n`);
+    },
+    stop: () => {},
+  };
+}
+
+function lossPayload(progress?: StylizeProgress) {
+  const format = (value: number | undefined) => (value === undefined ? '…' : value.toPrecision(4));
+  return { total_loss: format(progress?.loss.total), content: format(progress?.loss.content), style: format(progress?.loss.style), tv: format(progress?.loss.tv) };
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import type { RunRecord, RunStore } from '../store/runStore.js';
+import { openRunStore } from '../store/runStore.js';
+import { integerOption } from './optionParsers.js';
+import { printJson } from './progressView.js';
+import { formatNumber, formatTable } from './table.js';
+
+export function registerRunsCommands(program: Command): void {
+  program
+    .command('runs')
+    .description('list recorded runs with their key hyper-parameters, newest first')
+    .option('--project <name>', 'only this project')
+    .option('--json', 'print JSON', false)
+    .action((options: { project?: string; json: boolean }) =>
+      withStore((store) => {
+        const runs = store.listRuns({ project: options.project });
+        if (options.json) return printJson(runs);
+        if (runs.length === 0) return console.log('No runs yet. Make one with `pastiche stylize --content PHOTO --style PAINTING --out result.png`.');
+        console.log(formatTable(['run', 'project', 'status', 'network', 'init', 'size', 'iterations', 'α/β/γ', 'optimizer', 'backend', 'created'], runs.map(runRow)));
+      }),
+    );
+  program
+    .command('show')
+    .description('every recorded hyper-parameter of a run, its metrics summary and outputs')
+    .argument('<run-id>', 'the run number', integerOption('run-id'))
+    .option('--json', 'print JSON', false)
+    .action((runId: number, options: { json: boolean }) => withStore((store) => showRun(store, runId, options.json)));
+}
+
+function withStore(action: (store: RunStore) => void): void {
+  const store = openRunStore();
+  try {
+    action(store);
+  } finally {
+    store.close();
+  }
+}
+
+function runRow(run: RunRecord): string[] {
+  const s = run.settings;
+  return [
+    String(run.id), run.project, run.status, s.network, s.init, String(s.size), `${run.iterationsDone}/${s.iterations}`,
+    [s.contentWeight, s.styleWeight, s.tvWeight].map(formatNumber).join('/'), s.optimizer.name, run.backend ?? '—', run.createdAt.slice(0, 19).replace('T', ' '),
+  ];
+}
+
+function showRun(store: RunStore, runId: number, json: boolean): void {
+  const run = store.run(runId);
+  const metrics = store.metrics(runId);
+  const outputs = store.outputs(runId);
+  const summary = metrics.length === 0 ? null : { iterations: metrics.length, first: metrics[0], last: metrics[metrics.length - 1] };
+  if (json) return printJson({ ...run, metrics: summary, outputs });
+  const s = run.settings;
+  const lines: Array<[string, string]> = [
+    ['run', `${run.id} (${run.kind}) in project '${run.project}'`],
+    ['status', run.status + (run.error ? ` — ${run.error}` : '')],
+    ['content', `${run.contentImage.originalName ?? '—'} (${run.contentImage.width}×${run.contentImage.height}, stored ${run.contentImage.path})`],
+    ...run.styles.map((style, i): [string, string] => [`style ${i + 1}`, `${style.image.originalName ?? '—'} × ${formatNumber(style.blendWeight)} (stored ${style.image.path})`]),
+    ['network', s.network],
+    ['init', s.init + (run.initImage ? ` (${run.initImage.originalName ?? run.initImage.path})` : '')],
+    ['content layers', s.contentLayers.join(', ') || '—'],
+    ['style layers', s.styleLayers.map((l) => `${l.layer}×${formatNumber(l.weight)}`).join(', ') || '—'],
+    ['weights α/β/γ', [s.contentWeight, s.styleWeight, s.tvWeight].map(formatNumber).join(' / ')],
+    ['optimizer', Object.entries(s.optimizer).map(([k, v]) => (k === 'name' ? String(v) : `${k} ${v}`)).join(', ')],
+    ['iterations', `${run.iterationsDone} of ${s.iterations}`],
+    ['size', `${s.size} px (style scale ${s.styleScale})`],
+    ['pooling', s.pooling],
+    ['seed', String(s.seed)],
+    ['preview every', String(s.previewEvery)],
+    ['backend', run.backend ?? '—'],
+    ['time', `created ${run.createdAt}${run.durationMs !== null ? `, ran ${(run.durationMs / 1000).toFixed(1)} s` : ''}`],
+  ];
+  if (summary) lines.push(['loss', `${summary.first.total.toPrecision(5)} → ${summary.last.total.toPrecision(5)} (content ${summary.last.content.toPrecision(4)}, style ${summary.last.style.toPrecision(4)}, tv ${summary.last.tv.toPrecision(4)})`]);
+  for (const output of outputs) lines.push([`${output.kind} @${output.iteration}`, output.image.path]);
+  const width = Math.max(...lines.map(([key]) => key.length));
+  console.log(lines.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n'));
+}

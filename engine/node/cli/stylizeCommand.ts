@@ -1,0 +1,155 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { PasticheError } from '../../common/errors.js';
+import {
+  INIT_METHODS, NEURAL_STYLE_DEFAULTS, OPTIMIZER_NAMES, POOLINGS, defaultOptimizerSettings, resolveSettings,
+  type InitMethod, type OptimizerName, type Pooling, type StylizeSettings,
+} from '../../common/stylize/settings.js';
+import { selectBackend } from '../backend.js';
+import { outputFormatForPath, writeImage } from '../image/imageIO.js';
+import { runStylize, type StylizeJob } from '../runs/stylizeRun.js';
+import { openRunStore } from '../store/runStore.js';
+import { choiceOption, integerOption, listOption, numberListOption, numberOption } from './optionParsers.js';
+import { printJson, progressView } from './progressView.js';
+
+interface StylizeOptions {
+  content: string;
+  style: string[];
+  styleBlend?: number[];
+  out: string;
+  network: string;
+  init: string;
+  size: number;
+  iterations: number;
+  contentLayers: string[];
+  styleLayers: string[];
+  styleLayerWeights?: number[];
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+  optimizer: OptimizerName;
+  lr?: number;
+  pooling: Pooling;
+  styleScale: number;
+  seed: number;
+  project?: string;
+  previewEvery: number;
+  backend?: string;
+  json: boolean;
+}
+
+const d = NEURAL_STYLE_DEFAULTS;
+
+export function registerStylizeCommand(program: Command): void {
+  program
+    .command('stylize')
+    .description('repaint a photo in the style of one or more paintings (Gatys et al.); the run is recorded in the store')
+    .requiredOption('--content <file>', 'the photo')
+    .requiredOption('--style <files>', 'painting(s), comma-separated', listOption('style'))
+    .option('--style-blend <weights>', 'one weight per style image (normalised to sum 1)', numberListOption('style-blend'))
+    .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
+    .option('--network <name|dir>', 'feature network: a name from `pastiche models`, or a folder with model.json', d.network)
+    .option('--init <how>', `starting image: ${INIT_METHODS.filter((m) => m !== 'image').join(', ')} or an image file`, d.init)
+    .option('--size <px>', 'long side of the result in pixels', integerOption('size'), d.size)
+    .option('--iterations <n>', 'optimisation iterations', integerOption('iterations'), d.iterations)
+    .option('--content-layers <layers>', 'layers compared with the photo', listOption('content-layers'), [...d.contentLayers])
+    .option('--style-layers <layers>', 'layers whose Gram matrices are matched', listOption('style-layers'), d.styleLayers.map((l) => l.layer))
+    .option('--style-layer-weights <weights>', 'one weight per style layer (default 1 each)', numberListOption('style-layer-weights'))
+    .option('--content-weight <x>', 'α, weight of the content loss', numberOption('content-weight'), d.contentWeight)
+    .option('--style-weight <x>', 'β, weight of the style loss', numberOption('style-weight'), d.styleWeight)
+    .option('--tv-weight <x>', 'γ, weight of the total-variation smoothing', numberOption('tv-weight'), d.tvWeight)
+    .option('--optimizer <name>', OPTIMIZER_NAMES.join(' or '), choiceOption('optimizer', OPTIMIZER_NAMES), d.optimizer.name)
+    .option('--lr <x>', "Adam's learning rate on 0..255 pixel values (default 10)", numberOption('lr'))
+    .option('--pooling <kind>', POOLINGS.join(' or '), choiceOption('pooling', POOLINGS), d.pooling)
+    .option('--style-scale <x>', 'size of the style images relative to the result', numberOption('style-scale'), d.styleScale)
+    .option('--seed <n>', 'random seed (noise initialisation)', integerOption('seed'), d.seed)
+    .option('--project <name>', 'project to file the run under (default: the photo’s file name)')
+    .option('--preview-every <n>', 'store a preview image every N iterations (0: none)', integerOption('preview-every'), d.previewEvery)
+    .option('--backend <name>', 'force a TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu); also PASTICHE_BACKEND')
+    .option('--json', 'print one JSON object per line instead of a progress bar', false)
+    .action(async (options: StylizeOptions) => stylizeAction(options));
+}
+
+async function stylizeAction(options: StylizeOptions): Promise<void> {
+  const job = jobFromOptions(options);
+  outputFormatForPath(options.out);
+  const backend = await selectBackend(options.backend);
+  const store = openRunStore();
+  const abort = new AbortController();
+  const onInterrupt = () => abort.abort();
+  process.once('SIGINT', onInterrupt);
+  const view = progressView(options.json);
+  try {
+    const outcome = await runStylize(store, job, backend, {
+      signal: abort.signal,
+      onStart: ({ runId, network, width, height }) => {
+        announce(options.json, { event: 'start', runId, backend: backend.name, network: network.name, width, height, iterations: job.settings.iterations }, [
+          `Run ${runId} · project '${job.project}' · ${width}×${height} · ${job.settings.iterations} iterations`,
+          `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
+          `Network: ${network.name}${network.status === 'embedded' ? ' — random weights, no download needed; pretrained networks give better results (see `pastiche models`)' : ''}`,
+        ]);
+        view.start(job.settings.iterations);
+      },
+      onProgress: (progress) => view.update(progress),
+      onPreview: ({ iteration, record }) => {
+        if (options.json) printJson({ event: 'preview', iteration, imageId: record.id, path: record.path });
+      },
+    });
+    view.stop();
+    await writeImage(outcome.image, options.out);
+    const summary = {
+      event: outcome.status === 'done' ? 'done' : 'cancelled',
+      runId: outcome.runId, output: resolve(options.out), backend: backend.name, network: outcome.network.name,
+      iterations: outcome.iterationsDone, loss: { initial: outcome.initialLoss.total, final: outcome.finalLoss.total }, ms: outcome.elapsedMs,
+    };
+    announce(options.json, summary, [
+      `${outcome.status === 'done' ? 'Done' : 'Cancelled'}: ${summary.output} (run ${outcome.runId}, ${outcome.iterationsDone} iterations in ${(outcome.elapsedMs / 1000).toFixed(1)} s, loss ${outcome.initialLoss.total.toPrecision(4)} → ${outcome.finalLoss.total.toPrecision(4)})`,
+    ]);
+    if (outcome.status === 'cancelled') process.exitCode = 130;
+  } finally {
+    view.stop();
+    process.off('SIGINT', onInterrupt);
+    store.close();
+  }
+}
+
+function announce(json: boolean, event: object, lines: string[]): void {
+  if (json) printJson(event);
+  else process.stderr.write(lines.join('\n') + '\n');
+}
+
+/** Turns the options into the exact settings the run records; all checks happen here, before any work. */
+export function jobFromOptions(options: StylizeOptions): StylizeJob {
+  const initIsFile = !(INIT_METHODS as readonly string[]).includes(options.init) || options.init === 'image';
+  if (options.lr !== undefined && options.optimizer !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
+  const layerWeights = options.styleLayerWeights ?? options.styleLayers.map(() => 1);
+  if (layerWeights.length !== options.styleLayers.length) {
+    throw new PasticheError(`${layerWeights.length} weights for ${options.styleLayers.length} style layers`, '--style-layer-weights');
+  }
+  const given: Partial<StylizeSettings> = {
+    // A folder is recorded by its absolute path, so the run can be repeated from anywhere.
+    network: existsSync(options.network) ? resolve(options.network) : options.network,
+    contentLayers: options.contentLayers,
+    styleLayers: options.styleLayers.map((layer, i) => ({ layer, weight: layerWeights[i] })),
+    contentWeight: options.contentWeight,
+    styleWeight: options.styleWeight,
+    tvWeight: options.tvWeight,
+    styleBlend: options.styleBlend,
+    styleScale: options.styleScale,
+    init: initIsFile ? 'image' : (options.init as InitMethod),
+    optimizer: defaultOptimizerSettings(options.optimizer, options.lr),
+    iterations: options.iterations,
+    size: options.size,
+    seed: options.seed,
+    pooling: options.pooling,
+    previewEvery: options.previewEvery,
+  };
+  return {
+    project: options.project ?? basename(options.content, extname(options.content)),
+    contentFile: options.content,
+    styleFiles: options.style,
+    initFile: initIsFile ? options.init : undefined,
+    settings: resolveSettings(given, options.style.length),
+  };
+}

@@ -1,0 +1,109 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { PasticheError } from '../../common/errors.js';
+import { featureNetwork, type FeatureNetwork } from '../../common/networks/featureNetwork.js';
+import { randomWeights } from '../../common/networks/randomWeights.js';
+import { ARCHITECTURES } from '../../common/networks/vgg.js';
+import { catalogue, catalogueEntry } from './catalogue.js';
+import { readLayersModel } from './layersModel.js';
+import { loadSavedNetwork, saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
+import { vggWeightsFromLayersModel } from './vggWeights.js';
+
+/** A network as lists and run records show it. */
+export interface NetworkSummary {
+  readonly name: string;
+  readonly architecture: string;
+  /** embedded: generated, no download; installed: in the data folder; not-installed: in the catalogue only. */
+  readonly status: 'embedded' | 'installed' | 'not-installed';
+  readonly description: string;
+  readonly license: string;
+  /** The folder holding its weights, when it has one. */
+  readonly location: string | null;
+  /** SHA-256 of its weights file, or null for generated weights. */
+  readonly weightsSha256: string | null;
+}
+
+export interface LoadedNetwork {
+  readonly network: FeatureNetwork;
+  readonly summary: NetworkSummary;
+}
+
+/** Every network of the catalogue and of the data folder's models/, catalogue first. */
+export function listNetworks(modelsDir: string): NetworkSummary[] {
+  const installed = installedNames(modelsDir);
+  const known = catalogue().map((entry): NetworkSummary => {
+    const folder = installed.includes(entry.name) ? join(modelsDir, entry.name) : null;
+    const status = entry.source.kind === 'random' ? 'embedded' : folder ? 'installed' : 'not-installed';
+    return { name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder, weightsSha256: null };
+  });
+  const imported = installed.filter((name) => !catalogueEntry(name)).map((name): NetworkSummary => ({
+    name, architecture: '', status: 'installed', description: 'imported', license: 'as of its source', location: join(modelsDir, name), weightsSha256: null,
+  }));
+  return [...known, ...imported];
+}
+
+/**
+ * Loads a network by catalogue name, by the name it was imported under, or straight from a folder
+ * or model.json in TensorFlow.js layers format.
+ */
+export async function loadNetwork(nameOrPath: string, modelsDir: string): Promise<LoadedNetwork> {
+  const entry = catalogueEntry(nameOrPath);
+  if (entry?.source.kind === 'random') {
+    const architecture = ARCHITECTURES[entry.architecture];
+    const network = featureNetwork(entry.name, architecture, randomWeights(architecture, entry.source.seed));
+    return { network, summary: { ...listNetworks(modelsDir).find((n) => n.name === entry.name)! } };
+  }
+  const folder = join(modelsDir, nameOrPath);
+  if (isNetworkName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
+  if (looksLikePath(nameOrPath) && existsSync(nameOrPath)) return loadLayersModelAt(nameOrPath);
+  if (entry) {
+    throw new PasticheError(`not installed; import its weights with 'pastiche models import DIR_OR_MODEL_JSON --name ${entry.name}' (a TensorFlow.js layers model of ${entry.architecture})`, entry.name);
+  }
+  const names = listNetworks(modelsDir).filter((n) => n.status !== 'not-installed').map((n) => n.name);
+  throw new PasticheError(`unknown network (available: ${names.join(', ')}; or give a folder holding model.json)`, nameOrPath);
+}
+
+/** Copies a layers-format model into models/NAME in the engine's own format. */
+export async function importNetwork(source: string, name: string, modelsDir: string): Promise<SavedNetworkInfo> {
+  if (!isNetworkName(name)) throw new PasticheError('a network name is letters, digits, dots, dashes and underscores', name);
+  if (catalogueEntry(name)?.source.kind === 'random') throw new PasticheError('is a generated network and cannot be replaced', name);
+  const folder = join(modelsDir, name);
+  if (existsSync(folder)) throw new PasticheError(`a network of that name is already installed in ${folder}`, name);
+  const { architecture, weights } = vggWeightsFromLayersModel(await readLayersModel(source));
+  return saveNetwork(folder, { name, architecture: architecture.family, layers: [...weights.keys()], origin: resolve(source) }, weights);
+}
+
+async function loadInstalled(folder: string): Promise<LoadedNetwork> {
+  const { info, weights } = await loadSavedNetwork(folder);
+  const architecture = ARCHITECTURES[info.architecture];
+  if (!architecture) throw new PasticheError(`unknown architecture '${info.architecture}'`, folder);
+  const entry = catalogueEntry(info.name);
+  const summary: NetworkSummary = {
+    name: info.name, architecture: info.architecture, status: 'installed', description: entry?.description ?? `imported from ${info.origin}`,
+    license: entry?.license ?? 'as of its source', location: folder, weightsSha256: info.weightsSha256,
+  };
+  return { network: featureNetwork(info.name, architecture, weights), summary };
+}
+
+async function loadLayersModelAt(path: string): Promise<LoadedNetwork> {
+  const model = await readLayersModel(path);
+  const { architecture, weights } = vggWeightsFromLayersModel(model);
+  const name = basename(path.endsWith('.json') ? resolve(path, '..') : resolve(path));
+  const summary: NetworkSummary = {
+    name, architecture: architecture.family, status: 'installed', description: `loaded from ${model.file}`, license: 'as of its source', location: resolve(path), weightsSha256: null,
+  };
+  return { network: featureNetwork(name, architecture, weights), summary };
+}
+
+function installedNames(modelsDir: string): string[] {
+  if (!existsSync(modelsDir)) return [];
+  return readdirSync(modelsDir).filter((name) => isNetworkName(name) && statSync(join(modelsDir, name)).isDirectory() && existsSync(join(modelsDir, name, 'model.json')));
+}
+
+function isNetworkName(value: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value) && !value.includes('.partial-');
+}
+
+function looksLikePath(value: string): boolean {
+  return value.includes('/') || value.includes('\\') || value.endsWith('.json') || value.startsWith('.');
+}

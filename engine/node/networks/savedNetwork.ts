@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PasticheError } from '../../common/errors.js';
+import { toNamedTensors, weightTensorNames, type ConvWeights, type NetworkWeights } from '../../common/networks/weights.js';
+import { readLayersModel } from './layersModel.js';
+
+/**
+ * The engine's own network format, one folder per network under the data folder's `models/`:
+ * `model.json` in TensorFlow.js's weights-manifest layout (so the same reader serves imports and
+ * saved networks) with a `pastiche` section saying what the weights are, and one `weights.bin`.
+ */
+export interface SavedNetworkInfo {
+  readonly name: string;
+  readonly architecture: string;
+  readonly layers: readonly string[];
+  /** Where the weights came from: a file path, a catalogue download, …. */
+  readonly origin: string;
+  /** SHA-256 of weights.bin, recorded so a run can name exactly which weights it used. */
+  readonly weightsSha256: string;
+  readonly savedAt: string;
+}
+
+export async function saveNetwork(folder: string, info: Omit<SavedNetworkInfo, 'weightsSha256' | 'savedAt'>, weights: NetworkWeights): Promise<SavedNetworkInfo> {
+  const { data, specs } = await tf.io.encodeWeights(toNamedTensors(weights));
+  const bytes = Buffer.from(data);
+  const saved: SavedNetworkInfo = { ...info, weightsSha256: createHash('sha256').update(bytes).digest('hex'), savedAt: new Date().toISOString() };
+  const manifest = { format: 'pastiche-network', version: 1, pastiche: saved, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
+  await writeFolderAtomically(folder, { 'weights.bin': bytes, 'model.json': JSON.stringify(manifest, null, 2) });
+  return saved;
+}
+
+export async function loadSavedNetwork(folder: string): Promise<{ info: SavedNetworkInfo; weights: NetworkWeights }> {
+  const model = await readLayersModel(folder);
+  const info = (model.json as { pastiche?: SavedNetworkInfo }).pastiche;
+  if (!info) throw new PasticheError('not a network saved by Pastiche (no pastiche section)', model.file);
+  const weights = new Map<string, ConvWeights>();
+  for (const layer of info.layers) {
+    const names = weightTensorNames(layer);
+    weights.set(layer, { kernel: model.tensors[names.kernel] as tf.Tensor4D, bias: model.tensors[names.bias] as tf.Tensor1D });
+  }
+  return { info, weights };
+}
+
+/** Writes every file into a temporary sibling folder, then renames it: no half-installed network. */
+async function writeFolderAtomically(folder: string, files: Record<string, Uint8Array | string>): Promise<void> {
+  const temporary = `${folder}.partial-${randomUUID()}`;
+  await mkdir(temporary, { recursive: true });
+  try {
+    for (const [name, content] of Object.entries(files)) await writeFile(join(temporary, name), content);
+    await rename(temporary, folder);
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import { PasticheError, isPasticheError } from '../../common/errors.js';
+import type { RgbImage } from '../../common/image.js';
+import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
+import type { StylizeSettings } from '../../common/stylize/settings.js';
+import { stylize, type StylizeProgress, type StylizeResult } from '../../common/stylize/stylize.js';
+import type { BackendInfo } from '../backend.js';
+import { decodeImage, encodeImage, probeImage, resizeImage } from '../image/imageIO.js';
+import { loadNetwork, type NetworkSummary } from '../networks/registry.js';
+import type { ImageRecord, MetricRow, RunStore } from '../store/runStore.js';
+
+/** What a person asks for: files on disk and the run's settings. */
+export interface StylizeJob {
+  readonly project: string;
+  readonly contentFile: string;
+  readonly styleFiles: readonly string[];
+  /** The starting image for init `image`. */
+  readonly initFile?: string;
+  readonly settings: StylizeSettings;
+}
+
+export interface StylizeRunHooks {
+  readonly signal?: AbortSignal;
+  /** Called once the run is recorded, before the first iteration. */
+  onStart?(info: { runId: number; network: NetworkSummary; width: number; height: number }): void;
+  onProgress?(progress: StylizeProgress): void;
+  onPreview?(preview: { iteration: number; image: RgbImage; record: ImageRecord }): void;
+}
+
+export interface StylizeRunOutcome extends StylizeResult {
+  readonly runId: number;
+  readonly output: ImageRecord;
+  readonly network: NetworkSummary;
+}
+
+/**
+ * Runs one stylization and records it. Everything that can be refused — settings, network, layers,
+ * images — is checked before the run's row is written, so bad input leaves nothing in the store;
+ * once recorded, the run ends done, failed or cancelled, never left running, with its last image.
+ */
+export async function runStylize(store: RunStore, job: StylizeJob, backend: BackendInfo, hooks: StylizeRunHooks = {}): Promise<StylizeRunOutcome> {
+  const { network, summary } = await loadNetwork(job.settings.network, store.paths.models);
+  try {
+    network.checkLayers([...job.settings.contentLayers, ...job.settings.styleLayers.map((l) => l.layer)]);
+    const inputs = await prepareInputs(job);
+    const runId = recordRun(store, job, inputs).id;
+    store.startRun(runId, backend.name);
+    hooks.onStart?.({ runId, network: summary, width: inputs.content.width, height: inputs.content.height });
+    return { ...(await execute(store, runId, network, job, inputs, hooks)), network: summary };
+  } finally {
+    network.dispose();
+  }
+}
+
+interface PreparedInput {
+  readonly bytes: Uint8Array;
+  readonly original: { width: number; height: number; format: string };
+  readonly name: string;
+}
+
+interface PreparedInputs {
+  readonly content: RgbImage;
+  readonly styles: RgbImage[];
+  readonly initImage?: RgbImage;
+  readonly files: { content: PreparedInput; styles: PreparedInput[]; init?: PreparedInput };
+}
+
+/** Reads and sizes every image: content to the run's size, styles to styleScale × that, init to the content. */
+async function prepareInputs(job: StylizeJob): Promise<PreparedInputs> {
+  const { size, styleScale, init } = job.settings;
+  const contentFile = await readInput(job.contentFile);
+  const content = await decodeImage(contentFile.bytes, job.contentFile, { longSide: size });
+  const styleFiles = await Promise.all(job.styleFiles.map(readInput));
+  const styles = await Promise.all(styleFiles.map((file, i) => decodeImage(file.bytes, job.styleFiles[i], { longSide: Math.max(1, Math.round(size * styleScale)) })));
+  const initFile = init === 'image' ? await readInput(requireInitFile(job)) : undefined;
+  const initSource = init === 'style' ? await decodeImage(styleFiles[0].bytes, job.styleFiles[0]) : initFile ? await decodeImage(initFile.bytes, job.initFile!) : undefined;
+  const initImage = initSource && (await resizeImage(initSource, content.width, content.height));
+  return { content, styles, initImage, files: { content: contentFile, styles: styleFiles, init: initFile } };
+}
+
+function requireInitFile(job: StylizeJob): string {
+  if (!job.initFile) throw new PasticheError("init 'image' needs a starting image file", 'init');
+  return job.initFile;
+}
+
+async function readInput(file: string): Promise<PreparedInput> {
+  const original = await probeImage(file);
+  const bytes = await readFile(file);
+  return { bytes, original, name: file };
+}
+
+function recordRun(store: RunStore, job: StylizeJob, inputs: PreparedInputs) {
+  const add = (input: PreparedInput) => store.addImage(input.bytes, { originalName: input.name, ...input.original });
+  return store.createRun({
+    project: job.project,
+    kind: 'stylize',
+    contentImageId: add(inputs.files.content).id,
+    styles: inputs.files.styles.map((file, i) => ({ imageId: add(file).id, blendWeight: job.settings.styleBlend[i] })),
+    initImageId: inputs.files.init ? add(inputs.files.init).id : null,
+    settings: job.settings,
+  });
+}
+
+async function execute(store: RunStore, runId: number, network: FeatureNetwork, job: StylizeJob, inputs: PreparedInputs, hooks: StylizeRunHooks) {
+  const metrics = metricsRecorder(store, runId);
+  let lastImage: { imageId: number; iteration: number } | undefined;
+  try {
+    const result = await stylize({
+      network, settings: job.settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage, signal: hooks.signal,
+      onProgress: (progress) => {
+        metrics.add(progress);
+        hooks.onProgress?.(progress);
+      },
+      onPreview: async ({ iteration, image }) => {
+        metrics.flush();
+        const record = await savePng(store, image);
+        store.addOutput(runId, 'preview', iteration, record.id);
+        lastImage = { imageId: record.id, iteration };
+        hooks.onPreview?.({ iteration, image, record });
+      },
+    });
+    metrics.flush();
+    const output = await savePng(store, result.image);
+    const last = { imageId: output.id, iteration: result.iterationsDone };
+    if (result.status === 'cancelled') store.cancelRun(runId, last);
+    else store.finishRun(runId, last);
+    return { ...result, runId, output };
+  } catch (error) {
+    metrics.flush();
+    store.failRun(runId, isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`, lastImage);
+    throw error;
+  }
+}
+
+/** Buffers per-iteration metrics and writes them in batches: one transaction per preview or at the end. */
+function metricsRecorder(store: RunStore, runId: number) {
+  let pending: MetricRow[] = [];
+  return {
+    add(progress: StylizeProgress) {
+      pending.push({ iteration: progress.iteration, ...progress.loss, elapsedMs: progress.elapsedMs });
+      if (pending.length >= 50) this.flush();
+    },
+    flush() {
+      if (pending.length > 0) store.recordMetrics(runId, pending);
+      pending = [];
+    },
+  };
+}
+
+async function savePng(store: RunStore, image: RgbImage): Promise<ImageRecord> {
+  const bytes = await encodeImage(image, { format: 'png' });
+  return store.addImage(bytes, { originalName: null, width: image.width, height: image.height, format: 'png' });
+}

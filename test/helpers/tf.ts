@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../engine/node/backend.js';
+import { featureNetwork, type FeatureNetwork } from '../../engine/common/networks/featureNetwork.js';
+import type { NetworkArchitecture } from '../../engine/common/networks/architecture.js';
+import { randomWeights } from '../../engine/common/networks/randomWeights.js';
+
+/** Tests run on the wasm backend: the fastest one every machine here has. */
+export async function useTestBackend(): Promise<void> {
+  await selectBackend(process.env.PASTICHE_BACKEND ?? 'wasm');
+}
+
+/** A VGG-shaped network small enough for finite differences: two blocks of few filters. */
+export const TINY_ARCHITECTURE: NetworkArchitecture = {
+  family: 'tiny',
+  inputChannels: 3,
+  preprocessing: 'caffe-bgr',
+  layers: [
+    { kind: 'conv', name: 'conv1_1', filters: 4, kernelSize: 3, relu: true },
+    { kind: 'conv', name: 'conv1_2', filters: 4, kernelSize: 3, relu: true },
+    { kind: 'pool', name: 'pool1', size: 2, stride: 2 },
+    { kind: 'conv', name: 'conv2_1', filters: 6, kernelSize: 3, relu: true },
+    { kind: 'pool', name: 'pool2', size: 2, stride: 2 },
+  ],
+};
+
+export function tinyNetwork(seed = 1): FeatureNetwork {
+  return featureNetwork('tiny', TINY_ARCHITECTURE, randomWeights(TINY_ARCHITECTURE, seed));
+}
+
+/** A smooth synthetic picture in 0..255 with structure at several scales, made from a seed. */
+export function syntheticImage(height: number, width: number, seed: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const coarse = tf.randomUniform([1, 4, 4, 3], 0, 255, 'float32', seed) as tf.Tensor4D;
+    const medium = tf.randomUniform([1, 16, 16, 3], -60, 60, 'float32', seed + 1) as tf.Tensor4D;
+    const image = tf.add(tf.image.resizeBilinear(coarse, [height, width]), tf.image.resizeBilinear(medium, [height, width]));
+    return tf.clipByValue(tf.squeeze(image, [0]), 0, 255) as tf.Tensor3D;
+  });
+}
+
+/** Central finite difference of f along direction v at x: (f(x + hv) − f(x − hv)) / 2h. */
+export function directionalDifference(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, v: tf.Tensor, h: number): number {
+  return tf.tidy(() => {
+    const plus = f(tf.add(x, tf.mul(v, h))).dataSync()[0];
+    const minus = f(tf.sub(x, tf.mul(v, h))).dataSync()[0];
+    return (plus - minus) / (2 * h);
+  });
+}
+
+/** ∇f(x)·v by autodiff. */
+export function directionalDerivative(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, v: tf.Tensor): number {
+  return tf.tidy(() => tf.sum(tf.mul(tf.grad(f)(x), v)).dataSync()[0]);
+}
