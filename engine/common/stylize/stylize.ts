@@ -73,13 +73,14 @@ export async function stylize(request: StylizeRequest): Promise<StylizeResult> {
 async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, optimizer: IterativeOptimizer, evaluate: LossEvaluator): Promise<StylizeResult> {
   const { settings, signal } = request;
   const started = Date.now();
-  const initialLoss = evaluate.at(image);
+  const initialLoss = checkedFinite(evaluate.at(image));
   let iteration = 0;
   while (iteration < settings.iterations && !signal?.aborted) {
     const report = optimizer.step();
+    const loss = checkedFinite(evaluate.kept(report.loss, image));
     iteration++;
     const elapsedMs = Date.now() - started;
-    request.onProgress?.({ iteration, iterations: settings.iterations, loss: evaluate.latest(), elapsedMs, remainingMs: (elapsedMs / iteration) * (settings.iterations - iteration) });
+    request.onProgress?.({ iteration, iterations: settings.iterations, loss, elapsedMs, remainingMs: (elapsedMs / iteration) * (settings.iterations - iteration) });
     if (settings.previewEvery > 0 && iteration % settings.previewEvery === 0 && iteration < settings.iterations) {
       await request.onPreview?.({ iteration, image: currentImage(request.network, image) });
     }
@@ -99,8 +100,11 @@ async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, 
 interface LossEvaluator {
   /** What optimisers call: the total loss and its gradient with respect to the image. */
   readonly objective: Objective;
-  /** The loss terms of the latest objective evaluation. */
-  latest(): LossTerms;
+  /**
+   * The loss terms behind the total an optimiser step reported: the latest evaluation's, unless the
+   * line search kept an earlier trial, whose terms are then evaluated again at the image.
+   */
+  kept(total: number, image: tf.Tensor4D): LossTerms;
   /** Evaluates the loss terms at an image without a gradient. */
   at(image: tf.Tensor4D): LossTerms;
 }
@@ -112,6 +116,13 @@ function lossEvaluator(network: FeatureNetwork, settings: StylizeSettings, targe
     const [total, content, style, tv] = tf.stack([terms.total, terms.content, terms.style, terms.tv]).dataSync();
     return { total, content, style, tv };
   };
+  const termsAt = (image: tf.Tensor4D): LossTerms => {
+    let terms: LossTerms | null = null;
+    tf.tidy(() => {
+      terms = termsOf(loss(image));
+    });
+    return terms!;
+  };
   const objective: Objective = (x) => {
     let terms: LossTerms | null = null;
     const { value, grad } = tf.valueAndGrad((input: tf.Tensor) => {
@@ -121,19 +132,12 @@ function lossEvaluator(network: FeatureNetwork, settings: StylizeSettings, targe
     })(x);
     value.dispose();
     latest = terms!;
-    if (!Number.isFinite(latest.total)) throw new PasticheError(`loss became ${latest.total}; try smaller weights or another initialisation`, 'optimisation');
     return { loss: latest.total, gradient: grad };
   };
   return {
     objective,
-    latest: () => latest!,
-    at: (image) => {
-      let terms: LossTerms | null = null;
-      tf.tidy(() => {
-        terms = termsOf(loss(image));
-      });
-      return terms!;
-    },
+    kept: (total, image) => (latest && Object.is(latest.total, total) ? latest : termsAt(image)),
+    at: termsAt,
   };
 }
 
@@ -186,6 +190,12 @@ function currentImage(network: FeatureNetwork, image: tf.Variable<tf.Rank.R4>): 
   } finally {
     rgb.dispose();
   }
+}
+
+/** A loss that overflowed means the weights or learning rate are out of range for this image. */
+function checkedFinite(loss: LossTerms): LossTerms {
+  if (!Number.isFinite(loss.total)) throw new PasticheError(`the loss became ${loss.total}; lower the weights or the learning rate`, 'optimisation');
+  return loss;
 }
 
 /** Lets a pending abort (Ctrl-C, a cancel button) and other events run between iterations. */

@@ -46,16 +46,21 @@ describe('stylize (Gatys et al. on the embedded VGG-19)', () => {
     assert.ok(growth.every((g) => g <= 2), `tensor count grew by ${growth.join(',')}`);
   });
 
+  // conv1_1's activations are ~5× smaller than deeper layers' (as in the pretrained VGG), so its
+  // Gram loss weighs ~1000× less; the per-layer weights balance that, as Gatys et al.'s wₗ are for.
+  // Measured: 2.7%, 2.8%, 3.6% after 200 iterations; another picture is 52%, 34%, 24% away.
   it('matches the style image’s Gram matrices from noise when only style counts', async () => {
-    const style = picture(48, 11);
+    const style = picture(32, 11);
+    const another = picture(32, 12);
     const layers = ['conv1_1', 'conv2_1', 'conv3_1'];
     const result = await stylize({
-      network: vgg19, content: picture(48, 12), styles: [style],
-      settings: settings({ size: 48, iterations: 60, contentWeight: 0, tvWeight: 0, contentLayers: [], styleLayers: layers.map((layer) => ({ layer, weight: 1 })) }),
+      network: vgg19, content: another, styles: [style],
+      settings: settings({ size: 32, iterations: 200, contentWeight: 0, tvWeight: 0, contentLayers: [], styleLayers: layers.map((layer, i) => ({ layer, weight: i === 0 ? 100 : 1 })) }),
     });
     for (const layer of layers) {
       const distance = gramDistance(vgg19, result.image, style, layer);
-      assert.ok(distance < 0.05, `${layer}: Gram matrices differ by ${(distance * 100).toFixed(1)}%`);
+      assert.ok(distance < 0.06, `${layer}: Gram matrices differ by ${(distance * 100).toFixed(1)}%`);
+      assert.ok(distance < 0.2 * gramDistance(vgg19, another, style, layer), `${layer}: not much closer to the style than another picture`);
     }
   });
 

@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { adam } from '../../../../engine/common/optim/adam.js';
+import { useTestBackend } from '../../../helpers/tf.js';
+import { autodiff, rosenbrock } from './problems.js';
+
+await useTestBackend();
+
+const options = { learningRate: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+describe('adam', () => {
+  it('first steps one learning rate against the gradient’s sign (m̂/√v̂ = g/|g| at t = 1), reporting the loss before it', () => {
+    const weights = [1, 100, -7];
+    const x0 = [3, -2, 0.01];
+    const x = tf.variable(tf.tensor1d(x0));
+    const optimizer = adam(x, autodiff((v) => tf.tidy(() => tf.sum(tf.mul(weights, tf.square(v))))), options);
+    const { loss, evaluations } = optimizer.step();
+    const expected = x0.map((xi, i) => xi - options.learningRate * Math.sign(weights[i] * xi));
+    const moved = Array.from(x.dataSync());
+    expected.forEach((e, i) => assert.ok(Math.abs(moved[i] - e) < 1e-5, `moved to ${moved}, expected ${expected}`));
+    assert.ok(Math.abs(loss - (9 + 400 - 7e-4)) < 1e-3, `loss ${loss}`);
+    assert.equal(evaluations, 1);
+    optimizer.dispose();
+    x.dispose();
+  });
+
+  it('brings the 2-D Rosenbrock function below 1e-3 in 2000 steps at learning rate 0.02', () => {
+    const x = tf.variable(tf.tensor1d([-1.2, 1]));
+    const optimizer = adam(x, autodiff(rosenbrock), { ...options, learningRate: 0.02 });
+    let loss = Infinity;
+    for (let i = 0; i < 2000; i++) loss = optimizer.step().loss;
+    console.log(`# Adam on 2-D Rosenbrock: loss ${loss} after 2000 steps, at ${x.dataSync()}`);
+    assert.ok(loss < 1e-3, `loss ${loss}`);
+    optimizer.dispose();
+    x.dispose();
+  });
+
+  it('holds the same tensors from step to step and frees its moments on dispose', () => {
+    const x = tf.variable(tf.tensor1d([-1.2, 1]));
+    const baseline = tf.memory().numTensors;
+    const optimizer = adam(x, autodiff(rosenbrock), options);
+    const held = Array.from({ length: 5 }, () => {
+      optimizer.step();
+      return tf.memory().numTensors - baseline;
+    });
+    assert.deepEqual(held, [2, 2, 2, 2, 2], 'the moments m and v, nothing else');
+    optimizer.dispose();
+    assert.equal(tf.memory().numTensors, baseline);
+    x.dispose();
+  });
+
+  it('refuses a non-finite loss before it corrupts x', () => {
+    const x = tf.variable(tf.tensor1d([-1]));
+    const optimizer = adam(x, autodiff((v) => tf.sum(tf.log(v))), options);
+    assert.throws(() => optimizer.step(), /loss is not finite/);
+    assert.deepEqual(Array.from(x.dataSync()), [-1]);
+    optimizer.dispose();
+    x.dispose();
+  });
+});
