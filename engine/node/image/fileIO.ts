@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { PasticheError } from '../../common/errors.js';
+
+/** The file-system failures a person can act on, in plain words; anything else is reported by its code. */
+const problemByCode: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'part of the path is a file, not a folder',
+  // mkdir's answer when the folder to create already exists as a file.
+  EEXIST: 'part of the path is a file, not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the disk is read-only',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+};
+
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown';
+  return problemByCode[code] ?? `unexpected file system error (${code})`;
+}
+
+/** The whole file, or a PasticheError naming it when it cannot be read (missing, a folder, no permission). */
+export async function readFileBytes(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new PasticheError(fileProblem(error), file);
+  }
+}
+
+/**
+ * Writes `bytes` to `file` through a synced temp file in the same folder and a rename, so that a
+ * crash or a full disk leaves either the old file or the new one, never half of one. Creates the
+ * parent folder.
+ */
+export async function writeFileAtomically(file: string, bytes: Uint8Array): Promise<void> {
+  const folder = dirname(file);
+  const temp = join(folder, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await mkdir(folder, { recursive: true });
+    await writeSynced(temp, bytes);
+    await rename(temp, file);
+  } catch (error) {
+    // Best effort: the temp file may never have been created, and the write error is the one to report.
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new PasticheError(`cannot write (${fileProblem(error)})`, file);
+  }
+}
+
+async function writeSynced(file: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(file, 'wx');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
