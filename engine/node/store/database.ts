@@ -1,0 +1,63 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PasticheError } from '../../common/errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the SQLite database and brings its schema up to date. WAL lets the
+ * studio read while a run writes; foreign keys keep runs, images and outputs consistent.
+ */
+export function openDatabase(file: string): Db {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = connect(file);
+  try {
+    db.pragma('foreign_keys = ON');
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The first statements that read the file, so a file that is not a database is refused here. */
+function connect(file: string): Db {
+  let db: Db | undefined;
+  try {
+    db = new Database(file);
+    // Before WAL, which needs a lock another process may briefly hold.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    return db;
+  } catch (error) {
+    db?.close();
+    throw new PasticheError(openProblem(error), file);
+  }
+}
+
+function openProblem(error: unknown): string {
+  if ((error as { code?: string }).code === 'SQLITE_NOTADB') return 'not a Pastiche database (not an SQLite file)';
+  const message = error instanceof Error ? error.message : String(error);
+  return `cannot open the database (${message.split('\n')[0]})`;
+}
+
+function migrate(db: Db, file: string): void {
+  let upToDate = false;
+  // IMMEDIATE takes the write lock before reading the version, so two processes never apply the same step.
+  while (!upToDate) upToDate = db.transaction(() => applyNextMigration(db, file)).immediate();
+}
+
+/** Applies the first missing script with its version number, in the caller's transaction; true when none is missing. */
+function applyNextMigration(db: Db, file: string): boolean {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  if (applied > MIGRATIONS.length) {
+    throw new PasticheError(`${file} was written by a newer Pastiche (schema ${applied}, this one knows ${MIGRATIONS.length})`);
+  }
+  if (applied === MIGRATIONS.length) return true;
+  db.exec(MIGRATIONS[applied]);
+  db.pragma(`user_version = ${applied + 1}`);
+  return false;
+}

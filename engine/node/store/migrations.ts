@@ -1,0 +1,104 @@
+/**
+ * The store's schema, one SQL script per version; `PRAGMA user_version` records how many are applied.
+ * Never edit a script once released: add the next one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: projects, images, runs with every hyper-parameter, their layers, styles, metrics and outputs */ `
+  -- Timestamps are ISO 8601 UTC with milliseconds, as JavaScript's toISOString() writes them.
+  CREATE TABLE projects (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
+  ) STRICT;
+
+  CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,                 -- relative to media/
+    original_name TEXT,
+    width INTEGER NOT NULL CHECK (width > 0),
+    height INTEGER NOT NULL CHECK (height > 0),
+    format TEXT NOT NULL,
+    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
+  ) STRICT;
+
+  -- A lookup table rather than a CHECK, so a later kind is one INSERT instead of rebuilding runs.
+  CREATE TABLE run_kinds (name TEXT PRIMARY KEY) STRICT;
+  INSERT INTO run_kinds (name) VALUES ('stylize');
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    kind TEXT NOT NULL REFERENCES run_kinds(name),
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    content_image_id INTEGER NOT NULL REFERENCES images(id),
+    init_image_id INTEGER REFERENCES images(id),
+    network TEXT NOT NULL,
+    init TEXT NOT NULL CHECK (init IN ('noise', 'content', 'style', 'image')),
+    content_weight REAL NOT NULL,
+    style_weight REAL NOT NULL,
+    tv_weight REAL NOT NULL,
+    style_scale REAL NOT NULL,
+    optimizer TEXT NOT NULL CHECK (optimizer IN ('lbfgs', 'adam')),
+    optimizer_settings TEXT NOT NULL    -- JSON of the whole OptimizerSettings
+      CHECK (json_valid(optimizer_settings) AND json_extract(optimizer_settings, '$.name') = optimizer),
+    iterations INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    pooling TEXT NOT NULL CHECK (pooling IN ('max', 'avg')),
+    preview_every INTEGER NOT NULL,
+    backend TEXT,
+    owner_pid INTEGER,                  -- the process running it, so recovery spares live runs
+    owner_store TEXT,                   -- and which of that process's stores, for runs of this process
+    iterations_done INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    started_at TEXT,
+    finished_at TEXT,
+    duration_ms INTEGER,
+    error TEXT,
+    CHECK (status <> 'running' OR (owner_pid IS NOT NULL AND owner_store IS NOT NULL))
+  ) STRICT;
+  CREATE INDEX runs_by_project ON runs(project_id, id);
+  CREATE INDEX runs_by_status ON runs(status, id);
+
+  CREATE TABLE run_layers (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('content', 'style')),
+    position INTEGER NOT NULL,
+    layer TEXT NOT NULL,
+    weight REAL,                        -- style layers only: content layers are unweighted
+    PRIMARY KEY (run_id, role, position),
+    CHECK ((role = 'style') = (weight IS NOT NULL))
+  ) STRICT;
+
+  CREATE TABLE run_styles (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    blend_weight REAL NOT NULL,
+    PRIMARY KEY (run_id, position)
+  ) STRICT;
+
+  CREATE TABLE run_metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    iteration INTEGER NOT NULL,
+    total REAL,                         -- losses are NULL when NaN, which SQLite cannot store
+    content REAL,
+    style REAL,
+    tv REAL,
+    elapsed_ms REAL NOT NULL,
+    PRIMARY KEY (run_id, iteration)
+  ) STRICT;
+
+  CREATE TABLE run_outputs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('result', 'preview', 'partial')),
+    iteration INTEGER NOT NULL,
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
+  ) STRICT;
+  CREATE INDEX run_outputs_by_run ON run_outputs(run_id, id);
+  `,
+];

@@ -1,0 +1,192 @@
+import { mkdirSync } from 'node:fs';
+import { PasticheError } from '../../common/errors.js';
+import { dataHome, storePaths, type StorePaths } from '../paths.js';
+import { openDatabase, type Db } from './database.js';
+import { ImageTable } from './imageTable.js';
+import { MetricTable } from './metricTable.js';
+import { OutputTable } from './outputTable.js';
+import { ProjectTable } from './projectTable.js';
+import type { ImageInfo, ImageRecord, MetricRow, NewRun, OutputKind, OutputRecord, ProjectRecord, ReachedImage, RunFilter, RunRecord } from './records.js';
+import { claimOwner, ownerIsAlive, releaseOwner } from './runOwners.js';
+import { RunTable, type EndStatus } from './runTable.js';
+
+export type * from './records.js';
+
+export const INTERRUPTED_ERROR = 'interrupted: Pastiche stopped during the run';
+
+/** Opens the store in the data folder (or `home`), and fails the runs a crash left running. */
+export function openRunStore(home: string = dataHome()): RunStore {
+  const paths = storePaths(home);
+  mkdirSync(paths.media, { recursive: true });
+  mkdirSync(paths.models, { recursive: true });
+  const store = new RunStore(paths, openDatabase(paths.database));
+  try {
+    store.recoverInterruptedRuns();
+    return store;
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+/**
+ * Every run, everything it used and everything it made. Writes that belong together happen in one
+ * transaction, so the database never holds half a run.
+ */
+export class RunStore {
+  /** Marks the runs this store starts, so no other store takes them for interrupted while it is open. */
+  private readonly owner = claimOwner();
+  private readonly imageTable: ImageTable;
+  private readonly projectTable: ProjectTable;
+  private readonly runTable: RunTable;
+  private readonly metricTable: MetricTable;
+  private readonly outputTable: OutputTable;
+
+  constructor(
+    readonly paths: StorePaths,
+    private readonly db: Db,
+  ) {
+    this.imageTable = new ImageTable(db, paths.media);
+    this.projectTable = new ProjectTable(db);
+    this.runTable = new RunTable(db, this.imageTable);
+    this.metricTable = new MetricTable(db);
+    this.outputTable = new OutputTable(db, this.imageTable);
+  }
+
+  close(): void {
+    releaseOwner(this.owner);
+    this.db.close();
+  }
+
+  /** Keeps a byte-for-byte copy under media/; the same bytes give the same record and one copy. */
+  addImage(bytes: Uint8Array, info: ImageInfo): ImageRecord {
+    return this.imageTable.add(bytes, info);
+  }
+
+  image(id: number): ImageRecord {
+    return this.imageTable.get(id);
+  }
+
+  /** Records a queued run with its project, layers and styles, all or nothing. */
+  createRun(run: NewRun): RunRecord {
+    const id = this.write(() => {
+      this.checkNewRun(run);
+      return this.runTable.insert(run, this.projectTable.idFor(run.project));
+    });
+    return this.run(id);
+  }
+
+  /** queued → running, on the given backend. */
+  startRun(id: number, backend: string): void {
+    this.runTable.start(id, backend, this.owner);
+  }
+
+  recordMetrics(id: number, rows: readonly MetricRow[]): void {
+    if (rows.length === 0) return;
+    this.write(() => {
+      this.runTable.requireExists(id);
+      this.metricTable.add(id, rows);
+      this.runTable.reachIteration(id, Math.max(...rows.map((row) => row.iteration)));
+    });
+  }
+
+  addOutput(id: number, kind: OutputKind, iteration: number, imageId: number): OutputRecord {
+    return this.write(() => {
+      this.runTable.requireExists(id);
+      return this.outputTable.add(id, kind, iteration, imageId);
+    });
+  }
+
+  /** running → done, with its result image. */
+  finishRun(id: number, result: ReachedImage): void {
+    this.end(id, 'done', null, { ...result, kind: 'result' });
+  }
+
+  /** → failed, keeping the last good image when there is one. */
+  failRun(id: number, error: string, lastImage?: ReachedImage): void {
+    this.end(id, 'failed', error, lastImage && { ...lastImage, kind: 'partial' });
+  }
+
+  /** → cancelled, keeping the image reached when there is one. */
+  cancelRun(id: number, lastImage?: ReachedImage): void {
+    this.end(id, 'cancelled', null, lastImage && { ...lastImage, kind: 'partial' });
+  }
+
+  /**
+   * Runs left running by a process that has gone (a crash, a kill, a closed store) become failed,
+   * their latest preview kept as the partial result; runs of live processes are left alone.
+   */
+  recoverInterruptedRuns(): number {
+    return this.write(() => {
+      const interrupted = this.runTable.running().filter((run) => !ownerIsAlive(run.owner));
+      for (const { id } of interrupted) {
+        const preview = this.outputTable.list(id).filter((output) => output.kind === 'preview').at(-1);
+        this.failRun(id, INTERRUPTED_ERROR, preview && { imageId: preview.image.id, iteration: preview.iteration });
+      }
+      return interrupted.length;
+    });
+  }
+
+  /** PasticheError `run N: no such run` when absent. */
+  run(id: number): RunRecord {
+    return this.runTable.get(id);
+  }
+
+  /** Newest first. */
+  listRuns(filter: RunFilter = {}): RunRecord[] {
+    return this.runTable.list(filter);
+  }
+
+  /** By iteration. */
+  metrics(id: number): MetricRow[] {
+    this.runTable.requireExists(id);
+    return this.metricTable.list(id);
+  }
+
+  /** In the order they were made. */
+  outputs(id: number): OutputRecord[] {
+    this.runTable.requireExists(id);
+    return this.outputTable.list(id);
+  }
+
+  /** The run's result, else its partial result, else its latest preview. */
+  latestImage(id: number): OutputRecord | null {
+    this.runTable.requireExists(id);
+    return this.outputTable.latest(id);
+  }
+
+  /** By name, with how many runs each holds. */
+  projects(): ProjectRecord[] {
+    return this.projectTable.list();
+  }
+
+  private end(id: number, status: EndStatus, error: string | null, output?: ReachedImage & { kind: OutputKind }): void {
+    this.write(() => {
+      this.runTable.end(id, status, error);
+      if (output) this.outputTable.add(id, output.kind, output.iteration, output.imageId);
+    });
+  }
+
+  /** Refuses what the schema would refuse less clearly, naming what is wrong. */
+  private checkNewRun(run: NewRun): void {
+    if (run.project.trim() === '') throw new PasticheError('must not be empty', 'project');
+    const blend = run.settings.styleBlend;
+    if (run.styles.length !== blend.length) {
+      throw new PasticheError(`${run.styles.length} style images but ${blend.length} blend weights in the settings`, 'style-blend');
+    }
+    run.styles.forEach((style, i) => {
+      // The settings are what is recorded, so a different weight here would be silently lost.
+      if (!Object.is(style.blendWeight, blend[i])) {
+        throw new PasticheError(`style image ${i + 1} has blend weight ${style.blendWeight} but the settings say ${blend[i]}`, 'style-blend');
+      }
+    });
+    for (const id of [run.contentImageId, ...run.styles.map((style) => style.imageId), run.initImageId]) {
+      if (id != null) this.imageTable.get(id);
+    }
+  }
+
+  /** A write transaction that takes the lock up front, so a concurrent writer makes it wait rather than fail. */
+  private write<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+}

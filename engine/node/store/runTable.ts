@@ -1,0 +1,148 @@
+import { PasticheError } from '../../common/errors.js';
+import type { Db } from './database.js';
+import type { ImageTable } from './imageTable.js';
+import type { NewRun, RunFilter, RunKind, RunRecord, RunStatus } from './records.js';
+import type { RunOwner } from './runOwners.js';
+import { fromSettingsColumns, toLayerRows, toSettingsColumns, type LayerRow, type SettingsColumns } from './settingsColumns.js';
+
+/** The statuses each status may be reached from; every status change goes through this table. */
+const REACHABLE_FROM: Readonly<Record<Exclude<RunStatus, 'queued'>, readonly RunStatus[]>> = {
+  running: ['queued'],
+  done: ['running'],
+  failed: ['queued', 'running'],
+  cancelled: ['queued', 'running'],
+};
+export type EndStatus = 'done' | 'failed' | 'cancelled';
+
+const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ')";
+
+const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, content_image_id AS contentImageId, init_image_id AS initImageId,
+    network, init, content_weight AS contentWeight, style_weight AS styleWeight, tv_weight AS tvWeight, style_scale AS styleScale,
+    optimizer, optimizer_settings AS optimizerSettings, iterations, size, seed, pooling, preview_every AS previewEvery,
+    backend, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
+    duration_ms AS durationMs, error
+  FROM runs JOIN projects ON projects.id = runs.project_id`;
+
+interface RunRow extends SettingsColumns {
+  readonly id: number;
+  readonly project: string;
+  readonly kind: RunKind;
+  readonly status: RunStatus;
+  readonly contentImageId: number;
+  readonly initImageId: number | null;
+  readonly backend: string | null;
+  readonly iterationsDone: number;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly durationMs: number | null;
+  readonly error: string | null;
+}
+
+/** The `runs` table with its `run_layers` and `run_styles`: what a run is, and where it stands. */
+export class RunTable {
+  private readonly statements;
+
+  constructor(db: Db, private readonly images: ImageTable) {
+    this.statements = {
+      insertRun: db.prepare(`INSERT INTO runs (project_id, kind, status, content_image_id, init_image_id, network, init, content_weight, style_weight,
+          tv_weight, style_scale, optimizer, optimizer_settings, iterations, size, seed, pooling, preview_every)
+        VALUES (@projectId, @kind, 'queued', @contentImageId, @initImageId, @network, @init, @contentWeight, @styleWeight,
+          @tvWeight, @styleScale, @optimizer, @optimizerSettings, @iterations, @size, @seed, @pooling, @previewEvery)`),
+      insertLayer: db.prepare<[LayerRow & { runId: number }]>('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (@runId, @role, @position, @layer, @weight)'),
+      insertStyle: db.prepare<[number, number, number, number]>('INSERT INTO run_styles (run_id, position, image_id, blend_weight) VALUES (?, ?, ?, ?)'),
+      byId: db.prepare<[number], RunRow>(`${RUN_SELECT} WHERE runs.id = ?`),
+      // Newest first; a NULL filter matches every run, and LIMIT -1 means no limit.
+      list: db.prepare<[{ project: string | null; status: RunStatus | null; limit: number }], RunRow>(`${RUN_SELECT}
+        WHERE (@project IS NULL OR projects.name = @project) AND (@status IS NULL OR status = @status) ORDER BY runs.id DESC LIMIT @limit`),
+      layers: db.prepare<[number], LayerRow>('SELECT role, position, layer, weight FROM run_layers WHERE run_id = ? ORDER BY role, position'),
+      styles: db.prepare<[number], { imageId: number; blendWeight: number }>('SELECT image_id AS imageId, blend_weight AS blendWeight FROM run_styles WHERE run_id = ? ORDER BY position'),
+      status: db.prepare<[number], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?'),
+      start: db.prepare(`UPDATE runs SET status = 'running', started_at = ${NOW}, backend = @backend, owner_pid = @pid, owner_store = @store
+        WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
+      end: db.prepare(`UPDATE runs SET status = @status, error = @error, finished_at = ${NOW},
+          duration_ms = CAST(round((julianday(${NOW}) - julianday(started_at)) * 86400000) AS INTEGER)
+        WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
+      reachIteration: db.prepare<[number, number]>('UPDATE runs SET iterations_done = max(iterations_done, ?) WHERE id = ?'),
+      running: db.prepare<[], { id: number; pid: number; store: string }>("SELECT id, owner_pid AS pid, owner_store AS store FROM runs WHERE status = 'running'"),
+    };
+  }
+
+  /** Writes the run (queued), its layers and its styles; the caller holds the transaction. */
+  insert(run: NewRun, projectId: number): number {
+    const { lastInsertRowid } = this.statements.insertRun.run({
+      ...toSettingsColumns(run.settings), projectId, kind: run.kind, contentImageId: run.contentImageId, initImageId: run.initImageId ?? null,
+    });
+    const runId = Number(lastInsertRowid);
+    for (const row of toLayerRows(run.settings)) this.statements.insertLayer.run({ ...row, runId });
+    run.styles.forEach((style, position) => this.statements.insertStyle.run(runId, position, style.imageId, style.blendWeight));
+    return runId;
+  }
+
+  get(id: number): RunRecord {
+    const row = this.statements.byId.get(id);
+    if (!row) throw noSuchRun(id);
+    return this.toRecord(row);
+  }
+
+  list(filter: RunFilter): RunRecord[] {
+    const rows = this.statements.list.all({ project: filter.project ?? null, status: filter.status ?? null, limit: filter.limit ?? -1 });
+    return rows.map((row) => this.toRecord(row));
+  }
+
+  /** Refuses an id with no run, before writing rows that refer to it. */
+  requireExists(id: number): void {
+    if (!this.statements.status.get(id)) throw noSuchRun(id);
+  }
+
+  start(id: number, backend: string, owner: RunOwner): void {
+    const { changes } = this.statements.start.run({ id, backend, ...owner, from: JSON.stringify(REACHABLE_FROM.running) });
+    if (changes === 0) this.refuseTransition(id, 'running');
+  }
+
+  end(id: number, status: EndStatus, error: string | null): void {
+    const { changes } = this.statements.end.run({ id, status, error, from: JSON.stringify(REACHABLE_FROM[status]) });
+    if (changes === 0) this.refuseTransition(id, status);
+  }
+
+  /** Records that the run has reached `iteration`; iterations done never go back. */
+  reachIteration(id: number, iteration: number): void {
+    this.statements.reachIteration.run(iteration, id);
+  }
+
+  /** Runs marked running, with whoever claimed them. */
+  running(): Array<{ id: number; owner: RunOwner }> {
+    return this.statements.running.all().map(({ id, pid, store }) => ({ id, owner: { pid, store } }));
+  }
+
+  private refuseTransition(id: number, to: RunStatus): never {
+    const current = this.statements.status.get(id);
+    if (!current) throw noSuchRun(id);
+    throw new PasticheError(`is ${current.status}, so it cannot become ${to}`, `run ${id}`);
+  }
+
+  private toRecord(row: RunRow): RunRecord {
+    const styles = this.statements.styles.all(row.id);
+    return {
+      id: row.id,
+      project: row.project,
+      kind: row.kind,
+      status: row.status,
+      contentImage: this.images.get(row.contentImageId),
+      styles: styles.map((style) => ({ image: this.images.get(style.imageId), blendWeight: style.blendWeight })),
+      initImage: row.initImageId === null ? null : this.images.get(row.initImageId),
+      settings: fromSettingsColumns(row, this.statements.layers.all(row.id), styles.map((style) => style.blendWeight)),
+      backend: row.backend,
+      iterationsDone: row.iterationsDone,
+      createdAt: row.createdAt,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+      durationMs: row.durationMs,
+      error: row.error,
+    };
+  }
+}
+
+function noSuchRun(id: number): PasticheError {
+  return new PasticheError('no such run', `run ${id}`);
+}

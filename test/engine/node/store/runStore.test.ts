@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
+import type { NewRun, RunStore } from '../../../../engine/node/store/runStore.js';
+import { fakeImage, rawDatabase, rowCounts, sampleRun, tempStore, UNUSUAL_SETTINGS } from './storeFixtures.js';
+
+describe('RunStore.createRun', () => {
+  it('round-trips every hyper-parameter exactly, with styles, blend weights and init image in order', () => {
+    const store = tempStore();
+    const content = fakeImage(store, 'photo');
+    const [first, second] = [fakeImage(store, 'first painting'), fakeImage(store, 'second painting')];
+    const init = fakeImage(store, 'start');
+    const settings = structuredClone(UNUSUAL_SETTINGS);
+    const created = store.createRun({
+      project: 'round trip', kind: 'stylize', contentImageId: content.id, initImageId: init.id, settings,
+      styles: [{ imageId: second.id, blendWeight: 1 / 3 }, { imageId: first.id, blendWeight: 2 / 3 }],
+    });
+    const run = store.run(created.id);
+    assert.deepEqual(run, created);
+    assert.deepStrictEqual(run.settings, UNUSUAL_SETTINGS);
+    assert.deepEqual(run.styles, [{ image: second, blendWeight: 1 / 3 }, { image: first, blendWeight: 2 / 3 }]);
+    assert.deepEqual(run.contentImage, content);
+    assert.deepEqual(run.initImage, init);
+    assert.deepEqual(
+      { project: run.project, kind: run.kind, status: run.status, backend: run.backend, iterationsDone: run.iterationsDone },
+      { project: 'round trip', kind: 'stylize', status: 'queued', backend: null, iterationsDone: 0 },
+    );
+    assert.deepEqual([run.startedAt, run.finishedAt, run.durationMs, run.error], [null, null, null, null]);
+    assert.match(run.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    store.close();
+  });
+
+  it('round-trips L-BFGS settings, a run without style layers and one without content layers', () => {
+    const store = tempStore();
+    const lbfgs: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'content', optimizer: { name: 'lbfgs', historySize: 7 }, styleLayers: [], seed: 0 };
+    const styleOnly: StylizeSettings = { ...lbfgs, contentLayers: [], styleLayers: [{ layer: 'conv2_1', weight: 2.5 }] };
+    for (const settings of [lbfgs, styleOnly]) {
+      const run = store.createRun(sampleRun(store, settings));
+      assert.deepStrictEqual(store.run(run.id).settings, settings);
+      assert.equal(run.initImage, null);
+    }
+    store.close();
+  });
+
+  it('writes nothing when anything in the run is refused', () => {
+    const store = tempStore();
+    const good = sampleRun(store);
+    const before = rowCounts(store);
+    const refused: Array<[string, NewRun, RegExp]> = [
+      ['unknown content image', { ...good, contentImageId: 999 }, /image 999: no such image/],
+      ['unknown style image', { ...good, styles: [{ imageId: 998, blendWeight: 1 }] }, /image 998: no such image/],
+      ['unknown init image', { ...good, initImageId: 997 }, /image 997: no such image/],
+      ['fewer styles than blend weights', { ...good, styles: [] }, /style-blend: 0 style images but 1 blend weights/],
+      ['a blend weight other than the settings', { ...good, styles: [{ ...good.styles[0], blendWeight: 0.5 }] }, /style-blend: style image 1 has blend weight 0.5 but the settings say 1/],
+      ['an empty project name', { ...good, project: ' ' }, /project: must not be empty/],
+      // Refused by the database itself after the project and the run row are written.
+      ['a layer weight SQLite cannot keep', { ...good, project: 'new', settings: { ...good.settings, styleLayers: [{ layer: 'conv1_1', weight: NaN }] } }, /CHECK constraint/],
+      ['a seed that is no integer', { ...good, project: 'new', settings: { ...good.settings, seed: 1.5 } }, /cannot store REAL value in INTEGER column/],
+    ];
+    for (const [what, run, error] of refused) {
+      assert.throws(() => store.createRun(run), error, what);
+      assert.deepEqual(rowCounts(store), before, what);
+    }
+    assert.equal(store.createRun(good).status, 'queued', 'the store still works');
+    store.close();
+  });
+});
+
+function startedRun(store: RunStore): number {
+  const id = store.createRun(sampleRun(store)).id;
+  store.startRun(id, 'wasm');
+  return id;
+}
+
+const outputKinds = (store: RunStore, id: number) => store.outputs(id).map((o) => [o.kind, o.iteration, o.image.id]);
+
+describe('RunStore run lifecycle', () => {
+  it('goes queued → running → done, with its result, times and backend', () => {
+    const store = tempStore();
+    const id = startedRun(store);
+    const running = store.run(id);
+    assert.deepEqual([running.status, running.backend], ['running', 'wasm']);
+    assert.ok(running.startedAt);
+    const preview = store.addOutput(id, 'preview', 3, fakeImage(store, 'preview 3').id);
+    assert.deepEqual([preview.kind, preview.iteration, preview.image.originalName], ['preview', 3, 'preview 3.png']);
+    const result = fakeImage(store, 'result');
+    store.finishRun(id, { imageId: result.id, iteration: 7 });
+    const done = store.run(id);
+    assert.equal(done.status, 'done');
+    assert.ok(done.finishedAt && done.startedAt && done.finishedAt >= done.startedAt);
+    assert.ok(done.durationMs !== null && done.durationMs >= 0 && done.durationMs < 60_000);
+    assert.deepEqual(outputKinds(store, id), [['preview', 3, preview.image.id], ['result', 7, result.id]]);
+    assert.deepEqual(store.latestImage(id)?.image, result);
+    store.close();
+  });
+
+  it('keeps the partial image of a failed run and of a cancelled one', () => {
+    const store = tempStore();
+    const failed = startedRun(store);
+    const lastGood = fakeImage(store, 'last good');
+    store.addOutput(failed, 'preview', 5, fakeImage(store, 'later preview').id);
+    store.failRun(failed, 'out of memory', { imageId: lastGood.id, iteration: 4 });
+    assert.deepEqual([store.run(failed).status, store.run(failed).error], ['failed', 'out of memory']);
+    assert.deepEqual([store.latestImage(failed)?.kind, store.latestImage(failed)?.image.id], ['partial', lastGood.id]);
+
+    const cancelled = startedRun(store);
+    store.cancelRun(cancelled, { imageId: lastGood.id, iteration: 2 });
+    assert.deepEqual([store.run(cancelled).status, store.run(cancelled).error], ['cancelled', null]);
+    assert.deepEqual(outputKinds(store, cancelled), [['partial', 2, lastGood.id]]);
+    store.close();
+  });
+
+  it('fails or cancels a queued run, which never started, without an image', () => {
+    const store = tempStore();
+    const failed = store.createRun(sampleRun(store)).id;
+    store.failRun(failed, 'network missing');
+    const cancelled = store.createRun(sampleRun(store)).id;
+    store.cancelRun(cancelled);
+    for (const id of [failed, cancelled]) {
+      assert.deepEqual([store.run(id).startedAt, store.run(id).durationMs, store.latestImage(id)], [null, null, null]);
+    }
+    store.close();
+  });
+
+  it('refuses illegal transitions and changes nothing', () => {
+    const store = tempStore();
+    const image = { imageId: fakeImage(store, 'some image').id, iteration: 1 };
+    const queued = store.createRun(sampleRun(store)).id;
+    assert.throws(() => store.finishRun(queued, image), { name: 'PasticheError', message: `run ${queued}: is queued, so it cannot become done` });
+    const done = startedRun(store);
+    store.finishRun(done, image);
+    assert.throws(() => store.startRun(queued + 100, 'wasm'), { message: `run ${queued + 100}: no such run` });
+    assert.throws(() => store.startRun(done, 'wasm'), /is done, so it cannot become running/);
+    assert.throws(() => store.finishRun(done, image), /is done, so it cannot become done/);
+    assert.throws(() => store.failRun(done, 'late', image), /is done, so it cannot become failed/);
+    assert.throws(() => store.cancelRun(done, image), /is done, so it cannot become cancelled/);
+    const cancelled = startedRun(store);
+    store.cancelRun(cancelled);
+    assert.throws(() => store.failRun(cancelled, 'late'), /is cancelled, so it cannot become failed/);
+    assert.deepEqual([store.run(queued).status, store.run(done).status, store.run(cancelled).status], ['queued', 'done', 'cancelled']);
+    assert.deepEqual(outputKinds(store, done), [['result', 1, image.imageId]], 'a refused end adds no output');
+    assert.deepEqual(outputKinds(store, queued), []);
+    store.close();
+  });
+
+  it('stores metrics in iteration order, keeps NaN losses, and counts iterations done', () => {
+    const store = tempStore();
+    const id = startedRun(store);
+    const metric = (iteration: number, total = iteration * 10) => ({ iteration, total, content: 0.1 + 0.2, style: 1e-300, tv: iteration, elapsedMs: iteration * 1.5 });
+    store.recordMetrics(id, [metric(1), metric(3), metric(2)]);
+    assert.equal(store.run(id).iterationsDone, 3);
+    store.recordMetrics(id, [metric(4, NaN), metric(5)]);
+    store.recordMetrics(id, []);
+    assert.deepEqual(store.metrics(id), [1, 2, 3, 4, 5].map((i) => metric(i, i === 4 ? NaN : i * 10)));
+    assert.equal(store.run(id).iterationsDone, 5);
+    assert.throws(() => store.recordMetrics(id, [metric(6), metric(5)]), /UNIQUE/, 'a repeated iteration is refused');
+    assert.equal(store.metrics(id).length, 5, 'the whole batch is refused');
+    assert.equal(store.run(id).iterationsDone, 5);
+    assert.throws(() => store.recordMetrics(999, [metric(1)]), /run 999: no such run/);
+    store.close();
+  });
+
+  it('shows a run by its result, else its partial image, else its latest preview', () => {
+    const store = tempStore();
+    const id = startedRun(store);
+    const latest = () => [store.latestImage(id)?.kind, store.latestImage(id)?.iteration];
+    assert.deepEqual(latest(), [undefined, undefined]);
+    store.addOutput(id, 'preview', 2, fakeImage(store, 'preview 2').id);
+    store.addOutput(id, 'preview', 4, fakeImage(store, 'preview 4').id);
+    assert.deepEqual(latest(), ['preview', 4]);
+    store.addOutput(id, 'result', 5, fakeImage(store, 'result').id);
+    store.addOutput(id, 'preview', 6, fakeImage(store, 'preview 6').id);
+    assert.deepEqual(latest(), ['result', 5]);
+    store.addOutput(id, 'partial', 3, fakeImage(store, 'partial').id);
+    assert.deepEqual(latest(), ['result', 5]);
+    store.close();
+  });
+
+  it('refuses outputs of unknown runs or images, and reads of unknown runs', () => {
+    const store = tempStore();
+    const id = startedRun(store);
+    assert.throws(() => store.addOutput(id, 'preview', 1, 999), /image 999: no such image/);
+    assert.throws(() => store.addOutput(999, 'preview', 1, fakeImage(store, 'x').id), /run 999: no such run/);
+    for (const read of [() => store.run(999), () => store.metrics(999), () => store.outputs(999), () => store.latestImage(999)]) {
+      assert.throws(read, { name: 'PasticheError', message: 'run 999: no such run' });
+    }
+    assert.deepEqual(rowCounts(store).run_outputs, 0);
+    store.close();
+  });
+});
+
+describe('RunStore listing', () => {
+  it('lists runs newest first, by project, status and limit, and projects with their run counts', () => {
+    const store = tempStore();
+    const make = (project: string) => store.createRun({ ...sampleRun(store), project }).id;
+    const [a1, b1, a2, a3] = [make('alpha'), make('beta'), make('alpha'), make('alpha')];
+    store.startRun(a2, 'wasm');
+    const ids = (runs: Array<{ id: number }>) => runs.map((run) => run.id);
+    assert.deepEqual(ids(store.listRuns()), [a3, a2, b1, a1]);
+    assert.deepEqual(ids(store.listRuns({ project: 'alpha' })), [a3, a2, a1]);
+    assert.deepEqual(ids(store.listRuns({ status: 'running' })), [a2]);
+    assert.deepEqual(ids(store.listRuns({ project: 'alpha', status: 'queued', limit: 1 })), [a3]);
+    assert.deepEqual(ids(store.listRuns({ project: 'nobody' })), []);
+    assert.deepEqual(
+      store.projects().map(({ name, runCount }) => [name, runCount]),
+      [['alpha', 3], ['beta', 1]],
+    );
+    const db = rawDatabase(store);
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM runs WHERE status = 'running' ORDER BY id DESC").all() as Array<{ detail: string }>;
+    db.close();
+    assert.ok(plan.some((step) => /runs_by_status/.test(step.detail)), 'listing by status uses its index');
+    store.close();
+  });
+});
