@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { PasticheError, isPasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
 import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import type { StylizeSettings } from '../../common/stylize/settings.js';
 import { stylize, type StylizeProgress, type StylizeResult } from '../../common/stylize/stylize.js';
 import type { BackendInfo } from '../backend.js';
-import { decodeImage, encodeImage, probeImage, resizeImage } from '../image/imageIO.js';
+import { readFileBytes } from '../image/fileIO.js';
+import { decodeImage, describeImage, encodeImage, resizeImage } from '../image/imageIO.js';
 import { loadNetwork, type NetworkSummary } from '../networks/registry.js';
 import type { ImageRecord, MetricRow, RunStore } from '../store/runStore.js';
 
@@ -84,9 +84,8 @@ function requireInitFile(job: StylizeJob): string {
 }
 
 async function readInput(file: string): Promise<PreparedInput> {
-  const original = await probeImage(file);
-  const bytes = await readFile(file);
-  return { bytes, original, name: file };
+  const bytes = await readFileBytes(file);
+  return { bytes, original: await describeImage(bytes, file), name: file };
 }
 
 function recordRun(store: RunStore, job: StylizeJob, inputs: PreparedInputs) {

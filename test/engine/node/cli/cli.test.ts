@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+const cliPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../engine/node/cli/main.js');
+const home = mkdtempSync(join(tmpdir(), 'pastiche-cli-'));
+const files = mkdtempSync(join(tmpdir(), 'pastiche-cli-files-'));
+
+function pastiche(...args: string[]) {
+  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function json(...args: string[]) {
+  const result = pastiche(...args, '--json');
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+async function picture(name: string, width: number, height: number, colour: string): Promise<string> {
+  const file = join(files, name);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${colour}"/><circle cx="${width / 3}" cy="${height / 2}" r="${height / 4}" fill="#fff"/><rect x="${width / 2}" y="4" width="${width / 5}" height="${height - 8}" fill="#123"/></svg>`;
+  await sharp(Buffer.from(svg)).toFile(file);
+  return file;
+}
+
+const photo = await picture('photo.jpg', 60, 40, '#c84');
+const painting = await picture('painting.png', 40, 40, '#36a');
+const painting2 = await picture('painting2.webp', 30, 30, '#a3c');
+
+describe('pastiche CLI', () => {
+  it('stylizes, reports JSON events, writes the output and records exactly the parameters used', async () => {
+    const out = join(files, 'result.tif');
+    const args = [
+      'stylize', '--content', photo, '--style', `${painting},${painting2}`, '--style-blend', '3,1', '--out', out,
+      '--size', '32', '--iterations', '6', '--init', 'content', '--content-layers', 'conv3_1', '--style-layers', 'conv1_1,conv2_1',
+      '--style-layer-weights', '0.5,2', '--content-weight', '7', '--style-weight', '250', '--tv-weight', '0.01',
+      '--optimizer', 'adam', '--lr', '3', '--pooling', 'avg', '--style-scale', '0.75', '--seed', '42', '--project', 'harbour', '--preview-every', '3', '--json',
+    ];
+    const result = pastiche(...args);
+    assert.equal(result.code, 0, result.stderr);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    assert.equal(events[0].event, 'start');
+    assert.equal(events.filter((e) => e.event === 'progress').length, 6);
+    assert.deepEqual(events.filter((e) => e.event === 'preview').map((e) => e.iteration), [3]);
+    const done = events.at(-1);
+    assert.equal(done.event, 'done');
+    assert.deepEqual(Object.keys(done).sort(), ['backend', 'event', 'iterations', 'loss', 'ms', 'network', 'output', 'runId'].sort());
+    assert.equal(done.backend, 'wasm');
+    assert.equal(done.network, 'vgg19-random');
+    assert.equal(done.iterations, 6);
+    assert.ok(done.loss.final < done.loss.initial);
+    const meta = await sharp(out).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['tiff', 32, 21]);
+
+    const shown = json('show', String(done.runId));
+    assert.equal(shown.status, 'done');
+    assert.equal(shown.backend, 'wasm');
+    assert.equal(shown.project, 'harbour');
+    assert.deepEqual(shown.settings, {
+      network: 'vgg19-random', contentLayers: ['conv3_1'], styleLayers: [{ layer: 'conv1_1', weight: 0.5 }, { layer: 'conv2_1', weight: 2 }],
+      contentWeight: 7, styleWeight: 250, tvWeight: 0.01, styleBlend: [0.75, 0.25], styleScale: 0.75, init: 'content',
+      optimizer: { name: 'adam', learningRate: 3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, iterations: 6, size: 32, seed: 42, pooling: 'avg', previewEvery: 3,
+    });
+    assert.deepEqual(shown.styles.map((s: { blendWeight: number }) => s.blendWeight), [0.75, 0.25]);
+    assert.equal(shown.metrics.iterations, 6);
+    assert.deepEqual(shown.outputs.map((o: { kind: string }) => o.kind).sort(), ['preview', 'result']);
+    assert.ok(existsSync(shown.contentImage.path), 'the photo is copied into the store');
+
+    const runs = json('runs', '--project', 'harbour');
+    assert.deepEqual(runs.map((r: { id: number }) => r.id), [done.runId]);
+    const table = pastiche('runs');
+    assert.match(table.stdout, /harbour\s+done\s+vgg19-random\s+content\s+32\s+6\/6\s+7\/250\/0\.01\s+adam\s+wasm/);
+  });
+
+  it('prints a progress summary on a non-terminal and names the embedded network', () => {
+    const result = pastiche('stylize', '--content', photo, '--style', painting, '--out', join(files, 'plain.png'), '--size', '24', '--iterations', '2', '--content-layers', 'conv2_1', '--style-layers', 'conv1_1');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Backend: wasm/);
+    assert.match(result.stderr, /vgg19-random — random weights, no download needed; pretrained networks give better results/);
+    assert.match(result.stderr, /iteration 2\/2: loss/);
+    assert.match(result.stderr, /Done: .*plain\.png \(run \d+, 2 iterations/);
+  });
+
+  it('refuses bad input with one line, a non-zero exit, and nothing stored', () => {
+    const before = json('runs').length;
+    const corrupt = join(files, 'corrupt.jpg');
+    writeFileSync(corrupt, 'not a jpeg at all');
+    const cases: Array<[string[], RegExp]> = [
+      [['--size', 'abc'], /--size: expected a whole number/],
+      [['--content-layers', 'conv9_9'], /vgg19-random: no layer 'conv9_9'/],
+      [['--style-layers', 'conv1_1,conv2_1', '--style-layer-weights', '1'], /--style-layer-weights: 1 weights for 2 style layers/],
+      [['--optimizer', 'sgd'], /--optimizer: expected one of lbfgs, adam/],
+      [['--lr', '5'], /--lr: applies to --optimizer adam only/],
+      [['--network', 'nonesuch'], /nonesuch: unknown network/],
+      [['--init', join(files, 'missing.png')], /missing\.png: no such file/],
+      [['--style', corrupt], /corrupt\.jpg: /],
+      [['--out', join(files, 'result.bmp')], /result\.bmp: /],
+      [['--backend', 'quantum'], /unknown backend 'quantum'/],
+    ];
+    for (const [override, message] of cases) {
+      const args = new Map<string, string>([['--content', photo], ['--style', painting], ['--out', join(files, 'x.png')], ['--size', '16'], ['--iterations', '1']]);
+      for (let i = 0; i < override.length; i += 2) args.set(override[i], override[i + 1]);
+      const result = pastiche('stylize', ...[...args].flat());
+      assert.notEqual(result.code, 0, `${override.join(' ')} should fail`);
+      const lines = result.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `one line for ${override.join(' ')}: ${result.stderr}`);
+      assert.match(lines[0], message);
+    }
+    assert.equal(json('runs').length, before, 'no run was recorded');
+  });
+
+  it('lists networks and shows an unknown run as an error', () => {
+    const networks = json('models');
+    assert.equal(networks.find((n: { name: string }) => n.name === 'vgg19-random').status, 'embedded');
+    const missing = pastiche('show', '9999');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /run 9999: no such run/);
+  });
+});

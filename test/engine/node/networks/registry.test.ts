@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { PasticheError } from '../../../../engine/common/errors.js';
+import { featureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
+import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
+import { VGG19 } from '../../../../engine/common/networks/vgg.js';
+import { importNetwork, listNetworks, loadNetwork } from '../../../../engine/node/networks/registry.js';
+import { syntheticImage, useTestBackend } from '../../../helpers/tf.js';
+
+await useTestBackend();
+
+/** Writes VGG-19's first block as a Keras-named TensorFlow.js layers model, as converters produce. */
+async function writeKerasBlock1(folder: string, options: { modelName?: string; kernelShape?: number[] } = {}) {
+  const weights = randomWeights(VGG19, 4);
+  const conv1_1 = weights.get('conv1_1')!;
+  const conv1_2 = weights.get('conv1_2')!;
+  const named: tf.NamedTensorMap = {
+    'block1_conv1/kernel': options.kernelShape ? tf.zeros(options.kernelShape) : conv1_1.kernel,
+    'block1_conv1/bias': conv1_1.bias,
+    'block1_conv2/kernel': conv1_2.kernel,
+    'block1_conv2/bias': conv1_2.bias,
+  };
+  const { data, specs } = await tf.io.encodeWeights(named);
+  writeFileSync(join(folder, 'group1-shard1of1'), Buffer.from(data));
+  const layers = ['input_1', 'block1_conv1', 'block1_conv2', 'block1_pool'].map((name) => ({ name, class_name: 'Layer', config: { name } }));
+  const topology = { model_config: { class_name: 'Model', config: { name: options.modelName ?? 'vgg19', layers } } };
+  writeFileSync(join(folder, 'model.json'), JSON.stringify({ modelTopology: topology, weightsManifest: [{ paths: ['group1-shard1of1'], weights: specs }] }));
+  return { conv1_1, conv1_2 };
+}
+
+function tempFolder(): string {
+  return mkdtempSync(join(tmpdir(), 'pastiche-networks-'));
+}
+
+describe('network registry', () => {
+  it('lists the embedded networks and the catalogue’s pretrained ones', () => {
+    const networks = listNetworks(tempFolder());
+    const byName = new Map(networks.map((n) => [n.name, n]));
+    assert.equal(byName.get('vgg19-random')?.status, 'embedded');
+    assert.equal(byName.get('vgg19')?.status, 'not-installed');
+    assert.equal(byName.get('vgg16')?.architecture, 'vgg16');
+  });
+
+  it('imports a Keras-named layers model that then computes the same activations as the original weights', async () => {
+    const source = tempFolder();
+    const models = tempFolder();
+    const original = await writeKerasBlock1(source);
+    const info = await importNetwork(source, 'block1', models);
+    assert.deepEqual(info.layers, ['conv1_1', 'conv1_2']);
+    assert.equal(info.architecture, 'vgg19');
+    assert.match(info.weightsSha256, /^[0-9a-f]{64}$/);
+    assert.equal(listNetworks(models).find((n) => n.name === 'block1')?.status, 'installed');
+
+    const { network, summary } = await loadNetwork('block1', models);
+    assert.equal(summary.weightsSha256, info.weightsSha256);
+    const reference = featureNetwork('reference', VGG19, new Map([['conv1_1', original.conv1_1], ['conv1_2', original.conv1_2]]));
+    tf.tidy(() => {
+      const input = network.preprocess(syntheticImage(12, 12, 5));
+      const a = network.activations(input, ['conv1_2'], 'max').get('conv1_2')!;
+      const b = reference.activations(input, ['conv1_2'], 'max').get('conv1_2')!;
+      assert.ok(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] < 1e-3);
+    });
+    assert.throws(() => network.checkLayers(['conv2_1']), /block1: holds weights only up to pool1/);
+  });
+
+  it('loads a layers model straight from its folder or model.json', async () => {
+    const source = tempFolder();
+    await writeKerasBlock1(source);
+    for (const path of [source, join(source, 'model.json')]) {
+      const { network } = await loadNetwork(path, tempFolder());
+      assert.deepEqual(network.layers, ['conv1_1', 'conv1_2', 'pool1']);
+      network.dispose();
+    }
+  });
+
+  it('refuses bad models with one line naming the file, and leaves nothing half-installed', async () => {
+    const models = tempFolder();
+    const wrongShape = tempFolder();
+    await writeKerasBlock1(wrongShape, { kernelShape: [5, 5, 3, 64] });
+    await assert.rejects(importNetwork(wrongShape, 'bad', models), (e: unknown) => e instanceof PasticheError && /model\.json: layer conv1_1 has kernel 5×5×3×64, vgg19 needs 3×3×3×64/.test(e.message));
+    const missingShard = tempFolder();
+    await writeKerasBlock1(missingShard);
+    writeFileSync(join(missingShard, 'group1-shard1of1'), Buffer.alloc(10));
+    await assert.rejects(importNetwork(missingShard, 'bad', models), /hold 10 bytes, the manifest needs/);
+    const notJson = tempFolder();
+    writeFileSync(join(notJson, 'model.json'), '{ nope');
+    await assert.rejects(importNetwork(notJson, 'bad', models), /model\.json: model\.json is not valid JSON/);
+    await assert.rejects(importNetwork(join(notJson, 'absent'), 'bad', models), /no such model file/);
+    assert.deepEqual(readdirSync(models), [], 'a failed import leaves nothing behind');
+  });
+
+  it('refuses names that are taken or unsafe, and unknown networks', async () => {
+    const source = tempFolder();
+    const models = tempFolder();
+    await writeKerasBlock1(source);
+    await importNetwork(source, 'mine', models);
+    await assert.rejects(importNetwork(source, 'mine', models), /mine: a network of that name is already installed/);
+    await assert.rejects(importNetwork(source, '../escape', models), /a network name is letters/);
+    await assert.rejects(importNetwork(source, 'vgg19-random', models), /generated network/);
+    await assert.rejects(loadNetwork('nonesuch', models), /nonesuch: unknown network \(available: vgg19-random, vgg16-random, mine/);
+    await assert.rejects(loadNetwork('vgg19', models), /vgg19: not installed; import its weights with 'pastiche models import/);
+  });
+});
