@@ -1,7 +1,7 @@
 import { PasticheError } from '../../common/errors.js';
 import type { Db } from './database.js';
 import type { ImageTable } from './imageTable.js';
-import type { NewRun, RunFilter, RunKind, RunRecord, RunStatus } from './records.js';
+import type { NewRun, RunFilter, RunRecord, RunStatus } from './records.js';
 import type { RunOwner } from './runOwners.js';
 import { fromSettingsColumns, toLayerRows, toSettingsColumns, type LayerRow, type SettingsColumns } from './settingsColumns.js';
 
@@ -23,20 +23,10 @@ const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, cont
     duration_ms AS durationMs, error
   FROM runs JOIN projects ON projects.id = runs.project_id`;
 
-interface RunRow extends SettingsColumns {
-  readonly id: number;
-  readonly project: string;
-  readonly kind: RunKind;
-  readonly status: RunStatus;
+/** A row of RUN_SELECT: the record's own columns, with its images as ids and its settings as columns. */
+interface RunRow extends SettingsColumns, Omit<RunRecord, 'contentImage' | 'styles' | 'initImage' | 'settings'> {
   readonly contentImageId: number;
   readonly initImageId: number | null;
-  readonly backend: string | null;
-  readonly iterationsDone: number;
-  readonly createdAt: string;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
-  readonly durationMs: number | null;
-  readonly error: string | null;
 }
 
 /** The `runs` table with its `run_layers` and `run_styles`: what a run is, and where it stands. */
