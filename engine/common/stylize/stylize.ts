@@ -19,17 +19,20 @@ export interface StylizeRequest {
   /** The starting image for init `style` and `image`, at the content's exact size. */
   readonly initImage?: RgbImage;
   readonly signal?: AbortSignal;
+  /** Called with iteration 0 (the starting image's loss), then after every iteration. */
   onProgress?(progress: StylizeProgress): void;
   /** Awaited, so that a preview is stored before the run goes on. */
   onPreview?(preview: StylizePreview): void | Promise<void>;
 }
 
 export interface StylizeProgress {
+  /** 0 for the starting image, then 1 … iterations. */
   readonly iteration: number;
   readonly iterations: number;
   readonly loss: LossTerms;
   readonly elapsedMs: number;
-  readonly remainingMs: number;
+  /** Estimated from the iterations so far; null before the first one has finished. */
+  readonly remainingMs: number | null;
 }
 
 export interface StylizePreview {
@@ -74,6 +77,7 @@ async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, 
   const { settings, signal } = request;
   const started = Date.now();
   const initialLoss = checkedFinite(evaluate.at(image));
+  request.onProgress?.({ iteration: 0, iterations: settings.iterations, loss: initialLoss, elapsedMs: Date.now() - started, remainingMs: null });
   let iteration = 0;
   while (iteration < settings.iterations && !signal?.aborted) {
     const report = optimizer.step();

@@ -48,7 +48,8 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
   const run = store.run(runId);
   const metrics = store.metrics(runId);
   const outputs = store.outputs(runId);
-  const summary = metrics.length === 0 ? null : { iterations: metrics.length, first: metrics[0], last: metrics[metrics.length - 1] };
+  // Iteration 0 is the starting image's loss, not an iteration.
+  const summary = metrics.length === 0 ? null : { iterations: metrics.filter((m) => m.iteration > 0).length, first: metrics[0], last: metrics[metrics.length - 1] };
   if (json) return printJson({ ...run, metrics: summary, outputs });
   const s = run.settings;
   const lines: Array<[string, string]> = [
@@ -70,7 +71,7 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
     ['backend', run.backend ?? '—'],
     ['time', `created ${run.createdAt}${run.durationMs !== null ? `, ran ${(run.durationMs / 1000).toFixed(1)} s` : ''}`],
   ];
-  if (summary) lines.push(['loss', `${summary.first.total.toPrecision(5)} → ${summary.last.total.toPrecision(5)} (content ${summary.last.content.toPrecision(4)}, style ${summary.last.style.toPrecision(4)}, tv ${summary.last.tv.toPrecision(4)})`]);
+  if (summary) lines.push(['loss', `${summary.first.total.toPrecision(5)} (iteration ${summary.first.iteration}) → ${summary.last.total.toPrecision(5)} (iteration ${summary.last.iteration}: content ${summary.last.content.toPrecision(4)}, style ${summary.last.style.toPrecision(4)}, tv ${summary.last.tv.toPrecision(4)})`]);
   for (const output of outputs) lines.push([`${output.kind} @${output.iteration}`, output.image.path]);
   const width = Math.max(...lines.map(([key]) => key.length));
   console.log(lines.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n'));

@@ -46,10 +46,12 @@ describe('pastiche CLI', () => {
     assert.equal(result.code, 0, result.stderr);
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
     assert.equal(events[0].event, 'start');
-    assert.equal(events.filter((e) => e.event === 'progress').length, 6);
+    const progress = events.filter((e) => e.event === 'progress');
+    assert.deepEqual(progress.map((e) => e.iteration), [0, 1, 2, 3, 4, 5, 6]);
     assert.deepEqual(events.filter((e) => e.event === 'preview').map((e) => e.iteration), [3]);
     const done = events.at(-1);
     assert.equal(done.event, 'done');
+    assert.equal(done.loss.initial, progress[0].loss.total, 'the starting loss is progress at iteration 0');
     assert.deepEqual(Object.keys(done).sort(), ['backend', 'event', 'iterations', 'loss', 'ms', 'network', 'output', 'runId'].sort());
     assert.equal(done.backend, 'wasm');
     assert.equal(done.network, 'vgg19-random');
@@ -69,6 +71,7 @@ describe('pastiche CLI', () => {
     });
     assert.deepEqual(shown.styles.map((s: { blendWeight: number }) => s.blendWeight), [0.75, 0.25]);
     assert.equal(shown.metrics.iterations, 6);
+    assert.equal(shown.metrics.first.iteration, 0, 'the starting loss is recorded as iteration 0');
     assert.deepEqual(shown.outputs.map((o: { kind: string }) => o.kind).sort(), ['preview', 'result']);
     assert.ok(existsSync(shown.contentImage.path), 'the photo is copied into the store');
 

@@ -33,7 +33,7 @@ describe('runStylize', () => {
     assert.equal(run.status, 'done');
     assert.equal(run.backend, 'wasm');
     assert.equal(run.iterationsDone, 4);
-    assert.deepEqual(store.metrics(outcome.runId).map((m) => m.iteration), [1, 2, 3, 4]);
+    assert.deepEqual(store.metrics(outcome.runId).map((m) => m.iteration), [0, 1, 2, 3, 4]);
     assert.deepEqual(store.outputs(outcome.runId).map((o) => [o.kind, o.iteration]), [['preview', 2], ['result', 4]]);
     assert.deepEqual([run.contentImage.width, run.contentImage.height], [48, 32], 'the original photo is what the store keeps');
     assert.equal(store.latestImage(outcome.runId)?.image.id, outcome.output.id);
