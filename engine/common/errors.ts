@@ -9,14 +9,6 @@ export class PasticheError extends Error {
   }
 }
 
-/** A run stopped because its AbortSignal fired; the caller keeps the last good image. */
-export class RunCancelledError extends Error {
-  override readonly name = 'RunCancelledError';
-  constructor() {
-    super('run cancelled');
-  }
-}
-
 export function isPasticheError(error: unknown): error is PasticheError {
   return error instanceof PasticheError;
 }

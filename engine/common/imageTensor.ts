@@ -9,6 +9,10 @@ export function imageToTensor(image: RgbImage): tf.Tensor3D {
 /** Float tensor [H, W, 3] in 0..255 → RgbImage, rounded and clipped. */
 export function tensorToImage(tensor: tf.Tensor3D): RgbImage {
   const [height, width] = tensor.shape;
-  const values = tf.tidy(() => tf.clipByValue(tf.round(tensor), 0, 255)).dataSync();
-  return rgbImage(width, height, Uint8Array.from(values));
+  const pixels = tf.tidy(() => tf.clipByValue(tf.round(tensor), 0, 255));
+  try {
+    return rgbImage(width, height, Uint8Array.from(pixels.dataSync()));
+  } finally {
+    pixels.dispose();
+  }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
-import type { IterativeOptimizer, Objective } from './objective.js';
+import type { Evaluation, IterativeOptimizer, Objective } from './objective.js';
 
 export interface AdamOptions {
   /** α: each coordinate moves by about this much per step, whatever its gradient's magnitude. */
@@ -15,14 +15,16 @@ export interface AdamOptions {
 
 /**
  * Adam (Kingma & Ba 2015, Algorithm 1): x ← x − α·m̂/(√v̂ + ε) with the bias-corrected moments
- * m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ). It has no line search, so it cannot step back from a non-finite
- * loss: it throws before such a gradient corrupts x and the moments.
+ * m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ). Like L-BFGS, a step reports the loss at the x it reached; that
+ * evaluation's gradient drives the next step, so a step costs one evaluation (the first, two). Adam
+ * has no line search to step back from a non-finite loss: it puts x back where it was and throws.
  */
-export function adam(x: tf.Variable, objective: Objective, options: AdamOptions): IterativeOptimizer {
+export function adam<Detail>(x: tf.Variable, objective: Objective<Detail>, options: AdamOptions): IterativeOptimizer<Detail> {
   const { learningRate, beta1, beta2, epsilon } = options;
   const m = tf.tidy(() => tf.variable(tf.zerosLike(x), false));
   const v = tf.tidy(() => tf.variable(tf.zerosLike(x), false));
   let t = 0;
+  let current: Evaluation<Detail> | null = null;
 
   function update(gradient: tf.Tensor): void {
     t++;
@@ -35,20 +37,39 @@ export function adam(x: tf.Variable, objective: Objective, options: AdamOptions)
     });
   }
 
+  /** f and ∇f at x, or x restored to `previous` and an error when f is not finite there. */
+  function evaluateAt(previous: tf.Tensor | null): Evaluation<Detail> {
+    const evaluation = objective(x);
+    if (Number.isFinite(evaluation.loss)) return evaluation;
+    evaluation.gradient.dispose();
+    if (previous) x.assign(previous);
+    throw new PasticheError(`the loss is not finite (${evaluation.loss}) after ${t} steps`, 'optimisation');
+  }
+
   return {
     step() {
-      const { loss, gradient } = objective(x);
+      let evaluations = 0;
+      if (!current) {
+        current = evaluateAt(null);
+        evaluations++;
+      }
+      const previous = tf.clone(x);
       try {
-        if (!Number.isFinite(loss)) throw new PasticheError(`the loss is not finite (${loss}) after ${t} steps`, 'optimisation');
-        update(gradient);
+        update(current.gradient);
+        current.gradient.dispose();
+        current = null;
+        current = evaluateAt(previous);
+        evaluations++;
       } finally {
-        gradient.dispose();
+        previous.dispose();
       }
       // Adam has no stopping test of its own: neural-style runs it for a fixed number of iterations.
-      return { loss, evaluations: 1, converged: false };
+      return { loss: current.loss, detail: current.detail, evaluations, converged: false };
     },
     dispose() {
       tf.dispose([m, v]);
+      current?.gradient.dispose();
+      current = null;
     },
   };
 }

@@ -31,32 +31,37 @@ const MIN_CURVATURE = 1e-10;
  * Gatys et al. and neural-style. x must not be changed by others between steps: f and ∇f at x are
  * kept from the previous step's line search, so an iteration usually costs one evaluation.
  */
-export function lbfgs(x: tf.Variable, objective: Objective, options: LbfgsOptions): IterativeOptimizer {
+export function lbfgs<Detail>(x: tf.Variable, objective: Objective<Detail>, options: LbfgsOptions): IterativeOptimizer<Detail> {
   const budget = options.maxLineSearchEvaluations ?? 25;
   const gradientTolerance = options.gradientTolerance ?? 1e-9;
   const stepTolerance = options.stepTolerance ?? 0;
   const history = new CorrectionHistory(options.historySize);
-  let current: Evaluation | null = null;
+  let current: Evaluation<Detail> | null = null;
 
-  function step(): StepReport {
+  function step(): StepReport<Detail> {
     let evaluations = 0;
-    const evaluate: Objective = (point) => {
+    const evaluate: Objective<Detail> = (point) => {
       evaluations++;
       return objective(point);
     };
     const here = (current ??= finiteStart(evaluate(x)));
-    if (maxNorm(here.gradient) <= gradientTolerance) return { loss: here.loss, evaluations, converged: true };
+    const stay = { loss: here.loss, detail: here.detail, evaluations, converged: true };
+    if (maxNorm(here.gradient) <= gradientTolerance) return stay;
     const { direction, slope } = descentDirection(here.gradient);
-    const trialAt = (t: number): Trial => {
+    const trialAt = (t: number): Trial<Detail> => {
       const point = tf.tidy(() => tf.add(x, tf.mul(t, direction)));
-      const { loss, gradient } = evaluate(point);
-      return { t, loss, slope: dot(gradient, direction), point, gradient };
+      const { loss, gradient, detail } = evaluate(point);
+      return { t, loss, slope: dot(gradient, direction), point, gradient, detail };
     };
-    const accepted = strongWolfeSearch(trialAt, { t: 0, loss: here.loss, slope }, initialStep(here.gradient), budget);
-    direction.dispose();
-    if (!accepted) return { loss: here.loss, evaluations, converged: true };
+    let accepted: Trial<Detail> | null;
+    try {
+      accepted = strongWolfeSearch(trialAt, { t: 0, loss: here.loss, slope }, initialStep(here.gradient), budget);
+    } finally {
+      direction.dispose();
+    }
+    if (!accepted) return { ...stay, evaluations };
     const change = moveTo(accepted, here);
-    return { loss: accepted.loss, evaluations, converged: change <= stepTolerance };
+    return { loss: accepted.loss, detail: accepted.detail, evaluations, converged: change <= stepTolerance };
   }
 
   /** −H∇f, or −∇f after clearing the history when rounding has made −H∇f point uphill. */
@@ -82,13 +87,13 @@ export function lbfgs(x: tf.Variable, objective: Objective, options: LbfgsOption
   }
 
   /** Moves x to the accepted point, remembering (s, y) and keeping f and ∇f there; returns ‖s‖∞. */
-  function moveTo(accepted: Trial, previous: Evaluation): number {
+  function moveTo(accepted: Trial<Detail>, previous: Evaluation<Detail>): number {
     const s = tf.sub(accepted.point, x);
     const change = maxNorm(s);
     history.remember(s, tf.sub(accepted.gradient, previous.gradient));
     x.assign(accepted.point);
     tf.dispose([accepted.point, previous.gradient]);
-    current = { loss: accepted.loss, gradient: accepted.gradient };
+    current = { loss: accepted.loss, gradient: accepted.gradient, detail: accepted.detail };
     return change;
   }
 
@@ -102,7 +107,7 @@ export function lbfgs(x: tf.Variable, objective: Objective, options: LbfgsOption
   };
 }
 
-function finiteStart(evaluation: Evaluation): Evaluation {
+function finiteStart<Detail>(evaluation: Evaluation<Detail>): Evaluation<Detail> {
   if (Number.isFinite(evaluation.loss)) return evaluation;
   evaluation.gradient.dispose();
   throw new PasticheError(`the loss is not finite at the starting point (${evaluation.loss})`, 'optimisation');
@@ -184,16 +189,17 @@ interface LinePoint {
 }
 
 /** A step length the line search evaluated, owning x + t·d and the gradient there. */
-interface Trial extends LinePoint {
+interface Trial<Detail> extends LinePoint {
   readonly point: tf.Tensor;
   readonly gradient: tf.Tensor;
+  readonly detail: Detail;
 }
 
-function isTrial(point: LinePoint): point is Trial {
+function isTrial<Detail>(point: LinePoint | Trial<Detail>): point is Trial<Detail> {
   return 'gradient' in point;
 }
 
-function discard(point: LinePoint): void {
+function discard<Detail>(point: LinePoint | Trial<Detail>): void {
   if (isTrial(point)) tf.dispose([point.point, point.gradient]);
 }
 
@@ -210,67 +216,89 @@ function discard(point: LinePoint): void {
  * Measured on a 32-px style-only stylization from noise, 80 evaluations: loss 1.2·10⁵ against 7·10⁷
  * with Armijo backtracking.
  */
-function strongWolfeSearch(trialAt: (t: number) => Trial, origin: LinePoint, initialStep: number, budget: number): Trial | null {
-  const resolution = LOSS_RESOLUTION * Math.abs(origin.loss);
+function strongWolfeSearch<Detail>(trialAt: (t: number) => Trial<Detail>, origin: LinePoint, initialStep: number, budget: number): Trial<Detail> | null {
+  const line = new LineConditions(origin);
+  let previous: LinePoint | Trial<Detail> = origin;
+  let t = initialStep;
+  for (let used = 1; used <= budget; used++) {
+    const trial = trialAt(t);
+    if (!line.sufficientDecrease(trial) || (previous !== origin && line.rise(previous, trial) >= 0)) return zoom(line, trialAt, previous, trial, budget - used);
+    if (line.flatEnough(trial)) {
+      discard(previous);
+      return trial;
+    }
+    if (trial.slope >= 0) return zoom(line, trialAt, trial, previous, budget - used);
+    // Still descending steeply: extrapolate, within PyTorch's bounds, to at most ten times as far.
+    t = line.cubicMinimiser(previous, trial, t + 0.01 * (t - previous.t), 10 * t);
+    discard(previous);
+    previous = trial;
+  }
+  return isTrial(previous) ? previous : null;
+}
+
+/**
+ * Alg. 3.6: lo is the lowest point satisfying sufficient decrease, and [lo, hi] holds a strong Wolfe
+ * step; each trial replaces one end of the bracket. Out of budget, lo is the answer if it is a trial.
+ */
+function zoom<Detail>(line: LineConditions, trialAt: (t: number) => Trial<Detail>, lo: LinePoint | Trial<Detail>, hi: LinePoint | Trial<Detail>, budget: number): Trial<Detail> | null {
+  for (let used = 0; used < budget; used++) {
+    // Kept off the bracket's outer tenths, so that each trial shrinks it (the safeguard of §3.5).
+    const margin = 0.1 * Math.abs(hi.t - lo.t);
+    const trial = trialAt(line.cubicMinimiser(lo, hi, Math.min(lo.t, hi.t) + margin, Math.max(lo.t, hi.t) - margin));
+    if (!line.sufficientDecrease(trial) || line.rise(lo, trial) >= 0) {
+      discard(hi);
+      hi = trial;
+      continue;
+    }
+    if (line.flatEnough(trial)) {
+      [lo, hi].forEach(discard);
+      return trial;
+    }
+    if (trial.slope * (hi.t - lo.t) >= 0) {
+      discard(hi);
+      hi = lo;
+    } else {
+      discard(lo);
+    }
+    lo = trial;
+  }
+  discard(hi);
+  return isTrial(lo) ? lo : null;
+}
+
+/** The strong Wolfe conditions (Nocedal & Wright eq. 3.7) relative to the search's origin φ(0), φ'(0). */
+class LineConditions {
+  private readonly resolution: number;
+
+  constructor(private readonly origin: LinePoint) {
+    this.resolution = LOSS_RESOLUTION * Math.abs(origin.loss);
+  }
+
   /**
    * φ(b) − φ(a): the losses' difference where float32 resolves it, else the trapezoid rule on φ'
    * (exact for a quadratic). Neural-style's losses are ~10⁸ while a step changes them by less than
    * their rounding error, which would fail every Armijo test; comparing slopes instead is Hager &
    * Zhang's approximate Wolfe condition (SIAM J. Optim. 16(1), 2005, §4).
    */
-  const rise = (a: LinePoint, b: LinePoint): number => {
+  rise(a: LinePoint, b: LinePoint): number {
     const measured = b.loss - a.loss;
-    return !(Math.abs(measured) <= resolution) ? measured : ((b.t - a.t) * (a.slope + b.slope)) / 2;
-  };
-  const sufficientDecrease = (point: LinePoint) =>
-    Number.isFinite(point.loss) && rise(origin, point) <= SUFFICIENT_DECREASE * point.t * origin.slope;
-  const flatEnough = (point: LinePoint) => Math.abs(point.slope) <= -CURVATURE * origin.slope;
+    return !(Math.abs(measured) <= this.resolution) ? measured : ((b.t - a.t) * (a.slope + b.slope)) / 2;
+  }
+
+  /** Eq. 3.7a (Armijo). */
+  sufficientDecrease(point: LinePoint): boolean {
+    return Number.isFinite(point.loss) && this.rise(this.origin, point) <= SUFFICIENT_DECREASE * point.t * this.origin.slope;
+  }
+
+  /** Eq. 3.7b. */
+  flatEnough(point: LinePoint): boolean {
+    return Math.abs(point.slope) <= -CURVATURE * this.origin.slope;
+  }
+
   /** The minimiser of the cubic matching φ and φ' at a and b (Nocedal & Wright eq. 3.59), clamped to [low, high]. */
-  const cubicMinimiser = (a: LinePoint, b: LinePoint, low: number, high: number) => clampedCubicMinimiser(a, b, rise(a, b), low, high);
-
-  /** Alg. 3.6: lo is the lowest point satisfying sufficient decrease, and [lo, hi] holds a strong Wolfe step. */
-  function zoom(lo: LinePoint, hi: LinePoint, budget: number): Trial | null {
-    for (let used = 0; used < budget; used++) {
-      // Kept off the bracket's outer tenths, so that each trial shrinks it (the safeguard of §3.5).
-      const margin = 0.1 * Math.abs(hi.t - lo.t);
-      const trial = trialAt(cubicMinimiser(lo, hi, Math.min(lo.t, hi.t) + margin, Math.max(lo.t, hi.t) - margin));
-      if (!sufficientDecrease(trial) || rise(lo, trial) >= 0) {
-        discard(hi);
-        hi = trial;
-        continue;
-      }
-      if (flatEnough(trial)) {
-        [lo, hi].forEach(discard);
-        return trial;
-      }
-      if (trial.slope * (hi.t - lo.t) >= 0) {
-        discard(hi);
-        hi = lo;
-      } else {
-        discard(lo);
-      }
-      lo = trial;
-    }
-    discard(hi);
-    return isTrial(lo) ? lo : null;
+  cubicMinimiser(a: LinePoint, b: LinePoint, low: number, high: number): number {
+    return clampedCubicMinimiser(a, b, this.rise(a, b), low, high);
   }
-
-  let previous = origin;
-  let t = initialStep;
-  for (let used = 1; used <= budget; used++) {
-    const trial = trialAt(t);
-    if (!sufficientDecrease(trial) || (previous !== origin && rise(previous, trial) >= 0)) return zoom(previous, trial, budget - used);
-    if (flatEnough(trial)) {
-      discard(previous);
-      return trial;
-    }
-    if (trial.slope >= 0) return zoom(trial, previous, budget - used);
-    // Still descending steeply: extrapolate, within PyTorch's bounds, to at most ten times as far.
-    t = cubicMinimiser(previous, trial, t + 0.01 * (t - previous.t), 10 * t);
-    discard(previous);
-    previous = trial;
-  }
-  return isTrial(previous) ? previous : null;
 }
 
 /**

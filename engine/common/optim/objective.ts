@@ -1,30 +1,39 @@
 import type * as tf from '@tensorflow/tfjs';
 
-/** The value of the function at x and its gradient; the optimiser owns `gradient` and disposes it. */
-export interface Evaluation {
+/**
+ * The value of the function at x and its gradient; the optimiser owns `gradient` and disposes it.
+ * `detail` is whatever else the objective tells about x (a style transfer's separate loss terms);
+ * optimisers hand it back with the point they keep.
+ */
+export interface Evaluation<Detail = undefined> {
   readonly loss: number;
   readonly gradient: tf.Tensor;
+  readonly detail: Detail;
 }
 
 /**
  * A differentiable function of a tensor. It may return a non-finite loss away from the start:
  * L-BFGS then shortens its step; at the start there is nowhere to step back to, and optimisers throw.
  */
-export type Objective = (x: tf.Tensor) => Evaluation;
+export type Objective<Detail = undefined> = (x: tf.Tensor) => Evaluation<Detail>;
 
-export interface StepReport {
-  /**
-   * The loss of the latest objective evaluation made in this step that the optimiser kept: for
-   * L-BFGS the loss at the new x, for Adam the loss at the point it evaluated before its update.
-   */
+export interface StepReport<Detail = undefined> {
+  /** The loss at x after the step, and the objective's detail there. */
   readonly loss: number;
+  readonly detail: Detail;
   readonly evaluations: number;
-  /** True when no further progress is possible (the gradient or the step vanished); callers stop iterating. */
+  /**
+   * True when no further progress is possible — the gradient or the step vanished, or no step along
+   * the search direction lowers the loss — and x is left where it was; callers stop iterating.
+   */
   readonly converged: boolean;
 }
 
-/** One object per run: each `step()` is one iteration of the method and updates x in place. */
-export interface IterativeOptimizer {
-  step(): StepReport;
+/**
+ * One object per run: each `step()` is one iteration of the method and updates x in place. Nothing
+ * else may change x between steps: the optimiser keeps f and ∇f at x from the step before.
+ */
+export interface IterativeOptimizer<Detail = undefined> {
+  step(): StepReport<Detail>;
   dispose(): void;
 }

@@ -24,7 +24,10 @@ export interface StylizeSettings {
   readonly size: number;
   readonly seed: number;
   readonly pooling: Pooling;
-  /** Emit a preview image every N iterations; 0 for none. */
+  /**
+   * Emit a preview image every N iterations (neural-style's -save_iter, 100); 0 for none. The store
+   * keeps each, so a run that crashes still has its latest image.
+   */
   readonly previewEvery: number;
 }
 
@@ -76,13 +79,19 @@ export const NEURAL_STYLE_DEFAULTS: StylizeSettings = {
   size: 512,
   seed: 0,
   pooling: 'max',
-  previewEvery: 0,
+  previewEvery: 100,
 };
 
 export function defaultOptimizerSettings(name: OptimizerName, learningRate?: number): OptimizerSettings {
   if (name === 'lbfgs') return { name, historySize: 100 };
   return { name, learningRate: learningRate ?? 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 }
+
+/**
+ * The longest side one optimisation may have. Memory grows with the pixels (about 3 GB at 512 px on
+ * the wasm backend, measured), so beyond this no machine holds the network's activations.
+ */
+export const MAX_SIZE = 8192;
 
 /**
  * Fills defaults and checks ranges, so a bad value is refused before any work or any stored row.
@@ -99,6 +108,7 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   const blendSum = blend.reduce((a, b) => a + b, 0);
   if (!(blendSum > 0)) throw new PasticheError('blend weights must not all be zero', 'style-blend');
   positiveInteger('size', settings.size);
+  if (settings.size > MAX_SIZE) throw new PasticheError(`must be at most ${MAX_SIZE} px, got ${settings.size}`, 'size');
   nonNegativeInteger('iterations', settings.iterations);
   nonNegativeInteger('seed', settings.seed);
   nonNegativeInteger('preview-every', settings.previewEvery);

@@ -73,15 +73,16 @@ export async function stylize(request: StylizeRequest): Promise<StylizeResult> {
   }
 }
 
-async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, optimizer: IterativeOptimizer, evaluate: LossEvaluator): Promise<StylizeResult> {
+async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, optimizer: IterativeOptimizer<LossTerms>, evaluate: LossEvaluator): Promise<StylizeResult> {
   const { settings, signal } = request;
   const started = Date.now();
   const initialLoss = checkedFinite(evaluate.at(image));
   request.onProgress?.({ iteration: 0, iterations: settings.iterations, loss: initialLoss, elapsedMs: Date.now() - started, remainingMs: null });
   let iteration = 0;
+  let loss = initialLoss;
   while (iteration < settings.iterations && !signal?.aborted) {
     const report = optimizer.step();
-    const loss = checkedFinite(evaluate.kept(report.loss, image));
+    loss = checkedFinite(report.detail);
     iteration++;
     const elapsedMs = Date.now() - started;
     request.onProgress?.({ iteration, iterations: settings.iterations, loss, elapsedMs, remainingMs: (elapsedMs / iteration) * (settings.iterations - iteration) });
@@ -96,26 +97,20 @@ async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, 
     image: currentImage(request.network, image),
     iterationsDone: iteration,
     initialLoss,
-    finalLoss: iteration > 0 ? evaluate.at(image) : initialLoss,
+    finalLoss: loss,
     elapsedMs: Date.now() - started,
   };
 }
 
 interface LossEvaluator {
-  /** What optimisers call: the total loss and its gradient with respect to the image. */
-  readonly objective: Objective;
-  /**
-   * The loss terms behind the total an optimiser step reported: the latest evaluation's, unless the
-   * line search kept an earlier trial, whose terms are then evaluated again at the image.
-   */
-  kept(total: number, image: tf.Tensor4D): LossTerms;
+  /** What optimisers call: the total loss, its gradient with respect to the image, and each term. */
+  readonly objective: Objective<LossTerms>;
   /** Evaluates the loss terms at an image without a gradient. */
   at(image: tf.Tensor4D): LossTerms;
 }
 
 function lossEvaluator(network: FeatureNetwork, settings: StylizeSettings, targets: ReturnType<typeof styleTransferTargets>): LossEvaluator {
   const loss = styleTransferLoss(network, settings, targets);
-  let latest: LossTerms | null = null;
   const termsOf = (terms: LossTerms<tf.Scalar>): LossTerms => {
     const [total, content, style, tv] = tf.stack([terms.total, terms.content, terms.style, terms.tv]).dataSync();
     return { total, content, style, tv };
@@ -127,7 +122,7 @@ function lossEvaluator(network: FeatureNetwork, settings: StylizeSettings, targe
     });
     return terms!;
   };
-  const objective: Objective = (x) => {
+  const objective: Objective<LossTerms> = (x) => {
     let terms: LossTerms | null = null;
     const { value, grad } = tf.valueAndGrad((input: tf.Tensor) => {
       const tensors = loss(input as tf.Tensor4D);
@@ -135,14 +130,9 @@ function lossEvaluator(network: FeatureNetwork, settings: StylizeSettings, targe
       return tensors.total;
     })(x);
     value.dispose();
-    latest = terms!;
-    return { loss: latest.total, gradient: grad };
+    return { loss: terms!.total, gradient: grad, detail: terms! };
   };
-  return {
-    objective,
-    kept: (total, image) => (latest && Object.is(latest.total, total) ? latest : termsAt(image)),
-    at: termsAt,
-  };
+  return { objective, at: termsAt };
 }
 
 function computeTargets(request: StylizeRequest) {
@@ -180,7 +170,7 @@ function initialImage(request: StylizeRequest): tf.Tensor4D {
   });
 }
 
-function makeOptimizer(settings: StylizeSettings, image: tf.Variable, objective: Objective): IterativeOptimizer {
+function makeOptimizer(settings: StylizeSettings, image: tf.Variable, objective: Objective<LossTerms>): IterativeOptimizer<LossTerms> {
   const optimizer = settings.optimizer;
   return optimizer.name === 'lbfgs'
     ? lbfgs(image, objective, { historySize: optimizer.historySize })

@@ -7,6 +7,7 @@ import {
   type InitMethod, type OptimizerName, type Pooling, type StylizeSettings,
 } from '../../common/stylize/settings.js';
 import { selectBackend } from '../backend.js';
+import { checkWritable } from '../fileIO.js';
 import { outputFormatForPath, writeImage } from '../image/imageIO.js';
 import { runStylize, type StylizeJob } from '../runs/stylizeRun.js';
 import { openRunStore } from '../store/runStore.js';
@@ -74,6 +75,7 @@ export function registerStylizeCommand(program: Command): void {
 async function stylizeAction(options: StylizeOptions): Promise<void> {
   const job = jobFromOptions(options);
   outputFormatForPath(options.out);
+  checkWritable(options.out);
   const backend = await selectBackend(options.backend);
   const store = openRunStore();
   const abort = new AbortController();

@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { PasticheError } from '../../common/errors.js';
 import { fitLongSide, rgbImage, type RgbImage } from '../../common/image.js';
-import { readFileBytes, writeFileAtomically } from './fileIO.js';
+import { readFileBytes, writeFileAtomically } from '../fileIO.js';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'tiff';
 export type OutputFormat = 'png' | 'jpeg' | 'tiff';
@@ -113,15 +113,19 @@ export function outputFormatForPath(file: string): OutputFormat {
   return format;
 }
 
-/** The image as PNG, JPEG (4:4:4 chroma, as prints need) or LZW TIFF bytes carrying an sRGB profile. */
-export async function encodeImage(image: RgbImage, options: { format: OutputFormat; quality?: number }): Promise<Buffer> {
-  return encode(image, options);
+/** The image as PNG, JPEG (4:4:4 chroma, as prints need) or LZW TIFF bytes carrying an sRGB profile; `label` names it in errors. */
+export async function encodeImage(image: RgbImage, options: { format: OutputFormat; quality?: number }, label?: string): Promise<Buffer> {
+  const pipeline = withEncoder(fromRgbImage(image).withIccProfile('srgb'), options.format, options.quality);
+  return pipeline.toBuffer().catch(() => {
+    // e.g. JPEG allows at most 65535 pixels a side.
+    throw new PasticheError(`cannot encode a ${image.width}×${image.height} image as ${formatNames[options.format]}`, label);
+  });
 }
 
 /** Writes the image in the format its extension names (unless `options.format` says otherwise), atomically. */
 export async function writeImage(image: RgbImage, file: string, options: WriteImageOptions = {}): Promise<void> {
   const format = options.format ?? outputFormatForPath(file);
-  const bytes = await encode(image, { format, quality: options.quality }, file);
+  const bytes = await encodeImage(image, { format, quality: options.quality }, file);
   await writeFileAtomically(file, bytes);
 }
 
@@ -160,15 +164,6 @@ function readableFormat(metadata: Metadata, label: string): ImageFormat {
 /** sharp reports AVIF as 'heif'; people know it by its own name. */
 function formatName(metadata: Metadata): string {
   return metadata.format === 'heif' && metadata.compression === 'av1' ? 'avif' : metadata.format;
-}
-
-/** `file`, when writing one, names the output in error messages. */
-async function encode(image: RgbImage, options: { format: OutputFormat; quality?: number }, file?: string): Promise<Buffer> {
-  const pipeline = withEncoder(fromRgbImage(image).withIccProfile('srgb'), options.format, options.quality);
-  return pipeline.toBuffer().catch(() => {
-    // e.g. JPEG allows at most 65535 pixels a side.
-    throw new PasticheError(`cannot encode a ${image.width}×${image.height} image as ${formatNames[options.format]}`, file);
-  });
 }
 
 function withEncoder(pipeline: Sharp, format: OutputFormat, quality = DEFAULT_JPEG_QUALITY): Sharp {

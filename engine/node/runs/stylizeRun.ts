@@ -4,7 +4,7 @@ import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import type { StylizeSettings } from '../../common/stylize/settings.js';
 import { stylize, type StylizeProgress, type StylizeResult } from '../../common/stylize/stylize.js';
 import type { BackendInfo } from '../backend.js';
-import { readFileBytes } from '../image/fileIO.js';
+import { readFileBytes } from '../fileIO.js';
 import { decodeImage, describeImage, encodeImage, resizeImage } from '../image/imageIO.js';
 import { loadNetwork, type NetworkSummary } from '../networks/registry.js';
 import type { ImageRecord, MetricRow, RunStore } from '../store/runStore.js';
@@ -44,9 +44,11 @@ export async function runStylize(store: RunStore, job: StylizeJob, backend: Back
     network.checkLayers([...job.settings.contentLayers, ...job.settings.styleLayers.map((l) => l.layer)]);
     const inputs = await prepareInputs(job);
     const runId = recordRun(store, job, inputs).id;
-    store.startRun(runId, backend.name);
-    hooks.onStart?.({ runId, network: summary, width: inputs.content.width, height: inputs.content.height });
-    return { ...(await execute(store, runId, network, job, inputs, hooks)), network: summary };
+    const begin = () => {
+      store.startRun(runId, backend.name);
+      hooks.onStart?.({ runId, network: summary, width: inputs.content.width, height: inputs.content.height });
+    };
+    return { ...(await execute(store, runId, begin, network, job, inputs, hooks)), network: summary };
   } finally {
     network.dispose();
   }
@@ -73,7 +75,10 @@ async function prepareInputs(job: StylizeJob): Promise<PreparedInputs> {
   const styleFiles = await Promise.all(job.styleFiles.map(readInput));
   const styles = await Promise.all(styleFiles.map((file, i) => decodeImage(file.bytes, job.styleFiles[i], { longSide: Math.max(1, Math.round(size * styleScale)) })));
   const initFile = init === 'image' ? await readInput(requireInitFile(job)) : undefined;
-  const initSource = init === 'style' ? await decodeImage(styleFiles[0].bytes, job.styleFiles[0]) : initFile ? await decodeImage(initFile.bytes, job.initFile!) : undefined;
+  // Decoded no larger than the run's size, then stretched to the content's exact shape.
+  const initSource = init === 'style'
+    ? await decodeImage(styleFiles[0].bytes, job.styleFiles[0], { longSide: size })
+    : initFile && (await decodeImage(initFile.bytes, job.initFile!, { longSide: size }));
   const initImage = initSource && (await resizeImage(initSource, content.width, content.height));
   return { content, styles, initImage, files: { content: contentFile, styles: styleFiles, init: initFile } };
 }
@@ -100,10 +105,12 @@ function recordRun(store: RunStore, job: StylizeJob, inputs: PreparedInputs) {
   });
 }
 
-async function execute(store: RunStore, runId: number, network: FeatureNetwork, job: StylizeJob, inputs: PreparedInputs, hooks: StylizeRunHooks) {
+/** Runs the recorded run from `begin` on; whatever fails marks it failed, keeping its last preview. */
+async function execute(store: RunStore, runId: number, begin: () => void, network: FeatureNetwork, job: StylizeJob, inputs: PreparedInputs, hooks: StylizeRunHooks) {
   const metrics = metricsRecorder(store, runId);
   let lastImage: { imageId: number; iteration: number } | undefined;
   try {
+    begin();
     const result = await stylize({
       network, settings: job.settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage, signal: hooks.signal,
       onProgress: (progress) => {
@@ -112,41 +119,51 @@ async function execute(store: RunStore, runId: number, network: FeatureNetwork, 
       },
       onPreview: async ({ iteration, image }) => {
         metrics.flush();
-        const record = await savePng(store, image);
+        const record = await savePng(store, image, `run ${runId} preview ${iteration}`);
         store.addOutput(runId, 'preview', iteration, record.id);
         lastImage = { imageId: record.id, iteration };
         hooks.onPreview?.({ iteration, image, record });
       },
     });
     metrics.flush();
-    const output = await savePng(store, result.image);
+    const output = await savePng(store, result.image, `run ${runId} result`);
     const last = { imageId: output.id, iteration: result.iterationsDone };
     if (result.status === 'cancelled') store.cancelRun(runId, last);
     else store.finishRun(runId, last);
     return { ...result, runId, output };
   } catch (error) {
-    metrics.flush();
+    metrics.flushAfterFailure();
     store.failRun(runId, isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`, lastImage);
     throw error;
   }
 }
 
-/** Buffers per-iteration metrics and writes them in batches: one transaction per preview or at the end. */
+/** Buffers per-iteration metrics and writes them in batches of 50, before each preview, and at the end. */
 function metricsRecorder(store: RunStore, runId: number) {
   let pending: MetricRow[] = [];
+  const flush = () => {
+    const rows = pending;
+    pending = [];
+    if (rows.length > 0) store.recordMetrics(runId, rows);
+  };
   return {
     add(progress: StylizeProgress) {
       pending.push({ iteration: progress.iteration, ...progress.loss, elapsedMs: progress.elapsedMs });
-      if (pending.length >= 50) this.flush();
+      if (pending.length >= 50) flush();
     },
-    flush() {
-      if (pending.length > 0) store.recordMetrics(runId, pending);
-      pending = [];
+    flush,
+    /** Keeps what it can; a store that cannot take the metrics must still record that the run failed. */
+    flushAfterFailure() {
+      try {
+        flush();
+      } catch {
+        // The run's failure, recorded next, matters more than its last few metrics.
+      }
     },
   };
 }
 
-async function savePng(store: RunStore, image: RgbImage): Promise<ImageRecord> {
-  const bytes = await encodeImage(image, { format: 'png' });
+async function savePng(store: RunStore, image: RgbImage, label: string): Promise<ImageRecord> {
+  const bytes = await encodeImage(image, { format: 'png' }, label);
   return store.addImage(bytes, { originalName: null, width: image.width, height: image.height, format: 'png' });
 }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
+import { makeFolder } from '../fileIO.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -11,7 +11,7 @@ export type Db = Database.Database;
  * studio read while a run writes; foreign keys keep runs, images and outputs consistent.
  */
 export function openDatabase(file: string): Db {
-  mkdirSync(dirname(file), { recursive: true });
+  makeFolder(dirname(file));
   const db = connect(file);
   try {
     db.pragma('foreign_keys = ON');

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { PasticheError } from '../../common/errors.js';
+import { makeFolder } from '../fileIO.js';
 import { dataHome, storePaths, type StorePaths } from '../paths.js';
 import { openDatabase, type Db } from './database.js';
 import { ImageTable } from './imageTable.js';
@@ -17,8 +17,8 @@ export const INTERRUPTED_ERROR = 'interrupted: Pastiche stopped during the run';
 /** Opens the store in the data folder (or `home`), and fails the runs a crash left running. */
 export function openRunStore(home: string = dataHome()): RunStore {
   const paths = storePaths(home);
-  mkdirSync(paths.media, { recursive: true });
-  mkdirSync(paths.models, { recursive: true });
+  makeFolder(paths.media);
+  makeFolder(paths.models);
   const store = new RunStore(paths, openDatabase(paths.database));
   try {
     store.recoverInterruptedRuns();

@@ -10,7 +10,7 @@ await useTestBackend();
 const options = { learningRate: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
 describe('adam', () => {
-  it('first steps one learning rate against the gradient’s sign (m̂/√v̂ = g/|g| at t = 1), reporting the loss before it', () => {
+  it('first steps one learning rate against the gradient’s sign (m̂/√v̂ = g/|g| at t = 1), reporting the loss where it landed', () => {
     const weights = [1, 100, -7];
     const x0 = [3, -2, 0.01];
     const x = tf.variable(tf.tensor1d(x0));
@@ -19,8 +19,10 @@ describe('adam', () => {
     const expected = x0.map((xi, i) => xi - options.learningRate * Math.sign(weights[i] * xi));
     const moved = Array.from(x.dataSync());
     expected.forEach((e, i) => assert.ok(Math.abs(moved[i] - e) < 1e-5, `moved to ${moved}, expected ${expected}`));
-    assert.ok(Math.abs(loss - (9 + 400 - 7e-4)) < 1e-3, `loss ${loss}`);
-    assert.equal(evaluations, 1);
+    // 1·2.5² + 100·1.5² − 7·0.51² at (2.5, −1.5, 0.51); the start’s loss was 9 + 400 − 7e-4.
+    assert.ok(Math.abs(loss - (6.25 + 225 - 7 * 0.51 ** 2)) < 1e-3, `loss ${loss}`);
+    assert.equal(evaluations, 2, 'the start, then where it landed');
+    assert.equal(optimizer.step().evaluations, 1, 'later steps reuse the gradient where the last one landed');
     optimizer.dispose();
     x.dispose();
   });
@@ -44,7 +46,7 @@ describe('adam', () => {
       optimizer.step();
       return tf.memory().numTensors - baseline;
     });
-    assert.deepEqual(held, [2, 2, 2, 2, 2], 'the moments m and v, nothing else');
+    assert.deepEqual(held, [3, 3, 3, 3, 3], 'the moments m and v and the gradient at x, nothing else');
     optimizer.dispose();
     assert.equal(tf.memory().numTensors, baseline);
     x.dispose();
@@ -55,6 +57,16 @@ describe('adam', () => {
     const optimizer = adam(x, autodiff((v) => tf.sum(tf.log(v))), options);
     assert.throws(() => optimizer.step(), /loss is not finite/);
     assert.deepEqual(Array.from(x.dataSync()), [-1]);
+    optimizer.dispose();
+    x.dispose();
+  });
+
+  it('puts x back when a step lands where the loss is not finite', () => {
+    // log x is undefined below 0, where the first step from 0.3 (one learning rate, 0.5, down) lands.
+    const x = tf.variable(tf.tensor1d([0.3]));
+    const optimizer = adam(x, autodiff((v) => tf.sum(tf.log(v))), options);
+    assert.throws(() => optimizer.step(), /loss is not finite \(NaN\) after 1 steps/);
+    assert.ok(Math.abs(x.dataSync()[0] - 0.3) < 1e-7, `x is ${x.dataSync()[0]}`);
     optimizer.dispose();
     x.dispose();
   });

@@ -109,6 +109,26 @@ describe('lbfgs', () => {
     x.dispose();
   });
 
+  it('hands back the detail of the point it kept, also when the line search evaluated another one after it', () => {
+    const f = autodiff(rosenbrock);
+    let lastEvaluated: number[] = [];
+    const withPoint: Objective<number[]> = (v) => ({ ...f(v), detail: (lastEvaluated = Array.from(v.dataSync())) });
+    const x = tf.variable(tf.tensor1d([-1.2, 1, -0.5, 0.3]));
+    // A short budget makes line searches end on the best trial so far rather than the last one.
+    const optimizer = lbfgs(x, withPoint, { historySize: 5, maxLineSearchEvaluations: 2 });
+    let keptAnEarlierTrial = 0;
+    for (let i = 0; i < 40; i++) {
+      const report = optimizer.step();
+      const kept = Array.from(x.dataSync());
+      if (kept.some((v, j) => v !== lastEvaluated[j])) keptAnEarlierTrial++;
+      assert.deepEqual(report.detail, kept, `step ${i + 1}`);
+      if (report.converged) break;
+    }
+    assert.ok(keptAnEarlierTrial > 0, 'no step kept an earlier trial: the test proves nothing');
+    optimizer.dispose();
+    x.dispose();
+  });
+
   it('reports convergence at a stationary point without moving', () => {
     const { solution, iterations, evaluations } = minimise(autodiff((x) => tf.tidy(() => tf.sum(tf.square(tf.sub(x, 3))))), [3, 3], { historySize: 5 }, 10);
     assert.deepEqual({ solution, iterations, evaluations }, { solution: [3, 3], iterations: 1, evaluations: [1] });

@@ -8,7 +8,7 @@ export function autodiff(f: (x: tf.Tensor) => tf.Tensor): Objective {
     const { value, grad } = valueAndGrad(x);
     const loss = value.dataSync()[0];
     value.dispose();
-    return { loss, gradient: grad };
+    return { loss, gradient: grad, detail: undefined };
   };
 }
 

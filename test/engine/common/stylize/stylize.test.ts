@@ -33,10 +33,12 @@ function gramDistance(network: FeatureNetwork, a: RgbImage, b: RgbImage, layer: 
 describe('stylize (Gatys et al. on the embedded VGG-19)', () => {
   it('halves the total loss of a 64-px stylization with the default layers and L-BFGS, without leaking tensors', async () => {
     const tensorCounts: number[] = [];
+    const before = tf.memory().numTensors;
     const result = await stylize({
       network: vgg19, settings: settings({ size: 64, iterations: 25 }), content: picture(64, 1), styles: [picture(64, 2)],
       onProgress: ({ iteration }) => iteration > 0 && tensorCounts.push(tf.memory().numTensors),
     });
+    assert.equal(tf.memory().numTensors, before, 'every tensor is freed when the run ends');
     assert.equal(result.status, 'done');
     assert.equal(result.iterationsDone, 25);
     assert.ok(result.finalLoss.total <= 0.5 * result.initialLoss.total, `loss ${result.initialLoss.total} → ${result.finalLoss.total}`);
@@ -75,9 +77,25 @@ describe('stylize (Gatys et al. on the embedded VGG-19)', () => {
     assert.ok(pixelError < 0.15 * spread, `RMS pixel error ${pixelError.toFixed(2)} against a spread of ${spread.toFixed(2)}`);
   });
 
-  it('descends with Adam too', async () => {
-    const result = await stylize({ network: vgg19, settings: settings({ size: 32, iterations: 20, optimizer: { name: 'adam', learningRate: 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } }), content: picture(32, 1), styles: [picture(32, 2)] });
+  it('holds a constant number of tensors once the L-BFGS history is full', async () => {
+    const tensorCounts: number[] = [];
+    await stylize({
+      network: vgg19, settings: settings({ size: 32, iterations: 10, optimizer: { name: 'lbfgs', historySize: 3 } }), content: picture(32, 1), styles: [picture(32, 2)],
+      onProgress: ({ iteration }) => iteration > 0 && tensorCounts.push(tf.memory().numTensors),
+    });
+    assert.deepEqual(new Set(tensorCounts.slice(3)).size, 1, `tensor counts ${tensorCounts.join(',')}`);
+  });
+
+  it('descends with Adam too, with a constant number of tensors', async () => {
+    const tensorCounts: number[] = [];
+    const before = tf.memory().numTensors;
+    const result = await stylize({
+      network: vgg19, settings: settings({ size: 32, iterations: 20, optimizer: { name: 'adam', learningRate: 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } }), content: picture(32, 1), styles: [picture(32, 2)],
+      onProgress: ({ iteration }) => iteration > 0 && tensorCounts.push(tf.memory().numTensors),
+    });
     assert.ok(result.finalLoss.total < 0.8 * result.initialLoss.total, `loss ${result.initialLoss.total} → ${result.finalLoss.total}`);
+    assert.equal(new Set(tensorCounts).size, 1, `tensor counts ${tensorCounts.join(',')}`);
+    assert.equal(tf.memory().numTensors, before);
   });
 
   it('stops when cancelled and keeps the image reached, with previews on the way', async () => {

@@ -104,6 +104,8 @@ describe('pastiche CLI', () => {
       [['--init', join(files, 'missing.png')], /missing\.png: no such file/],
       [['--style', corrupt], /corrupt\.jpg: /],
       [['--out', join(files, 'result.bmp')], /result\.bmp: /],
+      [['--out', join(files, 'no-such-folder', 'x.png')], /x\.png: cannot write into .*no-such-folder \(no such folder\)$/],
+      [['--size', '100000'], /size: must be at most 8192 px, got 100000$/],
       [['--backend', 'quantum'], /unknown backend 'quantum'/],
     ];
     for (const [override, message] of cases) {

@@ -188,6 +188,26 @@ describe('reading', () => {
     for (const value of pixel(image, 2, 0)) assert.ok(Math.abs(value - 127) <= 2, `half-transparent black gave ${value}`);
   });
 
+  test('a Display P3 photo is converted to sRGB through its ICC profile', async () => {
+    // withIccProfile converts the sRGB pixels into P3 numbers and tags the file with the P3 profile.
+    const colour = [200, 100, 50] as const;
+    const file = fixtureFile('p3.png', await rawInput(solidImage(4, 4, colour)).withIccProfile('p3').png().toBuffer());
+    const stored = await sharp(file, { ignoreIcc: true }).raw().toBuffer();
+    assert.ok([0, 1, 2].some((c) => Math.abs(stored[c] - colour[c]) > 8), `the P3 numbers ${[...stored.subarray(0, 3)]} should differ from sRGB's`);
+    const image = await readImage(file);
+    pixel(image, 1, 1).forEach((value, c) => assert.ok(Math.abs(value - colour[c]) <= 2, `decoded ${pixel(image, 1, 1)}, expected about ${colour}`));
+  });
+
+  test('a CMYK JPEG becomes RGB', async () => {
+    const colour = [40, 120, 200] as const;
+    const file = fixtureFile('cmyk.jpg', await rawInput(solidImage(8, 8, colour)).toColourspace('cmyk').jpeg({ quality: 100 }).toBuffer());
+    assert.equal((await sharp(file).metadata()).space, 'cmyk');
+    const image = await readImage(file);
+    // Through libvips' generic CMYK profile both ways the colour shifts by up to ~20 (measured: 17, 2,
+    // 19); CMY channels read as RGB would be roughly inverted, off by over 100 in red and blue.
+    pixel(image, 4, 4).forEach((value, c) => assert.ok(Math.abs(value - colour[c]) <= 25, `decoded ${pixel(image, 4, 4)}, expected about ${colour}`));
+  });
+
   test('greyscale becomes three equal channels', async () => {
     const grey = new Uint8Array([0, 77, 200, 255]);
     const file = fixtureFile('grey.png', await sharp(grey, { raw: { width: 4, height: 1, channels: 1 } }).toColourspace('b-w').png().toBuffer());

@@ -77,4 +77,24 @@ describe('runStylize', () => {
     assert.equal(store.latestImage(runId)?.iteration, 2);
     store.close();
   });
+
+  it('records the failure even when the store refuses the run’s metrics', async () => {
+    const store = openRunStore(mkdtempSync(join(tmpdir(), 'pastiche-home-')));
+    let runId = 0;
+    store.recordMetrics = () => {
+      throw new Error('database or disk is full');
+    };
+    const failing = runStylize(store, job(small({ iterations: 10, previewEvery: 2 })), backend, { onStart: (info) => { runId = info.runId; } });
+    await assert.rejects(failing, /disk is full/);
+    assert.equal(store.run(runId).status, 'failed');
+    store.close();
+  });
+
+  it('marks the run failed when starting it fails, leaving none running or queued', async () => {
+    const store = openRunStore(mkdtempSync(join(tmpdir(), 'pastiche-home-')));
+    const failing = runStylize(store, job(small()), backend, { onStart: () => { throw new Error('window closed'); } });
+    await assert.rejects(failing, /window closed/);
+    assert.deepEqual(store.listRuns({}).map((run) => run.status), ['failed']);
+    store.close();
+  });
 });

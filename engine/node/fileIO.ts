@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { PasticheError } from '../../common/errors.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { PasticheError } from '../common/errors.js';
 
 /** The file-system failures a person can act on, in plain words; anything else is reported by its code. */
 const problemByCode: Readonly<Record<string, string>> = {
@@ -28,6 +29,31 @@ export async function readFileBytes(file: string): Promise<Buffer> {
     return await readFile(file);
   } catch (error) {
     throw new PasticheError(fileProblem(error), file);
+  }
+}
+
+/** Creates the folder and its parents if missing, or a PasticheError naming it. */
+export function makeFolder(folder: string): void {
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw new PasticheError(`cannot create the folder (${fileProblem(error)})`, folder);
+  }
+}
+
+/**
+ * Refuses, before any work is done, a file that could not be written: its folder is missing, is not
+ * a folder, or is not writable. (writeFileAtomically would create a missing folder, but a mistyped
+ * path is likelier than a wish for a new folder.)
+ */
+export function checkWritable(file: string): void {
+  const folder = dirname(resolve(file));
+  try {
+    if (!statSync(folder).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    const problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : fileProblem(error);
+    throw new PasticheError(`cannot write into ${folder} (${problem})`, file);
   }
 }
 
