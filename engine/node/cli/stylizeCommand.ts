@@ -105,8 +105,10 @@ async function stylizeAction(options: StylizeOptions): Promise<void> {
       runId: outcome.runId, output: resolve(options.out), backend: backend.name, network: outcome.network.name,
       iterations: outcome.iterationsDone, loss: { initial: outcome.initialLoss.total, final: outcome.finalLoss.total }, ms: outcome.elapsedMs,
     };
+    const converged = outcome.status === 'done' && outcome.iterationsDone < job.settings.iterations;
     announce(options.json, summary, [
       `${outcome.status === 'done' ? 'Done' : 'Cancelled'}: ${summary.output} (run ${outcome.runId}, ${outcome.iterationsDone} iterations in ${(outcome.elapsedMs / 1000).toFixed(1)} s, loss ${outcome.initialLoss.total.toPrecision(4)} → ${outcome.finalLoss.total.toPrecision(4)})`,
+      ...(converged ? [`Stopped before ${job.settings.iterations} iterations: L-BFGS could lower the loss no further (converged).`] : []),
     ]);
     if (outcome.status === 'cancelled') process.exitCode = 130;
   } finally {
