@@ -25,9 +25,8 @@ function barView(stream: NodeJS.WriteStream): ProgressView {
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ' {bar} {value}/{total} | loss {total_loss} (content {content}, style {style}, tv {tv}) | {eta_formatted} left',
+      format: ' {bar} {value}/{total} | loss {total_loss} (content {content}, style {style}, tv {tv}) | {remaining} left',
       hideCursor: true,
-      etaBuffer: 20,
     },
     cliProgress.Presets.shades_classic,
   );
@@ -55,8 +54,22 @@ function lineView(stream: NodeJS.WriteStream): ProgressView {
 }
 
 function lossPayload(progress?: StylizeProgress) {
-  const format = (value: number | undefined) => (value === undefined ? '…' : value.toPrecision(4));
-  return { total_loss: format(progress?.loss.total), content: format(progress?.loss.content), style: format(progress?.loss.style), tv: format(progress?.loss.tv) };
+  const format = (value: number | undefined) => (value === undefined ? '…' : value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential(3) : value.toPrecision(4));
+  const remaining = progress?.remainingMs ?? null;
+  return {
+    total_loss: format(progress?.loss.total), content: format(progress?.loss.content), style: format(progress?.loss.style), tv: format(progress?.loss.tv),
+    // The run's own estimate (time per iteration so far), known once the first iteration is done.
+    remaining: remaining === null ? '…' : formatDuration(remaining),
+  };
+}
+
+/** 42s, 7m05s, 2h13m. */
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 export function printJson(value: unknown): void {
