@@ -1,13 +1,12 @@
 import { PasticheError, isPasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
-import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import type { StylizeSettings } from '../../common/stylize/settings.js';
 import { stylize, type StylizeProgress, type StylizeResult } from '../../common/stylize/stylize.js';
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
 import { decodeImage, describeImage, encodeImage, resizeImage } from '../image/imageIO.js';
-import { loadNetwork, type NetworkSummary } from '../networks/registry.js';
-import type { ImageRecord, MetricRow, RunStore } from '../store/runStore.js';
+import { loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
+import type { ImageRecord, MetricRow, ReachedImage, RunStore } from '../store/runStore.js';
 
 /** What a person asks for: files on disk and the run's settings. */
 export interface StylizeJob {
@@ -34,24 +33,82 @@ export interface StylizeRunOutcome extends StylizeResult {
 }
 
 /**
- * Runs one stylization and records it. Everything that can be refused — settings, network, layers,
- * images — is checked before the run's row is written, so bad input leaves nothing in the store;
- * once recorded, the run ends done, failed or cancelled, never left running, with its last image.
+ * Records one stylization and runs it at once: what the CLI does. Everything that can be refused —
+ * settings, network, layers, images — is refused before the run's row is written, so bad input leaves
+ * nothing in the store; once recorded, the run ends done, failed or cancelled, with its last image.
  */
 export async function runStylize(store: RunStore, job: StylizeJob, backend: BackendInfo, hooks: StylizeRunHooks = {}): Promise<StylizeRunOutcome> {
-  const { network, summary } = await loadNetwork(job.settings.network, store.paths.models);
+  return executeStylize(store, await enqueueStylize(store, job), backend, hooks);
+}
+
+/**
+ * Checks a stylization and records it as queued, with its images copied into the store; returns
+ * its run id. The run then depends only on the store: a queue can start it later, after a restart.
+ */
+export async function enqueueStylize(store: RunStore, job: StylizeJob): Promise<number> {
+  const { network } = await loadNetwork(job.settings.network, store.paths.models);
   try {
     network.checkLayers([...job.settings.contentLayers, ...job.settings.styleLayers.map((l) => l.layer)]);
-    const inputs = await prepareInputs(job);
-    const runId = recordRun(store, job, inputs).id;
-    const begin = () => {
-      store.startRun(runId, backend.name);
-      hooks.onStart?.({ runId, network: summary, width: inputs.content.width, height: inputs.content.height });
-    };
-    return { ...(await execute(store, runId, begin, network, job, inputs, hooks)), network: summary };
   } finally {
     network.dispose();
   }
+  // Decoding at the working size now finds truncated or corrupt pixel data, which headers do not show.
+  const inputs = await prepareInputs(job);
+  return recordRun(store, job, inputs).id;
+}
+
+/**
+ * Runs a queued run from what the store holds. From here on whatever fails — a network deleted since
+ * it was queued, a full disk — marks the run failed, keeping its latest preview; it is never left
+ * queued or running.
+ */
+export async function executeStylize(store: RunStore, runId: number, backend: BackendInfo, hooks: StylizeRunHooks = {}): Promise<StylizeRunOutcome> {
+  const job = queuedJob(store, runId);
+  const metrics = metricsRecorder(store, runId);
+  let lastImage: ReachedImage | undefined;
+  let loaded: LoadedNetwork | undefined;
+  try {
+    loaded = await loadNetwork(job.settings.network, store.paths.models);
+    const inputs = await prepareInputs(job);
+    store.startRun(runId, backend.name);
+    hooks.onStart?.({ runId, network: loaded.summary, width: inputs.content.width, height: inputs.content.height });
+    const result = await stylize({
+      network: loaded.network, settings: job.settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage, signal: hooks.signal,
+      onProgress: (progress) => {
+        metrics.add(progress);
+        hooks.onProgress?.(progress);
+      },
+      onPreview: async ({ iteration, image }) => {
+        metrics.flush();
+        const record = await savePng(store, image, `run ${runId} preview ${iteration}`);
+        store.addOutput(runId, 'preview', iteration, record.id);
+        lastImage = { imageId: record.id, iteration };
+        hooks.onPreview?.({ iteration, image, record });
+      },
+    });
+    metrics.flush();
+    const output = await savePng(store, result.image, `run ${runId} result`);
+    const last = { imageId: output.id, iteration: result.iterationsDone };
+    if (result.status === 'cancelled') store.cancelRun(runId, last);
+    else store.finishRun(runId, last);
+    return { ...result, runId, output, network: loaded.summary };
+  } catch (error) {
+    metrics.flushAfterFailure();
+    store.failRun(runId, isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`, lastImage);
+    throw error;
+  } finally {
+    loaded?.network.dispose();
+  }
+}
+
+/** A queued run as a job on the store's copies of its images. */
+function queuedJob(store: RunStore, runId: number): StylizeJob {
+  const run = store.run(runId);
+  if (run.status !== 'queued') throw new PasticheError(`is ${run.status}, so it cannot be started`, `run ${runId}`);
+  return {
+    project: run.project, settings: run.settings,
+    contentFile: run.contentImage.path, styleFiles: run.styles.map((style) => style.image.path), initFile: run.initImage?.path,
+  };
 }
 
 interface PreparedInput {
@@ -103,39 +160,6 @@ function recordRun(store: RunStore, job: StylizeJob, inputs: PreparedInputs) {
     initImageId: inputs.files.init ? add(inputs.files.init).id : null,
     settings: job.settings,
   });
-}
-
-/** Runs the recorded run from `begin` on; whatever fails marks it failed, keeping its last preview. */
-async function execute(store: RunStore, runId: number, begin: () => void, network: FeatureNetwork, job: StylizeJob, inputs: PreparedInputs, hooks: StylizeRunHooks) {
-  const metrics = metricsRecorder(store, runId);
-  let lastImage: { imageId: number; iteration: number } | undefined;
-  try {
-    begin();
-    const result = await stylize({
-      network, settings: job.settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage, signal: hooks.signal,
-      onProgress: (progress) => {
-        metrics.add(progress);
-        hooks.onProgress?.(progress);
-      },
-      onPreview: async ({ iteration, image }) => {
-        metrics.flush();
-        const record = await savePng(store, image, `run ${runId} preview ${iteration}`);
-        store.addOutput(runId, 'preview', iteration, record.id);
-        lastImage = { imageId: record.id, iteration };
-        hooks.onPreview?.({ iteration, image, record });
-      },
-    });
-    metrics.flush();
-    const output = await savePng(store, result.image, `run ${runId} result`);
-    const last = { imageId: output.id, iteration: result.iterationsDone };
-    if (result.status === 'cancelled') store.cancelRun(runId, last);
-    else store.finishRun(runId, last);
-    return { ...result, runId, output };
-  } catch (error) {
-    metrics.flushAfterFailure();
-    store.failRun(runId, isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`, lastImage);
-    throw error;
-  }
 }
 
 /** Buffers per-iteration metrics and writes them in batches of 50, before each preview, and at the end. */
