@@ -8,20 +8,9 @@ import { catalogue, catalogueEntry } from './catalogue.js';
 import { readLayersModel } from './layersModel.js';
 import { loadSavedNetwork, saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
 import { vggWeightsFromLayersModel } from './vggWeights.js';
+import type { NetworkSummary } from '../../common/networks/networkSummary.js';
 
-/** A network as lists and run records show it. */
-export interface NetworkSummary {
-  readonly name: string;
-  readonly architecture: string;
-  /** embedded: generated, no download; installed: in the data folder; not-installed: in the catalogue only. */
-  readonly status: 'embedded' | 'installed' | 'not-installed';
-  readonly description: string;
-  readonly license: string;
-  /** The folder holding its weights, when it has one. */
-  readonly location: string | null;
-  /** SHA-256 of its weights file, or null for generated weights. */
-  readonly weightsSha256: string | null;
-}
+export type { NetworkSummary };
 
 export interface LoadedNetwork {
   readonly network: FeatureNetwork;

@@ -1,19 +1,13 @@
 import { isPasticheError } from '../../common/errors.js';
-import type { StylizeProgress } from '../../common/stylize/stylize.js';
+import type { StudioEvent } from '../../common/api/studioApi.js';
 import type { BackendInfo } from '../backend.js';
 import { enqueueStylize, executeStylize, type StylizeJob } from '../runs/stylizeRun.js';
 import type { RunStatus, RunStore } from '../store/runStore.js';
 
-/** What a queue tells its listener (the studio's event stream): every change of a run it handles. */
-export type RunEvent =
-  | { readonly type: 'status'; readonly runId: number; readonly status: RunStatus; readonly error?: string }
-  | { readonly type: 'progress'; readonly runId: number; readonly progress: StylizeProgress }
-  | { readonly type: 'preview'; readonly runId: number; readonly iteration: number; readonly imageId: number };
-
 export interface RunQueueOptions {
   /** Runs computed at once; 1 by default, since one optimisation already uses every core. */
   readonly concurrency?: number;
-  readonly onEvent?: (event: RunEvent) => void;
+  readonly onEvent?: (event: StudioEvent) => void;
 }
 
 /**
@@ -26,7 +20,7 @@ export class RunQueue {
   private readonly waiting: number[] = [];
   private readonly running = new Map<number, AbortController>();
   private readonly concurrency: number;
-  private readonly emit: (event: RunEvent) => void;
+  private readonly emit: (event: StudioEvent) => void;
   private started = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -52,7 +46,7 @@ export class RunQueue {
   async enqueue(job: StylizeJob): Promise<number> {
     const runId = await enqueueStylize(this.store, job);
     this.waiting.push(runId);
-    this.emit({ type: 'status', runId, status: 'queued' });
+    this.emit({ type: 'run.status', runId, status: 'queued' });
     this.pump();
     return runId;
   }
@@ -68,7 +62,7 @@ export class RunQueue {
     if (index < 0) return;
     this.waiting.splice(index, 1);
     this.store.cancelRun(runId);
-    this.emit({ type: 'status', runId, status: 'cancelled' });
+    this.emit({ type: 'run.status', runId, status: 'cancelled' });
     this.settleIfIdle();
   }
 
@@ -108,14 +102,14 @@ export class RunQueue {
     try {
       const outcome = await executeStylize(this.store, runId, this.backend, {
         signal,
-        onStart: () => this.emit({ type: 'status', runId, status: 'running' }),
-        onProgress: (progress) => this.emit({ type: 'progress', runId, progress }),
-        onPreview: ({ iteration, record }) => this.emit({ type: 'preview', runId, iteration, imageId: record.id }),
+        onStart: () => this.emit({ type: 'run.status', runId, status: 'running' }),
+        onProgress: (progress) => this.emit({ type: 'run.progress', runId, progress }),
+        onPreview: ({ iteration, record }) => this.emit({ type: 'run.preview', runId, iteration, imageId: record.id }),
       });
-      this.emit({ type: 'status', runId, status: outcome.status });
+      this.emit({ type: 'run.status', runId, status: outcome.status });
     } catch (error) {
       // executeStylize has marked the run failed in the store (unless it was no longer queued).
-      this.emit({ type: 'status', runId, status: this.statusOf(runId), error: isPasticheError(error) ? error.message : `internal error: ${String(error)}` });
+      this.emit({ type: 'run.status', runId, status: this.statusOf(runId), error: isPasticheError(error) ? error.message : `internal error: ${String(error)}` });
     }
   }
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import type { Db } from './database.js';
 import { mediaPath, sha256Of, storeMediaFile } from './media.js';
-import type { ImageInfo, ImageRecord } from './records.js';
+import type { ImageInfo, ImageRecord } from '../../common/runs/records.js';
 
 const COLUMNS = 'id, sha256, path, original_name AS originalName, width, height, format, bytes, created_at AS createdAt';
 

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import type { MetricRow } from './records.js';
+import type { MetricRow } from '../../common/runs/records.js';
 
 /** A row as stored: SQLite stores NaN as NULL, and losses are NaN when an optimisation diverges. */
 interface StoredMetric {

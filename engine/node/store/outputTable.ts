@@ -1,6 +1,6 @@
 import type { Db } from './database.js';
 import type { ImageTable } from './imageTable.js';
-import type { OutputKind, OutputRecord } from './records.js';
+import type { OutputKind, OutputRecord } from '../../common/runs/records.js';
 
 const OUTPUT_SELECT = 'SELECT id, kind, iteration, image_id AS imageId, created_at AS createdAt FROM run_outputs';
 

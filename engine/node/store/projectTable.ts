@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import type { ProjectRecord } from './records.js';
+import type { ProjectRecord } from '../../common/runs/records.js';
 
 /** The `projects` table: named groups of runs, created by their first run. */
 export class ProjectTable {

@@ -6,11 +6,11 @@ import { ImageTable } from './imageTable.js';
 import { MetricTable } from './metricTable.js';
 import { OutputTable } from './outputTable.js';
 import { ProjectTable } from './projectTable.js';
-import type { ImageInfo, ImageRecord, MetricRow, NewRun, OutputKind, OutputRecord, ProjectRecord, ReachedImage, RunFilter, RunRecord } from './records.js';
+import type { ImageInfo, ImageRecord, MetricRow, NewRun, OutputKind, OutputRecord, ProjectRecord, ReachedImage, RunFilter, RunRecord } from '../../common/runs/records.js';
 import { claimOwner, ownerIsAlive, releaseOwner } from './runOwners.js';
 import { RunTable, type EndStatus } from './runTable.js';
 
-export type * from './records.js';
+export type * from '../../common/runs/records.js';
 
 export const INTERRUPTED_ERROR = 'interrupted: Pastiche stopped during the run';
 

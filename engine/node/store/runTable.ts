@@ -1,7 +1,7 @@
 import { PasticheError } from '../../common/errors.js';
 import type { Db } from './database.js';
 import type { ImageTable } from './imageTable.js';
-import type { NewRun, RunFilter, RunRecord, RunStatus } from './records.js';
+import type { NewRun, RunFilter, RunRecord, RunStatus } from '../../common/runs/records.js';
 import type { RunOwner } from './runOwners.js';
 import { fromSettingsColumns, toLayerRows, toSettingsColumns, type LayerRow, type SettingsColumns } from './settingsColumns.js';
 

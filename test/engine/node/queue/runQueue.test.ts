@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { selectBackend } from '../../../../engine/node/backend.js';
-import { RunQueue, type RunEvent } from '../../../../engine/node/queue/runQueue.js';
+import type { StudioEvent } from '../../../../engine/common/api/studioApi.js';
+import { RunQueue } from '../../../../engine/node/queue/runQueue.js';
 import type { StylizeJob } from '../../../../engine/node/runs/stylizeRun.js';
 import { openRunStore } from '../../../../engine/node/store/runStore.js';
 
@@ -23,14 +24,14 @@ const job = (given: Partial<StylizeSettings> = {}, files: Partial<StylizeJob> = 
 const home = () => mkdtempSync(join(tmpdir(), 'pastiche-home-'));
 
 /** The queue's status events as "id:status", in the order heard. */
-function statusLog(events: RunEvent[]): string[] {
-  return events.flatMap((event) => (event.type === 'status' ? [`${event.runId}:${event.status}`] : []));
+function statusLog(events: StudioEvent[]): string[] {
+  return events.flatMap((event) => (event.type === 'run.status' ? [`${event.runId}:${event.status}`] : []));
 }
 
 describe('RunQueue', () => {
   it('runs queued runs one at a time, in the order they were queued', async () => {
     const store = openRunStore(home());
-    const events: RunEvent[] = [];
+    const events: StudioEvent[] = [];
     const queue = new RunQueue(store, backend, { onEvent: (event) => events.push(event) });
     const ids = [await queue.enqueue(job({ seed: 1 })), await queue.enqueue(job({ seed: 2 })), await queue.enqueue(job({ seed: 3 }))];
     assert.deepEqual(queue.snapshot(), { waiting: ids, running: [] }, 'nothing starts before start()');
@@ -39,20 +40,20 @@ describe('RunQueue', () => {
     const [a, b, c] = ids;
     assert.deepEqual(statusLog(events), [`${a}:queued`, `${b}:queued`, `${c}:queued`, `${a}:running`, `${a}:done`, `${b}:running`, `${b}:done`, `${c}:running`, `${c}:done`]);
     assert.deepEqual(ids.map((id) => store.run(id).settings.seed), [1, 2, 3]);
-    assert.ok(events.some((event) => event.type === 'progress' && event.runId === a && event.progress.iteration === 2));
+    assert.ok(events.some((event) => event.type === 'run.progress' && event.runId === a && event.progress.iteration === 2));
     store.close();
   });
 
   it('cancels a waiting run at once and a running one after its current iteration, keeping its image', async () => {
     const store = openRunStore(home());
-    const events: RunEvent[] = [];
+    const events: StudioEvent[] = [];
     let queue: RunQueue;
     let long = 0;
     let waiting = 0;
     queue = new RunQueue(store, backend, {
       onEvent: (event) => {
         events.push(event);
-        if (event.type === 'progress' && event.runId === long && event.progress.iteration === 3) queue.cancel(long);
+        if (event.type === 'run.progress' && event.runId === long && event.progress.iteration === 3) queue.cancel(long);
       },
     });
     long = await queue.enqueue(job({ iterations: 500 }));
@@ -81,7 +82,7 @@ describe('RunQueue', () => {
     // The first photo's own file is gone: its run computes from the store's copy.
     rmSync(ephemeral);
     const later = openRunStore(dataHome);
-    const events: RunEvent[] = [];
+    const events: StudioEvent[] = [];
     const second = new RunQueue(later, backend, { onEvent: (event) => events.push(event) });
     second.start();
     await second.idle();
@@ -102,7 +103,7 @@ describe('RunQueue', () => {
 
   it('fails a run whose stored image has vanished, and goes on with the next', async () => {
     const store = openRunStore(home());
-    const events: RunEvent[] = [];
+    const events: StudioEvent[] = [];
     const queue = new RunQueue(store, backend, { onEvent: (event) => events.push(event) });
     const broken = await queue.enqueue(job({ seed: 6 }));
     const fine = await queue.enqueue(job({ seed: 7 }, { contentFile: painting }));
@@ -111,8 +112,8 @@ describe('RunQueue', () => {
     await queue.idle();
     assert.equal(store.run(broken).status, 'failed');
     assert.match(store.run(broken).error ?? '', /no such file/);
-    const failure = events.find((event) => event.type === 'status' && event.runId === broken && event.status === 'failed');
-    assert.ok(failure && failure.type === 'status' && /no such file/.test(failure.error ?? ''), 'the listener hears why');
+    const failure = events.find((event) => event.type === 'run.status' && event.runId === broken && event.status === 'failed');
+    assert.ok(failure && failure.type === 'run.status' && /no such file/.test(failure.error ?? ''), 'the listener hears why');
     assert.equal(store.run(fine).status, 'done');
     store.close();
   });

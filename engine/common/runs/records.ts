@@ -1,4 +1,4 @@
-import type { StylizeSettings } from '../../common/stylize/settings.js';
+import type { StylizeSettings } from '../stylize/settings.js';
 
 // The plain data the run store takes and gives: camelCase, no database rows.
 

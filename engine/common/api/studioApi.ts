@@ -1,0 +1,92 @@
+import type { NetworkSummary } from '../networks/networkSummary.js';
+import type { ImageRecord, MetricRow, OutputRecord, RunFilter, RunRecord, RunStatus } from '../runs/records.js';
+import type { StylizeSettings } from '../stylize/settings.js';
+import type { StylizeProgress } from '../stylize/stylize.js';
+
+/**
+ * The one contract between the studio's UI and the engine: every request (channel → arguments and
+ * result) and every event. The Electron preload's `invoke`, the main process's handlers, the web
+ * host and the renderer's client are all typed by these maps, so a channel or a payload cannot drift
+ * between them.
+ */
+export interface StudioRequests {
+  'studio.info': { args: void; result: StudioInfo };
+  'networks.list': { args: void; result: NetworkSummary[] };
+  'projects.list': { args: void; result: ProjectOverview[] };
+  /** An image (a photo or a painting) copied into the store, content-addressed. */
+  'images.add': { args: { name: string; bytes: Uint8Array }; result: ImageRecord };
+  'runs.list': { args: RunFilter; result: RunRecord[] };
+  'runs.get': { args: { runId: number }; result: RunDetail };
+  /** Checks and records a stylization as queued; the queue starts it in turn. */
+  'runs.queue': { args: QueueStylize; result: { runId: number } };
+  'runs.cancel': { args: { runId: number }; result: void };
+  'queue.get': { args: void; result: QueueState };
+}
+
+export type Channel = keyof StudioRequests;
+export type ArgsOf<C extends Channel> = StudioRequests[C]['args'];
+export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
+
+/** Every channel, for hosts that must refuse an unknown one at run time. */
+export const CHANNELS = [
+  'studio.info', 'networks.list', 'projects.list', 'images.add', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get',
+] as const satisfies readonly Channel[];
+
+export function isChannel(value: string): value is Channel {
+  return (CHANNELS as readonly string[]).includes(value);
+}
+
+/** What the engine tells the UI without being asked: every change of a run the queue handles. */
+export type StudioEvent =
+  | { readonly type: 'run.status'; readonly runId: number; readonly status: RunStatus; readonly error?: string }
+  | { readonly type: 'run.progress'; readonly runId: number; readonly progress: StylizeProgress }
+  | { readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number };
+
+/** The API object the renderer holds, whichever process or host serves it. */
+export interface StudioApi {
+  invoke<C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>>;
+  /** Subscribes to events; returns the unsubscribe function. */
+  onEvent(listener: (event: StudioEvent) => void): () => void;
+  /** A URL the renderer can show a stored image from. */
+  imageUrl(imageId: number): string;
+}
+
+export interface StudioInfo {
+  readonly version: string;
+  /** The TensorFlow.js backend runs use, and what it is. */
+  readonly backend: { readonly name: string; readonly description: string };
+  readonly dataHome: string;
+}
+
+export interface ProjectOverview {
+  readonly name: string;
+  readonly createdAt: string;
+  readonly runCount: number;
+  /** The newest image any of its runs made (result or preview), for the gallery card. */
+  readonly latestImageId: number | null;
+  /** The photo of its newest run. */
+  readonly contentImageId: number | null;
+}
+
+export interface RunDetail {
+  readonly run: RunRecord;
+  readonly metrics: MetricRow[];
+  readonly outputs: OutputRecord[];
+}
+
+/** A stylization of images already in the store (added with `images.add`). */
+export interface QueueStylize {
+  readonly project: string;
+  readonly contentImageId: number;
+  readonly styleImageIds: readonly number[];
+  /** The starting image when settings.init is 'image'. */
+  readonly initImageId?: number;
+  /** Anything not given takes neural-style's defaults. */
+  readonly settings: Partial<StylizeSettings>;
+}
+
+export interface QueueState {
+  /** Queued runs in the order they will start. */
+  readonly waiting: readonly number[];
+  readonly running: readonly number[];
+}

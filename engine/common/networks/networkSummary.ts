@@ -1,0 +1,13 @@
+/** A network as lists and run records show it. */
+export interface NetworkSummary {
+  readonly name: string;
+  readonly architecture: string;
+  /** embedded: generated, no download; installed: in the data folder; not-installed: in the catalogue only. */
+  readonly status: 'embedded' | 'installed' | 'not-installed';
+  readonly description: string;
+  readonly license: string;
+  /** The folder holding its weights, when it has one. */
+  readonly location: string | null;
+  /** SHA-256 of its weights file, or null for generated weights. */
+  readonly weightsSha256: string | null;
+}

@@ -1,0 +1,44 @@
+import type { StudioEvent } from '../../common/api/studioApi.js';
+import { selectBackend } from '../backend.js';
+import { RunQueue } from '../queue/runQueue.js';
+import { openRunStore, type RunStore } from '../store/runStore.js';
+import { studioHandlers, type StudioHandlers } from './studioHandlers.js';
+
+export interface StudioOptions {
+  /** The data folder; the per-user one (or PASTICHE_HOME) by default. */
+  readonly home?: string;
+  /** A backend to force; the fastest present by default. */
+  readonly backend?: string;
+  readonly version: string;
+}
+
+/** The engine as the studio's hosts (Electron's worker, the web host) see it: handlers and events. */
+export interface Studio {
+  readonly handlers: StudioHandlers;
+  readonly store: RunStore;
+  /** Hears every event; returns the unsubscribe function. */
+  subscribe(listener: (event: StudioEvent) => void): () => void;
+  /** Stops the running run (it is recorded as cancelled, keeping its image); queued runs wait for next time. */
+  close(): Promise<void>;
+}
+
+/** Opens the store, picks the backend and starts the queue, taking up runs queued before. */
+export async function openStudio(options: StudioOptions): Promise<Studio> {
+  const backend = await selectBackend(options.backend);
+  const store = openRunStore(options.home);
+  const listeners = new Set<(event: StudioEvent) => void>();
+  const queue = new RunQueue(store, backend, { onEvent: (event) => listeners.forEach((listener) => listener(event)) });
+  queue.start();
+  return {
+    handlers: studioHandlers({ store, queue, backend, version: options.version }),
+    store,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      await queue.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { ArgsOf, Channel, ProjectOverview, QueueStylize, ResultOf } from '../../common/api/studioApi.js';
+import { resolveSettings } from '../../common/stylize/settings.js';
+import type { BackendInfo } from '../backend.js';
+import { decodeImage, describeImage } from '../image/imageIO.js';
+import { listNetworks } from '../networks/registry.js';
+import type { RunQueue } from '../queue/runQueue.js';
+import type { StylizeJob } from '../runs/stylizeRun.js';
+import type { ImageRecord, RunStore } from '../store/runStore.js';
+
+/** One handler per channel of the contract; the compiler refuses a missing channel or a wrong payload. */
+export type StudioHandlers = { [C in Channel]: (args: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>> };
+
+export interface StudioContext {
+  readonly store: RunStore;
+  readonly queue: RunQueue;
+  readonly backend: BackendInfo;
+  readonly version: string;
+}
+
+/**
+ * What every request of the studio does, whatever carries it (Electron IPC, the web host, tests).
+ * Errors are PasticheErrors with one line to show where the request came from.
+ */
+export function studioHandlers({ store, queue, backend, version }: StudioContext): StudioHandlers {
+  return {
+    'studio.info': () => ({ version, backend: { name: backend.name, description: backend.description }, dataHome: store.paths.home }),
+    'networks.list': () => listNetworks(store.paths.models),
+    'projects.list': () => projectOverviews(store),
+    'images.add': ({ name, bytes }) => addImage(store, name, bytes),
+    'runs.list': (filter) => store.listRuns(filter),
+    'runs.get': ({ runId }) => ({ run: store.run(runId), metrics: store.metrics(runId), outputs: store.outputs(runId) }),
+    'runs.queue': async (request) => ({ runId: await queue.enqueue(jobOf(store, request)) }),
+    'runs.cancel': ({ runId }) => {
+      store.run(runId);
+      queue.cancel(runId);
+    },
+    'queue.get': () => queue.snapshot(),
+  };
+}
+
+/** Decodes the whole image first, so a corrupt or unsupported file is refused before anything is stored. */
+async function addImage(store: RunStore, name: string, bytes: Uint8Array): Promise<ImageRecord> {
+  const header = await describeImage(bytes, name);
+  await decodeImage(bytes, name);
+  return store.addImage(bytes, { originalName: name, ...header });
+}
+
+/** A stylization of stored images, as a job on their copies in media/. */
+function jobOf(store: RunStore, request: QueueStylize): StylizeJob {
+  const settings = resolveSettings(request.settings, request.styleImageIds.length);
+  return {
+    project: request.project,
+    contentFile: store.image(request.contentImageId).path,
+    styleFiles: request.styleImageIds.map((id) => store.image(id).path),
+    initFile: request.initImageId === undefined ? undefined : store.image(request.initImageId).path,
+    settings,
+  };
+}
+
+function projectOverviews(store: RunStore): ProjectOverview[] {
+  return store.projects().map((project) => {
+    const runs = store.listRuns({ project: project.name });
+    const latest = runs.map((run) => store.latestImage(run.id)).find((output) => output !== null);
+    return {
+      name: project.name, createdAt: project.createdAt, runCount: project.runCount,
+      latestImageId: latest?.image.id ?? null, contentImageId: runs[0]?.contentImage.id ?? null,
+    };
+  });
+}

@@ -1,0 +1,186 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { isChannel, type StudioEvent } from '../../common/api/studioApi.js';
+import { fromWire, toWire } from '../../common/api/wire.js';
+import { isPasticheError } from '../../common/errors.js';
+import type { RunStore } from '../store/runStore.js';
+import type { StudioHandlers } from './studioHandlers.js';
+
+export interface WebHostOptions {
+  readonly handlers: StudioHandlers;
+  /** Where stored images are read from for /media/ID. */
+  readonly store: RunStore;
+  /** Subscribes the host to the engine's events; returns the unsubscribe function. */
+  readonly subscribe: (listener: (event: StudioEvent) => void) => () => void;
+  /** The built renderer (index.html and its assets); absent, / says how to build it. */
+  readonly staticDir?: string;
+  /** 0 (the default) takes any free port. */
+  readonly port?: number;
+}
+
+export interface WebHost {
+  /** The address to open, token included: the page reads it from there. */
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+/** The largest request body: an image of the pixel limit, as base64 in JSON. */
+const MAX_BODY_BYTES = 512 * 1024 * 1024;
+
+const contentTypes: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.jpeg': 'image/jpeg', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.tiff': 'image/tiff', '.json': 'application/json', '.woff2': 'font/woff2',
+};
+
+/**
+ * The studio's API over HTTP and WebSocket, on 127.0.0.1 only, for browsers and for machines without
+ * Electron. Another web page open in the same browser could send requests here, so each one must
+ * carry the per-start token (which only the opened URL holds), name this host in Host (against DNS
+ * rebinding) and, when the browser says where it comes from, come from this origin.
+ */
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const token = randomBytes(24).toString('hex');
+  let origins: string[] = [];
+  const guard = (request: IncomingMessage, url: URL, needsToken: boolean): string | null => {
+    if (!origins.some((origin) => `${url.protocol}//${request.headers.host}` === origin)) return 'wrong Host';
+    const origin = request.headers.origin;
+    if (origin !== undefined && !origins.includes(origin)) return 'foreign Origin';
+    if (needsToken && !sameToken(request.headers['x-pastiche-token'] ?? url.searchParams.get('token'), token)) return 'missing or wrong token';
+    return null;
+  };
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const refusal = guard(request, url, url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/'));
+    if (refusal) return sendError(response, refusal === 'missing or wrong token' ? 401 : 403, refusal);
+    route(options, request, response, url).catch((error: unknown) => sendError(response, 500, `internal error: ${String(error)}`));
+  });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const refusal = url.pathname === '/events' ? guard(request, url, true) : 'no such endpoint';
+    if (refusal) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n\r\n${refusal}\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (client) => sockets.emit('connection', client));
+  });
+  const unsubscribe = options.subscribe((event) => broadcast(sockets.clients, event));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      unsubscribe();
+      sockets.clients.forEach((client) => client.terminate());
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function route(options: WebHostOptions, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  if (url.pathname.startsWith('/api/')) return serveRequest(options, request, response, url.pathname.slice('/api/'.length));
+  if (url.pathname.startsWith('/media/')) return serveMedia(options.store, response, url.pathname.slice('/media/'.length));
+  if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'method not allowed');
+  return serveStatic(options.staticDir, response, url.pathname);
+}
+
+/** POST /api/CHANNEL with the arguments as wire JSON; answers { result } or { error } with one line. */
+async function serveRequest(options: WebHostOptions, request: IncomingMessage, response: ServerResponse, channel: string): Promise<void> {
+  if (request.method !== 'POST') return sendError(response, 405, 'use POST');
+  if (!isChannel(channel)) return sendError(response, 404, `unknown channel '${channel}'`);
+  const body = await readBody(request);
+  if (body === null) return sendError(response, 413, 'request too large');
+  let args: unknown;
+  try {
+    args = body.length === 0 ? undefined : fromWire(body);
+  } catch {
+    return sendError(response, 400, 'the request is not JSON');
+  }
+  try {
+    const handler = options.handlers[channel] as (args: unknown) => unknown;
+    const result = await handler(args);
+    send(response, 200, 'application/json', toWire({ result: result ?? null }));
+  } catch (error) {
+    if (isPasticheError(error)) return sendError(response, 400, error.message);
+    sendError(response, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A stored image by id. Its bytes never change (the store is content-addressed), so it may be cached for good. */
+function serveMedia(store: RunStore, response: ServerResponse, id: string): void {
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) return sendError(response, 404, 'no such image');
+  let path: string;
+  try {
+    path = store.image(Number(id)).path;
+  } catch {
+    return sendError(response, 404, 'no such image');
+  }
+  if (!existsSync(path)) return sendError(response, 404, 'the stored copy of this image is missing');
+  response.writeHead(200, { 'Content-Type': contentTypes[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'private, max-age=31536000, immutable', ...SECURITY_HEADERS });
+  createReadStream(path).pipe(response);
+}
+
+function serveStatic(staticDir: string | undefined, response: ServerResponse, pathname: string): void {
+  if (!staticDir || !existsSync(join(staticDir, 'index.html'))) {
+    return send(response, 503, 'text/plain; charset=utf-8', 'The studio\'s pages are not built here: run `npm run build`.\n');
+  }
+  const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+  const file = join(staticDir, relative === '' ? 'index.html' : relative);
+  // The single-page app owns every other path; a path escaping the folder gets index.html too.
+  const target = file.startsWith(staticDir + sep) && existsSync(file) && statSync(file).isFile() ? file : join(staticDir, 'index.html');
+  response.writeHead(200, { 'Content-Type': contentTypes[extname(target)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
+  createReadStream(target).pipe(response);
+}
+
+/** The page may load only its own scripts and styles, and talk only to this host. */
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+function broadcast(clients: Set<WebSocket>, event: StudioEvent): void {
+  const message = toWire(event);
+  for (const client of clients) if (client.readyState === client.OPEN) client.send(message);
+}
+
+function sameToken(given: string | string[] | null | undefined, token: string): boolean {
+  if (typeof given !== 'string' || given.length !== token.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(token));
+}
+
+async function readBody(request: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(response: ServerResponse, status: number, type: string, body: string): void {
+  response.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
+  response.end(body);
+}
+
+function sendError(response: ServerResponse, status: number, message: string): void {
+  send(response, status, 'application/json', JSON.stringify({ error: message }));
+}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { WebSocket } from 'ws';
+import type { ArgsOf, Channel, ResultOf, StudioEvent } from '../../../../engine/common/api/studioApi.js';
+import { fromWire, toWire } from '../../../../engine/common/api/wire.js';
+import { openStudio, type Studio } from '../../../../engine/node/studio/studio.js';
+import { startWebHost, type WebHost } from '../../../../engine/node/studio/webHost.js';
+
+interface Reply {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A raw HTTP request, so that Host and Origin can be anything a hostile page or DNS could make them. */
+function send(host: WebHost, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port: host.port, path, method: options.method ?? 'GET', headers: options.headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('latin1') }));
+    });
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
+
+describe('web host', () => {
+  let studio: Studio;
+  let host: WebHost;
+  let photoBytes: Uint8Array;
+  const calls: string[] = [];
+
+  before(async () => {
+    studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-web-')), backend: 'wasm', version: 'test' });
+    const counted = Object.fromEntries(
+      Object.entries(studio.handlers).map(([channel, handler]) => [channel, (args: unknown) => {
+        calls.push(channel);
+        return (handler as (args: unknown) => unknown)(args);
+      }]),
+    ) as unknown as Studio['handlers'];
+    host = await startWebHost({ handlers: counted, store: studio.store, subscribe: studio.subscribe });
+    photoBytes = await sharp({ create: { width: 20, height: 12, channels: 3, background: '#c84' } }).png().toBuffer();
+  });
+  after(async () => {
+    await host.close();
+    await studio.close();
+  });
+
+  const own = () => ({ host: `127.0.0.1:${host.port}`, origin: `http://127.0.0.1:${host.port}` });
+  async function invoke<C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>> {
+    const reply = await send(host, `/api/${channel}`, { method: 'POST', headers: { ...own(), 'x-pastiche-token': host.token, 'content-type': 'application/json' }, body: toWire(args) });
+    const answer = fromWire<{ result?: ResultOf<C>; error?: string }>(reply.body);
+    if (reply.status !== 200) throw new Error(`${reply.status} ${answer.error}`);
+    return answer.result as ResultOf<C>;
+  }
+
+  it('listens on 127.0.0.1 only and gives a URL that carries the token', () => {
+    assert.match(host.url, new RegExp(`^http://127\\.0\\.0\\.1:${host.port}/\\?token=${host.token}$`));
+    assert.match(host.token, /^[0-9a-f]{48}$/);
+  });
+
+  it('refuses a request without the token, with a wrong one, from a foreign Origin or for another Host, before any handler runs', async () => {
+    const before = calls.length;
+    const post = (headers: Record<string, string>) => send(host, '/api/runs.list', { method: 'POST', headers, body: '{}' });
+    assert.equal((await post({ host: own().host })).status, 401);
+    assert.equal((await post({ host: own().host, 'x-pastiche-token': 'f'.repeat(48) })).status, 401);
+    assert.equal((await post({ ...own(), origin: 'http://evil.example', 'x-pastiche-token': host.token })).status, 403);
+    // DNS rebinding: a page of evil.example whose name now points at 127.0.0.1.
+    assert.equal((await post({ host: `evil.example:${host.port}`, 'x-pastiche-token': host.token })).status, 403);
+    assert.equal((await send(host, `/media/1?token=${'0'.repeat(48)}`, { headers: own() })).status, 401);
+    assert.equal(calls.length, before, 'no handler ran');
+  });
+
+  it('refuses an event stream without the token or from a foreign Origin', async () => {
+    const attempt = (query: string, origin: string) =>
+      new Promise<string>((resolve) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events${query}`, { origin });
+        socket.on('open', () => {
+          socket.close();
+          resolve('open');
+        });
+        socket.on('error', () => resolve('refused'));
+        socket.on('unexpected-response', () => resolve('refused'));
+      });
+    assert.equal(await attempt('', own().origin), 'refused');
+    assert.equal(await attempt(`?token=${host.token}`, 'http://evil.example'), 'refused');
+    assert.equal(await attempt(`?token=${host.token}`, own().origin), 'open');
+  });
+
+  it('answers an unknown channel with 404 and bad input with one line, storing nothing', async () => {
+    const unknown = await send(host, '/api/runs.delete', { method: 'POST', headers: { ...own(), 'x-pastiche-token': host.token }, body: '{}' });
+    assert.equal(unknown.status, 404);
+    await assert.rejects(invoke('images.add', { name: 'notes.jpg', bytes: new TextEncoder().encode('not a picture') }), /^Error: 400 notes\.jpg: not an image file \(or corrupt\)$/);
+    assert.deepEqual(await invoke('projects.list', undefined), []);
+  });
+
+  it('adds images, queues a run, streams its progress and status, and serves its result', async () => {
+    const events: StudioEvent[] = [];
+    const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, { origin: own().origin });
+    await new Promise((resolve) => socket.on('open', resolve));
+    const finished = new Promise<void>((resolve) =>
+      socket.on('message', (data: Buffer) => {
+        const event = fromWire<StudioEvent>(data.toString('utf8'));
+        events.push(event);
+        if (event.type === 'run.status' && ['done', 'failed', 'cancelled'].includes(event.status)) resolve();
+      }),
+    );
+    const photo = await invoke('images.add', { name: 'photo.png', bytes: photoBytes });
+    assert.deepEqual([photo.width, photo.height, photo.originalName], [20, 12, 'photo.png']);
+    const settings = { size: 16, iterations: 3, previewEvery: 2, contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 2 }], seed: 5 };
+    const { runId } = await invoke('runs.queue', { project: 'web', contentImageId: photo.id, styleImageIds: [photo.id], settings });
+    await finished;
+    socket.close();
+    assert.deepEqual(events.filter((e) => e.type === 'run.status').map((e) => e.type === 'run.status' && e.status), ['queued', 'running', 'done']);
+    assert.deepEqual(events.filter((e) => e.type === 'run.progress').map((e) => e.type === 'run.progress' && e.progress.iteration), [0, 1, 2, 3]);
+    assert.ok(events.some((e) => e.type === 'run.preview' && e.iteration === 2));
+
+    const detail = await invoke('runs.get', { runId });
+    assert.equal(detail.run.status, 'done');
+    assert.deepEqual(detail.run.styles.map((style) => style.image.id), [photo.id]);
+    for (const [key, value] of Object.entries(settings)) assert.deepEqual(detail.run.settings[key as keyof typeof settings], value, key);
+    const result = detail.outputs.find((output) => output.kind === 'result')!;
+    const media = await send(host, `/media/${result.image.id}?token=${host.token}`, { headers: own() });
+    assert.equal(media.status, 200);
+    assert.deepEqual((await sharp(Buffer.from(media.body, 'latin1')).metadata()).width, 16);
+    const [project] = await invoke('projects.list', undefined);
+    assert.deepEqual([project.name, project.runCount, project.latestImageId], ['web', 1, result.image.id]);
+  });
+});
