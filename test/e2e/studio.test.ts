@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { productRoot } from '../../engine/node/resources.js';
-import { openStudio, type Studio } from '../../engine/node/studio/studio.js';
+import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
@@ -17,7 +17,7 @@ const skip = !existsSync(CHROMIUM) ? `end-to-end suite skipped: no browser at ${
 if (skip) console.log(`# NOTICE ${skip}`);
 
 describe('the studio in a browser, against the web host', { skip }, () => {
-  let studio: Studio;
+  let studio: StudioConnection;
   let host: WebHost;
   let browser: Browser;
   let page: Page;
@@ -25,8 +25,9 @@ describe('the studio in a browser, against the web host', { skip }, () => {
 
   before(async () => {
     assert.ok(existsSync(join(RENDERER, 'index.html')), 'npm run build makes dist/renderer');
-    studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-e2e-home-')), backend: 'wasm', version: 'e2e' });
-    host = await startWebHost({ handlers: studio.handlers, store: studio.store, subscribe: studio.subscribe, staticDir: RENDERER });
+    // As `npm run studio:web` does: the engine computes in its own thread.
+    studio = await openStudioThread({ home: mkdtempSync(join(tmpdir(), 'pastiche-e2e-home-')), backend: 'wasm', version: 'e2e' });
+    host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe, staticDir: RENDERER });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     mkdirSync(TEST_RESULTS, { recursive: true });
@@ -77,7 +78,8 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.equal(run.contentImage.originalName, 'harbour.png');
     assert.deepEqual(run.styles.map((style) => style.image.originalName), ['swirls.png']);
     const shown = await card.getByAltText('latest result of harbour').getAttribute('src');
-    assert.match(shown ?? '', new RegExp(`^/media/${studio.store.latestImage(run.id)!.image.id}\\?`));
+    const { outputs } = await studio.handlers['runs.get']({ runId: run.id });
+    assert.match(shown ?? '', new RegExp(`^/media/${outputs.find((output) => output.kind === 'result')!.image.id}\\?`));
     const natural = await card.getByAltText('latest result of harbour').evaluate((img) => {
       const loaded = img as unknown as { naturalWidth: number; naturalHeight: number };
       return [loaded.naturalWidth, loaded.naturalHeight];

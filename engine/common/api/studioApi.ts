@@ -15,6 +15,7 @@ export interface StudioRequests {
   'projects.list': { args: void; result: ProjectOverview[] };
   /** An image (a photo or a painting) copied into the store, content-addressed. */
   'images.add': { args: { name: string; bytes: Uint8Array }; result: ImageRecord };
+  'images.get': { args: { imageId: number }; result: ImageRecord };
   'runs.list': { args: RunFilter; result: RunRecord[] };
   'runs.get': { args: { runId: number }; result: RunDetail };
   /** Checks and records a stylization as queued; the queue starts it in turn. */
@@ -29,7 +30,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'projects.list', 'images.add', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get',
+  'studio.info', 'networks.list', 'projects.list', 'images.add', 'images.get', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {

@@ -27,6 +27,7 @@ export function studioHandlers({ store, queue, backend, version }: StudioContext
     'networks.list': () => listNetworks(store.paths.models),
     'projects.list': () => projectOverviews(store),
     'images.add': ({ name, bytes }) => addImage(store, name, bytes),
+    'images.get': ({ imageId }) => store.image(imageId),
     'runs.list': (filter) => store.listRuns(filter),
     'runs.get': ({ runId }) => ({ run: store.run(runId), metrics: store.metrics(runId), outputs: store.outputs(runId) }),
     'runs.queue': async (request) => ({ runId: await queue.enqueue(jobOf(store, request)) }),

@@ -7,13 +7,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { isChannel, type StudioEvent } from '../../common/api/studioApi.js';
 import { fromWire, toWire } from '../../common/api/wire.js';
 import { isPasticheError } from '../../common/errors.js';
-import type { RunStore } from '../store/runStore.js';
 import type { StudioHandlers } from './studioHandlers.js';
 
 export interface WebHostOptions {
+  /** The studio's handlers; /media/ID finds a stored image's file through 'images.get'. */
   readonly handlers: StudioHandlers;
-  /** Where stored images are read from for /media/ID. */
-  readonly store: RunStore;
   /** Subscribes the host to the engine's events; returns the unsubscribe function. */
   readonly subscribe: (listener: (event: StudioEvent) => void) => () => void;
   /** The built renderer (index.html and its assets); absent, / says how to build it. */
@@ -95,7 +93,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
 async function route(options: WebHostOptions, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
   if (url.pathname.startsWith('/api/')) return serveRequest(options, request, response, url.pathname.slice('/api/'.length));
-  if (url.pathname.startsWith('/media/')) return serveMedia(options.store, response, url.pathname.slice('/media/'.length));
+  if (url.pathname.startsWith('/media/')) return serveMedia(options.handlers, response, url.pathname.slice('/media/'.length));
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'method not allowed');
   return serveStatic(options.staticDir, response, url.pathname);
 }
@@ -123,11 +121,11 @@ async function serveRequest(options: WebHostOptions, request: IncomingMessage, r
 }
 
 /** A stored image by id. Its bytes never change (the store is content-addressed), so it may be cached for good. */
-function serveMedia(store: RunStore, response: ServerResponse, id: string): void {
+async function serveMedia(handlers: StudioHandlers, response: ServerResponse, id: string): Promise<void> {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) return sendError(response, 404, 'no such image');
   let path: string;
   try {
-    path = store.image(Number(id)).path;
+    path = (await handlers['images.get']({ imageId: Number(id) })).path;
   } catch {
     return sendError(response, 404, 'no such image');
   }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { isPasticheError } from '../../common/errors.js';
 import { productRoot, productVersion } from '../resources.js';
-import { openStudio } from './studio.js';
+import { openStudioThread } from './studioThread.js';
 import { startWebHost } from './webHost.js';
 
 /**
@@ -9,12 +9,13 @@ import { startWebHost } from './webHost.js';
  * browser, served on 127.0.0.1. PASTICHE_PORT picks the port (any free one by default).
  */
 try {
-  const studio = await openStudio({ version: productVersion() });
+  const studio = await openStudioThread({ version: productVersion() });
   const host = await startWebHost({
-    handlers: studio.handlers, store: studio.store, subscribe: studio.subscribe,
+    handlers: studio.handlers, subscribe: studio.subscribe,
     staticDir: join(productRoot(), 'dist', 'renderer'), port: Number(process.env.PASTICHE_PORT ?? 0),
   });
-  console.log(`Pastiche studio: open ${host.url}\n(data: ${studio.store.paths.home}; Ctrl-C stops it, and a running run is kept as cancelled)`);
+  const { dataHome } = await studio.handlers['studio.info'](undefined);
+  console.log(`Pastiche studio: open ${host.url}\n(data: ${dataHome}; Ctrl-C stops it, and a running run is kept as cancelled)`);
   const stop = async () => {
     await host.close();
     await studio.close();

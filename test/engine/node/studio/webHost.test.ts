@@ -43,7 +43,7 @@ describe('web host', () => {
         return (handler as (args: unknown) => unknown)(args);
       }]),
     ) as unknown as Studio['handlers'];
-    host = await startWebHost({ handlers: counted, store: studio.store, subscribe: studio.subscribe });
+    host = await startWebHost({ handlers: counted, subscribe: studio.subscribe });
     photoBytes = await sharp({ create: { width: 20, height: 12, channels: 3, background: '#c84' } }).png().toBuffer();
   });
   after(async () => {

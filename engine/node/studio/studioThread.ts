@@ -1,0 +1,89 @@
+import { Worker } from 'node:worker_threads';
+import { CHANNELS, type ArgsOf, type Channel, type ResultOf, type StudioEvent } from '../../common/api/studioApi.js';
+import { PasticheError } from '../../common/errors.js';
+import type { StudioOptions } from './studio.js';
+
+/** Messages from the host's thread to the engine's. */
+export type ToEngine =
+  | { readonly type: 'request'; readonly id: number; readonly channel: Channel; readonly args: unknown }
+  | { readonly type: 'close' };
+
+/** Messages from the engine's thread to the host's. */
+export type FromEngine =
+  | { readonly type: 'ready' }
+  | { readonly type: 'opening-failed'; readonly message: string }
+  | { readonly type: 'response'; readonly id: number; readonly result?: unknown; readonly error?: { readonly message: string; readonly shown: boolean } }
+  | { readonly type: 'event'; readonly event: StudioEvent }
+  | { readonly type: 'closed' };
+
+/** The studio's handlers seen from another thread: every answer arrives later. */
+export type RemoteHandlers = { [C in Channel]: (args: ArgsOf<C>) => Promise<ResultOf<C>> };
+
+/** The studio as a host uses it when the engine computes in its own thread. */
+export interface StudioConnection {
+  readonly handlers: RemoteHandlers;
+  subscribe(listener: (event: StudioEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the engine (store, queue, TensorFlow.js) in a worker thread, so the thread that serves the
+ * UI — Electron's main process, the web host — never waits for an optimisation step. Requests and
+ * events cross as structured-clone messages typed by the studio contract.
+ */
+export async function openStudioThread(options: StudioOptions): Promise<StudioConnection> {
+  const worker = new Worker(new URL('./studioWorker.js', import.meta.url), { workerData: options });
+  const listeners = new Set<(event: StudioEvent) => void>();
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 1;
+  let closed: (() => void) | null = null;
+
+  worker.on('message', (message: FromEngine) => {
+    if (message.type === 'event') listeners.forEach((listener) => listener(message.event));
+    else if (message.type === 'response') settle(pending, message);
+    else if (message.type === 'closed') closed?.();
+  });
+  await new Promise<void>((resolve, reject) => {
+    const first = (message: FromEngine) => {
+      if (message.type === 'ready') resolve();
+      // The reason is one line for a person (a data folder that cannot be created, a forced backend missing).
+      else if (message.type === 'opening-failed') reject(new PasticheError(message.message));
+      worker.off('message', first);
+    };
+    worker.on('message', first);
+    worker.once('error', reject);
+  });
+  worker.on('error', (error) => pending.forEach(({ reject }) => reject(new Error(`the engine stopped: ${error.message}`))));
+
+  const request = <C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ type: 'request', id, channel, args } satisfies ToEngine);
+    });
+  const handlers = Object.fromEntries(CHANNELS.map((channel) => [channel, (args: never) => request(channel, args)])) as unknown as RemoteHandlers;
+
+  return {
+    handlers,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        closed = resolve;
+        worker.postMessage({ type: 'close' } satisfies ToEngine);
+      });
+      await worker.terminate();
+    },
+  };
+}
+
+function settle(pending: Map<number, { resolve(value: unknown): void; reject(error: Error): void }>, message: Extract<FromEngine, { type: 'response' }>): void {
+  const waiting = pending.get(message.id);
+  if (!waiting) return;
+  pending.delete(message.id);
+  if (!message.error) waiting.resolve(message.result);
+  // A PasticheError stays one: hosts show its one line as it is, and anything else as an internal error.
+  else waiting.reject(message.error.shown ? new PasticheError(message.error.message) : new Error(message.error.message));
+}
