@@ -28,3 +28,6 @@ export function fitLongSide(width: number, height: number, longSide: number): { 
     height: Math.max(1, Math.round(height * scale)),
   };
 }
+
+/** The formats Pastiche writes: lossless PNG and TIFF for prints and archives, JPEG to share. */
+export type OutputFormat = 'png' | 'jpeg' | 'tiff';

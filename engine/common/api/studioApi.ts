@@ -1,4 +1,6 @@
+import type { OutputFormat } from '../image.js';
 import type { NetworkSummary } from '../networks/networkSummary.js';
+import type { PrintSpec } from '../print.js';
 import type { ImageRecord, MetricRow, OutputRecord, RunFilter, RunRecord, RunStatus } from '../runs/records.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 import type { StylizeProgress } from '../stylize/stylize.js';
@@ -16,6 +18,8 @@ export interface StudioRequests {
   /** An image (a photo or a painting) copied into the store, content-addressed. */
   'images.add': { args: { name: string; bytes: Uint8Array }; result: ImageRecord };
   'images.get': { args: { imageId: number }; result: ImageRecord };
+  /** A stored image as a print file (resampled, sRGB, DPI written in), for the UI to save or download. */
+  'images.export': { args: ExportPrint; result: PrintFileResult };
   'runs.list': { args: RunFilter; result: RunRecord[] };
   'runs.get': { args: { runId: number }; result: RunDetail };
   /** Checks and records a stylization as queued; the queue starts it in turn. */
@@ -30,7 +34,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'projects.list', 'images.add', 'images.get', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get',
+  'studio.info', 'networks.list', 'projects.list', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
@@ -84,6 +88,23 @@ export interface QueueStylize {
   readonly initImageId?: number;
   /** Anything not given takes neural-style's defaults. */
   readonly settings: Partial<StylizeSettings>;
+}
+
+export interface ExportPrint {
+  readonly imageId: number;
+  readonly print: PrintSpec;
+  readonly format: OutputFormat;
+  /** JPEG only, 1..100. */
+  readonly quality?: number;
+}
+
+export interface PrintFileResult {
+  readonly bytes: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly dpi: number;
+  /** A name to offer when saving: the picture's, its print size and DPI. */
+  readonly fileName: string;
 }
 
 export interface QueueState {

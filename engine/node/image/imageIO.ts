@@ -8,9 +8,10 @@ import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { PasticheError } from '../../common/errors.js';
 import { fitLongSide, rgbImage, type RgbImage } from '../../common/image.js';
 import { readFileBytes, writeFileAtomically } from '../fileIO.js';
+import type { OutputFormat } from '../../common/image.js';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'tiff';
-export type OutputFormat = 'png' | 'jpeg' | 'tiff';
+export type { OutputFormat };
 
 export interface ReadImageOptions {
   /** Resize so the long side is this many pixels (aspect kept; high-quality lanczos3 resampling). Omit to keep size. */
@@ -24,6 +25,8 @@ export interface WriteImageOptions {
   format?: OutputFormat;
   /** JPEG quality 1..100 (default 95); ignored by PNG and TIFF, which are lossless. */
   quality?: number;
+  /** Pixels per inch written into the file (JFIF, pHYs, TIFF resolution), so a print comes out at its size. */
+  dpi?: number;
 }
 
 /** 100 megapixels: more than any camera photo, while its decoded RGB (300 MB) still fits in memory. */
@@ -113,9 +116,13 @@ export function outputFormatForPath(file: string): OutputFormat {
   return format;
 }
 
-/** The image as PNG, JPEG (4:4:4 chroma, as prints need) or LZW TIFF bytes carrying an sRGB profile; `label` names it in errors. */
-export async function encodeImage(image: RgbImage, options: { format: OutputFormat; quality?: number }, label?: string): Promise<Buffer> {
-  const pipeline = withEncoder(fromRgbImage(image).withIccProfile('srgb'), options.format, options.quality);
+/**
+ * The image as PNG, JPEG (4:4:4 chroma, as prints need) or LZW TIFF bytes carrying an sRGB profile,
+ * and the resolution when `dpi` is given; `label` names it in errors.
+ */
+export async function encodeImage(image: RgbImage, options: { format: OutputFormat } & Omit<WriteImageOptions, 'format'>, label?: string): Promise<Buffer> {
+  const tagged = fromRgbImage(image).withIccProfile('srgb');
+  const pipeline = withEncoder(options.dpi === undefined ? tagged : tagged.withMetadata({ density: options.dpi }), options.format, options.quality);
   return pipeline.toBuffer().catch(() => {
     // e.g. JPEG allows at most 65535 pixels a side.
     throw new PasticheError(`cannot encode a ${image.width}×${image.height} image as ${formatNames[options.format]}`, label);
@@ -125,7 +132,7 @@ export async function encodeImage(image: RgbImage, options: { format: OutputForm
 /** Writes the image in the format its extension names (unless `options.format` says otherwise), atomically. */
 export async function writeImage(image: RgbImage, file: string, options: WriteImageOptions = {}): Promise<void> {
   const format = options.format ?? outputFormatForPath(file);
-  const bytes = await encodeImage(image, { format, quality: options.quality }, file);
+  const bytes = await encodeImage(image, { ...options, format }, file);
   await writeFileAtomically(file, bytes);
 }
 

@@ -1,7 +1,8 @@
-import type { ArgsOf, Channel, ProjectOverview, QueueStylize, ResultOf } from '../../common/api/studioApi.js';
+import type { ArgsOf, Channel, ExportPrint, PrintFileResult, ProjectOverview, QueueStylize, ResultOf } from '../../common/api/studioApi.js';
 import { resolveSettings } from '../../common/stylize/settings.js';
 import type { BackendInfo } from '../backend.js';
-import { decodeImage, describeImage } from '../image/imageIO.js';
+import { exportPrint } from '../export/printExport.js';
+import { decodeImage, describeImage, readImage } from '../image/imageIO.js';
 import { listNetworks } from '../networks/registry.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import type { StylizeJob } from '../runs/stylizeRun.js';
@@ -28,6 +29,7 @@ export function studioHandlers({ store, queue, backend, version }: StudioContext
     'projects.list': () => projectOverviews(store),
     'images.add': ({ name, bytes }) => addImage(store, name, bytes),
     'images.get': ({ imageId }) => store.image(imageId),
+    'images.export': (request) => exportStoredPrint(store, request),
     'runs.list': (filter) => store.listRuns(filter),
     'runs.get': ({ runId }) => ({ run: store.run(runId), metrics: store.metrics(runId), outputs: store.outputs(runId) }),
     'runs.queue': async (request) => ({ runId: await queue.enqueue(jobOf(store, request)) }),
@@ -44,6 +46,14 @@ async function addImage(store: RunStore, name: string, bytes: Uint8Array): Promi
   const header = await describeImage(bytes, name);
   await decodeImage(bytes, name);
   return store.addImage(bytes, { originalName: name, ...header });
+}
+
+async function exportStoredPrint(store: RunStore, { imageId, print, format, quality }: ExportPrint): Promise<PrintFileResult> {
+  const image = store.image(imageId);
+  const file = await exportPrint(await readImage(image.path), print, { format, quality }, `image ${imageId}`);
+  const stem = (image.originalName ?? `image-${imageId}`).replace(/\.[^.]+$/, '');
+  const size = `${print.width}${print.height === undefined ? '' : `x${print.height}`}${print.unit}`;
+  return { ...file, fileName: `${stem}-${size}-${print.dpi}dpi.${format === 'jpeg' ? 'jpg' : format === 'tiff' ? 'tif' : 'png'}` };
 }
 
 /** A stylization of stored images, as a job on their copies in media/. */

@@ -128,6 +128,9 @@ describe('web host', () => {
     const media = await send(host, `/media/${result.image.id}?token=${host.token}`, { headers: own() });
     assert.equal(media.status, 200);
     assert.deepEqual((await sharp(Buffer.from(media.body, 'latin1')).metadata()).width, 16);
+    const print = await invoke('images.export', { imageId: result.image.id, print: { width: 10, unit: 'cm', dpi: 300 }, format: 'tiff' });
+    assert.deepEqual([print.width, print.height, print.fileName], [1181, 738, `image-${result.image.id}-10cm-300dpi.tif`]);
+    assert.equal(Math.round((await sharp(print.bytes).metadata()).density ?? 0), 300);
     const [project] = await invoke('projects.list', undefined);
     assert.deepEqual([project.name, project.runCount, project.latestImageId], ['web', 1, result.image.id]);
   });
