@@ -1,4 +1,5 @@
 import type { OutputFormat } from '../image.js';
+import type { GridAxis, GridRecord } from '../grids/grid.js';
 import type { NetworkSummary } from '../networks/networkSummary.js';
 import type { PrintSpec } from '../print.js';
 import type { ImageRecord, MetricRow, OutputRecord, RunFilter, RunRecord, RunStatus } from '../runs/records.js';
@@ -26,6 +27,10 @@ export interface StudioRequests {
   'runs.queue': { args: QueueStylize; result: { runId: number } };
   'runs.cancel': { args: { runId: number }; result: void };
   'queue.get': { args: void; result: QueueState };
+  /** Queues the cartesian product of one or two axes over a base configuration, and records the grid. */
+  'grids.create': { args: CreateGrid; result: GridRecord };
+  'grids.list': { args: { project?: string }; result: GridRecord[] };
+  'grids.get': { args: { gridId: number }; result: GridDetail };
 }
 
 export type Channel = keyof StudioRequests;
@@ -34,7 +39,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'projects.list', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get',
+  'studio.info', 'networks.list', 'projects.list', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
@@ -105,6 +110,20 @@ export interface PrintFileResult {
   readonly dpi: number;
   /** A name to offer when saving: the picture's, its print size and DPI. */
   readonly fileName: string;
+}
+
+export interface CreateGrid {
+  readonly project: string;
+  /** By default the varied parameters ("init × style weight"). */
+  readonly name?: string;
+  readonly base: QueueStylize;
+  readonly axes: readonly GridAxis[];
+}
+
+export interface GridDetail {
+  readonly grid: GridRecord;
+  /** Row by row: each cell's run and the newest image it has made so far. */
+  readonly cells: readonly { readonly row: number; readonly column: number; readonly run: RunRecord; readonly latestImageId: number | null }[];
 }
 
 export interface QueueState {

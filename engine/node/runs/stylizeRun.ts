@@ -46,15 +46,22 @@ export async function runStylize(store: RunStore, job: StylizeJob, backend: Back
  * its run id. The run then depends only on the store: a queue can start it later, after a restart.
  */
 export async function enqueueStylize(store: RunStore, job: StylizeJob): Promise<number> {
-  const { network } = await loadNetwork(job.settings.network, store.paths.models);
-  try {
-    network.checkLayers([...job.settings.contentLayers, ...job.settings.styleLayers.map((l) => l.layer)]);
-  } finally {
-    network.dispose();
-  }
+  await checkNetworkLayers(store, [job.settings]);
   // Decoding at the working size now finds truncated or corrupt pixel data, which headers do not show.
   const inputs = await prepareInputs(job);
   return recordRun(store, job, inputs).id;
+}
+
+/** Refuses settings whose network is unknown or not installed, or lacks a layer they name; loads each network once. */
+export async function checkNetworkLayers(store: RunStore, settings: readonly StylizeSettings[]): Promise<void> {
+  for (const name of new Set(settings.map((s) => s.network))) {
+    const { network } = await loadNetwork(name, store.paths.models);
+    try {
+      for (const s of settings.filter((s) => s.network === name)) network.checkLayers([...s.contentLayers, ...s.styleLayers.map((l) => l.layer)]);
+    } finally {
+      network.dispose();
+    }
+  }
 }
 
 /**

@@ -101,4 +101,24 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX run_outputs_by_run ON run_outputs(run_id, id);
   `,
+
+  /* 2: comparison grids — a base configuration, one or two varied axes, and the run of each cell */ `
+  CREATE TABLE grids (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    base TEXT NOT NULL CHECK (json_valid(base)),   -- JSON of the QueueStylize every cell starts from
+    axes TEXT NOT NULL CHECK (json_valid(axes) AND json_array_length(axes) BETWEEN 1 AND 2),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
+  ) STRICT;
+  CREATE INDEX grids_by_project ON grids(project_id, id);
+
+  CREATE TABLE grid_cells (
+    grid_id INTEGER NOT NULL REFERENCES grids(id) ON DELETE CASCADE,
+    row INTEGER NOT NULL CHECK (row >= 0),
+    col INTEGER NOT NULL CHECK (col >= 0),
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    PRIMARY KEY (grid_id, row, col)
+  ) STRICT;
+  `,
 ];

@@ -9,6 +9,8 @@ import { ProjectTable } from './projectTable.js';
 import type { ImageInfo, ImageRecord, MetricRow, NewRun, OutputKind, OutputRecord, ProjectRecord, ReachedImage, RunFilter, RunRecord } from '../../common/runs/records.js';
 import { claimOwner, ownerIsAlive, releaseOwner } from './runOwners.js';
 import { RunTable, type EndStatus } from './runTable.js';
+import { GridTable, type NewGrid } from './gridTable.js';
+import type { GridRecord } from '../../common/grids/grid.js';
 
 export type * from '../../common/runs/records.js';
 
@@ -41,6 +43,7 @@ export class RunStore {
   private readonly runTable: RunTable;
   private readonly metricTable: MetricTable;
   private readonly outputTable: OutputTable;
+  private readonly gridTable: GridTable;
 
   constructor(
     readonly paths: StorePaths,
@@ -51,6 +54,7 @@ export class RunStore {
     this.runTable = new RunTable(db, this.imageTable);
     this.metricTable = new MetricTable(db);
     this.outputTable = new OutputTable(db, this.imageTable);
+    this.gridTable = new GridTable(db);
   }
 
   close(): void {
@@ -183,6 +187,25 @@ export class RunStore {
     for (const id of [run.contentImageId, ...run.styles.map((style) => style.imageId), run.initImageId]) {
       if (id != null) this.imageTable.get(id);
     }
+  }
+
+  /** Records a comparison grid over runs already recorded (queued), all in one transaction. */
+  createGrid(grid: Omit<NewGrid, 'projectId'> & { project: string }): GridRecord {
+    if (grid.project.trim() === '') throw new PasticheError('must not be empty', 'project');
+    return this.write(() => {
+      grid.cells.forEach((cell) => this.runTable.requireExists(cell.runId));
+      const id = this.gridTable.add({ ...grid, projectId: this.projectTable.idFor(grid.project) });
+      return this.gridTable.get(id);
+    });
+  }
+
+  grid(id: number): GridRecord {
+    return this.gridTable.get(id);
+  }
+
+  /** Newest first. */
+  grids(project?: string): GridRecord[] {
+    return this.gridTable.list(project);
   }
 
   /** A write transaction that takes the lock up front, so a concurrent writer makes it wait rather than fail. */

@@ -1,11 +1,12 @@
-import type { ArgsOf, Channel, ExportPrint, PrintFileResult, ProjectOverview, QueueStylize, ResultOf } from '../../common/api/studioApi.js';
+import type { ArgsOf, Channel, CreateGrid, ExportPrint, GridDetail, PrintFileResult, ProjectOverview, QueueStylize, ResultOf } from '../../common/api/studioApi.js';
+import { gridCells, PARAMETER_NAMES, type GridRecord } from '../../common/grids/grid.js';
 import { resolveSettings } from '../../common/stylize/settings.js';
 import type { BackendInfo } from '../backend.js';
 import { exportPrint } from '../export/printExport.js';
 import { decodeImage, describeImage, readImage } from '../image/imageIO.js';
 import { listNetworks } from '../networks/registry.js';
 import type { RunQueue } from '../queue/runQueue.js';
-import type { StylizeJob } from '../runs/stylizeRun.js';
+import { checkNetworkLayers, type StylizeJob } from '../runs/stylizeRun.js';
 import type { ImageRecord, RunStore } from '../store/runStore.js';
 
 /** One handler per channel of the contract; the compiler refuses a missing channel or a wrong payload. */
@@ -38,7 +39,28 @@ export function studioHandlers({ store, queue, backend, version }: StudioContext
       queue.cancel(runId);
     },
     'queue.get': () => queue.snapshot(),
+    'grids.create': (request) => createGrid(store, queue, request),
+    'grids.list': ({ project }) => store.grids(project),
+    'grids.get': ({ gridId }) => gridDetail(store, gridId),
   };
+}
+
+/**
+ * Every cell is checked (settings, images, networks and their layers) before any is queued, so a bad
+ * grid records nothing; then the runs are queued row by row and the grid is recorded over them.
+ */
+async function createGrid(store: RunStore, queue: RunQueue, request: CreateGrid): Promise<GridRecord> {
+  const jobs = gridCells(request.base, request.axes).map((cell) => ({ ...cell, job: jobOf(store, cell.request) }));
+  await checkNetworkLayers(store, jobs.map(({ job }) => job.settings));
+  const cells: Array<{ row: number; column: number; runId: number }> = [];
+  for (const { row, column, job } of jobs) cells.push({ row, column, runId: await queue.enqueue(job) });
+  const name = request.name ?? request.axes.map((axis) => PARAMETER_NAMES[axis.parameter]).join(' × ');
+  return store.createGrid({ project: request.project, name, base: request.base, axes: request.axes, cells });
+}
+
+function gridDetail(store: RunStore, gridId: number): GridDetail {
+  const grid = store.grid(gridId);
+  return { grid, cells: grid.cells.map((cell) => ({ ...cell, run: store.run(cell.runId), latestImageId: store.latestImage(cell.runId)?.image.id ?? null })) };
 }
 
 /** Decodes the whole image first, so a corrupt or unsupported file is refused before anything is stored. */

@@ -45,6 +45,20 @@ describe('openDatabase', () => {
     });
   });
 
+  it('upgrades a version-1 database with its data to the latest schema', () => {
+    const file = join(tempFolder(), 'pastiche.db');
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0]);
+    old.pragma('user_version = 1');
+    old.prepare("INSERT INTO projects (name) VALUES ('from version 1')").run();
+    old.close();
+    withDatabase(file, (db) => {
+      assert.equal(userVersion(db), MIGRATIONS.length);
+      assert.deepEqual(tableNames(db), [...TABLES].sort());
+      assert.deepEqual(db.prepare('SELECT name FROM projects').all(), [{ name: 'from version 1' }]);
+    });
+  });
+
   it('builds the schema in an existing empty file', () => {
     const file = join(tempFolder(), 'pastiche.db');
     writeFileSync(file, '');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { openRunStore, type ImageRecord, type NewRun, type RunStore } from '../../../../engine/node/store/runStore.js';
 
-export const TABLES = ['projects', 'images', 'run_kinds', 'runs', 'run_layers', 'run_styles', 'run_metrics', 'run_outputs'] as const;
+export const TABLES = ['projects', 'images', 'run_kinds', 'runs', 'run_layers', 'run_styles', 'run_metrics', 'run_outputs', 'grids', 'grid_cells'] as const;
 
 export function tempFolder(prefix = 'pastiche-store-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

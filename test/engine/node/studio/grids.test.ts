@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { openStudio } from '../../../../engine/node/studio/studio.js';
+
+describe('grids through the studio handlers', () => {
+  it('queues a 2×2 grid (init × style weight), fills every cell, and records exactly what each cell varied', async () => {
+    const studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-grid-')), backend: 'wasm', version: 'test' });
+    try {
+      const h = studio.handlers;
+      const photo = await h['images.add']({ name: 'photo.png', bytes: await sharp({ create: { width: 24, height: 16, channels: 3, background: '#396' } }).png().toBuffer() });
+      const painting = await h['images.add']({ name: 'painting.png', bytes: await sharp({ create: { width: 16, height: 16, channels: 3, background: '#d52' } }).png().toBuffer() });
+      const base = { project: 'grid', contentImageId: photo.id, styleImageIds: [painting.id], settings: { size: 16, iterations: 2, previewEvery: 0, contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }] } };
+      const done = new Set<number>();
+      const allDone = new Promise<void>((resolve) =>
+        studio.subscribe((event) => {
+          if (event.type === 'run.status' && event.status === 'done') done.add(event.runId);
+          if (done.size === 4) resolve();
+        }),
+      );
+      const grid = await h['grids.create']({ project: 'grid', base, axes: [{ parameter: 'init', values: ['content', 'noise'] }, { parameter: 'styleWeight', values: [10, 1000] }] });
+      assert.equal(grid.name, 'init × style weight');
+      assert.deepEqual(grid.cells.map((c) => [c.row, c.column]), [[0, 0], [0, 1], [1, 0], [1, 1]]);
+      await allDone;
+      const detail = await h['grids.get']({ gridId: grid.id });
+      assert.deepEqual(detail.cells.map((c) => [c.run.status, c.run.settings.init, c.run.settings.styleWeight]), [
+        ['done', 'content', 10], ['done', 'content', 1000], ['done', 'noise', 10], ['done', 'noise', 1000],
+      ]);
+      assert.ok(detail.cells.every((c) => c.latestImageId !== null), 'every cell shows its image');
+      assert.deepEqual((await h['grids.list']({ project: 'grid' })).map((g) => g.id), [grid.id]);
+    } finally {
+      await studio.close();
+    }
+  });
+
+  it('records nothing when one cell of a grid is invalid', async () => {
+    const studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-grid-')), backend: 'wasm', version: 'test' });
+    try {
+      const h = studio.handlers;
+      const photo = await h['images.add']({ name: 'photo.png', bytes: await sharp({ create: { width: 24, height: 16, channels: 3, background: '#396' } }).png().toBuffer() });
+      const base = { project: 'grid', contentImageId: photo.id, styleImageIds: [photo.id], settings: { size: 16, iterations: 2 } };
+      const splits = [
+        { label: 'fine', contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }] },
+        { label: 'broken', contentLayers: ['conv9_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }] },
+      ];
+      await assert.rejects(async () => h['grids.create']({ project: 'grid', base, axes: [{ parameter: 'layers', values: splits }] }), /no layer 'conv9_1'/);
+      await assert.rejects(async () => h['grids.create']({ project: 'grid', base, axes: [{ parameter: 'size', values: [16, -3] }] }), /size: must be a whole number > 0, got -3/);
+      assert.deepEqual(await h['runs.list']({}), []);
+      assert.deepEqual(await h['grids.list']({}), []);
+    } finally {
+      await studio.close();
+    }
+  });
+});
