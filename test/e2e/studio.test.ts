@@ -64,6 +64,13 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.locator('figure', { hasText: 'swirls.png' }).getByRole('button', { name: 'Style' }).click();
     await page.getByTestId('size').fill('64');
     await page.getByTestId('iterations').fill('6');
+    // An impossible combination is explained before anything is queued.
+    for (const layer of ['conv4_2']) await page.getByLabel(`${layer} as content`).uncheck();
+    for (const layer of ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1']) await page.getByLabel(`${layer} as style`).uncheck();
+    await page.getByTestId('settings-problem').getByText('no content layers and no style layers').waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Paint', exact: true }).isDisabled());
+    await page.getByRole('button', { name: 'Partial style transfer' }).click();
+    await page.getByTestId('style-weight').fill('1000');
     await page.getByRole('button', { name: 'Paint', exact: true }).click();
     await page.getByAltText('latest preview').waitFor({ timeout: 120_000 });
     await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
@@ -74,7 +81,9 @@ describe('the studio in a browser, against the web host', { skip }, () => {
 
     // What the page shows is what the store holds.
     const [run] = await studio.handlers['runs.list']({ project: 'harbour' });
-    assert.deepEqual([run.status, run.settings.size, run.settings.iterations, run.iterationsDone], ['done', 64, 6, 6]);
+    assert.deepEqual([run.status, run.settings.size, run.settings.iterations, run.iterationsDone, run.settings.styleWeight], ['done', 64, 6, 6, 1000]);
+    assert.deepEqual(run.settings.contentLayers, ['conv1_1', 'conv2_1', 'conv4_1', 'conv4_2']);
+    assert.deepEqual(run.settings.styleLayers, [{ layer: 'conv3_1', weight: 1 }, { layer: 'conv5_1', weight: 1 }]);
     assert.equal(run.contentImage.originalName, 'harbour.png');
     assert.deepEqual(run.styles.map((style) => style.image.originalName), ['swirls.png']);
     const shown = await card.getByAltText('latest result of harbour').getAttribute('src');
