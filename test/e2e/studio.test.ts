@@ -22,6 +22,8 @@ describe('the studio in a browser, against the web host', { skip }, () => {
   let browser: Browser;
   let page: Page;
   const files = mkdtempSync(join(tmpdir(), 'pastiche-e2e-'));
+  /** Errors the page threw: a view that breaks quietly is still broken. */
+  const pageErrors: string[] = [];
 
   before(async () => {
     assert.ok(existsSync(join(RENDERER, 'index.html')), 'npm run build makes dist/renderer');
@@ -30,6 +32,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe, staticDir: RENDERER });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
     mkdirSync(TEST_RESULTS, { recursive: true });
     await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" fill="#6a9fd8"/><path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>')).png().toFile(join(files, 'harbour.png'));
     await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#1b3b8a"/><path d="M0 32 Q16 0 32 32 T64 32" stroke="#f2c14e" stroke-width="8" fill="none"/></svg>')).png().toFile(join(files, 'swirls.png'));
@@ -37,6 +40,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
   });
 
   after(async () => {
+    assert.deepEqual(pageErrors, [], 'the page threw');
     await browser?.close();
     await host?.close();
     await studio?.close();
@@ -74,10 +78,13 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByRole('button', { name: 'Paint', exact: true }).click();
     await page.getByAltText('latest preview').waitFor({ timeout: 120_000 });
     await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
+    // Loss curves are drawn by the charting library, with the speed measured from the run's events.
+    await page.getByTestId('loss-chart').locator('canvas').waitFor();
+    assert.match((await page.getByTestId('speed').textContent()) ?? '', /^\d+\.\d\d iterations\/s/);
     const card = page.getByTestId('project-card').filter({ hasText: 'harbour' });
     await card.getByAltText('latest result of harbour').waitFor();
     await card.locator('[data-testid="run-row"][data-status="done"]').waitFor();
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-painted.png') });
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-painted.png'), fullPage: true });
 
     // What the page shows is what the store holds.
     const [run] = await studio.handlers['runs.list']({ project: 'harbour' });
@@ -122,7 +129,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     const meta = await sharp(saved).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height, Math.round(meta.density ?? 0)], ['tiff', 1181, 794, 300]);
     assert.match(download.suggestedFilename(), /-10x10cm-300dpi\.tif$/);
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-run-detail.png') });
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-run-detail.png'), fullPage: true });
   });
 
   it('builds a 2×2 grid (init × style weight) that fills all four cells, labelled like the papers’ figures', async () => {
