@@ -160,4 +160,25 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     ]);
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-grid.png') });
   });
+
+  it('compares two runs with their differing parameters highlighted, and forks one into the editor', async () => {
+    const [stored] = await studio.handlers['grids.list']({});
+    const { cells } = await studio.handlers['grids.get']({ gridId: stored.id });
+    const first = cells.find((c) => c.row === 0 && c.column === 0)!.run;
+    const last = cells.find((c) => c.row === 1 && c.column === 1)!.run;
+    await page.getByAltText('cell 0,0').click();
+    await page.getByTestId('parameters').waitFor();
+    await page.getByTestId('compare-with').selectOption({ label: `run ${last.id}` });
+    await page.locator(`td[data-other-parameter="init"]`).getByText('noise').waitFor();
+    const highlighted = await page.locator('tr[data-differs="true"] th').allTextContents();
+    assert.deepEqual(highlighted, ['init', 'style weight']);
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-compare.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Fork into the editor' }).click();
+    await page.getByTestId('forked-from').getByText(`run ${first.id}`).waitFor();
+    assert.equal(await page.getByTestId('init').inputValue(), first.settings.init);
+    assert.equal(Number(await page.getByTestId('style-weight').inputValue()), first.settings.styleWeight);
+    assert.equal(Number(await page.getByTestId('size').inputValue()), first.settings.size);
+    assert.equal(await page.getByRole('button', { name: 'Paint', exact: true }).isDisabled(), false, 'photo and painting come with the fork');
+  });
 });
