@@ -181,4 +181,36 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.equal(Number(await page.getByTestId('size').inputValue()), first.settings.size);
     assert.equal(await page.getByRole('button', { name: 'Paint', exact: true }).isDisabled(), false, 'photo and painting come with the fork');
   });
+
+  it('filters the gallery by status, network and style, lists a project’s grids, and takes dropped images', async () => {
+    await page.keyboard.press('Alt+1');
+    const rows = page.getByTestId('run-row');
+    await rows.first().waitFor();
+    const all = await rows.count();
+    assert.equal(all, 5, 'the painted run and the four grid cells');
+    await page.getByTestId('filter-status').selectOption('cancelled');
+    await page.getByTestId('no-match').waitFor();
+    assert.equal(await rows.count(), 0);
+    await page.getByTestId('filter-status').selectOption('done');
+    await page.getByTestId('filter-style').selectOption({ label: 'swirls.png' });
+    assert.equal(await rows.count(), 5);
+    await page.getByTestId('project-card').getByRole('link', { name: 'init × style weight' }).waitFor();
+
+    // A file dropped anywhere on the window, as a desktop drag would deliver it.
+    const bytes = [...(await sharp({ create: { width: 12, height: 12, channels: 3, background: '#e4572e' } }).png().toBuffer())];
+    await page.evaluate((data) => {
+      // The page's DOM, typed here by hand: the tests compile without the DOM library.
+      const dom = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: unknown): void } };
+        File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+        DragEvent: new (type: string, init: { dataTransfer: unknown; bubbles: boolean; cancelable: boolean }) => unknown;
+        dispatchEvent(event: unknown): boolean;
+      };
+      const transfer = new dom.DataTransfer();
+      transfer.items.add(new dom.File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }));
+      dom.dispatchEvent(new dom.DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.locator('figure', { hasText: 'dropped.png' }).waitFor();
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-gallery-filtered.png'), fullPage: true });
+  });
 });
