@@ -53,10 +53,19 @@ export async function openStudioThread(options: StudioOptions): Promise<StudioCo
     worker.on('message', first);
     worker.once('error', reject);
   });
-  worker.on('error', (error) => pending.forEach(({ reject }) => reject(new Error(`the engine stopped: ${error.message}`))));
+  // A crashed engine fails what waits for it and whatever is asked later, rather than leaving it hanging.
+  let stopped: Error | null = null;
+  const stop = (reason: string) => {
+    stopped ??= new Error(`the engine stopped: ${reason}`);
+    pending.forEach(({ reject }) => reject(stopped!));
+    pending.clear();
+  };
+  worker.on('error', (error) => stop(error.message));
+  worker.on('exit', (code) => stop(`its thread exited (code ${code})`));
 
   const request = <C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>> =>
     new Promise((resolve, reject) => {
+      if (stopped) return reject(stopped);
       const id = nextId++;
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       worker.postMessage({ type: 'request', id, channel, args } satisfies ToEngine);
@@ -70,6 +79,7 @@ export async function openStudioThread(options: StudioOptions): Promise<StudioCo
       return () => listeners.delete(listener);
     },
     async close() {
+      if (stopped) return;
       await new Promise<void>((resolve) => {
         closed = resolve;
         worker.postMessage({ type: 'close' } satisfies ToEngine);

@@ -57,7 +57,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const refusal = guard(request, url, url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/'));
     if (refusal) return sendError(response, refusal === 'missing or wrong token' ? 401 : 403, refusal);
-    route(options, request, response, url).catch((error: unknown) => sendError(response, 500, `internal error: ${String(error)}`));
+    route(options, request, response, url).catch((error: unknown) => {
+      if (response.headersSent) response.destroy();
+      else sendError(response, 500, `internal error: ${String(error)}`);
+    });
   });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -131,7 +134,7 @@ async function serveMedia(handlers: StudioHandlers, response: ServerResponse, id
   }
   if (!existsSync(path)) return sendError(response, 404, 'the stored copy of this image is missing');
   response.writeHead(200, { 'Content-Type': contentTypes[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'private, max-age=31536000, immutable', ...SECURITY_HEADERS });
-  createReadStream(path).pipe(response);
+  streamFile(path, response);
 }
 
 function serveStatic(staticDir: string | undefined, response: ServerResponse, pathname: string): void {
@@ -143,7 +146,12 @@ function serveStatic(staticDir: string | undefined, response: ServerResponse, pa
   // The single-page app owns every other path; a path escaping the folder gets index.html too.
   const target = file.startsWith(staticDir + sep) && existsSync(file) && statSync(file).isFile() ? file : join(staticDir, 'index.html');
   response.writeHead(200, { 'Content-Type': contentTypes[extname(target)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
-  createReadStream(target).pipe(response);
+  streamFile(target, response);
+}
+
+/** A file that vanishes or fails mid-way ends this response only, never the host. */
+function streamFile(path: string, response: ServerResponse): void {
+  createReadStream(path).on('error', () => response.destroy()).pipe(response);
 }
 
 /** The page may load only its own scripts and styles, and talk only to this host. */

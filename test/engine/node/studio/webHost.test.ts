@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -97,6 +97,26 @@ describe('web host', () => {
     assert.equal(unknown.status, 404);
     await assert.rejects(invoke('images.add', { name: 'notes.jpg', bytes: new TextEncoder().encode('not a picture') }), /^Error: 400 notes\.jpg: not an image file \(or corrupt\)$/);
     assert.deepEqual(await invoke('projects.list', undefined), []);
+  });
+
+  it('serves the built pages without a token, never a file outside their folder, and says when they are not built', async () => {
+    const pages = mkdtempSync(join(tmpdir(), 'pastiche-pages-'));
+    writeFileSync(join(pages, 'index.html'), '<!doctype html><title>studio</title>');
+    writeFileSync(join(pages, 'app.js'), 'console.log(1)');
+    const served = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe, staticDir: pages });
+    try {
+      const get = (path: string) => send(served, path, { headers: { host: `127.0.0.1:${served.port}` } });
+      assert.match((await get('/')).body, /<title>studio<\/title>/);
+      assert.equal((await get('/app.js')).body, 'console.log(1)');
+      assert.match((await get('/grids/3')).body, /<title>studio<\/title>/, 'the single-page app owns its routes');
+      for (const escape of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd']) {
+        const reply = await get(escape);
+        assert.doesNotMatch(reply.body, /root:/, escape);
+      }
+    } finally {
+      await served.close();
+    }
+    assert.equal((await send(host, '/', { headers: own() })).status, 503, 'a host without built pages says how to build them');
   });
 
   it('adds images, queues a run, streams its progress and status, and serves its result', async () => {
