@@ -31,3 +31,6 @@ export function fitLongSide(width: number, height: number, longSide: number): { 
 
 /** The formats Pastiche writes: lossless PNG and TIFF for prints and archives, JPEG to share. */
 export type OutputFormat = 'png' | 'jpeg' | 'tiff';
+
+/** The file extension each format is saved under. */
+export const FILE_EXTENSIONS: Readonly<Record<OutputFormat, string>> = { png: 'png', jpeg: 'jpg', tiff: 'tif' };

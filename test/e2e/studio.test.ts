@@ -159,6 +159,12 @@ describe('the studio in a browser, against the web host', { skip }, () => {
       ['content', 10, 'done'], ['content', 1000, 'done'], ['noise', 10, 'done'], ['noise', 1000, 'done'],
     ]);
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-grid.png') });
+    const [sheet] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export contact sheet' }).click()]);
+    const sheetFile = join(files, sheet.suggestedFilename());
+    await sheet.saveAs(sheetFile);
+    const sheetMeta = await sharp(sheetFile).metadata();
+    assert.equal(sheetMeta.format, 'png');
+    assert.ok((sheetMeta.width ?? 0) > 2 * 256 && (sheetMeta.height ?? 0) > 2 * 256, `a sheet of two 256-px columns and rows: ${sheetMeta.width}×${sheetMeta.height}`);
   });
 
   it('compares two runs with their differing parameters highlighted, and forks one into the editor', async () => {

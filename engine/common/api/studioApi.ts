@@ -31,6 +31,8 @@ export interface StudioRequests {
   'grids.create': { args: CreateGrid; result: GridRecord };
   'grids.list': { args: { project?: string }; result: GridRecord[] };
   'grids.get': { args: { gridId: number }; result: GridDetail };
+  /** The grid as one labelled picture (a contact sheet), each cell's newest image fitted into its box. */
+  'grids.export': { args: { gridId: number; cellSize: number; format: OutputFormat; quality?: number }; result: PrintFileResult };
 }
 
 export type Channel = keyof StudioRequests;
@@ -39,7 +41,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'projects.list', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get',
+  'studio.info', 'networks.list', 'projects.list', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {

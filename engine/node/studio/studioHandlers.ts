@@ -1,7 +1,10 @@
 import type { ArgsOf, Channel, CreateGrid, ExportPrint, GridDetail, PrintFileResult, ProjectOverview, QueueStylize, ResultOf } from '../../common/api/studioApi.js';
-import { gridCells, PARAMETER_NAMES, type GridRecord } from '../../common/grids/grid.js';
+import { PasticheError } from '../../common/errors.js';
+import { FILE_EXTENSIONS } from '../../common/image.js';
+import { axisValueLabel, gridCells, PARAMETER_NAMES, type GridRecord } from '../../common/grids/grid.js';
 import { resolveSettings } from '../../common/stylize/settings.js';
 import type { BackendInfo } from '../backend.js';
+import { contactSheet } from '../export/contactSheet.js';
 import { exportPrint } from '../export/printExport.js';
 import { decodeImage, describeImage, readImage } from '../image/imageIO.js';
 import { listNetworks } from '../networks/registry.js';
@@ -42,6 +45,7 @@ export function studioHandlers({ store, queue, backend, version }: StudioContext
     'grids.create': (request) => createGrid(store, queue, request),
     'grids.list': ({ project }) => store.grids(project),
     'grids.get': ({ gridId }) => gridDetail(store, gridId),
+    'grids.export': (request) => exportGridSheet(store, request),
   };
 }
 
@@ -56,6 +60,28 @@ async function createGrid(store: RunStore, queue: RunQueue, request: CreateGrid)
   for (const { row, column, job } of jobs) cells.push({ row, column, runId: await queue.enqueue(job) });
   const name = request.name ?? request.axes.map((axis) => PARAMETER_NAMES[axis.parameter]).join(' × ');
   return store.createGrid({ project: request.project, name, base: request.base, axes: request.axes, cells });
+}
+
+/** 300 DPI: a sheet of 256-px cells prints at about 2 cm a cell, the size of a figure in a paper. */
+const SHEET_DPI = 300;
+
+async function exportGridSheet(store: RunStore, request: ArgsOf<'grids.export'>): Promise<PrintFileResult> {
+  if (!(Number.isInteger(request.cellSize) && request.cellSize >= 16 && request.cellSize <= 4096)) {
+    throw new PasticheError(`must be a whole number of pixels from 16 to 4096, got ${request.cellSize}`, 'cell size');
+  }
+  const { grid, cells } = gridDetail(store, request.gridId);
+  const [rows, columns] = grid.axes;
+  const imageName = (id: number) => store.image(id).originalName ?? `image ${id}`;
+  const sheet = await contactSheet(
+    await Promise.all(cells.map(async (cell) => ({ row: cell.row, column: cell.column, image: cell.latestImageId === null ? null : await readImage(store.image(cell.latestImageId).path) }))),
+    {
+      title: `${grid.project}: ${grid.name}`, cellSize: request.cellSize,
+      rowLabels: rows.values.map((_, i) => axisValueLabel(rows, i, imageName)),
+      columnLabels: columns ? columns.values.map((_, i) => axisValueLabel(columns, i, imageName)) : [''],
+    },
+    { format: request.format, quality: request.quality, dpi: SHEET_DPI },
+  );
+  return { ...sheet, dpi: SHEET_DPI, fileName: `${grid.project}-grid-${grid.id}-sheet.${FILE_EXTENSIONS[request.format]}` };
 }
 
 function gridDetail(store: RunStore, gridId: number): GridDetail {
@@ -75,7 +101,7 @@ async function exportStoredPrint(store: RunStore, { imageId, print, format, qual
   const file = await exportPrint(await readImage(image.path), print, { format, quality }, `image ${imageId}`);
   const stem = (image.originalName ?? `image-${imageId}`).replace(/\.[^.]+$/, '');
   const size = `${print.width}${print.height === undefined ? '' : `x${print.height}`}${print.unit}`;
-  return { ...file, fileName: `${stem}-${size}-${print.dpi}dpi.${format === 'jpeg' ? 'jpg' : format === 'tiff' ? 'tif' : 'png'}` };
+  return { ...file, fileName: `${stem}-${size}-${print.dpi}dpi.${FILE_EXTENSIONS[format]}` };
 }
 
 /** A stylization of stored images, as a job on their copies in media/. */

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { sheetGeometry } from '../../../../engine/node/export/contactSheet.js';
 import { openStudio } from '../../../../engine/node/studio/studio.js';
+import { TEST_RESULTS } from '../../../helpers/shared.js';
 
 describe('grids through the studio handlers', () => {
   it('queues a 2×2 grid (init × style weight), fills every cell, and records exactly what each cell varied', async () => {
@@ -31,6 +33,24 @@ describe('grids through the studio handlers', () => {
       ]);
       assert.ok(detail.cells.every((c) => c.latestImageId !== null), 'every cell shows its image');
       assert.deepEqual((await h['grids.list']({ project: 'grid' })).map((g) => g.id), [grid.id]);
+
+      // The contact sheet: title and column labels on top, row labels left, each picture in its cell.
+      const sheet = await h['grids.export']({ gridId: grid.id, cellSize: 64, format: 'png' });
+      const geometry = sheetGeometry({ cellSize: 64, title: 'title', rowLabels: ['init: content', 'init: noise'], columnLabels: ['style weight: 10', 'style weight: 1e3'] });
+      assert.deepEqual([sheet.width, sheet.height, sheet.fileName], [geometry.width, geometry.height, `grid-grid-${grid.id}-sheet.png`]);
+      const { data, info } = await sharp(sheet.bytes).raw().toBuffer({ resolveWithObject: true });
+      assert.equal(info.channels, 3);
+      const pixel = (x: number, y: number) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
+      const isWhite = (rgb: number[]) => rgb.every((v) => v > 245);
+      for (const [row, column] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+        assert.ok(!isWhite(pixel(Math.round(geometry.columnCentre(column)), geometry.rowTop(row) + 32)), `cell ${row},${column} holds its picture`);
+      }
+      assert.ok(isWhite(pixel(Math.round(geometry.columnCentre(0)), geometry.rowTop(1) - 8)), 'the gap between rows is paper');
+      const darkInRowLabels = Array.from({ length: 200 * 64 }, (_, i) => pixel(i % 200, geometry.rowTop(0) + Math.floor(i / 200))).filter((rgb) => rgb.every((v) => v < 100)).length;
+      assert.ok(darkInRowLabels > 50, `the first row's label is drawn (${darkInRowLabels} dark pixels)`);
+      mkdirSync(TEST_RESULTS, { recursive: true });
+      await sharp(sheet.bytes).toFile(join(TEST_RESULTS, 'grid-contact-sheet.png'));
+      assert.equal(Math.round((await sharp(sheet.bytes).metadata()).density ?? 0), 300);
     } finally {
       await studio.close();
     }

@@ -1,0 +1,87 @@
+import sharp from 'sharp';
+import type { OutputFormat, RgbImage } from '../../common/image.js';
+import { fitLongSide } from '../../common/image.js';
+import { encodeImage, resizeImage } from '../image/imageIO.js';
+
+export interface SheetCell {
+  readonly row: number;
+  readonly column: number;
+  /** Null for a cell whose run made no image (failed before its first preview). */
+  readonly image: RgbImage | null;
+}
+
+export interface SheetLayout {
+  readonly rowLabels: readonly string[];
+  readonly columnLabels: readonly string[];
+  /** The box each picture is fitted into, in pixels. */
+  readonly cellSize: number;
+  readonly title?: string;
+}
+
+const GAP = 16;
+const LABEL_WIDTH = 220;
+const LABEL_HEIGHT = 44;
+const TITLE_HEIGHT = 56;
+const LABEL_FONT = 18;
+
+/** Where everything goes on the sheet; a column is wide enough for its cell and for its label. */
+export function sheetGeometry(layout: SheetLayout) {
+  const { rowLabels, columnLabels, cellSize } = layout;
+  // A sans-serif character is about 0.6 em wide.
+  const slot = Math.max(cellSize, ...columnLabels.map((label) => Math.ceil(label.length * LABEL_FONT * 0.6) + 8));
+  const top = (layout.title ? TITLE_HEIGHT : 0) + (columnLabels.length > 0 ? LABEL_HEIGHT : 0);
+  return {
+    width: LABEL_WIDTH + columnLabels.length * (slot + GAP) + GAP,
+    height: top + rowLabels.length * (cellSize + GAP) + GAP,
+    /** The centre of a column's slot, and the top of a row's cells. */
+    columnCentre: (column: number) => LABEL_WIDTH + GAP + column * (slot + GAP) + slot / 2,
+    rowTop: (row: number) => top + GAP + row * (cellSize + GAP),
+    columnLabelBaseline: top - 14,
+  };
+}
+
+/**
+ * A comparison grid as one labelled picture, like the papers' figures: row labels on the left,
+ * column labels on top, each result fitted into its cell on white paper.
+ */
+export async function contactSheet(cells: readonly SheetCell[], layout: SheetLayout, options: { format: OutputFormat; quality?: number; dpi?: number }): Promise<{ bytes: Buffer; width: number; height: number }> {
+  const geometry = sheetGeometry(layout);
+  const { width, height } = geometry;
+
+  const pictures = await Promise.all(
+    cells.filter((cell) => cell.image).map(async (cell) => {
+      const image = cell.image!;
+      const fitted = fitLongSide(image.width, image.height, layout.cellSize);
+      const resized = await resizeImage(image, fitted.width, fitted.height);
+      return {
+        input: Buffer.from(resized.data), raw: { width: resized.width, height: resized.height, channels: 3 as const },
+        left: Math.round(geometry.columnCentre(cell.column) - fitted.width / 2), top: geometry.rowTop(cell.row) + Math.floor((layout.cellSize - fitted.height) / 2),
+      };
+    }),
+  );
+  const labels = Buffer.from(labelsSvg(layout, geometry));
+  const sheet = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .composite([...pictures, { input: labels, left: 0, top: 0 }])
+    // Compositing the labels' SVG adds an alpha channel; the sheet is opaque paper.
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  const bytes = await encodeImage({ width, height, data: new Uint8Array(sheet) }, options, 'contact sheet');
+  return { bytes, width, height };
+}
+
+function labelsSvg(layout: SheetLayout, geometry: ReturnType<typeof sheetGeometry>): string {
+  const { rowLabels, columnLabels, cellSize, title } = layout;
+  const { width, height } = geometry;
+  const text = (x: number, y: number, anchor: string, size: number, content: string) =>
+    `<text x="${x}" y="${y}" text-anchor="${anchor}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" font-size="${size}" fill="#1b1b1d">${escapeXml(content)}</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    ${title ? text(GAP, TITLE_HEIGHT - 20, 'start', 24, title) : ''}
+    ${columnLabels.map((label, column) => text(geometry.columnCentre(column), geometry.columnLabelBaseline, 'middle', LABEL_FONT, label)).join('')}
+    ${rowLabels.map((label, row) => text(LABEL_WIDTH - 8, geometry.rowTop(row) + cellSize / 2, 'end', LABEL_FONT, label)).join('')}
+  </svg>`;
+}
+
+function escapeXml(value: string): string {
+  return value.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
