@@ -1,0 +1,52 @@
+import type { ArgsOf, CreateGrid, GridDetail, PrintFileResult } from '../../common/api/studioApi.js';
+import { PasticheError } from '../../common/errors.js';
+import { axisValueLabel, gridCells, PARAMETER_NAMES, type GridRecord } from '../../common/grids/grid.js';
+import { FILE_EXTENSIONS } from '../../common/image.js';
+import { contactSheet } from '../export/contactSheet.js';
+import { readImage } from '../image/imageIO.js';
+import type { RunQueue } from '../queue/runQueue.js';
+import { checkNetworkLayers } from '../runs/stylizeRun.js';
+import type { RunStore } from '../store/runStore.js';
+import { jobOf } from './queueRequest.js';
+
+// The studio's requests about comparison grids: create, read, export as a contact sheet.
+
+/**
+ * Every cell is checked (settings, images, networks and their layers) before any is queued, so a bad
+ * grid records nothing; then the runs are queued row by row and the grid is recorded over them.
+ */
+export async function createGrid(store: RunStore, queue: RunQueue, request: CreateGrid): Promise<GridRecord> {
+  const jobs = gridCells(request.base, request.axes).map((cell) => ({ ...cell, job: jobOf(store, cell.request) }));
+  await checkNetworkLayers(store, jobs.map(({ job }) => job.settings));
+  const cells: Array<{ row: number; column: number; runId: number }> = [];
+  for (const { row, column, job } of jobs) cells.push({ row, column, runId: await queue.enqueue(job) });
+  const name = request.name ?? request.axes.map((axis) => PARAMETER_NAMES[axis.parameter]).join(' × ');
+  return store.createGrid({ project: request.project, name, base: request.base, axes: request.axes, cells });
+}
+
+/** 300 DPI: a sheet of 256-px cells prints at about 2 cm a cell, the size of a figure in a paper. */
+const SHEET_DPI = 300;
+
+export async function exportGridSheet(store: RunStore, request: ArgsOf<'grids.export'>): Promise<PrintFileResult> {
+  if (!(Number.isInteger(request.cellSize) && request.cellSize >= 16 && request.cellSize <= 4096)) {
+    throw new PasticheError(`must be a whole number of pixels from 16 to 4096, got ${request.cellSize}`, 'cell size');
+  }
+  const { grid, cells } = gridDetail(store, request.gridId);
+  const [rows, columns] = grid.axes;
+  const imageName = (id: number) => store.image(id).originalName ?? `image ${id}`;
+  const sheet = await contactSheet(
+    await Promise.all(cells.map(async (cell) => ({ row: cell.row, column: cell.column, image: cell.latestImageId === null ? null : await readImage(store.image(cell.latestImageId).path) }))),
+    {
+      title: `${grid.project}: ${grid.name}`, cellSize: request.cellSize,
+      rowLabels: rows.values.map((_, i) => axisValueLabel(rows, i, imageName)),
+      columnLabels: columns ? columns.values.map((_, i) => axisValueLabel(columns, i, imageName)) : [''],
+    },
+    { format: request.format, quality: request.quality, dpi: SHEET_DPI },
+  );
+  return { ...sheet, dpi: SHEET_DPI, fileName: `${grid.project}-grid-${grid.id}-sheet.${FILE_EXTENSIONS[request.format]}` };
+}
+
+export function gridDetail(store: RunStore, gridId: number): GridDetail {
+  const grid = store.grid(gridId);
+  return { grid, cells: grid.cells.map((cell) => ({ ...cell, run: store.run(cell.runId), latestImageId: store.latestImage(cell.runId)?.image.id ?? null })) };
+}
