@@ -31,16 +31,7 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
   const computable = computableLayers(architecture, weights);
   const convs = new Map([...weights].map(([layer, w]) => [layer, prepareConv(w)]));
 
-  function checkLayers(requested: readonly string[]): void {
-    for (const layer of requested) {
-      if (!architecture.layers.some((l) => l.name === layer)) {
-        throw new PasticheError(`no layer '${layer}' (its layers: ${summarise(computable)})`, name);
-      }
-      if (!computable.includes(layer)) {
-        throw new PasticheError(`holds weights only up to ${computable.at(-1) ?? 'no layer'}, so layer '${layer}' is not available`, name);
-      }
-    }
-  }
+  const checkLayers = (requested: readonly string[]) => checkNetworkLayers({ name, architecture, layers: computable }, requested);
 
   function activations(input: tf.Tensor4D, requested: readonly string[], pooling: Pooling): Map<string, tf.Tensor4D> {
     checkLayers(requested);
@@ -71,6 +62,22 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
 }
 
 /** Layers in order, up to the first convolution without weights (pools before it included). */
+/**
+ * Throws a PasticheError naming the first requested layer that `network` cannot compute; needs only
+ * its description, so a request can be checked without building the weights.
+ */
+export function checkNetworkLayers(network: Pick<FeatureNetwork, 'name' | 'architecture' | 'layers'>, requested: readonly string[]): void {
+  const { name, architecture, layers } = network;
+  for (const layer of requested) {
+    if (!architecture.layers.some((l) => l.name === layer)) {
+      throw new PasticheError(`no layer '${layer}' (its layers: ${summarise(layers)})`, name);
+    }
+    if (!layers.includes(layer)) {
+      throw new PasticheError(`holds weights only up to ${layers.at(-1) ?? 'no layer'}, so layer '${layer}' is not available`, name);
+    }
+  }
+}
+
 function computableLayers(architecture: NetworkArchitecture, weights: NetworkWeights): string[] {
   const names: string[] = [];
   for (const layer of architecture.layers) {

@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import { featureNetwork, type FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import { randomWeights } from '../../common/networks/randomWeights.js';
+import { layerNames } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/vgg.js';
 import { catalogue, catalogueEntry } from './catalogue.js';
 import { readLayersModel } from './layersModel.js';
@@ -50,6 +51,22 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   }
   const names = listNetworks(modelsDir).filter((n) => n.status !== 'not-installed').map((n) => n.name);
   throw new PasticheError(`unknown network (available: ${names.join(', ')}; or give a folder holding model.json)`, nameOrPath);
+}
+
+/**
+ * What a network is and which layers it computes, for checking a request before any work: generated
+ * networks are described by their architecture alone (building their weights takes seconds), others
+ * are loaded and released.
+ */
+export async function describeNetwork(nameOrPath: string, modelsDir: string): Promise<Pick<FeatureNetwork, 'name' | 'architecture' | 'layers'>> {
+  const entry = catalogueEntry(nameOrPath);
+  if (entry?.source.kind === 'random') {
+    const architecture = ARCHITECTURES[entry.architecture];
+    return { name: entry.name, architecture, layers: layerNames(architecture) };
+  }
+  const { network } = await loadNetwork(nameOrPath, modelsDir);
+  network.dispose();
+  return { name: network.name, architecture: network.architecture, layers: network.layers };
 }
 
 /** Copies a layers-format model into models/NAME in the engine's own format. */

@@ -5,7 +5,8 @@ import { stylize, type StylizeProgress, type StylizeResult } from '../../common/
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
 import { decodeImage, describeImage, encodeImage, resizeImage } from '../image/imageIO.js';
-import { loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
+import { checkNetworkLayers } from '../../common/networks/featureNetwork.js';
+import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
 import type { ImageRecord, MetricRow, ReachedImage, RunStore } from '../store/runStore.js';
 
 /** What a person asks for: files on disk and the run's settings. */
@@ -46,21 +47,17 @@ export async function runStylize(store: RunStore, job: StylizeJob, backend: Back
  * its run id. The run then depends only on the store: a queue can start it later, after a restart.
  */
 export async function enqueueStylize(store: RunStore, job: StylizeJob): Promise<number> {
-  await checkNetworkLayers(store, [job.settings]);
+  await checkSettingsNetworks(store, [job.settings]);
   // Decoding at the working size now finds truncated or corrupt pixel data, which headers do not show.
   const inputs = await prepareInputs(job);
   return recordRun(store, job, inputs).id;
 }
 
-/** Refuses settings whose network is unknown or not installed, or lacks a layer they name; loads each network once. */
-export async function checkNetworkLayers(store: RunStore, settings: readonly StylizeSettings[]): Promise<void> {
+/** Refuses settings whose network is unknown or not installed, or lacks a layer they name; describes each network once. */
+export async function checkSettingsNetworks(store: RunStore, settings: readonly StylizeSettings[]): Promise<void> {
   for (const name of new Set(settings.map((s) => s.network))) {
-    const { network } = await loadNetwork(name, store.paths.models);
-    try {
-      for (const s of settings.filter((s) => s.network === name)) network.checkLayers([...s.contentLayers, ...s.styleLayers.map((l) => l.layer)]);
-    } finally {
-      network.dispose();
-    }
+    const network = await describeNetwork(name, store.paths.models);
+    for (const s of settings.filter((s) => s.network === name)) checkNetworkLayers(network, [...s.contentLayers, ...s.styleLayers.map((l) => l.layer)]);
   }
 }
 

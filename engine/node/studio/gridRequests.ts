@@ -5,7 +5,7 @@ import { FILE_EXTENSIONS } from '../../common/image.js';
 import { contactSheet } from '../export/contactSheet.js';
 import { readImage } from '../image/imageIO.js';
 import type { RunQueue } from '../queue/runQueue.js';
-import { checkNetworkLayers } from '../runs/stylizeRun.js';
+import { checkSettingsNetworks } from '../runs/stylizeRun.js';
 import type { RunStore } from '../store/runStore.js';
 import { jobOf } from './queueRequest.js';
 
@@ -17,7 +17,7 @@ import { jobOf } from './queueRequest.js';
  */
 export async function createGrid(store: RunStore, queue: RunQueue, request: CreateGrid): Promise<GridRecord> {
   const jobs = gridCells(request.base, request.axes).map((cell) => ({ ...cell, job: jobOf(store, cell.request) }));
-  await checkNetworkLayers(store, jobs.map(({ job }) => job.settings));
+  await checkSettingsNetworks(store, jobs.map(({ job }) => job.settings));
   const cells: Array<{ row: number; column: number; runId: number }> = [];
   for (const { row, column, job } of jobs) cells.push({ row, column, runId: await queue.enqueue(job) });
   const name = request.name ?? request.axes.map((axis) => PARAMETER_NAMES[axis.parameter]).join(' × ');

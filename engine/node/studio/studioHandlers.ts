@@ -64,7 +64,9 @@ async function exportStoredPrint(store: RunStore, { imageId, print, format, qual
 function projectOverviews(store: RunStore): ProjectOverview[] {
   return store.projects().map((project) => {
     const runs = store.listRuns({ project: project.name });
-    const latest = runs.map((run) => store.latestImage(run.id)).find((output) => output !== null);
+    // Newest run first: the first one with an image gives the card's picture.
+    let latest = null;
+    for (const run of runs) if ((latest = store.latestImage(run.id))) break;
     return {
       name: project.name, createdAt: project.createdAt, runCount: project.runCount,
       latestImageId: latest?.image.id ?? null, contentImageId: runs[0]?.contentImage.id ?? null,

@@ -13,7 +13,7 @@ describe('printPixels', () => {
   });
 
   it('refuses sizes and resolutions that make no print, with one line', () => {
-    assert.throws(() => printPixels(10, 10, { width: 0, unit: 'cm', dpi: 300 }), /^Error: print width: must be a positive length, got 0$|print width: must be a positive length, got 0/);
+    assert.throws(() => printPixels(10, 10, { width: 0, unit: 'cm', dpi: 300 }), /print width: must be a positive length, got 0$/);
     assert.throws(() => printPixels(10, 10, { width: 10, unit: 'cm', dpi: 0 }), /dpi: must be from 1 to 2400, got 0/);
     assert.throws(() => printPixels(10, 10, { width: 600, unit: 'cm', dpi: 2400 }), /print: 566929×566929 pixels is over the limit of 65535 a side/);
   });

@@ -76,6 +76,7 @@ describe('lbfgs', () => {
     const { evaluations } = minimise(objective, start, { historySize: 20 }, 60);
     const afterWarmUp = evaluations.slice(3);
     console.log(`# quadratic, evaluations per iteration: ${evaluations.join(',')}`);
+    assert.equal(evaluations.length, 60, 'it ran every iteration rather than stopping early');
     assert.ok(afterWarmUp.filter((e) => e === 1).length >= 0.8 * afterWarmUp.length, `evaluations per iteration: ${evaluations.join(',')}`);
   });
 

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PasticheError } from '../../../../engine/common/errors.js';
-import { featureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
+import { checkNetworkLayers, featureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
 import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../../../engine/common/networks/vgg.js';
-import { importNetwork, listNetworks, loadNetwork } from '../../../../engine/node/networks/registry.js';
+import { describeNetwork, importNetwork, listNetworks, loadNetwork } from '../../../../engine/node/networks/registry.js';
 import { syntheticImage, useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
@@ -75,6 +75,21 @@ describe('network registry', () => {
       assert.deepEqual(network.layers, ['conv1_1', 'conv1_2', 'pool1']);
       network.dispose();
     }
+  });
+
+  it('describes a network by the layers it computes, without building generated weights', async () => {
+    const models = tempFolder();
+    const before = tf.memory().numTensors;
+    const generated = await describeNetwork('vgg19-random', models);
+    assert.equal(tf.memory().numTensors, before, 'no weights were made');
+    const { network } = await loadNetwork('vgg19-random', models);
+    assert.deepEqual(generated.layers, network.layers);
+    network.dispose();
+    const source = tempFolder();
+    await writeKerasBlock1(source);
+    const partial = await describeNetwork(source, models);
+    assert.deepEqual(partial.layers, ['conv1_1', 'conv1_2', 'pool1']);
+    assert.throws(() => checkNetworkLayers(partial, ['conv2_1']), /holds weights only up to pool1, so layer 'conv2_1' is not available/);
   });
 
   it('refuses bad models with one line naming the file, and leaves nothing half-installed', async () => {
