@@ -4,7 +4,10 @@
 //   engine/common   — any JavaScript runtime with TensorFlow.js (Node, browser, worker): no Node built-ins
 //   engine/node     — Node.js: may use engine/common and Node built-ins
 //   renderer        — the browser: may use engine/common only
-//   electron        — Electron's processes: may use everything above
+//   electron/common  — the shell's IPC wiring, runtime-free like engine/common
+//   electron/node    — the shell's Node parts (launcher, dialogs' file work, the pages' protocol)
+//   electron/preload — Electron's sandboxed preload: Electron's renderer modules, no Node
+//   electron/main    — Electron's main process: may use everything above
 // The engine never imports Electron, so it runs the same under the CLI, the web host and the tests.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
@@ -18,7 +21,10 @@ const layers = [
   { dir: 'engine/common', mayImport: ['engine/common'], node: false, electron: false },
   { dir: 'engine/node', mayImport: ['engine/common', 'engine/node', 'resources'], node: true, electron: false },
   { dir: 'renderer', mayImport: ['engine/common', 'renderer'], node: false, electron: false },
-  { dir: 'electron', mayImport: ['engine', 'electron', 'resources'], node: true, electron: true },
+  { dir: 'electron/common', mayImport: ['engine/common', 'electron/common'], node: false, electron: false },
+  { dir: 'electron/node', mayImport: ['engine/common', 'engine/node', 'electron/common', 'electron/node', 'resources'], node: true, electron: false },
+  { dir: 'electron/preload', mayImport: ['engine/common', 'electron/common', 'electron/preload'], node: false, electron: true },
+  { dir: 'electron/main', mayImport: ['engine', 'electron', 'resources'], node: true, electron: true },
 ];
 const nodeOnlyPackages = ['better-sqlite3', 'sharp', 'commander', 'cli-progress', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 

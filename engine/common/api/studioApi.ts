@@ -61,6 +61,38 @@ export interface StudioApi {
   onEvent(listener: (event: StudioEvent) => void): () => void;
   /** A URL the renderer can show a stored image from. */
   imageUrl(imageId: number): string;
+  /** Native dialogs, the file manager and the application menu: present under Electron only. */
+  readonly desktop?: DesktopApi;
+}
+
+/**
+ * What only the desktop shell can do, in the same style: channel → arguments and result. The web
+ * host has none of it; the renderer falls back to a file input and a download there.
+ */
+export interface DesktopRequests {
+  /** The native open dialog; every chosen file is copied into the store. A file that is not an image is reported, the others still added. */
+  'desktop.addImages': { args: void; result: { added: ImageRecord[]; problems: string[] } };
+  /** The native save dialog, then an atomic write; null when the person cancels. */
+  'desktop.saveFile': { args: { fileName: string; bytes: Uint8Array }; result: { path: string } | null };
+  /** Shows a file this session saved in the system's file manager. */
+  'desktop.reveal': { args: { path: string }; result: void };
+}
+
+export type DesktopChannel = keyof DesktopRequests;
+export const DESKTOP_CHANNELS = ['desktop.addImages', 'desktop.saveFile', 'desktop.reveal'] as const satisfies readonly DesktopChannel[];
+
+export function isDesktopChannel(value: string): value is DesktopChannel {
+  return (DESKTOP_CHANNELS as readonly string[]).includes(value);
+}
+
+/** What the application menu asks the page to do; the page owns the state each one needs. */
+export const MENU_COMMANDS = ['add-images', 'paint', 'show-gallery', 'show-grids'] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+export interface DesktopApi {
+  invoke<C extends DesktopChannel>(channel: C, args: DesktopRequests[C]['args']): Promise<DesktopRequests[C]['result']>;
+  /** Subscribes to the application menu's commands; returns the unsubscribe function. */
+  onMenu(listener: (command: MenuCommand) => void): () => void;
 }
 
 export interface StudioInfo {

@@ -27,7 +27,7 @@ export function openDatabase(file: string): Db {
 function connect(file: string): Db {
   let db: Db | undefined;
   try {
-    db = new Database(file);
+    db = new Database(file, nativeBinding());
     // Before WAL, which needs a lock another process may briefly hold.
     db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
@@ -36,6 +36,15 @@ function connect(file: string): Db {
     db?.close();
     throw new PasticheError(openProblem(error), file);
   }
+}
+
+/**
+ * The compiled module to load, when not the one npm built for Node: the desktop studio runs the engine
+ * inside Electron, whose ABI differs, and passes its own build (see electron/node/electronInstall.ts).
+ */
+function nativeBinding(): Database.Options {
+  const binding = process.env.PASTICHE_SQLITE_BINDING;
+  return binding ? { nativeBinding: binding } : {};
 }
 
 function openProblem(error: unknown): string {

@@ -1,13 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isChannel, type StudioEvent } from '../../common/api/studioApi.js';
 import { fromWire, toWire } from '../../common/api/wire.js';
 import { isPasticheError } from '../../common/errors.js';
 import type { StudioHandlers } from './studioHandlers.js';
+import { contentTypeOf, mediaId, pageFile, pagesBuilt, securityHeaders } from './studioPages.js';
 
 export interface WebHostOptions {
   /** The studio's handlers; /media/ID finds a stored image's file through 'images.get'. */
@@ -30,11 +30,6 @@ export interface WebHost {
 
 /** The largest request body: an image of the pixel limit, as base64 in JSON. */
 const MAX_BODY_BYTES = 512 * 1024 * 1024;
-
-const contentTypes: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.jpeg': 'image/jpeg', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.tiff': 'image/tiff', '.json': 'application/json', '.woff2': 'font/woff2',
-};
 
 /**
  * The studio's API over HTTP and WebSocket, on 127.0.0.1 only, for browsers and for machines without
@@ -125,27 +120,25 @@ async function serveRequest(options: WebHostOptions, request: IncomingMessage, r
 
 /** A stored image by id. Its bytes never change (the store is content-addressed), so it may be cached for good. */
 async function serveMedia(handlers: StudioHandlers, response: ServerResponse, id: string): Promise<void> {
-  if (!/^[1-9][0-9]{0,15}$/.test(id)) return sendError(response, 404, 'no such image');
+  const imageId = mediaId(id);
+  if (imageId === null) return sendError(response, 404, 'no such image');
   let path: string;
   try {
-    path = (await handlers['images.get']({ imageId: Number(id) })).path;
+    path = (await handlers['images.get']({ imageId })).path;
   } catch {
     return sendError(response, 404, 'no such image');
   }
   if (!existsSync(path)) return sendError(response, 404, 'the stored copy of this image is missing');
-  response.writeHead(200, { 'Content-Type': contentTypes[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'private, max-age=31536000, immutable', ...SECURITY_HEADERS });
+  response.writeHead(200, { 'Content-Type': contentTypeOf(path), 'Cache-Control': 'private, max-age=31536000, immutable', ...SECURITY_HEADERS });
   streamFile(path, response);
 }
 
 function serveStatic(staticDir: string | undefined, response: ServerResponse, pathname: string): void {
-  if (!staticDir || !existsSync(join(staticDir, 'index.html'))) {
+  if (!staticDir || !pagesBuilt(staticDir)) {
     return send(response, 503, 'text/plain; charset=utf-8', 'The studio\'s pages are not built here: run `npm run build`.\n');
   }
-  const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
-  const file = join(staticDir, relative === '' ? 'index.html' : relative);
-  // The single-page app owns every other path; a path escaping the folder gets index.html too.
-  const target = file.startsWith(staticDir + sep) && existsSync(file) && statSync(file).isFile() ? file : join(staticDir, 'index.html');
-  response.writeHead(200, { 'Content-Type': contentTypes[extname(target)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
+  const target = pageFile(staticDir, pathname);
+  response.writeHead(200, { 'Content-Type': contentTypeOf(target), 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
   streamFile(target, response);
 }
 
@@ -154,12 +147,8 @@ function streamFile(path: string, response: ServerResponse): void {
   createReadStream(path).on('error', () => response.destroy()).pipe(response);
 }
 
-/** The page may load only its own scripts and styles, and talk only to this host. */
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; frame-ancestors 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-};
+/** The page talks only to this host: its API and its event stream. */
+const SECURITY_HEADERS = securityHeaders(['ws://127.0.0.1:*', 'ws://localhost:*']);
 
 function broadcast(clients: Set<WebSocket>, event: StudioEvent): void {
   const message = toWire(event);

@@ -1,0 +1,86 @@
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { isPasticheError } from '../../engine/common/errors.js';
+import { productRoot, productVersion } from '../../engine/node/resources.js';
+import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
+import { IPC_EVENTS, STUDIO_ORIGIN, type IpcEventPayloads } from '../common/ipc.js';
+import { applicationMenu } from './applicationMenu.js';
+import { desktopHandlers, type NativeShell } from '../node/desktopHandlers.js';
+import { createMainWindow } from './mainWindow.js';
+import { serveStudioIpc } from '../common/studioIpc.js';
+import { answerStudioProtocol } from '../node/studioProtocol.js';
+
+/**
+ * The desktop studio's main process: one window, the native menu and dialogs, and the engine in a
+ * worker thread it owns (so this process stays responsive while a run computes). Everything the
+ * page asks goes through the one typed contract.
+ */
+
+// A standard, secure scheme gives the pages a real origin for their Content-Security-Policy.
+protocol.registerSchemesAsPrivileged([{ scheme: 'pastiche', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
+
+// Two studios on one store would both start its queued runs.
+if (!app.requestSingleInstanceLock()) app.quit();
+else void start().catch(failed);
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const studio = await openStudioThread({ version: productVersion() });
+  const { dataHome, version, backend } = await studio.handlers['studio.info'](undefined);
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  protocol.handle('pastiche', (request) => answerStudioProtocol(request, {
+    pagesDir: join(productRoot(), 'dist', 'renderer'),
+    imagePath: async (imageId) => (await studio.handlers['images.get']({ imageId })).path,
+  }));
+  serveStudioIpc(ipcMain, { ...studio.handlers, ...desktopHandlers(nativeShell(), studio.handlers['images.add']) }, (url) => url.startsWith(`${STUDIO_ORIGIN}/`));
+
+  const window = createMainWindow(fileURLToPath(new URL('../preload/preload.cjs', import.meta.url)));
+  const toPage = <E extends keyof IpcEventPayloads>(channel: E, payload: IpcEventPayloads[E]) => {
+    if (!window.isDestroyed()) window.webContents.send(channel, payload);
+  };
+  studio.subscribe((event) => toPage(IPC_EVENTS.studio, event));
+  Menu.setApplicationMenu(applicationMenu({
+    send: (command) => toPage(IPC_EVENTS.menu, command),
+    openDataFolder: () => void shell.openPath(dataHome),
+    about: () => void dialog.showMessageBox(window, { title: 'About Pastiche', message: `Pastiche ${version}`, detail: `Backend: ${backend.name} — ${backend.description}\nData: ${dataHome}` }),
+  }));
+  app.on('second-instance', () => {
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('window-all-closed', () => app.quit());
+  closeEngineBeforeQuitting(studio);
+}
+
+/** The engine stops its queue (a running run is kept as cancelled, with its last image) before the app exits. */
+function closeEngineBeforeQuitting(studio: StudioConnection): void {
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing) return;
+    event.preventDefault();
+    closing = true;
+    void studio.close().finally(() => app.exit(0));
+  });
+}
+
+/** What the engine decodes (sharp): the same list as the page's file input. */
+const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff'];
+
+function nativeShell(): NativeShell {
+  const focused = () => BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+  return {
+    chooseImages: async () => (await dialog.showOpenDialog(focused(), {
+      title: 'Add photos and paintings', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS }],
+    })).filePaths,
+    chooseSavePath: async (fileName) => (await dialog.showSaveDialog(focused(), { defaultPath: join(app.getPath('pictures'), fileName) })).filePath ?? null,
+    showInFolder: (path) => shell.showItemInFolder(path),
+  };
+}
+
+/** The engine could not start (a data folder it cannot create, a forced backend missing): say why, then leave. */
+function failed(error: unknown): void {
+  const message = isPasticheError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  dialog.showErrorBox('Pastiche cannot start', message);
+  app.exit(1);
+}

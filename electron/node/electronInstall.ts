@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+export interface ElectronInstall {
+  /** The executable to start. */
+  readonly path: string;
+  readonly version: string;
+}
+
+/**
+ * Electron's executable when both its package and its binary are installed, or why not. Electron is
+ * an optional dependency: its binary downloads at install time, which fails offline, and `npm
+ * install` carries on without it. Its own `require('electron')` would retry the download, so the
+ * files are checked here instead.
+ */
+export function findElectron(productRoot: string): ElectronInstall | { readonly missing: string } {
+  let packageDir: string;
+  try {
+    packageDir = dirname(createRequire(join(productRoot, 'package.json')).resolve('electron/package.json'));
+  } catch {
+    return { missing: 'the optional electron package is not installed' };
+  }
+  const pathFile = join(packageDir, 'path.txt');
+  const path = existsSync(pathFile) ? join(packageDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null;
+  if (path === null || !existsSync(path)) return { missing: 'Electron\'s binary was not downloaded when it was installed' };
+  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
+  return { path, version };
+}
+
+/**
+ * better-sqlite3 is compiled against one runtime's ABI: Node's, after `npm install`. Electron's Node
+ * has another, so the desktop studio gets its own build of the module, made once per Electron version
+ * with @electron/rebuild in a cache folder (node_modules itself stays Node's, for the CLI and the
+ * tests), and passed to the engine as PASTICHE_SQLITE_BINDING. Null when Node's build loads as it is.
+ */
+export async function sqliteBindingFor(electron: ElectronInstall, productRoot: string): Promise<string | null> {
+  if (loadsUnder(electron, productRoot)) return null;
+  const cache = join(productRoot, 'node_modules', '.cache', 'pastiche', `electron-${electron.version}`);
+  const binding = join(cache, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+  if (existsSync(binding)) return binding;
+  console.log(`Building the database module for Electron ${electron.version} (once)…`);
+  const source = dirname(createRequire(join(productRoot, 'package.json')).resolve('better-sqlite3/package.json'));
+  rmSync(cache, { recursive: true, force: true });
+  cpSync(source, join(cache, 'node_modules', 'better-sqlite3'), { recursive: true, filter: (path) => !path.startsWith(join(source, 'build')) });
+  const { version } = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { version: string };
+  writeFileSync(join(cache, 'package.json'), JSON.stringify({ name: 'pastiche-electron-natives', private: true, dependencies: { 'better-sqlite3': version } }));
+  const { rebuild } = await import('@electron/rebuild');
+  await rebuild({ buildPath: cache, electronVersion: electron.version, onlyModules: ['better-sqlite3'], force: true });
+  if (!existsSync(binding)) throw new Error(`@electron/rebuild left no ${binding}`);
+  return binding;
+}
+
+function loadsUnder(electron: ElectronInstall, productRoot: string): boolean {
+  const probe = spawnSync(electron.path, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
+    cwd: productRoot, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: 'ignore', timeout: 60_000,
+  });
+  return probe.status === 0;
+}

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { contentTypeOf, mediaId, pageFile, pagesBuilt, securityHeaders } from '../../engine/node/studio/studioPages.js';
+import { STUDIO_ORIGIN } from '../common/ipc.js';
+
+export interface StudioProtocolOptions {
+  /** The built renderer (dist/renderer). */
+  readonly pagesDir: string;
+  /** A stored image's file, through the engine ('images.get'); throws when there is no such image. */
+  imagePath(imageId: number): Promise<string>;
+}
+
+/**
+ * Answers `pastiche://studio/…` — the studio's pages, and `/media/ID` for stored images — with the
+ * same files and security policy as the web host. A custom protocol rather than file:// gives the
+ * page a real origin, so its CSP can say 'self' and nothing on disk but these files is reachable.
+ */
+export async function answerStudioProtocol(request: Request, options: StudioProtocolOptions): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.origin !== STUDIO_ORIGIN) return problem(404, 'not part of the studio');
+  if (request.method !== 'GET') return problem(405, 'only GET');
+  if (url.pathname.startsWith('/media/')) return media(url.pathname.slice('/media/'.length), options);
+  if (!pagesBuilt(options.pagesDir)) return problem(503, 'The studio\'s pages are not built here: run `npm run build`.');
+  const file = pageFile(options.pagesDir, url.pathname);
+  return fileResponse(file, 'no-cache');
+}
+
+async function media(id: string, options: StudioProtocolOptions): Promise<Response> {
+  const imageId = mediaId(id);
+  if (imageId === null) return problem(404, 'no such image');
+  let path: string;
+  try {
+    path = await options.imagePath(imageId);
+  } catch {
+    return problem(404, 'no such image');
+  }
+  // The store is content-addressed: an image's bytes never change.
+  return fileResponse(path, 'private, max-age=31536000, immutable');
+}
+
+async function fileResponse(path: string, cache: string): Promise<Response> {
+  try {
+    const bytes = await readFile(path);
+    return new Response(new Uint8Array(bytes), { status: 200, headers: { 'Content-Type': contentTypeOf(path), 'Cache-Control': cache, ...securityHeaders() } });
+  } catch {
+    return problem(404, 'the file is missing');
+  }
+}
+
+function problem(status: number, message: string): Response {
+  return new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...securityHeaders() } });
+}
