@@ -16,7 +16,8 @@ export interface StudioProtocolOptions {
  */
 export async function answerStudioProtocol(request: Request, options: StudioProtocolOptions): Promise<Response> {
   const url = new URL(request.url);
-  if (url.origin !== STUDIO_ORIGIN) return problem(404, 'not part of the studio');
+  // Node's URL gives a custom scheme the opaque origin "null", so the scheme and host are compared.
+  if (`${url.protocol}//${url.host}` !== STUDIO_ORIGIN) return problem(404, 'not part of the studio');
   if (request.method !== 'GET') return problem(405, 'only GET');
   if (url.pathname.startsWith('/media/')) return media(url.pathname.slice('/media/'.length), options);
   if (!pagesBuilt(options.pagesDir)) return problem(503, 'The studio\'s pages are not built here: run `npm run build`.');
