@@ -2,6 +2,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } f
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { isPasticheError } from '../../engine/common/errors.js';
+import { READABLE_IMAGE_TYPES } from '../../engine/common/image.js';
 import { productRoot, productVersion } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { IPC_EVENTS, STUDIO_ORIGIN, type IpcEventPayloads } from '../common/ipc.js';
@@ -64,14 +65,11 @@ function closeEngineBeforeQuitting(studio: StudioConnection): void {
   });
 }
 
-/** What the engine decodes (sharp): the same list as the page's file input. */
-const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff'];
-
 function nativeShell(): NativeShell {
   const focused = () => BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
   return {
     chooseImages: async () => (await dialog.showOpenDialog(focused(), {
-      title: 'Add photos and paintings', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS }],
+      title: 'Add photos and paintings', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: Object.keys(READABLE_IMAGE_TYPES) }],
     })).filePaths,
     chooseSavePath: async (fileName) => (await dialog.showSaveDialog(focused(), { defaultPath: join(app.getPath('pictures'), fileName) })).filePath ?? null,
     showInFolder: (path) => shell.showItemInFolder(path),

@@ -34,3 +34,8 @@ export type OutputFormat = 'png' | 'jpeg' | 'tiff';
 
 /** The file extension each format is saved under. */
 export const FILE_EXTENSIONS: Readonly<Record<OutputFormat, string>> = { png: 'png', jpeg: 'jpg', tiff: 'tif' };
+
+/** The files Pastiche reads as photos and paintings (what sharp decodes), by extension, with their media types. */
+export const READABLE_IMAGE_TYPES: Readonly<Record<string, string>> = {
+  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', tif: 'image/tiff', tiff: 'image/tiff',
+};
