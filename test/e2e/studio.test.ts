@@ -219,4 +219,31 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.locator('figure', { hasText: 'dropped.png' }).waitFor();
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-gallery-filtered.png'), fullPage: true });
   });
+
+  it('opens a project with every run as a thumbnail of the newest image it made, filterable, each leading to its detail', async () => {
+    await page.keyboard.press('Alt+1');
+    await page.getByTestId('project-card').filter({ hasText: 'harbour' }).getByRole('link', { name: 'harbour', exact: true }).click();
+    const thumbs = page.getByTestId('run-thumb');
+    await thumbs.first().waitFor();
+    const stored = await studio.handlers['projects.get']({ name: 'harbour' });
+    assert.equal(stored.runs.length, 5);
+    assert.equal(await thumbs.count(), stored.runs.length);
+    for (const [i, { run, latestImageId }] of stored.runs.entries()) {
+      const thumb = thumbs.nth(i);
+      assert.notEqual(latestImageId, null);
+      assert.deepEqual(
+        [await thumb.getAttribute('href'), await thumb.getAttribute('data-status'), await thumb.locator('img').getAttribute('data-image-id')],
+        [`#/runs/${run.id}`, run.status, String(latestImageId)],
+      );
+    }
+    const loaded = await thumbs.first().locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+    assert.ok(loaded > 0, 'the thumbnail image loads');
+    await page.getByTestId('filter-status').selectOption('failed');
+    await page.getByTestId('no-match').getByText('No runs match these filters.').waitFor();
+    await page.getByTestId('filter-status').selectOption('');
+    await thumbs.nth(4).waitFor();
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-project.png'), fullPage: true });
+    await thumbs.last().click();
+    await page.getByRole('heading', { name: `Run ${stored.runs.at(-1)!.run.id}` }).waitFor();
+  });
 });

@@ -16,6 +16,7 @@ export interface StudioRequests {
   'studio.info': { args: void; result: StudioInfo };
   'networks.list': { args: void; result: NetworkSummary[] };
   'projects.list': { args: void; result: ProjectOverview[] };
+  'projects.get': { args: { name: string }; result: ProjectDetail };
   /** An image (a photo or a painting) copied into the store, content-addressed. */
   'images.add': { args: { name: string; bytes: Uint8Array }; result: ImageRecord };
   'images.get': { args: { imageId: number }; result: ImageRecord };
@@ -41,7 +42,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'projects.list', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
+  'studio.info', 'networks.list', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
@@ -112,6 +113,19 @@ export interface ProjectOverview {
   readonly contentImageId: number | null;
 }
 
+export interface ProjectDetail {
+  readonly project: ProjectOverview;
+  /** Newest first. */
+  readonly runs: readonly RunThumbnail[];
+  readonly grids: readonly GridRecord[];
+}
+
+/** A run with the newest image it has made so far (a result or a preview), which stands for it in lists. */
+export interface RunThumbnail {
+  readonly run: RunRecord;
+  readonly latestImageId: number | null;
+}
+
 export interface RunDetail {
   readonly run: RunRecord;
   readonly metrics: MetricRow[];
@@ -157,7 +171,7 @@ export interface CreateGrid {
 export interface GridDetail {
   readonly grid: GridRecord;
   /** Row by row: each cell's run and the newest image it has made so far. */
-  readonly cells: readonly { readonly row: number; readonly column: number; readonly run: RunRecord; readonly latestImageId: number | null }[];
+  readonly cells: readonly (RunThumbnail & { readonly row: number; readonly column: number })[];
 }
 
 export interface QueueState {

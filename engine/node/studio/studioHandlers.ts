@@ -1,4 +1,4 @@
-import type { ArgsOf, Channel, ExportPrint, PrintFileResult, ProjectOverview, ResultOf } from '../../common/api/studioApi.js';
+import type { ArgsOf, Channel, ExportPrint, PrintFileResult, ResultOf } from '../../common/api/studioApi.js';
 import { FILE_EXTENSIONS } from '../../common/image.js';
 import type { BackendInfo } from '../backend.js';
 import { exportPrint } from '../export/printExport.js';
@@ -7,6 +7,7 @@ import { listNetworks } from '../networks/registry.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import type { ImageRecord, RunStore } from '../store/runStore.js';
 import { createGrid, exportGridSheet, gridDetail } from './gridRequests.js';
+import { projectDetail, projectOverviews } from './projectRequests.js';
 import { jobOf } from './queueRequest.js';
 
 /** One handler per channel of the contract; the compiler refuses a missing channel or a wrong payload. */
@@ -28,6 +29,7 @@ export function studioHandlers({ store, queue, backend, version }: StudioContext
     'studio.info': () => ({ version, backend: { name: backend.name, description: backend.description }, dataHome: store.paths.home }),
     'networks.list': () => listNetworks(store.paths.models),
     'projects.list': () => projectOverviews(store),
+    'projects.get': ({ name }) => projectDetail(store, name),
     'images.add': ({ name, bytes }) => addImage(store, name, bytes),
     'images.get': ({ imageId }) => store.image(imageId),
     'images.export': (request) => exportStoredPrint(store, request),
@@ -61,15 +63,3 @@ async function exportStoredPrint(store: RunStore, { imageId, print, format, qual
   return { ...file, fileName: `${stem}-${size}-${print.dpi}dpi.${FILE_EXTENSIONS[format]}` };
 }
 
-function projectOverviews(store: RunStore): ProjectOverview[] {
-  return store.projects().map((project) => {
-    const runs = store.listRuns({ project: project.name });
-    // Newest run first: the first one with an image gives the card's picture.
-    let latest = null;
-    for (const run of runs) if ((latest = store.latestImage(run.id))) break;
-    return {
-      name: project.name, createdAt: project.createdAt, runCount: project.runCount,
-      latestImageId: latest?.image.id ?? null, contentImageId: runs[0]?.contentImage.id ?? null,
-    };
-  });
-}

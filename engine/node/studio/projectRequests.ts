@@ -1,0 +1,28 @@
+import type { ProjectDetail, ProjectOverview } from '../../common/api/studioApi.js';
+import { PasticheError } from '../../common/errors.js';
+import type { ProjectRecord } from '../../common/runs/records.js';
+import type { RunStore } from '../store/runStore.js';
+
+/** Every project as the gallery's cards show it, newest first. */
+export function projectOverviews(store: RunStore): ProjectOverview[] {
+  return store.projects().map((project) => overview(store, project));
+}
+
+/** One project: its runs (newest first) each with the newest image it has made, and its grids. */
+export function projectDetail(store: RunStore, name: string): ProjectDetail {
+  const project = store.projects().find((candidate) => candidate.name === name);
+  if (!project) throw new PasticheError('no such project', `project "${name}"`);
+  const runs = store.listRuns({ project: name }).map((run) => ({ run, latestImageId: store.latestImage(run.id)?.image.id ?? null }));
+  return { project: overview(store, project), runs, grids: store.grids(name) };
+}
+
+function overview(store: RunStore, project: ProjectRecord): ProjectOverview {
+  const runs = store.listRuns({ project: project.name });
+  // Newest run first: the first one with an image gives the card's picture.
+  let latest = null;
+  for (const run of runs) if ((latest = store.latestImage(run.id))) break;
+  return {
+    name: project.name, createdAt: project.createdAt, runCount: project.runCount,
+    latestImageId: latest?.image.id ?? null, contentImageId: runs[0]?.contentImage.id ?? null,
+  };
+}
