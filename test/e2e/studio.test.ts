@@ -246,4 +246,35 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await thumbs.last().click();
     await page.getByRole('heading', { name: `Run ${stored.runs.at(-1)!.run.id}` }).waitFor();
   });
+
+  it('paints from a chosen image with two paintings blended 3:1, and the store records exactly that', async () => {
+    await page.keyboard.press('Alt+1');
+    const press = async (name: string, role: 'Photo' | 'Style') => {
+      const button = page.locator('figure', { hasText: name }).getByRole('button', { name: role });
+      if ((await button.getAttribute('aria-pressed')) !== 'true') await button.click();
+    };
+    await press('harbour.png', 'Photo');
+    await press('swirls.png', 'Style');
+    await press('dropped.png', 'Style');
+    await page.getByTestId('init').selectOption('image');
+    await page.getByTestId('settings-problem').getByText('choose the image to start from').waitFor();
+    await page.getByTestId('init-image').selectOption({ label: 'dropped.png' });
+    const [swirls, dropped] = await Promise.all(['swirls.png', 'dropped.png'].map(async (name) => Number(await page.locator('figure', { hasText: name }).getAttribute('data-image-id'))));
+    await page.getByTestId(`blend-${swirls}`).fill('3');
+    await page.getByTestId(`blend-${dropped}`).fill('1');
+    await page.getByTestId('size').fill('32');
+    await page.getByTestId('iterations').fill('2');
+    await page.getByTestId('preview-every').fill('1');
+    const before = new Set((await studio.handlers['runs.list']({})).map((run) => run.id));
+    await page.getByRole('button', { name: 'Paint', exact: true }).click();
+    await page.locator('[data-testid="live-run"][data-status="done"]').last().waitFor({ timeout: 120_000 });
+    const [run] = (await studio.handlers['runs.list']({})).filter((candidate) => !before.has(candidate.id));
+    assert.ok(run, 'a new run was stored');
+    assert.deepEqual(run.styles.map((style) => [style.image.id, style.blendWeight]), [[swirls, 0.75], [dropped, 0.25]]);
+    assert.equal(run.settings.init, 'image');
+    assert.deepEqual(await sharp(run.initImage!.path).metadata().then(({ width, height }) => [width, height]), [12, 12]);
+    assert.equal(run.settings.previewEvery, 1);
+    // A preview after every iteration but the last, which stores the result.
+    assert.deepEqual((await studio.handlers['runs.get']({ runId: run.id })).outputs.map((output) => [output.kind, output.iteration]), [['preview', 1], ['result', 2]]);
+  });
 });
