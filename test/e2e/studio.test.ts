@@ -145,6 +145,8 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByRole('button', { name: 'Queue grid' }).click();
     const grid = page.getByTestId('grid');
     await grid.waitFor();
+    // The header tells what the queue holds while the cells compute one at a time, and when it is done.
+    await page.getByTestId('queue-status').getByText(/^· [1-3] waiting$/).waitFor();
     // The page's CSP forbids evaluating strings, so the cells are counted from here.
     for (let waited = 0; (await grid.locator('[data-testid="grid-cell"] img').count()) < 4; waited += 500) {
       assert.ok(waited < 180_000, 'the grid did not fill in 3 minutes');
@@ -153,6 +155,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.deepEqual(await page.getByTestId('row-label').allTextContents(), ['init: content', 'init: noise']);
     assert.deepEqual(await page.getByTestId('column-label').allTextContents(), ['style weight: 10', 'style weight: 1e3']);
     await page.locator('[data-testid="grid-cell"][data-status="done"]').nth(3).waitFor({ timeout: 180_000 });
+    await page.getByTestId('queue-status').getByText('Queue idle').waitFor();
     const [stored] = await studio.handlers['grids.list']({});
     const detail = await studio.handlers['grids.get']({ gridId: stored.id });
     assert.deepEqual(detail.cells.map((c) => [c.run.settings.init, c.run.settings.styleWeight, c.run.status]), [
