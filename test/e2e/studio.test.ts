@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -279,5 +279,41 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.equal(run.settings.previewEvery, 1);
     // A preview after every iteration but the last, which stores the result.
     assert.deepEqual((await studio.handlers['runs.get']({ runId: run.id })).outputs.map((output) => [output.kind, output.iteration]), [['preview', 1], ['result', 2]]);
+  });
+
+  it('fails a waiting run whose painting vanished from the store with a message naming the file, and keeps working', async () => {
+    await page.keyboard.press('Alt+1');
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#5b2a86' } }).png().toFile(join(files, 'doomed.png'));
+    await page.getByTestId('add-images').setInputFiles(join(files, 'doomed.png'));
+    const choose = async (name: string, role: 'Photo' | 'Style', pressed: boolean) => {
+      const button = page.locator('figure', { hasText: name }).getByRole('button', { name: role });
+      if (((await button.getAttribute('aria-pressed')) === 'true') !== pressed) await button.click();
+    };
+    await page.getByTestId('init').selectOption('noise');
+    await choose('harbour.png', 'Photo', true);
+    for (const name of ['swirls.png', 'dropped.png']) await choose(name, 'Style', false);
+    await choose('doomed.png', 'Style', true);
+    const doomedId = Number(await page.locator('figure', { hasText: 'doomed.png' }).getAttribute('data-image-id'));
+    await page.getByTestId('size').fill('32');
+    await page.getByTestId('iterations').fill('2');
+    // A long run holds the queue while the painting's stored copy is deleted behind the studio's back.
+    const harbourId = Number(await page.locator('figure', { hasText: 'harbour.png' }).getAttribute('data-image-id'));
+    const blocker = await studio.handlers['runs.queue']({ project: 'harbour', contentImageId: harbourId, styleImageIds: [harbourId], settings: { size: 64, iterations: 500, previewEvery: 0 } });
+    await page.getByRole('button', { name: 'Paint', exact: true }).click();
+    await page.locator('[data-testid="live-run"][data-status="queued"]').waitFor();
+    const stored = await studio.handlers['images.get']({ imageId: doomedId });
+    rmSync(stored.path);
+    await studio.handlers['runs.cancel']({ runId: blocker.runId });
+    const live = page.locator('[data-testid="live-run"][data-status="failed"]');
+    await live.waitFor({ timeout: 60_000 });
+    assert.match((await live.locator('.failure').textContent()) ?? '', new RegExp(`${stored.path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+    const [failed] = await studio.handlers['runs.list']({ status: 'failed' });
+    assert.equal(failed.styles[0].image.id, doomedId);
+    assert.deepEqual((await studio.handlers['runs.get']({ runId: failed.id })).outputs, [], 'no half-made image is recorded');
+    // The rest of the studio keeps working: the gallery lists the failure, other images still show.
+    await page.locator('[data-testid="run-row"][data-status="failed"]').waitFor();
+    assert.equal((await studio.handlers['runs.get']({ runId: blocker.runId })).run.status, 'cancelled');
+    const shown = await page.locator('figure', { hasText: 'harbour.png' }).locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+    assert.ok(shown > 0);
   });
 });
