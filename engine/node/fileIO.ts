@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PasticheError } from '../common/errors.js';
@@ -63,17 +63,48 @@ export function checkWritable(file: string): void {
  * parent folder.
  */
 export async function writeFileAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const folder = dirname(file);
-  const temp = join(folder, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempFileFor(file);
   try {
-    await mkdir(folder, { recursive: true });
+    await mkdir(dirname(file), { recursive: true });
     await writeSynced(temp, bytes);
     await rename(temp, file);
   } catch (error) {
     // Best effort: the temp file may never have been created, and the write error is the one to report.
     await rm(temp, { force: true }).catch(() => undefined);
-    throw new PasticheError(`cannot write (${fileProblem(error)})`, file);
+    throw writeProblem(error, file);
   }
+}
+
+/** writeFileAtomically for callers inside a synchronous database transaction (the store's media copies). */
+export function writeFileAtomicallySync(file: string, bytes: Uint8Array): void {
+  const temp = tempFileFor(file);
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const fd = openSync(temp, 'wx');
+    try {
+      writeFileSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (error) {
+    // Best effort, as above: `force` forgives a missing temp file but not a path through a file.
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // The write error is the one to report.
+    }
+    throw writeProblem(error, file);
+  }
+}
+
+function tempFileFor(file: string): string {
+  return join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function writeProblem(error: unknown, file: string): PasticheError {
+  return new PasticheError(`cannot write (${fileProblem(error)})`, file);
 }
 
 async function writeSynced(file: string, bytes: Uint8Array): Promise<void> {
