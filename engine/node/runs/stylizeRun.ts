@@ -39,7 +39,9 @@ export interface StylizeRunOutcome extends StylizeResult {
  * nothing in the store; once recorded, the run ends done, failed or cancelled, with its last image.
  */
 export async function runStylize(store: RunStore, job: StylizeJob, backend: BackendInfo, hooks: StylizeRunHooks = {}): Promise<StylizeRunOutcome> {
-  return executeStylize(store, await enqueueStylize(store, job), backend, hooks);
+  const { runId, inputs } = await checkAndRecord(store, job);
+  // The images just decoded to check them are the ones the run needs: no second decode.
+  return executeStylize(store, runId, backend, hooks, inputs);
 }
 
 /**
@@ -47,10 +49,14 @@ export async function runStylize(store: RunStore, job: StylizeJob, backend: Back
  * its run id. The run then depends only on the store: a queue can start it later, after a restart.
  */
 export async function enqueueStylize(store: RunStore, job: StylizeJob): Promise<number> {
+  return (await checkAndRecord(store, job)).runId;
+}
+
+async function checkAndRecord(store: RunStore, job: StylizeJob): Promise<{ runId: number; inputs: PreparedInputs }> {
   await checkSettingsNetworks(store, [job.settings]);
   // Decoding at the working size now finds truncated or corrupt pixel data, which headers do not show.
   const inputs = await prepareInputs(job);
-  return recordRun(store, job, inputs).id;
+  return { runId: recordRun(store, job, inputs).id, inputs };
 }
 
 /** Refuses settings whose network is unknown or not installed, or lacks a layer they name; describes each network once. */
@@ -64,16 +70,16 @@ export async function checkSettingsNetworks(store: RunStore, settings: readonly 
 /**
  * Runs a queued run from what the store holds. From here on whatever fails — a network deleted since
  * it was queued, a full disk — marks the run failed, keeping its latest preview; it is never left
- * queued or running.
+ * queued or running. `prepared` are its images as decoded when it was recorded, when that was just now.
  */
-export async function executeStylize(store: RunStore, runId: number, backend: BackendInfo, hooks: StylizeRunHooks = {}): Promise<StylizeRunOutcome> {
+export async function executeStylize(store: RunStore, runId: number, backend: BackendInfo, hooks: StylizeRunHooks = {}, prepared?: PreparedInputs): Promise<StylizeRunOutcome> {
   const job = queuedJob(store, runId);
   const metrics = metricsRecorder(store, runId);
   let lastImage: ReachedImage | undefined;
   let loaded: LoadedNetwork | undefined;
   try {
     loaded = await loadNetwork(job.settings.network, store.paths.models);
-    const inputs = await prepareInputs(job);
+    const inputs = prepared ?? (await prepareInputs(job));
     store.startRun(runId, backend.name);
     hooks.onStart?.({ runId, network: loaded.summary, width: inputs.content.width, height: inputs.content.height });
     const result = await stylize({
@@ -138,7 +144,7 @@ async function prepareInputs(job: StylizeJob): Promise<PreparedInputs> {
   const initFile = init === 'image' ? await readInput(requireInitFile(job)) : undefined;
   // Decoded no larger than the run's size, then stretched to the content's exact shape.
   const initSource = init === 'style'
-    ? await decodeImage(styleFiles[0].bytes, job.styleFiles[0], { longSide: size })
+    ? (styleScale === 1 ? styles[0] : await decodeImage(styleFiles[0].bytes, job.styleFiles[0], { longSide: size }))
     : initFile && (await decodeImage(initFile.bytes, job.initFile!, { longSide: size }));
   const initImage = initSource && (await resizeImage(initSource, content.width, content.height));
   return { content, styles, initImage, files: { content: contentFile, styles: styleFiles, init: initFile } };
