@@ -6,11 +6,11 @@ import { READABLE_IMAGE_TYPES } from '../../engine/common/image.js';
 import { productRoot, productVersion } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { IPC_EVENTS, STUDIO_ORIGIN, type IpcEventPayloads } from '../common/ipc.js';
-import { applicationMenu } from './applicationMenu.js';
-import { desktopHandlers, type NativeShell } from '../node/desktopHandlers.js';
-import { createMainWindow } from './mainWindow.js';
 import { serveStudioIpc } from '../common/studioIpc.js';
+import { desktopHandlers, type NativeShell } from '../node/desktopHandlers.js';
 import { answerStudioProtocol } from '../node/studioProtocol.js';
+import { applicationMenu } from './applicationMenu.js';
+import { createMainWindow } from './mainWindow.js';
 
 /**
  * The desktop studio's main process: one window, the native menu and dialogs, and the engine in a
@@ -71,7 +71,11 @@ function nativeShell(): NativeShell {
     chooseImages: async () => (await dialog.showOpenDialog(focused(), {
       title: 'Add photos and paintings', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: Object.keys(READABLE_IMAGE_TYPES) }],
     })).filePaths,
-    chooseSavePath: async (fileName) => (await dialog.showSaveDialog(focused(), { defaultPath: join(app.getPath('pictures'), fileName) })).filePath ?? null,
+    chooseSavePath: async (fileName) => {
+      // A cancelled dialog answers with an empty path.
+      const { canceled, filePath } = await dialog.showSaveDialog(focused(), { defaultPath: join(app.getPath('pictures'), fileName) });
+      return canceled || !filePath ? null : filePath;
+    },
     showInFolder: (path) => shell.showItemInFolder(path),
   };
 }
