@@ -32,6 +32,12 @@ export function fitLongSide(width: number, height: number, longSide: number): { 
 /** The formats Pastiche writes: lossless PNG and TIFF for prints and archives, JPEG to share. */
 export type OutputFormat = 'png' | 'jpeg' | 'tiff';
 
+/** A name safe as a file name on every system: no path separators, reserved or control characters, at most 100 long. */
+export function fileNameStem(text: string): string {
+  const stem = text.replace(/[\\/:*?"<>|\x00-\x1f]+/g, '-').replace(/^[\s.-]+|[\s.]+$/g, '').slice(0, 100);
+  return stem === '' ? 'untitled' : stem;
+}
+
 /** The file extension each format is saved under. */
 export const FILE_EXTENSIONS: Readonly<Record<OutputFormat, string>> = { png: 'png', jpeg: 'jpg', tiff: 'tif' };
 

@@ -128,7 +128,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await download.saveAs(saved);
     const meta = await sharp(saved).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height, Math.round(meta.density ?? 0)], ['tiff', 1181, 794, 300]);
-    assert.match(download.suggestedFilename(), /-10x10cm-300dpi\.tif$/);
+    assert.match(download.suggestedFilename(), /^harbour-run-\d+-10x10cm-300dpi\.tif$/);
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-run-detail.png'), fullPage: true });
   });
 

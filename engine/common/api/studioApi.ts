@@ -149,6 +149,8 @@ export interface ExportPrint {
   readonly format: OutputFormat;
   /** JPEG only, 1..100. */
   readonly quality?: number;
+  /** What the offered file name starts with (a run's project and number); the stored image's name by default. */
+  readonly fileStem?: string;
 }
 
 export interface PrintFileResult {

@@ -1,7 +1,7 @@
 import type { ArgsOf, CreateGrid, GridDetail, PrintFileResult } from '../../common/api/studioApi.js';
 import { PasticheError } from '../../common/errors.js';
 import { axisValueLabel, gridCells, PARAMETER_NAMES, type GridRecord } from '../../common/grids/grid.js';
-import { FILE_EXTENSIONS } from '../../common/image.js';
+import { FILE_EXTENSIONS, fileNameStem } from '../../common/image.js';
 import { contactSheet } from '../export/contactSheet.js';
 import { readImage } from '../image/imageIO.js';
 import type { RunQueue } from '../queue/runQueue.js';
@@ -43,7 +43,7 @@ export async function exportGridSheet(store: RunStore, request: ArgsOf<'grids.ex
     },
     { format: request.format, quality: request.quality, dpi: SHEET_DPI },
   );
-  return { ...sheet, dpi: SHEET_DPI, fileName: `${grid.project}-grid-${grid.id}-sheet.${FILE_EXTENSIONS[request.format]}` };
+  return { ...sheet, dpi: SHEET_DPI, fileName: `${fileNameStem(grid.project)}-grid-${grid.id}-sheet.${FILE_EXTENSIONS[request.format]}` };
 }
 
 export function gridDetail(store: RunStore, gridId: number): GridDetail {

@@ -1,5 +1,5 @@
 import type { ArgsOf, Channel, ExportPrint, PrintFileResult, ResultOf } from '../../common/api/studioApi.js';
-import { FILE_EXTENSIONS } from '../../common/image.js';
+import { FILE_EXTENSIONS, fileNameStem } from '../../common/image.js';
 import type { BackendInfo } from '../backend.js';
 import { exportPrint } from '../export/printExport.js';
 import { decodeImage, describeImage, readImage } from '../image/imageIO.js';
@@ -55,10 +55,10 @@ async function addImage(store: RunStore, name: string, bytes: Uint8Array): Promi
   return store.addImage(bytes, { originalName: name, ...header });
 }
 
-async function exportStoredPrint(store: RunStore, { imageId, print, format, quality }: ExportPrint): Promise<PrintFileResult> {
+async function exportStoredPrint(store: RunStore, { imageId, print, format, quality, fileStem }: ExportPrint): Promise<PrintFileResult> {
   const image = store.image(imageId);
   const file = await exportPrint(await readImage(image.path), print, { format, quality }, `image ${imageId}`);
-  const stem = (image.originalName ?? `image-${imageId}`).replace(/\.[^.]+$/, '');
+  const stem = fileNameStem(fileStem ?? (image.originalName ?? `image-${imageId}`).replace(/\.[^.]+$/, ''));
   const size = `${print.width}${print.height === undefined ? '' : `x${print.height}`}${print.unit}`;
   return { ...file, fileName: `${stem}-${size}-${print.dpi}dpi.${FILE_EXTENSIONS[format]}` };
 }
