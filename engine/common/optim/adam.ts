@@ -47,6 +47,10 @@ export function adam<Detail>(x: tf.Variable, objective: Objective<Detail>, optio
   }
 
   return {
+    start() {
+      current ??= evaluateAt(null);
+      return { loss: current.loss, detail: current.detail };
+    },
     step() {
       let evaluations = 0;
       if (!current) {

@@ -98,6 +98,10 @@ export function lbfgs<Detail>(x: tf.Variable, objective: Objective<Detail>, opti
   }
 
   return {
+    start() {
+      const here = (current ??= finiteStart(objective(x)));
+      return { loss: here.loss, detail: here.detail };
+    },
     step,
     dispose() {
       history.clear();

@@ -34,6 +34,8 @@ export interface StepReport<Detail = undefined> {
  * else may change x between steps: the optimiser keeps f and ∇f at x from the step before.
  */
 export interface IterativeOptimizer<Detail = undefined> {
+  /** f at x before any step, and the objective's detail there; evaluated once, since the first step needs it too. */
+  start(): { readonly loss: number; readonly detail: Detail };
   step(): StepReport<Detail>;
   dispose(): void;
 }

@@ -62,10 +62,9 @@ export async function stylize(request: StylizeRequest): Promise<StylizeResult> {
   const start = initialImage(request);
   const image = tf.variable(start, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
   start.dispose();
-  const evaluate = lossEvaluator(network, settings, targets);
-  const optimizer = makeOptimizer(settings, image, evaluate.objective);
+  const optimizer = makeOptimizer(settings, image, lossObjective(network, settings, targets));
   try {
-    return await iterate(request, image, optimizer, evaluate);
+    return await iterate(request, image, optimizer);
   } finally {
     optimizer.dispose();
     image.dispose();
@@ -73,10 +72,11 @@ export async function stylize(request: StylizeRequest): Promise<StylizeResult> {
   }
 }
 
-async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, optimizer: IterativeOptimizer<LossTerms>, evaluate: LossEvaluator): Promise<StylizeResult> {
+async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, optimizer: IterativeOptimizer<LossTerms>): Promise<StylizeResult> {
   const { settings, signal } = request;
   const started = Date.now();
-  const initialLoss = checkedFinite(evaluate.at(image));
+  // The first step needs f and ∇f at the start anyway: one evaluation serves both.
+  const initialLoss = checkedFinite(optimizer.start().detail);
   request.onProgress?.({ iteration: 0, iterations: settings.iterations, loss: initialLoss, elapsedMs: Date.now() - started, remainingMs: null });
   let iteration = 0;
   let loss = initialLoss;
@@ -102,37 +102,20 @@ async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, 
   };
 }
 
-interface LossEvaluator {
-  /** What optimisers call: the total loss, its gradient with respect to the image, and each term. */
-  readonly objective: Objective<LossTerms>;
-  /** Evaluates the loss terms at an image without a gradient. */
-  at(image: tf.Tensor4D): LossTerms;
-}
-
-function lossEvaluator(network: FeatureNetwork, settings: StylizeSettings, targets: ReturnType<typeof styleTransferTargets>): LossEvaluator {
+/** What optimisers call: the total loss, its gradient with respect to the image, and each term. */
+function lossObjective(network: FeatureNetwork, settings: StylizeSettings, targets: ReturnType<typeof styleTransferTargets>): Objective<LossTerms> {
   const loss = styleTransferLoss(network, settings, targets);
-  const termsOf = (terms: LossTerms<tf.Scalar>): LossTerms => {
-    const [total, content, style, tv] = tf.stack([terms.total, terms.content, terms.style, terms.tv]).dataSync();
-    return { total, content, style, tv };
-  };
-  const termsAt = (image: tf.Tensor4D): LossTerms => {
-    let terms: LossTerms | null = null;
-    tf.tidy(() => {
-      terms = termsOf(loss(image));
-    });
-    return terms!;
-  };
-  const objective: Objective<LossTerms> = (x) => {
+  return (x) => {
     let terms: LossTerms | null = null;
     const { value, grad } = tf.valueAndGrad((input: tf.Tensor) => {
       const tensors = loss(input as tf.Tensor4D);
-      terms = termsOf(tensors);
+      const [total, content, style, tv] = tf.stack([tensors.total, tensors.content, tensors.style, tensors.tv]).dataSync();
+      terms = { total, content, style, tv };
       return tensors.total;
     })(x);
     value.dispose();
     return { loss: terms!.total, gradient: grad, detail: terms! };
   };
-  return { objective, at: termsAt };
 }
 
 function computeTargets(request: StylizeRequest) {

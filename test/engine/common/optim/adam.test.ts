@@ -27,6 +27,23 @@ describe('adam', () => {
     x.dispose();
   });
 
+  it('gives the loss at the start once, and the first step reuses that evaluation', () => {
+    let calls = 0;
+    const x = tf.variable(tf.tensor1d([3, -4]));
+    const squares = autodiff((v) => tf.tidy(() => tf.sum(tf.square(v))));
+    const optimizer = adam(x, (point) => {
+      calls++;
+      return squares(point);
+    }, options);
+    assert.ok(Math.abs(optimizer.start().loss - 25) < 1e-4);
+    assert.ok(Math.abs(optimizer.start().loss - 25) < 1e-4);
+    assert.equal(calls, 1);
+    assert.equal(optimizer.step().evaluations, 1, 'only where it landed');
+    assert.equal(calls, 2);
+    optimizer.dispose();
+    x.dispose();
+  });
+
   it('brings the 2-D Rosenbrock function below 1e-3 in 2000 steps at learning rate 0.02', () => {
     const x = tf.variable(tf.tensor1d([-1.2, 1]));
     const optimizer = adam(x, autodiff(rosenbrock), { ...options, learningRate: 0.02 });

@@ -46,6 +46,24 @@ function recording(objective: Objective, points: number[][]): Objective {
 }
 
 describe('lbfgs', () => {
+  it('gives the loss at the start once, and the first step does not evaluate it again', () => {
+    let calls = 0;
+    const x = tf.variable(tf.tensor1d([3, -4]));
+    const squares = autodiff((v) => tf.tidy(() => tf.sum(tf.square(v))));
+    const optimizer = lbfgs(x, (point) => {
+      calls++;
+      return squares(point);
+    }, { historySize: 5 });
+    assert.ok(Math.abs(optimizer.start().loss - 25) < 1e-4);
+    optimizer.start();
+    assert.equal(calls, 1);
+    const { evaluations, loss } = optimizer.step();
+    assert.equal(calls, 1 + evaluations, 'the step counts only its own evaluations, none at the start');
+    assert.ok(loss < 25);
+    optimizer.dispose();
+    x.dispose();
+  });
+
   it('reaches the minimum (1, 1) of the 2-D Rosenbrock function from (−1.2, 1) within 100 iterations', () => {
     const { solution, iterations } = minimise(autodiff(rosenbrock), [-1.2, 1], { historySize: 100 }, 100);
     console.log(`# 2-D Rosenbrock: ${iterations} iterations, reached ${solution}`);
