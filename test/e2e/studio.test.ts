@@ -268,6 +268,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByTestId('size').fill('32');
     await page.getByTestId('iterations').fill('2');
     await page.getByTestId('preview-every').fill('1');
+    await page.getByTestId('preserve-colors').selectOption('histogram');
     const before = new Set((await studio.handlers['runs.list']({})).map((run) => run.id));
     await page.getByRole('button', { name: 'Paint', exact: true }).click();
     await page.locator('[data-testid="live-run"][data-status="done"]').last().waitFor({ timeout: 120_000 });
@@ -277,6 +278,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.equal(run.settings.init, 'image');
     assert.deepEqual(await sharp(run.initImage!.path).metadata().then(({ width, height }) => [width, height]), [12, 12]);
     assert.equal(run.settings.previewEvery, 1);
+    assert.equal(run.settings.preserveColors, 'histogram');
     // A preview after every iteration but the last, which stores the result.
     assert.deepEqual((await studio.handlers['runs.get']({ runId: run.id })).outputs.map((output) => [output.kind, output.iteration]), [['preview', 1], ['result', 2]]);
   });

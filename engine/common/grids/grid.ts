@@ -1,6 +1,6 @@
 import type { QueueStylize } from '../api/studioApi.js';
 import { PasticheError } from '../errors.js';
-import { defaultOptimizerSettings, type InitMethod, type LayerWeight, type OptimizerName, type Pooling } from '../stylize/settings.js';
+import { defaultOptimizerSettings, type ColourPreservation, type InitMethod, type LayerWeight, type OptimizerName, type Pooling } from '../stylize/settings.js';
 
 /** A named split of layers, as the papers compare them ("content conv4_2, style conv1_1…conv5_1"). */
 export interface LayerSplit {
@@ -16,6 +16,7 @@ export type GridAxis =
   | { readonly parameter: 'contentWeight' | 'styleWeight' | 'tvWeight' | 'styleScale'; readonly values: readonly number[] }
   | { readonly parameter: 'seed' | 'size' | 'iterations'; readonly values: readonly number[] }
   | { readonly parameter: 'pooling'; readonly values: readonly Pooling[] }
+  | { readonly parameter: 'preserveColors'; readonly values: readonly ColourPreservation[] }
   | { readonly parameter: 'optimizer'; readonly values: readonly OptimizerName[] }
   /** Image ids of stored paintings: each cell takes one as its only style. */
   | { readonly parameter: 'styleImage'; readonly values: readonly number[] }
@@ -26,7 +27,7 @@ export type GridParameter = GridAxis['parameter'];
 /** How each parameter is named on a grid's labels, as the papers' figures name them. */
 export const PARAMETER_NAMES: Readonly<Record<GridParameter, string>> = {
   init: 'init', network: 'network', contentWeight: 'content weight', styleWeight: 'style weight', tvWeight: 'TV weight',
-  styleScale: 'style scale', seed: 'seed', size: 'size', iterations: 'iterations', pooling: 'pooling', optimizer: 'optimizer',
+  styleScale: 'style scale', seed: 'seed', size: 'size', iterations: 'iterations', pooling: 'pooling', optimizer: 'optimizer', preserveColors: 'colours',
   styleImage: 'style', layers: 'layers',
 };
 

@@ -29,7 +29,20 @@ export interface StylizeSettings {
    * keeps each, so a run that crashes still has its latest image.
    */
   readonly previewEvery: number;
+  /**
+   * Whose colours the result has (Gatys et al. 2017): `none`, the painting's; `luminance`, the photo's,
+   * by transferring style on luminance only; `histogram`, the photo's, by recolouring the painting
+   * to the photo's colour statistics first.
+   */
+  readonly preserveColors: ColourPreservation;
 }
+
+export type ColourPreservation = 'none' | 'luminance' | 'histogram';
+export const COLOUR_PRESERVATIONS: readonly ColourPreservation[] = ['none', 'luminance', 'histogram'];
+/** Whose colours each mode gives the result, in words for people. */
+export const COLOUR_PRESERVATION_LABELS: Readonly<Record<ColourPreservation, string>> = {
+  none: "the paintings'", luminance: "the photo's (style on luminance only)", histogram: "the photo's (paintings recoloured to it)",
+};
 
 export interface LayerWeight {
   readonly layer: string;
@@ -80,6 +93,7 @@ export const NEURAL_STYLE_DEFAULTS: StylizeSettings = {
   seed: 0,
   pooling: 'max',
   previewEvery: 100,
+  preserveColors: 'none',
 };
 
 export function defaultOptimizerSettings(name: OptimizerName, learningRate?: number): OptimizerSettings {
@@ -118,6 +132,7 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   positive('style-scale', settings.styleScale);
   oneOf('init', settings.init, INIT_METHODS);
   oneOf('pooling', settings.pooling, POOLINGS);
+  oneOf('preserve-colors', settings.preserveColors, COLOUR_PRESERVATIONS);
   checkOptimizer(settings.optimizer);
   if (settings.contentLayers.length === 0 && settings.styleLayers.length === 0) {
     throw new PasticheError('no content layers and no style layers: nothing to optimise', 'layers');

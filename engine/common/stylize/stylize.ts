@@ -7,6 +7,7 @@ import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterativeOptimizer, Objective } from '../optim/objective.js';
+import { preserveColours } from './colourPreservation.js';
 import type { StylizeSettings } from './settings.js';
 
 export interface StylizeRequest {
@@ -55,16 +56,18 @@ export interface StylizeResult {
  * a painting, descend on the pixels of an image until its deep features match the photo's content
  * and its Gram statistics match the paintings' style.
  */
-export async function stylize(request: StylizeRequest): Promise<StylizeResult> {
-  const { network, settings } = request;
+export async function stylize(given: StylizeRequest): Promise<StylizeResult> {
+  const { network, settings } = given;
   network.checkLayers([...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)]);
+  const { finish, ...images } = preserveColours(settings.preserveColors, settings.init, given);
+  const request = { ...given, ...images };
   const targets = computeTargets(request);
   const start = initialImage(request);
   const image = tf.variable(start, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
   start.dispose();
   const optimizer = makeOptimizer(settings, image, lossObjective(network, settings, targets));
   try {
-    return await iterate(request, image, optimizer);
+    return await iterate(request, image, optimizer, finish);
   } finally {
     optimizer.dispose();
     image.dispose();
@@ -72,7 +75,8 @@ export async function stylize(request: StylizeRequest): Promise<StylizeResult> {
   }
 }
 
-async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, optimizer: IterativeOptimizer<LossTerms>): Promise<StylizeResult> {
+/** `finish` turns what the optimisation holds into the picture a person sees (the photo's colours put back). */
+async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, optimizer: IterativeOptimizer<LossTerms>, finish: (image: RgbImage) => RgbImage): Promise<StylizeResult> {
   const { settings, signal } = request;
   const started = Date.now();
   // The first step needs f and ∇f at the start anyway: one evaluation serves both.
@@ -87,14 +91,14 @@ async function iterate(request: StylizeRequest, image: tf.Variable<tf.Rank.R4>, 
     const elapsedMs = Date.now() - started;
     request.onProgress?.({ iteration, iterations: settings.iterations, loss, elapsedMs, remainingMs: (elapsedMs / iteration) * (settings.iterations - iteration) });
     if (settings.previewEvery > 0 && iteration % settings.previewEvery === 0 && iteration < settings.iterations) {
-      await request.onPreview?.({ iteration, image: currentImage(request.network, image) });
+      await request.onPreview?.({ iteration, image: finish(currentImage(request.network, image)) });
     }
     if (report.converged) break;
     await yieldToEventLoop();
   }
   return {
     status: iteration < settings.iterations && signal?.aborted ? 'cancelled' : 'done',
-    image: currentImage(request.network, image),
+    image: finish(currentImage(request.network, image)),
     iterationsDone: iteration,
     initialLoss,
     finalLoss: loss,

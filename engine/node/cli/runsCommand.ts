@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { COLOUR_PRESERVATION_LABELS } from '../../common/stylize/settings.js';
 import type { RunRecord, RunStore } from '../store/runStore.js';
 import { openRunStore } from '../store/runStore.js';
 import { integerOption } from './optionParsers.js';
@@ -68,6 +69,7 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
     ['pooling', s.pooling],
     ['seed', String(s.seed)],
     ['preview every', String(s.previewEvery)],
+    ['colours', COLOUR_PRESERVATION_LABELS[s.preserveColors]],
     ['backend', run.backend ?? '—'],
     ['time', `created ${run.createdAt}${run.durationMs !== null ? `, ran ${(run.durationMs / 1000).toFixed(1)} s` : ''}`],
   ];

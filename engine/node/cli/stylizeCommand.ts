@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import {
-  INIT_METHODS, NEURAL_STYLE_DEFAULTS, OPTIMIZER_NAMES, POOLINGS, defaultOptimizerSettings, resolveSettings,
-  type InitMethod, type OptimizerName, type Pooling, type StylizeSettings,
+  COLOUR_PRESERVATIONS, INIT_METHODS, NEURAL_STYLE_DEFAULTS, OPTIMIZER_NAMES, POOLINGS, defaultOptimizerSettings, resolveSettings,
+  type ColourPreservation, type InitMethod, type OptimizerName, type Pooling, type StylizeSettings,
 } from '../../common/stylize/settings.js';
 import { selectBackend } from '../backend.js';
 import { checkWritable } from '../fileIO.js';
@@ -36,6 +36,7 @@ interface StylizeOptions {
   seed: number;
   project?: string;
   previewEvery: number;
+  preserveColors: ColourPreservation;
   backend?: string;
   json: boolean;
 }
@@ -67,6 +68,8 @@ export function registerStylizeCommand(program: Command): void {
     .option('--seed <n>', 'random seed (noise initialisation)', integerOption('seed'), d.seed)
     .option('--project <name>', 'project to file the run under (default: the photo’s file name)')
     .option('--preview-every <n>', 'store a preview image every N iterations (0: none)', integerOption('preview-every'), d.previewEvery)
+    .option('--preserve-colors <how>', "keep the photo's colours: none, luminance (style on luminance only) or histogram (the paintings recoloured first)",
+      choiceOption('preserve-colors', COLOUR_PRESERVATIONS), d.preserveColors)
     .option('--backend <name>', 'force a TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu); also PASTICHE_BACKEND')
     .option('--json', 'print one JSON object per line instead of a progress bar', false)
     .action(async (options: StylizeOptions) => stylizeAction(options));
@@ -148,6 +151,7 @@ export function jobFromOptions(options: StylizeOptions): StylizeJob {
     seed: options.seed,
     pooling: options.pooling,
     previewEvery: options.previewEvery,
+    preserveColors: options.preserveColors,
   };
   return {
     project: options.project ?? basename(options.content, extname(options.content)),

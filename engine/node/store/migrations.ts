@@ -121,4 +121,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (grid_id, row, col)
   ) STRICT;
   `,
+
+  /* 3: colour preservation (Gatys et al. 2017) — runs recorded before it kept the painting's colours */ `
+  ALTER TABLE runs ADD COLUMN preserve_colors TEXT NOT NULL DEFAULT 'none'
+    CHECK (preserve_colors IN ('none', 'luminance', 'histogram'));
+  `,
 ];

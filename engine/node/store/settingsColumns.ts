@@ -1,4 +1,4 @@
-import type { InitMethod, OptimizerSettings, Pooling, StylizeSettings } from '../../common/stylize/settings.js';
+import type { ColourPreservation, InitMethod, OptimizerSettings, Pooling, StylizeSettings } from '../../common/stylize/settings.js';
 
 // How a run's StylizeSettings are spread over its `runs` columns and `run_layers` rows, both ways, so
 // that what is read back deep-equals what was written.
@@ -19,6 +19,7 @@ export interface SettingsColumns {
   readonly seed: number;
   readonly pooling: string;
   readonly previewEvery: number;
+  readonly preserveColors: string;
 }
 
 export interface LayerRow {
@@ -45,6 +46,7 @@ export function toSettingsColumns(settings: StylizeSettings): SettingsColumns {
     seed: settings.seed,
     pooling: settings.pooling,
     previewEvery: settings.previewEvery,
+    preserveColors: settings.preserveColors,
   };
 }
 
@@ -73,5 +75,6 @@ export function fromSettingsColumns(columns: SettingsColumns, layers: readonly L
     seed: columns.seed,
     pooling: columns.pooling as Pooling,
     previewEvery: columns.previewEvery,
+    preserveColors: columns.preserveColors as ColourPreservation,
   };
 }

@@ -40,7 +40,7 @@ describe('pastiche CLI', () => {
       'stylize', '--content', photo, '--style', `${painting},${painting2}`, '--style-blend', '3,1', '--out', out,
       '--size', '32', '--iterations', '6', '--init', 'content', '--content-layers', 'conv3_1', '--style-layers', 'conv1_1,conv2_1',
       '--style-layer-weights', '0.5,2', '--content-weight', '7', '--style-weight', '250', '--tv-weight', '0.01',
-      '--optimizer', 'adam', '--lr', '3', '--pooling', 'avg', '--style-scale', '0.75', '--seed', '42', '--project', 'harbour', '--preview-every', '3', '--json',
+      '--optimizer', 'adam', '--lr', '3', '--pooling', 'avg', '--style-scale', '0.75', '--seed', '42', '--project', 'harbour', '--preview-every', '3', '--preserve-colors', 'luminance', '--json',
     ];
     const result = pastiche(...args);
     assert.equal(result.code, 0, result.stderr);
@@ -59,6 +59,9 @@ describe('pastiche CLI', () => {
     assert.ok(done.loss.final < done.loss.initial);
     const meta = await sharp(out).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ['tiff', 32, 21]);
+    // Luminance-only transfer keeps the orange photo's colours against the blue and purple paintings.
+    const { channels } = await sharp(out).stats();
+    assert.ok(channels[0].mean > channels[2].mean + 30, `mean R ${channels[0].mean} vs B ${channels[2].mean}`);
 
     const shown = json('show', String(done.runId));
     assert.equal(shown.status, 'done');
@@ -68,6 +71,7 @@ describe('pastiche CLI', () => {
       network: 'vgg19-random', contentLayers: ['conv3_1'], styleLayers: [{ layer: 'conv1_1', weight: 0.5 }, { layer: 'conv2_1', weight: 2 }],
       contentWeight: 7, styleWeight: 250, tvWeight: 0.01, styleBlend: [0.75, 0.25], styleScale: 0.75, init: 'content',
       optimizer: { name: 'adam', learningRate: 3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, iterations: 6, size: 32, seed: 42, pooling: 'avg', previewEvery: 3,
+      preserveColors: 'luminance',
     });
     assert.deepEqual(shown.styles.map((s: { blendWeight: number }) => s.blendWeight), [0.75, 0.25]);
     assert.equal(shown.metrics.iterations, 6);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
-import type { NewRun, RunStore } from '../../../../engine/node/store/runStore.js';
+import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
+import { openRunStore, type NewRun, type RunStore } from '../../../../engine/node/store/runStore.js';
 import { fakeImage, rawDatabase, rowCounts, sampleRun, tempStore, UNUSUAL_SETTINGS } from './storeFixtures.js';
 
 describe('RunStore.createRun', () => {
@@ -73,6 +74,27 @@ function startedRun(store: RunStore): number {
 }
 
 const outputKinds = (store: RunStore, id: number) => store.outputs(id).map((o) => [o.kind, o.iteration, o.image.id]);
+
+describe('RunStore migrations', () => {
+  it('reads runs recorded before colour preservation existed (schema 2) as keeping the paintings\' colours, their other settings intact', () => {
+    const store = tempStore();
+    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', preserveColors: 'none' };
+    const run = store.createRun(sampleRun(store, settings));
+    store.close();
+    const db = rawDatabase(store);
+    db.exec('ALTER TABLE runs DROP COLUMN preserve_colors; PRAGMA user_version = 2');
+    db.close();
+    const reopened = openRunStore(store.paths.home);
+    try {
+      assert.deepEqual(reopened.run(run.id).settings, settings);
+      const raw = rawDatabase(reopened);
+      assert.equal(raw.pragma('user_version', { simple: true }), MIGRATIONS.length);
+      raw.close();
+    } finally {
+      reopened.close();
+    }
+  });
+});
 
 describe('RunStore run lifecycle', () => {
   it('goes queued → running → done, with its result, times and backend', () => {

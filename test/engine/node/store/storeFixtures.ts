@@ -56,6 +56,7 @@ export const UNUSUAL_SETTINGS: StylizeSettings = {
   seed: 2 ** 53 - 1,
   pooling: 'avg',
   previewEvery: 3,
+  preserveColors: 'histogram',
 };
 
 export function sampleRun(store: RunStore, settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' }): NewRun {
