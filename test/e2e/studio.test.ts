@@ -134,6 +134,11 @@ describe('the studio in a browser, against the web host', { skip }, () => {
 
   it('builds a 2×2 grid (init × style weight) that fills all four cells, labelled like the papers’ figures', async () => {
     await page.getByRole('link', { name: 'Grids' }).click();
+    // The papers' comparisons fill the axes in one click.
+    await page.getByRole('button', { name: 'Partial style transfer (fig. 4)' }).click();
+    assert.equal(await page.getByTestId('axis-0-parameter').inputValue(), 'layers');
+    assert.deepEqual(await page.locator('fieldset').first().locator('input[type="checkbox"]:checked').evaluateAll((boxes) => boxes.map((box) => (box as unknown as { parentElement: { textContent: string } }).parentElement.textContent.trim())), ['Gatys et al. 2015', 'Partial style transfer']);
+    assert.deepEqual([await page.getByTestId('axis-1-parameter').inputValue(), await page.getByTestId('axis-1-values').inputValue()], ['styleWeight', '1000, 10']);
     await page.getByTestId('grid-content').selectOption({ label: 'harbour.png' });
     await page.getByTestId('grid-style').selectOption({ label: 'swirls.png' });
     await page.getByTestId('grid-size').fill('32');
@@ -189,6 +194,13 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.equal(Number(await page.getByTestId('style-weight').inputValue()), first.settings.styleWeight);
     assert.equal(Number(await page.getByTestId('size').inputValue()), first.settings.size);
     assert.equal(await page.getByRole('button', { name: 'Paint', exact: true }).isDisabled(), false, 'photo and painting come with the fork');
+
+    // Continuing from a result: the same settings, starting from that run's picture.
+    await page.goto(page.url().replace(/#.*$/, `#/runs/${first.id}`));
+    await page.getByRole('button', { name: 'Paint on from this image' }).click();
+    assert.equal(await page.getByTestId('init').inputValue(), 'image');
+    const result = (await studio.handlers['runs.get']({ runId: first.id })).outputs.find((output) => output.kind === 'result')!;
+    assert.equal(Number(await page.getByTestId('init-image').inputValue()), result.image.id);
   });
 
   it('filters the gallery by status, network and style, lists a project’s grids, and takes dropped images', async () => {
@@ -260,6 +272,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await press('swirls.png', 'Style');
     await press('dropped.png', 'Style');
     await page.getByTestId('init').selectOption('image');
+    await page.getByTestId('init-image').selectOption({ label: '—' });
     await page.getByTestId('settings-problem').getByText('choose the image to start from').waitFor();
     await page.getByTestId('init-image').selectOption({ label: 'dropped.png' });
     const [swirls, dropped] = await Promise.all(['swirls.png', 'dropped.png'].map(async (name) => Number(await page.locator('figure', { hasText: name }).getAttribute('data-image-id'))));

@@ -10,7 +10,7 @@ import { selectBackend } from '../backend.js';
 import { checkWritable } from '../fileIO.js';
 import { outputFormatForPath, writeImage } from '../image/imageIO.js';
 import { runStylize, type StylizeJob } from '../runs/stylizeRun.js';
-import { openRunStore } from '../store/runStore.js';
+import { openRunStore, type RunStore } from '../store/runStore.js';
 import { choiceOption, integerOption, listOption, numberListOption, numberOption } from './optionParsers.js';
 import { printJson, progressView } from './progressView.js';
 
@@ -52,7 +52,7 @@ export function registerStylizeCommand(program: Command): void {
     .option('--style-blend <weights>', 'one weight per style image (normalised to sum 1)', numberListOption('style-blend'))
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
     .option('--network <name|dir>', 'feature network: a name from `pastiche models`, or a folder with model.json', d.network)
-    .option('--init <how>', `starting image: ${INIT_METHODS.filter((m) => m !== 'image').join(', ')} or an image file`, d.init)
+    .option('--init <how>', `starting image: ${INIT_METHODS.filter((m) => m !== 'image').join(', ')}, an image file, or run:N (that run's latest image)`, d.init)
     .option('--size <px>', 'long side of the result in pixels', integerOption('size'), d.size)
     .option('--iterations <n>', 'optimisation iterations', integerOption('iterations'), d.iterations)
     .option('--content-layers <layers>', 'layers compared with the photo', listOption('content-layers'), [...d.contentLayers])
@@ -76,11 +76,18 @@ export function registerStylizeCommand(program: Command): void {
 }
 
 async function stylizeAction(options: StylizeOptions): Promise<void> {
-  const job = jobFromOptions(options);
+  const given = jobFromOptions(options);
   outputFormatForPath(options.out);
   checkWritable(options.out);
   const backend = await selectBackend(options.backend);
   const store = openRunStore();
+  let job: StylizeJob;
+  try {
+    job = startingFromRun(store, given);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
   process.once('SIGINT', onInterrupt);
@@ -119,6 +126,20 @@ async function stylizeAction(options: StylizeOptions): Promise<void> {
     process.off('SIGINT', onInterrupt);
     store.close();
   }
+}
+
+/**
+ * `--init run:N` starts from the newest image run N made (its result, else where it stopped), as
+ * Nikulin & Novak continue one run from another's result; the run records that image as its start.
+ */
+function startingFromRun(store: RunStore, job: StylizeJob): StylizeJob {
+  const named = /^run:(\d+)$/i.exec(job.initFile ?? '');
+  if (!named) return job;
+  const runId = Number(named[1]);
+  store.run(runId);
+  const latest = store.latestImage(runId);
+  if (!latest) throw new PasticheError('has made no image yet to start from', `run ${runId}`);
+  return { ...job, initFile: latest.image.path };
 }
 
 function announce(json: boolean, event: object, lines: string[]): void {

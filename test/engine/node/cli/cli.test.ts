@@ -111,6 +111,8 @@ describe('pastiche CLI', () => {
       [['--out', join(files, 'no-such-folder', 'x.png')], /x\.png: cannot write into .*no-such-folder \(no such folder\)$/],
       [['--size', '100000'], /size: must be at most 8192 px, got 100000$/],
       [['--backend', 'quantum'], /unknown backend 'quantum'/],
+      [['--init', 'run:9999'], /^pastiche: run 9999: no such run$/],
+      [['--preserve-colors', 'sepia'], /--preserve-colors: expected one of none, luminance, histogram/],
     ];
     for (const [override, message] of cases) {
       const args = new Map<string, string>([['--content', photo], ['--style', painting], ['--out', join(files, 'x.png')], ['--size', '16'], ['--iterations', '1']]);
@@ -122,6 +124,18 @@ describe('pastiche CLI', () => {
       assert.match(lines[0], message);
     }
     assert.equal(json('runs').length, before, 'no run was recorded');
+  });
+
+  it('starts a run from another run\'s result (--init run:N), recording that image as its start', () => {
+    const first = JSON.parse(pastiche('stylize', '--content', photo, '--style', painting, '--out', join(files, 'first.png'), '--size', '24', '--iterations', '2',
+      '--content-layers', 'conv2_1', '--style-layers', 'conv1_1', '--json').stdout.trim().split('\n').at(-1)!);
+    const result = pastiche('stylize', '--content', photo, '--style', painting2, '--init', `run:${first.runId}`, '--out', join(files, 'second.png'), '--size', '24', '--iterations', '2',
+      '--content-layers', 'conv2_1', '--style-layers', 'conv1_1', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const second = json('show', String(JSON.parse(result.stdout.trim().split('\n').at(-1)!).runId));
+    const firstResult = json('show', String(first.runId)).outputs.find((output: { kind: string }) => output.kind === 'result');
+    assert.equal(second.settings.init, 'image');
+    assert.equal(second.initImage.id, firstResult.image.id);
   });
 
   it('lists networks and shows an unknown run as an error', () => {

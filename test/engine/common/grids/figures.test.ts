@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { QueueStylize } from '../../../../engine/common/api/studioApi.js';
+import { FIGURE_PRESETS } from '../../../../engine/common/grids/figures.js';
+import { axisValueLabel, gridCells } from '../../../../engine/common/grids/grid.js';
+
+const base: QueueStylize = { project: 'figures', contentImageId: 1, styleImageIds: [2], settings: { size: 64, iterations: 10 } };
+
+describe('figure presets', () => {
+  it('lay out the papers\' comparisons as valid grids', () => {
+    const byLabel = Object.fromEntries(FIGURE_PRESETS.map((figure) => [figure.label, gridCells(base, figure.axes)]));
+    assert.deepEqual(byLabel['Initialisation (Nikulin & Novak fig. 3)'].map((cell) => cell.request.settings.init), ['style', 'content', 'noise']);
+    const partial = byLabel['Partial style transfer (fig. 4)'];
+    assert.deepEqual(partial.map((cell) => [cell.row, cell.column, cell.request.settings.contentLayers, cell.request.settings.styleLayers?.map((l) => l.layer), cell.request.settings.styleWeight]), [
+      [0, 0, ['conv1_1', 'conv2_1', 'conv4_1', 'conv4_2'], ['conv3_1', 'conv5_1'], 1000],
+      [0, 1, ['conv1_1', 'conv2_1', 'conv4_1', 'conv4_2'], ['conv3_1', 'conv5_1'], 10],
+      [1, 0, ['conv4_2'], ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'], 1000],
+      [1, 1, ['conv4_2'], ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'], 10],
+    ]);
+    const colours = FIGURE_PRESETS.find((figure) => figure.label.startsWith('Colour'))!;
+    assert.deepEqual(colours.axes[0].values.map((_, i) => axisValueLabel(colours.axes[0], i)), ['colours: none', 'colours: luminance', 'colours: histogram']);
+  });
+});
