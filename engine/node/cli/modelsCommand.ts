@@ -16,8 +16,8 @@ export function registerModelsCommands(program: Command): void {
     });
   models
     .command('import')
-    .description('copy a TensorFlow.js layers model (folder with model.json, or the model.json) into the data folder')
-    .argument('<source>', 'folder holding model.json, or the model.json file')
+    .description("copy a network's weights into the data folder: a Keras HDF5 file (.h5, e.g. the Keras Applications VGG downloads) or a TensorFlow.js layers model")
+    .argument('<source>', 'a Keras .h5 weights file, a folder holding model.json, or the model.json file')
     .requiredOption('--name <name>', 'the name to use it by (e.g. vgg19)')
     .action(async (source: string, options: { name: string }) => {
       const info = await importNetwork(source, options.name, storePaths(dataHome()).models);

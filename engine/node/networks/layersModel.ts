@@ -8,14 +8,18 @@ import { PasticheError } from '../../common/errors.js';
  * layer names in topology order and its weights by tensor name (`block1_conv1/kernel`). Only the
  * weights are used; the engine's architectures are its own, declared as data.
  */
-export interface LayersModelFile {
-  /** The model's own name (`vgg19`) from its topology, when present. */
-  readonly modelName: string | null;
+export interface LayersModelFile extends NamedWeights {
   readonly layerNames: readonly string[];
-  readonly tensors: tf.NamedTensorMap;
   /** The parsed model.json, for sections other readers add. */
   readonly json: Record<string, unknown>;
-  /** The model.json path actually read. */
+}
+
+/** A network's weights by tensor name (`block1_conv1/kernel`), whatever file format they came in. */
+export interface NamedWeights {
+  /** The model's own name (`vgg19`), when the file has one. */
+  readonly modelName: string | null;
+  readonly tensors: tf.NamedTensorMap;
+  /** The file actually read. */
   readonly file: string;
 }
 

@@ -6,6 +6,7 @@ import { randomWeights } from '../../common/networks/randomWeights.js';
 import { layerNames } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/vgg.js';
 import { catalogue, catalogueEntry } from './catalogue.js';
+import { isHdf5File, readKerasWeightsFile } from './kerasWeightsFile.js';
 import { readLayersModel } from './layersModel.js';
 import { loadSavedNetwork, saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
 import { vggWeightsFromLayersModel } from './vggWeights.js';
@@ -47,7 +48,8 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   if (isNetworkName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
   if (looksLikePath(nameOrPath) && existsSync(nameOrPath)) return loadLayersModelAt(nameOrPath);
   if (entry) {
-    throw new PasticheError(`not installed; import its weights with 'pastiche models import DIR_OR_MODEL_JSON --name ${entry.name}' (a TensorFlow.js layers model of ${entry.architecture})`, entry.name);
+    const how = entry.source.kind === 'download' ? `download ${entry.source.url} and run 'pastiche models import ${entry.source.file} --name ${entry.name}'` : `'pastiche models import FILE --name ${entry.name}'`;
+    throw new PasticheError(`not installed; ${how} (a Keras .h5 file or a TensorFlow.js layers model of ${entry.architecture})`, entry.name);
   }
   const names = listNetworks(modelsDir).filter((n) => n.status !== 'not-installed').map((n) => n.name);
   throw new PasticheError(`unknown network (available: ${names.join(', ')}; or give a folder holding model.json)`, nameOrPath);
@@ -69,13 +71,14 @@ export async function describeNetwork(nameOrPath: string, modelsDir: string): Pr
   return { name: network.name, architecture: network.architecture, layers: network.layers };
 }
 
-/** Copies a layers-format model into models/NAME in the engine's own format. */
+/** Copies a network's weights — a Keras HDF5 file or a TensorFlow.js layers model — into models/NAME in the engine's own format. */
 export async function importNetwork(source: string, name: string, modelsDir: string): Promise<SavedNetworkInfo> {
   if (!isNetworkName(name)) throw new PasticheError('a network name is letters, digits, dots, dashes and underscores', name);
   if (catalogueEntry(name)?.source.kind === 'random') throw new PasticheError('is a generated network and cannot be replaced', name);
   const folder = join(modelsDir, name);
   if (existsSync(folder)) throw new PasticheError(`a network of that name is already installed in ${folder}`, name);
-  const { architecture, weights } = vggWeightsFromLayersModel(await readLayersModel(source));
+  const file = (await isHdf5File(source)) ? await readKerasWeightsFile(source) : await readLayersModel(source);
+  const { architecture, weights } = vggWeightsFromLayersModel(file);
   return saveNetwork(folder, { name, architecture: architecture.family, layers: [...weights.keys()], origin: resolve(source) }, weights);
 }
 

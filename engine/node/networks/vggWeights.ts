@@ -3,14 +3,14 @@ import { PasticheError } from '../../common/errors.js';
 import { convLayers, type NetworkArchitecture } from '../../common/networks/architecture.js';
 import { ARCHITECTURES, paperLayerName } from '../../common/networks/vgg.js';
 import type { ConvWeights } from '../../common/networks/weights.js';
-import type { LayersModelFile } from './layersModel.js';
+import type { NamedWeights } from './layersModel.js';
 
 /**
  * Turns a Keras-named layers model (block1_conv1/kernel …) into an architecture and weights by the
  * papers' names (conv1_1 …), checking every kernel's shape against the architecture. The model may
  * hold only the first blocks (e.g. VGG-19 blocks 1–3).
  */
-export function vggWeightsFromLayersModel(model: LayersModelFile): { architecture: NetworkArchitecture; weights: Map<string, ConvWeights> } {
+export function vggWeightsFromLayersModel(model: NamedWeights): { architecture: NetworkArchitecture; weights: Map<string, ConvWeights> } {
   const architecture = detectArchitecture(model);
   const weights = new Map<string, ConvWeights>();
   let inChannels: number = architecture.inputChannels;
@@ -29,7 +29,7 @@ export function vggWeightsFromLayersModel(model: LayersModelFile): { architectur
   return { architecture, weights };
 }
 
-function findTensor(model: LayersModelFile, layer: string, part: 'kernel' | 'bias'): tf.Tensor | undefined {
+function findTensor(model: NamedWeights, layer: string, part: 'kernel' | 'bias'): tf.Tensor | undefined {
   const name = Object.keys(model.tensors).find((key) => {
     const [kerasLayer, tensor] = key.split('/').slice(-2);
     return paperLayerName(kerasLayer) === layer && tensor === part;
@@ -38,7 +38,7 @@ function findTensor(model: LayersModelFile, layer: string, part: 'kernel' | 'bia
 }
 
 /** By the model's own name when it has one (`vgg19`), else by the layers it holds. */
-function detectArchitecture(model: LayersModelFile): NetworkArchitecture {
+function detectArchitecture(model: NamedWeights): NetworkArchitecture {
   const byName = model.modelName ? ARCHITECTURES[model.modelName.toLowerCase()] : undefined;
   if (byName) return byName;
   const names = new Set(Object.keys(model.tensors).map((key) => paperLayerName(key.split('/').slice(-2)[0])));
