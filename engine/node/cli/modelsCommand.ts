@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { PasticheError } from '../../common/errors.js';
+import { catalogueEntry } from '../networks/catalogue.js';
+import { installNetwork } from '../networks/installNetwork.js';
 import { importNetwork, listNetworks } from '../networks/registry.js';
 import { dataHome, storePaths } from '../paths.js';
 import { printJson } from './progressView.js';
@@ -13,6 +17,32 @@ export function registerModelsCommands(program: Command): void {
       const networks = listNetworks(storePaths(dataHome()).models);
       if (options.json) return printJson(networks);
       console.log(formatTable(['name', 'architecture', 'status', 'license', 'description'], networks.map((n) => [n.name, n.architecture, n.status, n.license, n.description])));
+    });
+  models
+    .command('install')
+    .description("download a catalogue network (resuming an interrupted download), check its checksum and convert it; offline, says how to import the file instead")
+    .argument('<name>', 'a network of `pastiche models` with status not-installed, e.g. vgg19')
+    .action(async (name: string) => {
+      const entry = catalogueEntry(name);
+      if (!entry) throw new PasticheError(`not in the catalogue (see 'pastiche models')`, name);
+      const abort = new AbortController();
+      const onInterrupt = () => abort.abort();
+      process.once('SIGINT', onInterrupt);
+      const bar = new cliProgress.SingleBar({ stream: process.stderr, format: ` ${name} {bar} {percentage}% | {received} of {size} MB`, hideCursor: true }, cliProgress.Presets.shades_classic);
+      try {
+        const info = await installNetwork(entry, storePaths(dataHome()).models, {
+          signal: abort.signal,
+          onProgress: ({ receivedBytes, totalBytes }) => {
+            if (!bar.isActive) bar.start(totalBytes, 0, { received: '0.0', size: (totalBytes / 1e6).toFixed(1) });
+            bar.update(receivedBytes, { received: (receivedBytes / 1e6).toFixed(1), size: (totalBytes / 1e6).toFixed(1) });
+          },
+        });
+        bar.stop();
+        console.log(`Installed ${info.name}: ${info.architecture}, ${info.layers.length} convolutions, weights sha256 ${info.weightsSha256.slice(0, 12)}…`);
+      } finally {
+        bar.stop();
+        process.off('SIGINT', onInterrupt);
+      }
     });
   models
     .command('import')

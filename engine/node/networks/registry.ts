@@ -48,7 +48,9 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   if (isNetworkName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
   if (looksLikePath(nameOrPath) && existsSync(nameOrPath)) return loadLayersModelAt(nameOrPath);
   if (entry) {
-    const how = entry.source.kind === 'download' ? `download ${entry.source.url} and run 'pastiche models import ${entry.source.file} --name ${entry.name}'` : `'pastiche models import FILE --name ${entry.name}'`;
+    const how = entry.source.kind === 'download'
+      ? `run 'pastiche models install ${entry.name}', or download ${entry.source.url} and run 'pastiche models import ${entry.source.file} --name ${entry.name}'`
+      : `'pastiche models import FILE --name ${entry.name}'`;
     throw new PasticheError(`not installed; ${how} (a Keras .h5 file or a TensorFlow.js layers model of ${entry.architecture})`, entry.name);
   }
   const names = listNetworks(modelsDir).filter((n) => n.status !== 'not-installed').map((n) => n.name);

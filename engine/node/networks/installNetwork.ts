@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { mkdir, open, rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PasticheError } from '../../common/errors.js';
+import type { CatalogueEntry, DownloadSource } from './catalogue.js';
+import { readKerasWeightsFile } from './kerasWeightsFile.js';
+import { saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
+import { vggWeightsFromLayersModel } from './vggWeights.js';
+
+export interface InstallProgress {
+  readonly receivedBytes: number;
+  readonly totalBytes: number;
+}
+
+export interface InstallOptions {
+  onProgress?(progress: InstallProgress): void;
+  readonly signal?: AbortSignal;
+  /** How long to wait for the server to answer before calling it unreachable. */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * Installs a catalogue network: downloads its file into models/.downloads (resuming a partial one
+ * with an HTTP Range request), checks its size and MD5 against the catalogue, and converts it into
+ * models/NAME in the engine's format. The network appears only once complete and verified; an
+ * interrupted download is kept for the next attempt, a corrupt one deleted.
+ */
+export async function installNetwork(entry: CatalogueEntry, modelsDir: string, options: InstallOptions = {}): Promise<SavedNetworkInfo> {
+  const source = entry.source;
+  if (source.kind !== 'download') throw new PasticheError('is generated, not downloaded: nothing to install', entry.name);
+  const folder = join(modelsDir, entry.name);
+  if (existsSync(folder)) throw new PasticheError(`already installed in ${folder}`, entry.name);
+  const partial = join(modelsDir, '.downloads', `${source.file}.part`);
+  await mkdir(join(modelsDir, '.downloads'), { recursive: true });
+  await download(entry.name, source, partial, options);
+  await verify(source, partial);
+  const file = await readKerasWeightsFile(partial);
+  // The catalogue says which architecture the file holds; the reader then checks every kernel's shape.
+  const { architecture, weights } = vggWeightsFromLayersModel({ ...file, modelName: entry.architecture });
+  const info = await saveNetwork(folder, { name: entry.name, architecture: architecture.family, layers: [...weights.keys()], origin: source.url }, weights);
+  await rm(partial, { force: true });
+  return info;
+}
+
+/** Fetches what `partial` lacks of the file, appending to it. */
+async function download(name: string, source: DownloadSource, partial: string, options: InstallOptions): Promise<void> {
+  const have = existsSync(partial) ? statSync(partial).size : 0;
+  if (have === source.bytes) return;
+  if (have > source.bytes) await truncate(partial, 0);
+  const from = have > source.bytes ? 0 : have;
+  const response = await connect(name, source, from, options);
+  // A server that ignores Range sends the whole file again (200): start over rather than append.
+  const append = from > 0 && response.status === 206;
+  let received = append ? from : 0;
+  // Each chunk is written before the next is read, so an interruption keeps all that arrived.
+  const file = await open(partial, append ? 'a' : 'w');
+  try {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      await file.write(chunk);
+      received += chunk.length;
+      options.onProgress?.({ receivedBytes: received, totalBytes: source.bytes });
+    }
+  } catch (error) {
+    const why = (error as { cause?: { message?: string } }).cause?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new PasticheError(`download interrupted after ${megabytes(received)} of ${megabytes(source.bytes)} (${why}); run the same command again to resume`, name);
+  } finally {
+    await file.close();
+  }
+}
+
+/** The response's headers, or a one-line reason; the time limit covers only the wait for them, not the download. */
+async function connect(name: string, source: DownloadSource, from: number, options: InstallOptions): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('no answer')), options.connectTimeoutMs ?? 20_000);
+  const cancel = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  let response: Response;
+  try {
+    response = await fetch(source.url, { headers: from > 0 ? { Range: `bytes=${from}-` } : {}, signal: controller.signal });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new PasticheError(`cannot reach ${new URL(source.url).host} (${why}). Offline? Download ${source.url} elsewhere and run 'pastiche models import ${source.file} --name ${name}'`, name);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.status !== 200 && response.status !== 206) {
+    throw new PasticheError(`the server answered ${response.status} ${response.statusText} for ${source.url}`, name);
+  }
+  return response;
+}
+
+/** Size and MD5 as the catalogue records them; a file that fails is deleted, so the next attempt starts clean. */
+async function verify(source: DownloadSource, partial: string): Promise<void> {
+  const size = statSync(partial).size;
+  const md5 = size === source.bytes ? await md5Of(partial) : null;
+  if (md5 === source.md5) return;
+  await rm(partial, { force: true });
+  const found = md5 === null ? `${size} bytes instead of ${source.bytes}` : `MD5 ${md5} instead of ${source.md5}`;
+  throw new PasticheError(`the download is corrupt (${found}) and was deleted; run the same command again`, source.file);
+}
+
+async function md5Of(file: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
