@@ -21,6 +21,7 @@ export const TINY_ARCHITECTURE: NetworkArchitecture = {
     { kind: 'conv', name: 'conv2_1', filters: 6, kernelSize: 3, relu: true },
     { kind: 'pool', name: 'pool2', size: 2, stride: 2 },
   ],
+  defaultLayers: { content: ['conv2_1'], style: ['conv1_1', 'conv2_1'] },
 };
 
 export function tinyNetwork(seed = 1): FeatureNetwork {

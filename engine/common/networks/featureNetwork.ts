@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import type { Pooling } from '../stylize/settings.js';
-import { type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
+import { convLayers, minimumInputSize, type ConvLayerSpec, type NetworkArchitecture } from './architecture.js';
+import { convolve, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
 import { deprocess, preprocess } from './preprocessing.js';
 import { disposeWeights, type ConvWeights, type NetworkWeights } from './weights.js';
 
@@ -29,18 +30,21 @@ export interface FeatureNetwork {
 
 export function featureNetwork(name: string, architecture: NetworkArchitecture, weights: NetworkWeights): FeatureNetwork {
   const computable = computableLayers(architecture, weights);
-  const convs = new Map([...weights].map(([layer, w]) => [layer, prepareConv(w)]));
+  const convs = new Map(convLayers(architecture).filter((spec) => weights.has(spec.name)).map((spec) => [spec.name, prepareConv(spec, weights.get(spec.name)!)]));
 
   const checkLayers = (requested: readonly string[]) => checkNetworkLayers({ name, architecture, layers: computable }, requested);
 
   function activations(input: tf.Tensor4D, requested: readonly string[], pooling: Pooling): Map<string, tf.Tensor4D> {
     checkLayers(requested);
+    checkInputSize({ name, architecture }, requested, { height: input.shape[1], width: input.shape[2] });
     const wanted = new Set(requested);
     const result = new Map<string, tf.Tensor4D>();
     let x = input;
     for (const layer of architecture.layers) {
       if (result.size === wanted.size) break;
-      x = layer.kind === 'conv' ? applyConv(layer, convs.get(layer.name)!, x) : applyPool(layer, pooling, x);
+      x = layer.kind === 'conv' ? applyConv(layer, convs.get(layer.name)!, x)
+        : layer.kind === 'lrn' ? localResponseNorm(layer, x)
+        : pool(layer, pooling, x);
       if (wanted.has(layer.name)) result.set(layer.name, x);
     }
     return result;
@@ -78,6 +82,17 @@ export function checkNetworkLayers(network: Pick<FeatureNetwork, 'name' | 'archi
   }
 }
 
+/** Refuses an image too small for the deepest requested layer, before a backend meets a zero-sized tensor. */
+export function checkInputSize(network: Pick<FeatureNetwork, 'name' | 'architecture'>, requested: readonly string[], { width, height }: { width: number; height: number }): void {
+  const { name, architecture } = network;
+  const deepest = architecture.layers.map((l) => l.name).filter((layer) => requested.includes(layer)).at(-1);
+  if (deepest === undefined) return;
+  const needed = minimumInputSize(architecture, deepest);
+  if (Math.min(height, width) < needed) {
+    throw new PasticheError(`an image of ${width}×${height} is too small for layer '${deepest}', which needs at least ${needed} px on each side`, name);
+  }
+}
+
 function computableLayers(architecture: NetworkArchitecture, weights: NetworkWeights): string[] {
   const names: string[] = [];
   for (const layer of architecture.layers) {
@@ -92,16 +107,15 @@ interface PreparedConv extends ConvWeights {
   readonly flippedKernel?: tf.Tensor4D;
 }
 
-function prepareConv(weights: ConvWeights): PreparedConv {
-  const [kh, kw] = weights.kernel.shape;
-  if (kh !== kw || kh % 2 === 0) return weights;
+function prepareConv(spec: ConvLayerSpec, weights: ConvWeights): PreparedConv {
+  if (!isPlainSameConv(spec)) return weights;
   const flippedKernel = tf.tidy(() => tf.transpose(tf.reverse(weights.kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
   return { ...weights, flippedKernel };
 }
 
 function applyConv(spec: ConvLayerSpec, conv: PreparedConv, x: tf.Tensor4D): tf.Tensor4D {
   if (conv.flippedKernel) return convReluSameFastGrad(x, conv.kernel, conv.bias, conv.flippedKernel);
-  return tf.relu(tf.add(tf.conv2d(x, conv.kernel, 1, 'same'), conv.bias)) as tf.Tensor4D;
+  return tf.relu(tf.add(convolve(spec, x, conv.kernel), conv.bias)) as tf.Tensor4D;
 }
 
 /**
@@ -121,10 +135,6 @@ function convReluSameFastGrad(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tens
     };
   }) as unknown as Parameters<typeof tf.customGrad<tf.Tensor4D>>[0]);
   return op(x) as tf.Tensor4D;
-}
-
-function applyPool(spec: LayerSpec & { kind: 'pool' }, pooling: Pooling, x: tf.Tensor4D): tf.Tensor4D {
-  return pooling === 'max' ? tf.maxPool(x, spec.size, spec.stride, 'valid') : tf.avgPool(x, spec.size, spec.stride, 'valid');
 }
 
 function summarise(layers: readonly string[]): string {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ConvLayerSpec, NetworkArchitecture } from './architecture.js';
+import { minimumInputSize, type ConvLayerSpec, type NetworkArchitecture } from './architecture.js';
+import { convolve, localResponseNorm, pool } from './layerOps.js';
 import { preprocess } from './preprocessing.js';
 import type { ConvWeights, NetworkWeights } from './weights.js';
 
@@ -28,7 +29,9 @@ export function randomWeights(architecture: NetworkArchitecture, seed: number): 
   for (const layer of architecture.layers) {
     const input = activation;
     if (layer.kind === 'pool') {
-      activation = tf.maxPool(input, layer.size, layer.stride, 'valid');
+      activation = pool(layer, 'max', input);
+    } else if (layer.kind === 'lrn') {
+      activation = localResponseNorm(layer, input);
     } else {
       const target = convIndex === 0 ? TARGET_RMS_FIRST_LAYER : TARGET_RMS;
       const drawn = calibratedConv(layer, inChannels, input, target, seed * 1009 + ++convIndex);
@@ -48,10 +51,11 @@ export function randomWeights(architecture: NetworkArchitecture, seed: number): 
  */
 function calibratedConv(layer: ConvLayerSpec, inChannels: number, input: tf.Tensor4D, targetRms: number, seed: number) {
   return tf.tidy(() => {
-    const fanIn = layer.kernelSize * layer.kernelSize * inChannels;
-    const shape: [number, number, number, number] = [layer.kernelSize, layer.kernelSize, inChannels, layer.filters];
+    const groupChannels = inChannels / (layer.groups ?? 1);
+    const fanIn = layer.kernelSize * layer.kernelSize * groupChannels;
+    const shape: [number, number, number, number] = [layer.kernelSize, layer.kernelSize, groupChannels, layer.filters];
     const drawn = tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed) as tf.Tensor4D;
-    const activation = tf.relu(tf.conv2d(input, drawn, 1, 'same'));
+    const activation = tf.relu(convolve(layer, input, drawn));
     const rms = tf.sqrt(tf.mean(tf.square(activation))).dataSync()[0];
     const scale = rms > 0 ? targetRms / rms : 1;
     return {
@@ -63,10 +67,12 @@ function calibratedConv(layer: ConvLayerSpec, inChannels: number, input: tf.Tens
 
 /** A seeded image with natural-image-like statistics: smooth colour fields plus fine texture. */
 function calibrationInput(architecture: NetworkArchitecture, seed: number): tf.Tensor4D {
+  // Large enough for every layer to keep a position (AlexNet needs 67 px); VGG's stays 64, as before.
+  const size = Math.max(CALIBRATION_SIZE, minimumInputSize(architecture));
   return tf.tidy(() => {
     const coarse = tf.randomUniform([1, 8, 8, 3], 0, 255, 'float32', seed + 7) as tf.Tensor4D;
-    const smooth = tf.image.resizeBilinear(coarse, [CALIBRATION_SIZE, CALIBRATION_SIZE]);
-    const texture = tf.randomNormal([1, CALIBRATION_SIZE, CALIBRATION_SIZE, 3], 0, 25, 'float32', seed + 11);
+    const smooth = tf.image.resizeBilinear(coarse, [size, size]);
+    const texture = tf.randomNormal([1, size, size, 3], 0, 25, 'float32', seed + 11);
     const rgb = tf.squeeze(tf.clipByValue(tf.add(smooth, texture), 0, 255), [0]) as tf.Tensor3D;
     return preprocess(architecture.preprocessing, rgb);
   });

@@ -14,13 +14,11 @@ function vgg(family: string, convsPerBlock: readonly number[]): NetworkArchitect
     }
     layers.push({ kind: 'pool', name: `pool${b + 1}`, size: 2, stride: 2 });
   });
-  return { family, inputChannels: 3, layers, preprocessing: 'caffe-bgr' };
+  return { family, inputChannels: 3, layers, preprocessing: 'caffe-bgr', defaultLayers: { content: ['conv4_2'], style: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] } };
 }
 
 export const VGG16: NetworkArchitecture = vgg('vgg16', [2, 2, 3, 3, 3]);
 export const VGG19: NetworkArchitecture = vgg('vgg19', [2, 2, 4, 4, 4]);
-
-export const ARCHITECTURES: Readonly<Record<string, NetworkArchitecture>> = { vgg16: VGG16, vgg19: VGG19 };
 
 /** Keras Applications name their VGG layers `block1_conv1`; the papers say `conv1_1`. */
 export function paperLayerName(kerasName: string): string {

@@ -6,7 +6,9 @@ import {
   COLOUR_PRESERVATIONS, INIT_METHODS, NEURAL_STYLE_DEFAULTS, OPTIMIZER_NAMES, POOLINGS, defaultOptimizerSettings, resolveSettings,
   type ColourPreservation, type InitMethod, type OptimizerName, type Pooling, type StylizeSettings,
 } from '../../common/stylize/settings.js';
+import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { selectBackend } from '../backend.js';
+import { catalogueEntry } from '../networks/catalogue.js';
 import { checkWritable } from '../fileIO.js';
 import { outputFormatForPath, writeImage } from '../image/imageIO.js';
 import { runStylize, type StylizeJob } from '../runs/stylizeRun.js';
@@ -23,8 +25,8 @@ interface StylizeOptions {
   init: string;
   size: number;
   iterations: number;
-  contentLayers: string[];
-  styleLayers: string[];
+  contentLayers?: string[];
+  styleLayers?: string[];
   styleLayerWeights?: number[];
   contentWeight: number;
   styleWeight: number;
@@ -55,8 +57,8 @@ export function registerStylizeCommand(program: Command): void {
     .option('--init <how>', `starting image: ${INIT_METHODS.filter((m) => m !== 'image').join(', ')}, an image file, or run:N (that run's latest image)`, d.init)
     .option('--size <px>', 'long side of the result in pixels', integerOption('size'), d.size)
     .option('--iterations <n>', 'optimisation iterations', integerOption('iterations'), d.iterations)
-    .option('--content-layers <layers>', 'layers compared with the photo', listOption('content-layers'), [...d.contentLayers])
-    .option('--style-layers <layers>', 'layers whose Gram matrices are matched', listOption('style-layers'), d.styleLayers.map((l) => l.layer))
+    .option('--content-layers <layers>', `layers compared with the photo (default: the network's, ${d.contentLayers.join(',')} on VGG)`, listOption('content-layers'))
+    .option('--style-layers <layers>', `layers whose Gram matrices are matched (default: the network's, ${d.styleLayers.map((l) => l.layer).join(',')} on VGG)`, listOption('style-layers'))
     .option('--style-layer-weights <weights>', 'one weight per style layer (default 1 each)', numberListOption('style-layer-weights'))
     .option('--content-weight <x>', 'α, weight of the content loss', numberOption('content-weight'), d.contentWeight)
     .option('--style-weight <x>', 'β, weight of the style loss', numberOption('style-weight'), d.styleWeight)
@@ -147,19 +149,28 @@ function announce(json: boolean, event: object, lines: string[]): void {
   else process.stderr.write(lines.join('\n') + '\n');
 }
 
+/** The layers a catalogue network starts from (AlexNet names its layers conv1…conv5); VGG's for any other. */
+function defaultLayersOf(network: string): { content: readonly string[]; style: readonly string[] } {
+  const architecture = ARCHITECTURES[catalogueEntry(network)?.architecture ?? 'vgg19'] ?? ARCHITECTURES.vgg19;
+  return architecture.defaultLayers;
+}
+
 /** Turns the options into the exact settings the run records; all checks happen here, before any work. */
 export function jobFromOptions(options: StylizeOptions): StylizeJob {
   const initIsFile = !(INIT_METHODS as readonly string[]).includes(options.init) || options.init === 'image';
   if (options.lr !== undefined && options.optimizer !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
-  const layerWeights = options.styleLayerWeights ?? options.styleLayers.map(() => 1);
-  if (layerWeights.length !== options.styleLayers.length) {
-    throw new PasticheError(`${layerWeights.length} weights for ${options.styleLayers.length} style layers`, '--style-layer-weights');
+  const defaults = defaultLayersOf(options.network);
+  const contentLayers = options.contentLayers ?? [...defaults.content];
+  const styleLayers = options.styleLayers ?? [...defaults.style];
+  const layerWeights = options.styleLayerWeights ?? styleLayers.map(() => 1);
+  if (layerWeights.length !== styleLayers.length) {
+    throw new PasticheError(`${layerWeights.length} weights for ${styleLayers.length} style layers`, '--style-layer-weights');
   }
   const given: Partial<StylizeSettings> = {
     // A folder is recorded by its absolute path, so the run can be repeated from anywhere.
     network: existsSync(options.network) ? resolve(options.network) : options.network,
-    contentLayers: options.contentLayers,
-    styleLayers: options.styleLayers.map((layer, i) => ({ layer, weight: layerWeights[i] })),
+    contentLayers,
+    styleLayers: styleLayers.map((layer, i) => ({ layer, weight: layerWeights[i] })),
     contentWeight: options.contentWeight,
     styleWeight: options.styleWeight,
     tvWeight: options.tvWeight,

@@ -4,7 +4,7 @@ import { PasticheError } from '../../common/errors.js';
 import { featureNetwork, type FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import { randomWeights } from '../../common/networks/randomWeights.js';
 import { layerNames } from '../../common/networks/architecture.js';
-import { ARCHITECTURES } from '../../common/networks/vgg.js';
+import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { catalogue, catalogueEntry } from './catalogue.js';
 import { isHdf5File, readKerasWeightsFile } from './kerasWeightsFile.js';
 import { readLayersModel } from './layersModel.js';
@@ -57,12 +57,15 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   throw new PasticheError(`unknown network (available: ${names.join(', ')}; or give a folder holding model.json)`, nameOrPath);
 }
 
+/** What a request is checked against: a network's name, architecture and the layers it can compute. */
+export type NetworkDescription = Pick<FeatureNetwork, 'name' | 'architecture' | 'layers'>;
+
 /**
  * What a network is and which layers it computes, for checking a request before any work: generated
  * networks are described by their architecture alone (building their weights takes seconds), others
  * are loaded and released.
  */
-export async function describeNetwork(nameOrPath: string, modelsDir: string): Promise<Pick<FeatureNetwork, 'name' | 'architecture' | 'layers'>> {
+export async function describeNetwork(nameOrPath: string, modelsDir: string): Promise<NetworkDescription> {
   const entry = catalogueEntry(nameOrPath);
   if (entry?.source.kind === 'random') {
     const architecture = ARCHITECTURES[entry.architecture];

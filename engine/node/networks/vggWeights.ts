@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../../common/errors.js';
 import { convLayers, type NetworkArchitecture } from '../../common/networks/architecture.js';
-import { ARCHITECTURES, paperLayerName } from '../../common/networks/vgg.js';
+import { ARCHITECTURES } from '../../common/networks/architectures.js';
+import { paperLayerName } from '../../common/networks/vgg.js';
 import type { ConvWeights } from '../../common/networks/weights.js';
 import type { NamedWeights } from './layersModel.js';
 

@@ -5,8 +5,8 @@ import { stylize, type StylizeProgress, type StylizeResult } from '../../common/
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
 import { decodeImage, describeImage, encodeImage, resizeImage } from '../image/imageIO.js';
-import { checkNetworkLayers } from '../../common/networks/featureNetwork.js';
-import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
+import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
+import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkDescription, type NetworkSummary } from '../networks/registry.js';
 import type { ImageRecord, MetricRow, ReachedImage, RunStore } from '../store/runStore.js';
 
 /** What a person asks for: files on disk and the run's settings. */
@@ -53,18 +53,24 @@ export async function enqueueStylize(store: RunStore, job: StylizeJob): Promise<
 }
 
 async function checkAndRecord(store: RunStore, job: StylizeJob): Promise<{ runId: number; inputs: PreparedInputs }> {
-  await checkSettingsNetworks(store, [job.settings]);
+  const network = (await checkSettingsNetworks(store, [job.settings])).get(job.settings.network)!;
   // Decoding at the working size now finds truncated or corrupt pixel data, which headers do not show.
   const inputs = await prepareInputs(job);
+  const { contentLayers, styleLayers } = job.settings;
+  checkInputSize(network, [...contentLayers, ...styleLayers.map((l) => l.layer)], inputs.content);
+  for (const style of inputs.styles) checkInputSize(network, styleLayers.map((l) => l.layer), style);
   return { runId: recordRun(store, job, inputs).id, inputs };
 }
 
 /** Refuses settings whose network is unknown or not installed, or lacks a layer they name; describes each network once. */
-export async function checkSettingsNetworks(store: RunStore, settings: readonly StylizeSettings[]): Promise<void> {
+export async function checkSettingsNetworks(store: RunStore, settings: readonly StylizeSettings[]): Promise<Map<string, NetworkDescription>> {
+  const networks = new Map<string, NetworkDescription>();
   for (const name of new Set(settings.map((s) => s.network))) {
     const network = await describeNetwork(name, store.paths.models);
     for (const s of settings.filter((s) => s.network === name)) checkNetworkLayers(network, [...s.contentLayers, ...s.styleLayers.map((l) => l.layer)]);
+    networks.set(name, network);
   }
+  return networks;
 }
 
 /**

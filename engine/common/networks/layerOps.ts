@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Pooling } from '../stylize/settings.js';
+import type { ConvLayerSpec, LrnLayerSpec, PoolLayerSpec } from './architecture.js';
+
+/** The convolution of a layer (no bias, no ReLU) for any stride, padding and channel groups. */
+export function convolve(spec: ConvLayerSpec, x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
+  const stride = spec.stride ?? 1;
+  const padding = spec.padding ?? 'same';
+  const groups = spec.groups ?? 1;
+  if (groups === 1) return tf.conv2d(x, kernel, stride, padding) as tf.Tensor4D;
+  // tfjs has no grouped convolution: each group's filters convolve their share of the channels.
+  return tf.tidy(() => {
+    const inputs = tf.split(x, groups, 3) as tf.Tensor4D[];
+    const kernels = tf.split(kernel, groups, 3) as tf.Tensor4D[];
+    return tf.concat(inputs.map((input, g) => tf.conv2d(input, kernels[g], stride, padding) as tf.Tensor4D), 3);
+  });
+}
+
+/** Whether a layer's input gradient is itself a stride-1 'same' convolution (see featureNetwork's fast path). */
+export function isPlainSameConv(spec: ConvLayerSpec): boolean {
+  return (spec.stride ?? 1) === 1 && (spec.padding ?? 'same') === 'same' && (spec.groups ?? 1) === 1 && spec.kernelSize % 2 === 1;
+}
+
+/**
+ * Caffe's cross-channel LRN, x / (k + α/n · Σ x²)^β over the n channels centred on each, written with
+ * elementary operations: the backends' own LRN kernels exist on cpu only, and these differentiate everywhere.
+ */
+export function localResponseNorm(spec: LrnLayerSpec, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const radius = (spec.size - 1) / 2;
+    const channels = x.shape[3];
+    const squares = tf.pad(tf.square(x), [[0, 0], [0, 0], [0, 0], [radius, radius]]);
+    let sum: tf.Tensor = tf.zerosLike(x);
+    for (let offset = 0; offset < spec.size; offset++) sum = tf.add(sum, tf.slice(squares, [0, 0, 0, offset], [-1, -1, -1, channels]));
+    return tf.mul(x, tf.pow(tf.add(spec.k, tf.mul(spec.alpha / spec.size, sum)), -spec.beta)) as tf.Tensor4D;
+  });
+}
+
+/** Max or average pooling (neural-style's -pooling), without padding. */
+export function pool(spec: PoolLayerSpec, pooling: Pooling, x: tf.Tensor4D): tf.Tensor4D {
+  return pooling === 'max' ? tf.maxPool(x, spec.size, spec.stride, 'valid') : tf.avgPool(x, spec.size, spec.stride, 'valid');
+}
