@@ -9,7 +9,7 @@ export interface MenuActions {
 }
 
 /**
- * The native menu. Shortcuts the page already handles itself (Alt+1, Alt+2, Ctrl+Enter — so they
+ * The native menu. Shortcuts the page already handles itself (Alt+1…3, Ctrl+Enter — so they
  * work in the browser too) are shown but not registered, so one key press never acts twice.
  */
 export function applicationMenu(actions: MenuActions): Menu {
@@ -33,6 +33,7 @@ export function applicationMenu(actions: MenuActions): Menu {
       submenu: [
         { label: 'Gallery', ...shownOnly('Alt+1'), click: () => actions.send('show-gallery') },
         { label: 'Grids', ...shownOnly('Alt+2'), click: () => actions.send('show-grids') },
+        { label: 'Networks', ...shownOnly('Alt+3'), click: () => actions.send('show-networks') },
         { type: 'separator' },
         { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' },
         { type: 'separator' },

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +11,7 @@ import sharp from 'sharp';
 import { productRoot } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
+import { writeKerasWeights } from '../helpers/kerasWeights.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
 /** Debian's Chromium (apt-get install chromium), which .ci/run installs; Playwright downloads nothing. */
@@ -25,11 +29,28 @@ describe('the studio in a browser, against the web host', { skip }, () => {
   /** Errors the page threw: a view that breaks quietly is still broken. */
   const pageErrors: string[] = [];
 
+  /** A download server standing in for the catalogue's (the studio's catalogue is configuration: PASTICHE_CATALOGUE). */
+  let weightsServer: Server;
+  const networkEvents: string[] = [];
+
   before(async () => {
     assert.ok(existsSync(join(RENDERER, 'index.html')), 'npm run build makes dist/renderer');
+    const weightsFile = join(files, 'vgg19_mirror.h5');
+    writeKerasWeights(weightsFile);
+    const weights = readFileSync(weightsFile);
+    weightsServer = createServer((_, response) => response.end(weights));
+    await new Promise<void>((resolve) => weightsServer.listen(0, '127.0.0.1', resolve));
+    const mirror = {
+      name: 'vgg19-mirror', architecture: 'vgg19', description: 'VGG-19 blocks 1–2 from a local mirror', license: 'test weights',
+      source: { kind: 'download', url: `http://127.0.0.1:${(weightsServer.address() as AddressInfo).port}/vgg19_mirror.h5`, file: 'vgg19_mirror.h5', bytes: weights.length, md5: createHash('md5').update(weights).digest('hex'), format: 'keras-h5' },
+    };
+    const product = JSON.parse(readFileSync(join(productRoot(), 'resources', 'models', 'catalogue.json'), 'utf8')) as { networks: unknown[] };
+    writeFileSync(join(files, 'catalogue.json'), JSON.stringify({ networks: [...product.networks, mirror] }));
+    process.env.PASTICHE_CATALOGUE = join(files, 'catalogue.json');
     // As `npm run studio:web` does: the engine computes in its own thread.
     studio = await openStudioThread({ home: mkdtempSync(join(tmpdir(), 'pastiche-e2e-home-')), backend: 'wasm', version: 'e2e' });
     host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe, staticDir: RENDERER });
+    studio.subscribe((event) => event.type === 'network.progress' && networkEvents.push(`${event.name} ${event.receivedBytes}/${event.totalBytes}`));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -44,6 +65,8 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await browser?.close();
     await host?.close();
     await studio?.close();
+    weightsServer?.close();
+    delete process.env.PASTICHE_CATALOGUE;
   });
 
   it('opens on an empty gallery that says what to do, and takes the token out of the address bar', async () => {
@@ -330,5 +353,20 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.equal((await studio.handlers['runs.get']({ runId: blocker.runId })).run.status, 'cancelled');
     const shown = await page.locator('figure', { hasText: 'harbour.png' }).locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
     assert.ok(shown > 0);
+  });
+
+  it('installs a catalogue network from the model manager, with its progress, and offers it to the editor', async () => {
+    await page.keyboard.press('Alt+3');
+    const row = page.locator('tr[data-network="vgg19-mirror"]');
+    await row.getByRole('button', { name: /^Install \(\d+\.\d MB\)$/ }).click();
+    await page.locator('tr[data-network="vgg19-mirror"][data-status="installed"]').waitFor({ timeout: 60_000 });
+    assert.ok(networkEvents.length > 0 && networkEvents.at(-1)!.startsWith('vgg19-mirror '), `progress events: ${networkEvents.join(', ')}`);
+    const [received, total] = networkEvents.at(-1)!.split(' ')[1].split('/').map(Number);
+    assert.equal(received, total, 'the last progress event is the whole file');
+    const installed = (await studio.handlers['networks.list'](undefined)).find((network) => network.name === 'vgg19-mirror')!;
+    assert.equal(installed.status, 'installed');
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-networks.png'), fullPage: true });
+    await page.keyboard.press('Alt+1');
+    assert.equal(await page.getByTestId('network').locator('option[value="vgg19-mirror"]').isDisabled(), false);
   });
 });

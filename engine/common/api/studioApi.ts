@@ -15,6 +15,8 @@ import type { StylizeProgress } from '../stylize/stylize.js';
 export interface StudioRequests {
   'studio.info': { args: void; result: StudioInfo };
   'networks.list': { args: void; result: NetworkSummary[] };
+  /** Downloads, checks and converts a catalogue network (progress as `network.progress` events); resumes an interrupted download. */
+  'networks.install': { args: { name: string }; result: NetworkSummary };
   'projects.list': { args: void; result: ProjectOverview[] };
   'projects.get': { args: { name: string }; result: ProjectDetail };
   /** An image (a photo or a painting) copied into the store, content-addressed. */
@@ -42,18 +44,19 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
+  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
   return (CHANNELS as readonly string[]).includes(value);
 }
 
-/** What the engine tells the UI without being asked: every change of a run the queue handles. */
+/** What the engine tells the UI without being asked: every change of a run the queue handles, and downloads' progress. */
 export type StudioEvent =
   | { readonly type: 'run.status'; readonly runId: number; readonly status: RunStatus; readonly error?: string }
   | { readonly type: 'run.progress'; readonly runId: number; readonly progress: StylizeProgress }
-  | { readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number };
+  | { readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number }
+  | { readonly type: 'network.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number };
 
 /** The API object the renderer holds, whichever process or host serves it. */
 export interface StudioApi {
@@ -87,7 +90,7 @@ export function isDesktopChannel(value: string): value is DesktopChannel {
 }
 
 /** What the application menu asks the page to do; the page owns the state each one needs. */
-export const MENU_COMMANDS = ['add-images', 'paint', 'show-gallery', 'show-grids'] as const;
+export const MENU_COMMANDS = ['add-images', 'paint', 'show-gallery', 'show-grids', 'show-networks'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 export interface DesktopApi {

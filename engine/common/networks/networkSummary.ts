@@ -10,4 +10,6 @@ export interface NetworkSummary {
   readonly location: string | null;
   /** SHA-256 of its weights file, or null for generated weights. */
   readonly weightsSha256: string | null;
+  /** The size of the file `install` downloads, for catalogue networks that have one. */
+  readonly downloadBytes?: number;
 }

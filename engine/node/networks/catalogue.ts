@@ -27,8 +27,13 @@ export interface CatalogueEntry {
 
 let cached: readonly CatalogueEntry[] | null = null;
 
+/**
+ * The product's catalogue, or the file PASTICHE_CATALOGUE names: where networks come from is
+ * configuration (a mirror for a studio without internet access to Google's storage, a test server).
+ */
 export function catalogue(): readonly CatalogueEntry[] {
-  cached ??= (JSON.parse(readFileSync(join(resourcesDir(), 'models', 'catalogue.json'), 'utf8')) as { networks: CatalogueEntry[] }).networks;
+  const file = process.env.PASTICHE_CATALOGUE ?? join(resourcesDir(), 'models', 'catalogue.json');
+  cached ??= (JSON.parse(readFileSync(file, 'utf8')) as { networks: CatalogueEntry[] }).networks;
   return cached;
 }
 

@@ -25,7 +25,8 @@ export function listNetworks(modelsDir: string): NetworkSummary[] {
   const known = catalogue().map((entry): NetworkSummary => {
     const folder = installed.includes(entry.name) ? join(modelsDir, entry.name) : null;
     const status = entry.source.kind === 'random' ? 'embedded' : folder ? 'installed' : 'not-installed';
-    return { name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder, weightsSha256: null };
+    const downloadBytes = entry.source.kind === 'download' ? entry.source.bytes : undefined;
+    return { name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder, weightsSha256: null, downloadBytes };
   });
   const imported = installed.filter((name) => !catalogueEntry(name)).map((name): NetworkSummary => ({
     name, architecture: '', status: 'installed', description: 'imported', license: 'as of its source', location: join(modelsDir, name), weightsSha256: null,

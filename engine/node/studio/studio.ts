@@ -27,10 +27,11 @@ export async function openStudio(options: StudioOptions): Promise<Studio> {
   const backend = await selectBackend(options.backend);
   const store = openRunStore(options.home);
   const listeners = new Set<(event: StudioEvent) => void>();
-  const queue = new RunQueue(store, backend, { onEvent: (event) => listeners.forEach((listener) => listener(event)) });
+  const emit = (event: StudioEvent) => listeners.forEach((listener) => listener(event));
+  const queue = new RunQueue(store, backend, { onEvent: emit });
   queue.start();
   return {
-    handlers: studioHandlers({ store, queue, backend, version: options.version }),
+    handlers: studioHandlers({ store, queue, backend, version: options.version, emit }),
     store,
     subscribe(listener) {
       listeners.add(listener);

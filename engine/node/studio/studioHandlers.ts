@@ -1,8 +1,12 @@
-import type { ArgsOf, Channel, ExportPrint, PrintFileResult, ResultOf } from '../../common/api/studioApi.js';
+import type { ArgsOf, Channel, ExportPrint, PrintFileResult, ResultOf, StudioEvent } from '../../common/api/studioApi.js';
 import { FILE_EXTENSIONS, fileNameStem } from '../../common/image.js';
 import type { BackendInfo } from '../backend.js';
 import { exportPrint } from '../export/printExport.js';
 import { decodeImage, describeImage, readImage } from '../image/imageIO.js';
+import { PasticheError } from '../../common/errors.js';
+import type { NetworkSummary } from '../../common/networks/networkSummary.js';
+import { catalogueEntry } from '../networks/catalogue.js';
+import { installNetwork } from '../networks/installNetwork.js';
 import { listNetworks } from '../networks/registry.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import type { ImageRecord, RunStore } from '../store/runStore.js';
@@ -18,16 +22,19 @@ export interface StudioContext {
   readonly queue: RunQueue;
   readonly backend: BackendInfo;
   readonly version: string;
+  /** Tells every listener (the UI) something it did not ask for: a download's progress. */
+  emit(event: StudioEvent): void;
 }
 
 /**
  * What every request of the studio does, whatever carries it (Electron IPC, the web host, tests).
  * Errors are PasticheErrors with one line to show where the request came from.
  */
-export function studioHandlers({ store, queue, backend, version }: StudioContext): StudioHandlers {
+export function studioHandlers({ store, queue, backend, version, emit }: StudioContext): StudioHandlers {
   return {
     'studio.info': () => ({ version, backend: { name: backend.name, description: backend.description }, dataHome: store.paths.home }),
     'networks.list': () => listNetworks(store.paths.models),
+    'networks.install': ({ name }) => installCatalogueNetwork(store, name, emit),
     'projects.list': () => projectOverviews(store),
     'projects.get': ({ name }) => projectDetail(store, name),
     'images.add': ({ name, bytes }) => addImage(store, name, bytes),
@@ -46,6 +53,13 @@ export function studioHandlers({ store, queue, backend, version }: StudioContext
     'grids.get': ({ gridId }) => gridDetail(store, gridId),
     'grids.export': (request) => exportGridSheet(store, request),
   };
+}
+
+async function installCatalogueNetwork(store: RunStore, name: string, emit: StudioContext['emit']): Promise<NetworkSummary> {
+  const entry = catalogueEntry(name);
+  if (!entry) throw new PasticheError('not in the catalogue', name);
+  await installNetwork(entry, store.paths.models, { onProgress: (progress) => emit({ type: 'network.progress', name, ...progress }) });
+  return listNetworks(store.paths.models).find((network) => network.name === name)!;
 }
 
 /** Decodes the whole image first, so a corrupt or unsupported file is refused before anything is stored. */
