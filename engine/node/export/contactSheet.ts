@@ -23,6 +23,7 @@ const LABEL_WIDTH = 220;
 const LABEL_HEIGHT = 44;
 const TITLE_HEIGHT = 56;
 const LABEL_FONT = 18;
+const TITLE_FONT = 24;
 
 /** Where everything goes on the sheet; a column is wide enough for its cell and for its label. */
 export function sheetGeometry(layout: SheetLayout) {
@@ -30,8 +31,10 @@ export function sheetGeometry(layout: SheetLayout) {
   // A sans-serif character is about 0.6 em wide.
   const slot = Math.max(cellSize, ...columnLabels.map((label) => Math.ceil(label.length * LABEL_FONT * 0.6) + 8));
   const top = (layout.title ? TITLE_HEIGHT : 0) + (columnLabels.length > 0 ? LABEL_HEIGHT : 0);
+  // A narrow grid (one column) still holds its whole title.
+  const titleWidth = layout.title ? Math.ceil(layout.title.length * TITLE_FONT * 0.6) + 2 * GAP : 0;
   return {
-    width: LABEL_WIDTH + columnLabels.length * (slot + GAP) + GAP,
+    width: Math.max(LABEL_WIDTH + columnLabels.length * (slot + GAP) + GAP, titleWidth),
     height: top + rowLabels.length * (cellSize + GAP) + GAP,
     /** The centre of a column's slot, and the top of a row's cells. */
     columnCentre: (column: number) => LABEL_WIDTH + GAP + column * (slot + GAP) + slot / 2,
@@ -76,7 +79,7 @@ function labelsSvg(layout: SheetLayout, geometry: ReturnType<typeof sheetGeometr
   const text = (x: number, y: number, anchor: string, size: number, content: string) =>
     `<text x="${x}" y="${y}" text-anchor="${anchor}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" font-size="${size}" fill="#1b1b1d">${escapeXml(content)}</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
-    ${title ? text(GAP, TITLE_HEIGHT - 20, 'start', 24, title) : ''}
+    ${title ? text(GAP, TITLE_HEIGHT - 20, 'start', TITLE_FONT, title) : ''}
     ${columnLabels.map((label, column) => text(geometry.columnCentre(column), geometry.columnLabelBaseline, 'middle', LABEL_FONT, label)).join('')}
     ${rowLabels.map((label, row) => text(LABEL_WIDTH - 8, geometry.rowTop(row) + cellSize / 2, 'end', LABEL_FONT, label)).join('')}
   </svg>`;

@@ -1,0 +1,78 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GridAxis } from '../../engine/common/grids/grid.js';
+import { FIGURE_PRESETS } from '../../engine/common/grids/figures.js';
+import { productVersion } from '../../engine/node/resources.js';
+import { openStudio } from '../../engine/node/studio/studio.js';
+import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
+
+/**
+ * `npm run figures`: the papers' comparison figures as labelled contact sheets, painted from the
+ * classic images in ../shared (the Neckarfront photo in the style of The Starry Night) with the best
+ * installed network. Runs are recorded in the data folder like any other (project "paper figures"),
+ * so the studio shows them; the sheets go to test-results/figures. FIGURES_SIZE (96 px) and
+ * FIGURES_ITERATIONS (40) trade quality for time.
+ */
+const size = Number(process.env.FIGURES_SIZE ?? 96);
+const iterations = Number(process.env.FIGURES_ITERATIONS ?? 40);
+const out = join(TEST_RESULTS, 'figures');
+
+const skip = sharedSkipReason('images/content/tubingen.jpg', 'images/style/starry_night.jpg');
+if (skip) process.exit(0);
+
+const studio = await openStudio({ version: productVersion() });
+try {
+  const h = studio.handlers;
+  const networks = await h['networks.list'](undefined);
+  const network = networks.find((n) => n.name === 'vgg19' && n.status === 'installed')?.name ?? 'vgg19-random';
+  const add = (path: string) => h['images.add']({ name: path.split('/').at(-1)!, bytes: readFileSync(join(SHARED, path)) });
+  const photo = await add('images/content/tubingen.jpg');
+  const painting = await add('images/style/starry_night.jpg');
+  mkdirSync(out, { recursive: true });
+  console.log(`Paper figures: tubingen.jpg × starry_night.jpg on ${network}, ${size} px, ${iterations} iterations`);
+  for (const figure of FIGURE_PRESETS) {
+    const started = Date.now();
+    const grid = await h['grids.create']({
+      project: 'paper figures', name: figure.label,
+      base: { project: 'paper figures', contentImageId: photo.id, styleImageIds: [painting.id], settings: { network, size, iterations, previewEvery: 0 } },
+      axes: figure.axes as GridAxis[],
+    });
+    await finished(grid.cells.map((cell) => cell.runId));
+    const sheet = await h['grids.export']({ gridId: grid.id, cellSize: 192, format: 'png' });
+    const file = join(out, `${figure.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase()}.png`);
+    writeFileSync(file, sheet.bytes);
+    console.log(`  ${figure.label}: ${grid.cells.length} runs in ${((Date.now() - started) / 1000).toFixed(0)} s → ${file} (${sheet.width}×${sheet.height})`);
+  }
+} finally {
+  await studio.close();
+}
+
+/** Resolves once every run has ended; a failed one stops the figures with its message. */
+function finished(runIds: number[]): Promise<void> {
+  const open = new Set(runIds);
+  return new Promise((resolve, reject) => {
+    const stop = studio.subscribe((event) => {
+      if (event.type !== 'run.status' || !open.has(event.runId)) return;
+      if (event.status === 'failed') {
+        stop();
+        reject(new Error(`run ${event.runId} failed: ${event.error}`));
+      } else if (event.status === 'done' || event.status === 'cancelled') {
+        open.delete(event.runId);
+        if (open.size === 0) {
+          stop();
+          resolve();
+        }
+      }
+    });
+    // A run that ended before this listened is settled from the store.
+    for (const runId of runIds) {
+      const { status, error } = studio.store.run(runId);
+      if (status === 'failed') return reject(new Error(`run ${runId} failed: ${error}`));
+      if (status === 'done' || status === 'cancelled') open.delete(runId);
+    }
+    if (open.size === 0) {
+      stop();
+      resolve();
+    }
+  });
+}
