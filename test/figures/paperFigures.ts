@@ -9,7 +9,7 @@ import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
 /**
  * `npm run figures`: the papers' comparison figures as labelled contact sheets, painted from the
  * classic images in ../shared (the Neckarfront photo in the style of The Starry Night) with the best
- * installed network. Runs are recorded in the data folder like any other (project "paper figures"),
+ * installed network, starting from the photo (figure 3 varies that). Runs are recorded in the data folder like any other (project "paper figures"),
  * so the studio shows them; the sheets go to test-results/figures. FIGURES_SIZE (96 px) and
  * FIGURES_ITERATIONS (40) trade quality for time.
  */
@@ -34,7 +34,7 @@ try {
     const started = Date.now();
     const grid = await h['grids.create']({
       project: 'paper figures', name: figure.label,
-      base: { project: 'paper figures', contentImageId: photo.id, styleImageIds: [painting.id], settings: { network, size, iterations, previewEvery: 0 } },
+      base: { project: 'paper figures', contentImageId: photo.id, styleImageIds: [painting.id], settings: { network, size, iterations, previewEvery: 0, init: 'content' } },
       axes: figure.axes as GridAxis[],
     });
     await finished(grid.cells.map((cell) => cell.runId));

@@ -19,7 +19,8 @@ export interface SheetLayout {
 }
 
 const GAP = 16;
-const LABEL_WIDTH = 220;
+/** The row labels' column is at least this wide, and wider for a long label. */
+const MIN_LABEL_WIDTH = 160;
 const LABEL_HEIGHT = 44;
 const TITLE_HEIGHT = 56;
 const LABEL_FONT = 18;
@@ -29,15 +30,18 @@ const TITLE_FONT = 24;
 export function sheetGeometry(layout: SheetLayout) {
   const { rowLabels, columnLabels, cellSize } = layout;
   // A sans-serif character is about 0.6 em wide.
-  const slot = Math.max(cellSize, ...columnLabels.map((label) => Math.ceil(label.length * LABEL_FONT * 0.6) + 8));
+  const textWidth = (label: string, font: number) => Math.ceil(label.length * font * 0.6);
+  const slot = Math.max(cellSize, ...columnLabels.map((label) => textWidth(label, LABEL_FONT) + 8));
+  const labelWidth = Math.max(MIN_LABEL_WIDTH, ...rowLabels.map((label) => textWidth(label, LABEL_FONT) + 2 * GAP));
   const top = (layout.title ? TITLE_HEIGHT : 0) + (columnLabels.length > 0 ? LABEL_HEIGHT : 0);
   // A narrow grid (one column) still holds its whole title.
-  const titleWidth = layout.title ? Math.ceil(layout.title.length * TITLE_FONT * 0.6) + 2 * GAP : 0;
+  const titleWidth = layout.title ? textWidth(layout.title, TITLE_FONT) + 2 * GAP : 0;
   return {
-    width: Math.max(LABEL_WIDTH + columnLabels.length * (slot + GAP) + GAP, titleWidth),
+    width: Math.max(labelWidth + columnLabels.length * (slot + GAP) + GAP, titleWidth),
+    labelWidth,
     height: top + rowLabels.length * (cellSize + GAP) + GAP,
     /** The centre of a column's slot, and the top of a row's cells. */
-    columnCentre: (column: number) => LABEL_WIDTH + GAP + column * (slot + GAP) + slot / 2,
+    columnCentre: (column: number) => labelWidth + GAP + column * (slot + GAP) + slot / 2,
     rowTop: (row: number) => top + GAP + row * (cellSize + GAP),
     columnLabelBaseline: top - 14,
   };
@@ -81,7 +85,7 @@ function labelsSvg(layout: SheetLayout, geometry: ReturnType<typeof sheetGeometr
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     ${title ? text(GAP, TITLE_HEIGHT - 20, 'start', TITLE_FONT, title) : ''}
     ${columnLabels.map((label, column) => text(geometry.columnCentre(column), geometry.columnLabelBaseline, 'middle', LABEL_FONT, label)).join('')}
-    ${rowLabels.map((label, row) => text(LABEL_WIDTH - 8, geometry.rowTop(row) + cellSize / 2, 'end', LABEL_FONT, label)).join('')}
+    ${rowLabels.map((label, row) => text(geometry.labelWidth - 8, geometry.rowTop(row) + cellSize / 2, 'end', LABEL_FONT, label)).join('')}
   </svg>`;
 }
 

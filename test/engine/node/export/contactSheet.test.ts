@@ -22,4 +22,15 @@ describe('contact sheets', () => {
     assert.ok(dark(untitled.width, info.width - 8) > 30, 'the title continues past the grid\'s own width');
     assert.equal(dark(info.width - 4, info.width), 0, 'and ends before the edge');
   });
+
+  it('widen the row labels\' column to hold the longest label', async () => {
+    const layout = { cellSize: 48, rowLabels: ['layers: Partial style transfer', 'layers: Gatys et al. 2015'], columnLabels: ['style weight: 1e3'] };
+    const geometry = sheetGeometry(layout);
+    const sheet = await contactSheet([], layout, { format: 'png' });
+    const { data, info } = await sharp(sheet.bytes).raw().toBuffer({ resolveWithObject: true });
+    let darkAtLeftEdge = 0;
+    for (let y = 0; y < info.height; y++) for (let x = 0; x < 6; x++) if (data[(y * info.width + x) * info.channels] < 100) darkAtLeftEdge++;
+    assert.equal(darkAtLeftEdge, 0, 'no label runs off the left edge');
+    assert.ok(geometry.labelWidth > 300, `label column ${geometry.labelWidth} px`);
+  });
 });
