@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { adam } from '../../../../engine/common/optim/adam.js';
 import { useTestBackend } from '../../../helpers/tf.js';
-import { autodiff, rosenbrock } from './problems.js';
+import { autodiff, countedSquares, rosenbrock } from './problems.js';
 
 await useTestBackend();
 
@@ -28,18 +28,14 @@ describe('adam', () => {
   });
 
   it('gives the loss at the start once, and the first step reuses that evaluation', () => {
-    let calls = 0;
+    const counted = countedSquares();
     const x = tf.variable(tf.tensor1d([3, -4]));
-    const squares = autodiff((v) => tf.tidy(() => tf.sum(tf.square(v))));
-    const optimizer = adam(x, (point) => {
-      calls++;
-      return squares(point);
-    }, options);
+    const optimizer = adam(x, counted.objective, options);
     assert.ok(Math.abs(optimizer.start().loss - 25) < 1e-4);
     assert.ok(Math.abs(optimizer.start().loss - 25) < 1e-4);
-    assert.equal(calls, 1);
+    assert.equal(counted.calls, 1);
     assert.equal(optimizer.step().evaluations, 1, 'only where it landed');
-    assert.equal(calls, 2);
+    assert.equal(counted.calls, 2);
     optimizer.dispose();
     x.dispose();
   });

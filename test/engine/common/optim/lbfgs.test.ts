@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { lbfgs, type LbfgsOptions } from '../../../../engine/common/optim/lbfgs.js';
 import type { Objective } from '../../../../engine/common/optim/objective.js';
 import { useTestBackend } from '../../../helpers/tf.js';
-import { autodiff, rosenbrock } from './problems.js';
+import { autodiff, countedSquares, rosenbrock } from './problems.js';
 
 await useTestBackend();
 
@@ -47,18 +47,14 @@ function recording(objective: Objective, points: number[][]): Objective {
 
 describe('lbfgs', () => {
   it('gives the loss at the start once, and the first step does not evaluate it again', () => {
-    let calls = 0;
+    const counted = countedSquares();
     const x = tf.variable(tf.tensor1d([3, -4]));
-    const squares = autodiff((v) => tf.tidy(() => tf.sum(tf.square(v))));
-    const optimizer = lbfgs(x, (point) => {
-      calls++;
-      return squares(point);
-    }, { historySize: 5 });
+    const optimizer = lbfgs(x, counted.objective, { historySize: 5 });
     assert.ok(Math.abs(optimizer.start().loss - 25) < 1e-4);
     optimizer.start();
-    assert.equal(calls, 1);
+    assert.equal(counted.calls, 1);
     const { evaluations, loss } = optimizer.step();
-    assert.equal(calls, 1 + evaluations, 'the step counts only its own evaluations, none at the start');
+    assert.equal(counted.calls, 1 + evaluations, 'the step counts only its own evaluations, none at the start');
     assert.ok(loss < 25);
     optimizer.dispose();
     x.dispose();

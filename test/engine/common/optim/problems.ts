@@ -21,3 +21,16 @@ export function rosenbrock(x: tf.Tensor): tf.Scalar {
     return tf.add(tf.sum(tf.mul(100, tf.square(tf.sub(tail, tf.square(head))))), tf.sum(tf.square(tf.sub(1, head)))) as tf.Scalar;
   });
 }
+
+/** Σ x² with a count of its evaluations, to see which an optimiser makes. */
+export function countedSquares(): { objective: Objective; readonly calls: number } {
+  const squares = autodiff((v) => tf.tidy(() => tf.sum(tf.square(v))));
+  const counted = {
+    calls: 0,
+    objective: (point: tf.Tensor) => {
+      counted.calls++;
+      return squares(point);
+    },
+  };
+  return counted;
+}
