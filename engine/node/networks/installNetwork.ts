@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { mkdir, open, rm, truncate } from 'node:fs/promises';
@@ -36,11 +37,16 @@ export async function installNetwork(entry: CatalogueEntry, modelsDir: string, o
   await download(entry.name, source, partial, options);
   await verify(source, partial);
   const file = await readKerasWeightsFile(partial);
-  // The catalogue says which architecture the file holds; the reader then checks every kernel's shape.
-  const { architecture, weights } = vggWeightsFromLayersModel({ ...file, modelName: entry.architecture });
-  const info = await saveNetwork(folder, { name: entry.name, architecture: architecture.family, layers: [...weights.keys()], origin: source.url }, weights);
-  await rm(partial, { force: true });
-  return info;
+  try {
+    // The catalogue says which architecture the file holds; the reader then checks every kernel's shape.
+    const { architecture, weights } = vggWeightsFromLayersModel({ ...file, modelName: entry.architecture });
+    const info = await saveNetwork(folder, { name: entry.name, architecture: architecture.family, layers: [...weights.keys()], origin: source.url }, weights);
+    await rm(partial, { force: true });
+    return info;
+  } finally {
+    // The studio's engine lives on: a VGG's 80 MB of weights are not kept once saved.
+    tf.dispose(Object.values(file.tensors));
+  }
 }
 
 /** Fetches what `partial` lacks of the file, appending to it. */

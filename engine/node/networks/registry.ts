@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
@@ -84,8 +85,12 @@ export async function importNetwork(source: string, name: string, modelsDir: str
   const folder = join(modelsDir, name);
   if (existsSync(folder)) throw new PasticheError(`a network of that name is already installed in ${folder}`, name);
   const file = (await isHdf5File(source)) ? await readKerasWeightsFile(source) : await readLayersModel(source);
-  const { architecture, weights } = vggWeightsFromLayersModel(file);
-  return saveNetwork(folder, { name, architecture: architecture.family, layers: [...weights.keys()], origin: resolve(source) }, weights);
+  try {
+    const { architecture, weights } = vggWeightsFromLayersModel(file);
+    return await saveNetwork(folder, { name, architecture: architecture.family, layers: [...weights.keys()], origin: resolve(source) }, weights);
+  } finally {
+    tf.dispose(Object.values(file.tensors));
+  }
 }
 
 async function loadInstalled(folder: string): Promise<LoadedNetwork> {
