@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { contentTypeOf, mediaId, pageFile, pagesBuilt, securityHeaders } from '../../engine/node/studio/studioPages.js';
+import { contentTypeOf, MEDIA_CACHE_CONTROL, mediaFile, pageFile, pagesBuilt, securityHeaders } from '../../engine/node/studio/studioPages.js';
 import { STUDIO_ORIGIN } from '../common/ipc.js';
 
 export interface StudioProtocolOptions {
@@ -19,23 +19,13 @@ export async function answerStudioProtocol(request: Request, options: StudioProt
   // Node's URL gives a custom scheme the opaque origin "null", so the scheme and host are compared.
   if (`${url.protocol}//${url.host}` !== STUDIO_ORIGIN) return problem(404, 'not part of the studio');
   if (request.method !== 'GET') return problem(405, 'only GET');
-  if (url.pathname.startsWith('/media/')) return media(url.pathname.slice('/media/'.length), options);
+  if (url.pathname.startsWith('/media/')) {
+    const path = await mediaFile(url.pathname.slice('/media/'.length), options.imagePath);
+    return path === null ? problem(404, 'no such image') : fileResponse(path, MEDIA_CACHE_CONTROL);
+  }
   if (!pagesBuilt(options.pagesDir)) return problem(503, 'The studio\'s pages are not built here: run `npm run build`.');
   const file = pageFile(options.pagesDir, url.pathname);
   return fileResponse(file, 'no-cache');
-}
-
-async function media(id: string, options: StudioProtocolOptions): Promise<Response> {
-  const imageId = mediaId(id);
-  if (imageId === null) return problem(404, 'no such image');
-  let path: string;
-  try {
-    path = await options.imagePath(imageId);
-  } catch {
-    return problem(404, 'no such image');
-  }
-  // The store is content-addressed: an image's bytes never change.
-  return fileResponse(path, 'private, max-age=31536000, immutable');
 }
 
 async function fileResponse(path: string, cache: string): Promise<Response> {

@@ -1,4 +1,5 @@
 import { PasticheError } from '../errors.js';
+import { VGG19 } from '../networks/vgg.js';
 
 /**
  * Every hyper-parameter of an optimisation run. This is exactly what the run store records and what
@@ -79,8 +80,8 @@ export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['lbfgs', 'adam'];
  */
 export const NEURAL_STYLE_DEFAULTS: StylizeSettings = {
   network: 'vgg19-random',
-  contentLayers: ['conv4_2'],
-  styleLayers: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'].map((layer) => ({ layer, weight: 1 })),
+  contentLayers: [...VGG19.defaultLayers.content],
+  styleLayers: VGG19.defaultLayers.style.map((layer) => ({ layer, weight: 1 })),
   contentWeight: 5,
   styleWeight: 100,
   tvWeight: 1e-3,
@@ -95,6 +96,11 @@ export const NEURAL_STYLE_DEFAULTS: StylizeSettings = {
   previewEvery: 100,
   preserveColors: 'none',
 };
+
+/** The long side the paintings are resized to: styleScale × the result's (neural-style's -style_scale). */
+export function styleLongSide(settings: Pick<StylizeSettings, 'size' | 'styleScale'>): number {
+  return Math.max(1, Math.round(settings.size * settings.styleScale));
+}
 
 export function defaultOptimizerSettings(name: OptimizerName, learningRate?: number): OptimizerSettings {
   if (name === 'lbfgs') return { name, historySize: 100 };

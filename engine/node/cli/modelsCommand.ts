@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { PasticheError } from '../../common/errors.js';
-import { catalogueEntry } from '../networks/catalogue.js';
+import { requireCatalogueEntry } from '../networks/catalogue.js';
 import { installNetwork } from '../networks/installNetwork.js';
 import { importNetwork, listNetworks } from '../networks/registry.js';
 import { dataHome, storePaths } from '../paths.js';
@@ -23,8 +22,7 @@ export function registerModelsCommands(program: Command): void {
     .description("download a catalogue network (resuming an interrupted download), check its checksum and convert it; offline, says how to import the file instead")
     .argument('<name>', 'a network of `pastiche models` with status not-installed, e.g. vgg19')
     .action(async (name: string) => {
-      const entry = catalogueEntry(name);
-      if (!entry) throw new PasticheError(`not in the catalogue (see 'pastiche models')`, name);
+      const entry = requireCatalogueEntry(name);
       const abort = new AbortController();
       const onInterrupt = () => abort.abort();
       process.once('SIGINT', onInterrupt);

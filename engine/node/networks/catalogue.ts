@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PasticheError } from '../../common/errors.js';
 import { resourcesDir } from '../resources.js';
 
 export interface RandomSource {
@@ -39,4 +40,11 @@ export function catalogue(): readonly CatalogueEntry[] {
 
 export function catalogueEntry(name: string): CatalogueEntry | undefined {
   return catalogue().find((entry) => entry.name === name);
+}
+
+/** The entry, or a PasticheError for a name the catalogue does not have (what `install` accepts). */
+export function requireCatalogueEntry(name: string): CatalogueEntry {
+  const entry = catalogueEntry(name);
+  if (!entry) throw new PasticheError(`not in the catalogue (its networks: ${catalogue().map((e) => e.name).join(', ')})`, name);
+  return entry;
 }

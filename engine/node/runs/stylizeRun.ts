@@ -1,6 +1,6 @@
 import { PasticheError, isPasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
-import type { StylizeSettings } from '../../common/stylize/settings.js';
+import { styleLongSide, type StylizeSettings } from '../../common/stylize/settings.js';
 import { stylize, type StylizeProgress, type StylizeResult } from '../../common/stylize/stylize.js';
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
@@ -56,11 +56,22 @@ async function checkAndRecord(store: RunStore, job: StylizeJob): Promise<{ runId
   const network = (await checkSettingsNetworks(store, [job.settings])).get(job.settings.network)!;
   // Decoding at the working size now finds truncated or corrupt pixel data, which headers do not show.
   const inputs = await prepareInputs(job);
-  const { contentLayers, styleLayers } = job.settings;
-  checkInputSize(network, [...contentLayers, ...styleLayers.map((l) => l.layer)], inputs.content);
-  for (const style of inputs.styles) checkInputSize(network, styleLayers.map((l) => l.layer), style);
+  checkImageSizes(network, job.settings, inputs.content, inputs.styles);
   return { runId: recordRun(store, job, inputs).id, inputs };
 }
+
+/**
+ * Refuses a photo (or painting) too small, at its working size, for the deepest layer the run reads
+ * from it (AlexNet's first layers need 67 px before pool5). The result has the photo's size, so all
+ * layers are computed on it; the paintings feed the style layers only.
+ */
+export function checkImageSizes(network: NetworkDescription, settings: StylizeSettings, content: Size, styles: readonly Size[]): void {
+  const styleLayers = settings.styleLayers.map((l) => l.layer);
+  checkInputSize(network, [...settings.contentLayers, ...styleLayers], content);
+  for (const style of styles) checkInputSize(network, styleLayers, style);
+}
+
+type Size = { readonly width: number; readonly height: number };
 
 /** Refuses settings whose network is unknown or not installed, or lacks a layer they name; describes each network once. */
 export async function checkSettingsNetworks(store: RunStore, settings: readonly StylizeSettings[]): Promise<Map<string, NetworkDescription>> {
@@ -146,7 +157,7 @@ async function prepareInputs(job: StylizeJob): Promise<PreparedInputs> {
   const contentFile = await readInput(job.contentFile);
   const content = await decodeImage(contentFile.bytes, job.contentFile, { longSide: size });
   const styleFiles = await Promise.all(job.styleFiles.map(readInput));
-  const styles = await Promise.all(styleFiles.map((file, i) => decodeImage(file.bytes, job.styleFiles[i], { longSide: Math.max(1, Math.round(size * styleScale)) })));
+  const styles = await Promise.all(styleFiles.map((file, i) => decodeImage(file.bytes, job.styleFiles[i], { longSide: styleLongSide(job.settings) })));
   const initFile = init === 'image' ? await readInput(requireInitFile(job)) : undefined;
   // Decoded no larger than the run's size, then stretched to the content's exact shape.
   const initSource = init === 'style'

@@ -1,11 +1,12 @@
 import type { ArgsOf, CreateGrid, GridDetail, PrintFileResult } from '../../common/api/studioApi.js';
 import { PasticheError } from '../../common/errors.js';
 import { axisValueLabel, gridCells, PARAMETER_NAMES, type GridRecord } from '../../common/grids/grid.js';
-import { FILE_EXTENSIONS, fileNameStem } from '../../common/image.js';
+import { FILE_EXTENSIONS, fileNameStem, fitLongSide } from '../../common/image.js';
+import { styleLongSide } from '../../common/stylize/settings.js';
 import { contactSheet } from '../export/contactSheet.js';
 import { readImage } from '../image/imageIO.js';
 import type { RunQueue } from '../queue/runQueue.js';
-import { checkSettingsNetworks } from '../runs/stylizeRun.js';
+import { checkImageSizes, checkSettingsNetworks } from '../runs/stylizeRun.js';
 import type { RunStore } from '../store/runStore.js';
 import { jobOf } from './queueRequest.js';
 
@@ -17,7 +18,16 @@ import { jobOf } from './queueRequest.js';
  */
 export async function createGrid(store: RunStore, queue: RunQueue, request: CreateGrid): Promise<GridRecord> {
   const jobs = gridCells(request.base, request.axes).map((cell) => ({ ...cell, job: jobOf(store, cell.request) }));
-  await checkSettingsNetworks(store, jobs.map(({ job }) => job.settings));
+  const networks = await checkSettingsNetworks(store, jobs.map(({ job }) => job.settings));
+  // Sizes from the stored images' dimensions, so no cell is refused after others were queued.
+  for (const { request: cell, job } of jobs) {
+    const working = (imageId: number, longSide: number) => {
+      const { width, height } = store.image(imageId);
+      return fitLongSide(width, height, longSide);
+    };
+    const styles = cell.styleImageIds.map((id) => working(id, styleLongSide(job.settings)));
+    checkImageSizes(networks.get(job.settings.network)!, job.settings, working(cell.contentImageId, job.settings.size), styles);
+  }
   const cells: Array<{ row: number; column: number; runId: number }> = [];
   for (const { row, column, job } of jobs) cells.push({ row, column, runId: await queue.enqueue(job) });
   const name = request.name ?? request.axes.map((axis) => PARAMETER_NAMES[axis.parameter]).join(' × ');

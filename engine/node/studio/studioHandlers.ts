@@ -3,9 +3,8 @@ import { FILE_EXTENSIONS, fileNameStem } from '../../common/image.js';
 import type { BackendInfo } from '../backend.js';
 import { exportPrint } from '../export/printExport.js';
 import { decodeImage, describeImage, readImage } from '../image/imageIO.js';
-import { PasticheError } from '../../common/errors.js';
 import type { NetworkSummary } from '../../common/networks/networkSummary.js';
-import { catalogueEntry } from '../networks/catalogue.js';
+import { requireCatalogueEntry } from '../networks/catalogue.js';
 import { installNetwork } from '../networks/installNetwork.js';
 import { listNetworks } from '../networks/registry.js';
 import type { RunQueue } from '../queue/runQueue.js';
@@ -56,9 +55,7 @@ export function studioHandlers({ store, queue, backend, version, emit }: StudioC
 }
 
 async function installCatalogueNetwork(store: RunStore, name: string, emit: StudioContext['emit']): Promise<NetworkSummary> {
-  const entry = catalogueEntry(name);
-  if (!entry) throw new PasticheError('not in the catalogue', name);
-  await installNetwork(entry, store.paths.models, { onProgress: (progress) => emit({ type: 'network.progress', name, ...progress }) });
+  await installNetwork(requireCatalogueEntry(name), store.paths.models, { onProgress: (progress) => emit({ type: 'network.progress', name, ...progress }) });
   return listNetworks(store.paths.models).find((network) => network.name === name)!;
 }
 

@@ -36,10 +36,21 @@ export function pageFile(pagesDir: string, pathname: string): string {
   return file.startsWith(pagesDir + sep) && existsSync(file) && statSync(file).isFile() ? file : join(pagesDir, 'index.html');
 }
 
-/** A stored image's id from a `/media/ID` path's last part, or null when it is not one. */
-export function mediaId(text: string): number | null {
-  return /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : null;
+/**
+ * The file of the stored image a `/media/ID` path names, or null when ID is not an image id or names
+ * no image; `imagePath` is the engine's lookup ('images.get'), which throws for an unknown id.
+ */
+export async function mediaFile(id: string, imagePath: (imageId: number) => Promise<string>): Promise<string | null> {
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) return null;
+  try {
+    return await imagePath(Number(id));
+  } catch {
+    return null;
+  }
 }
+
+/** The store is content-addressed: a stored image's bytes never change, so a browser may keep them for good. */
+export const MEDIA_CACHE_CONTROL = 'private, max-age=31536000, immutable';
 
 /**
  * The page may load only its own scripts and styles and talk only to its host (`connect` adds what

@@ -7,7 +7,7 @@ import { isChannel, type StudioEvent } from '../../common/api/studioApi.js';
 import { fromWire, toWire } from '../../common/api/wire.js';
 import { isPasticheError } from '../../common/errors.js';
 import type { StudioHandlers } from './studioHandlers.js';
-import { contentTypeOf, mediaId, pageFile, pagesBuilt, securityHeaders } from './studioPages.js';
+import { contentTypeOf, MEDIA_CACHE_CONTROL, mediaFile, pageFile, pagesBuilt, securityHeaders } from './studioPages.js';
 
 export interface WebHostOptions {
   /** The studio's handlers; /media/ID finds a stored image's file through 'images.get'. */
@@ -120,16 +120,10 @@ async function serveRequest(options: WebHostOptions, request: IncomingMessage, r
 
 /** A stored image by id. Its bytes never change (the store is content-addressed), so it may be cached for good. */
 async function serveMedia(handlers: StudioHandlers, response: ServerResponse, id: string): Promise<void> {
-  const imageId = mediaId(id);
-  if (imageId === null) return sendError(response, 404, 'no such image');
-  let path: string;
-  try {
-    path = (await handlers['images.get']({ imageId })).path;
-  } catch {
-    return sendError(response, 404, 'no such image');
-  }
+  const path = await mediaFile(id, async (imageId) => (await handlers['images.get']({ imageId })).path);
+  if (path === null) return sendError(response, 404, 'no such image');
   if (!existsSync(path)) return sendError(response, 404, 'the stored copy of this image is missing');
-  response.writeHead(200, { 'Content-Type': contentTypeOf(path), 'Cache-Control': 'private, max-age=31536000, immutable', ...SECURITY_HEADERS });
+  response.writeHead(200, { 'Content-Type': contentTypeOf(path), 'Cache-Control': MEDIA_CACHE_CONTROL, ...SECURITY_HEADERS });
   streamFile(path, response);
 }
 

@@ -59,9 +59,6 @@ describe('pastiche CLI', () => {
     assert.ok(done.loss.final < done.loss.initial);
     const meta = await sharp(out).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ['tiff', 32, 21]);
-    // Luminance-only transfer keeps the orange photo's colours against the blue and purple paintings.
-    const { channels } = await sharp(out).stats();
-    assert.ok(channels[0].mean > channels[2].mean + 30, `mean R ${channels[0].mean} vs B ${channels[2].mean}`);
 
     const shown = json('show', String(done.runId));
     assert.equal(shown.status, 'done');
