@@ -211,8 +211,10 @@ describe('spatial style through the tiny network', () => {
         image = tf.sub(image, tf.mul(gradient, 2 / tf.max(tf.abs(gradient)).dataSync()[0]));
         values.push(loss(image).dataSync()[0]);
       }
+      const trace = `losses ${values.map((v) => v.toPrecision(3)).join(' → ')}`;
       assert.ok(values[0] > 0);
-      assert.ok(values.at(-1)! < 0.8 * values[0], `losses ${values.map((v) => v.toPrecision(3)).join(' → ')}`);
+      assert.ok(values.every((v, i) => i === 0 || v < values[i - 1]), `not decreasing at every step: ${trace}`);
+      assert.ok(values.at(-1)! < 0.9 * values[0], trace);
     });
   });
 });
