@@ -20,8 +20,13 @@ export function rgbImage(width: number, height: number, data: Uint8Array): RgbIm
   return { width, height, data };
 }
 
+export interface ImageSize {
+  readonly width: number;
+  readonly height: number;
+}
+
 /** The size whose long side is `longSide`, keeping the aspect ratio (neural-style's -image_size). */
-export function fitLongSide(width: number, height: number, longSide: number): { width: number; height: number } {
+export function fitLongSide(width: number, height: number, longSide: number): ImageSize {
   const scale = longSide / Math.max(width, height);
   return {
     width: Math.max(1, Math.round(width * scale)),

@@ -285,7 +285,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByRole('heading', { name: `Run ${stored.runs.at(-1)!.run.id}` }).waitFor();
   });
 
-  it('paints from a chosen image with two paintings blended 3:1, and the store records exactly that', async () => {
+  it('paints from a chosen image with two paintings blended 3:1 as local style, and the store records exactly that', async () => {
     await page.keyboard.press('Alt+1');
     const press = async (name: string, role: 'Photo' | 'Style') => {
       const button = page.locator('figure', { hasText: name }).getByRole('button', { name: role });
@@ -305,6 +305,9 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByTestId('iterations').fill('2');
     await page.getByTestId('preview-every').fill('1');
     await page.getByTestId('preserve-colors').selectOption('histogram');
+    await page.getByTestId('style-repr').selectOption('local');
+    await page.getByTestId('local-radius').fill('1');
+    await page.getByTestId('gram-mix').fill('0.25');
     const before = new Set((await studio.handlers['runs.list']({})).map((run) => run.id));
     await page.getByRole('button', { name: 'Paint', exact: true }).click();
     await page.locator('[data-testid="live-run"][data-status="done"]').last().waitFor({ timeout: 120_000 });
@@ -315,6 +318,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.deepEqual(await sharp(run.initImage!.path).metadata().then(({ width, height }) => [width, height]), [12, 12]);
     assert.equal(run.settings.previewEvery, 1);
     assert.equal(run.settings.preserveColors, 'histogram');
+    assert.deepEqual([run.settings.styleRepr, run.settings.localRadius, run.settings.gramMix], ['local', 1, 0.25]);
     // A preview after every iteration but the last, which stores the result.
     assert.deepEqual((await studio.handlers['runs.get']({ runId: run.id })).outputs.map((output) => [output.kind, output.iteration]), [['preview', 1], ['result', 2]]);
   });

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GridAxis } from '../../engine/common/grids/grid.js';
-import { FIGURE_PRESETS } from '../../engine/common/grids/figures.js';
+import { FIGURE_PRESETS, withBestNetworks } from '../../engine/common/grids/figures.js';
 import { productVersion } from '../../engine/node/resources.js';
 import { openStudio } from '../../engine/node/studio/studio.js';
 import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
@@ -30,7 +30,7 @@ try {
   const painting = await add('images/style/starry_night.jpg');
   mkdirSync(out, { recursive: true });
   console.log(`Paper figures: tubingen.jpg × starry_night.jpg on ${network}, ${size} px, ${iterations} iterations`);
-  for (const figure of FIGURE_PRESETS) {
+  for (const figure of FIGURE_PRESETS.map((preset) => withBestNetworks(preset, networks))) {
     const started = Date.now();
     const grid = await h['grids.create']({
       project: 'paper figures', name: figure.label,

@@ -1,6 +1,6 @@
 import type { QueueStylize } from '../api/studioApi.js';
 import { PasticheError } from '../errors.js';
-import { defaultOptimizerSettings, type ColourPreservation, type InitMethod, type LayerWeight, type OptimizerName, type Pooling } from '../stylize/settings.js';
+import { defaultOptimizerSettings, type ColourPreservation, type InitMethod, type LayerWeight, type OptimizerName, type Pooling, type StyleRepresentation } from '../stylize/settings.js';
 
 /** A named split of layers, as the papers compare them ("content conv4_2, style conv1_1…conv5_1"). */
 export interface LayerSplit {
@@ -14,7 +14,8 @@ export type GridAxis =
   | { readonly parameter: 'init'; readonly values: readonly Exclude<InitMethod, 'image'>[] }
   | { readonly parameter: 'network'; readonly values: readonly string[] }
   | { readonly parameter: 'contentWeight' | 'styleWeight' | 'tvWeight' | 'styleScale'; readonly values: readonly number[] }
-  | { readonly parameter: 'seed' | 'size' | 'iterations'; readonly values: readonly number[] }
+  | { readonly parameter: 'seed' | 'size' | 'iterations' | 'localRadius' | 'gramMix'; readonly values: readonly number[] }
+  | { readonly parameter: 'styleRepr'; readonly values: readonly StyleRepresentation[] }
   | { readonly parameter: 'pooling'; readonly values: readonly Pooling[] }
   | { readonly parameter: 'preserveColors'; readonly values: readonly ColourPreservation[] }
   | { readonly parameter: 'optimizer'; readonly values: readonly OptimizerName[] }
@@ -28,6 +29,7 @@ export type GridParameter = GridAxis['parameter'];
 export const PARAMETER_NAMES: Readonly<Record<GridParameter, string>> = {
   init: 'init', network: 'network', contentWeight: 'content weight', styleWeight: 'style weight', tvWeight: 'TV weight',
   styleScale: 'style scale', seed: 'seed', size: 'size', iterations: 'iterations', pooling: 'pooling', optimizer: 'optimizer', preserveColors: 'colours',
+  styleRepr: 'style as', localRadius: 'local radius', gramMix: 'Gram share',
   styleImage: 'style', layers: 'layers',
 };
 

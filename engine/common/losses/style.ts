@@ -21,11 +21,3 @@ export function gramMatrix(features: tf.Tensor4D): tf.Tensor2D {
 export function styleLoss(features: tf.Tensor4D, targetGram: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.squaredDifference(gramMatrix(features), targetGram)));
 }
-
-/**
- * The style target for several style images: their Gram matrices blended with weights summing to 1
- * (neural-style's -style_blend_weights), so the optimisation matches one mixed texture.
- */
-export function blendedGram(grams: readonly tf.Tensor2D[], blend: readonly number[]): tf.Tensor2D {
-  return tf.tidy(() => tf.addN(grams.map((gram, i) => tf.mul(gram, blend[i]))) as tf.Tensor2D);
-}

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
-import type { StylizeSettings } from '../stylize/settings.js';
+import type { Pooling, StylizeSettings } from '../stylize/settings.js';
 import { contentLoss } from './content.js';
-import { blendedGram, gramMatrix, styleLoss } from './style.js';
+import { disposeStyleTarget, styleRepresentation, type StyleRepresentationOps, type StyleTarget } from './styleRepresentation.js';
 import { totalVariationLoss } from './totalVariation.js';
 
 /** The loss terms as weighted contributions, so that total = content + style + tv. */
@@ -13,30 +13,38 @@ export interface LossTerms<T = number> {
   readonly tv: T;
 }
 
-/** What the image is compared with: content activations and blended style Gram matrices, per layer. */
+/** What the image is compared with: content activations and the paintings' blended style statistics, per layer. */
 export interface StyleTransferTargets {
   readonly content: ReadonlyMap<string, tf.Tensor4D>;
-  readonly style: ReadonlyMap<string, tf.Tensor2D>;
+  readonly style: ReadonlyMap<string, StyleTarget>;
   dispose(): void;
 }
 
-type LossSettings = Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling' | 'styleBlend'>;
+type LossSettings = Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling' | 'styleBlend' | 'styleRepr' | 'localRadius' | 'gramMix'>;
 
 /**
- * Computes the targets once per run — the photo's activations and the styles' blended Gram
- * matrices — so that iterations only run the network on the image being optimised.
+ * Computes the targets once per run — the photo's activations and the paintings' blended style
+ * statistics — so that iterations only run the network on the image being optimised.
  */
 export function styleTransferTargets(network: FeatureNetwork, settings: LossSettings, contentInput: tf.Tensor4D, styleInputs: readonly tf.Tensor4D[]): StyleTransferTargets {
-  const styleLayers = settings.styleLayers.map((l) => l.layer);
+  const representation = styleRepresentation(settings);
+  const styleLayers = [...new Set(settings.styleLayers.map((l) => l.layer))];
   const content = tidyMap(() => network.activations(contentInput, settings.contentLayers, settings.pooling));
-  const style = tidyMap(() => {
-    const gramsPerImage = styleInputs.map((input) => {
-      const activations = network.activations(input, styleLayers, settings.pooling);
-      return new Map(styleLayers.map((layer) => [layer, gramMatrix(activations.get(layer)!)]));
-    });
-    return new Map(styleLayers.map((layer) => [layer, blendedGram(gramsPerImage.map((g) => g.get(layer)!), settings.styleBlend)]));
+  const perImage = styleInputs.map((input) => paintingTargets(network, representation, input, styleLayers, settings.pooling));
+  const style = new Map(styleLayers.map((layer) => [layer, representation.blend(perImage.map((targets) => targets.get(layer)!), settings.styleBlend)]));
+  perImage.forEach((targets) => targets.forEach(disposeStyleTarget));
+  return { content, style, dispose: () => { tf.dispose([...content.values()]); style.forEach(disposeStyleTarget); } };
+}
+
+/** One painting's statistics on each style layer, from one pass of the network. */
+function paintingTargets(network: FeatureNetwork, representation: StyleRepresentationOps, input: tf.Tensor4D, layers: readonly string[], pooling: Pooling): Map<string, StyleTarget> {
+  const kept: StyleTarget[] = [];
+  tf.tidy(() => {
+    const activations = network.activations(input, layers, pooling);
+    for (const layer of layers) kept.push(representation.target(activations.get(layer)!));
+    return kept.flatMap((target) => (target.gram ? [target.statistic, target.gram] : [target.statistic]));
   });
-  return { content, style, dispose: () => tf.dispose([...content.values(), ...style.values()]) };
+  return new Map(layers.map((layer, i) => [layer, kept[i]]));
 }
 
 /** tf.tidy for a Map result: keeps the map's tensors, disposes every intermediate. */
@@ -55,11 +63,12 @@ function tidyMap<T extends tf.Tensor>(compute: () => Map<string, T>): Map<string
  * L = α·Σ_content Lc + β·Σ_style wₗ·Eₗ + γ·TV, evaluated in the network's input space.
  */
 export function styleTransferLoss(network: FeatureNetwork, settings: LossSettings, targets: StyleTransferTargets) {
+  const representation = styleRepresentation(settings);
   const layers = [...new Set([...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)])];
   return (image: tf.Tensor4D): LossTerms<tf.Scalar> => {
     const activations = network.activations(image, layers, settings.pooling);
     const content = weightedSum(settings.contentLayers.map((layer) => contentLoss(activations.get(layer)!, targets.content.get(layer)!)), settings.contentWeight);
-    const style = weightedSum(settings.styleLayers.map(({ layer, weight }) => tf.mul(styleLoss(activations.get(layer)!, targets.style.get(layer)!), weight)), settings.styleWeight);
+    const style = weightedSum(settings.styleLayers.map(({ layer, weight }) => tf.mul(representation.loss(activations.get(layer)!, targets.style.get(layer)!), weight)), settings.styleWeight);
     const tv = settings.tvWeight > 0 ? tf.mul(totalVariationLoss(image), settings.tvWeight) as tf.Scalar : tf.scalar(0);
     return { total: tf.addN([content, style, tv]) as tf.Scalar, content, style, tv };
   };

@@ -1,5 +1,6 @@
 import type { LayerSplit } from '../grids/grid.js';
-import { NEURAL_STYLE_DEFAULTS } from './settings.js';
+import type { NetworkArchitecture } from '../networks/architecture.js';
+import { NEURAL_STYLE_DEFAULTS, type StylizeSettings } from './settings.js';
 
 /** The layer splits artists start from, named after the papers and figures they come from. */
 export const LAYER_PRESETS: readonly LayerSplit[] = [
@@ -11,3 +12,15 @@ export const LAYER_PRESETS: readonly LayerSplit[] = [
   },
   { label: 'Style only', contentLayers: [], styleLayers: [...NEURAL_STYLE_DEFAULTS.styleLayers] },
 ];
+
+type Split = Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>;
+
+/**
+ * The split a run on this network can use: the given one where the network has all its layers, else
+ * the network's own default split — AlexNet and GoogLeNet name their layers otherwise than VGG, so
+ * comparing networks (Nikulin & Novak fig. 2) reads each at its own layers.
+ */
+export function layersForNetwork(architecture: NetworkArchitecture, available: readonly string[], split: Split): Split {
+  if ([...split.contentLayers, ...split.styleLayers.map((l) => l.layer)].every((layer) => available.includes(layer))) return split;
+  return { contentLayers: [...architecture.defaultLayers.content], styleLayers: architecture.defaultLayers.style.map((layer) => ({ layer, weight: 1 })) };
+}

@@ -1,4 +1,5 @@
 import { PasticheError } from '../errors.js';
+import { fitLongSide, type ImageSize } from '../image.js';
 import { VGG19 } from '../networks/vgg.js';
 
 /**
@@ -36,7 +37,35 @@ export interface StylizeSettings {
    * to the photo's colour statistics first.
    */
   readonly preserveColors: ColourPreservation;
+  /**
+   * What "style" is matched as (Nikulin & Novak 2016): `gram`, feature correlations anywhere in the
+   * image (Gatys et al.); `spatial`, each map's autocorrelation, which keeps where patterns repeat
+   * (§7); `local`, correlations of neighbouring features at each position, which keeps where the
+   * style is (§9). The last two compare positions, so the paintings take the photo's exact size.
+   */
+  readonly styleRepr: StyleRepresentation;
+  /** Window radius sˡ of the `local` representation, in feature positions; 0 is the pixel-wise Fᵢ ⊙ Fⱼ. */
+  readonly localRadius: number;
+  /** Share of the style loss still given to Gram matrices when `styleRepr` is spatial or local (0: none). */
+  readonly gramMix: number;
 }
+
+export type StyleRepresentation = 'gram' | 'spatial' | 'local';
+export const STYLE_REPRESENTATIONS: readonly StyleRepresentation[] = ['gram', 'spatial', 'local'];
+/** What each representation keeps of the painting, in words for people. */
+export const STYLE_REPRESENTATION_LABELS: Readonly<Record<StyleRepresentation, string>> = {
+  gram: 'Gram matrices (texture anywhere)', spatial: 'autocorrelation (texture and its spacing)', local: 'local correlations (texture where it is)',
+};
+/** The representation with its parameters, as the CLI and the studio show a run ("local correlations …, radius 2, 30 % Gram"). */
+export function styleRepresentationText(settings: Pick<StylizeSettings, 'styleRepr' | 'localRadius' | 'gramMix'>): string {
+  const parts = [STYLE_REPRESENTATION_LABELS[settings.styleRepr]];
+  if (settings.styleRepr === 'local') parts.push(`radius ${settings.localRadius}`);
+  if (settings.styleRepr !== 'gram' && settings.gramMix > 0) parts.push(`${Math.round(settings.gramMix * 1000) / 10} % Gram`);
+  return parts.join(', ');
+}
+
+/** Beyond this window radius the local representation costs more than it tells (its window sum grows as (2s+1)²). */
+export const MAX_LOCAL_RADIUS = 8;
 
 export type ColourPreservation = 'none' | 'luminance' | 'histogram';
 export const COLOUR_PRESERVATIONS: readonly ColourPreservation[] = ['none', 'luminance', 'histogram'];
@@ -95,11 +124,19 @@ export const NEURAL_STYLE_DEFAULTS: StylizeSettings = {
   pooling: 'max',
   previewEvery: 100,
   preserveColors: 'none',
+  styleRepr: 'gram',
+  localRadius: 0,
+  gramMix: 0,
 };
 
-/** The long side the paintings are resized to: styleScale × the result's (neural-style's -style_scale). */
-export function styleLongSide(settings: Pick<StylizeSettings, 'size' | 'styleScale'>): number {
-  return Math.max(1, Math.round(settings.size * settings.styleScale));
+/**
+ * The size a painting is worked at. For Gram statistics, styleScale × the result's long side with
+ * the painting's own aspect (neural-style's -style_scale); the spatial and local representations
+ * compare positions, so there the painting takes the photo's exact size (Nikulin & Novak §7, §9).
+ */
+export function styleWorkingSize(settings: Pick<StylizeSettings, 'size' | 'styleScale' | 'styleRepr'>, painting: ImageSize, content: ImageSize): ImageSize & { readonly fit: 'inside' | 'cover' } {
+  if (settings.styleRepr !== 'gram') return { width: content.width, height: content.height, fit: 'cover' };
+  return { ...fitLongSide(painting.width, painting.height, Math.max(1, Math.round(settings.size * settings.styleScale))), fit: 'inside' };
 }
 
 export function defaultOptimizerSettings(name: OptimizerName, learningRate?: number): OptimizerSettings {
@@ -140,11 +177,33 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   oneOf('pooling', settings.pooling, POOLINGS);
   oneOf('preserve-colors', settings.preserveColors, COLOUR_PRESERVATIONS);
   checkOptimizer(settings.optimizer);
+  checkStyleRepresentation(settings);
   if (settings.contentLayers.length === 0 && settings.styleLayers.length === 0) {
     throw new PasticheError('no content layers and no style layers: nothing to optimise', 'layers');
   }
   settings.styleLayers.forEach((l) => nonNegative(`style-layer-weights (${l.layer})`, l.weight));
-  return { ...settings, styleBlend: blend.map((w) => w / blendSum) };
+  return { ...settings, ...relevantStyleParameters(settings), styleBlend: blend.map((w) => w / blendSum) };
+}
+
+function checkStyleRepresentation(settings: StylizeSettings): void {
+  oneOf('style-repr', settings.styleRepr, STYLE_REPRESENTATIONS);
+  nonNegativeInteger('local-radius', settings.localRadius);
+  if (settings.localRadius > MAX_LOCAL_RADIUS) throw new PasticheError(`must be at most ${MAX_LOCAL_RADIUS}, got ${settings.localRadius}`, 'local-radius');
+  if (!(settings.gramMix >= 0 && settings.gramMix <= 1)) throw new PasticheError(`must be between 0 and 1, got ${settings.gramMix}`, 'gram-mix');
+  if (settings.styleRepr !== 'gram' && settings.styleScale !== 1) {
+    throw new PasticheError(`${settings.styleRepr} style compares the images position by position, so the paintings take the photo's size: style scale must be 1, got ${settings.styleScale}`, 'style-scale');
+  }
+}
+
+/**
+ * Parameters that do not apply to the chosen representation are stored at their defaults, so two
+ * runs that computed the same thing never differ in their records (and in comparisons).
+ */
+function relevantStyleParameters(settings: StylizeSettings): Pick<StylizeSettings, 'localRadius' | 'gramMix'> {
+  return {
+    localRadius: settings.styleRepr === 'local' ? settings.localRadius : 0,
+    gramMix: settings.styleRepr === 'gram' ? 0 : settings.gramMix,
+  };
 }
 
 function checkOptimizer(optimizer: OptimizerSettings): void {

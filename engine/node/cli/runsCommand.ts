@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { COLOUR_PRESERVATION_LABELS } from '../../common/stylize/settings.js';
+import { COLOUR_PRESERVATION_LABELS, styleRepresentationText } from '../../common/stylize/settings.js';
 import type { RunRecord, RunStore } from '../store/runStore.js';
 import { openRunStore } from '../store/runStore.js';
 import { integerOption } from './optionParsers.js';
@@ -70,6 +70,7 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
     ['seed', String(s.seed)],
     ['preview every', String(s.previewEvery)],
     ['colours', COLOUR_PRESERVATION_LABELS[s.preserveColors]],
+    ['style as', styleRepresentationText(s)],
     ['backend', run.backend ?? '—'],
     ['time', `created ${run.createdAt}${run.durationMs !== null ? `, ran ${(run.durationMs / 1000).toFixed(1)} s` : ''}`],
   ];

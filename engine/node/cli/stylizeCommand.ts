@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import {
-  COLOUR_PRESERVATIONS, INIT_METHODS, NEURAL_STYLE_DEFAULTS, OPTIMIZER_NAMES, POOLINGS, defaultOptimizerSettings, resolveSettings,
-  type ColourPreservation, type InitMethod, type OptimizerName, type Pooling, type StylizeSettings,
+  COLOUR_PRESERVATIONS, INIT_METHODS, NEURAL_STYLE_DEFAULTS, OPTIMIZER_NAMES, POOLINGS, STYLE_REPRESENTATIONS, defaultOptimizerSettings, resolveSettings,
+  type ColourPreservation, type StyleRepresentation, type InitMethod, type OptimizerName, type Pooling, type StylizeSettings,
 } from '../../common/stylize/settings.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { selectBackend } from '../backend.js';
@@ -39,6 +39,9 @@ interface StylizeOptions {
   project?: string;
   previewEvery: number;
   preserveColors: ColourPreservation;
+  styleRepr: StyleRepresentation;
+  localRadius?: number;
+  gramMix?: number;
   backend?: string;
   json: boolean;
 }
@@ -72,6 +75,10 @@ export function registerStylizeCommand(program: Command): void {
     .option('--preview-every <n>', 'store a preview image every N iterations (0: none)', integerOption('preview-every'), d.previewEvery)
     .option('--preserve-colors <how>', "keep the photo's colours: none, luminance (style on luminance only) or histogram (the paintings recoloured first)",
       choiceOption('preserve-colors', COLOUR_PRESERVATIONS), d.preserveColors)
+    .option('--style-repr <kind>', 'style as gram (Gram matrices), spatial (autocorrelations: keeps pattern spacing) or local (correlations at each position: keeps where the style is); spatial and local resize the paintings to the photo',
+      choiceOption('style-repr', STYLE_REPRESENTATIONS), d.styleRepr)
+    .option('--local-radius <n>', 'window radius of --style-repr local, in feature positions (0: pixel-wise)', integerOption('local-radius'))
+    .option('--gram-mix <x>', 'share of the style loss kept on Gram matrices with --style-repr spatial or local (0 to 1)', numberOption('gram-mix'))
     .option('--backend <name>', 'force a TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu); also PASTICHE_BACKEND')
     .option('--json', 'print one JSON object per line instead of a progress bar', false)
     .action(async (options: StylizeOptions) => stylizeAction(options));
@@ -159,6 +166,8 @@ function defaultLayersOf(network: string): { content: readonly string[]; style: 
 export function jobFromOptions(options: StylizeOptions): StylizeJob {
   const initIsFile = !(INIT_METHODS as readonly string[]).includes(options.init) || options.init === 'image';
   if (options.lr !== undefined && options.optimizer !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
+  if (options.localRadius !== undefined && options.styleRepr !== 'local') throw new PasticheError('applies to --style-repr local only', '--local-radius');
+  if (options.gramMix !== undefined && options.styleRepr === 'gram') throw new PasticheError('applies to --style-repr spatial or local only', '--gram-mix');
   const defaults = defaultLayersOf(options.network);
   const contentLayers = options.contentLayers ?? [...defaults.content];
   const styleLayers = options.styleLayers ?? [...defaults.style];
@@ -184,6 +193,9 @@ export function jobFromOptions(options: StylizeOptions): StylizeJob {
     pooling: options.pooling,
     previewEvery: options.previewEvery,
     preserveColors: options.preserveColors,
+    styleRepr: options.styleRepr,
+    localRadius: options.localRadius,
+    gramMix: options.gramMix,
   };
   return {
     project: options.project ?? basename(options.content, extname(options.content)),

@@ -16,6 +16,8 @@ export type { OutputFormat };
 export interface ReadImageOptions {
   /** Resize so the long side is this many pixels (aspect kept; high-quality lanczos3 resampling). Omit to keep size. */
   longSide?: number;
+  /** Resize to exactly this size, cropping the centre to its aspect first (sharp's `cover`); overrides longSide. */
+  cover?: { width: number; height: number };
   /** Refuse images with more pixels than this before decoding them. Default DEFAULT_MAX_PIXELS (e.g. 100 megapixels); env PASTICHE_MAX_PIXELS overrides the default. */
   maxPixels?: number;
 }
@@ -77,9 +79,9 @@ export async function decodeImage(bytes: Uint8Array, label: string, options: Rea
   let pipeline = sharp(bytes, { autoOrient: true, failOn: 'truncated', limitInputPixels: maxPixels })
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb');
-  const size = options.longSide === undefined ? header : fitLongSide(header.width, header.height, options.longSide);
+  const size = options.cover ?? (options.longSide === undefined ? header : fitLongSide(header.width, header.height, options.longSide));
   if (size.width !== header.width || size.height !== header.height) {
-    pipeline = pipeline.resize(size.width, size.height, resampling);
+    pipeline = pipeline.resize(size.width, size.height, { ...resampling, fit: options.cover ? 'cover' : 'fill' });
   }
   const decoded = await toRawPixels(pipeline).catch(() => {
     throw new PasticheError('image data is corrupt or truncated', label);

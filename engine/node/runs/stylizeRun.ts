@@ -1,10 +1,10 @@
 import { PasticheError, isPasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
-import { styleLongSide, type StylizeSettings } from '../../common/stylize/settings.js';
+import { styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
 import { stylize, type StylizeProgress, type StylizeResult } from '../../common/stylize/stylize.js';
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
-import { decodeImage, describeImage, encodeImage, resizeImage } from '../image/imageIO.js';
+import { decodeImage, describeImage, encodeImage, resizeImage, type ReadImageOptions } from '../image/imageIO.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
 import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkDescription, type NetworkSummary } from '../networks/registry.js';
 import type { ImageRecord, MetricRow, ReachedImage, RunStore } from '../store/runStore.js';
@@ -157,14 +157,19 @@ async function prepareInputs(job: StylizeJob): Promise<PreparedInputs> {
   const contentFile = await readInput(job.contentFile);
   const content = await decodeImage(contentFile.bytes, job.contentFile, { longSide: size });
   const styleFiles = await Promise.all(job.styleFiles.map(readInput));
-  const styles = await Promise.all(styleFiles.map((file, i) => decodeImage(file.bytes, job.styleFiles[i], { longSide: styleLongSide(job.settings) })));
+  const styles = await Promise.all(styleFiles.map((file, i) => decodeImage(file.bytes, job.styleFiles[i], styleDecoding(job.settings, file.original, content))));
   const initFile = init === 'image' ? await readInput(requireInitFile(job)) : undefined;
   // Decoded no larger than the run's size, then stretched to the content's exact shape.
   const initSource = init === 'style'
-    ? (styleScale === 1 ? styles[0] : await decodeImage(styleFiles[0].bytes, job.styleFiles[0], { longSide: size }))
+    ? (styleScale === 1 && job.settings.styleRepr === 'gram' ? styles[0] : await decodeImage(styleFiles[0].bytes, job.styleFiles[0], { longSide: size }))
     : initFile && (await decodeImage(initFile.bytes, job.initFile!, { longSide: size }));
   const initImage = initSource && (await resizeImage(initSource, content.width, content.height));
   return { content, styles, initImage, files: { content: contentFile, styles: styleFiles, init: initFile } };
+}
+
+function styleDecoding(settings: StylizeSettings, painting: Size, content: Size): ReadImageOptions {
+  const { fit, ...size } = styleWorkingSize(settings, painting, content);
+  return fit === 'cover' ? { cover: size } : { longSide: Math.max(size.width, size.height) };
 }
 
 function requireInitFile(job: StylizeJob): string {

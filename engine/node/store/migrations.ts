@@ -126,4 +126,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN preserve_colors TEXT NOT NULL DEFAULT 'none'
     CHECK (preserve_colors IN ('none', 'luminance', 'histogram'));
   `,
+
+  /* 4: style representations (Nikulin & Novak 2016 §7, §9) — runs recorded before it matched Gram matrices */ `
+  ALTER TABLE runs ADD COLUMN style_repr TEXT NOT NULL DEFAULT 'gram' CHECK (style_repr IN ('gram', 'spatial', 'local'));
+  ALTER TABLE runs ADD COLUMN local_radius INTEGER NOT NULL DEFAULT 0 CHECK (local_radius >= 0);
+  ALTER TABLE runs ADD COLUMN gram_mix REAL NOT NULL DEFAULT 0 CHECK (gram_mix BETWEEN 0 AND 1);
+  `,
 ];

@@ -19,7 +19,7 @@ const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ')";
 const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, content_image_id AS contentImageId, init_image_id AS initImageId,
     network, init, content_weight AS contentWeight, style_weight AS styleWeight, tv_weight AS tvWeight, style_scale AS styleScale,
     optimizer, optimizer_settings AS optimizerSettings, iterations, size, seed, pooling, preview_every AS previewEvery,
-    preserve_colors AS preserveColors, backend, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
+    preserve_colors AS preserveColors, style_repr AS styleRepr, local_radius AS localRadius, gram_mix AS gramMix, backend, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
     duration_ms AS durationMs, error
   FROM runs JOIN projects ON projects.id = runs.project_id`;
 
@@ -36,9 +36,11 @@ export class RunTable {
   constructor(db: Db, private readonly images: ImageTable) {
     this.statements = {
       insertRun: db.prepare(`INSERT INTO runs (project_id, kind, status, content_image_id, init_image_id, network, init, content_weight, style_weight,
-          tv_weight, style_scale, optimizer, optimizer_settings, iterations, size, seed, pooling, preview_every, preserve_colors)
+          tv_weight, style_scale, optimizer, optimizer_settings, iterations, size, seed, pooling, preview_every, preserve_colors,
+          style_repr, local_radius, gram_mix)
         VALUES (@projectId, @kind, 'queued', @contentImageId, @initImageId, @network, @init, @contentWeight, @styleWeight,
-          @tvWeight, @styleScale, @optimizer, @optimizerSettings, @iterations, @size, @seed, @pooling, @previewEvery, @preserveColors)`),
+          @tvWeight, @styleScale, @optimizer, @optimizerSettings, @iterations, @size, @seed, @pooling, @previewEvery, @preserveColors,
+          @styleRepr, @localRadius, @gramMix)`),
       insertLayer: db.prepare<[LayerRow & { runId: number }]>('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (@runId, @role, @position, @layer, @weight)'),
       insertStyle: db.prepare<[number, number, number, number]>('INSERT INTO run_styles (run_id, position, image_id, blend_weight) VALUES (?, ?, ?, ?)'),
       byId: db.prepare<[number], RunRow>(`${RUN_SELECT} WHERE runs.id = ?`),

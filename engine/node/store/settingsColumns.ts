@@ -1,4 +1,4 @@
-import type { ColourPreservation, InitMethod, OptimizerSettings, Pooling, StylizeSettings } from '../../common/stylize/settings.js';
+import type { ColourPreservation, InitMethod, OptimizerSettings, Pooling, StyleRepresentation, StylizeSettings } from '../../common/stylize/settings.js';
 
 // How a run's StylizeSettings are spread over its `runs` columns and `run_layers` rows, both ways, so
 // that what is read back deep-equals what was written.
@@ -20,6 +20,9 @@ export interface SettingsColumns {
   readonly pooling: string;
   readonly previewEvery: number;
   readonly preserveColors: string;
+  readonly styleRepr: string;
+  readonly localRadius: number;
+  readonly gramMix: number;
 }
 
 export interface LayerRow {
@@ -47,6 +50,9 @@ export function toSettingsColumns(settings: StylizeSettings): SettingsColumns {
     pooling: settings.pooling,
     previewEvery: settings.previewEvery,
     preserveColors: settings.preserveColors,
+    styleRepr: settings.styleRepr,
+    localRadius: settings.localRadius,
+    gramMix: settings.gramMix,
   };
 }
 
@@ -76,5 +82,8 @@ export function fromSettingsColumns(columns: SettingsColumns, layers: readonly L
     pooling: columns.pooling as Pooling,
     previewEvery: columns.previewEvery,
     preserveColors: columns.preserveColors as ColourPreservation,
+    styleRepr: columns.styleRepr as StyleRepresentation,
+    localRadius: columns.localRadius,
+    gramMix: columns.gramMix,
   };
 }

@@ -1,8 +1,10 @@
-import type { ArgsOf, CreateGrid, GridDetail, PrintFileResult } from '../../common/api/studioApi.js';
+import type { ArgsOf, CreateGrid, GridDetail, PrintFileResult, QueueStylize } from '../../common/api/studioApi.js';
 import { PasticheError } from '../../common/errors.js';
 import { axisValueLabel, gridCells, PARAMETER_NAMES, type GridRecord } from '../../common/grids/grid.js';
 import { FILE_EXTENSIONS, fileNameStem, fitLongSide } from '../../common/image.js';
-import { styleLongSide } from '../../common/stylize/settings.js';
+import { layersForNetwork } from '../../common/stylize/presets.js';
+import { styleWorkingSize } from '../../common/stylize/settings.js';
+import { describeNetwork } from '../networks/registry.js';
 import { contactSheet } from '../export/contactSheet.js';
 import { readImage } from '../image/imageIO.js';
 import type { RunQueue } from '../queue/runQueue.js';
@@ -17,21 +19,32 @@ import { jobOf } from './queueRequest.js';
  * grid records nothing; then the runs are queued row by row and the grid is recorded over them.
  */
 export async function createGrid(store: RunStore, queue: RunQueue, request: CreateGrid): Promise<GridRecord> {
-  const jobs = gridCells(request.base, request.axes).map((cell) => ({ ...cell, job: jobOf(store, cell.request) }));
+  const planned = gridCells(request.base, request.axes);
+  const cellRequests = request.axes.some((axis) => axis.parameter === 'network') ? await withNetworkLayers(store, planned.map((cell) => cell.request)) : planned.map((cell) => cell.request);
+  const jobs = planned.map((cell, i) => ({ ...cell, request: cellRequests[i], job: jobOf(store, cellRequests[i]) }));
   const networks = await checkSettingsNetworks(store, jobs.map(({ job }) => job.settings));
   // Sizes from the stored images' dimensions, so no cell is refused after others were queued.
   for (const { request: cell, job } of jobs) {
-    const working = (imageId: number, longSide: number) => {
-      const { width, height } = store.image(imageId);
-      return fitLongSide(width, height, longSide);
-    };
-    const styles = cell.styleImageIds.map((id) => working(id, styleLongSide(job.settings)));
-    checkImageSizes(networks.get(job.settings.network)!, job.settings, working(cell.contentImageId, job.settings.size), styles);
+    const { width, height } = store.image(cell.contentImageId);
+    const content = fitLongSide(width, height, job.settings.size);
+    const styles = cell.styleImageIds.map((id) => styleWorkingSize(job.settings, store.image(id), content));
+    checkImageSizes(networks.get(job.settings.network)!, job.settings, content, styles);
   }
   const cells: Array<{ row: number; column: number; runId: number }> = [];
   for (const { row, column, job } of jobs) cells.push({ row, column, runId: await queue.enqueue(job) });
   const name = request.name ?? request.axes.map((axis) => PARAMETER_NAMES[axis.parameter]).join(' × ');
   return store.createGrid({ project: request.project, name, base: request.base, axes: request.axes, cells });
+}
+
+/** Cells of a network axis read each network at its own layers where it lacks the base's (see layersForNetwork). */
+async function withNetworkLayers(store: RunStore, requests: readonly QueueStylize[]): Promise<QueueStylize[]> {
+  const described = new Map<string, ReturnType<typeof describeNetwork>>();
+  return Promise.all(requests.map(async (request) => {
+    const { settings } = jobOf(store, request);
+    if (!described.has(settings.network)) described.set(settings.network, describeNetwork(settings.network, store.paths.models));
+    const network = await described.get(settings.network)!;
+    return { ...request, settings: { ...request.settings, ...layersForNetwork(network.architecture, network.layers, settings) } };
+  }));
 }
 
 /** 300 DPI: a sheet of 256-px cells prints at about 2 cm a cell, the size of a figure in a paper. */

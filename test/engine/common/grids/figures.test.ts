@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { QueueStylize } from '../../../../engine/common/api/studioApi.js';
-import { FIGURE_PRESETS } from '../../../../engine/common/grids/figures.js';
+import { FIGURE_PRESETS, withBestNetworks } from '../../../../engine/common/grids/figures.js';
 import { axisValueLabel, gridCells } from '../../../../engine/common/grids/grid.js';
+import type { NetworkSummary } from '../../../../engine/common/networks/networkSummary.js';
 
 const base: QueueStylize = { project: 'figures', contentImageId: 1, styleImageIds: [2], settings: { size: 64, iterations: 10 } };
 
@@ -19,5 +20,17 @@ describe('figure presets', () => {
     ]);
     const colours = FIGURE_PRESETS.find((figure) => figure.label.startsWith('Colour'))!;
     assert.deepEqual(colours.axes[0].values.map((_, i) => axisValueLabel(colours.axes[0], i)), ['colours: none', 'colours: luminance', 'colours: histogram']);
+  });
+});
+
+describe('withBestNetworks', () => {
+  const summary = (name: string, architecture: string, status: NetworkSummary['status']): NetworkSummary => ({ name, architecture, status, description: '', license: '', location: null, weightsSha256: null });
+  it('swaps each generated network for an installed pretrained one of its architecture, keeping the others', () => {
+    const networks = [summary('vgg19-random', 'vgg19', 'embedded'), summary('vgg19', 'vgg19', 'installed'), summary('vgg16-random', 'vgg16', 'embedded'),
+      summary('vgg16', 'vgg16', 'not-installed'), summary('alexnet-random', 'alexnet', 'embedded')];
+    const figure = withBestNetworks(FIGURE_PRESETS.find((f) => f.label.startsWith('Networks'))!, networks);
+    assert.deepEqual(figure.axes[0].values, ['vgg19', 'vgg16-random', 'alexnet-random']);
+    const init = FIGURE_PRESETS.find((f) => f.label.startsWith('Initialisation'))!;
+    assert.deepEqual(withBestNetworks(init, networks), init);
   });
 });

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contentLoss } from '../../../../engine/common/losses/content.js';
-import { blendedGram, gramMatrix, styleLoss } from '../../../../engine/common/losses/style.js';
+import { gramMatrix, styleLoss } from '../../../../engine/common/losses/style.js';
+import { blendStatistics } from '../../../../engine/common/losses/styleRepresentation.js';
 import { styleTransferLoss, styleTransferTargets } from '../../../../engine/common/losses/styleTransferLoss.js';
 import { totalVariationLoss } from '../../../../engine/common/losses/totalVariation.js';
 import { directionalDerivative, directionalDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
@@ -21,7 +22,7 @@ describe('gramMatrix', () => {
 
   it('blends several styles’ Gram matrices with their weights', () => {
     tf.tidy(() => {
-      const blended = blendedGram([tf.tensor2d([[1, 0], [0, 1]]), tf.tensor2d([[3, 3], [3, 3]])], [0.75, 0.25]);
+      const blended = blendStatistics([tf.tensor2d([[1, 0], [0, 1]]), tf.tensor2d([[3, 3], [3, 3]])], [0.75, 0.25]);
       assert.deepEqual(Array.from(blended.dataSync()), [1.5, 0.75, 0.75, 1.5]);
     });
   });
@@ -46,13 +47,13 @@ describe('loss gradients match finite differences on a tiny network', () => {
   const style = tf.keep(network.preprocess(syntheticImage(16, 16, 2)));
   const settings = {
     contentLayers: ['conv1_2'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 0.5 }],
-    contentWeight: 5, styleWeight: 100, tvWeight: 1e-3, pooling: 'max' as const, styleBlend: [1],
+    contentWeight: 5, styleWeight: 100, tvWeight: 1e-3, pooling: 'max' as const, styleBlend: [1], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0,
   };
   const targets = styleTransferTargets(network, settings, content, [style]);
   const total = styleTransferLoss(network, settings, targets);
   const activation = (layer: string) => (x: tf.Tensor) => network.activations(x as tf.Tensor4D, [layer], 'max').get(layer)!;
   checks.push(['content loss', (x) => contentLoss(activation('conv1_2')(x), targets.content.get('conv1_2')!), 0.05]);
-  checks.push(['style loss', (x) => styleLoss(activation('conv2_1')(x), targets.style.get('conv2_1')!), 0.05]);
+  checks.push(['style loss', (x) => styleLoss(activation('conv2_1')(x), targets.style.get('conv2_1')!.statistic as tf.Tensor2D), 0.05]);
   checks.push(['total-variation loss', (x) => totalVariationLoss(x as tf.Tensor4D), 2]);
   checks.push(['total loss α·content + β·style + γ·TV', (x) => total(x as tf.Tensor4D).total, 0.05]);
 

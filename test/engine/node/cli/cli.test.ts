@@ -68,7 +68,7 @@ describe('pastiche CLI', () => {
       network: 'vgg19-random', contentLayers: ['conv3_1'], styleLayers: [{ layer: 'conv1_1', weight: 0.5 }, { layer: 'conv2_1', weight: 2 }],
       contentWeight: 7, styleWeight: 250, tvWeight: 0.01, styleBlend: [0.75, 0.25], styleScale: 0.75, init: 'content',
       optimizer: { name: 'adam', learningRate: 3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, iterations: 6, size: 32, seed: 42, pooling: 'avg', previewEvery: 3,
-      preserveColors: 'luminance',
+      preserveColors: 'luminance', styleRepr: 'gram', localRadius: 0, gramMix: 0,
     });
     assert.deepEqual(shown.styles.map((s: { blendWeight: number }) => s.blendWeight), [0.75, 0.25]);
     assert.equal(shown.metrics.iterations, 6);
@@ -80,6 +80,17 @@ describe('pastiche CLI', () => {
     assert.deepEqual(runs.map((r: { id: number }) => r.id), [done.runId]);
     const table = pastiche('runs');
     assert.match(table.stdout, /harbour\s+done\s+vgg19-random\s+content\s+32\s+6\/6\s+7\/250\/0\.01\s+adam\s+wasm/);
+  });
+
+  it('paints with local style mixed with Gram matrices, and records the representation', () => {
+    const result = pastiche('stylize', '--content', photo, '--style', painting, '--out', join(files, 'local.png'), '--size', '24', '--iterations', '3',
+      '--content-layers', 'conv2_1', '--style-layers', 'conv1_1,conv2_1', '--style-repr', 'local', '--local-radius', '1', '--gram-mix', '0.25', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const done = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+    assert.ok(done.loss.final < done.loss.initial, `local style lowers the loss (${done.loss.initial} → ${done.loss.final})`);
+    const shown = json('show', String(done.runId));
+    assert.deepEqual([shown.settings.styleRepr, shown.settings.localRadius, shown.settings.gramMix], ['local', 1, 0.25]);
+    assert.match(pastiche('show', String(done.runId)).stdout, /style as\s+local correlations \(texture where it is\), radius 1, 25 % Gram/);
   });
 
   it('prints a progress summary on a non-terminal and names the embedded network', () => {
@@ -110,6 +121,9 @@ describe('pastiche CLI', () => {
       [['--backend', 'quantum'], /unknown backend 'quantum'/],
       [['--init', 'run:9999'], /^pastiche: run 9999: no such run$/],
       [['--preserve-colors', 'sepia'], /--preserve-colors: expected one of none, luminance, histogram/],
+      [['--style-repr', 'wavelet'], /--style-repr: expected one of gram, spatial, local/],
+      [['--local-radius', '2'], /--local-radius: applies to --style-repr local only/],
+      [['--style-repr', 'spatial', '--style-scale', '0.5'], /style-scale: spatial style compares the images position by position/],
     ];
     for (const [override, message] of cases) {
       const args = new Map<string, string>([['--content', photo], ['--style', painting], ['--out', join(files, 'x.png')], ['--size', '16'], ['--iterations', '1']]);

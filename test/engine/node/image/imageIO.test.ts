@@ -155,6 +155,20 @@ describe('reading', () => {
     assert.deepEqual([image.width, image.height], [40, 80]);
   });
 
+  test('cover crops the centre to the asked aspect, then resizes to exactly that size', async () => {
+    // Left and right thirds red, the middle third blue: a square crop of the centre is all blue.
+    const source = solidImage(60, 20, [200, 0, 0]);
+    for (let y = 0; y < 20; y++) for (let x = 20; x < 40; x++) source.data.set([0, 0, 200], (y * 60 + x) * 3);
+    const file = fixtureFile('thirds.png', await rawInput(source).png().toBuffer());
+    const image = await readImage(file, { cover: { width: 10, height: 10 } });
+    assert.deepEqual([image.width, image.height], [10, 10]);
+    // Away from the edges, where Lanczos blends in a little of the cropped red, the result is the middle's blue.
+    for (const x of [2, 5, 7]) {
+      const [r, g, b] = pixel(image, x, 5);
+      assert.ok(r < 8 && g < 8 && Math.abs(b - 200) < 8, `pixel ${x} is the middle's blue, got ${[r, g, b]}`);
+    }
+  });
+
   test('longSide equal to the current size leaves pixels untouched', async () => {
     const image = patternImage();
     const file = fixtureFile('same.png', await encodeImage(image, { format: 'png' }));

@@ -76,13 +76,14 @@ function startedRun(store: RunStore): number {
 const outputKinds = (store: RunStore, id: number) => store.outputs(id).map((o) => [o.kind, o.iteration, o.image.id]);
 
 describe('RunStore migrations', () => {
-  it('reads runs recorded before colour preservation existed (schema 2) as keeping the paintings\' colours, their other settings intact', () => {
+  it('reads runs recorded before colour preservation and style representations existed (schema 2) as keeping the paintings\' colours and matching Gram matrices, their other settings intact', () => {
     const store = tempStore();
-    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', preserveColors: 'none' };
+    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', preserveColors: 'none', styleRepr: 'gram', localRadius: 0, gramMix: 0 };
     const run = store.createRun(sampleRun(store, settings));
     store.close();
     const db = rawDatabase(store);
-    db.exec('ALTER TABLE runs DROP COLUMN preserve_colors; PRAGMA user_version = 2');
+    db.exec(`ALTER TABLE runs DROP COLUMN preserve_colors; ALTER TABLE runs DROP COLUMN style_repr; ALTER TABLE runs DROP COLUMN local_radius;
+      ALTER TABLE runs DROP COLUMN gram_mix; PRAGMA user_version = 2`);
     db.close();
     const reopened = openRunStore(store.paths.home);
     try {

@@ -57,6 +57,9 @@ export const UNUSUAL_SETTINGS: StylizeSettings = {
   pooling: 'avg',
   previewEvery: 3,
   preserveColors: 'histogram',
+  styleRepr: 'local',
+  localRadius: 3,
+  gramMix: 0.1 + 0.2,
 };
 
 export function sampleRun(store: RunStore, settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' }): NewRun {

@@ -78,4 +78,23 @@ describe('grids through the studio handlers', () => {
       await studio.close();
     }
   });
+
+  it('reads each network of a network axis at its own layers where it lacks the base\'s, and keeps the base\'s where it has them', async () => {
+    const studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-grid-')), backend: 'wasm', version: 'test' });
+    try {
+      const h = studio.handlers;
+      const photo = await h['images.add']({ name: 'photo.png', bytes: await sharp({ create: { width: 96, height: 80, channels: 3, background: '#396' } }).png().toBuffer() });
+      const split = { contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 2 }] };
+      const base = { project: 'nets', contentImageId: photo.id, styleImageIds: [photo.id], settings: { size: 96, iterations: 1, previewEvery: 0, ...split } };
+      const grid = await h['grids.create']({ project: 'nets', base, axes: [{ parameter: 'network', values: ['vgg19-random', 'vgg16-random', 'alexnet-random'] }] });
+      const runs = await Promise.all(grid.cells.map((cell) => h['runs.get']({ runId: cell.runId })));
+      assert.deepEqual(runs.map(({ run }) => [run.settings.network, run.settings.contentLayers, run.settings.styleLayers]), [
+        ['vgg19-random', split.contentLayers, split.styleLayers],
+        ['vgg16-random', split.contentLayers, split.styleLayers],
+        ['alexnet-random', ['conv4'], ['conv1', 'conv2', 'conv3', 'conv4', 'conv5'].map((layer) => ({ layer, weight: 1 }))],
+      ]);
+    } finally {
+      await studio.close();
+    }
+  });
 });

@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { localGram, localStyleLoss } from '../../../../engine/common/losses/localStyle.js';
+import { autocorrelation } from '../../../../engine/common/losses/spatialStyle.js';
+import { gramMatrix, styleLoss } from '../../../../engine/common/losses/style.js';
+import { styleRepresentation } from '../../../../engine/common/losses/styleRepresentation.js';
+import { styleTransferLoss, styleTransferTargets } from '../../../../engine/common/losses/styleTransferLoss.js';
+import type { StyleRepresentation } from '../../../../engine/common/stylize/settings.js';
+import { directionalDerivative, directionalDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
+
+await useTestBackend();
+
+const network = tinyNetwork(5);
+const input = (seed: number) => network.preprocess(syntheticImage(12, 12, seed));
+const lossSettings = (styleRepr: StyleRepresentation, gramMix = 0, localRadius = 1) => ({
+  contentLayers: [], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 2 }],
+  contentWeight: 0, styleWeight: 10, tvWeight: 0, pooling: 'max' as const, styleBlend: [0.75, 0.25], styleRepr, localRadius, gramMix,
+});
+
+describe('style representations in the style-transfer loss', () => {
+  it('blends the paintings\' statistics with their weights, per representation', () => {
+    tf.tidy(() => {
+      const [a, b] = [input(1), input(2)];
+      const features = (x: tf.Tensor4D) => network.activations(x, ['conv2_1'], 'max').get('conv2_1')!;
+      const cases: Array<[StyleRepresentation, (f: tf.Tensor4D) => tf.Tensor]> = [['gram', gramMatrix], ['spatial', autocorrelation], ['local', (f) => localGram(f, 1)]];
+      for (const [repr, statistic] of cases) {
+        const targets = styleTransferTargets(network, lossSettings(repr), input(3), [a, b]);
+        const expected = tf.add(tf.mul(statistic(features(a)), 0.75), tf.mul(statistic(features(b)), 0.25));
+        const difference = tf.max(tf.abs(tf.sub(targets.style.get('conv2_1')!.statistic, expected))).dataSync()[0];
+        assert.ok(difference < 1e-5, `${repr}: blended target off by ${difference}`);
+        targets.dispose();
+      }
+    });
+  });
+
+  it('mixes a share of Gram loss in as (1 − m)·L_repr + m·L_gram', () => {
+    tf.tidy(() => {
+      const style = input(4);
+      const image = input(5);
+      const representation = styleRepresentation({ styleRepr: 'local', localRadius: 1, gramMix: 0.3 });
+      const f = (x: tf.Tensor4D) => network.activations(x, ['conv1_1'], 'max').get('conv1_1')!;
+      const target = representation.target(f(style));
+      const mixed = representation.loss(f(image), target).dataSync()[0];
+      const expected = 0.7 * localStyleLoss(f(image), localGram(f(style), 1), 1).dataSync()[0] + 0.3 * styleLoss(f(image), gramMatrix(f(style))).dataSync()[0];
+      assert.ok(Math.abs(mixed - expected) <= 1e-5 * expected, `${mixed} vs ${expected}`);
+    });
+  });
+
+  for (const [repr, gramMix] of [['spatial', 0], ['local', 0.5]] as const) {
+    it(`${repr} style${gramMix ? ' mixed with Gram' : ''}: zero for the painting itself, gradient of the total matches finite differences`, () => {
+      tf.tidy(() => {
+        // Average pooling: max pooling's switches make finite differences jump, which says nothing of the loss.
+        const settings = { ...lossSettings(repr, gramMix), styleBlend: [1], pooling: 'avg' as const };
+        const style = input(6);
+        const targets = styleTransferTargets(network, settings, input(7), [style]);
+        const total = styleTransferLoss(network, settings, targets);
+        assert.equal(total(style).style.dataSync()[0], 0);
+        const f = (x: tf.Tensor) => total(x as tf.Tensor4D).total;
+        const x = input(8);
+        for (let trial = 0; trial < 2; trial++) {
+          const v = tf.randomNormal(x.shape, 0, 1, 'float32', 40 + trial);
+          const analytic = directionalDerivative(f, x, v);
+          const numeric = directionalDifference(f, x, v, 0.02);
+          assert.ok(Math.abs(analytic) > 1e-8, 'gradient vanished');
+          assert.ok(Math.abs(analytic - numeric) <= 3e-2 * Math.abs(analytic), `autodiff ${analytic} vs finite difference ${numeric}`);
+        }
+        targets.dispose();
+      });
+    });
+  }
+});
