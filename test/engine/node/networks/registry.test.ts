@@ -116,7 +116,7 @@ describe('network registry', () => {
     await assert.rejects(importNetwork(source, 'mine', models), /mine: a network of that name is already installed/);
     await assert.rejects(importNetwork(source, '../escape', models), /a network name is letters/);
     await assert.rejects(importNetwork(source, 'vgg19-random', models), /generated network/);
-    await assert.rejects(loadNetwork('nonesuch', models), /nonesuch: unknown network \(available: vgg19-random, vgg16-random, alexnet-random, mine/);
+    await assert.rejects(loadNetwork('nonesuch', models), /nonesuch: unknown network \(available: vgg19-random, vgg16-random, alexnet-random, googlenet-random, mine/);
     await assert.rejects(loadNetwork('vgg19', models), /vgg19: not installed; run 'pastiche models install vgg19', or download https:\/\/storage\.googleapis\.com\/.*vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5 and run 'pastiche models import vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5 --name vgg19'/);
   });
 });
