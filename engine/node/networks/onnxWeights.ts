@@ -146,7 +146,7 @@ function chooseArchitecture(model: OnnxModel, family: string | undefined): Netwo
   }
   const names = new Set(model.initializerNames);
   if (names.has(onnxKernelName('inception_3a/1x1'))) return ARCHITECTURES.googlenet;
-  if (['conv1', 'conv5'].every((layer) => names.has(onnxKernelName(layer))) && !names.has(onnxKernelName('conv5_1'))) return ARCHITECTURES.alexnet;
+  if (['conv1', 'conv5'].every((layer) => names.has(onnxKernelName(layer)))) return ARCHITECTURES.alexnet;
   throw new PasticheError(`cannot tell which network this is: no initializer ${onnxKernelName('conv1')} (AlexNet) or ${onnxKernelName('inception_3a/1x1')} (GoogLeNet); name it with --architecture`, model.file);
 }
 
