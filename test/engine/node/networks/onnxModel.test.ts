@@ -1,4 +1,6 @@
+import { create } from '@bufbuild/protobuf';
 import * as tf from '@tensorflow/tfjs';
+import { AttributeProto_AttributeType, AttributeProtoSchema } from 'onnx-buf';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +40,13 @@ describe('importing ONNX models (the model zoo\'s Caffe2-converted AlexNet and G
     const { network } = await loadNetwork('alexnet', models);
     assertSameActivations(network, featureNetwork('reference', ALEXNET, weights), 'pool5', 3, 67);
     network.dispose();
+    // Newer exporters (opset ≥ 10) state Caffe's rounding as ceil_mode instead of end padding.
+    const ceilMode = zooFile(ALEXNET, 7, (model) => {
+      for (const pool of model.graph!.node.filter((n) => n.opType === 'MaxPool')) {
+        pool.attribute = [...pool.attribute.filter((a) => a.name !== 'pads'), create(AttributeProtoSchema, { name: 'ceil_mode', type: AttributeProto_AttributeType.INT, i: 1n })];
+      }
+    });
+    assert.deepEqual((await importNetwork(ceilMode.file, 'alexnet-ceil', models)).layers, info.layers);
   });
 
   it('imports all of GoogLeNet, whose layer names (with /) survive saving and loading', async () => {
