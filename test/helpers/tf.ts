@@ -53,9 +53,9 @@ export function directionalDerivative(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tens
 }
 
 /** Asserts two networks compute the same activations at `layer` for one seeded picture (an imported network against its original weights). */
-export function assertSameActivations(network: FeatureNetwork, reference: FeatureNetwork, layer: string, seed: number): void {
+export function assertSameActivations(network: FeatureNetwork, reference: FeatureNetwork, layer: string, seed: number, size = 16): void {
   tf.tidy(() => {
-    const input = network.preprocess(syntheticImage(16, 16, seed));
+    const input = network.preprocess(syntheticImage(size, size, seed));
     const [a, b] = [network, reference].map((net) => net.activations(input, [layer], 'max').get(layer)!);
     const difference = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
     if (!(difference < 1e-4)) throw new Error(`${network.name} differs from ${reference.name} at ${layer} by up to ${difference}`);

@@ -3,7 +3,7 @@
  * pickers and run records work on any network. Activations named `convX_Y` are taken after their
  * ReLU, as in the papers (Gatys et al. 2015; Simonyan & Zisserman 2014).
  */
-export type LayerSpec = ConvLayerSpec | PoolLayerSpec | LrnLayerSpec;
+export type LayerSpec = ConvLayerSpec | PoolLayerSpec | LrnLayerSpec | ConcatLayerSpec;
 
 export interface ConvLayerSpec {
   readonly kind: 'conv';
@@ -14,8 +14,11 @@ export interface ConvLayerSpec {
   readonly relu: true;
   /** 1 unless given (AlexNet's first layer strides by 4). */
   readonly stride?: number;
-  /** 'same' unless given. */
-  readonly padding?: 'same' | 'valid';
+  /**
+   * 'same' unless given. A number is Caffe's `pad`, zeros on every side: GoogLeNet's 7×7 stride-2
+   * conv1 pads 3 on each side, where TensorFlow's 'same' would pad 2 before and 3 after.
+   */
+  readonly padding?: 'same' | 'valid' | number;
   /**
    * Channel groups (AlexNet's two-GPU split, Krizhevsky et al. 2012 fig. 2): each group of filters
    * sees only its share of the input channels, so the kernel is [k, k, in / groups, filters]. 1 unless given.
@@ -41,6 +44,25 @@ export interface PoolLayerSpec {
   readonly name: string;
   readonly size: number;
   readonly stride: number;
+  /** Caffe's `pad` on every side, 0 unless given (GoogLeNet's inception pools: 3×3, stride 1, pad 1). */
+  readonly pad?: number;
+  /**
+   * Rounds the output size up, as every Caffe pooling layer does (pooling_layer.cpp): the last window
+   * may hang over the bottom and right edges and pools only the cells inside. Down (TF's) unless given.
+   */
+  readonly ceil?: true;
+}
+
+/**
+ * Parallel branches that all read the same input, their outputs concatenated along channels in
+ * order — GoogLeNet's inception module (Szegedy et al. 2015, fig. 2b). Each branch is an ordered
+ * list of layers whose names are layers of the network too; the composite's own name is the
+ * concatenation (`inception_3a/output`).
+ */
+export interface ConcatLayerSpec {
+  readonly kind: 'concat';
+  readonly name: string;
+  readonly branches: readonly (readonly LayerSpec[])[];
 }
 
 /** How an sRGB image in 0..255 becomes the network's input. */
@@ -56,24 +78,79 @@ export interface NetworkArchitecture {
   readonly defaultLayers: { readonly content: readonly string[]; readonly style: readonly string[] };
 }
 
+/** Every layer in order, a composite's branch layers (branch by branch) before its concatenation, as Caffe's prototxt lists them. */
+export function flatLayers(layers: readonly LayerSpec[]): LayerSpec[] {
+  return layers.flatMap((layer) => (layer.kind === 'concat' ? [...layer.branches.flatMap(flatLayers), layer] : [layer]));
+}
+
+/** Every convolution with weights, branch convolutions included, in order. */
 export function convLayers(architecture: NetworkArchitecture): ConvLayerSpec[] {
-  return architecture.layers.filter((l): l is ConvLayerSpec => l.kind === 'conv');
+  return flatLayers(architecture.layers).filter((l): l is ConvLayerSpec => l.kind === 'conv');
 }
 
 export function layerNames(architecture: NetworkArchitecture): string[] {
-  return architecture.layers.map((l) => l.name);
+  return flatLayers(architecture.layers).map((l) => l.name);
+}
+
+/**
+ * The layers an image passes through on its way to the layer `name`, that layer included: the
+ * composites before it whole, the one holding it only along its branch. Null for an unknown name.
+ */
+export function pathTo(layers: readonly LayerSpec[], name: string): LayerSpec[] | null {
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i];
+    if (layer.name === name) return layers.slice(0, i + 1);
+    if (layer.kind !== 'concat') continue;
+    for (const branch of layer.branches) {
+      const inside = pathTo(branch, name);
+      if (inside) return [...layers.slice(0, i), ...inside];
+    }
+  }
+  return null;
+}
+
+/** The zeros a convolution adds before (and, but for 'same' at a stride, after) each side. */
+export function convPadding(spec: ConvLayerSpec): number {
+  const padding = spec.padding ?? 'same';
+  return padding === 'valid' ? 0 : padding === 'same' ? (spec.kernelSize - 1) / 2 : padding;
+}
+
+/** A layer's output side for an input side of n, by Caffe's formulas (0 when nothing is left). */
+export function outputSize(layer: LayerSpec, n: number): number {
+  if (n <= 0) return 0;
+  switch (layer.kind) {
+    case 'lrn':
+      return n;
+    case 'conv': {
+      const stride = layer.stride ?? 1;
+      if ((layer.padding ?? 'same') === 'same') return Math.ceil(n / stride);
+      return Math.max(0, Math.floor((n + 2 * convPadding(layer) - layer.kernelSize) / stride) + 1);
+    }
+    case 'pool': {
+      const pad = layer.pad ?? 0;
+      const span = (n + 2 * pad - layer.size) / layer.stride;
+      const size = (layer.ceil ? Math.ceil(span) : Math.floor(span)) + 1;
+      // Caffe drops a last window that would start inside the bottom padding (pooling_layer.cpp).
+      const startsInPadding = layer.ceil && pad > 0 && (size - 1) * layer.stride >= n + pad;
+      return Math.max(0, startsInPadding ? size - 1 : size);
+    }
+    case 'concat':
+      return Math.min(...layer.branches.map((branch) => sequenceOutputSize(branch, n)));
+  }
+}
+
+export function sequenceOutputSize(layers: readonly LayerSpec[], n: number): number {
+  return layers.reduce((size, layer) => outputSize(layer, size), n);
 }
 
 /**
  * The smallest image side from which every layer up to `lastLayer` (all by default) still has at
  * least one position: unpadded convolutions and pools shrink their input, AlexNet's by a lot.
+ * Output sizes grow with the input, so the first side that leaves one position is the answer.
  */
 export function minimumInputSize(architecture: NetworkArchitecture, lastLayer?: string): number {
-  const end = lastLayer === undefined ? architecture.layers.length : architecture.layers.findIndex((l) => l.name === lastLayer) + 1;
-  let size = 1;
-  for (const layer of architecture.layers.slice(0, end).reverse()) {
-    if (layer.kind === 'pool') size = (size - 1) * layer.stride + layer.size;
-    else if (layer.kind === 'conv') size = (size - 1) * (layer.stride ?? 1) + ((layer.padding ?? 'same') === 'valid' ? layer.kernelSize : 1);
-  }
-  return size;
+  const path = lastLayer === undefined ? architecture.layers : pathTo(architecture.layers, lastLayer) ?? [];
+  let side = 1;
+  while (sequenceOutputSize(path, side) < 1) side++;
+  return side;
 }

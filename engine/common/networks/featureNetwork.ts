@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import type { Pooling } from '../stylize/settings.js';
-import { convLayers, minimumInputSize, type ConvLayerSpec, type NetworkArchitecture } from './architecture.js';
+import { convLayers, flatLayers, layerNames, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
 import { convolve, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
 import { deprocess, preprocess } from './preprocessing.js';
 import { disposeWeights, type ConvWeights, type NetworkWeights } from './weights.js';
@@ -39,15 +39,34 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
     checkInputSize({ name, architecture }, requested, { height: input.shape[1], width: input.shape[2] });
     const wanted = new Set(requested);
     const result = new Map<string, tf.Tensor4D>();
-    let x = input;
-    for (const layer of architecture.layers) {
-      if (result.size === wanted.size) break;
-      x = layer.kind === 'conv' ? applyConv(layer, convs.get(layer.name)!, x)
-        : layer.kind === 'lrn' ? localResponseNorm(layer, x)
-        : pool(layer, pooling, x);
-      if (wanted.has(layer.name)) result.set(layer.name, x);
-    }
+    run(architecture.layers, input, false);
     return result;
+
+    /**
+     * Runs `layers` on x up to the last one that is or holds a wanted layer (all of them when
+     * `whole`), recording the wanted activations; returns the output of the last layer run.
+     */
+    function run(layers: readonly LayerSpec[], x: tf.Tensor4D, whole: boolean): tf.Tensor4D {
+      const last = whole ? layers.length - 1 : layers.reduce((found, layer, i) => (holdsWanted(layer, wanted) ? i : found), -1);
+      layers.slice(0, last + 1).forEach((layer, i) => {
+        x = apply(layer, x, i < last || whole || wanted.has(layer.name));
+        if (wanted.has(layer.name)) result.set(layer.name, x);
+      });
+      return x;
+    }
+
+    /** A composite whose output is not needed runs only the branches, and their layers, that were asked for. */
+    function apply(layer: LayerSpec, x: tf.Tensor4D, outputNeeded: boolean): tf.Tensor4D {
+      switch (layer.kind) {
+        case 'conv': return applyConv(layer, convs.get(layer.name)!, x);
+        case 'lrn': return localResponseNorm(layer, x);
+        case 'pool': return pool(layer, pooling, x);
+        case 'concat': {
+          const outputs = layer.branches.map((branch) => run(branch, x, outputNeeded));
+          return outputNeeded ? tf.concat(outputs, 3) : x;
+        }
+      }
+    }
   }
 
   return {
@@ -65,7 +84,6 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
   };
 }
 
-/** Layers in order, up to the first convolution without weights (pools before it included). */
 /**
  * Throws a PasticheError naming the first requested layer that `network` cannot compute; needs only
  * its description, so a request can be checked without building the weights.
@@ -73,7 +91,7 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
 export function checkNetworkLayers(network: Pick<FeatureNetwork, 'name' | 'architecture' | 'layers'>, requested: readonly string[]): void {
   const { name, architecture, layers } = network;
   for (const layer of requested) {
-    if (!architecture.layers.some((l) => l.name === layer)) {
+    if (!layerNames(architecture).includes(layer)) {
       throw new PasticheError(`no layer '${layer}' (its layers: ${summarise(layers)})`, name);
     }
     if (!layers.includes(layer)) {
@@ -82,24 +100,30 @@ export function checkNetworkLayers(network: Pick<FeatureNetwork, 'name' | 'archi
   }
 }
 
-/** Refuses an image too small for the deepest requested layer, before a backend meets a zero-sized tensor. */
+/** Refuses an image too small for the most demanding requested layer, before a backend meets a zero-sized tensor. */
 export function checkInputSize(network: Pick<FeatureNetwork, 'name' | 'architecture'>, requested: readonly string[], { width, height }: { width: number; height: number }): void {
   const { name, architecture } = network;
-  const deepest = architecture.layers.map((l) => l.name).filter((layer) => requested.includes(layer)).at(-1);
-  if (deepest === undefined) return;
-  const needed = minimumInputSize(architecture, deepest);
-  if (Math.min(height, width) < needed) {
-    throw new PasticheError(`an image of ${width}×${height} is too small for layer '${deepest}', which needs at least ${needed} px on each side`, name);
+  const needs = layerNames(architecture).filter((layer) => requested.includes(layer)).map((layer) => ({ layer, needed: minimumInputSize(architecture, layer) }));
+  // The deepest of the layers that need the most (a later layer never needs less along one path).
+  const hardest = needs.reduce<(typeof needs)[number] | undefined>((most, need) => (most && most.needed > need.needed ? most : need), undefined);
+  if (hardest && Math.min(height, width) < hardest.needed) {
+    throw new PasticheError(`an image of ${width}×${height} is too small for layer '${hardest.layer}', which needs at least ${hardest.needed} px on each side`, name);
   }
 }
 
+/** Layers in order (branch layers before their concatenation), up to the first convolution without weights. */
 function computableLayers(architecture: NetworkArchitecture, weights: NetworkWeights): string[] {
   const names: string[] = [];
-  for (const layer of architecture.layers) {
+  for (const layer of flatLayers(architecture.layers)) {
     if (layer.kind === 'conv' && !weights.has(layer.name)) break;
     names.push(layer.name);
   }
   return names;
+}
+
+/** Whether `layer` is wanted or, being a composite, holds a wanted layer in one of its branches. */
+function holdsWanted(layer: LayerSpec, wanted: ReadonlySet<string>): boolean {
+  return wanted.has(layer.name) || (layer.kind === 'concat' && layer.branches.some((branch) => branch.some((inner) => holdsWanted(inner, wanted))));
 }
 
 interface PreparedConv extends ConvWeights {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Pooling } from '../stylize/settings.js';
-import type { ConvLayerSpec, LrnLayerSpec, PoolLayerSpec } from './architecture.js';
+import { outputSize, type ConvLayerSpec, type LrnLayerSpec, type PoolLayerSpec } from './architecture.js';
 
 /** The convolution of a layer (no bias, no ReLU) for any stride, padding and channel groups. */
 export function convolve(spec: ConvLayerSpec, x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
@@ -18,7 +18,9 @@ export function convolve(spec: ConvLayerSpec, x: tf.Tensor4D, kernel: tf.Tensor4
 
 /** Whether a layer's input gradient is itself a stride-1 'same' convolution (see featureNetwork's fast path). */
 export function isPlainSameConv(spec: ConvLayerSpec): boolean {
-  return (spec.stride ?? 1) === 1 && (spec.padding ?? 'same') === 'same' && (spec.groups ?? 1) === 1 && spec.kernelSize % 2 === 1;
+  const padding = spec.padding ?? 'same';
+  const same = padding === 'same' || padding === (spec.kernelSize - 1) / 2;
+  return (spec.stride ?? 1) === 1 && same && (spec.groups ?? 1) === 1 && spec.kernelSize % 2 === 1;
 }
 
 /**
@@ -36,7 +38,30 @@ export function localResponseNorm(spec: LrnLayerSpec, x: tf.Tensor4D): tf.Tensor
   });
 }
 
-/** Max or average pooling (neural-style's -pooling), without padding. */
+/**
+ * Max or average pooling (neural-style's -pooling) with Caffe's padding and rounding. Windows see
+ * only the cells inside the image: the padding is −∞ for max pooling, and average pooling divides
+ * by the number of image cells in the window (ONNX's count_include_pad = 0). For Caffe's ceil-rounded
+ * windows over the edge that is exactly what Caffe computes; Caffe would also count explicit `pad`
+ * cells in an average, but the networks here pad only max pools (GoogLeNet's inception pools).
+ */
 export function pool(spec: PoolLayerSpec, pooling: Pooling, x: tf.Tensor4D): tf.Tensor4D {
+  const [, height, width] = x.shape;
+  const outHeight = outputSize(spec, height);
+  const outWidth = outputSize(spec, width);
+  const pad = spec.pad ?? 0;
+  const padAfter = (n: number, out: number) => Math.max(0, (out - 1) * spec.stride + spec.size - n - pad);
+  const padding: [number, number][] = [[0, 0], [pad, padAfter(height, outHeight)], [pad, padAfter(width, outWidth)], [0, 0]];
+  if (padding.every(([before, after]) => before === 0 && after === 0)) return poolValid(pooling, spec, x);
+  return tf.tidy(() => {
+    const pooled = pooling === 'max'
+      ? poolValid('max', spec, tf.pad(x, padding, -Infinity))
+      : tf.div(poolValid('avg', spec, tf.pad(x, padding)), poolValid('avg', spec, tf.pad(tf.onesLike(tf.slice(x, 0, [1, height, width, 1])), padding))) as tf.Tensor4D;
+    // A last window Caffe drops (one starting in the padding) is cut off here.
+    return pooled.shape[1] === outHeight && pooled.shape[2] === outWidth ? pooled : tf.slice(pooled, [0, 0, 0, 0], [-1, outHeight, outWidth, -1]);
+  });
+}
+
+function poolValid(pooling: Pooling, spec: PoolLayerSpec, x: tf.Tensor4D): tf.Tensor4D {
   return pooling === 'max' ? tf.maxPool(x, spec.size, spec.stride, 'valid') : tf.avgPool(x, spec.size, spec.stride, 'valid');
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { minimumInputSize, type ConvLayerSpec, type NetworkArchitecture } from './architecture.js';
+import { minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
 import { convolve, localResponseNorm, pool } from './layerOps.js';
 import { preprocess } from './preprocessing.js';
 import type { ConvWeights, NetworkWeights } from './weights.js';
@@ -23,26 +23,46 @@ const CALIBRATION_SIZE = 64;
  */
 export function randomWeights(architecture: NetworkArchitecture, seed: number): NetworkWeights {
   const weights = new Map<string, ConvWeights>();
-  let activation = calibrationInput(architecture, seed);
-  let inChannels: number = architecture.inputChannels;
   let convIndex = 0;
-  for (const layer of architecture.layers) {
-    const input = activation;
-    if (layer.kind === 'pool') {
-      activation = pool(layer, 'max', input);
-    } else if (layer.kind === 'lrn') {
-      activation = localResponseNorm(layer, input);
-    } else {
-      const target = convIndex === 0 ? TARGET_RMS_FIRST_LAYER : TARGET_RMS;
-      const drawn = calibratedConv(layer, inChannels, input, target, seed * 1009 + ++convIndex);
-      weights.set(layer.name, drawn.weights);
-      activation = drawn.activation;
-      inChannels = layer.filters;
-    }
-    input.dispose();
-  }
-  activation.dispose();
+  const input = calibrationInput(architecture, seed);
+  const { activation } = drawLayers(architecture.layers, input, architecture.inputChannels);
+  tf.dispose([input, activation]);
   return weights;
+
+  /**
+   * Draws the convolutions of `layers` in order, running the calibration image through them;
+   * returns the last activation and its channels. `x` stays the caller's to dispose.
+   */
+  function drawLayers(layers: readonly LayerSpec[], x: tf.Tensor4D, inChannels: number): { activation: tf.Tensor4D; channels: number } {
+    let activation = x;
+    let channels = inChannels;
+    for (const layer of layers) {
+      const next = drawLayer(layer, activation, channels);
+      if (activation !== x) activation.dispose();
+      ({ activation, channels } = next);
+    }
+    return { activation: activation === x ? tf.clone(x) : activation, channels };
+  }
+
+  function drawLayer(layer: LayerSpec, x: tf.Tensor4D, inChannels: number): { activation: tf.Tensor4D; channels: number } {
+    switch (layer.kind) {
+      case 'pool': return { activation: pool(layer, 'max', x), channels: inChannels };
+      case 'lrn': return { activation: localResponseNorm(layer, x), channels: inChannels };
+      case 'conv': {
+        const target = convIndex === 0 ? TARGET_RMS_FIRST_LAYER : TARGET_RMS;
+        const drawn = calibratedConv(layer, inChannels, x, target, seed * 1009 + ++convIndex);
+        weights.set(layer.name, drawn.weights);
+        return { activation: drawn.activation, channels: layer.filters };
+      }
+      case 'concat': {
+        // Every branch reads the same input; each branch's convolutions are scaled like any other.
+        const branches = layer.branches.map((branch) => drawLayers(branch, x, inChannels));
+        const activation = tf.concat(branches.map((b) => b.activation), 3);
+        tf.dispose(branches.map((b) => b.activation));
+        return { activation, channels: branches.reduce((sum, b) => sum + b.channels, 0) };
+      }
+    }
+  }
 }
 
 /**
@@ -67,7 +87,7 @@ function calibratedConv(layer: ConvLayerSpec, inChannels: number, input: tf.Tens
 
 /** A seeded image with natural-image-like statistics: smooth colour fields plus fine texture. */
 function calibrationInput(architecture: NetworkArchitecture, seed: number): tf.Tensor4D {
-  // Large enough for every layer to keep a position (AlexNet needs 67 px); VGG's stays 64, as before.
+  // Large enough for every layer to keep a position (GoogLeNet needs 31 px, AlexNet 39); VGG's stays 64, as before.
   const size = Math.max(CALIBRATION_SIZE, minimumInputSize(architecture));
   return tf.tidy(() => {
     const coarse = tf.randomUniform([1, 8, 8, 3], 0, 255, 'float32', seed + 7) as tf.Tensor4D;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { requireCatalogueEntry } from '../networks/catalogue.js';
 import { installNetwork } from '../networks/installNetwork.js';
 import { importNetwork, listNetworks } from '../networks/registry.js';
@@ -44,11 +45,12 @@ export function registerModelsCommands(program: Command): void {
     });
   models
     .command('import')
-    .description("copy a network's weights into the data folder: a Keras HDF5 file (.h5, e.g. the Keras Applications VGG downloads) or a TensorFlow.js layers model")
-    .argument('<source>', 'a Keras .h5 weights file, a folder holding model.json, or the model.json file')
-    .requiredOption('--name <name>', 'the name to use it by (e.g. vgg19)')
-    .action(async (source: string, options: { name: string }) => {
-      const info = await importNetwork(source, options.name, storePaths(dataHome()).models);
+    .description("copy a network's weights into the data folder: an ONNX model (.onnx, the ONNX model zoo's AlexNet and GoogLeNet), a Keras HDF5 file (.h5, e.g. the Keras Applications VGG downloads) or a TensorFlow.js layers model")
+    .argument('<source>', 'an .onnx model, a Keras .h5 weights file, a folder holding model.json, or the model.json file')
+    .requiredOption('--name <name>', 'the name to use it by (e.g. googlenet)')
+    .option('--architecture <family>', `the network the file holds, when its layer names do not tell (${Object.keys(ARCHITECTURES).join(', ')})`)
+    .action(async (source: string, options: { name: string; architecture?: string }) => {
+      const info = await importNetwork(source, options.name, storePaths(dataHome()).models, options.architecture);
       console.log(`Imported ${info.name}: ${info.architecture}, layers ${info.layers[0]} … ${info.layers.at(-1)} (${info.layers.length} convolutions), weights sha256 ${info.weightsSha256.slice(0, 12)}…`);
     });
 }

@@ -2,20 +2,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import { resourcesDir } from '../resources.js';
+import type { NetworkFileFormat } from './networkFile.js';
 
 export interface RandomSource {
   readonly kind: 'random';
   readonly seed: number;
 }
 
-export interface DownloadSource {
+/**
+ * A file fetched once and converted. Its digest is the one its publisher states: MD5 for the Keras
+ * Applications downloads, SHA-256 for the ONNX model zoo (its Git LFS pointers' `oid sha256:`).
+ */
+export type DownloadSource = {
   readonly kind: 'download';
   readonly url: string;
   readonly file: string;
   readonly bytes: number;
-  readonly md5: string;
-  readonly format: 'keras-h5';
-}
+  readonly format: NetworkFileFormat;
+} & ({ readonly md5: string } | { readonly sha256: string });
 
 /** A network Pastiche knows by name (resources/models/catalogue.json). */
 export interface CatalogueEntry {

@@ -1,13 +1,11 @@
-import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { mkdir, open, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import type { CatalogueEntry, DownloadSource } from './catalogue.js';
-import { readKerasWeightsFile } from './kerasWeightsFile.js';
+import { readNetworkFile } from './networkFile.js';
 import { saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
-import { vggWeightsFromLayersModel } from './vggWeights.js';
 
 export interface InstallProgress {
   readonly receivedBytes: number;
@@ -23,7 +21,7 @@ export interface InstallOptions {
 
 /**
  * Installs a catalogue network: downloads its file into models/.downloads (resuming a partial one
- * with an HTTP Range request), checks its size and MD5 against the catalogue, and converts it into
+ * with an HTTP Range request), checks its size and digest against the catalogue, and converts it into
  * models/NAME in the engine's format. The network appears only once complete and verified; an
  * interrupted download is kept for the next attempt, a corrupt one deleted.
  */
@@ -36,16 +34,16 @@ export async function installNetwork(entry: CatalogueEntry, modelsDir: string, o
   await mkdir(join(modelsDir, '.downloads'), { recursive: true });
   await download(entry.name, source, partial, options);
   await verify(source, partial);
-  const file = await readKerasWeightsFile(partial);
+  // The catalogue says which architecture the file holds; the reader then checks every kernel's shape.
+  const network = await readNetworkFile(partial, { format: source.format, architecture: entry.architecture });
   try {
-    // The catalogue says which architecture the file holds; the reader then checks every kernel's shape.
-    const { architecture, weights } = vggWeightsFromLayersModel({ ...file, modelName: entry.architecture });
+    const { architecture, weights } = network;
     const info = await saveNetwork(folder, { name: entry.name, architecture: architecture.family, layers: [...weights.keys()], origin: source.url }, weights);
     await rm(partial, { force: true });
     return info;
   } finally {
     // The studio's engine lives on: a VGG's 80 MB of weights are not kept once saved.
-    tf.dispose(Object.values(file.tensors));
+    network.release();
   }
 }
 
@@ -97,18 +95,21 @@ async function connect(name: string, source: DownloadSource, from: number, optio
   return response;
 }
 
-/** Size and MD5 as the catalogue records them; a file that fails is deleted, so the next attempt starts clean. */
+/** Size and digest as the catalogue records them; a file that fails is deleted, so the next attempt starts clean. */
 async function verify(source: DownloadSource, partial: string): Promise<void> {
+  const { algorithm, label, expected } = 'sha256' in source
+    ? { algorithm: 'sha256' as const, label: 'SHA-256', expected: source.sha256 }
+    : { algorithm: 'md5' as const, label: 'MD5', expected: source.md5 };
   const size = statSync(partial).size;
-  const md5 = size === source.bytes ? await md5Of(partial) : null;
-  if (md5 === source.md5) return;
+  const digest = size === source.bytes ? await digestOf(algorithm, partial) : null;
+  if (digest === expected) return;
   await rm(partial, { force: true });
-  const found = md5 === null ? `${size} bytes instead of ${source.bytes}` : `MD5 ${md5} instead of ${source.md5}`;
+  const found = digest === null ? `${size} bytes instead of ${source.bytes}` : `${label} ${digest} instead of ${expected}`;
   throw new PasticheError(`the download is corrupt (${found}) and was deleted; run the same command again`, source.file);
 }
 
-async function md5Of(file: string): Promise<string> {
-  const hash = createHash('md5');
+async function digestOf(algorithm: 'md5' | 'sha256', file: string): Promise<string> {
+  const hash = createHash(algorithm);
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
@@ -7,8 +6,8 @@ import { randomWeights } from '../../common/networks/randomWeights.js';
 import { layerNames } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { catalogue, catalogueEntry } from './catalogue.js';
-import { isHdf5File, readKerasWeightsFile } from './kerasWeightsFile.js';
 import { readLayersModel } from './layersModel.js';
+import { readNetworkFile } from './networkFile.js';
 import { loadSavedNetwork, saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
 import { vggWeightsFromLayersModel } from './vggWeights.js';
 import type { NetworkSummary } from '../../common/networks/networkSummary.js';
@@ -53,7 +52,8 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
     const how = entry.source.kind === 'download'
       ? `run 'pastiche models install ${entry.name}', or download ${entry.source.url} and run 'pastiche models import ${entry.source.file} --name ${entry.name}'`
       : `'pastiche models import FILE --name ${entry.name}'`;
-    throw new PasticheError(`not installed; ${how} (a Keras .h5 file or a TensorFlow.js layers model of ${entry.architecture})`, entry.name);
+    const file = entry.source.kind === 'download' && entry.source.format === 'onnx' ? 'an ONNX model' : 'a Keras .h5 file or a TensorFlow.js layers model';
+    throw new PasticheError(`not installed; ${how} (${file} of ${entry.architecture})`, entry.name);
   }
   const names = listNetworks(modelsDir).filter((n) => n.status !== 'not-installed').map((n) => n.name);
   throw new PasticheError(`unknown network (available: ${names.join(', ')}; or give a folder holding model.json)`, nameOrPath);
@@ -78,18 +78,21 @@ export async function describeNetwork(nameOrPath: string, modelsDir: string): Pr
   return { name: network.name, architecture: network.architecture, layers: network.layers };
 }
 
-/** Copies a network's weights — a Keras HDF5 file or a TensorFlow.js layers model — into models/NAME in the engine's own format. */
-export async function importNetwork(source: string, name: string, modelsDir: string): Promise<SavedNetworkInfo> {
+/**
+ * Copies a network's weights — an ONNX model (AlexNet, GoogLeNet), a Keras HDF5 file or a TensorFlow.js
+ * layers model (VGG) — into models/NAME in the engine's own format. `architecture` names the family
+ * when the file cannot tell it.
+ */
+export async function importNetwork(source: string, name: string, modelsDir: string, architecture?: string): Promise<SavedNetworkInfo> {
   if (!isNetworkName(name)) throw new PasticheError('a network name is letters, digits, dots, dashes and underscores', name);
   if (catalogueEntry(name)?.source.kind === 'random') throw new PasticheError('is a generated network and cannot be replaced', name);
   const folder = join(modelsDir, name);
   if (existsSync(folder)) throw new PasticheError(`a network of that name is already installed in ${folder}`, name);
-  const file = (await isHdf5File(source)) ? await readKerasWeightsFile(source) : await readLayersModel(source);
+  const network = await readNetworkFile(source, { architecture });
   try {
-    const { architecture, weights } = vggWeightsFromLayersModel(file);
-    return await saveNetwork(folder, { name, architecture: architecture.family, layers: [...weights.keys()], origin: resolve(source) }, weights);
+    return await saveNetwork(folder, { name, architecture: network.architecture.family, layers: [...network.weights.keys()], origin: resolve(source) }, network.weights);
   } finally {
-    tf.dispose(Object.values(file.tensors));
+    network.release();
   }
 }
 

@@ -23,11 +23,13 @@ describe('AlexNet (Krizhevsky et al. 2012, Caffe\'s BVLC model)', () => {
       });
     });
     assert.deepEqual(ALEXNET.layers.filter((l) => l.kind === 'conv').map((l) => l.name), ['conv1', 'conv2', 'conv3', 'conv4', 'conv5']);
-    // The unpadded 11×11 stride-4 start and three pools need 67 px; a smaller image is refused in words.
+    // At 224 px conv1 gives 54, which Caffe's rounded-up pool1 turns into 27 (a floor would give 26).
+    tf.tidy(() => assert.deepEqual(network.activations(network.preprocess(syntheticImage(224, 224, 1)), ['pool1'], 'max').get('pool1')!.shape, [1, 27, 27, 96]));
+    // The unpadded 11×11 stride-4 start and three pools (rounded up, as Caffe's) need 39 px; a smaller image is refused in words.
     tf.tidy(() => {
-      const small = network.preprocess(syntheticImage(40, 60, 2));
-      assert.throws(() => network.activations(small, ['conv1', 'pool5'], 'max'), /alexnet-random: an image of 60×40 is too small for layer 'pool5', which needs at least 67 px on each side$/);
-      assert.equal(network.activations(small, ['conv1'], 'max').get('conv1')!.shape[1], 8);
+      const small = network.preprocess(syntheticImage(30, 50, 2));
+      assert.throws(() => network.activations(small, ['conv1', 'pool5'], 'max'), /alexnet-random: an image of 50×30 is too small for layer 'pool5', which needs at least 39 px on each side$/);
+      assert.equal(network.activations(small, ['conv1'], 'max').get('conv1')!.shape[1], 5);
     });
     network.dispose();
   });

@@ -6,12 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ALEXNET } from '../../../../engine/common/networks/alexnet.js';
 import { featureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
+import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../../../engine/common/networks/vgg.js';
 import type { CatalogueEntry } from '../../../../engine/node/networks/catalogue.js';
 import { installNetwork } from '../../../../engine/node/networks/installNetwork.js';
 import { loadNetwork } from '../../../../engine/node/networks/registry.js';
 import { writeKerasWeights } from '../../../helpers/kerasWeights.js';
+import { onnxModelOf, writeOnnxModel } from '../../../helpers/onnxModels.js';
 import { assertSameActivations, useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
@@ -99,5 +102,30 @@ describe('installing a catalogue network', () => {
       return true;
     });
     assert.ok(!existsSync(join(models, 'vgg19')));
+  });
+});
+
+describe('installing a catalogue network published as ONNX', () => {
+  it('checks the file\'s SHA-256, as the model zoo states it, and converts it', async () => {
+    const weights = randomWeights(ALEXNET, 5);
+    const sourceFile = join(mkdtempSync(join(tmpdir(), 'pastiche-dl-')), 'bvlcalexnet-12.onnx');
+    writeOnnxModel(sourceFile, onnxModelOf(ALEXNET, weights, 224, []));
+    const bytes = readFileSync(sourceFile);
+    const host = fileServer(bytes);
+    await new Promise<void>((resolve) => host.server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = host.server.address() as AddressInfo;
+      const source = { kind: 'download', url: `http://127.0.0.1:${port}/bvlcalexnet-12.onnx`, file: 'bvlcalexnet-12.onnx', bytes: bytes.length, format: 'onnx' } as const;
+      const entry: CatalogueEntry = { name: 'alexnet', architecture: 'alexnet', description: 'test', license: 'test', source: { ...source, sha256: '0'.repeat(64) } };
+      const models = mkdtempSync(join(tmpdir(), 'pastiche-models-'));
+      await assert.rejects(installNetwork(entry, models), /bvlcalexnet-12\.onnx: the download is corrupt \(SHA-256 [0-9a-f]{64} instead of 0{64}\) and was deleted/);
+      const info = await installNetwork({ ...entry, source: { ...source, sha256: createHash('sha256').update(bytes).digest('hex') } }, models);
+      assert.deepEqual([info.architecture, info.layers], ['alexnet', ['conv1', 'conv2', 'conv3', 'conv4', 'conv5']]);
+      const { network } = await loadNetwork('alexnet', models);
+      assertSameActivations(network, featureNetwork('reference', ALEXNET, weights), 'pool5', 2, 67);
+      network.dispose();
+    } finally {
+      await new Promise<void>((resolve) => host.server.close(() => resolve()));
+    }
   });
 });

@@ -8,6 +8,8 @@ import { PasticheError } from '../../../../engine/common/errors.js';
 import { checkNetworkLayers, featureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
 import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../../../engine/common/networks/vgg.js';
+import { ARCHITECTURES } from '../../../../engine/common/networks/architectures.js';
+import { catalogue } from '../../../../engine/node/networks/catalogue.js';
 import { describeNetwork, importNetwork, listNetworks, loadNetwork } from '../../../../engine/node/networks/registry.js';
 import { syntheticImage, useTestBackend } from '../../../helpers/tf.js';
 
@@ -41,8 +43,20 @@ describe('network registry', () => {
     const networks = listNetworks(tempFolder());
     const byName = new Map(networks.map((n) => [n.name, n]));
     assert.equal(byName.get('vgg19-random')?.status, 'embedded');
+    assert.equal(byName.get('googlenet-random')?.status, 'embedded');
     assert.equal(byName.get('vgg19')?.status, 'not-installed');
     assert.equal(byName.get('vgg16')?.architecture, 'vgg16');
+    assert.deepEqual(['alexnet', 'googlenet'].map((name) => [byName.get(name)?.architecture, byName.get(name)?.status]), [['alexnet', 'not-installed'], ['googlenet', 'not-installed']]);
+  });
+
+  it('states one digest per download, of its publisher’s kind, and a known architecture for every entry', () => {
+    for (const entry of catalogue()) {
+      assert.ok(ARCHITECTURES[entry.architecture], `${entry.name}: architecture ${entry.architecture}`);
+      if (entry.source.kind !== 'download') continue;
+      const digest = 'sha256' in entry.source ? /^[0-9a-f]{64}$/.test(entry.source.sha256) : /^[0-9a-f]{32}$/.test(entry.source.md5);
+      assert.ok(digest && !('sha256' in entry.source && 'md5' in entry.source), `${entry.name}: one digest`);
+      assert.equal(entry.source.format, entry.source.file.endsWith('.onnx') ? 'onnx' : 'keras-h5', `${entry.name}: format`);
+    }
   });
 
   it('imports a Keras-named layers model that then computes the same activations as the original weights', async () => {
@@ -116,7 +130,8 @@ describe('network registry', () => {
     await assert.rejects(importNetwork(source, 'mine', models), /mine: a network of that name is already installed/);
     await assert.rejects(importNetwork(source, '../escape', models), /a network name is letters/);
     await assert.rejects(importNetwork(source, 'vgg19-random', models), /generated network/);
-    await assert.rejects(loadNetwork('nonesuch', models), /nonesuch: unknown network \(available: vgg19-random, vgg16-random, alexnet-random, mine/);
+    await assert.rejects(loadNetwork('nonesuch', models), /nonesuch: unknown network \(available: vgg19-random, vgg16-random, alexnet-random, googlenet-random, mine/);
     await assert.rejects(loadNetwork('vgg19', models), /vgg19: not installed; run 'pastiche models install vgg19', or download https:\/\/storage\.googleapis\.com\/.*vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5 and run 'pastiche models import vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5 --name vgg19'/);
+    await assert.rejects(loadNetwork('googlenet', models), /googlenet: not installed; run 'pastiche models install googlenet', or download https:\/\/\S+\/googlenet-12\.onnx and run 'pastiche models import googlenet-12\.onnx --name googlenet' \(an ONNX model of googlenet\)$/);
   });
 });

@@ -68,10 +68,10 @@ describe('grids through the studio handlers', () => {
       ];
       await assert.rejects(async () => h['grids.create']({ project: 'grid', base, axes: [{ parameter: 'layers', values: splits }] }), /no layer 'conv9_1'/);
       await assert.rejects(async () => h['grids.create']({ project: 'grid', base, axes: [{ parameter: 'size', values: [16, -3] }] }), /size: must be a whole number > 0, got -3/);
-      // The second cell's photo is too small for AlexNet's pool5 at 48 px: refused before the first is queued.
+      // The second cell's photo is too small for AlexNet's conv4 at 30 px: refused before the first is queued.
       const alexnet = { ...base, settings: { ...base.settings, network: 'alexnet-random', contentLayers: ['conv4'], styleLayers: [{ layer: 'conv1', weight: 1 }] } };
-      await assert.rejects(async () => h['grids.create']({ project: 'grid', base: alexnet, axes: [{ parameter: 'size', values: [96, 48] }] }),
-        /alexnet-random: an image of 48×32 is too small for layer 'conv4', which needs at least 35 px on each side/);
+      await assert.rejects(async () => h['grids.create']({ project: 'grid', base: alexnet, axes: [{ parameter: 'size', values: [96, 30] }] }),
+        /alexnet-random: an image of 30×20 is too small for layer 'conv4', which needs at least 23 px on each side/);
       assert.deepEqual(await h['runs.list']({}), []);
       assert.deepEqual(await h['grids.list']({}), []);
     } finally {
