@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { PasticheError } from '../common/errors.js';
 
@@ -41,6 +42,18 @@ export async function selectBackend(forced: string | undefined = process.env.PAS
     if (description) return { name, description };
   }
   throw new PasticheError('no TensorFlow.js backend could start', 'backend');
+}
+
+/** wasm32's address space: measured, the wasm backend's heap stops growing at 4 GiB. */
+const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
+/**
+ * Memory one run's style statistics may take on the current backend: half of what it can address
+ * (the wasm heap, else the machine's memory), the other half being the network's activations and
+ * gradients. A GPU backend's memory is not known here; the machine's stands in for it.
+ */
+export function styleMemoryBudget(backend: string = tf.getBackend()): number {
+  return (backend === 'wasm' ? Math.min(WASM_HEAP_BYTES, totalmem()) : totalmem()) / 2;
 }
 
 export function parseBackendName(value: string): BackendName {

@@ -308,6 +308,13 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByTestId('style-repr').selectOption('local');
     await page.getByTestId('local-radius').fill('1');
     await page.getByTestId('gram-mix').fill('0.25');
+    // The editor states what local style costs at this size, against what the engine's backend (wasm here) allows.
+    await page.getByTestId('local-memory').getByText(/ GB available\.$/).waitFor();
+    const memory = (await page.getByTestId('local-memory').textContent())!.replace(/\s+/g, ' ').trim();
+    assert.match(memory, /^Local style needs \d+ MB at \d+×\d+ px \(conv1_1 \d+ MB, conv2_1 \d+ MB, .*\) of 2\.1 GB available\.$/);
+    await page.getByTestId('size').fill('600');
+    await page.getByTestId('settings-problem').getByText(/local style needs [\d.]+ GB at \d+×\d+ \(conv1_1 alone [\d.]+ GB\), more than the 2\.1 GB available/).waitFor();
+    await page.getByTestId('size').fill('32');
     const before = new Set((await studio.handlers['runs.list']({})).map((run) => run.id));
     await page.getByRole('button', { name: 'Paint', exact: true }).click();
     await page.locator('[data-testid="live-run"][data-status="done"]').last().waitFor({ timeout: 120_000 });

@@ -104,6 +104,8 @@ export interface StudioInfo {
   /** The TensorFlow.js backend runs use, and what it is. */
   readonly backend: { readonly name: string; readonly description: string };
   readonly dataHome: string;
+  /** Bytes a run's style statistics may take on this backend (what local style is checked against). */
+  readonly styleMemoryBytes: number;
 }
 
 export interface ProjectOverview {

@@ -13,7 +13,7 @@ const layerSplit = (label: string) => LAYER_PRESETS.find((split) => split.label 
 /** The papers' comparisons, as the grid builder offers them (and as `npm run figures` will lay them out). */
 export const FIGURE_PRESETS: readonly FigurePreset[] = [
   // Nikulin & Novak §3 and figure 2: one transfer through each network, each read at its own default layers.
-  { label: 'Networks (Nikulin & Novak fig. 2)', axes: [{ parameter: 'network', values: ['vgg19-random', 'vgg16-random', 'alexnet-random'] }] },
+  { label: 'Networks (Nikulin & Novak fig. 2)', axes: [{ parameter: 'network', values: ['vgg19-random', 'vgg16-random', 'alexnet-random', 'googlenet-random'] }] },
   // Nikulin & Novak, "Exploring the Neural Algorithm of Artistic Style", §4 and figure 3.
   { label: 'Initialisation (Nikulin & Novak fig. 3)', axes: [{ parameter: 'init', values: ['style', 'content', 'noise'] }] },
   // Their §5 and figure 4: the partial split next to full transfer, each at a high and a low style weight.

@@ -154,3 +154,25 @@ export function minimumInputSize(architecture: NetworkArchitecture, lastLayer?: 
   while (sequenceOutputSize(path, side) < 1) side++;
   return side;
 }
+
+/** The layers a person picks for content and style: each top-level convolution and each inception module's output; branch internals, pools and normalisations stay out of the way. */
+export function pickableLayers(architecture: NetworkArchitecture): string[] {
+  return architecture.layers.filter((l) => l.kind === 'conv' || l.kind === 'concat').map((l) => l.name);
+}
+
+export interface ActivationShape {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+}
+
+/** The shape of a layer's activations for an input image of this size, by the same formulas the network runs (null for an unknown layer). */
+export function activationShape(architecture: NetworkArchitecture, layer: string, input: { height: number; width: number }): ActivationShape | null {
+  const path = pathTo(architecture.layers, layer);
+  if (!path) return null;
+  return { height: sequenceOutputSize(path, input.height), width: sequenceOutputSize(path, input.width), channels: sequenceChannels(path, architecture.inputChannels) };
+}
+
+function sequenceChannels(layers: readonly LayerSpec[], channels: number): number {
+  return layers.reduce((c, layer) => (layer.kind === 'conv' ? layer.filters : layer.kind === 'concat' ? layer.branches.reduce((sum, branch) => sum + sequenceChannels(branch, c), 0) : c), channels);
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import {
   COLOUR_PRESERVATIONS, INIT_METHODS, NEURAL_STYLE_DEFAULTS, OPTIMIZER_NAMES, POOLINGS, STYLE_REPRESENTATIONS, defaultOptimizerSettings, resolveSettings,
@@ -9,6 +9,8 @@ import {
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { selectBackend } from '../backend.js';
 import { catalogueEntry } from '../networks/catalogue.js';
+import { readSavedNetworkInfo } from '../networks/savedNetwork.js';
+import { dataHome, storePaths } from '../paths.js';
 import { checkWritable } from '../fileIO.js';
 import { outputFormatForPath, writeImage } from '../image/imageIO.js';
 import { runStylize, type StylizeJob } from '../runs/stylizeRun.js';
@@ -156,10 +158,13 @@ function announce(json: boolean, event: object, lines: string[]): void {
   else process.stderr.write(lines.join('\n') + '\n');
 }
 
-/** The layers a catalogue network starts from (AlexNet names its layers conv1…conv5); VGG's for any other. */
+/**
+ * The layers a network starts from, by its architecture (AlexNet names its layers conv1…conv5,
+ * GoogLeNet inception_3a/output…): a catalogue network's, an imported one's as saved; VGG's otherwise.
+ */
 function defaultLayersOf(network: string): { content: readonly string[]; style: readonly string[] } {
-  const architecture = ARCHITECTURES[catalogueEntry(network)?.architecture ?? 'vgg19'] ?? ARCHITECTURES.vgg19;
-  return architecture.defaultLayers;
+  const family = catalogueEntry(network)?.architecture ?? readSavedNetworkInfo(existsSync(network) ? network : join(storePaths(dataHome()).models, network))?.architecture;
+  return (ARCHITECTURES[family ?? 'vgg19'] ?? ARCHITECTURES.vgg19).defaultLayers;
 }
 
 /** Turns the options into the exact settings the run records; all checks happen here, before any work. */

@@ -8,7 +8,7 @@ import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { catalogue, catalogueEntry } from './catalogue.js';
 import { readLayersModel } from './layersModel.js';
 import { readNetworkFile } from './networkFile.js';
-import { loadSavedNetwork, saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
+import { loadSavedNetwork, readSavedNetworkInfo, saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
 import { vggWeightsFromLayersModel } from './vggWeights.js';
 import type { NetworkSummary } from '../../common/networks/networkSummary.js';
 
@@ -28,9 +28,13 @@ export function listNetworks(modelsDir: string): NetworkSummary[] {
     const downloadBytes = entry.source.kind === 'download' ? entry.source.bytes : undefined;
     return { name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder, weightsSha256: null, downloadBytes };
   });
-  const imported = installed.filter((name) => !catalogueEntry(name)).map((name): NetworkSummary => ({
-    name, architecture: '', status: 'installed', description: 'imported', license: 'as of its source', location: join(modelsDir, name), weightsSha256: null,
-  }));
+  const imported = installed.filter((name) => !catalogueEntry(name)).map((name): NetworkSummary => {
+    const info = readSavedNetworkInfo(join(modelsDir, name));
+    return {
+      name, architecture: info?.architecture ?? '', status: 'installed', description: info ? `imported from ${info.origin}` : 'imported', license: 'as of its source',
+      location: join(modelsDir, name), weightsSha256: info?.weightsSha256 ?? null,
+    };
+  });
   return [...known, ...imported];
 }
 

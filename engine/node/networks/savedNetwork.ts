@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
@@ -29,6 +30,15 @@ export async function saveNetwork(folder: string, info: Omit<SavedNetworkInfo, '
   const manifest = { format: 'pastiche-network', version: 1, pastiche: saved, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
   await writeFolderAtomically(folder, { 'weights.bin': bytes, 'model.json': JSON.stringify(manifest, null, 2) });
   return saved;
+}
+
+/** What a saved network is, from its model.json alone (no weights read); null when the folder holds no Pastiche network. */
+export function readSavedNetworkInfo(folder: string): SavedNetworkInfo | null {
+  try {
+    return (JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as { pastiche?: SavedNetworkInfo }).pastiche ?? null;
+  } catch {
+    return null;
+  }
 }
 
 export async function loadSavedNetwork(folder: string): Promise<{ info: SavedNetworkInfo; weights: NetworkWeights }> {

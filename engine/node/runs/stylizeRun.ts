@@ -2,7 +2,8 @@ import { PasticheError, isPasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
 import { styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
 import { stylize, type StylizeProgress, type StylizeResult } from '../../common/stylize/stylize.js';
-import type { BackendInfo } from '../backend.js';
+import { styleMemoryBudget, type BackendInfo } from '../backend.js';
+import { checkLocalStyleMemory } from '../../common/stylize/styleMemory.js';
 import { readFileBytes } from '../fileIO.js';
 import { decodeImage, describeImage, encodeImage, resizeImage, type ReadImageOptions } from '../image/imageIO.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
@@ -62,13 +63,15 @@ async function checkAndRecord(store: RunStore, job: StylizeJob): Promise<{ runId
 
 /**
  * Refuses a photo (or painting) too small, at its working size, for the deepest layer the run reads
- * from it (AlexNet's first layers need 67 px before pool5). The result has the photo's size, so all
- * layers are computed on it; the paintings feed the style layers only.
+ * from it (AlexNet's first layers need 39 px before pool5). The result has the photo's size, so all
+ * layers are computed on it; the paintings feed the style layers only. Also refuses local style whose
+ * statistics would not fit in this backend's memory.
  */
 export function checkImageSizes(network: NetworkDescription, settings: StylizeSettings, content: Size, styles: readonly Size[]): void {
   const styleLayers = settings.styleLayers.map((l) => l.layer);
   checkInputSize(network, [...settings.contentLayers, ...styleLayers], content);
   for (const style of styles) checkInputSize(network, styleLayers, style);
+  checkLocalStyleMemory(network.name, network.architecture, settings, content, styleMemoryBudget());
 }
 
 type Size = { readonly width: number; readonly height: number };

@@ -29,7 +29,7 @@ describe('withBestNetworks', () => {
     const networks = [summary('vgg19-random', 'vgg19', 'embedded'), summary('vgg19', 'vgg19', 'installed'), summary('vgg16-random', 'vgg16', 'embedded'),
       summary('vgg16', 'vgg16', 'not-installed'), summary('alexnet-random', 'alexnet', 'embedded')];
     const figure = withBestNetworks(FIGURE_PRESETS.find((f) => f.label.startsWith('Networks'))!, networks);
-    assert.deepEqual(figure.axes[0].values, ['vgg19', 'vgg16-random', 'alexnet-random']);
+    assert.deepEqual(figure.axes[0].values, ['vgg19', 'vgg16-random', 'alexnet-random', 'googlenet-random']);
     const init = FIGURE_PRESETS.find((f) => f.label.startsWith('Initialisation'))!;
     assert.deepEqual(withBestNetworks(init, networks), init);
   });

@@ -124,6 +124,8 @@ describe('pastiche CLI', () => {
       [['--style-repr', 'wavelet'], /--style-repr: expected one of gram, spatial, local/],
       [['--local-radius', '2'], /--local-radius: applies to --style-repr local only/],
       [['--style-repr', 'spatial', '--style-scale', '0.5'], /style-scale: spatial style compares the images position by position/],
+      // 64² channels × 300×200 positions × 3 tensors: more than half of wasm's 4 GiB heap.
+      [['--style-repr', 'local', '--style-layers', 'conv1_1', '--size', '300'], /vgg19-random: local style needs 3\.1 GB at 300×200 \(conv1_1 alone 3\.1 GB\), more than the 2\.1 GB available/],
     ];
     for (const [override, message] of cases) {
       const args = new Map<string, string>([['--content', photo], ['--style', painting], ['--out', join(files, 'x.png')], ['--size', '16'], ['--iterations', '1']]);

@@ -11,7 +11,7 @@ import { convLayers, type NetworkArchitecture } from '../../../../engine/common/
 import { featureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
 import { GOOGLENET } from '../../../../engine/common/networks/googlenet.js';
 import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
-import { importNetwork, loadNetwork } from '../../../../engine/node/networks/registry.js';
+import { importNetwork, listNetworks, loadNetwork } from '../../../../engine/node/networks/registry.js';
 import { floatTensor, onnxModelOf, writeOnnxModel } from '../../../helpers/onnxModels.js';
 import { assertSameActivations, useTestBackend } from '../../../helpers/tf.js';
 
@@ -46,7 +46,11 @@ describe('importing ONNX models (the model zoo\'s Caffe2-converted AlexNet and G
         pool.attribute = [...pool.attribute.filter((a) => a.name !== 'pads'), create(AttributeProtoSchema, { name: 'ceil_mode', type: AttributeProto_AttributeType.INT, i: 1n })];
       }
     });
-    assert.deepEqual((await importNetwork(ceilMode.file, 'alexnet-ceil', models)).layers, info.layers);
+    const renamed = await importNetwork(ceilMode.file, 'alexnet-ceil', models);
+    assert.deepEqual(renamed.layers, info.layers);
+    // Imported under a name of its own, it is still listed as AlexNet, so editors offer AlexNet's layers.
+    const listed = listNetworks(models).find((n) => n.name === 'alexnet-ceil')!;
+    assert.deepEqual([listed.architecture, listed.weightsSha256, listed.status], ['alexnet', renamed.weightsSha256, 'installed']);
   });
 
   it('imports all of GoogLeNet, whose layer names (with /) survive saving and loading', async () => {
