@@ -32,10 +32,11 @@ export function localGram(features: tf.Tensor4D, radius: number): tf.Tensor4D {
  *
  * Its gradient is written by hand so that the backward pass holds no C²·H·W tensor besides the
  * residual R = G − T (autodiff would keep the statistic and the square, and make C²·H·W-sized
- * temporaries of the upstream gradient). With n = H·W·C² and N = window sum of F over C·Σw (see localGram):
- *   ∂L/∂Fᵢ(p) = (2/n)·[Σⱼ Rᵢⱼ(p)·Nⱼ(p)  +  Σ_d w(d)/(C·Σw)·Qᵢ(p − d)],   Qⱼ(p) = Σᵢ Rᵢⱼ(p)·Fᵢ(p),
- * the first term through F(x, y) in the outer product, the second through the neighbourhood sum N,
- * whose adjoint is the same window sum because w is symmetric.
+ * temporaries of the upstream gradient). With n = H·W·C², G = F ⊗ N and N = Σ_d w(d)·F(· + d)/(C·Σw)
+ * (see localGram), the chain rule through both factors gives
+ *   ∂L/∂Fᵢ(p) = (2/n)·[Σⱼ Rᵢⱼ(p)·Nⱼ(p)  +  Σ_d w(d)/(C·Σw)·Qᵢ(p − d)],   Qᵢ(p) = Σₖ Rₖᵢ(p)·Fₖ(p):
+ * the first term through F(p) in the outer product, the second through the neighbourhood sums that
+ * contain Fᵢ(p) — the same window sum applied to Q, since w is symmetric.
  */
 export function localStyleLoss(features: tf.Tensor4D, target: tf.Tensor, radius: number): tf.Scalar {
   const [, height, width, channels] = checkedShape(features, radius);
@@ -71,10 +72,9 @@ export function localStyleLoss(features: tf.Tensor4D, target: tf.Tensor, radius:
  * tensors — the target, the residual kept for the backward pass, and one transient (the statistic
  * before the target is subtracted, then the residual's square) — plus a few C·H·W-sized ones (the
  * features, their neighbourhood sums, gradient terms) and the window's weights. The radius changes
- * only the last, since the window sum factorises out of the C² part (see localGram). Of the three
- * C²·H·W tensors, two (the target and the residual) stay allocated from a layer's forward pass to
- * the end of the backward pass, so several layers need about the sum of their sizes minus one
- * transient each.
+ * only the last, since the window sum factorises out of the C² part (see localGram). The target and
+ * the residual stay allocated from a layer's forward pass to the end of the backward pass, so a
+ * loss over several layers needs 2·C²·H·W per layer plus one transient, the largest layer's.
  */
 export function localStyleBytes(layer: { height: number; width: number; channels: number }, radius: number): number {
   checkRadius(radius);

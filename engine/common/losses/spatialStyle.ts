@@ -11,8 +11,8 @@ import { forwardHalfSpectrum, inverseHalfSpectrum, positions, powerSpectrum, sca
  *
  * Shape and normalisation: [1, 2H−1, 2W−1, C], lag (0, 0) at the centre (H−1, W−1) and lag
  * (dy, dx) at (H−1+dy, W−1+dx) — every lag with any overlap, no zero-padding rows. Divided by C·H·W
- * like gramMatrix (style.ts), so the centre equals the Gram matrix's diagonal and a style weight
- * means the same at any image size.
+ * like gramMatrix (style.ts), so the centre equals the Gram matrix's diagonal and, as for the Gram
+ * matrix, values do not grow with the image's size: a style weight carries over between sizes.
  *
  * Computed through the correlation theorem, F⋆F = IDFT(|DFT F|²), with DFTs of size
  * (2H−1)×(2W−1) — the smallest that keeps the circular correlation from wrapping onto itself. Maps
@@ -54,7 +54,7 @@ export const DIRECT_MAX_POSITIONS = 16;
  *   ∂A(d)/∂F(y) = k·(F(y+d) + F(y−d)),
  * so for an upstream gradient D = ∂L/∂A (for L = mean((A − T)²), D = 2(A − T)/#A, a residual):
  *   ∂L/∂F(y) = k·Σ_d D(d)·(F(y+d) + F(y−d)) = k·((D̃ + D) ∗ F)(y),   D̃(d) = D(−d),
- * a correlation of the residual with F. For real D, DFT D̃ = conj(DFT D), so
+ * (∗ convolution): the residual correlated with F, both ways. For real D, DFT D̃ = conj(DFT D), so
  *   ∂L/∂F = k·IDFT(2·Re(DFT D)·DFT F)
  * — the spectrum of F from the forward pass times a real factor. The linear convolution spans
  * y ∈ [−(H−1), 2H−2]; with period 2H−1 nothing wraps onto the wanted y ∈ [0, H−1], so the same DFT
