@@ -4,7 +4,7 @@ import type { NetworkSummary } from '../networks/networkSummary.js';
 import type { PrintSpec } from '../print.js';
 import type { ImageRecord, MetricRow, OutputRecord, RunFilter, RunRecord, RunStatus } from '../runs/records.js';
 import type { StylizeSettings } from '../stylize/settings.js';
-import type { StylizeProgress } from '../stylize/stylize.js';
+import type { DescentProgress } from '../stylize/descent.js';
 
 /**
  * The one contract between the studio's UI and the engine: every request (channel → arguments and
@@ -54,7 +54,7 @@ export function isChannel(value: string): value is Channel {
 /** What the engine tells the UI without being asked: every change of a run the queue handles, and downloads' progress. */
 export type StudioEvent =
   | { readonly type: 'run.status'; readonly runId: number; readonly status: RunStatus; readonly error?: string }
-  | { readonly type: 'run.progress'; readonly runId: number; readonly progress: StylizeProgress }
+  | { readonly type: 'run.progress'; readonly runId: number; readonly progress: DescentProgress }
   | { readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number }
   | { readonly type: 'network.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number };
 

@@ -77,3 +77,11 @@ export function minimumInputSize(architecture: NetworkArchitecture, lastLayer?: 
   }
   return size;
 }
+
+/** How many feature maps `layer` has — the side of its Gram matrix: the filters of the last convolution up to it. */
+export function layerChannels(architecture: NetworkArchitecture, layer: string): number {
+  const end = architecture.layers.findIndex((l) => l.name === layer);
+  if (end < 0) throw new Error(`${architecture.family} has no layer '${layer}'`);
+  const lastConv = architecture.layers.slice(0, end + 1).reverse().find((l): l is ConvLayerSpec => l.kind === 'conv');
+  return lastConv?.filters ?? architecture.inputChannels;
+}
