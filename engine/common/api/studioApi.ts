@@ -112,7 +112,7 @@ export interface ProjectOverview {
   readonly runCount: number;
   /** The newest image any of its runs made (result or preview), for the gallery card. */
   readonly latestImageId: number | null;
-  /** The photo of its newest run. */
+  /** The photo of its newest stylization; null when it has none (a generate run has no photo). */
   readonly contentImageId: number | null;
 }
 

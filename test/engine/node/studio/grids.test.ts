@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { sheetGeometry } from '../../../../engine/node/export/contactSheet.js';
 import { openStudio } from '../../../../engine/node/studio/studio.js';
 import { TEST_RESULTS } from '../../../helpers/shared.js';
+import { asStylization } from '../../../helpers/runs.js';
 
 describe('grids through the studio handlers', () => {
   it('queues a 2×2 grid (init × style weight), fills every cell, and records exactly what each cell varied', async () => {
@@ -28,7 +29,7 @@ describe('grids through the studio handlers', () => {
       assert.deepEqual(grid.cells.map((c) => [c.row, c.column]), [[0, 0], [0, 1], [1, 0], [1, 1]]);
       await allDone;
       const detail = await h['grids.get']({ gridId: grid.id });
-      assert.deepEqual(detail.cells.map((c) => [c.run.status, c.run.settings.init, c.run.settings.styleWeight]), [
+      assert.deepEqual(detail.cells.map((c) => [c.run.status, asStylization(c.run).settings.init, c.run.settings.styleWeight]), [
         ['done', 'content', 10], ['done', 'content', 1000], ['done', 'noise', 10], ['done', 'noise', 1000],
       ]);
       assert.ok(detail.cells.every((c) => c.latestImageId !== null), 'every cell shows its image');
