@@ -3,6 +3,7 @@ import type { GridAxis, GridRecord } from '../grids/grid.js';
 import type { NetworkSummary } from '../networks/networkSummary.js';
 import type { PrintSpec } from '../print.js';
 import type { ImageRecord, MetricRow, OutputRecord, RunFilter, RunRecord, RunStatus } from '../runs/records.js';
+import type { GivenGenerateSettings } from '../generate/generateSettings.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 import type { DescentProgress } from '../stylize/descent.js';
 
@@ -28,6 +29,8 @@ export interface StudioRequests {
   'runs.get': { args: { runId: number }; result: RunDetail };
   /** Checks and records a stylization as queued; the queue starts it in turn. */
   'runs.queue': { args: QueueStylize; result: { runId: number } };
+  /** Checks and records a generation from synthetic Gram targets (Nikulin & Novak 2016, §6) as queued. */
+  'runs.generate': { args: QueueGenerate; result: { runId: number } };
   'runs.cancel': { args: { runId: number }; result: void };
   'queue.get': { args: void; result: QueueState };
   /** Queues the cartesian product of one or two axes over a base configuration, and records the grid. */
@@ -44,7 +47,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
+  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
@@ -144,6 +147,15 @@ export interface QueueStylize {
   readonly initImageId?: number;
   /** Anything not given takes neural-style's defaults. */
   readonly settings: Partial<StylizeSettings>;
+}
+
+/** A generation: no photo; `mimic` measures a painting already in the store. */
+export interface QueueGenerate {
+  readonly project: string;
+  /** `mimic`'s painting; the other generators take none. */
+  readonly paintingImageId?: number;
+  /** The generator's kind is required; anything else may be left to the defaults. */
+  readonly settings: GivenGenerateSettings;
 }
 
 export interface ExportPrint {
