@@ -370,4 +370,41 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.keyboard.press('Alt+1');
     assert.equal(await page.getByTestId('network').locator('option[value="vgg19-mirror"]').isDisabled(), false);
   });
+
+  it('generates a style with no photo (Nikulin & Novak §6) and shows the run with its generator’s parameters', async () => {
+    await page.goto(host.url);
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    await page.getByTestId('generator').selectOption('sparse');
+    for (const layer of ['conv3_1', 'conv4_1', 'conv5_1']) await page.getByLabel(`match ${layer}`).uncheck();
+    await page.getByLabel('random matrix on conv2_1').check();
+    await page.getByTestId('sparsity').fill('0.5');
+    await page.getByTestId('generate-width').fill('32');
+    await page.getByTestId('generate-height').fill('24');
+    await page.getByTestId('generate-iterations').fill('3');
+    await page.getByTestId('generate-seed').fill('12');
+    // An impossible combination is explained before anything is queued.
+    await page.getByLabel('match conv2_1').uncheck();
+    await page.getByTestId('generate-problem').getByText("layers: 'conv2_1' is not one of the run's style layers").waitFor();
+    await page.getByLabel('match conv2_1').check();
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
+
+    const [run] = await studio.handlers['runs.list']({ project: 'generated' });
+    assert.equal(run.kind, 'generate');
+    assert.deepEqual(run.kind === 'generate' && [run.settings.width, run.settings.height, run.settings.generator], [32, 24, { kind: 'sparse', seed: 12, redraw: false, layers: ['conv1_1', 'conv2_1'], amplitude: 100, sparsity: 0.5 }]);
+    await page.getByTestId('project-card').filter({ hasText: 'generated' }).getByRole('link', { name: `#${run.id}` }).click();
+    const table = page.getByTestId('parameters');
+    await table.waitFor();
+    const shown = async (name: string) => (await table.locator(`td[data-parameter="${name}"]`).textContent())?.trim();
+    assert.equal(await shown('kind'), 'generate');
+    assert.equal(await shown('generator'), 'sparse random');
+    assert.equal(await shown('layers'), 'conv1_1, conv2_1');
+    assert.equal(await shown('sparsity'), '0.5');
+    assert.equal(await shown('seed'), '12');
+    assert.equal(await shown('size'), '32 × 24 px');
+    assert.equal(await table.locator('td[data-parameter="content"]').count(), 0, 'no photo');
+    assert.equal(await page.getByRole('button', { name: 'Fork into the editor' }).count(), 0, 'the editor makes stylizations only');
+    await page.getByAltText(`run ${run.id} result`).waitFor();
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-generated.png'), fullPage: true });
+  });
 });
