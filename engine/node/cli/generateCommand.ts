@@ -20,7 +20,7 @@ interface GenerateOptions {
   style?: string;
   out: string;
   network: string;
-  size: { width: number; height: number };
+  size?: { width: number; height: number };
   iterations: number;
   styleLayers?: string[];
   styleLayerWeights?: number[];
@@ -52,7 +52,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--style <file>', 'mimic: the painting whose Gram statistics are measured')
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
     .option('--network <name|dir>', 'feature network: a name from `pastiche models`, or a folder with model.json', d.network)
-    .option('--size <WxH>', `the result's width and height in pixels (one number: a square; default ${d.width}x${d.height})`, sizeOption('size'), { width: d.width, height: d.height })
+    .option('--size <WxH>', `the result's width and height in pixels (one number: a square; default ${d.width}x${d.height})`, sizeOption('size'))
     .option('--iterations <n>', 'optimisation iterations', integerOption('iterations'), d.iterations)
     .option('--style-layers <layers>', "layers whose Gram matrices are matched; those the generator leaves out are driven to zero (default: the network's)", listOption('style-layers'))
     .option('--style-layer-weights <weights>', 'one weight per style layer (default 1 each)', numberListOption('style-layer-weights'))
@@ -105,8 +105,8 @@ export function generateJobFromOptions(options: GenerateOptions): GenerateJob {
     styleScale: options.styleScale,
     optimizer: defaultOptimizerSettings(optimizerName, options.lr),
     iterations: options.iterations,
-    width: options.size.width,
-    height: options.size.height,
+    width: options.size?.width,
+    height: options.size?.height,
     pooling: options.pooling,
     previewEvery: options.previewEvery,
     generator: givenGenerator(options),
