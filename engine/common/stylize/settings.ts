@@ -147,6 +147,7 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   return { ...settings, styleBlend: blend.map((w) => w / blendSum) };
 }
 
+// Range checks, also generate's (generate/generateSettings.ts): each error names the setting it refuses.
 export function checkOptimizer(optimizer: OptimizerSettings): void {
   oneOf('optimizer', optimizer.name, OPTIMIZER_NAMES);
   if (optimizer.name === 'lbfgs') positiveInteger('lbfgs history', optimizer.historySize);
