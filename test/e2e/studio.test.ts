@@ -12,6 +12,7 @@ import { productRoot } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
 import { writeKerasWeights } from '../helpers/kerasWeights.js';
+import { asStylization } from '../helpers/runs.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
 /** Debian's Chromium (apt-get install chromium), which .ci/run installs; Playwright downloads nothing. */
@@ -110,7 +111,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-painted.png'), fullPage: true });
 
     // What the page shows is what the store holds.
-    const [run] = await studio.handlers['runs.list']({ project: 'harbour' });
+    const run = asStylization((await studio.handlers['runs.list']({ project: 'harbour' }))[0]);
     assert.deepEqual([run.status, run.settings.size, run.settings.iterations, run.iterationsDone, run.settings.styleWeight], ['done', 64, 6, 6, 1000]);
     assert.deepEqual(run.settings.contentLayers, ['conv1_1', 'conv2_1', 'conv4_1', 'conv4_2']);
     assert.deepEqual(run.settings.styleLayers, [{ layer: 'conv3_1', weight: 1 }, { layer: 'conv5_1', weight: 1 }]);
@@ -127,7 +128,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
   });
 
   it('shows a run’s detail with exactly the parameters the store holds, and exports a 10×10 cm print at 300 DPI', async () => {
-    const [run] = await studio.handlers['runs.list']({ project: 'harbour' });
+    const run = asStylization((await studio.handlers['runs.list']({ project: 'harbour' }))[0]);
     await page.getByRole('link', { name: `#${run.id}` }).click();
     const table = page.getByTestId('parameters');
     await table.waitFor();
@@ -186,7 +187,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByTestId('queue-status').getByText('Queue idle').waitFor();
     const [stored] = await studio.handlers['grids.list']({});
     const detail = await studio.handlers['grids.get']({ gridId: stored.id });
-    assert.deepEqual(detail.cells.map((c) => [c.run.settings.init, c.run.settings.styleWeight, c.run.status]), [
+    assert.deepEqual(detail.cells.map((c) => [asStylization(c.run).settings.init, c.run.settings.styleWeight, c.run.status]), [
       ['content', 10, 'done'], ['content', 1000, 'done'], ['noise', 10, 'done'], ['noise', 1000, 'done'],
     ]);
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-grid.png') });
@@ -201,7 +202,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
   it('compares two runs with their differing parameters highlighted, and forks one into the editor', async () => {
     const [stored] = await studio.handlers['grids.list']({});
     const { cells } = await studio.handlers['grids.get']({ gridId: stored.id });
-    const first = cells.find((c) => c.row === 0 && c.column === 0)!.run;
+    const first = asStylization(cells.find((c) => c.row === 0 && c.column === 0)!.run);
     const last = cells.find((c) => c.row === 1 && c.column === 1)!.run;
     await page.getByAltText('cell 0,0').click();
     await page.getByTestId('parameters').waitFor();
@@ -318,7 +319,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     const before = new Set((await studio.handlers['runs.list']({})).map((run) => run.id));
     await page.getByRole('button', { name: 'Paint', exact: true }).click();
     await page.locator('[data-testid="live-run"][data-status="done"]').last().waitFor({ timeout: 120_000 });
-    const [run] = (await studio.handlers['runs.list']({})).filter((candidate) => !before.has(candidate.id));
+    const [run] = (await studio.handlers['runs.list']({})).filter((candidate) => !before.has(candidate.id)).map(asStylization);
     assert.ok(run, 'a new run was stored');
     assert.deepEqual(run.styles.map((style) => [style.image.id, style.blendWeight]), [[swirls, 0.75], [dropped, 0.25]]);
     assert.equal(run.settings.init, 'image');
@@ -379,5 +380,42 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-networks.png'), fullPage: true });
     await page.keyboard.press('Alt+1');
     assert.equal(await page.getByTestId('network').locator('option[value="vgg19-mirror"]').isDisabled(), false);
+  });
+
+  it('generates a style with no photo (Nikulin & Novak §6) and shows the run with its generator’s parameters', async () => {
+    await page.goto(host.url);
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    await page.getByTestId('generator').selectOption('sparse');
+    for (const layer of ['conv3_1', 'conv4_1', 'conv5_1']) await page.getByLabel(`match ${layer}`).uncheck();
+    await page.getByLabel('random matrix on conv2_1').check();
+    await page.getByTestId('sparsity').fill('0.5');
+    await page.getByTestId('generate-width').fill('32');
+    await page.getByTestId('generate-height').fill('24');
+    await page.getByTestId('generate-iterations').fill('3');
+    await page.getByTestId('generate-seed').fill('12');
+    // An impossible combination is explained before anything is queued.
+    await page.getByLabel('match conv2_1').uncheck();
+    await page.getByTestId('generate-problem').getByText("layers: 'conv2_1' is not one of the run's style layers").waitFor();
+    await page.getByLabel('match conv2_1').check();
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
+
+    const [run] = await studio.handlers['runs.list']({ project: 'generated' });
+    assert.equal(run.kind, 'generate');
+    assert.deepEqual(run.kind === 'generate' && [run.settings.width, run.settings.height, run.settings.generator], [32, 24, { kind: 'sparse', seed: 12, redraw: false, layers: ['conv1_1', 'conv2_1'], amplitude: 100, sparsity: 0.5 }]);
+    await page.getByTestId('project-card').filter({ hasText: 'generated' }).getByRole('link', { name: `#${run.id}` }).click();
+    const table = page.getByTestId('parameters');
+    await table.waitFor();
+    const shown = async (name: string) => (await table.locator(`td[data-parameter="${name}"]`).textContent())?.trim();
+    assert.equal(await shown('kind'), 'generate');
+    assert.equal(await shown('generator'), 'sparse random');
+    assert.equal(await shown('layers'), 'conv1_1, conv2_1');
+    assert.equal(await shown('sparsity'), '0.5');
+    assert.equal(await shown('seed'), '12');
+    assert.equal(await shown('size'), '32 × 24 px');
+    assert.equal(await table.locator('td[data-parameter="content"]').count(), 0, 'no photo');
+    assert.equal(await page.getByRole('button', { name: 'Fork into the editor' }).count(), 0, 'the editor makes stylizations only');
+    await page.getByAltText(`run ${run.id} result`).waitFor();
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-generated.png'), fullPage: true });
   });
 });

@@ -3,8 +3,9 @@ import type { GridAxis, GridRecord } from '../grids/grid.js';
 import type { NetworkSummary } from '../networks/networkSummary.js';
 import type { PrintSpec } from '../print.js';
 import type { ImageRecord, MetricRow, OutputRecord, RunFilter, RunRecord, RunStatus } from '../runs/records.js';
+import type { GivenGenerateSettings } from '../generate/generateSettings.js';
 import type { StylizeSettings } from '../stylize/settings.js';
-import type { StylizeProgress } from '../stylize/stylize.js';
+import type { DescentProgress } from '../stylize/descent.js';
 
 /**
  * The one contract between the studio's UI and the engine: every request (channel → arguments and
@@ -28,6 +29,8 @@ export interface StudioRequests {
   'runs.get': { args: { runId: number }; result: RunDetail };
   /** Checks and records a stylization as queued; the queue starts it in turn. */
   'runs.queue': { args: QueueStylize; result: { runId: number } };
+  /** Checks and records a generation from synthetic Gram targets (Nikulin & Novak 2016, §6) as queued. */
+  'runs.generate': { args: QueueGenerate; result: { runId: number } };
   'runs.cancel': { args: { runId: number }; result: void };
   'queue.get': { args: void; result: QueueState };
   /** Queues the cartesian product of one or two axes over a base configuration, and records the grid. */
@@ -44,7 +47,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
+  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
@@ -54,7 +57,7 @@ export function isChannel(value: string): value is Channel {
 /** What the engine tells the UI without being asked: every change of a run the queue handles, and downloads' progress. */
 export type StudioEvent =
   | { readonly type: 'run.status'; readonly runId: number; readonly status: RunStatus; readonly error?: string }
-  | { readonly type: 'run.progress'; readonly runId: number; readonly progress: StylizeProgress }
+  | { readonly type: 'run.progress'; readonly runId: number; readonly progress: DescentProgress }
   | { readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number }
   | { readonly type: 'network.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number };
 
@@ -114,7 +117,7 @@ export interface ProjectOverview {
   readonly runCount: number;
   /** The newest image any of its runs made (result or preview), for the gallery card. */
   readonly latestImageId: number | null;
-  /** The photo of its newest run. */
+  /** The photo of its newest stylization; null when it has none (a generate run has no photo). */
   readonly contentImageId: number | null;
 }
 
@@ -146,6 +149,15 @@ export interface QueueStylize {
   readonly initImageId?: number;
   /** Anything not given takes neural-style's defaults. */
   readonly settings: Partial<StylizeSettings>;
+}
+
+/** A generation: no photo; `mimic` measures a painting already in the store. */
+export interface QueueGenerate {
+  readonly project: string;
+  /** `mimic`'s painting; the other generators take none. */
+  readonly paintingImageId?: number;
+  /** The generator's kind is required; anything else may be left to the defaults. */
+  readonly settings: GivenGenerateSettings;
 }
 
 export interface ExportPrint {

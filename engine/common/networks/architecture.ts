@@ -170,9 +170,16 @@ export interface ActivationShape {
 export function activationShape(architecture: NetworkArchitecture, layer: string, input: { height: number; width: number }): ActivationShape | null {
   const path = pathTo(architecture.layers, layer);
   if (!path) return null;
-  return { height: sequenceOutputSize(path, input.height), width: sequenceOutputSize(path, input.width), channels: sequenceChannels(path, architecture.inputChannels) };
+  return { height: sequenceOutputSize(path, input.height), width: sequenceOutputSize(path, input.width), channels: layerChannels(architecture, layer) };
 }
 
 function sequenceChannels(layers: readonly LayerSpec[], channels: number): number {
   return layers.reduce((c, layer) => (layer.kind === 'conv' ? layer.filters : layer.kind === 'concat' ? layer.branches.reduce((sum, branch) => sum + sequenceChannels(branch, c), 0) : c), channels);
+}
+
+/** How many feature maps `layer` has — the side of its Gram matrix: the last convolution's filters, or an inception module's branches' together. */
+export function layerChannels(architecture: NetworkArchitecture, layer: string): number {
+  const path = pathTo(architecture.layers, layer);
+  if (!path) throw new Error(`${architecture.family} has no layer '${layer}'`);
+  return sequenceChannels(path, architecture.inputChannels);
 }

@@ -1,8 +1,11 @@
+import type { GenerateSettings } from '../generate/generateSettings.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 
 // The plain data the run store takes and gives: camelCase, no database rows.
 
-export type RunKind = 'stylize';
+/** `stylize`: a photo repainted in paintings' style (Gatys et al.); `generate`: a style invented from synthetic Gram targets, with no photo (Nikulin & Novak 2016, §6). */
+export type RunKind = 'stylize' | 'generate';
+export const RUN_KINDS: readonly RunKind[] = ['stylize', 'generate'];
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 /** `result`: a done run's image; `preview`: an intermediate one; `partial`: the last good image of a run that did not finish. */
 export type OutputKind = 'result' | 'preview' | 'partial';
@@ -26,28 +29,51 @@ export interface ImageRecord extends ImageInfo {
 
 export interface StyleInput {
   readonly imageId: number;
-  /** Must equal the matching `settings.styleBlend` entry: the settings are what is recorded. */
+  /** A stylization's must equal the matching `settings.styleBlend` entry (the settings are what is recorded); a generate run's painting has 1. */
   readonly blendWeight: number;
 }
 
-export interface NewRun {
+export type NewRun = NewStylizeRun | NewGenerateRun;
+
+export interface NewStylizeRun {
   readonly project: string;
-  readonly kind: RunKind;
+  readonly kind: 'stylize';
   readonly contentImageId: number;
   readonly styles: readonly StyleInput[];
   readonly initImageId?: number | null;
   readonly settings: StylizeSettings;
 }
 
-export interface RunRecord {
-  readonly id: number;
+/** No photo; `mimic`'s painting is its one style, with blend weight 1, and the other generators take none. */
+export interface NewGenerateRun {
   readonly project: string;
-  readonly kind: RunKind;
-  readonly status: RunStatus;
+  readonly kind: 'generate';
+  readonly styles: readonly StyleInput[];
+  readonly settings: GenerateSettings;
+}
+
+export type RunRecord = StylizeRunRecord | GenerateRunRecord;
+
+export interface StylizeRunRecord extends RunRecordBase {
+  readonly kind: 'stylize';
   readonly contentImage: ImageRecord;
-  readonly styles: ReadonlyArray<{ readonly image: ImageRecord; readonly blendWeight: number }>;
   readonly initImage: ImageRecord | null;
   readonly settings: StylizeSettings;
+}
+
+export interface GenerateRunRecord extends RunRecordBase {
+  readonly kind: 'generate';
+  readonly contentImage: null;
+  readonly initImage: null;
+  readonly settings: GenerateSettings;
+}
+
+/** What every run has, whatever its kind. */
+interface RunRecordBase {
+  readonly id: number;
+  readonly project: string;
+  readonly status: RunStatus;
+  readonly styles: ReadonlyArray<{ readonly image: ImageRecord; readonly blendWeight: number }>;
   readonly backend: string | null;
   readonly iterationsDone: number;
   readonly createdAt: string;

@@ -206,7 +206,8 @@ function relevantStyleParameters(settings: StylizeSettings): Pick<StylizeSetting
   };
 }
 
-function checkOptimizer(optimizer: OptimizerSettings): void {
+// Range checks, also generate's (generate/generateSettings.ts): each error names the setting it refuses.
+export function checkOptimizer(optimizer: OptimizerSettings): void {
   oneOf('optimizer', optimizer.name, OPTIMIZER_NAMES);
   if (optimizer.name === 'lbfgs') positiveInteger('lbfgs history', optimizer.historySize);
   else {
@@ -218,18 +219,18 @@ function checkOptimizer(optimizer: OptimizerSettings): void {
   }
 }
 
-function positive(name: string, value: number): void {
+export function positive(name: string, value: number): void {
   if (!(Number.isFinite(value) && value > 0)) throw new PasticheError(`must be a positive number, got ${value}`, name);
 }
-function nonNegative(name: string, value: number): void {
+export function nonNegative(name: string, value: number): void {
   if (!(Number.isFinite(value) && value >= 0)) throw new PasticheError(`must be a number ≥ 0, got ${value}`, name);
 }
-function positiveInteger(name: string, value: number): void {
+export function positiveInteger(name: string, value: number): void {
   if (!(Number.isInteger(value) && value > 0)) throw new PasticheError(`must be a whole number > 0, got ${value}`, name);
 }
-function nonNegativeInteger(name: string, value: number): void {
+export function nonNegativeInteger(name: string, value: number): void {
   if (!(Number.isInteger(value) && value >= 0)) throw new PasticheError(`must be a whole number ≥ 0, got ${value}`, name);
 }
-function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): void {
+export function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): void {
   if (!allowed.includes(value)) throw new PasticheError(`must be one of ${allowed.join(', ')}, got '${value}'`, name);
 }

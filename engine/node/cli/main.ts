@@ -3,17 +3,19 @@ import { Command, CommanderError } from 'commander';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { isPasticheError } from '../../common/errors.js';
+import { registerGenerateCommand } from './generateCommand.js';
 import { registerModelsCommands } from './modelsCommand.js';
 import { registerRunsCommands } from './runsCommand.js';
 import { registerStylizeCommand } from './stylizeCommand.js';
 
-/** `pastiche`: the headless face of the studio. Every stylization it makes is a run in the store. */
+/** `pastiche`: the headless face of the studio. Every picture it makes is a run in the store. */
 function pasticheProgram(): Command {
   const program = new Command('pastiche')
     .description('Neural style transfer studio — command line. Data folder: $PASTICHE_HOME or the per-user data folder.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStylizeCommand(program);
+  registerGenerateCommand(program);
   registerRunsCommands(program);
   registerModelsCommands(program);
   return program;

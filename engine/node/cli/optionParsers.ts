@@ -36,3 +36,22 @@ export function choiceOption<T extends string>(option: string, choices: readonly
     return value as T;
   };
 }
+
+/** `W` (a square) or `WxH`, in pixels. */
+export function sizeOption(option: string) {
+  return (value: string): { width: number; height: number } => {
+    const match = /^(\d+)(?:x(\d+))?$/i.exec(value.trim());
+    if (!match) throw new PasticheError(`expected WIDTH or WIDTHxHEIGHT in pixels, got '${value}'`, `--${option}`);
+    const width = Number(match[1]);
+    return { width, height: match[2] === undefined ? width : Number(match[2]) };
+  };
+}
+
+/** `LAYER` (the entry drawn from the seed) or `LAYER:ROW,COLUMN`, a Gram matrix entry counted from 0. */
+export function gramEntryOption(option: string) {
+  return (value: string): { layer: string; entry: { row: number; column: number } | null } => {
+    const match = /^([^:\s]+)(?::(\d+),(\d+))?$/.exec(value.trim());
+    if (!match) throw new PasticheError(`expected LAYER or LAYER:ROW,COLUMN (e.g. conv2_1:3,17), got '${value}'`, `--${option}`);
+    return { layer: match[1], entry: match[2] === undefined ? null : { row: Number(match[2]), column: Number(match[3]) } };
+  };
+}

@@ -1,10 +1,10 @@
 import cliProgress from 'cli-progress';
-import type { StylizeProgress } from '../../common/stylize/stylize.js';
+import type { DescentProgress } from '../../common/stylize/descent.js';
 
 /** How `stylize` reports while it works: a live bar on a terminal, JSON lines for programs, else sparse lines. */
 export interface ProgressView {
   start(total: number): void;
-  update(progress: StylizeProgress): void;
+  update(progress: DescentProgress): void;
   stop(): void;
 }
 
@@ -53,7 +53,7 @@ function lineView(stream: NodeJS.WriteStream): ProgressView {
   };
 }
 
-function lossPayload(progress?: StylizeProgress) {
+function lossPayload(progress?: DescentProgress) {
   const format = (value: number | undefined) => (value === undefined ? '…' : value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential(3) : value.toPrecision(4));
   const remaining = progress?.remainingMs ?? null;
   return {

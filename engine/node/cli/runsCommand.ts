@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { generatorParameters } from '../../common/generate/gramGenerator.js';
 import { COLOUR_PRESERVATION_LABELS, styleRepresentationText } from '../../common/stylize/settings.js';
-import type { RunRecord, RunStore } from '../store/runStore.js';
+import type { GenerateRunRecord, RunRecord, RunStore, StylizeRunRecord } from '../store/runStore.js';
 import { openRunStore } from '../store/runStore.js';
 import { integerOption } from './optionParsers.js';
 import { printJson } from './progressView.js';
@@ -17,7 +18,7 @@ export function registerRunsCommands(program: Command): void {
         const runs = store.listRuns({ project: options.project });
         if (options.json) return printJson(runs);
         if (runs.length === 0) return console.log('No runs yet. Make one with `pastiche stylize --content PHOTO --style PAINTING --out result.png`.');
-        console.log(formatTable(['run', 'project', 'status', 'network', 'init', 'size', 'iterations', 'α/β/γ', 'optimizer', 'backend', 'created'], runs.map(runRow)));
+        console.log(formatTable(['run', 'kind', 'project', 'status', 'network', 'init', 'size', 'iterations', 'α/β/γ', 'optimizer', 'backend', 'created'], runs.map(runRow)));
       }),
     );
   program
@@ -37,11 +38,15 @@ function withStore(action: (store: RunStore) => void): void {
   }
 }
 
+/** A generate run starts from noise, has no content weight and its own width and height. */
 function runRow(run: RunRecord): string[] {
   const s = run.settings;
+  const [init, size, contentWeight] = run.kind === 'stylize'
+    ? [run.settings.init, String(run.settings.size), formatNumber(run.settings.contentWeight)]
+    : ['noise', `${run.settings.width}×${run.settings.height}`, '—'];
   return [
-    String(run.id), run.project, run.status, s.network, s.init, String(s.size), `${run.iterationsDone}/${s.iterations}`,
-    [s.contentWeight, s.styleWeight, s.tvWeight].map(formatNumber).join('/'), s.optimizer.name, run.backend ?? '—', run.createdAt.slice(0, 19).replace('T', ' '),
+    String(run.id), run.kind, run.project, run.status, s.network, init, size, `${run.iterationsDone}/${s.iterations}`,
+    [contentWeight, formatNumber(s.styleWeight), formatNumber(s.tvWeight)].join('/'), s.optimizer.name, run.backend ?? '—', run.createdAt.slice(0, 19).replace('T', ' '),
   ];
 }
 
@@ -56,21 +61,11 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
   const lines: Array<[string, string]> = [
     ['run', `${run.id} (${run.kind}) in project '${run.project}'`],
     ['status', run.status + (run.error ? ` — ${run.error}` : '')],
-    ['content', `${run.contentImage.originalName ?? '—'} (${run.contentImage.width}×${run.contentImage.height}, stored ${run.contentImage.path})`],
-    ...run.styles.map((style, i): [string, string] => [`style ${i + 1}`, `${style.image.originalName ?? '—'} × ${formatNumber(style.blendWeight)} (stored ${style.image.path})`]),
-    ['network', s.network],
-    ['init', s.init + (run.initImage ? ` (${run.initImage.originalName ?? run.initImage.path})` : '')],
-    ['content layers', s.contentLayers.join(', ') || '—'],
-    ['style layers', s.styleLayers.map((l) => `${l.layer}×${formatNumber(l.weight)}`).join(', ') || '—'],
-    ['weights α/β/γ', [s.contentWeight, s.styleWeight, s.tvWeight].map(formatNumber).join(' / ')],
+    ...(run.kind === 'stylize' ? stylizeLines(run) : generateLines(run)),
     ['optimizer', Object.entries(s.optimizer).map(([k, v]) => (k === 'name' ? String(v) : `${k} ${v}`)).join(', ')],
     ['iterations', `${run.iterationsDone} of ${s.iterations}`],
-    ['size', `${s.size} px (style scale ${s.styleScale})`],
     ['pooling', s.pooling],
-    ['seed', String(s.seed)],
     ['preview every', String(s.previewEvery)],
-    ['colours', COLOUR_PRESERVATION_LABELS[s.preserveColors]],
-    ['style as', styleRepresentationText(s)],
     ['backend', run.backend ?? '—'],
     ['time', `created ${run.createdAt}${run.durationMs !== null ? `, ran ${(run.durationMs / 1000).toFixed(1)} s` : ''}`],
   ];
@@ -78,4 +73,34 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
   for (const output of outputs) lines.push([`${output.kind} @${output.iteration}`, output.image.path]);
   const width = Math.max(...lines.map(([key]) => key.length));
   console.log(lines.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n'));
+}
+
+function stylizeLines(run: StylizeRunRecord): Array<[string, string]> {
+  const s = run.settings;
+  return [
+    ['content', `${run.contentImage.originalName ?? '—'} (${run.contentImage.width}×${run.contentImage.height}, stored ${run.contentImage.path})`],
+    ...run.styles.map((style, i): [string, string] => [`style ${i + 1}`, `${style.image.originalName ?? '—'} × ${formatNumber(style.blendWeight)} (stored ${style.image.path})`]),
+    ['network', s.network],
+    ['init', s.init + (run.initImage ? ` (${run.initImage.originalName ?? run.initImage.path})` : '')],
+    ['content layers', s.contentLayers.join(', ') || '—'],
+    ['style layers', s.styleLayers.map((l) => `${l.layer}×${formatNumber(l.weight)}`).join(', ') || '—'],
+    ['weights α/β/γ', [s.contentWeight, s.styleWeight, s.tvWeight].map(formatNumber).join(' / ')],
+    ['size', `${s.size} px (style scale ${s.styleScale})`],
+    ['seed', String(s.seed)],
+    ['colours', COLOUR_PRESERVATION_LABELS[s.preserveColors]],
+    ['style as', styleRepresentationText(s)],
+  ];
+}
+
+/** No photo: the generator's parameters instead, and the painting `mimic` measures. */
+function generateLines(run: GenerateRunRecord): Array<[string, string]> {
+  const s = run.settings;
+  return [
+    ...run.styles.map((style): [string, string] => ['painting', `${style.image.originalName ?? '—'} (stored ${style.image.path})`]),
+    ['network', s.network],
+    ...generatorParameters(s.generator),
+    ['style layers', s.styleLayers.map((l) => `${l.layer}×${formatNumber(l.weight)}`).join(', ')],
+    ['weights β/γ', [s.styleWeight, s.tvWeight].map(formatNumber).join(' / ')],
+    ['size', `${s.width}×${s.height} px${run.styles.length > 0 ? ` (style scale ${s.styleScale})` : ''}`],
+  ];
 }

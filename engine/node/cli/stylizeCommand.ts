@@ -7,16 +7,13 @@ import {
   type ColourPreservation, type StyleRepresentation, type InitMethod, type OptimizerName, type Pooling, type StylizeSettings,
 } from '../../common/stylize/settings.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
-import { selectBackend } from '../backend.js';
 import { catalogueEntry } from '../networks/catalogue.js';
 import { readSavedNetworkInfo } from '../networks/savedNetwork.js';
 import { dataHome, storePaths } from '../paths.js';
-import { checkWritable } from '../fileIO.js';
-import { outputFormatForPath, writeImage } from '../image/imageIO.js';
 import { runStylize, type StylizeJob } from '../runs/stylizeRun.js';
-import { openRunStore, type RunStore } from '../store/runStore.js';
+import type { RunStore } from '../store/runStore.js';
+import { runInForeground } from './foregroundRun.js';
 import { choiceOption, integerOption, listOption, numberListOption, numberOption } from './optionParsers.js';
-import { printJson, progressView } from './progressView.js';
 
 interface StylizeOptions {
   content: string;
@@ -88,55 +85,10 @@ export function registerStylizeCommand(program: Command): void {
 
 async function stylizeAction(options: StylizeOptions): Promise<void> {
   const given = jobFromOptions(options);
-  outputFormatForPath(options.out);
-  checkWritable(options.out);
-  const backend = await selectBackend(options.backend);
-  const store = openRunStore();
-  let job: StylizeJob;
-  try {
-    job = startingFromRun(store, given);
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-  const abort = new AbortController();
-  const onInterrupt = () => abort.abort();
-  process.once('SIGINT', onInterrupt);
-  const view = progressView(options.json);
-  try {
-    const outcome = await runStylize(store, job, backend, {
-      signal: abort.signal,
-      onStart: ({ runId, network, width, height }) => {
-        announce(options.json, { event: 'start', runId, backend: backend.name, network: network.name, width, height, iterations: job.settings.iterations }, [
-          `Run ${runId} · project '${job.project}' · ${width}×${height} · ${job.settings.iterations} iterations`,
-          `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
-          `Network: ${network.name}${network.status === 'embedded' ? ' — random weights, no download needed; pretrained networks give better results (see `pastiche models`)' : ''}`,
-        ]);
-        view.start(job.settings.iterations);
-      },
-      onProgress: (progress) => view.update(progress),
-      onPreview: ({ iteration, record }) => {
-        if (options.json) printJson({ event: 'preview', iteration, imageId: record.id, path: record.path });
-      },
-    });
-    view.stop();
-    await writeImage(outcome.image, options.out);
-    const summary = {
-      event: outcome.status === 'done' ? 'done' : 'cancelled',
-      runId: outcome.runId, output: resolve(options.out), backend: backend.name, network: outcome.network.name,
-      iterations: outcome.iterationsDone, loss: { initial: outcome.initialLoss.total, final: outcome.finalLoss.total }, ms: outcome.elapsedMs,
-    };
-    const converged = outcome.status === 'done' && outcome.iterationsDone < job.settings.iterations;
-    announce(options.json, summary, [
-      `${outcome.status === 'done' ? 'Done' : 'Cancelled'}: ${summary.output} (run ${outcome.runId}, ${outcome.iterationsDone} iterations in ${(outcome.elapsedMs / 1000).toFixed(1)} s, loss ${outcome.initialLoss.total.toPrecision(4)} → ${outcome.finalLoss.total.toPrecision(4)})`,
-      ...(converged ? [`Stopped before ${job.settings.iterations} iterations: L-BFGS could lower the loss no further (converged).`] : []),
-    ]);
-    if (outcome.status === 'cancelled') process.exitCode = 130;
-  } finally {
-    view.stop();
-    process.off('SIGINT', onInterrupt);
-    store.close();
-  }
+  await runInForeground(options, (store, backend) => {
+    const job = startingFromRun(store, given);
+    return { project: job.project, iterations: job.settings.iterations, start: (hooks) => runStylize(store, job, backend, hooks) };
+  });
 }
 
 /**
@@ -153,16 +105,11 @@ function startingFromRun(store: RunStore, job: StylizeJob): StylizeJob {
   return { ...job, initFile: latest.image.path };
 }
 
-function announce(json: boolean, event: object, lines: string[]): void {
-  if (json) printJson(event);
-  else process.stderr.write(lines.join('\n') + '\n');
-}
-
 /**
  * The layers a network starts from, by its architecture (AlexNet names its layers conv1…conv5,
  * GoogLeNet inception_3a/output…): a catalogue network's, an imported one's as saved; VGG's otherwise.
  */
-function defaultLayersOf(network: string): { content: readonly string[]; style: readonly string[] } {
+export function defaultLayersOf(network: string): { content: readonly string[]; style: readonly string[] } {
   const family = catalogueEntry(network)?.architecture ?? readSavedNetworkInfo(existsSync(network) ? network : join(storePaths(dataHome()).models, network))?.architecture;
   return (ARCHITECTURES[family ?? 'vgg19'] ?? ARCHITECTURES.vgg19).defaultLayers;
 }

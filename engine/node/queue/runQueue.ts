@@ -1,7 +1,9 @@
 import { isPasticheError } from '../../common/errors.js';
 import type { StudioEvent } from '../../common/api/studioApi.js';
 import type { BackendInfo } from '../backend.js';
-import { enqueueStylize, executeStylize, type StylizeJob } from '../runs/stylizeRun.js';
+import { executeQueuedRun } from '../runs/executeQueued.js';
+import { enqueueGenerate, type GenerateJob } from '../runs/generateRun.js';
+import { enqueueStylize, type StylizeJob } from '../runs/stylizeRun.js';
 import type { RunStatus, RunStore } from '../store/runStore.js';
 
 export interface RunQueueOptions {
@@ -44,11 +46,12 @@ export class RunQueue {
 
   /** Checks and records the job (bad input is refused here, recording nothing), then queues it. */
   async enqueue(job: StylizeJob): Promise<number> {
-    const runId = await enqueueStylize(this.store, job);
-    this.waiting.push(runId);
-    this.emit({ type: 'run.status', runId, status: 'queued' });
-    this.pump();
-    return runId;
+    return this.add(await enqueueStylize(this.store, job));
+  }
+
+  /** The same for a generation. */
+  async enqueueGenerate(job: GenerateJob): Promise<number> {
+    return this.add(await enqueueGenerate(this.store, job));
   }
 
   /** A queued run is cancelled at once; a running one stops after its current iteration, keeping its image. */
@@ -85,6 +88,13 @@ export class RunQueue {
     await this.idle();
   }
 
+  private add(runId: number): number {
+    this.waiting.push(runId);
+    this.emit({ type: 'run.status', runId, status: 'queued' });
+    this.pump();
+    return runId;
+  }
+
   private pump(): void {
     while (this.started && this.running.size < this.concurrency && this.waiting.length > 0) {
       const runId = this.waiting.shift()!;
@@ -100,7 +110,7 @@ export class RunQueue {
 
   private async execute(runId: number, signal: AbortSignal): Promise<void> {
     try {
-      const outcome = await executeStylize(this.store, runId, this.backend, {
+      const outcome = await executeQueuedRun(this.store, runId, this.backend, {
         signal,
         onStart: () => this.emit({ type: 'run.status', runId, status: 'running' }),
         onProgress: (progress) => this.emit({ type: 'run.progress', runId, progress }),
@@ -108,7 +118,7 @@ export class RunQueue {
       });
       this.emit({ type: 'run.status', runId, status: outcome.status });
     } catch (error) {
-      // executeStylize has marked the run failed in the store (unless it was no longer queued).
+      // The run's executor has marked it failed in the store (unless it was no longer queued).
       this.emit({ type: 'run.status', runId, status: this.statusOf(runId), error: isPasticheError(error) ? error.message : `internal error: ${String(error)}` });
     }
   }

@@ -1,14 +1,14 @@
-import { PasticheError, isPasticheError } from '../../common/errors.js';
+import { PasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
 import { styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
-import { stylize, type StylizeProgress, type StylizeResult } from '../../common/stylize/stylize.js';
-import { styleMemoryBudget, type BackendInfo } from '../backend.js';
 import { checkLocalStyleMemory } from '../../common/stylize/styleMemory.js';
-import { readFileBytes } from '../fileIO.js';
-import { decodeImage, describeImage, encodeImage, resizeImage, type ReadImageOptions } from '../image/imageIO.js';
+import { stylize } from '../../common/stylize/stylize.js';
+import { styleMemoryBudget, type BackendInfo } from '../backend.js';
+import { decodeImage, resizeImage, type ReadImageOptions } from '../image/imageIO.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
-import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkDescription, type NetworkSummary } from '../networks/registry.js';
-import type { ImageRecord, MetricRow, ReachedImage, RunStore } from '../store/runStore.js';
+import { describeNetwork, type NetworkDescription } from '../networks/registry.js';
+import type { RunStore } from '../store/runStore.js';
+import { executeRecorded, queuedRun, readInput, storeInput, type PreparedInput, type RunHooks, type RunOutcome } from './recordedRun.js';
 
 /** What a person asks for: files on disk and the run's settings. */
 export interface StylizeJob {
@@ -20,26 +20,12 @@ export interface StylizeJob {
   readonly settings: StylizeSettings;
 }
 
-export interface StylizeRunHooks {
-  readonly signal?: AbortSignal;
-  /** Called once the run is recorded, before the first iteration. */
-  onStart?(info: { runId: number; network: NetworkSummary; width: number; height: number }): void;
-  onProgress?(progress: StylizeProgress): void;
-  onPreview?(preview: { iteration: number; image: RgbImage; record: ImageRecord }): void;
-}
-
-export interface StylizeRunOutcome extends StylizeResult {
-  readonly runId: number;
-  readonly output: ImageRecord;
-  readonly network: NetworkSummary;
-}
-
 /**
  * Records one stylization and runs it at once: what the CLI does. Everything that can be refused —
  * settings, network, layers, images — is refused before the run's row is written, so bad input leaves
  * nothing in the store; once recorded, the run ends done, failed or cancelled, with its last image.
  */
-export async function runStylize(store: RunStore, job: StylizeJob, backend: BackendInfo, hooks: StylizeRunHooks = {}): Promise<StylizeRunOutcome> {
+export async function runStylize(store: RunStore, job: StylizeJob, backend: BackendInfo, hooks: RunHooks = {}): Promise<RunOutcome> {
   const { runId, inputs } = await checkAndRecord(store, job);
   // The images just decoded to check them are the ones the run needs: no second decode.
   return executeStylize(store, runId, backend, hooks, inputs);
@@ -88,63 +74,23 @@ export async function checkSettingsNetworks(store: RunStore, settings: readonly 
 }
 
 /**
- * Runs a queued run from what the store holds. From here on whatever fails — a network deleted since
- * it was queued, a full disk — marks the run failed, keeping its latest preview; it is never left
- * queued or running. `prepared` are its images as decoded when it was recorded, when that was just now.
+ * Runs a queued stylization from what the store holds (see executeRecorded). `prepared` are its images
+ * as decoded when it was recorded, when that was just now.
  */
-export async function executeStylize(store: RunStore, runId: number, backend: BackendInfo, hooks: StylizeRunHooks = {}, prepared?: PreparedInputs): Promise<StylizeRunOutcome> {
-  const job = queuedJob(store, runId);
-  const metrics = metricsRecorder(store, runId);
-  let lastImage: ReachedImage | undefined;
-  let loaded: LoadedNetwork | undefined;
-  try {
-    loaded = await loadNetwork(job.settings.network, store.paths.models);
-    const inputs = prepared ?? (await prepareInputs(job));
-    store.startRun(runId, backend.name);
-    hooks.onStart?.({ runId, network: loaded.summary, width: inputs.content.width, height: inputs.content.height });
-    const result = await stylize({
-      network: loaded.network, settings: job.settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage, signal: hooks.signal,
-      onProgress: (progress) => {
-        metrics.add(progress);
-        hooks.onProgress?.(progress);
-      },
-      onPreview: async ({ iteration, image }) => {
-        metrics.flush();
-        const record = await savePng(store, image, `run ${runId} preview ${iteration}`);
-        store.addOutput(runId, 'preview', iteration, record.id);
-        lastImage = { imageId: record.id, iteration };
-        hooks.onPreview?.({ iteration, image, record });
-      },
-    });
-    metrics.flush();
-    const output = await savePng(store, result.image, `run ${runId} result`);
-    const last = { imageId: output.id, iteration: result.iterationsDone };
-    if (result.status === 'cancelled') store.cancelRun(runId, last);
-    else store.finishRun(runId, last);
-    return { ...result, runId, output, network: loaded.summary };
-  } catch (error) {
-    metrics.flushAfterFailure();
-    store.failRun(runId, isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`, lastImage);
-    throw error;
-  } finally {
-    loaded?.network.dispose();
-  }
-}
-
-/** A queued run as a job on the store's copies of its images. */
-function queuedJob(store: RunStore, runId: number): StylizeJob {
-  const run = store.run(runId);
-  if (run.status !== 'queued') throw new PasticheError(`is ${run.status}, so it cannot be started`, `run ${runId}`);
-  return {
+export async function executeStylize(store: RunStore, runId: number, backend: BackendInfo, hooks: RunHooks = {}, prepared?: PreparedInputs): Promise<RunOutcome> {
+  const run = queuedRun(store, runId, 'stylize');
+  const job: StylizeJob = {
     project: run.project, settings: run.settings,
     contentFile: run.contentImage.path, styleFiles: run.styles.map((style) => style.image.path), initFile: run.initImage?.path,
   };
-}
-
-interface PreparedInput {
-  readonly bytes: Uint8Array;
-  readonly original: { width: number; height: number; format: string };
-  readonly name: string;
+  return executeRecorded(store, run, backend, hooks, async () => {
+    const inputs = prepared ?? (await prepareInputs(job));
+    return {
+      width: inputs.content.width,
+      height: inputs.content.height,
+      descend: (network, descentHooks) => stylize({ ...descentHooks, network, settings: job.settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage }),
+    };
+  });
 }
 
 interface PreparedInputs {
@@ -180,49 +126,13 @@ function requireInitFile(job: StylizeJob): string {
   return job.initFile;
 }
 
-async function readInput(file: string): Promise<PreparedInput> {
-  const bytes = await readFileBytes(file);
-  return { bytes, original: await describeImage(bytes, file), name: file };
-}
-
 function recordRun(store: RunStore, job: StylizeJob, inputs: PreparedInputs) {
-  const add = (input: PreparedInput) => store.addImage(input.bytes, { originalName: input.name, ...input.original });
   return store.createRun({
     project: job.project,
     kind: 'stylize',
-    contentImageId: add(inputs.files.content).id,
-    styles: inputs.files.styles.map((file, i) => ({ imageId: add(file).id, blendWeight: job.settings.styleBlend[i] })),
-    initImageId: inputs.files.init ? add(inputs.files.init).id : null,
+    contentImageId: storeInput(store, inputs.files.content),
+    styles: inputs.files.styles.map((file, i) => ({ imageId: storeInput(store, file), blendWeight: job.settings.styleBlend[i] })),
+    initImageId: inputs.files.init ? storeInput(store, inputs.files.init) : null,
     settings: job.settings,
   });
-}
-
-/** Buffers per-iteration metrics and writes them in batches of 50, before each preview, and at the end. */
-function metricsRecorder(store: RunStore, runId: number) {
-  let pending: MetricRow[] = [];
-  const flush = () => {
-    const rows = pending;
-    pending = [];
-    if (rows.length > 0) store.recordMetrics(runId, rows);
-  };
-  return {
-    add(progress: StylizeProgress) {
-      pending.push({ iteration: progress.iteration, ...progress.loss, elapsedMs: progress.elapsedMs });
-      if (pending.length >= 50) flush();
-    },
-    flush,
-    /** Keeps what it can; a store that cannot take the metrics must still record that the run failed. */
-    flushAfterFailure() {
-      try {
-        flush();
-      } catch {
-        // The run's failure, recorded next, matters more than its last few metrics.
-      }
-    },
-  };
-}
-
-async function savePng(store: RunStore, image: RgbImage, label: string): Promise<ImageRecord> {
-  const bytes = await encodeImage(image, { format: 'png' }, label);
-  return store.addImage(bytes, { originalName: null, width: image.width, height: image.height, format: 'png' });
 }

@@ -132,4 +132,23 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN local_radius INTEGER NOT NULL DEFAULT 0 CHECK (local_radius >= 0);
   ALTER TABLE runs ADD COLUMN gram_mix REAL NOT NULL DEFAULT 0 CHECK (gram_mix BETWEEN 0 AND 1);
   `,
+
+  /* 5: generate runs (Nikulin & Novak 2016, §6) — no photo, a size of their own, synthetic Gram targets */ `
+  INSERT INTO run_kinds (name) VALUES ('generate');
+  -- SQLite cannot drop a NOT NULL in place, so the photo's column is replaced by a nullable one.
+  ALTER TABLE runs RENAME COLUMN content_image_id TO content_image_id_before_generate;
+  ALTER TABLE runs ADD COLUMN content_image_id INTEGER REFERENCES images(id);
+  UPDATE runs SET content_image_id = content_image_id_before_generate;
+  ALTER TABLE runs DROP COLUMN content_image_id_before_generate;
+  -- A stylization's size comes from its photo (the long side is size); a generate run has its own.
+  ALTER TABLE runs ADD COLUMN width INTEGER CHECK (width > 0);
+  ALTER TABLE runs ADD COLUMN height INTEGER CHECK (height > 0);
+  -- JSON of the whole GramGenerator, its seed the run's. Added last, once every row has its photo back,
+  -- it checks what each kind has: IS, not =, so that a missing value fails rather than passes as NULL.
+  ALTER TABLE runs ADD COLUMN generator TEXT CHECK (CASE kind
+    WHEN 'stylize' THEN content_image_id IS NOT NULL AND width IS NULL AND height IS NULL AND generator IS NULL
+    WHEN 'generate' THEN content_image_id IS NULL AND init_image_id IS NULL AND size IS max(width, height)
+      AND json_valid(generator) IS 1 AND json_extract(generator, '$.seed') IS seed
+  END);
+  `,
 ];

@@ -1,4 +1,5 @@
 import { PasticheError } from '../../common/errors.js';
+import { needsPainting } from '../../common/generate/gramGenerator.js';
 import { makeFolder } from '../fileIO.js';
 import { dataHome, storePaths, type StorePaths } from '../paths.js';
 import { openDatabase, type Db } from './database.js';
@@ -174,17 +175,18 @@ export class RunStore {
   /** Refuses what the schema would refuse less clearly, naming what is wrong. */
   private checkNewRun(run: NewRun): void {
     if (run.project.trim() === '') throw new PasticheError('must not be empty', 'project');
-    const blend = run.settings.styleBlend;
+    // The settings are what is recorded, so a blend weight other than theirs would be silently lost.
+    const blend = run.kind === 'stylize' ? run.settings.styleBlend : needsPainting(run.settings.generator) ? [1] : [];
     if (run.styles.length !== blend.length) {
       throw new PasticheError(`${run.styles.length} style images but ${blend.length} blend weights in the settings`, 'style-blend');
     }
     run.styles.forEach((style, i) => {
-      // The settings are what is recorded, so a different weight here would be silently lost.
       if (!Object.is(style.blendWeight, blend[i])) {
         throw new PasticheError(`style image ${i + 1} has blend weight ${style.blendWeight} but the settings say ${blend[i]}`, 'style-blend');
       }
     });
-    for (const id of [run.contentImageId, ...run.styles.map((style) => style.imageId), run.initImageId]) {
+    const photos = run.kind === 'stylize' ? [run.contentImageId, run.initImageId] : [];
+    for (const id of [...photos, ...run.styles.map((style) => style.imageId)]) {
       if (id != null) this.imageTable.get(id);
     }
   }

@@ -56,7 +56,7 @@ export function toSettingsColumns(settings: StylizeSettings): SettingsColumns {
   };
 }
 
-export function toLayerRows(settings: StylizeSettings): LayerRow[] {
+export function toLayerRows(settings: Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>): LayerRow[] {
   return [
     ...settings.contentLayers.map((layer, position): LayerRow => ({ role: 'content', position, layer, weight: null })),
     ...settings.styleLayers.map(({ layer, weight }, position): LayerRow => ({ role: 'style', position, layer, weight })),

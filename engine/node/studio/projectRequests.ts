@@ -23,6 +23,6 @@ function overview(store: RunStore, project: ProjectRecord): ProjectOverview {
   for (const run of runs) if ((latest = store.latestImage(run.id))) break;
   return {
     name: project.name, createdAt: project.createdAt, runCount: project.runCount,
-    latestImageId: latest?.image.id ?? null, contentImageId: runs[0]?.contentImage.id ?? null,
+    latestImageId: latest?.image.id ?? null, contentImageId: runs.find((run) => run.contentImage)?.contentImage?.id ?? null,
   };
 }

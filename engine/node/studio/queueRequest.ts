@@ -1,5 +1,7 @@
-import type { QueueStylize } from '../../common/api/studioApi.js';
+import type { QueueGenerate, QueueStylize } from '../../common/api/studioApi.js';
+import { resolveGenerateSettings } from '../../common/generate/generateSettings.js';
 import { resolveSettings } from '../../common/stylize/settings.js';
+import type { GenerateJob } from '../runs/generateRun.js';
 import type { StylizeJob } from '../runs/stylizeRun.js';
 import type { RunStore } from '../store/runStore.js';
 
@@ -12,5 +14,14 @@ export function jobOf(store: RunStore, request: QueueStylize): StylizeJob {
     styleFiles: request.styleImageIds.map((id) => store.image(id).path),
     initFile: request.initImageId === undefined ? undefined : store.image(request.initImageId).path,
     settings,
+  };
+}
+
+/** A generation, its painting (for `mimic`) as the store's copy in media/. */
+export function generateJobOf(store: RunStore, request: QueueGenerate): GenerateJob {
+  return {
+    project: request.project,
+    styleFile: request.paintingImageId === undefined ? undefined : store.image(request.paintingImageId).path,
+    settings: resolveGenerateSettings(request.settings),
   };
 }

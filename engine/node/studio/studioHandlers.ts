@@ -11,7 +11,7 @@ import type { RunQueue } from '../queue/runQueue.js';
 import type { ImageRecord, RunStore } from '../store/runStore.js';
 import { createGrid, exportGridSheet, gridDetail } from './gridRequests.js';
 import { projectDetail, projectOverviews } from './projectRequests.js';
-import { jobOf } from './queueRequest.js';
+import { generateJobOf, jobOf } from './queueRequest.js';
 
 /** One handler per channel of the contract; the compiler refuses a missing channel or a wrong payload. */
 export type StudioHandlers = { [C in Channel]: (args: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>> };
@@ -42,6 +42,7 @@ export function studioHandlers({ store, queue, backend, version, emit }: StudioC
     'runs.list': (filter) => store.listRuns(filter),
     'runs.get': ({ runId }) => ({ run: store.run(runId), metrics: store.metrics(runId), outputs: store.outputs(runId) }),
     'runs.queue': async (request) => ({ runId: await queue.enqueue(jobOf(store, request)) }),
+    'runs.generate': async (request) => ({ runId: await queue.enqueueGenerate(generateJobOf(store, request)) }),
     'runs.cancel': ({ runId }) => {
       store.run(runId);
       queue.cancel(runId);

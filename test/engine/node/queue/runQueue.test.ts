@@ -10,6 +10,7 @@ import type { StudioEvent } from '../../../../engine/common/api/studioApi.js';
 import { RunQueue } from '../../../../engine/node/queue/runQueue.js';
 import type { StylizeJob } from '../../../../engine/node/runs/stylizeRun.js';
 import { openRunStore } from '../../../../engine/node/store/runStore.js';
+import { asStylization } from '../../../helpers/runs.js';
 
 const backend = await selectBackend('wasm');
 const folder = mkdtempSync(join(tmpdir(), 'pastiche-queue-'));
@@ -39,7 +40,7 @@ describe('RunQueue', () => {
     await queue.idle();
     const [a, b, c] = ids;
     assert.deepEqual(statusLog(events), [`${a}:queued`, `${b}:queued`, `${c}:queued`, `${a}:running`, `${a}:done`, `${b}:running`, `${b}:done`, `${c}:running`, `${c}:done`]);
-    assert.deepEqual(ids.map((id) => store.run(id).settings.seed), [1, 2, 3]);
+    assert.deepEqual(ids.map((id) => asStylization(store.run(id)).settings.seed), [1, 2, 3]);
     assert.ok(events.some((event) => event.type === 'run.progress' && event.runId === a && event.progress.iteration === 2));
     store.close();
   });
@@ -107,7 +108,7 @@ describe('RunQueue', () => {
     const queue = new RunQueue(store, backend, { onEvent: (event) => events.push(event) });
     const broken = await queue.enqueue(job({ seed: 6 }));
     const fine = await queue.enqueue(job({ seed: 7 }, { contentFile: painting }));
-    rmSync(store.run(broken).contentImage.path);
+    rmSync(asStylization(store.run(broken)).contentImage.path);
     queue.start();
     await queue.idle();
     assert.equal(store.run(broken).status, 'failed');

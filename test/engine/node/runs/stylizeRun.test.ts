@@ -8,6 +8,7 @@ import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '..
 import { selectBackend } from '../../../../engine/node/backend.js';
 import { runStylize, type StylizeJob } from '../../../../engine/node/runs/stylizeRun.js';
 import { openRunStore, type RunStore } from '../../../../engine/node/store/runStore.js';
+import { asStylization } from '../../../helpers/runs.js';
 
 const backend = await selectBackend('wasm');
 const folder = mkdtempSync(join(tmpdir(), 'pastiche-run-'));
@@ -28,7 +29,7 @@ describe('runStylize', () => {
     const store = openRunStore(mkdtempSync(join(tmpdir(), 'pastiche-home-')));
     const settings = small({ previewEvery: 2, init: 'style', seed: 9 });
     const outcome = await runStylize(store, job(settings), backend);
-    const run = store.run(outcome.runId);
+    const run = asStylization(store.run(outcome.runId));
     assert.deepEqual(run.settings, settings);
     assert.equal(run.status, 'done');
     assert.equal(run.backend, 'wasm');

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { GenerateSettings } from '../../../../engine/common/generate/generateSettings.js';
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
 import { openRunStore, type NewRun, type RunStore } from '../../../../engine/node/store/runStore.js';
-import { fakeImage, rawDatabase, rowCounts, sampleRun, tempStore, UNUSUAL_SETTINGS } from './storeFixtures.js';
+import { fakeImage, legacyStore, rawDatabase, rowCounts, sampleGenerateRun, sampleRun, tempStore, UNUSUAL_GENERATE_SETTINGS, UNUSUAL_SETTINGS } from './storeFixtures.js';
 
 describe('RunStore.createRun', () => {
   it('round-trips every hyper-parameter exactly, with styles, blend weights and init image in order', () => {
@@ -77,23 +78,107 @@ const outputKinds = (store: RunStore, id: number) => store.outputs(id).map((o) =
 
 describe('RunStore migrations', () => {
   it('reads runs recorded before colour preservation and style representations existed (schema 2) as keeping the paintings\' colours and matching Gram matrices, their other settings intact', () => {
-    const store = tempStore();
     const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', preserveColors: 'none', styleRepr: 'gram', localRadius: 0, gramMix: 0 };
-    const run = store.createRun(sampleRun(store, settings));
-    store.close();
-    const db = rawDatabase(store);
-    db.exec(`ALTER TABLE runs DROP COLUMN preserve_colors; ALTER TABLE runs DROP COLUMN style_repr; ALTER TABLE runs DROP COLUMN local_radius;
-      ALTER TABLE runs DROP COLUMN gram_mix; PRAGMA user_version = 2`);
-    db.close();
-    const reopened = openRunStore(store.paths.home);
+    const { home, runId } = legacyStore(2, settings);
+    const reopened = openRunStore(home);
     try {
-      assert.deepEqual(reopened.run(run.id).settings, settings);
+      assert.deepEqual(reopened.run(runId).settings, settings);
       const raw = rawDatabase(reopened);
       assert.equal(raw.pragma('user_version', { simple: true }), MIGRATIONS.length);
       raw.close();
     } finally {
       reopened.close();
     }
+  });
+
+  it('reads runs recorded before generate runs existed (schema 3) as stylizations with their photo, and takes generate runs after', () => {
+    // Schema 3 had colour preservation but not yet style representations (schema 4): those read as Gram matrices.
+    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', styleRepr: 'gram', localRadius: 0, gramMix: 0 };
+    const { home, runId } = legacyStore(3, settings);
+    const reopened = openRunStore(home);
+    try {
+      const run = reopened.run(runId);
+      assert.equal(run.kind, 'stylize');
+      assert.equal(run.contentImage?.originalName, 'photo.png');
+      assert.deepEqual(run.styles.map((style) => style.image.originalName), ['painting.png']);
+      assert.deepEqual(run.settings, settings);
+      const generated = reopened.createRun(sampleGenerateRun(reopened));
+      assert.deepEqual(reopened.listRuns().map((r) => [r.id, r.kind]), [[generated.id, 'generate'], [runId, 'stylize']]);
+      const raw = rawDatabase(reopened);
+      assert.deepEqual(raw.pragma('foreign_key_check'), []);
+      raw.close();
+    } finally {
+      reopened.close();
+    }
+  });
+});
+
+describe('RunStore generate runs (Nikulin & Novak 2016, §6)', () => {
+  it('round-trips every setting and the generator with its seed exactly, with no photo and the painting mimic measures', () => {
+    const store = tempStore();
+    const created = store.createRun(sampleGenerateRun(store, structuredClone(UNUSUAL_GENERATE_SETTINGS)));
+    const run = store.run(created.id);
+    assert.deepEqual(run, created);
+    assert.deepStrictEqual(run.settings, UNUSUAL_GENERATE_SETTINGS);
+    assert.deepEqual([run.kind, run.contentImage, run.initImage], ['generate', null, null]);
+    assert.deepEqual(run.styles.map((style) => [style.image.originalName, style.blendWeight]), [['painting.png', 1]]);
+    // The row holds exactly the generator used, and the shared columns the values meaning "none".
+    const raw = rawDatabase(store);
+    const row = raw.prepare('SELECT kind, content_image_id, init, content_weight, preserve_colors, size, seed, width, height, generator FROM runs WHERE id = ?').get(run.id);
+    raw.close();
+    assert.deepEqual(row, {
+      kind: 'generate', content_image_id: null, init: 'noise', content_weight: 0, preserve_colors: 'none', size: 333, seed: 2 ** 53 - 1, width: 333, height: 17,
+      generator: JSON.stringify(UNUSUAL_GENERATE_SETTINGS.generator),
+    });
+    store.close();
+  });
+
+  it('round-trips each generator', () => {
+    const store = tempStore();
+    const generators: GenerateSettings['generator'][] = [
+      { kind: 'single', seed: 0, redraw: false, layer: 'conv4_1', entry: { row: 3, column: 400 }, amplitude: 0.1 + 0.2 },
+      { kind: 'single', seed: 5, redraw: true, layer: 'conv1_1', entry: null, amplitude: 1e300 },
+      { kind: 'sparse', seed: 7, redraw: false, layers: ['conv1_1', 'conv4_1'], amplitude: 5e-324, sparsity: 1 / 3 },
+    ];
+    for (const generator of generators) {
+      const settings: GenerateSettings = { ...UNUSUAL_GENERATE_SETTINGS, optimizer: { name: 'lbfgs', historySize: 7 }, generator };
+      const run = store.createRun(sampleGenerateRun(store, settings));
+      assert.deepStrictEqual(store.run(run.id).settings, settings);
+      assert.deepEqual(run.styles, []);
+    }
+    store.close();
+  });
+
+  it('writes nothing when a generate run is refused, by the store or by the schema', () => {
+    const store = tempStore();
+    const good = sampleGenerateRun(store);
+    const sparse: GenerateSettings = { ...good.settings, generator: { kind: 'sparse', seed: 1, redraw: false, layers: ['conv1_1'], amplitude: 1, sparsity: 0.5 } };
+    const before = rowCounts(store);
+    const refused: Array<[string, NewRun, RegExp]> = [
+      ['mimic without its painting', { ...good, styles: [] }, /style-blend: 0 style images but 1 blend weights/],
+      ['a painting for a generator that takes none', { ...good, settings: sparse }, /style-blend: 1 style images but 0 blend weights/],
+      ['a painting weighed other than 1', { ...good, styles: [{ ...good.styles[0], blendWeight: 0.5 }] }, /style-blend: style image 1 has blend weight 0.5 but the settings say 1/],
+      ['an unknown painting', { ...good, styles: [{ imageId: 996, blendWeight: 1 }] }, /image 996: no such image/],
+      ['a seed that is no integer', { ...good, project: 'new', settings: { ...good.settings, generator: { ...good.settings.generator, seed: 1.5 } } }, /cannot store REAL value in INTEGER column/],
+    ];
+    for (const [what, run, error] of refused) {
+      assert.throws(() => store.createRun(run), error, what);
+      assert.deepEqual(rowCounts(store), before, what);
+    }
+    // What the schema itself holds each kind to, whoever writes the row.
+    const raw = rawDatabase(store);
+    const id = store.createRun(good).id;
+    const stylization = store.createRun(sampleRun(store)).id;
+    for (const [what, sql] of [
+      ['a generate run with a photo', `UPDATE runs SET content_image_id = 1 WHERE id = ${id}`],
+      ['a generator whose seed is not the run\'s', `UPDATE runs SET seed = 3 WHERE id = ${id}`],
+      ['a generate run without a generator', `UPDATE runs SET generator = NULL WHERE id = ${id}`],
+      ['a size other than the long side', `UPDATE runs SET width = 400 WHERE id = ${id}`],
+      ['a stylization without its photo', `UPDATE runs SET content_image_id = NULL WHERE id = ${stylization}`],
+      ['a stylization with a generator', `UPDATE runs SET generator = '{"seed":0}' WHERE id = ${stylization}`],
+    ]) assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
+    raw.close();
+    store.close();
   });
 });
 

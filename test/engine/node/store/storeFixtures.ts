@@ -2,8 +2,12 @@ import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GenerateSettings } from '../../../../engine/common/generate/generateSettings.js';
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
-import { openRunStore, type ImageRecord, type NewRun, type RunStore } from '../../../../engine/node/store/runStore.js';
+import { storePaths } from '../../../../engine/node/paths.js';
+import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
+import { openRunStore, type ImageRecord, type NewGenerateRun, type NewStylizeRun, type RunStore } from '../../../../engine/node/store/runStore.js';
+import { toLayerRows, toSettingsColumns } from '../../../../engine/node/store/settingsColumns.js';
 
 export const TABLES = ['projects', 'images', 'run_kinds', 'runs', 'run_layers', 'run_styles', 'run_metrics', 'run_outputs', 'grids', 'grid_cells'] as const;
 
@@ -62,7 +66,7 @@ export const UNUSUAL_SETTINGS: StylizeSettings = {
   gramMix: 0.1 + 0.2,
 };
 
-export function sampleRun(store: RunStore, settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' }): NewRun {
+export function sampleRun(store: RunStore, settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' }): NewStylizeRun {
   return {
     project: 'tests',
     kind: 'stylize',
@@ -70,4 +74,58 @@ export function sampleRun(store: RunStore, settings: StylizeSettings = { ...UNUS
     styles: settings.styleBlend.map((blendWeight, i) => ({ imageId: fakeImage(store, `painting ${i}`).id, blendWeight })),
     settings,
   };
+}
+
+/** Every field off its default; a mimic generator, so the run has its one painting. */
+export const UNUSUAL_GENERATE_SETTINGS: GenerateSettings = {
+  network: 'vgg19-imported-2',
+  styleLayers: [{ layer: 'conv4_1', weight: 0.1 + 0.2 }, { layer: 'conv1_1', weight: 1e300 }],
+  styleWeight: 123456.789e3,
+  tvWeight: 5e-324,
+  styleScale: 0.55,
+  optimizer: { name: 'adam', learningRate: 0.013, beta1: 0.31, beta2: 0.9999, epsilon: 1e-11 },
+  iterations: 7,
+  width: 333,
+  height: 17,
+  pooling: 'avg',
+  previewEvery: 3,
+  generator: { kind: 'mimic', seed: 2 ** 53 - 1, redraw: true },
+};
+
+export function sampleGenerateRun(store: RunStore, settings: GenerateSettings = UNUSUAL_GENERATE_SETTINGS): NewGenerateRun {
+  const painting = settings.generator.kind === 'mimic' ? [{ imageId: fakeImage(store, 'painting').id, blendWeight: 1 }] : [];
+  return { project: 'tests', kind: 'generate', styles: painting, settings };
+}
+
+/**
+ * A data folder whose database stops at schema `version`, holding one stylization with one painting
+ * written as that version wrote it (only the columns that schema had).
+ * Returns the folder and the run's id.
+ */
+export function legacyStore(version: number, settings: StylizeSettings): { home: string; runId: number } {
+  const home = tempFolder();
+  const db = new Database(storePaths(home).database);
+  try {
+    MIGRATIONS.slice(0, version).forEach((script) => db.exec(script));
+    db.pragma(`user_version = ${version}`);
+    const projectId = Number(db.prepare("INSERT INTO projects (name) VALUES ('from the past')").run().lastInsertRowid);
+    const image = db.prepare("INSERT INTO images (sha256, path, original_name, width, height, format, bytes) VALUES (?, ?, ?, 40, 30, 'png', 9)");
+    const [photo, painting] = ['photo', 'painting'].map((name) => Number(image.run(name, `${name}.png`, `${name}.png`).lastInsertRowid));
+    // Only the columns that schema had: later ones come from their migrations' defaults.
+    const existing = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all().map((column) => column.name));
+    const columns = toSettingsColumns(settings);
+    const names = Object.keys(columns).filter((key) => existing.has(snakeCase(key)));
+    const values = { ...columns, projectId, photo };
+    const runId = Number(db.prepare(`INSERT INTO runs (project_id, kind, status, content_image_id, ${names.map(snakeCase).join(', ')})
+      VALUES (@projectId, 'stylize', 'done', @photo, ${names.map((name) => `@${name}`).join(', ')})`).run(values).lastInsertRowid);
+    for (const row of toLayerRows(settings)) db.prepare('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (?, ?, ?, ?, ?)').run(runId, row.role, row.position, row.layer, row.weight);
+    db.prepare('INSERT INTO run_styles (run_id, position, image_id, blend_weight) VALUES (?, 0, ?, ?)').run(runId, painting, settings.styleBlend[0]);
+    return { home, runId };
+  } finally {
+    db.close();
+  }
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }

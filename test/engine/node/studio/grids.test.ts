@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { sheetGeometry } from '../../../../engine/node/export/contactSheet.js';
 import { openStudio } from '../../../../engine/node/studio/studio.js';
 import { TEST_RESULTS } from '../../../helpers/shared.js';
+import { asStylization } from '../../../helpers/runs.js';
 
 describe('grids through the studio handlers', () => {
   it('queues a 2×2 grid (init × style weight), fills every cell, and records exactly what each cell varied', async () => {
@@ -28,7 +29,7 @@ describe('grids through the studio handlers', () => {
       assert.deepEqual(grid.cells.map((c) => [c.row, c.column]), [[0, 0], [0, 1], [1, 0], [1, 1]]);
       await allDone;
       const detail = await h['grids.get']({ gridId: grid.id });
-      assert.deepEqual(detail.cells.map((c) => [c.run.status, c.run.settings.init, c.run.settings.styleWeight]), [
+      assert.deepEqual(detail.cells.map((c) => [c.run.status, asStylization(c.run).settings.init, c.run.settings.styleWeight]), [
         ['done', 'content', 10], ['done', 'content', 1000], ['done', 'noise', 10], ['done', 'noise', 1000],
       ]);
       assert.ok(detail.cells.every((c) => c.latestImageId !== null), 'every cell shows its image');
@@ -86,12 +87,13 @@ describe('grids through the studio handlers', () => {
       const photo = await h['images.add']({ name: 'photo.png', bytes: await sharp({ create: { width: 96, height: 80, channels: 3, background: '#396' } }).png().toBuffer() });
       const split = { contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 2 }] };
       const base = { project: 'nets', contentImageId: photo.id, styleImageIds: [photo.id], settings: { size: 96, iterations: 1, previewEvery: 0, ...split } };
-      const grid = await h['grids.create']({ project: 'nets', base, axes: [{ parameter: 'network', values: ['vgg19-random', 'vgg16-random', 'alexnet-random'] }] });
-      const runs = await Promise.all(grid.cells.map((cell) => h['runs.get']({ runId: cell.runId })));
-      assert.deepEqual(runs.map(({ run }) => [run.settings.network, run.settings.contentLayers, run.settings.styleLayers]), [
+      const grid = await h['grids.create']({ project: 'nets', base, axes: [{ parameter: 'network', values: ['vgg19-random', 'vgg16-random', 'alexnet-random', 'googlenet-random'] }] });
+      const runs = await Promise.all(grid.cells.map(async (cell) => asStylization((await h['runs.get']({ runId: cell.runId })).run)));
+      assert.deepEqual(runs.map((run) => [run.settings.network, run.settings.contentLayers, run.settings.styleLayers]), [
         ['vgg19-random', split.contentLayers, split.styleLayers],
         ['vgg16-random', split.contentLayers, split.styleLayers],
         ['alexnet-random', ['conv4'], ['conv1', 'conv2', 'conv3', 'conv4', 'conv5'].map((layer) => ({ layer, weight: 1 }))],
+        ['googlenet-random', ['inception_3a/output'], ['conv1/7x7_s2', 'conv2/3x3', 'inception_3a/output', 'inception_4a/output', 'inception_5a/output'].map((layer) => ({ layer, weight: 1 }))],
       ]);
     } finally {
       await studio.close();

@@ -10,6 +10,7 @@ import type { ArgsOf, Channel, ResultOf, StudioEvent } from '../../../../engine/
 import { fromWire, toWire } from '../../../../engine/common/api/wire.js';
 import { openStudio, type Studio } from '../../../../engine/node/studio/studio.js';
 import { startWebHost, type WebHost } from '../../../../engine/node/studio/webHost.js';
+import { asStylization } from '../../../helpers/runs.js';
 
 interface Reply {
   readonly status: number;
@@ -143,7 +144,7 @@ describe('web host', () => {
     const detail = await invoke('runs.get', { runId });
     assert.equal(detail.run.status, 'done');
     assert.deepEqual(detail.run.styles.map((style) => style.image.id), [photo.id]);
-    for (const [key, value] of Object.entries(settings)) assert.deepEqual(detail.run.settings[key as keyof typeof settings], value, key);
+    for (const [key, value] of Object.entries(settings)) assert.deepEqual(asStylization(detail.run).settings[key as keyof typeof settings], value, key);
     const result = detail.outputs.find((output) => output.kind === 'result')!;
     const media = await send(host, `/media/${result.image.id}?token=${host.token}`, { headers: own() });
     assert.equal(media.status, 200);

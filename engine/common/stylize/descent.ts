@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs';
+import { PasticheError } from '../errors.js';
+import type { RgbImage } from '../image.js';
+import { tensorToImage } from '../imageTensor.js';
+import type { LossTerms } from '../losses/styleTransferLoss.js';
+import type { FeatureNetwork } from '../networks/featureNetwork.js';
+import { adam } from '../optim/adam.js';
+import { lbfgs } from '../optim/lbfgs.js';
+import type { IterativeOptimizer, Objective } from '../optim/objective.js';
+import type { OptimizerSettings } from './settings.js';
+
+// The descent on an image's pixels that every run kind shares — a stylization (Gatys et al. 2015)
+// and a generation from synthetic targets (Nikulin & Novak 2016, §6): progress, previews,
+// cancellation and the finite-loss check, whatever the loss.
+
+/** What a caller hears while a run descends, and how it stops it. */
+export interface DescentHooks {
+  readonly signal?: AbortSignal;
+  /** Called with iteration 0 (the starting image's loss), then after every iteration. */
+  onProgress?(progress: DescentProgress): void;
+  /** Awaited, so that a preview is stored before the run goes on. */
+  onPreview?(preview: DescentPreview): void | Promise<void>;
+}
+
+export interface DescentProgress {
+  /** 0 for the starting image, then 1 … iterations. */
+  readonly iteration: number;
+  readonly iterations: number;
+  readonly loss: LossTerms;
+  readonly elapsedMs: number;
+  /** Estimated from the iterations so far; null before the first one has finished. */
+  readonly remainingMs: number | null;
+}
+
+export interface DescentPreview {
+  readonly iteration: number;
+  readonly image: RgbImage;
+}
+
+export interface DescentResult {
+  /** `cancelled` when the signal fired; the image is then the last one reached. */
+  readonly status: 'done' | 'cancelled';
+  readonly image: RgbImage;
+  readonly iterationsDone: number;
+  readonly initialLoss: LossTerms;
+  readonly finalLoss: LossTerms;
+  readonly elapsedMs: number;
+}
+
+export interface Descent extends DescentHooks {
+  readonly network: FeatureNetwork;
+  /** The pixels being optimised, in the network's input space; `optimizer` steps them in place. */
+  readonly image: tf.Variable<tf.Rank.R4>;
+  readonly optimizer: IterativeOptimizer<LossTerms>;
+  readonly iterations: number;
+  /** A preview every N iterations; 0 for none. */
+  readonly previewEvery: number;
+  /** Turns what the optimisation holds into the picture a person sees (a stylization puts the photo's colours back). */
+  readonly finish?: (image: RgbImage) => RgbImage;
+  /** Called before iteration t's step, for an objective that changes with t (re-drawn targets). */
+  readonly beforeStep?: (iteration: number) => void;
+}
+
+/** Runs the optimiser for the iterations asked, or until it converges or the signal fires. */
+export async function descend(descent: Descent): Promise<DescentResult> {
+  const { optimizer, iterations, previewEvery, signal } = descent;
+  const finish = descent.finish ?? ((image: RgbImage) => image);
+  const started = Date.now();
+  // The first step needs f and ∇f at the start anyway: one evaluation serves both.
+  const initialLoss = checkedFinite(optimizer.start().detail);
+  descent.onProgress?.({ iteration: 0, iterations, loss: initialLoss, elapsedMs: Date.now() - started, remainingMs: null });
+  let iteration = 0;
+  let loss = initialLoss;
+  while (iteration < iterations && !signal?.aborted) {
+    descent.beforeStep?.(iteration + 1);
+    const report = optimizer.step();
+    loss = checkedFinite(report.detail);
+    iteration++;
+    const elapsedMs = Date.now() - started;
+    descent.onProgress?.({ iteration, iterations, loss, elapsedMs, remainingMs: (elapsedMs / iteration) * (iterations - iteration) });
+    if (previewEvery > 0 && iteration % previewEvery === 0 && iteration < iterations) {
+      await descent.onPreview?.({ iteration, image: finish(currentImage(descent.network, descent.image)) });
+    }
+    if (report.converged) break;
+    await yieldToEventLoop();
+  }
+  return {
+    status: iteration < iterations && signal?.aborted ? 'cancelled' : 'done',
+    image: finish(currentImage(descent.network, descent.image)),
+    iterationsDone: iteration,
+    initialLoss,
+    finalLoss: loss,
+    elapsedMs: Date.now() - started,
+  };
+}
+
+/** What optimisers call: the total loss, its gradient with respect to the image, and each term. */
+export function lossObjective(loss: (image: tf.Tensor4D) => LossTerms<tf.Scalar>): Objective<LossTerms> {
+  return (x) => {
+    let terms: LossTerms | null = null;
+    const { value, grad } = tf.valueAndGrad((input: tf.Tensor) => {
+      const tensors = loss(input as tf.Tensor4D);
+      const [total, content, style, tv] = tf.stack([tensors.total, tensors.content, tensors.style, tensors.tv]).dataSync();
+      terms = { total, content, style, tv };
+      return tensors.total;
+    })(x);
+    value.dispose();
+    return { loss: terms!.total, gradient: grad, detail: terms! };
+  };
+}
+
+export function makeOptimizer(optimizer: OptimizerSettings, image: tf.Variable, objective: Objective<LossTerms>): IterativeOptimizer<LossTerms> {
+  return optimizer.name === 'lbfgs'
+    ? lbfgs(image, objective, { historySize: optimizer.historySize })
+    : adam(image, objective, { learningRate: optimizer.learningRate, beta1: optimizer.beta1, beta2: optimizer.beta2, epsilon: optimizer.epsilon });
+}
+
+/** neural-style's noise start: N(0, 0.001²) around the mean pixel, so its iteration counts carry over. */
+export function noiseStart(height: number, width: number, seed: number): tf.Tensor4D {
+  return tf.randomNormal([1, height, width, 3], 0, 1e-3, 'float32', seed) as tf.Tensor4D;
+}
+
+function currentImage(network: FeatureNetwork, image: tf.Variable<tf.Rank.R4>): RgbImage {
+  const rgb = network.deprocess(image);
+  try {
+    return tensorToImage(rgb);
+  } finally {
+    rgb.dispose();
+  }
+}
+
+/** A loss that overflowed means the weights or learning rate are out of range for this image. */
+function checkedFinite(loss: LossTerms): LossTerms {
+  if (!Number.isFinite(loss.total)) throw new PasticheError(`the loss became ${loss.total}; lower the weights or the learning rate`, 'optimisation');
+  return loss;
+}
+
+/** Lets a pending abort (Ctrl-C, a cancel button) and other events run between iterations. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { selectBackend, type BackendInfo } from '../backend.js';
+import { checkWritable } from '../fileIO.js';
+import { outputFormatForPath, writeImage } from '../image/imageIO.js';
+import type { RunHooks, RunOutcome } from '../runs/recordedRun.js';
+import { openRunStore, type RunStore } from '../store/runStore.js';
+import { printJson, progressView } from './progressView.js';
+
+/** The options every run command shares. */
+export interface ForegroundOptions {
+  readonly out: string;
+  readonly backend?: string;
+  readonly json: boolean;
+}
+
+/** A run checked and ready to record and compute in the store. */
+export interface ForegroundRun {
+  readonly project: string;
+  readonly iterations: number;
+  start(hooks: RunHooks): Promise<RunOutcome>;
+}
+
+/**
+ * Records and computes one run in the foreground, as `stylize` and `generate` do: progress on stderr
+ * (or JSON lines on stdout), the result written to --out, Ctrl-C cancelling after the current
+ * iteration with the image reached kept. `prepare` may refuse the run; then nothing is recorded.
+ */
+export async function runInForeground(options: ForegroundOptions, prepare: (store: RunStore, backend: BackendInfo) => ForegroundRun): Promise<void> {
+  outputFormatForPath(options.out);
+  checkWritable(options.out);
+  const backend = await selectBackend(options.backend);
+  const store = openRunStore();
+  let run: ForegroundRun;
+  try {
+    run = prepare(store, backend);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const abort = new AbortController();
+  const onInterrupt = () => abort.abort();
+  process.once('SIGINT', onInterrupt);
+  const view = progressView(options.json);
+  try {
+    const outcome = await run.start({
+      signal: abort.signal,
+      onStart: ({ runId, network, width, height }) => {
+        announce(options.json, { event: 'start', runId, backend: backend.name, network: network.name, width, height, iterations: run.iterations }, [
+          `Run ${runId} · project '${run.project}' · ${width}×${height} · ${run.iterations} iterations`,
+          `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
+          `Network: ${network.name}${network.status === 'embedded' ? ' — random weights, no download needed; pretrained networks give better results (see `pastiche models`)' : ''}`,
+        ]);
+        view.start(run.iterations);
+      },
+      onProgress: (progress) => view.update(progress),
+      onPreview: ({ iteration, record }) => {
+        if (options.json) printJson({ event: 'preview', iteration, imageId: record.id, path: record.path });
+      },
+    });
+    view.stop();
+    await writeImage(outcome.image, options.out);
+    const summary = {
+      event: outcome.status === 'done' ? 'done' : 'cancelled',
+      runId: outcome.runId, output: resolve(options.out), backend: backend.name, network: outcome.network.name,
+      iterations: outcome.iterationsDone, loss: { initial: outcome.initialLoss.total, final: outcome.finalLoss.total }, ms: outcome.elapsedMs,
+    };
+    const converged = outcome.status === 'done' && outcome.iterationsDone < run.iterations;
+    announce(options.json, summary, [
+      `${outcome.status === 'done' ? 'Done' : 'Cancelled'}: ${summary.output} (run ${outcome.runId}, ${outcome.iterationsDone} iterations in ${(outcome.elapsedMs / 1000).toFixed(1)} s, loss ${outcome.initialLoss.total.toPrecision(4)} → ${outcome.finalLoss.total.toPrecision(4)})`,
+      ...(converged ? [`Stopped before ${run.iterations} iterations: L-BFGS could lower the loss no further (converged).`] : []),
+    ]);
+    if (outcome.status === 'cancelled') process.exitCode = 130;
+  } finally {
+    view.stop();
+    process.off('SIGINT', onInterrupt);
+    store.close();
+  }
+}
+
+function announce(json: boolean, event: object, lines: string[]): void {
+  if (json) printJson(event);
+  else process.stderr.write(lines.join('\n') + '\n');
+}

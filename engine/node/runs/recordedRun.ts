@@ -1,0 +1,133 @@
+import { PasticheError, isPasticheError } from '../../common/errors.js';
+import type { RgbImage } from '../../common/image.js';
+import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
+import type { RunKind, RunRecord } from '../../common/runs/records.js';
+import type { DescentHooks, DescentProgress, DescentResult } from '../../common/stylize/descent.js';
+import type { BackendInfo } from '../backend.js';
+import { readFileBytes } from '../fileIO.js';
+import { describeImage, encodeImage } from '../image/imageIO.js';
+import { loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
+import type { ImageRecord, MetricRow, ReachedImage, RunStore } from '../store/runStore.js';
+
+// What running a recorded run means, whatever its kind: the store's lifecycle around one descent,
+// its metrics, previews and last image kept whatever happens.
+
+export interface RunHooks {
+  readonly signal?: AbortSignal;
+  /** Called once the run is recorded, before the first iteration. */
+  onStart?(info: { runId: number; network: NetworkSummary; width: number; height: number }): void;
+  onProgress?(progress: DescentProgress): void;
+  onPreview?(preview: { iteration: number; image: RgbImage; record: ImageRecord }): void;
+}
+
+export interface RunOutcome extends DescentResult {
+  readonly runId: number;
+  readonly output: ImageRecord;
+  readonly network: NetworkSummary;
+}
+
+/** A run's work once its network is loaded: its inputs read at their working sizes, and the descent on them. */
+export interface PreparedDescent {
+  /** The result's size. */
+  readonly width: number;
+  readonly height: number;
+  descend(network: FeatureNetwork, hooks: DescentHooks): Promise<DescentResult>;
+}
+
+/**
+ * Runs a queued run. From here on whatever fails — a network deleted since it was queued, a full
+ * disk — marks the run failed, keeping its latest preview; it is never left queued or running.
+ */
+export async function executeRecorded(store: RunStore, run: RunRecord, backend: BackendInfo, hooks: RunHooks, prepare: () => Promise<PreparedDescent>): Promise<RunOutcome> {
+  const runId = run.id;
+  const metrics = metricsRecorder(store, runId);
+  let lastImage: ReachedImage | undefined;
+  let loaded: LoadedNetwork | undefined;
+  try {
+    loaded = await loadNetwork(run.settings.network, store.paths.models);
+    const work = await prepare();
+    store.startRun(runId, backend.name);
+    hooks.onStart?.({ runId, network: loaded.summary, width: work.width, height: work.height });
+    const result = await work.descend(loaded.network, {
+      signal: hooks.signal,
+      onProgress: (progress) => {
+        metrics.add(progress);
+        hooks.onProgress?.(progress);
+      },
+      onPreview: async ({ iteration, image }) => {
+        metrics.flush();
+        const record = await savePng(store, image, `run ${runId} preview ${iteration}`);
+        store.addOutput(runId, 'preview', iteration, record.id);
+        lastImage = { imageId: record.id, iteration };
+        hooks.onPreview?.({ iteration, image, record });
+      },
+    });
+    metrics.flush();
+    const output = await savePng(store, result.image, `run ${runId} result`);
+    const last = { imageId: output.id, iteration: result.iterationsDone };
+    if (result.status === 'cancelled') store.cancelRun(runId, last);
+    else store.finishRun(runId, last);
+    return { ...result, runId, output, network: loaded.summary };
+  } catch (error) {
+    metrics.flushAfterFailure();
+    store.failRun(runId, isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`, lastImage);
+    throw error;
+  } finally {
+    loaded?.network.dispose();
+  }
+}
+
+/** The stored run, refused unless it is queued and of the kind asked for. */
+export function queuedRun<K extends RunKind>(store: RunStore, runId: number, kind: K): Extract<RunRecord, { kind: K }> {
+  const run = store.run(runId);
+  if (run.status !== 'queued') throw new PasticheError(`is ${run.status}, so it cannot be started`, `run ${runId}`);
+  if (run.kind !== kind) throw new PasticheError(`is a ${run.kind} run, not a ${kind} run`, `run ${runId}`);
+  return run as Extract<RunRecord, { kind: K }>;
+}
+
+/** An input file's bytes, as the store will copy them, with its name and original size. */
+export interface PreparedInput {
+  readonly bytes: Uint8Array;
+  readonly original: { width: number; height: number; format: string };
+  readonly name: string;
+}
+
+export async function readInput(file: string): Promise<PreparedInput> {
+  const bytes = await readFileBytes(file);
+  return { bytes, original: await describeImage(bytes, file), name: file };
+}
+
+/** Copies an input into the store, returning its image id. */
+export function storeInput(store: RunStore, input: PreparedInput): number {
+  return store.addImage(input.bytes, { originalName: input.name, ...input.original }).id;
+}
+
+/** Buffers per-iteration metrics and writes them in batches of 50, before each preview, and at the end. */
+function metricsRecorder(store: RunStore, runId: number) {
+  let pending: MetricRow[] = [];
+  const flush = () => {
+    const rows = pending;
+    pending = [];
+    if (rows.length > 0) store.recordMetrics(runId, rows);
+  };
+  return {
+    add(progress: DescentProgress) {
+      pending.push({ iteration: progress.iteration, ...progress.loss, elapsedMs: progress.elapsedMs });
+      if (pending.length >= 50) flush();
+    },
+    flush,
+    /** Keeps what it can; a store that cannot take the metrics must still record that the run failed. */
+    flushAfterFailure() {
+      try {
+        flush();
+      } catch {
+        // The run's failure, recorded next, matters more than its last few metrics.
+      }
+    },
+  };
+}
+
+async function savePng(store: RunStore, image: RgbImage, label: string): Promise<ImageRecord> {
+  const bytes = await encodeImage(image, { format: 'png' }, label);
+  return store.addImage(bytes, { originalName: null, width: image.width, height: image.height, format: 'png' });
+}
