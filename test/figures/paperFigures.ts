@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GridAxis } from '../../engine/common/grids/grid.js';
-import { FIGURE_PRESETS, withBestNetworks } from '../../engine/common/grids/figures.js';
+import { FIGURE_PRESETS, GENERATION_FIGURES, withBestNetworks } from '../../engine/common/grids/figures.js';
+import { contactSheet } from '../../engine/node/export/contactSheet.js';
+import { readImage } from '../../engine/node/image/imageIO.js';
 import { productVersion } from '../../engine/node/resources.js';
 import { openStudio } from '../../engine/node/studio/studio.js';
 import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
@@ -9,7 +11,8 @@ import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
 /**
  * `npm run figures`: the papers' comparison figures as labelled contact sheets, painted from the
  * classic images in ../shared (the Neckarfront photo in the style of The Starry Night) with the best
- * installed network, starting from the photo (figure 3 varies that). Runs are recorded in the data folder like any other (project "paper figures"),
+ * installed network, starting from the photo (figure 3 varies that); figures 5–8 generate styles with
+ * no photo (figure 8 mimics The Starry Night's Gram statistics). Runs are recorded in the data folder like any other (project "paper figures"),
  * so the studio shows them; the sheets go to test-results/figures. FIGURES_SIZE (96 px) and
  * FIGURES_ITERATIONS (40) trade quality for time.
  */
@@ -39,12 +42,35 @@ try {
     });
     await finished(grid.cells.map((cell) => cell.runId));
     const sheet = await h['grids.export']({ gridId: grid.id, cellSize: 192, format: 'png' });
-    const file = join(out, `${figure.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase()}.png`);
+    const file = join(out, `${slug(figure.label)}.png`);
     writeFileSync(file, sheet.bytes);
     console.log(`  ${figure.label}: ${grid.cells.length} runs in ${((Date.now() - started) / 1000).toFixed(0)} s → ${file} (${sheet.width}×${sheet.height})`);
   }
+  const vgg = networks.find((n) => n.name === 'vgg19' && n.status === 'installed')?.name ?? 'vgg19-random';
+  for (const figure of GENERATION_FIGURES) {
+    const started = Date.now();
+    const runIds = await Promise.all(figure.cells.map(async (cell) => (await h['runs.generate']({
+      project: 'paper figures',
+      paintingImageId: cell.generator.kind === 'mimic' ? painting.id : undefined,
+      settings: { network: vgg, width: size, height: size, iterations, previewEvery: 0, generator: cell.generator },
+    })).runId));
+    await finished(runIds);
+    const images = await Promise.all(runIds.map(async (runId) => {
+      const latest = studio.store.latestImage(runId);
+      return latest ? readImage(latest.image.path) : null;
+    }));
+    const sheet = await contactSheet(images.map((image, column) => ({ row: 0, column, image })),
+      { title: `paper figures: ${figure.label}`, cellSize: 192, rowLabels: [''], columnLabels: figure.cells.map((cell) => cell.label) }, { format: 'png', dpi: 300 });
+    const file = join(out, `${slug(figure.label)}.png`);
+    writeFileSync(file, sheet.bytes);
+    console.log(`  ${figure.label}: ${runIds.length} runs in ${((Date.now() - started) / 1000).toFixed(0)} s → ${file} (${sheet.width}×${sheet.height})`);
+  }
 } finally {
   await studio.close();
+}
+
+function slug(label: string): string {
+  return label.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
 }
 
 /** Resolves once every run has ended; a failed one stops the figures with its message. */

@@ -61,3 +61,23 @@ export function assertSameActivations(network: FeatureNetwork, reference: Featur
     if (!(difference < 1e-4)) throw new Error(`${network.name} differs from ${reference.name} at ${layer} by up to ${difference}`);
   });
 }
+
+/**
+ * Takes `steps` normalised gradient steps of `stepSize` (in input units, whatever the gradient's
+ * scale) from `start` and asserts the loss falls at every one, by at least 10 % overall.
+ */
+export function assertDescends(loss: (x: tf.Tensor) => tf.Scalar, start: tf.Tensor, stepSize: number, steps = 5): void {
+  tf.tidy(() => {
+    let image = start;
+    const values = [loss(image).dataSync()[0]];
+    for (let step = 0; step < steps; step++) {
+      const gradient = tf.grad(loss)(image);
+      image = tf.sub(image, tf.mul(gradient, stepSize / tf.max(tf.abs(gradient)).dataSync()[0]));
+      values.push(loss(image).dataSync()[0]);
+    }
+    const trace = `losses ${values.map((v) => v.toPrecision(3)).join(' → ')}`;
+    if (!(values[0] > 0)) throw new Error(`the starting loss is ${values[0]}`);
+    if (!values.every((v, i) => i === 0 || v < values[i - 1])) throw new Error(`not decreasing at every step: ${trace}`);
+    if (!(values.at(-1)! < 0.9 * values[0])) throw new Error(`fell by less than 10 %: ${trace}`);
+  });
+}

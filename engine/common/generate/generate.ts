@@ -31,7 +31,7 @@ export async function generate(request: GenerateRequest): Promise<DescentResult>
   network.checkLayers(styleLayers);
   checkEntry(settings.generator, (layer) => layerChannels(network.architecture, layer));
   const targets = targetSchedule(settings.generator, targetLayers(request));
-  const start = noiseStart(settings.height, settings.width, settings.generator.seed);
+  const start = noiseStart(network, settings.height, settings.width, settings.generator.seed);
   const image = tf.variable(start, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
   start.dispose();
   const lossSettings = { ...settings, contentLayers: [], contentWeight: 0, styleBlend: [], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0 };

@@ -1,3 +1,4 @@
+import type { GivenGenerator } from '../generate/gramGenerator.js';
 import type { NetworkSummary } from '../networks/networkSummary.js';
 import { LAYER_PRESETS } from '../stylize/presets.js';
 import type { GridAxis } from './grid.js';
@@ -21,6 +22,8 @@ export const FIGURE_PRESETS: readonly FigurePreset[] = [
     label: 'Partial style transfer (fig. 4)',
     axes: [{ parameter: 'layers', values: [layerSplit('Partial style transfer'), layerSplit('Gatys et al. 2015')] }, { parameter: 'styleWeight', values: [1000, 10] }],
   },
+  // Their §7 and §9: Gram matrices, autocorrelations (spatial) and local correlations as the style.
+  { label: 'Style representations (§7, §9)', axes: [{ parameter: 'styleRepr', values: ['gram', 'spatial', 'local'] }] },
   // Gatys, Ecker, Bethge, Hertzmann & Shechtman 2017, §5: whose colours the result keeps.
   { label: 'Colour preservation (Gatys et al. 2017)', axes: [{ parameter: 'preserveColors', values: ['none', 'luminance', 'histogram'] }] },
 ];
@@ -36,3 +39,40 @@ export function withBestNetworks(figure: FigurePreset, networks: readonly Networ
   };
   return { ...figure, axes: figure.axes.map((axis) => (axis.parameter === 'network' ? { ...axis, values: axis.values.map(best) } : axis)) };
 }
+
+/** One picture of a generation figure: its label, and the generator (seed included) that invents it. */
+export interface GenerationCell {
+  readonly label: string;
+  readonly generator: GivenGenerator;
+}
+
+/**
+ * Nikulin & Novak's §6 figures (5–8), styles generated with no photo: each cell one `generate` run.
+ * They are not grids — a generator is not one parameter swept over a base — so they are laid out
+ * cell by cell; conv1_1 … conv5_1 are their layers 1 … 5.
+ */
+export const GENERATION_FIGURES: readonly { readonly label: string; readonly cells: readonly GenerationCell[] }[] = [
+  {
+    label: 'One Gram entry (Nikulin & Novak fig. 5)',
+    cells: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1'].map((layer) => ({ label: `one entry of ${layer}`, generator: { kind: 'single', layer, seed: 1 } })),
+  },
+  {
+    label: 'Sparse random Gram matrix (fig. 6)',
+    cells: [0.5, 0.9, 0.99].map((sparsity) => ({ label: `conv3_1, sparsity ${sparsity}`, generator: { kind: 'sparse', layers: ['conv3_1'], sparsity, seed: 1 } })),
+  },
+  {
+    label: 'Random matrices on several layers (fig. 7)',
+    cells: [[1, 2, 4], [1, 2, 3], [1, 4], [1, 2, 5]].map((set) => ({
+      label: `layers {${set.join(',')}}`,
+      generator: { kind: 'sparse', layers: set.map((block) => `conv${block}_1`), seed: 1 },
+    })),
+  },
+  {
+    label: "A painting's Gram statistics mimicked (fig. 8)",
+    cells: [
+      { label: 'targets drawn once', generator: { kind: 'mimic', seed: 1 } },
+      { label: 'targets redrawn each iteration', generator: { kind: 'mimic', seed: 1, redraw: true } },
+    ],
+  },
+];
+

@@ -12,6 +12,11 @@ export interface ConvLayerSpec {
   readonly kernelSize: number;
   /** Rectified in place: the activation named after this layer is max(0, conv(x) + b). */
   readonly relu: true;
+  /**
+   * A leaky ReLU's slope below zero (Maas et al. 2013): max(0, z) + leak·min(0, z). Darknet's
+   * networks use 0.1; plain ReLU (0) unless given.
+   */
+  readonly leak?: number;
   /** 1 unless given (AlexNet's first layer strides by 4). */
   readonly stride?: number;
   /**
@@ -65,8 +70,12 @@ export interface ConcatLayerSpec {
   readonly branches: readonly (readonly LayerSpec[])[];
 }
 
-/** How an sRGB image in 0..255 becomes the network's input. */
-export type Preprocessing = 'caffe-bgr';
+/**
+ * How an sRGB image in 0..255 becomes the network's input: Caffe's BGR minus the ImageNet mean
+ * pixel, or RGB as it is (a network trained on 0..1 inputs takes the 1/255 into its first kernel, so
+ * that every network is optimised in the same pixel units and learning rates carry over).
+ */
+export type Preprocessing = 'caffe-bgr' | 'rgb';
 
 export interface NetworkArchitecture {
   /** Architecture family, e.g. `vgg19`. */

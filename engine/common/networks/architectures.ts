@@ -1,7 +1,8 @@
 import { ALEXNET } from './alexnet.js';
 import type { NetworkArchitecture } from './architecture.js';
+import { DARKNET_TINY } from './darknet.js';
 import { GOOGLENET } from './googlenet.js';
 import { VGG16, VGG19 } from './vgg.js';
 
 /** Every architecture the engine can build, by family name (what the catalogue and saved networks name). */
-export const ARCHITECTURES: Readonly<Record<string, NetworkArchitecture>> = { vgg16: VGG16, vgg19: VGG19, alexnet: ALEXNET, googlenet: GOOGLENET };
+export const ARCHITECTURES: Readonly<Record<string, NetworkArchitecture>> = { vgg16: VGG16, vgg19: VGG19, alexnet: ALEXNET, googlenet: GOOGLENET, 'darknet-tiny': DARKNET_TINY };

@@ -138,24 +138,30 @@ function prepareConv(spec: ConvLayerSpec, weights: ConvWeights): PreparedConv {
 }
 
 function applyConv(spec: ConvLayerSpec, conv: PreparedConv, x: tf.Tensor4D): tf.Tensor4D {
-  if (conv.flippedKernel) return convReluSameFastGrad(x, conv.kernel, conv.bias, conv.flippedKernel);
-  return tf.relu(tf.add(convolve(spec, x, conv.kernel), conv.bias)) as tf.Tensor4D;
+  const leak = spec.leak ?? 0;
+  if (conv.flippedKernel) return convReluSameFastGrad(x, conv.kernel, conv.bias, conv.flippedKernel, leak);
+  return rectify(tf.add(convolve(spec, x, conv.kernel), conv.bias), leak);
+}
+
+function rectify(z: tf.Tensor, leak: number): tf.Tensor4D {
+  return (leak === 0 ? tf.relu(z) : tf.leakyRelu(z, leak)) as tf.Tensor4D;
 }
 
 /**
  * relu(conv(x, k) + b) for a stride-1 'same' convolution with an odd square kernel, whose gradient
- * with respect to x is itself such a convolution: dx = conv(dy ⊙ [y > 0], flip(k)ᵀ). Backends run
+ * with respect to x is itself such a convolution: dx = conv(dy ⊙ r′, flip(k)ᵀ), where r′ is 1 where
+ * y > 0 and the leak (0 for a plain ReLU) elsewhere — the sign of y is z's. Backends run
  * forward convolutions with their fastest kernels, and far slower dedicated backprop kernels
  * (about 3× on wasm), so the backward pass is written this way. Gradients for the weights are not
  * needed: style transfer optimises the image, never the feature network.
  */
-function convReluSameFastGrad(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, flippedKernel: tf.Tensor4D): tf.Tensor4D {
+function convReluSameFastGrad(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, flippedKernel: tf.Tensor4D, leak: number): tf.Tensor4D {
   const op = tf.customGrad(((input: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    const y = tf.relu(tf.add(tf.conv2d(input, kernel, 1, 'same'), bias)) as tf.Tensor4D;
+    const y = rectify(tf.add(tf.conv2d(input, kernel, 1, 'same'), bias), leak);
     save([y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.conv2d(tf.mul(dy, tf.step(saved)) as tf.Tensor4D, flippedKernel, 1, 'same'),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.conv2d(tf.mul(dy, tf.step(saved, leak)) as tf.Tensor4D, flippedKernel, 1, 'same'),
     };
   }) as unknown as Parameters<typeof tf.customGrad<tf.Tensor4D>>[0]);
   return op(x) as tf.Tensor4D;

@@ -75,6 +75,8 @@ interface RunRecordBase {
   readonly status: RunStatus;
   readonly styles: ReadonlyArray<{ readonly image: ImageRecord; readonly blendWeight: number }>;
   readonly backend: string | null;
+  /** SHA-256 of the network's weights as the run used them (the engine's format); null until it starts. */
+  readonly weightsSha256: string | null;
   readonly iterationsDone: number;
   readonly createdAt: string;
   readonly startedAt: string | null;

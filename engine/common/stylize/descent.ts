@@ -4,6 +4,7 @@ import type { RgbImage } from '../image.js';
 import { tensorToImage } from '../imageTensor.js';
 import type { LossTerms } from '../losses/styleTransferLoss.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
+import { IMAGENET_MEAN_RGB } from '../networks/preprocessing.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterativeOptimizer, Objective } from '../optim/objective.js';
@@ -115,9 +116,15 @@ export function makeOptimizer(optimizer: OptimizerSettings, image: tf.Variable, 
     : adam(image, objective, { learningRate: optimizer.learningRate, beta1: optimizer.beta1, beta2: optimizer.beta2, epsilon: optimizer.epsilon });
 }
 
-/** neural-style's noise start: N(0, 0.001²) around the mean pixel, so its iteration counts carry over. */
-export function noiseStart(height: number, width: number, seed: number): tf.Tensor4D {
-  return tf.randomNormal([1, height, width, 3], 0, 1e-3, 'float32', seed) as tf.Tensor4D;
+/**
+ * neural-style's noise start: N(0, 0.001²) around the mean pixel, so its iteration counts carry over.
+ * The mean pixel is 0 in Caffe's input space, and the noise is drawn in 0..255 units on every network.
+ */
+export function noiseStart(network: FeatureNetwork, height: number, width: number, seed: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const mean = network.preprocess(tf.tile(tf.tensor3d([...IMAGENET_MEAN_RGB], [1, 1, 3]), [height, width, 1]) as tf.Tensor3D);
+    return tf.add(mean, tf.randomNormal([1, height, width, 3], 0, 1e-3, 'float32', seed)) as tf.Tensor4D;
+  });
 }
 
 function currentImage(network: FeatureNetwork, image: tf.Variable<tf.Rank.R4>): RgbImage {

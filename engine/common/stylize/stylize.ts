@@ -64,7 +64,7 @@ function computeTargets(request: StylizeRequest) {
 function initialImage(request: StylizeRequest): tf.Tensor4D {
   const { content, settings, network } = request;
   return tf.tidy(() => {
-    if (settings.init === 'noise') return noiseStart(content.height, content.width, settings.seed);
+    if (settings.init === 'noise') return noiseStart(network, content.height, content.width, settings.seed);
     if (settings.init === 'content') return network.preprocess(imageToTensor(content));
     const start = request.initImage;
     if (!start) throw new PasticheError(`init '${settings.init}' needs a starting image`, 'init');

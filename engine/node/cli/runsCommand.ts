@@ -80,7 +80,7 @@ function stylizeLines(run: StylizeRunRecord): Array<[string, string]> {
   return [
     ['content', `${run.contentImage.originalName ?? '—'} (${run.contentImage.width}×${run.contentImage.height}, stored ${run.contentImage.path})`],
     ...run.styles.map((style, i): [string, string] => [`style ${i + 1}`, `${style.image.originalName ?? '—'} × ${formatNumber(style.blendWeight)} (stored ${style.image.path})`]),
-    ['network', s.network],
+    ['network', `${s.network}${run.weightsSha256 ? ` (weights sha256 ${run.weightsSha256})` : ''}`],
     ['init', s.init + (run.initImage ? ` (${run.initImage.originalName ?? run.initImage.path})` : '')],
     ['content layers', s.contentLayers.join(', ') || '—'],
     ['style layers', s.styleLayers.map((l) => `${l.layer}×${formatNumber(l.weight)}`).join(', ') || '—'],
@@ -97,7 +97,7 @@ function generateLines(run: GenerateRunRecord): Array<[string, string]> {
   const s = run.settings;
   return [
     ...run.styles.map((style): [string, string] => ['painting', `${style.image.originalName ?? '—'} (stored ${style.image.path})`]),
-    ['network', s.network],
+    ['network', `${s.network}${run.weightsSha256 ? ` (weights sha256 ${run.weightsSha256})` : ''}`],
     ...generatorParameters(s.generator),
     ['style layers', s.styleLayers.map((l) => `${l.layer}×${formatNumber(l.weight)}`).join(', ')],
     ['weights β/γ', [s.styleWeight, s.tvWeight].map(formatNumber).join(' / ')],

@@ -5,6 +5,7 @@ import { isHdf5File, readKerasWeightsFile } from './kerasWeightsFile.js';
 import { readLayersModel, type NamedWeights } from './layersModel.js';
 import { readOnnxModel } from './onnxFile.js';
 import { onnxNetworkWeights } from './onnxWeights.js';
+import { darknetWeightsFromLayersModel, isDarknetLayersModel } from './darknetWeights.js';
 import { vggWeightsFromLayersModel } from './vggWeights.js';
 
 /** File formats a network's weights come in (the catalogue's `format`). */
@@ -19,7 +20,7 @@ export interface NetworkFromFile {
 
 /**
  * Reads a network's weights from any supported file: an ONNX model (`.onnx`, the model zoo's AlexNet
- * and GoogLeNet), a Keras HDF5 weights file or a TensorFlow.js layers model (VGG). `architecture`
+ * and GoogLeNet), a Keras HDF5 weights file or a TensorFlow.js layers model (VGG, Darknet Tiny). `architecture`
  * names the family when the file cannot tell it.
  */
 export async function readNetworkFile(file: string, options: { format?: NetworkFileFormat; architecture?: string } = {}): Promise<NetworkFromFile> {
@@ -27,10 +28,18 @@ export async function readNetworkFile(file: string, options: { format?: NetworkF
     const { architecture, weights } = onnxNetworkWeights(await readOnnxModel(file), options.architecture);
     return { architecture, weights, release: () => disposeWeights(weights) };
   }
-  const named: NamedWeights = options.format === 'keras-h5' || (await isHdf5File(file)) ? await readKerasWeightsFile(file) : await readLayersModel(file);
+  const isKeras = options.format === 'keras-h5' || (await isHdf5File(file));
+  const layersModel = isKeras ? null : await readLayersModel(file);
+  const named: NamedWeights = layersModel ?? (await readKerasWeightsFile(file));
   // The weights are the file's own tensors, not copies: released together.
   const release = () => tf.dispose(Object.values(named.tensors));
   try {
+    if (layersModel && isDarknetLayersModel(layersModel)) {
+      // Folding batch normalisation makes new tensors: the file's are not needed afterwards.
+      const { architecture, weights } = darknetWeightsFromLayersModel(layersModel);
+      release();
+      return { architecture, weights, release: () => disposeWeights(weights) };
+    }
     const { architecture, weights } = vggWeightsFromLayersModel(options.architecture ? { ...named, modelName: options.architecture } : named);
     return { architecture, weights, release };
   } catch (error) {

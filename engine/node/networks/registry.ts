@@ -8,15 +8,17 @@ import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { catalogue, catalogueEntry } from './catalogue.js';
 import { readLayersModel } from './layersModel.js';
 import { readNetworkFile } from './networkFile.js';
-import { loadSavedNetwork, readSavedNetworkInfo, saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
+import { loadSavedNetwork, readSavedNetworkInfo, saveNetwork, weightsSha256, type SavedNetworkInfo } from './savedNetwork.js';
 import { vggWeightsFromLayersModel } from './vggWeights.js';
 import type { NetworkSummary } from '../../common/networks/networkSummary.js';
+import type { NetworkWeights } from '../../common/networks/weights.js';
 
 export type { NetworkSummary };
 
 export interface LoadedNetwork {
   readonly network: FeatureNetwork;
-  readonly summary: NetworkSummary;
+  /** With the digest of the weights loaded, whatever their source, for the run to record. */
+  readonly summary: NetworkSummary & { readonly weightsSha256: string };
 }
 
 /** Every network of the catalogue and of the data folder's models/, catalogue first. */
@@ -26,7 +28,7 @@ export function listNetworks(modelsDir: string): NetworkSummary[] {
     const folder = installed.includes(entry.name) ? join(modelsDir, entry.name) : null;
     const status = entry.source.kind === 'random' ? 'embedded' : folder ? 'installed' : 'not-installed';
     const downloadBytes = entry.source.kind === 'download' ? entry.source.bytes : undefined;
-    return { name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder, weightsSha256: null, downloadBytes };
+    return { name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder, weightsSha256: folder ? readSavedNetworkInfo(folder)?.weightsSha256 ?? null : null, downloadBytes };
   });
   const imported = installed.filter((name) => !catalogueEntry(name)).map((name): NetworkSummary => {
     const info = readSavedNetworkInfo(join(modelsDir, name));
@@ -46,8 +48,9 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   const entry = catalogueEntry(nameOrPath);
   if (entry?.source.kind === 'random') {
     const architecture = ARCHITECTURES[entry.architecture];
-    const network = featureNetwork(entry.name, architecture, randomWeights(architecture, entry.source.seed));
-    return { network, summary: { ...listNetworks(modelsDir).find((n) => n.name === entry.name)! } };
+    const weights = randomWeights(architecture, entry.source.seed);
+    const network = featureNetwork(entry.name, architecture, weights);
+    return { network, summary: { ...listNetworks(modelsDir).find((n) => n.name === entry.name)!, weightsSha256: await generatedWeightsSha256(entry.name, weights) } };
   }
   const folder = join(modelsDir, nameOrPath);
   if (isNetworkName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
@@ -105,19 +108,27 @@ async function loadInstalled(folder: string): Promise<LoadedNetwork> {
   const architecture = ARCHITECTURES[info.architecture];
   if (!architecture) throw new PasticheError(`unknown architecture '${info.architecture}'`, folder);
   const entry = catalogueEntry(info.name);
-  const summary: NetworkSummary = {
-    name: info.name, architecture: info.architecture, status: 'installed', description: entry?.description ?? `imported from ${info.origin}`,
+  const summary = {
+    name: info.name, architecture: info.architecture, status: 'installed' as const, description: entry?.description ?? `imported from ${info.origin}`,
     license: entry?.license ?? 'as of its source', location: folder, weightsSha256: info.weightsSha256,
   };
   return { network: featureNetwork(info.name, architecture, weights), summary };
 }
 
+/** A generated network's digest is the same every time (its seed is in the catalogue): computed once per process. */
+const generatedDigests = new Map<string, Promise<string>>();
+function generatedWeightsSha256(name: string, weights: NetworkWeights): Promise<string> {
+  if (!generatedDigests.has(name)) generatedDigests.set(name, weightsSha256(weights));
+  return generatedDigests.get(name)!;
+}
+
+/** A network used straight from its file (`--network DIR`), with the digest of the weights it gives. */
 async function loadLayersModelAt(path: string): Promise<LoadedNetwork> {
-  const model = await readLayersModel(path);
-  const { architecture, weights } = vggWeightsFromLayersModel(model);
+  const { architecture, weights } = await readNetworkFile(path);
   const name = basename(path.endsWith('.json') ? resolve(path, '..') : resolve(path));
-  const summary: NetworkSummary = {
-    name, architecture: architecture.family, status: 'installed', description: `loaded from ${model.file}`, license: 'as of its source', location: resolve(path), weightsSha256: null,
+  const summary = {
+    name, architecture: architecture.family, status: 'installed' as const, description: `loaded from ${resolve(path)}`, license: 'as of its source', location: resolve(path),
+    weightsSha256: await weightsSha256(weights),
   };
   return { network: featureNetwork(name, architecture, weights), summary };
 }

@@ -24,12 +24,28 @@ export interface SavedNetworkInfo {
 }
 
 export async function saveNetwork(folder: string, info: Omit<SavedNetworkInfo, 'weightsSha256' | 'savedAt'>, weights: NetworkWeights): Promise<SavedNetworkInfo> {
-  const { data, specs } = await tf.io.encodeWeights(toNamedTensors(weights));
-  const bytes = Buffer.from(data);
-  const saved: SavedNetworkInfo = { ...info, weightsSha256: createHash('sha256').update(bytes).digest('hex'), savedAt: new Date().toISOString() };
+  const { bytes, specs } = await encodedWeights(weights);
+  const saved: SavedNetworkInfo = { ...info, weightsSha256: sha256(bytes), savedAt: new Date().toISOString() };
   const manifest = { format: 'pastiche-network', version: 1, pastiche: saved, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
   await writeFolderAtomically(folder, { 'weights.bin': bytes, 'model.json': JSON.stringify(manifest, null, 2) });
   return saved;
+}
+
+/**
+ * SHA-256 of the weights as the engine's format stores them (weights.bin): what a run records so
+ * that it names exactly the weights it used, generated or installed alike.
+ */
+export async function weightsSha256(weights: NetworkWeights): Promise<string> {
+  return sha256((await encodedWeights(weights)).bytes);
+}
+
+async function encodedWeights(weights: NetworkWeights): Promise<{ bytes: Buffer; specs: tf.io.WeightsManifestEntry[] }> {
+  const { data, specs } = await tf.io.encodeWeights(toNamedTensors(weights));
+  return { bytes: Buffer.from(data), specs };
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** What a saved network is, from its model.json alone (no weights read); null when the folder holds no Pastiche network. */

@@ -46,7 +46,7 @@ export async function executeRecorded(store: RunStore, run: RunRecord, backend: 
   try {
     loaded = await loadNetwork(run.settings.network, store.paths.models);
     const work = await prepare();
-    store.startRun(runId, backend.name);
+    store.startRun(runId, backend.name, loaded.summary.weightsSha256);
     hooks.onStart?.({ runId, network: loaded.summary, width: work.width, height: work.height });
     const result = await work.descend(loaded.network, {
       signal: hooks.signal,

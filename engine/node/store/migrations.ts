@@ -151,4 +151,8 @@ export const MIGRATIONS: readonly string[] = [
       AND json_valid(generator) IS 1 AND json_extract(generator, '$.seed') IS seed
   END);
   `,
+
+  /* 6: the digest of the network's weights a run used (runs recorded before it name their network only) */ `
+  ALTER TABLE runs ADD COLUMN weights_sha256 TEXT CHECK (weights_sha256 IS NULL OR length(weights_sha256) = 64);
+  `,
 ];

@@ -81,9 +81,9 @@ export class RunStore {
     return this.run(id);
   }
 
-  /** queued → running, on the given backend. */
-  startRun(id: number, backend: string): void {
-    this.runTable.start(id, backend, this.owner);
+  /** queued → running, on the given backend with the network's weights of this digest. */
+  startRun(id: number, backend: string, weightsSha256: string): void {
+    this.runTable.start(id, backend, weightsSha256, this.owner);
   }
 
   recordMetrics(id: number, rows: readonly MetricRow[]): void {

@@ -20,7 +20,7 @@ const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ')";
 const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, content_image_id AS contentImageId, init_image_id AS initImageId,
     network, init, content_weight AS contentWeight, style_weight AS styleWeight, tv_weight AS tvWeight, style_scale AS styleScale,
     optimizer, optimizer_settings AS optimizerSettings, iterations, size, seed, pooling, preview_every AS previewEvery,
-    preserve_colors AS preserveColors, style_repr AS styleRepr, local_radius AS localRadius, gram_mix AS gramMix, width, height, generator, backend, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
+    preserve_colors AS preserveColors, style_repr AS styleRepr, local_radius AS localRadius, gram_mix AS gramMix, width, height, generator, backend, weights_sha256 AS weightsSha256, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
     duration_ms AS durationMs, error
   FROM runs JOIN projects ON projects.id = runs.project_id`;
 
@@ -52,7 +52,7 @@ export class RunTable {
       layers: db.prepare<[number], LayerRow>('SELECT role, position, layer, weight FROM run_layers WHERE run_id = ? ORDER BY role, position'),
       styles: db.prepare<[number], { imageId: number; blendWeight: number }>('SELECT image_id AS imageId, blend_weight AS blendWeight FROM run_styles WHERE run_id = ? ORDER BY position'),
       status: db.prepare<[number], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?'),
-      start: db.prepare(`UPDATE runs SET status = 'running', started_at = ${NOW}, backend = @backend, owner_pid = @pid, owner_store = @store
+      start: db.prepare(`UPDATE runs SET status = 'running', started_at = ${NOW}, backend = @backend, weights_sha256 = @weightsSha256, owner_pid = @pid, owner_store = @store
         WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
       end: db.prepare(`UPDATE runs SET status = @status, error = @error, finished_at = ${NOW},
           duration_ms = CAST(round((julianday(${NOW}) - julianday(started_at)) * 86400000) AS INTEGER)
@@ -91,8 +91,8 @@ export class RunTable {
     if (!this.statements.status.get(id)) throw noSuchRun(id);
   }
 
-  start(id: number, backend: string, owner: RunOwner): void {
-    const { changes } = this.statements.start.run({ id, backend, ...owner, from: JSON.stringify(REACHABLE_FROM.running) });
+  start(id: number, backend: string, weightsSha256: string, owner: RunOwner): void {
+    const { changes } = this.statements.start.run({ id, backend, weightsSha256, ...owner, from: JSON.stringify(REACHABLE_FROM.running) });
     if (changes === 0) this.refuseTransition(id, 'running');
   }
 
@@ -135,6 +135,7 @@ export class RunTable {
       status: row.status,
       styles: styles.map((style) => ({ image: this.images.get(style.imageId), blendWeight: style.blendWeight })),
       backend: row.backend,
+      weightsSha256: row.weightsSha256,
       iterationsDone: row.iterationsDone,
       createdAt: row.createdAt,
       startedAt: row.startedAt,

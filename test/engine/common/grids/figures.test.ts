@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { QueueStylize } from '../../../../engine/common/api/studioApi.js';
-import { FIGURE_PRESETS, withBestNetworks } from '../../../../engine/common/grids/figures.js';
+import { FIGURE_PRESETS, GENERATION_FIGURES, withBestNetworks } from '../../../../engine/common/grids/figures.js';
+import { resolveGenerateSettings } from '../../../../engine/common/generate/generateSettings.js';
 import { axisValueLabel, gridCells } from '../../../../engine/common/grids/grid.js';
 import type { NetworkSummary } from '../../../../engine/common/networks/networkSummary.js';
 
@@ -32,5 +33,15 @@ describe('withBestNetworks', () => {
     assert.deepEqual(figure.axes[0].values, ['vgg19', 'vgg16-random', 'alexnet-random', 'googlenet-random']);
     const init = FIGURE_PRESETS.find((f) => f.label.startsWith('Initialisation'))!;
     assert.deepEqual(withBestNetworks(init, networks), init);
+  });
+});
+
+describe('generation figures (Nikulin & Novak figs. 5–8)', () => {
+  it('each cell is a valid generator on VGG-19\'s style layers, figure 7 on its layer sets', () => {
+    for (const figure of GENERATION_FIGURES) {
+      for (const cell of figure.cells) assert.doesNotThrow(() => resolveGenerateSettings({ generator: cell.generator }), `${figure.label}: ${cell.label}`);
+    }
+    const layerSets = GENERATION_FIGURES.find((f) => f.label.includes('fig. 7'))!.cells.map((cell) => (cell.generator.kind === 'sparse' ? cell.generator.layers : null));
+    assert.deepEqual(layerSets, [['conv1_1', 'conv2_1', 'conv4_1'], ['conv1_1', 'conv2_1', 'conv3_1'], ['conv1_1', 'conv4_1'], ['conv1_1', 'conv2_1', 'conv5_1']]);
   });
 });

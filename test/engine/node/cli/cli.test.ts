@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { cliSandbox } from '../../../helpers/cli.js';
+import { useTestBackend } from '../../../helpers/tf.js';
+import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
+import { VGG19 } from '../../../../engine/common/networks/vgg.js';
+import { weightsSha256 } from '../../../../engine/node/networks/savedNetwork.js';
 
-const cliPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../engine/node/cli/main.js');
-const home = mkdtempSync(join(tmpdir(), 'pastiche-cli-'));
-const files = mkdtempSync(join(tmpdir(), 'pastiche-cli-files-'));
-
-function pastiche(...args: string[]) {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function json(...args: string[]) {
-  const result = pastiche(...args, '--json');
-  assert.equal(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout);
-}
+// The digest check below regenerates vgg19-random here, on the CLI's backend: its calibration convolves.
+await useTestBackend();
+const { files, pastiche, json } = cliSandbox();
 
 async function picture(name: string, width: number, height: number, colour: string): Promise<string> {
   const file = join(files, name);
@@ -63,6 +54,7 @@ describe('pastiche CLI', () => {
     const shown = json('show', String(done.runId));
     assert.equal(shown.status, 'done');
     assert.equal(shown.backend, 'wasm');
+    assert.equal(shown.weightsSha256, await weightsSha256(randomWeights(VGG19, 0)), 'the run names the exact weights it used');
     assert.equal(shown.project, 'harbour');
     assert.deepEqual(shown.settings, {
       network: 'vgg19-random', contentLayers: ['conv3_1'], styleLayers: [{ layer: 'conv1_1', weight: 0.5 }, { layer: 'conv2_1', weight: 2 }],

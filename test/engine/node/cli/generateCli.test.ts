@@ -1,26 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { cliSandbox } from '../../../helpers/cli.js';
 
-const cliPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../engine/node/cli/main.js');
-const home = mkdtempSync(join(tmpdir(), 'pastiche-cli-'));
-const files = mkdtempSync(join(tmpdir(), 'pastiche-cli-files-'));
-
-function pastiche(...args: string[]) {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function json(...args: string[]) {
-  const result = pastiche(...args, '--json');
-  assert.equal(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout);
-}
+const { files, pastiche, json } = cliSandbox();
 
 /** The last JSON event a run printed: its summary. */
 function done(result: ReturnType<typeof pastiche>) {

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { openRunStore, type RunStore } from '../../../../engine/node/store/runStore.js';
-import { fakeImage, rawDatabase, sampleRun, tempFolder } from './storeFixtures.js';
+import { fakeImage, rawDatabase, sampleRun, tempFolder, WEIGHTS_SHA256 } from './storeFixtures.js';
 
 function startedRun(store: RunStore): number {
   const id = store.createRun(sampleRun(store)).id;
-  store.startRun(id, 'wasm');
+  store.startRun(id, 'wasm', WEIGHTS_SHA256);
   return id;
 }
 

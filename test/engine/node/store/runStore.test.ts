@@ -4,7 +4,7 @@ import type { GenerateSettings } from '../../../../engine/common/generate/genera
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
 import { openRunStore, type NewRun, type RunStore } from '../../../../engine/node/store/runStore.js';
-import { fakeImage, legacyStore, rawDatabase, rowCounts, sampleGenerateRun, sampleRun, tempStore, UNUSUAL_GENERATE_SETTINGS, UNUSUAL_SETTINGS } from './storeFixtures.js';
+import { fakeImage, legacyStore, rawDatabase, rowCounts, sampleGenerateRun, sampleRun, tempStore, UNUSUAL_GENERATE_SETTINGS, UNUSUAL_SETTINGS, WEIGHTS_SHA256 } from './storeFixtures.js';
 
 describe('RunStore.createRun', () => {
   it('round-trips every hyper-parameter exactly, with styles, blend weights and init image in order', () => {
@@ -70,7 +70,7 @@ describe('RunStore.createRun', () => {
 
 function startedRun(store: RunStore): number {
   const id = store.createRun(sampleRun(store)).id;
-  store.startRun(id, 'wasm');
+  store.startRun(id, 'wasm', WEIGHTS_SHA256);
   return id;
 }
 
@@ -237,8 +237,8 @@ describe('RunStore run lifecycle', () => {
     assert.throws(() => store.finishRun(queued, image), { name: 'PasticheError', message: `run ${queued}: is queued, so it cannot become done` });
     const done = startedRun(store);
     store.finishRun(done, image);
-    assert.throws(() => store.startRun(queued + 100, 'wasm'), { message: `run ${queued + 100}: no such run` });
-    assert.throws(() => store.startRun(done, 'wasm'), /is done, so it cannot become running/);
+    assert.throws(() => store.startRun(queued + 100, 'wasm', WEIGHTS_SHA256), { message: `run ${queued + 100}: no such run` });
+    assert.throws(() => store.startRun(done, 'wasm', WEIGHTS_SHA256), /is done, so it cannot become running/);
     assert.throws(() => store.finishRun(done, image), /is done, so it cannot become done/);
     assert.throws(() => store.failRun(done, 'late', image), /is done, so it cannot become failed/);
     assert.throws(() => store.cancelRun(done, image), /is done, so it cannot become cancelled/);
@@ -302,7 +302,7 @@ describe('RunStore listing', () => {
     const store = tempStore();
     const make = (project: string) => store.createRun({ ...sampleRun(store), project }).id;
     const [a1, b1, a2, a3] = [make('alpha'), make('beta'), make('alpha'), make('alpha')];
-    store.startRun(a2, 'wasm');
+    store.startRun(a2, 'wasm', WEIGHTS_SHA256);
     const ids = (runs: Array<{ id: number }>) => runs.map((run) => run.id);
     assert.deepEqual(ids(store.listRuns()), [a3, a2, b1, a1]);
     assert.deepEqual(ids(store.listRuns({ project: 'alpha' })), [a3, a2, a1]);

@@ -38,6 +38,9 @@ export function fakeImage(store: RunStore, label: string): ImageRecord {
   return store.addImage(new TextEncoder().encode(`picture: ${label}`), { originalName: `${label}.png`, width: 40, height: 30, format: 'png' });
 }
 
+/** A network's weights digest as runs record it when they start. */
+export const WEIGHTS_SHA256 = 'a'.repeat(64);
+
 /** Every field off its default, with values that a lossy store would change. */
 export const UNUSUAL_SETTINGS: StylizeSettings = {
   network: 'vgg19-imported-2',
