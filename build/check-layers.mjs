@@ -69,7 +69,35 @@ function judge(layer, file, spec) {
   return null;
 }
 
-const problems = layers.flatMap(violations);
+/**
+ * The studio's page computes nothing: the engine does, behind the contract. So nothing the renderer
+ * imports, directly or through engine/common, may reach TensorFlow.js — it would also put a megabyte
+ * of tensor library into the page's bundle. Returns the first import chain that does.
+ */
+function tensorLibraryInRenderer() {
+  const found = [];
+  const seen = new Set();
+  const visit = (file, chain) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(importPattern)) {
+      // Type-only imports vanish from the bundle.
+      if (/^\s*(?:import|export)\s+type\s/.test(match[0])) continue;
+      const spec = match[1] ?? match[2] ?? match[3];
+      if (spec.startsWith('@tensorflow/')) found.push(`${[...chain, file].map((f) => relative(root, f)).join(' → ')}: imports '${spec}' — the renderer must not bundle TensorFlow.js (move the computation behind the contract, or what it needs into a module without tensors)`);
+      else if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+        try {
+          if (statSync(target).isFile()) visit(target, [...chain, file]);
+        } catch { /* a Svelte component or an asset: checked as a renderer file itself */ }
+      }
+    }
+  };
+  for (const file of sourceFiles(join(root, 'renderer'))) visit(file, []);
+  return found.slice(0, 1);
+}
+
+const problems = [...layers.flatMap(violations), ...tensorLibraryInRenderer()];
 if (problems.length > 0) {
   console.error(`Layer check failed (${problems.length}):\n` + problems.map((p) => '  ' + p).join('\n'));
   process.exit(1);

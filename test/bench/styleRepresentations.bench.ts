@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { localGram, localStyleBytes, localStyleLoss } from '../../engine/common/losses/localStyle.js';
+import { localGram, localStyleLoss } from '../../engine/common/losses/localStyle.js';
+import { localStyleBytes } from '../../engine/common/losses/localStyleBytes.js';
 import { autocorrelationByDft, autocorrelationDirect, spatialStyleLoss } from '../../engine/common/losses/spatialStyle.js';
 import { gramMatrix, styleLoss } from '../../engine/common/losses/style.js';
 import { selectBackend } from '../../engine/node/backend.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import { withCustomGradient } from './customGradient.js';
+import { checkRadius } from './localStyleBytes.js';
 
 /**
  * The locality-sensitive style representation of Nikulin & Novak 2016 (arXiv 1602.07188, §9): a
@@ -67,29 +68,6 @@ export function localStyleLoss(features: tf.Tensor4D, target: tf.Tensor, radius:
   return compute(features);
 }
 
-/**
- * Bytes one layer's local style needs at its peak, for H×W×C at this radius: three C²·H·W float32
- * tensors — the target, the residual kept for the backward pass, and one transient (the statistic
- * before the target is subtracted, then the residual's square) — plus a few C·H·W-sized ones (the
- * features, their neighbourhood sums, gradient terms) and the window's weights. The radius changes
- * only the last, since the window sum factorises out of the C² part (see localGram). The target and
- * the residual stay allocated from a layer's forward pass to the end of the backward pass, so a
- * loss over several layers needs 2·C²·H·W per layer plus one transient, the largest layer's.
- */
-export function localStyleBytes(layer: { height: number; width: number; channels: number }, radius: number): number {
-  checkRadius(radius);
-  const { height, width, channels } = layer;
-  const window = (2 * radius + 1) ** 2;
-  return FLOAT32_BYTES * (3 * channels * channels * height * width + MAP_SIZED_TENSORS * channels * height * width + window * channels);
-}
-
-const FLOAT32_BYTES = 4;
-/**
- * C·H·W-sized tensors alive at the peak (when the residual is saved for the backward pass): the
- * features, their neighbourhood sums, the copies kept for the gradient, and headroom for the
- * gradient terms — checked against tf.profile in localStyle.test.ts.
- */
-const MAP_SIZED_TENSORS = 8;
 
 /** w(dx, dy) = 1/(1 + dx² + dy²) over the (2s+1)² window, row-major (dy, then dx). */
 export function windowWeights(radius: number): number[] {
@@ -144,9 +122,6 @@ function checkedShape(features: tf.Tensor4D, radius: number): [number, number, n
   return [batch, height, width, channels];
 }
 
-function checkRadius(radius: number): void {
-  if (!Number.isInteger(radius) || radius < 0) throw new PasticheError(`the local style radius must be a whole number ≥ 0, not ${radius}`);
-}
 
 function checkTarget(target: tf.Tensor, [height, width, channels]: number[]): void {
   const expected = [height, width, channels, channels];

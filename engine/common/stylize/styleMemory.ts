@@ -1,12 +1,15 @@
 import { PasticheError } from '../errors.js';
 import type { ImageSize } from '../image.js';
-import { localStyleBytes } from '../losses/localStyle.js';
+import { localStyleBytes, localStyleTransientBytes } from '../losses/localStyleBytes.js';
 import { activationShape, type NetworkArchitecture } from '../networks/architecture.js';
 import type { StylizeSettings } from './settings.js';
 
 export interface LayerMemory {
   readonly layer: string;
+  /** What the layer's loss needs at its peak. */
   readonly bytes: number;
+  /** Of which freed once it is computed, so that layers do not add it up. */
+  readonly transientBytes: number;
 }
 
 type MemorySettings = Pick<StylizeSettings, 'styleRepr' | 'localRadius' | 'styleLayers'>;
@@ -20,12 +23,14 @@ export function localStyleMemory(architecture: NetworkArchitecture, settings: Me
   if (settings.styleRepr !== 'local') return [];
   return [...new Set(settings.styleLayers.map((l) => l.layer))].flatMap((layer) => {
     const shape = activationShape(architecture, layer, image);
-    return shape ? [{ layer, bytes: localStyleBytes(shape, settings.localRadius) }] : [];
+    return shape ? [{ layer, bytes: localStyleBytes(shape, settings.localRadius), transientBytes: localStyleTransientBytes(shape) }] : [];
   });
 }
 
+/** The peak over all layers: each keeps its target and residual until the backward pass, the transients come one at a time. */
 export function totalBytes(layers: readonly LayerMemory[]): number {
-  return layers.reduce((sum, l) => sum + l.bytes, 0);
+  if (layers.length === 0) return 0;
+  return layers.reduce((sum, l) => sum + l.bytes - l.transientBytes, 0) + Math.max(...layers.map((l) => l.transientBytes));
 }
 
 /** "1.3 GB", "420 MB": sizes as a person reads them. */

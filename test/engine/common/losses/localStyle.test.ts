@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PasticheError } from '../../../../engine/common/errors.js';
-import { localGram, localStyleBytes, localStyleLoss, windowWeights } from '../../../../engine/common/losses/localStyle.js';
+import { localGram, localStyleLoss, windowWeights } from '../../../../engine/common/losses/localStyle.js';
+import { localStyleBytes } from '../../../../engine/common/losses/localStyleBytes.js';
 import { gramMatrix } from '../../../../engine/common/losses/style.js';
 import { assertDescends, directionalDerivative, directionalDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { localStyleBytes } from '../../../../engine/common/losses/localStyle.js';
+import { localStyleBytes } from '../../../../engine/common/losses/localStyleBytes.js';
 import { ALEXNET } from '../../../../engine/common/networks/alexnet.js';
 import { activationShape } from '../../../../engine/common/networks/architecture.js';
 import { GOOGLENET } from '../../../../engine/common/networks/googlenet.js';
 import { VGG19 } from '../../../../engine/common/networks/vgg.js';
-import { checkLocalStyleMemory, formatBytes, localStyleMemory } from '../../../../engine/common/stylize/styleMemory.js';
+import { checkLocalStyleMemory, formatBytes, localStyleMemory, totalBytes } from '../../../../engine/common/stylize/styleMemory.js';
 
 const layers = (...names: string[]) => names.map((layer) => ({ layer, weight: 1 }));
 
@@ -24,20 +24,24 @@ describe('local style memory', () => {
   it('is each distinct style layer\'s C²·X·Y statistics at the image size, and nothing for other representations', () => {
     const settings = { styleRepr: 'local' as const, localRadius: 2, styleLayers: layers('conv1_1', 'conv2_1', 'conv1_1') };
     const memory = localStyleMemory(VGG19, settings, { width: 64, height: 48 });
+    const conv11 = { height: 48, width: 64, channels: 64 };
+    const conv21 = { height: 24, width: 32, channels: 128 };
     assert.deepEqual(memory, [
-      { layer: 'conv1_1', bytes: localStyleBytes({ height: 48, width: 64, channels: 64 }, 2) },
-      { layer: 'conv2_1', bytes: localStyleBytes({ height: 24, width: 32, channels: 128 }, 2) },
+      { layer: 'conv1_1', bytes: localStyleBytes(conv11, 2), transientBytes: 4 * 64 * 64 * 48 * 64 },
+      { layer: 'conv2_1', bytes: localStyleBytes(conv21, 2), transientBytes: 4 * 128 * 128 * 24 * 32 },
     ]);
+    // Both keep target and residual; only one transient (equal here: 64²·48·64 = 128²·24·32) is alive at a time.
+    assert.equal(totalBytes(memory), localStyleBytes(conv11, 2) + localStyleBytes(conv21, 2) - 4 * 128 * 128 * 24 * 32);
     assert.deepEqual(localStyleMemory(VGG19, { ...settings, styleRepr: 'gram' }, { width: 64, height: 48 }), []);
   });
 
   it('refuses a run that would not fit, naming the costliest layer and what to change', () => {
     const settings = { styleRepr: 'local' as const, localRadius: 0, styleLayers: layers('conv1_1', 'conv3_1') };
     const image = { width: 300, height: 200 };
-    const needed = localStyleMemory(VGG19, settings, image).reduce((sum, l) => sum + l.bytes, 0);
+    const needed = totalBytes(localStyleMemory(VGG19, settings, image));
     assert.doesNotThrow(() => checkLocalStyleMemory('vgg19', VGG19, settings, image, needed));
     assert.throws(() => checkLocalStyleMemory('vgg19', VGG19, settings, image, needed - 1),
-      /vgg19: local style needs 6\.1 GB at 300×200 \(conv1_1 alone 3\.1 GB\), more than the 6\.1 GB available: use a smaller size, deeper style layers, or another style representation$/);
+      /vgg19: local style needs 5\.1 GB at 300×200 \(conv1_1 alone 3\.1 GB\), more than the 5\.1 GB available: use a smaller size, deeper style layers, or another style representation$/);
     assert.equal(formatBytes(420e6), '420 MB');
   });
 });
