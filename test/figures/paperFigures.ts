@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { GridAxis } from '../../engine/common/grids/grid.js';
 import { FIGURE_PRESETS, GENERATION_FIGURES, withBestNetworks } from '../../engine/common/grids/figures.js';
 import { contactSheet } from '../../engine/node/export/contactSheet.js';
+import { importNetwork } from '../../engine/node/networks/registry.js';
 import { readImage } from '../../engine/node/image/imageIO.js';
 import { productVersion } from '../../engine/node/resources.js';
 import { openStudio } from '../../engine/node/studio/studio.js';
@@ -26,6 +27,10 @@ if (skip) process.exit(0);
 const studio = await openStudio({ version: productVersion() });
 try {
   const h = studio.handlers;
+  // Darknet Tiny (../shared) joins the networks figure: imported once into the data folder.
+  if (!(await h['networks.list'](undefined)).some((n) => n.architecture === 'darknet-tiny') && !sharedSkipReason('models/darknet-tiny/model.json')) {
+    await importNetwork(join(SHARED, 'models/darknet-tiny'), 'darknet-tiny', studio.store.paths.models);
+  }
   const networks = await h['networks.list'](undefined);
   const network = networks.find((n) => n.name === 'vgg19' && n.status === 'installed')?.name ?? 'vgg19-random';
   const add = (path: string) => h['images.add']({ name: path.split('/').at(-1)!, bytes: readFileSync(join(SHARED, path)) });

@@ -30,14 +30,25 @@ export const FIGURE_PRESETS: readonly FigurePreset[] = [
 
 /**
  * The preset with each generated network replaced by a pretrained one of the same architecture when
- * one is installed: the papers' figures used ImageNet weights, which paint far better.
+ * one is installed (the papers' figures used ImageNet weights, which paint far better), and a
+ * network axis extended with one installed network of each architecture it lacks (an imported
+ * Darknet Tiny, which has no generated twin).
  */
 export function withBestNetworks(figure: FigurePreset, networks: readonly NetworkSummary[]): FigurePreset {
   const best = (name: string) => {
     const family = networks.find((n) => n.name === name)?.architecture;
     return networks.find((n) => n.architecture === family && n.status === 'installed')?.name ?? name;
   };
-  return { ...figure, axes: figure.axes.map((axis) => (axis.parameter === 'network' ? { ...axis, values: axis.values.map(best) } : axis)) };
+  return {
+    ...figure,
+    axes: figure.axes.map((axis) => {
+      if (axis.parameter !== 'network') return axis;
+      const covered = new Set(axis.values.map((name) => networks.find((n) => n.name === name)?.architecture));
+      const others = networks.filter((n) => n.status === 'installed' && n.architecture && !covered.has(n.architecture));
+      const extra = others.filter((n, i) => others.findIndex((o) => o.architecture === n.architecture) === i).map((n) => n.name);
+      return { ...axis, values: [...axis.values.map(best), ...extra] };
+    }),
+  };
 }
 
 /** One picture of a generation figure: its label, and the generator (seed included) that invents it. */
