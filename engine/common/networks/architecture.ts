@@ -85,6 +85,11 @@ export interface NetworkArchitecture {
   readonly preprocessing: Preprocessing;
   /** The content and style layers a run starts from on this network (Gatys et al.'s choice on VGG). */
   readonly defaultLayers: { readonly content: readonly string[]; readonly style: readonly string[] };
+  /**
+   * α and β a run starts from on this network when its features' scale is far from VGG's, for which
+   * neural-style's 5 and 100 were tuned; those apply when absent.
+   */
+  readonly defaultWeights?: { readonly content: number; readonly style: number };
 }
 
 /** Every layer in order, a composite's branch layers (branch by branch) before its concatenation, as Caffe's prototxt lists them. */

@@ -15,6 +15,14 @@ export const LAYER_PRESETS: readonly LayerSplit[] = [
 
 type Split = Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>;
 
+/** α and β a run on this network starts from: its own where its features' scale needs them, neural-style's otherwise. */
+export function weightsForNetwork(architecture: NetworkArchitecture): Pick<StylizeSettings, 'contentWeight' | 'styleWeight'> {
+  return {
+    contentWeight: architecture.defaultWeights?.content ?? NEURAL_STYLE_DEFAULTS.contentWeight,
+    styleWeight: architecture.defaultWeights?.style ?? NEURAL_STYLE_DEFAULTS.styleWeight,
+  };
+}
+
 /**
  * The split a run on this network can use: the given one where the network has all its layers, else
  * the network's own default split — AlexNet and GoogLeNet name their layers otherwise than VGG, so

@@ -8,7 +8,8 @@ import { OPTIMIZER_NAMES, POOLINGS, defaultOptimizerSettings, type OptimizerName
 import { runGenerate, type GenerateJob } from '../runs/generateRun.js';
 import { runInForeground } from './foregroundRun.js';
 import { choiceOption, gramEntryOption, integerOption, listOption, numberListOption, numberOption, sizeOption } from './optionParsers.js';
-import { defaultLayersOf } from './stylizeCommand.js';
+import { weightsForNetwork } from '../../common/stylize/presets.js';
+import { architectureOf } from './stylizeCommand.js';
 
 interface GenerateOptions {
   generator: GeneratorKind;
@@ -24,7 +25,7 @@ interface GenerateOptions {
   iterations: number;
   styleLayers?: string[];
   styleLayerWeights?: number[];
-  styleWeight: number;
+  styleWeight?: number;
   tvWeight: number;
   optimizer?: OptimizerName;
   lr?: number;
@@ -56,7 +57,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--iterations <n>', 'optimisation iterations', integerOption('iterations'), d.iterations)
     .option('--style-layers <layers>', "layers whose Gram matrices are matched; those the generator leaves out are driven to zero (default: the network's)", listOption('style-layers'))
     .option('--style-layer-weights <weights>', 'one weight per style layer (default 1 each)', numberListOption('style-layer-weights'))
-    .option('--style-weight <x>', 'β, weight of the style loss', numberOption('style-weight'), d.styleWeight)
+    .option('--style-weight <x>', `β, weight of the style loss (default: the network's, ${d.styleWeight} on VGG)`, numberOption('style-weight'))
     .option('--tv-weight <x>', 'γ, weight of the total-variation smoothing', numberOption('tv-weight'), d.tvWeight)
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(' or ')} (default lbfgs; adam with --redraw)`, choiceOption('optimizer', OPTIMIZER_NAMES))
     .option('--lr <x>', "Adam's learning rate on 0..255 pixel values (default 10)", numberOption('lr'))
@@ -91,7 +92,8 @@ export function generateJobFromOptions(options: GenerateOptions): GenerateJob {
   }
   const optimizerName = options.optimizer ?? (options.redraw ? 'adam' : 'lbfgs');
   if (options.lr !== undefined && optimizerName !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
-  const styleLayers = options.styleLayers ?? [...defaultLayersOf(options.network).style];
+  const architecture = architectureOf(options.network);
+  const styleLayers = options.styleLayers ?? [...architecture.defaultLayers.style];
   const layerWeights = options.styleLayerWeights ?? styleLayers.map(() => 1);
   if (layerWeights.length !== styleLayers.length) {
     throw new PasticheError(`${layerWeights.length} weights for ${styleLayers.length} style layers`, '--style-layer-weights');
@@ -100,7 +102,7 @@ export function generateJobFromOptions(options: GenerateOptions): GenerateJob {
     // A folder is recorded by its absolute path, so the run can be repeated from anywhere.
     network: existsSync(options.network) ? resolve(options.network) : options.network,
     styleLayers: styleLayers.map((layer, i) => ({ layer, weight: layerWeights[i] })),
-    styleWeight: options.styleWeight,
+    styleWeight: options.styleWeight ?? weightsForNetwork(architecture).styleWeight,
     tvWeight: options.tvWeight,
     styleScale: options.styleScale,
     optimizer: defaultOptimizerSettings(optimizerName, options.lr),

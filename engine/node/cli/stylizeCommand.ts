@@ -7,6 +7,8 @@ import {
   type ColourPreservation, type StyleRepresentation, type InitMethod, type OptimizerName, type Pooling, type StylizeSettings,
 } from '../../common/stylize/settings.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
+import type { NetworkArchitecture } from '../../common/networks/architecture.js';
+import { weightsForNetwork } from '../../common/stylize/presets.js';
 import { catalogueEntry } from '../networks/catalogue.js';
 import { readSavedNetworkInfo } from '../networks/savedNetwork.js';
 import { dataHome, storePaths } from '../paths.js';
@@ -27,8 +29,8 @@ interface StylizeOptions {
   contentLayers?: string[];
   styleLayers?: string[];
   styleLayerWeights?: number[];
-  contentWeight: number;
-  styleWeight: number;
+  contentWeight?: number;
+  styleWeight?: number;
   tvWeight: number;
   optimizer: OptimizerName;
   lr?: number;
@@ -62,8 +64,8 @@ export function registerStylizeCommand(program: Command): void {
     .option('--content-layers <layers>', `layers compared with the photo (default: the network's, ${d.contentLayers.join(',')} on VGG)`, listOption('content-layers'))
     .option('--style-layers <layers>', `layers whose Gram matrices are matched (default: the network's, ${d.styleLayers.map((l) => l.layer).join(',')} on VGG)`, listOption('style-layers'))
     .option('--style-layer-weights <weights>', 'one weight per style layer (default 1 each)', numberListOption('style-layer-weights'))
-    .option('--content-weight <x>', 'α, weight of the content loss', numberOption('content-weight'), d.contentWeight)
-    .option('--style-weight <x>', 'β, weight of the style loss', numberOption('style-weight'), d.styleWeight)
+    .option('--content-weight <x>', `α, weight of the content loss (default: the network's, ${d.contentWeight} on VGG)`, numberOption('content-weight'))
+    .option('--style-weight <x>', `β, weight of the style loss (default: the network's, ${d.styleWeight} on VGG)`, numberOption('style-weight'))
     .option('--tv-weight <x>', 'γ, weight of the total-variation smoothing', numberOption('tv-weight'), d.tvWeight)
     .option('--optimizer <name>', OPTIMIZER_NAMES.join(' or '), choiceOption('optimizer', OPTIMIZER_NAMES), d.optimizer.name)
     .option('--lr <x>', "Adam's learning rate on 0..255 pixel values (default 10)", numberOption('lr'))
@@ -109,9 +111,9 @@ function startingFromRun(store: RunStore, job: StylizeJob): StylizeJob {
  * The layers a network starts from, by its architecture (AlexNet names its layers conv1…conv5,
  * GoogLeNet inception_3a/output…): a catalogue network's, an imported one's as saved; VGG's otherwise.
  */
-export function defaultLayersOf(network: string): { content: readonly string[]; style: readonly string[] } {
+export function architectureOf(network: string): NetworkArchitecture {
   const family = catalogueEntry(network)?.architecture ?? readSavedNetworkInfo(existsSync(network) ? network : join(storePaths(dataHome()).models, network))?.architecture;
-  return (ARCHITECTURES[family ?? 'vgg19'] ?? ARCHITECTURES.vgg19).defaultLayers;
+  return ARCHITECTURES[family ?? 'vgg19'] ?? ARCHITECTURES.vgg19;
 }
 
 /** Turns the options into the exact settings the run records; all checks happen here, before any work. */
@@ -120,9 +122,10 @@ export function jobFromOptions(options: StylizeOptions): StylizeJob {
   if (options.lr !== undefined && options.optimizer !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
   if (options.localRadius !== undefined && options.styleRepr !== 'local') throw new PasticheError('applies to --style-repr local only', '--local-radius');
   if (options.gramMix !== undefined && options.styleRepr === 'gram') throw new PasticheError('applies to --style-repr spatial or local only', '--gram-mix');
-  const defaults = defaultLayersOf(options.network);
-  const contentLayers = options.contentLayers ?? [...defaults.content];
-  const styleLayers = options.styleLayers ?? [...defaults.style];
+  const architecture = architectureOf(options.network);
+  const weights = weightsForNetwork(architecture);
+  const contentLayers = options.contentLayers ?? [...architecture.defaultLayers.content];
+  const styleLayers = options.styleLayers ?? [...architecture.defaultLayers.style];
   const layerWeights = options.styleLayerWeights ?? styleLayers.map(() => 1);
   if (layerWeights.length !== styleLayers.length) {
     throw new PasticheError(`${layerWeights.length} weights for ${styleLayers.length} style layers`, '--style-layer-weights');
@@ -132,8 +135,8 @@ export function jobFromOptions(options: StylizeOptions): StylizeJob {
     network: existsSync(options.network) ? resolve(options.network) : options.network,
     contentLayers,
     styleLayers: styleLayers.map((layer, i) => ({ layer, weight: layerWeights[i] })),
-    contentWeight: options.contentWeight,
-    styleWeight: options.styleWeight,
+    contentWeight: options.contentWeight ?? weights.contentWeight,
+    styleWeight: options.styleWeight ?? weights.styleWeight,
     tvWeight: options.tvWeight,
     styleBlend: options.styleBlend,
     styleScale: options.styleScale,

@@ -2,7 +2,7 @@ import type { ArgsOf, CreateGrid, GridDetail, PrintFileResult, QueueStylize } fr
 import { PasticheError } from '../../common/errors.js';
 import { axisValueLabel, gridCells, PARAMETER_NAMES, type GridRecord } from '../../common/grids/grid.js';
 import { FILE_EXTENSIONS, fileNameStem, fitLongSide } from '../../common/image.js';
-import { layersForNetwork } from '../../common/stylize/presets.js';
+import { layersForNetwork, weightsForNetwork } from '../../common/stylize/presets.js';
 import { styleWorkingSize } from '../../common/stylize/settings.js';
 import { describeNetwork } from '../networks/registry.js';
 import { contactSheet } from '../export/contactSheet.js';
@@ -36,14 +36,18 @@ export async function createGrid(store: RunStore, queue: RunQueue, request: Crea
   return store.createGrid({ project: request.project, name, base: request.base, axes: request.axes, cells });
 }
 
-/** Cells of a network axis read each network at its own layers where it lacks the base's (see layersForNetwork). */
+/**
+ * Cells of a network axis read each network at its own layers where it lacks the base's (see
+ * layersForNetwork), and at its own weights where the base leaves them to the defaults.
+ */
 async function withNetworkLayers(store: RunStore, requests: readonly QueueStylize[]): Promise<QueueStylize[]> {
   const described = new Map<string, ReturnType<typeof describeNetwork>>();
   return Promise.all(requests.map(async (request) => {
     const { settings } = jobOf(store, request);
     if (!described.has(settings.network)) described.set(settings.network, describeNetwork(settings.network, store.paths.models));
     const network = await described.get(settings.network)!;
-    return { ...request, settings: { ...request.settings, ...layersForNetwork(network.architecture, network.layers, settings) } };
+    const given = Object.fromEntries(Object.entries(request.settings).filter(([, value]) => value !== undefined));
+    return { ...request, settings: { ...weightsForNetwork(network.architecture), ...given, ...layersForNetwork(network.architecture, network.layers, settings) } };
   }));
 }
 

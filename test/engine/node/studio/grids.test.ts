@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { sheetGeometry } from '../../../../engine/node/export/contactSheet.js';
+import { importNetwork } from '../../../../engine/node/networks/registry.js';
+import { kerasDarknetTiny, saveLayersModel } from '../../../helpers/darknet.js';
 import { openStudio } from '../../../../engine/node/studio/studio.js';
 import { TEST_RESULTS } from '../../../helpers/shared.js';
 import { asStylization } from '../../../helpers/runs.js';
@@ -80,21 +82,30 @@ describe('grids through the studio handlers', () => {
     }
   });
 
-  it('reads each network of a network axis at its own layers where it lacks the base\'s, and keeps the base\'s where it has them', async () => {
+  it('reads each network of a network axis at its own layers where it lacks the base\'s, and keeps the base\'s where it has them; at its own weights unless the base gives them', async () => {
     const studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-grid-')), backend: 'wasm', version: 'test' });
     try {
       const h = studio.handlers;
+      const keras = kerasDarknetTiny(6);
+      await importNetwork(await saveLayersModel(keras, mkdtempSync(join(tmpdir(), 'pastiche-darknet-'))), 'darknet-tiny', studio.store.paths.models);
+      keras.dispose();
       const photo = await h['images.add']({ name: 'photo.png', bytes: await sharp({ create: { width: 96, height: 80, channels: 3, background: '#396' } }).png().toBuffer() });
       const split = { contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 2 }] };
       const base = { project: 'nets', contentImageId: photo.id, styleImageIds: [photo.id], settings: { size: 96, iterations: 1, previewEvery: 0, ...split } };
-      const grid = await h['grids.create']({ project: 'nets', base, axes: [{ parameter: 'network', values: ['vgg19-random', 'vgg16-random', 'alexnet-random', 'googlenet-random'] }] });
+      const grid = await h['grids.create']({ project: 'nets', base, axes: [{ parameter: 'network', values: ['vgg19-random', 'vgg16-random', 'alexnet-random', 'googlenet-random', 'darknet-tiny'] }] });
       const runs = await Promise.all(grid.cells.map(async (cell) => asStylization((await h['runs.get']({ runId: cell.runId })).run)));
-      assert.deepEqual(runs.map((run) => [run.settings.network, run.settings.contentLayers, run.settings.styleLayers]), [
-        ['vgg19-random', split.contentLayers, split.styleLayers],
-        ['vgg16-random', split.contentLayers, split.styleLayers],
-        ['alexnet-random', ['conv4'], ['conv1', 'conv2', 'conv3', 'conv4', 'conv5'].map((layer) => ({ layer, weight: 1 }))],
-        ['googlenet-random', ['inception_3a/output'], ['conv1/7x7_s2', 'conv2/3x3', 'inception_3a/output', 'inception_4a/output', 'inception_5a/output'].map((layer) => ({ layer, weight: 1 }))],
+      assert.deepEqual(runs.map((run) => [run.settings.network, run.settings.contentLayers, run.settings.styleLayers, run.settings.contentWeight, run.settings.styleWeight]), [
+        ['vgg19-random', split.contentLayers, split.styleLayers, 5, 100],
+        ['vgg16-random', split.contentLayers, split.styleLayers, 5, 100],
+        ['alexnet-random', ['conv4'], ['conv1', 'conv2', 'conv3', 'conv4', 'conv5'].map((layer) => ({ layer, weight: 1 })), 5, 100],
+        ['googlenet-random', ['inception_3a/output'], ['conv1/7x7_s2', 'conv2/3x3', 'inception_3a/output', 'inception_4a/output', 'inception_5a/output'].map((layer) => ({ layer, weight: 1 })), 5, 100],
+        // Darknet's small batch-normalised features take its own weights, as the base leaves them to the defaults.
+        ['darknet-tiny', ['conv10'], ['conv1', 'conv2', 'conv4', 'conv8', 'conv12'].map((layer) => ({ layer, weight: 1 })), 1e6, 7e8],
       ]);
+      // Weights the base gives are kept on every network.
+      const fixed = await h['grids.create']({ project: 'nets', base: { ...base, settings: { ...base.settings, contentWeight: 2, styleWeight: 30 } }, axes: [{ parameter: 'network', values: ['vgg19-random', 'darknet-tiny'] }] });
+      const fixedRuns = await Promise.all(fixed.cells.map(async (cell) => asStylization((await h['runs.get']({ runId: cell.runId })).run)));
+      assert.deepEqual(fixedRuns.map((run) => [run.settings.contentWeight, run.settings.styleWeight]), [[2, 30], [2, 30]]);
     } finally {
       await studio.close();
     }
