@@ -81,3 +81,33 @@ export function assertDescends(loss: (x: tf.Tensor) => tf.Scalar, start: tf.Tens
     if (!(values.at(-1)! < 0.9 * values[0])) throw new Error(`fell by less than 10 %: ${trace}`);
   });
 }
+
+export interface GradientCheck {
+  /** Finite-difference step, small where ReLU kinks or pooling switches could be crossed. */
+  readonly step: number;
+  /** Seed of the first random direction; `trials` directions in all. */
+  readonly seed: number;
+  readonly trials?: number;
+  /** Relative agreement asked of the finite difference (2e-2 unless given). */
+  readonly tolerance?: number;
+  /** A plainer definition of f whose autodiff the gradient must equal (to 1e-4), e.g. a hand-written gradient's. */
+  readonly reference?: (x: tf.Tensor) => tf.Scalar;
+}
+
+/** Asserts ∇f(x) along seeded random directions: not vanishing, matching central finite differences, and the reference's autodiff. */
+export function assertGradient(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, check: GradientCheck): void {
+  const { step, seed, trials = 3, tolerance = 2e-2, reference } = check;
+  tf.tidy(() => {
+    for (let trial = 0; trial < trials; trial++) {
+      const v = tf.randomNormal(x.shape, 0, 1, 'float32', seed + trial);
+      const analytic = directionalDerivative(f, x, v);
+      const numeric = directionalDifference(f, x, v, step);
+      if (!(Math.abs(analytic) > 1e-6)) throw new Error(`the gradient vanished (${analytic})`);
+      if (!(Math.abs(analytic - numeric) <= tolerance * Math.abs(analytic))) throw new Error(`autodiff ${analytic} vs finite difference ${numeric}`);
+      if (reference) {
+        const byDefinition = directionalDerivative(reference, x, v);
+        if (!(Math.abs(analytic - byDefinition) <= 1e-4 * Math.abs(analytic))) throw new Error(`${analytic} vs the definition's ${byDefinition}`);
+      }
+    }
+  });
+}

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { PasticheError } from '../../../../engine/common/errors.js';
 import { autocorrelation, autocorrelationByDft, autocorrelationDirect, DIRECT_MAX_POSITIONS, spatialStyleLoss } from '../../../../engine/common/losses/spatialStyle.js';
 import { gramMatrix } from '../../../../engine/common/losses/style.js';
-import { assertDescends, directionalDerivative, directionalDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
+import { assertDescends, assertGradient, directionalDerivative, directionalDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
 
@@ -119,15 +119,7 @@ describe('autocorrelation gradients', () => {
         const target = autocorrelationByShifts(tf.randomNormal(shape, 0, 1, 'float32', 32) as tf.Tensor4D);
         const loss = (x: tf.Tensor) => tf.mean(tf.squaredDifference(compute(x as tf.Tensor4D), target)) as tf.Scalar;
         const reference = (x: tf.Tensor) => tf.mean(tf.squaredDifference(autocorrelationByShifts(x as tf.Tensor4D), target)) as tf.Scalar;
-        for (let trial = 0; trial < 3; trial++) {
-          const v = tf.randomNormal(shape, 0, 1, 'float32', 40 + trial);
-          const analytic = directionalDerivative(loss, features, v);
-          const numeric = directionalDifference(loss, features, v, 1e-2);
-          const byDefinition = directionalDerivative(reference, features, v);
-          assert.ok(Math.abs(analytic) > 1e-6, 'gradient vanished');
-          assert.ok(Math.abs(analytic - numeric) <= 1e-2 * Math.abs(analytic), `autodiff ${analytic} vs finite difference ${numeric}`);
-          assert.ok(Math.abs(analytic - byDefinition) <= 1e-4 * Math.abs(analytic), `${analytic} vs the definition’s ${byDefinition}`);
-        }
+        assertGradient(loss, features, { step: 1e-2, seed: 40, tolerance: 1e-2, reference });
       });
     });
   }
