@@ -15,9 +15,11 @@ import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
  * installed network, starting from the photo (figure 3 varies that); figures 5–8 generate styles with
  * no photo (figure 8 mimics The Starry Night's Gram statistics). Runs are recorded in the data folder like any other (project "paper figures"),
  * so the studio shows them; the sheets go to test-results/figures. FIGURES_SIZE (96 px) and
- * FIGURES_ITERATIONS (40) trade quality for time.
+ * FIGURES_ITERATIONS (40) trade quality for time; FIGURES_ONLY picks figures by their label.
  */
 const size = Number(process.env.FIGURES_SIZE ?? 96);
+/** FIGURES_ONLY=regex makes only the figures whose label it matches (e.g. "fig\. [5-8]"). */
+const only = (label: string) => !process.env.FIGURES_ONLY || new RegExp(process.env.FIGURES_ONLY).test(label);
 const iterations = Number(process.env.FIGURES_ITERATIONS ?? 40);
 const out = join(TEST_RESULTS, 'figures');
 
@@ -38,7 +40,7 @@ try {
   const painting = await add('images/style/starry_night.jpg');
   mkdirSync(out, { recursive: true });
   console.log(`Paper figures: tubingen.jpg × starry_night.jpg on ${network}, ${size} px, ${iterations} iterations`);
-  for (const figure of FIGURE_PRESETS.map((preset) => withBestNetworks(preset, networks))) {
+  for (const figure of FIGURE_PRESETS.map((preset) => withBestNetworks(preset, networks)).filter((f) => only(f.label))) {
     const started = Date.now();
     const grid = await h['grids.create']({
       project: 'paper figures', name: figure.label,
@@ -52,12 +54,12 @@ try {
     console.log(`  ${figure.label}: ${grid.cells.length} runs in ${((Date.now() - started) / 1000).toFixed(0)} s → ${file} (${sheet.width}×${sheet.height})`);
   }
   const vgg = networks.find((n) => n.name === 'vgg19' && n.status === 'installed')?.name ?? 'vgg19-random';
-  for (const figure of GENERATION_FIGURES) {
+  for (const figure of GENERATION_FIGURES.filter((f) => only(f.label))) {
     const started = Date.now();
     const runIds = await Promise.all(figure.cells.map(async (cell) => (await h['runs.generate']({
       project: 'paper figures',
       paintingImageId: cell.generator.kind === 'mimic' ? painting.id : undefined,
-      settings: { network: vgg, width: size, height: size, iterations, previewEvery: 0, generator: cell.generator },
+      settings: { network: vgg, width: size, height: size, iterations, previewEvery: 0, generator: cell.generator, styleLayers: cell.styleLayers.map((layer) => ({ layer, weight: 1 })) },
     })).runId));
     await finished(runIds);
     const images = await Promise.all(runIds.map(async (runId) => {

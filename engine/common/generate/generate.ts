@@ -21,6 +21,14 @@ export interface GenerateRequest extends DescentHooks {
 }
 
 /**
+ * The starting noise's deviation, in 0..255 pixel units. Texture synthesis starts from white noise
+ * (Gatys et al. 2015, texture paper §2): neural-style's nearly flat 0.001 leaves most features dead
+ * (zero after ReLU), and a target on a dead feature has no gradient, so generation never leaves the
+ * flat start — measured: a single conv2_1 entry stayed at its starting loss for 40 iterations.
+ */
+export const GENERATION_NOISE_SIGMA = 32;
+
+/**
  * Style without content (Nikulin & Novak 2016, §6): starting from noise, descend on an image's pixels
  * until its Gram matrices match synthetic targets, β·Σ wₗ·Eₗ + γ·TV with stylization's own loss and
  * no content term.
@@ -31,7 +39,7 @@ export async function generate(request: GenerateRequest): Promise<DescentResult>
   network.checkLayers(styleLayers);
   checkEntry(settings.generator, (layer) => layerChannels(network.architecture, layer));
   const targets = targetSchedule(settings.generator, targetLayers(request));
-  const start = noiseStart(network, settings.height, settings.width, settings.generator.seed);
+  const start = noiseStart(network, settings.height, settings.width, settings.generator.seed, GENERATION_NOISE_SIGMA);
   const image = tf.variable(start, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
   start.dispose();
   const lossSettings = { ...settings, contentLayers: [], contentWeight: 0, styleBlend: [], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0 };

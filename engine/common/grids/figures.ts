@@ -1,5 +1,6 @@
 import type { GivenGenerator } from '../generate/gramGenerator.js';
 import type { NetworkSummary } from '../networks/networkSummary.js';
+import { VGG19 } from '../networks/vgg.js';
 import { LAYER_PRESETS } from '../stylize/presets.js';
 import type { GridAxis } from './grid.js';
 
@@ -51,11 +52,19 @@ export function withBestNetworks(figure: FigurePreset, networks: readonly Networ
   };
 }
 
-/** One picture of a generation figure: its label, and the generator (seed included) that invents it. */
+/** One picture of a generation figure: its label, the generator (seed included) that invents it, and the style layers matched. */
 export interface GenerationCell {
   readonly label: string;
   readonly generator: GivenGenerator;
+  /** The layers whose Gram matrices are driven; only the generator's own, so that no other layer is pulled to zero. */
+  readonly styleLayers: readonly string[];
 }
+
+/**
+ * Far above a random VGG-19's Gram entries (conv2_1's reach ~2600 at 64 px): the entry is maximised,
+ * as §6's first experiment does, rather than matched.
+ */
+const MAXIMISING_AMPLITUDE = 1e5;
 
 /**
  * Nikulin & Novak's §6 figures (5–8), styles generated with no photo: each cell one `generate` run.
@@ -65,25 +74,28 @@ export interface GenerationCell {
 export const GENERATION_FIGURES: readonly { readonly label: string; readonly cells: readonly GenerationCell[] }[] = [
   {
     label: 'One Gram entry (Nikulin & Novak fig. 5)',
-    cells: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1'].map((layer) => ({ label: `one entry of ${layer}`, generator: { kind: 'single', layer, seed: 1 } })),
+    cells: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1'].map((layer) => ({
+      label: `one entry of ${layer}`, generator: { kind: 'single', layer, amplitude: MAXIMISING_AMPLITUDE, seed: 1 }, styleLayers: [layer],
+    })),
   },
   {
     label: 'Sparse random Gram matrix (fig. 6)',
-    cells: [0.5, 0.9, 0.99].map((sparsity) => ({ label: `conv3_1, sparsity ${sparsity}`, generator: { kind: 'sparse', layers: ['conv3_1'], sparsity, seed: 1 } })),
+    cells: [0.5, 0.9, 0.99].map((sparsity) => ({
+      label: `conv3_1, sparsity ${sparsity}`, generator: { kind: 'sparse', layers: ['conv3_1'], sparsity, seed: 1 }, styleLayers: ['conv3_1'],
+    })),
   },
   {
     label: 'Random matrices on several layers (fig. 7)',
-    cells: [[1, 2, 4], [1, 2, 3], [1, 4], [1, 2, 5]].map((set) => ({
-      label: `layers {${set.join(',')}}`,
-      generator: { kind: 'sparse', layers: set.map((block) => `conv${block}_1`), seed: 1 },
-    })),
+    cells: [[1, 2, 4], [1, 2, 3], [1, 4], [1, 2, 5]].map((set) => {
+      const layers = set.map((block) => `conv${block}_1`);
+      return { label: `layers {${set.join(',')}}`, generator: { kind: 'sparse', layers, seed: 1 }, styleLayers: layers };
+    }),
   },
   {
     label: "A painting's Gram statistics mimicked (fig. 8)",
     cells: [
-      { label: 'targets drawn once', generator: { kind: 'mimic', seed: 1 } },
-      { label: 'targets redrawn each iteration', generator: { kind: 'mimic', seed: 1, redraw: true } },
+      { label: 'targets drawn once', generator: { kind: 'mimic', seed: 1 }, styleLayers: VGG19.defaultLayers.style },
+      { label: 'targets redrawn each iteration', generator: { kind: 'mimic', seed: 1, redraw: true }, styleLayers: VGG19.defaultLayers.style },
     ],
   },
 ];
-

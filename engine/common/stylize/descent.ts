@@ -118,12 +118,13 @@ export function makeOptimizer(optimizer: OptimizerSettings, image: tf.Variable, 
 
 /**
  * neural-style's noise start: N(0, 0.001²) around the mean pixel, so its iteration counts carry over.
- * The mean pixel is 0 in Caffe's input space, and the noise is drawn in 0..255 units on every network.
+ * The mean pixel is 0 in Caffe's input space, and the noise is drawn in 0..255 units on every network;
+ * `sigma` widens it where a nearly flat image would leave features dead (style generation).
  */
-export function noiseStart(network: FeatureNetwork, height: number, width: number, seed: number): tf.Tensor4D {
+export function noiseStart(network: FeatureNetwork, height: number, width: number, seed: number, sigma = 1e-3): tf.Tensor4D {
   return tf.tidy(() => {
     const mean = network.preprocess(tf.tile(tf.tensor3d([...IMAGENET_MEAN_RGB], [1, 1, 3]), [height, width, 1]) as tf.Tensor3D);
-    return tf.add(mean, tf.randomNormal([1, height, width, 3], 0, 1e-3, 'float32', seed)) as tf.Tensor4D;
+    return tf.add(mean, tf.randomNormal([1, height, width, 3], 0, sigma, 'float32', seed)) as tf.Tensor4D;
   });
 }
 
