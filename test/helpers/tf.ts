@@ -111,3 +111,15 @@ export function assertGradient(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, che
     }
   });
 }
+
+/** The largest absolute difference between two equally long lists of numbers (a tensor's data and a reference's). */
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`${a.length} values against ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+export function maxAbs(values: ArrayLike<number>): number {
+  return Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+}

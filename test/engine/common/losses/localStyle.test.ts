@@ -5,7 +5,7 @@ import { PasticheError } from '../../../../engine/common/errors.js';
 import { localGram, localStyleLoss, windowWeights } from '../../../../engine/common/losses/localStyle.js';
 import { localStyleBytes } from '../../../../engine/common/losses/localStyleBytes.js';
 import { gramMatrix } from '../../../../engine/common/losses/style.js';
-import { assertDescends, assertGradient, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
+import { assertDescends, assertGradient, maxAbs, maxAbsDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
 
@@ -53,17 +53,6 @@ function localGramByShifts(features: tf.Tensor4D, radius: number): tf.Tensor4D {
     }
   }
   return tf.div(tf.addN(terms), channels * windowTotal(radius)) as tf.Tensor4D;
-}
-
-function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
-
-function maxAbs(values: ArrayLike<number>): number {
-  return Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 }
 
 describe('localGram (Nikulin & Novak §9)', () => {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { PasticheError } from '../../../../engine/common/errors.js';
 import { autocorrelation, autocorrelationByDft, autocorrelationDirect, DIRECT_MAX_POSITIONS, spatialStyleLoss } from '../../../../engine/common/losses/spatialStyle.js';
 import { gramMatrix } from '../../../../engine/common/losses/style.js';
-import { assertDescends, assertGradient, directionalDerivative, directionalDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
+import { assertDescends, assertGradient, directionalDerivative, directionalDifference, maxAbs, maxAbsDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
 
@@ -39,17 +39,6 @@ function autocorrelationByShifts(features: tf.Tensor4D): tf.Tensor4D {
     rows.push(tf.stack(row, 1));
   }
   return tf.div(tf.stack(rows, 1), channels * height * width) as tf.Tensor4D;
-}
-
-function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
-
-function maxAbs(values: ArrayLike<number>): number {
-  return Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 }
 
 const implementations = [
