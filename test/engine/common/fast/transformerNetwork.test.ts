@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, transformerNetwork, transformerVariables, type NormalisedConvWeights,
+} from '../../../../engine/common/fast/transformerNetwork.js';
+import { randomCheckpoint, referenceStylize, type CheckpointVariable } from '../../../helpers/fastStyle.js';
+import { maxAbsDifference, syntheticImage, useTestBackend } from '../../../helpers/tf.js';
+
+await useTestBackend();
+
+/** The checkpoint's variables as the network's weights, three per layer in order. */
+function weightsOf(variables: readonly CheckpointVariable[]): Map<string, NormalisedConvWeights> {
+  return new Map(TRANSFORMER_LAYERS.map((layer, i) => {
+    const [kernel, shift, scale] = variables.slice(3 * i, 3 * i + 3).map(({ shape, values }) => tf.tensor(values, shape));
+    return [layer.name, { kernel: kernel as tf.Tensor4D, shift: shift as tf.Tensor1D, scale: scale as tf.Tensor1D }];
+  }));
+}
+
+describe('the fast style network (Johnson et al. 2016, as the TensorFlow fast-style-transfer recipe trains it)', () => {
+  it('lists 16 normalised convolutions, 48 variables in the checkpoint layout, ε = 1e-3', () => {
+    const variables = transformerVariables();
+    assert.equal(TRANSFORMER_LAYERS.length, 16);
+    assert.equal(INSTANCE_NORM_EPSILON, 1e-3);
+    assert.deepEqual(variables.map((v) => v.shape), randomCheckpoint(1).map((v) => v.shape));
+    assert.deepEqual(variables.slice(0, 3).map((v) => `${v.layer}/${v.role}`), ['conv1/kernel', 'conv1/shift', 'conv1/scale']);
+    assert.deepEqual(TRANSFORMER_LAYERS.filter((l) => !l.relu).map((l) => l.name), ['res1b', 'res2b', 'res3b', 'res4b', 'res5b', 'conv4']);
+  });
+
+  it('computes what a plain re-implementation of the recipe computes at 32×48 px, in 0..255, without leaking tensors', () => {
+    const variables = randomCheckpoint(7);
+    const network = transformerNetwork(weightsOf(variables));
+    const rgb = syntheticImage(32, 48, 3);
+    const before = tf.memory().numTensors;
+    const styled = network.stylize(rgb);
+    assert.equal(tf.memory().numTensors, before + 1);
+    const expected = referenceStylize(variables, rgb);
+    try {
+      assert.deepEqual(styled.shape, [32, 48, 3]);
+      const values = styled.dataSync();
+      const difference = maxAbsDifference(values, expected.dataSync());
+      assert.ok(difference < 0.02, `differs from the re-implementation by up to ${difference} grey levels`);
+      assert.ok(values.every((v) => v >= 0 && v <= 255));
+      // Random weights still make a picture, not a constant.
+      assert.ok(tf.tidy(() => tf.moments(styled).variance.dataSync()[0]) > 100);
+    } finally {
+      tf.dispose([styled, expected]);
+    }
+    const held = tf.memory().numTensors;
+    network.dispose();
+    assert.equal(tf.memory().numTensors, held - 48);
+    rgb.dispose();
+  });
+
+  it('returns a picture of the input size when the sides are not multiples of 4', () => {
+    const network = transformerNetwork(weightsOf(randomCheckpoint(2)));
+    try {
+      tf.tidy(() => assert.deepEqual(network.stylize(syntheticImage(30, 45, 5)).shape, [30, 45, 3]));
+    } finally {
+      network.dispose();
+    }
+  });
+
+  it('refuses weights missing a layer', () => {
+    const weights = weightsOf(randomCheckpoint(3));
+    const { kernel, shift, scale } = weights.get('res3a')!;
+    weights.delete('res3a');
+    tf.dispose([kernel, shift, scale]);
+    assert.throws(() => transformerNetwork(weights), /lack res3a/);
+    for (const w of weights.values()) tf.dispose([w.kernel, w.shift, w.scale]);
+  });
+});
