@@ -136,7 +136,12 @@ export const NEURAL_STYLE_DEFAULTS: StylizeSettings = {
  */
 export function styleWorkingSize(settings: Pick<StylizeSettings, 'size' | 'styleScale' | 'styleRepr'>, painting: ImageSize, content: ImageSize): ImageSize & { readonly fit: 'inside' | 'cover' } {
   if (settings.styleRepr !== 'gram') return { width: content.width, height: content.height, fit: 'cover' };
-  return { ...fitLongSide(painting.width, painting.height, Math.max(1, Math.round(settings.size * settings.styleScale))), fit: 'inside' };
+  return { ...fitLongSide(painting.width, painting.height, styleLongSide(settings)), fit: 'inside' };
+}
+
+/** The long side a painting is measured at for Gram statistics: styleScale × the result's (neural-style's -style_scale). */
+export function styleLongSide(settings: Pick<StylizeSettings, 'size' | 'styleScale'>): number {
+  return Math.max(1, Math.round(settings.size * settings.styleScale));
 }
 
 export function defaultOptimizerSettings(name: OptimizerName, learningRate?: number): OptimizerSettings {

@@ -5,7 +5,7 @@ import { checkEntry, needsPainting } from '../../common/generate/gramGenerator.j
 import type { RgbImage } from '../../common/image.js';
 import { layerChannels } from '../../common/networks/architecture.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
-import { styleWorkingSize } from '../../common/stylize/settings.js';
+import { styleLongSide } from '../../common/stylize/settings.js';
 import type { BackendInfo } from '../backend.js';
 import { decodeImage } from '../image/imageIO.js';
 import { describeNetwork } from '../networks/registry.js';
@@ -84,7 +84,6 @@ async function preparePainting(job: GenerateJob): Promise<PreparedPainting | und
   }
   if (job.styleFile === undefined) throw new PasticheError('mimic measures a painting: give one', 'style');
   const file = await readInput(job.styleFile);
-  const working = styleWorkingSize({ size: longSide(job.settings), styleScale: job.settings.styleScale, styleRepr: 'gram' }, file.original, file.original);
-  const image = await decodeImage(file.bytes, job.styleFile, { longSide: Math.max(working.width, working.height) });
+  const image = await decodeImage(file.bytes, job.styleFile, { longSide: styleLongSide({ size: longSide(job.settings), styleScale: job.settings.styleScale }) });
   return { file, image };
 }

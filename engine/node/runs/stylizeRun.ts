@@ -1,6 +1,6 @@
 import { PasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
-import { styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
+import { styleLongSide, styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
 import { checkLocalStyleMemory } from '../../common/stylize/styleMemory.js';
 import { stylize } from '../../common/stylize/stylize.js';
 import { styleMemoryBudget, type BackendInfo } from '../backend.js';
@@ -118,7 +118,7 @@ async function prepareInputs(job: StylizeJob): Promise<PreparedInputs> {
 
 function styleDecoding(settings: StylizeSettings, painting: Size, content: Size): ReadImageOptions {
   const { fit, ...size } = styleWorkingSize(settings, painting, content);
-  return fit === 'cover' ? { cover: size } : { longSide: Math.max(size.width, size.height) };
+  return fit === 'cover' ? { cover: size } : { longSide: styleLongSide(settings) };
 }
 
 function requireInitFile(job: StylizeJob): string {
