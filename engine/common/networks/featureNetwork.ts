@@ -29,7 +29,7 @@ export interface FeatureNetwork {
 }
 
 export function featureNetwork(name: string, architecture: NetworkArchitecture, weights: NetworkWeights): FeatureNetwork {
-  const computable = computableLayers(architecture, weights);
+  const computable = computableLayers(architecture, new Set(weights.keys()));
   const convs = new Map(convLayers(architecture).filter((spec) => weights.has(spec.name)).map((spec) => [spec.name, prepareConv(spec, weights.get(spec.name)!)]));
 
   const checkLayers = (requested: readonly string[]) => checkNetworkLayers({ name, architecture, layers: computable }, requested);
@@ -111,11 +111,14 @@ export function checkInputSize(network: Pick<FeatureNetwork, 'name' | 'architect
   }
 }
 
-/** Layers in order (branch layers before their concatenation), up to the first convolution without weights. */
-function computableLayers(architecture: NetworkArchitecture, weights: NetworkWeights): string[] {
+/**
+ * Layers in order (branch layers before their concatenation), up to the first convolution without
+ * weights: what a network holding the `weighted` convolutions computes.
+ */
+export function computableLayers(architecture: NetworkArchitecture, weighted: ReadonlySet<string>): string[] {
   const names: string[] = [];
   for (const layer of flatLayers(architecture.layers)) {
-    if (layer.kind === 'conv' && !weights.has(layer.name)) break;
+    if (layer.kind === 'conv' && !weighted.has(layer.name)) break;
     names.push(layer.name);
   }
   return names;

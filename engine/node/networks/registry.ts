@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
-import { featureNetwork, type FeatureNetwork } from '../../common/networks/featureNetwork.js';
+import { computableLayers, featureNetwork, type FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import { randomWeights } from '../../common/networks/randomWeights.js';
 import { layerNames } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
-import { catalogue, catalogueEntry } from './catalogue.js';
+import { catalogue, catalogueEntry, type CatalogueEntry } from './catalogue.js';
 import { readLayersModel } from './layersModel.js';
 import { readNetworkFile } from './networkFile.js';
 import { loadSavedNetwork, readSavedNetworkInfo, saveNetwork, weightsSha256, type SavedNetworkInfo } from './savedNetwork.js';
@@ -24,12 +24,7 @@ export interface LoadedNetwork {
 /** Every network of the catalogue and of the data folder's models/, catalogue first. */
 export function listNetworks(modelsDir: string): NetworkSummary[] {
   const installed = installedNames(modelsDir);
-  const known = catalogue().map((entry): NetworkSummary => {
-    const folder = installed.includes(entry.name) ? join(modelsDir, entry.name) : null;
-    const status = entry.source.kind === 'random' ? 'embedded' : folder ? 'installed' : 'not-installed';
-    const downloadBytes = entry.source.kind === 'download' ? entry.source.bytes : undefined;
-    return { name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder, weightsSha256: folder ? readSavedNetworkInfo(folder)?.weightsSha256 ?? null : null, downloadBytes };
-  });
+  const known = catalogue().map((entry) => catalogueSummary(entry, installed.includes(entry.name) ? join(modelsDir, entry.name) : null));
   const imported = installed.filter((name) => !catalogueEntry(name)).map((name): NetworkSummary => {
     const info = readSavedNetworkInfo(join(modelsDir, name));
     return {
@@ -38,6 +33,16 @@ export function listNetworks(modelsDir: string): NetworkSummary[] {
     };
   });
   return [...known, ...imported];
+}
+
+/** A catalogue network as lists show it; `folder` is where it is installed, if it is. */
+function catalogueSummary(entry: CatalogueEntry, folder: string | null): NetworkSummary {
+  const status = entry.source.kind === 'random' ? 'embedded' : folder ? 'installed' : 'not-installed';
+  const downloadBytes = entry.source.kind === 'download' ? entry.source.bytes : undefined;
+  return {
+    name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder,
+    weightsSha256: folder ? readSavedNetworkInfo(folder)?.weightsSha256 ?? null : null, downloadBytes,
+  };
 }
 
 /**
@@ -50,7 +55,7 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
     const architecture = ARCHITECTURES[entry.architecture];
     const weights = randomWeights(architecture, entry.source.seed);
     const network = featureNetwork(entry.name, architecture, weights);
-    return { network, summary: { ...listNetworks(modelsDir).find((n) => n.name === entry.name)!, weightsSha256: await generatedWeightsSha256(entry.name, weights) } };
+    return { network, summary: { ...catalogueSummary(entry, null), weightsSha256: await generatedWeightsSha256(entry.name, weights) } };
   }
   const folder = join(modelsDir, nameOrPath);
   if (isNetworkName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
@@ -70,9 +75,9 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
 export type NetworkDescription = Pick<FeatureNetwork, 'name' | 'architecture' | 'layers'>;
 
 /**
- * What a network is and which layers it computes, for checking a request before any work: generated
- * networks are described by their architecture alone (building their weights takes seconds), others
- * are loaded and released.
+ * What a network is and which layers it computes, for checking a request before any work: a
+ * generated network by its architecture, an installed one by its model.json (which lists its
+ * convolutions), so that no weights are read twice; only a network used from a file is loaded.
  */
 export async function describeNetwork(nameOrPath: string, modelsDir: string): Promise<NetworkDescription> {
   const entry = catalogueEntry(nameOrPath);
@@ -80,6 +85,9 @@ export async function describeNetwork(nameOrPath: string, modelsDir: string): Pr
     const architecture = ARCHITECTURES[entry.architecture];
     return { name: entry.name, architecture, layers: layerNames(architecture) };
   }
+  const info = isNetworkName(nameOrPath) ? readSavedNetworkInfo(join(modelsDir, nameOrPath)) : null;
+  const architecture = info && ARCHITECTURES[info.architecture];
+  if (info && architecture) return { name: info.name, architecture, layers: computableLayers(architecture, new Set(info.layers)) };
   const { network } = await loadNetwork(nameOrPath, modelsDir);
   network.dispose();
   return { name: network.name, architecture: network.architecture, layers: network.layers };
