@@ -22,8 +22,10 @@ export interface StorePaths {
   readonly media: string;
   /** Network weights, one folder per network. */
   readonly models: string;
+  /** Fast style networks (Johnson et al. 2016), one folder per style, imported or trained. */
+  readonly styles: string;
 }
 
 export function storePaths(home: string): StorePaths {
-  return { home, database: join(home, 'pastiche.db'), media: join(home, 'media'), models: join(home, 'models') };
+  return { home, database: join(home, 'pastiche.db'), media: join(home, 'media'), models: join(home, 'models'), styles: join(home, 'styles') };
 }
