@@ -116,3 +116,26 @@ async function writeSynced(file: string, bytes: Uint8Array): Promise<void> {
     await handle.close();
   }
 }
+
+/**
+ * Writes every file into a temporary sibling folder, then renames it into place: a reader never sees
+ * a half-written folder (a network, a style, a training checkpoint). With `replace`, an existing
+ * folder is first renamed aside and removed once the new one is in place, so a crash in between
+ * leaves the old folder beside the name rather than nothing; without it, an existing folder is an error.
+ */
+export async function writeFolderAtomically(folder: string, files: Record<string, Uint8Array | string>, { replace = false } = {}): Promise<void> {
+  const temporary = `${folder}.partial-${randomBytes(6).toString('hex')}`;
+  const previous = `${folder}.previous-${randomBytes(6).toString('hex')}`;
+  let movedAside = false;
+  try {
+    await mkdir(temporary, { recursive: true });
+    for (const [name, content] of Object.entries(files)) await writeSynced(join(temporary, name), typeof content === 'string' ? Buffer.from(content) : content);
+    if (replace) movedAside = await rename(folder, previous).then(() => true, (error: NodeJS.ErrnoException) => { if (error.code === 'ENOENT') return false; throw error; });
+    await rename(temporary, folder);
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
+    if (movedAside) await rename(previous, folder).catch(() => undefined);
+    throw writeProblem(error, folder);
+  }
+  if (movedAside) await rm(previous, { recursive: true, force: true });
+}

@@ -95,20 +95,31 @@ export function transformerNetwork(weights: TransformerWeights): TransformerNetw
     stylize: (rgb) => tf.tidy(() => {
       const [height, width, channels] = rgb.shape;
       if (channels !== 3) throw new Error(`the style network takes RGB, not ${channels} channels`);
-      let x = tf.expandDims(rgb, 0) as tf.Tensor4D;
-      let blockInput = x;
-      for (const layer of TRANSFORMER_LAYERS) {
-        if (layer.residual === 'begin') blockInput = x;
-        x = normalisedConv(layer, weights.get(layer.name)!, x);
-        if (layer.residual === 'end') x = tf.add(blockInput, x);
-      }
       // tanh·150 + 255/2 spans −22.5..277.5: the recipe clips it to 0..255 when it saves a picture (utils.save_img).
-      const styled = tf.clipByValue(tf.add(tf.mul(tf.tanh(x), 150), 255 / 2), 0, 255);
+      const styled = tf.clipByValue(transformerOutput(weights, tf.expandDims(rgb, 0) as tf.Tensor4D), 0, 255);
       // Sides that are not multiples of 4 come back rounded up by the strides: cut to the input's size.
       return tf.slice(tf.squeeze(styled, [0]), [0, 0, 0], [height, width, 3]) as tf.Tensor3D;
     }),
     dispose: () => disposeTransformerWeights(weights),
   };
+}
+
+/**
+ * The network on a batch [N, H, W, 3] of RGB in 0..255: tanh·150 + 255/2, not clipped (training
+ * feeds it to the loss network as is, and clipping would stop its gradient), with sides rounded up
+ * to multiples of 4. Instance normalisation's statistics are each picture's own.
+ */
+export function transformerOutput(weights: TransformerWeights, batch: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    let x = batch;
+    let blockInput = x;
+    for (const layer of TRANSFORMER_LAYERS) {
+      if (layer.residual === 'begin') blockInput = x;
+      x = normalisedConv(layer, weights.get(layer.name)!, x);
+      if (layer.residual === 'end') x = tf.add(blockInput, x);
+    }
+    return tf.add(tf.mul(tf.tanh(x), 150), 255 / 2);
+  });
 }
 
 /** One layer: its convolution, instance normalisation ((x − μ)/√(σ² + ε) per channel over H, W, then ·scale + shift) and ReLU. */

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import { toNamedTensors, weightTensorNames, type ConvWeights, type NetworkWeights } from '../../common/networks/weights.js';
+import { writeFolderAtomically } from '../fileIO.js';
 import { readLayersModel } from './layersModel.js';
 
 /**
@@ -44,7 +44,7 @@ async function encodedWeights(weights: NetworkWeights): Promise<{ bytes: Buffer;
   return { bytes: Buffer.from(data), specs };
 }
 
-function sha256(bytes: Uint8Array): string {
+export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
@@ -67,17 +67,4 @@ export async function loadSavedNetwork(folder: string): Promise<{ info: SavedNet
     weights.set(layer, { kernel: model.tensors[names.kernel] as tf.Tensor4D, bias: model.tensors[names.bias] as tf.Tensor1D });
   }
   return { info, weights };
-}
-
-/** Writes every file into a temporary sibling folder, then renames it: no half-installed network. */
-async function writeFolderAtomically(folder: string, files: Record<string, Uint8Array | string>): Promise<void> {
-  const temporary = `${folder}.partial-${randomUUID()}`;
-  await mkdir(temporary, { recursive: true });
-  try {
-    for (const [name, content] of Object.entries(files)) await writeFile(join(temporary, name), content);
-    await rename(temporary, folder);
-  } catch (error) {
-    await rm(temporary, { recursive: true, force: true });
-    throw error;
-  }
 }
