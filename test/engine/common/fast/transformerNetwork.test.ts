@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, transformerNetwork, transformerVariables, type NormalisedConvWeights,
+  INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, disposeNormStatistics, transformerNetwork, transformerVariables, type NormalisedConvWeights,
 } from '../../../../engine/common/fast/transformerNetwork.js';
 import { randomCheckpoint, referenceStylize, type CheckpointVariable } from '../../../helpers/fastStyle.js';
 import { maxAbsDifference, syntheticImage, useTestBackend } from '../../../helpers/tf.js';
@@ -58,6 +58,26 @@ describe('the fast style network (Johnson et al. 2016, as the TensorFlow fast-st
       tf.tidy(() => assert.deepEqual(network.stylize(syntheticImage(30, 45, 5)).shape, [30, 45, 3]));
     } finally {
       network.dispose();
+    }
+  });
+
+  it('normalised by statistics measured on the same picture paints what it paints with its own; another picture’s change it', () => {
+    const network = transformerNetwork(weightsOf(randomCheckpoint(4)));
+    const [photo, other] = [syntheticImage(24, 32, 6), syntheticImage(24, 32, 9)];
+    const [own, otherStatistics] = [network.measureStatistics(photo), network.measureStatistics(other)];
+    try {
+      tf.tidy(() => {
+        assert.deepEqual([...own.keys()], TRANSFORMER_LAYERS.map((l) => l.name));
+        assert.deepEqual(own.get('conv1')!.mean.shape, [1, 1, 1, 32]);
+        const plain = network.stylize(photo).dataSync();
+        assert.ok(maxAbsDifference(network.stylize(photo, own).dataSync(), plain) < 1e-3);
+        assert.ok(maxAbsDifference(network.stylize(photo, otherStatistics).dataSync(), plain) > 10);
+      });
+    } finally {
+      disposeNormStatistics(own);
+      disposeNormStatistics(otherStatistics);
+      network.dispose();
+      tf.dispose([photo, other]);
     }
   });
 
