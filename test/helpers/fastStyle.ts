@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TRANSFORMER_LAYERS, type NormalisedConvWeights } from '../../engine/common/fast/transformerNetwork.js';
 
 /**
  * The real checkpoint layout of ml5's fast style networks, written out here rather than taken from
@@ -27,6 +28,14 @@ export function randomCheckpoint(seed: number): CheckpointVariable[] {
       tf.randomNormal([outChannels], 0, 0.3, 'float32', s + 1),
       tf.randomNormal([outChannels], 1, 0.3, 'float32', s + 2),
     ].map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+  }));
+}
+
+/** The checkpoint's variables as the network's weights, three per layer in order. */
+export function checkpointWeights(variables: readonly CheckpointVariable[]): Map<string, NormalisedConvWeights> {
+  return new Map(TRANSFORMER_LAYERS.map((layer, i) => {
+    const [kernel, shift, scale] = variables.slice(3 * i, 3 * i + 3).map(({ shape, values }) => tf.tensor(values, shape));
+    return [layer.name, { kernel: kernel as tf.Tensor4D, shift: shift as tf.Tensor1D, scale: scale as tf.Tensor1D }];
   }));
 }
 
