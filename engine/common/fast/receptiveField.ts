@@ -1,4 +1,4 @@
-import { TRANSFORMER_LAYERS, type TransformerLayer } from './transformerNetwork.js';
+import { TRANSFORMER_LAYERS, type TransformerLayer } from './transformerLayers.js';
 
 /**
  * How far an output pixel of the style network reaches into its input, computed from the layers

@@ -13,6 +13,8 @@ export interface TileBlender {
   add(region: TileRegion, pixels: Float32Array): void;
   /** The picture, once every tile was added. */
   result(): RgbImage;
+  /** The lines finished so far (a view, not a copy), or null before the first row of tiles is done. */
+  finished(): RgbImage | null;
 }
 
 export function tileBlender(plan: TilePlan): TileBlender {
@@ -58,6 +60,9 @@ export function tileBlender(plan: TilePlan): TileBlender {
       }
       added++;
       if (region.column === columns.spans.length - 1) flush(region.row);
+    },
+    finished() {
+      return top === 0 ? null : rgbImage(width, Math.min(top, height), output.subarray(0, Math.min(top, height) * width * 3));
     },
     result() {
       if (added !== columns.spans.length * rows.spans.length) throw new Error(`${added} of ${columns.spans.length * rows.spans.length} tiles were added`);

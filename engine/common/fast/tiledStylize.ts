@@ -29,24 +29,17 @@ export interface TiledStylizeRequest {
   readonly signal?: AbortSignal;
   /** Before the statistics pass, with the size it is made at (tiled pictures only). */
   onStatistics?(size: ImageSize): void;
-  onTile?(progress: { done: number; total: number }): void;
+  /** After each tile, with the lines finished so far (see TileBlender.finished): what a stopped run keeps. */
+  onTile?(progress: TileProgress): void;
+}
+
+export interface TileProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly finished: RgbImage | null;
 }
 
 export type TiledStylizeResult = { readonly status: 'done'; readonly image: RgbImage } | { readonly status: 'cancelled' };
-
-/**
- * 1024 × 1024 px: the largest statistics pass on wasm, whose 4 GB heap a pass of 1024² px fills to
- * 1.6 GB and one of 1448² px (2 MP) to 3.8 GB (resident memory, measured). Larger pictures are
- * measured downscaled to this many pixels.
- */
-export const STATISTICS_MAX_PIXELS = 1024 * 1024;
-
-/** The size the statistics of a width × height picture are measured at: its own when it has at most `maxPixels`, else downscaled to that many. */
-export function statisticsSize(width: number, height: number, maxPixels = STATISTICS_MAX_PIXELS): ImageSize {
-  if (width * height <= maxPixels) return { width, height };
-  const scale = Math.sqrt(maxPixels / (width * height));
-  return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
-}
 
 export async function stylizeTiled(request: TiledStylizeRequest): Promise<TiledStylizeResult> {
   const { network, picture, plan, signal, onTile } = request;
@@ -62,7 +55,7 @@ export async function stylizeTiled(request: TiledStylizeRequest): Promise<TiledS
       const pixels = await styled.data<'float32'>();
       styled.dispose();
       blender.add(region, pixels);
-      onTile?.({ done: i + 1, total: regions.length });
+      onTile?.({ done: i + 1, total: regions.length, finished: blender.finished() });
     }
     return { status: 'done', image: blender.result() };
   } finally {

@@ -1,4 +1,5 @@
 import { PasticheError } from '../errors.js';
+import type { ImageSize } from '../image.js';
 import { receptiveField, strideAlignment, type ReceptiveField } from './receptiveField.js';
 
 /**
@@ -46,6 +47,20 @@ export interface TilePlan {
   readonly alignedHeight: number;
   readonly columns: AxisTiles;
   readonly rows: AxisTiles;
+}
+
+/**
+ * 1024 × 1024 px: the largest statistics pass on wasm, whose 4 GB heap a pass of 1024² px fills to
+ * 1.6 GB and one of 1448² px (2 MP) to 3.8 GB (resident memory, measured). Larger pictures are
+ * measured downscaled to this many pixels.
+ */
+export const STATISTICS_MAX_PIXELS = 1024 * 1024;
+
+/** The size the statistics of a width × height picture are measured at: its own when it has at most `maxPixels`, else downscaled to that many. */
+export function statisticsSize(width: number, height: number, maxPixels = STATISTICS_MAX_PIXELS): ImageSize {
+  if (width * height <= maxPixels) return { width, height };
+  const scale = Math.sqrt(maxPixels / (width * height));
+  return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
 }
 
 /** A tile of the plan, by column and row. */

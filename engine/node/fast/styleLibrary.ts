@@ -38,6 +38,9 @@ export function listStyles(stylesDir: string): StyleSummary[] {
 
 /** What a style is without loading it: a library style from its model.json; one used from a folder is read to know its digest. */
 export async function describeStyle(nameOrFolder: string, stylesDir: string): Promise<StyleSummary> {
+  const libraryFolder = join(stylesDir, nameOrFolder);
+  const info = isLibraryName(nameOrFolder) ? readSavedStyleInfo(libraryFolder) : null;
+  if (info) return { ...info, name: nameOrFolder, location: libraryFolder };
   const { network, summary } = await loadStyle(nameOrFolder, stylesDir);
   network.dispose();
   return summary;

@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import type { RgbImage } from '../../../../engine/common/image.js';
 import { tensorToImage } from '../../../../engine/common/imageTensor.js';
 import { receptiveField } from '../../../../engine/common/fast/receptiveField.js';
-import { statisticsSize, stylizeTiled } from '../../../../engine/common/fast/tiledStylize.js';
-import { exactOverlap, planTiles, type TilePlan, type Tiling } from '../../../../engine/common/fast/tiling.js';
+import { stylizeTiled } from '../../../../engine/common/fast/tiledStylize.js';
+import { exactOverlap, planTiles, statisticsSize, type TilePlan, type Tiling } from '../../../../engine/common/fast/tiling.js';
 import { transformerNetwork, type TransformerNetwork } from '../../../../engine/common/fast/transformerNetwork.js';
 import { loadFastStyleNetwork } from '../../../../engine/node/fast/deeplearnCheckpoint.js';
 import { readImage } from '../../../../engine/node/image/imageIO.js';
@@ -138,7 +138,7 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
     assert.ok(Math.abs(width / height - 1.5) < 0.01);
   });
 
-  it('reports each tile and stops between tiles when cancelled', async () => {
+  it('reports each tile with the lines finished so far, and stops between tiles when cancelled', async () => {
     const network = normalisingNetwork();
     const picture = syntheticPicture(128, 64, 1);
     const abort = new AbortController();
@@ -146,13 +146,14 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
     const result = await stylizeTiled({
       network, picture, plan: planTiles(128, 64, { tile: 32, overlap: 8 }), signal: abort.signal,
       onStatistics: ({ width, height }) => seen.push(`statistics ${width}×${height}`),
-      onTile: ({ done, total }) => {
-        seen.push(`${done}/${total}`);
-        if (done === 2) abort.abort();
+      onTile: ({ done, total, finished }) => {
+        seen.push(`${done}/${total}: ${finished ? `${finished.width}×${finished.height}` : 'none'}`);
+        if (done === 6) abort.abort();
       },
     });
     assert.equal(result.status, 'cancelled');
-    assert.deepEqual(seen, ['statistics 128×64', '1/15', '2/15']);
+    // Five tiles a row, every 24 px: once the first row is done, the lines above the second are final.
+    assert.deepEqual(seen, ['statistics 128×64', '1/15: none', '2/15: none', '3/15: none', '4/15: none', '5/15: 128×24', '6/15: 128×24']);
   });
 
   it('paints clearly different pictures with two styles', async () => {
