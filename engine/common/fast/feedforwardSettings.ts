@@ -51,5 +51,13 @@ export function resolveFeedforwardSettings(request: FeedforwardRequest, photo: I
   const asked = alignedTiling({ tile: tiled ? request.tile ?? DEFAULT_TILE : 0, overlap: request.overlap ?? exactOverlap() });
   const plan = planTiles(width, height, asked);
   const tiling = isTiled(plan) ? asked : { tile: 0, overlap: 0 };
+  checkPassSize(tiling.tile === 0 ? width * height : tiling.tile ** 2, width, height);
   return { style: request.style, size, width, height, ...tiling };
+}
+
+/** No pass over STATISTICS_MAX_PIXELS: the most wasm's memory takes in one (the statistics pass's bound too). */
+function checkPassSize(pixels: number, width: number, height: number): void {
+  if (pixels <= STATISTICS_MAX_PIXELS) return;
+  const largest = Math.sqrt(STATISTICS_MAX_PIXELS);
+  throw new PasticheError(`one pass takes at most ${largest}×${largest} px (what wasm's memory holds); ${width}×${height} needs tiles of at most ${largest} px`, 'tile');
 }

@@ -44,9 +44,7 @@ export type TiledStylizeResult = { readonly status: 'done'; readonly image: RgbI
 export async function stylizeTiled(request: TiledStylizeRequest): Promise<TiledStylizeResult> {
   const { network, picture, plan, signal, onTile } = request;
   const regions = tileRegions(plan);
-  const statisticsPicture = request.statisticsPicture ?? picture;
-  if (isTiled(plan)) request.onStatistics?.({ width: statisticsPicture.width, height: statisticsPicture.height });
-  const statistics = isTiled(plan) ? measureOn(network, statisticsPicture) : undefined;
+  const statistics = isTiled(plan) ? measureOn(network, request.statisticsPicture ?? picture, request.onStatistics) : undefined;
   try {
     const blender = tileBlender(plan);
     for (const [i, region] of regions.entries()) {
@@ -64,7 +62,8 @@ export async function stylizeTiled(request: TiledStylizeRequest): Promise<TiledS
 }
 
 /** Each layer's statistics on the whole picture, extended to the stride grid as the tiles see it. */
-function measureOn(network: TransformerNetwork, picture: RgbImage): NormStatistics {
+function measureOn(network: TransformerNetwork, picture: RgbImage, onStatistics?: (size: ImageSize) => void): NormStatistics {
+  onStatistics?.({ width: picture.width, height: picture.height });
   const alignment = strideAlignment();
   const whole = regionTensor(picture, { start: 0, length: alignUp(picture.width, alignment) }, { start: 0, length: alignUp(picture.height, alignment) });
   try {

@@ -31,7 +31,7 @@ export function listStyles(stylesDir: string): StyleSummary[] {
   if (!existsSync(stylesDir)) return [];
   return readdirSync(stylesDir).sort().flatMap((name) => {
     const folder = join(stylesDir, name);
-    const info = isLibraryName(name) && statSync(folder).isDirectory() ? readSavedStyleInfo(folder) : null;
+    const info = isLibraryName(name) && statSync(folder, { throwIfNoEntry: false })?.isDirectory() ? readSavedStyleInfo(folder) : null;
     return info ? [{ ...info, name, location: folder }] : [];
   });
 }
