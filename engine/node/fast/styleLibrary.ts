@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
-import type { StyleInfo } from '../../common/fast/styleInfo.js';
+import type { StyleInfo, StyleSummary } from '../../common/fast/styleInfo.js';
 import { disposeTransformerWeights, transformerNetwork, type TransformerNetwork, type TransformerWeights } from '../../common/fast/transformerNetwork.js';
 import { isLibraryName, looksLikePath } from '../libraryNames.js';
 import { readLayersModel } from '../networks/layersModel.js';
@@ -14,12 +14,7 @@ import { loadSavedStyle, readSavedStyleInfo, saveStyle, styleWeightsSha256 } fro
  * engine's own format, see savedStyle), listed, loaded by name, and imported from the formats they
  * are shared in. Any of those formats can also be used straight from its folder.
  */
-export interface StyleSummary extends Omit<StyleInfo, 'savedAt'> {
-  /** When it was saved in the library; null for a style used straight from a folder. */
-  readonly savedAt: string | null;
-  /** Its folder. */
-  readonly location: string;
-}
+export type { StyleSummary };
 
 export interface LoadedStyle {
   readonly network: TransformerNetwork;
