@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { trainableConv2d, trainableConv2dTranspose } from '../networks/trainableConv.js';
 
 /**
  * Johnson et al.'s (2016) feed-forward style network as trained by the TensorFlow
@@ -124,9 +125,8 @@ export function transformerOutput(weights: TransformerWeights, batch: tf.Tensor4
 
 /** One layer: its convolution, instance normalisation ((x − μ)/√(σ² + ε) per channel over H, W, then ·scale + shift) and ReLU. */
 function normalisedConv(layer: TransformerLayer, { kernel, shift, scale }: NormalisedConvWeights, x: tf.Tensor4D): tf.Tensor4D {
-  const convolved = layer.kind === 'transposed'
-    ? tf.conv2dTranspose(x, kernel, [1, x.shape[1] * 2, x.shape[2] * 2, layer.outChannels], layer.stride, 'same')
-    : tf.conv2d(x, kernel, layer.stride, 'same');
+  // Their forward pass is tf.conv2d's and tf.conv2dTranspose's; their kernel gradients work on wasm too (training).
+  const convolved = layer.kind === 'transposed' ? trainableConv2dTranspose(x, kernel, layer.stride) : trainableConv2d(x, kernel, layer.stride);
   const { mean, variance } = tf.moments(convolved, [1, 2], true);
   const normalised = tf.add(tf.mul(tf.mul(tf.sub(convolved, mean), tf.rsqrt(tf.add(variance, INSTANCE_NORM_EPSILON))), scale), shift) as tf.Tensor4D;
   return layer.relu ? tf.relu(normalised) : normalised;
