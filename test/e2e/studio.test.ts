@@ -187,7 +187,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByTestId('queue-status').getByText('Queue idle').waitFor();
     const [stored] = await studio.handlers['grids.list']({});
     const detail = await studio.handlers['grids.get']({ gridId: stored.id });
-    assert.deepEqual(detail.cells.map((c) => [asStylization(c.run).settings.init, c.run.settings.styleWeight, c.run.status]), [
+    assert.deepEqual(detail.cells.map((c) => [asStylization(c.run).settings.init, asStylization(c.run).settings.styleWeight, c.run.status]), [
       ['content', 10, 'done'], ['content', 1000, 'done'], ['noise', 10, 'done'], ['noise', 1000, 'done'],
     ]);
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-grid.png') });

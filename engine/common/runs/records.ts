@@ -1,11 +1,16 @@
 import type { GenerateSettings } from '../generate/generateSettings.js';
+import type { FeedforwardSettings } from '../fast/feedforwardSettings.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 
 // The plain data the run store takes and gives: camelCase, no database rows.
 
-/** `stylize`: a photo repainted in paintings' style (Gatys et al.); `generate`: a style invented from synthetic Gram targets, with no photo (Nikulin & Novak 2016, §6). */
-export type RunKind = 'stylize' | 'generate';
-export const RUN_KINDS: readonly RunKind[] = ['stylize', 'generate'];
+/**
+ * `stylize`: a photo repainted in paintings' style (Gatys et al.); `generate`: a style invented from
+ * synthetic Gram targets, with no photo (Nikulin & Novak 2016, §6); `feedforward`: a photo repainted
+ * in one pass by a trained style network (Johnson et al. 2016).
+ */
+export type RunKind = 'stylize' | 'generate' | 'feedforward';
+export const RUN_KINDS: readonly RunKind[] = ['stylize', 'generate', 'feedforward'];
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 /** `result`: a done run's image; `preview`: an intermediate one; `partial`: the last good image of a run that did not finish. */
 export type OutputKind = 'result' | 'preview' | 'partial';
@@ -33,7 +38,7 @@ export interface StyleInput {
   readonly blendWeight: number;
 }
 
-export type NewRun = NewStylizeRun | NewGenerateRun;
+export type NewRun = NewStylizeRun | NewGenerateRun | NewFeedforwardRun;
 
 export interface NewStylizeRun {
   readonly project: string;
@@ -52,7 +57,17 @@ export interface NewGenerateRun {
   readonly settings: GenerateSettings;
 }
 
-export type RunRecord = StylizeRunRecord | GenerateRunRecord;
+/** A photo through a style network of the style library; no painting, no optimisation. */
+export interface NewFeedforwardRun {
+  readonly project: string;
+  readonly kind: 'feedforward';
+  readonly contentImageId: number;
+  readonly settings: FeedforwardSettings;
+}
+
+export type RunRecord = StylizeRunRecord | GenerateRunRecord | FeedforwardRunRecord;
+/** The runs that descend from a starting image towards loss targets (Gatys et al.; Nikulin & Novak). */
+export type OptimisationRunRecord = StylizeRunRecord | GenerateRunRecord;
 
 export interface StylizeRunRecord extends RunRecordBase {
   readonly kind: 'stylize';
@@ -66,6 +81,14 @@ export interface GenerateRunRecord extends RunRecordBase {
   readonly contentImage: null;
   readonly initImage: null;
   readonly settings: GenerateSettings;
+}
+
+/** `styles` is empty: the style is the network's (settings.style); weightsSha256 is that network's. */
+export interface FeedforwardRunRecord extends RunRecordBase {
+  readonly kind: 'feedforward';
+  readonly contentImage: ImageRecord;
+  readonly initImage: null;
+  readonly settings: FeedforwardSettings;
 }
 
 /** What every run has, whatever its kind. */

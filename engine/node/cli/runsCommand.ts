@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { generatorParameters } from '../../common/generate/gramGenerator.js';
 import { COLOUR_PRESERVATION_LABELS, styleRepresentationText } from '../../common/stylize/settings.js';
-import type { GenerateRunRecord, RunRecord, RunStore, StylizeRunRecord } from '../store/runStore.js';
+import type { FeedforwardRunRecord, GenerateRunRecord, ImageRecord, RunRecord, RunStore, StylizeRunRecord } from '../store/runStore.js';
 import { openRunStore } from '../store/runStore.js';
 import { integerOption } from './optionParsers.js';
 import { printJson } from './progressView.js';
@@ -38,15 +38,20 @@ function withStore(action: (store: RunStore) => void): void {
   }
 }
 
-/** A generate run starts from noise, has no content weight and its own width and height. */
+/** A generate run starts from noise, has no content weight and its own width and height; a feed-forward run optimises nothing. */
 function runRow(run: RunRecord): string[] {
+  const created = run.createdAt.slice(0, 19).replace('T', ' ');
+  if (run.kind === 'feedforward') {
+    const s = run.settings;
+    return [String(run.id), run.kind, run.project, run.status, s.style, 'photo', `${s.width}×${s.height}`, '—', '—', '—', run.backend ?? '—', created];
+  }
   const s = run.settings;
   const [init, size, contentWeight] = run.kind === 'stylize'
     ? [run.settings.init, String(run.settings.size), formatNumber(run.settings.contentWeight)]
     : ['noise', `${run.settings.width}×${run.settings.height}`, '—'];
   return [
     String(run.id), run.kind, run.project, run.status, s.network, init, size, `${run.iterationsDone}/${s.iterations}`,
-    [contentWeight, formatNumber(s.styleWeight), formatNumber(s.tvWeight)].join('/'), s.optimizer.name, run.backend ?? '—', run.createdAt.slice(0, 19).replace('T', ' '),
+    [contentWeight, formatNumber(s.styleWeight), formatNumber(s.tvWeight)].join('/'), s.optimizer.name, run.backend ?? '—', created,
   ];
 }
 
@@ -57,15 +62,10 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
   // Iteration 0 is the starting image's loss, not an iteration.
   const summary = metrics.length === 0 ? null : { iterations: metrics.filter((m) => m.iteration > 0).length, first: metrics[0], last: metrics[metrics.length - 1] };
   if (json) return printJson({ ...run, metrics: summary, outputs });
-  const s = run.settings;
   const lines: Array<[string, string]> = [
     ['run', `${run.id} (${run.kind}) in project '${run.project}'`],
     ['status', run.status + (run.error ? ` — ${run.error}` : '')],
-    ...(run.kind === 'stylize' ? stylizeLines(run) : generateLines(run)),
-    ['optimizer', Object.entries(s.optimizer).map(([k, v]) => (k === 'name' ? String(v) : `${k} ${v}`)).join(', ')],
-    ['iterations', `${run.iterationsDone} of ${s.iterations}`],
-    ['pooling', s.pooling],
-    ['preview every', String(s.previewEvery)],
+    ...kindLines(run),
     ['backend', run.backend ?? '—'],
     ['time', `created ${run.createdAt}${run.durationMs !== null ? `, ran ${(run.durationMs / 1000).toFixed(1)} s` : ''}`],
   ];
@@ -75,10 +75,37 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
   console.log(lines.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n'));
 }
 
+function kindLines(run: RunRecord): Array<[string, string]> {
+  if (run.kind === 'feedforward') return feedforwardLines(run);
+  const s = run.settings;
+  return [
+    ...(run.kind === 'stylize' ? stylizeLines(run) : generateLines(run)),
+    ['optimizer', Object.entries(s.optimizer).map(([k, v]) => (k === 'name' ? String(v) : `${k} ${v}`)).join(', ')],
+    ['iterations', `${run.iterationsDone} of ${s.iterations}`],
+    ['pooling', s.pooling],
+    ['preview every', String(s.previewEvery)],
+  ];
+}
+
+/** One pass through a style network: its name and weights, the size and the tiling. */
+function feedforwardLines(run: FeedforwardRunRecord): Array<[string, string]> {
+  const s = run.settings;
+  return [
+    ['content', imageLine(run.contentImage)],
+    ['style network', `${s.style}${run.weightsSha256 ? ` (weights sha256 ${run.weightsSha256})` : ''}`],
+    ['size', `${s.width}×${s.height} px${s.size === null ? ' (the photo\'s own)' : ''}`],
+    ['tiles', s.tile === 0 ? 'one piece' : `${s.tile} px, overlap ${s.overlap} px`],
+  ];
+}
+
+function imageLine(image: ImageRecord): string {
+  return `${image.originalName ?? '—'} (${image.width}×${image.height}, stored ${image.path})`;
+}
+
 function stylizeLines(run: StylizeRunRecord): Array<[string, string]> {
   const s = run.settings;
   return [
-    ['content', `${run.contentImage.originalName ?? '—'} (${run.contentImage.width}×${run.contentImage.height}, stored ${run.contentImage.path})`],
+    ['content', imageLine(run.contentImage)],
     ...run.styles.map((style, i): [string, string] => [`style ${i + 1}`, `${style.image.originalName ?? '—'} × ${formatNumber(style.blendWeight)} (stored ${style.image.path})`]),
     ['network', `${s.network}${run.weightsSha256 ? ` (weights sha256 ${run.weightsSha256})` : ''}`],
     ['init', s.init + (run.initImage ? ` (${run.initImage.originalName ?? run.initImage.path})` : '')],

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
+import type { StyleInfo } from '../../common/fast/styleInfo.js';
 import { TRANSFORMER_LAYERS, transformerVariables, type NormalisedConvWeights, type TransformerWeights } from '../../common/fast/transformerNetwork.js';
 import { writeFolderAtomically } from '../fileIO.js';
 import { readLayersModel } from '../networks/layersModel.js';
@@ -13,18 +14,7 @@ import { sha256 } from '../networks/savedNetwork.js';
  * `pastiche` section saying what the style is, and one `weights.bin` holding `conv1/kernel`,
  * `conv1/shift`, `conv1/scale`, … in the order of transformerVariables.
  */
-export interface SavedStyleInfo {
-  readonly name: string;
-  /** Where the weights came from: `deeplearn`, `tfjs-layers` (imported) or `trained` (by Pastiche). */
-  readonly source: 'deeplearn' | 'tfjs-layers' | 'trained';
-  /** The imported folder or file, or the training run (`run 12`). */
-  readonly origin: string;
-  /** SHA-256 of weights.bin: what a feed-forward run records as the weights it used. */
-  readonly weightsSha256: string;
-  readonly savedAt: string;
-  /** Trained styles: the painting's SHA-256 and the steps taken. */
-  readonly training?: { readonly runId: number; readonly styleImageSha256: string; readonly steps: number };
-}
+export type SavedStyleInfo = StyleInfo;
 
 export const STYLE_FORMAT = 'pastiche-style';
 

@@ -1,7 +1,7 @@
 import { PasticheError, isPasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
 import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
-import type { RunKind, RunRecord } from '../../common/runs/records.js';
+import type { OptimisationRunRecord, RunKind, RunRecord } from '../../common/runs/records.js';
 import type { DescentHooks, DescentProgress, DescentResult } from '../../common/stylize/descent.js';
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
@@ -38,7 +38,7 @@ export interface PreparedDescent {
  * Runs a queued run. From here on whatever fails — a network deleted since it was queued, a full
  * disk — marks the run failed, keeping its latest preview; it is never left queued or running.
  */
-export async function executeRecorded(store: RunStore, run: RunRecord, backend: BackendInfo, hooks: RunHooks, prepare: () => Promise<PreparedDescent>): Promise<RunOutcome> {
+export async function executeRecorded(store: RunStore, run: OptimisationRunRecord, backend: BackendInfo, hooks: RunHooks, prepare: () => Promise<PreparedDescent>): Promise<RunOutcome> {
   const runId = run.id;
   const metrics = metricsRecorder(store, runId);
   let lastImage: ReachedImage | undefined;

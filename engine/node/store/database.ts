@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import { makeFolder } from '../fileIO.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, TABLE_REBUILDS } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -54,19 +54,34 @@ function openProblem(error: unknown): string {
 }
 
 function migrate(db: Db, file: string): void {
-  let upToDate = false;
-  // IMMEDIATE takes the write lock before reading the version, so two processes never apply the same step.
-  while (!upToDate) upToDate = db.transaction(() => applyNextMigration(db, file)).immediate();
+  for (;;) {
+    // SQLite ignores this pragma inside a transaction, so it is set around the one that rebuilds.
+    const rebuilding = TABLE_REBUILDS.has(schemaVersion(db) + 1);
+    if (rebuilding) db.pragma('foreign_keys = OFF');
+    try {
+      // IMMEDIATE takes the write lock before reading the version, so two processes never apply the same step.
+      if (db.transaction(() => applyNextMigration(db, file)).immediate()) return;
+    } finally {
+      if (rebuilding) db.pragma('foreign_keys = ON');
+    }
+  }
+}
+
+function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
 }
 
 /** Applies the first missing script with its version number, in the caller's transaction; true when none is missing. */
 function applyNextMigration(db: Db, file: string): boolean {
-  const applied = db.pragma('user_version', { simple: true }) as number;
+  const applied = schemaVersion(db);
   if (applied > MIGRATIONS.length) {
     throw new PasticheError(`${file} was written by a newer Pastiche (schema ${applied}, this one knows ${MIGRATIONS.length})`);
   }
   if (applied === MIGRATIONS.length) return true;
   db.exec(MIGRATIONS[applied]);
+  if (TABLE_REBUILDS.has(applied + 1) && (db.pragma('foreign_key_check') as unknown[]).length > 0) {
+    throw new PasticheError(`rebuilding its tables for schema ${applied + 1} would break references between rows; nothing was changed`, file);
+  }
   db.pragma(`user_version = ${applied + 1}`);
   return false;
 }

@@ -155,4 +155,90 @@ export const MIGRATIONS: readonly string[] = [
   /* 6: the digest of the network's weights a run used (runs recorded before it name their network only) */ `
   ALTER TABLE runs ADD COLUMN weights_sha256 TEXT CHECK (weights_sha256 IS NULL OR length(weights_sha256) = 64);
   `,
+
+  /* 7: feed-forward runs (Johnson et al. 2016) — a photo through a style network: no optimisation, so its settings become nullable */ `
+  INSERT INTO run_kinds (name) VALUES ('feedforward');
+  -- SQLite cannot drop NOT NULL in place: the table is rebuilt (foreign keys off, see TABLE_REBUILDS)
+  -- and renamed over the old one, which the other tables' references then name again.
+  CREATE TABLE runs_rebuilt (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    kind TEXT NOT NULL REFERENCES run_kinds(name),
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    content_image_id INTEGER REFERENCES images(id),
+    init_image_id INTEGER REFERENCES images(id),
+    network TEXT NOT NULL,              -- a feed-forward run's style network
+    size INTEGER NOT NULL,              -- the long side
+    width INTEGER CHECK (width > 0),
+    height INTEGER CHECK (height > 0),
+    -- The optimisation's settings, NULL for a feed-forward run.
+    init TEXT CHECK (init IN ('noise', 'content', 'style', 'image')),
+    content_weight REAL,
+    style_weight REAL,
+    tv_weight REAL,
+    style_scale REAL,
+    optimizer TEXT CHECK (optimizer IN ('lbfgs', 'adam')),
+    optimizer_settings TEXT             -- JSON of the whole OptimizerSettings
+      CHECK (optimizer_settings IS NULL OR (json_valid(optimizer_settings) AND json_extract(optimizer_settings, '$.name') IS optimizer)),
+    iterations INTEGER,
+    seed INTEGER,
+    pooling TEXT CHECK (pooling IN ('max', 'avg')),
+    preview_every INTEGER,
+    preserve_colors TEXT CHECK (preserve_colors IN ('none', 'luminance', 'histogram')),
+    style_repr TEXT CHECK (style_repr IN ('gram', 'spatial', 'local')),
+    local_radius INTEGER CHECK (local_radius >= 0),
+    gram_mix REAL CHECK (gram_mix BETWEEN 0 AND 1),
+    generator TEXT,                     -- JSON of the whole GramGenerator, its seed the run's
+    feedforward TEXT,                   -- JSON of the whole FeedforwardSettings
+    weights_sha256 TEXT CHECK (weights_sha256 IS NULL OR length(weights_sha256) = 64),
+    backend TEXT,
+    owner_pid INTEGER,                  -- the process running it, so recovery spares live runs
+    owner_store TEXT,                   -- and which of that process's stores, for runs of this process
+    iterations_done INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    started_at TEXT,
+    finished_at TEXT,
+    duration_ms INTEGER,
+    error TEXT,
+    CHECK (status <> 'running' OR (owner_pid IS NOT NULL AND owner_store IS NOT NULL)),
+    -- An optimisation has every one of its settings.
+    CHECK (kind NOT IN ('stylize', 'generate') OR (init IS NOT NULL AND content_weight IS NOT NULL AND style_weight IS NOT NULL
+      AND tv_weight IS NOT NULL AND style_scale IS NOT NULL AND optimizer IS NOT NULL AND optimizer_settings IS NOT NULL
+      AND iterations IS NOT NULL AND seed IS NOT NULL AND pooling IS NOT NULL AND preview_every IS NOT NULL
+      AND preserve_colors IS NOT NULL AND style_repr IS NOT NULL AND local_radius IS NOT NULL AND gram_mix IS NOT NULL)),
+    -- What each kind has and lacks: IS, not =, so that a missing value fails rather than passes as NULL.
+    -- A later kind adds its own check with the column it brings.
+    CHECK (CASE kind
+      WHEN 'stylize' THEN content_image_id IS NOT NULL AND width IS NULL AND height IS NULL AND generator IS NULL AND feedforward IS NULL
+      WHEN 'generate' THEN content_image_id IS NULL AND init_image_id IS NULL AND size IS max(width, height)
+        AND json_valid(generator) IS 1 AND json_extract(generator, '$.seed') IS seed AND feedforward IS NULL
+      WHEN 'feedforward' THEN content_image_id IS NOT NULL AND init_image_id IS NULL AND generator IS NULL
+        AND json_valid(feedforward) IS 1 AND json_extract(feedforward, '$.style') IS network
+        AND json_extract(feedforward, '$.width') IS width AND json_extract(feedforward, '$.height') IS height AND size IS max(width, height)
+        AND coalesce(init, content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings, iterations, seed,
+          pooling, preview_every, preserve_colors, style_repr, local_radius, gram_mix) IS NULL
+      ELSE 1
+    END IS 1)
+  ) STRICT;
+  INSERT INTO runs_rebuilt (id, project_id, kind, status, content_image_id, init_image_id, network, size, width, height, init,
+      content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings, iterations, seed, pooling, preview_every,
+      preserve_colors, style_repr, local_radius, gram_mix, generator, weights_sha256, backend, owner_pid, owner_store,
+      iterations_done, created_at, started_at, finished_at, duration_ms, error)
+    SELECT id, project_id, kind, status, content_image_id, init_image_id, network, size, width, height, init,
+      content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings, iterations, seed, pooling, preview_every,
+      preserve_colors, style_repr, local_radius, gram_mix, generator, weights_sha256, backend, owner_pid, owner_store,
+      iterations_done, created_at, started_at, finished_at, duration_ms, error
+    FROM runs;
+  DROP TABLE runs;
+  ALTER TABLE runs_rebuilt RENAME TO runs;
+  CREATE INDEX runs_by_project ON runs(project_id, id);
+  CREATE INDEX runs_by_status ON runs(status, id);
+  `,
 ];
+
+/**
+ * The versions whose script rebuilds a table (create, copy, drop, rename): they run with foreign keys
+ * off, as SQLite's procedure requires (dropping the old table would otherwise cascade to its
+ * dependants), and are followed by a foreign key check.
+ */
+export const TABLE_REBUILDS: ReadonlySet<number> = new Set([7]);

@@ -175,6 +175,10 @@ export class RunStore {
   /** Refuses what the schema would refuse less clearly, naming what is wrong. */
   private checkNewRun(run: NewRun): void {
     if (run.project.trim() === '') throw new PasticheError('must not be empty', 'project');
+    if (run.kind === 'feedforward') {
+      this.imageTable.get(run.contentImageId);
+      return;
+    }
     // The settings are what is recorded, so a blend weight other than theirs would be silently lost.
     const blend = run.kind === 'stylize' ? run.settings.styleBlend : needsPainting(run.settings.generator) ? [1] : [];
     if (run.styles.length !== blend.length) {

@@ -3,6 +3,7 @@ import type { Db } from './database.js';
 import type { ImageTable } from './imageTable.js';
 import type { NewRun, RunFilter, RunRecord, RunStatus } from '../../common/runs/records.js';
 import type { RunOwner } from './runOwners.js';
+import { fromFeedforwardColumns, NO_FEEDFORWARD_COLUMNS, toFeedforwardColumns, type FeedforwardColumns } from './feedforwardColumns.js';
 import { fromGenerateColumns, STYLIZE_GENERATE_COLUMNS, toGenerateColumns, type GenerateColumns } from './generateColumns.js';
 import { fromSettingsColumns, toLayerRows, toSettingsColumns, type LayerRow, type SettingsColumns } from './settingsColumns.js';
 
@@ -20,12 +21,15 @@ const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ')";
 const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, content_image_id AS contentImageId, init_image_id AS initImageId,
     network, init, content_weight AS contentWeight, style_weight AS styleWeight, tv_weight AS tvWeight, style_scale AS styleScale,
     optimizer, optimizer_settings AS optimizerSettings, iterations, size, seed, pooling, preview_every AS previewEvery,
-    preserve_colors AS preserveColors, style_repr AS styleRepr, local_radius AS localRadius, gram_mix AS gramMix, width, height, generator, backend, weights_sha256 AS weightsSha256, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
+    preserve_colors AS preserveColors, style_repr AS styleRepr, local_radius AS localRadius, gram_mix AS gramMix, width, height, generator, feedforward, backend, weights_sha256 AS weightsSha256, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
     duration_ms AS durationMs, error
   FROM runs JOIN projects ON projects.id = runs.project_id`;
 
-/** A row of RUN_SELECT: the record's own columns, with its images as ids and its settings as columns. */
-interface RunRow extends SettingsColumns, GenerateColumns, Omit<RunRecord, 'contentImage' | 'styles' | 'initImage' | 'settings'> {
+/**
+ * A row of RUN_SELECT: the record's own columns, with its images as ids and its settings as columns.
+ * A feed-forward run's optimisation columns are NULL; the schema's checks guarantee the others have them.
+ */
+interface RunRow extends SettingsColumns, GenerateColumns, FeedforwardColumns, Omit<RunRecord, 'contentImage' | 'styles' | 'initImage' | 'settings'> {
   /** NULL for a generate run, which has no photo. */
   readonly contentImageId: number | null;
   readonly initImageId: number | null;
@@ -39,10 +43,10 @@ export class RunTable {
     this.statements = {
       insertRun: db.prepare(`INSERT INTO runs (project_id, kind, status, content_image_id, init_image_id, network, init, content_weight, style_weight,
           tv_weight, style_scale, optimizer, optimizer_settings, iterations, size, seed, pooling, preview_every, preserve_colors,
-          style_repr, local_radius, gram_mix, width, height, generator)
+          style_repr, local_radius, gram_mix, width, height, generator, feedforward)
         VALUES (@projectId, @kind, 'queued', @contentImageId, @initImageId, @network, @init, @contentWeight, @styleWeight,
           @tvWeight, @styleScale, @optimizer, @optimizerSettings, @iterations, @size, @seed, @pooling, @previewEvery, @preserveColors,
-          @styleRepr, @localRadius, @gramMix, @width, @height, @generator)`),
+          @styleRepr, @localRadius, @gramMix, @width, @height, @generator, @feedforward)`),
       insertLayer: db.prepare<[LayerRow & { runId: number }]>('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (@runId, @role, @position, @layer, @weight)'),
       insertStyle: db.prepare<[number, number, number, number]>('INSERT INTO run_styles (run_id, position, image_id, blend_weight) VALUES (?, ?, ?, ?)'),
       byId: db.prepare<[number], RunRow>(`${RUN_SELECT} WHERE runs.id = ?`),
@@ -64,14 +68,11 @@ export class RunTable {
 
   /** Writes the run (queued), its layers and its styles; the caller holds the transaction. */
   insert(run: NewRun, projectId: number): number {
-    const kindColumns = run.kind === 'stylize'
-      ? { ...toSettingsColumns(run.settings), ...STYLIZE_GENERATE_COLUMNS, contentImageId: run.contentImageId, initImageId: run.initImageId ?? null }
-      : { ...toGenerateColumns(run.settings), contentImageId: null, initImageId: null };
-    const { lastInsertRowid } = this.statements.insertRun.run({ ...kindColumns, projectId, kind: run.kind });
+    const { lastInsertRowid } = this.statements.insertRun.run({ ...kindColumns(run), projectId, kind: run.kind });
     const runId = Number(lastInsertRowid);
-    const layers = run.kind === 'stylize' ? toLayerRows(run.settings) : toLayerRows({ contentLayers: [], styleLayers: run.settings.styleLayers });
+    const layers = run.kind === 'stylize' ? toLayerRows(run.settings) : run.kind === 'generate' ? toLayerRows({ contentLayers: [], styleLayers: run.settings.styleLayers }) : [];
     for (const row of layers) this.statements.insertLayer.run({ ...row, runId });
-    run.styles.forEach((style, position) => this.statements.insertStyle.run(runId, position, style.imageId, style.blendWeight));
+    if (run.kind !== 'feedforward') run.styles.forEach((style, position) => this.statements.insertStyle.run(runId, position, style.imageId, style.blendWeight));
     return runId;
   }
 
@@ -117,17 +118,23 @@ export class RunTable {
     throw new PasticheError(`is ${current.status}, so it cannot become ${to}`, `run ${id}`);
   }
 
-  private toRecord(row: RunRow): RunRecord {
-    const styles = this.statements.styles.all(row.id);
-    const layers = this.statements.layers.all(row.id);
-    const kindFields = row.kind === 'generate'
-      ? { kind: row.kind, contentImage: null, initImage: null, settings: fromGenerateColumns(row, layers) }
-      : {
+  private kindFields(row: RunRow, layers: LayerRow[], styles: { blendWeight: number }[]) {
+    switch (row.kind) {
+      case 'generate': return { kind: row.kind, contentImage: null, initImage: null, settings: fromGenerateColumns(row, layers) };
+      case 'feedforward': return { kind: row.kind, contentImage: this.images.get(row.contentImageId!), initImage: null, settings: fromFeedforwardColumns(row) };
+      case 'stylize': return {
         kind: row.kind,
         contentImage: this.images.get(row.contentImageId!),
         initImage: row.initImageId === null ? null : this.images.get(row.initImageId),
         settings: fromSettingsColumns(row, layers, styles.map((style) => style.blendWeight)),
       };
+    }
+  }
+
+  private toRecord(row: RunRow): RunRecord {
+    const styles = this.statements.styles.all(row.id);
+    const layers = this.statements.layers.all(row.id);
+    const kindFields = this.kindFields(row, layers, styles);
     return {
       id: row.id,
       project: row.project,
@@ -143,6 +150,15 @@ export class RunTable {
       durationMs: row.durationMs,
       error: row.error,
     };
+  }
+}
+
+/** The kind's own columns of a new run's row; what a kind lacks is NULL. */
+function kindColumns(run: NewRun) {
+  switch (run.kind) {
+    case 'stylize': return { ...toSettingsColumns(run.settings), ...STYLIZE_GENERATE_COLUMNS, ...NO_FEEDFORWARD_COLUMNS, contentImageId: run.contentImageId, initImageId: run.initImageId ?? null };
+    case 'generate': return { ...toGenerateColumns(run.settings), ...NO_FEEDFORWARD_COLUMNS, contentImageId: null, initImageId: null };
+    case 'feedforward': return { ...toFeedforwardColumns(run.settings), contentImageId: run.contentImageId, initImageId: null };
   }
 }
 

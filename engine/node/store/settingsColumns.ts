@@ -4,8 +4,13 @@ import type { ColourPreservation, InitMethod, OptimizerSettings, Pooling, StyleR
 // that what is read back deep-equals what was written.
 
 /** The `runs` columns that hold settings, named as the run table's statements bind and select them. */
-export interface SettingsColumns {
+export interface SettingsColumns extends OptimisationColumns {
   readonly network: string;
+  readonly size: number;
+}
+
+/** The columns only an optimisation fills (NULL in a feed-forward run's row). */
+export interface OptimisationColumns {
   readonly init: string;
   readonly contentWeight: number;
   readonly styleWeight: number;
@@ -15,7 +20,6 @@ export interface SettingsColumns {
   readonly optimizer: string;
   readonly optimizerSettings: string;
   readonly iterations: number;
-  readonly size: number;
   readonly seed: number;
   readonly pooling: string;
   readonly previewEvery: number;

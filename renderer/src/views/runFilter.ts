@@ -1,4 +1,5 @@
 import type { ImageRecord, RunRecord, RunStatus } from '../../../engine/common/runs/records.js';
+import { runNetwork } from '../../../engine/common/runs/runLabels.js';
 
 /** What the gallery and a project page narrow their runs by; empty means any. */
 export interface RunFilter {
@@ -18,14 +19,14 @@ export function isFiltering(filter: RunFilter): boolean {
 /** `statusOf` gives the live status, which runs ahead of the list's. */
 export function matchesFilter(run: RunRecord, filter: RunFilter, statusOf: (run: RunRecord) => RunStatus): boolean {
   return (filter.status === '' || statusOf(run) === filter.status)
-    && (filter.network === '' || run.settings.network === filter.network)
+    && (filter.network === '' || runNetwork(run) === filter.network)
     && (filter.styleId === null || run.styles.some((style) => style.image.id === filter.styleId));
 }
 
 /** The networks and paintings the runs use: the filters' choices. */
 export function filterChoices(runs: readonly RunRecord[]): { networks: string[]; styles: ImageRecord[] } {
   return {
-    networks: [...new Set(runs.map((run) => run.settings.network))],
+    networks: [...new Set(runs.map(runNetwork))],
     styles: [...new Map(runs.flatMap((run) => run.styles.map((style) => [style.image.id, style.image] as const))).values()],
   };
 }

@@ -1,10 +1,12 @@
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GenerateSettings } from '../../../../engine/common/generate/generateSettings.js';
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
+import { storePaths } from '../../../../engine/node/paths.js';
 import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
 import { openRunStore, type NewRun, type RunStore } from '../../../../engine/node/store/runStore.js';
-import { fakeImage, legacyStore, rawDatabase, rowCounts, sampleGenerateRun, sampleRun, tempStore, UNUSUAL_GENERATE_SETTINGS, UNUSUAL_SETTINGS, WEIGHTS_SHA256 } from './storeFixtures.js';
+import { fakeImage, legacyStore, rawDatabase, rowCounts, sampleFeedforwardRun, sampleGenerateRun, sampleRun, tempStore, UNUSUAL_FEEDFORWARD_SETTINGS, UNUSUAL_GENERATE_SETTINGS, UNUSUAL_SETTINGS, WEIGHTS_SHA256 } from './storeFixtures.js';
 
 describe('RunStore.createRun', () => {
   it('round-trips every hyper-parameter exactly, with styles, blend weights and init image in order', () => {
@@ -110,6 +112,81 @@ describe('RunStore migrations', () => {
     } finally {
       reopened.close();
     }
+  });
+});
+
+describe('RunStore schema 7 (the runs table rebuilt for feed-forward runs)', () => {
+  it('keeps a schema-6 run with its layers, painting, metrics and outputs, and the references between them', () => {
+    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' };
+    const { home, runId } = legacyStore(6, settings);
+    const past = new Database(storePaths(home).database);
+    past.prepare('INSERT INTO run_metrics (run_id, iteration, total, content, style, tv, elapsed_ms) VALUES (?, 1, 2, 3, 4, 5, 6)').run(runId);
+    past.prepare("INSERT INTO run_outputs (run_id, kind, iteration, image_id) VALUES (?, 'result', 7, 1)").run(runId);
+    past.close();
+    const reopened = openRunStore(home);
+    try {
+      const run = reopened.run(runId);
+      assert.deepEqual(run.settings, settings);
+      assert.deepEqual(run.styles.map((style) => style.image.originalName), ['painting.png']);
+      assert.deepEqual(reopened.metrics(runId).map((m) => [m.iteration, m.total]), [[1, 2]]);
+      assert.deepEqual(reopened.outputs(runId).map((o) => [o.kind, o.iteration]), [['result', 7]]);
+      const raw = rawDatabase(reopened);
+      assert.deepEqual(raw.pragma('foreign_key_check'), []);
+      // The other tables still refer to runs (not to a table renamed away), and deleting cascades again.
+      raw.pragma('foreign_keys = ON');
+      assert.throws(() => raw.prepare('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (999, \'style\', 0, \'conv1_1\', 1)').run(), /FOREIGN KEY/);
+      raw.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+      assert.deepEqual(['run_layers', 'run_styles', 'run_metrics', 'run_outputs'].map((table) => (raw.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n), [0, 0, 0, 0]);
+      raw.close();
+    } finally {
+      reopened.close();
+    }
+  });
+});
+
+describe('RunStore feed-forward runs (Johnson et al. 2016)', () => {
+  it('round-trips the style network, size and tiling exactly, with no optimisation settings in the row', () => {
+    const store = tempStore();
+    const created = store.createRun(sampleFeedforwardRun(store, structuredClone(UNUSUAL_FEEDFORWARD_SETTINGS)));
+    const run = store.run(created.id);
+    assert.deepEqual(run, created);
+    assert.deepStrictEqual(run.settings, UNUSUAL_FEEDFORWARD_SETTINGS);
+    assert.deepEqual([run.kind, run.contentImage?.originalName, run.initImage, run.styles], ['feedforward', 'photo.png', null, []]);
+    const raw = rawDatabase(store);
+    const row = raw.prepare('SELECT network, size, width, height, init, content_weight, optimizer, iterations, seed, pooling, style_repr, feedforward FROM runs WHERE id = ?').get(run.id);
+    assert.deepEqual(row, {
+      network: 'rain_princess-2', size: 6001, width: 6001, height: 3999, init: null, content_weight: null, optimizer: null, iterations: null, seed: null, pooling: null, style_repr: null,
+      feedforward: JSON.stringify(UNUSUAL_FEEDFORWARD_SETTINGS),
+    });
+    assert.equal((raw.prepare('SELECT count(*) AS n FROM run_layers WHERE run_id = ?').get(run.id) as { n: number }).n, 0);
+    raw.close();
+    store.startRun(run.id, 'wasm', WEIGHTS_SHA256);
+    assert.deepEqual([store.run(run.id).status, store.run(run.id).weightsSha256], ['running', WEIGHTS_SHA256]);
+    store.close();
+  });
+
+  it('holds each kind to what it has, whoever writes the row', () => {
+    const store = tempStore();
+    const fast = store.createRun(sampleFeedforwardRun(store)).id;
+    const stylization = store.createRun(sampleRun(store)).id;
+    const generated = store.createRun(sampleGenerateRun(store)).id;
+    const before = rowCounts(store);
+    assert.throws(() => store.createRun({ ...sampleFeedforwardRun(store), contentImageId: 999 }), /image 999: no such image/);
+    const raw = rawDatabase(store);
+    for (const [what, sql] of [
+      ['a feed-forward run with an optimisation setting', `UPDATE runs SET init = 'noise' WHERE id = ${fast}`],
+      ['a feed-forward run without its photo', `UPDATE runs SET content_image_id = NULL WHERE id = ${fast}`],
+      ['a style network other than the settings\' one', `UPDATE runs SET network = 'udnie' WHERE id = ${fast}`],
+      ['a width other than the settings\' one', `UPDATE runs SET width = 600, size = 3999 WHERE id = ${fast}`],
+      ['a size other than the long side', `UPDATE runs SET size = 512 WHERE id = ${fast}`],
+      ['a feed-forward run without its settings', `UPDATE runs SET feedforward = NULL WHERE id = ${fast}`],
+      ['a stylization without its init', `UPDATE runs SET init = NULL WHERE id = ${stylization}`],
+      ['a stylization with feed-forward settings', `UPDATE runs SET feedforward = '{}' WHERE id = ${stylization}`],
+      ['a generate run without its optimizer', `UPDATE runs SET optimizer = NULL, optimizer_settings = NULL WHERE id = ${generated}`],
+    ]) assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
+    raw.close();
+    assert.deepEqual(rowCounts(store), before);
+    store.close();
   });
 });
 

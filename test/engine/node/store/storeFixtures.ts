@@ -2,11 +2,12 @@ import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FeedforwardSettings } from '../../../../engine/common/fast/feedforwardSettings.js';
 import type { GenerateSettings } from '../../../../engine/common/generate/generateSettings.js';
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { storePaths } from '../../../../engine/node/paths.js';
 import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
-import { openRunStore, type ImageRecord, type NewGenerateRun, type NewStylizeRun, type RunStore } from '../../../../engine/node/store/runStore.js';
+import { openRunStore, type ImageRecord, type NewFeedforwardRun, type NewGenerateRun, type NewStylizeRun, type RunStore } from '../../../../engine/node/store/runStore.js';
 import { toLayerRows, toSettingsColumns } from '../../../../engine/node/store/settingsColumns.js';
 
 export const TABLES = ['projects', 'images', 'run_kinds', 'runs', 'run_layers', 'run_styles', 'run_metrics', 'run_outputs', 'grids', 'grid_cells'] as const;
@@ -131,4 +132,11 @@ export function legacyStore(version: number, settings: StylizeSettings): { home:
 
 function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** A picture of unusual proportions, tiled, with the photo's own size. */
+export const UNUSUAL_FEEDFORWARD_SETTINGS: FeedforwardSettings = { style: 'rain_princess-2', size: null, width: 6001, height: 3999, tile: 512, overlap: 48 };
+
+export function sampleFeedforwardRun(store: RunStore, settings: FeedforwardSettings = UNUSUAL_FEEDFORWARD_SETTINGS): NewFeedforwardRun {
+  return { project: 'tests', kind: 'feedforward', contentImageId: fakeImage(store, 'photo').id, settings };
 }

@@ -31,7 +31,7 @@ describe('grids through the studio handlers', () => {
       assert.deepEqual(grid.cells.map((c) => [c.row, c.column]), [[0, 0], [0, 1], [1, 0], [1, 1]]);
       await allDone;
       const detail = await h['grids.get']({ gridId: grid.id });
-      assert.deepEqual(detail.cells.map((c) => [c.run.status, asStylization(c.run).settings.init, c.run.settings.styleWeight]), [
+      assert.deepEqual(detail.cells.map((c) => [c.run.status, asStylization(c.run).settings.init, asStylization(c.run).settings.styleWeight]), [
         ['done', 'content', 10], ['done', 'content', 1000], ['done', 'noise', 10], ['done', 'noise', 1000],
       ]);
       assert.ok(detail.cells.every((c) => c.latestImageId !== null), 'every cell shows its image');

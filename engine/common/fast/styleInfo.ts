@@ -1,0 +1,13 @@
+/** What a fast style network of the style library is (its model.json's `pastiche` section), as the CLI and the studio list it. */
+export interface StyleInfo {
+  readonly name: string;
+  /** Where the weights came from: `deeplearn`, `tfjs-layers` (imported) or `trained` (by Pastiche). */
+  readonly source: 'deeplearn' | 'tfjs-layers' | 'trained';
+  /** The imported folder or file, or the training run (`run 12`). */
+  readonly origin: string;
+  /** SHA-256 of weights.bin: what a feed-forward run records as the weights it used. */
+  readonly weightsSha256: string;
+  readonly savedAt: string;
+  /** Trained styles: the painting's SHA-256 and the steps taken. */
+  readonly training?: { readonly runId: number; readonly styleImageSha256: string; readonly steps: number };
+}
