@@ -1,5 +1,6 @@
 import { PasticheError } from '../errors.js';
 import { flatLayers, type NetworkArchitecture } from '../networks/architecture.js';
+import { weightsForNetwork } from '../stylize/presets.js';
 import {
   MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, nonNegative, nonNegativeInteger, oneOf, positiveInteger,
   type AdamSettings, type LayerWeight, type Pooling,
@@ -37,6 +38,15 @@ export interface TrainStyleSettings {
   /** Stylize the validation photo every N steps; 0 for none. */
   readonly previewEvery: number;
   readonly pooling: Pooling;
+}
+
+/** The photos a training learns from, as recorded: a resumed training must find the same ones. */
+export interface TrainingPhotos {
+  /** Absolute path of the folder. */
+  readonly folder: string;
+  readonly count: number;
+  /** SHA-256 of their names in order, each followed by a line break. */
+  readonly namesSha256: string;
 }
 
 /**
@@ -105,6 +115,19 @@ export function trainingLayers(architecture: NetworkArchitecture, available: rea
   const following = available.slice(available.indexOf(deepest) + 1).find((layer) => isConvolution(architecture, layer));
   const contentLayers = content.every((layer) => available.includes(layer)) ? [...content] : [following ?? deepest];
   return { contentLayers, styleLayers: styleLayers.map((layer) => ({ layer, weight: 1 })) };
+}
+
+/**
+ * α and β a training starts from on this network: the defaults, scaled as the network's own
+ * stylization weights are scaled from neural-style's where its features' size differs from VGG's
+ * (Darknet Tiny's); TV is measured on pixels, the same for every network.
+ */
+export function trainingWeightsFor(architecture: NetworkArchitecture): Pick<TrainStyleSettings, 'contentWeight' | 'styleWeight'> {
+  const own = weightsForNetwork(architecture);
+  return {
+    contentWeight: TRAIN_STYLE_DEFAULTS.contentWeight * (own.contentWeight / NEURAL_STYLE_DEFAULTS.contentWeight),
+    styleWeight: TRAIN_STYLE_DEFAULTS.styleWeight * (own.styleWeight / NEURAL_STYLE_DEFAULTS.styleWeight),
+  };
 }
 
 function isConvolution(architecture: NetworkArchitecture, layer: string): boolean {

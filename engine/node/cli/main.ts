@@ -7,6 +7,7 @@ import { registerGenerateCommand } from './generateCommand.js';
 import { registerModelsCommands } from './modelsCommand.js';
 import { registerRunsCommands } from './runsCommand.js';
 import { registerStylizeCommand } from './stylizeCommand.js';
+import { registerTrainStyleCommand } from './trainStyleCommand.js';
 
 /** `pastiche`: the headless face of the studio. Every picture it makes is a run in the store. */
 function pasticheProgram(): Command {
@@ -16,6 +17,7 @@ function pasticheProgram(): Command {
     .exitOverride();
   registerStylizeCommand(program);
   registerGenerateCommand(program);
+  registerTrainStyleCommand(program);
   registerRunsCommands(program);
   registerModelsCommands(program);
   return program;

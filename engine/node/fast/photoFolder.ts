@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { PasticheError, isPasticheError } from '../../common/errors.js';
+import type { TrainingPhotos } from '../../common/fast/trainingSettings.js';
 import { READABLE_IMAGE_TYPES, type RgbImage } from '../../common/image.js';
 import { imageToTensor } from '../../common/imageTensor.js';
 import { readImage } from '../image/imageIO.js';
@@ -12,12 +13,8 @@ import { readImage } from '../image/imageIO.js';
  * subfolders), by extension, in code-point order of their names — an order every system gives
  * alike, so that a training's seeded batches name the same photos wherever it is resumed.
  */
-export interface PhotoFolder {
-  /** Absolute path. */
-  readonly folder: string;
+export interface PhotoFolder extends TrainingPhotos {
   readonly names: readonly string[];
-  /** SHA-256 of the names in order: what a checkpoint keeps to know the folder is the same. */
-  readonly namesSha256: string;
 }
 
 export function listPhotos(folder: string): PhotoFolder {
@@ -32,7 +29,7 @@ export function listPhotos(folder: string): PhotoFolder {
   }
   const names = entries.filter((name) => Object.hasOwn(READABLE_IMAGE_TYPES, extname(name).slice(1).toLowerCase()) && isFile(join(absolute, name))).sort();
   if (names.length === 0) throw new PasticheError(`holds no photos (${Object.keys(READABLE_IMAGE_TYPES).map((e) => `.${e}`).join(' ')})`, folder);
-  return { folder: absolute, names, namesSha256: createHash('sha256').update(names.join('\n')).digest('hex') };
+  return { folder: absolute, names, count: names.length, namesSha256: createHash('sha256').update(names.map((name) => `${name}\n`).join('')).digest('hex') };
 }
 
 /** A photo resized and centre-cropped to size × size, as every training picture is. */

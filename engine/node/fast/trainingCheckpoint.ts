@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import type { TrainerState } from '../../common/fast/styleTrainer.js';
 import { variableName } from '../../common/fast/trainableTransformer.js';
-import type { TrainStyleSettings } from '../../common/fast/trainingSettings.js';
+import type { TrainStyleSettings, TrainingPhotos } from '../../common/fast/trainingSettings.js';
 import { transformerVariables } from '../../common/fast/transformerNetwork.js';
 import { writeFolderAtomically } from '../fileIO.js';
 import { readLayersModel } from '../networks/layersModel.js';
@@ -19,9 +19,11 @@ export interface TrainingCheckpointInfo {
   /** The training's run in the store. */
   readonly runId: number;
   readonly settings: TrainStyleSettings;
-  /** How many photos the schedule was drawn for, and a digest of their names in order. */
-  readonly photos: { readonly count: number; readonly namesSha256: string };
+  /** The photos the schedule was drawn for. */
+  readonly photos: TrainingPhotos;
   readonly step: number;
+  /** Time spent training up to this step, over every session, so a resumed run's metrics go on from it. */
+  readonly elapsedMs: number;
   readonly savedAt: string;
 }
 

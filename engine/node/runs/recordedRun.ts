@@ -103,7 +103,7 @@ export function storeInput(store: RunStore, input: PreparedInput): number {
 }
 
 /** Buffers per-iteration metrics and writes them in batches of 50, before each preview, and at the end. */
-function metricsRecorder(store: RunStore, runId: number) {
+export function metricsRecorder(store: RunStore, runId: number) {
   let pending: MetricRow[] = [];
   const flush = () => {
     const rows = pending;
@@ -127,7 +127,8 @@ function metricsRecorder(store: RunStore, runId: number) {
   };
 }
 
-async function savePng(store: RunStore, image: RgbImage, label: string): Promise<ImageRecord> {
+/** The image stored as PNG in the store's media; `label` names it in errors. */
+export async function savePng(store: RunStore, image: RgbImage, label: string): Promise<ImageRecord> {
   const bytes = await encodeImage(image, { format: 'png' }, label);
   return store.addImage(bytes, { originalName: null, width: image.width, height: image.height, format: 'png' });
 }
