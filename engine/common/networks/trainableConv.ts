@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
  * 'same'-padded convolutions whose kernels can be trained on every backend. TensorFlow.js's wasm
  * backend has no Conv2DBackpropFilter kernel, so tf.conv2d's own gradient with respect to its
  * kernel throws there; these compute it with a forward convolution instead (below), which every
- * backend runs with its fastest kernel. Their forward pass is tf.conv2d's / tf.conv2dTranspose's.
+ * backend runs with its fastest kernel. Their values are tf.conv2d's and tf.conv2dTranspose's.
  */
 
 type Stride = 1 | 2;
@@ -36,7 +36,7 @@ export function trainableConv2dTranspose(x: tf.Tensor4D, kernel: tf.Tensor4D, st
   const op = tf.customGrad(((input: tf.Tensor4D, filter: tf.Tensor4D, save: tf.GradSaveFunc) => {
     save([input, filter]);
     return {
-      value: tf.conv2dTranspose(input, filter, outputShape, stride, 'same'),
+      value: conv2dTransposeSame(input, filter, outputShape, stride),
       gradFunc: (dy: tf.Tensor4D, [savedInput, savedFilter]: tf.Tensor4D[]) => [
         tf.conv2d(dy, savedFilter, stride, 'same'),
         filterGradient(dy, savedInput, savedFilter.shape[0], stride),
@@ -54,7 +54,37 @@ export function trainableConv2dTranspose(x: tf.Tensor4D, kernel: tf.Tensor4D, st
 function convInputGradient(dy: tf.Tensor4D, kernel: tf.Tensor4D, inputShape: readonly number[], stride: Stride): tf.Tensor4D {
   return tf.tidy(() => {
     if (stride === 1 && kernel.shape[0] % 2 === 1) return tf.conv2d(dy, flippedKernel(kernel), 1, 'same');
-    return tf.conv2dTranspose(dy, kernel, inputShape as [number, number, number, number], stride, 'same');
+    return conv2dTransposeSame(dy, kernel, inputShape as [number, number, number, number], stride);
+  });
+}
+
+/**
+ * tf.conv2dTranspose(x, kernel, outputShape, stride, 'same'). The transformer's (3×3, stride 2,
+ * doubling the size) is computed as four stride-1 convolutions, one per output pixel's parity, whose
+ * outputs are interleaved (depth to space, the "sub-pixel" arrangement of Shi et al. 2016): with
+ * 'same' padding of a doubled size nothing pads the top and left, so an even output row 2m sums
+ * input rows m (kernel row 0) and m − 1 (row 2), an odd one row m (row 1) alone, and likewise for
+ * columns. The same sums as tf.conv2dTranspose (bit for bit, measured), which on wasm runs a
+ * dedicated kernel some 3.5× slower than these forward convolutions (at 64×64×128 → 128×128×64).
+ */
+function conv2dTransposeSame(x: tf.Tensor4D, kernel: tf.Tensor4D, outputShape: [number, number, number, number], stride: Stride): tf.Tensor4D {
+  const [batch, height, width] = x.shape;
+  const doubles = stride === 2 && kernel.shape[0] === 3 && kernel.shape[1] === 3 && outputShape[1] === 2 * height && outputShape[2] === 2 * width && outputShape[0] === batch;
+  if (!doubles) return tf.conv2dTranspose(x, kernel, outputShape, stride, 'same');
+  return tf.tidy(() => {
+    // Kernel rows (or columns) an even and an odd output takes, in the order of the input rows m − 1, m they meet.
+    const taps = (parity: number) => (parity === 0 ? [2, 0] : [1]);
+    const phases = [0, 1].flatMap((rowParity) => [0, 1].map((columnParity) => {
+      const [rows, columns] = [taps(rowParity), taps(columnParity)];
+      const phaseKernel = tf.transpose(tf.gather(tf.gather(kernel, rows, 0), columns, 1), [0, 1, 3, 2]) as tf.Tensor4D;
+      const padded = tf.pad(x, [[0, 0], [rows.length - 1, 0], [columns.length - 1, 0], [0, 0]]);
+      return tf.conv2d(padded, phaseKernel, 1, 'valid');
+    }));
+    // Depth to space: [N, H, W, (row parity, column parity, C)] → [N, 2H, 2W, C], written as a
+    // transpose, which wasm runs some 14× faster than its DepthToSpace (measured at 128×128×128).
+    const channels = outputShape[3];
+    const interleaved = tf.transpose(tf.reshape(tf.concat(phases, 3), [batch, height, width, 2, 2, channels]), [0, 1, 3, 2, 4, 5]);
+    return tf.reshape(interleaved, outputShape);
   });
 }
 
