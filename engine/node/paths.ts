@@ -24,8 +24,10 @@ export interface StorePaths {
   readonly models: string;
   /** Fast style networks (Johnson et al. 2016), one folder per style, imported or trained. */
   readonly styles: string;
+  /** The checkpoints of style networks being trained, one folder per style name, removed once the style is saved. */
+  readonly training: string;
 }
 
 export function storePaths(home: string): StorePaths {
-  return { home, database: join(home, 'pastiche.db'), media: join(home, 'media'), models: join(home, 'models'), styles: join(home, 'styles') };
+  return { home, database: join(home, 'pastiche.db'), media: join(home, 'media'), models: join(home, 'models'), styles: join(home, 'styles'), training: join(home, 'training') };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { trainableConv2d, trainableConv2dTranspose } from '../networks/trainableConv.js';
 import { INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, type TransformerLayer } from './transformerLayers.js';
-import { upsamplingConv } from './upsamplingConv.js';
 
 // The network's computation; its layers, as data, are in transformerLayers (no tensors, for the studio's page too).
 export { INSTANCE_NORM_EPSILON, RESIDUAL_BLOCKS, TRANSFORMER_LAYERS, transformerVariables } from './transformerLayers.js';
@@ -118,7 +118,9 @@ function forward(weights: TransformerWeights, batch: tf.Tensor4D, momentsOf: Mom
 
 /** One layer: its convolution, instance normalisation ((x − μ)/√(σ² + ε) per channel over H, W, then ·scale + shift) and ReLU. */
 function normalisedConv(layer: TransformerLayer, { kernel, shift, scale }: NormalisedConvWeights, x: tf.Tensor4D, momentsOf: MomentsOf): tf.Tensor4D {
-  const convolved = layer.kind === 'transposed' ? upsamplingConv(x, kernel) : tf.conv2d(x, kernel, layer.stride, 'same');
+  // Their values are tf.conv2d's and tf.conv2dTranspose's (the latter as a sub-pixel convolution, far
+  // faster on wasm); their kernel gradients work on wasm too, which training needs.
+  const convolved = layer.kind === 'transposed' ? trainableConv2dTranspose(x, kernel, layer.stride) : trainableConv2d(x, kernel, layer.stride);
   const { mean, variance } = momentsOf(layer, convolved);
   const normalised = tf.add(tf.mul(tf.mul(tf.sub(convolved, mean), tf.rsqrt(tf.add(variance, INSTANCE_NORM_EPSILON))), scale), shift) as tf.Tensor4D;
   return layer.relu ? tf.relu(normalised) : normalised;

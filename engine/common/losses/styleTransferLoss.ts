@@ -27,13 +27,19 @@ type LossSettings = Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'con
  * statistics — so that iterations only run the network on the image being optimised.
  */
 export function styleTransferTargets(network: FeatureNetwork, settings: LossSettings, contentInput: tf.Tensor4D, styleInputs: readonly tf.Tensor4D[]): StyleTransferTargets {
+  const content = tidyMap(() => network.activations(contentInput, settings.contentLayers, settings.pooling));
+  const style = styleTargets(network, settings, styleInputs);
+  return { content, style, dispose: () => { tf.dispose([...content.values()]); style.forEach(disposeStyleTarget); } };
+}
+
+/** The paintings' blended style statistics on each style layer: what a stylization, or a style network's training, matches throughout. */
+export function styleTargets(network: FeatureNetwork, settings: Omit<LossSettings, 'contentLayers'>, styleInputs: readonly tf.Tensor4D[]): Map<string, StyleTarget> {
   const representation = styleRepresentation(settings);
   const styleLayers = [...new Set(settings.styleLayers.map((l) => l.layer))];
-  const content = tidyMap(() => network.activations(contentInput, settings.contentLayers, settings.pooling));
   const perImage = styleInputs.map((input) => paintingTargets(network, representation, input, styleLayers, settings.pooling));
   const style = new Map(styleLayers.map((layer) => [layer, representation.blend(perImage.map((targets) => targets.get(layer)!), settings.styleBlend)]));
   perImage.forEach((targets) => targets.forEach(disposeStyleTarget));
-  return { content, style, dispose: () => { tf.dispose([...content.values()]); style.forEach(disposeStyleTarget); } };
+  return style;
 }
 
 /** One painting's statistics on each style layer, from one pass of the network. */
@@ -60,7 +66,9 @@ function tidyMap<T extends tf.Tensor>(compute: () => Map<string, T>): Map<string
 
 /**
  * The total loss of Gatys et al. 2015 (eq. 7) with a smoothness term:
- * L = α·Σ_content Lc + β·Σ_style wₗ·Eₗ + γ·TV, evaluated in the network's input space.
+ * L = α·Σ_content Lc + β·Σ_style wₗ·Eₗ + γ·TV, evaluated in the network's input space. On a batch
+ * (a style network's training, whose content targets are each photo's activations) every term is
+ * the mean of each picture's: Johnson et al.'s perceptual loss (2016, eq. 2–5).
  */
 export function styleTransferLoss(network: FeatureNetwork, settings: LossSettings, targets: StyleTransferTargets) {
   const representation = styleRepresentation(settings);

@@ -12,10 +12,14 @@ export const IMAGENET_MEAN_RGB: readonly [number, number, number] = [CAFFE_MEAN_
 
 /** sRGB image [H, W, 3] in 0..255 → network input [1, H, W, 3]. */
 export function preprocess(kind: Preprocessing, rgb: tf.Tensor3D): tf.Tensor4D {
+  return tf.tidy(() => preprocessBatch(kind, tf.expandDims(rgb, 0) as tf.Tensor4D));
+}
+
+/** A batch of sRGB images [N, H, W, 3] in 0..255 (a style network's output while it trains) → network input [N, H, W, 3]. */
+export function preprocessBatch(kind: Preprocessing, rgb: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
-    if (kind === 'rgb') return tf.expandDims(tf.cast(rgb, 'float32'), 0) as tf.Tensor4D;
-    const bgr = tf.reverse(rgb, -1);
-    return tf.expandDims(tf.sub(bgr, tf.tensor1d([...CAFFE_MEAN_BGR])), 0) as tf.Tensor4D;
+    if (kind === 'rgb') return tf.cast(rgb, 'float32');
+    return tf.sub(tf.reverse(rgb, -1), tf.tensor1d([...CAFFE_MEAN_BGR])) as tf.Tensor4D;
   });
 }
 

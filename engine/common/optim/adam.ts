@@ -20,21 +20,14 @@ export interface AdamOptions {
  * has no line search to step back from a non-finite loss: it puts x back where it was and throws.
  */
 export function adam<Detail>(x: tf.Variable, objective: Objective<Detail>, options: AdamOptions): IterativeOptimizer<Detail> {
-  const { learningRate, beta1, beta2, epsilon } = options;
-  const m = tf.tidy(() => tf.variable(tf.zerosLike(x), false));
-  const v = tf.tidy(() => tf.variable(tf.zerosLike(x), false));
+  const moments = adamMoments(x);
+  const { m, v } = moments;
   let t = 0;
   let current: Evaluation<Detail> | null = null;
 
   function update(gradient: tf.Tensor): void {
     t++;
-    tf.tidy(() => {
-      m.assign(tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, gradient)));
-      v.assign(tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(gradient))));
-      const mHat = tf.div(m, 1 - beta1 ** t);
-      const vHat = tf.div(v, 1 - beta2 ** t);
-      x.assign(tf.sub(x, tf.mul(learningRate, tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)))));
-    });
+    adamUpdate(x, moments, gradient, t, options);
   }
 
   /** f and ∇f at x, or x restored to `previous` and an error when f is not finite there. */
@@ -76,4 +69,33 @@ export function adam<Detail>(x: tf.Variable, objective: Objective<Detail>, optio
       current = null;
     },
   };
+}
+
+/** Adam's running estimates for one variable: the gradient's mean m and uncentred variance v. */
+export interface AdamMoments {
+  readonly m: tf.Variable;
+  readonly v: tf.Variable;
+}
+
+/** Zero moments shaped as x, or the given ones (a training resumed from its checkpoint). */
+export function adamMoments(x: tf.Tensor, saved?: { m: tf.Tensor; v: tf.Tensor }): AdamMoments {
+  return tf.tidy(() => ({
+    m: tf.variable(saved ? tf.clone(saved.m) : tf.zerosLike(x), false),
+    v: tf.variable(saved ? tf.clone(saved.v) : tf.zerosLike(x), false),
+  }));
+}
+
+/**
+ * Step t (from 1) of Algorithm 1 on x in place. The bias corrections 1 − βᵗ are computed from t
+ * alone, so a run resumed at step t with its moments continues exactly as one that never stopped.
+ */
+export function adamUpdate(x: tf.Variable, { m, v }: AdamMoments, gradient: tf.Tensor, t: number, options: AdamOptions): void {
+  const { learningRate, beta1, beta2, epsilon } = options;
+  tf.tidy(() => {
+    m.assign(tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, gradient)));
+    v.assign(tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(gradient))));
+    const mHat = tf.div(m, 1 - beta1 ** t);
+    const vHat = tf.div(v, 1 - beta2 ** t);
+    x.assign(tf.sub(x, tf.mul(learningRate, tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)))));
+  });
 }

@@ -1,5 +1,6 @@
 import type { GenerateSettings } from '../generate/generateSettings.js';
 import type { FeedforwardSettings } from '../fast/feedforwardSettings.js';
+import type { TrainStyleSettings, TrainingPhotos } from '../fast/trainingSettings.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 
 // The plain data the run store takes and gives: camelCase, no database rows.
@@ -7,10 +8,11 @@ import type { StylizeSettings } from '../stylize/settings.js';
 /**
  * `stylize`: a photo repainted in paintings' style (Gatys et al.); `generate`: a style invented from
  * synthetic Gram targets, with no photo (Nikulin & Novak 2016, §6); `feedforward`: a photo repainted
- * in one pass by a trained style network (Johnson et al. 2016).
+ * in one pass by a trained style network (Johnson et al. 2016); `train-style`: such a network trained
+ * for one painting on a folder of photos.
  */
-export type RunKind = 'stylize' | 'generate' | 'feedforward';
-export const RUN_KINDS: readonly RunKind[] = ['stylize', 'generate', 'feedforward'];
+export type RunKind = 'stylize' | 'generate' | 'feedforward' | 'train-style';
+export const RUN_KINDS: readonly RunKind[] = ['stylize', 'generate', 'feedforward', 'train-style'];
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 /** `result`: a done run's image; `preview`: an intermediate one; `partial`: the last good image of a run that did not finish. */
 export type OutputKind = 'result' | 'preview' | 'partial';
@@ -38,7 +40,7 @@ export interface StyleInput {
   readonly blendWeight: number;
 }
 
-export type NewRun = NewStylizeRun | NewGenerateRun | NewFeedforwardRun;
+export type NewRun = NewStylizeRun | NewGenerateRun | NewFeedforwardRun | NewTrainStyleRun;
 
 export interface NewStylizeRun {
   readonly project: string;
@@ -65,7 +67,17 @@ export interface NewFeedforwardRun {
   readonly settings: FeedforwardSettings;
 }
 
-export type RunRecord = StylizeRunRecord | GenerateRunRecord | FeedforwardRunRecord;
+/** The painting is its one style (blend weight 1); the validation photo, which its previews show, is its content image. */
+export interface NewTrainStyleRun {
+  readonly project: string;
+  readonly kind: 'train-style';
+  readonly contentImageId: number;
+  readonly styles: readonly StyleInput[];
+  readonly settings: TrainStyleSettings;
+  readonly training: Omit<TrainingRecord, 'styleSha256'>;
+}
+
+export type RunRecord = StylizeRunRecord | GenerateRunRecord | FeedforwardRunRecord | TrainStyleRunRecord;
 /** The runs that descend from a starting image towards loss targets (Gatys et al.; Nikulin & Novak). */
 export type OptimisationRunRecord = StylizeRunRecord | GenerateRunRecord;
 
@@ -89,6 +101,30 @@ export interface FeedforwardRunRecord extends RunRecordBase {
   readonly contentImage: ImageRecord;
   readonly initImage: null;
   readonly settings: FeedforwardSettings;
+}
+
+/**
+ * A style network's training: its iterations are steps, its metrics each step's loss (before the
+ * step), its previews the validation photo (`contentImage`) through the network as it stood, and
+ * weightsSha256 the loss network's. Resumed after a crash or a cancel, it runs again as the same run.
+ */
+export interface TrainStyleRunRecord extends RunRecordBase {
+  readonly kind: 'train-style';
+  readonly contentImage: ImageRecord;
+  readonly initImage: null;
+  readonly settings: TrainStyleSettings;
+  readonly training: TrainingRecord;
+}
+
+/** What a training learns from and what it makes, beside its settings. */
+export interface TrainingRecord {
+  /** The name the finished network is saved under in the style library (`pastiche styles`). */
+  readonly styleName: string;
+  readonly photos: TrainingPhotos;
+  /** Steps of the whole training: its epochs over the photos, or settings.steps. */
+  readonly totalSteps: number;
+  /** SHA-256 of the saved style's weights.bin, once the training is done; null before. */
+  readonly styleSha256: string | null;
 }
 
 /** What every run has, whatever its kind. */

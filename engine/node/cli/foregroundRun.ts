@@ -77,7 +77,8 @@ export async function runInForeground(options: ForegroundOptions, prepare: (stor
   }
 }
 
-function announce(json: boolean, event: object, lines: string[]): void {
+/** An event as one JSON line on stdout, or as lines for people on stderr. */
+export function announce(json: boolean, event: object, lines: string[]): void {
   if (json) printJson(event);
   else process.stderr.write(lines.join('\n') + '\n');
 }

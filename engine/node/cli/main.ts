@@ -9,6 +9,7 @@ import { registerModelsCommands } from './modelsCommand.js';
 import { registerRunsCommands } from './runsCommand.js';
 import { registerStylesCommands } from './stylesCommand.js';
 import { registerStylizeCommand } from './stylizeCommand.js';
+import { registerTrainStyleCommand } from './trainStyleCommand.js';
 
 /** `pastiche`: the headless face of the studio. Every picture it makes is a run in the store. */
 function pasticheProgram(): Command {
@@ -19,6 +20,7 @@ function pasticheProgram(): Command {
   registerStylizeCommand(program);
   registerGenerateCommand(program);
   registerFastCommand(program);
+  registerTrainStyleCommand(program);
   registerRunsCommands(program);
   registerModelsCommands(program);
   registerStylesCommands(program);

@@ -8,9 +8,13 @@ export interface ProgressView {
   stop(): void;
 }
 
-export function progressView(json: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressView {
+/**
+ * `unit` names what is counted: an optimisation's iterations, or a training's steps, whose bar and
+ * lines also tell the speed (a step of a style network takes seconds to minutes on a CPU).
+ */
+export function progressView(json: boolean, stream: NodeJS.WriteStream = process.stderr, unit: 'iteration' | 'step' = 'iteration'): ProgressView {
   if (json) return jsonLinesView();
-  return stream.isTTY ? barView(stream) : lineView(stream);
+  return stream.isTTY ? barView(stream, unit) : lineView(stream, unit);
 }
 
 function jsonLinesView(): ProgressView {
@@ -21,36 +25,51 @@ function jsonLinesView(): ProgressView {
   };
 }
 
-function barView(stream: NodeJS.WriteStream): ProgressView {
+function barView(stream: NodeJS.WriteStream, unit: 'iteration' | 'step'): ProgressView {
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ' {bar} {value}/{total} | loss {total_loss} (content {content}, style {style}, tv {tv}) | {remaining} left',
+      format: ` {bar} {value}/{total}${unit === 'step' ? ' steps ({rate})' : ''} | loss {total_loss} (content {content}, style {style}, tv {tv}) | {remaining} left`,
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
   );
+  let first: DescentProgress | null = null;
   return {
     start: (total) => bar.start(total, 0, lossPayload()),
-    update: (progress) => bar.update(progress.iteration, lossPayload(progress)),
+    update: (progress) => {
+      first ??= progress;
+      bar.update(progress.iteration, { ...lossPayload(progress), rate: rateText(first, progress) });
+    },
     stop: () => bar.stop(),
   };
 }
 
 /** Without a terminal (a log, a pipe): one line every tenth of the run. */
-function lineView(stream: NodeJS.WriteStream): ProgressView {
+function lineView(stream: NodeJS.WriteStream, unit: 'iteration' | 'step'): ProgressView {
   let every = 1;
+  let first: DescentProgress | null = null;
   return {
     start: (total) => {
       every = Math.max(1, Math.round(total / 10));
     },
     update: (progress) => {
+      first ??= progress;
       if (progress.iteration % every !== 0 && progress.iteration !== progress.iterations) return;
       const loss = lossPayload(progress);
-      stream.write(`iteration ${progress.iteration}/${progress.iterations}: loss ${loss.total_loss} (content ${loss.content}, style ${loss.style}, tv ${loss.tv})\n`);
+      const speed = unit === 'step' ? `, ${rateText(first, progress)}, ${loss.remaining} left` : '';
+      stream.write(`${unit} ${progress.iteration}/${progress.iterations}: loss ${loss.total_loss} (content ${loss.content}, style ${loss.style}, tv ${loss.tv})${speed}\n`);
     },
     stop: () => {},
   };
+}
+
+/** Steps per second since the first one reported (`0.25 steps/s`), or seconds a step when slower than one a second (`74 s/step`). */
+function rateText(first: DescentProgress, latest: DescentProgress): string {
+  const steps = latest.iteration - first.iteration;
+  if (steps === 0) return '…';
+  const perStep = (latest.elapsedMs - first.elapsedMs) / steps / 1000;
+  return perStep >= 1 ? `${perStep.toPrecision(3)} s/step` : `${(1 / perStep).toPrecision(3)} steps/s`;
 }
 
 function lossPayload(progress?: DescentProgress) {
@@ -64,7 +83,7 @@ function lossPayload(progress?: DescentProgress) {
 }
 
 /** 42s, 7m05s, 2h13m. */
-function formatDuration(ms: number): string {
+export function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { generatorParameters } from '../../common/generate/gramGenerator.js';
 import { COLOUR_PRESERVATION_LABELS, styleRepresentationText } from '../../common/stylize/settings.js';
-import type { FeedforwardRunRecord, GenerateRunRecord, ImageRecord, RunRecord, RunStore, StylizeRunRecord } from '../store/runStore.js';
+import type { FeedforwardRunRecord, GenerateRunRecord, ImageRecord, RunRecord, RunStore, StylizeRunRecord, TrainStyleRunRecord } from '../store/runStore.js';
 import { openRunStore } from '../store/runStore.js';
 import { integerOption } from './optionParsers.js';
 import { printJson } from './progressView.js';
@@ -45,6 +45,13 @@ function runRow(run: RunRecord): string[] {
     const s = run.settings;
     return [String(run.id), run.kind, run.project, run.status, s.style, 'photo', `${s.width}×${s.height}`, '—', '—', '—', run.backend ?? '—', created];
   }
+  if (run.kind === 'train-style') {
+    const s = run.settings;
+    return [
+      String(run.id), run.kind, run.project, run.status, s.network, '—', String(s.size), `${run.iterationsDone}/${run.training.totalSteps}`,
+      [s.contentWeight, s.styleWeight, s.tvWeight].map(formatNumber).join('/'), s.optimizer.name, run.backend ?? '—', created,
+    ];
+  }
   const s = run.settings;
   const [init, size, contentWeight] = run.kind === 'stylize'
     ? [run.settings.init, String(run.settings.size), formatNumber(run.settings.contentWeight)]
@@ -77,6 +84,7 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
 
 function kindLines(run: RunRecord): Array<[string, string]> {
   if (run.kind === 'feedforward') return feedforwardLines(run);
+  if (run.kind === 'train-style') return trainStyleLines(run);
   const s = run.settings;
   return [
     ...(run.kind === 'stylize' ? stylizeLines(run) : generateLines(run)),
@@ -95,6 +103,26 @@ function feedforwardLines(run: FeedforwardRunRecord): Array<[string, string]> {
     ['style network', `${s.style}${run.weightsSha256 ? ` (weights sha256 ${run.weightsSha256})` : ''}`],
     ['size', `${s.width}×${s.height} px${s.size === null ? ' (the photo\'s own)' : ''}`],
     ['tiles', s.tile === 0 ? 'one piece' : `${s.tile} px, overlap ${s.overlap} px`],
+  ];
+}
+
+/** A style network's training: what it learns from, through which loss network, and the style it saved. */
+function trainStyleLines(run: TrainStyleRunRecord): Array<[string, string]> {
+  const s = run.settings;
+  const { styleName, photos, totalSteps, styleSha256 } = run.training;
+  return [
+    ['style', `${styleName}${styleSha256 ? ` (saved, weights sha256 ${styleSha256})` : ''}`],
+    ...run.styles.map((style): [string, string] => ['painting', `${style.image.originalName ?? '—'} at ${s.styleSize} px (stored ${style.image.path})`]),
+    ['photos', `${photos.count} in ${photos.folder}, ${s.size}×${s.size} px, batches of ${s.batchSize}`],
+    ['validation', imageLine(run.contentImage)],
+    ['loss network', `${s.network}${run.weightsSha256 ? ` (weights sha256 ${run.weightsSha256})` : ''}`],
+    ['content layers', s.contentLayers.join(', ')],
+    ['style layers', s.styleLayers.map((l) => `${l.layer}×${formatNumber(l.weight)}`).join(', ')],
+    ['weights α/β/γ', [s.contentWeight, s.styleWeight, s.tvWeight].map(formatNumber).join(' / ')],
+    ['optimizer', Object.entries(s.optimizer).map(([k, v]) => (k === 'name' ? String(v) : `${k} ${v}`)).join(', ')],
+    ['steps', `${run.iterationsDone} of ${totalSteps} (${s.epochs} epoch${s.epochs === 1 ? '' : 's'}${s.steps > 0 ? `, stopped at ${s.steps}` : ''})`],
+    ['seed', String(s.seed)],
+    ['every', `checkpoint ${s.checkpointEvery} steps, preview ${s.previewEvery || 'never'}`],
   ];
 }
 

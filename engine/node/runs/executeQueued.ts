@@ -5,6 +5,7 @@ import { executeFeedforward } from './feedforwardRun.js';
 import { executeGenerate } from './generateRun.js';
 import type { RunHooks } from './recordedRun.js';
 import { executeStylize } from './stylizeRun.js';
+import { executeTraining } from './trainStyleRun.js';
 
 /** What the queue hears from a run of any kind: that it started, then an optimisation's iterations and previews, or a feed-forward run's tiles. */
 export interface QueuedRunHooks extends Pick<RunHooks, 'signal' | 'onProgress' | 'onPreview'> {
@@ -26,5 +27,6 @@ export async function executeQueuedRun(store: RunStore, runId: number, backend: 
       },
       onTile: ({ done, total }) => onTile?.({ done, total }),
     });
+    case 'train-style': return executeTraining(store, runId, backend, { ...descentHooks, onStart: onRunning });
   }
 }

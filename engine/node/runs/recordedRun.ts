@@ -103,7 +103,7 @@ export function storeInput(store: RunStore, input: PreparedInput): number {
 }
 
 /** Buffers per-iteration metrics and writes them in batches of 50, before each preview, and at the end. */
-function metricsRecorder(store: RunStore, runId: number) {
+export function metricsRecorder(store: RunStore, runId: number) {
   let pending: MetricRow[] = [];
   const flush = () => {
     const rows = pending;

@@ -234,6 +234,24 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_by_project ON runs(project_id, id);
   CREATE INDEX runs_by_status ON runs(status, id);
   `,
+
+  /* 8: style network trainings (Johnson et al. 2016) — a transformer trained for one painting on a folder of photos */ `
+  INSERT INTO run_kinds (name) VALUES ('train-style');
+  -- The saved style's digest, once the training is done.
+  ALTER TABLE runs ADD COLUMN trained_style_sha256 TEXT CHECK (trained_style_sha256 IS NULL OR length(trained_style_sha256) = 64);
+  -- JSON of what a training has beyond the optimisation's columns: the settings the columns lack, the
+  -- style's name, the photos. Its network is the loss network, its iterations are steps, its photo
+  -- the validation photo and its one style the painting; it has no start image, generator or tiles.
+  ALTER TABLE runs ADD COLUMN training TEXT CHECK ((CASE kind
+    WHEN 'train-style' THEN json_valid(training) IS 1 AND content_image_id IS NOT NULL AND init_image_id IS NULL
+      AND generator IS NULL AND feedforward IS NULL AND width IS NULL AND height IS NULL
+      AND content_weight IS NOT NULL AND style_weight IS NOT NULL AND tv_weight IS NOT NULL AND optimizer IS 'adam'
+      AND optimizer_settings IS NOT NULL AND iterations IS json_extract(training, '$.totalSteps') AND seed IS NOT NULL
+      AND pooling IS NOT NULL AND preview_every IS NOT NULL
+      AND coalesce(init, style_scale, preserve_colors, style_repr, local_radius, gram_mix) IS NULL
+    ELSE training IS NULL AND trained_style_sha256 IS NULL
+  END) IS 1);
+  `,
 ];
 
 /**

@@ -18,11 +18,13 @@ export class OutputTable {
   private readonly byId;
   private readonly ofRun;
   private readonly best;
+  private readonly after;
 
   constructor(db: Db, private readonly images: ImageTable) {
     this.insert = db.prepare<[number, OutputKind, number, number]>('INSERT INTO run_outputs (run_id, kind, iteration, image_id) VALUES (?, ?, ?, ?)');
     this.byId = db.prepare<[number], OutputRow>(`${OUTPUT_SELECT} WHERE id = ?`);
     this.ofRun = db.prepare<[number], OutputRow>(`${OUTPUT_SELECT} WHERE run_id = ? ORDER BY id`);
+    this.after = db.prepare<[number, number]>('DELETE FROM run_outputs WHERE run_id = ? AND iteration > ?');
     this.best = db.prepare<[number], OutputRow>(`${OUTPUT_SELECT} WHERE run_id = ?
       ORDER BY CASE kind WHEN 'result' THEN 0 WHEN 'partial' THEN 1 ELSE 2 END, id DESC LIMIT 1`);
   }
@@ -31,6 +33,11 @@ export class OutputTable {
     this.images.get(imageId); // a PasticheError naming the image, rather than a foreign-key failure
     const { lastInsertRowid } = this.insert.run(runId, kind, iteration, imageId);
     return this.toRecord(this.byId.get(Number(lastInsertRowid))!);
+  }
+
+  /** Forgets the images made after `iteration` (their files stay in media/); the caller holds the transaction. */
+  discardAfter(runId: number, iteration: number): void {
+    this.after.run(runId, iteration);
   }
 
   /** In the order they were made. */

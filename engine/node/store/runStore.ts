@@ -86,6 +86,26 @@ export class RunStore {
     this.runTable.start(id, backend, weightsSha256, this.owner);
   }
 
+  /**
+   * A training stopped by a crash or a cancel, running again from its checkpoint's step: the metrics
+   * and images of the steps after it are dropped, as those steps are taken again.
+   */
+  resumeTraining(id: number, step: number, backend: string, weightsSha256: string): void {
+    this.write(() => {
+      this.runTable.resumeTraining(id, step, backend, weightsSha256, this.owner);
+      this.metricTable.discardAfter(id, step);
+      this.outputTable.discardAfter(id, step);
+    });
+  }
+
+  /** running → done for a training, with the digest of the style it saved and its last preview as its result. */
+  finishTraining(id: number, result: ReachedImage, styleSha256: string): void {
+    this.write(() => {
+      this.runTable.recordTrainedStyle(id, styleSha256);
+      this.end(id, 'done', null, { ...result, kind: 'result' });
+    });
+  }
+
   recordMetrics(id: number, rows: readonly MetricRow[]): void {
     if (rows.length === 0) return;
     this.write(() => {
@@ -180,7 +200,7 @@ export class RunStore {
       return;
     }
     // The settings are what is recorded, so a blend weight other than theirs would be silently lost.
-    const blend = run.kind === 'stylize' ? run.settings.styleBlend : needsPainting(run.settings.generator) ? [1] : [];
+    const blend = run.kind === 'stylize' ? run.settings.styleBlend : run.kind === 'train-style' || needsPainting(run.settings.generator) ? [1] : [];
     if (run.styles.length !== blend.length) {
       throw new PasticheError(`${run.styles.length} style images but ${blend.length} blend weights in the settings`, 'style-blend');
     }
@@ -189,7 +209,7 @@ export class RunStore {
         throw new PasticheError(`style image ${i + 1} has blend weight ${style.blendWeight} but the settings say ${blend[i]}`, 'style-blend');
       }
     });
-    const photos = run.kind === 'stylize' ? [run.contentImageId, run.initImageId] : [];
+    const photos = run.kind === 'stylize' ? [run.contentImageId, run.initImageId] : run.kind === 'train-style' ? [run.contentImageId] : [];
     for (const id of [...photos, ...run.styles.map((style) => style.imageId)]) {
       if (id != null) this.imageTable.get(id);
     }

@@ -6,6 +6,7 @@ import type { RunOwner } from './runOwners.js';
 import { fromFeedforwardColumns, NO_FEEDFORWARD_COLUMNS, toFeedforwardColumns, type FeedforwardColumns } from './feedforwardColumns.js';
 import { fromGenerateColumns, STYLIZE_GENERATE_COLUMNS, toGenerateColumns, type GenerateColumns } from './generateColumns.js';
 import { fromSettingsColumns, toLayerRows, toSettingsColumns, type LayerRow, type SettingsColumns } from './settingsColumns.js';
+import { fromTrainStyleColumns, NO_TRAIN_STYLE_COLUMNS, toTrainStyleColumns, type TrainStyleColumns } from './trainStyleColumns.js';
 
 /** The statuses each status may be reached from; every status change goes through this table. */
 const REACHABLE_FROM: Readonly<Record<Exclude<RunStatus, 'queued'>, readonly RunStatus[]>> = {
@@ -21,7 +22,8 @@ const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ')";
 const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, content_image_id AS contentImageId, init_image_id AS initImageId,
     network, init, content_weight AS contentWeight, style_weight AS styleWeight, tv_weight AS tvWeight, style_scale AS styleScale,
     optimizer, optimizer_settings AS optimizerSettings, iterations, size, seed, pooling, preview_every AS previewEvery,
-    preserve_colors AS preserveColors, style_repr AS styleRepr, local_radius AS localRadius, gram_mix AS gramMix, width, height, generator, feedforward, backend, weights_sha256 AS weightsSha256, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
+    preserve_colors AS preserveColors, style_repr AS styleRepr, local_radius AS localRadius, gram_mix AS gramMix, width, height, generator, feedforward,
+    training, trained_style_sha256 AS trainedStyleSha256, backend, weights_sha256 AS weightsSha256, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
     duration_ms AS durationMs, error
   FROM runs JOIN projects ON projects.id = runs.project_id`;
 
@@ -29,7 +31,7 @@ const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, cont
  * A row of RUN_SELECT: the record's own columns, with its images as ids and its settings as columns.
  * A feed-forward run's optimisation columns are NULL; the schema's checks guarantee the others have them.
  */
-interface RunRow extends SettingsColumns, GenerateColumns, FeedforwardColumns, Omit<RunRecord, 'contentImage' | 'styles' | 'initImage' | 'settings'> {
+interface RunRow extends SettingsColumns, GenerateColumns, FeedforwardColumns, TrainStyleColumns, Omit<RunRecord, 'contentImage' | 'styles' | 'initImage' | 'settings'> {
   /** NULL for a generate run, which has no photo. */
   readonly contentImageId: number | null;
   readonly initImageId: number | null;
@@ -43,10 +45,10 @@ export class RunTable {
     this.statements = {
       insertRun: db.prepare(`INSERT INTO runs (project_id, kind, status, content_image_id, init_image_id, network, init, content_weight, style_weight,
           tv_weight, style_scale, optimizer, optimizer_settings, iterations, size, seed, pooling, preview_every, preserve_colors,
-          style_repr, local_radius, gram_mix, width, height, generator, feedforward)
+          style_repr, local_radius, gram_mix, width, height, generator, feedforward, training, trained_style_sha256)
         VALUES (@projectId, @kind, 'queued', @contentImageId, @initImageId, @network, @init, @contentWeight, @styleWeight,
           @tvWeight, @styleScale, @optimizer, @optimizerSettings, @iterations, @size, @seed, @pooling, @previewEvery, @preserveColors,
-          @styleRepr, @localRadius, @gramMix, @width, @height, @generator, @feedforward)`),
+          @styleRepr, @localRadius, @gramMix, @width, @height, @generator, @feedforward, @training, @trainedStyleSha256)`),
       insertLayer: db.prepare<[LayerRow & { runId: number }]>('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (@runId, @role, @position, @layer, @weight)'),
       insertStyle: db.prepare<[number, number, number, number]>('INSERT INTO run_styles (run_id, position, image_id, blend_weight) VALUES (?, ?, ?, ?)'),
       byId: db.prepare<[number], RunRow>(`${RUN_SELECT} WHERE runs.id = ?`),
@@ -61,6 +63,11 @@ export class RunTable {
       end: db.prepare(`UPDATE runs SET status = @status, error = @error, finished_at = ${NOW},
           duration_ms = CAST(round((julianday(${NOW}) - julianday(started_at)) * 86400000) AS INTEGER)
         WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
+      // A training stopped by a crash or a cancel goes on from its checkpoint's step as the same run.
+      resumeTraining: db.prepare(`UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, duration_ms = NULL, iterations_done = @step,
+          backend = @backend, weights_sha256 = @weightsSha256, owner_pid = @pid, owner_store = @store
+        WHERE id = @id AND kind = 'train-style' AND status IN ('failed', 'cancelled')`),
+      trainedStyle: db.prepare<[string, number]>("UPDATE runs SET trained_style_sha256 = ? WHERE id = ? AND kind = 'train-style'"),
       reachIteration: db.prepare<[number, number]>('UPDATE runs SET iterations_done = max(iterations_done, ?) WHERE id = ?'),
       running: db.prepare<[], { id: number; pid: number; store: string }>("SELECT id, owner_pid AS pid, owner_store AS store FROM runs WHERE status = 'running'"),
     };
@@ -70,7 +77,8 @@ export class RunTable {
   insert(run: NewRun, projectId: number): number {
     const { lastInsertRowid } = this.statements.insertRun.run({ ...kindColumns(run), projectId, kind: run.kind });
     const runId = Number(lastInsertRowid);
-    const layers = run.kind === 'stylize' ? toLayerRows(run.settings) : run.kind === 'generate' ? toLayerRows({ contentLayers: [], styleLayers: run.settings.styleLayers }) : [];
+    const layers = run.kind === 'stylize' || run.kind === 'train-style' ? toLayerRows(run.settings)
+      : run.kind === 'generate' ? toLayerRows({ contentLayers: [], styleLayers: run.settings.styleLayers }) : [];
     for (const row of layers) this.statements.insertLayer.run({ ...row, runId });
     if (run.kind !== 'feedforward') run.styles.forEach((style, position) => this.statements.insertStyle.run(runId, position, style.imageId, style.blendWeight));
     return runId;
@@ -95,6 +103,20 @@ export class RunTable {
   start(id: number, backend: string, weightsSha256: string, owner: RunOwner): void {
     const { changes } = this.statements.start.run({ id, backend, weightsSha256, ...owner, from: JSON.stringify(REACHABLE_FROM.running) });
     if (changes === 0) this.refuseTransition(id, 'running');
+  }
+
+  /** A stopped training (failed or cancelled) running again from `step`, its checkpoint's. */
+  resumeTraining(id: number, step: number, backend: string, weightsSha256: string, owner: RunOwner): void {
+    const { changes } = this.statements.resumeTraining.run({ id, step, backend, weightsSha256, ...owner });
+    if (changes === 0) {
+      const run = this.get(id);
+      throw new PasticheError(run.kind === 'train-style' ? `is ${run.status}, so it cannot be resumed` : `is a ${run.kind} run, not a training`, `run ${id}`);
+    }
+  }
+
+  /** The digest of the style a training saved. */
+  recordTrainedStyle(id: number, sha256: string): void {
+    if (this.statements.trainedStyle.run(sha256, id).changes === 0) throw new PasticheError('is not a training', `run ${id}`);
   }
 
   end(id: number, status: EndStatus, error: string | null): void {
@@ -122,6 +144,7 @@ export class RunTable {
     switch (row.kind) {
       case 'generate': return { kind: row.kind, contentImage: null, initImage: null, settings: fromGenerateColumns(row, layers) };
       case 'feedforward': return { kind: row.kind, contentImage: this.images.get(row.contentImageId!), initImage: null, settings: fromFeedforwardColumns(row) };
+      case 'train-style': return { kind: row.kind, contentImage: this.images.get(row.contentImageId!), initImage: null, ...fromTrainStyleColumns(row, layers) };
       case 'stylize': return {
         kind: row.kind,
         contentImage: this.images.get(row.contentImageId!),
@@ -156,9 +179,10 @@ export class RunTable {
 /** The kind's own columns of a new run's row; what a kind lacks is NULL. */
 function kindColumns(run: NewRun) {
   switch (run.kind) {
-    case 'stylize': return { ...toSettingsColumns(run.settings), ...STYLIZE_GENERATE_COLUMNS, ...NO_FEEDFORWARD_COLUMNS, contentImageId: run.contentImageId, initImageId: run.initImageId ?? null };
-    case 'generate': return { ...toGenerateColumns(run.settings), ...NO_FEEDFORWARD_COLUMNS, contentImageId: null, initImageId: null };
-    case 'feedforward': return { ...toFeedforwardColumns(run.settings), contentImageId: run.contentImageId, initImageId: null };
+    case 'stylize': return { ...toSettingsColumns(run.settings), ...STYLIZE_GENERATE_COLUMNS, ...NO_FEEDFORWARD_COLUMNS, ...NO_TRAIN_STYLE_COLUMNS, contentImageId: run.contentImageId, initImageId: run.initImageId ?? null };
+    case 'generate': return { ...toGenerateColumns(run.settings), ...NO_FEEDFORWARD_COLUMNS, ...NO_TRAIN_STYLE_COLUMNS, contentImageId: null, initImageId: null };
+    case 'feedforward': return { ...toFeedforwardColumns(run.settings), ...NO_TRAIN_STYLE_COLUMNS, contentImageId: run.contentImageId, initImageId: null };
+    case 'train-style': return { ...toTrainStyleColumns(run.settings, run.training), contentImageId: run.contentImageId, initImageId: null };
   }
 }
 

@@ -28,8 +28,10 @@ describe('dataHome', () => {
 });
 
 describe('storePaths', () => {
-  it('puts the database, media and models in the data folder', () => {
+  it('puts the database, media, models, styles and trainings in the data folder', () => {
     const home = join('/tmp', 'pastiche-home');
-    assert.deepEqual(storePaths(home), { home, database: join(home, 'pastiche.db'), media: join(home, 'media'), models: join(home, 'models') });
+    assert.deepEqual(storePaths(home), {
+      home, database: join(home, 'pastiche.db'), media: join(home, 'media'), models: join(home, 'models'), styles: join(home, 'styles'), training: join(home, 'training'),
+    });
   });
 });

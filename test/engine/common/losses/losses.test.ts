@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contentLoss } from '../../../../engine/common/losses/content.js';
-import { gramMatrix, styleLoss } from '../../../../engine/common/losses/style.js';
+import { gramMatrices, gramMatrix, styleLoss } from '../../../../engine/common/losses/style.js';
 import { blendStatistics } from '../../../../engine/common/losses/styleRepresentation.js';
 import { styleTransferLoss, styleTransferTargets } from '../../../../engine/common/losses/styleTransferLoss.js';
 import { totalVariationLoss } from '../../../../engine/common/losses/totalVariation.js';
-import { directionalDerivative, directionalDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
+import { directionalDerivative, directionalDifference, maxAbs, maxAbsDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
 
@@ -79,6 +79,52 @@ describe('loss gradients match finite differences on a tiny network', () => {
       assert.equal(c, 0, 'the photo has no content loss against itself');
       assert.ok(Math.abs(t - (c + s + v)) <= 1e-4 * t);
       assert.ok(s > 0 && v > 0);
+    });
+  });
+});
+
+describe('the losses on a batch (a style network trains on several photos at once)', () => {
+  const network = tinyNetwork(4);
+  const settings = {
+    contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 2 }],
+    contentWeight: 5, styleWeight: 100, tvWeight: 1e-3, pooling: 'max' as const, styleBlend: [1], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0,
+  };
+  const pictures = [1, 2].map((seed) => tf.keep(network.preprocess(syntheticImage(20, 20, seed))));
+  const photos = [3, 4].map((seed) => tf.keep(network.preprocess(syntheticImage(20, 20, seed))));
+  const batch = tf.keep(tf.concat(pictures));
+  const layerOf = (x: tf.Tensor4D, layer: string) => network.activations(x, [layer], 'max').get(layer)!;
+
+  it("gives each picture's Gram matrix, and refuses a batch where one picture is meant", () => {
+    tf.tidy(() => {
+      const grams = gramMatrices(layerOf(batch, 'conv2_1'));
+      pictures.forEach((picture, i) => {
+        const own = gramMatrix(layerOf(picture, 'conv2_1'));
+        assert.ok(maxAbsDifference(tf.squeeze(tf.slice(grams, [i, 0, 0], [1, -1, -1]), [0]).dataSync(), own.dataSync()) <= 1e-5 * maxAbs(own.dataSync()));
+      });
+      assert.throws(() => gramMatrix(layerOf(batch, 'conv2_1')), /gramMatrix takes one picture, not 2/);
+    });
+  });
+
+  it("is the mean of each picture's content, style, TV and total loss, its gradient each picture's own", () => {
+    tf.tidy(() => {
+      const painting = network.preprocess(syntheticImage(20, 20, 9));
+      const styleTargetsOf = styleTransferTargets(network, settings, photos[0], [painting]).style;
+      const lossOn = (image: tf.Tensor4D, photo: tf.Tensor4D) => styleTransferLoss(network, settings, {
+        content: network.activations(photo, settings.contentLayers, 'max'), style: styleTargetsOf, dispose: () => {},
+      })(image);
+      const together = lossOn(batch, tf.concat(photos) as tf.Tensor4D);
+      const apart = pictures.map((picture, i) => lossOn(picture, photos[i]));
+      for (const term of ['total', 'content', 'style', 'tv'] as const) {
+        const expected = (apart[0][term].dataSync()[0] + apart[1][term].dataSync()[0]) / 2;
+        assert.ok(Math.abs(together[term].dataSync()[0] - expected) <= 1e-5 * expected, `${term}: ${together[term].dataSync()[0]} vs ${expected}`);
+      }
+      // Through the feature network's hand-written gradients and the Gram matrix's: each picture's gradient, halved by the mean.
+      const gradient = tf.grad((x) => lossOn(x as tf.Tensor4D, tf.concat(photos) as tf.Tensor4D).total)(batch);
+      pictures.forEach((picture, i) => {
+        const own = tf.div(tf.grad((x) => lossOn(x as tf.Tensor4D, photos[i]).total)(picture), 2);
+        const part = tf.slice(gradient, [i, 0, 0, 0], [1, -1, -1, -1]);
+        assert.ok(maxAbsDifference(part.dataSync(), own.dataSync()) <= 1e-4 * maxAbs(own.dataSync()), `picture ${i}: ${maxAbsDifference(part.dataSync(), own.dataSync())} of ${maxAbs(own.dataSync())}`);
+      });
     });
   });
 });

@@ -6,7 +6,7 @@ import type { StylizeSettings } from '../../../../engine/common/stylize/settings
 import { storePaths } from '../../../../engine/node/paths.js';
 import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
 import { openRunStore, type NewRun, type RunStore } from '../../../../engine/node/store/runStore.js';
-import { fakeImage, legacyStore, rawDatabase, rowCounts, sampleFeedforwardRun, sampleGenerateRun, sampleRun, tempStore, UNUSUAL_FEEDFORWARD_SETTINGS, UNUSUAL_GENERATE_SETTINGS, UNUSUAL_SETTINGS, WEIGHTS_SHA256 } from './storeFixtures.js';
+import { fakeImage, legacyStore, rawDatabase, rowCounts, sampleFeedforwardRun, sampleGenerateRun, sampleRun, sampleTrainStyleRun, tempStore, UNUSUAL_FEEDFORWARD_SETTINGS, UNUSUAL_GENERATE_SETTINGS, UNUSUAL_SETTINGS, UNUSUAL_TRAIN_STYLE_SETTINGS, WEIGHTS_SHA256 } from './storeFixtures.js';
 
 describe('RunStore.createRun', () => {
   it('round-trips every hyper-parameter exactly, with styles, blend weights and init image in order', () => {
@@ -186,6 +186,72 @@ describe('RunStore feed-forward runs (Johnson et al. 2016)', () => {
     ]) assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
     raw.close();
     assert.deepEqual(rowCounts(store), before);
+    store.close();
+  });
+});
+
+describe('RunStore style network trainings (Johnson et al. 2016)', () => {
+  it('round-trips every setting, the style name, the photos and the steps exactly, with the validation photo and the painting', () => {
+    const store = tempStore();
+    const created = store.createRun(sampleTrainStyleRun(store, structuredClone(UNUSUAL_TRAIN_STYLE_SETTINGS)));
+    const run = store.run(created.id);
+    assert.deepEqual(run, created);
+    assert.equal(run.kind, 'train-style');
+    if (run.kind !== 'train-style') return;
+    assert.deepStrictEqual(run.settings, UNUSUAL_TRAIN_STYLE_SETTINGS);
+    assert.deepEqual(run.training, { styleName: 'my-style_2', photos: { folder: '/photos/coco', count: 82783, namesSha256: 'b'.repeat(64) }, totalSteps: 11, styleSha256: null });
+    assert.deepEqual([run.contentImage.originalName, run.initImage, run.styles.map((s) => [s.image.originalName, s.blendWeight])], ['validation photo.png', null, [['painting.png', 1]]]);
+    const raw = rawDatabase(store);
+    const row = raw.prepare('SELECT network, size, init, content_weight, optimizer, iterations, seed, pooling, style_scale, style_repr, width, generator, feedforward FROM runs WHERE id = ?').get(run.id);
+    raw.close();
+    assert.deepEqual(row, {
+      network: 'vgg19-imported-2', size: 332, init: null, content_weight: 0.1 + 0.2, optimizer: 'adam', iterations: 11, seed: 2 ** 53 - 1, pooling: 'avg',
+      style_scale: null, style_repr: null, width: null, generator: null, feedforward: null,
+    });
+    store.close();
+  });
+
+  it('resumes a stopped training as the same run from its checkpoint, dropping what the steps after it recorded, and keeps the saved style\'s digest', () => {
+    const store = tempStore();
+    const id = store.createRun(sampleTrainStyleRun(store)).id;
+    store.startRun(id, 'wasm', WEIGHTS_SHA256);
+    const metric = (iteration: number) => ({ iteration, total: 3, content: 1, style: 1, tv: 1, elapsedMs: iteration * 10 });
+    store.recordMetrics(id, [1, 2, 3, 4, 5].map(metric));
+    const previews = [3, 5].map((step) => store.addOutput(id, 'preview', step, fakeImage(store, `preview ${step}`).id));
+    store.failRun(id, 'interrupted', { imageId: previews[1].image.id, iteration: 5 });
+    assert.throws(() => store.startRun(id, 'wasm', WEIGHTS_SHA256), /run \d+: is failed, so it cannot become running/);
+    store.resumeTraining(id, 4, 'cpu', 'c'.repeat(64));
+    const resumed = store.run(id);
+    assert.deepEqual([resumed.status, resumed.error, resumed.finishedAt, resumed.iterationsDone, resumed.backend, resumed.weightsSha256], ['running', null, null, 4, 'cpu', 'c'.repeat(64)]);
+    assert.deepEqual(store.metrics(id).map((m) => m.iteration), [1, 2, 3, 4]);
+    assert.deepEqual(outputKinds(store, id), [['preview', 3, previews[0].image.id]]);
+    store.recordMetrics(id, [5, 6].map(metric));
+    const last = store.addOutput(id, 'preview', 6, fakeImage(store, 'preview 6').id);
+    store.finishTraining(id, { imageId: last.image.id, iteration: 6 }, 'd'.repeat(64));
+    const done = store.run(id);
+    assert.deepEqual([done.status, done.kind === 'train-style' && done.training.styleSha256], ['done', 'd'.repeat(64)]);
+    assert.throws(() => store.resumeTraining(id, 4, 'cpu', WEIGHTS_SHA256), /is done, so it cannot be resumed/);
+    const stylization = startedRun(store);
+    store.cancelRun(stylization);
+    assert.throws(() => store.resumeTraining(stylization, 0, 'cpu', WEIGHTS_SHA256), /is a stylize run, not a training/);
+    store.close();
+  });
+
+  it('holds a training to what it has, whoever writes the row', () => {
+    const store = tempStore();
+    const training = store.createRun(sampleTrainStyleRun(store)).id;
+    const stylization = store.createRun(sampleRun(store)).id;
+    const raw = rawDatabase(store);
+    for (const [what, sql] of [
+      ['a training without its validation photo', `UPDATE runs SET content_image_id = NULL WHERE id = ${training}`],
+      ['a training with a start image', `UPDATE runs SET init = 'noise' WHERE id = ${training}`],
+      ['a training with L-BFGS', `UPDATE runs SET optimizer = 'lbfgs', optimizer_settings = '{"name":"lbfgs","historySize":5}' WHERE id = ${training}`],
+      ['steps other than its training\'s', `UPDATE runs SET iterations = 12 WHERE id = ${training}`],
+      ['a training without its JSON', `UPDATE runs SET training = NULL WHERE id = ${training}`],
+      ['a stylization with a training', `UPDATE runs SET training = '{}' WHERE id = ${stylization}`],
+      ['a stylization with a trained style', `UPDATE runs SET trained_style_sha256 = '${'e'.repeat(64)}' WHERE id = ${stylization}`],
+    ]) assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
+    raw.close();
     store.close();
   });
 });

@@ -3,11 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FeedforwardSettings } from '../../../../engine/common/fast/feedforwardSettings.js';
+import type { TrainStyleSettings } from '../../../../engine/common/fast/trainingSettings.js';
 import type { GenerateSettings } from '../../../../engine/common/generate/generateSettings.js';
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { storePaths } from '../../../../engine/node/paths.js';
 import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
-import { openRunStore, type ImageRecord, type NewFeedforwardRun, type NewGenerateRun, type NewStylizeRun, type RunStore } from '../../../../engine/node/store/runStore.js';
+import { openRunStore, type ImageRecord, type NewFeedforwardRun, type NewGenerateRun, type NewStylizeRun, type NewTrainStyleRun, type RunStore } from '../../../../engine/node/store/runStore.js';
 import { toLayerRows, toSettingsColumns } from '../../../../engine/node/store/settingsColumns.js';
 
 export const TABLES = ['projects', 'images', 'run_kinds', 'runs', 'run_layers', 'run_styles', 'run_metrics', 'run_outputs', 'grids', 'grid_cells'] as const;
@@ -139,4 +140,31 @@ export const UNUSUAL_FEEDFORWARD_SETTINGS: FeedforwardSettings = { style: 'rain_
 
 export function sampleFeedforwardRun(store: RunStore, settings: FeedforwardSettings = UNUSUAL_FEEDFORWARD_SETTINGS): NewFeedforwardRun {
   return { project: 'tests', kind: 'feedforward', contentImageId: fakeImage(store, 'photo').id, settings };
+}
+
+/** Every field off its default, with values that a lossy store would change. */
+export const UNUSUAL_TRAIN_STYLE_SETTINGS: TrainStyleSettings = {
+  network: 'vgg19-imported-2',
+  contentLayers: ['conv3_2'],
+  styleLayers: [{ layer: 'conv1_1', weight: 0.1 + 0.2 }, { layer: 'conv3_1', weight: 1e300 }],
+  contentWeight: 0.1 + 0.2,
+  styleWeight: 123456.789e3,
+  tvWeight: 5e-324,
+  size: 332,
+  styleSize: 517,
+  batchSize: 3,
+  epochs: 7,
+  steps: 11,
+  optimizer: { name: 'adam', learningRate: 0.013, beta1: 0.31, beta2: 0.9999, epsilon: 1e-11 },
+  seed: 2 ** 53 - 1,
+  checkpointEvery: 5,
+  previewEvery: 3,
+  pooling: 'avg',
+};
+
+export function sampleTrainStyleRun(store: RunStore, settings: TrainStyleSettings = UNUSUAL_TRAIN_STYLE_SETTINGS): NewTrainStyleRun {
+  return {
+    project: 'tests', kind: 'train-style', contentImageId: fakeImage(store, 'validation photo').id, styles: [{ imageId: fakeImage(store, 'painting').id, blendWeight: 1 }], settings,
+    training: { styleName: 'my-style_2', photos: { folder: '/photos/coco', count: 82783, namesSha256: 'b'.repeat(64) }, totalSteps: 11 },
+  };
 }
