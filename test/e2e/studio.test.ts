@@ -15,6 +15,7 @@ import { openStudioThread, type StudioConnection } from '../../engine/node/studi
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
 import { writeKerasWeights } from '../helpers/kerasWeights.js';
 import { randomCheckpoint, writeCheckpoint } from '../helpers/fastStyle.js';
+import { writePhotoFolder } from '../helpers/trainingPhotos.js';
 import { asStylization } from '../helpers/runs.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
@@ -464,5 +465,33 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await table.waitFor();
     assert.equal((await table.locator('td[data-parameter="tiles"]').textContent())?.trim(), '256 px, overlap 112 px');
     assert.equal((await table.locator('td[data-parameter="style network"]').textContent())?.trim(), 'smear');
+  });
+
+  it('trains a style network from the Train dialog, with its progress, and lists the finished style', async () => {
+    const photos = await writePhotoFolder(join(files, 'training-photos'), 3, 32);
+    await page.goto(host.url);
+    await page.getByRole('tab', { name: 'Fast' }).click();
+    await page.getByTestId('open-training').click();
+    const dialog = page.getByRole('dialog', { name: 'Train a style' });
+    await dialog.waitFor();
+    await page.getByTestId('train-name').fill('swirly');
+    await page.getByTestId('train-painting').selectOption({ label: 'swirls.png' });
+    await page.getByTestId('train-photos').fill(photos);
+    await page.getByTestId('train-network').selectOption('vgg19-random');
+    await page.getByTestId('train-size').fill('32');
+    await page.getByTestId('train-steps').fill('3');
+    await page.getByTestId('train-batch').fill('1');
+    await dialog.getByRole('button', { name: 'Start training' }).click();
+    await dialog.getByTestId('live-run').waitFor();
+    await dialog.getByTestId('trained').waitFor({ timeout: 180_000 });
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-training.png'), fullPage: true });
+    const [run] = await studio.handlers['runs.list']({ project: 'swirls', limit: 1 });
+    assert.deepEqual([run.kind, run.status, run.iterationsDone], ['train-style', 'done', 3]);
+    assert.deepEqual(run.kind === 'train-style' && [run.training.styleName, run.settings.network, run.settings.size, run.settings.steps, run.settings.batchSize], ['swirly', 'vgg19-random', 32, 3, 1]);
+    assert.equal((await studio.handlers['runs.get']({ runId: run.id })).metrics.length, 3, 'one loss per step, as the chart showed');
+    const [style] = (await studio.handlers['styles.list'](undefined)).filter((s) => s.name === 'swirly');
+    assert.deepEqual([style.source, style.training?.runId, style.training?.steps], ['trained', run.id, 3]);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByLabel('swirly').waitFor();
   });
 });

@@ -6,6 +6,7 @@ import type { ImageRecord, MetricRow, OutputRecord, RunFilter, RunRecord, RunSta
 import type { GivenGenerateSettings } from '../generate/generateSettings.js';
 import type { FeedforwardRequest } from '../fast/feedforwardSettings.js';
 import type { StyleSummary } from '../fast/styleInfo.js';
+import type { TrainStyleSettings } from '../fast/trainingSettings.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 import type { DescentProgress } from '../stylize/descent.js';
 
@@ -38,6 +39,8 @@ export interface StudioRequests {
   'runs.cancel': { args: { runId: number }; result: void };
   /** The fast style networks of the style library, imported or trained, by name. */
   'styles.list': { args: void; result: StyleSummary[] };
+  /** Checks and records the training of a new style network (Johnson et al. 2016) as queued; its steps report as run.progress. */
+  'styles.train': { args: QueueTraining; result: { runId: number } };
   'queue.get': { args: void; result: QueueState };
   /** Queues the cartesian product of one or two axes over a base configuration, and records the grid. */
   'grids.create': { args: CreateGrid; result: GridRecord };
@@ -53,7 +56,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.fast', 'runs.cancel', 'styles.list', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
+  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.fast', 'runs.cancel', 'styles.list', 'styles.train', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
@@ -172,6 +175,21 @@ export interface QueueGenerate {
 export interface QueueFeedforward extends FeedforwardRequest {
   readonly project: string;
   readonly contentImageId: number;
+}
+
+/** A style network to train for a painting already in the store, on a folder of photos on this computer. */
+export interface QueueTraining {
+  /** The painting's name by default. */
+  readonly project?: string;
+  /** What the finished network is called in the style library. */
+  readonly styleName: string;
+  readonly paintingImageId: number;
+  /** A folder of photos (absolute path): the engine reads it, as the CLI's --photos. */
+  readonly photosFolder: string;
+  /** The photo previews show; the folder's first by default. */
+  readonly validationImageId?: number;
+  /** Anything not given takes the loss network's defaults, then the recipe's. */
+  readonly settings: Partial<TrainStyleSettings>;
 }
 
 export interface ExportPrint {

@@ -101,6 +101,23 @@ export function resolveTrainStyleSettings(given: Partial<TrainStyleSettings>): T
 }
 
 /**
+ * The settings a training records on a loss network: what is given, the network's own default
+ * layers and weights for what is not, then TRAIN_STYLE_DEFAULTS; checked.
+ */
+export function trainStyleSettingsFor(given: Partial<TrainStyleSettings>, network: { architecture: NetworkArchitecture; layers: readonly string[] }): TrainStyleSettings {
+  const defaults = given.contentLayers && given.styleLayers ? null : trainingLayers(network.architecture, network.layers);
+  const weights = trainingWeightsFor(network.architecture);
+  return resolveTrainStyleSettings({
+    ...given,
+    contentLayers: given.contentLayers ?? defaults!.contentLayers,
+    styleLayers: given.styleLayers ?? defaults!.styleLayers,
+    contentWeight: given.contentWeight ?? weights.contentWeight,
+    styleWeight: given.styleWeight ?? weights.styleWeight,
+    styleSize: given.styleSize ?? given.size,
+  });
+}
+
+/**
  * The layers a training uses by default on a network: the architecture's own split (the recipe's
  * on VGG-19: content relu4_2, style relu1_1 … relu5_1, which this engine names conv4_2, conv1_1 …)
  * where the network has it. A network holding only its first blocks keeps the style layers it has,

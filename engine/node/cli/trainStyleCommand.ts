@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
-import { TRAIN_STYLE_DEFAULTS, resolveTrainStyleSettings, trainingLayers, trainingWeightsFor } from '../../common/fast/trainingSettings.js';
+import { TRAIN_STYLE_DEFAULTS, trainStyleSettingsFor, trainingLayers } from '../../common/fast/trainingSettings.js';
 import { POOLINGS, type Pooling } from '../../common/stylize/settings.js';
 import { selectBackend, type BackendInfo } from '../backend.js';
 import { resumeTraining, trainStyle, type TrainStyleJob, type TrainingHooks, type TrainingOutcome } from '../runs/trainStyleRun.js';
@@ -95,21 +95,19 @@ async function jobFromOptions(options: TrainStyleOptions): Promise<TrainStyleJob
   if (options.style === undefined) throw new PasticheError('give the painting to learn (or --resume a stopped training)', '--style');
   if (options.photos === undefined) throw new PasticheError('give a folder of photos to learn from', '--photos');
   const network = await describeNetwork(options.network, storePaths(dataHome()).models);
-  const defaults = trainingLayers(network.architecture, network.layers);
-  const styleLayers = options.styleLayers ?? defaults.styleLayers.map((l) => l.layer);
-  const layerWeights = options.styleLayerWeights ?? styleLayers.map(() => 1);
-  if (layerWeights.length !== styleLayers.length) throw new PasticheError(`${layerWeights.length} weights for ${styleLayers.length} style layers`, '--style-layer-weights');
-  const weights = trainingWeightsFor(network.architecture);
-  const settings = resolveTrainStyleSettings({
+  const styleLayers = options.styleLayers ?? (options.styleLayerWeights ? trainingLayers(network.architecture, network.layers).styleLayers.map((l) => l.layer) : undefined);
+  const layerWeights = options.styleLayerWeights ?? styleLayers?.map(() => 1);
+  if (styleLayers && layerWeights!.length !== styleLayers.length) throw new PasticheError(`${layerWeights!.length} weights for ${styleLayers.length} style layers`, '--style-layer-weights');
+  const settings = trainStyleSettingsFor({
     // A folder is recorded by its absolute path, so the training can be resumed from anywhere.
     network: existsSync(options.network) ? resolve(options.network) : options.network,
-    contentLayers: options.contentLayers ?? defaults.contentLayers,
-    styleLayers: styleLayers.map((layer, i) => ({ layer, weight: layerWeights[i] })),
-    contentWeight: options.contentWeight ?? weights.contentWeight,
-    styleWeight: options.styleWeight ?? weights.styleWeight,
+    contentLayers: options.contentLayers,
+    styleLayers: styleLayers?.map((layer, i) => ({ layer, weight: layerWeights![i] })),
+    contentWeight: options.contentWeight,
+    styleWeight: options.styleWeight,
     tvWeight: options.tvWeight,
     size: options.size,
-    styleSize: options.styleSize ?? options.size,
+    styleSize: options.styleSize,
     batchSize: options.batch,
     epochs: options.epochs,
     steps: options.steps,
@@ -118,7 +116,7 @@ async function jobFromOptions(options: TrainStyleOptions): Promise<TrainStyleJob
     checkpointEvery: options.checkpointEvery,
     previewEvery: options.previewEvery,
     pooling: options.pooling,
-  });
+  }, network);
   return {
     project: options.project ?? basename(options.style, extname(options.style)),
     styleName: options.name, styleFile: options.style, photosFolder: options.photos, validationFile: options.validation, settings,

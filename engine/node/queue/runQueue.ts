@@ -5,6 +5,7 @@ import { executeQueuedRun } from '../runs/executeQueued.js';
 import { enqueueFeedforward, type FeedforwardJob } from '../runs/feedforwardRun.js';
 import { enqueueGenerate, type GenerateJob } from '../runs/generateRun.js';
 import { enqueueStylize, type StylizeJob } from '../runs/stylizeRun.js';
+import { enqueueTraining, type TrainStyleJob } from '../runs/trainStyleRun.js';
 import type { RunStatus, RunStore } from '../store/runStore.js';
 
 export interface RunQueueOptions {
@@ -53,6 +54,11 @@ export class RunQueue {
   /** The same for a generation. */
   async enqueueGenerate(job: GenerateJob): Promise<number> {
     return this.add(await enqueueGenerate(this.store, job));
+  }
+
+  /** The same for the training of a style network. */
+  async enqueueTraining(job: TrainStyleJob): Promise<number> {
+    return this.add(await enqueueTraining(this.store, job));
   }
 
   /** The same for a photo through a style network. */

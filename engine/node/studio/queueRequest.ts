@@ -1,4 +1,7 @@
-import type { QueueFeedforward, QueueGenerate, QueueStylize } from '../../common/api/studioApi.js';
+import type { QueueFeedforward, QueueGenerate, QueueStylize, QueueTraining } from '../../common/api/studioApi.js';
+import { TRAIN_STYLE_DEFAULTS, trainStyleSettingsFor } from '../../common/fast/trainingSettings.js';
+import { describeNetwork } from '../networks/registry.js';
+import type { TrainStyleJob } from '../runs/trainStyleRun.js';
 import { resolveGenerateSettings } from '../../common/generate/generateSettings.js';
 import { resolveSettings } from '../../common/stylize/settings.js';
 import type { FeedforwardJob } from '../runs/feedforwardRun.js';
@@ -30,4 +33,18 @@ export function generateJobOf(store: RunStore, request: QueueGenerate): Generate
 /** A stored photo through a style network, as a job on its copy in media/. */
 export function feedforwardJobOf(store: RunStore, { project, contentImageId, ...request }: QueueFeedforward): FeedforwardJob {
   return { project, contentFile: store.image(contentImageId).path, request };
+}
+
+/** A training of a stored painting on a folder of photos, with the loss network's own defaults for what is not given. */
+export async function trainingJobOf(store: RunStore, request: QueueTraining): Promise<TrainStyleJob> {
+  const painting = store.image(request.paintingImageId);
+  const network = await describeNetwork(request.settings.network ?? TRAIN_STYLE_DEFAULTS.network, store.paths.models);
+  return {
+    project: request.project ?? (painting.originalName ?? `image ${painting.id}`).replace(/\.[^.]+$/, ''),
+    styleName: request.styleName,
+    styleFile: painting.path,
+    photosFolder: request.photosFolder,
+    validationFile: request.validationImageId === undefined ? undefined : store.image(request.validationImageId).path,
+    settings: trainStyleSettingsFor(request.settings, network),
+  };
 }

@@ -12,7 +12,7 @@ import type { RunQueue } from '../queue/runQueue.js';
 import type { ImageRecord, RunStore } from '../store/runStore.js';
 import { createGrid, exportGridSheet, gridDetail } from './gridRequests.js';
 import { projectDetail, projectOverviews } from './projectRequests.js';
-import { feedforwardJobOf, generateJobOf, jobOf } from './queueRequest.js';
+import { feedforwardJobOf, generateJobOf, jobOf, trainingJobOf } from './queueRequest.js';
 
 /** One handler per channel of the contract; the compiler refuses a missing channel or a wrong payload. */
 export type StudioHandlers = { [C in Channel]: (args: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>> };
@@ -46,6 +46,7 @@ export function studioHandlers({ store, queue, backend, version, emit }: StudioC
     'runs.generate': async (request) => ({ runId: await queue.enqueueGenerate(generateJobOf(store, request)) }),
     'runs.fast': async (request) => ({ runId: await queue.enqueueFeedforward(feedforwardJobOf(store, request)) }),
     'styles.list': () => listStyles(store.paths.styles),
+    'styles.train': async (request) => ({ runId: await queue.enqueueTraining(await trainingJobOf(store, request)) }),
     'runs.cancel': ({ runId }) => {
       store.run(runId);
       queue.cancel(runId);
