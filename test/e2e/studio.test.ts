@@ -8,10 +8,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
+import { importStyle } from '../../engine/node/fast/styleLibrary.js';
+import { storePaths } from '../../engine/node/paths.js';
 import { productRoot } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
 import { writeKerasWeights } from '../helpers/kerasWeights.js';
+import { randomCheckpoint, writeCheckpoint } from '../helpers/fastStyle.js';
 import { asStylization } from '../helpers/runs.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
@@ -27,6 +30,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
   let browser: Browser;
   let page: Page;
   const files = mkdtempSync(join(tmpdir(), 'pastiche-e2e-'));
+  const home = mkdtempSync(join(tmpdir(), 'pastiche-e2e-home-'));
   /** Errors the page threw: a view that breaks quietly is still broken. */
   const pageErrors: string[] = [];
 
@@ -49,7 +53,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     writeFileSync(join(files, 'catalogue.json'), JSON.stringify({ networks: [...product.networks, mirror] }));
     process.env.PASTICHE_CATALOGUE = join(files, 'catalogue.json');
     // As `npm run studio:web` does: the engine computes in its own thread.
-    studio = await openStudioThread({ home: mkdtempSync(join(tmpdir(), 'pastiche-e2e-home-')), backend: 'wasm', version: 'e2e' });
+    studio = await openStudioThread({ home, backend: 'wasm', version: 'e2e' });
     host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe, staticDir: RENDERER });
     studio.subscribe((event) => event.type === 'network.progress' && networkEvents.push(`${event.name} ${event.receivedBytes}/${event.totalBytes}`));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
@@ -417,5 +421,48 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.equal(await page.getByRole('button', { name: 'Fork into the editor' }).count(), 0, 'the editor makes stylizations only');
     await page.getByAltText(`run ${run.id} result`).waitFor();
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-generated.png'), fullPage: true });
+  });
+
+  it('repaints the photo with two fast styles side by side, then one at print size in tiles, and the store records each run', async () => {
+    await page.goto(host.url);
+    await page.getByRole('tab', { name: 'Fast' }).click();
+    await page.getByTestId('no-styles').waitFor();
+    // Two style networks imported as an artist would (`pastiche styles import`), with random weights so they differ.
+    for (const [seed, name] of [[1, 'speckle'], [2, 'smear']] as const) {
+      await importStyle(writeCheckpoint(join(files, name), randomCheckpoint(seed)), name, storePaths(home).styles);
+    }
+    await page.getByRole('tab', { name: 'Paint', exact: true }).click();
+    await page.getByRole('tab', { name: 'Fast' }).click();
+    await page.locator('figure', { hasText: 'harbour.png' }).getByRole('button', { name: 'Photo' }).click();
+    await page.getByLabel('speckle').check();
+    await page.getByLabel('smear').check();
+    await page.getByRole('button', { name: 'Compare 2 styles' }).click();
+    const results = page.getByTestId('fast-result');
+    await results.nth(1).waitFor();
+    await page.getByAltText('speckle result').waitFor({ timeout: 60_000 });
+    await page.getByAltText('smear result').waitFor({ timeout: 60_000 });
+    const compared = (await studio.handlers['runs.list']({ project: 'harbour' })).filter((run) => run.kind === 'feedforward');
+    // The engine's default size: the photo's own when under 512 px.
+    assert.deepEqual(compared.map((run) => [run.status, run.kind === 'feedforward' && run.settings]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      ['smear', 'speckle'].map((style) => ['done', { style, size: 96, width: 96, height: 64, tile: 0, overlap: 0 }]));
+    const [firstResult, secondResult] = await Promise.all(compared.map(async (run) => (await studio.handlers['runs.get']({ runId: run.id })).outputs.find((o) => o.kind === 'result')!.image));
+    assert.notEqual(firstResult.sha256, secondResult.sha256, 'two styles, two pictures');
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-fast-compare.png'), fullPage: true });
+
+    // The chosen style again at print size: 320 px long, in 256 px tiles.
+    await page.getByTestId('print-full').uncheck();
+    await page.getByTestId('print-side').fill('320');
+    await page.getByTestId('print-tile').fill('256');
+    await results.filter({ hasText: 'smear' }).getByRole('button', { name: 'At print size' }).click();
+    await page.getByTestId('print-run').getByRole('link', { name: 'open it to export the print' }).waitFor({ timeout: 120_000 });
+    const [print] = await studio.handlers['runs.list']({ project: 'harbour', limit: 1 });
+    assert.deepEqual([print.kind, print.status, print.kind === 'feedforward' && print.settings], ['feedforward', 'done', { style: 'smear', size: 320, width: 320, height: 213, tile: 256, overlap: 112 }]);
+    const output = (await studio.handlers['runs.get']({ runId: print.id })).outputs.find((o) => o.kind === 'result')!;
+    assert.deepEqual([output.image.width, output.image.height], [320, 213]);
+    await page.getByTestId('print-run').getByRole('link', { name: 'open it to export the print' }).click();
+    const table = page.getByTestId('parameters');
+    await table.waitFor();
+    assert.equal((await table.locator('td[data-parameter="tiles"]').textContent())?.trim(), '256 px, overlap 112 px');
+    assert.equal((await table.locator('td[data-parameter="style network"]').textContent())?.trim(), 'smear');
   });
 });

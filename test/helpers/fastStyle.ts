@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TRANSFORMER_LAYERS, type NormalisedConvWeights } from '../../engine/common/fast/transformerNetwork.js';
 
 /**
  * The real checkpoint layout of ml5's fast style networks, written out here rather than taken from
@@ -27,6 +28,14 @@ export function randomCheckpoint(seed: number): CheckpointVariable[] {
       tf.randomNormal([outChannels], 0, 0.3, 'float32', s + 1),
       tf.randomNormal([outChannels], 1, 0.3, 'float32', s + 2),
     ].map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+  }));
+}
+
+/** The checkpoint's variables as the network's weights, three per layer in order. */
+export function checkpointWeights(variables: readonly CheckpointVariable[]): Map<string, NormalisedConvWeights> {
+  return new Map(TRANSFORMER_LAYERS.map((layer, i) => {
+    const [kernel, shift, scale] = variables.slice(3 * i, 3 * i + 3).map(({ shape, values }) => tf.tensor(values, shape));
+    return [layer.name, { kernel: kernel as tf.Tensor4D, shift: shift as tf.Tensor1D, scale: scale as tf.Tensor1D }];
   }));
 }
 
@@ -82,4 +91,48 @@ export function referenceStylize(variables: readonly CheckpointVariable[], rgb: 
     // clipped to 0..255 as the recipe's save_img clips it
     return tf.squeeze(tf.clipByValue(tf.add(tf.mul(tf.tanh(x), 150), 255 / 2), 0, 255), [0]) as tf.Tensor3D;
   });
+}
+
+/**
+ * Writes a real TensorFlow.js layers model (model.json + one shard, through tf.io's save handler)
+ * holding the checkpoint's weights as a Keras-style port would: functional, each convolution with a
+ * random bias, then a LayerNormalization standing in for instance normalisation (Keras has none) —
+ * whose weights TensorFlow.js saves gamma (scale) first, then beta (shift) — and the residual adds.
+ */
+export async function writeLayersStyleModel(folder: string, variables: readonly CheckpointVariable[], seed = 1): Promise<string> {
+  const input = tf.input({ shape: [null, null, 3] });
+  let next = 0;
+  const assignments: [tf.layers.Layer, tf.Tensor[]][] = [];
+  const normalisedConv = (x: tf.SymbolicTensor, stride: number, transposed: boolean, relu: boolean): tf.SymbolicTensor => {
+    const [kernel, shift, scale] = variables.slice(next, next + 3).map(({ shape, values }) => tf.tensor(values, shape));
+    next += 3;
+    const [k, , a, b] = kernel.shape;
+    const filters = transposed ? a : b;
+    const conv = (transposed ? tf.layers.conv2dTranspose : tf.layers.conv2d)({ filters, kernelSize: k, strides: stride, padding: 'same' });
+    const norm = tf.layers.layerNormalization({ axis: -1 });
+    const y = norm.apply(conv.apply(x)) as tf.SymbolicTensor;
+    assignments.push([conv, [kernel, tf.randomNormal([filters], 0, 5, 'float32', seed + next)]], [norm, [scale, shift]]);
+    return relu ? tf.layers.reLU().apply(y) as tf.SymbolicTensor : y;
+  };
+  let x = normalisedConv(input, 1, false, true);
+  x = normalisedConv(x, 2, false, true);
+  x = normalisedConv(x, 2, false, true);
+  for (let block = 0; block < 5; block++) x = tf.layers.add().apply([x, normalisedConv(normalisedConv(x, 1, false, true), 1, false, false)]) as tf.SymbolicTensor;
+  x = normalisedConv(x, 2, true, true);
+  x = normalisedConv(x, 2, true, true);
+  x = normalisedConv(x, 1, false, false);
+  const model = tf.model({ inputs: input, outputs: x });
+  for (const [layer, weights] of assignments) layer.setWeights(weights);
+  mkdirSync(folder, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const shard = 'group1-shard1of1.bin';
+    const data = tf.io.CompositeArrayBuffer.join(artifacts.weightData!);
+    writeFileSync(join(folder, shard), Buffer.from(data));
+    const modelJson = { format: 'layers-model', generatedBy: artifacts.generatedBy, convertedBy: null, modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: [shard], weights: artifacts.weightSpecs }] };
+    writeFileSync(join(folder, 'model.json'), JSON.stringify(modelJson));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  tf.dispose(assignments.flatMap(([, w]) => w));
+  model.dispose();
+  return join(folder, 'model.json');
 }

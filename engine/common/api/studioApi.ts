@@ -4,6 +4,8 @@ import type { NetworkSummary } from '../networks/networkSummary.js';
 import type { PrintSpec } from '../print.js';
 import type { ImageRecord, MetricRow, OutputRecord, RunFilter, RunRecord, RunStatus } from '../runs/records.js';
 import type { GivenGenerateSettings } from '../generate/generateSettings.js';
+import type { FeedforwardRequest } from '../fast/feedforwardSettings.js';
+import type { StyleSummary } from '../fast/styleInfo.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 import type { DescentProgress } from '../stylize/descent.js';
 
@@ -31,7 +33,11 @@ export interface StudioRequests {
   'runs.queue': { args: QueueStylize; result: { runId: number } };
   /** Checks and records a generation from synthetic Gram targets (Nikulin & Novak 2016, §6) as queued. */
   'runs.generate': { args: QueueGenerate; result: { runId: number } };
+  /** Checks and records a photo through a style network (Johnson et al. 2016) as queued: one pass, in overlapping tiles when large. */
+  'runs.fast': { args: QueueFeedforward; result: { runId: number } };
   'runs.cancel': { args: { runId: number }; result: void };
+  /** The fast style networks of the style library, imported or trained, by name. */
+  'styles.list': { args: void; result: StyleSummary[] };
   'queue.get': { args: void; result: QueueState };
   /** Queues the cartesian product of one or two axes over a base configuration, and records the grid. */
   'grids.create': { args: CreateGrid; result: GridRecord };
@@ -47,7 +53,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.cancel', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
+  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.fast', 'runs.cancel', 'styles.list', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
@@ -59,6 +65,8 @@ export type StudioEvent =
   | { readonly type: 'run.status'; readonly runId: number; readonly status: RunStatus; readonly error?: string }
   | { readonly type: 'run.progress'; readonly runId: number; readonly progress: DescentProgress }
   | { readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number }
+  /** A feed-forward run's tiles computed so far (0 of N when it starts). */
+  | { readonly type: 'run.tiles'; readonly runId: number; readonly done: number; readonly total: number }
   | { readonly type: 'network.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number };
 
 /** The API object the renderer holds, whichever process or host serves it. */
@@ -158,6 +166,12 @@ export interface QueueGenerate {
   readonly paintingImageId?: number;
   /** The generator's kind is required; anything else may be left to the defaults. */
   readonly settings: GivenGenerateSettings;
+}
+
+/** A stored photo through a style network of the style library (`styles.list`); what is left out takes the defaults. */
+export interface QueueFeedforward extends FeedforwardRequest {
+  readonly project: string;
+  readonly contentImageId: number;
 }
 
 export interface ExportPrint {

@@ -1,3 +1,7 @@
+import { PasticheError } from '../errors.js';
+import { fitLongSide, type ImageSize } from '../image.js';
+import { DEFAULT_TILE, STATISTICS_MAX_PIXELS, alignedTiling, exactOverlap, isTiled, planTiles } from './tiling.js';
+
 /**
  * What a feed-forward run (Johnson et al. 2016) is: a photo through one style network of the style
  * library, at a chosen size, in overlapping tiles when it is large. Everything here is recorded.
@@ -14,4 +18,46 @@ export interface FeedforwardSettings {
   readonly tile: number;
   /** Pixels neighbouring tiles share, blended across so no seam shows; 0 when not tiled. */
   readonly overlap: number;
+}
+
+/** What a person asks for; what is left out takes its default (see resolveFeedforwardSettings). */
+export interface FeedforwardRequest {
+  readonly style: string;
+  /** The output's long side; null for the photo's own size; undefined for the default. */
+  readonly size?: number | null;
+  readonly tile?: number;
+  readonly overlap?: number;
+}
+
+/**
+ * 512 px, as `stylize` (neural-style's default size), so that fast and optimised results of one
+ * photo compare side by side; a smaller photo keeps its size. `--size` or `--full` for prints.
+ */
+export const DEFAULT_FEEDFORWARD_SIZE = 512;
+
+/**
+ * The settings a run records for a photo of `photo`'s size: the output's size, and its tiling. By
+ * default a picture of at most STATISTICS_MAX_PIXELS is computed in one piece — its statistics pass
+ * would take as much memory as computing it whole — and a larger one in DEFAULT_TILE tiles with the
+ * exact overlap; `tile` and `overlap` override that (rounded to the stride grid). The output may not
+ * have more than `maxPixels` pixels (the limit pictures are read with).
+ */
+export function resolveFeedforwardSettings(request: FeedforwardRequest, photo: ImageSize, maxPixels: number): FeedforwardSettings {
+  const size = request.size === undefined ? Math.min(DEFAULT_FEEDFORWARD_SIZE, Math.max(photo.width, photo.height)) : request.size;
+  if (size !== null && (!Number.isInteger(size) || size < 1)) throw new PasticheError(`must be a whole number of pixels above 0, got ${size}`, 'size');
+  const { width, height } = size === null ? photo : fitLongSide(photo.width, photo.height, size);
+  if (width * height > maxPixels) throw new PasticheError(`a ${width}×${height} result is over the limit of ${maxPixels} pixels (set PASTICHE_MAX_PIXELS to raise it)`, 'size');
+  const tiled = request.tile !== undefined || width * height > STATISTICS_MAX_PIXELS;
+  const asked = alignedTiling({ tile: tiled ? request.tile ?? DEFAULT_TILE : 0, overlap: request.overlap ?? exactOverlap() });
+  const plan = planTiles(width, height, asked);
+  const tiling = isTiled(plan) ? asked : { tile: 0, overlap: 0 };
+  checkPassSize(tiling.tile === 0 ? width * height : tiling.tile ** 2, width, height);
+  return { style: request.style, size, width, height, ...tiling };
+}
+
+/** No pass over STATISTICS_MAX_PIXELS: the most wasm's memory takes in one (the statistics pass's bound too). */
+function checkPassSize(pixels: number, width: number, height: number): void {
+  if (pixels <= STATISTICS_MAX_PIXELS) return;
+  const largest = Math.sqrt(STATISTICS_MAX_PIXELS);
+  throw new PasticheError(`one pass takes at most ${largest}×${largest} px (what wasm's memory holds); ${width}×${height} needs tiles of at most ${largest} px`, 'tile');
 }

@@ -11,3 +11,11 @@ export interface StyleInfo {
   /** Trained styles: the painting's SHA-256 and the steps taken. */
   readonly training?: { readonly runId: number; readonly styleImageSha256: string; readonly steps: number };
 }
+
+/** A style as listed: a library style, or one used straight from a folder. */
+export interface StyleSummary extends Omit<StyleInfo, 'savedAt'> {
+  /** When it was saved in the library; null for a style used straight from a folder. */
+  readonly savedAt: string | null;
+  /** Its folder. */
+  readonly location: string;
+}

@@ -1,71 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { trainableConv2d, trainableConv2dTranspose } from '../networks/trainableConv.js';
+import { INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, type TransformerLayer } from './transformerLayers.js';
 
-/**
- * Johnson et al.'s (2016) feed-forward style network as trained by the TensorFlow
- * "fast-style-transfer" recipe (lengstrom/fast-style-transfer, src/transform.py) and shipped by
- * ml5 / deeplearn.js: every convolution, the last included, is followed by instance normalisation
- * (Ulyanov et al. 2016) with a learned shift and scale, then a ReLU except where a residual block
- * adds its input and at the end, whose output is tanh(x)·150 + 255/2.
- */
-export interface TransformerLayer {
-  readonly name: string;
-  /** A 'same'-padded convolution, or a transposed one doubling height and width (tf.nn.conv2d_transpose with output [2H, 2W], 'SAME'). */
-  readonly kind: 'conv' | 'transposed';
-  readonly kernelSize: number;
-  readonly stride: 1 | 2;
-  readonly inChannels: number;
-  readonly outChannels: number;
-  readonly relu: boolean;
-  /** 'begin': this convolution opens a residual block (its input is kept); 'end': the kept input is added to this one's normalised output. */
-  readonly residual?: 'begin' | 'end';
-}
-
-/** Instance normalisation's ε in the recipe (`_instance_norm`) and in ml5's port. */
-export const INSTANCE_NORM_EPSILON = 1e-3;
-export const RESIDUAL_BLOCKS = 5;
-
-const conv = (name: string, kernelSize: number, stride: 1 | 2, inChannels: number, outChannels: number, relu = true): TransformerLayer =>
-  ({ name, kind: 'conv', kernelSize, stride, inChannels, outChannels, relu });
-
-/** The network in order: 16 convolutions, each owning three variables of the checkpoint. */
-export const TRANSFORMER_LAYERS: readonly TransformerLayer[] = [
-  conv('conv1', 9, 1, 3, 32),
-  conv('conv2', 3, 2, 32, 64),
-  conv('conv3', 3, 2, 64, 128),
-  ...Array.from({ length: RESIDUAL_BLOCKS }, (_, i): TransformerLayer[] => [
-    { ...conv(`res${i + 1}a`, 3, 1, 128, 128), residual: 'begin' },
-    { ...conv(`res${i + 1}b`, 3, 1, 128, 128, false), residual: 'end' },
-  ]).flat(),
-  { ...conv('deconv1', 3, 2, 128, 64), kind: 'transposed' },
-  { ...conv('deconv2', 3, 2, 64, 32), kind: 'transposed' },
-  conv('conv4', 9, 1, 32, 3, false),
-];
-
-export type TransformerVariableRole = 'kernel' | 'shift' | 'scale';
-
-export interface TransformerVariable {
-  readonly layer: string;
-  readonly role: TransformerVariableRole;
-  readonly shape: readonly number[];
-}
-
-/**
- * The variables in the checkpoint's order (`Variable`, `Variable_1`, …): per layer its kernel —
- * [k, k, in, out], or [k, k, out, in] for a transposed convolution, as tf.nn.conv2d_transpose takes
- * it — then the norm's shift, then its scale.
- */
-export function transformerVariables(layers: readonly TransformerLayer[] = TRANSFORMER_LAYERS): TransformerVariable[] {
-  return layers.flatMap((layer) => {
-    const { kernelSize: k, inChannels, outChannels } = layer;
-    const kernel = layer.kind === 'transposed' ? [k, k, outChannels, inChannels] : [k, k, inChannels, outChannels];
-    return [
-      { layer: layer.name, role: 'kernel' as const, shape: kernel },
-      { layer: layer.name, role: 'shift' as const, shape: [outChannels] },
-      { layer: layer.name, role: 'scale' as const, shape: [outChannels] },
-    ];
-  });
-}
+// The network's computation; its layers, as data, are in transformerLayers (no tensors, for the studio's page too).
+export { INSTANCE_NORM_EPSILON, RESIDUAL_BLOCKS, TRANSFORMER_LAYERS, transformerVariables } from './transformerLayers.js';
+export type { TransformerLayer, TransformerVariable, TransformerVariableRole } from './transformerLayers.js';
 
 export interface NormalisedConvWeights {
   readonly kernel: tf.Tensor4D;
@@ -80,9 +19,31 @@ export function disposeTransformerWeights(weights: TransformerWeights): void {
   for (const { kernel, shift, scale } of weights.values()) tf.dispose([kernel, shift, scale]);
 }
 
+/**
+ * Instance normalisation's per-channel mean and variance at one layer, [1, 1, 1, C]: each picture's
+ * own (what the network was trained with), or measured once on a whole picture and imposed on its
+ * tiles, so that every tile is normalised alike and no tonal seam shows between them.
+ */
+export interface ChannelMoments {
+  readonly mean: tf.Tensor4D;
+  readonly variance: tf.Tensor4D;
+}
+
+/** Every layer's moments by layer name (conv1, res1a, …). */
+export type NormStatistics = ReadonlyMap<string, ChannelMoments>;
+
+export function disposeNormStatistics(statistics: NormStatistics): void {
+  for (const { mean, variance } of statistics.values()) tf.dispose([mean, variance]);
+}
+
 export interface TransformerNetwork {
-  /** RGB [H, W, 3] in 0..255 → the styled picture, same size, clipped to 0..255 (not rounded). */
-  stylize(rgb: tf.Tensor3D): tf.Tensor3D;
+  /**
+   * RGB [H, W, 3] in 0..255 → the styled picture, same size, clipped to 0..255 (not rounded). With
+   * `statistics`, every layer is normalised by them instead of the picture's own.
+   */
+  stylize(rgb: tf.Tensor3D, statistics?: NormStatistics): tf.Tensor3D;
+  /** Each layer's instance-normalisation moments on this picture (the caller disposes them). */
+  measureStatistics(rgb: tf.Tensor3D): NormStatistics;
   /** Releases the weights. */
   dispose(): void;
 }
@@ -93,14 +54,24 @@ export function transformerNetwork(weights: TransformerWeights): TransformerNetw
     if (!weights.has(layer.name)) throw new Error(`the style network's weights lack ${layer.name}`);
   }
   return {
-    stylize: (rgb) => tf.tidy(() => {
-      const [height, width, channels] = rgb.shape;
-      if (channels !== 3) throw new Error(`the style network takes RGB, not ${channels} channels`);
+    stylize: (rgb, statistics) => tf.tidy(() => {
+      const [height, width] = checkedRgb(rgb).shape;
       // tanh·150 + 255/2 spans −22.5..277.5: the recipe clips it to 0..255 when it saves a picture (utils.save_img).
-      const styled = tf.clipByValue(transformerOutput(weights, tf.expandDims(rgb, 0) as tf.Tensor4D), 0, 255);
+      const styled = tf.clipByValue(transformerOutput(weights, tf.expandDims(rgb, 0) as tf.Tensor4D, statistics), 0, 255);
       // Sides that are not multiples of 4 come back rounded up by the strides: cut to the input's size.
       return tf.slice(tf.squeeze(styled, [0]), [0, 0, 0], [height, width, 3]) as tf.Tensor3D;
     }),
+    measureStatistics: (rgb) => {
+      const measured = new Map<string, ChannelMoments>();
+      const batch = tf.expandDims(checkedRgb(rgb), 0) as tf.Tensor4D;
+      const output = forward(weights, batch, (layer, convolved) => {
+        const moments = ownMoments(convolved);
+        measured.set(layer.name, { mean: tf.keep(moments.mean), variance: tf.keep(moments.variance) });
+        return moments;
+      });
+      tf.dispose([batch, output]);
+      return measured;
+    },
     dispose: () => disposeTransformerWeights(weights),
   };
 }
@@ -108,26 +79,64 @@ export function transformerNetwork(weights: TransformerWeights): TransformerNetw
 /**
  * The network on a batch [N, H, W, 3] of RGB in 0..255: tanh·150 + 255/2, not clipped (training
  * feeds it to the loss network as is, and clipping would stop its gradient), with sides rounded up
- * to multiples of 4. Instance normalisation's statistics are each picture's own.
+ * to multiples of 4. Instance normalisation's statistics are each picture's own, or `statistics`.
  */
-export function transformerOutput(weights: TransformerWeights, batch: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    let x = batch;
-    let blockInput = x;
-    for (const layer of TRANSFORMER_LAYERS) {
-      if (layer.residual === 'begin') blockInput = x;
-      x = normalisedConv(layer, weights.get(layer.name)!, x);
-      if (layer.residual === 'end') x = tf.add(blockInput, x);
+export function transformerOutput(weights: TransformerWeights, batch: tf.Tensor4D, statistics?: NormStatistics): tf.Tensor4D {
+  const momentsOf = statistics ? (layer: TransformerLayer) => givenMoments(statistics, layer) : (_: TransformerLayer, convolved: tf.Tensor4D) => ownMoments(convolved);
+  return forward(weights, batch, momentsOf);
+}
+
+type MomentsOf = (layer: TransformerLayer, convolved: tf.Tensor4D) => ChannelMoments;
+
+/**
+ * The layers in order, each in its own tidy scope so that only layer outputs still needed stay in
+ * memory (a residual block's input, the current activation): a pass's peak is a few activations,
+ * not all of them (at 512 px on wasm, measured: 0.6 GB resident instead of 1.4 GB). Gradients are
+ * unaffected: TensorFlow.js keeps its own copies of what backpropagation needs.
+ */
+function forward(weights: TransformerWeights, batch: tf.Tensor4D, momentsOf: MomentsOf): tf.Tensor4D {
+  let x = batch;
+  let blockInput: tf.Tensor4D | null = null;
+  const release = (t: tf.Tensor4D | null) => t && t !== batch && t.dispose();
+  for (const layer of TRANSFORMER_LAYERS) {
+    if (layer.residual === 'begin') blockInput = x;
+    const input = x;
+    x = tf.tidy(() => {
+      const y = normalisedConv(layer, weights.get(layer.name)!, input, momentsOf);
+      return layer.residual === 'end' ? tf.add(blockInput!, y) : y;
+    });
+    if (layer.residual === 'end') {
+      release(blockInput);
+      blockInput = null;
     }
-    return tf.add(tf.mul(tf.tanh(x), 150), 255 / 2);
-  });
+    if (input !== blockInput) release(input);
+  }
+  const output = tf.tidy(() => tf.add(tf.mul(tf.tanh(x), 150), 255 / 2) as tf.Tensor4D);
+  release(x);
+  return output;
 }
 
 /** One layer: its convolution, instance normalisation ((x − μ)/√(σ² + ε) per channel over H, W, then ·scale + shift) and ReLU. */
-function normalisedConv(layer: TransformerLayer, { kernel, shift, scale }: NormalisedConvWeights, x: tf.Tensor4D): tf.Tensor4D {
-  // Their forward pass is tf.conv2d's and tf.conv2dTranspose's; their kernel gradients work on wasm too (training).
+function normalisedConv(layer: TransformerLayer, { kernel, shift, scale }: NormalisedConvWeights, x: tf.Tensor4D, momentsOf: MomentsOf): tf.Tensor4D {
+  // Their values are tf.conv2d's and tf.conv2dTranspose's (the latter as a sub-pixel convolution, far
+  // faster on wasm); their kernel gradients work on wasm too, which training needs.
   const convolved = layer.kind === 'transposed' ? trainableConv2dTranspose(x, kernel, layer.stride) : trainableConv2d(x, kernel, layer.stride);
-  const { mean, variance } = tf.moments(convolved, [1, 2], true);
+  const { mean, variance } = momentsOf(layer, convolved);
   const normalised = tf.add(tf.mul(tf.mul(tf.sub(convolved, mean), tf.rsqrt(tf.add(variance, INSTANCE_NORM_EPSILON))), scale), shift) as tf.Tensor4D;
   return layer.relu ? tf.relu(normalised) : normalised;
+}
+
+function ownMoments(convolved: tf.Tensor4D): ChannelMoments {
+  return tf.moments(convolved, [1, 2], true) as unknown as ChannelMoments;
+}
+
+function givenMoments(statistics: NormStatistics, layer: TransformerLayer): ChannelMoments {
+  const moments = statistics.get(layer.name);
+  if (!moments) throw new Error(`the statistics lack ${layer.name}`);
+  return moments;
+}
+
+function checkedRgb(rgb: tf.Tensor3D): tf.Tensor3D {
+  if (rgb.shape[2] !== 3) throw new Error(`the style network takes RGB, not ${rgb.shape[2]} channels`);
+  return rgb;
 }

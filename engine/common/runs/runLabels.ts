@@ -7,7 +7,7 @@ export function runOrigin(run: RunRecord): string {
   switch (run.kind) {
     case 'stylize': return run.settings.init;
     case 'generate': return `generated (${run.settings.generator.kind})`;
-    case 'feedforward': return `fast style (${run.settings.style})`;
+    case 'feedforward': return 'fast style';
     case 'train-style': return `training (${run.training.styleName})`;
   }
 }

@@ -3,9 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { isPasticheError } from '../../common/errors.js';
+import { registerFastCommand } from './fastCommand.js';
 import { registerGenerateCommand } from './generateCommand.js';
 import { registerModelsCommands } from './modelsCommand.js';
 import { registerRunsCommands } from './runsCommand.js';
+import { registerStylesCommands } from './stylesCommand.js';
 import { registerStylizeCommand } from './stylizeCommand.js';
 import { registerTrainStyleCommand } from './trainStyleCommand.js';
 
@@ -17,9 +19,11 @@ function pasticheProgram(): Command {
     .exitOverride();
   registerStylizeCommand(program);
   registerGenerateCommand(program);
+  registerFastCommand(program);
   registerTrainStyleCommand(program);
   registerRunsCommands(program);
   registerModelsCommands(program);
+  registerStylesCommands(program);
   return program;
 }
 

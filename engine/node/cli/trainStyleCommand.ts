@@ -5,7 +5,7 @@ import { PasticheError } from '../../common/errors.js';
 import { TRAIN_STYLE_DEFAULTS, resolveTrainStyleSettings, trainingLayers, trainingWeightsFor } from '../../common/fast/trainingSettings.js';
 import { POOLINGS, type Pooling } from '../../common/stylize/settings.js';
 import { selectBackend, type BackendInfo } from '../backend.js';
-import { resumeTraining, trainStyle, type TrainStyleJob, type TrainingHooks, type TrainingOutcome } from '../fast/trainStyleRun.js';
+import { resumeTraining, trainStyle, type TrainStyleJob, type TrainingHooks, type TrainingOutcome } from '../runs/trainStyleRun.js';
 import { describeNetwork } from '../networks/registry.js';
 import { dataHome, storePaths } from '../paths.js';
 import { openRunStore, type RunStore } from '../store/runStore.js';

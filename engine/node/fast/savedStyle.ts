@@ -19,8 +19,7 @@ export type SavedStyleInfo = StyleInfo;
 export const STYLE_FORMAT = 'pastiche-style';
 
 export async function saveStyle(folder: string, info: Omit<SavedStyleInfo, 'weightsSha256' | 'savedAt'>, weights: TransformerWeights, { replace = false } = {}): Promise<SavedStyleInfo> {
-  const { data, specs } = await tf.io.encodeWeights(styleTensors(weights));
-  const bytes = Buffer.from(data);
+  const { bytes, specs } = await encodeStyleWeights(weights);
   const saved: SavedStyleInfo = { ...info, weightsSha256: sha256(bytes), savedAt: new Date().toISOString() };
   const manifest = { format: STYLE_FORMAT, version: 1, pastiche: saved, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
   await writeFolderAtomically(folder, { 'weights.bin': bytes, 'model.json': JSON.stringify(manifest, null, 2) }, { replace });
@@ -58,6 +57,17 @@ export async function loadSavedStyle(folder: string): Promise<{ info: SavedStyle
     scale: model.tensors[`${layer.name}/scale`] as tf.Tensor1D,
   }]));
   return { info, weights };
+}
+
+/** weights.bin's bytes and their manifest entries. */
+async function encodeStyleWeights(weights: TransformerWeights): Promise<{ bytes: Buffer; specs: tf.io.WeightsManifestEntry[] }> {
+  const { data, specs } = await tf.io.encodeWeights(styleTensors(weights));
+  return { bytes: Buffer.from(data), specs };
+}
+
+/** The SHA-256 weights.bin would have if these weights were saved: a style's digest whichever format it is read from. */
+export async function styleWeightsSha256(weights: TransformerWeights): Promise<string> {
+  return sha256((await encodeStyleWeights(weights)).bytes);
 }
 
 function styleTensors(weights: TransformerWeights): tf.NamedTensorMap {

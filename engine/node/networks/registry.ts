@@ -5,6 +5,7 @@ import { computableLayers, featureNetwork, type FeatureNetwork } from '../../com
 import { randomWeights } from '../../common/networks/randomWeights.js';
 import { layerNames } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
+import { isLibraryName, looksLikePath } from '../libraryNames.js';
 import { catalogue, catalogueEntry, type CatalogueEntry } from './catalogue.js';
 import { readLayersModel } from './layersModel.js';
 import { readNetworkFile } from './networkFile.js';
@@ -58,7 +59,7 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
     return { network, summary: { ...catalogueSummary(entry, null), weightsSha256: await generatedWeightsSha256(entry.name, weights) } };
   }
   const folder = join(modelsDir, nameOrPath);
-  if (isNetworkName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
+  if (isLibraryName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
   if (looksLikePath(nameOrPath) && existsSync(nameOrPath)) return loadLayersModelAt(nameOrPath);
   if (entry) {
     const how = entry.source.kind === 'download'
@@ -85,7 +86,7 @@ export async function describeNetwork(nameOrPath: string, modelsDir: string): Pr
     const architecture = ARCHITECTURES[entry.architecture];
     return { name: entry.name, architecture, layers: layerNames(architecture) };
   }
-  const info = isNetworkName(nameOrPath) ? readSavedNetworkInfo(join(modelsDir, nameOrPath)) : null;
+  const info = isLibraryName(nameOrPath) ? readSavedNetworkInfo(join(modelsDir, nameOrPath)) : null;
   const architecture = info && ARCHITECTURES[info.architecture];
   if (info && architecture) return { name: info.name, architecture, layers: computableLayers(architecture, new Set(info.layers)) };
   const { network } = await loadNetwork(nameOrPath, modelsDir);
@@ -99,7 +100,7 @@ export async function describeNetwork(nameOrPath: string, modelsDir: string): Pr
  * when the file cannot tell it.
  */
 export async function importNetwork(source: string, name: string, modelsDir: string, architecture?: string): Promise<SavedNetworkInfo> {
-  if (!isNetworkName(name)) throw new PasticheError('a network name is letters, digits, dots, dashes and underscores', name);
+  if (!isLibraryName(name)) throw new PasticheError('a network name is letters, digits, dots, dashes and underscores', name);
   if (catalogueEntry(name)?.source.kind === 'random') throw new PasticheError('is a generated network and cannot be replaced', name);
   const folder = join(modelsDir, name);
   if (existsSync(folder)) throw new PasticheError(`a network of that name is already installed in ${folder}`, name);
@@ -143,13 +144,5 @@ async function loadLayersModelAt(path: string): Promise<LoadedNetwork> {
 
 function installedNames(modelsDir: string): string[] {
   if (!existsSync(modelsDir)) return [];
-  return readdirSync(modelsDir).filter((name) => isNetworkName(name) && statSync(join(modelsDir, name)).isDirectory() && existsSync(join(modelsDir, name, 'model.json')));
-}
-
-function isNetworkName(value: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value) && !value.includes('.partial-');
-}
-
-function looksLikePath(value: string): boolean {
-  return value.includes('/') || value.includes('\\') || value.endsWith('.json') || value.startsWith('.');
+  return readdirSync(modelsDir).filter((name) => isLibraryName(name) && statSync(join(modelsDir, name)).isDirectory() && existsSync(join(modelsDir, name, 'model.json')));
 }

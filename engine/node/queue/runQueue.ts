@@ -2,6 +2,7 @@ import { isPasticheError } from '../../common/errors.js';
 import type { StudioEvent } from '../../common/api/studioApi.js';
 import type { BackendInfo } from '../backend.js';
 import { executeQueuedRun } from '../runs/executeQueued.js';
+import { enqueueFeedforward, type FeedforwardJob } from '../runs/feedforwardRun.js';
 import { enqueueGenerate, type GenerateJob } from '../runs/generateRun.js';
 import { enqueueStylize, type StylizeJob } from '../runs/stylizeRun.js';
 import type { RunStatus, RunStore } from '../store/runStore.js';
@@ -52,6 +53,11 @@ export class RunQueue {
   /** The same for a generation. */
   async enqueueGenerate(job: GenerateJob): Promise<number> {
     return this.add(await enqueueGenerate(this.store, job));
+  }
+
+  /** The same for a photo through a style network. */
+  async enqueueFeedforward(job: FeedforwardJob): Promise<number> {
+    return this.add(await enqueueFeedforward(this.store, job));
   }
 
   /** A queued run is cancelled at once; a running one stops after its current iteration, keeping its image. */
@@ -112,8 +118,9 @@ export class RunQueue {
     try {
       const outcome = await executeQueuedRun(this.store, runId, this.backend, {
         signal,
-        onStart: () => this.emit({ type: 'run.status', runId, status: 'running' }),
+        onRunning: () => this.emit({ type: 'run.status', runId, status: 'running' }),
         onProgress: (progress) => this.emit({ type: 'run.progress', runId, progress }),
+        onTile: ({ done, total }) => this.emit({ type: 'run.tiles', runId, done, total }),
         onPreview: ({ iteration, record }) => this.emit({ type: 'run.preview', runId, iteration, imageId: record.id }),
       });
       this.emit({ type: 'run.status', runId, status: outcome.status });

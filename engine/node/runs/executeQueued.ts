@@ -1,10 +1,32 @@
+import type { TileProgress } from '../../common/fast/tiledStylize.js';
 import type { BackendInfo } from '../backend.js';
 import type { RunStore } from '../store/runStore.js';
+import { executeFeedforward } from './feedforwardRun.js';
 import { executeGenerate } from './generateRun.js';
-import type { RunHooks, RunOutcome } from './recordedRun.js';
+import type { RunHooks } from './recordedRun.js';
 import { executeStylize } from './stylizeRun.js';
+import { executeTraining } from './trainStyleRun.js';
 
-/** Runs a queued run of whichever kind the store holds. */
-export function executeQueuedRun(store: RunStore, runId: number, backend: BackendInfo, hooks: RunHooks = {}): Promise<RunOutcome> {
-  return store.run(runId).kind === 'generate' ? executeGenerate(store, runId, backend, hooks) : executeStylize(store, runId, backend, hooks);
+/** What the queue hears from a run of any kind: that it started, then an optimisation's iterations and previews, or a feed-forward run's tiles. */
+export interface QueuedRunHooks extends Pick<RunHooks, 'signal' | 'onProgress' | 'onPreview'> {
+  onRunning?(): void;
+  onTile?(progress: Omit<TileProgress, 'finished'>): void;
+}
+
+/** Runs a queued run of whichever kind the store holds; resolves with how it ended (a failure rejects). */
+export async function executeQueuedRun(store: RunStore, runId: number, backend: BackendInfo, hooks: QueuedRunHooks = {}): Promise<{ readonly status: 'done' | 'cancelled' }> {
+  const { onRunning, onTile, ...descentHooks } = hooks;
+  switch (store.run(runId).kind) {
+    case 'stylize': return executeStylize(store, runId, backend, { ...descentHooks, onStart: onRunning });
+    case 'generate': return executeGenerate(store, runId, backend, { ...descentHooks, onStart: onRunning });
+    case 'feedforward': return executeFeedforward(store, runId, backend, {
+      signal: hooks.signal,
+      onStart: ({ tiles }) => {
+        onRunning?.();
+        onTile?.({ done: 0, total: tiles });
+      },
+      onTile: ({ done, total }) => onTile?.({ done, total }),
+    });
+    case 'train-style': return executeTraining(store, runId, backend, { ...descentHooks, onStart: onRunning });
+  }
 }

@@ -70,7 +70,7 @@ export async function executeRecorded(store: RunStore, run: OptimisationRunRecor
     return { ...result, runId, output, network: loaded.summary };
   } catch (error) {
     metrics.flushAfterFailure();
-    store.failRun(runId, isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`, lastImage);
+    store.failRun(runId, failureMessage(error), lastImage);
     throw error;
   } finally {
     loaded?.network.dispose();
@@ -127,7 +127,12 @@ export function metricsRecorder(store: RunStore, runId: number) {
   };
 }
 
-/** The image stored as PNG in the store's media; `label` names it in errors. */
+/** What a failed run records as its error: a PasticheError's own line, else an internal error. */
+export function failureMessage(error: unknown): string {
+  return isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Encodes an image as PNG into the store (a run's result, preview or partial picture). */
 export async function savePng(store: RunStore, image: RgbImage, label: string): Promise<ImageRecord> {
   const bytes = await encodeImage(image, { format: 'png' }, label);
   return store.addImage(bytes, { originalName: null, width: image.width, height: image.height, format: 'png' });

@@ -1,6 +1,7 @@
-import type { QueueGenerate, QueueStylize } from '../../common/api/studioApi.js';
+import type { QueueFeedforward, QueueGenerate, QueueStylize } from '../../common/api/studioApi.js';
 import { resolveGenerateSettings } from '../../common/generate/generateSettings.js';
 import { resolveSettings } from '../../common/stylize/settings.js';
+import type { FeedforwardJob } from '../runs/feedforwardRun.js';
 import type { GenerateJob } from '../runs/generateRun.js';
 import type { StylizeJob } from '../runs/stylizeRun.js';
 import type { RunStore } from '../store/runStore.js';
@@ -24,4 +25,9 @@ export function generateJobOf(store: RunStore, request: QueueGenerate): Generate
     styleFile: request.paintingImageId === undefined ? undefined : store.image(request.paintingImageId).path,
     settings: resolveGenerateSettings(request.settings),
   };
+}
+
+/** A stored photo through a style network, as a job on its copy in media/. */
+export function feedforwardJobOf(store: RunStore, { project, contentImageId, ...request }: QueueFeedforward): FeedforwardJob {
+  return { project, contentFile: store.image(contentImageId).path, request };
 }

@@ -5,13 +5,14 @@ import { exportPrint } from '../export/printExport.js';
 import { decodeImage, describeImage, readImage } from '../image/imageIO.js';
 import type { NetworkSummary } from '../../common/networks/networkSummary.js';
 import { requireCatalogueEntry } from '../networks/catalogue.js';
+import { listStyles } from '../fast/styleLibrary.js';
 import { installNetwork } from '../networks/installNetwork.js';
 import { listNetworks } from '../networks/registry.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import type { ImageRecord, RunStore } from '../store/runStore.js';
 import { createGrid, exportGridSheet, gridDetail } from './gridRequests.js';
 import { projectDetail, projectOverviews } from './projectRequests.js';
-import { generateJobOf, jobOf } from './queueRequest.js';
+import { feedforwardJobOf, generateJobOf, jobOf } from './queueRequest.js';
 
 /** One handler per channel of the contract; the compiler refuses a missing channel or a wrong payload. */
 export type StudioHandlers = { [C in Channel]: (args: ArgsOf<C>) => ResultOf<C> | Promise<ResultOf<C>> };
@@ -43,6 +44,8 @@ export function studioHandlers({ store, queue, backend, version, emit }: StudioC
     'runs.get': ({ runId }) => ({ run: store.run(runId), metrics: store.metrics(runId), outputs: store.outputs(runId) }),
     'runs.queue': async (request) => ({ runId: await queue.enqueue(jobOf(store, request)) }),
     'runs.generate': async (request) => ({ runId: await queue.enqueueGenerate(generateJobOf(store, request)) }),
+    'runs.fast': async (request) => ({ runId: await queue.enqueueFeedforward(feedforwardJobOf(store, request)) }),
+    'styles.list': () => listStyles(store.paths.styles),
     'runs.cancel': ({ runId }) => {
       store.run(runId);
       queue.cancel(runId);

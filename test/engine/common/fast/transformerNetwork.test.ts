@@ -2,20 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, transformerNetwork, transformerVariables, type NormalisedConvWeights,
+  INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, disposeNormStatistics, transformerNetwork, transformerVariables,
 } from '../../../../engine/common/fast/transformerNetwork.js';
-import { randomCheckpoint, referenceStylize, type CheckpointVariable } from '../../../helpers/fastStyle.js';
+import { checkpointWeights, randomCheckpoint, referenceStylize } from '../../../helpers/fastStyle.js';
 import { maxAbsDifference, syntheticImage, useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
-
-/** The checkpoint's variables as the network's weights, three per layer in order. */
-function weightsOf(variables: readonly CheckpointVariable[]): Map<string, NormalisedConvWeights> {
-  return new Map(TRANSFORMER_LAYERS.map((layer, i) => {
-    const [kernel, shift, scale] = variables.slice(3 * i, 3 * i + 3).map(({ shape, values }) => tf.tensor(values, shape));
-    return [layer.name, { kernel: kernel as tf.Tensor4D, shift: shift as tf.Tensor1D, scale: scale as tf.Tensor1D }];
-  }));
-}
 
 describe('the fast style network (Johnson et al. 2016, as the TensorFlow fast-style-transfer recipe trains it)', () => {
   it('lists 16 normalised convolutions, 48 variables in the checkpoint layout, ε = 1e-3', () => {
@@ -29,7 +21,7 @@ describe('the fast style network (Johnson et al. 2016, as the TensorFlow fast-st
 
   it('computes what a plain re-implementation of the recipe computes at 32×48 px, in 0..255, without leaking tensors', () => {
     const variables = randomCheckpoint(7);
-    const network = transformerNetwork(weightsOf(variables));
+    const network = transformerNetwork(checkpointWeights(variables));
     const rgb = syntheticImage(32, 48, 3);
     const before = tf.memory().numTensors;
     const styled = network.stylize(rgb);
@@ -53,7 +45,7 @@ describe('the fast style network (Johnson et al. 2016, as the TensorFlow fast-st
   });
 
   it('returns a picture of the input size when the sides are not multiples of 4', () => {
-    const network = transformerNetwork(weightsOf(randomCheckpoint(2)));
+    const network = transformerNetwork(checkpointWeights(randomCheckpoint(2)));
     try {
       tf.tidy(() => assert.deepEqual(network.stylize(syntheticImage(30, 45, 5)).shape, [30, 45, 3]));
     } finally {
@@ -61,8 +53,28 @@ describe('the fast style network (Johnson et al. 2016, as the TensorFlow fast-st
     }
   });
 
+  it('normalised by statistics measured on the same picture paints what it paints with its own; another picture’s change it', () => {
+    const network = transformerNetwork(checkpointWeights(randomCheckpoint(4)));
+    const [photo, other] = [syntheticImage(24, 32, 6), syntheticImage(24, 32, 9)];
+    const [own, otherStatistics] = [network.measureStatistics(photo), network.measureStatistics(other)];
+    try {
+      tf.tidy(() => {
+        assert.deepEqual([...own.keys()], TRANSFORMER_LAYERS.map((l) => l.name));
+        assert.deepEqual(own.get('conv1')!.mean.shape, [1, 1, 1, 32]);
+        const plain = network.stylize(photo).dataSync();
+        assert.ok(maxAbsDifference(network.stylize(photo, own).dataSync(), plain) < 1e-3);
+        assert.ok(maxAbsDifference(network.stylize(photo, otherStatistics).dataSync(), plain) > 10);
+      });
+    } finally {
+      disposeNormStatistics(own);
+      disposeNormStatistics(otherStatistics);
+      network.dispose();
+      tf.dispose([photo, other]);
+    }
+  });
+
   it('refuses weights missing a layer', () => {
-    const weights = weightsOf(randomCheckpoint(3));
+    const weights = checkpointWeights(randomCheckpoint(3));
     const { kernel, shift, scale } = weights.get('res3a')!;
     weights.delete('res3a');
     tf.dispose([kernel, shift, scale]);

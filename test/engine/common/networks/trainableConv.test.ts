@@ -48,4 +48,17 @@ describe('convolutions whose kernels train on every backend', () => {
       }
     });
   });
+
+  it('compute the values of tf.conv2d and tf.conv2dTranspose (the transformer\'s 3×3 upsampling as a sub-pixel convolution), on a batch with unequal sides', () => {
+    tf.tidy(() => {
+      for (const [shape, k, out, stride, transposed] of CASES) {
+        const x = tf.randomNormal(shape, 0, 1, 'float32', k) as tf.Tensor4D;
+        const kernel = tf.randomNormal(transposed ? [k, k, out, shape[3]] : [k, k, shape[3], out], 0, 1, 'float32', k + 1) as tf.Tensor4D;
+        const expected = transposed ? tf.conv2dTranspose(x, kernel, [shape[0], shape[1] * stride, shape[2] * stride, out], stride, 'same') : tf.conv2d(x, kernel, stride, 'same');
+        const actual = transposed ? trainableConv2dTranspose(x, kernel, stride) : trainableConv2d(x, kernel, stride);
+        assert.deepEqual(actual.shape, expected.shape);
+        assert.ok(maxAbsDifference(actual.dataSync(), expected.dataSync()) <= 1e-5 * maxAbs(expected.dataSync()), JSON.stringify(shape));
+      }
+    });
+  });
 });

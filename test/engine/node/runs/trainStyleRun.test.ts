@@ -9,7 +9,7 @@ import type { BackendInfo } from '../../../../engine/node/backend.js';
 import { batchTensor, listPhotos, loadBatch } from '../../../../engine/node/fast/photoFolder.js';
 import { loadSavedStyle, readSavedStyleInfo } from '../../../../engine/node/fast/savedStyle.js';
 import { loadCheckpoint, saveCheckpoint } from '../../../../engine/node/fast/trainingCheckpoint.js';
-import { resumeTraining, trainStyle, type TrainStyleJob } from '../../../../engine/node/fast/trainStyleRun.js';
+import { resumeTraining, trainStyle, type TrainStyleJob } from '../../../../engine/node/runs/trainStyleRun.js';
 import { openRunStore } from '../../../../engine/node/store/runStore.js';
 import { writePhotoFolder, writePicture } from '../../../helpers/trainingPhotos.js';
 import { useTestBackend } from '../../../helpers/tf.js';

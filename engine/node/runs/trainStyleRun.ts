@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { PasticheError, isPasticheError } from '../../common/errors.js';
+import { PasticheError } from '../../common/errors.js';
 import { styleTrainer, type StyleTrainer, type TrainerState } from '../../common/fast/styleTrainer.js';
 import { trainingSchedule, type TrainingSchedule } from '../../common/fast/trainingSchedule.js';
 import type { TrainStyleSettings } from '../../common/fast/trainingSettings.js';
@@ -14,11 +14,11 @@ import type { DescentProgress } from '../../common/stylize/descent.js';
 import type { BackendInfo } from '../backend.js';
 import { decodeImage, readImage } from '../image/imageIO.js';
 import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
-import { metricsRecorder, readInput, savePng, storeInput } from '../runs/recordedRun.js';
+import { failureMessage, metricsRecorder, queuedRun, readInput, savePng, storeInput } from './recordedRun.js';
 import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
-import { batchTensor, listPhotos, loadBatch, type LoadedBatch, type PhotoFolder } from './photoFolder.js';
-import { saveStyle, type SavedStyleInfo } from './savedStyle.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './trainingCheckpoint.js';
+import { batchTensor, listPhotos, loadBatch, type LoadedBatch, type PhotoFolder } from '../fast/photoFolder.js';
+import { saveStyle, type SavedStyleInfo } from '../fast/savedStyle.js';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../fast/trainingCheckpoint.js';
 
 /** What a person asks for: a style network named `styleName`, trained for one painting on a folder of photos. */
 export interface TrainStyleJob {
@@ -68,11 +68,34 @@ interface TrainingInputs {
 }
 
 /**
- * Checks and records a new training, then runs it. Everything that can be refused — the name, the
- * settings against the network, the photos, the painting, the validation photo — is refused before
- * the run's row is written.
+ * Checks and records a new training, then runs it: what `pastiche train-style` does. Everything that
+ * can be refused — the name, the settings against the network, the photos, the painting, the
+ * validation photo — is refused before the run's row is written.
  */
 export async function trainStyle(store: RunStore, job: TrainStyleJob, backend: BackendInfo, hooks: TrainingHooks = {}): Promise<TrainingOutcome> {
+  const { run, inputs } = await checkAndRecord(store, job);
+  return runTraining(store, run, backend, hooks, inputs);
+}
+
+/** Checks a training and records it as queued (the studio's queue starts it in turn); returns its run id. */
+export async function enqueueTraining(store: RunStore, job: TrainStyleJob): Promise<number> {
+  return (await checkAndRecord(store, job)).run.id;
+}
+
+/** Runs a queued training from what the store holds: its settings, painting, validation photo and photo folder. */
+export async function executeTraining(store: RunStore, runId: number, backend: BackendInfo, hooks: TrainingHooks = {}): Promise<TrainingOutcome> {
+  const run = queuedRun(store, runId, 'train-style');
+  let inputs: TrainingInputs;
+  try {
+    inputs = await recordedInputs(run);
+  } catch (error) {
+    store.failRun(run.id, failureMessage(error));
+    throw error;
+  }
+  return runTraining(store, run, backend, hooks, inputs);
+}
+
+async function checkAndRecord(store: RunStore, job: TrainStyleJob): Promise<{ run: TrainStyleRunRecord; inputs: TrainingInputs }> {
   const { settings, styleName } = job;
   checkNewStyleName(store, styleName);
   const network = await describeNetwork(settings.network, store.paths.models);
@@ -92,7 +115,20 @@ export async function trainStyle(store: RunStore, job: TrainStyleJob, backend: B
     contentImageId: storeInput(store, validationFile), styles: [{ imageId: storeInput(store, paintingFile), blendWeight: 1 }],
     training: { styleName, photos: { folder: photos.folder, count: photos.count, namesSha256: photos.namesSha256 }, totalSteps: schedule.totalSteps },
   });
-  return runTraining(store, run as TrainStyleRunRecord, backend, hooks, { photos, schedule, painting, validation });
+  return { run: run as TrainStyleRunRecord, inputs: { photos, schedule, painting, validation } };
+}
+
+/** A recorded training's pictures, read again from the store and its photo folder, which must hold the same photos. */
+async function recordedInputs(run: TrainStyleRunRecord): Promise<TrainingInputs> {
+  const photos = listPhotos(run.training.photos.folder);
+  if (photos.namesSha256 !== run.training.photos.namesSha256) {
+    throw new PasticheError(`the photos changed since the training was recorded (${run.training.photos.count} then, ${photos.count} now); it needs the same ones`, photos.folder);
+  }
+  return {
+    photos, schedule: trainingSchedule(photos.count, run.settings),
+    painting: await readImage(run.styles[0].image.path, { longSide: run.settings.styleSize }),
+    validation: await readImage(run.contentImage.path, { longSide: run.settings.size }),
+  };
 }
 
 /**
@@ -107,15 +143,7 @@ export async function resumeTraining(store: RunStore, styleName: string, backend
     const run = store.run(info.runId);
     if (run.kind !== 'train-style' || run.training.styleName !== styleName) throw new PasticheError(`belongs to run ${run.id}, which is not this style's training`, folder);
     if (run.status !== 'failed' && run.status !== 'cancelled') throw new PasticheError(`is ${run.status}, so it cannot be resumed`, `run ${run.id}`);
-    const photos = listPhotos(run.training.photos.folder);
-    if (photos.namesSha256 !== run.training.photos.namesSha256) {
-      throw new PasticheError(`the photos changed since the training began (${run.training.photos.count} then, ${photos.count} now); a resumed training needs the same ones`, photos.folder);
-    }
-    const inputs: TrainingInputs = {
-      photos, schedule: trainingSchedule(photos.count, run.settings),
-      painting: await readImage(run.styles[0].image.path, { longSide: run.settings.styleSize }),
-      validation: await readImage(run.contentImage.path, { longSide: run.settings.size }),
-    };
+    const inputs = await recordedInputs(run);
     return await runTraining(store, run, backend, hooks, inputs, { state, elapsedMs: info.elapsedMs });
   } finally {
     tf.dispose([...state.tensors.values()]);
@@ -154,7 +182,7 @@ async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: B
     return await session.train(trainer, (progress) => metrics.add(progress), () => metrics.flush());
   } catch (error) {
     metrics.flushAfterFailure();
-    store.failRun(run.id, isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`, session.lastPreview ?? undefined);
+    store.failRun(run.id, failureMessage(error), session.lastPreview ?? undefined);
     throw error;
   } finally {
     trainer?.dispose();

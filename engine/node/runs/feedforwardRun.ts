@@ -1,0 +1,114 @@
+import { resolveFeedforwardSettings, type FeedforwardRequest, type FeedforwardSettings } from '../../common/fast/feedforwardSettings.js';
+import type { RgbImage } from '../../common/image.js';
+import type { BackendInfo } from '../backend.js';
+import { readFileBytes } from '../fileIO.js';
+import { paintPicture, tileCount, type PaintHooks } from '../fast/paintPicture.js';
+import { describeStyle, loadStyle, type LoadedStyle, type StyleSummary } from '../fast/styleLibrary.js';
+import { decodeImage, maxPixelsFromEnv } from '../image/imageIO.js';
+import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
+import { failureMessage, queuedRun, readInput, savePng, storeInput } from './recordedRun.js';
+
+/** What a person asks for: a photo on disk, a style, a size and a tiling (FeedforwardRequest's defaults for what is left out). */
+export interface FeedforwardJob {
+  readonly project: string;
+  readonly contentFile: string;
+  readonly request: FeedforwardRequest;
+}
+
+export interface FeedforwardHooks extends PaintHooks {
+  /** Called once the run is recorded and its style loaded, before the first tile. */
+  onStart?(info: { runId: number; style: StyleSummary; settings: FeedforwardSettings; tiles: number }): void;
+}
+
+export interface FeedforwardOutcome {
+  readonly runId: number;
+  readonly status: 'done' | 'cancelled';
+  /** The result; for a cancelled run the lines finished, or null. */
+  readonly image: RgbImage | null;
+  readonly output: ImageRecord | null;
+  readonly style: StyleSummary;
+  readonly settings: FeedforwardSettings;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Records one feed-forward run and computes it at once: what `pastiche fast` does. The style, the
+ * photo (decoded, so corrupt data is found) and the size are checked before the run's row is
+ * written; once recorded, the run ends done, cancelled or failed, keeping the lines finished.
+ */
+export async function runFeedforward(store: RunStore, job: FeedforwardJob, backend: BackendInfo, hooks: FeedforwardHooks = {}): Promise<FeedforwardOutcome> {
+  const { runId, picture } = await checkAndRecord(store, job);
+  return executeFeedforward(store, runId, backend, hooks, picture);
+}
+
+/** Checks a feed-forward run and records it as queued, its photo copied into the store; returns its run id. */
+export async function enqueueFeedforward(store: RunStore, job: FeedforwardJob): Promise<number> {
+  return (await checkAndRecord(store, job)).runId;
+}
+
+/** Runs a queued feed-forward run from what the store holds; `prepared` is its photo as decoded when it was recorded, when that was just now. */
+export async function executeFeedforward(store: RunStore, runId: number, backend: BackendInfo, hooks: FeedforwardHooks = {}, prepared?: RgbImage): Promise<FeedforwardOutcome> {
+  const run = queuedRun(store, runId, 'feedforward');
+  const { settings } = run;
+  let loaded: LoadedStyle | undefined;
+  let finished: RgbImage | null = null;
+  try {
+    loaded = await loadStyle(settings.style, store.paths.styles);
+    const picture = prepared ?? (await decodePhoto(run.contentImage.path, await readFileBytes(run.contentImage.path), settings));
+    store.startRun(runId, backend.name, loaded.summary.weightsSha256);
+    hooks.onStart?.({ runId, style: loaded.summary, settings, tiles: tileCount(settings) });
+    const started = performance.now();
+    const result = await paintPicture(loaded.network, picture, settings, {
+      ...hooks,
+      onTile: (progress) => {
+        finished = progress.finished;
+        hooks.onTile?.(progress);
+      },
+    });
+    const outcome = { runId, style: loaded.summary, settings, elapsedMs: performance.now() - started };
+    if (result.status === 'cancelled') {
+      const partial = finished && (await savePng(store, finished, `run ${runId} partial`));
+      store.cancelRun(runId, partial ? reached(partial) : undefined);
+      return { ...outcome, status: 'cancelled', image: finished, output: partial };
+    }
+    const output = await savePng(store, result.image, `run ${runId} result`);
+    store.finishRun(runId, reached(output));
+    return { ...outcome, status: 'done', image: result.image, output };
+  } catch (error) {
+    store.failRun(runId, failureMessage(error), await keepFinished(store, runId, finished));
+    throw error;
+  } finally {
+    loaded?.network.dispose();
+  }
+}
+
+async function checkAndRecord(store: RunStore, job: FeedforwardJob): Promise<{ runId: number; picture: RgbImage }> {
+  const style = await describeStyle(job.request.style, store.paths.styles);
+  const input = await readInput(job.contentFile);
+  // A library style is recorded by its name, one used from a folder by that folder's absolute path.
+  const settings = resolveFeedforwardSettings({ ...job.request, style: style.savedAt === null ? style.location : style.name }, input.original, maxPixelsFromEnv());
+  const picture = await decodePhoto(job.contentFile, input.bytes, settings);
+  const run = store.createRun({ project: job.project, kind: 'feedforward', contentImageId: storeInput(store, input), settings });
+  return { runId: run.id, picture };
+}
+
+/** The photo at the run's size (lanczos3, as every run sizes its photo). */
+function decodePhoto(label: string, bytes: Uint8Array, settings: FeedforwardSettings): Promise<RgbImage> {
+  return decodeImage(bytes, label, settings.size === null ? {} : { longSide: settings.size });
+}
+
+/** A feed-forward result is one pass: iteration 0 of none. */
+function reached(image: ImageRecord): ReachedImage {
+  return { imageId: image.id, iteration: 0 };
+}
+
+/** The lines a failed run finished, stored as its partial picture when they can be. */
+async function keepFinished(store: RunStore, runId: number, finished: RgbImage | null): Promise<ReachedImage | undefined> {
+  if (!finished) return undefined;
+  try {
+    return reached(await savePng(store, finished, `run ${runId} partial`));
+  } catch {
+    // The failure itself is what must be recorded.
+    return undefined;
+  }
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { selectBackend } from '../../../../engine/node/backend.js';
+import { importStyle } from '../../../../engine/node/fast/styleLibrary.js';
+import { enqueueFeedforward, executeFeedforward, runFeedforward, type FeedforwardJob } from '../../../../engine/node/runs/feedforwardRun.js';
+import { openRunStore } from '../../../../engine/node/store/runStore.js';
+import { randomCheckpoint, writeCheckpoint } from '../../../helpers/fastStyle.js';
+
+const backend = await selectBackend('wasm');
+const folder = mkdtempSync(join(tmpdir(), 'pastiche-feedforward-'));
+const photo = join(folder, 'photo.png');
+await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="128" height="96"><rect width="128" height="96" fill="#4a8"/><circle cx="40" cy="48" r="30" fill="#fe4"/></svg>')).png().toFile(photo);
+const checkpoint = writeCheckpoint(join(folder, 'checkpoint'), randomCheckpoint(31));
+
+async function home() {
+  const store = openRunStore(mkdtempSync(join(tmpdir(), 'pastiche-home-')));
+  const style = await importStyle(checkpoint, 'speckle', store.paths.styles);
+  return { store, style };
+}
+
+/** 128×96 px in 64 px tiles overlapping by 16: three tiles a row, two rows (the second from line 48). */
+const tiled: FeedforwardJob = { project: 'garden', contentFile: photo, request: { style: 'speckle', size: null, tile: 64, overlap: 16 } };
+
+describe('feed-forward runs', () => {
+  it('record the style’s digest, the backend and the result', async () => {
+    const { store, style } = await home();
+    const outcome = await runFeedforward(store, tiled, backend);
+    const run = store.run(outcome.runId);
+    assert.deepEqual([run.kind, run.status, run.backend, run.weightsSha256], ['feedforward', 'done', 'wasm', style.weightsSha256]);
+    assert.deepEqual(run.settings, { style: 'speckle', size: null, width: 128, height: 96, tile: 64, overlap: 16 });
+    assert.deepEqual(store.outputs(run.id).map((o) => [o.kind, o.image.width, o.image.height]), [['result', 128, 96]]);
+    store.close();
+  });
+
+  it('keep the lines finished when cancelled', async () => {
+    const { store } = await home();
+    const abort = new AbortController();
+    const outcome = await runFeedforward(store, tiled, backend, { signal: abort.signal, onTile: ({ done }) => done === 4 && abort.abort() });
+    assert.equal(outcome.status, 'cancelled');
+    assert.deepEqual([outcome.image?.width, outcome.image?.height], [128, 48]);
+    assert.equal(store.run(outcome.runId).status, 'cancelled');
+    assert.deepEqual(store.outputs(outcome.runId).map((o) => [o.kind, o.image.height]), [['partial', 48]]);
+    store.close();
+  });
+
+  it('fail, recorded, when the style is gone by the time a queued run starts', async () => {
+    const { store } = await home();
+    const runId = await enqueueFeedforward(store, tiled);
+    assert.equal(store.run(runId).status, 'queued');
+    rmSync(join(store.paths.styles, 'speckle'), { recursive: true });
+    await assert.rejects(executeFeedforward(store, runId, backend), /speckle: no such style/);
+    const run = store.run(runId);
+    assert.equal(run.status, 'failed');
+    assert.match(run.error ?? '', /speckle: no such style/);
+    store.close();
+  });
+
+  it('record nothing when the style or the photo is refused', async () => {
+    const { store } = await home();
+    await assert.rejects(runFeedforward(store, { ...tiled, request: { style: 'nonesuch' } }, backend), /nonesuch: no such style/);
+    await assert.rejects(runFeedforward(store, { ...tiled, contentFile: join(folder, 'missing.png') }, backend), /missing\.png: no such file/);
+    assert.deepEqual(store.listRuns(), []);
+    store.close();
+  });
+});
