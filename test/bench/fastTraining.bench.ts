@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { styleTrainer } from '../../engine/common/fast/styleTrainer.js';
+import { TRAIN_STYLE_DEFAULTS, resolveTrainStyleSettings, trainingLayers } from '../../engine/common/fast/trainingSettings.js';
+import { featureNetwork } from '../../engine/common/networks/featureNetwork.js';
+import { layerNames } from '../../engine/common/networks/architecture.js';
+import { randomWeights } from '../../engine/common/networks/randomWeights.js';
+import { VGG19 } from '../../engine/common/networks/vgg.js';
+import { selectBackend } from '../../engine/node/backend.js';
+import { syntheticImage } from '../helpers/tf.js';
+
+/**
+ * Training steps of a fast style network per second (Johnson et al. 2016, as the recipe trains it:
+ * 256 px photos, VGG-19 with content conv4_2 and style conv1_1 … conv5_1, Adam) at batch 4 and 1 on
+ * the backend in use, each in its own process so its peak resident memory is its own. The trainer
+ * takes a batch as `pastiche train-style` does on this backend. The first step (warm-up) is not
+ * counted; the others' mean is reported. With the recipe's length — 2 epochs of COCO's 82,783 photos in
+ * batches of 4, 41,390 steps — it estimates a whole training here.
+ */
+const SIZE = 256;
+const BATCHES = [4, 1];
+const STEPS = 3;
+const RECIPE_STEPS = 2 * Math.floor(82_783 / 4);
+
+async function measure(batchSize: number): Promise<object> {
+  const backend = await selectBackend();
+  const network = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));
+  const settings = resolveTrainStyleSettings({ ...trainingLayers(VGG19, layerNames(VGG19)), size: SIZE, batchSize });
+  const painting = syntheticImage(SIZE, SIZE, 99);
+  // As `pastiche train-style` does: one picture a pass on the CPU backends (memory; no speed to gain).
+  const picturesPerPass = backend.name === 'wasm' || backend.name === 'cpu' ? 1 : batchSize;
+  const trainer = styleTrainer(network, settings, painting, { picturesPerPass });
+  const photos = tf.stack(Array.from({ length: batchSize }, (_, i) => syntheticImage(SIZE, SIZE, 10 + i))) as tf.Tensor4D;
+  const msPerStep: number[] = [];
+  for (let step = 0; step < STEPS; step++) {
+    const started = performance.now();
+    trainer.trainStep(photos);
+    msPerStep.push(performance.now() - started);
+  }
+  const counted = msPerStep.slice(1);
+  const mean = counted.reduce((a, b) => a + b, 0) / counted.length;
+  return {
+    size: SIZE,
+    batchSize,
+    picturesPerPass,
+    backend: backend.name,
+    backendDescription: backend.description,
+    msPerStep: Math.round(mean),
+    stepsPerSecond: Number((1000 / mean).toPrecision(3)),
+    msPerStepAll: msPerStep.map(Math.round),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    recipeHours: batchSize === TRAIN_STYLE_DEFAULTS.batchSize ? Math.round((RECIPE_STEPS * mean) / 3_600_000) : undefined,
+  };
+}
+
+const batchArgument = process.argv.indexOf('--batch');
+if (batchArgument > 0) {
+  process.stdout.write(JSON.stringify(await measure(Number(process.argv[batchArgument + 1]))));
+} else {
+  const results = BATCHES.map((batch) => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--batch', String(batch)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })));
+  console.log(JSON.stringify({
+    benchmark: 'fast style network training step (Johnson et al. 2016), VGG-19 loss network (vgg19-random: the pretrained one costs the same)',
+    recipe: `${RECIPE_STEPS} steps: 2 epochs of COCO's 82,783 photos in batches of 4; recipeHours is that many steps at this speed`,
+    machine: { cpus: cpus().length, node: process.version }, results,
+  }, null, 2));
+}
