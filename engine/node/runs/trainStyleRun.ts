@@ -13,6 +13,7 @@ import type { TrainStyleRunRecord } from '../../common/runs/records.js';
 import type { DescentProgress } from '../../common/stylize/descent.js';
 import type { BackendInfo } from '../backend.js';
 import { decodeImage, readImage } from '../image/imageIO.js';
+import { isLibraryName } from '../libraryNames.js';
 import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
 import { failureMessage, metricsRecorder, queuedRun, readInput, savePng, storeInput } from './recordedRun.js';
 import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
@@ -152,7 +153,7 @@ export async function resumeTraining(store: RunStore, styleName: string, backend
 
 /** A style name is a folder name in the data folder; a new training refuses one that is taken. */
 function checkNewStyleName(store: RunStore, styleName: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(styleName)) throw new PasticheError('a style name is letters, digits, dots, dashes and underscores', styleName);
+  if (!isLibraryName(styleName)) throw new PasticheError('a style name is letters, digits, dots, dashes and underscores', styleName);
   if (existsSync(join(store.paths.styles, styleName))) throw new PasticheError(`a style of this name exists in ${store.paths.styles}; choose another name`, styleName);
   if (hasCheckpoint(join(store.paths.training, styleName))) {
     throw new PasticheError(`a stopped training of this name has a checkpoint in ${join(store.paths.training, styleName)}: continue it with --resume, or delete that folder`, styleName);
