@@ -2,8 +2,8 @@ import { PasticheError } from '../errors.js';
 import { flatLayers, type NetworkArchitecture } from '../networks/architecture.js';
 import { weightsForNetwork } from '../stylize/presets.js';
 import {
-  MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, nonNegative, nonNegativeInteger, oneOf, positiveInteger,
-  type AdamSettings, type LayerWeight, type Pooling,
+  MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, nonNegativeInteger, oneOf, positiveInteger,
+  checkLossWeights, type AdamSettings, type LossTermSettings, type Pooling,
 } from '../stylize/settings.js';
 
 /**
@@ -12,15 +12,8 @@ import {
  * layer, the painting's Gram matrices on several, total variation — with Adam. What the run store
  * records; with the photos and the painting, a training is reproducible from it.
  */
-export interface TrainStyleSettings {
-  /** The loss network (`pastiche models`). */
-  readonly network: string;
-  readonly contentLayers: readonly string[];
-  readonly styleLayers: readonly LayerWeight[];
-  /** α, β, γ of α·content + β·Σ wₗ·Eₗ + γ·TV, each term the mean of the batch's pictures'. */
-  readonly contentWeight: number;
-  readonly styleWeight: number;
-  readonly tvWeight: number;
+/** `network` is the loss network; each term of the loss is the mean of the batch's pictures'. */
+export interface TrainStyleSettings extends LossTermSettings {
   /** Side of the square training pictures: each photo resized and centre-cropped to it. */
   readonly size: number;
   /** The painting's long side when its Gram matrices are measured (fast-neural-style's -style_image_size). */
@@ -89,14 +82,11 @@ export function resolveTrainStyleSettings(given: Partial<TrainStyleSettings>): T
   nonNegativeInteger('seed', settings.seed);
   positiveInteger('checkpoint-every', settings.checkpointEvery);
   nonNegativeInteger('preview-every', settings.previewEvery);
-  nonNegative('content-weight', settings.contentWeight);
-  nonNegative('style-weight', settings.styleWeight);
-  nonNegative('tv-weight', settings.tvWeight);
   oneOf('pooling', settings.pooling, POOLINGS);
   checkOptimizer(settings.optimizer);
   if (settings.contentLayers.length === 0) throw new PasticheError('a style network learns to keep the photo: give a content layer', 'content-layers');
   if (settings.styleLayers.length === 0) throw new PasticheError('a style network learns a painting: give style layers', 'style-layers');
-  settings.styleLayers.forEach((l) => nonNegative(`style-layer-weights (${l.layer})`, l.weight));
+  checkLossWeights(settings);
   return settings;
 }
 

@@ -1,7 +1,7 @@
 import { PasticheError } from '../errors.js';
 import { VGG19 } from '../networks/vgg.js';
 import {
-  MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, defaultOptimizerSettings, nonNegative, nonNegativeInteger, oneOf, positive, positiveInteger,
+  checkLossWeights, MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, defaultOptimizerSettings, nonNegativeInteger, oneOf, positive, positiveInteger,
   type LayerWeight, type OptimizerSettings, type Pooling,
 } from '../stylize/settings.js';
 import { resolveGenerator, type GivenGenerator, type GramGenerator } from './gramGenerator.js';
@@ -63,12 +63,10 @@ export function resolveGenerateSettings(given: GivenGenerateSettings): GenerateS
   if (Math.max(base.width, base.height) > MAX_SIZE) throw new PasticheError(`must be at most ${MAX_SIZE} px a side, got ${base.width}×${base.height}`, 'size');
   nonNegativeInteger('iterations', base.iterations);
   nonNegativeInteger('preview-every', base.previewEvery);
-  nonNegative('style-weight', base.styleWeight);
-  nonNegative('tv-weight', base.tvWeight);
   positive('style-scale', base.styleScale);
   oneOf('pooling', base.pooling, POOLINGS);
   if (base.styleLayers.length === 0) throw new PasticheError('no style layers: nothing to generate', 'style-layers');
-  base.styleLayers.forEach((l) => nonNegative(`style-layer-weights (${l.layer})`, l.weight));
+  checkLossWeights(base);
   const generator = resolveGenerator(given.generator, base.styleLayers.map((l) => l.layer));
   const optimizer = given.optimizer ?? defaultOptimizerSettings(generator.redraw ? 'adam' : 'lbfgs');
   checkOptimizer(optimizer);

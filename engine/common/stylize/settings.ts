@@ -3,18 +3,25 @@ import { fitLongSide, type ImageSize } from '../image.js';
 import { VGG19 } from '../networks/vgg.js';
 
 /**
- * Every hyper-parameter of an optimisation run. This is exactly what the run store records and what
- * `stylize` uses: a run is reproducible from its settings, its images and its network.
+ * The terms of the loss a run minimises, as recorded: in which network's features, on which layers,
+ * and weighed how — α·content + β·Σ wₗ·Eₗ + γ·TV (Gatys et al. 2015, eq. 7; Johnson et al. 2016's
+ * perceptual loss, eq. 2–5, with TV).
  */
-export interface StylizeSettings {
+export interface LossTermSettings {
   /** Catalogue name of the feature network (e.g. `vgg19-random`, `vgg19`). */
   readonly network: string;
   readonly contentLayers: readonly string[];
   readonly styleLayers: readonly LayerWeight[];
-  /** α, β, γ of the total loss α·content + β·Σ wₗ·Eₗ + γ·TV. */
   readonly contentWeight: number;
   readonly styleWeight: number;
   readonly tvWeight: number;
+}
+
+/**
+ * Every hyper-parameter of an optimisation run. This is exactly what the run store records and what
+ * `stylize` uses: a run is reproducible from its settings, its images and its network.
+ */
+export interface StylizeSettings extends LossTermSettings {
   /** One weight per style image, normalised to sum to 1 (neural-style's -style_blend_weights). */
   readonly styleBlend: readonly number[];
   /** Style images are resized to styleScale × the content's long side (neural-style's -style_scale). */
@@ -174,9 +181,7 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   nonNegativeInteger('iterations', settings.iterations);
   nonNegativeInteger('seed', settings.seed);
   nonNegativeInteger('preview-every', settings.previewEvery);
-  nonNegative('content-weight', settings.contentWeight);
-  nonNegative('style-weight', settings.styleWeight);
-  nonNegative('tv-weight', settings.tvWeight);
+  checkLossWeights(settings);
   positive('style-scale', settings.styleScale);
   oneOf('init', settings.init, INIT_METHODS);
   oneOf('pooling', settings.pooling, POOLINGS);
@@ -186,7 +191,6 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   if (settings.contentLayers.length === 0 && settings.styleLayers.length === 0) {
     throw new PasticheError('no content layers and no style layers: nothing to optimise', 'layers');
   }
-  settings.styleLayers.forEach((l) => nonNegative(`style-layer-weights (${l.layer})`, l.weight));
   return { ...settings, ...relevantStyleParameters(settings), styleBlend: blend.map((w) => w / blendSum) };
 }
 
@@ -238,4 +242,12 @@ export function nonNegativeInteger(name: string, value: number): void {
 }
 export function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): void {
   if (!allowed.includes(value)) throw new PasticheError(`must be one of ${allowed.join(', ')}, got '${value}'`, name);
+}
+
+/** α, β, γ and every style layer's weight are at least 0 (a term may be switched off, never turned into a reward). */
+export function checkLossWeights(settings: Pick<LossTermSettings, 'styleWeight' | 'tvWeight' | 'styleLayers'> & { readonly contentWeight?: number }): void {
+  if (settings.contentWeight !== undefined) nonNegative('content-weight', settings.contentWeight);
+  nonNegative('style-weight', settings.styleWeight);
+  nonNegative('tv-weight', settings.tvWeight);
+  settings.styleLayers.forEach((l) => nonNegative(`style-layer-weights (${l.layer})`, l.weight));
 }

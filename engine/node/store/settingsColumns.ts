@@ -1,4 +1,4 @@
-import type { ColourPreservation, InitMethod, OptimizerSettings, Pooling, StyleRepresentation, StylizeSettings } from '../../common/stylize/settings.js';
+import type { ColourPreservation, InitMethod, LossTermSettings, OptimizerSettings, Pooling, StyleRepresentation, StylizeSettings } from '../../common/stylize/settings.js';
 
 // How a run's StylizeSettings are spread over its `runs` columns and `run_layers` rows, both ways, so
 // that what is read back deep-equals what was written.
@@ -70,12 +70,7 @@ export function toLayerRows(settings: Pick<StylizeSettings, 'contentLayers' | 's
 /** The settings back from their columns, their layer rows (in position order) and the style blend weights. */
 export function fromSettingsColumns(columns: SettingsColumns, layers: readonly LayerRow[], styleBlend: readonly number[]): StylizeSettings {
   return {
-    network: columns.network,
-    contentLayers: layers.filter((l) => l.role === 'content').map((l) => l.layer),
-    styleLayers: layers.filter((l) => l.role === 'style').map((l) => ({ layer: l.layer, weight: l.weight! })),
-    contentWeight: columns.contentWeight,
-    styleWeight: columns.styleWeight,
-    tvWeight: columns.tvWeight,
+    ...lossTermsFromColumns(columns, layers),
     styleBlend: [...styleBlend],
     styleScale: columns.styleScale,
     init: columns.init as InitMethod,
@@ -89,5 +84,17 @@ export function fromSettingsColumns(columns: SettingsColumns, layers: readonly L
     styleRepr: columns.styleRepr as StyleRepresentation,
     localRadius: columns.localRadius,
     gramMix: columns.gramMix,
+  };
+}
+
+/** The loss's network, layers and weights back from their columns and layer rows, for every kind that has them. */
+export function lossTermsFromColumns(columns: Pick<SettingsColumns, 'network' | 'contentWeight' | 'styleWeight' | 'tvWeight'>, layers: readonly LayerRow[]): LossTermSettings {
+  return {
+    network: columns.network,
+    contentLayers: layers.filter((l) => l.role === 'content').map((l) => l.layer),
+    styleLayers: layers.filter((l) => l.role === 'style').map((l) => ({ layer: l.layer, weight: l.weight! })),
+    contentWeight: columns.contentWeight,
+    styleWeight: columns.styleWeight,
+    tvWeight: columns.tvWeight,
   };
 }

@@ -3,7 +3,7 @@ import type { TrainingRecord } from '../../common/runs/records.js';
 import type { AdamSettings, Pooling } from '../../common/stylize/settings.js';
 import type { FeedforwardColumns } from './feedforwardColumns.js';
 import type { GenerateColumns } from './generateColumns.js';
-import type { LayerRow, OptimisationColumns, SettingsColumns } from './settingsColumns.js';
+import { lossTermsFromColumns, type LayerRow, type OptimisationColumns, type SettingsColumns } from './settingsColumns.js';
 
 // How a training's TrainStyleSettings and TrainingRecord are spread over the `runs` columns it shares
 // with an optimisation and the two only it fills, both ways, so that what is read back deep-equals
@@ -69,12 +69,7 @@ export function fromTrainStyleColumns(columns: SettingsColumns & TrainStyleColum
   const { styleSize, batchSize, epochs, steps, checkpointEvery, styleName, photos, totalSteps } = JSON.parse(columns.training!) as TrainingJson;
   return {
     settings: {
-      network: columns.network,
-      contentLayers: layers.filter((l) => l.role === 'content').map((l) => l.layer),
-      styleLayers: layers.filter((l) => l.role === 'style').map((l) => ({ layer: l.layer, weight: l.weight! })),
-      contentWeight: columns.contentWeight,
-      styleWeight: columns.styleWeight,
-      tvWeight: columns.tvWeight,
+      ...lossTermsFromColumns(columns, layers),
       size: columns.size,
       styleSize,
       batchSize,
