@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -5,7 +6,11 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { randomCheckpoint, writeCheckpoint } from '../../../helpers/fastStyle.js';
 import { cliSandbox } from '../../../helpers/cli.js';
-import { useTestBackend } from '../../../helpers/tf.js';
+import { maxAbsDifference, useTestBackend } from '../../../helpers/tf.js';
+import { transformerNetwork } from '../../../../engine/common/fast/transformerNetwork.js';
+import { imageToTensor } from '../../../../engine/common/imageTensor.js';
+import { readDeeplearnCheckpoint } from '../../../../engine/node/fast/deeplearnCheckpoint.js';
+import { readImage } from '../../../../engine/node/image/imageIO.js';
 
 await useTestBackend();
 const { files, pastiche, json } = cliSandbox();
@@ -53,13 +58,22 @@ describe('pastiche styles and pastiche fast', () => {
     assert.match(pastiche('runs', '--project', 'harbour').stdout, /feedforward\s+harbour\s+done\s+speckle\s+photo\s+48×32/);
   });
 
-  it('paints in tiles with a progress event per tile, and records a folder used directly by its path', () => {
+  it('paints in tiles with a progress event per tile the picture the network makes untiled, and records a folder used directly by its path', async () => {
     const printed = events('fast', '--model', checkpoint, '--content', strip, '--out', join(files, 'tiled.png'), '--full', '--tile', '224');
     assert.deepEqual(printed.map((e) => e.event), ['start', 'statistics', 'tile', 'tile', 'tile', 'done']);
     assert.deepEqual(printed[1], { event: 'statistics', width: 352, height: 40 });
     assert.deepEqual(printed.filter((e) => e.event === 'tile').map((e) => `${e.done}/${e.total}`), ['1/3', '2/3', '3/3']);
     const shown = json('show', String(printed.at(-1).runId));
     assert.deepEqual(shown.settings, { style: checkpoint, size: null, width: 352, height: 40, tile: 224, overlap: 112 });
+    // The file written is the network's picture (computed here in one piece), not merely a picture of the right size.
+    const network = transformerNetwork(await readDeeplearnCheckpoint(checkpoint));
+    const input = imageToTensor(await readImage(strip));
+    const expected = network.stylize(input);
+    const written = await readImage(join(files, 'tiled.png'));
+    const difference = maxAbsDifference(written.data, Array.from(expected.dataSync(), Math.round));
+    tf.dispose([input, expected]);
+    network.dispose();
+    assert.ok(difference <= 1, `the tiled file is ${difference} grey levels from the untiled picture`);
   });
 
   it('prints a tile count on a terminal-less stderr', () => {
