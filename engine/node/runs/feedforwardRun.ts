@@ -37,24 +37,36 @@ export interface FeedforwardOutcome {
  * written; once recorded, the run ends done, cancelled or failed, keeping the lines finished.
  */
 export async function runFeedforward(store: RunStore, job: FeedforwardJob, backend: BackendInfo, hooks: FeedforwardHooks = {}): Promise<FeedforwardOutcome> {
-  const { runId, picture } = await checkAndRecord(store, job);
-  return executeFeedforward(store, runId, backend, hooks, picture);
+  // Loaded once: a style used from a folder is read (and its digest computed) here, not again to run.
+  const style = await loadStyle(job.request.style, store.paths.styles);
+  let recorded: Awaited<ReturnType<typeof checkAndRecord>>;
+  try {
+    recorded = await checkAndRecord(store, job, style.summary);
+  } catch (error) {
+    style.network.dispose();
+    throw error;
+  }
+  return executeFeedforward(store, recorded.runId, backend, hooks, { picture: recorded.picture, style });
 }
 
 /** Checks a feed-forward run and records it as queued, its photo copied into the store; returns its run id. */
 export async function enqueueFeedforward(store: RunStore, job: FeedforwardJob): Promise<number> {
-  return (await checkAndRecord(store, job)).runId;
+  return (await checkAndRecord(store, job, await describeStyle(job.request.style, store.paths.styles))).runId;
 }
 
-/** Runs a queued feed-forward run from what the store holds; `prepared` is its photo as decoded when it was recorded, when that was just now. */
-export async function executeFeedforward(store: RunStore, runId: number, backend: BackendInfo, hooks: FeedforwardHooks = {}, prepared?: RgbImage): Promise<FeedforwardOutcome> {
+/**
+ * Runs a queued feed-forward run from what the store holds; `prepared` is its photo as decoded and its
+ * style as loaded when it was recorded, when that was just now (the run then owns the style).
+ */
+export async function executeFeedforward(store: RunStore, runId: number, backend: BackendInfo, hooks: FeedforwardHooks = {}, prepared?: { picture: RgbImage; style: LoadedStyle }): Promise<FeedforwardOutcome> {
+  // Refused before the try: a run that is not queued is not this run's to fail (a prepared run was just recorded).
   const run = queuedRun(store, runId, 'feedforward');
   const { settings } = run;
-  let loaded: LoadedStyle | undefined;
+  let loaded = prepared?.style;
   let finished: RgbImage | null = null;
   try {
-    loaded = await loadStyle(settings.style, store.paths.styles);
-    const picture = prepared ?? (await decodePhoto(run.contentImage.path, await readFileBytes(run.contentImage.path), settings));
+    loaded ??= await loadStyle(settings.style, store.paths.styles);
+    const picture = prepared?.picture ?? (await decodePhoto(run.contentImage.path, await readFileBytes(run.contentImage.path), settings));
     store.startRun(runId, backend.name, loaded.summary.weightsSha256);
     hooks.onStart?.({ runId, style: loaded.summary, settings, tiles: tileCount(settings) });
     const started = performance.now();
@@ -82,8 +94,7 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
   }
 }
 
-async function checkAndRecord(store: RunStore, job: FeedforwardJob): Promise<{ runId: number; picture: RgbImage }> {
-  const style = await describeStyle(job.request.style, store.paths.styles);
+async function checkAndRecord(store: RunStore, job: FeedforwardJob, style: StyleSummary): Promise<{ runId: number; picture: RgbImage }> {
   const input = await readInput(job.contentFile);
   // A library style is recorded by its name, one used from a folder by that folder's absolute path.
   const settings = resolveFeedforwardSettings({ ...job.request, style: style.savedAt === null ? style.location : style.name }, input.original, maxPixelsFromEnv());
