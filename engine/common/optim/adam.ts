@@ -31,8 +31,8 @@ export function adam<Detail>(x: tf.Variable, objective: Objective<Detail>, optio
   }
 
   /** f and ∇f at x, or x restored to `previous` and an error when f is not finite there. */
-  function evaluateAt(previous: tf.Tensor | null): Evaluation<Detail> {
-    const evaluation = objective(x);
+  async function evaluateAt(previous: tf.Tensor | null): Promise<Evaluation<Detail>> {
+    const evaluation = await objective(x);
     if (Number.isFinite(evaluation.loss)) return evaluation;
     evaluation.gradient.dispose();
     if (previous) x.assign(previous);
@@ -40,14 +40,14 @@ export function adam<Detail>(x: tf.Variable, objective: Objective<Detail>, optio
   }
 
   return {
-    start() {
-      current ??= evaluateAt(null);
+    async start() {
+      current ??= await evaluateAt(null);
       return { loss: current.loss, detail: current.detail };
     },
-    step() {
+    async step() {
       let evaluations = 0;
       if (!current) {
-        current = evaluateAt(null);
+        current = await evaluateAt(null);
         evaluations++;
       }
       const previous = tf.clone(x);
@@ -55,7 +55,7 @@ export function adam<Detail>(x: tf.Variable, objective: Objective<Detail>, optio
         update(current.gradient);
         current.gradient.dispose();
         current = null;
-        current = evaluateAt(previous);
+        current = await evaluateAt(previous);
         evaluations++;
       } finally {
         previous.dispose();

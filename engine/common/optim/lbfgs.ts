@@ -38,24 +38,24 @@ export function lbfgs<Detail>(x: tf.Variable, objective: Objective<Detail>, opti
   const history = new CorrectionHistory(options.historySize);
   let current: Evaluation<Detail> | null = null;
 
-  function step(): StepReport<Detail> {
+  async function step(): Promise<StepReport<Detail>> {
     let evaluations = 0;
     const evaluate: Objective<Detail> = (point) => {
       evaluations++;
       return objective(point);
     };
-    const here = (current ??= finiteStart(evaluate(x)));
+    const here = (current ??= finiteStart(await evaluate(x)));
     const stay = { loss: here.loss, detail: here.detail, evaluations, converged: true };
     if (maxNorm(here.gradient) <= gradientTolerance) return stay;
     const { direction, slope } = descentDirection(here.gradient);
-    const trialAt = (t: number): Trial<Detail> => {
+    const trialAt = async (t: number): Promise<Trial<Detail>> => {
       const point = tf.tidy(() => tf.add(x, tf.mul(t, direction)));
-      const { loss, gradient, detail } = evaluate(point);
+      const { loss, gradient, detail } = await evaluate(point);
       return { t, loss, slope: dot(gradient, direction), point, gradient, detail };
     };
     let accepted: Trial<Detail> | null;
     try {
-      accepted = strongWolfeSearch(trialAt, { t: 0, loss: here.loss, slope }, initialStep(here.gradient), budget);
+      accepted = await strongWolfeSearch(trialAt, { t: 0, loss: here.loss, slope }, initialStep(here.gradient), budget);
     } finally {
       direction.dispose();
     }
@@ -98,8 +98,8 @@ export function lbfgs<Detail>(x: tf.Variable, objective: Objective<Detail>, opti
   }
 
   return {
-    start() {
-      const here = (current ??= finiteStart(objective(x)));
+    async start() {
+      const here = (current ??= finiteStart(await objective(x)));
       return { loss: here.loss, detail: here.detail };
     },
     step,
@@ -220,12 +220,12 @@ function discard<Detail>(point: LinePoint | Trial<Detail>): void {
  * Measured on a 32-px style-only stylization from noise, 80 evaluations: loss 1.2·10⁵ against 7·10⁷
  * with Armijo backtracking.
  */
-function strongWolfeSearch<Detail>(trialAt: (t: number) => Trial<Detail>, origin: LinePoint, initialStep: number, budget: number): Trial<Detail> | null {
+async function strongWolfeSearch<Detail>(trialAt: (t: number) => Promise<Trial<Detail>>, origin: LinePoint, initialStep: number, budget: number): Promise<Trial<Detail> | null> {
   const line = new LineConditions(origin);
   let previous: LinePoint | Trial<Detail> = origin;
   let t = initialStep;
   for (let used = 1; used <= budget; used++) {
-    const trial = trialAt(t);
+    const trial = await trialAt(t);
     if (!line.sufficientDecrease(trial) || (previous !== origin && line.rise(previous, trial) >= 0)) return zoom(line, trialAt, previous, trial, budget - used);
     if (line.flatEnough(trial)) {
       discard(previous);
@@ -244,11 +244,11 @@ function strongWolfeSearch<Detail>(trialAt: (t: number) => Trial<Detail>, origin
  * Alg. 3.6: lo is the lowest point satisfying sufficient decrease, and [lo, hi] holds a strong Wolfe
  * step; each trial replaces one end of the bracket. Out of budget, lo is the answer if it is a trial.
  */
-function zoom<Detail>(line: LineConditions, trialAt: (t: number) => Trial<Detail>, lo: LinePoint | Trial<Detail>, hi: LinePoint | Trial<Detail>, budget: number): Trial<Detail> | null {
+async function zoom<Detail>(line: LineConditions, trialAt: (t: number) => Promise<Trial<Detail>>, lo: LinePoint | Trial<Detail>, hi: LinePoint | Trial<Detail>, budget: number): Promise<Trial<Detail> | null> {
   for (let used = 0; used < budget; used++) {
     // Kept off the bracket's outer tenths, so that each trial shrinks it (the safeguard of §3.5).
     const margin = 0.1 * Math.abs(hi.t - lo.t);
-    const trial = trialAt(line.cubicMinimiser(lo, hi, Math.min(lo.t, hi.t) + margin, Math.max(lo.t, hi.t) - margin));
+    const trial = await trialAt(line.cubicMinimiser(lo, hi, Math.min(lo.t, hi.t) + margin, Math.max(lo.t, hi.t) - margin));
     if (!line.sufficientDecrease(trial) || line.rise(lo, trial) >= 0) {
       discard(hi);
       hi = trial;

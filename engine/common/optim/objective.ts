@@ -12,10 +12,11 @@ export interface Evaluation<Detail = undefined> {
 }
 
 /**
- * A differentiable function of a tensor. It may return a non-finite loss away from the start:
+ * A differentiable function of a tensor, asynchronous because a native feature network (onnxruntime)
+ * computes off the JavaScript thread. It may return a non-finite loss away from the start:
  * L-BFGS then shortens its step; at the start there is nowhere to step back to, and optimisers throw.
  */
-export type Objective<Detail = undefined> = (x: tf.Tensor) => Evaluation<Detail>;
+export type Objective<Detail = undefined> = (x: tf.Tensor) => Promise<Evaluation<Detail>>;
 
 export interface StepReport<Detail = undefined> {
   /** The loss at x after the step, and the objective's detail there. */
@@ -35,7 +36,7 @@ export interface StepReport<Detail = undefined> {
  */
 export interface IterativeOptimizer<Detail = undefined> {
   /** f at x before any step, and the objective's detail there; evaluated once, since the first step needs it too. */
-  start(): { readonly loss: number; readonly detail: Detail };
-  step(): StepReport<Detail>;
+  start(): Promise<{ readonly loss: number; readonly detail: Detail }>;
+  step(): Promise<StepReport<Detail>>;
   dispose(): void;
 }

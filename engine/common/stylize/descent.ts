@@ -68,13 +68,13 @@ export async function descend(descent: Descent): Promise<DescentResult> {
   const finish = descent.finish ?? ((image: RgbImage) => image);
   const started = Date.now();
   // The first step needs f and ∇f at the start anyway: one evaluation serves both.
-  const initialLoss = checkedFinite(optimizer.start().detail);
+  const initialLoss = checkedFinite((await optimizer.start()).detail);
   descent.onProgress?.({ iteration: 0, iterations, loss: initialLoss, elapsedMs: Date.now() - started, remainingMs: null });
   let iteration = 0;
   let loss = initialLoss;
   while (iteration < iterations && !signal?.aborted) {
     descent.beforeStep?.(iteration + 1);
-    const report = optimizer.step();
+    const report = await optimizer.step();
     loss = checkedFinite(report.detail);
     iteration++;
     const elapsedMs = Date.now() - started;
@@ -97,7 +97,7 @@ export async function descend(descent: Descent): Promise<DescentResult> {
 
 /** What optimisers call: the total loss, its gradient with respect to the image, and each term. */
 export function lossObjective(loss: (image: tf.Tensor4D) => LossTerms<tf.Scalar>): Objective<LossTerms> {
-  return (x) => {
+  return async (x) => {
     let terms: LossTerms | null = null;
     const { value, grad } = tf.valueAndGrad((input: tf.Tensor) => {
       const tensors = loss(input as tf.Tensor4D);

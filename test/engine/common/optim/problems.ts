@@ -4,7 +4,7 @@ import type { Objective } from '../../../../engine/common/optim/objective.js';
 /** An objective from a scalar-valued tfjs function of x, its gradient by tfjs's autodiff. */
 export function autodiff(f: (x: tf.Tensor) => tf.Tensor): Objective {
   const valueAndGrad = tf.valueAndGrad(f);
-  return (x) => {
+  return async (x) => {
     const { value, grad } = valueAndGrad(x);
     const loss = value.dataSync()[0];
     value.dispose();
@@ -27,7 +27,7 @@ export function countedSquares(): { objective: Objective; readonly calls: number
   const squares = autodiff((v) => tf.tidy(() => tf.sum(tf.square(v))));
   const counted = {
     calls: 0,
-    objective: (point: tf.Tensor) => {
+    objective: async (point: tf.Tensor) => {
       counted.calls++;
       return squares(point);
     },
