@@ -26,7 +26,7 @@ const layers = [
   { dir: 'electron/preload', mayImport: ['engine/common', 'electron/common', 'electron/preload'], node: false, electron: true },
   { dir: 'electron/main', mayImport: ['engine', 'electron', 'resources'], node: true, electron: true },
 ];
-const nodeOnlyPackages = ['better-sqlite3', 'sharp', 'commander', 'cli-progress', 'h5wasm', 'ws', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+const nodeOnlyPackages = ['better-sqlite3', 'sharp', 'commander', 'cli-progress', 'h5wasm', 'ws', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'];
 
 function* sourceFiles(dir) {
   let entries;

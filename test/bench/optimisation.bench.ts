@@ -1,29 +1,33 @@
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { RgbImage } from '../../engine/common/image.js';
 import { tensorToImage } from '../../engine/common/imageTensor.js';
-import { featureNetwork } from '../../engine/common/networks/featureNetwork.js';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../engine/common/networks/vgg.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings } from '../../engine/common/stylize/settings.js';
 import { stylize } from '../../engine/common/stylize/stylize.js';
 import { selectBackend } from '../../engine/node/backend.js';
-import { syntheticImage } from '../helpers/tf.js';
+import { syntheticImage, testNetwork } from '../helpers/tf.js';
 
 /**
  * `npm run bench`: milliseconds per optimisation iteration — VGG-19 forward and backward to the
- * image, style conv1_1…conv5_1, content conv4_2, neural-style's weights — at 256 and 512 px on the
- * backend in use, with each size's peak memory. Each size runs in its own process so its peak
- * resident memory is its own. Adam makes exactly one evaluation per iteration, which is the unit
- * measured; the first iteration (warm-up, kernel compilation) is not counted.
+ * image, style conv1_1…conv5_1, content conv4_2, neural-style's weights — at 256 and 512 px on each
+ * backend present here, and the same iteration in PyTorch on the CPU (the peer an engineer would
+ * use: test/bench/peer/pytorchIteration.py) where `import torch` works, with each one's peak memory.
+ * Each measurement runs in its own process, one after the other, so its peak resident memory is its
+ * own and no two share the cores. Adam makes exactly one evaluation per iteration, the unit
+ * measured; the first iteration (warm-up, kernel compilation, session creation) is not counted.
  */
 const SIZES = [256, 512];
+const BACKENDS = ['onnxruntime', 'wasm'];
 const ITERATIONS = 4;
+const PEER_THREADS = cpus().length;
 
-async function measure(size: number): Promise<object> {
-  const backend = await selectBackend();
-  const network = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));
+async function measure(size: number, backendName: string): Promise<object> {
+  const backend = await selectBackend(backendName);
+  const network = testNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));
   const picture = (seed: number): RgbImage => {
     const tensor = syntheticImage(size, size, seed);
     const image = tensorToImage(tensor);
@@ -47,10 +51,39 @@ async function measure(size: number): Promise<object> {
   };
 }
 
-const sizeArgument = process.argv.indexOf('--size');
-if (sizeArgument > 0) {
-  process.stdout.write(JSON.stringify(await measure(Number(process.argv[sizeArgument + 1]))));
+/** The Python that has PyTorch, or null (the peer is then left out, and the output says so). */
+function pythonWithTorch(): string | null {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+      return python;
+    } catch {
+      // Not this one.
+    }
+  }
+  return null;
+}
+
+function peer(python: string, size: number): { msPerIteration: number; peakRssMiB: number } {
+  const script = fileURLToPath(new URL('../../../test/bench/peer/pytorchIteration.py', import.meta.url));
+  return JSON.parse(execFileSync(python, [script, String(size), String(ITERATIONS), String(PEER_THREADS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+}
+
+function child(size: number, backend: string): { msPerIteration: number; peakRssMiB: number } {
+  return JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--size', String(size), '--backend', backend], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+}
+
+const argument = (name: string) => process.argv[process.argv.indexOf(name) + 1];
+if (process.argv.includes('--size')) {
+  process.stdout.write(JSON.stringify(await measure(Number(argument('--size')), argument('--backend'))));
 } else {
-  const results = SIZES.map((size) => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--size', String(size)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })));
-  console.log(JSON.stringify({ benchmark: 'optimisation iteration, VGG-19 (vgg19-random)', machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, results }, null, 2));
+  const python = pythonWithTorch();
+  if (!python) console.error('NOTICE: PyTorch is not installed here (python3 -c "import torch" fails), so the peer is left out; on Debian: apt-get install python3-torch');
+  const results = SIZES.map((size) => {
+    const pastiche = Object.fromEntries(BACKENDS.map((backend) => [backend, child(size, backend)]));
+    const pytorch = python ? peer(python, size) : null;
+    const fastest = Math.min(...Object.values(pastiche).map((r) => r.msPerIteration));
+    return { size, pastiche, pytorchCpu: pytorch, fastestOverPytorch: pytorch ? Number((fastest / pytorch.msPerIteration).toFixed(3)) : null };
+  });
+  console.log(JSON.stringify({ benchmark: 'optimisation iteration, VGG-19 to conv5_1 (random weights), Pastiche vs PyTorch CPU', machine: { cpus: cpus().length, node: process.version }, results }, null, 2));
 }

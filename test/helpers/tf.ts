@@ -1,12 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../engine/node/backend.js';
+import { nativeGradientRuntime, selectBackend, type BackendInfo } from '../../engine/node/backend.js';
+import { withNativeGradient } from '../../engine/node/networks/nativeGradient.js';
 import { featureNetwork, type FeatureNetwork } from '../../engine/common/networks/featureNetwork.js';
+import type { NetworkWeights } from '../../engine/common/networks/weights.js';
 import type { NetworkArchitecture } from '../../engine/common/networks/architecture.js';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
 
-/** Tests run on the wasm backend: the fastest one every machine here has. */
-export async function useTestBackend(): Promise<void> {
-  await selectBackend(process.env.PASTICHE_BACKEND ?? 'wasm');
+/**
+ * Tests run on the wasm backend, or the one PASTICHE_BACKEND names: build/run-tests.mjs runs the
+ * optimisation suites again on every other backend present (onnxruntime).
+ */
+export async function useTestBackend(): Promise<BackendInfo> {
+  return selectBackend(process.env.PASTICHE_BACKEND ?? 'wasm');
+}
+
+/** A feature network as the registry builds it: with native gradients when the backend has them. */
+export function testNetwork(name: string, architecture: NetworkArchitecture, weights: NetworkWeights): FeatureNetwork {
+  const runtime = nativeGradientRuntime();
+  const network = featureNetwork(name, architecture, weights);
+  return runtime ? withNativeGradient(network, weights, runtime) : network;
 }
 
 /** A VGG-shaped network small enough for finite differences: two blocks of few filters. */
@@ -25,7 +37,7 @@ export const TINY_ARCHITECTURE: NetworkArchitecture = {
 };
 
 export function tinyNetwork(seed = 1): FeatureNetwork {
-  return featureNetwork('tiny', TINY_ARCHITECTURE, randomWeights(TINY_ARCHITECTURE, seed));
+  return testNetwork('tiny', TINY_ARCHITECTURE, randomWeights(TINY_ARCHITECTURE, seed));
 }
 
 /** A smooth synthetic picture in 0..255 with structure at several scales, made from a seed. */

@@ -4,7 +4,7 @@ import type { RgbImage } from '../image.js';
 import { imageToTensor } from '../imageTensor.js';
 import { gramMatrix } from '../losses/style.js';
 import { disposeStyleTarget, type StyleTarget } from '../losses/styleRepresentation.js';
-import { styleTransferLoss, type StyleTransferTargets } from '../losses/styleTransferLoss.js';
+import { styleTransferTerms, type StyleTransferTargets } from '../losses/styleTransferLoss.js';
 import { layerChannels } from '../networks/architecture.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { descend, lossObjective, makeOptimizer, noiseStart, type DescentHooks, type DescentResult } from '../stylize/descent.js';
@@ -43,7 +43,9 @@ export async function generate(request: GenerateRequest): Promise<DescentResult>
   const image = tf.variable(start, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
   start.dispose();
   const lossSettings = { ...settings, contentLayers: [], contentWeight: 0, styleBlend: [], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0 };
-  const objective = lossObjective((input) => styleTransferLoss(network, lossSettings, targets.current())(input));
+  // The targets are re-drawn as the iterations go (beforeStep), so the terms are made from the current ones.
+  const { layers, pooling } = styleTransferTerms(lossSettings, targets.current());
+  const objective = lossObjective(network, { layers, pooling, terms: (activations, input) => styleTransferTerms(lossSettings, targets.current()).terms(activations, input) });
   const optimizer = makeOptimizer(settings.optimizer, image, objective);
   try {
     return await descend({

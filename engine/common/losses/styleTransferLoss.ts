@@ -64,22 +64,38 @@ function tidyMap<T extends tf.Tensor>(compute: () => Map<string, T>): Map<string
   return new Map(names.map((name, i) => [name, tensors[i] as T]));
 }
 
+/** A loss as a function of a network's activations at `layers` and of the image itself. */
+export interface ActivationTerms {
+  readonly layers: readonly string[];
+  readonly pooling: Pooling;
+  terms(activations: ReadonlyMap<string, tf.Tensor4D>, image: tf.Tensor4D): LossTerms<tf.Scalar>;
+}
+
 /**
  * The total loss of Gatys et al. 2015 (eq. 7) with a smoothness term:
  * L = α·Σ_content Lc + β·Σ_style wₗ·Eₗ + γ·TV, evaluated in the network's input space. On a batch
  * (a style network's training, whose content targets are each photo's activations) every term is
  * the mean of each picture's: Johnson et al.'s perceptual loss (2016, eq. 2–5).
  */
-export function styleTransferLoss(network: FeatureNetwork, settings: LossSettings, targets: StyleTransferTargets) {
+export function styleTransferTerms(settings: LossSettings, targets: StyleTransferTargets): ActivationTerms {
   const representation = styleRepresentation(settings);
   const layers = [...new Set([...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)])];
-  return (image: tf.Tensor4D): LossTerms<tf.Scalar> => {
-    const activations = network.activations(image, layers, settings.pooling);
-    const content = weightedSum(settings.contentLayers.map((layer) => contentLoss(activations.get(layer)!, targets.content.get(layer)!)), settings.contentWeight);
-    const style = weightedSum(settings.styleLayers.map(({ layer, weight }) => tf.mul(representation.loss(activations.get(layer)!, targets.style.get(layer)!), weight)), settings.styleWeight);
-    const tv = settings.tvWeight > 0 ? tf.mul(totalVariationLoss(image), settings.tvWeight) as tf.Scalar : tf.scalar(0);
-    return { total: tf.addN([content, style, tv]) as tf.Scalar, content, style, tv };
+  return {
+    layers,
+    pooling: settings.pooling,
+    terms: (activations, image) => {
+      const content = weightedSum(settings.contentLayers.map((layer) => contentLoss(activations.get(layer)!, targets.content.get(layer)!)), settings.contentWeight);
+      const style = weightedSum(settings.styleLayers.map(({ layer, weight }) => tf.mul(representation.loss(activations.get(layer)!, targets.style.get(layer)!), weight)), settings.styleWeight);
+      const tv = settings.tvWeight > 0 ? tf.mul(totalVariationLoss(image), settings.tvWeight) as tf.Scalar : tf.scalar(0);
+      return { total: tf.addN([content, style, tv]) as tf.Scalar, content, style, tv };
+    },
   };
+}
+
+/** styleTransferTerms as a function of the image alone, running the network on it. */
+export function styleTransferLoss(network: FeatureNetwork, settings: LossSettings, targets: StyleTransferTargets) {
+  const { layers, pooling, terms } = styleTransferTerms(settings, targets);
+  return (image: tf.Tensor4D): LossTerms<tf.Scalar> => terms(network.activations(image, layers, pooling), image);
 }
 
 function weightedSum(terms: tf.Tensor[], weight: number): tf.Scalar {

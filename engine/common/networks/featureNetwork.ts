@@ -23,9 +23,24 @@ export interface FeatureNetwork {
   deprocess(input: tf.Tensor4D): tf.Tensor3D;
   /** Activations of the requested layers, running the network only as deep as needed. */
   activations(input: tf.Tensor4D, layers: readonly string[], pooling: Pooling): Map<string, tf.Tensor4D>;
+  /**
+   * A loss of the input's activations at `layers` (and of the input itself), with its gradient with
+   * respect to the input: what every optimisation step needs. Here by TensorFlow.js's autodiff; a
+   * native runtime may compute the network's part (see engine/node/networks/nativeGradient.ts).
+   */
+  lossAndGradient(input: tf.Tensor4D, layers: readonly string[], pooling: Pooling, loss: ActivationLoss): Promise<LossAndGradient>;
   /** Throws a PasticheError naming the first layer this network cannot compute. */
   checkLayers(layers: readonly string[]): void;
   dispose(): void;
+}
+
+/** A scalar function of a network's activations and of its input. */
+export type ActivationLoss = (activations: ReadonlyMap<string, tf.Tensor4D>, input: tf.Tensor4D) => tf.Scalar;
+
+export interface LossAndGradient {
+  readonly loss: number;
+  /** ∂loss/∂input, owned by the caller. */
+  readonly gradient: tf.Tensor4D;
 }
 
 export function featureNetwork(name: string, architecture: NetworkArchitecture, weights: NetworkWeights): FeatureNetwork {
@@ -76,6 +91,12 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
     preprocess: (rgb) => preprocess(architecture.preprocessing, rgb),
     deprocess: (input) => deprocess(architecture.preprocessing, input),
     activations,
+    lossAndGradient: async (input, layers, pooling, loss) => {
+      const { value, grad } = tf.valueAndGrad((x: tf.Tensor4D) => loss(activations(x, layers, pooling), x))(input);
+      const [total] = await value.data();
+      value.dispose();
+      return { loss: total, gradient: grad as tf.Tensor4D };
+    },
     checkLayers,
     dispose: () => {
       for (const conv of convs.values()) conv.flippedKernel?.dispose();

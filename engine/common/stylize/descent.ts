@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 import { tensorToImage } from '../imageTensor.js';
-import type { LossTerms } from '../losses/styleTransferLoss.js';
+import type { ActivationTerms, LossTerms } from '../losses/styleTransferLoss.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { IMAGENET_MEAN_RGB } from '../networks/preprocessing.js';
 import { adam } from '../optim/adam.js';
@@ -95,18 +95,21 @@ export async function descend(descent: Descent): Promise<DescentResult> {
   };
 }
 
-/** What optimisers call: the total loss, its gradient with respect to the image, and each term. */
-export function lossObjective(loss: (image: tf.Tensor4D) => LossTerms<tf.Scalar>): Objective<LossTerms> {
+/**
+ * What optimisers call: the total loss, its gradient with respect to the image, and each term. The
+ * network computes its own part of the gradient (natively where it can); the terms' values are read
+ * while the loss is evaluated.
+ */
+export function lossObjective(network: FeatureNetwork, loss: ActivationTerms): Objective<LossTerms> {
   return async (x) => {
     let terms: LossTerms | null = null;
-    const { value, grad } = tf.valueAndGrad((input: tf.Tensor) => {
-      const tensors = loss(input as tf.Tensor4D);
+    const { gradient } = await network.lossAndGradient(x as tf.Tensor4D, loss.layers, loss.pooling, (activations, image) => {
+      const tensors = loss.terms(activations, image);
       const [total, content, style, tv] = tf.stack([tensors.total, tensors.content, tensors.style, tensors.tv]).dataSync();
       terms = { total, content, style, tv };
       return tensors.total;
-    })(x);
-    value.dispose();
-    return { loss: terms!.total, gradient: grad, detail: terms! };
+    });
+    return { loss: terms!.total, gradient, detail: terms! };
   };
 }
 

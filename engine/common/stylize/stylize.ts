@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 import { imageToTensor } from '../imageTensor.js';
-import { styleTransferLoss, styleTransferTargets } from '../losses/styleTransferLoss.js';
+import { styleTransferTargets, styleTransferTerms } from '../losses/styleTransferLoss.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { preserveColours } from './colourPreservation.js';
 import { descend, lossObjective, makeOptimizer, noiseStart, type DescentHooks, type DescentResult } from './descent.js';
@@ -33,7 +33,7 @@ export async function stylize(given: StylizeRequest): Promise<DescentResult> {
   const start = initialImage(request);
   const image = tf.variable(start, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
   start.dispose();
-  const optimizer = makeOptimizer(settings.optimizer, image, lossObjective(styleTransferLoss(network, settings, targets)));
+  const optimizer = makeOptimizer(settings.optimizer, image, lossObjective(network, styleTransferTerms(settings, targets)));
   try {
     return await descend({ ...request, image, optimizer, iterations: settings.iterations, previewEvery: settings.previewEvery, finish });
   } finally {

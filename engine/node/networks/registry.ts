@@ -5,9 +5,11 @@ import { computableLayers, featureNetwork, type FeatureNetwork } from '../../com
 import { randomWeights } from '../../common/networks/randomWeights.js';
 import { layerNames } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
+import { nativeGradientRuntime } from '../backend.js';
 import { isLibraryName, looksLikePath } from '../libraryNames.js';
 import { catalogue, catalogueEntry, type CatalogueEntry } from './catalogue.js';
 import { readLayersModel } from './layersModel.js';
+import { withNativeGradient } from './nativeGradient.js';
 import { readNetworkFile } from './networkFile.js';
 import { loadSavedNetwork, readSavedNetworkInfo, saveNetwork, weightsSha256, type SavedNetworkInfo } from './savedNetwork.js';
 import { vggWeightsFromLayersModel } from './vggWeights.js';
@@ -55,7 +57,7 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   if (entry?.source.kind === 'random') {
     const architecture = ARCHITECTURES[entry.architecture];
     const weights = randomWeights(architecture, entry.source.seed);
-    const network = featureNetwork(entry.name, architecture, weights);
+    const network = accelerated(featureNetwork(entry.name, architecture, weights), weights);
     return { network, summary: { ...catalogueSummary(entry, null), weightsSha256: await generatedWeightsSha256(entry.name, weights) } };
   }
   const folder = join(modelsDir, nameOrPath);
@@ -70,6 +72,12 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   }
   const names = listNetworks(modelsDir).filter((n) => n.status !== 'not-installed').map((n) => n.name);
   throw new PasticheError(`unknown network (available: ${names.join(', ')}; or give a folder holding model.json)`, nameOrPath);
+}
+
+/** The network with its gradients computed natively when the selected backend has a native runtime. */
+function accelerated(network: FeatureNetwork, weights: NetworkWeights): FeatureNetwork {
+  const runtime = nativeGradientRuntime();
+  return runtime ? withNativeGradient(network, weights, runtime) : network;
 }
 
 /** What a request is checked against: a network's name, architecture and the layers it can compute. */
@@ -121,7 +129,7 @@ async function loadInstalled(folder: string): Promise<LoadedNetwork> {
     name: info.name, architecture: info.architecture, status: 'installed' as const, description: entry?.description ?? `imported from ${info.origin}`,
     license: entry?.license ?? 'as of its source', location: folder, weightsSha256: info.weightsSha256,
   };
-  return { network: featureNetwork(info.name, architecture, weights), summary };
+  return { network: accelerated(featureNetwork(info.name, architecture, weights), weights), summary };
 }
 
 /** A generated network's digest is the same every time (its seed is in the catalogue): computed once per process. */
@@ -139,7 +147,7 @@ async function loadLayersModelAt(path: string): Promise<LoadedNetwork> {
     name, architecture: architecture.family, status: 'installed' as const, description: `loaded from ${resolve(path)}`, license: 'as of its source', location: resolve(path),
     weightsSha256: await weightsSha256(weights),
   };
-  return { network: featureNetwork(name, architecture, weights), summary };
+  return { network: accelerated(featureNetwork(name, architecture, weights), weights), summary };
 }
 
 function installedNames(modelsDir: string): string[] {

@@ -8,7 +8,7 @@ import { imageToTensor, tensorToImage } from '../../../../engine/common/imageTen
 import { gramMatrix } from '../../../../engine/common/losses/style.js';
 import { syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 
-await useTestBackend();
+const backend = await useTestBackend();
 const network = tinyNetwork(3);
 const adam = (learningRate: number) => ({ name: 'adam' as const, learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
 
@@ -31,7 +31,7 @@ function conv2Gram(image: RgbImage): number[][] {
 
 // Random targets are seldom Gram matrices (a zero diagonal entry forbids its row), so the loss falls
 // to a floor, not to zero; the factors below were measured at 30 iterations with margin.
-describe('generate (Nikulin & Novak 2016, §6: style without content)', () => {
+describe(`generate (Nikulin & Novak 2016, §6: style without content), on ${backend.name}`, () => {
   it('drives the Gram loss from noise towards sparse random targets, without leaking tensors', async () => {
     const before = tf.memory().numTensors;
     const result = await generate({ network, settings: settings({ generator: { kind: 'sparse', layers: ['conv2_1'], amplitude: 50, sparsity: 0.5, seed: 4 } }) });

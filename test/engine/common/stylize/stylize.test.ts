@@ -4,15 +4,15 @@ import { describe, it } from 'node:test';
 import type { RgbImage } from '../../../../engine/common/image.js';
 import { imageToTensor, tensorToImage } from '../../../../engine/common/imageTensor.js';
 import { gramMatrix } from '../../../../engine/common/losses/style.js';
-import { featureNetwork, type FeatureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
+import type { FeatureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
 import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../../../engine/common/networks/vgg.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { stylize } from '../../../../engine/common/stylize/stylize.js';
-import { syntheticImage, useTestBackend } from '../../../helpers/tf.js';
+import { syntheticImage, testNetwork, useTestBackend } from '../../../helpers/tf.js';
 
-await useTestBackend();
-const vgg19 = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));
+const backend = await useTestBackend();
+const vgg19 = testNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));
 
 function picture(size: number, seed: number): RgbImage {
   const tensor = syntheticImage(size, size, seed);
@@ -30,7 +30,7 @@ function gramDistance(network: FeatureNetwork, a: RgbImage, b: RgbImage, layer: 
   });
 }
 
-describe('stylize (Gatys et al. on the embedded VGG-19)', () => {
+describe(`stylize (Gatys et al. on the embedded VGG-19), on ${backend.name}`, () => {
   it('halves the total loss of a 64-px stylization with the default layers and L-BFGS, without leaking tensors', async () => {
     const tensorCounts: number[] = [];
     const before = tf.memory().numTensors;
