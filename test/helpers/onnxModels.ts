@@ -1,10 +1,7 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { writeFileSync } from 'node:fs';
-import {
-  AttributeProto_AttributeType as AttributeType, AttributeProtoSchema, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema,
-  TensorProto_DataType, TensorProtoSchema, TensorShapeProto_DimensionSchema, TensorShapeProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema,
-  type GraphProto, type ModelProto, type NodeProto,
-} from 'onnx-buf';
+import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type GraphProto, type ModelProto, type NodeProto } from 'onnx-buf';
+import { floatTensor, floatValueInfo, kernelToOnnx, onnxNode as node } from '../../engine/common/networks/onnx/onnxProto.js';
 import { convPadding, outputSize, type LayerSpec, type NetworkArchitecture } from '../../engine/common/networks/architecture.js';
 import type { NetworkWeights } from '../../engine/common/networks/weights.js';
 import { onnxBiasName, onnxKernelName } from '../../engine/node/networks/onnxWeights.js';
@@ -56,13 +53,13 @@ export function onnxModelOf(architecture: NetworkArchitecture, weights: NetworkW
 
   emit(architecture.layers, 'data_0', side);
   const initializer = [...weights].flatMap(([layer, { kernel, bias }]) => [
-    floatTensor(onnxKernelName(layer), [kernel.shape[3], kernel.shape[2], kernel.shape[0], kernel.shape[1]], transposeToOnnx(kernel.dataSync() as Float32Array, kernel.shape)),
+    floatTensor(onnxKernelName(layer), [kernel.shape[3], kernel.shape[2], kernel.shape[0], kernel.shape[1]], kernelToOnnx(kernel.dataSync() as Float32Array, kernel.shape)),
     floatTensor(onnxBiasName(layer), [bias.shape[0]], bias.dataSync() as Float32Array),
   ]);
   const graph: GraphProto = create(GraphProtoSchema, {
     name: architecture.family, node: nodes, initializer,
-    input: [valueInfo('data_0', [1, 3, side, side])],
-    output: outputs.map((layer) => valueInfo(tensorOf.get(layer)!, null)),
+    input: [floatValueInfo('data_0', [1, 3, side, side])],
+    output: outputs.map((layer) => floatValueInfo(tensorOf.get(layer)!, null)),
   });
   return create(ModelProtoSchema, { irVersion: 7n, producerName: 'pastiche-test', graph, opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 12n })] });
 }
@@ -71,32 +68,4 @@ export function writeOnnxModel(file: string, model: ModelProto): void {
   writeFileSync(file, toBinary(ModelProtoSchema, model));
 }
 
-/** TensorFlow's [kH, kW, in, out] → ONNX's [out, in, kH, kW]. */
-export function transposeToOnnx(values: Float32Array, [kH, kW, inC, outC]: readonly number[]): Float32Array {
-  const result = new Float32Array(values.length);
-  for (let h = 0; h < kH; h++) for (let w = 0; w < kW; w++) for (let i = 0; i < inC; i++) for (let o = 0; o < outC; o++) {
-    result[((o * inC + i) * kH + h) * kW + w] = values[((h * kW + w) * inC + i) * outC + o];
-  }
-  return result;
-}
-
-export function floatTensor(name: string, dims: readonly number[], values: Float32Array) {
-  return create(TensorProtoSchema, { name, dims: dims.map(BigInt), dataType: TensorProto_DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) });
-}
-
-/** A node with INT (a number) and INTS (a list) attributes, and FLOAT ones in `floats`. */
-function node(opType: string, input: string[], output: string, ints: Record<string, number | number[]>, floats: Record<string, number> = {}): NodeProto {
-  const attribute = [
-    ...Object.entries(ints).map(([name, value]) => typeof value === 'number'
-      ? create(AttributeProtoSchema, { name, type: AttributeType.INT, i: BigInt(value) })
-      : create(AttributeProtoSchema, { name, type: AttributeType.INTS, ints: value.map(BigInt) })),
-    ...Object.entries(floats).map(([name, f]) => create(AttributeProtoSchema, { name, type: AttributeType.FLOAT, f })),
-  ];
-  return create(NodeProtoSchema, { opType, input, output: [output], name: '', attribute });
-}
-
-function valueInfo(name: string, dims: readonly number[] | null) {
-  const shape = dims && create(TensorShapeProtoSchema, { dim: dims.map((d) => create(TensorShapeProto_DimensionSchema, { value: { case: 'dimValue', value: BigInt(d) } })) });
-  const tensorType = create(TypeProto_TensorSchema, { elemType: TensorProto_DataType.FLOAT, ...(shape ? { shape } : {}) });
-  return create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: tensorType } }) });
-}
+export { floatTensor };
