@@ -45,7 +45,7 @@ export async function generate(request: GenerateRequest): Promise<DescentResult>
   const lossSettings = { ...settings, contentLayers: [], contentWeight: 0, styleBlend: [], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0 };
   // The targets are re-drawn as the iterations go (beforeStep), so the terms are made from the current ones.
   const { layers, pooling } = styleTransferTerms(lossSettings, targets.current());
-  const objective = lossObjective(network, { layers, pooling, terms: (activations, input) => styleTransferTerms(lossSettings, targets.current()).terms(activations, input) });
+  const objective = lossObjective(network, { layers, pooling, tvWeight: settings.tvWeight, terms: (activations, input) => styleTransferTerms(lossSettings, targets.current()).terms(activations, input) });
   const optimizer = makeOptimizer(settings.optimizer, image, objective);
   try {
     return await descend({

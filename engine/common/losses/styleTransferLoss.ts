@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { FeatureNetwork } from '../networks/featureNetwork.js';
+import type { FeatureMatching, FeatureNetwork } from '../networks/featureNetwork.js';
 import type { Pooling, StylizeSettings } from '../stylize/settings.js';
 import { contentLoss } from './content.js';
 import { disposeStyleTarget, styleRepresentation, type StyleRepresentationOps, type StyleTarget } from './styleRepresentation.js';
@@ -69,6 +69,9 @@ export interface ActivationTerms {
   readonly layers: readonly string[];
   readonly pooling: Pooling;
   terms(activations: ReadonlyMap<string, tf.Tensor4D>, image: tf.Tensor4D): LossTerms<tf.Scalar>;
+  /** The content and style terms as targets to match, when they are Gatys et al.'s plain ones (Gram style): a native network may compute them itself. */
+  readonly matching?: FeatureMatching;
+  readonly tvWeight: number;
 }
 
 /**
@@ -80,9 +83,17 @@ export interface ActivationTerms {
 export function styleTransferTerms(settings: LossSettings, targets: StyleTransferTargets): ActivationTerms {
   const representation = styleRepresentation(settings);
   const layers = [...new Set([...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)])];
+  const matching: FeatureMatching | undefined = settings.styleRepr === 'gram'
+    ? {
+      content: settings.contentLayers.map((layer) => ({ layer, target: targets.content.get(layer)!, weight: settings.contentWeight })),
+      gram: settings.styleLayers.map(({ layer, weight }) => ({ layer, target: targets.style.get(layer)!.statistic as tf.Tensor2D, weight: weight * settings.styleWeight })),
+    }
+    : undefined;
   return {
     layers,
     pooling: settings.pooling,
+    matching,
+    tvWeight: settings.tvWeight,
     terms: (activations, image) => {
       const content = weightedSum(settings.contentLayers.map((layer) => contentLoss(activations.get(layer)!, targets.content.get(layer)!)), settings.contentWeight);
       const style = weightedSum(settings.styleLayers.map(({ layer, weight }) => tf.mul(representation.loss(activations.get(layer)!, targets.style.get(layer)!), weight)), settings.styleWeight);

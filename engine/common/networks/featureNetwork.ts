@@ -29,6 +29,11 @@ export interface FeatureNetwork {
    * native runtime may compute the network's part (see engine/node/networks/nativeGradient.ts).
    */
   lossAndGradient(input: tf.Tensor4D, layers: readonly string[], pooling: Pooling, loss: ActivationLoss): Promise<LossAndGradient>;
+  /**
+   * Gatys et al.'s content and Gram terms and their gradient computed in one pass where the network
+   * runs, for a runtime that can (a native one); null when it cannot for these layers or pooling.
+   */
+  matchFeatures?(input: tf.Tensor4D, pooling: Pooling, matching: FeatureMatching): Promise<MatchedFeatures | null>;
   /** Throws a PasticheError naming the first layer this network cannot compute. */
   checkLayers(layers: readonly string[]): void;
   dispose(): void;
@@ -36,6 +41,20 @@ export interface FeatureNetwork {
 
 /** A scalar function of a network's activations and of its input. */
 export type ActivationLoss = (activations: ReadonlyMap<string, tf.Tensor4D>, input: tf.Tensor4D) => tf.Scalar;
+
+/** Targets of Gatys et al.'s loss: activations to match by mean squared error, Gram matrices likewise, each with its weight. */
+export interface FeatureMatching {
+  readonly content: readonly { readonly layer: string; readonly target: tf.Tensor4D; readonly weight: number }[];
+  readonly gram: readonly { readonly layer: string; readonly target: tf.Tensor2D; readonly weight: number }[];
+}
+
+export interface MatchedFeatures {
+  /** The weighted sums of the content and of the style terms. */
+  readonly content: number;
+  readonly style: number;
+  /** Their gradient with respect to the input, owned by the caller. */
+  readonly gradient: tf.Tensor4D;
+}
 
 export interface LossAndGradient {
   readonly loss: number;

@@ -3,11 +3,12 @@ import { PasticheError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 import { tensorToImage } from '../imageTensor.js';
 import type { ActivationTerms, LossTerms } from '../losses/styleTransferLoss.js';
+import { totalVariationLoss } from '../losses/totalVariation.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { IMAGENET_MEAN_RGB } from '../networks/preprocessing.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
-import type { IterativeOptimizer, Objective } from '../optim/objective.js';
+import type { Evaluation, IterativeOptimizer, Objective } from '../optim/objective.js';
 import type { OptimizerSettings } from './settings.js';
 
 // The descent on an image's pixels that every run kind shares — a stylization (Gatys et al. 2015)
@@ -96,21 +97,36 @@ export async function descend(descent: Descent): Promise<DescentResult> {
 }
 
 /**
- * What optimisers call: the total loss, its gradient with respect to the image, and each term. The
- * network computes its own part of the gradient (natively where it can); the terms' values are read
- * while the loss is evaluated.
+ * What optimisers call: the total loss, its gradient with respect to the image, and each term. A
+ * network that can match Gatys et al.'s terms itself (a native runtime) computes them in one pass and
+ * the smoothness term is added here; otherwise the network computes its part of the gradient of the
+ * terms, whose values are read while the loss is evaluated.
  */
 export function lossObjective(network: FeatureNetwork, loss: ActivationTerms): Objective<LossTerms> {
-  return async (x) => {
-    let terms: LossTerms | null = null;
-    const { gradient } = await network.lossAndGradient(x as tf.Tensor4D, loss.layers, loss.pooling, (activations, image) => {
-      const tensors = loss.terms(activations, image);
-      const [total, content, style, tv] = tf.stack([tensors.total, tensors.content, tensors.style, tensors.tv]).dataSync();
-      terms = { total, content, style, tv };
-      return tensors.total;
-    });
-    return { loss: terms!.total, gradient, detail: terms! };
-  };
+  return async (x) => (await matchedObjective(network, loss, x as tf.Tensor4D)) ?? termsObjective(network, loss, x as tf.Tensor4D);
+}
+
+async function matchedObjective(network: FeatureNetwork, loss: ActivationTerms, x: tf.Tensor4D): Promise<Evaluation<LossTerms> | null> {
+  const matched = loss.matching && network.matchFeatures ? await network.matchFeatures(x, loss.pooling, loss.matching) : null;
+  if (!matched) return null;
+  const { content, style } = matched;
+  if (loss.tvWeight === 0) return { loss: content + style, gradient: matched.gradient, detail: { total: content + style, content, style, tv: 0 } };
+  const { value, grad } = tf.valueAndGrad((image: tf.Tensor) => tf.mul(totalVariationLoss(image as tf.Tensor4D), loss.tvWeight) as tf.Scalar)(x);
+  const tv = (await value.data())[0];
+  const gradient = tf.add(matched.gradient, grad);
+  tf.dispose([value, grad, matched.gradient]);
+  return { loss: content + style + tv, gradient, detail: { total: content + style + tv, content, style, tv } };
+}
+
+async function termsObjective(network: FeatureNetwork, loss: ActivationTerms, x: tf.Tensor4D): Promise<Evaluation<LossTerms>> {
+  let terms: LossTerms | null = null;
+  const { gradient } = await network.lossAndGradient(x, loss.layers, loss.pooling, (activations, image) => {
+    const tensors = loss.terms(activations, image);
+    const [total, content, style, tv] = tf.stack([tensors.total, tensors.content, tensors.style, tensors.tv]).dataSync();
+    terms = { total, content, style, tv };
+    return tensors.total;
+  });
+  return { loss: terms!.total, gradient, detail: terms! };
 }
 
 export function makeOptimizer(optimizer: OptimizerSettings, image: tf.Variable, objective: Objective<LossTerms>): IterativeOptimizer<LossTerms> {

@@ -4,20 +4,24 @@ import { ModelProtoSchema } from 'onnx-buf';
 import { cpus } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { ActivationLoss, FeatureNetwork } from '../../common/networks/featureNetwork.js';
-import { activationName, gradientGraphs, gradientName, IMAGE_GRADIENT, IMAGE_INPUT, unsupportedReason, type ConvValues } from '../../common/networks/onnx/gradientGraphs.js';
+import {
+  activationName, CONTENT_LOSS, contentTargetName, gradientGraphs, gradientName, gramTargetName, IMAGE_GRADIENT, IMAGE_INPUT, matchingGraph, STYLE_LOSS, unsupportedReason,
+  type ConvValues, type MatchingTerms,
+} from '../../common/networks/onnx/gradientGraphs.js';
 import type { NetworkWeights } from '../../common/networks/weights.js';
 
 type Runtime = typeof Ort;
 type Session = Ort.InferenceSession;
 
-/** Sessions kept per network: a run uses one size, a coarse-to-fine run or a tiled one a few. */
+/** Sessions kept per network. */
 const SESSIONS_KEPT = 4;
 
 /**
  * The feature network with its forward and backward passes run by onnxruntime's native CPU kernels
- * (MLAS), several times faster than TensorFlow.js's wasm backend on the same cores; the losses on
- * the activations stay in TensorFlow.js, which receives the activations and hands back their
- * gradients. Networks or settings the gradient graphs do not cover keep TensorFlow.js's autodiff.
+ * (MLAS), several times faster than TensorFlow.js's wasm backend on the same cores. Gatys et al.'s
+ * plain terms (content, Gram style) are computed in the same graph (matchFeatures); any other loss
+ * stays in TensorFlow.js, which receives the activations and hands back their gradients
+ * (lossAndGradient). Networks or settings the graphs do not cover keep TensorFlow.js's autodiff.
  */
 export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeights, runtime: Runtime): FeatureNetwork {
   const values = new Map<string, ConvValues>();
@@ -29,31 +33,34 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
     }
     return values;
   };
-  const sessions = new Map<string, Promise<{ forward: Session; backward: Session; saved: readonly string[] }>>();
-
-  function sessionsFor(layers: readonly string[], height: number, width: number) {
-    const key = `${layers.join(',')}@${height}x${width}`;
-    let found = sessions.get(key);
-    if (!found) {
-      found = createSessions(runtime, network, valuesOf(), layers, height, width);
-      sessions.set(key, found);
-      if (sessions.size > SESSIONS_KEPT) release(sessions, sessions.keys().next().value!);
-    } else {
-      // Most recently used last, so the first key is the one to release.
-      sessions.delete(key);
-      sessions.set(key, found);
-    }
-    return found;
-  }
+  const sessions = new SessionCache();
+  const options = sessionOptions();
+  const splitSessions = (layers: readonly string[], height: number, width: number) => sessions.get(`split ${layers.join(',')} ${height}x${width}`, async () => {
+    const graphs = gradientGraphs(network.architecture, valuesOf(), layers, height, width);
+    const [forward, backward] = await Promise.all([graphs.forward, graphs.backward].map((graph) => runtime.InferenceSession.create(toBinary(ModelProtoSchema, graph), options)));
+    return { sessions: [forward, backward], forward, backward, saved: graphs.saved };
+  });
+  const matchingSession = (terms: MatchingTerms, height: number, width: number) => sessions.get(`match ${JSON.stringify(terms)} ${height}x${width}`, async () => {
+    const session = await runtime.InferenceSession.create(toBinary(ModelProtoSchema, matchingGraph(network.architecture, valuesOf(), terms, height, width)), options);
+    return { sessions: [session], session };
+  });
+  /** Targets stay the same through a run: each is read out of TensorFlow.js once. */
+  const targetValues = new WeakMap<tf.Tensor, Ort.Tensor>();
+  const targetValue = async (target: tf.Tensor) => {
+    let value = targetValues.get(target);
+    if (!value) targetValues.set(target, (value = new runtime.Tensor('float32', await target.data() as Float32Array, target.shape)));
+    return value;
+  };
+  const imageValue = async (input: tf.Tensor4D) => new runtime.Tensor('float32', await input.data() as Float32Array, input.shape);
 
   return {
     ...network,
     async lossAndGradient(input, layers, pooling, loss) {
       if (unsupportedReason(network.architecture, layers, pooling)) return network.lossAndGradient(input, layers, pooling, loss);
       network.checkLayers(layers);
-      const [, height, width, channels] = input.shape;
-      const { forward, backward, saved } = await sessionsFor(layers, height, width);
-      const computed = await forward.run({ [IMAGE_INPUT]: new runtime.Tensor('float32', await input.data() as Float32Array, [1, height, width, channels]) });
+      const [, height, width] = input.shape;
+      const { forward, backward, saved } = await splitSessions(layers, height, width);
+      const computed = await forward.run({ [IMAGE_INPUT]: await imageValue(input) });
       const activations = new Map(layers.map((layer) => [layer, toTensor(computed[activationName(layer)])]));
       const { total, activationGradients, inputGradient } = lossGradients(loss, activations, input);
       try {
@@ -68,8 +75,25 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
         for (const tensor of Object.values(computed)) tensor.dispose();
       }
     },
+    async matchFeatures(input, pooling, matching) {
+      const layers = [...new Set([...matching.content, ...matching.gram].map((term) => term.layer))];
+      if (layers.length === 0 || unsupportedReason(network.architecture, layers, pooling)) return null;
+      network.checkLayers(layers);
+      const [, height, width] = input.shape;
+      const terms: MatchingTerms = { content: matching.content.map(({ layer, weight }) => ({ layer, weight })), gram: matching.gram.map(({ layer, weight }) => ({ layer, weight })) };
+      const { session } = await matchingSession(terms, height, width);
+      const feeds: Record<string, Ort.Tensor> = { [IMAGE_INPUT]: await imageValue(input) };
+      for (const { layer, target } of matching.content) feeds[contentTargetName(layer)] = await targetValue(target);
+      for (const { layer, target } of matching.gram) feeds[gramTargetName(layer)] = await targetValue(target);
+      const computed = await session.run(feeds);
+      try {
+        return { content: computed[CONTENT_LOSS].data[0] as number, style: computed[STYLE_LOSS].data[0] as number, gradient: toTensor(computed[IMAGE_GRADIENT]) };
+      } finally {
+        for (const tensor of Object.values(computed)) tensor.dispose();
+      }
+    },
     dispose() {
-      for (const key of [...sessions.keys()]) release(sessions, key);
+      sessions.clear();
       network.dispose();
     },
   };
@@ -93,23 +117,33 @@ function toTensor(value: Ort.Tensor): tf.Tensor4D {
   return tf.tensor4d(value.data as Float32Array, value.dims as [number, number, number, number]);
 }
 
-async function createSessions(runtime: Runtime, network: FeatureNetwork, values: ReadonlyMap<string, ConvValues>, layers: readonly string[], height: number, width: number) {
-  const graphs = gradientGraphs(network.architecture, values, layers, height, width);
-  const options: Ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: cpus().length,
-    interOpNumThreads: 1,
-  };
-  const [forward, backward] = await Promise.all([
-    runtime.InferenceSession.create(toBinary(ModelProtoSchema, graphs.forward), options),
-    runtime.InferenceSession.create(toBinary(ModelProtoSchema, graphs.backward), options),
-  ]);
-  return { forward, backward, saved: graphs.saved };
+function sessionOptions(): Ort.InferenceSession.SessionOptions {
+  return { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: cpus().length, interOpNumThreads: 1 };
 }
 
-function release(sessions: Map<string, Promise<{ forward: Session; backward: Session }>>, key: string): void {
-  const pending = sessions.get(key);
-  sessions.delete(key);
-  void pending?.then(({ forward, backward }) => Promise.all([forward.release(), backward.release()])).catch(() => undefined);
+/**
+ * Sessions by graph, the least recently used released beyond SESSIONS_KEPT: a run uses one size, a
+ * coarse-to-fine or a tiled one a few; each session holds its own copy of the weights.
+ */
+class SessionCache {
+  private readonly entries = new Map<string, Promise<{ readonly sessions: readonly Session[] }>>();
+
+  get<T extends { readonly sessions: readonly Session[] }>(key: string, create: () => Promise<T>): Promise<T> {
+    const found = this.entries.get(key) as Promise<T> | undefined;
+    this.entries.delete(key);
+    const entry = found ?? create();
+    this.entries.set(key, entry);
+    if (this.entries.size > SESSIONS_KEPT) this.release(this.entries.keys().next().value!);
+    return entry;
+  }
+
+  clear(): void {
+    for (const key of [...this.entries.keys()]) this.release(key);
+  }
+
+  private release(key: string): void {
+    const entry = this.entries.get(key);
+    this.entries.delete(key);
+    void entry?.then(({ sessions }) => Promise.all(sessions.map((session) => session.release()))).catch(() => undefined);
+  }
 }

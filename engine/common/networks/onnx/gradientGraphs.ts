@@ -29,7 +29,19 @@ export interface GradientGraphs {
   readonly saved: readonly string[];
 }
 
+/** The terms of a matching graph: which layers are compared with a target, and each term's weight. */
+export interface MatchingTerms {
+  /** Mean squared error of the activations (Gatys et al. 2015, eq. 1, normalised as contentLoss). */
+  readonly content: readonly { readonly layer: string; readonly weight: number }[];
+  /** Mean squared error of the normalised Gram matrices (eq. 4, normalised as styleLoss). */
+  readonly gram: readonly { readonly layer: string; readonly weight: number }[];
+}
+
 export const IMAGE_INPUT = 'image';
+export const CONTENT_LOSS = 'loss:content';
+export const STYLE_LOSS = 'loss:style';
+export const contentTargetName = (layer: string) => `target:content:${layer}`;
+export const gramTargetName = (layer: string) => `target:gram:${layer}`;
 export const IMAGE_GRADIENT = 'image_grad';
 export const activationName = (layer: string) => `act:${layer}`;
 export const gradientName = (layer: string) => `grad:${layer}`;
@@ -78,26 +90,92 @@ export function gradientGraphs(architecture: NetworkArchitecture, weights: Reado
   chain.forEach((layer, i) => forwardLayer(forward, layer, i === 0 ? 'x' : chain[i - 1].name, weights));
   for (const layer of layers) forward.node('Transpose', [layer], activationName(layer), { perm: TO_NHWC });
 
-  const zero = backward.constant('zero', [], new Float32Array([0]));
-  let gradient: string | null = null;
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const layer = chain[i];
-    if (layers.includes(layer.name)) {
-      const incoming = backward.node('Transpose', [gradientName(layer.name)], `${layer.name}:g_in`, { perm: TO_NCHW });
-      gradient = gradient ? backward.node('Add', [gradient, incoming], `${layer.name}:g`) : incoming;
-    }
-    const input = i === 0 ? null : chain[i - 1].name;
-    gradient = layer.kind === 'conv'
-      ? backwardConv(backward, layer, gradient!, weights.get(layer.name)!, zero)
-      : backwardMaxPool(backward, layer as PoolLayerSpec, gradient!, input!, sides[i], zero);
-  }
-  backward.node('Transpose', [gradient!], IMAGE_GRADIENT, { perm: TO_NHWC });
+  const imageGradient = backwardChain(backward, chain, sides, weights, (layer) => (layers.includes(layer) ? backward.node('Transpose', [gradientName(layer)], `${layer}:g_in`, { perm: TO_NCHW }) : null));
+  backward.node('Transpose', [imageGradient], IMAGE_GRADIENT, { perm: TO_NHWC });
 
   return {
     forward: forward.model([floatValueInfo(IMAGE_INPUT, [1, height, width, channels])], [...layers.map((layer) => activationName(layer)), ...saved]),
     backward: backward.model([...saved.map((name) => floatValueInfo(name, null)), ...layers.map((layer) => floatValueInfo(gradientName(layer), null))], [IMAGE_GRADIENT]),
     saved,
   };
+}
+
+/**
+ * One graph for a whole evaluation of Gatys et al.'s feature terms: image and targets (content
+ * activations NHWC, Gram matrices [C, C]) → the weighted content and style losses and their
+ * gradient with respect to the image. Nothing crosses to TensorFlow.js but the image, the two losses
+ * and the gradient, and the Gram products run on the runtime's multithreaded matrix kernels.
+ */
+export function matchingGraph(architecture: NetworkArchitecture, weights: ReadonlyMap<string, ConvValues>, terms: MatchingTerms, height: number, width: number): ModelProto {
+  const layers = [...new Set([...terms.content, ...terms.gram].map((term) => term.layer))];
+  const chain = layerChain(architecture, layers)!;
+  const graph = new GraphBuilder();
+  const sides = chainSides(chain, height, width);
+  const outputShape = (layer: string) => {
+    const i = chain.findIndex((l) => l.name === layer);
+    const channels = weights.get(chain.slice(0, i + 1).reverse().find((l) => l.kind === 'conv')!.name)!.kernelShape[3];
+    return { channels, height: outputSize(chain[i], sides[i][0]), width: outputSize(chain[i], sides[i][1]) };
+  };
+  graph.node('Transpose', [IMAGE_INPUT], 'x', { perm: TO_NCHW });
+  chain.forEach((layer, i) => forwardLayer(graph, layer, i === 0 ? 'x' : chain[i - 1].name, weights));
+
+  const arriving = new Map<string, string[]>();
+  const arrive = (layer: string, gradient: string) => arriving.set(layer, [...(arriving.get(layer) ?? []), gradient]);
+  const contentLosses = terms.content.map(({ layer, weight }) => {
+    const { channels, height: h, width: w } = outputShape(layer);
+    const target = graph.node('Transpose', [contentTargetName(layer)], `${layer}:content_target`, { perm: TO_NCHW });
+    const difference = graph.node('Sub', [layer, target], `${layer}:content_d`);
+    // ∂/∂F of weight·mean((F − P)²) = 2·weight·(F − P)/N.
+    arrive(layer, graph.node('Mul', [difference, graph.scalar(`${layer}:content_scale`, (2 * weight) / (channels * h * w))], `${layer}:content_g`));
+    return graph.node('Mul', [graph.node('ReduceMean', [graph.node('Mul', [difference, difference], `${layer}:content_d2`)], `${layer}:content_mean`, { keepdims: 0 }), graph.scalar(`${layer}:content_w`, weight)], `${layer}:content_loss`);
+  });
+  const styleLosses = terms.gram.map(({ layer, weight }) => {
+    const { channels, height: h, width: w } = outputShape(layer);
+    const norm = graph.scalar(`${layer}:gram_norm`, 1 / (channels * h * w));
+    const features = graph.node('Reshape', [layer, graph.int64(`${layer}:flat`, [channels, h * w])], `${layer}:F`);
+    const gram = graph.node('Mul', [graph.node('MatMul', [features, graph.node('Transpose', [features], `${layer}:Ft`, { perm: [1, 0] })], `${layer}:FFt`), norm], `${layer}:G`);
+    const error = graph.node('Sub', [gram, gramTargetName(layer)], `${layer}:E`);
+    // G = F·Fᵀ/(C·P), L = weight·mean(E²): ∂L/∂G = 2·weight·E/C², ∂L/∂F = (∂L/∂G + ∂L/∂Gᵀ)·F/(C·P), as gramMatrix's own gradient.
+    const dGram = graph.node('Mul', [error, graph.scalar(`${layer}:gram_scale`, (2 * weight) / (channels * channels))], `${layer}:dG`);
+    const symmetric = graph.node('Add', [dGram, graph.node('Transpose', [dGram], `${layer}:dGt`, { perm: [1, 0] })], `${layer}:dGs`);
+    const dFeatures = graph.node('Mul', [graph.node('MatMul', [symmetric, features], `${layer}:dGF`), norm], `${layer}:dF`);
+    arrive(layer, graph.node('Reshape', [dFeatures, graph.int64(`${layer}:shape`, [1, channels, h, w])], `${layer}:gram_g`));
+    return graph.node('Mul', [graph.node('ReduceMean', [graph.node('Mul', [error, error], `${layer}:E2`)], `${layer}:gram_mean`, { keepdims: 0 }), graph.scalar(`${layer}:gram_w`, weight)], `${layer}:style_loss`);
+  });
+  const total = (losses: string[], name: string) => (losses.length > 0 ? graph.node('Sum', losses, name) : graph.node('Identity', [graph.scalar(`${name}:none`, 0)], name));
+  total(contentLosses, CONTENT_LOSS);
+  total(styleLosses, STYLE_LOSS);
+
+  const gradient = backwardChain(graph, chain, sides, weights, (layer) => {
+    const gradients = arriving.get(layer);
+    return gradients ? (gradients.length === 1 ? gradients[0] : graph.node('Sum', gradients, `${layer}:g_sum`)) : null;
+  });
+  graph.node('Transpose', [gradient], IMAGE_GRADIENT, { perm: TO_NHWC });
+  const inputs = [
+    floatValueInfo(IMAGE_INPUT, [1, height, width, architecture.inputChannels]),
+    ...terms.content.map(({ layer }) => floatValueInfo(contentTargetName(layer), null)),
+    ...terms.gram.map(({ layer }) => floatValueInfo(gramTargetName(layer), null)),
+  ];
+  return graph.model(inputs, [CONTENT_LOSS, STYLE_LOSS, IMAGE_GRADIENT]);
+}
+
+/**
+ * The gradient with respect to the chain's input (NCHW), from the gradients that flow in at some
+ * layers (`incoming`, null where none does), pulled back through the chain from its last layer.
+ */
+function backwardChain(graph: GraphBuilder, chain: readonly LayerSpec[], sides: readonly [number, number][], weights: ReadonlyMap<string, ConvValues>, incoming: (layer: string) => string | null): string {
+  const zero = graph.constant('zero', [], new Float32Array([0]));
+  let gradient: string | null = null;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const layer = chain[i];
+    const arriving = incoming(layer.name);
+    if (arriving) gradient = gradient ? graph.node('Add', [gradient, arriving], `${layer.name}:g`) : arriving;
+    if (!gradient) continue;
+    gradient = layer.kind === 'conv'
+      ? backwardConv(graph, layer, gradient, weights.get(layer.name)!, zero)
+      : backwardMaxPool(graph, layer as PoolLayerSpec, gradient, chain[i - 1].name, sides[i], zero);
+  }
+  return gradient!;
 }
 
 /** Each chain layer's input side (height, width). */
@@ -182,6 +260,10 @@ class GraphBuilder {
   constant(name: string, dims: readonly number[], values: Float32Array): string {
     this.constants.push(floatTensor(name, dims, values));
     return name;
+  }
+
+  scalar(name: string, value: number): string {
+    return this.constant(name, [], new Float32Array([value]));
   }
 
   int64(name: string, values: readonly number[]): string {

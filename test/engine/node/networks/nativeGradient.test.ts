@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { gramMatrix } from '../../../../engine/common/losses/style.js';
+import { styleTransferTargets, styleTransferTerms } from '../../../../engine/common/losses/styleTransferLoss.js';
 import { ALEXNET } from '../../../../engine/common/networks/alexnet.js';
 import type { NetworkArchitecture } from '../../../../engine/common/networks/architecture.js';
 import { DARKNET_TINY } from '../../../../engine/common/networks/darknet.js';
@@ -74,6 +75,35 @@ describe('native gradients (onnxruntime) of a feature network', () => {
     const { relative, scale } = await compare(ceiled, ['conv1_2', 'conv2_1', 'conv3_1', 'conv3_2'], 35, 27);
     assert.ok(scale > 0);
     assert.ok(relative < 1e-4, `relative difference ${relative}`);
+  });
+
+  it('compute Gatys et al.\'s content and Gram terms in one pass, equal to the terms TensorFlow.js computes', async () => {
+    const weights = randomWeights(VGG19, 5);
+    const plain = featureNetwork('vgg19', VGG19, weights);
+    const native = withNativeGradient(plain, weights, ort);
+    const settings = { contentLayers: ['conv4_2'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv3_1', weight: 0.5 }, { layer: 'conv4_2', weight: 2 }], contentWeight: 5, styleWeight: 100, tvWeight: 0, pooling: 'max' as const, styleBlend: [1], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0 };
+    const [photo, painting, image] = [1, 2, 3].map((seed) => tf.randomUniform([1, 41, 50, 3], -100, 100, 'float32', seed) as tf.Tensor4D);
+    const targets = styleTransferTargets(plain, settings, photo, [painting]);
+    const terms = styleTransferTerms(settings, targets);
+    const matched = await native.matchFeatures!(image, 'max', terms.matching!);
+    assert.ok(matched, 'VGG-19 with max pooling is matched natively');
+    let reference = { content: 0, style: 0 };
+    await tf.setBackend('cpu');
+    const expected = await plain.lossAndGradient(image, terms.layers, 'max', (activations, x) => {
+      const values = terms.terms(activations, x);
+      reference = { content: values.content.dataSync()[0], style: values.style.dataSync()[0] };
+      return values.total;
+    });
+    await tf.setBackend('wasm');
+    const [difference, scale] = tf.tidy(() => [tf.max(tf.abs(tf.sub(matched.gradient, expected.gradient))), tf.max(tf.abs(expected.gradient))].map((t) => t.dataSync()[0]));
+    console.log(`# matched terms: content ${matched.content} / ${reference.content}, style ${matched.style} / ${reference.style}, gradient ${(difference / scale).toExponential(2)}`);
+    assert.ok(Math.abs(matched.content - reference.content) <= 1e-4 * reference.content && reference.content > 0, `content ${matched.content} vs ${reference.content}`);
+    assert.ok(Math.abs(matched.style - reference.style) <= 1e-4 * reference.style && reference.style > 0, `style ${matched.style} vs ${reference.style}`);
+    assert.ok(difference / scale < 1e-4, `relative gradient difference ${difference / scale}`);
+    assert.equal(await native.matchFeatures!(image, 'avg', terms.matching!), null, 'average pooling is left to the terms path');
+    tf.dispose([photo, painting, image, matched.gradient, expected.gradient]);
+    targets.dispose();
+    native.dispose();
   });
 
   it('leave to TensorFlow.js what their graphs do not cover, and say why', () => {
