@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { FeatureMatching, FeatureNetwork } from '../networks/featureNetwork.js';
+import { tidyMap, type FeatureMatching, type FeatureNetwork } from '../networks/featureNetwork.js';
 import type { Pooling, StylizeSettings } from '../stylize/settings.js';
 import { contentLoss } from './content.js';
 import { disposeStyleTarget, styleRepresentation, type StyleRepresentationOps, type StyleTarget } from './styleRepresentation.js';
@@ -24,44 +24,47 @@ type LossSettings = Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'con
 
 /**
  * Computes the targets once per run — the photo's activations and the paintings' blended style
- * statistics — so that iterations only run the network on the image being optimised.
+ * statistics — so that iterations only run the network on the image being optimised. The network
+ * measures them where it runs fastest (`measure`: natively, on a native backend).
  */
-export function styleTransferTargets(network: FeatureNetwork, settings: LossSettings, contentInput: tf.Tensor4D, styleInputs: readonly tf.Tensor4D[]): StyleTransferTargets {
-  const content = tidyMap(() => network.activations(contentInput, settings.contentLayers, settings.pooling));
-  const style = styleTargets(network, settings, styleInputs);
+export async function styleTransferTargets(network: FeatureNetwork, settings: LossSettings, contentInput: tf.Tensor4D, styleInputs: readonly tf.Tensor4D[]): Promise<StyleTransferTargets> {
+  const content = await network.measure(contentInput, settings.contentLayers, settings.pooling);
+  const representation = styleRepresentation(settings);
+  const layers = styleLayersOf(settings);
+  const perImage: Map<string, StyleTarget>[] = [];
+  for (const input of styleInputs) perImage.push(paintingTargets(representation, await network.measure(input, layers, settings.pooling), layers));
+  const style = blendTargets(representation, perImage, layers, settings.styleBlend);
   return { content, style, dispose: () => { tf.dispose([...content.values()]); style.forEach(disposeStyleTarget); } };
 }
 
-/** The paintings' blended style statistics on each style layer: what a stylization, or a style network's training, matches throughout. */
+/** The paintings' blended style statistics on each style layer, synchronously: what a style network's training matches throughout. */
 export function styleTargets(network: FeatureNetwork, settings: Omit<LossSettings, 'contentLayers'>, styleInputs: readonly tf.Tensor4D[]): Map<string, StyleTarget> {
   const representation = styleRepresentation(settings);
-  const styleLayers = [...new Set(settings.styleLayers.map((l) => l.layer))];
-  const perImage = styleInputs.map((input) => paintingTargets(network, representation, input, styleLayers, settings.pooling));
-  const style = new Map(styleLayers.map((layer) => [layer, representation.blend(perImage.map((targets) => targets.get(layer)!), settings.styleBlend)]));
-  perImage.forEach((targets) => targets.forEach(disposeStyleTarget));
-  return style;
+  const layers = styleLayersOf(settings);
+  const perImage = styleInputs.map((input) => paintingTargets(representation, tidyMap(() => network.activations(input, layers, settings.pooling)), layers));
+  return blendTargets(representation, perImage, layers, settings.styleBlend);
 }
 
-/** One painting's statistics on each style layer, from one pass of the network. */
-function paintingTargets(network: FeatureNetwork, representation: StyleRepresentationOps, input: tf.Tensor4D, layers: readonly string[], pooling: Pooling): Map<string, StyleTarget> {
+function styleLayersOf(settings: Pick<LossSettings, 'styleLayers'>): string[] {
+  return [...new Set(settings.styleLayers.map((l) => l.layer))];
+}
+
+/** One painting's statistics on each style layer from its activations there, which it disposes. */
+function paintingTargets(representation: StyleRepresentationOps, activations: Map<string, tf.Tensor4D>, layers: readonly string[]): Map<string, StyleTarget> {
   const kept: StyleTarget[] = [];
   tf.tidy(() => {
-    const activations = network.activations(input, layers, pooling);
     for (const layer of layers) kept.push(representation.target(activations.get(layer)!));
     return kept.flatMap((target) => (target.gram ? [target.statistic, target.gram] : [target.statistic]));
   });
+  tf.dispose([...activations.values()]);
   return new Map(layers.map((layer, i) => [layer, kept[i]]));
 }
 
-/** tf.tidy for a Map result: keeps the map's tensors, disposes every intermediate. */
-function tidyMap<T extends tf.Tensor>(compute: () => Map<string, T>): Map<string, T> {
-  let names: string[] = [];
-  const tensors = tf.tidy(() => {
-    const result = compute();
-    names = [...result.keys()];
-    return [...result.values()];
-  });
-  return new Map(names.map((name, i) => [name, tensors[i] as T]));
+/** Each layer's statistics of several paintings mixed by their blend weights; disposes the per-painting ones. */
+function blendTargets(representation: StyleRepresentationOps, perImage: readonly Map<string, StyleTarget>[], layers: readonly string[], blend: readonly number[]): Map<string, StyleTarget> {
+  const style = new Map(layers.map((layer) => [layer, representation.blend(perImage.map((targets) => targets.get(layer)!), blend)]));
+  perImage.forEach((targets) => targets.forEach(disposeStyleTarget));
+  return style;
 }
 
 /** A loss as a function of a network's activations at `layers` and of the image itself. */

@@ -24,6 +24,11 @@ export interface FeatureNetwork {
   /** Activations of the requested layers, running the network only as deep as needed. */
   activations(input: tf.Tensor4D, layers: readonly string[], pooling: Pooling): Map<string, tf.Tensor4D>;
   /**
+   * The same activations as values, no gradient to follow: computed where the network runs fastest
+   * (natively on a native backend). The caller owns them; nothing else is kept.
+   */
+  measure(input: tf.Tensor4D, layers: readonly string[], pooling: Pooling): Promise<Map<string, tf.Tensor4D>>;
+  /**
    * A loss of the input's activations at `layers` (and of the input itself), with its gradient with
    * respect to the input: what every optimisation step needs. Here by TensorFlow.js's autodiff; a
    * native runtime may compute the network's part (see engine/node/networks/nativeGradient.ts).
@@ -110,6 +115,7 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
     preprocess: (rgb) => preprocess(architecture.preprocessing, rgb),
     deprocess: (input) => deprocess(architecture.preprocessing, input),
     activations,
+    measure: async (input, layers, pooling) => tidyMap(() => activations(input, layers, pooling)),
     lossAndGradient: async (input, layers, pooling, loss) => {
       const { value, grad } = tf.valueAndGrad((x: tf.Tensor4D) => loss(activations(x, layers, pooling), x))(input);
       const [total] = await value.data();
@@ -122,6 +128,17 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
       disposeWeights(weights);
     },
   };
+}
+
+/** tf.tidy for a Map result: keeps the map's tensors, disposes every intermediate. */
+export function tidyMap<T extends tf.Tensor>(compute: () => Map<string, T>): Map<string, T> {
+  let names: string[] = [];
+  const tensors = tf.tidy(() => {
+    const result = compute();
+    names = [...result.keys()];
+    return [...result.values()];
+  });
+  return new Map(names.map((name, i) => [name, tensors[i] as T]));
 }
 
 /**

@@ -29,7 +29,7 @@ export async function stylize(given: StylizeRequest): Promise<DescentResult> {
   network.checkLayers([...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)]);
   const { finish, ...images } = preserveColours(settings.preserveColors, settings.init, given);
   const request = { ...given, ...images };
-  const targets = computeTargets(request);
+  const targets = await computeTargets(request);
   const start = initialImage(request);
   const image = tf.variable(start, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
   start.dispose();
@@ -43,7 +43,7 @@ export async function stylize(given: StylizeRequest): Promise<DescentResult> {
   }
 }
 
-function computeTargets(request: StylizeRequest) {
+async function computeTargets(request: StylizeRequest) {
   const { network, settings } = request;
   if (request.styles.length !== settings.styleBlend.length) {
     throw new PasticheError(`${request.styles.length} style images but ${settings.styleBlend.length} blend weights`, 'style');
@@ -51,7 +51,7 @@ function computeTargets(request: StylizeRequest) {
   const content = tf.tidy(() => network.preprocess(imageToTensor(request.content)));
   const styles = request.styles.map((style) => tf.tidy(() => network.preprocess(imageToTensor(style))));
   try {
-    return styleTransferTargets(network, settings, content, styles);
+    return await styleTransferTargets(network, settings, content, styles);
   } finally {
     tf.dispose([content, ...styles]);
   }

@@ -75,6 +75,19 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
         for (const tensor of Object.values(computed)) tensor.dispose();
       }
     },
+    async measure(input, layers, pooling) {
+      if (unsupportedReason(network.architecture, layers, pooling)) return network.measure(input, layers, pooling);
+      network.checkLayers(layers);
+      const [, height, width] = input.shape;
+      const { forward } = await splitSessions(layers, height, width);
+      // Fetching only the activations leaves out the saved tensors a backward pass would need.
+      const computed = await forward.run({ [IMAGE_INPUT]: await imageValue(input) }, layers.map((layer) => activationName(layer)));
+      try {
+        return new Map(layers.map((layer) => [layer, toTensor(computed[activationName(layer)])]));
+      } finally {
+        for (const tensor of Object.values(computed)) tensor.dispose();
+      }
+    },
     async matchFeatures(input, pooling, matching) {
       const layers = [...new Set([...matching.content, ...matching.gram].map((term) => term.layer))];
       if (layers.length === 0 || unsupportedReason(network.architecture, layers, pooling)) return null;

@@ -38,7 +38,7 @@ describe('totalVariationLoss', () => {
   });
 });
 
-describe('loss gradients match finite differences on a tiny network', () => {
+describe('loss gradients match finite differences on a tiny network', async () => {
   // Steps: small where ReLU kinks could be crossed; large for the quadratic TV term, whose central
   // difference is exact but for float32 rounding.
   const checks: Array<[string, (x: tf.Tensor) => tf.Scalar, number]> = [];
@@ -49,7 +49,7 @@ describe('loss gradients match finite differences on a tiny network', () => {
     contentLayers: ['conv1_2'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 0.5 }],
     contentWeight: 5, styleWeight: 100, tvWeight: 1e-3, pooling: 'max' as const, styleBlend: [1], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0,
   };
-  const targets = styleTransferTargets(network, settings, content, [style]);
+  const targets = await styleTransferTargets(network, settings, content, [style]);
   const total = styleTransferLoss(network, settings, targets);
   const activation = (layer: string) => (x: tf.Tensor) => network.activations(x as tf.Tensor4D, [layer], 'max').get(layer)!;
   checks.push(['content loss', (x) => contentLoss(activation('conv1_2')(x), targets.content.get('conv1_2')!), 0.05]);
@@ -105,10 +105,11 @@ describe('the losses on a batch (a style network trains on several photos at onc
     });
   });
 
-  it("is the mean of each picture's content, style, TV and total loss, its gradient each picture's own", () => {
+  it("is the mean of each picture's content, style, TV and total loss, its gradient each picture's own", async () => {
+    const painting = network.preprocess(syntheticImage(20, 20, 9));
+    const targets = await styleTransferTargets(network, settings, photos[0], [painting]);
+    const styleTargetsOf = targets.style;
     tf.tidy(() => {
-      const painting = network.preprocess(syntheticImage(20, 20, 9));
-      const styleTargetsOf = styleTransferTargets(network, settings, photos[0], [painting]).style;
       const lossOn = (image: tf.Tensor4D, photo: tf.Tensor4D) => styleTransferLoss(network, settings, {
         content: network.activations(photo, settings.contentLayers, 'max'), style: styleTargetsOf, dispose: () => {},
       })(image);
@@ -126,5 +127,7 @@ describe('the losses on a batch (a style network trains on several photos at onc
         assert.ok(maxAbsDifference(part.dataSync(), own.dataSync()) <= 1e-4 * maxAbs(own.dataSync()), `picture ${i}: ${maxAbsDifference(part.dataSync(), own.dataSync())} of ${maxAbs(own.dataSync())}`);
       });
     });
+    painting.dispose();
+    targets.dispose();
   });
 });

@@ -19,19 +19,20 @@ const lossSettings = (styleRepr: StyleRepresentation, gramMix = 0, localRadius =
 });
 
 describe('style representations in the style-transfer loss', () => {
-  it('blends the paintings\' statistics with their weights, per representation', () => {
-    tf.tidy(() => {
-      const [a, b] = [input(1), input(2)];
-      const features = (x: tf.Tensor4D) => network.activations(x, ['conv2_1'], 'max').get('conv2_1')!;
-      const cases: Array<[StyleRepresentation, (f: tf.Tensor4D) => tf.Tensor]> = [['gram', gramMatrix], ['spatial', autocorrelation], ['local', (f) => localGram(f, 1)]];
-      for (const [repr, statistic] of cases) {
-        const targets = styleTransferTargets(network, lossSettings(repr), input(3), [a, b]);
+  it('blends the paintings\' statistics with their weights, per representation', async () => {
+    const [a, b, photo] = [input(1), input(2), input(3)];
+    const features = (x: tf.Tensor4D) => network.activations(x, ['conv2_1'], 'max').get('conv2_1')!;
+    const cases: Array<[StyleRepresentation, (f: tf.Tensor4D) => tf.Tensor]> = [['gram', gramMatrix], ['spatial', autocorrelation], ['local', (f) => localGram(f, 1)]];
+    for (const [repr, statistic] of cases) {
+      const targets = await styleTransferTargets(network, lossSettings(repr), photo, [a, b]);
+      const difference = tf.tidy(() => {
         const expected = tf.add(tf.mul(statistic(features(a)), 0.75), tf.mul(statistic(features(b)), 0.25));
-        const difference = tf.max(tf.abs(tf.sub(targets.style.get('conv2_1')!.statistic, expected))).dataSync()[0];
-        assert.ok(difference < 1e-5, `${repr}: blended target off by ${difference}`);
-        targets.dispose();
-      }
-    });
+        return tf.max(tf.abs(tf.sub(targets.style.get('conv2_1')!.statistic, expected))).dataSync()[0];
+      });
+      assert.ok(difference < 1e-5, `${repr}: blended target off by ${difference}`);
+      targets.dispose();
+    }
+    tf.dispose([a, b, photo]);
   });
 
   it('mixes a share of Gram loss in as (1 − m)·L_repr + m·L_gram', () => {
@@ -48,19 +49,20 @@ describe('style representations in the style-transfer loss', () => {
   });
 
   for (const [repr, gramMix] of [['spatial', 0], ['local', 0.5]] as const) {
-    it(`${repr} style${gramMix ? ' mixed with Gram' : ''}: zero for the painting itself, gradient of the total matches finite differences`, () => {
+    it(`${repr} style${gramMix ? ' mixed with Gram' : ''}: zero for the painting itself, gradient of the total matches finite differences`, async () => {
+      // Average pooling: max pooling's switches make finite differences jump, which says nothing of the loss.
+      const settings = { ...lossSettings(repr, gramMix), styleBlend: [1], pooling: 'avg' as const };
+      const [style, photo] = [input(6), input(7)];
+      const targets = await styleTransferTargets(network, settings, photo, [style]);
       tf.tidy(() => {
-        // Average pooling: max pooling's switches make finite differences jump, which says nothing of the loss.
-        const settings = { ...lossSettings(repr, gramMix), styleBlend: [1], pooling: 'avg' as const };
-        const style = input(6);
-        const targets = styleTransferTargets(network, settings, input(7), [style]);
         const total = styleTransferLoss(network, settings, targets);
         assert.equal(total(style).style.dataSync()[0], 0);
         const f = (x: tf.Tensor) => total(x as tf.Tensor4D).total;
         const x = input(8);
         assertGradient(f, x, { step: 0.02, seed: 40, trials: 2, tolerance: 3e-2 });
-        targets.dispose();
       });
+      targets.dispose();
+      tf.dispose([style, photo]);
     });
   }
 });

@@ -83,7 +83,7 @@ describe('native gradients (onnxruntime) of a feature network', () => {
     const native = withNativeGradient(plain, weights, ort);
     const settings = { contentLayers: ['conv4_2'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv3_1', weight: 0.5 }, { layer: 'conv4_2', weight: 2 }], contentWeight: 5, styleWeight: 100, tvWeight: 0, pooling: 'max' as const, styleBlend: [1], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0 };
     const [photo, painting, image] = [1, 2, 3].map((seed) => tf.randomUniform([1, 41, 50, 3], -100, 100, 'float32', seed) as tf.Tensor4D);
-    const targets = styleTransferTargets(plain, settings, photo, [painting]);
+    const targets = await styleTransferTargets(plain, settings, photo, [painting]);
     const terms = styleTransferTerms(settings, targets);
     const matched = await native.matchFeatures!(image, 'max', terms.matching!);
     assert.ok(matched, 'VGG-19 with max pooling is matched natively');
