@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
 import { dirname } from 'node:path';
+import { GPU_DEVICE_BACKENDS, type GpuBackendName } from '../common/api/computeProtocol.js';
+import type { RemoteCompute } from '../common/compute/computeClient.js';
 import { PasticheError } from '../common/errors.js';
 
 /** TensorFlow.js backends the engine can run on, fastest first. */
@@ -14,6 +16,21 @@ export interface BackendInfo {
   /** A line for people: the backend and what it uses (SIMD, threads, CUDA). */
   readonly description: string;
 }
+
+/** Every backend a run may record: this process's, or a compute device's (the studio's GPU engine window). */
+export const RECORDED_BACKEND_NAMES = [...BACKEND_NAMES, ...GPU_DEVICE_BACKENDS] as const;
+export type RecordedBackendName = BackendName | GpuBackendName;
+
+/** A GPU outside this process (the studio's hidden engine window) that stylizations and generations descend on. */
+export interface ComputeDevice {
+  /** What runs computed on it record. */
+  readonly name: GpuBackendName;
+  readonly description: string;
+  readonly compute: RemoteCompute;
+}
+
+/** Where a stylization or generation computes: this thread's backend, or a compute device. */
+export type DescentBackend = BackendInfo | ComputeDevice;
 
 const require = createRequire(import.meta.url);
 
