@@ -23,6 +23,9 @@ export interface ComputeRequests {
 }
 
 export type ComputeChannel = keyof ComputeRequests;
+
+/** What the engine window's preload posts to the page with the port, the page's only message from outside. */
+export const COMPUTE_PORT_MESSAGE = 'pastiche:compute-port';
 export type ComputeArgs<C extends ComputeChannel> = ComputeRequests[C]['args'];
 export type ComputeResult<C extends ComputeChannel> = ComputeRequests[C]['result'];
 

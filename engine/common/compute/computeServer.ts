@@ -10,10 +10,11 @@ type Handlers = { [C in ComputeChannel]: (args: ComputeArgs<C>) => Promise<Compu
 
 /**
  * A compute device's side of the protocol (the engine window's page; a worker in tests): answers
- * requests on `port` with whatever TensorFlow.js backend is active. It holds one network at a time,
+ * requests on `port` with whatever TensorFlow.js backend is active, once `backend` has started (a
+ * backend that cannot start is the answer to 'device.backend'). It holds one network at a time,
  * since a GPU's memory may not fit two.
  */
-export function serveCompute(port: ComputePort, backend: DeviceBackend): void {
+export function serveCompute(port: ComputePort, backend: DeviceBackend | Promise<DeviceBackend>): void {
   const post = (message: FromDevice) => port.postMessage(message);
   let held: { key: string; network: FeatureNetwork } | null = null;
   const running = new Map<number, AbortController>();
@@ -63,6 +64,8 @@ export function serveCompute(port: ComputePort, backend: DeviceBackend): void {
 
   async function answer({ id, channel, args }: Extract<ToDevice, { type: 'request' }>): Promise<void> {
     try {
+      // Tensors made before the backend is chosen would live on another one.
+      await backend;
       const handler = handlers[channel] as (args: unknown) => Promise<unknown>;
       if (!handler) throw new Error(`unknown compute request: ${channel}`);
       post({ type: 'response', id, result: await handler(args) });

@@ -1,0 +1,7 @@
+import { ipcRenderer } from 'electron';
+import { COMPUTE_PORT_MESSAGE } from '../../engine/common/api/computeProtocol.js';
+
+// The engine window's preload: it hands the page the port to the engine's thread, which the main
+// process sends once (a MessagePort crosses only through IPC into the isolated world, then by
+// postMessage into the page). The page gets nothing else.
+ipcRenderer.once(COMPUTE_PORT_MESSAGE, (event) => window.postMessage(COMPUTE_PORT_MESSAGE, '*', event.ports));
