@@ -50,7 +50,7 @@ export type DescentJob =
   | { readonly kind: 'stylize'; readonly settings: StylizeSettings; readonly content: RgbImage; readonly styles: readonly RgbImage[]; readonly initImage?: RgbImage }
   | { readonly kind: 'generate'; readonly settings: GenerateSettings; readonly painting?: RgbImage };
 
-/** A network's weights as they cross: each convolution's kernel and bias as float32 buffers. */
+/** A network's weights as they cross: each convolution's kernel and bias as float32 arrays, each owning its buffer. */
 export interface TransferredNetwork {
   readonly key: string;
   readonly name: string;
@@ -61,8 +61,8 @@ export interface TransferredNetwork {
 export interface TransferredConv {
   readonly layer: string;
   readonly kernelShape: readonly [number, number, number, number];
-  readonly kernel: ArrayBuffer;
-  readonly bias: ArrayBuffer;
+  readonly kernel: Float32Array;
+  readonly bias: Float32Array;
 }
 
 export interface LossEvaluationRequest {
