@@ -20,12 +20,26 @@ const describe: Record<DeviceBackendName, () => string> = {
  */
 export async function startDeviceBackend(): Promise<DeviceBackend> {
   for (const name of ['webgpu', 'webgl', 'cpu'] as const) {
-    if (tf.findBackendFactory(name) && (await tf.setBackend(name).catch(() => false))) {
-      await tf.ready();
+    if (tf.findBackendFactory(name) && (await tf.setBackend(name).catch(() => false)) && (await computesCorrectly())) {
       return { name, description: describe[name]() };
     }
   }
   throw new Error('no TensorFlow.js backend could start in the engine window');
+}
+
+/**
+ * A backend can start on an adapter that then cannot compute (a blocklisted or broken driver), so it
+ * is kept only once it has computed a known sum — Σ k² for k < 256 = 5 559 680, whose partial sums all stay below 2²⁴, so exact in float32 in any order.
+ */
+async function computesCorrectly(): Promise<boolean> {
+  try {
+    const sum = tf.tidy(() => tf.sum(tf.square(tf.range(0, 256, 1, 'float32'))));
+    const [value] = await sum.data();
+    sum.dispose();
+    return value === 5_559_680;
+  } catch {
+    return false;
+  }
 }
 
 function webglRenderer(): string {
