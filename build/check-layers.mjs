@@ -3,6 +3,7 @@
 // runtime it needs, and it may only import code that runs there too.
 //   engine/common   — any JavaScript runtime with TensorFlow.js (Node, browser, worker): no Node built-ins
 //   engine/node     — Node.js: may use engine/common and Node built-ins
+//   engine/browser  — the studio's hidden engine window (a page computing on the GPU): engine/common only
 //   renderer        — the browser: may use engine/common only
 //   electron/common  — the shell's IPC wiring, runtime-free like engine/common
 //   electron/node    — the shell's Node parts (launcher, dialogs' file work, the pages' protocol)
@@ -19,6 +20,7 @@ const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.u
 /** Each layer: which project folders it may import, and whether Node built-ins / Electron are allowed. */
 const layers = [
   { dir: 'engine/common', mayImport: ['engine/common'], node: false, electron: false },
+  { dir: 'engine/browser', mayImport: ['engine/common', 'engine/browser'], node: false, electron: false },
   { dir: 'engine/node', mayImport: ['engine/common', 'engine/node', 'resources'], node: true, electron: false },
   { dir: 'renderer', mayImport: ['engine/common', 'renderer'], node: false, electron: false },
   { dir: 'electron/common', mayImport: ['engine/common', 'electron/common'], node: false, electron: false },

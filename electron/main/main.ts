@@ -10,6 +10,7 @@ import { serveStudioIpc } from '../common/studioIpc.js';
 import { desktopHandlers, type NativeShell } from '../node/desktopHandlers.js';
 import { answerStudioProtocol } from '../node/studioProtocol.js';
 import { applicationMenu } from './applicationMenu.js';
+import { openEngineWindow, type EngineWindow } from './engineWindow.js';
 import { createMainWindow } from './mainWindow.js';
 
 /**
@@ -37,6 +38,8 @@ async function start(): Promise<void> {
   serveStudioIpc(ipcMain, { ...studio.handlers, ...desktopHandlers(nativeShell(), studio.handlers['images.add']) }, (url) => url.startsWith(`${STUDIO_ORIGIN}/`));
 
   const window = createMainWindow(fileURLToPath(new URL('../preload/preload.cjs', import.meta.url)));
+  mainWindow = window;
+  const engine = gpuWithoutCuda(studio, backend.name);
   const toPage = <E extends keyof IpcEventPayloads>(channel: E, payload: IpcEventPayloads[E]) => {
     if (!window.isDestroyed()) window.webContents.send(channel, payload);
   };
@@ -44,14 +47,39 @@ async function start(): Promise<void> {
   Menu.setApplicationMenu(applicationMenu({
     send: (command) => toPage(IPC_EVENTS.menu, command),
     openDataFolder: () => void shell.openPath(dataHome),
-    about: () => void dialog.showMessageBox(window, { title: 'About Pastiche', message: `Pastiche ${version}`, detail: `Backend: ${backend.name} — ${backend.description}\nData: ${dataHome}` }),
+    about: () => void engine.then((gpu) => dialog.showMessageBox(window, {
+      title: 'About Pastiche', message: `Pastiche ${version}`,
+      detail: `Backend: ${backend.name} — ${backend.description}\n${gpu?.used ? `Stylizations and generations: ${gpu.backend.name} — ${gpu.backend.description}\n` : ''}Data: ${dataHome}`,
+    })),
   }));
   app.on('second-instance', () => {
     if (window.isMinimized()) window.restore();
     window.focus();
   });
+  // The hidden engine window would keep the app alive after the studio's window closed.
+  window.on('closed', () => void engine.then((gpu) => gpu?.close()));
   app.on('window-all-closed', () => app.quit());
   closeEngineBeforeQuitting(studio);
+}
+
+/**
+ * Without native TensorFlow on CUDA, stylizations and generations compute on whatever GPU the
+ * system has, in the hidden engine window (WebGPU, else WebGL). Not when a backend is forced
+ * (PASTICHE_BACKEND). The studio works without it: a window that cannot open is reported, not fatal.
+ */
+async function gpuWithoutCuda(studio: StudioConnection, backend: string): Promise<EngineWindow | null> {
+  if (backend === 'tfjs-node-gpu' || process.env.PASTICHE_BACKEND) return null;
+  try {
+    const engine = await openEngineWindow(studio, {
+      page: join(productRoot(), 'dist', 'engine-page', 'enginePage.html'),
+      preload: fileURLToPath(new URL('../preload/enginePreload.cjs', import.meta.url)),
+    });
+    console.log(`Engine window: ${engine.backend.name} — ${engine.backend.description}${engine.used ? '' : ' (not used: the engine\'s thread is as fast)'}`);
+    return engine;
+  } catch (error) {
+    console.error(`Engine window: cannot open (${error instanceof Error ? error.message : String(error)}); runs compute in the engine's thread.`);
+    return null;
+  }
 }
 
 /** The engine stops its queue (a running run is kept as cancelled, with its last image) before the app exits. */
@@ -65,8 +93,11 @@ function closeEngineBeforeQuitting(studio: StudioConnection): void {
   });
 }
 
+/** The studio's window: dialogs belong to it, never to the hidden engine window. */
+let mainWindow: BrowserWindow | undefined;
+
 function nativeShell(): NativeShell {
-  const focused = () => BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+  const focused = () => BrowserWindow.getFocusedWindow() ?? mainWindow!;
   return {
     chooseImages: async () => (await dialog.showOpenDialog(focused(), {
       title: 'Add photos and paintings', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: Object.keys(READABLE_IMAGE_TYPES) }],

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { dirname } from 'node:path';
+import { GPU_DEVICE_BACKENDS, type GpuBackendName } from '../common/api/computeProtocol.js';
+import type { RemoteCompute } from '../common/compute/computeClient.js';
 import { PasticheError } from '../common/errors.js';
 
 /**
@@ -20,6 +22,21 @@ export interface BackendInfo {
   /** A line for people: the backend and what it uses (SIMD, threads, CUDA). */
   readonly description: string;
 }
+
+/** Every backend a run may record: this process's, or a compute device's (the studio's GPU engine window). */
+export const RECORDED_BACKEND_NAMES = [...BACKEND_NAMES, ...GPU_DEVICE_BACKENDS] as const;
+export type RecordedBackendName = BackendName | GpuBackendName;
+
+/** A GPU outside this process (the studio's hidden engine window) that stylizations and generations descend on. */
+export interface ComputeDevice {
+  /** What runs computed on it record. */
+  readonly name: GpuBackendName;
+  readonly description: string;
+  readonly compute: RemoteCompute;
+}
+
+/** Where a stylization or generation computes: this thread's backend, or a compute device. */
+export type DescentBackend = BackendInfo | ComputeDevice;
 
 const require = createRequire(import.meta.url);
 

@@ -43,7 +43,8 @@ export async function stylize(given: StylizeRequest): Promise<DescentResult> {
   }
 }
 
-async function computeTargets(request: StylizeRequest) {
+/** The photo's activations and the paintings' style statistics for the request's settings (what a stylization and its loss checks compare with). */
+export async function computeTargets(request: Pick<StylizeRequest, 'network' | 'settings' | 'content' | 'styles'>) {
   const { network, settings } = request;
   if (request.styles.length !== settings.styleBlend.length) {
     throw new PasticheError(`${request.styles.length} style images but ${settings.styleBlend.length} blend weights`, 'style');

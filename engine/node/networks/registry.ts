@@ -20,6 +20,8 @@ export type { NetworkSummary };
 
 export interface LoadedNetwork {
   readonly network: FeatureNetwork;
+  /** The weights it computes with (the network owns them), for a compute device to copy. */
+  readonly weights: NetworkWeights;
   /** With the digest of the weights loaded, whatever their source, for the run to record. */
   readonly summary: NetworkSummary & { readonly weightsSha256: string };
 }
@@ -58,7 +60,7 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
     const architecture = ARCHITECTURES[entry.architecture];
     const weights = randomWeights(architecture, entry.source.seed);
     const network = accelerated(featureNetwork(entry.name, architecture, weights), weights);
-    return { network, summary: { ...catalogueSummary(entry, null), weightsSha256: await generatedWeightsSha256(entry.name, weights) } };
+    return { network, weights, summary: { ...catalogueSummary(entry, null), weightsSha256: await generatedWeightsSha256(entry.name, weights) } };
   }
   const folder = join(modelsDir, nameOrPath);
   if (isLibraryName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
@@ -129,7 +131,7 @@ async function loadInstalled(folder: string): Promise<LoadedNetwork> {
     name: info.name, architecture: info.architecture, status: 'installed' as const, description: entry?.description ?? `imported from ${info.origin}`,
     license: entry?.license ?? 'as of its source', location: folder, weightsSha256: info.weightsSha256,
   };
-  return { network: accelerated(featureNetwork(info.name, architecture, weights), weights), summary };
+  return { network: accelerated(featureNetwork(info.name, architecture, weights), weights), weights, summary };
 }
 
 /** A generated network's digest is the same every time (its seed is in the catalogue): computed once per process. */
@@ -147,7 +149,7 @@ async function loadLayersModelAt(path: string): Promise<LoadedNetwork> {
     name, architecture: architecture.family, status: 'installed' as const, description: `loaded from ${resolve(path)}`, license: 'as of its source', location: resolve(path),
     weightsSha256: await weightsSha256(weights),
   };
-  return { network: accelerated(featureNetwork(name, architecture, weights), weights), summary };
+  return { network: accelerated(featureNetwork(name, architecture, weights), weights), weights, summary };
 }
 
 function installedNames(modelsDir: string): string[] {

@@ -1,6 +1,6 @@
 import { isPasticheError } from '../../common/errors.js';
 import type { StudioEvent } from '../../common/api/studioApi.js';
-import type { BackendInfo } from '../backend.js';
+import type { BackendInfo, ComputeDevice } from '../backend.js';
 import { executeQueuedRun } from '../runs/executeQueued.js';
 import { enqueueFeedforward, type FeedforwardJob } from '../runs/feedforwardRun.js';
 import { enqueueGenerate, type GenerateJob } from '../runs/generateRun.js';
@@ -26,6 +26,7 @@ export class RunQueue {
   private readonly concurrency: number;
   private readonly emit: (event: StudioEvent) => void;
   private started = false;
+  private device: ComputeDevice | undefined;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -44,6 +45,14 @@ export class RunQueue {
     const queued = this.store.listRuns({ status: 'queued' }).map((run) => run.id).sort((a, b) => a - b);
     this.waiting.unshift(...queued.filter((id) => !this.waiting.includes(id)));
     this.pump();
+  }
+
+  /**
+   * Stylizations and generations started from now on descend on `device` (the studio's GPU engine
+   * window), or again on this thread's backend when it is undefined.
+   */
+  useDevice(device: ComputeDevice | undefined): void {
+    this.device = device;
   }
 
   /** Checks and records the job (bad input is refused here, recording nothing), then queues it. */
@@ -128,7 +137,7 @@ export class RunQueue {
         onProgress: (progress) => this.emit({ type: 'run.progress', runId, progress }),
         onTile: ({ done, total }) => this.emit({ type: 'run.tiles', runId, done, total }),
         onPreview: ({ iteration, record }) => this.emit({ type: 'run.preview', runId, iteration, imageId: record.id }),
-      });
+      }, this.device);
       this.emit({ type: 'run.status', runId, status: outcome.status });
     } catch (error) {
       // The run's executor has marked it failed in the store (unless it was no longer queued).

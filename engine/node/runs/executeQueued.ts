@@ -1,5 +1,5 @@
 import type { TileProgress } from '../../common/fast/tiledStylize.js';
-import type { BackendInfo } from '../backend.js';
+import type { BackendInfo, ComputeDevice } from '../backend.js';
 import type { RunStore } from '../store/runStore.js';
 import { executeFeedforward } from './feedforwardRun.js';
 import { executeGenerate } from './generateRun.js';
@@ -13,12 +13,16 @@ export interface QueuedRunHooks extends Pick<RunHooks, 'signal' | 'onProgress' |
   onTile?(progress: Omit<TileProgress, 'finished'>): void;
 }
 
-/** Runs a queued run of whichever kind the store holds; resolves with how it ended (a failure rejects). */
-export async function executeQueuedRun(store: RunStore, runId: number, backend: BackendInfo, hooks: QueuedRunHooks = {}): Promise<{ readonly status: 'done' | 'cancelled' }> {
+/**
+ * Runs a queued run of whichever kind the store holds; resolves with how it ended (a failure rejects).
+ * Stylizations and generations descend on `device` when there is one (the studio's GPU engine window);
+ * feed-forward runs and trainings compute on this thread's backend.
+ */
+export async function executeQueuedRun(store: RunStore, runId: number, backend: BackendInfo, hooks: QueuedRunHooks = {}, device?: ComputeDevice): Promise<{ readonly status: 'done' | 'cancelled' }> {
   const { onRunning, onTile, ...descentHooks } = hooks;
   switch (store.run(runId).kind) {
-    case 'stylize': return executeStylize(store, runId, backend, { ...descentHooks, onStart: onRunning });
-    case 'generate': return executeGenerate(store, runId, backend, { ...descentHooks, onStart: onRunning });
+    case 'stylize': return executeStylize(store, runId, device ?? backend, { ...descentHooks, onStart: onRunning });
+    case 'generate': return executeGenerate(store, runId, device ?? backend, { ...descentHooks, onStart: onRunning });
     case 'feedforward': return executeFeedforward(store, runId, backend, {
       signal: hooks.signal,
       onStart: ({ tiles }) => {

@@ -1,12 +1,11 @@
 import { PasticheError } from '../../common/errors.js';
-import { generate } from '../../common/generate/generate.js';
 import { longSide, type GenerateSettings } from '../../common/generate/generateSettings.js';
 import { checkEntry, needsPainting } from '../../common/generate/gramGenerator.js';
 import type { RgbImage } from '../../common/image.js';
 import { layerChannels } from '../../common/networks/architecture.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
 import { styleLongSide } from '../../common/stylize/settings.js';
-import type { BackendInfo } from '../backend.js';
+import type { DescentBackend } from '../backend.js';
 import { decodeImage } from '../image/imageIO.js';
 import { describeNetwork } from '../networks/registry.js';
 import type { RunStore } from '../store/runStore.js';
@@ -31,7 +30,7 @@ interface PreparedPainting {
  * that can be refused — settings, network, layers, entry, painting, size — is refused before the
  * run's row is written; once recorded, the run ends done, failed or cancelled, with its last image.
  */
-export async function runGenerate(store: RunStore, job: GenerateJob, backend: BackendInfo, hooks: RunHooks = {}): Promise<RunOutcome> {
+export async function runGenerate(store: RunStore, job: GenerateJob, backend: DescentBackend, hooks: RunHooks = {}): Promise<RunOutcome> {
   const { runId, painting } = await checkAndRecord(store, job);
   return executeGenerate(store, runId, backend, hooks, painting);
 }
@@ -45,7 +44,7 @@ export async function enqueueGenerate(store: RunStore, job: GenerateJob): Promis
  * Runs a queued generation from what the store holds (see executeRecorded). `prepared` is its
  * painting as decoded when it was recorded, when that was just now.
  */
-export async function executeGenerate(store: RunStore, runId: number, backend: BackendInfo, hooks: RunHooks = {}, prepared?: PreparedPainting): Promise<RunOutcome> {
+export async function executeGenerate(store: RunStore, runId: number, backend: DescentBackend, hooks: RunHooks = {}, prepared?: PreparedPainting): Promise<RunOutcome> {
   const run = queuedRun(store, runId, 'generate');
   const job: GenerateJob = { project: run.project, settings: run.settings, styleFile: run.styles[0]?.image.path };
   return executeRecorded(store, run, backend, hooks, async () => {
@@ -53,7 +52,7 @@ export async function executeGenerate(store: RunStore, runId: number, backend: B
     return {
       width: job.settings.width,
       height: job.settings.height,
-      descend: (network, descentHooks) => generate({ ...descentHooks, network, settings: job.settings, painting: painting?.image }),
+      job: { kind: 'generate', settings: job.settings, painting: painting?.image },
     };
   });
 }

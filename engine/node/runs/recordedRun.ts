@@ -1,9 +1,10 @@
 import { PasticheError, isPasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
-import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
+import type { DescentJob } from '../../common/api/computeProtocol.js';
+import { runDescentJob } from '../../common/compute/descentJob.js';
 import type { OptimisationRunRecord, RunKind, RunRecord } from '../../common/runs/records.js';
 import type { DescentHooks, DescentProgress, DescentResult } from '../../common/stylize/descent.js';
-import type { BackendInfo } from '../backend.js';
+import type { DescentBackend } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
 import { describeImage, encodeImage } from '../image/imageIO.js';
 import { loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
@@ -31,14 +32,14 @@ export interface PreparedDescent {
   /** The result's size. */
   readonly width: number;
   readonly height: number;
-  descend(network: FeatureNetwork, hooks: DescentHooks): Promise<DescentResult>;
+  readonly job: DescentJob;
 }
 
 /**
  * Runs a queued run. From here on whatever fails — a network deleted since it was queued, a full
  * disk — marks the run failed, keeping its latest preview; it is never left queued or running.
  */
-export async function executeRecorded(store: RunStore, run: OptimisationRunRecord, backend: BackendInfo, hooks: RunHooks, prepare: () => Promise<PreparedDescent>): Promise<RunOutcome> {
+export async function executeRecorded(store: RunStore, run: OptimisationRunRecord, backend: DescentBackend, hooks: RunHooks, prepare: () => Promise<PreparedDescent>): Promise<RunOutcome> {
   const runId = run.id;
   const metrics = metricsRecorder(store, runId);
   let lastImage: ReachedImage | undefined;
@@ -48,7 +49,7 @@ export async function executeRecorded(store: RunStore, run: OptimisationRunRecor
     const work = await prepare();
     store.startRun(runId, backend.name, loaded.summary.weightsSha256);
     hooks.onStart?.({ runId, network: loaded.summary, width: work.width, height: work.height });
-    const result = await work.descend(loaded.network, {
+    const result = await descendOn(backend, loaded, work.job, {
       signal: hooks.signal,
       onProgress: (progress) => {
         metrics.add(progress);
@@ -75,6 +76,13 @@ export async function executeRecorded(store: RunStore, run: OptimisationRunRecor
   } finally {
     loaded?.network.dispose();
   }
+}
+
+/** The descent on this thread's backend, or on a compute device, which is sent the network's weights when it does not hold them. */
+function descendOn(backend: DescentBackend, loaded: LoadedNetwork, job: DescentJob, hooks: DescentHooks): Promise<DescentResult> {
+  if (!('compute' in backend)) return runDescentJob(loaded.network, job, hooks);
+  const { network, weights, summary } = loaded;
+  return backend.compute.descend({ key: summary.weightsSha256, name: network.name, architecture: network.architecture, weights }, job, hooks);
 }
 
 /** The stored run, refused unless it is queued and of the kind asked for. */

@@ -2,8 +2,7 @@ import { PasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
 import { styleLongSide, styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
 import { checkLocalStyleMemory } from '../../common/stylize/styleMemory.js';
-import { stylize } from '../../common/stylize/stylize.js';
-import { styleMemoryBudget, type BackendInfo } from '../backend.js';
+import { styleMemoryBudget, type DescentBackend } from '../backend.js';
 import { decodeImage, resizeImage, type ReadImageOptions } from '../image/imageIO.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
 import { describeNetwork, type NetworkDescription } from '../networks/registry.js';
@@ -25,7 +24,7 @@ export interface StylizeJob {
  * settings, network, layers, images — is refused before the run's row is written, so bad input leaves
  * nothing in the store; once recorded, the run ends done, failed or cancelled, with its last image.
  */
-export async function runStylize(store: RunStore, job: StylizeJob, backend: BackendInfo, hooks: RunHooks = {}): Promise<RunOutcome> {
+export async function runStylize(store: RunStore, job: StylizeJob, backend: DescentBackend, hooks: RunHooks = {}): Promise<RunOutcome> {
   const { runId, inputs } = await checkAndRecord(store, job);
   // The images just decoded to check them are the ones the run needs: no second decode.
   return executeStylize(store, runId, backend, hooks, inputs);
@@ -77,7 +76,7 @@ export async function checkSettingsNetworks(store: RunStore, settings: readonly 
  * Runs a queued stylization from what the store holds (see executeRecorded). `prepared` are its images
  * as decoded when it was recorded, when that was just now.
  */
-export async function executeStylize(store: RunStore, runId: number, backend: BackendInfo, hooks: RunHooks = {}, prepared?: PreparedInputs): Promise<RunOutcome> {
+export async function executeStylize(store: RunStore, runId: number, backend: DescentBackend, hooks: RunHooks = {}, prepared?: PreparedInputs): Promise<RunOutcome> {
   const run = queuedRun(store, runId, 'stylize');
   const job: StylizeJob = {
     project: run.project, settings: run.settings,
@@ -88,7 +87,7 @@ export async function executeStylize(store: RunStore, runId: number, backend: Ba
     return {
       width: inputs.content.width,
       height: inputs.content.height,
-      descend: (network, descentHooks) => stylize({ ...descentHooks, network, settings: job.settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage }),
+      job: { kind: 'stylize', settings: job.settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage },
     };
   });
 }

@@ -1,7 +1,9 @@
+import type { ComputePort } from '../../common/api/computeProtocol.js';
 import type { StudioEvent } from '../../common/api/studioApi.js';
-import { selectBackend } from '../backend.js';
+import { selectBackend, type ComputeDevice } from '../backend.js';
 import { RunQueue } from '../queue/runQueue.js';
 import { openRunStore, type RunStore } from '../store/runStore.js';
+import { connectComputeDevice, type ComputeAttachment } from './computeDevice.js';
 import { studioHandlers, type StudioHandlers } from './studioHandlers.js';
 
 export interface StudioOptions {
@@ -18,6 +20,13 @@ export interface Studio {
   readonly store: RunStore;
   /** Hears every event; returns the unsubscribe function. */
   subscribe(listener: (event: StudioEvent) => void): () => void;
+  /**
+   * Offers the compute device on `port` (the desktop studio's hidden engine window): stylizations and
+   * generations queued from then on descend on it when it started a GPU backend.
+   */
+  attachComputeDevice(port: ComputePort): Promise<ComputeAttachment>;
+  /** The device's window is gone: what it was computing fails (keeping its last preview), and later runs compute here. */
+  loseComputeDevice(reason: string): void;
   /** Stops the running run (it is recorded as cancelled, keeping its image); queued runs wait for next time. */
   close(): Promise<void>;
 }
@@ -30,12 +39,25 @@ export async function openStudio(options: StudioOptions): Promise<Studio> {
   const emit = (event: StudioEvent) => listeners.forEach((listener) => listener(event));
   const queue = new RunQueue(store, backend, { onEvent: emit });
   queue.start();
+  let device: ComputeDevice | undefined;
   return {
     handlers: studioHandlers({ store, queue, backend, version: options.version, emit }),
     store,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    async attachComputeDevice(port) {
+      const attached = await connectComputeDevice(port);
+      device?.compute.lose('another engine window replaced it');
+      device = attached.device;
+      queue.useDevice(device);
+      return { backend: attached.backend, used: device !== undefined };
+    },
+    loseComputeDevice(reason) {
+      device?.compute.lose(reason);
+      device = undefined;
+      queue.useDevice(undefined);
     },
     async close() {
       await queue.close();

@@ -1,11 +1,15 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import { CHANNELS, type ArgsOf, type Channel, type ResultOf, type StudioEvent } from '../../common/api/studioApi.js';
 import { PasticheError } from '../../common/errors.js';
+import type { ComputeAttachment } from './computeDevice.js';
 import type { StudioOptions } from './studio.js';
 
 /** Messages from the host's thread to the engine's. */
 export type ToEngine =
   | { readonly type: 'request'; readonly id: number; readonly channel: Channel; readonly args: unknown }
+  /** The port to a compute device (the GPU engine window); answered with a response whose result is a ComputeAttachment. */
+  | { readonly type: 'compute-device'; readonly id: number; readonly port: MessagePort }
+  | { readonly type: 'compute-lost'; readonly reason: string }
   | { readonly type: 'close' };
 
 /** Messages from the engine's thread to the host's. */
@@ -23,6 +27,9 @@ export type RemoteHandlers = { [C in Channel]: (args: ArgsOf<C>) => Promise<Resu
 export interface StudioConnection {
   readonly handlers: RemoteHandlers;
   subscribe(listener: (event: StudioEvent) => void): () => void;
+  /** Hands the engine the port to a compute device (see Studio.attachComputeDevice). */
+  attachComputeDevice(port: MessagePort): Promise<ComputeAttachment>;
+  loseComputeDevice(reason: string): void;
   close(): Promise<void>;
 }
 
@@ -63,13 +70,14 @@ export async function openStudioThread(options: StudioOptions): Promise<StudioCo
   worker.on('error', (error) => stop(error.message));
   worker.on('exit', (code) => stop(`its thread exited (code ${code})`));
 
-  const request = <C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>> =>
+  const ask = <T>(message: (id: number) => ToEngine, transfer: MessagePort[] = []): Promise<T> =>
     new Promise((resolve, reject) => {
       if (stopped) return reject(stopped);
       const id = nextId++;
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ type: 'request', id, channel, args } satisfies ToEngine);
+      worker.postMessage(message(id), transfer);
     });
+  const request = <C extends Channel>(channel: C, args: ArgsOf<C>) => ask<ResultOf<C>>((id) => ({ type: 'request', id, channel, args }));
   const handlers = Object.fromEntries(CHANNELS.map((channel) => [channel, (args: never) => request(channel, args)])) as unknown as RemoteHandlers;
 
   return {
@@ -77,6 +85,10 @@ export async function openStudioThread(options: StudioOptions): Promise<StudioCo
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    attachComputeDevice: (port) => ask<ComputeAttachment>((id) => ({ type: 'compute-device', id, port }), [port]),
+    loseComputeDevice: (reason) => {
+      if (!stopped) worker.postMessage({ type: 'compute-lost', reason } satisfies ToEngine);
     },
     async close() {
       if (stopped) return;

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { computePort } from '../../common/compute/messagePort.js';
 import { isPasticheError } from '../../common/errors.js';
 import { openStudio, type Studio, type StudioOptions } from './studio.js';
 import type { FromEngine, ToEngine } from './studioThread.js';
@@ -22,9 +23,15 @@ port.on('message', async (message: ToEngine) => {
     post({ type: 'closed' });
     return;
   }
+  if (message.type === 'compute-lost') {
+    studio.loseComputeDevice(message.reason);
+    return;
+  }
   try {
-    const handler = studio.handlers[message.channel] as (args: unknown) => unknown;
-    post({ type: 'response', id: message.id, result: await handler(message.args) });
+    const result = message.type === 'compute-device'
+      ? await studio.attachComputeDevice(computePort(message.port))
+      : await (studio.handlers[message.channel] as (args: unknown) => unknown)(message.args);
+    post({ type: 'response', id: message.id, result });
   } catch (error) {
     post({ type: 'response', id: message.id, error: { message: error instanceof Error ? error.message : String(error), shown: isPasticheError(error) } });
   }
