@@ -27,9 +27,14 @@ type LossSettings = Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'con
  * statistics — so that iterations only run the network on the image being optimised.
  */
 export function styleTransferTargets(network: FeatureNetwork, settings: LossSettings, contentInput: tf.Tensor4D, styleInputs: readonly tf.Tensor4D[]): StyleTransferTargets {
-  const content = tidyMap(() => network.activations(contentInput, settings.contentLayers, settings.pooling));
+  const content = contentTargets(network, settings, contentInput);
   const style = styleTargets(network, settings, styleInputs);
   return { content, style, dispose: () => { tf.dispose([...content.values()]); style.forEach(disposeStyleTarget); } };
+}
+
+/** The photo's activations on each content layer (a tile of it, in a tiled optimisation, against the whole picture's style targets). */
+export function contentTargets(network: FeatureNetwork, settings: Pick<LossSettings, 'contentLayers' | 'pooling'>, contentInput: tf.Tensor4D): Map<string, tf.Tensor4D> {
+  return tidyMap(() => network.activations(contentInput, settings.contentLayers, settings.pooling));
 }
 
 /** The paintings' blended style statistics on each style layer: what a stylization, or a style network's training, matches throughout. */

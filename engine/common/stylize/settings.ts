@@ -195,7 +195,7 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   oneOf('preserve-colors', settings.preserveColors, COLOUR_PRESERVATIONS);
   checkOptimizer(settings.optimizer);
   checkStyleRepresentation(settings);
-  if (settings.schedule) checkScheduleFor(settings, settings.schedule);
+  checkSettingsSchedule(settings);
   if (settings.contentLayers.length === 0 && settings.styleLayers.length === 0) {
     throw new PasticheError('no content layers and no style layers: nothing to optimise', 'layers');
   }
@@ -213,7 +213,9 @@ function checkStyleRepresentation(settings: StylizeSettings): void {
 }
 
 /** A schedule ends at the run's size with its iterations; tiles match Gram statistics, which do not depend on where a pattern is. */
-function checkScheduleFor(settings: StylizeSettings, schedule: StylizeSchedule): void {
+export function checkSettingsSchedule(settings: StylizeSettings): void {
+  const { schedule } = settings;
+  if (!schedule) return;
   checkSchedule(schedule, settings.size, settings.iterations);
   if (settings.styleRepr !== 'gram' && schedule.stages.some((stage) => stage.tile)) {
     throw new PasticheError(`${settings.styleRepr} style compares positions across the whole picture, so it cannot be optimised in tiles: use Gram style or a size that fits in one piece`, 'schedule');

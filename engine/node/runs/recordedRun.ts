@@ -3,6 +3,7 @@ import type { RgbImage } from '../../common/image.js';
 import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import type { OptimisationRunRecord, RunKind, RunRecord } from '../../common/runs/records.js';
 import type { DescentHooks, DescentProgress, DescentResult } from '../../common/stylize/descent.js';
+import type { PieceOutcome } from '../../common/stylize/scheduledStylize.js';
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
 import { describeImage, encodeImage } from '../image/imageIO.js';
@@ -18,6 +19,8 @@ export interface RunHooks {
   onStart?(info: { runId: number; network: NetworkSummary; width: number; height: number }): void;
   onProgress?(progress: DescentProgress): void;
   onPreview?(preview: { iteration: number; image: RgbImage; record: ImageRecord }): void;
+  /** A scheduled stylization's stage in one piece, or one of its tiles, ended. */
+  onPiece?(piece: PieceOutcome): void;
 }
 
 export interface RunOutcome extends DescentResult {
