@@ -103,7 +103,11 @@ async function runTiledStage(run: StageRun, regions: readonly TileRegion[]): Pro
   const { request, settings, progress } = run;
   const { network } = request;
   const { finish, ...seen } = preserveColours(settings.preserveColors, settings.init, run.images);
-  const backdrop = seen.initImage ?? seen.content;
+  // The picture as the tiles leave it: each tile starts from it, so where it overlaps tiles already
+  // done it continues from their result instead of from the stage's start, and the two agree where
+  // they are blended (as neural-style's tiling forks do). A first stage from noise has none.
+  const canvas = seen.initImage && rgbImage(seen.initImage.width, seen.initImage.height, Uint8Array.from(seen.initImage.data));
+  const backdrop = canvas ?? seen.content;
   const style = paintingTargets(network, settings, seen.styles);
   const plan = stagePlan(run.stage, run.picture);
   const blender = tileBlender(plan);
@@ -115,7 +119,7 @@ async function runTiledStage(run: StageRun, regions: readonly TileRegion[]): Pro
       const content = cut(seen.content);
       // Each tile draws its own noise (a first stage from noise), from the run's seed and its index.
       const tileSettings = { ...settings, seed: settings.seed + i, previewEvery: 0 };
-      const start = initialImage({ network, settings: tileSettings, content, initImage: seen.initImage && cut(seen.initImage) });
+      const start = initialImage({ network, settings: tileSettings, content, initImage: canvas && cut(canvas) });
       const piece = progress.piece(region.x.length * region.y.length, settings.iterations);
       const result = await stylizePiece({ network, settings: tileSettings, content, style, start, signal: request.signal, ...piece.hooks(request) });
       initialLoss ??= result.initialLoss;
@@ -123,6 +127,7 @@ async function runTiledStage(run: StageRun, regions: readonly TileRegion[]): Pro
       reportPiece(run, i, regions.length, result);
       if (result.status === 'cancelled') return stageResult('cancelled', finish(composite(backdrop, blender)), initialLoss, finalLoss, progress);
       blender.add(region, Float32Array.from(result.image.data));
+      if (canvas) paste(canvas, result.image, region);
       if (settings.previewEvery > 0 && region.column === plan.columns.spans.length - 1 && i < regions.length - 1) {
         await request.onPreview?.({ iteration: progress.step(), image: finish(composite(backdrop, blender)) });
       }
@@ -142,6 +147,15 @@ function reportPiece(run: StageRun, tile: number, tiles: number, result: Descent
     stage: run.index, stages: run.request.settings.schedule.stages.length, tile, tiles, size: run.picture,
     initialLoss: result.initialLoss, finalLoss: result.finalLoss,
   });
+}
+
+/** Writes a tile's pixels into the picture at its region (the parts beyond the picture dropped). */
+function paste(picture: RgbImage, tile: RgbImage, region: TileRegion): void {
+  const width = Math.min(tile.width, picture.width - region.x.start);
+  for (let y = 0; y < Math.min(tile.height, picture.height - region.y.start); y++) {
+    const from = y * tile.width * 3;
+    picture.data.set(tile.data.subarray(from, from + width * 3), ((region.y.start + y) * picture.width + region.x.start) * 3);
+  }
 }
 
 /** The picture as far as the tiles got: the lines the blender finished, the stage's start below them. */
