@@ -25,10 +25,8 @@ export function optimisationWork(architecture: NetworkArchitecture, settings: Pi
 }
 
 /**
- * How memory follows the work, fitted to peak resident memory measured on the wasm backend (VGG-19,
- * neural-style's layers and VGG-19's blocks 1–3, 128 to 384 px, Adam; see the constants): TensorFlow.js
- * keeps each layer's output, its ReLU's and their gradients for the backward pass, and wasm's heap
- * keeps what it grew to.
+ * How memory follows the work: TensorFlow.js keeps each layer's output, its ReLU's and their
+ * gradients for the backward pass, and wasm's heap keeps what it grew to.
  */
 export interface MemoryModel {
   /** Bytes per activation float at the peak of an evaluation. */
@@ -37,7 +35,14 @@ export interface MemoryModel {
   readonly baseBytes: number;
 }
 
-export const WASM_MEMORY_MODEL: MemoryModel = { bytesPerActivation: 30, baseBytes: 450e6 };
+/**
+ * Fitted to the peak resident memory (VmHWM) of a stylization on the wasm backend, embedded VGG-19,
+ * neural-style's layers (to conv5_1), Adam, 3 iterations, on this 2-core machine: 791 MB at 192 px
+ * (11.8 M activation floats), 1030 MB at 256 px (21.0 M), 1817 MB at 384 px (47.2 M) — a line of 29
+ * bytes a float over 450 MB (the runtime and the network's weights), within 3 % of each. It also
+ * gives README's 2.9 GB at 512 px (L-BFGS, its history not yet full).
+ */
+export const WASM_MEMORY_MODEL: MemoryModel = { bytesPerActivation: 29, baseBytes: 450e6 };
 
 /**
  * Bytes needed to optimise a picture of this size in one piece: the model's base and activations,
@@ -84,10 +89,12 @@ export function scheduleFittingMemory(schedule: StylizeSchedule, photo: ImageSiz
 
 /**
  * Speed of an optimisation iteration: milliseconds per 10⁹ multiply-adds of the forward pass (the
- * backward pass, the loss and the optimiser's update are in it). Measured on the wasm backend of a
- * 2-core machine without GPU (see the constant); a studio can refine it with the speed of its last run.
+ * backward pass, the loss and the optimiser's update are in it). From `npm run bench` on the wasm
+ * backend of this 2-core machine (README): 7.9 s an iteration at 256 px and 33 s at 512 px through
+ * VGG-19 to conv5_1, which are 23.7 and 94.7 ·10⁹ multiply-adds: 334 and 349 ms each. A studio can
+ * refine it with the speed of its last run (elapsed ms ÷ its iterations' multiply-adds).
  */
-export const WASM_MS_PER_GIGA_MULTIPLY_ADD = 300;
+export const WASM_MS_PER_GIGA_MULTIPLY_ADD = 340;
 
 export function iterationMs(work: OptimisationWork, msPerGigaMultiplyAdd = WASM_MS_PER_GIGA_MULTIPLY_ADD): number {
   return (work.multiplyAdds / 1e9) * msPerGigaMultiplyAdd;
