@@ -89,6 +89,15 @@ export function styleMemoryBudget(backend: string = tf.getBackend()): number {
   return (backend === 'wasm' ? Math.min(WASM_HEAP_BYTES, totalmem()) : totalmem()) / 2;
 }
 
+/**
+ * Memory one optimisation may take on the current backend — what decides which stages of a print
+ * schedule are tiled: on wasm 90 % of its 4 GiB heap (the rest for the runtime's own allocations and
+ * fragmentation), elsewhere three quarters of the machine's memory.
+ */
+export function optimisationMemoryBudget(backend: string = tf.getBackend()): number {
+  return backend === 'wasm' ? 0.9 * Math.min(WASM_HEAP_BYTES, totalmem()) : 0.75 * totalmem();
+}
+
 export function parseBackendName(value: string): BackendName {
   if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
   throw new PasticheError(`unknown backend '${value}' (choose one of ${BACKEND_NAMES.join(', ')})`, 'backend');

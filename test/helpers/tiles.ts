@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RgbImage } from '../../engine/common/image.js';
-import { tileBlender } from '../../engine/common/fast/tileBlender.js';
+import { tileBlender } from '../../engine/common/tiles/tileBlender.js';
 import { regionTensor } from '../../engine/common/fast/tiledStylize.js';
-import { spanWeights, tileRegions, type TilePlan } from '../../engine/common/fast/tiling.js';
+import { spanWeights, tileRegions, type TilePlan } from '../../engine/common/tiles/tiling.js';
 import type { NormStatistics, TransformerNetwork } from '../../engine/common/fast/transformerNetwork.js';
 
 /**

@@ -120,6 +120,8 @@ export interface StudioInfo {
   readonly dataHome: string;
   /** Bytes a run's style statistics may take on this backend (what local style is checked against). */
   readonly styleMemoryBytes: number;
+  /** Bytes one optimisation may take on this backend: a print schedule's stages larger than that are tiled (optimisationCost.ts). */
+  readonly optimisationMemoryBytes: number;
 }
 
 export interface ProjectOverview {

@@ -1,6 +1,7 @@
 import { PasticheError } from '../errors.js';
 import { fitLongSide, type ImageSize } from '../image.js';
-import { DEFAULT_TILE, STATISTICS_MAX_PIXELS, alignedTiling, exactOverlap, isTiled, planTiles } from './tiling.js';
+import { isTiled } from '../tiles/tiling.js';
+import { DEFAULT_TILE, STATISTICS_MAX_PIXELS, alignedTransformerTiling, exactOverlap, planTransformerTiles } from './tiling.js';
 
 /**
  * What a feed-forward run (Johnson et al. 2016) is: a photo through one style network of the style
@@ -48,8 +49,8 @@ export function resolveFeedforwardSettings(request: FeedforwardRequest, photo: I
   const { width, height } = size === null ? photo : fitLongSide(photo.width, photo.height, size);
   if (width * height > maxPixels) throw new PasticheError(`a ${width}×${height} result is over the limit of ${maxPixels} pixels (set PASTICHE_MAX_PIXELS to raise it)`, 'size');
   const tiled = request.tile !== undefined || width * height > STATISTICS_MAX_PIXELS;
-  const asked = alignedTiling({ tile: tiled ? request.tile ?? DEFAULT_TILE : 0, overlap: request.overlap ?? exactOverlap() });
-  const plan = planTiles(width, height, asked);
+  const asked = alignedTransformerTiling({ tile: tiled ? request.tile ?? DEFAULT_TILE : 0, overlap: request.overlap ?? exactOverlap() });
+  const plan = planTransformerTiles(width, height, asked);
   const tiling = isTiled(plan) ? asked : { tile: 0, overlap: 0 };
   checkPassSize(tiling.tile === 0 ? width * height : tiling.tile ** 2, width, height);
   return { style: request.style, size, width, height, ...tiling };

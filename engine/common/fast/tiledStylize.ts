@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSize, RgbImage } from '../image.js';
 import { strideAlignment } from './receptiveField.js';
-import { tileBlender } from './tileBlender.js';
-import { alignUp, isTiled, tileRegions, type Span, type TilePlan } from './tiling.js';
+import { imageToTensor } from '../imageTensor.js';
+import { regionPixels } from '../tiles/regionPixels.js';
+import { tileBlender } from '../tiles/tileBlender.js';
+import { alignUp, isTiled, tileRegions, type Span, type TilePlan } from '../tiles/tiling.js';
 import { disposeNormStatistics, type NormStatistics, type TransformerNetwork } from './transformerNetwork.js';
 
 /**
@@ -73,21 +75,7 @@ function measureOn(network: TransformerNetwork, picture: RgbImage, onStatistics?
   }
 }
 
-/**
- * The picture's pixels in a region as a float tensor [height, width, 3], the picture's last column
- * and line repeated where the region reaches past it (the stride grid's few extra pixels).
- */
+/** The picture's pixels in a region (see regionPixels) as a float tensor [height, width, 3]. */
 export function regionTensor(picture: RgbImage, x: Span, y: Span): tf.Tensor3D {
-  const values = new Float32Array(x.length * y.length * 3);
-  for (let ty = 0; ty < y.length; ty++) {
-    const line = Math.min(y.start + ty, picture.height - 1) * picture.width;
-    for (let tx = 0; tx < x.length; tx++) {
-      const from = (line + Math.min(x.start + tx, picture.width - 1)) * 3;
-      const to = (ty * x.length + tx) * 3;
-      values[to] = picture.data[from];
-      values[to + 1] = picture.data[from + 1];
-      values[to + 2] = picture.data[from + 2];
-    }
-  }
-  return tf.tensor3d(values, [y.length, x.length, 3]);
+  return imageToTensor(regionPixels(picture, x, y));
 }

@@ -1,52 +1,29 @@
-import { PasticheError } from '../errors.js';
 import type { ImageSize } from '../image.js';
+import { alignUp, alignedTiling, planTiles, type TileGeometry, type TilePlan, type Tiling } from '../tiles/tiling.js';
 import { receptiveField, strideAlignment, type ReceptiveField } from './receptiveField.js';
 
 /**
- * Where the tiles of a large picture go and how their overlaps are blended: pure geometry, no
- * tensors. The picture is first extended to multiples of strideAlignment (4 px: its last pixels
- * repeated), so that every tile starts and ends on the network's stride grid; each tile is then
- * exactly a piece of the whole picture's computation, but for the zero padding its convolutions see
- * at its cut edges, whose effect reaches receptiveField() pixels in (54 px).
- *
- * Blending: in an overlap the later tile's weight rises from 0 to 1 and the earlier tile's falls
- * alike (raised cosine, sin² + cos² = 1: the weights of all tiles add up to 1 at every pixel, in 2-D
- * too, as products of per-axis weights). When the overlap is at least exactOverlap(), the rise
- * happens only where both tiles are at least the receptive field's reach from their cut edges, so
- * every pixel comes from tiles that computed it exactly: tiled equals untiled (with the same
- * instance-norm statistics) up to float rounding. A narrower overlap ramps over its whole width, a
- * best effort that is no longer exact near the cuts.
+ * How a style network's picture is tiled (the geometry itself is tiles/tiling.ts): tiles start on the
+ * network's stride grid (strideAlignment, 4 px), so that each tile is exactly a piece of the whole
+ * picture's computation but for the zero padding its convolutions see at its cut edges, whose effect
+ * reaches receptiveField() pixels in (54 px). When the overlap is at least exactOverlap(), blend
+ * weights rise only where both tiles are beyond that reach, so every pixel comes from tiles that
+ * computed it exactly: tiled equals untiled (with the same instance-norm statistics) up to float
+ * rounding. A narrower overlap ramps over its whole width, a best effort that is no longer exact near
+ * the cuts.
  */
-export interface Tiling {
-  /** Side of the square tiles in pixels; 0 computes the picture in one piece. */
-  readonly tile: number;
-  /** Pixels neighbouring tiles share. */
-  readonly overlap: number;
+export function transformerGeometry(field: ReceptiveField = receptiveField(), alignment = strideAlignment()): TileGeometry {
+  return { alignment, reach: Math.max(field.before, field.after) };
 }
 
-/** One tile's extent along an axis. */
-export interface Span {
-  readonly start: number;
-  readonly length: number;
+/** The tiles of a width × height picture through the style network. */
+export function planTransformerTiles(width: number, height: number, tiling: Tiling, geometry = transformerGeometry()): TilePlan {
+  return planTiles(width, height, tiling, geometry);
 }
 
-export interface AxisTiles {
-  readonly spans: readonly Span[];
-  /** Pixels consecutive spans share (0 with a single span). */
-  readonly overlap: number;
-  /** Pixels from a cut edge where a tile's weight stays 0 (the receptive field's reach, when the overlap has room for it). */
-  readonly guard: number;
-}
-
-export interface TilePlan {
-  /** The picture's size. */
-  readonly width: number;
-  readonly height: number;
-  /** The size the network computes: the picture extended to multiples of strideAlignment. */
-  readonly alignedWidth: number;
-  readonly alignedHeight: number;
-  readonly columns: AxisTiles;
-  readonly rows: AxisTiles;
+/** The tiling asked for, rounded to the network's stride grid (tile down, overlap up), or an error naming the option. */
+export function alignedTransformerTiling(tiling: Tiling): Tiling {
+  return alignedTiling(tiling, strideAlignment());
 }
 
 /**
@@ -63,14 +40,6 @@ export function statisticsSize(width: number, height: number, maxPixels = STATIS
   return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
 }
 
-/** A tile of the plan, by column and row. */
-export interface TileRegion {
-  readonly column: number;
-  readonly row: number;
-  readonly x: Span;
-  readonly y: Span;
-}
-
 /** 512 px: one wasm pass takes about 0.6 GB and 4–7 s on two cores (measured); a GPU could take larger ones. */
 export const DEFAULT_TILE = 512;
 
@@ -78,103 +47,6 @@ export const DEFAULT_TILE = 512;
  * The narrowest overlap for which tiling is exact: twice the reach of the receptive field plus one
  * pixel to change tiles at, rounded up to the stride (112 px for the network of Johnson et al.).
  */
-export function exactOverlap(field: ReceptiveField = receptiveField(), alignment = strideAlignment()): number {
-  return alignUp(2 * reach(field) + 1, alignment);
-}
-
-/**
- * The tiling asked for, made to fit the stride grid (tile rounded down, overlap up, to multiples of
- * strideAlignment), or an error naming the option: tiles must hold two overlaps (so that only
- * neighbours overlap and their weights add up to 1).
- */
-export function alignedTiling({ tile, overlap }: Tiling, alignment = strideAlignment()): Tiling {
-  if (!Number.isInteger(tile) || tile < 0) throw new PasticheError(`must be a whole number of pixels, got ${tile}`, 'tile');
-  if (!Number.isInteger(overlap) || overlap < 0) throw new PasticheError(`must be a whole number of pixels, got ${overlap}`, 'overlap');
-  if (tile === 0) return { tile: 0, overlap: 0 };
-  const aligned = { tile: alignDown(tile, alignment), overlap: alignUp(overlap, alignment) };
-  if (aligned.tile < 2 * Math.max(aligned.overlap, alignment)) {
-    throw new PasticheError(`tiles of ${aligned.tile} px cannot hold two overlaps of ${aligned.overlap} px (tiles and overlaps are rounded to multiples of ${alignment} px)`, 'tile');
-  }
-  return aligned;
-}
-
-/** The tiles of a width × height picture; one tile when `tiling.tile` is 0 or the picture fits in one. */
-export function planTiles(width: number, height: number, tiling: Tiling, field: ReceptiveField = receptiveField(), alignment = strideAlignment()): TilePlan {
-  const { tile, overlap } = alignedTiling(tiling, alignment);
-  const alignedWidth = alignUp(width, alignment);
-  const alignedHeight = alignUp(height, alignment);
-  const single = tile === 0 || (alignedWidth <= tile && alignedHeight <= tile);
-  const axis = (length: number) => single ? wholeAxis(length) : axisTiles(length, tile, overlap, field);
-  return { width, height, alignedWidth, alignedHeight, columns: axis(alignedWidth), rows: axis(alignedHeight) };
-}
-
-export function tileRegions(plan: TilePlan): TileRegion[] {
-  return plan.rows.spans.flatMap((y, row) => plan.columns.spans.map((x, column) => ({ column, row, x, y })));
-}
-
-export function isTiled(plan: TilePlan): boolean {
-  return plan.columns.spans.length * plan.rows.spans.length > 1;
-}
-
-/**
- * The weights of span `index` along its axis, one per pixel: rising over the overlap with the span
- * before, falling over the overlap with the span after, 1 elsewhere.
- */
-export function spanWeights(axis: AxisTiles, index: number): Float32Array {
-  const { length } = axis.spans[index];
-  const weights = new Float32Array(length).fill(1);
-  const ramp = rampWeights(axis.overlap, axis.guard);
-  for (let d = 0; d < axis.overlap; d++) {
-    if (index > 0) weights[d] *= ramp[d];
-    if (index < axis.spans.length - 1) weights[length - 1 - d] *= ramp[d];
-  }
-  return weights;
-}
-
-/**
- * A tile's weight at distance d from its cut edge, over an overlap: 0 within `guard`, then
- * sin²(π/2 · (d − guard + ½)/(overlap − 2·guard)) up to overlap − guard, 1 beyond. The tile on the
- * other side of the cut, at distance overlap − 1 − d from its own edge, has the cos² of the same
- * angle: the two add up to 1.
- */
-export function rampWeights(overlap: number, guard: number): Float32Array {
-  const width = overlap - 2 * guard;
-  return Float32Array.from({ length: overlap }, (_, d) => {
-    if (d < guard) return 0;
-    if (d >= overlap - guard) return 1;
-    return Math.sin((Math.PI / 2) * (d - guard + 0.5) / width) ** 2;
-  });
-}
-
-/**
- * Spans of `tile` px every `tile − overlap` px, the last one shortened to end with the picture (it
- * stays longer than the overlap, so each pixel is shared by at most two spans).
- */
-function axisTiles(length: number, tile: number, overlap: number, field: ReceptiveField): AxisTiles {
-  if (length <= tile) return wholeAxis(length);
-  const step = tile - overlap;
-  const spans: Span[] = [];
-  for (let start = 0; ; start += step) {
-    spans.push({ start, length: Math.min(tile, length - start) });
-    if (start + tile >= length) break;
-  }
-  const guard = overlap >= 2 * reach(field) + 1 ? reach(field) : 0;
-  return { spans, overlap, guard };
-}
-
-function wholeAxis(length: number): AxisTiles {
-  return { spans: [{ start: 0, length }], overlap: 0, guard: 0 };
-}
-
-function reach(field: ReceptiveField): number {
-  return Math.max(field.before, field.after);
-}
-
-/** `value` rounded up to a multiple of `alignment`. */
-export function alignUp(value: number, alignment: number): number {
-  return Math.ceil(value / alignment) * alignment;
-}
-
-function alignDown(value: number, alignment: number): number {
-  return Math.floor(value / alignment) * alignment;
+export function exactOverlap(geometry: TileGeometry = transformerGeometry()): number {
+  return alignUp(2 * geometry.reach + 1, geometry.alignment);
 }

@@ -28,13 +28,23 @@ type LossSettings = Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'con
  * measures them where it runs fastest (`measure`: natively, on a native backend).
  */
 export async function styleTransferTargets(network: FeatureNetwork, settings: LossSettings, contentInput: tf.Tensor4D, styleInputs: readonly tf.Tensor4D[]): Promise<StyleTransferTargets> {
-  const content = await network.measure(contentInput, settings.contentLayers, settings.pooling);
+  const content = await contentTargets(network, settings, contentInput);
+  const style = await measureStyleTargets(network, settings, styleInputs);
+  return { content, style, dispose: () => { tf.dispose([...content.values()]); style.forEach(disposeStyleTarget); } };
+}
+
+/** The photo's activations on each content layer (a tile of it, in a tiled optimisation, against the whole picture's style targets). */
+export function contentTargets(network: FeatureNetwork, settings: Pick<LossSettings, 'contentLayers' | 'pooling'>, contentInput: tf.Tensor4D): Promise<Map<string, tf.Tensor4D>> {
+  return network.measure(contentInput, settings.contentLayers, settings.pooling);
+}
+
+/** The paintings' blended style statistics on each style layer, measured one painting at a time. */
+export async function measureStyleTargets(network: FeatureNetwork, settings: Omit<LossSettings, 'contentLayers'>, styleInputs: readonly tf.Tensor4D[]): Promise<Map<string, StyleTarget>> {
   const representation = styleRepresentation(settings);
   const layers = styleLayersOf(settings);
   const perImage: Map<string, StyleTarget>[] = [];
   for (const input of styleInputs) perImage.push(paintingTargets(representation, await network.measure(input, layers, settings.pooling), layers));
-  const style = blendTargets(representation, perImage, layers, settings.styleBlend);
-  return { content, style, dispose: () => { tf.dispose([...content.values()]); style.forEach(disposeStyleTarget); } };
+  return blendTargets(representation, perImage, layers, settings.styleBlend);
 }
 
 /** The paintings' blended style statistics on each style layer, synchronously: what a style network's training matches throughout. */

@@ -1,6 +1,7 @@
 import { PasticheError } from '../errors.js';
 import { fitLongSide, type ImageSize } from '../image.js';
 import { VGG19 } from '../networks/vgg.js';
+import { checkSchedule, normalisedSchedule, type StylizeSchedule } from './schedule.js';
 
 /**
  * The terms of the loss a run minimises, as recorded: in which network's features, on which layers,
@@ -55,6 +56,11 @@ export interface StylizeSettings extends LossTermSettings {
   readonly localRadius: number;
   /** Share of the style loss still given to Gram matrices when `styleRepr` is spatial or local (0: none). */
   readonly gramMix: number;
+  /**
+   * Coarse-to-fine stages, some perhaps tiled (Gatys et al. 2017 §5): null optimises at `size` in one
+   * piece for `iterations`, as every run did before print sizes.
+   */
+  readonly schedule: StylizeSchedule | null;
 }
 
 export type StyleRepresentation = 'gram' | 'spatial' | 'local';
@@ -134,6 +140,7 @@ export const NEURAL_STYLE_DEFAULTS: StylizeSettings = {
   styleRepr: 'gram',
   localRadius: 0,
   gramMix: 0,
+  schedule: null,
 };
 
 /**
@@ -188,10 +195,11 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   oneOf('preserve-colors', settings.preserveColors, COLOUR_PRESERVATIONS);
   checkOptimizer(settings.optimizer);
   checkStyleRepresentation(settings);
+  checkSettingsSchedule(settings);
   if (settings.contentLayers.length === 0 && settings.styleLayers.length === 0) {
     throw new PasticheError('no content layers and no style layers: nothing to optimise', 'layers');
   }
-  return { ...settings, ...relevantStyleParameters(settings), styleBlend: blend.map((w) => w / blendSum) };
+  return { ...settings, ...relevantStyleParameters(settings), styleBlend: blend.map((w) => w / blendSum), schedule: settings.schedule && normalisedSchedule(settings.schedule) };
 }
 
 function checkStyleRepresentation(settings: StylizeSettings): void {
@@ -201,6 +209,16 @@ function checkStyleRepresentation(settings: StylizeSettings): void {
   if (!(settings.gramMix >= 0 && settings.gramMix <= 1)) throw new PasticheError(`must be between 0 and 1, got ${settings.gramMix}`, 'gram-mix');
   if (settings.styleRepr !== 'gram' && settings.styleScale !== 1) {
     throw new PasticheError(`${settings.styleRepr} style compares the images position by position, so the paintings take the photo's size: style scale must be 1, got ${settings.styleScale}`, 'style-scale');
+  }
+}
+
+/** A schedule ends at the run's size with its iterations; tiles match Gram statistics, which do not depend on where a pattern is. */
+export function checkSettingsSchedule(settings: StylizeSettings): void {
+  const { schedule } = settings;
+  if (!schedule) return;
+  checkSchedule(schedule, settings.size, settings.iterations);
+  if (settings.styleRepr !== 'gram' && schedule.stages.some((stage) => stage.tile)) {
+    throw new PasticheError(`${settings.styleRepr} style compares positions across the whole picture, so it cannot be optimised in tiles: use Gram style or a size that fits in one piece`, 'schedule');
   }
 }
 

@@ -56,6 +56,10 @@ export async function runInForeground(options: ForegroundOptions, prepare: (stor
       onPreview: ({ iteration, record }) => {
         if (options.json) printJson({ event: 'preview', iteration, imageId: record.id, path: record.path });
       },
+      // A print schedule's stage, or one of its tiles, done.
+      onPiece: ({ stage, stages, tile, tiles, size, initialLoss, finalLoss }) => {
+        if (options.json) printJson({ event: 'piece', stage, stages, tile, tiles, width: size.width, height: size.height, loss: { initial: initialLoss.total, final: finalLoss.total } });
+      },
     });
     view.stop();
     await writeImage(outcome.image, options.out);

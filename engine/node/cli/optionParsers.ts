@@ -47,6 +47,17 @@ export function sizeOption(option: string) {
   };
 }
 
+/** `SIZE:ITERATIONS,…`, coarse to fine (`256:300,512:150,1024:50`): the stages of a print schedule, their tiles left to --tile or to memory. */
+export function scheduleOption(option: string) {
+  return (value: string): Array<{ size: number; iterations: number }> => {
+    const stages = value.split(',').map((item) => /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(item));
+    if (stages.length === 0 || stages.some((match) => match === null)) {
+      throw new PasticheError(`expected SIZE:ITERATIONS,… from the smallest size (e.g. 256:300,512:150,1024:50), got '${value}'`, `--${option}`);
+    }
+    return stages.map((match) => ({ size: Number(match![1]), iterations: Number(match![2]) }));
+  };
+}
+
 /** `LAYER` (the entry drawn from the seed) or `LAYER:ROW,COLUMN`, a Gram matrix entry counted from 0. */
 export function gramEntryOption(option: string) {
   return (value: string): { layer: string; entry: { row: number; column: number } | null } => {

@@ -38,6 +38,8 @@ function barView(stream: NodeJS.WriteStream, unit: 'iteration' | 'step'): Progre
   return {
     start: (total) => bar.start(total, 0, lossPayload()),
     update: (progress) => {
+      // A tiled schedule counts each tile's iterations: its total of steps is known once it runs.
+      if (first === null && progress.iterations !== bar.getTotal()) bar.setTotal(progress.iterations);
       first ??= progress;
       bar.update(progress.iteration, { ...lossPayload(progress), rate: rateText(first, progress) });
     },
@@ -54,6 +56,7 @@ function lineView(stream: NodeJS.WriteStream, unit: 'iteration' | 'step'): Progr
       every = Math.max(1, Math.round(total / 10));
     },
     update: (progress) => {
+      if (first === null) every = Math.max(1, Math.round(progress.iterations / 10));
       first ??= progress;
       if (progress.iteration % every !== 0 && progress.iteration !== progress.iterations) return;
       const loss = lossPayload(progress);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { generatorParameters } from '../../common/generate/gramGenerator.js';
+import { scheduleText } from '../../common/stylize/schedule.js';
 import { COLOUR_PRESERVATION_LABELS, styleRepresentationText } from '../../common/stylize/settings.js';
 import type { FeedforwardRunRecord, GenerateRunRecord, ImageRecord, RunRecord, RunStore, StylizeRunRecord, TrainStyleRunRecord } from '../store/runStore.js';
 import { openRunStore } from '../store/runStore.js';
@@ -141,6 +142,7 @@ function stylizeLines(run: StylizeRunRecord): Array<[string, string]> {
     ['style layers', s.styleLayers.map((l) => `${l.layer}×${formatNumber(l.weight)}`).join(', ') || '—'],
     ['weights α/β/γ', [s.contentWeight, s.styleWeight, s.tvWeight].map(formatNumber).join(' / ')],
     ['size', `${s.size} px (style scale ${s.styleScale})`],
+    ...(s.schedule ? [['schedule', `${scheduleText(s.schedule)} (size:iterations@tile/overlap)`] as [string, string]] : []),
     ['seed', String(s.seed)],
     ['colours', COLOUR_PRESERVATION_LABELS[s.preserveColors]],
     ['style as', styleRepresentationText(s)],

@@ -9,13 +9,14 @@ import {
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import type { NetworkArchitecture } from '../../common/networks/architecture.js';
 import { weightsForNetwork } from '../../common/stylize/presets.js';
+import { DEFAULT_TILE_OVERLAP, defaultSchedule, type ScheduleStage, type StylizeSchedule } from '../../common/stylize/schedule.js';
 import { catalogueEntry } from '../networks/catalogue.js';
 import { readSavedNetworkInfo } from '../networks/savedNetwork.js';
 import { dataHome, storePaths } from '../paths.js';
 import { runStylize, type StylizeJob } from '../runs/stylizeRun.js';
 import type { RunStore } from '../store/runStore.js';
 import { runInForeground } from './foregroundRun.js';
-import { choiceOption, integerOption, listOption, numberListOption, numberOption } from './optionParsers.js';
+import { choiceOption, integerOption, listOption, numberListOption, numberOption, scheduleOption } from './optionParsers.js';
 
 interface StylizeOptions {
   content: string;
@@ -24,8 +25,12 @@ interface StylizeOptions {
   out: string;
   network: string;
   init: string;
-  size: number;
-  iterations: number;
+  size?: number;
+  iterations?: number;
+  schedule?: Array<{ size: number; iterations: number }>;
+  coarseToFine: boolean;
+  tile?: number;
+  overlap?: number;
   contentLayers?: string[];
   styleLayers?: string[];
   styleLayerWeights?: number[];
@@ -59,8 +64,12 @@ export function registerStylizeCommand(program: Command): void {
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
     .option('--network <name|dir>', 'feature network: a name from `pastiche models`, or a folder with model.json', d.network)
     .option('--init <how>', `starting image: ${INIT_METHODS.filter((m) => m !== 'image').join(', ')}, an image file, or run:N (that run's latest image)`, d.init)
-    .option('--size <px>', 'long side of the result in pixels', integerOption('size'), d.size)
-    .option('--iterations <n>', 'optimisation iterations', integerOption('iterations'), d.iterations)
+    .option('--size <px>', `long side of the result in pixels (default ${d.size})`, integerOption('size'))
+    .option('--iterations <n>', `optimisation iterations (default ${d.iterations})`, integerOption('iterations'))
+    .option('--schedule <stages>', 'coarse to fine: SIZE:ITERATIONS,… from the smallest size (e.g. 256:300,512:150,1024:50), each stage starting from the one before upsampled; the last size is the result\'s', scheduleOption('schedule'))
+    .option('--coarse-to-fine', 'the default schedule to --size: sizes halving down to 256 px, --iterations shared 4:2:1 from the coarsest', false)
+    .option('--tile <px>', 'optimise stages larger than this in square tiles of this side (stages too large for memory are tiled anyway)', integerOption('tile'))
+    .option('--overlap <px>', `pixels neighbouring tiles share, blended (default ${DEFAULT_TILE_OVERLAP})`, integerOption('overlap'))
     .option('--content-layers <layers>', `layers compared with the photo (default: the network's, ${d.contentLayers.join(',')} on VGG)`, listOption('content-layers'))
     .option('--style-layers <layers>', `layers whose Gram matrices are matched (default: the network's, ${d.styleLayers.map((l) => l.layer).join(',')} on VGG)`, listOption('style-layers'))
     .option('--style-layer-weights <weights>', 'one weight per style layer (default 1 each)', numberListOption('style-layer-weights'))
@@ -122,6 +131,7 @@ export function jobFromOptions(options: StylizeOptions): StylizeJob {
   if (options.lr !== undefined && options.optimizer !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
   if (options.localRadius !== undefined && options.styleRepr !== 'local') throw new PasticheError('applies to --style-repr local only', '--local-radius');
   if (options.gramMix !== undefined && options.styleRepr === 'gram') throw new PasticheError('applies to --style-repr spatial or local only', '--gram-mix');
+  const schedule = scheduleFromOptions(options);
   const architecture = architectureOf(options.network);
   const weights = weightsForNetwork(architecture);
   const contentLayers = options.contentLayers ?? [...architecture.defaultLayers.content];
@@ -142,8 +152,9 @@ export function jobFromOptions(options: StylizeOptions): StylizeJob {
     styleScale: options.styleScale,
     init: initIsFile ? 'image' : (options.init as InitMethod),
     optimizer: defaultOptimizerSettings(options.optimizer, options.lr),
-    iterations: options.iterations,
-    size: options.size,
+    iterations: schedule ? schedule.stages.reduce((sum, stage) => sum + stage.iterations, 0) : options.iterations ?? d.iterations,
+    size: schedule ? schedule.stages[schedule.stages.length - 1].size : options.size ?? d.size,
+    schedule,
     seed: options.seed,
     pooling: options.pooling,
     previewEvery: options.previewEvery,
@@ -158,5 +169,36 @@ export function jobFromOptions(options: StylizeOptions): StylizeJob {
     styleFiles: options.style,
     initFile: initIsFile ? options.init : undefined,
     settings: resolveSettings(given, options.style.length),
+    tileOverlap: options.overlap,
   };
+}
+
+/**
+ * The print schedule the options ask for (Gatys et al. 2017 §5), or null for one piece at --size:
+ * --schedule's stages, --coarse-to-fine's default ones, or --tile alone (one stage, tiled); --tile
+ * then tiles every stage larger than a tile. The engine tiles the stages memory requires besides.
+ */
+function scheduleFromOptions(options: StylizeOptions): StylizeSchedule | null {
+  if (options.schedule && options.coarseToFine) throw new PasticheError('give --schedule or --coarse-to-fine, not both', '--schedule');
+  if (options.overlap !== undefined && !options.schedule && !options.coarseToFine && options.tile === undefined) {
+    throw new PasticheError('applies to a tiled run only (--tile, --schedule or --coarse-to-fine)', '--overlap');
+  }
+  const size = options.size ?? d.size;
+  const iterations = options.iterations ?? d.iterations;
+  const sizes = options.schedule ?? (options.coarseToFine ? defaultSchedule(size, iterations).stages : options.tile !== undefined ? [{ size, iterations }] : null);
+  if (!sizes) return null;
+  if (options.schedule) checkScheduleAgrees(options, options.schedule);
+  const tile = options.tile;
+  if (tile !== undefined && tile < 1) throw new PasticheError(`expected a tile side above 0 px, got ${tile}`, '--tile');
+  const overlap = options.overlap ?? DEFAULT_TILE_OVERLAP;
+  const stages = sizes.map(({ size, iterations }): ScheduleStage => ({ size, iterations, tile: tile !== undefined && size > tile ? { size: tile, overlap } : null }));
+  return { stages };
+}
+
+/** --size and --iterations, when given with --schedule, must say what its stages say. */
+function checkScheduleAgrees(options: StylizeOptions, stages: ReadonlyArray<{ size: number; iterations: number }>): void {
+  const last = stages[stages.length - 1].size;
+  if (options.size !== undefined && options.size !== last) throw new PasticheError(`is ${options.size} but the schedule ends at ${last} px`, '--size');
+  const total = stages.reduce((sum, stage) => sum + stage.iterations, 0);
+  if (options.iterations !== undefined && options.iterations !== total) throw new PasticheError(`is ${options.iterations} but the schedule's stages add up to ${total}`, '--iterations');
 }

@@ -1,6 +1,7 @@
 import type { FeedforwardSettings } from '../../common/fast/feedforwardSettings.js';
 import { stylizeTiled, type TiledStylizeRequest, type TiledStylizeResult } from '../../common/fast/tiledStylize.js';
-import { isTiled, planTiles, statisticsSize, tileRegions, STATISTICS_MAX_PIXELS } from '../../common/fast/tiling.js';
+import { planTransformerTiles, statisticsSize, STATISTICS_MAX_PIXELS } from '../../common/fast/tiling.js';
+import { isTiled, tileRegions } from '../../common/tiles/tiling.js';
 import type { TransformerNetwork } from '../../common/fast/transformerNetwork.js';
 import type { RgbImage } from '../../common/image.js';
 import { resizeImage } from '../image/imageIO.js';
@@ -9,7 +10,7 @@ export type PaintHooks = Pick<TiledStylizeRequest, 'signal' | 'onStatistics' | '
 
 /** How many tiles a run of these settings computes. */
 export function tileCount(settings: FeedforwardSettings): number {
-  return tileRegions(planTiles(settings.width, settings.height, settings)).length;
+  return tileRegions(planTransformerTiles(settings.width, settings.height, settings)).length;
 }
 
 /**
@@ -20,7 +21,7 @@ export function tileCount(settings: FeedforwardSettings): number {
  * of tiles as floats (12 bytes a pixel, picture-wide: 37 MB at 6000 px wide with 512 px tiles).
  */
 export async function paintPicture(network: TransformerNetwork, picture: RgbImage, settings: FeedforwardSettings, hooks: PaintHooks = {}): Promise<TiledStylizeResult> {
-  const plan = planTiles(picture.width, picture.height, settings);
+  const plan = planTransformerTiles(picture.width, picture.height, settings);
   const statisticsPicture = isTiled(plan) && picture.width * picture.height > STATISTICS_MAX_PIXELS ? await downscaled(picture) : undefined;
   return stylizeTiled({ network, picture, plan, statisticsPicture, ...hooks });
 }

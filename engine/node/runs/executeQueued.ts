@@ -16,12 +16,14 @@ export interface QueuedRunHooks extends Pick<RunHooks, 'signal' | 'onProgress' |
 /**
  * Runs a queued run of whichever kind the store holds; resolves with how it ended (a failure rejects).
  * Stylizations and generations descend on `device` when there is one (the studio's GPU engine window);
- * feed-forward runs and trainings compute on this thread's backend.
+ * a scheduled stylization (coarse-to-fine, tiles), feed-forward runs and trainings compute on this
+ * thread's backend, since they decode their inputs at each stage or tile as they go.
  */
 export async function executeQueuedRun(store: RunStore, runId: number, backend: BackendInfo, hooks: QueuedRunHooks = {}, device?: ComputeDevice): Promise<{ readonly status: 'done' | 'cancelled' }> {
   const { onRunning, onTile, ...descentHooks } = hooks;
-  switch (store.run(runId).kind) {
-    case 'stylize': return executeStylize(store, runId, device ?? backend, { ...descentHooks, onStart: onRunning });
+  const run = store.run(runId);
+  switch (run.kind) {
+    case 'stylize': return executeStylize(store, runId, run.settings.schedule ? backend : device ?? backend, { ...descentHooks, onStart: onRunning });
     case 'generate': return executeGenerate(store, runId, device ?? backend, { ...descentHooks, onStart: onRunning });
     case 'feedforward': return executeFeedforward(store, runId, backend, {
       signal: hooks.signal,

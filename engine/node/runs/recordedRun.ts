@@ -2,9 +2,11 @@ import { PasticheError, isPasticheError } from '../../common/errors.js';
 import type { RgbImage } from '../../common/image.js';
 import type { DescentJob } from '../../common/api/computeProtocol.js';
 import { runDescentJob } from '../../common/compute/descentJob.js';
+import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import type { OptimisationRunRecord, RunKind, RunRecord } from '../../common/runs/records.js';
 import type { DescentHooks, DescentProgress, DescentResult } from '../../common/stylize/descent.js';
 import type { DescentBackend } from '../backend.js';
+import type { PieceOutcome } from '../../common/stylize/scheduledStylize.js';
 import { readFileBytes } from '../fileIO.js';
 import { describeImage, encodeImage } from '../image/imageIO.js';
 import { loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
@@ -19,6 +21,8 @@ export interface RunHooks {
   onStart?(info: { runId: number; network: NetworkSummary; width: number; height: number }): void;
   onProgress?(progress: DescentProgress): void;
   onPreview?(preview: { iteration: number; image: RgbImage; record: ImageRecord }): void;
+  /** A scheduled stylization's stage in one piece, or one of its tiles, ended. */
+  onPiece?(piece: PieceOutcome): void;
 }
 
 export interface RunOutcome extends DescentResult {
@@ -32,8 +36,14 @@ export interface PreparedDescent {
   /** The result's size. */
   readonly width: number;
   readonly height: number;
-  readonly job: DescentJob;
+  /**
+   * The descent as data, which a compute device can run as well as this thread; or one only this
+   * thread can run (a scheduled stylization decodes its inputs again at each stage's size).
+   */
+  readonly job: DescentJob | LocalDescent;
 }
+
+export type LocalDescent = (network: FeatureNetwork, hooks: DescentHooks) => Promise<DescentResult>;
 
 /**
  * Runs a queued run. From here on whatever fails — a network deleted since it was queued, a full
@@ -79,7 +89,11 @@ export async function executeRecorded(store: RunStore, run: OptimisationRunRecor
 }
 
 /** The descent on this thread's backend, or on a compute device, which is sent the network's weights when it does not hold them. */
-function descendOn(backend: DescentBackend, loaded: LoadedNetwork, job: DescentJob, hooks: DescentHooks): Promise<DescentResult> {
+function descendOn(backend: DescentBackend, loaded: LoadedNetwork, job: DescentJob | LocalDescent, hooks: DescentHooks): Promise<DescentResult> {
+  if (typeof job === 'function') {
+    if ('compute' in backend) throw new Error('a descent only this thread can run was given a compute device');
+    return job(loaded.network, hooks);
+  }
   if (!('compute' in backend)) return runDescentJob(loaded.network, job, hooks);
   const { network, weights, summary } = loaded;
   return backend.compute.descend({ key: summary.weightsSha256, name: network.name, architecture: network.architecture, weights }, job, hooks);

@@ -1,8 +1,12 @@
 import { PasticheError } from '../../common/errors.js';
-import type { RgbImage } from '../../common/image.js';
-import { styleLongSide, styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
+import type { ImageSize, RgbImage } from '../../common/image.js';
+import { scheduleFittingMemory } from '../../common/stylize/optimisationCost.js';
+import { stagePlan, stageSize, type StylizeSchedule } from '../../common/stylize/schedule.js';
+import { stylizeScheduled } from '../../common/stylize/scheduledStylize.js';
+import { checkSettingsSchedule, styleLongSide, styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
 import { checkLocalStyleMemory } from '../../common/stylize/styleMemory.js';
-import { styleMemoryBudget, type DescentBackend } from '../backend.js';
+import { tileRegions } from '../../common/tiles/tiling.js';
+import { optimisationMemoryBudget, styleMemoryBudget, type DescentBackend } from '../backend.js';
 import { decodeImage, resizeImage, type ReadImageOptions } from '../image/imageIO.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
 import { describeNetwork, type NetworkDescription } from '../networks/registry.js';
@@ -17,6 +21,11 @@ export interface StylizeJob {
   /** The starting image for init `image`. */
   readonly initFile?: string;
   readonly settings: StylizeSettings;
+  /**
+   * The overlap of the tiles the engine gives a stage of the schedule that does not fit in memory
+   * in one piece (DEFAULT_TILE_OVERLAP when absent). Stages with tiles given keep them.
+   */
+  readonly tileOverlap?: number;
 }
 
 /**
@@ -38,12 +47,24 @@ export async function enqueueStylize(store: RunStore, job: StylizeJob): Promise<
   return (await checkAndRecord(store, job)).runId;
 }
 
-async function checkAndRecord(store: RunStore, job: StylizeJob): Promise<{ runId: number; inputs: PreparedInputs }> {
-  const network = (await checkSettingsNetworks(store, [job.settings])).get(job.settings.network)!;
+async function checkAndRecord(store: RunStore, given: StylizeJob): Promise<{ runId: number; inputs: PreparedInputs }> {
+  const network = (await checkSettingsNetworks(store, [given.settings])).get(given.settings.network)!;
   // Decoding at the working size now finds truncated or corrupt pixel data, which headers do not show.
-  const inputs = await prepareInputs(job);
+  const inputs = await prepareInputs(given);
+  // The tiles a stage gets depend on the photo's size and this backend's memory: decided now, so the run records them.
+  const job = { ...given, settings: withTilesThatFit(given, network, inputs.content) };
   checkImageSizes(network, job.settings, inputs.content, inputs.styles);
   return { runId: recordRun(store, job, inputs).id, inputs };
+}
+
+/** The job's settings with tiles for every stage of its schedule too large for this backend's memory in one piece. */
+function withTilesThatFit(job: StylizeJob, network: NetworkDescription, content: ImageSize): StylizeSettings {
+  const { settings } = job;
+  if (!settings.schedule) return settings;
+  const schedule = scheduleFittingMemory(settings.schedule, content, network.architecture, settings, optimisationMemoryBudget(), job.tileOverlap);
+  const fitted = { ...settings, schedule };
+  checkSettingsSchedule(fitted);
+  return fitted;
 }
 
 /**
@@ -57,6 +78,16 @@ export function checkImageSizes(network: NetworkDescription, settings: StylizeSe
   checkInputSize(network, [...settings.contentLayers, ...styleLayers], content);
   for (const style of styles) checkInputSize(network, styleLayers, style);
   checkLocalStyleMemory(network.name, network.architecture, settings, content, styleMemoryBudget());
+  if (settings.schedule) checkScheduleSizes(network, settings, settings.schedule, content);
+}
+
+/** Every stage's picture and every tile of it must be large enough for the deepest layer. */
+function checkScheduleSizes(network: NetworkDescription, settings: StylizeSettings, schedule: StylizeSchedule, content: Size): void {
+  const layers = [...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)];
+  for (const stage of schedule.stages) {
+    const picture = stageSize(stage, content);
+    for (const region of tileRegions(stagePlan(stage, picture))) checkInputSize(network, layers, { width: region.x.length, height: region.y.length });
+  }
 }
 
 type Size = { readonly width: number; readonly height: number };
@@ -84,35 +115,60 @@ export async function executeStylize(store: RunStore, runId: number, backend: De
   };
   return executeRecorded(store, run, backend, hooks, async () => {
     const inputs = prepared ?? (await prepareInputs(job));
+    const { settings } = job;
     return {
       width: inputs.content.width,
       height: inputs.content.height,
-      job: { kind: 'stylize', settings: job.settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage },
+      job: settings.schedule
+        ? (network, descentHooks) => stylizeScheduled({
+          ...descentHooks, network, settings: { ...settings, schedule: settings.schedule! }, size: inputs.content, onPiece: hooks.onPiece,
+          imagesAt: (picture, stageSettings) => decodeInputs(job, inputs.files, stageSettings, picture),
+          resize: (image, size) => resizeImage(image, size.width, size.height),
+        })
+        : { kind: 'stylize', settings, content: inputs.content, styles: inputs.styles, initImage: inputs.initImage },
     };
   });
 }
 
-interface PreparedInputs {
+interface DecodedInputs {
   readonly content: RgbImage;
   readonly styles: RgbImage[];
   readonly initImage?: RgbImage;
-  readonly files: { content: PreparedInput; styles: PreparedInput[]; init?: PreparedInput };
 }
 
-/** Reads and sizes every image: content to the run's size, styles to styleScale × that, init to the content. */
+interface PreparedInputs extends DecodedInputs {
+  readonly files: InputFiles;
+}
+
+interface InputFiles {
+  readonly content: PreparedInput;
+  readonly styles: PreparedInput[];
+  readonly init?: PreparedInput;
+}
+
+/** Reads every image file and decodes it at the run's working sizes. */
 async function prepareInputs(job: StylizeJob): Promise<PreparedInputs> {
-  const { size, styleScale, init } = job.settings;
-  const contentFile = await readInput(job.contentFile);
-  const content = await decodeImage(contentFile.bytes, job.contentFile, { longSide: size });
-  const styleFiles = await Promise.all(job.styleFiles.map(readInput));
-  const styles = await Promise.all(styleFiles.map((file, i) => decodeImage(file.bytes, job.styleFiles[i], styleDecoding(job.settings, file.original, content))));
-  const initFile = init === 'image' ? await readInput(requireInitFile(job)) : undefined;
+  const content = await readInput(job.contentFile);
+  const styles = await Promise.all(job.styleFiles.map(readInput));
+  const init = job.settings.init === 'image' ? await readInput(requireInitFile(job)) : undefined;
+  const files = { content, styles, init };
+  return { ...(await decodeInputs(job, files, job.settings)), files };
+}
+
+/**
+ * Sizes every image for `settings`: content to its size (exactly `picture` when given: a stage of a
+ * schedule, the photo's aspect at the stage's size), styles to styleScale × that, init to the content.
+ */
+async function decodeInputs(job: StylizeJob, files: InputFiles, settings: StylizeSettings, picture?: ImageSize): Promise<DecodedInputs> {
+  const { size, styleScale, init } = settings;
+  const content = await decodeImage(files.content.bytes, job.contentFile, picture ? { cover: picture } : { longSide: size });
+  const styles = await Promise.all(files.styles.map((file, i) => decodeImage(file.bytes, job.styleFiles[i], styleDecoding(settings, file.original, content))));
   // Decoded no larger than the run's size, then stretched to the content's exact shape.
   const initSource = init === 'style'
-    ? (styleScale === 1 && job.settings.styleRepr === 'gram' ? styles[0] : await decodeImage(styleFiles[0].bytes, job.styleFiles[0], { longSide: size }))
-    : initFile && (await decodeImage(initFile.bytes, job.initFile!, { longSide: size }));
+    ? (styleScale === 1 && settings.styleRepr === 'gram' ? styles[0] : await decodeImage(files.styles[0].bytes, job.styleFiles[0], { longSide: size }))
+    : init === 'image' && files.init ? await decodeImage(files.init.bytes, job.initFile!, { longSide: size }) : undefined;
   const initImage = initSource && (await resizeImage(initSource, content.width, content.height));
-  return { content, styles, initImage, files: { content: contentFile, styles: styleFiles, init: initFile } };
+  return { content, styles, initImage };
 }
 
 function styleDecoding(settings: StylizeSettings, painting: Size, content: Size): ReadImageOptions {

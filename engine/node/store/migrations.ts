@@ -252,6 +252,13 @@ export const MIGRATIONS: readonly string[] = [
     ELSE training IS NULL AND trained_style_sha256 IS NULL
   END) IS 1);
   `,
+
+  /* 9: print resolution (Gatys et al. 2017 §5) — a stylization's coarse-to-fine stages and their tiles; runs before it ran in one piece */ `
+  -- JSON of the whole StylizeSchedule; NULL: one piece at size for iterations. Its last stage is the run's size.
+  ALTER TABLE runs ADD COLUMN schedule TEXT CHECK (schedule IS NULL OR (kind IS 'stylize' AND json_valid(schedule) IS 1
+    AND json_type(schedule, '$.stages') IS 'array' AND json_array_length(schedule, '$.stages') > 0
+    AND json_extract(schedule, '$.stages[#-1].size') IS size));
+  `,
 ];
 
 /**

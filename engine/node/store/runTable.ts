@@ -5,7 +5,7 @@ import type { NewRun, RunFilter, RunRecord, RunStatus } from '../../common/runs/
 import type { RunOwner } from './runOwners.js';
 import { fromFeedforwardColumns, NO_FEEDFORWARD_COLUMNS, toFeedforwardColumns, type FeedforwardColumns } from './feedforwardColumns.js';
 import { fromGenerateColumns, STYLIZE_GENERATE_COLUMNS, toGenerateColumns, type GenerateColumns } from './generateColumns.js';
-import { fromSettingsColumns, toLayerRows, toSettingsColumns, type LayerRow, type SettingsColumns } from './settingsColumns.js';
+import { fromSettingsColumns, NO_SCHEDULE_COLUMNS, toLayerRows, toSettingsColumns, type LayerRow, type ScheduleColumns, type SettingsColumns } from './settingsColumns.js';
 import { fromTrainStyleColumns, NO_TRAIN_STYLE_COLUMNS, toTrainStyleColumns, type TrainStyleColumns } from './trainStyleColumns.js';
 
 /** The statuses each status may be reached from; every status change goes through this table. */
@@ -23,7 +23,7 @@ const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, cont
     network, init, content_weight AS contentWeight, style_weight AS styleWeight, tv_weight AS tvWeight, style_scale AS styleScale,
     optimizer, optimizer_settings AS optimizerSettings, iterations, size, seed, pooling, preview_every AS previewEvery,
     preserve_colors AS preserveColors, style_repr AS styleRepr, local_radius AS localRadius, gram_mix AS gramMix, width, height, generator, feedforward,
-    training, trained_style_sha256 AS trainedStyleSha256, backend, weights_sha256 AS weightsSha256, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
+    training, trained_style_sha256 AS trainedStyleSha256, schedule, backend, weights_sha256 AS weightsSha256, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
     duration_ms AS durationMs, error
   FROM runs JOIN projects ON projects.id = runs.project_id`;
 
@@ -31,7 +31,7 @@ const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, cont
  * A row of RUN_SELECT: the record's own columns, with its images as ids and its settings as columns.
  * A feed-forward run's optimisation columns are NULL; the schema's checks guarantee the others have them.
  */
-interface RunRow extends SettingsColumns, GenerateColumns, FeedforwardColumns, TrainStyleColumns, Omit<RunRecord, 'contentImage' | 'styles' | 'initImage' | 'settings'> {
+interface RunRow extends SettingsColumns, ScheduleColumns, GenerateColumns, FeedforwardColumns, TrainStyleColumns, Omit<RunRecord, 'contentImage' | 'styles' | 'initImage' | 'settings'> {
   /** NULL for a generate run, which has no photo. */
   readonly contentImageId: number | null;
   readonly initImageId: number | null;
@@ -45,10 +45,10 @@ export class RunTable {
     this.statements = {
       insertRun: db.prepare(`INSERT INTO runs (project_id, kind, status, content_image_id, init_image_id, network, init, content_weight, style_weight,
           tv_weight, style_scale, optimizer, optimizer_settings, iterations, size, seed, pooling, preview_every, preserve_colors,
-          style_repr, local_radius, gram_mix, width, height, generator, feedforward, training, trained_style_sha256)
+          style_repr, local_radius, gram_mix, width, height, generator, feedforward, training, trained_style_sha256, schedule)
         VALUES (@projectId, @kind, 'queued', @contentImageId, @initImageId, @network, @init, @contentWeight, @styleWeight,
           @tvWeight, @styleScale, @optimizer, @optimizerSettings, @iterations, @size, @seed, @pooling, @previewEvery, @preserveColors,
-          @styleRepr, @localRadius, @gramMix, @width, @height, @generator, @feedforward, @training, @trainedStyleSha256)`),
+          @styleRepr, @localRadius, @gramMix, @width, @height, @generator, @feedforward, @training, @trainedStyleSha256, @schedule)`),
       insertLayer: db.prepare<[LayerRow & { runId: number }]>('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (@runId, @role, @position, @layer, @weight)'),
       insertStyle: db.prepare<[number, number, number, number]>('INSERT INTO run_styles (run_id, position, image_id, blend_weight) VALUES (?, ?, ?, ?)'),
       byId: db.prepare<[number], RunRow>(`${RUN_SELECT} WHERE runs.id = ?`),
@@ -180,9 +180,9 @@ export class RunTable {
 function kindColumns(run: NewRun) {
   switch (run.kind) {
     case 'stylize': return { ...toSettingsColumns(run.settings), ...STYLIZE_GENERATE_COLUMNS, ...NO_FEEDFORWARD_COLUMNS, ...NO_TRAIN_STYLE_COLUMNS, contentImageId: run.contentImageId, initImageId: run.initImageId ?? null };
-    case 'generate': return { ...toGenerateColumns(run.settings), ...NO_FEEDFORWARD_COLUMNS, ...NO_TRAIN_STYLE_COLUMNS, contentImageId: null, initImageId: null };
-    case 'feedforward': return { ...toFeedforwardColumns(run.settings), ...NO_TRAIN_STYLE_COLUMNS, contentImageId: run.contentImageId, initImageId: null };
-    case 'train-style': return { ...toTrainStyleColumns(run.settings, run.training), contentImageId: run.contentImageId, initImageId: null };
+    case 'generate': return { ...toGenerateColumns(run.settings), ...NO_SCHEDULE_COLUMNS, ...NO_FEEDFORWARD_COLUMNS, ...NO_TRAIN_STYLE_COLUMNS, contentImageId: null, initImageId: null };
+    case 'feedforward': return { ...toFeedforwardColumns(run.settings), ...NO_SCHEDULE_COLUMNS, ...NO_TRAIN_STYLE_COLUMNS, contentImageId: run.contentImageId, initImageId: null };
+    case 'train-style': return { ...toTrainStyleColumns(run.settings, run.training), ...NO_SCHEDULE_COLUMNS, contentImageId: run.contentImageId, initImageId: null };
   }
 }
 

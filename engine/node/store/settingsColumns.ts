@@ -1,3 +1,4 @@
+import type { StylizeSchedule } from '../../common/stylize/schedule.js';
 import type { ColourPreservation, InitMethod, LossTermSettings, OptimizerSettings, Pooling, StyleRepresentation, StylizeSettings } from '../../common/stylize/settings.js';
 
 // How a run's StylizeSettings are spread over its `runs` columns and `run_layers` rows, both ways, so
@@ -29,6 +30,13 @@ export interface OptimisationColumns {
   readonly gramMix: number;
 }
 
+/** The column only a stylization fills: JSON of its whole StylizeSchedule, NULL for one run in one piece at its size. */
+export interface ScheduleColumns {
+  readonly schedule: string | null;
+}
+
+export const NO_SCHEDULE_COLUMNS: ScheduleColumns = { schedule: null };
+
 export interface LayerRow {
   readonly role: 'content' | 'style';
   readonly position: number;
@@ -37,7 +45,7 @@ export interface LayerRow {
   readonly weight: number | null;
 }
 
-export function toSettingsColumns(settings: StylizeSettings): SettingsColumns {
+export function toSettingsColumns(settings: StylizeSettings): SettingsColumns & ScheduleColumns {
   return {
     network: settings.network,
     init: settings.init,
@@ -57,6 +65,8 @@ export function toSettingsColumns(settings: StylizeSettings): SettingsColumns {
     styleRepr: settings.styleRepr,
     localRadius: settings.localRadius,
     gramMix: settings.gramMix,
+    // Every stage with its tiles, as computed: JSON keeps the numbers exactly and the keys' order.
+    schedule: settings.schedule === null ? null : JSON.stringify(settings.schedule),
   };
 }
 
@@ -68,7 +78,7 @@ export function toLayerRows(settings: Pick<StylizeSettings, 'contentLayers' | 's
 }
 
 /** The settings back from their columns, their layer rows (in position order) and the style blend weights. */
-export function fromSettingsColumns(columns: SettingsColumns, layers: readonly LayerRow[], styleBlend: readonly number[]): StylizeSettings {
+export function fromSettingsColumns(columns: SettingsColumns & ScheduleColumns, layers: readonly LayerRow[], styleBlend: readonly number[]): StylizeSettings {
   return {
     ...lossTermsFromColumns(columns, layers),
     styleBlend: [...styleBlend],
@@ -84,6 +94,7 @@ export function fromSettingsColumns(columns: SettingsColumns, layers: readonly L
     styleRepr: columns.styleRepr as StyleRepresentation,
     localRadius: columns.localRadius,
     gramMix: columns.gramMix,
+    schedule: columns.schedule === null ? null : (JSON.parse(columns.schedule) as StylizeSchedule),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ArgsOf, Channel, ExportPrint, PrintFileResult, ResultOf, StudioEvent } from '../../common/api/studioApi.js';
 import { FILE_EXTENSIONS, fileNameStem } from '../../common/image.js';
-import { styleMemoryBudget, type BackendInfo } from '../backend.js';
+import { optimisationMemoryBudget, styleMemoryBudget, type BackendInfo } from '../backend.js';
 import { exportPrint } from '../export/printExport.js';
 import { decodeImage, describeImage, readImage } from '../image/imageIO.js';
 import type { NetworkSummary } from '../../common/networks/networkSummary.js';
@@ -32,7 +32,7 @@ export interface StudioContext {
  */
 export function studioHandlers({ store, queue, backend, version, emit }: StudioContext): StudioHandlers {
   return {
-    'studio.info': () => ({ version, backend: { name: backend.name, description: backend.description }, dataHome: store.paths.home, styleMemoryBytes: styleMemoryBudget() }),
+    'studio.info': () => ({ version, backend: { name: backend.name, description: backend.description }, dataHome: store.paths.home, styleMemoryBytes: styleMemoryBudget(), optimisationMemoryBytes: optimisationMemoryBudget() }),
     'networks.list': () => listNetworks(store.paths.models),
     'networks.install': ({ name }) => installCatalogueNetwork(store, name, emit),
     'projects.list': () => projectOverviews(store),

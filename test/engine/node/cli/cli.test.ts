@@ -60,7 +60,7 @@ describe('pastiche CLI', () => {
       network: 'vgg19-random', contentLayers: ['conv3_1'], styleLayers: [{ layer: 'conv1_1', weight: 0.5 }, { layer: 'conv2_1', weight: 2 }],
       contentWeight: 7, styleWeight: 250, tvWeight: 0.01, styleBlend: [0.75, 0.25], styleScale: 0.75, init: 'content',
       optimizer: { name: 'adam', learningRate: 3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, iterations: 6, size: 32, seed: 42, pooling: 'avg', previewEvery: 3,
-      preserveColors: 'luminance', styleRepr: 'gram', localRadius: 0, gramMix: 0,
+      preserveColors: 'luminance', styleRepr: 'gram', localRadius: 0, gramMix: 0, schedule: null,
     });
     assert.deepEqual(shown.styles.map((s: { blendWeight: number }) => s.blendWeight), [0.75, 0.25]);
     assert.equal(shown.metrics.iterations, 6);
@@ -113,6 +113,13 @@ describe('pastiche CLI', () => {
       [['--backend', 'quantum'], /unknown backend 'quantum'/],
       [['--init', 'run:9999'], /^pastiche: run 9999: no such run$/],
       [['--preserve-colors', 'sepia'], /--preserve-colors: expected one of none, luminance, histogram/],
+      [['--schedule', '16:1,oops'], /--schedule: expected SIZE:ITERATIONS,… from the smallest size/],
+      [['--schedule', '24:1,16:1', '--size', '16', '--iterations', '2'], /schedule: sizes must grow from stage to stage, got 24 then 16$/],
+      [['--schedule', '8:1,16:1', '--iterations', '1'], /--iterations: is 1 but the schedule's stages add up to 2$/],
+      [['--schedule', '8:1,16:1', '--coarse-to-fine', '--json'], /--schedule: give --schedule or --coarse-to-fine, not both$/],
+      [['--overlap', '8'], /--overlap: applies to a tiled run only/],
+      [['--tile', '10', '--overlap', '8', '--size', '24'], /schedule: stage 1: tiles of 10 px cannot hold two overlaps of 8 px$/],
+      [['--schedule', '8:1,16:1', '--iterations', '2', '--tile', '12', '--overlap', '4', '--style-repr', 'spatial'], /schedule: spatial style compares positions across the whole picture/],
       [['--style-repr', 'wavelet'], /--style-repr: expected one of gram, spatial, local/],
       [['--local-radius', '2'], /--local-radius: applies to --style-repr local only/],
       [['--style-repr', 'spatial', '--style-scale', '0.5'], /style-scale: spatial style compares the images position by position/],
@@ -129,6 +136,23 @@ describe('pastiche CLI', () => {
       assert.match(lines[0], message);
     }
     assert.equal(json('runs').length, before, 'no run was recorded');
+  });
+
+  it('paints coarse to fine with a tiled last stage, reporting every piece, and records exactly the schedule run', () => {
+    const result = pastiche('stylize', '--content', photo, '--style', painting, '--out', join(files, 'print.png'), '--schedule', '24:4,48:2', '--tile', '32', '--overlap', '8',
+      '--content-layers', 'conv2_1', '--style-layers', 'conv1_1,conv2_1', '--preview-every', '2', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    // 48×32 in 32-px tiles overlapping by 8: 2 columns × 1 row, 2 iterations each after the 4 of the first stage.
+    const pieces = events.filter((e) => e.event === 'piece');
+    assert.deepEqual(pieces.map((p) => [p.stage, p.tile, p.tiles, p.width, p.height]), [[0, 0, 1, 24, 16], [1, 0, 2, 48, 32], [1, 1, 2, 48, 32]]);
+    assert.deepEqual(events.filter((e) => e.event === 'progress').map((e) => [e.iteration, e.iterations]), [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => [i, 8]));
+    const done = events.at(-1);
+    assert.deepEqual([done.event, done.iterations], ['done', 8]);
+    const shown = json('show', String(done.runId));
+    assert.deepEqual([shown.settings.size, shown.settings.iterations], [48, 6]);
+    assert.deepEqual(shown.settings.schedule, { stages: [{ size: 24, iterations: 4, tile: null }, { size: 48, iterations: 2, tile: { size: 32, overlap: 8 } }] });
+    assert.match(pastiche('show', String(done.runId)).stdout, /schedule\s+24:4,48:2@32\/8/);
   });
 
   it('starts a run from another run\'s result (--init run:N), recording that image as its start', () => {

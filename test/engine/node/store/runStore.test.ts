@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GenerateSettings } from '../../../../engine/common/generate/generateSettings.js';
+import type { StylizeSchedule } from '../../../../engine/common/stylize/schedule.js';
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { storePaths } from '../../../../engine/node/paths.js';
 import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
@@ -80,7 +81,7 @@ const outputKinds = (store: RunStore, id: number) => store.outputs(id).map((o) =
 
 describe('RunStore migrations', () => {
   it('reads runs recorded before colour preservation and style representations existed (schema 2) as keeping the paintings\' colours and matching Gram matrices, their other settings intact', () => {
-    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', preserveColors: 'none', styleRepr: 'gram', localRadius: 0, gramMix: 0 };
+    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', preserveColors: 'none', styleRepr: 'gram', localRadius: 0, gramMix: 0, schedule: null };
     const { home, runId } = legacyStore(2, settings);
     const reopened = openRunStore(home);
     try {
@@ -95,7 +96,7 @@ describe('RunStore migrations', () => {
 
   it('reads runs recorded before generate runs existed (schema 3) as stylizations with their photo, and takes generate runs after', () => {
     // Schema 3 had colour preservation but not yet style representations (schema 4): those read as Gram matrices.
-    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', styleRepr: 'gram', localRadius: 0, gramMix: 0 };
+    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', styleRepr: 'gram', localRadius: 0, gramMix: 0, schedule: null };
     const { home, runId } = legacyStore(3, settings);
     const reopened = openRunStore(home);
     try {
@@ -117,7 +118,7 @@ describe('RunStore migrations', () => {
 
 describe('RunStore schema 7 (the runs table rebuilt for feed-forward runs)', () => {
   it('keeps a schema-6 run with its layers, painting, metrics and outputs, and the references between them', () => {
-    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' };
+    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', schedule: null };
     const { home, runId } = legacyStore(6, settings);
     const past = new Database(storePaths(home).database);
     past.prepare('INSERT INTO run_metrics (run_id, iteration, total, content, style, tv, elapsed_ms) VALUES (?, 1, 2, 3, 4, 5, 6)').run(runId);
@@ -137,6 +138,66 @@ describe('RunStore schema 7 (the runs table rebuilt for feed-forward runs)', () 
       assert.throws(() => raw.prepare('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (999, \'style\', 0, \'conv1_1\', 1)').run(), /FOREIGN KEY/);
       raw.prepare('DELETE FROM runs WHERE id = ?').run(runId);
       assert.deepEqual(['run_layers', 'run_styles', 'run_metrics', 'run_outputs'].map((table) => (raw.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n), [0, 0, 0, 0]);
+      raw.close();
+    } finally {
+      reopened.close();
+    }
+  });
+});
+
+/** A print schedule: coarse stages in one piece, the last two in tiles of unusual sizes. */
+const TILED_SCHEDULE: StylizeSchedule = {
+  stages: [
+    { size: 41, iterations: 3, tile: null },
+    { size: 166, iterations: 1, tile: { size: 77, overlap: 13 } },
+    { size: 333, iterations: 3, tile: { size: 250, overlap: 125 } },
+  ],
+};
+
+describe('RunStore schedules (schema 9: print resolution, Gatys et al. 2017 §5)', () => {
+  it('round-trips a coarse-to-fine schedule with its tiles exactly, and a run in one piece as no schedule', () => {
+    const store = tempStore();
+    const tiled: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', styleRepr: 'gram', localRadius: 0, gramMix: 0, schedule: structuredClone(TILED_SCHEDULE) };
+    const created = store.createRun(sampleRun(store, tiled));
+    assert.deepStrictEqual(store.run(created.id).settings, { ...tiled, schedule: TILED_SCHEDULE });
+    const plain = store.createRun(sampleRun(store, { ...tiled, schedule: null }));
+    assert.equal((store.run(plain.id).settings as StylizeSettings).schedule, null);
+    const raw = rawDatabase(store);
+    const rows = raw.prepare('SELECT id, schedule FROM runs ORDER BY id').all();
+    assert.deepEqual(rows, [{ id: created.id, schedule: JSON.stringify(TILED_SCHEDULE) }, { id: plain.id, schedule: null }]);
+    raw.close();
+    store.close();
+  });
+
+  it('holds a schedule to a stylization ending at its size, whoever writes the row', () => {
+    const store = tempStore();
+    const stylization = store.createRun(sampleRun(store, { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' })).id;
+    const generated = store.createRun(sampleGenerateRun(store)).id;
+    // Its last stage the generate run's size: only its kind is wrong.
+    const generateSize = Math.max(UNUSUAL_GENERATE_SETTINGS.width, UNUSUAL_GENERATE_SETTINGS.height);
+    const before = rowCounts(store);
+    const raw = rawDatabase(store);
+    for (const [what, sql] of [
+      ['a last stage other than the run\'s size', `UPDATE runs SET size = 334 WHERE id = ${stylization}`],
+      ['a schedule that is not JSON', `UPDATE runs SET schedule = 'stages' WHERE id = ${stylization}`],
+      ['a schedule without stages', `UPDATE runs SET schedule = '{"stages":[]}' WHERE id = ${stylization}`],
+      ['a generate run with a schedule', `UPDATE runs SET schedule = '{"stages":[{"size":${generateSize},"iterations":1,"tile":null}]}' WHERE id = ${generated}`],
+    ]) assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
+    raw.close();
+    assert.deepEqual(rowCounts(store), before);
+    store.close();
+  });
+
+  it('reads a schema-8 stylization as run in one piece (no schedule), and takes scheduled runs after', () => {
+    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', styleRepr: 'gram', localRadius: 0, gramMix: 0, schedule: null };
+    const { home, runId } = legacyStore(8, settings);
+    const reopened = openRunStore(home);
+    try {
+      assert.deepStrictEqual(reopened.run(runId).settings, settings);
+      const scheduled = reopened.createRun(sampleRun(reopened, { ...settings, schedule: TILED_SCHEDULE }));
+      assert.deepStrictEqual((reopened.run(scheduled.id).settings as StylizeSettings).schedule, TILED_SCHEDULE);
+      const raw = rawDatabase(reopened);
+      assert.equal(raw.pragma('user_version', { simple: true }), 9);
       raw.close();
     } finally {
       reopened.close();

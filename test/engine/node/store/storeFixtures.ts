@@ -69,6 +69,7 @@ export const UNUSUAL_SETTINGS: StylizeSettings = {
   styleRepr: 'local',
   localRadius: 3,
   gramMix: 0.1 + 0.2,
+  schedule: { stages: [{ size: 111, iterations: 2, tile: null }, { size: 333, iterations: 5, tile: null }] },
 };
 
 export function sampleRun(store: RunStore, settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' }): NewStylizeRun {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { receptiveField, strideAlignment } from '../../../../engine/common/fast/receptiveField.js';
-import { alignedTiling, exactOverlap, planTiles, rampWeights, spanWeights, tileRegions, type AxisTiles } from '../../../../engine/common/fast/tiling.js';
+import { alignedTransformerTiling as alignedTiling, exactOverlap, planTransformerTiles as planTiles } from '../../../../engine/common/fast/tiling.js';
+import { rampWeights, spanWeights, tileRegions, type AxisTiles } from '../../../../engine/common/tiles/tiling.js';
 
 /** Each pixel's weights summed over the tiles covering it, along one axis. */
 function weightSums(axis: AxisTiles, length: number): Float64Array {

@@ -1,0 +1,169 @@
+import type { ImageSize } from '../image.js';
+import { flatLayers, outputSize, pathTo, type LayerSpec, type NetworkArchitecture } from '../networks/architecture.js';
+import { tileRegions } from '../tiles/tiling.js';
+import { DEFAULT_TILE_OVERLAP, stagePlan, stageSize, type ScheduleStage, type StylizeSchedule } from './schedule.js';
+import type { StylizeSettings } from './settings.js';
+
+// What optimising a picture costs, without TensorFlow.js (the studio's export dialog computes it as
+// the size changes): memory, to decide which stages are tiled and to refuse what cannot fit, and time.
+
+type CostSettings = Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'optimizer'>;
+
+/** What one evaluation of the loss computes on a picture of this size. */
+export interface OptimisationWork {
+  readonly pixels: number;
+  /** Floats of every layer's output on the way to the deepest layer the loss reads. */
+  readonly activations: number;
+  /** Multiply-adds of the convolutions of one forward pass (the backward pass costs about twice as much). */
+  readonly multiplyAdds: number;
+}
+
+export function optimisationWork(architecture: NetworkArchitecture, settings: Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>, picture: ImageSize): OptimisationWork {
+  const path = pathTo(architecture.layers, deepestLayer(architecture, settings)) ?? [];
+  const pass = walk(path, { height: picture.height, width: picture.width, channels: architecture.inputChannels });
+  return { pixels: picture.width * picture.height, activations: pass.activations, multiplyAdds: pass.multiplyAdds };
+}
+
+/**
+ * How memory follows the work: TensorFlow.js keeps each layer's output, its ReLU's and their
+ * gradients for the backward pass, and wasm's heap keeps what it grew to.
+ */
+export interface MemoryModel {
+  /** Bytes per activation float at the peak of an evaluation. */
+  readonly bytesPerActivation: number;
+  /** Bytes before any picture: the runtime, the network's weights, the heap's start. */
+  readonly baseBytes: number;
+}
+
+/**
+ * Fitted to the peak resident memory (VmHWM) of a stylization on the wasm backend, embedded VGG-19,
+ * neural-style's layers (to conv5_1), Adam, 3 iterations, on this 2-core machine: 791 MB at 192 px
+ * (11.8 M activation floats), 1030 MB at 256 px (21.0 M), 1817 MB at 384 px (47.2 M) — a line of 29
+ * bytes a float over 450 MB (the runtime and the network's weights), within 3 % of each. It also
+ * gives README's 2.9 GB at 512 px (L-BFGS, its history not yet full).
+ */
+export const WASM_MEMORY_MODEL: MemoryModel = { bytesPerActivation: 29, baseBytes: 450e6 };
+
+/**
+ * Bytes needed to optimise a picture of this size in one piece: the model's base and activations,
+ * plus the optimiser's copies of the image — L-BFGS keeps `historySize` pairs (s, y) of image-sized
+ * vectors and a few more (x, g, the direction, the previous g), Adam its two moments, x and g —
+ * 3 floats a pixel each. L-BFGS's history dominates at print sizes: 100 pairs at 4000×3000 are 29 GB.
+ */
+export function optimisationBytes(architecture: NetworkArchitecture, settings: CostSettings, picture: ImageSize, model: MemoryModel = WASM_MEMORY_MODEL): number {
+  const work = optimisationWork(architecture, settings, picture);
+  return model.baseBytes + model.bytesPerActivation * work.activations + imageCopies(settings.optimizer) * work.pixels * 3 * 4;
+}
+
+function imageCopies(optimizer: StylizeSettings['optimizer']): number {
+  return optimizer.name === 'lbfgs' ? 2 * optimizer.historySize + 6 : 6;
+}
+
+/**
+ * The largest square tile (a multiple of 32 px, at least 64) optimised within `budgetBytes`, or null
+ * when not even that fits.
+ */
+export function largestTile(architecture: NetworkArchitecture, settings: CostSettings, budgetBytes: number, model: MemoryModel = WASM_MEMORY_MODEL): number | null {
+  let best: number | null = null;
+  for (let side = 64; side <= 8192; side += 32) {
+    if (optimisationBytes(architecture, settings, { width: side, height: side }, model) > budgetBytes) break;
+    best = side;
+  }
+  return best;
+}
+
+/**
+ * The schedule with tiles for every stage that does not fit `budgetBytes` in one piece and has none
+ * given: the largest tile that fits (and holds two overlaps). Stages that fit, or were given tiles,
+ * stay as they are. Throws nothing: a tile too small for the overlap is left to checkSchedule.
+ */
+export function scheduleFittingMemory(schedule: StylizeSchedule, photo: ImageSize, architecture: NetworkArchitecture, settings: CostSettings, budgetBytes: number, overlap = DEFAULT_TILE_OVERLAP, model: MemoryModel = WASM_MEMORY_MODEL): StylizeSchedule {
+  const tile = largestTile(architecture, settings, budgetBytes, model);
+  return {
+    stages: schedule.stages.map((stage): ScheduleStage => {
+      if (stage.tile || optimisationBytes(architecture, settings, stageSize(stage, photo), model) <= budgetBytes) return stage;
+      return { ...stage, tile: { size: tile ?? 2 * overlap, overlap } };
+    }),
+  };
+}
+
+/**
+ * Speed of an optimisation iteration: milliseconds per 10⁹ multiply-adds of the forward pass (the
+ * backward pass, the loss and the optimiser's update are in it). From `npm run bench` on the wasm
+ * backend of this 2-core machine (README): 7.9 s an iteration at 256 px and 33 s at 512 px through
+ * VGG-19 to conv5_1, which are 23.7 and 94.7 ·10⁹ multiply-adds: 334 and 349 ms each. A studio can
+ * refine it with the speed of its last run (elapsed ms ÷ its iterations' multiply-adds).
+ */
+export const WASM_MS_PER_GIGA_MULTIPLY_ADD = 340;
+
+export function iterationMs(work: OptimisationWork, msPerGigaMultiplyAdd = WASM_MS_PER_GIGA_MULTIPLY_ADD): number {
+  return (work.multiplyAdds / 1e9) * msPerGigaMultiplyAdd;
+}
+
+/** A stage as the export dialog shows it: its picture, its tiles, the memory of its largest piece and its time. */
+export interface StageEstimate {
+  readonly size: ImageSize;
+  readonly iterations: number;
+  readonly tiles: number;
+  readonly peakBytes: number;
+  readonly ms: number;
+}
+
+export interface ScheduleEstimate {
+  readonly stages: readonly StageEstimate[];
+  readonly peakBytes: number;
+  readonly ms: number;
+}
+
+/** Memory and time of a schedule on a photo of this aspect: each piece's iterations at its own size. */
+export function estimateSchedule(schedule: StylizeSchedule, photo: ImageSize, architecture: NetworkArchitecture, settings: CostSettings,
+  speed = { msPerGigaMultiplyAdd: WASM_MS_PER_GIGA_MULTIPLY_ADD, memory: WASM_MEMORY_MODEL }): ScheduleEstimate {
+  const stages = schedule.stages.map((stage): StageEstimate => {
+    const size = stageSize(stage, photo);
+    const regions = tileRegions(stagePlan(stage, size));
+    const pieces = regions.map((r) => ({ width: r.x.length, height: r.y.length }));
+    return {
+      size, iterations: stage.iterations, tiles: regions.length,
+      peakBytes: Math.max(...pieces.map((piece) => optimisationBytes(architecture, settings, piece, speed.memory))),
+      ms: pieces.reduce((sum, piece) => sum + stage.iterations * iterationMs(optimisationWork(architecture, settings, piece), speed.msPerGigaMultiplyAdd), 0),
+    };
+  });
+  return { stages, peakBytes: Math.max(...stages.map((s) => s.peakBytes)), ms: stages.reduce((sum, s) => sum + s.ms, 0) };
+}
+
+/** The layer the loss reads that comes last in the network: the pass runs up to it. */
+function deepestLayer(architecture: NetworkArchitecture, settings: Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>): string {
+  const order = flatLayers(architecture.layers).map((l) => l.name);
+  const used = [...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)];
+  return used.reduce((deepest, layer) => (order.indexOf(layer) > order.indexOf(deepest) ? layer : deepest), used[0] ?? order[0]);
+}
+
+interface Shape {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+}
+
+/** Shapes along `layers` by the formulas the network runs, adding up outputs and convolutions' multiply-adds. */
+function walk(layers: readonly LayerSpec[], input: Shape): { shape: Shape; activations: number; multiplyAdds: number } {
+  let shape = input;
+  let activations = 0;
+  let multiplyAdds = 0;
+  for (const layer of layers) {
+    if (layer.kind === 'concat') {
+      const branches = layer.branches.map((branch) => walk(branch, shape));
+      shape = {
+        height: Math.min(...branches.map((b) => b.shape.height)), width: Math.min(...branches.map((b) => b.shape.width)),
+        channels: branches.reduce((sum, b) => sum + b.shape.channels, 0),
+      };
+      activations += branches.reduce((sum, b) => sum + b.activations, 0);
+      multiplyAdds += branches.reduce((sum, b) => sum + b.multiplyAdds, 0);
+    } else {
+      const next = { height: outputSize(layer, shape.height), width: outputSize(layer, shape.width), channels: layer.kind === 'conv' ? layer.filters : shape.channels };
+      if (layer.kind === 'conv') multiplyAdds += layer.kernelSize ** 2 * (shape.channels / (layer.groups ?? 1)) * next.channels * next.height * next.width;
+      shape = next;
+    }
+    activations += shape.channels * shape.height * shape.width;
+  }
+  return { shape, activations, multiplyAdds };
+}

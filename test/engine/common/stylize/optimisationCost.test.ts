@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { VGG19 } from '../../../../engine/common/networks/vgg.js';
+import { estimateSchedule, largestTile, optimisationBytes, optimisationWork, scheduleFittingMemory } from '../../../../engine/common/stylize/optimisationCost.js';
+import { defaultSchedule } from '../../../../engine/common/stylize/schedule.js';
+import { NEURAL_STYLE_DEFAULTS } from '../../../../engine/common/stylize/settings.js';
+
+const settings = NEURAL_STYLE_DEFAULTS;
+const square = (side: number) => ({ width: side, height: side });
+const WASM_BUDGET = 0.9 * 4 * 2 ** 30;
+
+describe('what an optimisation costs', () => {
+  it('counts VGG-19\'s activations and multiply-adds up to the deepest layer the loss reads, from the layers', () => {
+    // conv1_1: 64 maps of 3×3×3 at every pixel; conv1_2: 64 of 3×3×64; then the pooled blocks.
+    const shallow = optimisationWork(VGG19, { contentLayers: [], styleLayers: [{ layer: 'conv1_2', weight: 1 }] }, square(100));
+    assert.deepEqual(shallow, { pixels: 10_000, activations: 2 * 64 * 10_000, multiplyAdds: 9 * 3 * 64 * 10_000 + 9 * 64 * 64 * 10_000 });
+    const full = optimisationWork(VGG19, settings, square(512));
+    assert.ok(Math.abs(full.multiplyAdds / 1e9 - 94.7) < 0.1 && Math.abs(full.activations / 1e6 - 83.9) < 0.1, JSON.stringify(full));
+  });
+
+  it('estimates the peak memory measured on wasm within 5 % (VGG-19, neural-style\'s layers, Adam)', () => {
+    const adam = { ...settings, optimizer: { name: 'adam', learningRate: 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } } as const;
+    for (const [side, measuredMB] of [[192, 791], [256, 1030], [384, 1817]]) {
+      const estimated = optimisationBytes(VGG19, adam, square(side)) / 1e6;
+      assert.ok(Math.abs(estimated / measuredMB - 1) < 0.05, `${side} px: estimated ${estimated.toFixed(0)} MB, measured ${measuredMB} MB`);
+    }
+  });
+
+  it('tiles only the stages that do not fit, in the largest tile that does', () => {
+    const tile = largestTile(VGG19, settings, WASM_BUDGET)!;
+    assert.ok(optimisationBytes(VGG19, settings, square(tile)) <= WASM_BUDGET && optimisationBytes(VGG19, settings, square(tile + 32)) > WASM_BUDGET);
+    const fitted = scheduleFittingMemory(defaultSchedule(4000, 400), { width: 4000, height: 3000 }, VGG19, settings, WASM_BUDGET);
+    assert.deepEqual(fitted.stages.map((s) => s.tile), [null, { size: tile, overlap: 64 }, { size: tile, overlap: 64 }, { size: tile, overlap: 64 }]);
+    assert.equal(largestTile(VGG19, settings, 1e8), null, 'nothing fits in 100 MB');
+    const given = { stages: [{ size: 4000, iterations: 1, tile: { size: 300, overlap: 20 } }] };
+    assert.deepEqual(scheduleFittingMemory(given, { width: 4000, height: 3000 }, VGG19, settings, WASM_BUDGET), given, 'tiles given stay');
+  });
+
+  it('estimates a schedule\'s time stage by stage, a tiled stage\'s from its tiles, bounded in memory', () => {
+    const photo = { width: 4000, height: 3000 };
+    const schedule = scheduleFittingMemory(defaultSchedule(4000, 400), photo, VGG19, settings, WASM_BUDGET);
+    const estimate = estimateSchedule(schedule, photo, VGG19, settings);
+    assert.deepEqual(estimate.stages.map((s) => s.size), [{ width: 500, height: 375 }, { width: 1000, height: 750 }, { width: 2000, height: 1500 }, { width: 4000, height: 3000 }]);
+    assert.ok(estimate.peakBytes <= WASM_BUDGET);
+    assert.ok(estimate.stages[3].tiles > estimate.stages[2].tiles && estimate.stages[2].tiles > 1);
+    assert.equal(estimate.ms, estimate.stages.reduce((sum, s) => sum + s.ms, 0));
+    // The tiles overlap, so a tiled stage computes more pixels than the picture has.
+    const oneIteration = 340 * (optimisationWork(VGG19, settings, photo).multiplyAdds / 1e9);
+    assert.ok(estimate.stages[3].ms > estimate.stages[3].iterations * oneIteration);
+  });
+});

@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ImageSize, RgbImage } from '../../../../engine/common/image.js';
+import { imageToTensor, tensorToImage } from '../../../../engine/common/imageTensor.js';
+import type { FeatureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
+import type { DescentProgress } from '../../../../engine/common/stylize/descent.js';
+import { stagePlan, stageSize, type StylizeSchedule } from '../../../../engine/common/stylize/schedule.js';
+import { stylizeScheduled, type PieceOutcome } from '../../../../engine/common/stylize/scheduledStylize.js';
+import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '../../../../engine/common/stylize/settings.js';
+import { stylize } from '../../../../engine/common/stylize/stylize.js';
+import { seamColumns, seamEnergy } from '../../../helpers/tiles.js';
+import { syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
+
+await useTestBackend();
+const network = tinyNetwork(3);
+
+function picture(size: ImageSize, seed: number): RgbImage {
+  const tensor = syntheticImage(size.height, size.width, seed);
+  const image = tensorToImage(tensor);
+  tensor.dispose();
+  return image;
+}
+
+/** Resampling as sharp does it for the engine, here with TensorFlow.js's bilinear resize. */
+function resized(image: RgbImage, size: ImageSize): RgbImage {
+  const tensor = tf.tidy(() => tf.image.resizeBilinear(imageToTensor(image), [size.height, size.width]) as tf.Tensor3D);
+  const result = tensorToImage(tensor);
+  tensor.dispose();
+  return result;
+}
+
+const PHOTO: ImageSize = { width: 96, height: 72 };
+const photo = picture(PHOTO, 1);
+const painting = picture({ width: 80, height: 80 }, 2);
+
+function scheduled(schedule: StylizeSchedule, given: Partial<StylizeSettings> = {}) {
+  const last = schedule.stages[schedule.stages.length - 1];
+  const settings = resolveSettings({
+    ...NEURAL_STYLE_DEFAULTS, network: 'tiny', contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 1 }],
+    size: last.size, iterations: schedule.stages.reduce((sum, s) => sum + s.iterations, 0), previewEvery: 0, schedule, ...given,
+  });
+  const asked: ImageSize[] = [];
+  return {
+    asked,
+    request: {
+      network: network as FeatureNetwork, settings: { ...settings, schedule: settings.schedule! }, size: stageSize(last, PHOTO),
+      imagesAt: async (size: ImageSize, stage: StylizeSettings) => {
+        asked.push(size);
+        return { content: resized(photo, size), styles: [resized(painting, { width: stage.size, height: stage.size })] };
+      },
+      resize: async (image: RgbImage, size: ImageSize) => resized(image, size),
+    },
+  };
+}
+
+describe('stylizeScheduled: coarse to fine (Gatys et al. 2017 §5)', () => {
+  it('optimises each stage at its size from the one before upsampled, counting iterations across stages', async () => {
+    const { request, asked } = scheduled({ stages: [{ size: 48, iterations: 12, tile: null }, { size: 96, iterations: 6, tile: null }] });
+    const progress: DescentProgress[] = [];
+    const pieces: PieceOutcome[] = [];
+    const before = tf.memory().numTensors;
+    const result = await stylizeScheduled({ ...request, onProgress: (p) => progress.push(p), onPiece: (p) => pieces.push(p) });
+    assert.equal(tf.memory().numTensors, before, 'every tensor is freed');
+    assert.deepEqual(asked, [{ width: 48, height: 36 }, { width: 96, height: 72 }]);
+    assert.deepEqual(progress.map((p) => p.iteration), Array.from({ length: 19 }, (_, i) => i), 'one iteration 0, then 1 … 18');
+    assert.ok(progress.every((p) => p.iterations === 18));
+    assert.deepEqual([result.status, result.iterationsDone, result.image.width, result.image.height], ['done', 18, 96, 72]);
+    // The second stage starts from the first's result upsampled: already stylised, so far below a start from noise at 96 px.
+    const fromNoise = await stylize({ network, settings: { ...request.settings, schedule: null, size: 96, iterations: 0 }, content: resized(photo, PHOTO), styles: [resized(painting, { width: 96, height: 96 })] });
+    assert.ok(pieces[1].initialLoss.total < 0.5 * fromNoise.initialLoss.total, `stage 2 starts at ${pieces[1].initialLoss.total}, noise at ${fromNoise.initialLoss.total}`);
+    assert.ok(pieces.every((p) => p.finalLoss.total < p.initialLoss.total), 'each stage lowers its loss');
+  });
+
+  it('stops when cancelled, keeping the last image reached at its stage\'s size', async () => {
+    const { request } = scheduled({ stages: [{ size: 48, iterations: 5, tile: null }, { size: 96, iterations: 50, tile: null }] });
+    const abort = new AbortController();
+    const result = await stylizeScheduled({ ...request, signal: abort.signal, onProgress: (p) => p.iteration === 7 && abort.abort() });
+    assert.deepEqual([result.status, result.iterationsDone, result.image.width], ['cancelled', 7, 96]);
+  });
+});
+
+describe('stylizeScheduled: a stage in tiles', () => {
+  const tiledSchedule: StylizeSchedule = { stages: [{ size: 48, iterations: 15, tile: null }, { size: 96, iterations: 10, tile: { size: 48, overlap: 16 } }] };
+
+  it('optimises each tile against the whole picture\'s style, every tile\'s loss going down, one tile\'s tensors at a time', async () => {
+    const { request } = scheduled(tiledSchedule);
+    const pieces: PieceOutcome[] = [];
+    const bytesAfterTile: number[] = [];
+    const progress: DescentProgress[] = [];
+    const before = tf.memory().numTensors;
+    const result = await stylizeScheduled({
+      ...request, onProgress: (p) => progress.push(p),
+      onPiece: (p) => { pieces.push(p); if (p.stage === 1) bytesAfterTile.push(tf.memory().numBytes); },
+    });
+    assert.equal(tf.memory().numTensors, before, 'every tensor is freed');
+    const tiles = pieces.filter((p) => p.stage === 1);
+    assert.equal(tiles.length, 6, '96×72 in 48-px tiles overlapping by 16: 3 columns × 2 rows');
+    for (const tile of tiles) assert.ok(tile.finalLoss.total < 0.9 * tile.initialLoss.total, `tile ${tile.tile}: ${tile.initialLoss.total} → ${tile.finalLoss.total}`);
+    assert.ok(bytesAfterTile.every((bytes) => bytes === bytesAfterTile[0]), `tensor memory after each tile: ${bytesAfterTile.join(', ')}`);
+    assert.equal(progress[progress.length - 1].iteration, 15 + 6 * 10, 'each tile\'s iterations are steps of the run');
+    assert.deepEqual([result.status, result.image.width, result.image.height], ['done', 96, 72]);
+  });
+
+  it('blends the tiles without seams: the gradient across tile borders is like the gradient elsewhere', async () => {
+    const { request } = scheduled(tiledSchedule);
+    const result = await stylizeScheduled(request);
+    const plan = stagePlan(tiledSchedule.stages[1], PHOTO);
+    const seams = seamColumns(plan);
+    assert.ok(seams.size > 0);
+    const energy = seamEnergy(result.image, seams);
+    assert.ok(energy.seams < 2 * energy.elsewhere, `column-profile gradient energy at seams ${energy.seams.toFixed(1)}, elsewhere ${energy.elsewhere.toFixed(1)}`);
+  });
+
+  it('keeps the tiles finished and the stage\'s start below them when cancelled mid-stage', async () => {
+    const { request } = scheduled(tiledSchedule);
+    const abort = new AbortController();
+    const result = await stylizeScheduled({ ...request, signal: abort.signal, onPiece: (p) => p.stage === 1 && p.tile === 4 && abort.abort() });
+    assert.deepEqual([result.status, result.image.width, result.image.height], ['cancelled', 96, 72]);
+  });
+});
