@@ -96,6 +96,19 @@ export function scheduleFittingMemory(schedule: StylizeSchedule, photo: ImageSiz
  */
 export const WASM_MS_PER_GIGA_MULTIPLY_ADD = 340;
 
+/** How fast and how memory-hungry an optimisation is on one backend. */
+export interface CostModel {
+  readonly msPerGigaMultiplyAdd: number;
+  readonly memory: MemoryModel;
+}
+
+/** The cost model of a backend (a run's recorded name); backends not measured here take wasm's, the slowest that is. */
+export function costModelFor(backend: string): CostModel {
+  return backend === 'onnxruntime' ? ONNXRUNTIME_COST : { msPerGigaMultiplyAdd: WASM_MS_PER_GIGA_MULTIPLY_ADD, memory: WASM_MEMORY_MODEL };
+}
+
+export const ONNXRUNTIME_COST: CostModel = { msPerGigaMultiplyAdd: 60, memory: WASM_MEMORY_MODEL };
+
 export function iterationMs(work: OptimisationWork, msPerGigaMultiplyAdd = WASM_MS_PER_GIGA_MULTIPLY_ADD): number {
   return (work.multiplyAdds / 1e9) * msPerGigaMultiplyAdd;
 }

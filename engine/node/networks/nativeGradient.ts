@@ -130,8 +130,12 @@ function toTensor(value: Ort.Tensor): tf.Tensor4D {
   return tf.tensor4d(value.data as Float32Array, value.dims as [number, number, number, number]);
 }
 
+/**
+ * No memory arena: the arena grows by powers of two and keeps what it grew to, which measured 3.2 GB
+ * peak at 512 px and 10.2 GB at 1024 px against 2.0 and 4.8 GB without it, at the same speed.
+ */
 function sessionOptions(): Ort.InferenceSession.SessionOptions {
-  return { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: cpus().length, interOpNumThreads: 1 };
+  return { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: cpus().length, interOpNumThreads: 1, enableCpuMemArena: false };
 }
 
 /**
