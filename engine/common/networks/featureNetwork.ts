@@ -3,7 +3,7 @@ import { PasticheError } from '../errors.js';
 import type { Pooling } from '../stylize/settings.js';
 import { convLayers, flatLayers, layerNames, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
 import { withCustomGradient } from '../losses/customGradient.js';
-import { convolve, flippedKernel, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
+import { convolve, groupedFlippedKernel, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
 import { deprocess, preprocess } from './preprocessing.js';
 import { disposeWeights, type ConvWeights, type NetworkWeights } from './weights.js';
 
@@ -137,7 +137,7 @@ interface PreparedConv extends ConvWeights {
 
 function prepareConv(spec: ConvLayerSpec, weights: ConvWeights): PreparedConv {
   if (!isPlainSameConv(spec)) return weights;
-  return { ...weights, flippedKernel: flippedKernel(spec, weights.kernel) };
+  return { ...weights, flippedKernel: groupedFlippedKernel(spec, weights.kernel) };
 }
 
 function applyConv(spec: ConvLayerSpec, conv: PreparedConv, x: tf.Tensor4D): tf.Tensor4D {
@@ -155,7 +155,7 @@ function rectify(z: tf.Tensor, leak: number): tf.Tensor4D {
  * not), whose gradient with respect to x is itself such a convolution: dx = conv(dy ⊙ r′, flip(k)ᵀ),
  * where r′ is 1 where y > 0 and the leak (0 for a plain ReLU) elsewhere — the sign of y is z's. Backends run
  * forward convolutions with their fastest kernels, and far slower dedicated backprop kernels
- * (on wasm 8–10× slower than the forward convolution for VGG's layers at 256 px, measured), so the backward pass is written this way. Gradients for the weights are not
+ * (wasm's Conv2DBackpropInput takes 7–10× the time of this forward convolution on VGG's layers at 256 px, measured), so the backward pass is written this way. Gradients for the weights are not
  * needed: style transfer optimises the image, never the feature network.
  */
 function convReluSameFastGrad(spec: ConvLayerSpec, conv: Required<PreparedConv>, leak: number): (x: tf.Tensor4D) => tf.Tensor4D {

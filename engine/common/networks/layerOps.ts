@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Pooling } from '../stylize/settings.js';
 import { avgPoolTiled, fastPoolGradientPays, maxPoolTiled } from './poolGradients.js';
+import { flippedKernel } from './trainableConv.js';
 import { outputSize, type ConvLayerSpec, type LrnLayerSpec, type PoolLayerSpec } from './architecture.js';
 
 /** The convolution of a layer (no bias, no ReLU) for any stride, padding and channel groups. */
@@ -33,13 +34,12 @@ export function isPlainSameConv(spec: ConvLayerSpec): boolean {
 /**
  * The kernel of the convolution that computes a stride-1 'same' convolution's input gradient: each
  * group's kernel [k, k, in/g, out/g] flipped in space with its in and out channels swapped, the
- * groups side by side again ([k, k, out/g, in]), so that convolve(spec, dy, flippedKernel) is ∂L/∂x.
+ * groups side by side again ([k, k, out/g, in]), so that convolve(spec, dy, that kernel) is ∂L/∂x.
  */
-export function flippedKernel(spec: ConvLayerSpec, kernel: tf.Tensor4D): tf.Tensor4D {
+export function groupedFlippedKernel(spec: ConvLayerSpec, kernel: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
-    const flip = (k: tf.Tensor4D) => tf.transpose(tf.reverse(k, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
     const groups = spec.groups ?? 1;
-    return groups === 1 ? flip(kernel) : tf.concat((tf.split(kernel, groups, 3) as tf.Tensor4D[]).map(flip), 3);
+    return groups === 1 ? flippedKernel(kernel) : tf.concat((tf.split(kernel, groups, 3) as tf.Tensor4D[]).map(flippedKernel), 3);
   });
 }
 

@@ -11,7 +11,9 @@ import { withCustomGradient } from '../losses/customGradient.js';
  * 256²×64, 128²×128, 64²×256, 32²×512, summed):
  *   wasm  max: MaxPoolGrad 438 ms, these 241 ms; avg: AvgPoolGrad 228 ms, this 32 ms.
  *   cpu   max: MaxPoolGrad 4924 ms, these 7822 ms (slower: kept off); avg: AvgPoolGrad 2533 ms, this 2075 ms.
- * WebGL and WebGPU were not measured (no GPU here), so they keep tf's own gradients.
+ * WebGL and WebGPU were not measured (no GPU here), so they keep tf's own gradients. On wasm these
+ * are also right where tf's are not: tfjs 4.22's wasm MaxPoolGrad misroutes windows whose maximum is
+ * negative, which leaky ReLUs (Darknet) give (poolGradients.test compares with the cpu backend).
  */
 const FAST_MAX_POOL_BACKENDS: ReadonlySet<string> = new Set(['wasm']);
 const FAST_AVG_POOL_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu']);
