@@ -5,6 +5,8 @@ import { featureNetwork, type FeatureNetwork } from '../../engine/common/network
 import type { NetworkWeights } from '../../engine/common/networks/weights.js';
 import type { NetworkArchitecture } from '../../engine/common/networks/architecture.js';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
+import { convolve } from '../../engine/common/networks/layerOps.js';
+import type { NetworkWeights } from '../../engine/common/networks/weights.js';
 
 /**
  * Tests run on the wasm backend, or the one PASTICHE_BACKEND names: build/run-tests.mjs runs the
@@ -38,6 +40,27 @@ export const TINY_ARCHITECTURE: NetworkArchitecture = {
 
 export function tinyNetwork(seed = 1): FeatureNetwork {
   return testNetwork('tiny', TINY_ARCHITECTURE, randomWeights(TINY_ARCHITECTURE, seed));
+}
+
+/**
+ * The activations of a network without concatenations or normalisations, written with tf's plain
+ * operations only (their gradients are tf's autodiff): the reference the hand-written gradients of
+ * featureNetwork must equal. Pools must tile their input (size = stride, sides divisible).
+ */
+export function plainActivations(architecture: NetworkArchitecture, weights: NetworkWeights, x: tf.Tensor4D, pooling: 'max' | 'avg' = 'max'): Map<string, tf.Tensor4D> {
+  const result = new Map<string, tf.Tensor4D>();
+  for (const layer of architecture.layers) {
+    if (layer.kind === 'pool') {
+      if (layer.size !== layer.stride || x.shape[1] % layer.size !== 0 || x.shape[2] % layer.size !== 0) throw new Error(`${layer.name} does not tile ${x.shape}`);
+      x = pooling === 'max' ? tf.maxPool(x, layer.size, layer.stride, 'valid') : tf.avgPool(x, layer.size, layer.stride, 'valid');
+    } else if (layer.kind === 'conv') {
+      const { kernel, bias } = weights.get(layer.name)!;
+      const z = tf.add(convolve(layer, x, kernel), bias);
+      x = (layer.leak ? tf.leakyRelu(z, layer.leak) : tf.relu(z)) as tf.Tensor4D;
+    } else throw new Error(`${layer.kind} is not plain`);
+    result.set(layer.name, x);
+  }
+  return result;
 }
 
 /** A smooth synthetic picture in 0..255 with structure at several scales, made from a seed. */
@@ -130,6 +153,11 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst;
+}
+
+/** ‖a − b‖ / ‖b‖: how far a tensor is from a reference, relative to the reference's size. */
+export function relativeDifference(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.div(tf.norm(tf.sub(a, b)), tf.norm(b)).dataSync()[0]);
 }
 
 export function maxAbs(values: ArrayLike<number>): number {

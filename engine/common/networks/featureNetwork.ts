@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import type { Pooling } from '../stylize/settings.js';
 import { convLayers, flatLayers, layerNames, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
-import { convolve, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
+import { withCustomGradient } from '../losses/customGradient.js';
+import { convolve, groupedFlippedKernel, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
 import { deprocess, preprocess } from './preprocessing.js';
 import { disposeWeights, type ConvWeights, type NetworkWeights } from './weights.js';
 
@@ -193,13 +194,12 @@ interface PreparedConv extends ConvWeights {
 
 function prepareConv(spec: ConvLayerSpec, weights: ConvWeights): PreparedConv {
   if (!isPlainSameConv(spec)) return weights;
-  const flippedKernel = tf.tidy(() => tf.transpose(tf.reverse(weights.kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
-  return { ...weights, flippedKernel };
+  return { ...weights, flippedKernel: groupedFlippedKernel(spec, weights.kernel) };
 }
 
 function applyConv(spec: ConvLayerSpec, conv: PreparedConv, x: tf.Tensor4D): tf.Tensor4D {
   const leak = spec.leak ?? 0;
-  if (conv.flippedKernel) return convReluSameFastGrad(x, conv.kernel, conv.bias, conv.flippedKernel, leak);
+  if (conv.flippedKernel) return convReluSameFastGrad(spec, { ...conv, flippedKernel: conv.flippedKernel }, leak)(x);
   return rectify(tf.add(convolve(spec, x, conv.kernel), conv.bias), leak);
 }
 
@@ -208,23 +208,22 @@ function rectify(z: tf.Tensor, leak: number): tf.Tensor4D {
 }
 
 /**
- * relu(conv(x, k) + b) for a stride-1 'same' convolution with an odd square kernel, whose gradient
- * with respect to x is itself such a convolution: dx = conv(dy ⊙ r′, flip(k)ᵀ), where r′ is 1 where
- * y > 0 and the leak (0 for a plain ReLU) elsewhere — the sign of y is z's. Backends run
+ * relu(conv(x, k) + b) for a stride-1 'same' convolution with an odd square kernel (grouped or
+ * not), whose gradient with respect to x is itself such a convolution: dx = conv(dy ⊙ r′, flip(k)ᵀ),
+ * where r′ is 1 where y > 0 and the leak (0 for a plain ReLU) elsewhere — the sign of y is z's. Backends run
  * forward convolutions with their fastest kernels, and far slower dedicated backprop kernels
- * (about 3× on wasm), so the backward pass is written this way. Gradients for the weights are not
+ * (wasm's Conv2DBackpropInput takes 7–10× the time of this forward convolution on VGG's layers at 256 px, measured), so the backward pass is written this way. Gradients for the weights are not
  * needed: style transfer optimises the image, never the feature network.
  */
-function convReluSameFastGrad(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, flippedKernel: tf.Tensor4D, leak: number): tf.Tensor4D {
-  const op = tf.customGrad(((input: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    const y = rectify(tf.add(tf.conv2d(input, kernel, 1, 'same'), bias), leak);
+function convReluSameFastGrad(spec: ConvLayerSpec, conv: Required<PreparedConv>, leak: number): (x: tf.Tensor4D) => tf.Tensor4D {
+  return withCustomGradient((input: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    const y = rectify(tf.add(convolve(spec, input, conv.kernel), conv.bias), leak);
     save([y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.conv2d(tf.mul(dy, tf.step(saved, leak)) as tf.Tensor4D, flippedKernel, 1, 'same'),
+      gradFunc: (dy, [saved]) => convolve(spec, tf.mul(dy, tf.step(saved, leak)) as tf.Tensor4D, conv.flippedKernel),
     };
-  }) as unknown as Parameters<typeof tf.customGrad<tf.Tensor4D>>[0]);
-  return op(x) as tf.Tensor4D;
+  });
 }
 
 function summarise(layers: readonly string[]): string {

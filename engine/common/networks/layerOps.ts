@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Pooling } from '../stylize/settings.js';
+import { avgPoolTiled, fastPoolGradientPays, maxPoolTiled } from './poolGradients.js';
+import { flippedKernel } from './trainableConv.js';
 import { outputSize, type ConvLayerSpec, type LrnLayerSpec, type PoolLayerSpec } from './architecture.js';
 
 /** The convolution of a layer (no bias, no ReLU) for any stride, padding and channel groups. */
@@ -16,11 +18,29 @@ export function convolve(spec: ConvLayerSpec, x: tf.Tensor4D, kernel: tf.Tensor4
   });
 }
 
-/** Whether a layer's input gradient is itself a stride-1 'same' convolution (see featureNetwork's fast path). */
+/**
+ * Whether a layer's input gradient is itself a stride-1 'same' convolution with as many channel
+ * groups (see featureNetwork's fast path). Strided convolutions (AlexNet's and GoogLeNet's first)
+ * keep tf's Conv2DBackpropInput: their gradient as forward convolutions takes one per stride phase
+ * (16 for AlexNet's stride 4, each with its own sub-kernel), and it is needed once, for the
+ * 3-channel image.
+ */
 export function isPlainSameConv(spec: ConvLayerSpec): boolean {
   const padding = spec.padding ?? 'same';
   const same = padding === 'same' || padding === (spec.kernelSize - 1) / 2;
-  return (spec.stride ?? 1) === 1 && same && (spec.groups ?? 1) === 1 && spec.kernelSize % 2 === 1;
+  return (spec.stride ?? 1) === 1 && same && spec.kernelSize % 2 === 1;
+}
+
+/**
+ * The kernel of the convolution that computes a stride-1 'same' convolution's input gradient: each
+ * group's kernel [k, k, in/g, out/g] flipped in space with its in and out channels swapped, the
+ * groups side by side again ([k, k, out/g, in]), so that convolve(spec, dy, that kernel) is ∂L/∂x.
+ */
+export function groupedFlippedKernel(spec: ConvLayerSpec, kernel: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const groups = spec.groups ?? 1;
+    return groups === 1 ? flippedKernel(kernel) : tf.concat((tf.split(kernel, groups, 3) as tf.Tensor4D[]).map(flippedKernel), 3);
+  });
 }
 
 /**
@@ -63,5 +83,15 @@ export function pool(spec: PoolLayerSpec, pooling: Pooling, x: tf.Tensor4D): tf.
 }
 
 function poolValid(pooling: Pooling, spec: PoolLayerSpec, x: tf.Tensor4D): tf.Tensor4D {
+  if (spec.size === spec.stride && fastPoolGradientPays(pooling)) return poolTiles(pooling, spec.size, x);
   return pooling === 'max' ? tf.maxPool(x, spec.size, spec.stride, 'valid') : tf.avgPool(x, spec.size, spec.stride, 'valid');
+}
+
+/** Non-overlapping pooling with the gradients of poolGradients.ts; cells past the last whole window, which no window sees, are cut off first. */
+function poolTiles(pooling: Pooling, k: number, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, height, width] = x.shape;
+    const tiled = height % k === 0 && width % k === 0 ? x : tf.slice(x, [0, 0, 0, 0], [-1, height - (height % k), width - (width % k), -1]);
+    return pooling === 'max' ? maxPoolTiled(tiled, k) : avgPoolTiled(tiled, k);
+  });
 }
