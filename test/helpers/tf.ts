@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeGradientRuntime, selectBackend, type BackendInfo } from '../../engine/node/backend.js';
 import { withNativeGradient } from '../../engine/node/networks/nativeGradient.js';
 import { featureNetwork, type FeatureNetwork } from '../../engine/common/networks/featureNetwork.js';
-import type { NetworkWeights } from '../../engine/common/networks/weights.js';
 import type { NetworkArchitecture } from '../../engine/common/networks/architecture.js';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
 import { convolve } from '../../engine/common/networks/layerOps.js';

@@ -98,25 +98,26 @@ describe('featureNetwork', () => {
     }
   });
 
-  it('gives the gradient of a style and content loss through VGG-19 that autodiff of the plain network gives', () => {
+  it('gives the gradient of a style and content loss through VGG-19 that autodiff of the plain network gives', async () => {
     const weights = randomWeights(VGG19, 3);
     const network = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 3));
     const plain: FeatureNetwork = { ...network, activations: (x, layers, pooling) => new Map(layers.map((layer) => [layer, plainActivations(VGG19, weights, x, pooling).get(layer)!])) };
     for (const pooling of ['max', 'avg'] as const) {
       const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size: 32, pooling });
+      const [content, style, image] = [1, 2, 3].map((seed) => tf.tidy(() => network.preprocess(syntheticImage(32, 32, seed))));
+      // The targets are values, the same through either network: only the gradients' paths differ.
+      const targets = await styleTransferTargets(network, settings, content, [style]);
       tf.tidy(() => {
-        const [content, style, image] = [1, 2, 3].map((seed) => network.preprocess(syntheticImage(32, 32, seed)));
         const gradients = [network, plain].map((net) => {
-          const targets = styleTransferTargets(net, settings, content, [style]);
           const loss = styleTransferLoss(net, settings, targets);
-          const gradient = tf.grad((x: tf.Tensor) => loss(x as tf.Tensor4D).total)(image);
-          targets.dispose();
-          return gradient;
+          return tf.grad((x: tf.Tensor) => loss(x as tf.Tensor4D).total)(image);
         });
         const relative = relativeDifference(gradients[0], gradients[1]);
         assert.ok(tf.norm(gradients[1]).dataSync()[0] > 0);
         assert.ok(relative < 1e-4, `${pooling}: relative difference ${relative}`);
       });
+      targets.dispose();
+      tf.dispose([content, style, image]);
     }
     network.dispose();
     disposeWeights(weights);
