@@ -94,8 +94,13 @@ export function styleMemoryBudget(backend: string = tf.getBackend()): number {
  * schedule are tiled: on wasm 90 % of its 4 GiB heap (the rest for the runtime's own allocations and
  * fragmentation), elsewhere three quarters of the machine's memory.
  */
-export function optimisationMemoryBudget(backend: string = tf.getBackend()): number {
+export function optimisationMemoryBudget(backend: string = selectedBackendName()): number {
   return backend === 'wasm' ? 0.9 * Math.min(WASM_HEAP_BYTES, totalmem()) : 0.75 * totalmem();
+}
+
+/** The backend selectBackend chose (onnxruntime runs TensorFlow.js on wasm too, but its networks natively). */
+export function selectedBackendName(): string {
+  return nativeRuntime ? 'onnxruntime' : tf.getBackend();
 }
 
 export function parseBackendName(value: string): BackendName {

@@ -1,12 +1,12 @@
 import { PasticheError } from '../../common/errors.js';
 import type { ImageSize, RgbImage } from '../../common/image.js';
-import { scheduleFittingMemory } from '../../common/stylize/optimisationCost.js';
+import { costModelFor, scheduleFittingMemory } from '../../common/stylize/optimisationCost.js';
 import { stagePlan, stageSize, type StylizeSchedule } from '../../common/stylize/schedule.js';
 import { stylizeScheduled } from '../../common/stylize/scheduledStylize.js';
 import { checkSettingsSchedule, styleLongSide, styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
 import { checkLocalStyleMemory } from '../../common/stylize/styleMemory.js';
 import { tileRegions } from '../../common/tiles/tiling.js';
-import { optimisationMemoryBudget, styleMemoryBudget, type DescentBackend } from '../backend.js';
+import { optimisationMemoryBudget, selectedBackendName, styleMemoryBudget, type DescentBackend } from '../backend.js';
 import { decodeImage, resizeImage, type ReadImageOptions } from '../image/imageIO.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
 import { describeNetwork, type NetworkDescription } from '../networks/registry.js';
@@ -61,7 +61,7 @@ async function checkAndRecord(store: RunStore, given: StylizeJob): Promise<{ run
 function withTilesThatFit(job: StylizeJob, network: NetworkDescription, content: ImageSize): StylizeSettings {
   const { settings } = job;
   if (!settings.schedule) return settings;
-  const schedule = scheduleFittingMemory(settings.schedule, content, network.architecture, settings, optimisationMemoryBudget(), job.tileOverlap);
+  const schedule = scheduleFittingMemory(settings.schedule, content, network.architecture, settings, optimisationMemoryBudget(), job.tileOverlap, costModelFor(selectedBackendName()).memory);
   const fitted = { ...settings, schedule };
   checkSettingsSchedule(fitted);
   return fitted;
