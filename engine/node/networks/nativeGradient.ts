@@ -13,8 +13,11 @@ import type { NetworkWeights } from '../../common/networks/weights.js';
 type Runtime = typeof Ort;
 type Session = Ort.InferenceSession;
 
-/** Sessions kept per network. */
-const SESSIONS_KEPT = 4;
+/**
+ * Sessions kept per network: a tiled stage has up to four tile sizes (full, short right and bottom
+ * edges, the corner), each with a matching session and a forward one for its content targets.
+ */
+const SESSIONS_KEPT = 8;
 
 /**
  * The feature network with its forward and backward passes run by onnxruntime's native CPU kernels
@@ -139,8 +142,8 @@ function sessionOptions(): Ort.InferenceSession.SessionOptions {
 }
 
 /**
- * Sessions by graph, the least recently used released beyond SESSIONS_KEPT: a run uses one size, a
- * coarse-to-fine or a tiled one a few; each session holds its own copy of the weights.
+ * Sessions by graph, the least recently used released beyond SESSIONS_KEPT; each session holds its
+ * own copy of the weights, the weights it needs.
  */
 class SessionCache {
   private readonly entries = new Map<string, Promise<{ readonly sessions: readonly Session[] }>>();
