@@ -2,14 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { RgbImage } from '../../engine/common/image.js';
-import { tensorToImage } from '../../engine/common/imageTensor.js';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../engine/common/networks/vgg.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings } from '../../engine/common/stylize/settings.js';
 import { stylize } from '../../engine/common/stylize/stylize.js';
 import { selectBackend } from '../../engine/node/backend.js';
-import { syntheticImage, testNetwork } from '../helpers/tf.js';
+import { syntheticPicture, testNetwork } from '../helpers/tf.js';
 
 /**
  * `npm run bench`: milliseconds per optimisation iteration — VGG-19 forward and backward to the
@@ -28,12 +26,7 @@ const PEER_THREADS = cpus().length;
 async function measure(size: number, backendName: string): Promise<object> {
   const backend = await selectBackend(backendName);
   const network = testNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));
-  const picture = (seed: number): RgbImage => {
-    const tensor = syntheticImage(size, size, seed);
-    const image = tensorToImage(tensor);
-    tensor.dispose();
-    return image;
-  };
+  const picture = (seed: number) => syntheticPicture(size, size, seed);
   const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size, iterations: ITERATIONS, optimizer: { name: 'adam', learningRate: 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } });
   const stamps: number[] = [];
   const started = performance.now();

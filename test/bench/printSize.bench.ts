@@ -4,8 +4,6 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import type { RgbImage } from '../../engine/common/image.js';
-import { tensorToImage } from '../../engine/common/imageTensor.js';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../engine/common/networks/vgg.js';
 import { costModelFor, largestTile } from '../../engine/common/stylize/optimisationCost.js';
@@ -13,7 +11,7 @@ import { NEURAL_STYLE_DEFAULTS, resolveSettings } from '../../engine/common/styl
 import { stylize } from '../../engine/common/stylize/stylize.js';
 import { selectBackend } from '../../engine/node/backend.js';
 import { SHARED } from '../helpers/shared.js';
-import { syntheticImage, testNetwork } from '../helpers/tf.js';
+import { syntheticPicture, testNetwork } from '../helpers/tf.js';
 
 /**
  * `npm run bench`, print sizes on the default backend (onnxruntime here), VGG-19 to conv5_1 (random
@@ -33,12 +31,7 @@ const cli = resolve(here, '../../../engine/node/cli/main.js');
 async function peak(size: number, iterations: number): Promise<object> {
   const backend = await selectBackend();
   const network = testNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));
-  const picture = (seed: number): RgbImage => {
-    const tensor = syntheticImage(size, size, seed);
-    const image = tensorToImage(tensor);
-    tensor.dispose();
-    return image;
-  };
+  const picture = (seed: number) => syntheticPicture(size, size, seed);
   const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size, iterations, previewEvery: 0 });
   const stamps: number[] = [];
   await stylize({ network, settings, content: picture(1), styles: [picture(2)], onProgress: () => stamps.push(performance.now()) });
@@ -57,7 +50,7 @@ async function defaultScheduleAt512(): Promise<object> {
     const shared = join(SHARED, 'images', name);
     if (existsSync(shared)) return shared;
     const file = join(files, `${i}.png`);
-    const image = tensorToImage(syntheticImage(600, 800, i + 1));
+    const image = syntheticPicture(600, 800, i + 1);
     await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(file);
     return file;
   }));

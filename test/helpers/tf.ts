@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { RgbImage } from '../../engine/common/image.js';
+import { tensorToImage } from '../../engine/common/imageTensor.js';
 import { nativeGradientRuntime, selectBackend, type BackendInfo } from '../../engine/node/backend.js';
 import { withNativeGradient } from '../../engine/node/networks/nativeGradient.js';
 import { featureNetwork, type FeatureNetwork } from '../../engine/common/networks/featureNetwork.js';
@@ -60,6 +62,16 @@ export function plainActivations(architecture: NetworkArchitecture, weights: Net
     result.set(layer.name, x);
   }
   return result;
+}
+
+/** syntheticImage as a picture of its own (RgbImage), no tensor left behind. */
+export function syntheticPicture(height: number, width: number, seed: number): RgbImage {
+  const tensor = syntheticImage(height, width, seed);
+  try {
+    return tensorToImage(tensor);
+  } finally {
+    tensor.dispose();
+  }
 }
 
 /** A smooth synthetic picture in 0..255 with structure at several scales, made from a seed. */
