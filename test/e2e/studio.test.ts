@@ -17,6 +17,7 @@ import { writeKerasWeights } from '../helpers/kerasWeights.js';
 import { randomCheckpoint, writeCheckpoint } from '../helpers/fastStyle.js';
 import { writePhotoFolder } from '../helpers/trainingPhotos.js';
 import { asStylization } from '../helpers/runs.js';
+import { scheduleSteps, scheduleText, stageSize } from '../../engine/common/stylize/schedule.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
 /** Debian's Chromium (apt-get install chromium), which .ci/run installs; Playwright downloads nothing. */
@@ -493,5 +494,84 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.deepEqual([style.source, style.training?.runId, style.training?.steps], ['trained', run.id, 3]);
     await dialog.getByRole('button', { name: 'Close' }).click();
     await page.getByLabel('swirly').waitFor();
+  });
+
+  it('repaints a run at twice its size for a print, coarse to fine in tiles, exactly as the export dialog estimated it', async () => {
+    const original = (await studio.handlers['runs.list']({ project: 'harbour', status: 'done' })).filter((run) => run.kind === 'stylize' && run.settings.size === 64 && run.settings.iterations === 6).map(asStylization)[0];
+    await page.goto(host.url);
+    await page.goto(`${page.url().split('#')[0]}#/runs/${original.id}`);
+    await page.getByTestId('parameters').waitFor();
+    assert.equal((await page.locator('td[data-parameter="schedule"]').textContent())?.trim(), '—', 'painted in one piece');
+    // One inch at 128 DPI: 128 × 86 px, twice the 64 × 43 result.
+    await page.getByTestId('print-unit').selectOption('in');
+    await page.getByTestId('print-height').fill('');
+    await page.getByTestId('print-width').fill('1');
+    await page.getByTestId('print-dpi').fill('128');
+    await page.getByTestId('print-pixels').getByText('128 × 86 px').waitFor();
+    const dialog = page.getByTestId('repaint');
+    // By default: the run's iterations at the print's size, in one stage (halving 128 px would go below 256).
+    await dialog.getByTestId('repaint-schedule').getByText('128:6', { exact: true }).waitFor();
+    assert.equal(await dialog.getByTestId('repaint-iterations').inputValue(), '6');
+    assert.match((await dialog.getByTestId('repaint-total').textContent())!.trim(), /^In all (under a second|about \d+ s), at most [\d.]+ (GB|MB), estimated for wasm\.$/);
+
+    // Tiles too small for their overlaps are refused before anything is queued.
+    await dialog.getByTestId('repaint-tile').fill('100');
+    await dialog.getByTestId('repaint-problem').getByText('schedule: stage 1: tiles of 100 px cannot hold two overlaps of 64 px').waitFor();
+    assert.ok(await dialog.getByRole('button', { name: 'Repaint at print size' }).isDisabled());
+    await dialog.getByTestId('repaint-iterations').fill('3');
+    await dialog.getByTestId('repaint-stages').fill('2');
+    await dialog.getByTestId('repaint-tile').fill('96');
+    await dialog.getByTestId('repaint-overlap').fill('16');
+    await dialog.getByTestId('repaint-schedule').getByText('64:2,128:1@96/16', { exact: true }).waitFor();
+    const rows = await dialog.getByTestId('repaint-stage').evaluateAll((trs) => trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string }> }).children, (td) => td.textContent.trim())));
+    assert.deepEqual(rows.map((row) => row.slice(0, 4)), [['1', '64 × 43 px', '2', 'one piece'], ['2', '128 × 85 px', '1', '2 of 96 px, overlap 16']]);
+    assert.ok(rows.every((row) => /^\d+ MB|^[\d.]+ GB$/.test(row[4]) && /^(under a second|about \d+ s)$/.test(row[5])), JSON.stringify(rows));
+    assert.equal(await dialog.getByTestId('repaint-problem').count(), 0);
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-repaint-estimate.png'), fullPage: true });
+
+    await dialog.getByRole('button', { name: 'Repaint at print size' }).click();
+    await dialog.getByTestId('repaint-run').getByText(/^Run \d+: done/).waitFor({ timeout: 120_000 });
+    const repaintId = Number(/^Run (\d+)/.exec((await dialog.getByTestId('repaint-run').textContent())!.trim())![1]);
+    const repainted = await studio.handlers['runs.get']({ runId: repaintId });
+    const run = asStylization(repainted.run);
+    // The store holds exactly the schedule the dialog showed, and the run's every other setting.
+    assert.deepEqual(run.settings.schedule, { stages: [{ size: 64, iterations: 2, tile: null }, { size: 128, iterations: 1, tile: { size: 96, overlap: 16 } }] });
+    assert.equal(scheduleText(run.settings.schedule!), '64:2,128:1@96/16');
+    const { size, iterations, schedule, ...settings } = run.settings;
+    const { size: _size, iterations: _iterations, schedule: _schedule, ...originalSettings } = original.settings;
+    assert.deepEqual([size, iterations, settings], [128, 3, originalSettings]);
+    assert.deepEqual([run.contentImage.id, run.styles.map((style) => [style.image.id, style.blendWeight]), run.initImage], [original.contentImage.id, original.styles.map((style) => [style.image.id, style.blendWeight]), original.initImage]);
+    // Every tile's iterations are counted; the result has the print's long side, at the photo's proportions.
+    assert.deepEqual([run.status, run.iterationsDone], ['done', scheduleSteps(schedule!, run.contentImage)]);
+    const result = repainted.outputs.find((output) => output.kind === 'result')!;
+    assert.deepEqual([result.image.width, result.image.height], [128, 85]);
+    assert.deepEqual(stageSize(schedule!.stages[1], run.contentImage), { width: 128, height: 85 });
+
+    await dialog.getByTestId('repaint-run').getByRole('link', { name: 'open it' }).click();
+    await page.getByRole('heading', { name: `Run ${repaintId}` }).waitFor();
+    await page.locator('td[data-parameter="schedule"]').getByText('64:2,128:1@96/16').waitFor();
+    assert.equal(await page.getByTestId('repaint').count(), 0, 'a new repaint dialog only for a print larger than this result');
+  });
+
+  it('states what coarse to fine costs in the editor, and records its schedule in the run', async () => {
+    await page.goto(host.url);
+    await page.getByTestId('size').fill('1024');
+    await page.getByTestId('coarse-to-fine').check();
+    const line = (await page.getByTestId('schedule-estimate').textContent())!.replace(/\s+/g, ' ').trim();
+    assert.match(line, /^Coarse to fine: 3 stages \(256 → 512 → 1024 px\)(, stage \d in \d+ tiles)*: about (\d+ h )?\d+ min on wasm, at most [\d.]+ GB\.$/);
+    await page.getByTestId('coarse-to-fine').uncheck();
+    assert.equal(await page.getByTestId('schedule-estimate').count(), 0);
+
+    await page.locator('figure', { hasText: 'harbour.png' }).getByRole('button', { name: 'Photo' }).click();
+    await page.locator('figure', { hasText: 'swirls.png' }).getByRole('button', { name: 'Style' }).click();
+    await page.getByTestId('size').fill('64');
+    await page.getByTestId('iterations').fill('2');
+    await page.getByTestId('coarse-to-fine').check();
+    await page.getByTestId('schedule-estimate').getByText(/^Coarse to fine: one stage \(64 px\): /).waitFor();
+    const before = new Set((await studio.handlers['runs.list']({})).map((run) => run.id));
+    await page.getByRole('button', { name: 'Paint', exact: true }).click();
+    await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
+    const [run] = (await studio.handlers['runs.list']({})).filter((candidate) => !before.has(candidate.id)).map(asStylization);
+    assert.deepEqual(run.settings.schedule, { stages: [{ size: 64, iterations: 2, tile: null }] });
   });
 });

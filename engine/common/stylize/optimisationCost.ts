@@ -1,8 +1,10 @@
+import { PasticheError } from '../errors.js';
 import type { ImageSize } from '../image.js';
 import { flatLayers, outputSize, pathTo, type LayerSpec, type NetworkArchitecture } from '../networks/architecture.js';
 import { tileRegions } from '../tiles/tiling.js';
 import { DEFAULT_TILE_OVERLAP, stagePlan, stageSize, type ScheduleStage, type StylizeSchedule } from './schedule.js';
 import type { StylizeSettings } from './settings.js';
+import { formatBytes } from './styleMemory.js';
 
 // What optimising a picture costs, without TensorFlow.js (the studio's export dialog computes it as
 // the size changes): memory, to decide which stages are tiled and to refuse what cannot fit, and time.
@@ -152,15 +154,37 @@ export function estimateSchedule(schedule: StylizeSchedule, photo: ImageSize, ar
   speed = { msPerGigaMultiplyAdd: WASM_MS_PER_GIGA_MULTIPLY_ADD, memory: WASM_MEMORY_MODEL }): ScheduleEstimate {
   const stages = schedule.stages.map((stage): StageEstimate => {
     const size = stageSize(stage, photo);
-    const regions = tileRegions(stagePlan(stage, size));
-    const pieces = regions.map((r) => ({ width: r.x.length, height: r.y.length }));
+    const pieces = stagePieces(stage, size);
     return {
-      size, iterations: stage.iterations, tiles: regions.length,
+      size, iterations: stage.iterations, tiles: pieces.length,
       peakBytes: Math.max(...pieces.map((piece) => optimisationBytes(architecture, settings, piece, speed.memory))),
       ms: pieces.reduce((sum, piece) => sum + stage.iterations * iterationMs(optimisationWork(architecture, settings, piece), speed.msPerGigaMultiplyAdd), 0),
     };
   });
   return { stages, peakBytes: Math.max(...stages.map((s) => s.peakBytes)), ms: stages.reduce((sum, s) => sum + s.ms, 0) };
+}
+
+/** The pictures a stage optimises one at a time: its tiles, or the whole picture. */
+function stagePieces(stage: ScheduleStage, picture: ImageSize): ImageSize[] {
+  return tileRegions(stagePlan(stage, picture)).map((r) => ({ width: r.x.length, height: r.y.length }));
+}
+
+/**
+ * Refuses a schedule with a stage whose pieces (the picture, or its largest tile) do not fit
+ * `budgetBytes`, saying which tile would: what the studio checks before queueing a print.
+ */
+export function checkScheduleFits(schedule: StylizeSchedule, photo: ImageSize, architecture: NetworkArchitecture, settings: CostSettings, budgetBytes: number, model: MemoryModel = WASM_MEMORY_MODEL): void {
+  schedule.stages.forEach((stage, i) => {
+    const pieces = stagePieces(stage, stageSize(stage, photo));
+    const unfit = pieces.find((piece) => !fitsInMemory(architecture, settings, piece, budgetBytes, model));
+    if (!unfit) return;
+    const largest = largestTile(architecture, settings, budgetBytes, model);
+    const bytes = optimisationBytes(architecture, settings, unfit, model);
+    const what = stage.tile ? `a ${unfit.width}×${unfit.height} px tile` : `the ${unfit.width}×${unfit.height} px picture in one piece`;
+    const why = bytes > budgetBytes ? `needs ${formatBytes(bytes)}, more than the ${formatBytes(budgetBytes)} available` : `keeps more image copies than the optimiser's ${formatBytes(model.imageHeapBytes ?? 0)} heap holds`;
+    const advice = largest === null ? 'not even a 64 px tile fits: choose shallower layers, or Adam (L-BFGS keeps 2 × history copies of the image)' : `tiles of at most ${largest} px fit`;
+    throw new PasticheError(`stage ${i + 1}: ${what} ${why}; ${advice}`, 'schedule');
+  });
 }
 
 /** The layer the loss reads that comes last in the network: the pass runs up to it. */

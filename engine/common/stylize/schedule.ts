@@ -62,14 +62,38 @@ export const MAX_DEFAULT_STAGES = 4;
  * of 1000 iterations at 1024 px. Tiles are left out (null): the engine decides them against memory.
  */
 export function defaultSchedule(size: number, iterations: number): StylizeSchedule {
+  return coarseToFineSchedule(size, iterations, defaultStageCount(size));
+}
+
+/** How many stages the default schedule to `size` has: halvings that stay at or above COARSEST_STAGE, at most MAX_DEFAULT_STAGES. */
+export function defaultStageCount(size: number): number {
+  let count = 1;
+  for (let side = size; count < MAX_DEFAULT_STAGES && Math.round(side / 2) >= COARSEST_STAGE; count += 1) side = Math.round(side / 2);
+  return count;
+}
+
+/**
+ * `stageCount` stages halving the size from `size`, the iterations shared 4 : 2 : 1 … from the
+ * coarsest as in defaultSchedule — the count the artist chose rather than the default (one: the
+ * size alone, in one stage).
+ */
+export function coarseToFineSchedule(size: number, iterations: number, stageCount: number): StylizeSchedule {
   const sizes = [size];
-  while (sizes.length < MAX_DEFAULT_STAGES && Math.round(sizes[0] / 2) >= COARSEST_STAGE) sizes.unshift(Math.round(sizes[0] / 2));
+  while (sizes.length < stageCount) sizes.unshift(Math.round(sizes[0] / 2));
   const shares = sizes.map((_, i) => 2 ** (sizes.length - 1 - i));
   const total = shares.reduce((a, b) => a + b, 0);
   const counts = shares.map((share) => Math.floor((iterations * share) / total));
   // What rounding leaves goes to the coarsest stage, the cheapest, so the total is exactly `iterations`.
   counts[0] += iterations - counts.reduce((a, b) => a + b, 0);
   return { stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: counts[i], tile: null })) };
+}
+
+/**
+ * The schedule with tiles of `tiling.size` on every stage larger than a tile (the CLI's --tile):
+ * the artist asks for tiles beyond what memory needs, to bound a stage's memory or try the seams.
+ */
+export function withTiles(schedule: StylizeSchedule, tiling: StageTiling): StylizeSchedule {
+  return { stages: schedule.stages.map((stage) => ({ ...stage, tile: stage.size > tiling.size ? { ...tiling } : stage.tile })) };
 }
 
 /** The schedule with exactly the fields it records, in one order (a stage given without tiles has tile null). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VGG19 } from '../../../../engine/common/networks/vgg.js';
-import { estimateSchedule, largestTile, ONNXRUNTIME_COST, optimisationBytes, optimisationWork, scheduleFittingMemory } from '../../../../engine/common/stylize/optimisationCost.js';
+import { checkScheduleFits, estimateSchedule, largestTile, ONNXRUNTIME_COST, optimisationBytes, optimisationWork, scheduleFittingMemory } from '../../../../engine/common/stylize/optimisationCost.js';
 import { defaultSchedule } from '../../../../engine/common/stylize/schedule.js';
 import { NEURAL_STYLE_DEFAULTS } from '../../../../engine/common/stylize/settings.js';
 
@@ -62,5 +62,20 @@ describe('what an optimisation costs', () => {
     // The tiles overlap, so a tiled stage computes more pixels than the picture has.
     const oneIteration = 340 * (optimisationWork(VGG19, settings, photo).multiplyAdds / 1e9);
     assert.ok(estimate.stages[3].ms > estimate.stages[3].iterations * oneIteration);
+  });
+
+  it('refuses a stage that does not fit, even in tiles, saying which tile would', () => {
+    const photo = { width: 4000, height: 3000 };
+    const tile = largestTile(VGG19, settings, WASM_BUDGET)!;
+    const whole = { stages: [{ size: 4000, iterations: 1, tile: null }] };
+    assert.throws(() => checkScheduleFits(whole, photo, VGG19, settings, WASM_BUDGET),
+      new RegExp(`^PasticheError: schedule: stage 1: the 4000×3000 px picture in one piece needs [\\d.]+ GB, more than the 3\\.9 GB available; tiles of at most ${tile} px fit$`));
+    checkScheduleFits(scheduleFittingMemory(whole, photo, VGG19, settings, WASM_BUDGET), photo, VGG19, settings, WASM_BUDGET);
+    const tooLarge = { stages: [{ size: 4000, iterations: 1, tile: { size: tile + 64, overlap: 64 } }] };
+    assert.throws(() => checkScheduleFits(tooLarge, photo, VGG19, settings, WASM_BUDGET), new RegExp(`stage 1: a ${tile + 64}×${tile + 64} px tile needs`));
+    assert.throws(() => checkScheduleFits(scheduleFittingMemory(whole, photo, VGG19, settings, 1e8), photo, VGG19, settings, 1e8), /not even a 64 px tile fits/);
+    // onnxruntime with 64 GiB: memory enough, but L-BFGS's 206 image copies of a 2000 px tile overflow wasm's heap.
+    const heapBound = { stages: [{ size: 4000, iterations: 1, tile: { size: 2000, overlap: 64 } }] };
+    assert.throws(() => checkScheduleFits(heapBound, photo, VGG19, settings, 64 * 2 ** 30, ONNXRUNTIME_COST.memory), /a 2000×2000 px tile keeps more image copies than the optimiser's 3\.9 GB heap holds; tiles of at most \d+ px fit/);
   });
 });

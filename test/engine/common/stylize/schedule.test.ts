@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkSchedule, defaultSchedule, scheduleIterations, scheduleSteps, scheduleText, stagePlan } from '../../../../engine/common/stylize/schedule.js';
+import { checkSchedule, coarseToFineSchedule, defaultSchedule, defaultStageCount, scheduleIterations, scheduleSteps, scheduleText, stagePlan, withTiles } from '../../../../engine/common/stylize/schedule.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings } from '../../../../engine/common/stylize/settings.js';
 import { tileRegions } from '../../../../engine/common/tiles/tiling.js';
 
@@ -39,5 +39,15 @@ describe('print schedules (Gatys et al. 2017 §5)', () => {
     assert.equal(tileRegions(stagePlan(schedule.stages[1], { width: 400, height: 300 })).length, 4, '400×300 in 256-px tiles overlapping by 64: 2 × 2');
     assert.equal(scheduleSteps(schedule, photo), 10 + 3 * 4);
     assert.equal(scheduleText(schedule), '200:10,400:3@256/64');
+  });
+
+  it('take the number of stages the artist chooses, halving from the size, and tiles on every stage larger than a tile', () => {
+    assert.deepEqual(coarseToFineSchedule(1024, 1000, defaultStageCount(1024)), defaultSchedule(1024, 1000), 'the default count is the default schedule');
+    assert.deepEqual([defaultStageCount(300), defaultStageCount(512), defaultStageCount(1024), defaultStageCount(8000)], [1, 2, 3, 4]);
+    assert.deepEqual(coarseToFineSchedule(128, 3, 2).stages, [{ size: 64, iterations: 2, tile: null }, { size: 128, iterations: 1, tile: null }], 'below 256 px when asked');
+    assert.deepEqual(coarseToFineSchedule(4000, 100, 1).stages, [{ size: 4000, iterations: 100, tile: null }], 'one stage: the size alone');
+    for (const stages of [1, 2, 3, 4]) assert.equal(scheduleIterations(coarseToFineSchedule(2000, 37, stages)), 37);
+    const given = { stages: [{ size: 64, iterations: 2, tile: { size: 32, overlap: 8 } }, { size: 128, iterations: 1, tile: null }, { size: 256, iterations: 1, tile: null }] };
+    assert.deepEqual(withTiles(given, { size: 96, overlap: 16 }).stages.map((s) => s.tile), [{ size: 32, overlap: 8 }, { size: 96, overlap: 16 }, { size: 96, overlap: 16 }], 'a stage no larger than a tile keeps its own');
   });
 });
