@@ -9,7 +9,7 @@ import {
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import type { NetworkArchitecture } from '../../common/networks/architecture.js';
 import { weightsForNetwork } from '../../common/stylize/presets.js';
-import { DEFAULT_TILE_OVERLAP, defaultSchedule, type ScheduleStage, type StylizeSchedule } from '../../common/stylize/schedule.js';
+import { DEFAULT_TILE_OVERLAP, defaultSchedule, withTiles, type ScheduleStage, type StylizeSchedule } from '../../common/stylize/schedule.js';
 import { catalogueEntry } from '../networks/catalogue.js';
 import { readSavedNetworkInfo } from '../networks/savedNetwork.js';
 import { dataHome, storePaths } from '../paths.js';
@@ -191,8 +191,8 @@ function scheduleFromOptions(options: StylizeOptions): StylizeSchedule | null {
   const tile = options.tile;
   if (tile !== undefined && tile < 1) throw new PasticheError(`expected a tile side above 0 px, got ${tile}`, '--tile');
   const overlap = options.overlap ?? DEFAULT_TILE_OVERLAP;
-  const stages = sizes.map(({ size, iterations }): ScheduleStage => ({ size, iterations, tile: tile !== undefined && size > tile ? { size: tile, overlap } : null }));
-  return { stages };
+  const untiled: StylizeSchedule = { stages: sizes.map(({ size, iterations }): ScheduleStage => ({ size, iterations, tile: null })) };
+  return tile === undefined ? untiled : withTiles(untiled, { size: tile, overlap });
 }
 
 /** --size and --iterations, when given with --schedule, must say what its stages say. */

@@ -1,6 +1,6 @@
 import { PasticheError } from '../../common/errors.js';
 import type { ImageSize, RgbImage } from '../../common/image.js';
-import { costModelFor, scheduleFittingMemory } from '../../common/stylize/optimisationCost.js';
+import { checkScheduleFits, costModelFor, scheduleFittingMemory } from '../../common/stylize/optimisationCost.js';
 import { stagePlan, stageSize, type StylizeSchedule } from '../../common/stylize/schedule.js';
 import { stylizeScheduled } from '../../common/stylize/scheduledStylize.js';
 import { checkSettingsSchedule, styleLongSide, styleWorkingSize, type StylizeSettings } from '../../common/stylize/settings.js';
@@ -61,9 +61,13 @@ async function checkAndRecord(store: RunStore, given: StylizeJob): Promise<{ run
 function withTilesThatFit(job: StylizeJob, network: NetworkDescription, content: ImageSize): StylizeSettings {
   const { settings } = job;
   if (!settings.schedule) return settings;
-  const schedule = scheduleFittingMemory(settings.schedule, content, network.architecture, settings, optimisationMemoryBudget(), job.tileOverlap, costModelFor(selectedBackendName()).memory);
+  const budget = optimisationMemoryBudget();
+  const { memory } = costModelFor(selectedBackendName());
+  const schedule = scheduleFittingMemory(settings.schedule, content, network.architecture, settings, budget, job.tileOverlap, memory);
   const fitted = { ...settings, schedule };
   checkSettingsSchedule(fitted);
+  // Tiles given by hand may still be too large: refused here, naming the stage, rather than failing mid-run.
+  checkScheduleFits(schedule, content, network.architecture, settings, budget, memory);
   return fitted;
 }
 
