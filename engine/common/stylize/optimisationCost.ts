@@ -103,11 +103,11 @@ export function scheduleFittingMemory(schedule: StylizeSchedule, photo: ImageSiz
 /**
  * Speed of an optimisation iteration: milliseconds per 10⁹ multiply-adds of the forward pass (the
  * backward pass, the loss and the optimiser's update are in it). From `npm run bench` on the wasm
- * backend of this 2-core machine (README): 7.9 s an iteration at 256 px and 33 s at 512 px through
- * VGG-19 to conv5_1, which are 23.7 and 94.7 ·10⁹ multiply-adds: 334 and 349 ms each. A studio can
- * refine it with the speed of its last run (elapsed ms ÷ its iterations' multiply-adds).
+ * backend of this 2-core machine (README, "Speed"): 4.9 s an iteration at 256 px and 21.4 s at 512 px
+ * through VGG-19 to conv5_1, which are 23.7 and 94.7 ·10⁹ multiply-adds: 205 and 226 ms each. A
+ * studio can refine it with the speed of its last run (elapsed ms ÷ its iterations' multiply-adds).
  */
-export const WASM_MS_PER_GIGA_MULTIPLY_ADD = 340;
+export const WASM_MS_PER_GIGA_MULTIPLY_ADD = 215;
 
 /** How fast and how memory-hungry an optimisation is on one backend. */
 export interface CostModel {
@@ -122,13 +122,13 @@ export function costModelFor(backend: string): CostModel {
 
 /**
  * Measured on the onnxruntime backend of this 2-core machine (`npm run bench`), embedded VGG-19 to
- * conv5_1, neural-style's layers: Adam at 256 px, 488 ms an iteration for 23.7·10⁹ multiply-adds
- * (21 ms each); peak resident memory with L-BFGS, 3 iterations: 1461 MB at 256 px (21.0 M activation
+ * conv5_1, neural-style's layers: Adam, 2.9 s an iteration at 512 px for 94.7·10⁹ multiply-adds
+ * (31 ms each; 21–53 at 256 px as the machine was quiet or busy); peak resident memory with L-BFGS, 3 iterations: 1461 MB at 256 px (21.0 M activation
  * floats), 2129 MB at 512 (83.9 M), 4997 MB at 1024 (335.5 M) — 11 bytes a float over 1.17 GB (the
  * runtime, the weights in TensorFlow.js and in each session), within 2 % of each. The optimiser's
  * image-sized tensors stay in wasm's heap, 90 % of 4 GiB of which they may take.
  */
-export const ONNXRUNTIME_COST: CostModel = { msPerGigaMultiplyAdd: 21, memory: { bytesPerActivation: 11, baseBytes: 1.17e9, imageHeapBytes: 0.9 * 4 * 2 ** 30 } };
+export const ONNXRUNTIME_COST: CostModel = { msPerGigaMultiplyAdd: 31, memory: { bytesPerActivation: 11, baseBytes: 1.17e9, imageHeapBytes: 0.9 * 4 * 2 ** 30 } };
 
 export function iterationMs(work: OptimisationWork, msPerGigaMultiplyAdd = WASM_MS_PER_GIGA_MULTIPLY_ADD): number {
   return (work.multiplyAdds / 1e9) * msPerGigaMultiplyAdd;

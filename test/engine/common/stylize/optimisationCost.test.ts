@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VGG19 } from '../../../../engine/common/networks/vgg.js';
-import { checkScheduleFits, estimateSchedule, largestTile, ONNXRUNTIME_COST, optimisationBytes, optimisationWork, scheduleFittingMemory } from '../../../../engine/common/stylize/optimisationCost.js';
+import { checkScheduleFits, estimateSchedule, largestTile, ONNXRUNTIME_COST, optimisationBytes, optimisationWork, scheduleFittingMemory, WASM_MS_PER_GIGA_MULTIPLY_ADD } from '../../../../engine/common/stylize/optimisationCost.js';
 import { defaultSchedule } from '../../../../engine/common/stylize/schedule.js';
 import { NEURAL_STYLE_DEFAULTS } from '../../../../engine/common/stylize/settings.js';
 
@@ -60,7 +60,7 @@ describe('what an optimisation costs', () => {
     assert.ok(estimate.stages[3].tiles > estimate.stages[2].tiles && estimate.stages[2].tiles > 1);
     assert.equal(estimate.ms, estimate.stages.reduce((sum, s) => sum + s.ms, 0));
     // The tiles overlap, so a tiled stage computes more pixels than the picture has.
-    const oneIteration = 340 * (optimisationWork(VGG19, settings, photo).multiplyAdds / 1e9);
+    const oneIteration = WASM_MS_PER_GIGA_MULTIPLY_ADD * (optimisationWork(VGG19, settings, photo).multiplyAdds / 1e9);
     assert.ok(estimate.stages[3].ms > estimate.stages[3].iterations * oneIteration);
   });
 
