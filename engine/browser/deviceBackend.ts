@@ -18,14 +18,32 @@ const describe: Record<DeviceBackendName, () => string> = {
  * which. No WebAssembly here: the engine's own thread already computes with it, as fast, so a page
  * without a GPU backend is not used at all.
  */
-export async function startDeviceBackend(): Promise<DeviceBackend> {
+export async function startDeviceBackend(options: { readonly acceptSoftwareRendering?: boolean } = {}): Promise<DeviceBackend> {
   for (const name of ['webgpu', 'webgl', 'cpu'] as const) {
+    if (name !== 'cpu' && !options.acceptSoftwareRendering && (await rendersInSoftware(name))) continue;
     if (tf.findBackendFactory(name) && (await tf.setBackend(name).catch(() => false)) && (await computesCorrectly())) {
       return { name, description: describe[name]() };
     }
   }
   throw new Error('no TensorFlow.js backend could start in the engine window');
 }
+
+/**
+ * Whether Chromium would run this backend on a software rasteriser (SwiftShader, llvmpipe, WARP) —
+ * on a machine without a usable GPU. Such a "GPU" is far slower than the engine's own native or
+ * wasm backend, so the window then offers plain JavaScript, which the engine lets go. Tests in a
+ * headless browser accept it (the page's `?software=accept`), software rendering being all they have.
+ */
+async function rendersInSoftware(name: 'webgpu' | 'webgl'): Promise<boolean> {
+  if (name === 'webgl') return SOFTWARE_RENDERERS.test(webglRenderer());
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string } } | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (!adapter) return false;
+  const info = adapter.info;
+  return adapter.isFallbackAdapter === true || SOFTWARE_RENDERERS.test(`${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`);
+}
+
+const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software|microsoft basic render/i;
 
 /**
  * A backend can start on an adapter that then cannot compute (a blocklisted or broken driver), so it

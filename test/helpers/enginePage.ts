@@ -30,7 +30,7 @@ export interface EnginePage {
  * Electron loads it, and handed a port exactly as its preload does. --disable-gpu leaves WebGL to
  * SwiftShader, Chromium's software Vulkan under ANGLE: WebGL 2 with 32-bit float textures.
  */
-export async function openEnginePage(): Promise<EnginePage> {
+export async function openEnginePage(options: { readonly acceptSoftwareRendering?: boolean } = {}): Promise<EnginePage> {
   if (!existsSync(ENGINE_PAGE)) throw new Error(`${ENGINE_PAGE} is missing: npm run build makes it`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   const page = await browser.newPage();
@@ -39,7 +39,8 @@ export async function openEnginePage(): Promise<EnginePage> {
   page.on('crash', () => errors.push('the page crashed'));
   const listeners: Array<(data: unknown) => void> = [];
   await page.exposeBinding('pasticheToNode', (_source, data: unknown) => listeners.forEach((listener) => listener(data)));
-  await page.goto(pathToFileURL(ENGINE_PAGE).href);
+  // Headless Chromium here renders in software (SwiftShader), which the studio's window refuses.
+  await page.goto(`${pathToFileURL(ENGINE_PAGE).href}${options.acceptSoftwareRendering === false ? '' : '?software=accept'}`);
   await page.evaluate(`(() => {
     const channel = new MessageChannel();
     channel.port1.onmessage = (event) => window.pasticheToNode(event.data);

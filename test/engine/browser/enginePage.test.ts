@@ -59,6 +59,16 @@ describe('the engine window\'s page in headless Chromium (WebGL, software render
     assert.doesNotMatch(backend.description, /16-bit/, 'float32 textures: the comparison below assumes them');
   });
 
+  it('offers no GPU backend on a software rasteriser, as the studio\'s window opens it (the engine then computes natively)', async () => {
+    const studioWindow = await openEnginePage({ acceptSoftwareRendering: false });
+    try {
+      const backend = await connectCompute(studioWindow.port).backend();
+      assert.equal(backend.name, 'cpu', `SwiftShader's ${backend.description} must not be taken for a GPU`);
+    } finally {
+      await studioWindow.browser.close();
+    }
+  });
+
   it('computes VGG-19\'s content, style and TV terms and the gradient as Node does, within 1e-3', async () => {
     const request: LossEvaluationRequest = {
       settings: resolveSettings({ size: 64, contentLayers: ['conv3_1'], styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'].map((layer) => ({ layer, weight: 1 })) }),
