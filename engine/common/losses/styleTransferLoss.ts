@@ -38,13 +38,76 @@ export function contentTargets(network: FeatureNetwork, settings: Pick<LossSetti
   return network.measure(contentInput, settings.contentLayers, settings.pooling);
 }
 
-/** The paintings' blended style statistics on each style layer, measured one painting at a time. */
-export async function measureStyleTargets(network: FeatureNetwork, settings: Omit<LossSettings, 'contentLayers'>, styleInputs: readonly tf.Tensor4D[]): Promise<Map<string, StyleTarget>> {
+/**
+ * How a painting too large to measure in one piece is measured: at print sizes its activations alone
+ * exceed wasm's heap (conv1_1 of a 4000×3000 painting is 3 GB). Tiles of at most `maxPixels` are each
+ * measured with a `halo` of the painting around them, cut off again at every layer, so that features
+ * near a tile's edge see what they would see in the whole painting: VGG-19's conv5_1 sees 98 px each way.
+ */
+export interface PaintingTiling {
+  readonly maxPixels: number;
+  /** A multiple of 32, so that VGG's pools keep whole cells. */
+  readonly halo: number;
+}
+
+export const PAINTING_TILING: PaintingTiling = { maxPixels: 1024 * 1024, halo: 96 };
+
+/** The paintings' blended style statistics on each style layer, measured one painting (or one tile of it) at a time. */
+export async function measureStyleTargets(network: FeatureNetwork, settings: Omit<LossSettings, 'contentLayers'>, styleInputs: readonly tf.Tensor4D[], tiling = PAINTING_TILING): Promise<Map<string, StyleTarget>> {
   const representation = styleRepresentation(settings);
   const layers = styleLayersOf(settings);
   const perImage: Map<string, StyleTarget>[] = [];
-  for (const input of styleInputs) perImage.push(paintingTargets(representation, await network.measure(input, layers, settings.pooling), layers));
+  for (const input of styleInputs) {
+    const [, height, width] = input.shape;
+    const tiles = settings.styleRepr === 'gram' ? paintingTiles(height, width, tiling.maxPixels) : [];
+    if (tiles.length <= 1) {
+      perImage.push(paintingTargets(representation, await network.measure(input, layers, settings.pooling), layers));
+      continue;
+    }
+    // A normalised Gram matrix is a mean over positions: the painting's is its tiles' weighted by their area.
+    const perTile: Map<string, StyleTarget>[] = [];
+    for (const tile of tiles) perTile.push(paintingTargets(representation, await measureTile(network, input, tile, tiling.halo, layers, settings.pooling), layers));
+    perImage.push(blendTargets(representation, perTile, layers, tiles.map((t) => (t.height * t.width) / (height * width))));
+  }
   return blendTargets(representation, perImage, layers, settings.styleBlend);
+}
+
+interface Region { readonly y: number; readonly x: number; readonly height: number; readonly width: number }
+
+/** A tile's activations: measured on the tile and its halo, then cut to the tile at each layer's scale. */
+async function measureTile(network: FeatureNetwork, input: tf.Tensor4D, tile: Region, halo: number, layers: readonly string[], pooling: Pooling): Promise<Map<string, tf.Tensor4D>> {
+  const [, height, width] = input.shape;
+  const y0 = Math.max(0, tile.y - halo);
+  const x0 = Math.max(0, tile.x - halo);
+  const y1 = Math.min(height, tile.y + tile.height + halo);
+  const x1 = Math.min(width, tile.x + tile.width + halo);
+  const piece = tf.slice(input, [0, y0, x0, 0], [1, y1 - y0, x1 - x0, -1]);
+  const activations = await network.measure(piece, layers, pooling);
+  piece.dispose();
+  return new Map([...activations].map(([layer, activation]) => {
+    const [, h, w] = activation.shape;
+    const scale = (length: number, full: number, size: number) => Math.max(1, Math.round((length * size) / full));
+    const top = Math.round(((tile.y - y0) * h) / (y1 - y0));
+    const left = Math.round(((tile.x - x0) * w) / (x1 - x0));
+    const cut = tf.slice(activation, [0, top, left, 0], [1, Math.min(h - top, scale(tile.height, y1 - y0, h)), Math.min(w - left, scale(tile.width, x1 - x0, w)), -1]);
+    activation.dispose();
+    return [layer, cut];
+  }));
+}
+
+/**
+ * Non-overlapping tiles of at most maxPixels covering a painting, as even as multiples of 32 allow
+ * (VGG's pools then keep whole cells, and no last tile is too small for the deepest layer).
+ */
+function paintingTiles(height: number, width: number, maxPixels: number): Region[] {
+  if (height * width <= maxPixels) return [{ y: 0, x: 0, height, width }];
+  const side = Math.max(32, Math.floor(Math.sqrt(maxPixels) / 32) * 32);
+  const spans = (length: number) => {
+    const count = Math.ceil(length / side);
+    const step = Math.ceil(length / count / 32) * 32;
+    return Array.from({ length: count }, (_, i) => ({ start: i * step, length: Math.min(step, length - i * step) })).filter((span) => span.length > 0);
+  };
+  return spans(height).flatMap((y) => spans(width).map((x) => ({ y: y.start, x: x.start, height: y.length, width: x.length })));
 }
 
 /** The paintings' blended style statistics on each style layer, synchronously: what a style network's training matches throughout. */

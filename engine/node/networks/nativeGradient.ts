@@ -122,6 +122,7 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
 function lossGradients(loss: ActivationLoss, activations: ReadonlyMap<string, tf.Tensor4D>, input: tf.Tensor4D) {
   const layers = [...activations.keys()];
   const xs = [...activations.values(), input];
+  // The engine's own gradients(), because tf.grads refuses an input the loss does not use (allowNoGradients).
   const { value, grads } = tf.engine().gradients(() => loss(activations, input), xs, undefined, true);
   const total = value.dataSync()[0];
   value.dispose();

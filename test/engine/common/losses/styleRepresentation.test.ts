@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { localGram, localStyleLoss } from '../../../../engine/common/losses/localStyle.js';
 import { autocorrelation } from '../../../../engine/common/losses/spatialStyle.js';
 import { gramMatrix, styleLoss } from '../../../../engine/common/losses/style.js';
-import { styleRepresentation } from '../../../../engine/common/losses/styleRepresentation.js';
-import { styleTransferLoss, styleTransferTargets } from '../../../../engine/common/losses/styleTransferLoss.js';
+import { styleRepresentation, type StyleTarget } from '../../../../engine/common/losses/styleRepresentation.js';
+import { measureStyleTargets, styleTransferLoss, styleTransferTargets } from '../../../../engine/common/losses/styleTransferLoss.js';
 import type { StyleRepresentation } from '../../../../engine/common/stylize/settings.js';
 import { assertGradient, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 
@@ -19,6 +19,26 @@ const lossSettings = (styleRepr: StyleRepresentation, gramMix = 0, localRadius =
 });
 
 describe('style representations in the style-transfer loss', () => {
+  it('measures a painting larger than the limit in tiles with a halo, its Gram matrices those of the whole painting', async () => {
+    const painting = network.preprocess(syntheticImage(96, 80, 4));
+    const settings = { ...lossSettings('gram'), styleBlend: [1] };
+    const whole = await measureStyleTargets(network, settings, [painting]);
+    const relativeTo = (tiled: Map<string, StyleTarget>, layer: string) => tf.tidy(() => {
+      const [a, b] = [tiled.get(layer)!.statistic, whole.get(layer)!.statistic];
+      return tf.div(tf.norm(tf.sub(a, b)), tf.norm(b)).dataSync()[0];
+    });
+    // 32×32-pixel tiles, 3 × 3 of them, the last column 16 px wide; the network sees 5 px each way.
+    const withHalo = await measureStyleTargets(network, settings, [painting], { maxPixels: 32 * 32, halo: 32 });
+    const withoutHalo = await measureStyleTargets(network, settings, [painting], { maxPixels: 32 * 32, halo: 0 });
+    for (const layer of ['conv1_1', 'conv2_1']) {
+      console.log(`# ${layer}: tiled Gram matrix off the whole painting's by ${relativeTo(withHalo, layer).toExponential(1)} with a halo, ${(relativeTo(withoutHalo, layer) * 100).toFixed(1)} % without`);
+      assert.ok(relativeTo(withHalo, layer) < 1e-5, `${layer}: ${relativeTo(withHalo, layer)}`);
+      assert.ok(relativeTo(withoutHalo, layer) > 1e-3, 'without a halo the tiles\' borders show: the test would not see a missing halo');
+    }
+    [whole, withHalo, withoutHalo].forEach((targets) => targets.forEach((target) => tf.dispose([target.statistic])));
+    painting.dispose();
+  });
+
   it('blends the paintings\' statistics with their weights, per representation', async () => {
     const [a, b, photo] = [input(1), input(2), input(3)];
     const features = (x: tf.Tensor4D) => network.activations(x, ['conv2_1'], 'max').get('conv2_1')!;
