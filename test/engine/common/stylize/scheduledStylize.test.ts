@@ -102,14 +102,21 @@ describe('stylizeScheduled: a stage in tiles', () => {
     assert.deepEqual([result.status, result.image.width, result.image.height], ['done', 96, 72]);
   });
 
+  // One 96-px picture has only two seam columns, so one run's ratio is noisy: measured 0.8–1.5 mostly,
+  // up to 2.9 once in five runs on a loaded machine, and about 2.2 when tiles did not start from their
+  // neighbours' results. The median of three seeds of the noise start is what is compared.
   it('blends the tiles without seams: the gradient across tile borders is like the gradient elsewhere', async () => {
-    const { request } = scheduled(tiledSchedule);
-    const result = await stylizeScheduled(request);
     const plan = stagePlan(tiledSchedule.stages[1], PHOTO);
     const seams = seamColumns(plan);
     assert.ok(seams.size > 0);
-    const energy = seamEnergy(result.image, seams);
-    assert.ok(energy.seams < 2 * energy.elsewhere, `column-profile gradient energy at seams ${energy.seams.toFixed(1)}, elsewhere ${energy.elsewhere.toFixed(1)}`);
+    const ratios: number[] = [];
+    for (const seed of [0, 1, 2]) {
+      const { request } = scheduled(tiledSchedule, { seed });
+      const energy = seamEnergy((await stylizeScheduled(request)).image, seams);
+      ratios.push(energy.seams / energy.elsewhere);
+    }
+    const median = [...ratios].sort((a, b) => a - b)[1];
+    assert.ok(median < 2, `column-profile gradient energy at seams over elsewhere, three seeds: ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
   });
 
   it('keeps the tiles finished and the stage\'s start below them when cancelled mid-stage', async () => {
