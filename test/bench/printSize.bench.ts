@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../engine/common/networks/vgg.js';
-import { costModelFor, largestTile } from '../../engine/common/stylize/optimisationCost.js';
+import { costModelFor, largestTile, optimisationBytes } from '../../engine/common/stylize/optimisationCost.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings } from '../../engine/common/stylize/settings.js';
 import { stylize } from '../../engine/common/stylize/stylize.js';
 import { selectBackend } from '../../engine/node/backend.js';
@@ -79,6 +79,6 @@ if (argument > 0) {
     benchmark: 'print sizes: VGG-19 to conv5_1, neural-style settings, L-BFGS', machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     secondsTo512WithDefaultSchedule: schedule512,
     peakMemory: peaks,
-    largestInOnePieceWithin16GiB: { side: largest, estimatedBytes: model.memory && largest ? undefined : null, measured: checked, beyond: 'tiled (--tile, or automatically when a stage does not fit)' },
+    largestInOnePieceWithin16GiB: { side: largest, estimatedBytesWithFullHistory: largest && Math.round(optimisationBytes(VGG19, settings, { width: largest, height: largest }, model.memory)), measured: checked, beyond: 'tiled (--tile, or automatically when a stage does not fit)' },
   }, null, 2));
 }
