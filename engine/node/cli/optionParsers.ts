@@ -66,3 +66,13 @@ export function gramEntryOption(option: string) {
     return { layer: match[1], entry: match[2] === undefined ? null : { row: Number(match[2]), column: Number(match[3]) } };
   };
 }
+
+/** The loss's layers and weights as `stylize` and `train-style` take them (each unset one takes the network's default). */
+export interface LossTermOptions {
+  contentLayers?: string[];
+  styleLayers?: string[];
+  styleLayerWeights?: number[];
+  contentWeight?: number;
+  styleWeight?: number;
+  tvWeight: number;
+}

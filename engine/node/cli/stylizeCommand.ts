@@ -16,9 +16,9 @@ import { dataHome, storePaths } from '../paths.js';
 import { runStylize, type StylizeJob } from '../runs/stylizeRun.js';
 import type { RunStore } from '../store/runStore.js';
 import { runInForeground } from './foregroundRun.js';
-import { choiceOption, integerOption, listOption, numberListOption, numberOption, scheduleOption } from './optionParsers.js';
+import { choiceOption, integerOption, listOption, numberListOption, numberOption, scheduleOption, type LossTermOptions } from './optionParsers.js';
 
-interface StylizeOptions {
+interface StylizeOptions extends LossTermOptions {
   content: string;
   style: string[];
   styleBlend?: number[];
@@ -31,12 +31,6 @@ interface StylizeOptions {
   coarseToFine: boolean;
   tile?: number;
   overlap?: number;
-  contentLayers?: string[];
-  styleLayers?: string[];
-  styleLayerWeights?: number[];
-  contentWeight?: number;
-  styleWeight?: number;
-  tvWeight: number;
   optimizer: OptimizerName;
   lr?: number;
   pooling: Pooling;

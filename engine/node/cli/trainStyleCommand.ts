@@ -9,11 +9,11 @@ import { resumeTraining, trainStyle, type TrainStyleJob, type TrainingHooks, typ
 import { describeNetwork } from '../networks/registry.js';
 import { dataHome, storePaths } from '../paths.js';
 import { openRunStore, type RunStore } from '../store/runStore.js';
-import { choiceOption, integerOption, listOption, numberListOption, numberOption } from './optionParsers.js';
+import { choiceOption, integerOption, listOption, numberListOption, numberOption, type LossTermOptions } from './optionParsers.js';
 import { announce } from './foregroundRun.js';
 import { formatDuration, printJson, progressView } from './progressView.js';
 
-interface TrainStyleOptions {
+interface TrainStyleOptions extends LossTermOptions {
   style?: string;
   photos?: string;
   name: string;
@@ -24,12 +24,6 @@ interface TrainStyleOptions {
   epochs: number;
   steps: number;
   batch: number;
-  contentLayers?: string[];
-  styleLayers?: string[];
-  styleLayerWeights?: number[];
-  contentWeight?: number;
-  styleWeight?: number;
-  tvWeight: number;
   lr: number;
   pooling: Pooling;
   seed: number;
