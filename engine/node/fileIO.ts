@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import {
+  accessSync, closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats,
+} from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PasticheError } from '../common/errors.js';
+import { isPasticheError, PasticheError } from '../common/errors.js';
 
 /** The file-system failures a person can act on, in plain words; anything else is reported by its code. */
 const problemByCode: Readonly<Record<string, string>> = {
@@ -23,13 +25,94 @@ function fileProblem(error: unknown): string {
   return problemByCode[code] ?? `unexpected file system error (${code})`;
 }
 
-/** The whole file, or a PasticheError naming it when it cannot be read (missing, a folder, no permission). */
-export async function readFileBytes(file: string): Promise<Buffer> {
+/**
+ * The most bytes a file read whole may hold unless its reader says otherwise: more than any photo,
+ * painting or network the product reads (VGG-19's Keras file is 0.55 GB), less than a Buffer's limit.
+ */
+export const MAX_FILE_BYTES = 2 * 1024 ** 3;
+
+/** What a JSON file (a model.json, a manifest, a spec) may hold: a network's topology is well under 1 MB. */
+export const MAX_JSON_BYTES = 64 * 1024 ** 2;
+
+/**
+ * The whole file, or a PasticheError naming it. Only a regular file is read (a link to one is
+ * followed): a device, a pipe or a socket reports no size that bounds what reading it costs, and
+ * would be read until memory runs out. The size is checked against `maxBytes` before anything is
+ * read, and no more than the size found is read even if the file grows meanwhile.
+ */
+export async function readFileBytes(file: string, maxBytes = MAX_FILE_BYTES): Promise<Buffer> {
+  let handle: FileHandle;
   try {
-    return await readFile(file);
+    // Non-blocking, so that opening a pipe with no writer returns (to be refused) instead of waiting for one.
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw new PasticheError(fileProblem(error), file);
   }
+  try {
+    const size = regularFileSize(await handle.stat(), file, maxBytes);
+    const bytes = Buffer.alloc(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === size ? bytes : bytes.subarray(0, filled);
+  } catch (error) {
+    throw isPasticheError(error) ? error : new PasticheError(`cannot read (${fileProblem(error)})`, file);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** readFileBytes for synchronous callers (a folder's small descriptor files). */
+export function readFileBytesSync(file: string, maxBytes = MAX_FILE_BYTES): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    throw new PasticheError(fileProblem(error), file);
+  }
+  try {
+    const size = regularFileSize(fstatSync(fd), file, maxBytes);
+    const bytes = Buffer.alloc(size);
+    let filled = 0;
+    while (filled < size) {
+      const bytesRead = readSync(fd, bytes, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === size ? bytes : bytes.subarray(0, filled);
+  } catch (error) {
+    throw isPasticheError(error) ? error : new PasticheError(`cannot read (${fileProblem(error)})`, file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The parsed JSON of a file of at most `maxBytes`, or a one-line PasticheError naming it. */
+export async function readJsonFile(file: string, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
+  return parseJson((await readFileBytes(file, maxBytes)).toString('utf8'), file);
+}
+
+/** readJsonFile for synchronous callers. */
+export function readJsonFileSync(file: string, maxBytes = MAX_JSON_BYTES): unknown {
+  return parseJson(readFileBytesSync(file, maxBytes).toString('utf8'), file);
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new PasticheError('is not valid JSON', file);
+  }
+}
+
+function regularFileSize(info: Stats, file: string, maxBytes: number): number {
+  if (info.isDirectory()) throw new PasticheError(problemByCode.EISDIR, file);
+  if (!info.isFile()) throw new PasticheError('is not a regular file (a device, a pipe or a socket): refused', file);
+  if (info.size > maxBytes) throw new PasticheError(`holds ${info.size} bytes, more than the ${maxBytes} such a file may have`, file);
+  return info.size;
 }
 
 /** Creates the folder and its parents if missing, or a PasticheError naming it. */
