@@ -1,7 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isChannel, type StudioEvent } from '../../common/api/studioApi.js';
 import { fromWire, toWire } from '../../common/api/wire.js';
@@ -44,28 +45,38 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (!origins.some((origin) => `${url.protocol}//${request.headers.host}` === origin)) return 'wrong Host';
     const origin = request.headers.origin;
     if (origin !== undefined && !origins.includes(origin)) return 'foreign Origin';
-    if (needsToken && !sameToken(request.headers['x-pastiche-token'] ?? url.searchParams.get('token'), token)) return 'missing or wrong token';
+    if (needsToken && !sameToken(request.headers['x-pastiche-token'] ?? url.searchParams.get('token'), token)) return WRONG_TOKEN;
     return null;
   };
 
+  // Nothing a request carries may end the process: every failure ends that request (or socket) only.
   const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const refusal = guard(request, url, url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/'));
-    if (refusal) return sendError(response, refusal === 'missing or wrong token' ? 401 : 403, refusal);
-    route(options, request, response, url).catch((error: unknown) => {
-      if (response.headersSent) response.destroy();
-      else sendError(response, 500, `internal error: ${String(error)}`);
-    });
+    answer(request, response).catch((error: unknown) => failed(response, error));
   });
+  const answer = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = requestTarget(request);
+    if (url === null) return sendError(response, 400, 'the request target is not a path');
+    const refusal = guard(request, url, url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/'));
+    if (refusal) return sendError(response, refusal === WRONG_TOKEN ? 401 : 403, refusal);
+    return route(options, request, response, url);
+  };
+  server.on('clientError', (_error: Error, socket: Duplex) => refuseSocket(socket, 400, 'malformed request'));
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
-  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const refusal = url.pathname === '/events' ? guard(request, url, true) : 'no such endpoint';
-    if (refusal) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n\r\n${refusal}\n`);
-      return;
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Once upgraded, the socket is no longer the HTTP server's: its errors are this handler's to catch.
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = requestTarget(request);
+      const refusal = url === null ? 'the request target is not a path' : url.pathname === '/events' ? guard(request, url, true) : 'no such endpoint';
+      if (refusal) return refuseSocket(socket, upgradeRefusalStatus(url, refusal), refusal);
+      sockets.handleUpgrade(request, socket, head, (client) => {
+        // A frame over maxPayload or a broken one is an 'error' event: unheard, it would be thrown.
+        client.on('error', () => client.terminate());
+        sockets.emit('connection', client);
+      });
+    } catch {
+      socket.destroy();
     }
-    sockets.handleUpgrade(request, socket, head, (client) => sockets.emit('connection', client));
   });
   const unsubscribe = options.subscribe((event) => broadcast(sockets.clients, event));
 
@@ -149,9 +160,47 @@ function broadcast(clients: Set<WebSocket>, event: StudioEvent): void {
   for (const client of clients) if (client.readyState === client.OPEN) client.send(message);
 }
 
+/** Compared as bytes of equal length: characters of equal count may differ in their UTF-8 length. */
 function sameToken(given: string | string[] | null | undefined, token: string): boolean {
-  if (typeof given !== 'string' || given.length !== token.length) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(token));
+  if (typeof given !== 'string') return false;
+  const givenBytes = Buffer.from(given);
+  const tokenBytes = Buffer.from(token);
+  return givenBytes.length === tokenBytes.length && timingSafeEqual(givenBytes, tokenBytes);
+}
+
+const WRONG_TOKEN = 'missing or wrong token';
+
+/**
+ * The request's target as a URL on this host, or null for anything but a path (an absolute URL, a
+ * `//host` form, or what URL cannot parse).
+ */
+function requestTarget(request: IncomingMessage): URL | null {
+  const target = request.url ?? '';
+  if (!target.startsWith('/') || target.startsWith('//')) return null;
+  try {
+    return new URL(target, 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+
+function upgradeRefusalStatus(url: URL | null, refusal: string): number {
+  if (url === null) return 400;
+  if (refusal === WRONG_TOKEN) return 401;
+  return url.pathname === '/events' ? 403 : 404;
+}
+
+/** An answer written on the socket itself (a request the HTTP parser refused, an upgrade refused). */
+function refuseSocket(socket: Duplex, status: number, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = `${JSON.stringify({ error: message })}\n`;
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** A failure nobody expected (a bug): its one line while the answer has not started, else the connection ends. */
+function failed(response: ServerResponse, error: unknown): void {
+  if (response.headersSent) return void response.destroy();
+  sendError(response, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 async function readBody(request: IncomingMessage): Promise<string | null> {

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import type { StudioEvent } from '../../../../engine/common/api/studioApi.js';
+import { fromWire, toWire } from '../../../../engine/common/api/wire.js';
+import { openStudio, type Studio } from '../../../../engine/node/studio/studio.js';
+import { startWebHost, type WebHost } from '../../../../engine/node/studio/webHost.js';
+import { post, rawExchange, statusOf } from './webClient.js';
+
+/**
+ * What any web page the person visits (an <img>, a fetch, a WebSocket to 127.0.0.1) or any local
+ * program can send the web host: each must be answered with a 4xx, the host must stay up, and a run
+ * in progress must not notice.
+ */
+describe('web host against hostile requests', () => {
+  let studio: Studio;
+  let host: WebHost;
+  let photoId: number;
+
+  before(async () => {
+    studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-hostile-')), backend: 'wasm', version: 'test' });
+    host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe });
+    const bytes = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#48c' } }).png().toBuffer();
+    photoId = (await studio.handlers['images.add']({ name: 'photo.png', bytes })).id;
+  });
+  after(async () => {
+    await host.close();
+    await studio.close();
+  });
+
+  const hostLine = () => `Host: 127.0.0.1:${host.port}`;
+  /** A token of the right length in characters whose UTF-8 is longer: the check once threw on it. */
+  const wideToken = () => `%C3%A9${'a'.repeat(47)}`;
+  const upgrade = (target: string, extra = '') =>
+    `GET ${target} HTTP/1.1\r\n${hostLine()}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
+  const hostileRequests = (): Array<{ what: string; text: string | Buffer; status: number }> => [
+    { what: 'a non-ASCII token in the query', text: `GET /media/1?token=${wideToken()} HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\n\r\n`, status: 401 },
+    {
+      what: 'a non-ASCII token in the header',
+      text: Buffer.concat([Buffer.from(`POST /api/queue.get HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\nContent-Length: 0\r\nx-pastiche-token: `), Buffer.from([0xe9]), Buffer.from(`${'a'.repeat(47)}\r\n\r\n`)]),
+      status: 401,
+    },
+    { what: 'a non-ASCII token on the event stream', text: upgrade(`/events?token=${wideToken()}`), status: 401 },
+    { what: 'a request line URL cannot parse', text: `GET //[x/ HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\n\r\n`, status: 400 },
+    { what: 'the same on the event stream', text: upgrade('//[x/'), status: 400 },
+    { what: 'no Host', text: 'POST /api/queue.get HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', status: 400 },
+    { what: 'a Host that is no host', text: `GET /media/1?token=x HTTP/1.1\r\nHost: [::\r\nConnection: close\r\n\r\n`, status: 403 },
+    { what: 'HEAD on the API', text: `HEAD /api/queue.get HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\n\r\n`, status: 401 },
+    { what: 'an absolute-form target', text: `GET http://evil.example/api/queue.get HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\n\r\n`, status: 400 },
+    { what: 'broken chunked encoding', text: `POST /api/queue.get HTTP/1.1\r\n${hostLine()}\r\nx-pastiche-token: ${host.token}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`, status: 400 },
+    { what: 'a header line without a colon', text: `GET / HTTP/1.1\r\n${hostLine()}\r\nnonsense\r\n\r\n`, status: 400 },
+    { what: 'an upgrade to another path', text: upgrade('/elsewhere'), status: 404 },
+    { what: 'an upgrade without a key', text: `GET /events?token=x HTTP/1.1\r\n${hostLine()}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`, status: 401 },
+  ];
+
+  async function stillAnswers(): Promise<void> {
+    const reply = await post(host, 'images.get', toWire({ imageId: photoId }));
+    assert.equal(reply.status, 200, reply.body);
+    assert.equal(fromWire<{ result: { id: number } }>(reply.body).result.id, photoId);
+  }
+
+  it('answers each with a 4xx and stays up', async () => {
+    for (const { what, text, status } of hostileRequests()) {
+      const answer = await rawExchange(host.port, text);
+      assert.equal(statusOf(answer), status, `${what}: ${JSON.stringify(answer.slice(0, 200))}`);
+      await stillAnswers();
+    }
+  });
+
+  it('lets a run in progress finish while they arrive', async () => {
+    const statuses: string[] = [];
+    const ended = new Promise<void>((resolve) => {
+      studio.subscribe((event: StudioEvent) => {
+        if (event.type !== 'run.status') return;
+        statuses.push(event.status);
+        if (!['queued', 'running'].includes(event.status)) resolve();
+      });
+    });
+    const running = new Promise<void>((resolve) => studio.subscribe((event) => event.type === 'run.status' && event.status === 'running' && resolve()));
+    const settings = { size: 16, iterations: 20, previewEvery: 0, contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }] };
+    const queued = await post(host, 'runs.queue', toWire({ project: 'hostile', contentImageId: photoId, styleImageIds: [photoId], settings }));
+    assert.equal(queued.status, 200, queued.body);
+    await running;
+    for (const { text } of hostileRequests()) await rawExchange(host.port, text);
+    await ended;
+    assert.deepEqual(statuses, ['queued', 'running', 'done']);
+  });
+});
