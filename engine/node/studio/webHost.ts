@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isChannel, type StudioEvent } from '../../common/api/studioApi.js';
+import { validateArgs } from '../../common/api/studioSchemas.js';
 import { fromWire, toWire } from '../../common/api/wire.js';
 import { isPasticheError } from '../../common/errors.js';
 import type { StudioHandlers } from './studioHandlers.js';
@@ -113,15 +114,15 @@ async function serveRequest(options: WebHostOptions, request: IncomingMessage, r
   if (!isChannel(channel)) return sendError(response, 404, `unknown channel '${channel}'`);
   const body = await readBody(request);
   if (body === null) return sendError(response, 413, 'request too large');
-  let args: unknown;
+  let wire: unknown;
   try {
-    args = body.length === 0 ? undefined : fromWire(body);
+    wire = body.length === 0 ? undefined : fromWire(body);
   } catch {
     return sendError(response, 400, 'the request is not JSON');
   }
   try {
     const handler = options.handlers[channel] as (args: unknown) => unknown;
-    const result = await handler(args);
+    const result = await handler(validateArgs(channel, wire));
     send(response, 200, 'application/json', toWire({ result: result ?? null }));
   } catch (error) {
     if (isPasticheError(error)) return sendError(response, 400, error.message);
