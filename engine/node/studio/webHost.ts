@@ -4,12 +4,13 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isChannel, type StudioEvent } from '../../common/api/studioApi.js';
+import { isChannel, type Channel, type StudioEvent } from '../../common/api/studioApi.js';
 import { validateArgs } from '../../common/api/studioSchemas.js';
-import { fromWire, toWire } from '../../common/api/wire.js';
 import { isPasticheError } from '../../common/errors.js';
+import { bodyLimit, isUpload, MAX_CONCURRENT_UPLOADS, UPLOAD_RETRY_AFTER_SECONDS } from './bodyLimits.js';
 import type { StudioHandlers } from './studioHandlers.js';
 import { contentTypeOf, MEDIA_CACHE_CONTROL, mediaFile, pageFile, pagesBuilt, securityHeaders } from './studioPages.js';
+import { parseWireBody, toWireNode } from './wireBody.js';
 
 export interface WebHostOptions {
   /** The studio's handlers; /media/ID finds a stored image's file through 'images.get'. */
@@ -30,9 +31,6 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-/** The largest request body: an image of the pixel limit, as base64 in JSON. */
-const MAX_BODY_BYTES = 512 * 1024 * 1024;
-
 /**
  * The studio's API over HTTP and WebSocket, on 127.0.0.1 only, for browsers and for machines without
  * Electron. Another web page open in the same browser could send requests here, so each one must
@@ -42,6 +40,7 @@ const MAX_BODY_BYTES = 512 * 1024 * 1024;
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = randomBytes(24).toString('hex');
   let origins: string[] = [];
+  const uploads: UploadCount = { active: 0 };
   const guard = (request: IncomingMessage, url: URL, needsToken: boolean): string | null => {
     if (!origins.some((origin) => `${url.protocol}//${request.headers.host}` === origin)) return 'wrong Host';
     const origin = request.headers.origin;
@@ -59,7 +58,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (url === null) return sendError(response, 400, 'the request target is not a path');
     const refusal = guard(request, url, url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/'));
     if (refusal) return sendError(response, refusal === WRONG_TOKEN ? 401 : 403, refusal);
-    return route(options, request, response, url);
+    return route(options, uploads, request, response, url);
   };
   server.on('clientError', (_error: Error, socket: Duplex) => refuseSocket(socket, 400, 'malformed request'));
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
@@ -101,29 +100,52 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 }
 
-async function route(options: WebHostOptions, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-  if (url.pathname.startsWith('/api/')) return serveRequest(options, request, response, url.pathname.slice('/api/'.length));
+/** Uploads being read or decoded now, across all connections. */
+interface UploadCount {
+  active: number;
+}
+
+async function route(options: WebHostOptions, uploads: UploadCount, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  if (url.pathname.startsWith('/api/')) return serveRequest(options, uploads, request, response, url.pathname.slice('/api/'.length));
   if (url.pathname.startsWith('/media/')) return serveMedia(options.handlers, response, url.pathname.slice('/media/'.length));
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'method not allowed');
   return serveStatic(options.staticDir, response, url.pathname);
 }
 
 /** POST /api/CHANNEL with the arguments as wire JSON; answers { result } or { error } with one line. */
-async function serveRequest(options: WebHostOptions, request: IncomingMessage, response: ServerResponse, channel: string): Promise<void> {
+async function serveRequest(options: WebHostOptions, uploads: UploadCount, request: IncomingMessage, response: ServerResponse, channel: string): Promise<void> {
   if (request.method !== 'POST') return sendError(response, 405, 'use POST');
   if (!isChannel(channel)) return sendError(response, 404, `unknown channel '${channel}'`);
-  const body = await readBody(request);
-  if (body === null) return sendError(response, 413, 'request too large');
+  const limit = bodyLimit(channel);
+  const declared = Number(request.headers['content-length'] ?? 0);
+  // Refused before a byte of the body is read; the connection closes, so the rest is never read either.
+  if (declared > limit) return refuseBody(response, 413, `${channel}: the request is over its limit of ${limit} bytes`);
+  const upload = isUpload(channel);
+  if (upload && uploads.active >= MAX_CONCURRENT_UPLOADS) {
+    response.setHeader('Retry-After', String(UPLOAD_RETRY_AFTER_SECONDS));
+    return refuseBody(response, 503, `${channel}: ${MAX_CONCURRENT_UPLOADS} uploads are under way; try again shortly`);
+  }
+  if (upload) uploads.active++;
+  try {
+    const body = await readBody(request, limit, Number.isSafeInteger(declared) ? declared : 0);
+    if (body === null) return refuseBody(response, 413, `${channel}: the request is over its limit of ${limit} bytes`);
+    await answerRequest(options.handlers, response, channel, body);
+  } finally {
+    if (upload) uploads.active--;
+  }
+}
+
+async function answerRequest(handlers: StudioHandlers, response: ServerResponse, channel: Channel, body: Buffer): Promise<void> {
   let wire: unknown;
   try {
-    wire = body.length === 0 ? undefined : fromWire(body);
+    wire = body.length === 0 ? undefined : parseWireBody(body);
   } catch {
-    return sendError(response, 400, 'the request is not JSON');
+    return sendError(response, 400, `${channel}: the request is not wire JSON`);
   }
   try {
-    const handler = options.handlers[channel] as (args: unknown) => unknown;
+    const handler = handlers[channel] as (args: unknown) => unknown;
     const result = await handler(validateArgs(channel, wire));
-    send(response, 200, 'application/json', toWire({ result: result ?? null }));
+    send(response, 200, 'application/json', toWireNode({ result: result ?? null }));
   } catch (error) {
     if (isPasticheError(error)) return sendError(response, 400, error.message);
     sendError(response, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -157,7 +179,7 @@ function streamFile(path: string, response: ServerResponse): void {
 const SECURITY_HEADERS = securityHeaders(['ws://127.0.0.1:*', 'ws://localhost:*']);
 
 function broadcast(clients: Set<WebSocket>, event: StudioEvent): void {
-  const message = toWire(event);
+  const message = toWireNode(event);
   for (const client of clients) if (client.readyState === client.OPEN) client.send(message);
 }
 
@@ -204,15 +226,46 @@ function failed(response: ServerResponse, error: unknown): void {
   sendError(response, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-async function readBody(request: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The body, or null past `limit` (the rest is then discarded as it arrives, never kept). With a
+ * declared length it is read into one buffer of that size, so the chunks are never held twice; a
+ * chunked body is joined at the end.
+ */
+function readBody(request: IncomingMessage, limit: number, declared: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    // Not from the shared pool: the bytes handed on are views of this buffer, which must hold nothing else.
+    const whole = declared > 0 ? Buffer.allocUnsafeSlow(declared) : null;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const take = (chunk: Buffer) => {
+      if (size + chunk.length > limit || (whole && size + chunk.length > whole.length)) {
+        request.off('data', take);
+        request.resume();
+        return resolve(null);
+      }
+      if (whole) chunk.copy(whole, size);
+      else chunks.push(chunk);
+      size += chunk.length;
+    };
+    request.on('data', take);
+    request.once('end', () => resolve(whole ? whole.subarray(0, size) : joined(chunks, size)));
+    request.once('error', reject);
+    request.once('close', () => reject(new Error('the connection closed before the request was read')));
+  });
+}
+
+/** The chunks in one buffer of their own (Buffer.concat's may be a slice of the shared pool). */
+function joined(chunks: readonly Buffer[], size: number): Buffer {
+  const whole = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const chunk of chunks) at += chunk.copy(whole, at);
+  return whole;
+}
+
+/** A refusal sent before the body is read: the connection is closed after it, the body never read. */
+function refuseBody(response: ServerResponse, status: number, message: string): void {
+  response.setHeader('Connection', 'close');
+  sendError(response, status, message);
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string): void {
