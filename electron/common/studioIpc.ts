@@ -1,4 +1,7 @@
-import { CHANNELS, DESKTOP_CHANNELS, isChannel, type ArgsOf, type Channel, type DesktopChannel, type DesktopRequests, type ResultOf } from '../../engine/common/api/studioApi.js';
+import {
+  CHANNELS, DESKTOP_CHANNELS, isChannel,
+  type ArgsOf, type Channel, type DesktopChannel, type DesktopRequests, type ResultOf,
+} from '../../engine/common/api/studioApi.js';
 import { validateArgs, validateDesktopArgs } from '../../engine/common/api/studioSchemas.js';
 import { isPasticheError } from '../../engine/common/errors.js';
 import type { IpcReply } from './ipc.js';
@@ -32,7 +35,9 @@ export function serveStudioIpc(ipc: IpcMainLike, handlers: MainHandlers, isTrust
       const url = event.senderFrame?.url;
       if (url === undefined || !isTrusted(url)) return { ok: false, message: 'refused: this page is not the studio' };
       // The page is trusted, what it sends is not: its arguments are checked as the web host checks them.
-      return reply(() => handler(isChannel(channel) ? validateArgs(channel, args) : validateDesktopArgs(channel, args)));
+      return reply(() => handler(
+        isChannel(channel) ? validateArgs(channel, args) : validateDesktopArgs(channel, args),
+      ));
     });
   }
   return () => channels.forEach((channel) => ipc.removeHandler(channel));

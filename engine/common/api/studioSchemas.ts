@@ -16,7 +16,7 @@ import type { ArgsOf, Channel, DesktopChannel, DesktopRequests } from './studioA
 
 /** Longer than any name, path or label a person gives; bounded so no field can carry megabytes. */
 export const MAX_TEXT_LENGTH = 4096;
-/** More than any list the engine accepts (layers, paintings, stages, axis values); the engine checks the real counts. */
+/** More than any list the engine takes (layers, paintings, stages, axis values); it checks the real counts. */
 export const MAX_LIST_LENGTH = 256;
 
 const text = z.string().max(MAX_TEXT_LENGTH);
@@ -24,7 +24,8 @@ const number = z.number();
 const POSITIVE_ID = 'expected a positive whole number';
 const id = z.int(POSITIVE_ID).min(1, POSITIVE_ID);
 const flag = z.boolean();
-const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected bytes (on the web, {"$bytes": base64})');
+const BYTES = 'expected bytes (on the web, {"$bytes": base64})';
+const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, BYTES);
 /** A void channel: the web client sends null, Electron's IPC undefined. */
 const none = z.null().optional().transform((): void => undefined);
 const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_LIST_LENGTH).readonly();
@@ -36,11 +37,15 @@ function kinds<T extends readonly [z.ZodObject, ...z.ZodObject[]]>(key: string, 
 
 const outputFormat = z.enum(Object.keys(FILE_EXTENSIONS) as OutputFormat[]);
 const pooling = z.enum(POOLINGS);
+const runStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 const layerWeight = z.strictObject({ layer: text, weight: number });
 const lbfgs = z.strictObject({ name: z.literal('lbfgs'), historySize: number });
-const adam = z.strictObject({ name: z.literal('adam'), learningRate: number, beta1: number, beta2: number, epsilon: number });
+const adam = z.strictObject({
+  name: z.literal('adam'), learningRate: number, beta1: number, beta2: number, epsilon: number,
+});
 const optimizer = kinds('name', OPTIMIZER_NAMES, [lbfgs, adam]);
-const stage = z.strictObject({ size: number, iterations: number, tile: z.strictObject({ size: number, overlap: number }).nullable() });
+const tiling = z.strictObject({ size: number, overlap: number });
+const stage = z.strictObject({ size: number, iterations: number, tile: tiling.nullable() });
 
 const lossTerms = {
   network: optional(text), contentLayers: optional(list(text)), styleLayers: optional(list(layerWeight)),
@@ -49,10 +54,11 @@ const lossTerms = {
 
 const stylizeSettings = z.strictObject({
   ...lossTerms,
-  styleBlend: optional(list(number)), styleScale: optional(number), init: optional(z.enum(INIT_METHODS)), optimizer: optional(optimizer),
-  iterations: optional(number), size: optional(number), seed: optional(number), pooling: optional(pooling), previewEvery: optional(number),
-  preserveColors: optional(z.enum(COLOUR_PRESERVATIONS)), styleRepr: optional(z.enum(STYLE_REPRESENTATIONS)),
-  localRadius: optional(number), gramMix: optional(number), schedule: optional(z.strictObject({ stages: list(stage) }).nullable()),
+  styleBlend: optional(list(number)), styleScale: optional(number), init: optional(z.enum(INIT_METHODS)),
+  optimizer: optional(optimizer), iterations: optional(number), size: optional(number), seed: optional(number),
+  pooling: optional(pooling), previewEvery: optional(number), preserveColors: optional(z.enum(COLOUR_PRESERVATIONS)),
+  styleRepr: optional(z.enum(STYLE_REPRESENTATIONS)), localRadius: optional(number), gramMix: optional(number),
+  schedule: optional(z.strictObject({ stages: list(stage) }).nullable()),
 });
 
 const queueStylize = z.strictObject({
@@ -65,27 +71,32 @@ const generator = kinds('kind', GENERATOR_KINDS, [
     kind: z.literal('single'), ...generatorBase, layer: optional(text),
     entry: optional(z.strictObject({ row: number, column: number }).nullable()), amplitude: optional(number),
   }),
-  z.strictObject({ kind: z.literal('sparse'), ...generatorBase, layers: optional(list(text)), amplitude: optional(number), sparsity: optional(number) }),
+  z.strictObject({
+    kind: z.literal('sparse'), ...generatorBase, layers: optional(list(text)), amplitude: optional(number),
+    sparsity: optional(number),
+  }),
   z.strictObject({ kind: z.literal('mimic'), ...generatorBase }),
 ]);
 
 const generateSettings = z.strictObject({
-  network: optional(text), styleLayers: optional(list(layerWeight)), styleWeight: optional(number), tvWeight: optional(number),
-  styleScale: optional(number), optimizer: optional(optimizer), iterations: optional(number), width: optional(number), height: optional(number),
-  pooling: optional(pooling), previewEvery: optional(number), generator,
+  network: optional(text), styleLayers: optional(list(layerWeight)), styleWeight: optional(number),
+  tvWeight: optional(number), styleScale: optional(number), optimizer: optional(optimizer),
+  iterations: optional(number), width: optional(number), height: optional(number), pooling: optional(pooling),
+  previewEvery: optional(number), generator,
 });
 
 const trainSettings = z.strictObject({
   ...lossTerms,
-  size: optional(number), styleSize: optional(number), batchSize: optional(number), epochs: optional(number), steps: optional(number),
-  optimizer: optional(adam), seed: optional(number), checkpointEvery: optional(number), previewEvery: optional(number), pooling: optional(pooling),
+  size: optional(number), styleSize: optional(number), batchSize: optional(number), epochs: optional(number),
+  steps: optional(number), optimizer: optional(adam), seed: optional(number), checkpointEvery: optional(number),
+  previewEvery: optional(number), pooling: optional(pooling),
 });
 
 const axis = <const P extends readonly [string, ...string[]], V extends z.ZodType>(parameters: P, value: V) =>
   z.strictObject({ parameter: z.enum(parameters), values: list(value) });
 const GRID_PARAMETERS = [
-  'init', 'network', 'contentWeight', 'styleWeight', 'tvWeight', 'styleScale', 'seed', 'size', 'iterations', 'localRadius', 'gramMix',
-  'styleRepr', 'pooling', 'preserveColors', 'optimizer', 'styleImage', 'layers',
+  'init', 'network', 'contentWeight', 'styleWeight', 'tvWeight', 'styleScale', 'seed', 'size', 'iterations',
+  'localRadius', 'gramMix', 'styleRepr', 'pooling', 'preserveColors', 'optimizer', 'styleImage', 'layers',
 ] as const;
 const gridAxis = kinds('parameter', GRID_PARAMETERS, [
   axis(['init'], z.enum(['noise', 'content', 'style'])),
@@ -110,18 +121,22 @@ export const CHANNEL_SCHEMAS = {
   'images.add': z.strictObject({ name: text, bytes }),
   'images.get': z.strictObject({ imageId: id }),
   'images.export': z.strictObject({
-    imageId: id, print: z.strictObject({ width: number, height: optional(number), unit: z.enum(['cm', 'in']), dpi: number }),
-    format: outputFormat, quality: optional(number), fileStem: optional(text),
+    imageId: id, format: outputFormat, quality: optional(number), fileStem: optional(text),
+    print: z.strictObject({ width: number, height: optional(number), unit: z.enum(['cm', 'in']), dpi: number }),
   }),
-  'runs.list': z.strictObject({ project: optional(text), status: optional(z.enum(['queued', 'running', 'done', 'failed', 'cancelled'])), limit: optional(id) }),
+  'runs.list': z.strictObject({ project: optional(text), status: optional(runStatus), limit: optional(id) }),
   'runs.get': z.strictObject({ runId: id }),
   'runs.queue': queueStylize,
   'runs.generate': z.strictObject({ project: text, paintingImageId: optional(id), settings: generateSettings }),
-  'runs.fast': z.strictObject({ project: text, contentImageId: id, style: text, size: optional(number.nullable()), tile: optional(number), overlap: optional(number) }),
+  'runs.fast': z.strictObject({
+    project: text, contentImageId: id, style: text, size: optional(number.nullable()), tile: optional(number),
+    overlap: optional(number),
+  }),
   'runs.cancel': z.strictObject({ runId: id }),
   'styles.list': none,
   'styles.train': z.strictObject({
-    project: optional(text), styleName: text, paintingImageId: id, photosFolder: text, validationImageId: optional(id), settings: trainSettings,
+    project: optional(text), styleName: text, paintingImageId: id, photosFolder: text, validationImageId: optional(id),
+    settings: trainSettings,
   }),
   'queue.get': none,
   'grids.create': z.strictObject({ project: text, name: optional(text), base: queueStylize, axes: list(gridAxis) }),
@@ -160,11 +175,13 @@ function parsed(schema: z.ZodType, channel: string, args: unknown): unknown {
 
 /** `settings.styleLayers[0].weight`, as the field would be written in code. */
 function fieldName(path: readonly PropertyKey[]): string {
-  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
 }
 
+const UNITS: Readonly<Record<string, string>> = { string: 'characters', array: 'items' };
 const EXPECTED: Readonly<Record<string, string>> = {
-  number: 'a number', int: 'a whole number', string: 'a string', object: 'an object', array: 'a list', boolean: 'true or false', null: 'null',
+  number: 'a number', int: 'a whole number', string: 'a string', object: 'an object', array: 'a list',
+  boolean: 'true or false', null: 'null',
 };
 
 /** zod's issues as short phrases; the schemas' own messages (ids, bytes, kinds) take precedence. */
@@ -174,7 +191,7 @@ function issueText(issue: z.core.$ZodRawIssue): string {
       if (issue.expected === 'number' && typeof issue.input === 'number') return 'expected a finite number';
       return `expected ${EXPECTED[issue.expected] ?? issue.expected}`;
     case 'too_big':
-      return `at most ${String(issue.maximum)} ${issue.origin === 'string' ? 'characters' : issue.origin === 'array' ? 'items' : ''}`.trim();
+      return `at most ${String(issue.maximum)} ${UNITS[issue.origin] ?? ''}`.trim();
     case 'invalid_value':
       return `expected one of ${issue.values.map(String).join(', ')}`;
     default:
@@ -187,7 +204,9 @@ function issueText(issue: z.core.$ZodRawIssue): string {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Drifted<Schemas extends Record<string, z.ZodType>, Args extends Record<keyof Schemas, unknown>> =
   { [C in keyof Schemas]: Same<z.output<Schemas[C]>, Args[C]> extends true ? never : C }[keyof Schemas];
-const driftedStudioChannels: { [C in Drifted<typeof CHANNEL_SCHEMAS, { [K in Channel]: ArgsOf<K> }>]: C } = {};
-const driftedDesktopChannels: { [C in Drifted<typeof DESKTOP_SCHEMAS, { [K in DesktopChannel]: DesktopRequests[K]['args'] }>]: C } = {};
+type StudioArgs = { [C in Channel]: ArgsOf<C> };
+type DesktopArgs = { [C in DesktopChannel]: DesktopRequests[C]['args'] };
+const driftedStudioChannels: { [C in Drifted<typeof CHANNEL_SCHEMAS, StudioArgs>]: C } = {};
+const driftedDesktopChannels: { [C in Drifted<typeof DESKTOP_SCHEMAS, DesktopArgs>]: C } = {};
 void driftedStudioChannels;
 void driftedDesktopChannels;

@@ -8,6 +8,7 @@ import { isChannel, type Channel, type StudioEvent } from '../../common/api/stud
 import { validateArgs } from '../../common/api/studioSchemas.js';
 import { isPasticheError } from '../../common/errors.js';
 import { bodyLimit, isUpload, MAX_CONCURRENT_UPLOADS, UPLOAD_RETRY_AFTER_SECONDS } from './bodyLimits.js';
+import { declaredLength, readBody, UploadSlots } from './requestBody.js';
 import type { StudioHandlers } from './studioHandlers.js';
 import { contentTypeOf, MEDIA_CACHE_CONTROL, mediaFile, pageFile, pagesBuilt, securityHeaders } from './studioPages.js';
 import { parseWireBody, toWireNode } from './wireBody.js';
@@ -40,12 +41,13 @@ export interface WebHost {
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = randomBytes(24).toString('hex');
   let origins: string[] = [];
-  const uploads: UploadCount = { active: 0 };
+  const host: HostContext = { options, uploads: new UploadSlots() };
   const guard = (request: IncomingMessage, url: URL, needsToken: boolean): string | null => {
     if (!origins.some((origin) => `${url.protocol}//${request.headers.host}` === origin)) return 'wrong Host';
     const origin = request.headers.origin;
     if (origin !== undefined && !origins.includes(origin)) return 'foreign Origin';
-    if (needsToken && !sameToken(request.headers['x-pastiche-token'] ?? url.searchParams.get('token'), token)) return WRONG_TOKEN;
+    const given = request.headers['x-pastiche-token'] ?? url.searchParams.get('token');
+    if (needsToken && !sameToken(given, token)) return WRONG_TOKEN;
     return null;
   };
 
@@ -55,10 +57,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   const answer = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = requestTarget(request);
-    if (url === null) return sendError(response, 400, 'the request target is not a path');
+    if (url === null) return sendError(response, 400, NOT_A_PATH);
     const refusal = guard(request, url, url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/'));
     if (refusal) return sendError(response, refusal === WRONG_TOKEN ? 401 : 403, refusal);
-    return route(options, uploads, request, response, url);
+    return route(host, request, response, url);
   };
   server.on('clientError', (_error: Error, socket: Duplex) => refuseSocket(socket, 400, 'malformed request'));
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
@@ -67,7 +69,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     socket.on('error', () => socket.destroy());
     try {
       const url = requestTarget(request);
-      const refusal = url === null ? 'the request target is not a path' : url.pathname === '/events' ? guard(request, url, true) : 'no such endpoint';
+      const refusal = url === null ? NOT_A_PATH
+        : url.pathname === '/events' ? guard(request, url, true) : 'no such endpoint';
       if (refusal) return refuseSocket(socket, upgradeRefusalStatus(url, refusal), refusal);
       sockets.handleUpgrade(request, socket, head, (client) => {
         // A frame over maxPayload or a broken one is an 'error' event: unheard, it would be thrown.
@@ -100,42 +103,52 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 }
 
-/** Uploads being read or decoded now, across all connections. */
-interface UploadCount {
-  active: number;
+/** What every request of one host shares. */
+interface HostContext {
+  readonly options: WebHostOptions;
+  readonly uploads: UploadSlots;
 }
 
-async function route(options: WebHostOptions, uploads: UploadCount, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-  if (url.pathname.startsWith('/api/')) return serveRequest(options, uploads, request, response, url.pathname.slice('/api/'.length));
-  if (url.pathname.startsWith('/media/')) return serveMedia(options.handlers, response, url.pathname.slice('/media/'.length));
+async function route(host: HostContext, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  const { pathname } = url;
+  if (pathname.startsWith('/api/')) return serveRequest(host, request, response, pathname.slice('/api/'.length));
+  const { handlers, staticDir } = host.options;
+  if (pathname.startsWith('/media/')) return serveMedia(handlers, response, pathname.slice('/media/'.length));
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'method not allowed');
-  return serveStatic(options.staticDir, response, url.pathname);
+  return serveStatic(staticDir, response, pathname);
 }
 
-/** POST /api/CHANNEL with the arguments as wire JSON; answers { result } or { error } with one line. */
-async function serveRequest(options: WebHostOptions, uploads: UploadCount, request: IncomingMessage, response: ServerResponse, channel: string): Promise<void> {
+/**
+ * POST /api/CHANNEL with the arguments as wire JSON; answers { result } or { error } with one line.
+ * A body over the channel's limit is refused from its declared length before a byte is read, or
+ * as soon as it passes the limit; the connection then closes, so the rest is never read.
+ */
+async function serveRequest(
+  host: HostContext, request: IncomingMessage, response: ServerResponse, channel: string,
+): Promise<void> {
   if (request.method !== 'POST') return sendError(response, 405, 'use POST');
   if (!isChannel(channel)) return sendError(response, 404, `unknown channel '${channel}'`);
   const limit = bodyLimit(channel);
-  const declared = Number(request.headers['content-length'] ?? 0);
-  // Refused before a byte of the body is read; the connection closes, so the rest is never read either.
-  if (declared > limit) return refuseBody(response, 413, `${channel}: the request is over its limit of ${limit} bytes`);
+  const tooLarge = () => refuseBody(response, 413, `${channel}: the request is over its limit of ${limit} bytes`);
+  if (declaredLength(request) > limit) return tooLarge();
   const upload = isUpload(channel);
-  if (upload && uploads.active >= MAX_CONCURRENT_UPLOADS) {
+  if (upload && !host.uploads.take()) {
+    // The connection stays: Node discards the body as it arrives, and the page reads the answer reliably.
     response.setHeader('Retry-After', String(UPLOAD_RETRY_AFTER_SECONDS));
-    return refuseBody(response, 503, `${channel}: ${MAX_CONCURRENT_UPLOADS} uploads are under way; try again shortly`);
+    return sendError(response, 503, `${channel}: ${MAX_CONCURRENT_UPLOADS} uploads are under way; try again shortly`);
   }
-  if (upload) uploads.active++;
   try {
-    const body = await readBody(request, limit, Number.isSafeInteger(declared) ? declared : 0);
-    if (body === null) return refuseBody(response, 413, `${channel}: the request is over its limit of ${limit} bytes`);
-    await answerRequest(options.handlers, response, channel, body);
+    const body = await readBody(request, limit);
+    if (body === null) return tooLarge();
+    await answerRequest(host.options.handlers, response, channel, body);
   } finally {
-    if (upload) uploads.active--;
+    if (upload) host.uploads.release();
   }
 }
 
-async function answerRequest(handlers: StudioHandlers, response: ServerResponse, channel: Channel, body: Buffer): Promise<void> {
+async function answerRequest(
+  handlers: StudioHandlers, response: ServerResponse, channel: Channel, body: Buffer,
+): Promise<void> {
   let wire: unknown;
   try {
     wire = body.length === 0 ? undefined : parseWireBody(body);
@@ -192,6 +205,7 @@ function sameToken(given: string | string[] | null | undefined, token: string): 
 }
 
 const WRONG_TOKEN = 'missing or wrong token';
+const NOT_A_PATH = 'the request target is not a path';
 
 /**
  * The request's target as a URL on this host, or null for anything but a path (an absolute URL, a
@@ -217,49 +231,17 @@ function upgradeRefusalStatus(url: URL | null, refusal: string): number {
 function refuseSocket(socket: Duplex, status: number, message: string): void {
   if (!socket.writable) return void socket.destroy();
   const body = `${JSON.stringify({ error: message })}\n`;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close',
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
 /** A failure nobody expected (a bug): its one line while the answer has not started, else the connection ends. */
 function failed(response: ServerResponse, error: unknown): void {
   if (response.headersSent) return void response.destroy();
   sendError(response, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
-}
-
-/**
- * The body, or null past `limit` (the rest is then discarded as it arrives, never kept). With a
- * declared length it is read into one buffer of that size, so the chunks are never held twice; a
- * chunked body is joined at the end.
- */
-function readBody(request: IncomingMessage, limit: number, declared: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    // Not from the shared pool: the bytes handed on are views of this buffer, which must hold nothing else.
-    const whole = declared > 0 ? Buffer.allocUnsafeSlow(declared) : null;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const take = (chunk: Buffer) => {
-      if (size + chunk.length > limit || (whole && size + chunk.length > whole.length)) {
-        request.off('data', take);
-        request.resume();
-        return resolve(null);
-      }
-      if (whole) chunk.copy(whole, size);
-      else chunks.push(chunk);
-      size += chunk.length;
-    };
-    request.on('data', take);
-    request.once('end', () => resolve(whole ? whole.subarray(0, size) : joined(chunks, size)));
-    request.once('error', reject);
-    request.once('close', () => reject(new Error('the connection closed before the request was read')));
-  });
-}
-
-/** The chunks in one buffer of their own (Buffer.concat's may be a slice of the shared pool). */
-function joined(chunks: readonly Buffer[], size: number): Buffer {
-  const whole = Buffer.allocUnsafeSlow(size);
-  let at = 0;
-  for (const chunk of chunks) at += chunk.copy(whole, at);
-  return whole;
 }
 
 /** A refusal sent before the body is read: the connection is closed after it, the body never read. */

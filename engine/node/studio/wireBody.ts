@@ -19,11 +19,15 @@ export function parseWireBody(body: Buffer): unknown {
     if (end === -1) break;
     // With an escape inside, the quote found may not end the string: JSON.parse reads that one.
     const plain = body[end + 1] === CLOSING_BRACE && body.subarray(start, end).indexOf(BACKSLASH) === -1;
-    json += body.toString('utf8', from, start) + (plain ? `${placeholder}${decoded.push(decodeInPlace(body, start, end)) - 1}` : body.toString('utf8', start, end));
+    const value = plain ? `${placeholder}${decoded.push(decodeInPlace(body, start, end)) - 1}`
+      : body.toString('utf8', start, end);
+    json += body.toString('utf8', from, start) + value;
     from = end;
   }
   json += body.toString('utf8', from);
-  return fromWire(json, (text) => (text.startsWith(placeholder) ? decoded[Number(text.slice(placeholder.length))] : decodeBase64(text)));
+  const decode = (text: string) =>
+    (text.startsWith(placeholder) ? decoded[Number(text.slice(placeholder.length))] : decodeBase64(text));
+  return fromWire(json, decode);
 }
 
 /** toWire with Node's base64 encoder: an export's bytes never become a binary string. */

@@ -14,7 +14,8 @@ export function webStudioApi(): StudioApi {
   connectEvents(token, listeners);
   return {
     async invoke<C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>> {
-      const response = await post(`/api/${channel}`, { 'content-type': 'application/json', 'x-pastiche-token': token }, toWire(args ?? null));
+      const headers = { 'content-type': 'application/json', 'x-pastiche-token': token };
+      const response = await post(`/api/${channel}`, headers, toWire(args ?? null));
       const answer = fromWire<{ result?: ResultOf<C>; error?: string }>(await response.text());
       if (!response.ok) throw new Error(answer.error ?? `the studio answered ${response.status}`);
       return answer.result as ResultOf<C>;
