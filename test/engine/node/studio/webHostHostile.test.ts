@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { WebSocket } from 'ws';
 import type { StudioEvent } from '../../../../engine/common/api/studioApi.js';
 import { fromWire, toWire } from '../../../../engine/common/api/wire.js';
 import { openStudio, type Studio } from '../../../../engine/node/studio/studio.js';
@@ -66,6 +67,19 @@ describe('web host against hostile requests', () => {
     for (const { what, text, status } of hostileRequests()) {
       const answer = await rawExchange(host.port, text);
       assert.equal(statusOf(answer), status, `${what}: ${JSON.stringify(answer.slice(0, 200))}`);
+      await stillAnswers();
+    }
+  });
+
+  it('closes an event stream that sends the host a frame over its size or a broken one, and stays up', async () => {
+    for (const frame of [Buffer.alloc(4096, 'x'), Buffer.from([0x8f, 0x80, 0, 0, 0, 0])]) {
+      const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` });
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.on('open', resolve));
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      if (frame.length > 1000) socket.send(frame);
+      else (socket as unknown as { _socket: { write(bytes: Buffer): void } })._socket.write(frame);
+      await closed;
       await stillAnswers();
     }
   });
