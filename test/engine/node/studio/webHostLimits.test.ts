@@ -9,7 +9,7 @@ import { toWire } from '../../../../engine/common/api/wire.js';
 import { bodyLimit, DEFAULT_BODY_LIMIT, MAX_CONCURRENT_UPLOADS } from '../../../../engine/node/studio/bodyLimits.js';
 import { openStudio, type Studio } from '../../../../engine/node/studio/studio.js';
 import { startWebHost, type WebHost } from '../../../../engine/node/studio/webHost.js';
-import { post, rawExchange, statusOf } from './webClient.js';
+import { post, rawExchange, statusOf, type Reply } from './webClient.js';
 
 /** A request whose headers are sent and whose body is still coming: an upload in progress. */
 function openUpload(host: WebHost, length: number): Promise<Socket> {
@@ -20,6 +20,15 @@ function openUpload(host: WebHost, length: number): Promise<Socket> {
     });
     socket.on('error', () => undefined);
   });
+}
+
+/** The first answer that `done` accepts, asking again every 50 ms for at most 10 s. */
+async function until(ask: () => Promise<Reply>, done: (reply: Reply) => boolean): Promise<Reply> {
+  for (let tries = 0; ; tries++) {
+    const reply = await ask();
+    if (done(reply) || tries === 200) return reply;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('web host body limits', () => {
@@ -65,15 +74,15 @@ describe('web host body limits', () => {
 
   it(`reads at most ${MAX_CONCURRENT_UPLOADS} uploads at once; another is told to retry`, async () => {
     const uploads = await Promise.all(Array.from({ length: MAX_CONCURRENT_UPLOADS }, () => openUpload(host, 1000)));
-    // Both are under way once the host has read their headers.
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123' } }).png().toBuffer();
-    const third = await post(host, 'images.add', toWire({ name: 'third.png', bytes: png }));
-    assert.deepEqual([third.status, third.headers['retry-after']], [503, '1']);
+    const add = (name: string) => post(host, 'images.add', toWire({ name, bytes: png }));
+    // Both are under way once the host has read their headers, which takes it a moment.
+    const third = await until(() => add('third.png'), (reply) => reply.status === 503);
+    assert.equal(third.headers['retry-after'], '1');
     assert.match(JSON.parse(third.body).error, /^images\.add: 2 uploads are under way; try again shortly$/);
     assert.equal((await post(host, 'queue.get', 'null')).status, 200, 'other requests are served meanwhile');
     uploads.forEach((socket) => socket.destroy());
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.equal((await post(host, 'images.add', toWire({ name: 'fourth.png', bytes: png }))).status, 200, 'an aborted upload frees its place');
+    const fourth = await until(() => add('fourth.png'), (reply) => reply.status !== 503);
+    assert.equal(fourth.status, 200, 'an aborted upload frees its place');
   });
 });
