@@ -39,7 +39,8 @@ describe('web API channels under fuzzing', () => {
     const handlers = studioHandlers({ store, queue, backend, version: 'fuzz', emit: () => undefined });
     host = await startWebHost({ handlers, subscribe: () => () => undefined });
     photoPng = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#48c' } }).png().toBuffer();
-    const paintingPng = await sharp({ create: { width: 20, height: 20, channels: 3, background: '#c84' } }).png().toBuffer();
+    const paintingPng = await sharp({ create: { width: 20, height: 20, channels: 3, background: '#c84' } })
+      .png().toBuffer();
     const photo = await handlers['images.add']({ name: 'photo.png', bytes: photoPng });
     const painting = await handlers['images.add']({ name: 'painting.png', bytes: paintingPng });
     const photos = join(home, 'photos');
@@ -48,26 +49,43 @@ describe('web API channels under fuzzing', () => {
     writeFileSync(join(photos, 'b.png'), paintingPng);
     const stylize: ArgsOf<'runs.queue'> = {
       project: 'fuzz', contentImageId: photo.id, styleImageIds: [painting.id],
-      settings: { size: 16, iterations: 2, previewEvery: 0, contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }], styleWeight: 100 },
+      settings: {
+        size: 16, iterations: 2, previewEvery: 0, styleWeight: 100,
+        contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }],
+      },
     };
     const { runId } = await handlers['runs.queue'](stylize);
-    const grid = await handlers['grids.create']({ project: 'fuzz', base: stylize, axes: [{ parameter: 'styleWeight', values: [1, 10] }] });
+    const styleWeights = { parameter: 'styleWeight', values: [1, 10] } as const;
+    const grid = await handlers['grids.create']({ project: 'fuzz', base: stylize, axes: [styleWeights] });
     seeds = {
-      'studio.info': undefined, 'networks.list': undefined, 'projects.list': undefined, 'styles.list': undefined, 'queue.get': undefined,
+      'studio.info': undefined, 'networks.list': undefined, 'projects.list': undefined,
+      'styles.list': undefined, 'queue.get': undefined,
       // Not a catalogue name: an install would download from the Internet.
       'networks.install': { name: 'no-such-network' },
       'projects.get': { name: 'fuzz' },
       'images.add': { name: 'photo.png', bytes: photoPng },
       'images.get': { imageId: photo.id },
-      'images.export': { imageId: photo.id, print: { width: 2, unit: 'cm', dpi: 72 }, format: 'jpeg', quality: 80, fileStem: 'fuzz' },
+      'images.export': {
+        imageId: photo.id, print: { width: 2, unit: 'cm', dpi: 72 }, format: 'jpeg', quality: 80, fileStem: 'fuzz',
+      },
       'runs.list': { project: 'fuzz', status: 'queued', limit: 10 },
       'runs.get': { runId },
       'runs.queue': stylize,
-      'runs.generate': { project: 'fuzz-texture', settings: { width: 16, height: 16, iterations: 2, previewEvery: 0, generator: { kind: 'sparse', sparsity: 0.5 } } },
+      'runs.generate': {
+        project: 'fuzz-texture',
+        settings: { width: 16, height: 16, iterations: 2, previewEvery: 0,
+          generator: { kind: 'sparse', sparsity: 0.5 } },
+      },
       'runs.fast': { project: 'fuzz', contentImageId: photo.id, style: 'no-such-style', size: 16 },
       'runs.cancel': { runId },
-      'styles.train': { styleName: 'fuzzed', paintingImageId: painting.id, photosFolder: photos, settings: { size: 16, epochs: 1, steps: 1, checkpointEvery: 1 } },
-      'grids.create': { project: 'fuzz', base: stylize, axes: [{ parameter: 'seed', values: [1, 2] }, { parameter: 'pooling', values: ['avg'] }] },
+      'styles.train': {
+        styleName: 'fuzzed', paintingImageId: painting.id, photosFolder: photos,
+        settings: { size: 16, epochs: 1, steps: 1, checkpointEvery: 1 },
+      },
+      'grids.create': {
+        project: 'fuzz', base: stylize,
+        axes: [{ parameter: 'seed', values: [1, 2] }, { parameter: 'pooling', values: ['avg'] }],
+      },
       'grids.list': { project: 'fuzz' },
       'grids.get': { gridId: grid.id },
       'grids.export': { gridId: grid.id, cellSize: 16, format: 'png' },
@@ -80,11 +98,13 @@ describe('web API channels under fuzzing', () => {
   });
 
   /** A seed as the page sends it, and as JSON the mutations can reach into ({"$bytes": base64} included). */
-  const wireSeed = (channel: Channel) => ({ channel, value: JSON.parse(toWire(seeds[channel] ?? null)) as unknown });
+  const wireSeed = (channel: Channel) => JSON.parse(toWire(seeds[channel] ?? null)) as unknown;
+  /** A deleted root is an empty body. */
+  const wireText = (value: unknown) => JSON.stringify(value) ?? '';
 
   /** 200, or a 4xx whose body is { error } of one line, which counts as a refusal; anything else fails the case. */
-  async function attempt({ channel, body }: { channel: string; body: string | Buffer }): Promise<void> {
-    const reply = await post(host, channel, body);
+  async function attempt({ channel, body }: { channel: string; body: string | Uint8Array }): Promise<void> {
+    const reply = await post(host, channel, typeof body === 'string' ? body : Buffer.from(body));
     if (reply.status === 200) return;
     const answer = (() => {
       try {
@@ -93,7 +113,8 @@ describe('web API channels under fuzzing', () => {
         return null;
       }
     })();
-    const error = typeof answer === 'object' && answer !== null && Object.keys(answer).length === 1 ? (answer as { error?: unknown }).error : undefined;
+    const onlyError = typeof answer === 'object' && answer !== null && Object.keys(answer).length === 1;
+    const error = onlyError ? (answer as { error?: unknown }).error : undefined;
     if (reply.status >= 400 && reply.status < 500 && typeof error === 'string') throw new PasticheError(error);
     throw new Error(`${channel} answered ${reply.status}: ${reply.body.slice(0, 300)}`);
   }
@@ -102,22 +123,25 @@ describe('web API channels under fuzzing', () => {
 
   it('answers mutated arguments of every channel with 200 or a one-line 4xx', async () => {
     const cases = fc.oneof(
-      ...CHANNELS.map((channel) => mutatedJson([wireSeed(channel).value]).map((value) => ({ channel, body: JSON.stringify(value) ?? '' }))),
+      ...CHANNELS.map((channel) => mutatedJson([wireSeed(channel)]).map((value) => ({ channel, body: wireText(value) }))),
       mutatedBytes([photoPng]).map((bytes) => ({ channel: 'images.add', body: toWire({ name: 'photo.png', bytes }) })),
     );
     await fuzzFormat('web API JSON', cases, attempt, { runs: fuzzRuns(200), ...bounds });
   });
 
   it('answers damaged request bodies with 200 or a one-line 4xx', async () => {
-    const cases = fc.oneof(...CHANNELS.map((channel) => mutatedBytes([Buffer.from(toWire(seeds[channel] ?? null))]).map((bytes) => ({ channel, body: Buffer.from(bytes) }))));
+    const damaged = (channel: Channel) => mutatedBytes([Buffer.from(toWire(seeds[channel] ?? null))]);
+    const cases = fc.oneof(...CHANNELS.map((channel) => damaged(channel).map((bytes) => ({ channel, body: bytes }))));
     await fuzzFormat('web API bodies', cases, attempt, { runs: fuzzRuns(100), ...bounds });
   });
 
-  it('is still up, and its store is whole: no corrupt page, no run half-recorded or running, every image and run readable', async () => {
+  it('is still up, its store whole: no corrupt page, no run half-written or running, all readable', async () => {
     const reply = await post(host, 'runs.list', toWire({}));
     assert.equal(reply.status, 200);
     const runs = fromWire<{ result: Array<{ id: number }> }>(reply.body).result;
-    for (const { id } of runs) assert.equal((await post(host, 'runs.get', toWire({ runId: id }))).status, 200, `run ${id}`);
+    for (const { id } of runs) {
+      assert.equal((await post(host, 'runs.get', toWire({ runId: id }))).status, 200, `run ${id}`);
+    }
     const db = new Database(store.paths.database, { readonly: true });
     try {
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');

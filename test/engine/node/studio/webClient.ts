@@ -38,25 +38,38 @@ export function statusOf(answer: string): number {
   return Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1] ?? 0);
 }
 
-/** A request whose every header is chosen by the test, so Host and Origin can be what a hostile page or DNS makes them. */
-export function send(host: WebHost, path: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
+export interface RequestOptions {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+}
+
+/** A request whose every header is the test's, so Host and Origin can be what a hostile page or DNS makes them. */
+export function send(host: WebHost, path: string, options: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port: host.port, path, method: options.method ?? 'GET', headers: options.headers }, (response) => {
+    const { method = 'GET', headers, body } = options;
+    const request = httpRequest({ host: '127.0.0.1', port: host.port, path, method, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('latin1') }));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('latin1');
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text });
+      });
     });
     request.on('error', reject);
-    request.end(options.body);
+    request.end(body);
   });
 }
 
 /** The headers the studio's own page sends with every API request. */
 export function ownHeaders(host: WebHost): Record<string, string> {
-  return { host: `127.0.0.1:${host.port}`, origin: `http://127.0.0.1:${host.port}`, 'x-pastiche-token': host.token, 'content-type': 'application/json' };
+  return {
+    host: `127.0.0.1:${host.port}`, origin: `http://127.0.0.1:${host.port}`,
+    'x-pastiche-token': host.token, 'content-type': 'application/json',
+  };
 }
 
 /** POST /api/CHANNEL as the studio's page does it. */
-export function post(host: WebHost, channel: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+export function post(host: WebHost, channel: string, body: string | Buffer, headers: Record<string, string> = {}) {
   return send(host, `/api/${channel}`, { method: 'POST', headers: { ...ownHeaders(host), ...headers }, body });
 }
