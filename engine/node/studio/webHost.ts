@@ -62,7 +62,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (refusal) return sendError(response, refusal === WRONG_TOKEN ? 401 : 403, refusal);
     return route(host, request, response, url);
   };
-  server.on('clientError', (_error: Error, socket: Duplex) => refuseSocket(socket, 400, 'malformed request'));
+  server.on('clientError', (_error: Error, socket: Duplex) => {
+    // As Node's own handler: an answer already under way on this socket is not interrupted by another.
+    if ((socket as { _httpMessage?: ServerResponse })._httpMessage?.headersSent) return void socket.destroy();
+    refuseSocket(socket, 400, 'malformed request');
+  });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Once upgraded, the socket is no longer the HTTP server's: its errors are this handler's to catch.
