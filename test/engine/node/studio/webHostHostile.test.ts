@@ -33,28 +33,42 @@ describe('web host against hostile requests', () => {
   });
 
   const hostLine = () => `Host: 127.0.0.1:${host.port}`;
+  /** A request's head: its line and header lines, then the blank line. */
+  const head = (...lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
+  /** A request that asks to be answered and closed, with this host's Host. */
+  const closing = (line: string, ...headers: string[]) => head(line, hostLine(), 'Connection: close', ...headers);
   /** A token of the right length in characters whose UTF-8 is longer: the check once threw on it. */
   const wideToken = () => `%C3%A9${'a'.repeat(47)}`;
-  const upgrade = (target: string, extra = '') =>
-    `GET ${target} HTTP/1.1\r\n${hostLine()}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
+  const upgrade = (target: string) => head(
+    `GET ${target} HTTP/1.1`, hostLine(), 'Connection: Upgrade', 'Upgrade: websocket',
+    'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+  );
+  const latin1Token = () => Buffer.concat([
+    Buffer.from(`POST /api/queue.get HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\nContent-Length: 0\r\nx-pastiche-token: `),
+    Buffer.from([0xe9]), Buffer.from(`${'a'.repeat(47)}\r\n\r\n`),
+  ]);
   const hostileRequests = (): Array<{ what: string; text: string | Buffer; status: number }> => [
-    { what: 'a non-ASCII token in the query', text: `GET /media/1?token=${wideToken()} HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\n\r\n`, status: 401 },
+    { what: 'a non-ASCII token in the query', text: closing(`GET /media/1?token=${wideToken()} HTTP/1.1`), status: 401 },
+    { what: 'a non-ASCII token in the header', text: latin1Token(), status: 401 },
+    { what: 'a non-ASCII token on the event stream', text: upgrade(`/events?token=${wideToken()}`), status: 401 },
+    { what: 'a request line URL cannot parse', text: closing('GET //[x/ HTTP/1.1'), status: 400 },
+    { what: 'the same on the event stream', text: upgrade('//[x/'), status: 400 },
+    { what: 'no Host', text: head('POST /api/queue.get HTTP/1.1', 'Connection: close', 'Content-Length: 0'), status: 400 },
+    { what: 'a Host that is no host', text: head('GET /media/1?token=x HTTP/1.1', 'Host: [::', 'Connection: close'), status: 403 },
+    { what: 'HEAD on the API', text: closing('HEAD /api/queue.get HTTP/1.1'), status: 401 },
+    { what: 'an absolute-form target', text: closing('GET http://evil.example/api/queue.get HTTP/1.1'), status: 400 },
     {
-      what: 'a non-ASCII token in the header',
-      text: Buffer.concat([Buffer.from(`POST /api/queue.get HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\nContent-Length: 0\r\nx-pastiche-token: `), Buffer.from([0xe9]), Buffer.from(`${'a'.repeat(47)}\r\n\r\n`)]),
+      what: 'broken chunked encoding',
+      text: `${head('POST /api/queue.get HTTP/1.1', hostLine(), `x-pastiche-token: ${host.token}`, 'Transfer-Encoding: chunked')}zz\r\n`,
+      status: 400,
+    },
+    { what: 'a header line without a colon', text: head('GET / HTTP/1.1', hostLine(), 'nonsense'), status: 400 },
+    { what: 'an upgrade to another path', text: upgrade('/elsewhere'), status: 404 },
+    {
+      what: 'an upgrade without a key',
+      text: head('GET /events?token=x HTTP/1.1', hostLine(), 'Connection: Upgrade', 'Upgrade: websocket'),
       status: 401,
     },
-    { what: 'a non-ASCII token on the event stream', text: upgrade(`/events?token=${wideToken()}`), status: 401 },
-    { what: 'a request line URL cannot parse', text: `GET //[x/ HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\n\r\n`, status: 400 },
-    { what: 'the same on the event stream', text: upgrade('//[x/'), status: 400 },
-    { what: 'no Host', text: 'POST /api/queue.get HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', status: 400 },
-    { what: 'a Host that is no host', text: `GET /media/1?token=x HTTP/1.1\r\nHost: [::\r\nConnection: close\r\n\r\n`, status: 403 },
-    { what: 'HEAD on the API', text: `HEAD /api/queue.get HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\n\r\n`, status: 401 },
-    { what: 'an absolute-form target', text: `GET http://evil.example/api/queue.get HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\n\r\n`, status: 400 },
-    { what: 'broken chunked encoding', text: `POST /api/queue.get HTTP/1.1\r\n${hostLine()}\r\nx-pastiche-token: ${host.token}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`, status: 400 },
-    { what: 'a header line without a colon', text: `GET / HTTP/1.1\r\n${hostLine()}\r\nnonsense\r\n\r\n`, status: 400 },
-    { what: 'an upgrade to another path', text: upgrade('/elsewhere'), status: 404 },
-    { what: 'an upgrade without a key', text: `GET /events?token=x HTTP/1.1\r\n${hostLine()}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`, status: 401 },
   ];
 
   async function stillAnswers(): Promise<void> {
