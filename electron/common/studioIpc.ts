@@ -1,4 +1,8 @@
-import { CHANNELS, DESKTOP_CHANNELS, type ArgsOf, type Channel, type DesktopChannel, type DesktopRequests, type ResultOf } from '../../engine/common/api/studioApi.js';
+import {
+  CHANNELS, DESKTOP_CHANNELS, isChannel,
+  type ArgsOf, type Channel, type DesktopChannel, type DesktopRequests, type ResultOf,
+} from '../../engine/common/api/studioApi.js';
+import { validateArgs, validateDesktopArgs } from '../../engine/common/api/studioSchemas.js';
 import { isPasticheError } from '../../engine/common/errors.js';
 import type { IpcReply } from './ipc.js';
 
@@ -30,7 +34,10 @@ export function serveStudioIpc(ipc: IpcMainLike, handlers: MainHandlers, isTrust
     ipc.handle(channel, async (event, args) => {
       const url = event.senderFrame?.url;
       if (url === undefined || !isTrusted(url)) return { ok: false, message: 'refused: this page is not the studio' };
-      return reply(() => handler(args));
+      // The page is trusted, what it sends is not: its arguments are checked as the web host checks them.
+      return reply(() => handler(
+        isChannel(channel) ? validateArgs(channel, args) : validateDesktopArgs(channel, args),
+      ));
     });
   }
   return () => channels.forEach((channel) => ipc.removeHandler(channel));

@@ -1,17 +1,18 @@
 /**
  * JSON as the web host and its client exchange it: like JSON, except that a Uint8Array (an image's
  * bytes) travels as { "$bytes": base64 }. Electron's IPC clones Uint8Arrays itself and needs none of this.
+ * The base64 codecs are btoa/atob's by default; a host with a cheaper one (Node's Buffer) passes it.
  */
-export function toWire(value: unknown): string {
+export function toWire(value: unknown, encodeBytes: (bytes: Uint8Array) => string = toBase64): string {
   return JSON.stringify(value, function (this: Record<string, unknown>, key, replaced: unknown) {
     // The holder's own value: a Node Buffer has already become { type, data } through its toJSON.
     const original = this[key];
-    return original instanceof Uint8Array ? { $bytes: toBase64(original) } : replaced;
+    return original instanceof Uint8Array ? { $bytes: encodeBytes(original) } : replaced;
   });
 }
 
-export function fromWire<T>(text: string): T {
-  return JSON.parse(text, (_key, value: unknown) => (isWireBytes(value) ? fromBase64(value.$bytes) : value)) as T;
+export function fromWire<T>(text: string, decodeBytes: (base64: string) => Uint8Array = fromBase64): T {
+  return JSON.parse(text, (_key, value: unknown) => (isWireBytes(value) ? decodeBytes(value.$bytes) : value)) as T;
 }
 
 function isWireBytes(value: unknown): value is { $bytes: string } {

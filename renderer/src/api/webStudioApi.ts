@@ -14,11 +14,8 @@ export function webStudioApi(): StudioApi {
   connectEvents(token, listeners);
   return {
     async invoke<C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>> {
-      const response = await fetch(`/api/${channel}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-pastiche-token': token },
-        body: toWire(args ?? null),
-      });
+      const headers = { 'content-type': 'application/json', 'x-pastiche-token': token };
+      const response = await post(`/api/${channel}`, headers, toWire(args ?? null));
       const answer = fromWire<{ result?: ResultOf<C>; error?: string }>(await response.text());
       if (!response.ok) throw new Error(answer.error ?? `the studio answered ${response.status}`);
       return answer.result as ResultOf<C>;
@@ -29,6 +26,19 @@ export function webStudioApi(): StudioApi {
     },
     imageUrl: (imageId) => `/media/${imageId}?token=${encodeURIComponent(token)}`,
   };
+}
+
+/** How often an upload the host is too busy for (503, two already under way) is tried again. */
+const BUSY_RETRIES = 30;
+
+/** POSTs `body`, waiting as long as the host's Retry-After says while it is busy with other uploads. */
+async function post(path: string, headers: Record<string, string>, body: string): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(path, { method: 'POST', headers, body });
+    const retryAfter = Number(response.headers.get('retry-after'));
+    if (response.status !== 503 || attempt >= BUSY_RETRIES || !(retryAfter > 0)) return response;
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+  }
 }
 
 function takeToken(): string {

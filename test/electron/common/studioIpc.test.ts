@@ -99,6 +99,14 @@ describe('Electron IPC: the preload API and the main process handlers', () => {
     assert.equal((await api.invoke('projects.list', undefined)).length, before);
   });
 
+  it('refuses arguments of the wrong shape as the web host does, before any handler runs', async () => {
+    const ask = (channel: string, args: unknown) => ipc.invoke(channel, args);
+    assert.deepEqual(await ask('images.add', { name: 'a.png', bytes: '/etc/passwd' }), { ok: false, message: 'images.add: bytes: expected bytes (on the web, {"$bytes": base64})' });
+    assert.deepEqual(await ask('runs.get', { runId: Number.NaN }), { ok: false, message: 'runs.get: runId: expected a positive whole number' });
+    assert.deepEqual(await ask('desktop.saveFile', { fileName: 'a.png', bytes: [1, 2] }), { ok: false, message: 'desktop.saveFile: bytes: expected bytes (on the web, {"$bytes": base64})' });
+    assert.deepEqual(shellCalls, []);
+  });
+
   it('routes the shell\'s own requests to the desktop handlers', async () => {
     assert.equal(await api.desktop!.invoke('desktop.saveFile', { fileName: 'a.png', bytes: new Uint8Array([1]) }), null);
     assert.deepEqual(shellCalls, ['desktop.saveFile']);

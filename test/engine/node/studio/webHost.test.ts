@@ -100,6 +100,21 @@ describe('web host', () => {
     assert.deepEqual(await invoke('projects.list', undefined), []);
   });
 
+  it('refuses arguments of the wrong shape with 400 in one line, before any handler runs: a string is never read as a path', async () => {
+    const localFile = join(mkdtempSync(join(tmpdir(), 'pastiche-local-')), 'private.png');
+    writeFileSync(localFile, photoBytes);
+    const before = calls.length;
+    const post = (channel: string, body: string) => send(host, `/api/${channel}`, { method: 'POST', headers: { ...own(), 'x-pastiche-token': host.token }, body });
+    const refused = [
+      [await post('images.add', JSON.stringify({ name: 'private.png', bytes: localFile })), 'images.add: bytes: expected bytes (on the web, {"$bytes": base64})'],
+      [await post('images.get', 'null'), 'images.get: expected an object'],
+      [await post('runs.get', ''), 'runs.get: expected an object'],
+      [await post('runs.queue', JSON.stringify({ project: 'p', contentImageId: 1, styleImageIds: [1], settings: { styleWeight: 'lots' } })), 'runs.queue: settings.styleWeight: expected a number'],
+    ] as const;
+    for (const [reply, message] of refused) assert.deepEqual([reply.status, JSON.parse(reply.body)], [400, { error: message }]);
+    assert.equal(calls.length, before, 'no handler ran');
+  });
+
   it('serves the built pages without a token, never a file outside their folder, and says when they are not built', async () => {
     const pages = mkdtempSync(join(tmpdir(), 'pastiche-pages-'));
     writeFileSync(join(pages, 'index.html'), '<!doctype html><title>studio</title>');
