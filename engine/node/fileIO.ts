@@ -197,7 +197,8 @@ function tempFileFor(file: string): string {
   return join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-function writeProblem(error: unknown, file: string): PasticheError {
+/** A failed write as a one-line PasticheError naming the file. */
+export function writeProblem(error: unknown, file: string): PasticheError {
   return new PasticheError(`cannot write (${fileProblem(error)})`, file);
 }
 

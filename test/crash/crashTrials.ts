@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { realpathSync, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,8 +15,13 @@ const webMainPath = resolve(fileURLToPath(import.meta.url), '../../../engine/nod
 
 interface Scenario {
   readonly name: string;
-  /** The kill lands uniformly in [0, killWithinMs) after the start. */
+  /** The kill lands uniformly in [0, killWithinMs) after the start, or ... */
   readonly killWithinMs: number;
+  /**
+   * ... in every other trial, within 20 ms of the first change in the data folder whose path matches:
+   * the moments a random kill rarely lands in (between a copy and its row, inside a folder's renames).
+   */
+  readonly killNear: RegExp;
   start(home: string, fixtures: CrashFixtures, trial: number): ChildProcess;
   /** A store to start from other than the usual one. */
   home?(fixtures: CrashFixtures): string;
@@ -31,20 +36,24 @@ const TRAIN = (f: CrashFixtures) => [
   '--style-layers', 'conv1,conv2', '--size', '32', '--batch', '1', '--epochs', '2', '--checkpoint-every', '1', '--preview-every', '1', '--json',
 ];
 
+const MEDIA = /^media\/../;
+/** writeFolderAtomically's temporary and set-aside folders. */
+const ASIDE = /\.(partial|previous)-/;
+
 export const SCENARIOS: readonly Scenario[] = [
-  { name: 'stylize', killWithinMs: 7000, start: (home, f, i) => cli(home, STYLIZE(f.photo, f.painting, join(f.folder, `out-${i}.png`))) },
-  { name: 'fast', killWithinMs: 5000, start: (home, f, i) => cli(home, ['fast', '--model', 'speckle', '--content', f.photo, '--out', join(f.folder, `fast-${i}.png`), '--size', '24', '--json']) },
+  { name: 'stylize', killWithinMs: 7000, killNear: MEDIA, start: (home, f, i) => cli(home, STYLIZE(f.photo, f.painting, join(f.folder, `out-${i}.png`))) },
+  { name: 'fast', killWithinMs: 5000, killNear: MEDIA, start: (home, f, i) => cli(home, ['fast', '--model', 'speckle', '--content', f.photo, '--out', join(f.folder, `fast-${i}.png`), '--size', '24', '--json']) },
   {
-    name: 'generate', killWithinMs: 5500,
+    name: 'generate', killWithinMs: 5500, killNear: MEDIA,
     start: (home, f, i) => cli(home, ['generate', '--generator', 'sparse', '--out', join(f.folder, `gen-${i}.png`), '--size', '24', '--iterations', '6',
       '--network', 'alexnet-random', '--style-layers', 'conv1', '--preview-every', '1', '--json']),
   },
-  { name: 'models import', killWithinMs: 3500, start: (home, f) => cli(home, ['models', 'import', f.onnx, '--name', 'alex', '--architecture', 'alexnet']) },
-  { name: 'styles import', killWithinMs: 5000, start: (home, f) => cli(home, ['styles', 'import', f.checkpoint, '--name', 'again']) },
-  { name: 'models install', killWithinMs: 4500, start: (home, f) => cli(home, ['models', 'install', 'alexnet'], { PASTICHE_CATALOGUE: f.catalogue }) },
-  { name: 'migration', killWithinMs: 3000, home: (f) => f.oldHome, start: (home) => cli(home, ['runs', '--json']) },
-  { name: 'train-style', killWithinMs: 12000, start: (home, f) => cli(home, TRAIN(f)) },
-  { name: 'web host', killWithinMs: 10000, start: (home, f) => webHost(home, f) },
+  { name: 'models import', killWithinMs: 3500, killNear: ASIDE, start: (home, f) => cli(home, ['models', 'import', f.onnx, '--name', 'alex', '--architecture', 'alexnet']) },
+  { name: 'styles import', killWithinMs: 5000, killNear: ASIDE, start: (home, f) => cli(home, ['styles', 'import', f.checkpoint, '--name', 'again']) },
+  { name: 'models install', killWithinMs: 4500, killNear: /^models\//, start: (home, f) => cli(home, ['models', 'install', 'alexnet'], { PASTICHE_CATALOGUE: f.catalogue }) },
+  { name: 'migration', killWithinMs: 3000, killNear: /pastiche\.db-wal$/, home: (f) => f.oldHome, start: (home) => cli(home, ['runs', '--json']) },
+  { name: 'train-style', killWithinMs: 12000, killNear: /^training\/.*\.(partial|previous)-/, start: (home, f) => cli(home, TRAIN(f)) },
+  { name: 'web host', killWithinMs: 10000, killNear: MEDIA, start: (home, f) => webHost(home, f) },
 ];
 
 /** The web host, driven as the studio's page would: two pictures added, a stylization queued, its result exported. */
@@ -83,6 +92,8 @@ export interface TrialOutcome {
   readonly trial: number;
   readonly scenario: string;
   readonly killedAtMs: number;
+  /** What the kill was timed by: a random moment, or a change in the data folder. */
+  readonly timing: 'random' | 'near a change';
   /** False when the work ended before the kill came. */
   readonly killed: boolean;
   readonly problems: string[];
@@ -96,9 +107,13 @@ export async function runCrashTrials({ trials, seed = 1, log = (_line: string) =
   try {
     for (let trial = 0; trial < trials; trial++) {
       const scenario = SCENARIOS[trial % SCENARIOS.length];
-      const outcome = await runTrial(trial, scenario, fixtures, Math.floor(random() * scenario.killWithinMs));
+      // Alternating along the scenarios, and the other way round in the next cycle, so any 9 trials have both.
+      const timing = ((trial % SCENARIOS.length) + Math.floor(trial / SCENARIOS.length)) % 2 === 0 ? 'random' : 'near a change';
+      const delay = timing === 'random' ? Math.floor(random() * scenario.killWithinMs) : Math.floor(random() * 20);
+      const outcome = await runTrial(trial, scenario, fixtures, timing, delay);
       outcomes.push(outcome);
-      log(`trial ${trial + 1}/${trials} ${scenario.name}: ${outcome.killed ? `killed at ${outcome.killedAtMs} ms` : 'ended before the kill'}; ${outcome.problems.length === 0 ? 'store sound' : outcome.problems.join('; ')}`);
+      const when = outcome.killed ? `killed at ${outcome.killedAtMs} ms${timing === 'random' ? '' : ' (near a change)'}` : 'ended before the kill';
+      log(`trial ${trial + 1}/${trials} ${scenario.name}: ${when}; ${outcome.problems.length === 0 ? 'store sound' : outcome.problems.join('; ')}`);
     }
   } finally {
     await fixtures.close();
@@ -106,25 +121,39 @@ export async function runCrashTrials({ trials, seed = 1, log = (_line: string) =
   return outcomes;
 }
 
-async function runTrial(trial: number, scenario: Scenario, fixtures: CrashFixtures, killAtMs: number): Promise<TrialOutcome> {
+async function runTrial(trial: number, scenario: Scenario, fixtures: CrashFixtures, timing: TrialOutcome['timing'], delayMs: number): Promise<TrialOutcome> {
   const home = copyHome(scenario.home?.(fixtures) ?? fixtures.baseHome, join(fixtures.folder, `home-${trial}`));
+  const started = Date.now();
   const child = scenario.start(home, fixtures, trial);
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   child.stdout!.resume();
   let killed = false;
-  const timer = setTimeout(() => {
-    killed = child.kill('SIGKILL');
-  }, killAtMs);
+  let killedAtMs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const killLater = (ms: number) => {
+    timer ??= setTimeout(() => {
+      killedAtMs = Date.now() - started;
+      killed = child.kill('SIGKILL');
+    }, ms);
+  };
+  const watcher = watch(home, { recursive: true }, (_event, name) => {
+    if (timing === 'near a change' && name && scenario.killNear.test(name.split('\\').join('/'))) killLater(delayMs);
+  });
+  if (timing === 'random') killLater(delayMs);
+  // A work that changes nothing the pattern matches (a web host waits for ever) is killed all the same.
+  const fallback = setTimeout(() => killLater(0), 2 * scenario.killWithinMs);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
   clearTimeout(timer);
+  clearTimeout(fallback);
+  watcher.close();
   const problems: string[] = [];
   if (!killed && code !== 0 && scenario.name !== 'web host') problems.push(`ended with ${code} before the kill: ${stderr.trim()}`);
   if (/internal error/.test(stderr)) problems.push(`an internal error: ${stderr.trim()}`);
   const restart = pasticheIn(home, 'runs', '--json');
   if (restart.code !== 0) problems.push(`the restart failed: ${restart.stderr.trim()}`);
   problems.push(...storeProblems(home));
-  return { trial, scenario: scenario.name, killedAtMs: killAtMs, killed, problems };
+  return { trial, scenario: scenario.name, killedAtMs, timing, killed, problems };
 }
 
 /** mulberry32: the same kill moments for the same seed, so a failure can be replayed. */

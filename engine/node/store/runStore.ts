@@ -100,7 +100,7 @@ export class RunStore {
 
   /** queued → running, on the given backend with the network's weights of this digest. */
   startRun(id: number, backend: string, weightsSha256: string): void {
-    this.runTable.start(id, backend, weightsSha256, this.owner);
+    this.write(() => this.runTable.start(id, backend, weightsSha256, this.owner));
   }
 
   /**

@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isPasticheError, PasticheError } from '../../common/errors.js';
 
 /**
@@ -23,10 +25,32 @@ function primaryCode(error: unknown): string | undefined {
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code.split('_').slice(0, 2).join('_') : undefined;
 }
 
+/** Less free than this and a failed write is put down to a full disk. */
+const NEARLY_FULL_BYTES = 4 * 1024 ** 2;
+
+/**
+ * SQLite reports a disk that fills up while it grows its write-ahead log or shared memory as an I/O
+ * error, not SQLITE_FULL: the free space tells which it was.
+ */
+function diskIsFull(file: string): boolean {
+  try {
+    const { bavail, bsize } = statfsSync(dirname(file));
+    return bavail * bsize < NEARLY_FULL_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+function problemOf(error: unknown, file: string): string | undefined {
+  const code = primaryCode(error);
+  if (code === 'SQLITE_IOERR' && diskIsFull(file)) return `the disk is full (${(error as { code: string }).code})`;
+  return PROBLEM_BY_CODE[code ?? ''];
+}
+
 /** The PasticheError naming `file` for an SQLite failure a person can act on; any other error as it is. */
 export function sqliteProblem(error: unknown, file: string): unknown {
   if (isPasticheError(error)) return error;
-  const problem = PROBLEM_BY_CODE[primaryCode(error) ?? ''];
+  const problem = problemOf(error, file);
   if (!problem) return error;
   const detail = error instanceof Error ? error.message.split('\n')[0] : '';
   return new PasticheError(detail ? `${problem}: ${detail}` : problem, file);
