@@ -28,7 +28,8 @@ interface Scenario {
 }
 
 function cli(home: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const childEnv = { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm', ...env };
+  return spawn(process.execPath, [cliPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 const TRAIN = (f: CrashFixtures) => [
@@ -41,16 +42,28 @@ const MEDIA = /^media\/../;
 const ASIDE = /\.(partial|previous)-/;
 
 export const SCENARIOS: readonly Scenario[] = [
-  { name: 'stylize', killWithinMs: 7000, killNear: MEDIA, start: (home, f, i) => cli(home, STYLIZE(f.photo, f.painting, join(f.folder, `out-${i}.png`))) },
-  { name: 'fast', killWithinMs: 5000, killNear: MEDIA, start: (home, f, i) => cli(home, ['fast', '--model', 'speckle', '--content', f.photo, '--out', join(f.folder, `fast-${i}.png`), '--size', '24', '--json']) },
+  {
+    name: 'stylize', killWithinMs: 7000, killNear: MEDIA,
+    start: (home, f, i) => cli(home, STYLIZE(f.photo, f.painting, join(f.folder, `out-${i}.png`))),
+  },
+  {
+    name: 'fast', killWithinMs: 5000, killNear: MEDIA,
+    start: (home, f, i) => cli(home, ['fast', '--model', 'speckle', '--content', f.photo, '--out', join(f.folder, `fast-${i}.png`), '--size', '24', '--json']),
+  },
   {
     name: 'generate', killWithinMs: 5500, killNear: MEDIA,
-    start: (home, f, i) => cli(home, ['generate', '--generator', 'sparse', '--out', join(f.folder, `gen-${i}.png`), '--size', '24', '--iterations', '6',
-      '--network', 'alexnet-random', '--style-layers', 'conv1', '--preview-every', '1', '--json']),
+    start: (home, f, i) => cli(home, ['generate', '--generator', 'sparse', '--out', join(f.folder, `gen-${i}.png`), '--size', '24',
+      '--iterations', '6', '--network', 'alexnet-random', '--style-layers', 'conv1', '--preview-every', '1', '--json']),
   },
-  { name: 'models import', killWithinMs: 3500, killNear: ASIDE, start: (home, f) => cli(home, ['models', 'import', f.onnx, '--name', 'alex', '--architecture', 'alexnet']) },
+  {
+    name: 'models import', killWithinMs: 3500, killNear: ASIDE,
+    start: (home, f) => cli(home, ['models', 'import', f.onnx, '--name', 'alex', '--architecture', 'alexnet']),
+  },
   { name: 'styles import', killWithinMs: 5000, killNear: ASIDE, start: (home, f) => cli(home, ['styles', 'import', f.checkpoint, '--name', 'again']) },
-  { name: 'models install', killWithinMs: 4500, killNear: /^models\//, start: (home, f) => cli(home, ['models', 'install', 'alexnet'], { PASTICHE_CATALOGUE: f.catalogue }) },
+  {
+    name: 'models install', killWithinMs: 4500, killNear: /^models\//,
+    start: (home, f) => cli(home, ['models', 'install', 'alexnet'], { PASTICHE_CATALOGUE: f.catalogue }),
+  },
   { name: 'migration', killWithinMs: 3000, killNear: /pastiche\.db-wal$/, home: (f) => f.oldHome, start: (home) => cli(home, ['runs', '--json']) },
   { name: 'train-style', killWithinMs: 12000, killNear: /^training\/.*\.(partial|previous)-/, start: (home, f) => cli(home, TRAIN(f)) },
   { name: 'web host', killWithinMs: 10000, killNear: MEDIA, start: (home, f) => webHost(home, f) },
@@ -58,7 +71,8 @@ export const SCENARIOS: readonly Scenario[] = [
 
 /** The web host, driven as the studio's page would: two pictures added, a stylization queued, its result exported. */
 function webHost(home: string, fixtures: CrashFixtures): ChildProcess {
-  const child = spawn(process.execPath, [webMainPath], { env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm', PASTICHE_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm', PASTICHE_PORT: '0' };
+  const child = spawn(process.execPath, [webMainPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = createInterface({ input: child.stdout! });
   lines.once('line', (line) => {
     const url = /open (\S+)/.exec(line)?.[1];
@@ -70,7 +84,8 @@ function webHost(home: string, fixtures: CrashFixtures): ChildProcess {
 async function driveStudio(url: URL, fixtures: CrashFixtures): Promise<void> {
   const { readFileSync } = await import('node:fs');
   const ask = async (channel: string, args: unknown) => {
-    const response = await fetch(new URL(`/api/${channel}`, url), { method: 'POST', headers: { 'x-pastiche-token': url.searchParams.get('token')! }, body: toWire(args) });
+    const headers = { 'x-pastiche-token': url.searchParams.get('token')! };
+    const response = await fetch(new URL(`/api/${channel}`, url), { method: 'POST', headers, body: toWire(args) });
     return ((await response.json()) as { result: any }).result;
   };
   const photo = await ask('images.add', { name: 'photo.png', bytes: readFileSync(fixtures.photo) });
@@ -100,7 +115,13 @@ export interface TrialOutcome {
 }
 
 /** Runs `trials` trials, cycling through the scenarios, with kill moments drawn from `seed`. */
-export async function runCrashTrials({ trials, seed = 1, log = (_line: string) => undefined }: { trials: number; seed?: number; log?: (line: string) => void }): Promise<TrialOutcome[]> {
+export interface TrialOptions {
+  readonly trials: number;
+  readonly seed?: number;
+  readonly log?: (line: string) => void;
+}
+
+export async function runCrashTrials({ trials, seed = 1, log = () => undefined }: TrialOptions): Promise<TrialOutcome[]> {
   const fixtures = await crashFixtures();
   const random = seededRandom(seed);
   const outcomes: TrialOutcome[] = [];
@@ -108,12 +129,14 @@ export async function runCrashTrials({ trials, seed = 1, log = (_line: string) =
     for (let trial = 0; trial < trials; trial++) {
       const scenario = SCENARIOS[trial % SCENARIOS.length];
       // Alternating along the scenarios, and the other way round in the next cycle, so any 9 trials have both.
-      const timing = ((trial % SCENARIOS.length) + Math.floor(trial / SCENARIOS.length)) % 2 === 0 ? 'random' : 'near a change';
+      const cycle = Math.floor(trial / SCENARIOS.length);
+      const timing = ((trial % SCENARIOS.length) + cycle) % 2 === 0 ? 'random' : 'near a change';
       const delay = timing === 'random' ? Math.floor(random() * scenario.killWithinMs) : Math.floor(random() * 20);
       const outcome = await runTrial(trial, scenario, fixtures, timing, delay);
       outcomes.push(outcome);
       const when = outcome.killed ? `killed at ${outcome.killedAtMs} ms${timing === 'random' ? '' : ' (near a change)'}` : 'ended before the kill';
-      log(`trial ${trial + 1}/${trials} ${scenario.name}: ${when}; ${outcome.problems.length === 0 ? 'store sound' : outcome.problems.join('; ')}`);
+      const verdict = outcome.problems.length === 0 ? 'store sound' : outcome.problems.join('; ');
+      log(`trial ${trial + 1}/${trials} ${scenario.name}: ${when}; ${verdict}`);
     }
   } finally {
     await fixtures.close();
@@ -121,7 +144,9 @@ export async function runCrashTrials({ trials, seed = 1, log = (_line: string) =
   return outcomes;
 }
 
-async function runTrial(trial: number, scenario: Scenario, fixtures: CrashFixtures, timing: TrialOutcome['timing'], delayMs: number): Promise<TrialOutcome> {
+async function runTrial(
+  trial: number, scenario: Scenario, fixtures: CrashFixtures, timing: TrialOutcome['timing'], delayMs: number,
+): Promise<TrialOutcome> {
   const home = copyHome(scenario.home?.(fixtures) ?? fixtures.baseHome, join(fixtures.folder, `home-${trial}`));
   const started = Date.now();
   const child = scenario.start(home, fixtures, trial);

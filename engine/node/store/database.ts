@@ -13,7 +13,8 @@ export type Db = Database.Database;
 // in a folder that cannot be written can only be read through a URI filename's `immutable` parameter.
 process.env.SQLITE_USE_URI ??= '1';
 
-const BUSY_TIMEOUT_MS = 5000;
+/** How long a statement waits for another process's write transaction: the longest write a copy of a print. */
+const BUSY_TIMEOUT_MS = 20_000;
 
 export interface OpenOptions {
   /** Reads only, and applies no migration: for a data folder or file that cannot be written. */
@@ -69,22 +70,34 @@ function connect(file: string): Db {
 }
 
 /**
- * A connection that cannot write. Without a write-ahead log beside it nothing can be pending in one,
- * so the file is read as immutable: SQLite then needs no shared-memory file, which a read-only folder
- * could not hold.
+ * A connection that cannot write. SQLite reads a WAL database through a shared-memory file beside
+ * it, which a read-only folder cannot hold: there the file is read as immutable, which is safe when
+ * no write-ahead log is beside it (nothing pending in one) and no one can write the folder.
  */
 function connectReadOnly(file: string): Db {
-  const immutable = !existsSync(`${file}-wal`);
-  let db: Db | undefined;
   try {
-    db = new Database(immutable ? `${pathToFileURL(file).href}?immutable=1` : file, { ...nativeBinding(), readonly: true, fileMustExist: true });
+    return readingConnection(file);
+  } catch (error) {
+    const cannotOpen = (error as { code?: string }).code === 'SQLITE_CANTOPEN';
+    if (!cannotOpen || existsSync(`${file}-wal`)) throw openProblem(error, file);
+  }
+  try {
+    return readingConnection(`${pathToFileURL(file).href}?immutable=1`);
+  } catch (error) {
+    throw openProblem(error, file);
+  }
+}
+
+function readingConnection(name: string): Db {
+  const db = new Database(name, { ...nativeBinding(), readonly: true, fileMustExist: true });
+  try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // The first statement that reads the file, so that one that is not a database is refused here.
     db.pragma('schema_version');
     return db;
   } catch (error) {
-    db?.close();
-    throw openProblem(error, file);
+    db.close();
+    throw error;
   }
 }
 
@@ -92,13 +105,15 @@ function requireCurrentSchema(db: Db, file: string): void {
   const applied = schemaVersion(db);
   refuseNewerSchema(applied, file);
   if (applied < MIGRATIONS.length) {
-    throw new PasticheError(`needs upgrading from schema ${applied} to ${MIGRATIONS.length}, which cannot be done read-only: open it once where it can be written`, file);
+    const upgrade = `needs upgrading from schema ${applied} to ${MIGRATIONS.length}`;
+    throw new PasticheError(`${upgrade}, which cannot be done read-only: open it once where it can be written`, file);
   }
 }
 
 function refuseNewerSchema(applied: number, file: string): void {
   if (applied > MIGRATIONS.length) {
-    throw new PasticheError(`${file} was written by a newer Pastiche (schema ${applied}, this one knows ${MIGRATIONS.length})`);
+    const versions = `schema ${applied}, this one knows ${MIGRATIONS.length}`;
+    throw new PasticheError(`${file} was written by a newer Pastiche (${versions})`);
   }
 }
 

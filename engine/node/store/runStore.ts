@@ -161,7 +161,8 @@ export class RunStore {
   recoverAfterCrash(): number {
     const runs = this.recoverInterruptedRuns();
     this.write(() => removeOrphanMedia(this.paths.media, this.imageTable.recordedPaths()));
-    for (const library of [this.paths.models, this.paths.styles, this.paths.training]) removeHalfWrittenFolders(library);
+    const { models, styles, training } = this.paths;
+    for (const library of [models, styles, training]) removeHalfWrittenFolders(library);
     return runs;
   }
 

@@ -14,7 +14,8 @@ function sizeOf(file: string): number | undefined {
 /** The pictures under media/, not counting temp files a write left. */
 function mediaFileCount(media: string): number {
   if (!existsSync(media)) return 0;
-  return readdirSync(media, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !entry.name.startsWith('.')).length;
+  const entries = readdirSync(media, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile() && !entry.name.startsWith('.')).length;
 }
 
 /**
@@ -27,10 +28,10 @@ export function refuseLostDatabase(paths: StorePaths): void {
   const pictures = mediaFileCount(paths.media);
   if (pictures === 0) return;
   const state = size === undefined ? 'missing' : 'empty (0 bytes)';
-  throw new PasticheError(
-    `the database is ${state} but media/ holds ${pictures} ${pictures === 1 ? 'file' : 'files'} of the runs it recorded; nothing was changed: restore pastiche.db from a backup, or move media/ aside to start a new store`,
-    paths.database,
-  );
+  const held = `${pictures} ${pictures === 1 ? 'file' : 'files'}`;
+  const recovery = 'restore pastiche.db from a backup, or move media/ aside to start a new store';
+  const found = `the database is ${state} but media/ holds ${held} of the runs it recorded`;
+  throw new PasticheError(`${found}; nothing was changed: ${recovery}`, paths.database);
 }
 
 function writable(path: string): boolean {
