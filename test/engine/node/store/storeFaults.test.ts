@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
-import { mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, rmSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isPasticheError } from '../../../../engine/common/errors.js';
@@ -36,6 +36,13 @@ describe('a store whose database was emptied', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(oneLine(result.stderr), /pastiche\.db: the database is empty \(0 bytes\) but media\/ holds 2 files .*back ?up/);
     assert.equal(statSync(join(home, 'pastiche.db')).size, 0, 'nothing was created over it');
+  });
+
+  it('is refused when it is missing beside a media/ that holds pictures', () => {
+    const home = storeWithRuns(1);
+    rmSync(join(home, 'pastiche.db'));
+    assert.throws(() => openRunStore(home), (error) => isPasticheError(error) && /pastiche\.db: the database is missing but media\/ holds 2 files/.test(error.message));
+    assert.ok(!existsSync(join(home, 'pastiche.db')), 'no new database was made');
   });
 
   it('opens an empty database beside an empty media/ as the new store it is', () => {
