@@ -182,11 +182,23 @@ export function writeFileAtomicallySync(file: string, bytes: Uint8Array): void {
   }
 }
 
+/** The writer's pid is in the name, so what a dead process left can be told from what a live one is writing. */
+function asideName(folder: string, kind: 'partial' | 'previous'): string {
+  return `${folder}.${kind}-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** The folder name and writer of one of writeFolderAtomically's temporary folders; null for any other name. */
+export function halfWrittenFolder(name: string): { name: string; kind: 'partial' | 'previous'; pid: number } | null {
+  const match = /^(.+)\.(partial|previous)-(\d+)-[0-9a-f]{12}$/.exec(name);
+  return match ? { name: match[1], kind: match[2] as 'partial' | 'previous', pid: Number(match[3]) } : null;
+}
+
 function tempFileFor(file: string): string {
   return join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-function writeProblem(error: unknown, file: string): PasticheError {
+/** A failed write as a one-line PasticheError naming the file. */
+export function writeProblem(error: unknown, file: string): PasticheError {
   return new PasticheError(`cannot write (${fileProblem(error)})`, file);
 }
 
@@ -207,8 +219,8 @@ async function writeSynced(file: string, bytes: Uint8Array): Promise<void> {
  * leaves the old folder beside the name rather than nothing; without it, an existing folder is an error.
  */
 export async function writeFolderAtomically(folder: string, files: Record<string, Uint8Array | string>, { replace = false } = {}): Promise<void> {
-  const temporary = `${folder}.partial-${randomBytes(6).toString('hex')}`;
-  const previous = `${folder}.previous-${randomBytes(6).toString('hex')}`;
+  const temporary = asideName(folder, 'partial');
+  const previous = asideName(folder, 'previous');
   let movedAside = false;
   try {
     await mkdir(temporary, { recursive: true });

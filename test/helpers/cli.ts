@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const cliPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../engine/node/cli/main.js');
+export const cliPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../engine/node/cli/main.js');
 
 /**
  * The `pastiche` command as a person runs it — a separate process on the wasm backend — with a data
@@ -14,10 +14,7 @@ const cliPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../engine/n
 export function cliSandbox() {
   const home = mkdtempSync(join(tmpdir(), 'pastiche-cli-'));
   const files = mkdtempSync(join(tmpdir(), 'pastiche-cli-files-'));
-  function pastiche(...args: string[]) {
-    const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' } });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
+  const pastiche = (...args: string[]) => pasticheIn(home, ...args);
   /** A command with --json that must succeed, its output parsed. */
   function json(...args: string[]) {
     const result = pastiche(...args, '--json');
@@ -25,4 +22,10 @@ export function cliSandbox() {
     return JSON.parse(result.stdout);
   }
   return { home, files, pastiche, json };
+}
+
+/** The `pastiche` command on the wasm backend with `home` as its data folder. */
+export function pasticheIn(home: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { mkdir, open, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PasticheError } from '../../common/errors.js';
+import { isPasticheError, PasticheError } from '../../common/errors.js';
+import { writeProblem } from '../fileIO.js';
 import type { CatalogueEntry, DownloadSource } from './catalogue.js';
 import { readNetworkFile } from './networkFile.js';
 import { saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
@@ -61,11 +62,13 @@ async function download(name: string, source: DownloadSource, partial: string, o
   const file = await open(partial, append ? 'a' : 'w');
   try {
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      await file.write(chunk);
+      // A full disk is not an interrupted download: trying again would fail the same way.
+      await file.write(chunk).catch((error: unknown) => Promise.reject(writeProblem(error, partial)));
       received += chunk.length;
       options.onProgress?.({ receivedBytes: received, totalBytes: source.bytes });
     }
   } catch (error) {
+    if (isPasticheError(error)) throw error;
     const why = (error as { cause?: { message?: string } }).cause?.message ?? (error instanceof Error ? error.message : String(error));
     throw new PasticheError(`download interrupted after ${megabytes(received)} of ${megabytes(source.bytes)} (${why}); run the same command again to resume`, name);
   } finally {

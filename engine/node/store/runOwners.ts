@@ -26,8 +26,14 @@ export function releaseOwner(owner: RunOwner): void {
 /** False once the owner is gone. A pid reused by an unrelated process (after a reboot) passes for the owner until it ends. */
 export function ownerIsAlive(owner: RunOwner): boolean {
   if (owner.pid === process.pid) return openHere.has(owner.store);
+  return processIsAlive(owner.pid);
+}
+
+/** False once the process is gone (a reused pid passes, as above). */
+export function processIsAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
   try {
-    process.kill(owner.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (error) {
     // EPERM: the process exists but belongs to another user.

@@ -2,7 +2,10 @@ import { PasticheError } from '../../common/errors.js';
 import { needsPainting } from '../../common/generate/gramGenerator.js';
 import { makeFolder } from '../fileIO.js';
 import { dataHome, storePaths, type StorePaths } from '../paths.js';
-import { openDatabase, type Db } from './database.js';
+import { checkDatabase, openDatabase, type Db } from './database.js';
+import { withSqliteProblems } from './sqliteErrors.js';
+import { refuseLostDatabase, storeIsReadOnly } from './storeFolder.js';
+import { removeHalfWrittenFolders, removeOrphanMedia } from './storeLeftovers.js';
 import { ImageTable } from './imageTable.js';
 import { MetricTable } from './metricTable.js';
 import { OutputTable } from './outputTable.js';
@@ -17,14 +20,28 @@ export type * from '../../common/runs/records.js';
 
 export const INTERRUPTED_ERROR = 'interrupted: Pastiche stopped during the run';
 
-/** Opens the store in the data folder (or `home`), and fails the runs a crash left running. */
-export function openRunStore(home: string = dataHome()): RunStore {
+export interface OpenStoreOptions {
+  /** Reads every page first, so a damaged database is reported on opening (the studio's start). */
+  readonly verify?: boolean;
+}
+
+/**
+ * Opens the store in the data folder (or `home`), and clears what a crash left: its runs left running
+ * fail, and half-written files and folders go. A store that cannot be written opens read-only.
+ */
+export function openRunStore(home: string = dataHome(), { verify = false }: OpenStoreOptions = {}): RunStore {
   const paths = storePaths(home);
-  makeFolder(paths.media);
-  makeFolder(paths.models);
-  const store = new RunStore(paths, openDatabase(paths.database));
+  refuseLostDatabase(paths);
+  const readOnly = storeIsReadOnly(paths);
+  if (!readOnly) {
+    makeFolder(paths.media);
+    makeFolder(paths.models);
+  }
+  const db = openDatabase(paths.database, { readOnly });
+  const store = withSqliteProblems(new RunStore(paths, db), paths.database);
   try {
-    store.recoverInterruptedRuns();
+    if (verify) checkDatabase(db, paths.database);
+    if (!readOnly) store.recoverAfterCrash();
     return store;
   } catch (error) {
     store.close();
@@ -83,7 +100,7 @@ export class RunStore {
 
   /** queued → running, on the given backend with the network's weights of this digest. */
   startRun(id: number, backend: string, weightsSha256: string): void {
-    this.runTable.start(id, backend, weightsSha256, this.owner);
+    this.write(() => this.runTable.start(id, backend, weightsSha256, this.owner));
   }
 
   /**
@@ -135,6 +152,18 @@ export class RunStore {
   /** → cancelled, keeping the image reached when there is one. */
   cancelRun(id: number, lastImage?: ReachedImage): void {
     this.end(id, 'cancelled', null, lastImage && { ...lastImage, kind: 'partial' });
+  }
+
+  /**
+   * What processes that died left: their runs left running (see recoverInterruptedRuns), media
+   * copies no row names, and half-written library folders. Returns the runs recovered.
+   */
+  recoverAfterCrash(): number {
+    const runs = this.recoverInterruptedRuns();
+    this.write(() => removeOrphanMedia(this.paths.media, this.imageTable.recordedPaths()));
+    const { models, styles, training } = this.paths;
+    for (const library of [models, styles, training]) removeHalfWrittenFolders(library);
+    return runs;
   }
 
   /**

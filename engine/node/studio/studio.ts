@@ -34,7 +34,8 @@ export interface Studio {
 /** Opens the store, picks the backend and starts the queue, taking up runs queued before. */
 export async function openStudio(options: StudioOptions): Promise<Studio> {
   const backend = await selectBackend(options.backend);
-  const store = openRunStore(options.home);
+  // A damaged database is reported as the studio starts, not by whichever page a request reads first.
+  const store = openRunStore(options.home, { verify: true });
   const listeners = new Set<(event: StudioEvent) => void>();
   const emit = (event: StudioEvent) => listeners.forEach((listener) => listener(event));
   const queue = new RunQueue(store, backend, { onEvent: emit });
