@@ -1,6 +1,6 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isPasticheError } from '../../engine/common/errors.js';
 import { READABLE_IMAGE_TYPES } from '../../engine/common/image.js';
 import { productRoot, productVersion } from '../../engine/node/resources.js';
@@ -111,8 +111,8 @@ function nativeShell(): NativeShell {
       title: 'Add photos and paintings', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: Object.keys(READABLE_IMAGE_TYPES) }],
     })).filePaths,
     chooseSavePath: async (fileName) => {
-      // A cancelled dialog answers with an empty path.
-      const { canceled, filePath } = await dialog.showSaveDialog(focused(), { defaultPath: join(app.getPath('pictures'), fileName) });
+      // A cancelled dialog answers with an empty path; the page's name is only proposed, inside Pictures.
+      const { canceled, filePath } = await dialog.showSaveDialog(focused(), { defaultPath: join(app.getPath('pictures'), basename(fileName)) });
       return canceled || !filePath ? null : filePath;
     },
     showInFolder: (path) => shell.showItemInFolder(path),
