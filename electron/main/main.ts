@@ -26,8 +26,10 @@ protocol.registerSchemesAsPrivileged([{ scheme: 'pastiche', privileges: { standa
 
 // DevTools, their menu item and shortcut exist in development only, never in a release build.
 const devTools = !app.isPackaged;
-// Every web contents and session is guarded from the moment it exists (navigation, new windows, permissions).
+// Every web contents and session is guarded from the moment it exists (navigation, new windows, permissions),
+// and every renderer is sandboxed, whatever a window's own preferences say.
 guardWebContentsAndSessions({ devTools });
+app.enableSandbox();
 
 // Two studios on one store would both start its queued runs.
 if (!app.requestSingleInstanceLock()) app.quit();
