@@ -7,13 +7,14 @@ import { productRoot, productVersion } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { IPC_EVENTS, type IpcEventPayloads } from '../common/ipc.js';
 import { serveStudioIpc } from '../common/studioIpc.js';
+import { guardSession } from '../common/webGuards.js';
 import { isStudioUrl } from '../common/webPolicy.js';
 import { desktopHandlers, type NativeShell } from '../node/desktopHandlers.js';
 import { answerStudioProtocol } from '../node/studioProtocol.js';
 import { applicationMenu } from './applicationMenu.js';
 import { openEngineWindow, type EngineWindow } from './engineWindow.js';
 import { createMainWindow } from './mainWindow.js';
-import { guardSession, guardWebContentsAndSessions } from './webGuards.js';
+import { guardEverything } from './guardEverything.js';
 
 /**
  * The desktop studio's main process: one window, the native menu and dialogs, and the engine in a
@@ -28,7 +29,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: 'pastiche', privileges: { standa
 const devTools = !app.isPackaged;
 // Every web contents and session is guarded from the moment it exists (navigation, new windows, permissions),
 // and every renderer is sandboxed, whatever a window's own preferences say.
-guardWebContentsAndSessions({ devTools });
+guardEverything({ devTools });
 app.enableSandbox();
 
 // Two studios on one store would both start its queued runs.
