@@ -8,9 +8,11 @@ export interface MenuActions {
 }
 
 /** The menu roles the template uses: Electron's names, so the template is Electron's own type as it is. */
-export type MenuRole = 'appMenu' | 'close' | 'quit' | 'editMenu' | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen' | 'toggleDevTools' | 'help';
+export type MenuRole =
+  | 'appMenu' | 'close' | 'quit' | 'editMenu' | 'help'
+  | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen' | 'toggleDevTools';
 
-/** One item of the native menu, in the shape of Electron's MenuItemConstructorOptions (structural, so it is tested without Electron). */
+/** One item of the native menu, shaped as Electron's MenuItemConstructorOptions (so it is tested without Electron). */
 export interface MenuItemTemplate {
   readonly label?: string;
   readonly role?: MenuRole;
@@ -60,7 +62,10 @@ export function menuTemplate(actions: MenuActions, { mac, devTools }: MenuOption
         ...(devTools ? [{ role: 'toggleDevTools' } as const] : []),
       ],
     },
-    { label: '&Run', submenu: [{ label: 'Paint', ...shownOnly('CmdOrCtrl+Enter'), click: () => actions.send('paint') }] },
+    {
+      label: '&Run',
+      submenu: [{ label: 'Paint', ...shownOnly('CmdOrCtrl+Enter'), click: () => actions.send('paint') }],
+    },
     { role: 'help', submenu: [{ label: 'About Pastiche', click: actions.about }] },
   ];
 }

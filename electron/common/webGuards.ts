@@ -44,7 +44,8 @@ export function guardWebContents(contents: GuardedContents, options: ContentsGua
   };
   contents.on('will-navigate', refuseUnless((event) => navigationAllowed(contents.getURL(), event.url ?? '')));
   contents.on('will-redirect', refuseUnless((event) => navigationAllowed(contents.getURL(), event.url ?? '')));
-  contents.on('will-frame-navigate', refuseUnless((event) => navigationAllowed(event.frame?.url ?? '', event.url ?? '')));
+  const frameMayMove = (event: CancellableEvent) => navigationAllowed(event.frame?.url ?? '', event.url ?? '');
+  contents.on('will-frame-navigate', refuseUnless(frameMayMove));
   contents.on('will-attach-webview', refuseUnless(() => false));
   contents.setWindowOpenHandler((details) => {
     const link = externalLinkAllowed({ ...details, openerUrl: contents.getURL() });
@@ -57,15 +58,20 @@ export function guardWebContents(contents: GuardedContents, options: ContentsGua
 
 /** The part of Electron's Session whose handlers decide what its pages may use. */
 export interface GuardedSession {
-  setPermissionRequestHandler(handler: (contents: unknown, permission: string, callback: (granted: boolean) => void, details: { readonly requestingUrl?: string }) => void): void;
-  setPermissionCheckHandler(handler: (contents: unknown, permission: string, requestingOrigin: string) => boolean): void;
+  setPermissionRequestHandler(handler: (
+    contents: unknown, permission: string, callback: (granted: boolean) => void,
+    details: { readonly requestingUrl?: string },
+  ) => void): void;
+  setPermissionCheckHandler(handler: (contents: unknown, permission: string, origin: string) => boolean): void;
   setDevicePermissionHandler(handler: () => boolean): void;
 }
 
 /** Grants a session's pages only the studio's permissions (none), on its own origin; no device ever. */
 export function guardSession(session: GuardedSession): void {
-  session.setPermissionRequestHandler((_contents, permission, callback, details) => callback(permissionAllowed(permission, details.requestingUrl ?? '')));
-  session.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permissionAllowed(permission, requestingOrigin));
+  session.setPermissionRequestHandler((_contents, permission, callback, details) => {
+    callback(permissionAllowed(permission, details.requestingUrl ?? ''));
+  });
+  session.setPermissionCheckHandler((_contents, permission, origin) => permissionAllowed(permission, origin));
   // HID, serial and USB devices: none is ever chosen for a page.
   session.setDevicePermissionHandler(() => false);
 }

@@ -54,8 +54,13 @@ export function externalLinkAllowed(request: WindowOpenRequest): string | null {
     && request.features === '' && request.postBody === undefined;
   if (!clicked || !isStudioUrl(request.openerUrl) || request.url.length > MAX_EXTERNAL_LINK_LENGTH) return null;
   const link = parsedUrl(request.url);
-  if (link === null || link.protocol !== 'https:' || link.hostname === '' || link.username !== '' || link.password !== '') return null;
-  return link.href.length > MAX_EXTERNAL_LINK_LENGTH ? null : link.href;
+  if (link === null || !isPlainHttps(link) || link.href.length > MAX_EXTERNAL_LINK_LENGTH) return null;
+  return link.href;
+}
+
+/** An https address with a host and no credentials. */
+function isPlainHttps(link: URL): boolean {
+  return link.protocol === 'https:' && link.hostname !== '' && link.username === '' && link.password === '';
 }
 
 /**
@@ -66,7 +71,7 @@ export function externalLinkAllowed(request: WindowOpenRequest): string | null {
 export const STUDIO_PERMISSIONS: ReadonlySet<string> = new Set<string>();
 
 /** Whether the page at `origin` (an origin or a page's address) may use `permission`. */
-export function permissionAllowed(permission: string, origin: string, granted: ReadonlySet<string> = STUDIO_PERMISSIONS): boolean {
+export function permissionAllowed(permission: string, origin: string, granted = STUDIO_PERMISSIONS): boolean {
   return granted.has(permission) && isStudioUrl(origin);
 }
 

@@ -8,6 +8,7 @@ import { guardSession, guardWebContents } from '../common/webGuards.js';
  * which exists before 'session-created' can be heard, is guarded in main.ts once the app is ready.
  */
 export function guardEverything(options: { readonly devTools: boolean }): void {
-  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, { devTools: options.devTools, openExternal: (url) => shell.openExternal(url) }));
+  const guard = { devTools: options.devTools, openExternal: (url: string) => shell.openExternal(url) };
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, guard));
   app.on('session-created', guardSession);
 }

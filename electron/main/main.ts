@@ -45,9 +45,11 @@ async function start(): Promise<void> {
     pagesDir: join(productRoot(), 'dist', 'renderer'),
     imagePath: async (imageId) => (await studio.handlers['images.get']({ imageId })).path,
   }));
-  serveStudioIpc(ipcMain, { ...studio.handlers, ...desktopHandlers(nativeShell(), studio.handlers['images.add']) }, isStudioUrl);
+  const handlers = { ...studio.handlers, ...desktopHandlers(nativeShell(), studio.handlers['images.add']) };
+  serveStudioIpc(ipcMain, handlers, isStudioUrl);
 
-  const window = createMainWindow({ preload: fileURLToPath(new URL('../preload/preload.cjs', import.meta.url)), devTools });
+  const preload = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
+  const window = createMainWindow({ preload, devTools });
   mainWindow = window;
   const engine = gpuWithoutCuda(studio, backend.name);
   const toPage = <E extends keyof IpcEventPayloads>(channel: E, payload: IpcEventPayloads[E]) => {
@@ -115,7 +117,8 @@ function nativeShell(): NativeShell {
     })).filePaths,
     chooseSavePath: async (fileName) => {
       // A cancelled dialog answers with an empty path; the page's name is only proposed, inside Pictures.
-      const { canceled, filePath } = await dialog.showSaveDialog(focused(), { defaultPath: join(app.getPath('pictures'), basename(fileName)) });
+      const defaultPath = join(app.getPath('pictures'), basename(fileName));
+      const { canceled, filePath } = await dialog.showSaveDialog(focused(), { defaultPath });
       return canceled || !filePath ? null : filePath;
     },
     showInFolder: (path) => shell.showItemInFolder(path),

@@ -13,8 +13,8 @@ export function createMainWindow(files: { readonly preload: string; readonly dev
   const window = new BrowserWindow({
     width: 1440, height: 900, minWidth: 960, minHeight: 640, show: false, title: 'Pastiche', backgroundColor: CANVAS,
     webPreferences: {
-      preload: files.preload, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false,
-      devTools: files.devTools,
+      preload: files.preload, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true,
+      spellcheck: false, devTools: files.devTools,
     },
   });
   window.once('ready-to-show', () => window.show());

@@ -59,22 +59,29 @@ export interface FuseWrite {
  * of another version, too short for a fuse, or where a fuse to set has been removed.
  */
 export function fuseWrites(binary: Uint8Array, fuses: Readonly<Record<FuseName, boolean>>): FuseWrite[] {
-  const sentinels = positionsOf(Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength), Buffer.from(FUSE_SENTINEL));
-  if (sentinels.length === 0 || sentinels.length > 2) throw new Error(`Electron's binary has ${sentinels.length} fuse wires, not 1 or 2`);
-  return sentinels.map((sentinel) => {
-    const header = sentinel + FUSE_SENTINEL.length;
-    const [version, length] = [binary[header], binary[header + 1]];
-    if (version !== FUSE_WIRE_VERSION) throw new Error(`Electron's fuse wire is version ${version}, not ${FUSE_WIRE_VERSION}`);
-    const position = header + 2;
-    const bytes = binary.slice(position, position + length);
-    for (const [name, on] of Object.entries(fuses) as Array<[FuseName, boolean]>) {
-      const index = WIRE_INDEX[name];
-      if (index >= bytes.length) throw new Error(`Electron's fuse wire has no fuse ${name} (${bytes.length} fuses)`);
-      if (bytes[index] === FUSE_STATE.removed) throw new Error(`Electron has removed the fuse ${name}`);
-      bytes[index] = on ? FUSE_STATE.on : FUSE_STATE.off;
-    }
-    return { position, bytes };
-  });
+  const haystack = Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength);
+  const sentinels = positionsOf(haystack, Buffer.from(FUSE_SENTINEL));
+  if (sentinels.length === 0 || sentinels.length > 2) {
+    throw new Error(`Electron's binary has ${sentinels.length} fuse wires, not 1 or 2`);
+  }
+  return sentinels.map((sentinel) => flippedWire(binary, sentinel + FUSE_SENTINEL.length, fuses));
+}
+
+/** The wire whose header (version, length) is at `header`, with `fuses` set. */
+function flippedWire(binary: Uint8Array, header: number, fuses: Readonly<Record<FuseName, boolean>>): FuseWrite {
+  const [version, length] = [binary[header], binary[header + 1]];
+  if (version !== FUSE_WIRE_VERSION) {
+    throw new Error(`Electron's fuse wire is version ${version}, not ${FUSE_WIRE_VERSION}`);
+  }
+  const position = header + 2;
+  const bytes = binary.slice(position, position + length);
+  for (const [name, on] of Object.entries(fuses) as Array<[FuseName, boolean]>) {
+    const index = WIRE_INDEX[name];
+    if (index >= bytes.length) throw new Error(`Electron's fuse wire has no fuse ${name} (${bytes.length} fuses)`);
+    if (bytes[index] === FUSE_STATE.removed) throw new Error(`Electron has removed the fuse ${name}`);
+    bytes[index] = on ? FUSE_STATE.on : FUSE_STATE.off;
+  }
+  return { position, bytes };
 }
 
 /** Every offset of `needle` in `haystack`. */
@@ -107,7 +114,8 @@ export function fuseBinaryOf(context: AfterPackContext): string {
   const { appOutDir, electronPlatformName: platform, packager } = context;
   const product = packager.appInfo.productFilename;
   if (platform === 'darwin' || platform === 'mas') {
-    return join(appOutDir, `${product}.app`, 'Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework');
+    const framework = join('Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework');
+    return join(appOutDir, `${product}.app`, framework);
   }
   if (platform === 'win32') return join(appOutDir, `${product}.exe`);
   return join(appOutDir, packager.executableName ?? product);
@@ -122,6 +130,7 @@ export async function flipReleaseFuses(context: AfterPackContext): Promise<void>
   const binary = fuseBinaryOf(context);
   await flipFuses(binary, RELEASE_FUSES);
   if (context.electronPlatformName !== 'darwin' && context.electronPlatformName !== 'mas') return;
-  const signed = spawnSync('codesign', ['--sign', '-', '--force', '--preserve-metadata=entitlements,requirements,flags,runtime', binary], { stdio: 'inherit' });
+  const adHoc = ['--sign', '-', '--force', '--preserve-metadata=entitlements,requirements,flags,runtime', binary];
+  const signed = spawnSync('codesign', adHoc, { stdio: 'inherit' });
   if (signed.status !== 0) throw new Error(`codesign could not sign ${binary} again after its fuses were flipped`);
 }

@@ -28,7 +28,7 @@ export async function answerStudioProtocol(request: Request, options: StudioProt
   return fileResponse(file, 'no-cache');
 }
 
-/** A regular file only, bounded by its size (readFileBytes): a stored image replaced by a pipe or a device is missing, not read forever. */
+/** Regular files only, bounded by their size: a stored image replaced by a pipe or a device is missing, not read forever. */
 async function fileResponse(path: string, cache: string): Promise<Response> {
   try {
     const bytes = await readFileBytes(path);
