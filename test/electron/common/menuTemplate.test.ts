@@ -26,7 +26,8 @@ describe('the native menu', () => {
 
   it('sends the page its commands, and registers no shortcut the page handles itself', () => {
     const items = everyItem(menuTemplate(actions, { mac: false, devTools: false }));
-    for (const label of ['Add Photos and Paintings…', 'Gallery', 'Grids', 'Networks', 'Paint']) items.find((item) => item.label === label)?.click?.();
+    const labels = ['Add Photos and Paintings…', 'Gallery', 'Grids', 'Networks', 'Paint'];
+    for (const label of labels) items.find((item) => item.label === label)?.click?.();
     assert.deepEqual(sent, ['add-images', 'show-gallery', 'show-grids', 'show-networks', 'paint']);
     const pageShortcuts = items.filter((item) => ['Alt+1', 'Alt+2', 'Alt+3', 'CmdOrCtrl+Enter'].includes(item.accelerator ?? ''));
     assert.equal(pageShortcuts.length, 4);

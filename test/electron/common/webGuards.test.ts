@@ -25,7 +25,8 @@ function fakeContents(url: string) {
     listeners.get(name)!({ ...given, preventDefault: () => { prevented = true; } });
     return prevented;
   };
-  const open = (details: Partial<WindowOpenDetails> & { url: string }) => openHandler!({ disposition: 'foreground-tab', features: '', ...details });
+  const open = (details: Partial<WindowOpenDetails> & { url: string }) =>
+    openHandler!({ disposition: 'foreground-tab', features: '', ...details });
   return { contents, emit, open, closed, listens: (name: string) => listeners.has(name) };
 }
 
@@ -76,13 +77,18 @@ describe('the guard on every web contents', () => {
 
 describe('the guard on every session', () => {
   it('grants no permission, asked or checked, to the studio or any other page, and no device', () => {
-    const handlers: { request?: Parameters<GuardedSession['setPermissionRequestHandler']>[0]; check?: Parameters<GuardedSession['setPermissionCheckHandler']>[0]; device?: () => boolean } = {};
+    const handlers: {
+      request?: Parameters<GuardedSession['setPermissionRequestHandler']>[0];
+      check?: Parameters<GuardedSession['setPermissionCheckHandler']>[0];
+      device?: () => boolean;
+    } = {};
     guardSession({
       setPermissionRequestHandler: (handler) => { handlers.request = handler; },
       setPermissionCheckHandler: (handler) => { handlers.check = handler; },
       setDevicePermissionHandler: (handler) => { handlers.device = handler; },
     });
-    for (const permission of ['clipboard-read', 'clipboard-sanitized-write', 'media', 'notifications', 'geolocation', 'openExternal', 'fullscreen']) {
+    const permissions = ['clipboard-read', 'clipboard-sanitized-write', 'media', 'notifications', 'geolocation', 'openExternal', 'fullscreen'];
+    for (const permission of permissions) {
       for (const origin of [STUDIO_ORIGIN, 'https://example.com', 'file://']) {
         const answers: boolean[] = [];
         handlers.request!(null, permission, (granted) => answers.push(granted), { requestingUrl: `${origin}/` });

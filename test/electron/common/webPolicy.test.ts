@@ -50,7 +50,9 @@ describe('the desktop studio\'s web policy', () => {
     it('refuses what a script asked for rather than the user: a popup with features, a posted form, a new window', () => {
       assert.equal(click('https://example.com/', { features: 'width=100,height=100' }), null);
       assert.equal(click('https://example.com/', { postBody: { data: [], contentType: 'text/plain' } }), null);
-      for (const disposition of ['new-window', 'default', 'other'] as const) assert.equal(click('https://example.com/', { disposition }), null, disposition);
+      for (const disposition of ['new-window', 'default', 'other'] as const) {
+        assert.equal(click('https://example.com/', { disposition }), null, disposition);
+      }
     });
 
     it('refuses links from any page but the studio\'s: the engine window, a page it was navigated to', () => {

@@ -51,10 +51,12 @@ describe('Electron\'s fuses in a release build', () => {
     const config = readFileSync(join(productRoot(), 'build', 'electron-builder.yml'), 'utf8');
     const hook = /^afterPack:\s*(\S+)\s*$/m.exec(config)?.[1];
     assert.ok(hook, 'electron-builder.yml names an afterPack hook');
-    const { afterPack } = await import(pathToFileURL(join(productRoot(), hook)).href) as { afterPack(context: AfterPackContext): Promise<void> };
+    type Hook = { afterPack(context: AfterPackContext): Promise<void> };
+    const { afterPack } = await import(pathToFileURL(join(productRoot(), hook)).href) as Hook;
     const appOutDir = mkdtempSync(join(tmpdir(), 'pastiche-packed-'));
     writeFileSync(join(appOutDir, 'pastiche'), fakeBinary([SHIPPED]));
-    await afterPack({ appOutDir, electronPlatformName: 'linux', packager: { appInfo: { productFilename: 'Pastiche' }, executableName: 'pastiche' } });
+    const packager = { appInfo: { productFilename: 'Pastiche' }, executableName: 'pastiche' };
+    await afterPack({ appOutDir, electronPlatformName: 'linux', packager });
     assert.deepEqual(wireStates(readFileSync(join(appOutDir, 'pastiche'))), [`${RELEASED}1`]);
   });
 
@@ -86,7 +88,8 @@ describe('Electron\'s fuses in a release build', () => {
   it('finds the fuses in Electron Framework on macOS and in the executable elsewhere', () => {
     const packager = { appInfo: { productFilename: 'Pastiche' }, executableName: 'pastiche' };
     const at = (electronPlatformName: string) => fuseBinaryOf({ appOutDir: '/out', electronPlatformName, packager });
-    assert.equal(at('darwin'), join('/out', 'Pastiche.app', 'Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework'));
+    const framework = join('Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework');
+    assert.equal(at('darwin'), join('/out', 'Pastiche.app', framework));
     assert.equal(at('mas'), at('darwin'));
     assert.equal(at('win32'), join('/out', 'Pastiche.exe'));
     assert.equal(at('linux'), join('/out', 'pastiche'));

@@ -56,7 +56,8 @@ describe('the pastiche:// protocol (the desktop studio\'s pages and stored image
     for (const path of ['/media/8', '/media/0', '/media/7a', '/media/../index.html']) assert.equal((await get(path)).status, path === '/media/../index.html' ? 200 : 404, path);
   });
 
-  it('answers at once for a stored image that is not a regular file (a pipe would be read forever)', { skip: process.platform === 'win32' && 'no mkfifo', timeout: 10_000 }, async () => {
+  const noFifo = process.platform === 'win32' && 'no mkfifo';
+  it('answers at once for a stored image that is not a regular file (a pipe would be read forever)', { skip: noFifo, timeout: 10_000 }, async () => {
     const pipe = join(mkdtempSync(join(tmpdir(), 'pastiche-media-')), 'pipe.png');
     execFileSync('mkfifo', [pipe]);
     const media = await answerStudioProtocol(new Request(`${STUDIO_ORIGIN}/media/7`), { ...options, imagePath: async () => pipe });
