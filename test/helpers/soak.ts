@@ -8,6 +8,7 @@ import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '..
 import type { BackendInfo } from '../../engine/node/backend.js';
 import { importNetwork } from '../../engine/node/networks/registry.js';
 import { RunQueue } from '../../engine/node/queue/runQueue.js';
+import type { StylizeJob } from '../../engine/node/runs/stylizeRun.js';
 import { openRunStore, type RunStore } from '../../engine/node/store/runStore.js';
 import { writeKerasWeights } from './kerasWeights.js';
 
@@ -36,36 +37,44 @@ export interface SoakFigures {
 /** The network the soak's runs use: VGG-19's first two blocks, imported from a Keras file as a person would. */
 export const SOAK_NETWORK = 'soak-vgg19-blocks12';
 
+/** A store for the soak, and the stylization jobs it queues. */
+interface SoakStore {
+  readonly store: RunStore;
+  /** A run of the soak's photo and painting through SOAK_NETWORK. */
+  job(size: number, iterations: number, seed: number): StylizeJob;
+  /** Closes the store and deletes it, photo and painting included. */
+  remove(): void;
+}
+
 /**
- * A fresh store with SOAK_NETWORK installed, and the soak's photo and painting; `remove` deletes it
- * all. An installed network is read from the store at each run, as the studio's runs are; the
- * embedded vgg19-random would draw all of VGG-19's 20 million weights again at each one.
+ * A fresh store with SOAK_NETWORK installed, and a photo and a painting of a few pixels. An
+ * installed network is read from the store at each run, as the studio's runs are; the embedded
+ * vgg19-random would draw all of VGG-19's 20 million weights again at each one.
  */
-async function soakStore(): Promise<{ store: RunStore; photo: string; painting: string; remove(): void }> {
-  const inputs = await soakInputs();
-  const home = mkdtempSync(join(tmpdir(), 'pastiche-soak-home-'));
-  const store = openRunStore(home);
-  const weights = join(home, 'blocks12.h5');
-  writeKerasWeights(weights);
-  await importNetwork(weights, SOAK_NETWORK, store.paths.models, 'vgg19');
+async function soakStore(): Promise<SoakStore> {
+  const home = mkdtempSync(join(tmpdir(), 'pastiche-soak-'));
+  const store = openRunStore(join(home, 'data'));
   const remove = () => {
     store.close();
     rmSync(home, { recursive: true, force: true });
-    inputs.remove();
   };
-  return { store, photo: inputs.photo, painting: inputs.painting, remove };
-}
-
-/** A photo and a painting of a few pixels, in a folder of their own; `remove` deletes it. */
-async function soakInputs(): Promise<{ photo: string; painting: string; remove(): void }> {
-  const folder = mkdtempSync(join(tmpdir(), 'pastiche-soak-'));
-  const photo = join(folder, 'photo.png');
-  const painting = join(folder, 'painting.png');
-  await sharp({ create: { width: 48, height: 40, channels: 3, background: '#a64' } }).png().toFile(photo);
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#239"/>'
-    + '<path d="M0 0 L40 40" stroke="#fc0" stroke-width="6"/></svg>';
-  await sharp(Buffer.from(svg)).png().toFile(painting);
-  return { photo, painting, remove: () => rmSync(folder, { recursive: true, force: true }) };
+  try {
+    const [photo, painting, weights] = ['photo.png', 'painting.png', 'blocks12.h5'].map((name) => join(home, name));
+    await sharp({ create: { width: 48, height: 40, channels: 3, background: '#a64' } }).png().toFile(photo);
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
+      + '<rect width="40" height="40" fill="#239"/><path d="M0 0 L40 40" stroke="#fc0" stroke-width="6"/></svg>';
+    await sharp(Buffer.from(svg)).png().toFile(painting);
+    // The file's weights are drawn as tensors; none is kept, so the soak's tensor count is the engine's alone.
+    tf.tidy(() => void writeKerasWeights(weights));
+    await importNetwork(weights, SOAK_NETWORK, store.paths.models, 'vgg19');
+    const job = (size: number, iterations: number, seed: number): StylizeJob => ({
+      project: 'soak', contentFile: photo, styleFiles: [painting], settings: soakSettings(size, iterations, seed),
+    });
+    return { store, job, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
 }
 
 /** The settings of a soak run: SOAK_NETWORK to conv2_1, no previews. */
@@ -87,17 +96,17 @@ export interface QueueSoakOptions {
 
 /**
  * Queues `runs` stylizations on a fresh store and lets the queue compute them all, sampling after
- * each one. The baseline is taken after a first, unsampled run, so what the engine keeps on purpose
- * from one run to the next (the network's weights) is in it; every run after must come back to it.
+ * each one. The baseline is taken after a first, unsampled run, so whatever the first run sets up
+ * once (backend kernels, the heaps' first growth) is in it; every run after must come back to it.
  */
 export async function soakQueue(options: QueueSoakOptions): Promise<SoakFigures> {
-  const { store, photo, painting, remove } = await soakStore();
+  const { store, job, remove } = await soakStore();
   const samples: SoakSample[] = [];
   const failures: string[] = [];
   let finished = 0;
   const onEvent = (event: StudioEvent) => {
     if (event.type !== 'run.status' || event.status === 'queued' || event.status === 'running') return;
-    if (event.status !== 'done') failures.push(`run ${event.runId} ${event.status}${event.error ? `: ${event.error}` : ''}`);
+    if (event.status !== 'done') failures.push(`run ${event.runId} ${event.status}: ${event.error ?? ''}`);
     finished += 1;
     const current = sample(finished);
     if (finished > 1) samples.push(current);
@@ -105,14 +114,12 @@ export async function soakQueue(options: QueueSoakOptions): Promise<SoakFigures>
   };
   try {
     const queue = new RunQueue(store, options.backend, { onEvent });
-    const job = (seed: number) => ({
-      project: 'soak', contentFile: photo, styleFiles: [painting], settings: soakSettings(options.size, options.iterations, seed),
-    });
-    await queue.enqueue(job(0));
+    const run = (seed: number) => job(options.size, options.iterations, seed);
+    await queue.enqueue(run(0));
     queue.start();
     await queue.idle();
     const baseline = sample(1);
-    for (let seed = 1; seed <= options.runs; seed += 1) await queue.enqueue(job(seed));
+    for (let seed = 1; seed <= options.runs; seed += 1) await queue.enqueue(run(seed));
     await queue.idle();
     if (failures.length > 0) throw new Error(`the soak's runs did not all finish: ${failures.slice(0, 3).join('; ')}`);
     return figures(baseline, samples);
@@ -146,19 +153,18 @@ export interface LongRunFigures extends SoakFigures {
  * same tensors at every iteration.
  */
 export async function soakLongRun(options: LongRunSoakOptions): Promise<LongRunFigures> {
-  const { store, photo, painting, remove } = await soakStore();
+  const { store, job, remove } = await soakStore();
   const samples: SoakSample[] = [];
   const onEvent = (event: StudioEvent) => {
     if (event.type !== 'run.progress') return;
     const { iteration } = event.progress;
-    if (iteration >= options.settle && (iteration - options.settle) % options.every === 0) samples.push(sample(iteration));
+    const settled = iteration >= options.settle && (iteration - options.settle) % options.every === 0;
+    if (settled) samples.push(sample(iteration));
   };
   try {
     const queue = new RunQueue(store, options.backend, { onEvent });
     const numTensorsBefore = tf.memory().numTensors;
-    const runId = await queue.enqueue({
-      project: 'soak', contentFile: photo, styleFiles: [painting], settings: soakSettings(options.size, options.iterations, 1),
-    });
+    const runId = await queue.enqueue(job(options.size, options.iterations, 1));
     queue.start();
     await queue.idle();
     const status = store.run(runId).status;

@@ -19,17 +19,20 @@ const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
 describe('the queue, soaked', () => {
   it('comes back to the same tensor count after each of 30 queued runs, with resident memory bounded', async () => {
     const after: SoakSample[] = [];
-    const soak = await soakQueue({ backend, runs: 30, size: 24, iterations: 3, afterRun: (sample) => after.push(sample) });
+    const afterRun = (sample: SoakSample) => after.push(sample);
+    const soak = await soakQueue({ backend, runs: 30, size: 24, iterations: 3, afterRun });
     assert.equal(after.length, 30);
-    for (const sample of after) assert.equal(sample.numTensors, soak.baseline.numTensors, `tensors after run ${sample.at}`);
+    for (const { at, numTensors } of after) assert.equal(numTensors, soak.baseline.numTensors, `tensors, run ${at}`);
     const bound = MAX_QUEUE_RSS_GROWTH_BYTES;
     assert.ok(soak.rssGrowthBytes < bound, `resident memory grew ${mib(soak.rssGrowthBytes)} (bound ${mib(bound)})`);
   });
 
-  it('holds the same tensors at every iteration of a 300-iteration run once L-BFGS\'s history is full, and none after', async () => {
+  it('holds the same tensors at each of 300 iterations once L-BFGS\'s history is full, and none after', async () => {
     const soak = await soakLongRun({ backend, size: 32, iterations: 300, every: 10, settle: 150 });
     assert.ok(soak.samples.length >= 15);
-    for (const sample of soak.samples) assert.equal(sample.numTensors, soak.baseline.numTensors, `tensors at iteration ${sample.at}`);
+    for (const { at, numTensors } of soak.samples) {
+      assert.equal(numTensors, soak.baseline.numTensors, `tensors at iteration ${at}`);
+    }
     assert.equal(soak.numTensorsAfter, soak.numTensorsBefore);
     const bound = MAX_LONG_RUN_RSS_GROWTH_BYTES;
     assert.ok(soak.rssGrowthBytes < bound, `resident memory grew ${mib(soak.rssGrowthBytes)} (bound ${mib(bound)})`);
