@@ -8,20 +8,28 @@ export interface EngineWindow extends ComputeAttachment {
   close(): void;
 }
 
+export interface EngineWindowFiles {
+  readonly page: string;
+  readonly preload: string;
+  /** DevTools in development only. */
+  readonly devTools: boolean;
+}
+
 /**
  * The engine window: hidden, sandboxed, context-isolated, never throttled in the background, loading
  * only the engine's page (dist/engine-page), which computes with TensorFlow.js's WebGPU or WebGL
  * backend — so Mac, AMD and Intel GPUs are used where native TensorFlow has no CUDA to offer. It is
  * joined to the engine's thread by a port; the engine uses it only when it started a GPU backend,
- * and closes it otherwise.
+ * and closes it otherwise. The app-wide guard (webGuards.ts) keeps it from navigating or opening anything.
  */
-export async function openEngineWindow(studio: StudioConnection, files: { page: string; preload: string }): Promise<EngineWindow> {
+export async function openEngineWindow(studio: StudioConnection, files: EngineWindowFiles): Promise<EngineWindow> {
   const window = new BrowserWindow({
     show: false, width: 64, height: 64,
-    webPreferences: { preload: files.preload, sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, backgroundThrottling: false, spellcheck: false },
+    webPreferences: {
+      preload: files.preload, sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true,
+      backgroundThrottling: false, spellcheck: false, devTools: files.devTools,
+    },
   });
-  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
   const { port1: toPage, port2: pagePort } = new MessageChannelMain();
   const { port1: toEngine, port2: enginePort } = new MessageChannel();
   const close = () => {

@@ -1,17 +1,20 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isPasticheError } from '../../engine/common/errors.js';
 import { READABLE_IMAGE_TYPES } from '../../engine/common/image.js';
 import { productRoot, productVersion } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
-import { IPC_EVENTS, STUDIO_ORIGIN, type IpcEventPayloads } from '../common/ipc.js';
+import { IPC_EVENTS, type IpcEventPayloads } from '../common/ipc.js';
 import { serveStudioIpc } from '../common/studioIpc.js';
+import { guardSession } from '../common/webGuards.js';
+import { isStudioUrl } from '../common/webPolicy.js';
 import { desktopHandlers, type NativeShell } from '../node/desktopHandlers.js';
 import { answerStudioProtocol } from '../node/studioProtocol.js';
 import { applicationMenu } from './applicationMenu.js';
 import { openEngineWindow, type EngineWindow } from './engineWindow.js';
 import { createMainWindow } from './mainWindow.js';
+import { guardEverything } from './guardEverything.js';
 
 /**
  * The desktop studio's main process: one window, the native menu and dialogs, and the engine in a
@@ -22,6 +25,13 @@ import { createMainWindow } from './mainWindow.js';
 // A standard, secure scheme gives the pages a real origin for their Content-Security-Policy.
 protocol.registerSchemesAsPrivileged([{ scheme: 'pastiche', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
 
+// DevTools, their menu item and shortcut exist in development only, never in a release build.
+const devTools = !app.isPackaged;
+// Every web contents and session is guarded from the moment it exists (navigation, new windows, permissions),
+// and every renderer is sandboxed, whatever a window's own preferences say.
+guardEverything({ devTools });
+app.enableSandbox();
+
 // Two studios on one store would both start its queued runs.
 if (!app.requestSingleInstanceLock()) app.quit();
 else void start().catch(failed);
@@ -30,14 +40,16 @@ async function start(): Promise<void> {
   await app.whenReady();
   const studio = await openStudioThread({ version: productVersion() });
   const { dataHome, version, backend } = await studio.handlers['studio.info'](undefined);
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  guardSession(session.defaultSession);
   protocol.handle('pastiche', (request) => answerStudioProtocol(request, {
     pagesDir: join(productRoot(), 'dist', 'renderer'),
     imagePath: async (imageId) => (await studio.handlers['images.get']({ imageId })).path,
   }));
-  serveStudioIpc(ipcMain, { ...studio.handlers, ...desktopHandlers(nativeShell(), studio.handlers['images.add']) }, (url) => url.startsWith(`${STUDIO_ORIGIN}/`));
+  const handlers = { ...studio.handlers, ...desktopHandlers(nativeShell(), studio.handlers['images.add']) };
+  serveStudioIpc(ipcMain, handlers, isStudioUrl);
 
-  const window = createMainWindow(fileURLToPath(new URL('../preload/preload.cjs', import.meta.url)));
+  const preload = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
+  const window = createMainWindow({ preload, devTools });
   mainWindow = window;
   const engine = gpuWithoutCuda(studio, backend.name);
   const toPage = <E extends keyof IpcEventPayloads>(channel: E, payload: IpcEventPayloads[E]) => {
@@ -51,7 +63,7 @@ async function start(): Promise<void> {
       title: 'About Pastiche', message: `Pastiche ${version}`,
       detail: `Backend: ${backend.name} — ${backend.description}\n${gpu?.used ? `Stylizations and generations: ${gpu.backend.name} — ${gpu.backend.description}\n` : ''}Data: ${dataHome}`,
     })),
-  }));
+  }, { mac: process.platform === 'darwin', devTools }));
   app.on('second-instance', () => {
     if (window.isMinimized()) window.restore();
     window.focus();
@@ -73,6 +85,7 @@ async function gpuWithoutCuda(studio: StudioConnection, backend: string): Promis
     const engine = await openEngineWindow(studio, {
       page: join(productRoot(), 'dist', 'engine-page', 'enginePage.html'),
       preload: fileURLToPath(new URL('../preload/enginePreload.cjs', import.meta.url)),
+      devTools,
     });
     console.log(`Engine window: ${engine.backend.name} — ${engine.backend.description}${engine.used ? '' : ' (not used: the engine\'s thread is as fast)'}`);
     return engine;
@@ -103,8 +116,9 @@ function nativeShell(): NativeShell {
       title: 'Add photos and paintings', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: Object.keys(READABLE_IMAGE_TYPES) }],
     })).filePaths,
     chooseSavePath: async (fileName) => {
-      // A cancelled dialog answers with an empty path.
-      const { canceled, filePath } = await dialog.showSaveDialog(focused(), { defaultPath: join(app.getPath('pictures'), fileName) });
+      // A cancelled dialog answers with an empty path; the page's name is only proposed, inside Pictures.
+      const defaultPath = join(app.getPath('pictures'), basename(fileName));
+      const { canceled, filePath } = await dialog.showSaveDialog(focused(), { defaultPath });
       return canceled || !filePath ? null : filePath;
     },
     showInFolder: (path) => shell.showItemInFolder(path),

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileBytes } from '../../engine/node/fileIO.js';
 import { contentTypeOf, MEDIA_CACHE_CONTROL, mediaFile, pageFile, pagesBuilt, securityHeaders } from '../../engine/node/studio/studioPages.js';
 import { STUDIO_ORIGIN } from '../common/ipc.js';
 
@@ -28,9 +28,10 @@ export async function answerStudioProtocol(request: Request, options: StudioProt
   return fileResponse(file, 'no-cache');
 }
 
+/** Regular files only, bounded by their size: a stored image replaced by a pipe or a device is missing, not read forever. */
 async function fileResponse(path: string, cache: string): Promise<Response> {
   try {
-    const bytes = await readFile(path);
+    const bytes = await readFileBytes(path);
     return new Response(new Uint8Array(bytes), { status: 200, headers: { 'Content-Type': contentTypeOf(path), 'Cache-Control': cache, ...securityHeaders() } });
   } catch {
     return problem(404, 'the file is missing');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,14 @@ describe('the pastiche:// protocol (the desktop studio\'s pages and stored image
     assert.match(photo.headers.get('cache-control') ?? '', /immutable/);
     assert.deepEqual(new Uint8Array(await photo.arrayBuffer()), new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
     for (const path of ['/media/8', '/media/0', '/media/7a', '/media/../index.html']) assert.equal((await get(path)).status, path === '/media/../index.html' ? 200 : 404, path);
+  });
+
+  const noFifo = process.platform === 'win32' && 'no mkfifo';
+  it('answers at once for a stored image that is not a regular file (a pipe would be read forever)', { skip: noFifo, timeout: 10_000 }, async () => {
+    const pipe = join(mkdtempSync(join(tmpdir(), 'pastiche-media-')), 'pipe.png');
+    execFileSync('mkfifo', [pipe]);
+    const media = await answerStudioProtocol(new Request(`${STUDIO_ORIGIN}/media/7`), { ...options, imagePath: async () => pipe });
+    assert.equal(media.status, 404);
   });
 
   it('refuses other hosts and methods, and says when the pages are not built', async () => {
