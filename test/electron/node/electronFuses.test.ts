@@ -6,10 +6,21 @@ import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { productRoot } from '../../../engine/node/resources.js';
 import {
-  flipFuses, FUSE_SENTINEL, FUSE_STATE, FUSE_WIRE_VERSION, fuseBinaryOf, fuseWrites, RELEASE_FUSES, type AfterPackContext,
+  flipReleaseFuses, packedAppOf, RELEASE_FUSES, type AfterPackContext,
 } from '../../../electron/node/electronFuses.js';
 
-const [OFF, ON, REMOVED] = [FUSE_STATE.off, FUSE_STATE.on, FUSE_STATE.removed];
+/** What precedes the wire in Electron's binary; then a version byte, a length byte and one byte per fuse ('0', '1', 'r'). */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const FUSE_WIRE_VERSION = 1;
+const [OFF, ON] = [0x30, 0x31];
+const packager = { appInfo: { productFilename: 'Pastiche' }, executableName: 'pastiche' };
+
+/** A packed Linux app whose executable is `binary`; returns the hook's context and the executable's path. */
+function packedApp(binary: Buffer): { context: AfterPackContext; executable: string } {
+  const appOutDir = mkdtempSync(join(tmpdir(), 'pastiche-packed-'));
+  writeFileSync(join(appOutDir, 'pastiche'), binary);
+  return { context: { appOutDir, electronPlatformName: 'linux', packager }, executable: join(appOutDir, 'pastiche') };
+}
 
 /** A stand-in for Electron's binary: junk around a fuse wire (or several) holding `states`. */
 function fakeBinary(wires: ReadonlyArray<readonly number[]>, version = FUSE_WIRE_VERSION): Buffer {
@@ -53,43 +64,33 @@ describe('Electron\'s fuses in a release build', () => {
     assert.ok(hook, 'electron-builder.yml names an afterPack hook');
     type Hook = { afterPack(context: AfterPackContext): Promise<void> };
     const { afterPack } = await import(pathToFileURL(join(productRoot(), hook)).href) as Hook;
-    const appOutDir = mkdtempSync(join(tmpdir(), 'pastiche-packed-'));
-    writeFileSync(join(appOutDir, 'pastiche'), fakeBinary([SHIPPED]));
-    const packager = { appInfo: { productFilename: 'Pastiche' }, executableName: 'pastiche' };
-    await afterPack({ appOutDir, electronPlatformName: 'linux', packager });
-    assert.deepEqual(wireStates(readFileSync(join(appOutDir, 'pastiche'))), [`${RELEASED}1`]);
+    const { context, executable } = packedApp(fakeBinary([SHIPPED]));
+    await afterPack(context);
+    assert.deepEqual(wireStates(readFileSync(executable)), [`${RELEASED}1`]);
   });
 
-  it('flips both wires of a universal macOS binary', () => {
-    const binary = fakeBinary([SHIPPED, SHIPPED]);
-    for (const { position, bytes } of fuseWrites(binary, RELEASE_FUSES)) binary.set(bytes, position);
-    assert.deepEqual(wireStates(binary), [`${RELEASED}1`, `${RELEASED}1`]);
+  it('flips both wires of a universal macOS binary', async () => {
+    const { context, executable } = packedApp(fakeBinary([SHIPPED, SHIPPED]));
+    await flipReleaseFuses(context);
+    assert.deepEqual(wireStates(readFileSync(executable)), [`${RELEASED}1`, `${RELEASED}1`]);
   });
 
-  it('refuses a binary without a wire, with three, of another version, too short, or with a fuse removed', () => {
+  it('refuses a binary without a wire, with three, or of another version, and writes nothing to it', async () => {
     const refusals: Array<[Buffer, RegExp]> = [
-      [Buffer.from('no fuses in here'), /has 0 fuse wires/],
-      [fakeBinary([SHIPPED, SHIPPED, SHIPPED]), /has 3 fuse wires/],
-      [fakeBinary([SHIPPED], 2), /version 2, not 1/],
-      [fakeBinary([SHIPPED.slice(0, 5)]), /no fuse onlyLoadAppFromAsar \(5 fuses\)/],
-      [fakeBinary([SHIPPED.map((state, index) => (index === 0 ? REMOVED : state))]), /removed the fuse runAsNode/],
+      [Buffer.from('no fuses in here'), /Could not find sentinel/],
+      [fakeBinary([SHIPPED, SHIPPED, SHIPPED]), /Found 3 copies of the fuse sentinel/],
+      [Buffer.concat([fakeBinary([SHIPPED]), fakeBinary([SHIPPED], 2)]), /does not match/],
     ];
-    for (const [binary, message] of refusals) assert.throws(() => fuseWrites(binary, RELEASE_FUSES), message);
+    for (const [binary, message] of refusals) {
+      const { context, executable } = packedApp(binary);
+      await assert.rejects(flipReleaseFuses(context), message);
+      assert.deepEqual(readFileSync(executable), binary);
+    }
   });
 
-  it('writes nothing to a binary when one of its wires is refused', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'pastiche-electron-')), 'electron');
-    const binary = Buffer.concat([fakeBinary([SHIPPED]), fakeBinary([SHIPPED], 2)]);
-    writeFileSync(file, binary);
-    await assert.rejects(flipFuses(file, RELEASE_FUSES), /version 2, not 1/);
-    assert.deepEqual(readFileSync(file), binary);
-  });
-
-  it('finds the fuses in Electron Framework on macOS and in the executable elsewhere', () => {
-    const packager = { appInfo: { productFilename: 'Pastiche' }, executableName: 'pastiche' };
-    const at = (electronPlatformName: string) => fuseBinaryOf({ appOutDir: '/out', electronPlatformName, packager });
-    const framework = join('Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework');
-    assert.equal(at('darwin'), join('/out', 'Pastiche.app', framework));
+  it('flips the fuses of the .app bundle on macOS (Electron Framework inside it) and of the executable elsewhere', () => {
+    const at = (electronPlatformName: string) => packedAppOf({ appOutDir: '/out', electronPlatformName, packager });
+    assert.equal(at('darwin'), join('/out', 'Pastiche.app'));
     assert.equal(at('mas'), at('darwin'));
     assert.equal(at('win32'), join('/out', 'Pastiche.exe'));
     assert.equal(at('linux'), join('/out', 'pastiche'));
