@@ -70,14 +70,15 @@ export async function openStudioThread(options: StudioOptions): Promise<StudioCo
   worker.on('error', (error) => stop(error.message));
   worker.on('exit', (code) => stop(`its thread exited (code ${code})`));
 
-  const ask = <T>(message: (id: number) => ToEngine, transfer: MessagePort[] = []): Promise<T> =>
+  const ask = <T>(message: (id: number) => ToEngine, transfer: Array<MessagePort | ArrayBuffer> = []): Promise<T> =>
     new Promise((resolve, reject) => {
       if (stopped) return reject(stopped);
       const id = nextId++;
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       worker.postMessage(message(id), transfer);
     });
-  const request = <C extends Channel>(channel: C, args: ArgsOf<C>) => ask<ResultOf<C>>((id) => ({ type: 'request', id, channel, args }));
+  const request = <C extends Channel>(channel: C, args: ArgsOf<C>) =>
+    ask<ResultOf<C>>((id) => ({ type: 'request', id, channel, args }), uploadTransfer(args));
   const handlers = Object.fromEntries(CHANNELS.map((channel) => [channel, (args: never) => request(channel, args)])) as unknown as RemoteHandlers;
 
   return {
@@ -109,3 +110,18 @@ function settle(pending: Map<number, { resolve(value: unknown): void; reject(err
   // A PasticheError stays one: hosts show its one line as it is, and anything else as an internal error.
   else waiting.reject(message.error.shown ? new PasticheError(message.error.message) : new Error(message.error.message));
 }
+
+/** Below this an upload's bytes may sit in Node's shared Buffer pool, which must never be moved to another thread. */
+const MIN_TRANSFERRED_BYTES = 1024 * 1024;
+
+/**
+ * An upload's memory moves to the engine's thread instead of being copied, so a 100 MB picture is not
+ * held twice; the caller (the web host, IPC) has no use for it once asked. Only memory of its own:
+ * a large Uint8Array that spans its whole ArrayBuffer or one the request body allocated alone.
+ */
+function uploadTransfer(args: unknown): ArrayBuffer[] {
+  const bytes = (args as { bytes?: unknown } | null | undefined)?.bytes;
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength < MIN_TRANSFERRED_BYTES) return [];
+  return bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
+}
+

@@ -9,6 +9,24 @@ import { PasticheError } from '../../../../engine/common/errors.js';
 import { openStudioThread } from '../../../../engine/node/studio/studioThread.js';
 
 describe('the engine in its own thread', () => {
+  it('moves a large upload\'s memory to the engine\'s thread rather than holding a copy of it', async () => {
+    const studio = await openStudioThread({ home: mkdtempSync(join(tmpdir(), 'pastiche-thread-')), backend: 'wasm', version: 'test' });
+    try {
+      const size = { width: 1024, height: 768, channels: 3 as const };
+      const tiff = await sharp({ create: { ...size, background: '#5a8' } }).tiff({ compression: 'none' }).toBuffer();
+      const bytes = new Uint8Array(tiff);
+      assert.ok(bytes.byteLength > 2 * 1024 ** 2);
+      const image = await studio.handlers['images.add']({ name: 'large.tif', bytes });
+      assert.deepEqual([image.width, image.height], [1024, 768]);
+      assert.equal(bytes.byteLength, 0, 'the caller\'s view is detached: its memory went to the engine');
+      const small = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#5a8' } }).png().toBuffer();
+      await studio.handlers['images.add']({ name: 'small.png', bytes: small });
+      assert.ok(small.byteLength > 0, 'a small upload (possibly in Node\'s shared Buffer pool) is copied, never moved');
+    } finally {
+      await studio.close();
+    }
+  });
+
   it('answers requests and streams events while this thread stays free during every iteration', async () => {
     const studio = await openStudioThread({ home: mkdtempSync(join(tmpdir(), 'pastiche-thread-')), backend: 'wasm', version: 'test' });
     try {
