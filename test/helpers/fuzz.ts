@@ -145,6 +145,8 @@ export async function fuzzFormat<T>(name: string, arbitrary: fc.Arbitrary<T>, at
       if (outcome === null) accepted++;
       else {
         assertOneLineRefusal(outcome, options.subject?.(input));
+        // PASTICHE_FUZZ_VERBOSE=1 prints every refusal, to see which checks the cases reach.
+        if (process.env.PASTICHE_FUZZ_VERBOSE) console.log(`refused: ${(outcome as Error).message}`);
         refused++;
       }
       assert.ok(tookMs <= options.caseTimeoutMs, `${name}: a case took ${tookMs.toFixed(0)} ms, over the bound of ${options.caseTimeoutMs} ms`);
