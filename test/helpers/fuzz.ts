@@ -168,6 +168,15 @@ export function assertOneLineRefusal(error: unknown, subject?: string): void {
   if (subject !== undefined) assert.ok(error.message.includes(subject), `the refusal does not name ${subject}: ${error.message}`);
 }
 
+/** Awaits a promise that must be refused in one line matching `pattern`. */
+export async function assertRefusedInOneLine(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assertOneLineRefusal(error);
+    assert.match((error as Error).message, pattern);
+    return true;
+  });
+}
+
 function concat(...parts: Uint8Array[]): Uint8Array {
   const joined = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
   let at = 0;

@@ -24,10 +24,14 @@ export async function writeVggBlock1(folder: string, seed = 4): Promise<string> 
   return folder;
 }
 
-/** Rewrites a folder's model.json through `change`. */
-export function editModelJson(folder: string, change: (json: any) => void): void {
-  const file = join(folder, 'model.json');
+/** Rewrites a JSON file (a model.json, a manifest.json) through `change`. */
+export function editJsonFile(file: string, change: (json: any) => void): void {
   const json = JSON.parse(readFileSync(file, 'utf8'));
   change(json);
   writeFileSync(file, JSON.stringify(json));
+}
+
+/** Rewrites a folder's model.json through `change`. */
+export function editModelJson(folder: string, change: (json: any) => void): void {
+  editJsonFile(join(folder, 'model.json'), change);
 }

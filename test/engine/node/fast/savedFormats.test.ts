@@ -8,26 +8,12 @@ import { readDeeplearnCheckpoint } from '../../../../engine/node/fast/deeplearnC
 import { saveStyle } from '../../../../engine/node/fast/savedStyle.js';
 import { listStyles, loadStyle } from '../../../../engine/node/fast/styleLibrary.js';
 import { importNetwork, listNetworks, loadNetwork } from '../../../../engine/node/networks/registry.js';
-import { assertOneLineRefusal } from '../../../helpers/fuzz.js';
+import { assertRefusedInOneLine } from '../../../helpers/fuzz.js';
 import { randomCheckpoint, writeCheckpoint } from '../../../helpers/fastStyle.js';
-import { writeVggBlock1 } from '../../../helpers/layersModels.js';
+import { editJsonFile, writeVggBlock1 } from '../../../helpers/layersModels.js';
 import { useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
-
-function editJson(file: string, change: (json: any) => void): void {
-  const json = JSON.parse(readFileSync(file, 'utf8'));
-  change(json);
-  writeFileSync(file, JSON.stringify(json));
-}
-
-async function assertRefusedNaming(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assertOneLineRefusal(error);
-    assert.match((error as Error).message, pattern);
-    return true;
-  });
-}
 
 describe('the engine\'s own formats, damaged on disk', () => {
   it('a saved network whose pastiche section or weights are wrong is refused in one line, and listed without crashing', async () => {
@@ -44,9 +30,9 @@ describe('the engine\'s own formats, damaged on disk', () => {
     ];
     for (const [change, pattern] of cases) {
       writeFileSync(modelJson, original);
-      editJson(modelJson, change);
+      editJsonFile(modelJson, change);
       const tensors = tf.memory().numTensors;
-      await assertRefusedNaming(loadNetwork('block1', models), pattern);
+      await assertRefusedInOneLine(loadNetwork('block1', models), pattern);
       assert.equal(tf.memory().numTensors, tensors);
       assert.doesNotThrow(() => listNetworks(models));
     }
@@ -59,9 +45,9 @@ describe('the engine\'s own formats, damaged on disk', () => {
     await saveStyle(join(styles, 'speckle'), { name: 'speckle', source: 'deeplearn', origin: 'a' }, weights);
     tf.dispose([...weights.values()].flatMap((w) => [w.kernel, w.shift, w.scale]));
     const modelJson = join(styles, 'speckle', 'model.json');
-    editJson(modelJson, (json) => { json.pastiche.weightsSha256 = 12; });
+    editJsonFile(modelJson, (json) => { json.pastiche.weightsSha256 = 12; });
     assert.deepEqual(listStyles(styles), [], 'a style with a malformed record is not listed');
-    editJson(modelJson, (json) => { json.pastiche.weightsSha256 = 'ab'; json.weightsManifest[0].weights[0].name = 'conv1/other'; });
-    await assertRefusedNaming(loadStyle('speckle', styles), /model\.json: conv1\/kernel is missing/);
+    editJsonFile(modelJson, (json) => { json.pastiche.weightsSha256 = 'ab'; json.weightsManifest[0].weights[0].name = 'conv1/other'; });
+    await assertRefusedInOneLine(loadStyle('speckle', styles), /model\.json: conv1\/kernel is missing/);
   });
 });

@@ -4,37 +4,26 @@
  * model's shard mutated as bytes. Each case is imported into a store: it is saved whole, or refused
  * in one line naming a file of the model's folder, and nothing half-written stays in models/.
  */
-import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { importNetwork } from '../../../../engine/node/networks/registry.js';
-import { fuzzFormat, fuzzRuns, mutatedBytes, mutatedJson } from '../../../helpers/fuzz.js';
-import { assertStoreClean, copyOfFolder } from '../../../helpers/fuzzFolders.js';
+import { mutatedBytes, mutatedJson } from '../../../helpers/fuzz.js';
+import { copyOfFolder, fuzzImport, jsonSeed, type JsonSeed } from '../../../helpers/fuzzFolders.js';
 import { writeVggBlock1 } from '../../../helpers/layersModels.js';
 import { SHARED, sharedSkipReason } from '../../../helpers/shared.js';
 import { useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
 
-/** A model folder to fuzz: its model.json as parsed, and the folder the mutated one is written into. */
-interface Seed {
-  readonly folder: string;
-  readonly json: unknown;
-}
-
-function seedOf(folder: string): Seed {
-  return { folder, json: JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) };
-}
-
-const generated = seedOf(await writeVggBlock1(mkdtempSync(join(tmpdir(), 'pastiche-fuzz-'))));
+const generated = jsonSeed(await writeVggBlock1(mkdtempSync(join(tmpdir(), 'pastiche-fuzz-'))), 'model.json');
 const realModels = ['models/darknet-tiny', 'models/vgg19-imagenet-blocks1-3'];
-const seeds = [generated, ...(sharedSkipReason(...realModels.map((m) => `${m}/model.json`)) ? [] : realModels.map((m) => seedOf(copyOfFolder(join(SHARED, m)))))];
+const seeds = [generated, ...(sharedSkipReason(...realModels.map((m) => `${m}/model.json`)) ? [] : realModels.map((m) => jsonSeed(copyOfFolder(join(SHARED, m)), 'model.json')))];
 const generatedShard = readFileSync(join(generated.folder, 'group1-shard1of1'));
 
-type Case = { kind: 'json'; seed: Seed; json: unknown } | { kind: 'shard'; shard: Uint8Array };
+type Case = { kind: 'json'; seed: JsonSeed; json: unknown } | { kind: 'shard'; shard: Uint8Array };
 
 const cases: fc.Arbitrary<Case> = fc.oneof(
   fc.constantFrom(...seeds).chain((seed) => mutatedJson([seed.json]).map((json): Case => ({ kind: 'json', seed, json }))),
@@ -55,17 +44,6 @@ function prepare(input: Case): string {
 
 describe('fuzzing TensorFlow.js layers models imported into the store', () => {
   it('every mutated model.json or shard is imported whole or refused in one line naming a file of its folder', { timeout: 3_600_000 }, async () => {
-    const models = join(mkdtempSync(join(tmpdir(), 'pastiche-fuzz-store-')), 'models');
-    let tensors = 0;
-    let folder = '';
-    await fuzzFormat('TensorFlow.js layers model', cases, async (input) => {
-      folder = prepare(input);
-      tensors = tf.memory().numTensors;
-      await importNetwork(folder, 'fuzzed', models);
-    }, {
-      runs: fuzzRuns(200), caseTimeoutMs: 10_000, maxRssGrowthBytes: 768 * 1024 ** 2,
-      subject: () => folder,
-      after: () => assertStoreClean(models, 'fuzzed', tensors),
-    });
+    await fuzzImport('TensorFlow.js layers model', cases, prepare, importNetwork);
   });
 });
