@@ -54,7 +54,8 @@ const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
 /** Seed inputs each damaged by one to three mutations; the seeds themselves come up unharmed too. */
 export function mutatedBytes(seeds: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> {
   assert.ok(seeds.length > 0, 'fuzzing needs at least one seed input');
-  const seed = fc.constantFrom(...seeds);
+  // Plain Uint8Array copies: a Buffer's slice() is a view, so the mutations would damage the seeds themselves, case after case.
+  const seed: fc.Arbitrary<Uint8Array> = fc.constantFrom(...seeds.map((bytes) => Uint8Array.from(bytes)));
   return fc.oneof(
     { weight: 1, arbitrary: seed },
     { weight: 19, arbitrary: fc.tuple(seed, fc.array(byteMutation, { minLength: 1, maxLength: 3 })).map(([bytes, mutations]) => mutations.reduce((b, m) => m(b), bytes)) },
