@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import {
-  accessSync, closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats,
+  accessSync, closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync,
+  type Stats,
 } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isPasticheError, PasticheError } from '../common/errors.js';
 
 /** The file-system failures a person can act on, in plain words; anything else is reported by its code. */
@@ -113,6 +114,35 @@ function regularFileSize(info: Stats, file: string, maxBytes: number): number {
   if (!info.isFile()) throw new PasticheError('is not a regular file (a device, a pipe or a socket): refused', file);
   if (info.size > maxBytes) throw new PasticheError(`holds ${info.size} bytes, more than the ${maxBytes} such a file may have`, file);
   return info.size;
+}
+
+/**
+ * The path of `name` (a file a folder's descriptor names: a weight shard, a checkpoint variable)
+ * inside `folder`, or a PasticheError naming `subject` (the descriptor): `..`, an absolute path or a
+ * link whose target lies outside the folder would let a model folder read any file the user can.
+ */
+export function fileInside(folder: string, name: string, subject: string, what = 'file'): string {
+  const root = resolve(folder);
+  const file = resolve(root, name);
+  const refuse = () => new PasticheError(`${what} ${JSON.stringify(name)} leads outside the folder ${root}: refused`, subject);
+  if (name.includes('\0') || !isBelow(root, file)) throw refuse();
+  const target = realPath(file);
+  // A missing file is left to its reader to report; an existing one must resolve inside the real folder.
+  if (target !== null && !isBelow(realPath(root) ?? root, target)) throw refuse();
+  return file;
+}
+
+function isBelow(folder: string, path: string): boolean {
+  const way = relative(folder, path);
+  return way !== '' && way !== '..' && !way.startsWith(`..${sep}`) && !isAbsolute(way);
+}
+
+function realPath(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** Creates the folder and its parents if missing, or a PasticheError naming it. */

@@ -54,7 +54,8 @@ const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
 /** Seed inputs each damaged by one to three mutations; the seeds themselves come up unharmed too. */
 export function mutatedBytes(seeds: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> {
   assert.ok(seeds.length > 0, 'fuzzing needs at least one seed input');
-  const seed = fc.constantFrom(...seeds);
+  // Plain Uint8Array copies: a Buffer's slice() is a view, so the mutations would damage the seeds themselves, case after case.
+  const seed: fc.Arbitrary<Uint8Array> = fc.constantFrom(...seeds.map((bytes) => Uint8Array.from(bytes)));
   return fc.oneof(
     { weight: 1, arbitrary: seed },
     { weight: 19, arbitrary: fc.tuple(seed, fc.array(byteMutation, { minLength: 1, maxLength: 3 })).map(([bytes, mutations]) => mutations.reduce((b, m) => m(b), bytes)) },
@@ -145,6 +146,8 @@ export async function fuzzFormat<T>(name: string, arbitrary: fc.Arbitrary<T>, at
       if (outcome === null) accepted++;
       else {
         assertOneLineRefusal(outcome, options.subject?.(input));
+        // PASTICHE_FUZZ_VERBOSE=1 prints every refusal, to see which checks the cases reach.
+        if (process.env.PASTICHE_FUZZ_VERBOSE) console.log(`refused: ${(outcome as Error).message}`);
         refused++;
       }
       assert.ok(tookMs <= options.caseTimeoutMs, `${name}: a case took ${tookMs.toFixed(0)} ms, over the bound of ${options.caseTimeoutMs} ms`);
@@ -164,6 +167,15 @@ export function assertOneLineRefusal(error: unknown, subject?: string): void {
   if (!isPasticheError(error)) throw new assert.AssertionError({ message: `not a one-line refusal but ${error instanceof Error ? error.stack : String(error)}` });
   assert.ok(!/[\r\n]/.test(error.message), `a refusal of more than one line: ${JSON.stringify(error.message)}`);
   if (subject !== undefined) assert.ok(error.message.includes(subject), `the refusal does not name ${subject}: ${error.message}`);
+}
+
+/** Awaits a promise that must be refused in one line matching `pattern`. */
+export async function assertRefusedInOneLine(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assertOneLineRefusal(error);
+    assert.match((error as Error).message, pattern);
+    return true;
+  });
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

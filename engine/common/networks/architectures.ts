@@ -4,5 +4,10 @@ import { DARKNET_TINY } from './darknet.js';
 import { GOOGLENET } from './googlenet.js';
 import { VGG16, VGG19 } from './vgg.js';
 
-/** Every architecture the engine can build, by family name (what the catalogue and saved networks name). */
-export const ARCHITECTURES: Readonly<Record<string, NetworkArchitecture>> = { vgg16: VGG16, vgg19: VGG19, alexnet: ALEXNET, googlenet: GOOGLENET, 'darknet-tiny': DARKNET_TINY };
+/**
+ * Every architecture the engine can build, by family name (what the catalogue and saved networks
+ * name). Without a prototype, so that a name read from a file (`constructor`, `toString`) finds nothing.
+ */
+export const ARCHITECTURES: Readonly<Record<string, NetworkArchitecture>> = Object.assign(Object.create(null) as Record<string, NetworkArchitecture>, {
+  vgg16: VGG16, vgg19: VGG19, alexnet: ALEXNET, googlenet: GOOGLENET, 'darknet-tiny': DARKNET_TINY,
+});

@@ -5,39 +5,36 @@
  * Every failure a person can cause becomes a one-line PasticheError naming the file at fault.
  */
 import * as tf from '@tensorflow/tfjs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import {
   TRANSFORMER_LAYERS, transformerNetwork, transformerVariables, type NormalisedConvWeights, type TransformerNetwork, type TransformerWeights,
 } from '../../common/fast/transformerNetwork.js';
-import { readFileBytes } from '../fileIO.js';
+import { nonFiniteValue } from '../../common/finiteValues.js';
+import { fileInside, readFileBytes, readJsonFile } from '../fileIO.js';
 
 export const CHECKPOINT_MANIFEST = 'manifest.json';
 
 interface ManifestEntry {
   readonly filename: string;
   readonly shape: readonly number[];
+  /** The file in the checkpoint's folder (checked to be inside it). */
+  readonly path: string;
 }
 
 /** The checkpoint's variables in order: `Variable` is number 0, `Variable_N` number N. */
 export async function readCheckpointManifest(folder: string): Promise<{ name: string; entry: ManifestEntry }[]> {
   const file = join(folder, CHECKPOINT_MANIFEST);
-  const text = (await readFileBytes(file)).toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new PasticheError('is not valid JSON', file);
-  }
+  const json = await readJsonFile(file);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new PasticheError('is not a map of variable names', file);
   const variables = Object.entries(json as Record<string, unknown>).map(([name, entry]) => {
     const match = /^Variable(?:_(\d+))?$/.exec(name);
     if (!match) throw new PasticheError(`variable "${name}" is not named Variable or Variable_N`, file);
-    const { filename, shape } = (entry ?? {}) as Partial<ManifestEntry>;
+    const { filename, shape } = (entry ?? {}) as Partial<Pick<ManifestEntry, 'filename' | 'shape'>>;
     const validShape = Array.isArray(shape) && shape.every((n) => Number.isInteger(n) && n > 0);
     if (typeof filename !== 'string' || !validShape) throw new PasticheError(`${name} needs a filename and a shape of positive integers`, file);
-    if (basename(filename) !== filename || filename === '..' || filename === '.') throw new PasticheError(`${name}'s file "${filename}" is outside the checkpoint's folder`, file);
-    return { name, index: match[1] === undefined ? 0 : Number(match[1]), entry: { filename, shape } };
+    const path = fileInside(folder, filename, file, `${name}'s file`);
+    return { name, index: match[1] === undefined ? 0 : Number(match[1]), entry: { filename, shape, path } };
   });
   return variables.sort((a, b) => a.index - b.index).map(({ name, entry }) => ({ name, entry }));
 }
@@ -56,12 +53,12 @@ export async function readDeeplearnCheckpoint(folder: string): Promise<Transform
   }
   variables.forEach(({ name, entry }, i) => {
     if (entry.shape.join() !== expected[i].shape.join()) {
-      throw new PasticheError(`${name} is ${entry.shape.join('×')}, the ${expected[i].layer} ${expected[i].role} it holds is ${expected[i].shape.join('×')}`, join(folder, entry.filename));
+      throw new PasticheError(`${name} is ${entry.shape.join('×')}, the ${expected[i].layer} ${expected[i].role} it holds is ${expected[i].shape.join('×')}`, entry.path);
     }
   });
   const tensors: tf.Tensor[] = [];
   try {
-    for (const { entry } of variables) tensors.push(tf.tensor(await readFloat32File(join(folder, entry.filename), entry.shape), [...entry.shape], 'float32'));
+    for (const { entry } of variables) tensors.push(tf.tensor(await readFloat32File(entry.path, entry.shape), [...entry.shape], 'float32'));
   } catch (error) {
     tf.dispose(tensors);
     throw error;
@@ -79,17 +76,17 @@ export async function loadFastStyleNetwork(folder: string): Promise<TransformerN
   return transformerNetwork(await readDeeplearnCheckpoint(folder));
 }
 
+/** A variable's values: its file is refused unread if it holds more than its shape declares, and every value must be finite. */
 async function readFloat32File(file: string, shape: readonly number[]): Promise<Float32Array> {
-  const bytes = await readFileBytes(file);
   const count = shape.reduce((a, b) => a * b, 1);
+  const bytes = await readFileBytes(file, 4 * count);
   if (bytes.byteLength !== 4 * count) {
     throw new PasticheError(`holds ${bytes.byteLength} bytes, a ${shape.join('×')} float32 variable needs ${4 * count}`, file);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const values = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    values[i] = view.getFloat32(4 * i, true);
-    if (!Number.isFinite(values[i])) throw new PasticheError(`value ${i} is ${values[i]}, not a finite number`, file);
-  }
+  for (let i = 0; i < count; i++) values[i] = view.getFloat32(4 * i, true);
+  const problem = nonFiniteValue(values);
+  if (problem !== null) throw new PasticheError(problem, file);
   return values;
 }

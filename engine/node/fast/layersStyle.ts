@@ -65,8 +65,7 @@ interface NamedWeight {
 
 /** The model's weights in its manifest's order (the order Keras and TensorFlow.js save a model's weights in). */
 function manifestOrder(model: LayersModelFile): NamedWeight[] {
-  const groups = (model.json.weightsManifest ?? []) as { weights: { name: string }[] }[];
-  return groups.flatMap((group) => group.weights.map(({ name }) => ({ name, tensor: model.tensors[name] })));
+  return model.weightOrder.map((name) => ({ name, tensor: model.tensors[name] }));
 }
 
 /** A normalisation's two vectors as [shift, scale]: by their names when these tell, else in that order. */

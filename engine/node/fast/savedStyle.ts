@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PasticheError } from '../../common/errors.js';
+import { z } from 'zod';
+import { isPasticheError, PasticheError } from '../../common/errors.js';
+import { checkFields } from '../../common/fieldCheck.js';
 import type { StyleInfo } from '../../common/fast/styleInfo.js';
 import { TRANSFORMER_LAYERS, transformerVariables, type NormalisedConvWeights, type TransformerWeights } from '../../common/fast/transformerNetwork.js';
-import { writeFolderAtomically } from '../fileIO.js';
+import { readJsonFileSync, writeFolderAtomically } from '../fileIO.js';
 import { readLayersModel } from '../networks/layersModel.js';
 import { sha256 } from '../networks/savedNetwork.js';
 
@@ -18,6 +19,15 @@ export type SavedStyleInfo = StyleInfo;
 
 export const STYLE_FORMAT = 'pastiche-style';
 
+const styleInfoSchema = z.object({
+  name: z.string(),
+  source: z.enum(['deeplearn', 'tfjs-layers', 'trained']),
+  origin: z.string(),
+  weightsSha256: z.string(),
+  savedAt: z.string(),
+  training: z.object({ runId: z.int(), styleImageSha256: z.string(), steps: z.int().nonnegative() }).optional(),
+});
+
 export async function saveStyle(folder: string, info: Omit<SavedStyleInfo, 'weightsSha256' | 'savedAt'>, weights: TransformerWeights, { replace = false } = {}): Promise<SavedStyleInfo> {
   const { bytes, specs } = await encodeStyleWeights(weights);
   const saved: SavedStyleInfo = { ...info, weightsSha256: sha256(bytes), savedAt: new Date().toISOString() };
@@ -29,34 +39,39 @@ export async function saveStyle(folder: string, info: Omit<SavedStyleInfo, 'weig
 /** What a saved style is, from its model.json alone (no weights read); null when the folder holds no Pastiche style. */
 export function readSavedStyleInfo(folder: string): SavedStyleInfo | null {
   try {
-    const json = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as { format?: string; pastiche?: SavedStyleInfo };
-    return json.format === STYLE_FORMAT ? json.pastiche ?? null : null;
-  } catch {
-    return null;
+    const json = readJsonFileSync(join(folder, 'model.json')) as { format?: unknown; pastiche?: unknown } | null;
+    const found = styleInfoSchema.safeParse(json?.pastiche);
+    return json?.format === STYLE_FORMAT && found.success ? found.data : null;
+  } catch (error) {
+    if (isPasticheError(error)) return null;
+    throw error;
   }
 }
 
-/** The style's weights, every variable present with its shape checked. */
+/** The style's weights, every variable present with its shape checked; tensors beyond them are released. */
 export async function loadSavedStyle(folder: string): Promise<{ info: SavedStyleInfo; weights: TransformerWeights }> {
   const model = await readLayersModel(folder);
-  const info = (model.json as { pastiche?: SavedStyleInfo }).pastiche;
-  if (model.json.format !== STYLE_FORMAT || !info) {
-    tf.dispose(Object.values(model.tensors));
-    throw new PasticheError('not a style network saved by Pastiche', model.file);
-  }
-  for (const { layer, role, shape } of transformerVariables()) {
-    const tensor = model.tensors[`${layer}/${role}`];
-    if (!tensor || tensor.shape.join() !== shape.join()) {
-      tf.dispose(Object.values(model.tensors));
-      throw new PasticheError(`${layer}/${role} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ${shape.join('×')}`, model.file);
+  try {
+    if (model.json.format !== STYLE_FORMAT || !('pastiche' in model.json)) throw new PasticheError('not a style network saved by Pastiche', model.file);
+    const info = checkFields(styleInfoSchema, model.json.pastiche, model.file, ['pastiche']);
+    for (const { layer, role, shape } of transformerVariables()) {
+      const tensor = model.tensors[`${layer}/${role}`];
+      if (tensor?.shape.join() !== shape.join()) {
+        throw new PasticheError(`${layer}/${role} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ${shape.join('×')}`, model.file);
+      }
     }
+    const weights = new Map<string, NormalisedConvWeights>(TRANSFORMER_LAYERS.map((layer) => [layer.name, {
+      kernel: model.tensors[`${layer.name}/kernel`] as tf.Tensor4D,
+      shift: model.tensors[`${layer.name}/shift`] as tf.Tensor1D,
+      scale: model.tensors[`${layer.name}/scale`] as tf.Tensor1D,
+    }]));
+    const kept = new Set<tf.Tensor>([...weights.values()].flatMap((w) => [w.kernel, w.shift, w.scale]));
+    tf.dispose(Object.values(model.tensors).filter((t) => !kept.has(t)));
+    return { info, weights };
+  } catch (error) {
+    tf.dispose(Object.values(model.tensors));
+    throw error;
   }
-  const weights = new Map<string, NormalisedConvWeights>(TRANSFORMER_LAYERS.map((layer) => [layer.name, {
-    kernel: model.tensors[`${layer.name}/kernel`] as tf.Tensor4D,
-    shift: model.tensors[`${layer.name}/shift`] as tf.Tensor1D,
-    scale: model.tensors[`${layer.name}/scale`] as tf.Tensor1D,
-  }]));
-  return { info, weights };
 }
 
 /** weights.bin's bytes and their manifest entries. */

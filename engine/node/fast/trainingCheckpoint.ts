@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { PasticheError } from '../../common/errors.js';
+import { checkFields } from '../../common/fieldCheck.js';
 import type { TrainerState } from '../../common/fast/styleTrainer.js';
 import { variableName } from '../../common/fast/trainableTransformer.js';
 import type { TrainStyleSettings, TrainingPhotos } from '../../common/fast/trainingSettings.js';
@@ -29,6 +31,12 @@ export interface TrainingCheckpointInfo {
 
 const CHECKPOINT_FORMAT = 'pastiche-training-checkpoint';
 
+/** The record's own fields; the settings and photos are the run's, which the trainer checks against the run it resumes. */
+const infoSchema = z.looseObject({
+  runId: z.int().positive(), step: z.int().nonnegative(), elapsedMs: z.number().nonnegative(), savedAt: z.string(),
+  settings: z.looseObject({}), photos: z.looseObject({}),
+});
+
 export async function saveCheckpoint(folder: string, info: Omit<TrainingCheckpointInfo, 'step' | 'savedAt'>, state: TrainerState): Promise<void> {
   const named: tf.NamedTensorMap = Object.fromEntries([...state.tensors].map(([name, tensor]) => [name, tensor]));
   const { data, specs } = await tf.io.encodeWeights(named);
@@ -44,17 +52,20 @@ export function hasCheckpoint(folder: string): boolean {
 /** The checkpoint's record and the trainer's state, every variable and moment present with its shape checked. */
 export async function loadCheckpoint(folder: string): Promise<{ info: TrainingCheckpointInfo; state: TrainerState }> {
   const model = await readLayersModel(folder);
-  const info = (model.json as { pastiche?: TrainingCheckpointInfo }).pastiche;
-  const refuse = (problem: string) => {
-    tf.dispose(Object.values(model.tensors));
-    return new PasticheError(problem, model.file);
-  };
-  if (model.json.format !== CHECKPOINT_FORMAT || !info) throw refuse('not a training checkpoint of Pastiche');
-  for (const variable of transformerVariables()) {
-    for (const name of [variableName(variable), `${variableName(variable)}/m`, `${variableName(variable)}/v`]) {
-      const tensor = model.tensors[name];
-      if (tensor?.shape.join() !== variable.shape.join()) throw refuse(`${name} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ${variable.shape.join('×')}`);
+  try {
+    if (model.json.format !== CHECKPOINT_FORMAT || !('pastiche' in model.json)) throw new PasticheError('not a training checkpoint of Pastiche', model.file);
+    const info = checkFields(infoSchema, model.json.pastiche, model.file, ['pastiche']) as unknown as TrainingCheckpointInfo;
+    for (const variable of transformerVariables()) {
+      for (const name of [variableName(variable), `${variableName(variable)}/m`, `${variableName(variable)}/v`]) {
+        const tensor = model.tensors[name];
+        if (tensor?.shape.join() !== variable.shape.join()) {
+          throw new PasticheError(`${name} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ${variable.shape.join('×')}`, model.file);
+        }
+      }
     }
+    return { info, state: { step: info.step, tensors: new Map(Object.entries(model.tensors)) } };
+  } catch (error) {
+    tf.dispose(Object.values(model.tensors));
+    throw error;
   }
-  return { info, state: { step: info.step, tensors: new Map(Object.entries(model.tensors)) } };
 }

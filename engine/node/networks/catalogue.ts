@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { PasticheError } from '../../common/errors.js';
+import { checkFields } from '../../common/fieldCheck.js';
+import { readJsonFileSync } from '../fileIO.js';
 import { resourcesDir } from '../resources.js';
 import type { NetworkFileFormat } from './networkFile.js';
 
@@ -30,6 +32,18 @@ export interface CatalogueEntry {
   readonly source: RandomSource | DownloadSource;
 }
 
+const sourceSchema = z.union([
+  z.object({ kind: z.literal('random'), seed: z.int() }),
+  z.intersection(
+    z.object({ kind: z.literal('download'), url: z.url(), file: z.string().min(1), bytes: z.int().positive(), format: z.enum(['keras-h5', 'onnx']) }),
+    z.union([z.object({ md5: z.string() }), z.object({ sha256: z.string() })]),
+  ),
+]);
+
+const catalogueSchema = z.object({
+  networks: z.array(z.object({ name: z.string().min(1), architecture: z.string(), description: z.string(), license: z.string(), source: sourceSchema })),
+});
+
 let cached: readonly CatalogueEntry[] | null = null;
 
 /**
@@ -38,7 +52,7 @@ let cached: readonly CatalogueEntry[] | null = null;
  */
 export function catalogue(): readonly CatalogueEntry[] {
   const file = process.env.PASTICHE_CATALOGUE ?? join(resourcesDir(), 'models', 'catalogue.json');
-  cached ??= (JSON.parse(readFileSync(file, 'utf8')) as { networks: CatalogueEntry[] }).networks;
+  cached ??= checkFields(catalogueSchema, readJsonFileSync(file), file).networks;
   return cached;
 }
 

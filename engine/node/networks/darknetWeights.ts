@@ -1,15 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { PasticheError } from '../../common/errors.js';
+import { checkFields } from '../../common/fieldCheck.js';
+import { nonFiniteValue } from '../../common/finiteValues.js';
 import { convLayers, flatLayers, type NetworkArchitecture } from '../../common/networks/architecture.js';
 import { DARKNET_TINY } from '../../common/networks/darknet.js';
 import type { ConvWeights } from '../../common/networks/weights.js';
-import type { LayersModelFile } from './layersModel.js';
+import type { LayersModelFile, TopologyLayer } from './layersModel.js';
+
+/** The configuration fields Darknet Tiny's layers are read by, checked before any is used. */
+const configSchema = z.looseObject({
+  epsilon: z.number().nonnegative().optional(),
+  alpha: z.number().optional(),
+  use_bias: z.boolean().optional(),
+  pool_size: z.array(z.number()).optional(),
+  strides: z.array(z.number()).optional(),
+  padding: z.string().optional(),
+});
 
 interface KerasLayer {
   readonly class_name: string;
   readonly name: string;
-  readonly config: {
-    readonly name?: string; readonly epsilon?: number; readonly alpha?: number; readonly use_bias?: boolean; readonly pool_size?: number[]; readonly strides?: number[]; readonly padding?: string };
+  readonly config: z.infer<typeof configSchema>;
 }
 
 /** The Keras classes Darknet Tiny is made of, as the engine's layer kinds (normalisations and activations belong to their convolution). */
@@ -19,7 +31,7 @@ const KIND_OF_CLASS: Readonly<Record<string, 'conv' | 'pool' | 'norm' | 'activat
 
 /** Whether a TensorFlow.js layers model is a Darknet (batch-normalised convolutions with leaky ReLUs), rather than a VGG. */
 export function isDarknetLayersModel(model: LayersModelFile): boolean {
-  const classes = new Set(kerasLayers(model).map((layer) => layer.class_name));
+  const classes = new Set(model.layers.map((layer) => layer.className));
   return classes.has('LeakyReLU') && classes.has('BatchNormalization');
 }
 
@@ -52,7 +64,7 @@ export function darknetWeightsFromLayersModel(model: LayersModelFile): { archite
 
 /** The model's layers up to the last feature convolution, checked to follow the architecture's sequence of convolutions and pools. */
 function featureLayers(model: LayersModelFile, architecture: NetworkArchitecture): KerasLayer[] {
-  const layers = kerasLayers(model).filter((layer) => layer.class_name in KIND_OF_CLASS);
+  const layers = kerasLayers(model).filter((layer) => Object.hasOwn(KIND_OF_CLASS, layer.class_name));
   const expected = flatLayers(architecture.layers).flatMap((l) => (l.kind === 'conv' ? ['conv', 'norm', 'activation'] : [l.kind]));
   const found = layers.slice(0, expected.length).map((layer) => KIND_OF_CLASS[layer.class_name]);
   const mismatch = expected.findIndex((kind, i) => found[i] !== kind);
@@ -73,27 +85,32 @@ function convTriple(layers: readonly KerasLayer[], i: number): [KerasLayer, Kera
 }
 
 function foldedConv(model: LayersModelFile, conv: KerasLayer, norm: KerasLayer, inputScale: number, shape: readonly number[]): ConvWeights {
-  const tensor = (layer: KerasLayer, part: string) => {
+  const tensor = (layer: KerasLayer, part: string, expected: readonly number[]) => {
     const found = model.tensors[`${layer.name}/${part}`];
     if (!found) throw new PasticheError(`no ${layer.name}/${part} in the weights`, model.file);
+    if (found.shape.join() !== expected.join()) throw new PasticheError(`${layer.name}/${part} is ${found.shape.join('×')}, darknet-tiny needs ${expected.join('×')}`, model.file);
     return found;
   };
-  const kernel = tensor(conv, 'kernel');
-  if (kernel.shape.join() !== shape.join()) throw new PasticheError(`${conv.name}/kernel is ${kernel.shape.join('×')}, darknet-tiny needs ${shape.join('×')}`, model.file);
+  const kernel = tensor(conv, 'kernel', shape);
   if (conv.config.use_bias) throw new PasticheError(`${conv.name} has a bias before its batch normalisation, which Darknet's convolutions do not`, model.file);
-  const [gamma, beta, mean, variance] = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((part) => tensor(norm, part));
-  return tf.tidy(() => {
+  const [gamma, beta, mean, variance] = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((part) => tensor(norm, part, [shape[3]]));
+  const folded = tf.tidy(() => {
     const scale = tf.div(gamma, tf.sqrt(tf.add(variance, norm.config.epsilon ?? 1e-3)));
     return {
       kernel: tf.mul(kernel, tf.mul(scale, inputScale)) as tf.Tensor4D,
       bias: tf.sub(beta, tf.mul(scale, mean)) as tf.Tensor1D,
     };
   });
+  // A negative or zero variance folds into NaN or ±Infinity, which would paint nothing.
+  const problem = nonFiniteValue(folded.kernel.dataSync()) ?? nonFiniteValue(folded.bias.dataSync());
+  if (problem === null) return folded;
+  tf.dispose([folded.kernel, folded.bias]);
+  throw new PasticheError(`${norm.name} folded into ${conv.name}: ${problem} (is its moving_variance negative?)`, model.file);
 }
 
-/** The topology's layers in order; a Sequential model names its layers only inside their config. */
+/** The topology's layers in order, each one's configuration checked. */
 function kerasLayers(model: LayersModelFile): KerasLayer[] {
-  const topology = model.json.modelTopology as { model_config?: { config?: { layers?: KerasLayer[] } }; config?: { layers?: KerasLayer[] } } | undefined;
-  const layers = topology?.model_config?.config?.layers ?? topology?.config?.layers ?? [];
-  return layers.map((layer) => ({ ...layer, name: layer.name ?? layer.config.name ?? '' }));
+  return model.layers.map((layer: TopologyLayer) => ({
+    class_name: layer.className, name: layer.name, config: checkFields(configSchema, layer.config, model.file, [layer.field, 'config']),
+  }));
 }

@@ -123,9 +123,7 @@ export async function importNetwork(source: string, name: string, modelsDir: str
 }
 
 async function loadInstalled(folder: string): Promise<LoadedNetwork> {
-  const { info, weights } = await loadSavedNetwork(folder);
-  const architecture = ARCHITECTURES[info.architecture];
-  if (!architecture) throw new PasticheError(`unknown architecture '${info.architecture}'`, folder);
+  const { info, architecture, weights } = await loadSavedNetwork(folder);
   const entry = catalogueEntry(info.name);
   const summary = {
     name: info.name, architecture: info.architecture, status: 'installed' as const, description: entry?.description ?? `imported from ${info.origin}`,

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PasticheError } from '../../common/errors.js';
+import { z } from 'zod';
+import { isPasticheError, PasticheError } from '../../common/errors.js';
+import { checkFields } from '../../common/fieldCheck.js';
+import { convLayers, layerChannels, pathTo, type ConvLayerSpec, type NetworkArchitecture } from '../../common/networks/architecture.js';
+import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { toNamedTensors, weightTensorNames, type ConvWeights, type NetworkWeights } from '../../common/networks/weights.js';
-import { writeFolderAtomically } from '../fileIO.js';
-import { readLayersModel } from './layersModel.js';
+import { readJsonFileSync, writeFolderAtomically } from '../fileIO.js';
+import { readLayersModel, type LayersModelFile } from './layersModel.js';
 
 /**
  * The engine's own network format, one folder per network under the data folder's `models/`:
@@ -22,6 +25,10 @@ export interface SavedNetworkInfo {
   readonly weightsSha256: string;
   readonly savedAt: string;
 }
+
+const savedNetworkSchema = z.object({
+  name: z.string(), architecture: z.string(), layers: z.array(z.string()).min(1), origin: z.string(), weightsSha256: z.string(), savedAt: z.string(),
+});
 
 export async function saveNetwork(folder: string, info: Omit<SavedNetworkInfo, 'weightsSha256' | 'savedAt'>, weights: NetworkWeights): Promise<SavedNetworkInfo> {
   const { bytes, specs } = await encodedWeights(weights);
@@ -51,20 +58,47 @@ export function sha256(bytes: Uint8Array): string {
 /** What a saved network is, from its model.json alone (no weights read); null when the folder holds no Pastiche network. */
 export function readSavedNetworkInfo(folder: string): SavedNetworkInfo | null {
   try {
-    return (JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as { pastiche?: SavedNetworkInfo }).pastiche ?? null;
-  } catch {
-    return null;
+    const found = savedNetworkSchema.safeParse((readJsonFileSync(join(folder, 'model.json')) as { pastiche?: unknown } | null)?.pastiche);
+    return found.success ? found.data : null;
+  } catch (error) {
+    if (isPasticheError(error)) return null;
+    throw error;
   }
 }
 
-export async function loadSavedNetwork(folder: string): Promise<{ info: SavedNetworkInfo; weights: NetworkWeights }> {
+/** A saved network's record and weights, each layer a convolution of its architecture with the shapes it needs. */
+export async function loadSavedNetwork(folder: string): Promise<{ info: SavedNetworkInfo; architecture: NetworkArchitecture; weights: NetworkWeights }> {
   const model = await readLayersModel(folder);
-  const info = (model.json as { pastiche?: SavedNetworkInfo }).pastiche;
-  if (!info) throw new PasticheError('not a network saved by Pastiche (no pastiche section)', model.file);
-  const weights = new Map<string, ConvWeights>();
-  for (const layer of info.layers) {
-    const names = weightTensorNames(layer);
-    weights.set(layer, { kernel: model.tensors[names.kernel] as tf.Tensor4D, bias: model.tensors[names.bias] as tf.Tensor1D });
+  try {
+    if (!('pastiche' in model.json)) throw new PasticheError('not a network saved by Pastiche (no pastiche section)', model.file);
+    const info = checkFields(savedNetworkSchema, model.json.pastiche, model.file, ['pastiche']);
+    const architecture = ARCHITECTURES[info.architecture];
+    if (!architecture) throw new PasticheError(`pastiche.architecture: unknown architecture '${info.architecture}'`, model.file);
+    const weights = new Map(info.layers.map((layer): [string, ConvWeights] => [layer, savedConv(model, architecture, layer)]));
+    const kept = new Set<tf.Tensor>([...weights.values()].flatMap((w) => [w.kernel, w.bias]));
+    tf.dispose(Object.values(model.tensors).filter((t) => !kept.has(t)));
+    return { info, architecture, weights };
+  } catch (error) {
+    tf.dispose(Object.values(model.tensors));
+    throw error;
   }
-  return { info, weights };
+}
+
+function savedConv(model: LayersModelFile, architecture: NetworkArchitecture, layer: string): ConvWeights {
+  const spec = convLayers(architecture).find((conv) => conv.name === layer);
+  if (!spec) throw new PasticheError(`pastiche.layers: ${layer} is not a convolution of ${architecture.family}`, model.file);
+  const names = weightTensorNames(layer);
+  const tensorOf = (name: string, shape: readonly number[]) => {
+    const tensor = model.tensors[name];
+    if (tensor?.shape.join() !== shape.join()) throw new PasticheError(`${name} is ${tensor ? tensor.shape.join('×') : 'missing'}, ${architecture.family} needs ${shape.join('×')}`, model.file);
+    return tensor;
+  };
+  return { kernel: tensorOf(names.kernel, kernelShape(architecture, spec)) as tf.Tensor4D, bias: tensorOf(names.bias, [spec.filters]) as tf.Tensor1D };
+}
+
+/** [k, k, in / groups, filters]: the channels in are those of the layer before it on its path (its branch's, in an inception module). */
+function kernelShape(architecture: NetworkArchitecture, spec: ConvLayerSpec): number[] {
+  const path = pathTo(architecture.layers, spec.name)!;
+  const inChannels = path.length > 1 ? layerChannels(architecture, path[path.length - 2].name) : architecture.inputChannels;
+  return [spec.kernelSize, spec.kernelSize, inChannels / (spec.groups ?? 1), spec.filters];
 }

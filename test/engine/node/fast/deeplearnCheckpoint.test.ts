@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -80,6 +80,22 @@ describe('reading a deeplearn.js checkpoint of a fast style network', () => {
     await assertRefused(join(empty, 'inner'), /inner\/manifest\.json: /);
     // Nothing read before a refusal is kept.
     assert.equal(tf.memory().numTensors, tensors);
+  });
+});
+
+describe('a deeplearn.js checkpoint\'s files stay inside its folder, read within what the manifest declares', () => {
+  it('refuses a variable file that is a link leading out of the folder', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'pastiche-fast-'));
+    const folder = writeCheckpoint(join(parent, 'checkpoint'), randomCheckpoint(13));
+    renameSync(join(folder, 'Variable_2'), join(parent, 'outside'));
+    symlinkSync(join(parent, 'outside'), join(folder, 'Variable_2'));
+    await assertRefused(folder, /manifest\.json: Variable_2's file "Variable_2" leads outside the folder/);
+  });
+
+  it('refuses a variable file larger than its shape says before reading it (a 3 GB sparse file)', async () => {
+    const folder = writeCheckpoint(mkdtempSync(join(tmpdir(), 'pastiche-fast-')), randomCheckpoint(14));
+    truncateSync(join(folder, 'Variable'), 3 * 1024 ** 3);
+    await assertRefused(folder, /Variable: holds 3221225472 bytes, more than the 31104 /);
   });
 });
 
