@@ -6,6 +6,7 @@ import {
 } from '../stylize/settings.js';
 import { PasticheError } from '../errors.js';
 import type { ArgsOf, Channel, DesktopChannel, DesktopRequests } from './studioApi.js';
+import { fieldPath } from '../fieldCheck.js';
 
 /**
  * The shape of every channel's arguments, checked where a request enters the engine (the web host,
@@ -170,12 +171,7 @@ function parsed(schema: z.ZodType, channel: string, args: unknown): unknown {
   const [issue] = outcome.error.issues;
   const field = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
   const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
-  throw new PasticheError(message, field.length === 0 ? channel : `${channel}: ${fieldName(field)}`);
-}
-
-/** `settings.styleLayers[0].weight`, as the field would be written in code. */
-function fieldName(path: readonly PropertyKey[]): string {
-  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
+  throw new PasticheError(message, field.length === 0 ? channel : `${channel}: ${fieldPath(field)}`);
 }
 
 const UNITS: Readonly<Record<string, string>> = { string: 'characters', array: 'items' };
