@@ -1,47 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset, Group } from 'h5wasm';
-import { open } from 'node:fs/promises';
+import type { Group } from 'h5wasm';
 import { basename } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
+import { convLayers } from '../../common/networks/architecture.js';
+import { paperLayerName, VGG16, VGG19 } from '../../common/networks/vgg.js';
+import { childDataset, childGroup, float32Dataset, readHdf5File, stringAttribute, stringListAttribute } from './hdf5File.js';
 import type { NamedWeights } from './layersModel.js';
 
-type H5Module = typeof import('h5wasm/node');
-let loading: Promise<H5Module> | null = null;
+export { isHdf5File } from './hdf5File.js';
 
-/**
- * h5wasm's Node build (HDF5 compiled to WebAssembly, reading the host's files directly), loaded once.
- * Its Emscripten start-up takes a runtime with a global `navigator` (Node ≥ 21, Electron) for a
- * browser, so `navigator` is hidden while it starts, as h5wasm's README advises.
- */
-function hdf5(): Promise<H5Module> {
-  loading ??= (async () => {
-    const navigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
-    if (navigator?.configurable) Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true });
-    try {
-      const h5 = await import('h5wasm/node');
-      await h5.ready;
-      return h5;
-    } finally {
-      if (navigator?.configurable) Object.defineProperty(globalThis, 'navigator', navigator);
-    }
-  })();
-  return loading;
-}
-
-const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** True when the file starts with HDF5's signature (at offset 0, where every file Keras writes has it). */
-export async function isHdf5File(file: string): Promise<boolean> {
-  const handle = await open(file, 'r').catch(() => null);
-  if (!handle) return false;
-  try {
-    const head = Buffer.alloc(8);
-    // A folder opens but cannot be read: it is not an HDF5 file either.
-    const { bytesRead } = await handle.read(head, 0, 8, 0).catch(() => ({ bytesRead: 0 }));
-    return bytesRead === 8 && head.equals(HDF5_SIGNATURE);
-  } finally {
-    await handle.close();
-  }
+export interface KerasReadOptions {
+  /**
+   * The shape the tensor (`block1_conv1/kernel`) must have, checked before its dataset is read;
+   * null: the network does not use it and it is not read. By default, VGG-16's and VGG-19's
+   * convolutions (the only Keras networks the product reads), so that the classifier layers of a
+   * file with its top (0.5 GB) are skipped.
+   */
+  readonly expectedShape?: (tensor: string) => readonly number[] | null;
 }
 
 /**
@@ -50,41 +25,50 @@ export async function isHdf5File(file: string): Promise<boolean> {
  * under `model_weights` — by tensor name (`block1_conv1/kernel`). The root's `layer_names` attribute
  * lists the layers; each layer group's `weight_names` its datasets (`block1_conv1/kernel:0`).
  */
-export async function readKerasWeightsFile(file: string): Promise<NamedWeights> {
-  if (!(await isHdf5File(file))) throw new PasticheError('not an HDF5 file', file);
-  const h5 = await hdf5();
-  const opened = new h5.File(file, 'r');
+export async function readKerasWeightsFile(file: string, { expectedShape = vggTensorShape }: KerasReadOptions = {}): Promise<NamedWeights> {
   const tensors: tf.NamedTensorMap = {};
   try {
-    const root = (opened.get('model_weights') as Group | null) ?? opened;
-    const layers = stringList(root, 'layer_names');
-    if (layers === null) throw new PasticheError('not a Keras weights file (its root has no layer_names attribute)', file);
-    for (const layer of layers) {
-      const group = root.get(layer) as Group | null;
-      for (const weight of group ? stringList(group, 'weight_names') ?? [] : []) {
-        const dataset = group!.get(weight) as Dataset | null;
-        if (!dataset?.shape) throw new PasticheError(`layer ${layer} names weight ${weight}, which is missing`, file);
-        // float32 datasets (every Keras weight) come as a Float32Array already: no 80 MB copy for a VGG.
-        const values = dataset.value instanceof Float32Array ? dataset.value : Float32Array.from(dataset.value as ArrayLike<number>);
-        tensors[`${layer}/${weight.split('/').at(-1)!.replace(/:\d+$/, '')}`] = tf.tensor(values, dataset.shape, 'float32');
-      }
-    }
-    return { modelName: modelName(opened) ?? nameInFileName(file), tensors, file };
+    const modelName = await readHdf5File(file, (opened) => {
+      const root = childGroup(opened, 'model_weights') ?? opened;
+      const layers = stringListAttribute(root, 'layer_names', file);
+      if (layers === null) throw new PasticheError('not a Keras weights file (its root has no layer_names attribute)', file);
+      for (const layer of layers) readLayer(root, layer, file, expectedShape, tensors);
+      return savedModelName(opened);
+    });
+    return { modelName: modelName ?? nameInFileName(file), tensors, file };
   } catch (error) {
     tf.dispose(Object.values(tensors));
     throw error;
-  } finally {
-    opened.close();
   }
 }
 
-/** A string-array attribute (h5py writes them as fixed-length byte strings); null when absent. */
-function stringList(group: Group, name: string): string[] | null {
-  const attribute = group.attrs[name];
-  if (!attribute) return null;
-  const value = attribute.value;
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.map(String) : [];
+function readLayer(root: Group, layer: string, file: string, expectedShape: (tensor: string) => readonly number[] | null, into: tf.NamedTensorMap): void {
+  const group = childGroup(root, layer);
+  if (!group) return;
+  for (const weight of stringListAttribute(group, 'weight_names', file) ?? []) {
+    const name = `${layer}/${weight.split('/').at(-1)!.replace(/:\d+$/, '')}`;
+    const shape = expectedShape(name);
+    if (shape === null) continue;
+    if (Object.hasOwn(into, name)) throw new PasticheError(`layer ${layer} names weight ${weight} twice`, file);
+    const dataset = childDataset(group, weight);
+    if (!dataset) throw new PasticheError(`layer ${layer} names weight ${weight}, which is missing`, file);
+    into[name] = tf.tensor(float32Dataset(dataset, shape, `${layer}/${weight}`, file), [...shape], 'float32');
+  }
+}
+
+/** Each VGG convolution's kernel [3, 3, in, out] and bias [out] by Keras tensor name (VGG-16's are VGG-19's). */
+const VGG_SHAPES: ReadonlyMap<string, readonly number[]> = new Map([VGG16, VGG19].flatMap((architecture) => {
+  let inChannels: number = architecture.inputChannels;
+  return convLayers(architecture).flatMap((layer): [string, readonly number[]][] => {
+    const kernel = [layer.kernelSize, layer.kernelSize, inChannels, layer.filters];
+    inChannels = layer.filters;
+    return [[`${layer.name}/kernel`, kernel], [`${layer.name}/bias`, [layer.filters]]];
+  });
+}));
+
+function vggTensorShape(tensor: string): readonly number[] | null {
+  const [layer, part] = tensor.split('/').slice(-2);
+  return VGG_SHAPES.get(`${paperLayerName(layer)}/${part}`) ?? null;
 }
 
 /**
@@ -97,11 +81,12 @@ function nameInFileName(file: string): string | null {
 }
 
 /** A whole saved model names itself in its `model_config`; a weights-only file does not. */
-function modelName(file: Group): string | null {
-  const config = file.attrs.model_config?.value;
-  if (typeof config !== 'string') return null;
+function savedModelName(file: Group): string | null {
+  const config = stringAttribute(file, 'model_config');
+  if (config === null) return null;
   try {
-    return (JSON.parse(config) as { config?: { name?: string } }).config?.name ?? null;
+    const name = (JSON.parse(config) as { config?: { name?: unknown } } | null)?.config?.name;
+    return typeof name === 'string' ? name : null;
   } catch {
     return null;
   }
