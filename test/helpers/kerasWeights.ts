@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import type { Group } from 'h5wasm';
 import fs from 'node:fs';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
@@ -46,6 +47,7 @@ export function writeKerasWeights(file: string, wholeModel = false, { convolutio
   }
   edit?.(root);
   out.close();
+  for (const [name, { kernel, bias }] of weights) if (!written.includes(name)) tf.dispose([kernel, bias]);
   return new Map(written.map((name) => [name, weights.get(name)!]));
 }
 

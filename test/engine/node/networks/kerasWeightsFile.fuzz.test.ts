@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { readNetworkFile } from '../../../../engine/node/networks/networkFile.js';
+import { fuzzFormat, fuzzRuns, mutatedBytes } from '../../../helpers/fuzz.js';
+import { stderrDuring, writeKerasWeights } from '../../../helpers/kerasWeights.js';
+import { useTestBackend } from '../../../helpers/tf.js';
+
+await useTestBackend();
+
+const folder = mkdtempSync(join(tmpdir(), 'pastiche-h5-fuzz-'));
+
+/** Small real layouts: block1_conv1 alone (7 kB) as save_weights and as a whole model, and blocks 1–2's first two layers. */
+function seeds(): Uint8Array[] {
+  return [
+    { wholeModel: false, convolutions: 1 },
+    { wholeModel: true, convolutions: 1 },
+    { wholeModel: false, convolutions: 2 },
+  ].map(({ wholeModel, convolutions }, i) => {
+    const file = join(folder, `seed${i}.h5`);
+    writeKerasWeights(file, wholeModel, { convolutions });
+    return new Uint8Array(readFileSync(file));
+  });
+}
+
+/** Open descriptors of this process (Linux): a failing open that leaks one shows here after a few hundred cases. */
+function openDescriptors(): number | null {
+  return existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : null;
+}
+
+describe('fuzzing the Keras HDF5 importer', () => {
+  it('imports or refuses damaged files in one line naming them, printing nothing, leaking no tensors or descriptors', async () => {
+    // Named as Keras Applications name their files, so that a weights-only file is taken for VGG-19.
+    const file = join(folder, 'vgg19_weights_fuzz.h5');
+    const inputs = seeds();
+    // One warm-up read, so that loading h5wasm does not count as growth.
+    writeFileSync(file, inputs[0]);
+    (await readNetworkFile(file, { format: 'keras-h5' })).release();
+    const tensors = tf.memory().numTensors;
+    const descriptors = openDescriptors();
+    await fuzzFormat('Keras HDF5', mutatedBytes(inputs), async (bytes) => {
+      writeFileSync(file, bytes);
+      let outcome: unknown = null;
+      const printed = await stderrDuring(async () => {
+        await readNetworkFile(file, { format: 'keras-h5' }).then((network) => network.release(), (error: unknown) => {
+          outcome = error;
+        });
+      });
+      assert.equal(printed, '', 'HDF5 printed to stderr');
+      if (outcome !== null) throw outcome;
+    }, {
+      runs: fuzzRuns(200),
+      caseTimeoutMs: 5_000,
+      maxRssGrowthBytes: 256 * 1024 ** 2,
+      subject: () => file,
+      after: () => {
+        assert.equal(tf.memory().numTensors, tensors, 'tensors leaked');
+        assert.equal(openDescriptors(), descriptors, 'file descriptors leaked');
+      },
+    });
+  });
+});
