@@ -73,7 +73,9 @@ async function openForReading(file: string): Promise<FileHandle> {
  * that hands the path to a library opening the file itself (h5wasm): the status lets it check that
  * the library opens this same file.
  */
-export async function inspectFile(file: string, headBytes: number, maxBytes = MAX_FILE_BYTES): Promise<{ stats: Stats; head: Buffer }> {
+export async function inspectFile(
+  file: string, headBytes: number, maxBytes = MAX_FILE_BYTES,
+): Promise<{ stats: Stats; head: Buffer }> {
   const handle = await openForReading(file);
   try {
     const stats = await handle.stat();

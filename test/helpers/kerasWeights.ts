@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Group } from 'h5wasm';
-import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../engine/common/networks/vgg.js';
 
@@ -52,26 +52,14 @@ export function writeKerasWeights(file: string, wholeModel = false, { convolutio
 }
 
 /**
- * What `run` wrote to the process's stderr, by any route: Node's stream, and the file descriptor
- * itself, where HDF5 (through Emscripten's host file system) prints its error stack.
+ * Reads `file` with readKerasWeightsFile in a Node process of its own: the refusal's message (or
+ * `read`), and everything written to that process's stderr by any thread or route — HDF5 prints its
+ * error stack straight to the file descriptor, from the reading thread.
  */
-export async function stderrDuring(run: () => Promise<unknown>): Promise<string> {
-  const written: string[] = [];
-  const { writeSync } = fs;
-  const write = process.stderr.write;
-  fs.writeSync = ((fd: number, buffer: string | NodeJS.ArrayBufferView, ...rest: never[]) => {
-    if (fd === 2) written.push(typeof buffer === 'string' ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength).toString());
-    return (writeSync as (...args: unknown[]) => number)(fd, buffer, ...rest);
-  }) as typeof fs.writeSync;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    written.push(String(chunk));
-    return (write as (...args: unknown[]) => boolean).call(process.stderr, chunk, ...rest);
-  }) as typeof process.stderr.write;
-  try {
-    await run().catch(() => undefined);
-  } finally {
-    fs.writeSync = writeSync;
-    process.stderr.write = write;
-  }
-  return written.join('');
+export function readInChildProcess(file: string): { outcome: string; stderr: string } {
+  const reader = new URL('../../engine/node/networks/kerasWeightsFile.js', import.meta.url).href;
+  const code = `const { readKerasWeightsFile } = await import(${JSON.stringify(reader)});
+    await readKerasWeightsFile(${JSON.stringify(file)}).then(() => console.log('read'), (error) => console.log(error.message));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+  return { outcome: run.stdout.trim(), stderr: run.stderr };
 }

@@ -6,6 +6,8 @@ import { PasticheError } from '../errors.js';
  */
 export function assertFiniteWeights(values: Float32Array, tensor: string, subject: string): void {
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new PasticheError(`${tensor}: value ${i} is ${values[i]}, not a finite number`, subject);
+    if (!Number.isFinite(values[i])) {
+      throw new PasticheError(`${tensor}: value ${i} is ${values[i]}, not a finite number`, subject);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { Attribute, Dataset, Group } from 'h5wasm';
-import { closeSync, fstatSync, openSync, type Stats } from 'node:fs';
+import { fstatSync, openSync, type Stats } from 'node:fs';
 import { devNull } from 'node:os';
 import { resolve } from 'node:path';
 import { isPasticheError, PasticheError } from '../../common/errors.js';
@@ -45,12 +45,12 @@ export async function isHdf5File(file: string): Promise<boolean> {
 }
 
 /**
- * Opens an HDF5 file read-only and runs `read` on its root, synchronously. The file must be a
- * regular file of at most `maxBytes` with HDF5's signature. While `read` runs, HDF5 may open only
- * that file (the one inspected: same device and inode), so external links, external raw data and
- * virtual datasets cannot make it read another file or block on a pipe; and its error stack, which
- * it prints to the process's stderr (80 lines for a corrupt file), goes to the null device. Any
- * failure of h5wasm becomes one line naming the file.
+ * Opens an HDF5 file read-only and runs `read` (synchronous: the confinement lasts only while it
+ * runs) on its root. The file must be a regular file of at most `maxBytes` with HDF5's signature.
+ * While `read` runs, HDF5 may open only that file (the one inspected: same device and inode), so
+ * external links, external raw data and virtual datasets cannot make it read another file or block
+ * on a pipe; and its error stack, which it prints to the process's stderr (80 lines for a corrupt
+ * file), goes to the null device. Any failure of h5wasm becomes one line naming the file.
  */
 export async function readHdf5File<T>(file: string, read: (root: Group) => T, maxBytes = MAX_FILE_BYTES): Promise<T> {
   const { stats, head } = await inspectFile(file, HDF5_SIGNATURE.length, maxBytes);
@@ -72,7 +72,7 @@ export async function readHdf5File<T>(file: string, read: (root: Group) => T, ma
 interface EmscriptenFs {
   open(path: string, flags: number, mode?: number): { nfd: number };
   close(stream: { nfd: number }): void;
-  getStream(fd: number): { nfd: number };
+  getStream(fd: number): { nfd: number } | null;
   ErrnoError: new (errno: number) => Error;
 }
 
@@ -81,11 +81,12 @@ const WASI_EACCES = 2;
 
 let nullDevice: number | null = null;
 
+/** Runs `work` with h5wasm's opens limited to `path` (the inode inspected) and its stderr sent to the null device. */
 function confined<T>(h5: H5Module, path: string, inspected: Stats, work: () => T, file: string): T {
   const fs = h5.FS as unknown as EmscriptenFs;
   const open = fs.open;
   const stderr = fs.getStream(2);
-  const stderrFd = stderr.nfd;
+  const stderrFd = stderr?.nfd;
   fs.open = (target, flags, mode) => {
     if (resolve(String(target)) !== path) throw new fs.ErrnoError(WASI_EACCES);
     const stream = open(target, flags, mode);
@@ -96,22 +97,17 @@ function confined<T>(h5: H5Module, path: string, inspected: Stats, work: () => T
     }
     return stream;
   };
+  // Kept open for the process's life: one descriptor, not one per file read.
   nullDevice ??= openSync(devNull, 'w');
-  stderr.nfd = nullDevice;
+  if (stderr) stderr.nfd = nullDevice;
   try {
     return work();
   } catch (error) {
     throw isPasticheError(error) ? error : new PasticheError(CORRUPT_HDF5, file);
   } finally {
     fs.open = open;
-    stderr.nfd = stderrFd;
+    if (stderr) stderr.nfd = stderrFd!;
   }
-}
-
-/** Closes the null device confinement keeps open (for tests counting descriptors; reopened when needed). */
-export function releaseNullDevice(): void {
-  if (nullDevice !== null) closeSync(nullDevice);
-  nullDevice = null;
 }
 
 /** The group `name` inside `parent` (a path within the file), or null when absent or not a group. */
@@ -162,13 +158,16 @@ export function float32Dataset(dataset: Dataset, shape: readonly number[], name:
   const { metadata } = dataset;
   const found = metadata.shape;
   if (metadata.type !== H5T_FLOAT || metadata.size !== 4 || !metadata.littleEndian || metadata.virtual_sources) {
-    throw new PasticheError(`dataset ${name} is not little-endian float32 (dtype ${JSON.stringify(dataset.dtype)})`, file);
+    const dtype = JSON.stringify(dataset.dtype);
+    throw new PasticheError(`dataset ${name} is not little-endian float32 (dtype ${dtype})`, file);
   }
   if (!found || found.join() !== shape.join()) {
-    throw new PasticheError(`dataset ${name} is ${found?.join('×') ?? 'empty'}, the network needs ${shape.join('×')}`, file);
+    const size = found?.join('×') ?? 'empty';
+    throw new PasticheError(`dataset ${name} is ${size}, the network needs ${shape.join('×')}`, file);
   }
   const values = dataset.value;
-  if (!(values instanceof Float32Array) || values.length !== shape.reduce((a, b) => a * b, 1)) throw new PasticheError(CORRUPT_HDF5, file);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (!(values instanceof Float32Array) || values.length !== count) throw new PasticheError(CORRUPT_HDF5, file);
   assertFiniteWeights(values, `dataset ${name}`, file);
   return values;
 }

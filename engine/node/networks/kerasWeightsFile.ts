@@ -1,75 +1,106 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Group } from 'h5wasm';
 import { basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PasticheError } from '../../common/errors.js';
 import { convLayers } from '../../common/networks/architecture.js';
-import { paperLayerName, VGG16, VGG19 } from '../../common/networks/vgg.js';
-import { childDataset, childGroup, float32Dataset, readHdf5File, stringAttribute, stringListAttribute } from './hdf5File.js';
+import { VGG16, VGG19 } from '../../common/networks/vgg.js';
+import type { ExpectedShapes, KerasDataset } from './kerasDatasets.js';
+import type { KerasDatasetsRequest } from './kerasDatasetsWorker.js';
 import type { NamedWeights } from './layersModel.js';
+
+import { CORRUPT_HDF5 } from './hdf5File.js';
 
 export { isHdf5File } from './hdf5File.js';
 
 export interface KerasReadOptions {
   /**
-   * The shape the tensor (`block1_conv1/kernel`) must have, checked before its dataset is read;
-   * null: the network does not use it and it is not read. By default, VGG-16's and VGG-19's
-   * convolutions (the only Keras networks the product reads), so that the classifier layers of a
-   * file with its top (0.5 GB) are skipped.
+   * The shape each tensor (`block1_conv1/kernel`) must have, checked before its dataset is read; a
+   * tensor not listed is not read. By default VGG-16's and VGG-19's convolutions (the only Keras
+   * networks the product reads), so that the classifier layers of a file with its top (0.5 GB) are skipped.
    */
-  readonly expectedShape?: (tensor: string) => readonly number[] | null;
+  readonly expectedShapes?: ExpectedShapes;
+  /** How long HDF5 may take before the file is taken for corrupt (a damaged header can make it loop). */
+  readonly timeoutMs?: number;
 }
+
+/** VGG-19's Keras file (80 MB) reads in about a second; a minute is a loop, not a slow disk. */
+const READ_TIMEOUT_MS = 60_000;
 
 /**
- * The weights of a Keras HDF5 file — `model.save_weights` (the Keras Applications downloads, such
- * as vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5) or a whole saved model, whose weights sit
- * under `model_weights` — by tensor name (`block1_conv1/kernel`). The root's `layer_names` attribute
- * lists the layers; each layer group's `weight_names` its datasets (`block1_conv1/kernel:0`).
+ * The weights of a Keras HDF5 file by tensor name (`block1_conv1/kernel`), read on a thread of its
+ * own (kerasDatasetsWorker) within `timeoutMs`, with the checks of readKerasDatasets.
  */
-export async function readKerasWeightsFile(file: string, { expectedShape = vggTensorShape }: KerasReadOptions = {}): Promise<NamedWeights> {
+export async function readKerasWeightsFile(file: string, options: KerasReadOptions = {}): Promise<NamedWeights> {
+  const request: KerasDatasetsRequest = { file, expectedShapes: options.expectedShapes ?? VGG_SHAPES };
+  const { modelName, datasets } = await onReadingThread(request, options.timeoutMs ?? READ_TIMEOUT_MS);
   const tensors: tf.NamedTensorMap = {};
-  try {
-    const modelName = await readHdf5File(file, (opened) => {
-      const root = childGroup(opened, 'model_weights') ?? opened;
-      const layers = stringListAttribute(root, 'layer_names', file);
-      if (layers === null) throw new PasticheError('not a Keras weights file (its root has no layer_names attribute)', file);
-      for (const layer of layers) readLayer(root, layer, file, expectedShape, tensors);
-      return savedModelName(opened);
-    });
-    return { modelName: modelName ?? nameInFileName(file), tensors, file };
-  } catch (error) {
-    tf.dispose(Object.values(tensors));
-    throw error;
-  }
+  for (const { name, shape, values } of datasets) tensors[name] = tf.tensor(values, [...shape], 'float32');
+  return { modelName: modelName ?? nameInFileName(file), tensors, file };
 }
 
-function readLayer(root: Group, layer: string, file: string, expectedShape: (tensor: string) => readonly number[] | null, into: tf.NamedTensorMap): void {
-  const group = childGroup(root, layer);
-  if (!group) return;
-  for (const weight of stringListAttribute(group, 'weight_names', file) ?? []) {
-    const name = `${layer}/${weight.split('/').at(-1)!.replace(/:\d+$/, '')}`;
-    const shape = expectedShape(name);
-    if (shape === null) continue;
-    if (Object.hasOwn(into, name)) throw new PasticheError(`layer ${layer} names weight ${weight} twice`, file);
-    const dataset = childDataset(group, weight);
-    if (!dataset) throw new PasticheError(`layer ${layer} names weight ${weight}, which is missing`, file);
-    into[name] = tf.tensor(float32Dataset(dataset, shape, `${layer}/${weight}`, file), [...shape], 'float32');
-  }
+type Reply = { ok: true; modelName: string | null; datasets: KerasDataset[] } | { ok: false; refusal: boolean; message: string };
+
+let thread: Worker | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+
+/** One request at a time on the reading thread, started when first needed and ended when it overruns. */
+function onReadingThread(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
+  const run = queue.then(() => ask(request, timeoutMs));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function ask(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
+  const worker = (thread ??= startThread());
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      worker.off('message', answered);
+      worker.off('error', failed);
+      worker.off('exit', failed);
+    };
+    const answered = (reply: Reply) => {
+      done();
+      if (reply.ok) resolve(reply);
+      // A refusal's message names the file already; anything else h5wasm threw is a bug to report as it is.
+      else reject(reply.refusal ? new PasticheError(reply.message) : new Error(reply.message));
+    };
+    // readKerasDatasets turns whatever h5wasm throws into a refusal: a thread that dies reading it died of the file.
+    const failed = () => {
+      done();
+      thread = null;
+      reject(new PasticheError(CORRUPT_HDF5, request.file));
+    };
+    const timer = setTimeout(() => {
+      done();
+      thread = null;
+      void worker.terminate();
+      reject(new PasticheError(`${CORRUPT_HDF5}: HDF5 did not finish reading it within ${timeoutMs / 1000} s`, request.file));
+    }, timeoutMs);
+    worker.on('message', answered);
+    worker.on('error', failed);
+    worker.on('exit', failed);
+    worker.postMessage(request);
+  });
+}
+
+function startThread(): Worker {
+  const worker = new Worker(new URL('./kerasDatasetsWorker.js', import.meta.url));
+  // An idle reading thread does not keep the process alive.
+  worker.unref();
+  return worker;
 }
 
 /** Each VGG convolution's kernel [3, 3, in, out] and bias [out] by Keras tensor name (VGG-16's are VGG-19's). */
-const VGG_SHAPES: ReadonlyMap<string, readonly number[]> = new Map([VGG16, VGG19].flatMap((architecture) => {
+const VGG_SHAPES: ExpectedShapes = Object.fromEntries([VGG16, VGG19].flatMap((architecture) => {
   let inChannels: number = architecture.inputChannels;
   return convLayers(architecture).flatMap((layer): [string, readonly number[]][] => {
     const kernel = [layer.kernelSize, layer.kernelSize, inChannels, layer.filters];
     inChannels = layer.filters;
-    return [[`${layer.name}/kernel`, kernel], [`${layer.name}/bias`, [layer.filters]]];
+    const keras = layer.name.replace(/^conv(\d+)_(\d+)$/, 'block$1_conv$2');
+    return [[`${keras}/kernel`, kernel], [`${keras}/bias`, [layer.filters]]];
   });
 }));
-
-function vggTensorShape(tensor: string): readonly number[] | null {
-  const [layer, part] = tensor.split('/').slice(-2);
-  return VGG_SHAPES.get(`${paperLayerName(layer)}/${part}`) ?? null;
-}
 
 /**
  * A weights-only file does not say which model it belongs to, but Keras Applications name their
@@ -78,16 +109,4 @@ function vggTensorShape(tensor: string): readonly number[] | null {
  */
 function nameInFileName(file: string): string | null {
   return /(?:^|[^a-z0-9])(vgg16|vgg19)(?:[^0-9]|$)/i.exec(basename(file))?.[1].toLowerCase() ?? null;
-}
-
-/** A whole saved model names itself in its `model_config`; a weights-only file does not. */
-function savedModelName(file: Group): string | null {
-  const config = stringAttribute(file, 'model_config');
-  if (config === null) return null;
-  try {
-    const name = (JSON.parse(config) as { config?: { name?: unknown } } | null)?.config?.name;
-    return typeof name === 'string' ? name : null;
-  } catch {
-    return null;
-  }
 }

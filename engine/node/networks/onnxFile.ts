@@ -101,18 +101,24 @@ function floatValues(file: string, tensor: TensorProto): Float32Array {
   if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL || tensor.externalData.length > 0) {
     fail('is stored in a separate file, which is not supported');
   }
-  const count = elementCount(tensor.dims) ?? fail(`has dims ${tensor.dims.join('×')}, not sizes of a tensor this file could hold`);
+  const dims = tensor.dims.join('×');
+  const count = elementCount(tensor.dims) ?? fail(`has dims ${dims}, not sizes of a tensor this file could hold`);
   const raw = tensor.rawData;
   if (raw.length === 0) {
-    if (tensor.floatData.length !== count) fail(`holds ${tensor.floatData.length} float_data values, its dims ${tensor.dims.join('×')} need ${count}`);
+    const found = tensor.floatData.length;
+    if (found !== count) fail(`holds ${found} float_data values, its dims ${dims} need ${count}`);
     const values = Float32Array.from(tensor.floatData);
     assertFiniteWeights(values, what, file);
     return values;
   }
-  if (raw.length !== 4 * count) fail(`holds ${raw.length} bytes of raw_data, its dims ${tensor.dims.join('×')} need ${4 * count} (float32)`);
+  if (raw.length !== 4 * count) {
+    fail(`holds ${raw.length} bytes of raw_data, its dims ${dims} need ${4 * count} (float32)`);
+  }
   // A view needs 4-byte alignment within the file's buffer; otherwise the bytes are copied once
   // (into a fresh Uint8Array: the bytes are a Node Buffer, whose slice() would be a view again).
-  const values = raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, count) : new Float32Array(new Uint8Array(raw).buffer);
+  const values = raw.byteOffset % 4 === 0
+    ? new Float32Array(raw.buffer, raw.byteOffset, count)
+    : new Float32Array(new Uint8Array(raw).buffer);
   assertFiniteWeights(values, what, file);
   return values;
 }

@@ -34,7 +34,9 @@ export function onnxNetworkWeights(model: OnnxModel, family?: string): { archite
   const architecture = chooseArchitecture(model, family);
   const consumers = new Map<string, OnnxNode[]>();
   // Appended in place: a copy per reader would cost the square of a hostile graph's readers of one tensor.
-  for (const node of model.nodes) for (const input of node.inputs) consumers.get(input)?.push(node) ?? consumers.set(input, [node]);
+  for (const node of model.nodes) {
+    for (const input of node.inputs) consumers.get(input)?.push(node) ?? consumers.set(input, [node]);
+  }
   const weights = new Map<string, ConvWeights>();
   const fail = (message: string): never => {
     throw new PasticheError(message, model.file);

@@ -4,9 +4,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readNetworkFile } from '../../../../engine/node/networks/networkFile.js';
+import { readKerasWeightsFile } from '../../../../engine/node/networks/kerasWeightsFile.js';
+import { vggWeightsFromLayersModel } from '../../../../engine/node/networks/vggWeights.js';
 import { fuzzFormat, fuzzRuns, mutatedBytes } from '../../../helpers/fuzz.js';
-import { stderrDuring, writeKerasWeights } from '../../../helpers/kerasWeights.js';
+import { writeKerasWeights } from '../../../helpers/kerasWeights.js';
 import { useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
@@ -31,26 +32,29 @@ function openDescriptors(): number | null {
   return existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : null;
 }
 
+/**
+ * Each case is read as readNetworkFile reads a Keras file (readKerasWeightsFile, then VGG's mapping),
+ * with a 2 s limit on HDF5, which some damaged headers send into a loop. (That HDF5 prints nothing
+ * is checked in kerasWeightsFile.test.ts, in a process of its own: it prints from the reading thread.)
+ */
 describe('fuzzing the Keras HDF5 importer', () => {
-  it('imports or refuses damaged files in one line naming them, printing nothing, leaking no tensors or descriptors', async () => {
+  it('imports or refuses damaged files in one line naming them within 2 s, leaking no tensors or descriptors', async () => {
     // Named as Keras Applications name their files, so that a weights-only file is taken for VGG-19.
     const file = join(folder, 'vgg19_weights_fuzz.h5');
     const inputs = seeds();
     // One warm-up read, so that loading h5wasm does not count as growth.
     writeFileSync(file, inputs[0]);
-    (await readNetworkFile(file, { format: 'keras-h5' })).release();
+    tf.dispose(Object.values((await readKerasWeightsFile(file)).tensors));
     const tensors = tf.memory().numTensors;
     const descriptors = openDescriptors();
     await fuzzFormat('Keras HDF5', mutatedBytes(inputs), async (bytes) => {
       writeFileSync(file, bytes);
-      let outcome: unknown = null;
-      const printed = await stderrDuring(async () => {
-        await readNetworkFile(file, { format: 'keras-h5' }).then((network) => network.release(), (error: unknown) => {
-          outcome = error;
-        });
-      });
-      assert.equal(printed, '', 'HDF5 printed to stderr');
-      if (outcome !== null) throw outcome;
+      const named = await readKerasWeightsFile(file, { timeoutMs: 2_000 });
+      try {
+        vggWeightsFromLayersModel(named);
+      } finally {
+        tf.dispose(Object.values(named.tensors));
+      }
     }, {
       runs: fuzzRuns(200),
       caseTimeoutMs: 5_000,
