@@ -81,10 +81,26 @@ const WASI_EACCES = 2;
 
 let nullDevice: number | null = null;
 
+/** Told of every descriptor confinement opens or closes (see reportDescriptors). */
+let report: ((change: DescriptorChange) => void) | null = null;
+
+export interface DescriptorChange {
+  readonly descriptor: 'opened' | 'closed';
+  readonly fd: number;
+}
+
+/**
+ * Tells `listener` of each file descriptor HDF5 and confinement open and close on this thread, so
+ * that a thread ended mid-read (HDF5 looping on a damaged header) leaves none open behind it.
+ */
+export function reportDescriptors(listener: (change: DescriptorChange) => void): void {
+  report = listener;
+}
+
 /** Runs `work` with h5wasm's opens limited to `path` (the inode inspected) and its stderr sent to the null device. */
 function confined<T>(h5: H5Module, path: string, inspected: Stats, work: () => T, file: string): T {
   const fs = h5.FS as unknown as EmscriptenFs;
-  const open = fs.open;
+  const { open, close } = fs;
   const stderr = fs.getStream(2);
   const stderrFd = stderr?.nfd;
   fs.open = (target, flags, mode) => {
@@ -92,13 +108,22 @@ function confined<T>(h5: H5Module, path: string, inspected: Stats, work: () => T
     const stream = open(target, flags, mode);
     const opened = fstatSync(stream.nfd);
     if (!opened.isFile() || opened.ino !== inspected.ino || opened.dev !== inspected.dev) {
-      fs.close(stream);
+      close(stream);
       throw new fs.ErrnoError(WASI_EACCES);
     }
+    report?.({ descriptor: 'opened', fd: stream.nfd });
     return stream;
   };
+  fs.close = (stream) => {
+    const fd = stream.nfd;
+    close(stream);
+    report?.({ descriptor: 'closed', fd });
+  };
   // Kept open for the process's life: one descriptor, not one per file read.
-  nullDevice ??= openSync(devNull, 'w');
+  if (nullDevice === null) {
+    nullDevice = openSync(devNull, 'w');
+    report?.({ descriptor: 'opened', fd: nullDevice });
+  }
   if (stderr) stderr.nfd = nullDevice;
   try {
     return work();
@@ -106,6 +131,7 @@ function confined<T>(h5: H5Module, path: string, inspected: Stats, work: () => T
     throw isPasticheError(error) ? error : new PasticheError(CORRUPT_HDF5, file);
   } finally {
     fs.open = open;
+    fs.close = close;
     if (stderr) stderr.nfd = stderrFd!;
   }
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PasticheError } from '../../common/errors.js';
@@ -8,7 +9,7 @@ import type { ExpectedShapes, KerasDataset } from './kerasDatasets.js';
 import type { KerasDatasetsRequest } from './kerasDatasetsWorker.js';
 import type { NamedWeights } from './layersModel.js';
 
-import { CORRUPT_HDF5 } from './hdf5File.js';
+import { CORRUPT_HDF5, type DescriptorChange } from './hdf5File.js';
 
 export { isHdf5File } from './hdf5File.js';
 
@@ -40,7 +41,13 @@ export async function readKerasWeightsFile(file: string, options: KerasReadOptio
 
 type Reply = { ok: true; modelName: string | null; datasets: KerasDataset[] } | { ok: false; refusal: boolean; message: string };
 
-let thread: Worker | null = null;
+interface ReadingThread {
+  readonly worker: Worker;
+  /** The descriptors it holds open (HDF5's file, the null device), closed here if it has to be ended. */
+  readonly descriptors: Set<number>;
+}
+
+let thread: ReadingThread | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
 /** One request at a time on the reading thread, started when first needed and ended when it overruns. */
@@ -51,7 +58,8 @@ function onReadingThread(request: KerasDatasetsRequest, timeoutMs: number): Prom
 }
 
 function ask(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
-  const worker = (thread ??= startThread());
+  const reading = (thread ??= startThread());
+  const { worker } = reading;
   return new Promise((resolve, reject) => {
     const done = () => {
       clearTimeout(timer);
@@ -59,7 +67,8 @@ function ask(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelN
       worker.off('error', failed);
       worker.off('exit', failed);
     };
-    const answered = (reply: Reply) => {
+    const answered = (reply: Reply | DescriptorChange) => {
+      if ('descriptor' in reply) return;
       done();
       if (reply.ok) resolve(reply);
       // A refusal's message names the file already; anything else h5wasm threw is a bug to report as it is.
@@ -69,13 +78,14 @@ function ask(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelN
     const failed = () => {
       done();
       thread = null;
-      reject(new PasticheError(CORRUPT_HDF5, request.file));
+      const refusal = new PasticheError(CORRUPT_HDF5, request.file);
+      void endThread(reading).then(() => reject(refusal), () => reject(refusal));
     };
     const timer = setTimeout(() => {
       done();
       thread = null;
-      void worker.terminate();
-      reject(new PasticheError(`${CORRUPT_HDF5}: HDF5 did not finish reading it within ${timeoutMs / 1000} s`, request.file));
+      const refusal = new PasticheError(`${CORRUPT_HDF5}: HDF5 did not finish reading it within ${timeoutMs / 1000} s`, request.file);
+      void endThread(reading).then(() => reject(refusal), () => reject(refusal));
     }, timeoutMs);
     worker.on('message', answered);
     worker.on('error', failed);
@@ -84,11 +94,29 @@ function ask(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelN
   });
 }
 
-function startThread(): Worker {
+function startThread(): ReadingThread {
   const worker = new Worker(new URL('./kerasDatasetsWorker.js', import.meta.url));
+  const descriptors = new Set<number>();
+  worker.on('message', (message: Reply | DescriptorChange) => {
+    if (!('descriptor' in message)) return;
+    if (message.descriptor === 'opened') descriptors.add(message.fd);
+    else descriptors.delete(message.fd);
+  });
   // An idle reading thread does not keep the process alive.
   worker.unref();
-  return worker;
+  return { worker, descriptors };
+}
+
+/** Ends a thread stuck in HDF5 and closes the descriptors it had open (they belong to the process, not the thread). */
+async function endThread({ worker, descriptors }: ReadingThread): Promise<void> {
+  await worker.terminate();
+  for (const fd of descriptors) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: nothing left to release.
+    }
+  }
 }
 
 /** Each VGG convolution's kernel [3, 3, in, out] and bias [out] by Keras tensor name (VGG-16's are VGG-19's). */

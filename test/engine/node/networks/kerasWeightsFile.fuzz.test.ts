@@ -62,7 +62,8 @@ describe('fuzzing the Keras HDF5 importer', () => {
       subject: () => file,
       after: () => {
         assert.equal(tf.memory().numTensors, tensors, 'tensors leaked');
-        assert.equal(openDescriptors(), descriptors, 'file descriptors leaked');
+        // At most as many: a reading thread ended after a timeout takes its own (event loop) descriptors with it.
+        assert.ok((openDescriptors() ?? 0) <= (descriptors ?? 0), `file descriptors leaked: ${openDescriptors()} open, ${descriptors} before`);
       },
     });
   });
