@@ -42,13 +42,7 @@ export const MAX_JSON_BYTES = 64 * 1024 ** 2;
  * read, and no more than the size found is read even if the file grows meanwhile.
  */
 export async function readFileBytes(file: string, maxBytes = MAX_FILE_BYTES): Promise<Buffer> {
-  let handle: FileHandle;
-  try {
-    // Non-blocking, so that opening a pipe with no writer returns (to be refused) instead of waiting for one.
-    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    throw new PasticheError(fileProblem(error), file);
-  }
+  const handle = await openForReading(file);
   try {
     const size = regularFileSize(await handle.stat(), file, maxBytes);
     const bytes = Buffer.alloc(size);
@@ -59,6 +53,36 @@ export async function readFileBytes(file: string, maxBytes = MAX_FILE_BYTES): Pr
       filled += bytesRead;
     }
     return filled === size ? bytes : bytes.subarray(0, filled);
+  } catch (error) {
+    throw isPasticheError(error) ? error : new PasticheError(`cannot read (${fileProblem(error)})`, file);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openForReading(file: string): Promise<FileHandle> {
+  try {
+    // Non-blocking, so that opening a pipe with no writer returns (to be refused) instead of waiting for one.
+    return await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    throw new PasticheError(fileProblem(error), file);
+  }
+}
+
+/**
+ * A regular file's status and first `headBytes` bytes, with readFileBytes' refusals, for a reader
+ * that hands the path to a library opening the file itself (h5wasm): the status lets it check that
+ * the library opens this same file.
+ */
+export async function inspectFile(
+  file: string, headBytes: number, maxBytes = MAX_FILE_BYTES,
+): Promise<{ stats: Stats; head: Buffer }> {
+  const handle = await openForReading(file);
+  try {
+    const stats = await handle.stat();
+    const head = Buffer.alloc(Math.min(headBytes, regularFileSize(stats, file, maxBytes)));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return { stats, head: head.subarray(0, bytesRead) };
   } catch (error) {
     throw isPasticheError(error) ? error : new PasticheError(`cannot read (${fileProblem(error)})`, file);
   } finally {

@@ -1,91 +1,134 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset, Group } from 'h5wasm';
-import { open } from 'node:fs/promises';
+import { closeSync } from 'node:fs';
 import { basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PasticheError } from '../../common/errors.js';
+import { convLayers } from '../../common/networks/architecture.js';
+import { VGG16, VGG19 } from '../../common/networks/vgg.js';
+import type { ExpectedShapes, KerasDataset } from './kerasDatasets.js';
+import type { KerasDatasetsRequest } from './kerasDatasetsWorker.js';
 import type { NamedWeights } from './layersModel.js';
 
-type H5Module = typeof import('h5wasm/node');
-let loading: Promise<H5Module> | null = null;
+import { CORRUPT_HDF5, type DescriptorChange } from './hdf5File.js';
 
-/**
- * h5wasm's Node build (HDF5 compiled to WebAssembly, reading the host's files directly), loaded once.
- * Its Emscripten start-up takes a runtime with a global `navigator` (Node ≥ 21, Electron) for a
- * browser, so `navigator` is hidden while it starts, as h5wasm's README advises.
- */
-function hdf5(): Promise<H5Module> {
-  loading ??= (async () => {
-    const navigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
-    if (navigator?.configurable) Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true });
-    try {
-      const h5 = await import('h5wasm/node');
-      await h5.ready;
-      return h5;
-    } finally {
-      if (navigator?.configurable) Object.defineProperty(globalThis, 'navigator', navigator);
-    }
-  })();
-  return loading;
+export { isHdf5File } from './hdf5File.js';
+
+export interface KerasReadOptions {
+  /**
+   * The shape each tensor (`block1_conv1/kernel`) must have, checked before its dataset is read; a
+   * tensor not listed is not read. By default VGG-16's and VGG-19's convolutions (the only Keras
+   * networks the product reads), so that the classifier layers of a file with its top (0.5 GB) are skipped.
+   */
+  readonly expectedShapes?: ExpectedShapes;
+  /** How long HDF5 may take before the file is taken for corrupt (a damaged header can make it loop). */
+  readonly timeoutMs?: number;
 }
 
-const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** True when the file starts with HDF5's signature (at offset 0, where every file Keras writes has it). */
-export async function isHdf5File(file: string): Promise<boolean> {
-  const handle = await open(file, 'r').catch(() => null);
-  if (!handle) return false;
-  try {
-    const head = Buffer.alloc(8);
-    // A folder opens but cannot be read: it is not an HDF5 file either.
-    const { bytesRead } = await handle.read(head, 0, 8, 0).catch(() => ({ bytesRead: 0 }));
-    return bytesRead === 8 && head.equals(HDF5_SIGNATURE);
-  } finally {
-    await handle.close();
-  }
-}
+/** VGG-19's Keras file (80 MB) reads in about a second; a minute is a loop, not a slow disk. */
+const READ_TIMEOUT_MS = 60_000;
 
 /**
- * The weights of a Keras HDF5 file — `model.save_weights` (the Keras Applications downloads, such
- * as vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5) or a whole saved model, whose weights sit
- * under `model_weights` — by tensor name (`block1_conv1/kernel`). The root's `layer_names` attribute
- * lists the layers; each layer group's `weight_names` its datasets (`block1_conv1/kernel:0`).
+ * The weights of a Keras HDF5 file by tensor name (`block1_conv1/kernel`), read on a thread of its
+ * own (kerasDatasetsWorker) within `timeoutMs`, with the checks of readKerasDatasets.
  */
-export async function readKerasWeightsFile(file: string): Promise<NamedWeights> {
-  if (!(await isHdf5File(file))) throw new PasticheError('not an HDF5 file', file);
-  const h5 = await hdf5();
-  const opened = new h5.File(file, 'r');
+export async function readKerasWeightsFile(file: string, options: KerasReadOptions = {}): Promise<NamedWeights> {
+  const request: KerasDatasetsRequest = { file, expectedShapes: options.expectedShapes ?? VGG_SHAPES };
+  const { modelName, datasets } = await onReadingThread(request, options.timeoutMs ?? READ_TIMEOUT_MS);
   const tensors: tf.NamedTensorMap = {};
-  try {
-    const root = (opened.get('model_weights') as Group | null) ?? opened;
-    const layers = stringList(root, 'layer_names');
-    if (layers === null) throw new PasticheError('not a Keras weights file (its root has no layer_names attribute)', file);
-    for (const layer of layers) {
-      const group = root.get(layer) as Group | null;
-      for (const weight of group ? stringList(group, 'weight_names') ?? [] : []) {
-        const dataset = group!.get(weight) as Dataset | null;
-        if (!dataset?.shape) throw new PasticheError(`layer ${layer} names weight ${weight}, which is missing`, file);
-        // float32 datasets (every Keras weight) come as a Float32Array already: no 80 MB copy for a VGG.
-        const values = dataset.value instanceof Float32Array ? dataset.value : Float32Array.from(dataset.value as ArrayLike<number>);
-        tensors[`${layer}/${weight.split('/').at(-1)!.replace(/:\d+$/, '')}`] = tf.tensor(values, dataset.shape, 'float32');
-      }
+  for (const { name, shape, values } of datasets) tensors[name] = tf.tensor(values, [...shape], 'float32');
+  return { modelName: modelName ?? nameInFileName(file), tensors, file };
+}
+
+type Reply = { ok: true; modelName: string | null; datasets: KerasDataset[] } | { ok: false; refusal: boolean; message: string };
+
+interface ReadingThread {
+  readonly worker: Worker;
+  /** The descriptors it holds open (HDF5's file, the null device), closed here if it has to be ended. */
+  readonly descriptors: Set<number>;
+}
+
+let thread: ReadingThread | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+
+/** One request at a time on the reading thread, started when first needed and ended when it overruns. */
+function onReadingThread(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
+  const run = queue.then(() => ask(request, timeoutMs));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function ask(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
+  const reading = (thread ??= startThread());
+  const { worker } = reading;
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      worker.off('message', answered);
+      worker.off('error', failed);
+      worker.off('exit', failed);
+    };
+    const answered = (reply: Reply | DescriptorChange) => {
+      if ('descriptor' in reply) return;
+      done();
+      if (reply.ok) resolve(reply);
+      // A refusal's message names the file already; anything else h5wasm threw is a bug to report as it is.
+      else reject(reply.refusal ? new PasticheError(reply.message) : new Error(reply.message));
+    };
+    // readKerasDatasets turns whatever h5wasm throws into a refusal: a thread that dies reading it died of the file.
+    const failed = () => {
+      done();
+      thread = null;
+      const refusal = new PasticheError(CORRUPT_HDF5, request.file);
+      void endThread(reading).then(() => reject(refusal), () => reject(refusal));
+    };
+    const timer = setTimeout(() => {
+      done();
+      thread = null;
+      const refusal = new PasticheError(`${CORRUPT_HDF5}: HDF5 did not finish reading it within ${timeoutMs / 1000} s`, request.file);
+      void endThread(reading).then(() => reject(refusal), () => reject(refusal));
+    }, timeoutMs);
+    worker.on('message', answered);
+    worker.on('error', failed);
+    worker.on('exit', failed);
+    worker.postMessage(request);
+  });
+}
+
+function startThread(): ReadingThread {
+  const worker = new Worker(new URL('./kerasDatasetsWorker.js', import.meta.url));
+  const descriptors = new Set<number>();
+  worker.on('message', (message: Reply | DescriptorChange) => {
+    if (!('descriptor' in message)) return;
+    if (message.descriptor === 'opened') descriptors.add(message.fd);
+    else descriptors.delete(message.fd);
+  });
+  // An idle reading thread does not keep the process alive.
+  worker.unref();
+  return { worker, descriptors };
+}
+
+/** Ends a thread stuck in HDF5 and closes the descriptors it had open (they belong to the process, not the thread). */
+async function endThread({ worker, descriptors }: ReadingThread): Promise<void> {
+  await worker.terminate();
+  for (const fd of descriptors) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: nothing left to release.
     }
-    return { modelName: modelName(opened) ?? nameInFileName(file), tensors, file };
-  } catch (error) {
-    tf.dispose(Object.values(tensors));
-    throw error;
-  } finally {
-    opened.close();
   }
 }
 
-/** A string-array attribute (h5py writes them as fixed-length byte strings); null when absent. */
-function stringList(group: Group, name: string): string[] | null {
-  const attribute = group.attrs[name];
-  if (!attribute) return null;
-  const value = attribute.value;
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.map(String) : [];
-}
+/** Each VGG convolution's kernel [3, 3, in, out] and bias [out] by Keras tensor name (VGG-16's are VGG-19's). */
+const VGG_SHAPES: ExpectedShapes = Object.fromEntries([VGG16, VGG19].flatMap((architecture) => {
+  let inChannels: number = architecture.inputChannels;
+  return convLayers(architecture).flatMap((layer): [string, readonly number[]][] => {
+    const kernel = [layer.kernelSize, layer.kernelSize, inChannels, layer.filters];
+    inChannels = layer.filters;
+    const keras = layer.name.replace(/^conv(\d+)_(\d+)$/, 'block$1_conv$2');
+    return [[`${keras}/kernel`, kernel], [`${keras}/bias`, [layer.filters]]];
+  });
+}));
 
 /**
  * A weights-only file does not say which model it belongs to, but Keras Applications name their
@@ -94,15 +137,4 @@ function stringList(group: Group, name: string): string[] | null {
  */
 function nameInFileName(file: string): string | null {
   return /(?:^|[^a-z0-9])(vgg16|vgg19)(?:[^0-9]|$)/i.exec(basename(file))?.[1].toLowerCase() ?? null;
-}
-
-/** A whole saved model names itself in its `model_config`; a weights-only file does not. */
-function modelName(file: Group): string | null {
-  const config = file.attrs.model_config?.value;
-  if (typeof config !== 'string') return null;
-  try {
-    return (JSON.parse(config) as { config?: { name?: string } }).config?.name ?? null;
-  } catch {
-    return null;
-  }
 }

@@ -1,7 +1,8 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { AttributeProto_AttributeType as AttributeType, ModelProtoSchema, TensorProto_DataLocation, TensorProto_DataType, type NodeProto, type TensorProto } from 'onnx-buf';
-import { readFile } from 'node:fs/promises';
 import { PasticheError } from '../../common/errors.js';
+import { assertFiniteWeights } from '../../common/networks/finiteWeights.js';
+import { readFileBytes } from '../fileIO.js';
 
 /** One operation of an ONNX graph, its attributes reduced to the numbers the importer reads. */
 export interface OnnxNode {
@@ -33,14 +34,14 @@ export interface OnnxModel {
 
 /** Reads an ONNX file (ONNX's protobuf ModelProto, the model zoo's format) with its weights inline. */
 export async function readOnnxModel(file: string): Promise<OnnxModel> {
-  const bytes = await readFile(file).catch(() => {
-    throw new PasticheError('no such file, or unreadable', file);
-  });
+  const bytes = await readFileBytes(file);
   let graph;
   try {
     graph = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: false }).graph;
   } catch (error) {
-    throw new PasticheError(`not an ONNX model (${error instanceof Error ? error.message : String(error)})`, file);
+    // The parser's messages are one line ("premature EOF", "invalid wire type 7"), kept so here.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 200);
+    throw new PasticheError(`not an ONNX model (its protobuf does not parse: ${reason})`, file);
   }
   if (!graph || graph.node.length === 0) throw new PasticheError('not an ONNX model (it has no graph)', file);
   const tensors = new Map(graph.initializer.map((tensor) => [tensor.name, tensor]));
@@ -71,20 +72,64 @@ function toNode(node: NodeProto): OnnxNode {
   return { opType: node.opType, inputs: node.input, outputs: node.output, attributes };
 }
 
-/** An NCHW input's H when it is a stated number equal to W. */
+/** The largest input side a graph may state to be taken at its word (a print at 300 dpi is under 16k px). */
+const MAX_INPUT_SIDE = 65_536;
+
+/** An NCHW input's H when it is a stated number equal to W, and a plausible side. */
 function squareSide(dims: readonly { value: { case: string | undefined; value?: unknown } }[]): number | null {
   const [height, width] = dims.slice(2).map((dim) => (dim.value.case === 'dimValue' ? Number(dim.value.value) : null));
-  return dims.length === 4 && height !== null && height === width ? height : null;
+  const plausible = height !== null && Number.isSafeInteger(height) && height > 0 && height <= MAX_INPUT_SIDE;
+  return dims.length === 4 && plausible && height === width ? height : null;
 }
 
-/** float32 values from raw_data (little-endian, as ONNX stores it) or float_data. */
+/** More elements than any file MAX_FILE_BYTES allows could hold as float32: dims past it are not believed. */
+const MAX_ELEMENTS = 2 ** 31;
+
+/**
+ * float32 values from raw_data (little-endian, as ONNX stores it) or float_data, after the tensor's
+ * type, location and dims are checked and its data found to hold exactly what the dims say.
+ */
 function floatValues(file: string, tensor: TensorProto): Float32Array {
-  if (tensor.dataType !== TensorProto_DataType.FLOAT) throw new PasticheError(`initializer ${tensor.name} is not float32 (data type ${tensor.dataType}); quantised models are not supported`, file);
-  if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL) throw new PasticheError(`initializer ${tensor.name} is stored in a separate file, which is not supported`, file);
-  if (tensor.rawData.length === 0) return Float32Array.from(tensor.floatData);
+  const what = `initializer ${tensor.name}`;
+  const fail = (problem: string): never => {
+    throw new PasticheError(`${what} ${problem}`, file);
+  };
+  if (tensor.dataType !== TensorProto_DataType.FLOAT) {
+    const type = TensorProto_DataType[tensor.dataType] ?? 'unknown';
+    fail(`is not float32 (data type ${tensor.dataType}, ${type}); quantised models are not supported`);
+  }
+  if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL || tensor.externalData.length > 0) {
+    fail('is stored in a separate file, which is not supported');
+  }
+  const dims = tensor.dims.join('×');
+  const count = elementCount(tensor.dims) ?? fail(`has dims ${dims}, not sizes of a tensor this file could hold`);
   const raw = tensor.rawData;
+  if (raw.length === 0) {
+    const found = tensor.floatData.length;
+    if (found !== count) fail(`holds ${found} float_data values, its dims ${dims} need ${count}`);
+    const values = Float32Array.from(tensor.floatData);
+    assertFiniteWeights(values, what, file);
+    return values;
+  }
+  if (raw.length !== 4 * count) {
+    fail(`holds ${raw.length} bytes of raw_data, its dims ${dims} need ${4 * count} (float32)`);
+  }
   // A view needs 4-byte alignment within the file's buffer; otherwise the bytes are copied once
   // (into a fresh Uint8Array: the bytes are a Node Buffer, whose slice() would be a view again).
-  if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-  return new Float32Array(new Uint8Array(raw).buffer);
+  const values = raw.byteOffset % 4 === 0
+    ? new Float32Array(raw.buffer, raw.byteOffset, count)
+    : new Float32Array(new Uint8Array(raw).buffer);
+  assertFiniteWeights(values, what, file);
+  return values;
+}
+
+/** The product of the dims when each is a size (0 ≤ d) and the product is at most MAX_ELEMENTS; else null. */
+function elementCount(dims: readonly bigint[]): number | null {
+  let count = 1n;
+  for (const dim of dims) {
+    if (dim < 0n || dim > BigInt(MAX_ELEMENTS)) return null;
+    count *= dim;
+    if (count > BigInt(MAX_ELEMENTS)) return null;
+  }
+  return Number(count);
 }

@@ -33,7 +33,10 @@ interface Position {
 export function onnxNetworkWeights(model: OnnxModel, family?: string): { architecture: NetworkArchitecture; weights: Map<string, ConvWeights> } {
   const architecture = chooseArchitecture(model, family);
   const consumers = new Map<string, OnnxNode[]>();
-  for (const node of model.nodes) for (const input of node.inputs) consumers.set(input, [...(consumers.get(input) ?? []), node]);
+  // Appended in place: a copy per reader would cost the square of a hostile graph's readers of one tensor.
+  for (const node of model.nodes) {
+    for (const input of node.inputs) consumers.get(input)?.push(node) ?? consumers.set(input, [node]);
+  }
   const weights = new Map<string, ConvWeights>();
   const fail = (message: string): never => {
     throw new PasticheError(message, model.file);
@@ -140,7 +143,7 @@ export function onnxNetworkWeights(model: OnnxModel, family?: string): { archite
 /** By `family` when given, else by the layers whose weights the graph holds. */
 function chooseArchitecture(model: OnnxModel, family: string | undefined): NetworkArchitecture {
   if (family !== undefined) {
-    const named = ARCHITECTURES[family];
+    const named = Object.hasOwn(ARCHITECTURES, family) ? ARCHITECTURES[family] : undefined;
     if (!named) throw new PasticheError(`unknown architecture '${family}' (known: ${Object.keys(ARCHITECTURES).join(', ')})`, model.file);
     return named;
   }

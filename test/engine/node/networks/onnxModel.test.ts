@@ -1,8 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import * as tf from '@tensorflow/tfjs';
-import { AttributeProto_AttributeType, AttributeProtoSchema } from 'onnx-buf';
+import { AttributeProto_AttributeType, AttributeProtoSchema, TensorProto_DataLocation, type TensorProto } from 'onnx-buf';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import { convLayers, type NetworkArchitecture } from '../../../../engine/common/
 import { featureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
 import { GOOGLENET } from '../../../../engine/common/networks/googlenet.js';
 import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
+import { readNetworkFile } from '../../../../engine/node/networks/networkFile.js';
 import { importNetwork, listNetworks, loadNetwork } from '../../../../engine/node/networks/registry.js';
 import { floatTensor, onnxModelOf, writeOnnxModel } from '../../../helpers/onnxModels.js';
 import { assertSameActivations, useTestBackend } from '../../../helpers/tf.js';
@@ -102,7 +104,49 @@ describe('importing ONNX models (the model zoo\'s Caffe2-converted AlexNet and G
       model.graph!.node[0].attribute.find((a) => a.name === 'strides')!.ints = [2n, 2n];
     });
     await refuses(strided.file, /alexnet-12\.onnx: the Conv of conv1 has strides 2,2, alexnet needs 4,4$/);
-    await refuses(join(tempFolder(), 'absent.onnx'), /absent\.onnx: no such file, or unreadable$/);
+    await refuses(join(tempFolder(), 'absent.onnx'), /absent\.onnx: no such file$/);
     assert.deepEqual(readdirSync(models), [], 'nothing was saved');
+  });
+
+  describe('a damaged or hostile file is refused in one line naming the file and the initializer', () => {
+    /** AlexNet's zoo file with conv1's kernel (96×3×11×11, 139 392 bytes of raw data) changed by `edit`. */
+    const withConv1Kernel = (edit: (tensor: TensorProto) => void) => zooFile(ALEXNET, 3, (model) => edit(model.graph!.initializer.find((t) => t.name === 'conv1_w_0')!)).file;
+    const refused = async (file: string, message: string) => {
+      await assert.rejects(readNetworkFile(file), (error: Error) => {
+        assert.equal(error.message, `${file}: ${message}`);
+        return true;
+      });
+    };
+
+    it('raw data whose length is not a multiple of 4, or too short or too long for its dims', async () => {
+      await refused(withConv1Kernel((t) => { t.rawData = t.rawData.subarray(0, 139_390); }), 'initializer conv1_w_0 holds 139390 bytes of raw_data, its dims 96×3×11×11 need 139392 (float32)');
+      await refused(withConv1Kernel((t) => { t.rawData = t.rawData.subarray(0, 4000); }), 'initializer conv1_w_0 holds 4000 bytes of raw_data, its dims 96×3×11×11 need 139392 (float32)');
+      await refused(withConv1Kernel((t) => { t.rawData = new Uint8Array([...t.rawData, 0, 0, 0, 0]); }), 'initializer conv1_w_0 holds 139396 bytes of raw_data, its dims 96×3×11×11 need 139392 (float32)');
+      await refused(withConv1Kernel((t) => { t.rawData = new Uint8Array(0); t.floatData = [1, 2, 3]; }), 'initializer conv1_w_0 holds 3 float_data values, its dims 96×3×11×11 need 34848');
+    });
+
+    it('dims that are negative, huge, or whose product overflows', async () => {
+      await refused(withConv1Kernel((t) => { t.dims = [-96n, 3n, 11n, 11n]; }), 'initializer conv1_w_0 has dims -96×3×11×11, not sizes of a tensor this file could hold');
+      await refused(withConv1Kernel((t) => { t.dims = [2n ** 62n, 3n, 11n, 11n]; }), `initializer conv1_w_0 has dims ${2n ** 62n}×3×11×11, not sizes of a tensor this file could hold`);
+      await refused(withConv1Kernel((t) => { t.dims = [2n ** 20n, 2n ** 20n, 2n ** 20n, 0n]; }), `initializer conv1_w_0 has dims ${2n ** 20n}×${2n ** 20n}×${2n ** 20n}×0, not sizes of a tensor this file could hold`);
+    });
+
+    it('an unknown data type, data stored in another file, and non-finite values', async () => {
+      await refused(withConv1Kernel((t) => { t.dataType = 99; }), 'initializer conv1_w_0 is not float32 (data type 99, unknown); quantised models are not supported');
+      await refused(withConv1Kernel((t) => { t.dataLocation = TensorProto_DataLocation.EXTERNAL; t.rawData = new Uint8Array(0); }), 'initializer conv1_w_0 is stored in a separate file, which is not supported');
+      await refused(withConv1Kernel((t) => { new DataView(t.rawData.buffer, t.rawData.byteOffset).setFloat32(40, Number.NaN, true); }), 'initializer conv1_w_0: value 10 is NaN, not a finite number');
+    });
+
+    it('a protobuf that does not parse, a pipe or device, an architecture named after an Object property', { timeout: 20_000 }, async () => {
+      const dir = tempFolder();
+      const garbage = join(dir, 'garbage.onnx');
+      writeFileSync(garbage, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+      await assert.rejects(readNetworkFile(garbage), (error: Error) => error.message.startsWith(`${garbage}: not an ONNX model (its protobuf does not parse: `) && !error.message.includes('\n'));
+      const pipe = join(dir, 'pipe.onnx');
+      execFileSync('mkfifo', [pipe]);
+      await refused(pipe, 'is not a regular file (a device, a pipe or a socket): refused');
+      const { file } = zooFile(ALEXNET, 3);
+      await assert.rejects(readNetworkFile(file, { architecture: '__proto__' }), (error: Error) => error.message === `${file}: unknown architecture '__proto__' (known: vgg16, vgg19, alexnet, googlenet, darknet-tiny)`);
+    });
   });
 });
