@@ -10,7 +10,7 @@ import { PasticheError } from '../../common/errors.js';
 import {
   TRANSFORMER_LAYERS, transformerNetwork, transformerVariables, type NormalisedConvWeights, type TransformerNetwork, type TransformerWeights,
 } from '../../common/fast/transformerNetwork.js';
-import { nonFiniteValue } from '../../common/finiteValues.js';
+import { nonFiniteValue } from '../../common/networks/finiteWeights.js';
 import { fileInside, readFileBytes, readJsonFile } from '../fileIO.js';
 
 export const CHECKPOINT_MANIFEST = 'manifest.json';

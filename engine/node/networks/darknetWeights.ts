@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { PasticheError } from '../../common/errors.js';
 import { checkFields } from '../../common/fieldCheck.js';
-import { nonFiniteValue } from '../../common/finiteValues.js';
+import { nonFiniteValue } from '../../common/networks/finiteWeights.js';
 import { convLayers, flatLayers, type NetworkArchitecture } from '../../common/networks/architecture.js';
 import { DARKNET_TINY } from '../../common/networks/darknet.js';
 import type { ConvWeights } from '../../common/networks/weights.js';

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { PasticheError } from '../../common/errors.js';
 import { checkFields, fieldPath } from '../../common/fieldCheck.js';
-import { nonFiniteValue } from '../../common/finiteValues.js';
+import { nonFiniteValue } from '../../common/networks/finiteWeights.js';
 import { fileInside, MAX_FILE_BYTES, readFileBytes, readJsonFile } from '../fileIO.js';
 
 /**
