@@ -120,8 +120,8 @@ export interface FuzzOptions<T> {
   readonly caseTimeoutMs: number;
   /** How far resident memory may grow above where it was before the first case. */
   readonly maxRssGrowthBytes: number;
-  /** What a refusal's message must name (the file, the field); none: any one line. */
-  readonly subject?: (input: T) => string;
+  /** What a refusal's message must name (the file, the field; one of several); none: any one line. */
+  readonly subject?: (input: T) => string | readonly string[];
   /** Checks after each case, e.g. that the store holds nothing half-written. */
   readonly after?: (input: T) => Promise<void> | void;
 }
@@ -170,10 +170,18 @@ export async function fuzzFormat<T>(name: string, arbitrary: fc.Arbitrary<T>, at
 }
 
 /** A refusal as a person must see it: a PasticheError, one line, naming what is at fault. */
-export function assertOneLineRefusal(error: unknown, subject?: string): void {
+export function assertOneLineRefusal(error: unknown, subject?: string | readonly string[]): void {
   if (!isPasticheError(error)) throw new assert.AssertionError({ message: `not a one-line refusal but ${error instanceof Error ? error.stack : String(error)}` });
   assert.ok(!/[\r\n]/.test(error.message), `a refusal of more than one line: ${JSON.stringify(error.message)}`);
-  if (subject !== undefined) assert.ok(error.message.includes(subject), `the refusal does not name ${subject}: ${error.message}`);
+  const subjects = typeof subject === 'string' ? [subject] : subject;
+  if (subjects !== undefined) assert.ok(subjects.some((s) => error.message.includes(s)), `the refusal names none of ${subjects.join(', ')}: ${error.message}`);
+}
+
+/** Every number anywhere in `value` is finite: what a result that passed validation may hold. */
+export function assertFiniteNumbers(value: unknown, path = 'value'): void {
+  if (typeof value === 'number') assert.ok(Number.isFinite(value), `${path} is ${value}`);
+  else if (Array.isArray(value)) value.forEach((item, i) => assertFiniteNumbers(item, `${path}[${i}]`));
+  else if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) assertFiniteNumbers(item, `${path}.${key}`);
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

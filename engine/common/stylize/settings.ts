@@ -239,7 +239,7 @@ function checkStyleRepresentation(settings: StylizeSettings): void {
 /** A schedule ends at the run's size with its iterations; tiles match Gram statistics, which do not depend on where a pattern is. */
 export function checkSettingsSchedule(settings: StylizeSettings): void {
   const { schedule } = settings;
-  if (!schedule) return;
+  if (schedule === null) return;
   checkSchedule(schedule, settings.size, settings.iterations);
   if (settings.styleRepr !== 'gram' && schedule.stages.some((stage) => stage.tile)) {
     throw new PasticheError(`${settings.styleRepr} style compares positions across the whole picture, so it cannot be optimised in tiles: use Gram style or a size that fits in one piece`, 'schedule');

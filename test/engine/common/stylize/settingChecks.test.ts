@@ -52,6 +52,7 @@ describe('run settings are finite and in range before anything is stored (issue 
       [{ schedule: { stages: 'many' } }, 'schedule'],
       [{ schedule: { stages: [null] } }, 'schedule'],
       [{ size: 512, iterations: 10, schedule: { stages: [{ size: 512, iterations: 10, tile: { size: '64', overlap: 8 } }] } }, 'schedule'],
+      [{ schedule: false }, 'schedule'],
       [null, 'settings'],
     ]);
   });
