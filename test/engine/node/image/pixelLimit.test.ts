@@ -57,7 +57,7 @@ describe('the pixel limit applies to every picture made (PASTICHE_MAX_PIXELS)', 
     });
     // 60000 × 45000 pixels: within 65535 a side, 27 GB as floats; refused at once, with the default limit.
     await assert.rejects(exportPrint(grey(40, 30), { width: 100, height: 100, unit: 'in', dpi: 600 }, { format: 'tiff' }),
-      /^PasticheError: print: 100 in wide at 600 DPI is 60000×45000 pixels is over the limit of 100000000 /);
+      /^PasticheError: print: 100 in wide at 600 DPI: 60000×45000 pixels is over the limit of 100000000 /);
   });
 
   it('refuses a contact sheet over the limit before resizing its cells', async () => {
