@@ -115,7 +115,9 @@ export function scheduleIterations(schedule: StylizeSchedule): number {
  * (a hostile request's); each error names what is wrong.
  */
 export function checkSchedule(schedule: StylizeSchedule, size: number, iterations: number): void {
-  if (!isRecord(schedule) || !Array.isArray(schedule.stages)) throw new PasticheError(`must be an object with a list of stages, got ${shownValue(schedule)}`, 'schedule');
+  if (!isRecord(schedule) || !Array.isArray(schedule.stages)) {
+    throw new PasticheError(`must be an object with a list of stages, got ${shownValue(schedule)}`, 'schedule');
+  }
   const { stages } = schedule;
   if (stages.length === 0) throw new PasticheError('has no stages', 'schedule');
   stages.forEach((stage: unknown, i) => checkStage(stage, i, stages[i - 1]));
@@ -127,21 +129,23 @@ export function checkSchedule(schedule: StylizeSchedule, size: number, iteration
 
 /** Sizes and iterations are whole numbers float64 counts exactly; the sizes grow, so the last (the run's, ≤ MAX_SIZE) bounds them all. */
 function checkStage(stage: unknown, i: number, previous: ScheduleStage | undefined): asserts stage is ScheduleStage {
-  if (!isRecord(stage)) throw new PasticheError(`stage ${i + 1}: must be an object with a size and iterations, got ${shownValue(stage)}`, 'schedule');
+  const refuse = (problem: string) => new PasticheError(`stage ${i + 1}: ${problem}`, 'schedule');
+  if (!isRecord(stage)) throw refuse(`must be an object with a size and iterations, got ${shownValue(stage)}`);
   const { size, iterations, tile } = stage;
-  if (!(Number.isSafeInteger(size) && (size as number) > 0)) throw new PasticheError(`stage ${i + 1}: size must be a whole number > 0, got ${shownValue(size)}`, 'schedule');
-  if (!(Number.isSafeInteger(iterations) && (iterations as number) >= 0)) {
-    throw new PasticheError(`stage ${i + 1}: iterations must be a whole number ≥ 0, got ${shownValue(iterations)}`, 'schedule');
+  if (!(Number.isSafeInteger(size) && (size as number) > 0)) throw refuse(`size must be a whole number > 0, got ${shownValue(size)}`);
+  if (!(Number.isSafeInteger(iterations) && (iterations as number) >= 0)) throw refuse(`iterations must be a whole number ≥ 0, got ${shownValue(iterations)}`);
+  if (previous && (size as number) <= previous.size) {
+    throw new PasticheError(`sizes must grow from stage to stage, got ${previous.size} then ${size}`, 'schedule');
   }
-  if (previous && (size as number) <= previous.size) throw new PasticheError(`sizes must grow from stage to stage, got ${previous.size} then ${size}`, 'schedule');
   if (tile !== null && tile !== undefined) checkStageTiling(tile, i);
 }
 
 function checkStageTiling(tile: unknown, index: number): void {
-  if (!isRecord(tile)) throw new PasticheError(`stage ${index + 1}: tiles must be an object with a size and an overlap, got ${shownValue(tile)}`, 'schedule');
+  const refuse = (problem: string) => new PasticheError(`stage ${index + 1}: ${problem}`, 'schedule');
+  if (!isRecord(tile)) throw refuse(`tiles must be an object with a size and an overlap, got ${shownValue(tile)}`);
   const { size, overlap } = tile;
   if (!(Number.isSafeInteger(size) && Number.isSafeInteger(overlap))) {
-    throw new PasticheError(`stage ${index + 1}: tiles' size and overlap must be whole numbers of pixels, got ${shownValue(size)} and ${shownValue(overlap)}`, 'schedule');
+    throw refuse(`tiles' size and overlap must be whole numbers of pixels, got ${shownValue(size)} and ${shownValue(overlap)}`);
   }
   try {
     alignedTiling({ tile: size as number, overlap: overlap as number }, OPTIMISATION_TILE_GEOMETRY.alignment);

@@ -85,5 +85,6 @@ export function record(name: string, value: unknown): asserts value is Record<st
  */
 export function knownFields<T extends object>(given: unknown, defaults: T, name = 'settings'): Partial<T> {
   record(name, given);
-  return Object.fromEntries(Object.keys(defaults).filter((key) => Object.hasOwn(given, key) && given[key] !== undefined).map((key) => [key, given[key]])) as Partial<T>;
+  const present = Object.keys(defaults).filter((key) => Object.hasOwn(given, key) && given[key] !== undefined);
+  return Object.fromEntries(present.map((key) => [key, given[key]])) as Partial<T>;
 }
