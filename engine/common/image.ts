@@ -1,3 +1,5 @@
+import { PasticheError } from './errors.js';
+
 /**
  * A decoded picture as the engine exchanges it between image IO and the networks: 8-bit sRGB,
  * three interleaved channels, row-major, no alpha. Small and runtime-neutral so that Node (sharp),
@@ -23,6 +25,19 @@ export function rgbImage(width: number, height: number, data: Uint8Array): RgbIm
 export interface ImageSize {
   readonly width: number;
   readonly height: number;
+}
+
+/** The environment variable that sets how many pixels a picture may have (read by engine/node/image/imageIO.ts). */
+export const MAX_PIXELS_VARIABLE = 'PASTICHE_MAX_PIXELS';
+
+/**
+ * Refuses a picture of more than `maxPixels` pixels before it is decoded, resampled, composed or
+ * encoded at that size; `subject` names the file or option that asks for it, `what` the picture ('a print of').
+ */
+export function checkPixelCount(size: ImageSize, maxPixels: number, subject?: string, what?: string): void {
+  if (size.width * size.height <= maxPixels) return;
+  const picture = `${what ? `${what} ` : ''}${size.width}×${size.height} pixels`;
+  throw new PasticheError(`${picture} is over the limit of ${maxPixels} (set ${MAX_PIXELS_VARIABLE} to raise it)`, subject);
 }
 
 /** The size whose long side is `longSide`, keeping the aspect ratio (neural-style's -image_size). */

@@ -1,6 +1,7 @@
 import { PasticheError } from '../errors.js';
-import { fitLongSide, type ImageSize } from '../image.js';
+import { checkPixelCount, fitLongSide, type ImageSize } from '../image.js';
 import { isTiled } from '../tiles/tiling.js';
+import { nonEmptyString, nonNegativeInteger, record, shownValue } from '../stylize/settingChecks.js';
 import { DEFAULT_TILE, STATISTICS_MAX_PIXELS, alignedTransformerTiling, exactOverlap, planTransformerTiles } from './tiling.js';
 
 /**
@@ -44,10 +45,14 @@ export const DEFAULT_FEEDFORWARD_SIZE = 512;
  * have more than `maxPixels` pixels (the limit pictures are read with).
  */
 export function resolveFeedforwardSettings(request: FeedforwardRequest, photo: ImageSize, maxPixels: number): FeedforwardSettings {
+  record('request', request);
+  nonEmptyString('style', request.style);
+  if (request.tile !== undefined) nonNegativeInteger('tile', request.tile);
+  if (request.overlap !== undefined) nonNegativeInteger('overlap', request.overlap);
   const size = request.size === undefined ? Math.min(DEFAULT_FEEDFORWARD_SIZE, Math.max(photo.width, photo.height)) : request.size;
-  if (size !== null && (!Number.isInteger(size) || size < 1)) throw new PasticheError(`must be a whole number of pixels above 0, got ${size}`, 'size');
+  if (size !== null && !(Number.isSafeInteger(size) && size >= 1)) throw new PasticheError(`must be a whole number of pixels above 0, got ${shownValue(size)}`, 'size');
   const { width, height } = size === null ? photo : fitLongSide(photo.width, photo.height, size);
-  if (width * height > maxPixels) throw new PasticheError(`a ${width}×${height} result is over the limit of ${maxPixels} pixels (set PASTICHE_MAX_PIXELS to raise it)`, 'size');
+  checkPixelCount({ width, height }, maxPixels, 'size', 'a result of');
   const tiled = request.tile !== undefined || width * height > STATISTICS_MAX_PIXELS;
   const asked = alignedTransformerTiling({ tile: tiled ? request.tile ?? DEFAULT_TILE : 0, overlap: request.overlap ?? exactOverlap() });
   const plan = planTransformerTiles(width, height, asked);

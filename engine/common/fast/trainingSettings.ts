@@ -2,9 +2,9 @@ import { PasticheError } from '../errors.js';
 import { flatLayers, type NetworkArchitecture } from '../networks/architecture.js';
 import { weightsForNetwork } from '../stylize/presets.js';
 import {
-  MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, nonNegativeInteger, oneOf, positiveInteger,
-  checkLossWeights, type AdamSettings, type LossTermSettings, type Pooling,
+  MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, recordedOptimizer, checkLossWeights, type AdamSettings, type LossTermSettings, type Pooling,
 } from '../stylize/settings.js';
+import { knownFields, nonEmptyString, nonNegativeInteger, oneOf, positiveInteger } from '../stylize/settingChecks.js';
 
 /**
  * Every hyper-parameter of a style network's training (Johnson et al. 2016, §3): the transformer
@@ -66,28 +66,44 @@ export const TRAIN_STYLE_DEFAULTS: TrainStyleSettings = {
   pooling: 'max',
 };
 
-/** Fills defaults and checks ranges before any work; layer names are checked against the network later. */
+/**
+ * Adam moves every weight by about its learning rate at each step (Kingma & Ba 2015, §2.1); the
+ * transformer's weights start well below 1, so a rate above 1 throws them out of range in one step.
+ */
+export const MAX_TRAINING_LEARNING_RATE = 1;
+
+/**
+ * Photos per step: each holds the loss network's activations for its picture (about 200 MB at
+ * 256 px on VGG-19), so 64 is already 13 GB; the recipe takes 4.
+ */
+export const MAX_BATCH = 64;
+
+/** Fills defaults and checks types and ranges before any work; layer names are checked against the network later. */
 export function resolveTrainStyleSettings(given: Partial<TrainStyleSettings>): TrainStyleSettings {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
-  const settings: TrainStyleSettings = { ...TRAIN_STYLE_DEFAULTS, ...defined };
+  const settings: TrainStyleSettings = { ...TRAIN_STYLE_DEFAULTS, ...knownFields(given, TRAIN_STYLE_DEFAULTS) };
+  nonEmptyString('network', settings.network);
   for (const [name, value] of [['size', settings.size], ['style-size', settings.styleSize]] as const) {
     positiveInteger(name, value);
     if (value > MAX_SIZE) throw new PasticheError(`must be at most ${MAX_SIZE} px, got ${value}`, name);
   }
   // The transformer halves the picture twice and doubles it back: other sides would come back resized.
   if (settings.size % 4 !== 0) throw new PasticheError(`must be a multiple of 4 (the network downsamples by 4), got ${settings.size}`, 'size');
-  positiveInteger('batch', settings.batchSize);
+  positiveInteger('batch', settings.batchSize, MAX_BATCH);
   positiveInteger('epochs', settings.epochs);
   nonNegativeInteger('steps', settings.steps);
   nonNegativeInteger('seed', settings.seed);
   positiveInteger('checkpoint-every', settings.checkpointEvery);
   nonNegativeInteger('preview-every', settings.previewEvery);
   oneOf('pooling', settings.pooling, POOLINGS);
-  checkOptimizer(settings.optimizer);
+  checkOptimizer(settings.optimizer, MAX_TRAINING_LEARNING_RATE);
+  if (settings.optimizer.name !== 'adam') throw new PasticheError(`a style network is trained with adam, got '${settings.optimizer.name}'`, 'optimizer');
+  checkLossWeights(settings);
   if (settings.contentLayers.length === 0) throw new PasticheError('a style network learns to keep the photo: give a content layer', 'content-layers');
   if (settings.styleLayers.length === 0) throw new PasticheError('a style network learns a painting: give style layers', 'style-layers');
-  checkLossWeights(settings);
-  return settings;
+  return {
+    ...settings, contentLayers: [...settings.contentLayers], styleLayers: settings.styleLayers.map(({ layer, weight }) => ({ layer, weight })),
+    optimizer: recordedOptimizer(settings.optimizer),
+  };
 }
 
 /**
@@ -95,6 +111,7 @@ export function resolveTrainStyleSettings(given: Partial<TrainStyleSettings>): T
  * layers and weights for what is not, then TRAIN_STYLE_DEFAULTS; checked.
  */
 export function trainStyleSettingsFor(given: Partial<TrainStyleSettings>, network: { architecture: NetworkArchitecture; layers: readonly string[] }): TrainStyleSettings {
+  knownFields(given, TRAIN_STYLE_DEFAULTS);
   const defaults = given.contentLayers && given.styleLayers ? null : trainingLayers(network.architecture, network.layers);
   const weights = trainingWeightsFor(network.architecture);
   return resolveTrainStyleSettings({

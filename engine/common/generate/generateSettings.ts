@@ -1,9 +1,10 @@
 import { PasticheError } from '../errors.js';
 import { VGG19 } from '../networks/vgg.js';
 import {
-  checkLossWeights, MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, defaultOptimizerSettings, nonNegativeInteger, oneOf, positive, positiveInteger,
+  checkLossWeights, MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, defaultOptimizerSettings, recordedOptimizer,
   type LayerWeight, type OptimizerSettings, type Pooling,
 } from '../stylize/settings.js';
+import { knownFields, nonEmptyString, nonNegativeInteger, oneOf, positive, positiveInteger, record } from '../stylize/settingChecks.js';
 import { resolveGenerator, type GivenGenerator, type GramGenerator } from './gramGenerator.js';
 
 /**
@@ -56,26 +57,29 @@ export const GENERATE_DEFAULTS: Omit<GenerateSettings, 'generator' | 'optimizer'
  * Adam, whose steps need only the current gradient.
  */
 export function resolveGenerateSettings(given: GivenGenerateSettings): GenerateSettings {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
-  const base = { ...GENERATE_DEFAULTS, ...defined };
+  const base = { ...GENERATE_DEFAULTS, ...knownFields(given, { ...GENERATE_DEFAULTS, optimizer: null }) };
+  nonEmptyString('network', base.network);
   positiveInteger('width', base.width);
   positiveInteger('height', base.height);
   if (Math.max(base.width, base.height) > MAX_SIZE) throw new PasticheError(`must be at most ${MAX_SIZE} px a side, got ${base.width}×${base.height}`, 'size');
   nonNegativeInteger('iterations', base.iterations);
   nonNegativeInteger('preview-every', base.previewEvery);
   positive('style-scale', base.styleScale);
+  // mimic's painting goes through the network at styleScale × the long side: no larger than MAX_SIZE either.
+  if (longSide(base) * base.styleScale > MAX_SIZE) throw new PasticheError(`${base.styleScale} × ${longSide(base)} px is over ${MAX_SIZE} px`, 'style-scale');
   oneOf('pooling', base.pooling, POOLINGS);
-  if (base.styleLayers.length === 0) throw new PasticheError('no style layers: nothing to generate', 'style-layers');
   checkLossWeights(base);
+  if (base.styleLayers.length === 0) throw new PasticheError('no style layers: nothing to generate', 'style-layers');
+  record('generator', given.generator);
   const generator = resolveGenerator(given.generator, base.styleLayers.map((l) => l.layer));
-  const optimizer = given.optimizer ?? defaultOptimizerSettings(generator.redraw ? 'adam' : 'lbfgs');
+  const optimizer: OptimizerSettings = given.optimizer ?? defaultOptimizerSettings(generator.redraw ? 'adam' : 'lbfgs');
   checkOptimizer(optimizer);
   if (generator.redraw && optimizer.name === 'lbfgs') {
     throw new PasticheError("targets re-drawn at every iteration change the objective at every step, which L-BFGS's curvature estimate cannot follow; use adam", 'optimizer');
   }
   return {
     network: base.network, styleLayers: base.styleLayers.map(({ layer, weight }) => ({ layer, weight })), styleWeight: base.styleWeight, tvWeight: base.tvWeight,
-    styleScale: base.styleScale, optimizer, iterations: base.iterations, width: base.width, height: base.height, pooling: base.pooling, previewEvery: base.previewEvery,
+    styleScale: base.styleScale, optimizer: recordedOptimizer(optimizer), iterations: base.iterations, width: base.width, height: base.height, pooling: base.pooling, previewEvery: base.previewEvery,
     generator,
   };
 }

@@ -1,5 +1,5 @@
 import { PasticheError } from '../errors.js';
-import { nonNegativeInteger, positive } from '../stylize/settings.js';
+import { nonEmptyString, nonNegativeInteger, positive, record, stringList } from '../stylize/settingChecks.js';
 
 /**
  * How the synthetic Gram targets of a `generate` run are drawn (Nikulin & Novak 2016, "Exploring the
@@ -72,6 +72,8 @@ export type GivenGenerator = { [K in GeneratorKind]: Partial<Extract<GramGenerat
  */
 export const DEFAULT_AMPLITUDE = 100;
 export const DEFAULT_SPARSITY = 0.9;
+/** The loss is the mean of (G − target)², of the order of amplitude²: 1e8 keeps it within the 1e16 that MAX_LOSS_WEIGHT allows for. */
+export const MAX_AMPLITUDE = 1e8;
 
 /**
  * Fills defaults and checks the generator against the run's style layers, refusing what cannot be
@@ -89,24 +91,27 @@ export function resolveGenerator(given: GivenGenerator, styleLayers: readonly st
       const layer = given.layer ?? styleLayers[0];
       const entry = given.entry ?? null;
       const amplitude = given.amplitude ?? DEFAULT_AMPLITUDE;
+      nonEmptyString('layer', layer);
       requireStyleLayers('layer', [layer], styleLayers);
       if (entry) {
+        record('entry', entry);
         nonNegativeInteger('entry row', entry.row);
         nonNegativeInteger('entry column', entry.column);
       }
       if (entry && redraw) throw new PasticheError('re-draws the entry at each iteration, so no entry may be given', 'redraw');
-      positive('amplitude', amplitude);
+      positive('amplitude', amplitude, MAX_AMPLITUDE);
       return { kind: 'single', seed, redraw, layer, entry: entry && { row: entry.row, column: entry.column }, amplitude };
     }
     case 'sparse': {
-      const layers = [...(given.layers ?? styleLayers.slice(0, 1))];
+      const layers = given.layers ?? styleLayers.slice(0, 1);
+      stringList('layers', layers);
       const amplitude = given.amplitude ?? DEFAULT_AMPLITUDE;
       const sparsity = given.sparsity ?? DEFAULT_SPARSITY;
       requireStyleLayers('layers', layers, styleLayers);
       if (new Set(layers).size !== layers.length) throw new PasticheError(`names a layer twice: ${layers.join(', ')}`, 'layers');
-      positive('amplitude', amplitude);
-      if (!(sparsity >= 0 && sparsity < 1)) throw new PasticheError(`must be in [0, 1), got ${sparsity}`, 'sparsity');
-      return { kind: 'sparse', seed, redraw, layers, amplitude, sparsity };
+      positive('amplitude', amplitude, MAX_AMPLITUDE);
+      if (!(typeof sparsity === 'number' && sparsity >= 0 && sparsity < 1)) throw new PasticheError(`must be in [0, 1), got ${sparsity}`, 'sparsity');
+      return { kind: 'sparse', seed, redraw, layers: [...layers], amplitude, sparsity };
     }
     case 'mimic':
       return { kind: 'mimic', seed, redraw };

@@ -1,6 +1,7 @@
 import type { QueueStylize } from '../api/studioApi.js';
 import { PasticheError } from '../errors.js';
-import { defaultOptimizerSettings, type ColourPreservation, type InitMethod, type LayerWeight, type OptimizerName, type Pooling, type StyleRepresentation } from '../stylize/settings.js';
+import { isRecord, nonEmptyString, oneOf, positiveInteger, record, shownValue, stringList } from '../stylize/settingChecks.js';
+import { checkLayerWeights, defaultOptimizerSettings, OPTIMIZER_NAMES, type ColourPreservation, type InitMethod, type LayerWeight, type OptimizerName, type Pooling, type StyleRepresentation } from '../stylize/settings.js';
 
 /** A named split of layers, as the papers compare them ("content conv4_2, style conv1_1…conv5_1"). */
 export interface LayerSplit {
@@ -39,21 +40,51 @@ export interface GridCellPlan {
   readonly request: QueueStylize;
 }
 
-/** At most two axes, each with 1 to 12 distinct values: a grid a screen and a contact sheet can hold. */
+/**
+ * At most two axes, each with 1 to 12 distinct values: a grid a screen and a contact sheet can hold.
+ * Values of the kind a parameter takes are checked here where the settings' own checks (resolveSettings,
+ * on each cell) cannot see them: optimizer names, layer splits and style image ids.
+ */
 export function checkAxes(axes: readonly GridAxis[]): void {
+  if (!Array.isArray(axes)) throw new PasticheError(`the axes must be a list, got ${shownValue(axes)}`, 'grid');
   if (axes.length < 1 || axes.length > 2) throw new PasticheError(`a grid has one or two axes, got ${axes.length}`, 'grid');
-  if (axes.length === 2 && axes[0].parameter === axes[1].parameter) throw new PasticheError(`both axes vary ${PARAMETER_NAMES[axes[0].parameter]}`, 'grid');
-  for (const axis of axes) {
-    const name = PARAMETER_NAMES[axis.parameter] ?? axis.parameter;
-    if (!(axis.parameter in PARAMETER_NAMES)) throw new PasticheError(`cannot vary '${axis.parameter}'`, 'grid');
-    if (axis.values.length < 1 || axis.values.length > 12) throw new PasticheError(`${name} takes 1 to 12 values, got ${axis.values.length}`, 'grid');
-    const keys = axis.values.map((value) => JSON.stringify(value));
-    if (new Set(keys).size !== keys.length) throw new PasticheError(`${name} repeats a value`, 'grid');
-  }
+  axes.forEach((axis: unknown) => checkAxis(axis));
+  const [first, second] = axes as readonly GridAxis[];
+  if (second && first.parameter === second.parameter) throw new PasticheError(`both axes vary ${PARAMETER_NAMES[first.parameter]}`, 'grid');
+}
+
+function checkAxis(axis: unknown): asserts axis is GridAxis {
+  if (!isRecord(axis)) throw new PasticheError(`an axis must be an object with a parameter and values, got ${shownValue(axis)}`, 'grid');
+  const { parameter, values } = axis;
+  if (typeof parameter !== 'string' || !Object.hasOwn(PARAMETER_NAMES, parameter)) throw new PasticheError(`cannot vary ${shownValue(parameter)}`, 'grid');
+  const name = PARAMETER_NAMES[parameter as GridParameter];
+  if (!Array.isArray(values)) throw new PasticheError(`${name} takes a list of values, got ${shownValue(values)}`, 'grid');
+  if (values.length < 1 || values.length > 12) throw new PasticheError(`${name} takes 1 to 12 values, got ${values.length}`, 'grid');
+  const keys = values.map((value) => JSON.stringify(value));
+  if (new Set(keys).size !== keys.length) throw new PasticheError(`${name} repeats a value`, 'grid');
+  if (parameter === 'optimizer') values.forEach((value) => oneOf('optimizer', value, OPTIMIZER_NAMES));
+  if (parameter === 'styleImage') values.forEach((value) => positiveInteger('style image', value));
+  if (parameter === 'layers') values.forEach(checkLayerSplit);
+}
+
+function checkLayerSplit(split: unknown): void {
+  record('layers', split);
+  nonEmptyString('layers', split.label);
+  stringList('content-layers', split.contentLayers);
+  checkLayerWeights(split.styleLayers);
+}
+
+/** What a grid varies over: a stylization of stored images, its settings checked by each cell's resolveSettings. */
+function checkBase(base: unknown): asserts base is QueueStylize {
+  record('grid base', base);
+  if (base.settings !== undefined) record('settings', base.settings);
+  if (!Array.isArray(base.styleImageIds)) throw new PasticheError(`must be a list of image ids, got ${shownValue(base.styleImageIds)}`, 'style images');
+  base.styleImageIds.forEach((id) => positiveInteger('style images', id));
 }
 
 /** The cartesian product: rows take the first axis's values, columns the second's (one column without it). */
 export function gridCells(base: QueueStylize, axes: readonly GridAxis[]): GridCellPlan[] {
+  checkBase(base);
   checkAxes(axes);
   const [rows, columns] = axes;
   return rows.values.flatMap((_, row) =>

@@ -1,4 +1,5 @@
 import { PasticheError } from '../errors.js';
+import { isRecord, shownValue } from './settingChecks.js';
 import { fitLongSide, type ImageSize } from '../image.js';
 import { alignedTiling, planTiles, tileRegions, type TileGeometry, type TilePlan } from '../tiles/tiling.js';
 
@@ -110,30 +111,48 @@ export function scheduleIterations(schedule: StylizeSchedule): number {
 
 /**
  * Refuses a schedule that is not a strict coarse-to-fine sequence ending at the run's size with its
- * iterations, or whose tiles cannot hold two overlaps; each error names what is wrong.
+ * iterations, or whose tiles cannot hold two overlaps, or that is not made of the right types at all
+ * (a hostile request's); each error names what is wrong.
  */
 export function checkSchedule(schedule: StylizeSchedule, size: number, iterations: number): void {
+  if (!isRecord(schedule) || !Array.isArray(schedule.stages)) {
+    throw new PasticheError(`must be an object with a list of stages, got ${shownValue(schedule)}`, 'schedule');
+  }
   const { stages } = schedule;
   if (stages.length === 0) throw new PasticheError('has no stages', 'schedule');
-  stages.forEach((stage, i) => {
-    if (!(Number.isInteger(stage.size) && stage.size > 0)) throw new PasticheError(`stage ${i + 1}: size must be a whole number > 0, got ${stage.size}`, 'schedule');
-    if (!(Number.isInteger(stage.iterations) && stage.iterations >= 0)) throw new PasticheError(`stage ${i + 1}: iterations must be a whole number ≥ 0, got ${stage.iterations}`, 'schedule');
-    if (i > 0 && stage.size <= stages[i - 1].size) throw new PasticheError(`sizes must grow from stage to stage, got ${stages[i - 1].size} then ${stage.size}`, 'schedule');
-    if (stage.tile) checkStageTiling(stage.tile, i);
-  });
+  stages.forEach((stage: unknown, i) => checkStage(stage, i, stages[i - 1]));
   const last = stages[stages.length - 1];
   if (last.size !== size) throw new PasticheError(`the last stage's size ${last.size} is not the run's size ${size}`, 'schedule');
   const total = scheduleIterations(schedule);
   if (total !== iterations) throw new PasticheError(`the stages' iterations add up to ${total}, not the run's ${iterations}`, 'schedule');
 }
 
-function checkStageTiling(tile: StageTiling, index: number): void {
+/** Sizes and iterations are whole numbers float64 counts exactly; the sizes grow, so the last (the run's, ≤ MAX_SIZE) bounds them all. */
+function checkStage(stage: unknown, i: number, previous: ScheduleStage | undefined): asserts stage is ScheduleStage {
+  const refuse = (problem: string) => new PasticheError(`stage ${i + 1}: ${problem}`, 'schedule');
+  if (!isRecord(stage)) throw refuse(`must be an object with a size and iterations, got ${shownValue(stage)}`);
+  const { size, iterations, tile } = stage;
+  if (!(Number.isSafeInteger(size) && (size as number) > 0)) throw refuse(`size must be a whole number > 0, got ${shownValue(size)}`);
+  if (!(Number.isSafeInteger(iterations) && (iterations as number) >= 0)) throw refuse(`iterations must be a whole number ≥ 0, got ${shownValue(iterations)}`);
+  if (previous && (size as number) <= previous.size) {
+    throw new PasticheError(`sizes must grow from stage to stage, got ${previous.size} then ${size}`, 'schedule');
+  }
+  if (tile !== null && tile !== undefined) checkStageTiling(tile, i);
+}
+
+function checkStageTiling(tile: unknown, index: number): void {
+  const refuse = (problem: string) => new PasticheError(`stage ${index + 1}: ${problem}`, 'schedule');
+  if (!isRecord(tile)) throw refuse(`tiles must be an object with a size and an overlap, got ${shownValue(tile)}`);
+  const { size, overlap } = tile;
+  if (!(Number.isSafeInteger(size) && Number.isSafeInteger(overlap))) {
+    throw refuse(`tiles' size and overlap must be whole numbers of pixels, got ${shownValue(size)} and ${shownValue(overlap)}`);
+  }
   try {
-    alignedTiling({ tile: tile.size, overlap: tile.overlap }, OPTIMISATION_TILE_GEOMETRY.alignment);
+    alignedTiling({ tile: size as number, overlap: overlap as number }, OPTIMISATION_TILE_GEOMETRY.alignment);
   } catch (error) {
     throw new PasticheError(`stage ${index + 1}: ${(error as Error).message.replace(/^[^:]*: /, '')}`, 'schedule');
   }
-  if (tile.size === 0) throw new PasticheError(`stage ${index + 1}: tiles must be larger than 0 px`, 'schedule');
+  if (size === 0) throw new PasticheError(`stage ${index + 1}: tiles must be larger than 0 px`, 'schedule');
 }
 
 /** A stage's picture: the photo's aspect at the stage's long side, as the photo is decoded for it. */

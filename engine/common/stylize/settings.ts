@@ -2,6 +2,12 @@ import { PasticheError } from '../errors.js';
 import { fitLongSide, type ImageSize } from '../image.js';
 import { VGG19 } from '../networks/vgg.js';
 import { checkSchedule, normalisedSchedule, type StylizeSchedule } from './schedule.js';
+import {
+  ADAM_EPSILON_RANGE, MAX_LBFGS_HISTORY, MAX_PIXEL_LEARNING_RATE, between, knownFields, lossWeight, nonEmptyString, nonNegativeInteger, numberList, oneOf,
+  positive, positiveInteger, record, shownValue, stringList,
+} from './settingChecks.js';
+
+export { nonNegative, nonNegativeInteger, oneOf, positive, positiveInteger } from './settingChecks.js';
 
 /**
  * The terms of the loss a run minimises, as recorded: in which network's features, on which layers,
@@ -170,26 +176,21 @@ export function defaultOptimizerSettings(name: OptimizerName, learningRate?: num
 export const MAX_SIZE = 8192;
 
 /**
- * Fills defaults and checks ranges, so a bad value is refused before any work or any stored row.
- * Layer names are checked later against the chosen network, which alone knows its layers.
+ * Fills defaults and checks types and ranges, so a bad value is refused before any work or any stored
+ * row; fields StylizeSettings does not have are left out. Layer names are checked later against the
+ * chosen network, which alone knows its layers.
  */
 export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1): StylizeSettings {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
-  const settings: StylizeSettings = { ...NEURAL_STYLE_DEFAULTS, ...defined };
-  const blend = given.styleBlend ?? new Array<number>(styleCount).fill(1);
-  if (blend.length !== styleCount) {
-    throw new PasticheError(`${blend.length} blend weights given for ${styleCount} style images`, 'style-blend');
-  }
-  blend.forEach((w) => nonNegative('style-blend', w));
-  const blendSum = blend.reduce((a, b) => a + b, 0);
-  if (!(blendSum > 0)) throw new PasticheError('blend weights must not all be zero', 'style-blend');
+  const settings: StylizeSettings = { ...NEURAL_STYLE_DEFAULTS, ...knownFields(given, NEURAL_STYLE_DEFAULTS) };
+  const blend = checkStyleBlend(settings.styleBlend === NEURAL_STYLE_DEFAULTS.styleBlend ? new Array<number>(styleCount).fill(1) : settings.styleBlend, styleCount);
+  nonEmptyString('network', settings.network);
   positiveInteger('size', settings.size);
   if (settings.size > MAX_SIZE) throw new PasticheError(`must be at most ${MAX_SIZE} px, got ${settings.size}`, 'size');
   nonNegativeInteger('iterations', settings.iterations);
   nonNegativeInteger('seed', settings.seed);
   nonNegativeInteger('preview-every', settings.previewEvery);
   checkLossWeights(settings);
-  positive('style-scale', settings.styleScale);
+  checkStyleScale(settings);
   oneOf('init', settings.init, INIT_METHODS);
   oneOf('pooling', settings.pooling, POOLINGS);
   oneOf('preserve-colors', settings.preserveColors, COLOUR_PRESERVATIONS);
@@ -199,14 +200,37 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   if (settings.contentLayers.length === 0 && settings.styleLayers.length === 0) {
     throw new PasticheError('no content layers and no style layers: nothing to optimise', 'layers');
   }
-  return { ...settings, ...relevantStyleParameters(settings), styleBlend: blend.map((w) => w / blendSum), schedule: settings.schedule && normalisedSchedule(settings.schedule) };
+  return {
+    ...settings, contentLayers: [...settings.contentLayers], styleLayers: settings.styleLayers.map(({ layer, weight }) => ({ layer, weight })),
+    optimizer: recordedOptimizer(settings.optimizer), ...relevantStyleParameters(settings), styleBlend: blend,
+    schedule: settings.schedule && normalisedSchedule(settings.schedule),
+  };
+}
+
+/** One weight per painting, each a loss weight, not all zero; normalised to sum to 1 (the sum stays finite: each is ≤ MAX_LOSS_WEIGHT). */
+function checkStyleBlend(blend: unknown, styleCount: number): number[] {
+  numberList('style-blend', blend);
+  if (blend.length !== styleCount) throw new PasticheError(`${blend.length} blend weights given for ${styleCount} style images`, 'style-blend');
+  blend.forEach((w) => lossWeight('style-blend', w));
+  const weights = blend as number[];
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (!(sum > 0)) throw new PasticheError('blend weights must not all be zero', 'style-blend');
+  return weights.map((w) => w / sum);
+}
+
+/** The paintings go through the network too: at styleScale × size they may not be larger than MAX_SIZE either. */
+function checkStyleScale(settings: StylizeSettings): void {
+  positive('style-scale', settings.styleScale);
+  const side = settings.size * settings.styleScale;
+  if (side > MAX_SIZE) throw new PasticheError(`${settings.styleScale} × ${settings.size} px makes paintings of ${Math.round(side)} px, over ${MAX_SIZE} px`, 'style-scale');
 }
 
 function checkStyleRepresentation(settings: StylizeSettings): void {
   oneOf('style-repr', settings.styleRepr, STYLE_REPRESENTATIONS);
   nonNegativeInteger('local-radius', settings.localRadius);
   if (settings.localRadius > MAX_LOCAL_RADIUS) throw new PasticheError(`must be at most ${MAX_LOCAL_RADIUS}, got ${settings.localRadius}`, 'local-radius');
-  if (!(settings.gramMix >= 0 && settings.gramMix <= 1)) throw new PasticheError(`must be between 0 and 1, got ${settings.gramMix}`, 'gram-mix');
+  const { gramMix } = settings;
+  if (!(typeof gramMix === 'number' && gramMix >= 0 && gramMix <= 1)) throw new PasticheError(`must be between 0 and 1, got ${shownValue(gramMix)}`, 'gram-mix');
   if (settings.styleRepr !== 'gram' && settings.styleScale !== 1) {
     throw new PasticheError(`${settings.styleRepr} style compares the images position by position, so the paintings take the photo's size: style scale must be 1, got ${settings.styleScale}`, 'style-scale');
   }
@@ -215,7 +239,7 @@ function checkStyleRepresentation(settings: StylizeSettings): void {
 /** A schedule ends at the run's size with its iterations; tiles match Gram statistics, which do not depend on where a pattern is. */
 export function checkSettingsSchedule(settings: StylizeSettings): void {
   const { schedule } = settings;
-  if (!schedule) return;
+  if (schedule === null) return;
   checkSchedule(schedule, settings.size, settings.iterations);
   if (settings.styleRepr !== 'gram' && schedule.stages.some((stage) => stage.tile)) {
     throw new PasticheError(`${settings.styleRepr} style compares positions across the whole picture, so it cannot be optimised in tiles: use Gram style or a size that fits in one piece`, 'schedule');
@@ -233,39 +257,45 @@ function relevantStyleParameters(settings: StylizeSettings): Pick<StylizeSetting
   };
 }
 
-// Range checks, also generate's (generate/generateSettings.ts): each error names the setting it refuses.
-export function checkOptimizer(optimizer: OptimizerSettings): void {
+// Also generate's and train-style's: each error names the setting it refuses.
+export function checkOptimizer(optimizer: unknown, maxLearningRate: number = MAX_PIXEL_LEARNING_RATE): asserts optimizer is OptimizerSettings {
+  record('optimizer', optimizer);
   oneOf('optimizer', optimizer.name, OPTIMIZER_NAMES);
-  if (optimizer.name === 'lbfgs') positiveInteger('lbfgs history', optimizer.historySize);
+  if (optimizer.name === 'lbfgs') positiveInteger('lbfgs history', optimizer.historySize, MAX_LBFGS_HISTORY);
   else {
-    positive('lr', optimizer.learningRate);
+    positive('lr', optimizer.learningRate, maxLearningRate);
     [optimizer.beta1, optimizer.beta2].forEach((b) => {
-      if (!(b >= 0 && b < 1)) throw new PasticheError(`Adam's betas must be in [0, 1), got ${b}`, 'optimizer');
+      if (!(typeof b === 'number' && b >= 0 && b < 1)) throw new PasticheError(`Adam's betas must be in [0, 1), got ${shownValue(b)}`, 'optimizer');
     });
-    positive('adam epsilon', optimizer.epsilon);
+    between('adam epsilon', optimizer.epsilon, ADAM_EPSILON_RANGE.min, ADAM_EPSILON_RANGE.max);
   }
 }
 
-export function positive(name: string, value: number): void {
-  if (!(Number.isFinite(value) && value > 0)) throw new PasticheError(`must be a positive number, got ${value}`, name);
-}
-export function nonNegative(name: string, value: number): void {
-  if (!(Number.isFinite(value) && value >= 0)) throw new PasticheError(`must be a number ≥ 0, got ${value}`, name);
-}
-export function positiveInteger(name: string, value: number): void {
-  if (!(Number.isInteger(value) && value > 0)) throw new PasticheError(`must be a whole number > 0, got ${value}`, name);
-}
-export function nonNegativeInteger(name: string, value: number): void {
-  if (!(Number.isInteger(value) && value >= 0)) throw new PasticheError(`must be a whole number ≥ 0, got ${value}`, name);
-}
-export function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): void {
-  if (!allowed.includes(value)) throw new PasticheError(`must be one of ${allowed.join(', ')}, got '${value}'`, name);
+/** Exactly the optimizer's own fields, as the run records them. */
+export function recordedOptimizer<T extends OptimizerSettings>(optimizer: T): T {
+  if (optimizer.name === 'lbfgs') return { name: optimizer.name, historySize: optimizer.historySize } as T;
+  const { name, learningRate, beta1, beta2, epsilon } = optimizer as AdamSettings;
+  return { name, learningRate, beta1, beta2, epsilon } as T;
 }
 
-/** α, β, γ and every style layer's weight are at least 0 (a term may be switched off, never turned into a reward). */
-export function checkLossWeights(settings: Pick<LossTermSettings, 'styleWeight' | 'tvWeight' | 'styleLayers'> & { readonly contentWeight?: number }): void {
-  if (settings.contentWeight !== undefined) nonNegative('content-weight', settings.contentWeight);
-  nonNegative('style-weight', settings.styleWeight);
-  nonNegative('tv-weight', settings.tvWeight);
-  settings.styleLayers.forEach((l) => nonNegative(`style-layer-weights (${l.layer})`, l.weight));
+/**
+ * α, β, γ and every style layer's weight are loss weights (settingChecks.ts: at least 0, a term may be
+ * switched off, never turned into a reward; at most MAX_LOSS_WEIGHT); the layers are lists of names.
+ */
+export function checkLossWeights(settings: { readonly styleWeight: unknown; readonly tvWeight: unknown; readonly styleLayers: unknown; readonly contentWeight?: unknown; readonly contentLayers?: unknown }): void {
+  if (settings.contentWeight !== undefined) lossWeight('content-weight', settings.contentWeight);
+  lossWeight('style-weight', settings.styleWeight);
+  lossWeight('tv-weight', settings.tvWeight);
+  if (settings.contentLayers !== undefined) stringList('content-layers', settings.contentLayers);
+  checkLayerWeights(settings.styleLayers);
+}
+
+/** A list of { layer, weight } with a name and a loss weight each. */
+export function checkLayerWeights(layers: unknown): asserts layers is LayerWeight[] {
+  if (!Array.isArray(layers)) throw new PasticheError(`must be a list of layers with weights, got ${shownValue(layers)}`, 'style-layers');
+  for (const item of layers) {
+    record('style-layers', item);
+    nonEmptyString('style-layers', item.layer);
+    lossWeight(`style-layer-weights (${item.layer})`, item.weight);
+  }
 }

@@ -6,11 +6,11 @@ import { DEFAULT_FEEDFORWARD_SIZE } from '../../common/fast/feedforwardSettings.
 import { DEFAULT_TILE, exactOverlap } from '../../common/fast/tiling.js';
 import type { TileProgress } from '../../common/fast/tiledStylize.js';
 import { selectBackend, type BackendInfo } from '../backend.js';
-import { checkWritable } from '../fileIO.js';
-import { outputFormatForPath, writeImage } from '../image/imageIO.js';
+import { writeImage } from '../image/imageIO.js';
 import { runFeedforward, type FeedforwardHooks, type FeedforwardJob, type FeedforwardOutcome } from '../runs/feedforwardRun.js';
 import { openRunStore } from '../store/runStore.js';
 import { integerOption } from './optionParsers.js';
+import { checkOutputFile } from './outputFile.js';
 import { printJson } from './progressView.js';
 
 interface FastOptions {
@@ -55,8 +55,7 @@ function jobFromOptions(options: FastOptions): FeedforwardJob {
 /** Records and computes the run in the foreground; Ctrl-C stops it between tiles, keeping (and writing) the lines finished. */
 async function fastAction(options: FastOptions): Promise<void> {
   const job = jobFromOptions(options);
-  outputFormatForPath(options.out);
-  checkWritable(options.out);
+  checkOutputFile(options.out, [options.content, options.model]);
   const backend = await selectBackend(options.backend);
   const store = openRunStore();
   const abort = new AbortController();

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { selectBackend, type BackendInfo } from '../backend.js';
-import { checkWritable } from '../fileIO.js';
-import { outputFormatForPath, writeImage } from '../image/imageIO.js';
+import { writeImage } from '../image/imageIO.js';
 import type { RunHooks, RunOutcome } from '../runs/recordedRun.js';
 import { openRunStore, type RunStore } from '../store/runStore.js';
+import { checkOutputFile } from './outputFile.js';
 import { printJson, progressView } from './progressView.js';
 
 /** The options every run command shares. */
@@ -24,10 +24,10 @@ export interface ForegroundRun {
  * Records and computes one run in the foreground, as `stylize` and `generate` do: progress on stderr
  * (or JSON lines on stdout), the result written to --out, Ctrl-C cancelling after the current
  * iteration with the image reached kept. `prepare` may refuse the run; then nothing is recorded.
+ * `inputs` are the files and folders the run reads, which --out may not replace (checkOutputFile).
  */
-export async function runInForeground(options: ForegroundOptions, prepare: (store: RunStore, backend: BackendInfo) => ForegroundRun): Promise<void> {
-  outputFormatForPath(options.out);
-  checkWritable(options.out);
+export async function runInForeground(options: ForegroundOptions, inputs: ReadonlyArray<string | undefined>, prepare: (store: RunStore, backend: BackendInfo) => ForegroundRun): Promise<void> {
+  checkOutputFile(options.out, inputs);
   const backend = await selectBackend(options.backend);
   const store = openRunStore();
   let run: ForegroundRun;

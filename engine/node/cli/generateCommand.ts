@@ -70,7 +70,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--json', 'print one JSON object per line instead of a progress bar', false)
     .action(async (options: GenerateOptions) => {
       const job = generateJobFromOptions(options);
-      await runInForeground(options, (store, backend) => ({
+      await runInForeground(options, [options.style, options.network], (store, backend) => ({
         project: job.project, iterations: job.settings.iterations, start: (hooks) => runGenerate(store, job, backend, hooks),
       }));
     });

@@ -90,7 +90,7 @@ export function registerStylizeCommand(program: Command): void {
 
 async function stylizeAction(options: StylizeOptions): Promise<void> {
   const given = jobFromOptions(options);
-  await runInForeground(options, (store, backend) => {
+  await runInForeground(options, [given.contentFile, ...given.styleFiles, given.initFile, options.network], (store, backend) => {
     const job = startingFromRun(store, given);
     return { project: job.project, iterations: job.settings.iterations, start: (hooks) => runStylize(store, job, backend, hooks) };
   });

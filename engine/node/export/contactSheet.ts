@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { OutputFormat, RgbImage } from '../../common/image.js';
 import { fitLongSide } from '../../common/image.js';
-import { encodeImage, resizeImage } from '../image/imageIO.js';
+import { checkPixelLimit, encodeImage, resizeImage } from '../image/imageIO.js';
 
 export interface SheetCell {
   readonly row: number;
@@ -54,12 +54,14 @@ export function sheetGeometry(layout: SheetLayout) {
 export async function contactSheet(cells: readonly SheetCell[], layout: SheetLayout, options: { format: OutputFormat; quality?: number; dpi?: number }): Promise<{ bytes: Buffer; width: number; height: number }> {
   const geometry = sheetGeometry(layout);
   const { width, height } = geometry;
+  // Before any cell is resized: 12 × 12 cells of 4096 px would be 2.4 gigapixels.
+  checkPixelLimit(geometry, 'contact sheet', 'the sheet of');
 
   const pictures = await Promise.all(
     cells.filter((cell) => cell.image).map(async (cell) => {
       const image = cell.image!;
       const fitted = fitLongSide(image.width, image.height, layout.cellSize);
-      const resized = await resizeImage(image, fitted.width, fitted.height);
+      const resized = await resizeImage(image, fitted.width, fitted.height, 'contact sheet');
       return {
         input: Buffer.from(resized.data), raw: { width: resized.width, height: resized.height, channels: 3 as const },
         left: Math.round(geometry.columnCentre(cell.column) - fitted.width / 2), top: geometry.rowTop(cell.row) + Math.floor((layout.cellSize - fitted.height) / 2),

@@ -4,7 +4,7 @@ import { planTransformerTiles, statisticsSize, STATISTICS_MAX_PIXELS } from '../
 import { isTiled, tileRegions } from '../../common/tiles/tiling.js';
 import type { TransformerNetwork } from '../../common/fast/transformerNetwork.js';
 import type { RgbImage } from '../../common/image.js';
-import { resizeImage } from '../image/imageIO.js';
+import { checkPixelLimit, resizeImage } from '../image/imageIO.js';
 
 export type PaintHooks = Pick<TiledStylizeRequest, 'signal' | 'onStatistics' | 'onTile'>;
 
@@ -21,6 +21,8 @@ export function tileCount(settings: FeedforwardSettings): number {
  * of tiles as floats (12 bytes a pixel, picture-wide: 37 MB at 6000 px wide with 512 px tiles).
  */
 export async function paintPicture(network: TransformerNetwork, picture: RgbImage, settings: FeedforwardSettings, hooks: PaintHooks = {}): Promise<TiledStylizeResult> {
+  // The result has the picture's size: a run queued under a higher limit is refused before its first tile.
+  checkPixelLimit(picture, 'size', 'a result of');
   const plan = planTransformerTiles(picture.width, picture.height, settings);
   const statisticsPicture = isTiled(plan) && picture.width * picture.height > STATISTICS_MAX_PIXELS ? await downscaled(picture) : undefined;
   return stylizeTiled({ network, picture, plan, statisticsPicture, ...hooks });

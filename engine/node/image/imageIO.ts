@@ -6,7 +6,7 @@
 import { extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { PasticheError } from '../../common/errors.js';
-import { fitLongSide, rgbImage, type RgbImage } from '../../common/image.js';
+import { MAX_PIXELS_VARIABLE, checkPixelCount, fitLongSide, rgbImage, type ImageSize, type RgbImage } from '../../common/image.js';
 import { readFileBytes, writeFileAtomically } from '../fileIO.js';
 import type { OutputFormat } from '../../common/image.js';
 
@@ -34,7 +34,6 @@ export interface WriteImageOptions {
 /** 100 megapixels: more than any camera photo, while its decoded RGB (300 MB) still fits in memory. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
-const MAX_PIXELS_VARIABLE = 'PASTICHE_MAX_PIXELS';
 /** High enough that JPEG artefacts do not show in a print. */
 const DEFAULT_JPEG_QUALITY = 95;
 
@@ -63,6 +62,15 @@ export function maxPixelsFromEnv(): number {
   return value;
 }
 
+/**
+ * The one check of the pixel limit (PASTICHE_MAX_PIXELS): every picture the product decodes, resizes,
+ * composes, paints or encodes passes here before the work at its size starts. `subject` names the
+ * file or option that asks for it, `what` the picture (e.g. 'a print of').
+ */
+export function checkPixelLimit(size: ImageSize, subject: string, what?: string, maxPixels = maxPixelsFromEnv()): void {
+  checkPixelCount(size, maxPixels, subject, what);
+}
+
 export async function readImage(file: string, options: ReadImageOptions = {}): Promise<RgbImage> {
   return decodeImage(await readFileBytes(file), file, options);
 }
@@ -80,6 +88,7 @@ export async function decodeImage(bytes: Uint8Array, label: string, options: Rea
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb');
   const size = options.cover ?? (options.longSide === undefined ? header : fitLongSide(header.width, header.height, options.longSide));
+  checkPixelLimit(size, label, 'resized to', maxPixels);
   if (size.width !== header.width || size.height !== header.height) {
     pipeline = pipeline.resize(size.width, size.height, { ...resampling, fit: options.cover ? 'cover' : 'fill' });
   }
@@ -103,8 +112,9 @@ export async function describeImage(bytes: Uint8Array, label: string): Promise<I
   return readHeader(bytes, label, maxPixelsFromEnv());
 }
 
-/** `image` resampled to exactly width × height (the aspect ratio is the caller's business). */
-export async function resizeImage(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+/** `image` resampled to exactly width × height (the aspect ratio is the caller's business); `label` names it in errors. */
+export async function resizeImage(image: RgbImage, width: number, height: number, label = 'picture'): Promise<RgbImage> {
+  checkPixelLimit({ width, height }, label, 'resized to');
   return toRgbImage(await toRawPixels(fromRgbImage(image).resize(width, height, resampling)));
 }
 
@@ -123,6 +133,7 @@ export function outputFormatForPath(file: string): OutputFormat {
  * and the resolution when `dpi` is given; `label` names it in errors.
  */
 export async function encodeImage(image: RgbImage, options: { format: OutputFormat } & Omit<WriteImageOptions, 'format'>, label?: string): Promise<Buffer> {
+  checkPixelLimit(image, label ?? 'picture');
   const tagged = fromRgbImage(image).withIccProfile('srgb');
   const pipeline = withEncoder(options.dpi === undefined ? tagged : tagged.withMetadata({ density: options.dpi }), options.format, options.quality);
   return pipeline.toBuffer().catch(() => {
@@ -155,12 +166,7 @@ async function readHeader(bytes: Uint8Array, label: string, maxPixels: number): 
     });
   const format = readableFormat(metadata, label);
   const { width, height } = metadata.autoOrient;
-  if (width * height > maxPixels) {
-    throw new PasticheError(
-      `${width}×${height} pixels is over the limit of ${maxPixels} (set ${MAX_PIXELS_VARIABLE} to raise it)`,
-      label,
-    );
-  }
+  checkPixelLimit({ width, height }, label, undefined, maxPixels);
   return { width, height, format };
 }
 
@@ -198,8 +204,9 @@ interface RawPixels {
   readonly info: OutputInfo;
 }
 
+/** No sharp limit on pixels already in memory: checkPixelLimit bounded them when they were made. */
 function fromRgbImage(image: RgbImage): Sharp {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 }, limitInputPixels: false });
 }
 
 function toRawPixels(pipeline: Sharp): Promise<RawPixels> {

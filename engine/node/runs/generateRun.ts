@@ -6,7 +6,7 @@ import { layerChannels } from '../../common/networks/architecture.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
 import { styleLongSide } from '../../common/stylize/settings.js';
 import type { DescentBackend } from '../backend.js';
-import { decodeImage } from '../image/imageIO.js';
+import { checkPixelLimit, decodeImage } from '../image/imageIO.js';
 import { describeNetwork } from '../networks/registry.js';
 import type { RunStore } from '../store/runStore.js';
 import { executeRecorded, queuedRun, readInput, storeInput, type PreparedInput, type RunHooks, type RunOutcome } from './recordedRun.js';
@@ -59,6 +59,7 @@ export async function executeGenerate(store: RunStore, runId: number, backend: D
 
 async function checkAndRecord(store: RunStore, job: GenerateJob): Promise<{ runId: number; painting?: PreparedPainting }> {
   const { settings } = job;
+  checkPixelLimit(settings, 'size', 'a result of');
   const network = await describeNetwork(settings.network, store.paths.models);
   const styleLayers = settings.styleLayers.map((l) => l.layer);
   checkNetworkLayers(network, styleLayers);

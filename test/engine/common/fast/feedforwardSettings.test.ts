@@ -22,7 +22,7 @@ describe('feed-forward settings', () => {
   });
 
   it('refuses a result over the pixel limit, a size that is no size, and tiles that cannot hold their overlaps', () => {
-    assert.throws(() => resolveFeedforwardSettings({ style: 'udnie', size: 20000 }, photo, LIMIT), /^PasticheError: size: a 20000×15000 result is over the limit of 100000000 pixels/);
+    assert.throws(() => resolveFeedforwardSettings({ style: 'udnie', size: 20000 }, photo, LIMIT), /^PasticheError: size: a result of 20000×15000 pixels is over the limit of 100000000 /);
     assert.throws(() => settingsFor({ style: 'udnie', size: 0 }), /size: must be a whole number of pixels above 0/);
     assert.throws(() => settingsFor({ style: 'udnie', size: null, tile: 128, overlap: 112 }), /tile: tiles of 128 px cannot hold two overlaps of 112 px/);
     assert.throws(() => settingsFor({ style: 'udnie', size: null, tile: 0 }), /tile: one pass takes at most 1024×1024 px \(what wasm's memory holds\); 4000×3000 needs tiles of at most 1024 px/);

@@ -110,6 +110,10 @@ describe('pastiche CLI', () => {
       [['--out', join(files, 'result.bmp')], /result\.bmp: /],
       [['--out', join(files, 'no-such-folder', 'x.png')], /x\.png: cannot write into .*no-such-folder \(no such folder\)$/],
       [['--size', '100000'], /size: must be at most 8192 px, got 100000$/],
+      // Issue 13, item 6: finite, yet a loss of Infinity once multiplied out in float32.
+      [['--style-weight', '1e308'], /^pastiche: style-weight: must be at most 1000000000000, got 1e\+308$/],
+      [['--style-blend', '1e300'], /^pastiche: style-blend: must be at most 1000000000000, got 1e\+300$/],
+      [['--style-scale', '1e6'], /^pastiche: style-scale: 1000000 × 16 px makes paintings of 16000000 px, over 8192 px$/],
       [['--backend', 'quantum'], /unknown backend 'quantum'/],
       [['--init', 'run:9999'], /^pastiche: run 9999: no such run$/],
       [['--preserve-colors', 'sepia'], /--preserve-colors: expected one of none, luminance, histogram/],

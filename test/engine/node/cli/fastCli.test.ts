@@ -95,7 +95,7 @@ describe('pastiche styles and pastiche fast', () => {
       [['--size', '48', '--full'], /--full: give --size or --full, not both/],
       [['--size', '-3'], /--size: expected a whole number/],
       [['--tile', '100'], /tile: tiles of 100 px cannot hold two overlaps of 112 px/],
-      [['--size', '20000'], /size: a 20000×13333 result is over the limit of 100000000 pixels/],
+      [['--size', '20000'], /size: a result of 20000×13333 pixels is over the limit of 100000000 /],
       [['--out', join(files, 'result.bmp')], /result\.bmp: cannot tell the image format/],
     ];
     for (const [override, message] of cases) {

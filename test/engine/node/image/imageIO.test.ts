@@ -17,6 +17,7 @@ import {
   resizeImage,
   writeImage,
 } from '../../../../engine/node/image/imageIO.js';
+import { withMaxPixelsEnv } from '../../../helpers/pixelLimit.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'pastiche-imageio-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -80,18 +81,6 @@ async function assertRefused(promise: Promise<unknown>, subject: string, problem
     assert.match(error.message, problem);
     return true;
   });
-}
-
-/** Runs `body` with PASTICHE_MAX_PIXELS set to `value`, restoring the variable afterwards. */
-async function withMaxPixelsEnv(value: string, body: () => Promise<void> | void): Promise<void> {
-  const saved = process.env.PASTICHE_MAX_PIXELS;
-  process.env.PASTICHE_MAX_PIXELS = value;
-  try {
-    await body();
-  } finally {
-    if (saved === undefined) delete process.env.PASTICHE_MAX_PIXELS;
-    else process.env.PASTICHE_MAX_PIXELS = saved;
-  }
 }
 
 async function validJpegBytes(): Promise<Buffer> {
