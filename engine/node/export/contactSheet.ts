@@ -48,14 +48,22 @@ export function sheetGeometry(layout: SheetLayout) {
 }
 
 /**
+ * The sheet's geometry, refused over the pixel limit: called before any cell is read or resized, since
+ * 12 × 12 cells of 4096 px would be 2.4 gigapixels.
+ */
+export function checkSheetSize(layout: SheetLayout): ReturnType<typeof sheetGeometry> {
+  const geometry = sheetGeometry(layout);
+  checkPixelLimit(geometry, 'contact sheet', 'the sheet of');
+  return geometry;
+}
+
+/**
  * A comparison grid as one labelled picture, like the papers' figures: row labels on the left,
  * column labels on top, each result fitted into its cell on white paper.
  */
 export async function contactSheet(cells: readonly SheetCell[], layout: SheetLayout, options: { format: OutputFormat; quality?: number; dpi?: number }): Promise<{ bytes: Buffer; width: number; height: number }> {
-  const geometry = sheetGeometry(layout);
+  const geometry = checkSheetSize(layout);
   const { width, height } = geometry;
-  // Before any cell is resized: 12 × 12 cells of 4096 px would be 2.4 gigapixels.
-  checkPixelLimit(geometry, 'contact sheet', 'the sheet of');
 
   const pictures = await Promise.all(
     cells.filter((cell) => cell.image).map(async (cell) => {

@@ -5,7 +5,7 @@ import { FILE_EXTENSIONS, fileNameStem, fitLongSide } from '../../common/image.j
 import { layersForNetwork, weightsForNetwork } from '../../common/stylize/presets.js';
 import { styleWorkingSize } from '../../common/stylize/settings.js';
 import { describeNetwork } from '../networks/registry.js';
-import { contactSheet } from '../export/contactSheet.js';
+import { checkSheetSize, contactSheet } from '../export/contactSheet.js';
 import { readImage } from '../image/imageIO.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import { checkImageSizes, checkSettingsNetworks } from '../runs/stylizeRun.js';
@@ -61,15 +61,16 @@ export async function exportGridSheet(store: RunStore, request: ArgsOf<'grids.ex
   const { grid, cells } = gridDetail(store, request.gridId);
   const [rows, columns] = grid.axes;
   const imageName = (id: number) => store.image(id).originalName ?? `image ${id}`;
-  const sheet = await contactSheet(
-    await Promise.all(cells.map(async (cell) => ({ row: cell.row, column: cell.column, image: cell.latestImageId === null ? null : await readImage(store.image(cell.latestImageId).path) }))),
-    {
-      title: `${grid.project}: ${grid.name}`, cellSize: request.cellSize,
-      rowLabels: rows.values.map((_, i) => axisValueLabel(rows, i, imageName)),
-      columnLabels: columns ? columns.values.map((_, i) => axisValueLabel(columns, i, imageName)) : [''],
-    },
-    { format: request.format, quality: request.quality, dpi: SHEET_DPI },
-  );
+  const layout = {
+    title: `${grid.project}: ${grid.name}`, cellSize: request.cellSize,
+    rowLabels: rows.values.map((_, i) => axisValueLabel(rows, i, imageName)),
+    columnLabels: columns ? columns.values.map((_, i) => axisValueLabel(columns, i, imageName)) : [''],
+  };
+  // Refused before a single cell's image is read.
+  checkSheetSize(layout);
+  const readCell = async (cell: GridDetail['cells'][number]) =>
+    ({ row: cell.row, column: cell.column, image: cell.latestImageId === null ? null : await readImage(store.image(cell.latestImageId).path) });
+  const sheet = await contactSheet(await Promise.all(cells.map(readCell)), layout, { format: request.format, quality: request.quality, dpi: SHEET_DPI });
   return { ...sheet, dpi: SHEET_DPI, fileName: `${fileNameStem(grid.project)}-grid-${grid.id}-sheet.${FILE_EXTENSIONS[request.format]}` };
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { kerasDarknetTiny, saveLayersModel } from '../../../helpers/darknet.js';
 import { openStudio } from '../../../../engine/node/studio/studio.js';
 import { TEST_RESULTS } from '../../../helpers/shared.js';
 import { asStylization } from '../../../helpers/runs.js';
+import { withMaxPixelsEnv } from '../../../helpers/pixelLimit.js';
 
 describe('grids through the studio handlers', () => {
   it('queues a 2×2 grid (init × style weight), fills every cell, and records exactly what each cell varied', async () => {
@@ -54,6 +55,11 @@ describe('grids through the studio handlers', () => {
       mkdirSync(TEST_RESULTS, { recursive: true });
       await sharp(sheet.bytes).toFile(join(TEST_RESULTS, 'grid-contact-sheet.png'));
       assert.equal(Math.round((await sharp(sheet.bytes).metadata()).density ?? 0), 300);
+
+      // Over the pixel limit the sheet is refused before any cell is read: a damaged cell's file is never reached.
+      writeFileSync((await h['images.get']({ imageId: detail.cells[0].latestImageId! })).path, 'no longer a picture');
+      await withMaxPixelsEnv(String(geometry.width * geometry.height - 1), () =>
+        assert.rejects(async () => h['grids.export']({ gridId: grid.id, cellSize: 64, format: 'png' }), /^PasticheError: contact sheet: the sheet of \d+×\d+ pixels is over the limit/));
     } finally {
       await studio.close();
     }
