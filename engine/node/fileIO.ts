@@ -54,16 +54,18 @@ export async function readFileBytes(file: string, maxBytes = MAX_FILE_BYTES): Pr
     }
     return filled === size ? bytes : bytes.subarray(0, filled);
   } catch (error) {
-    throw isPasticheError(error) ? error : new PasticheError(`cannot read (${fileProblem(error)})`, file);
+    throw readProblem(error, file);
   } finally {
     await handle.close();
   }
 }
 
+/** Non-blocking, so that opening a pipe with no writer returns (to be refused) instead of waiting for one. */
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
 async function openForReading(file: string): Promise<FileHandle> {
   try {
-    // Non-blocking, so that opening a pipe with no writer returns (to be refused) instead of waiting for one.
-    return await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    return await open(file, READ_FLAGS);
   } catch (error) {
     throw new PasticheError(fileProblem(error), file);
   }
@@ -84,7 +86,7 @@ export async function inspectFile(
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     return { stats, head: head.subarray(0, bytesRead) };
   } catch (error) {
-    throw isPasticheError(error) ? error : new PasticheError(`cannot read (${fileProblem(error)})`, file);
+    throw readProblem(error, file);
   } finally {
     await handle.close();
   }
@@ -94,7 +96,7 @@ export async function inspectFile(
 export function readFileBytesSync(file: string, maxBytes = MAX_FILE_BYTES): Buffer {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    fd = openSync(file, READ_FLAGS);
   } catch (error) {
     throw new PasticheError(fileProblem(error), file);
   }
@@ -109,7 +111,7 @@ export function readFileBytesSync(file: string, maxBytes = MAX_FILE_BYTES): Buff
     }
     return filled === size ? bytes : bytes.subarray(0, filled);
   } catch (error) {
-    throw isPasticheError(error) ? error : new PasticheError(`cannot read (${fileProblem(error)})`, file);
+    throw readProblem(error, file);
   } finally {
     closeSync(fd);
   }
@@ -123,6 +125,11 @@ export async function readJsonFile(file: string, maxBytes = MAX_JSON_BYTES): Pro
 /** readJsonFile for synchronous callers. */
 export function readJsonFileSync(file: string, maxBytes = MAX_JSON_BYTES): unknown {
   return parseJson(readFileBytesSync(file, maxBytes).toString('utf8'), file);
+}
+
+/** A refusal stays as it is; a failure of the file system mid-read names the file. */
+function readProblem(error: unknown, file: string): PasticheError {
+  return isPasticheError(error) ? error : new PasticheError(`cannot read (${fileProblem(error)})`, file);
 }
 
 function parseJson(text: string, file: string): unknown {
