@@ -42,9 +42,8 @@ export const MAX_JSON_BYTES = 64 * 1024 ** 2;
  * read, and no more than the size found is read even if the file grows meanwhile.
  */
 export async function readFileBytes(file: string, maxBytes = MAX_FILE_BYTES): Promise<Buffer> {
-  const handle = await openForReading(file);
+  const { handle, size } = await openRegularFile(file, maxBytes);
   try {
-    const size = regularFileSize(await handle.stat(), file, maxBytes);
     const bytes = Buffer.alloc(size);
     let filled = 0;
     while (filled < size) {
@@ -57,6 +56,20 @@ export async function readFileBytes(file: string, maxBytes = MAX_FILE_BYTES): Pr
     throw readProblem(error, file);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * An open regular file and its size, with readFileBytes' refusals, for a reader that streams it (a
+ * stored image sent to the browser): the caller closes the handle and reads no more than `size`.
+ */
+export async function openRegularFile(file: string, maxBytes = MAX_FILE_BYTES): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await openForReading(file);
+  try {
+    return { handle, size: regularFileSize(await handle.stat(), file, maxBytes) };
+  } catch (error) {
+    await handle.close();
+    throw readProblem(error, file);
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -12,6 +12,7 @@ import { declaredLength, readBody, UploadSlots } from './requestBody.js';
 import type { StudioHandlers } from './studioHandlers.js';
 import { contentTypeOf, MEDIA_CACHE_CONTROL, mediaFile, pageFile, pagesBuilt, securityHeaders } from './studioPages.js';
 import { parseWireBody, toWireNode } from './wireBody.js';
+import { openRegularFile } from '../fileIO.js';
 
 export interface WebHostOptions {
   /** The studio's handlers; /media/ID finds a stored image's file through 'images.get'. */
@@ -173,9 +174,12 @@ async function answerRequest(
 async function serveMedia(handlers: StudioHandlers, response: ServerResponse, id: string): Promise<void> {
   const path = await mediaFile(id, async (imageId) => (await handlers['images.get']({ imageId })).path);
   if (path === null) return sendError(response, 404, 'no such image');
-  if (!existsSync(path)) return sendError(response, 404, 'the stored copy of this image is missing');
+  // Only a regular file, and no more than its size: a pipe or a device put in media/ would be read forever.
+  const opened = await openRegularFile(path).catch(() => null);
+  if (opened === null) return sendError(response, 404, 'the stored copy of this image is missing or not a file');
   response.writeHead(200, { 'Content-Type': contentTypeOf(path), 'Cache-Control': MEDIA_CACHE_CONTROL, ...SECURITY_HEADERS });
-  streamFile(path, response);
+  if (opened.size === 0) return void opened.handle.close().then(() => response.end(), () => response.end());
+  opened.handle.createReadStream({ start: 0, end: opened.size - 1 }).on('error', () => response.destroy()).pipe(response);
 }
 
 function serveStatic(staticDir: string | undefined, response: ServerResponse, pathname: string): void {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -164,6 +165,15 @@ describe('web host', () => {
     const media = await send(host, `/media/${result.image.id}?token=${host.token}`, { headers: own() });
     assert.equal(media.status, 200);
     assert.deepEqual((await sharp(Buffer.from(media.body, 'latin1')).metadata()).width, 16);
+    // A pipe or a device in place of a stored copy is refused at once, never read until memory runs out.
+    const storedPhoto = (await invoke('images.get', { imageId: photo.id })).path;
+    rmSync(storedPhoto);
+    symlinkSync('/dev/zero', storedPhoto);
+    const zero = await send(host, `/media/${photo.id}?token=${host.token}`, { headers: own() });
+    assert.deepEqual([zero.status, zero.body], [404, JSON.stringify({ error: 'the stored copy of this image is missing or not a file' })]);
+    rmSync(storedPhoto);
+    execFileSync('mkfifo', [storedPhoto]);
+    assert.equal((await send(host, `/media/${photo.id}?token=${host.token}`, { headers: own() })).status, 404);
     const print = await invoke('images.export', { imageId: result.image.id, print: { width: 10, unit: 'cm', dpi: 300 }, format: 'tiff' });
     assert.deepEqual([print.width, print.height, print.fileName], [1181, 738, `image-${result.image.id}-10cm-300dpi.tif`]);
     assert.equal(Math.round((await sharp(print.bytes).metadata()).density ?? 0), 300);
