@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { PasticheError } from '../../common/errors.js';
+import { isPasticheError, PasticheError } from '../../common/errors.js';
 import { checkFields, fieldPath } from '../../common/fieldCheck.js';
 import { nonFiniteValue } from '../../common/networks/finiteWeights.js';
 import { fileInside, MAX_FILE_BYTES, readFileBytes, readJsonFile } from '../fileIO.js';
@@ -80,7 +80,13 @@ const topologySchema = z.looseObject({ model_config: z.looseObject({ config: lay
 
 export async function readLayersModel(dirOrModelJson: string): Promise<LayersModelFile> {
   const file = (await isDirectory(dirOrModelJson)) ? join(dirOrModelJson, 'model.json') : dirOrModelJson;
-  const json = await readJsonFile(file);
+  const json = await readJsonFile(file).catch((error: unknown) => {
+    // A folder or path that holds no model at all says what was expected, not only that a file is missing.
+    if (isPasticheError(error) && error.message.endsWith(': no such file')) {
+      throw new PasticheError('no such model file (expected a folder with model.json, or a model.json)', file);
+    }
+    throw error;
+  });
   if (typeof json !== 'object' || json === null || !('weightsManifest' in json)) throw new PasticheError('not a TensorFlow.js layers model (no weightsManifest)', file);
   const manifest = checkFields(manifestSchema, json.weightsManifest, file, ['weightsManifest']);
   const topology = checkFields(topologySchema, (json as { modelTopology?: unknown }).modelTopology, file, ['modelTopology']);

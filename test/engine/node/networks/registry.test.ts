@@ -126,7 +126,7 @@ describe('network registry', () => {
     const notJson = tempFolder();
     writeFileSync(join(notJson, 'model.json'), '{ nope');
     await assert.rejects(importNetwork(notJson, 'bad', models), /model\.json: is not valid JSON/);
-    await assert.rejects(importNetwork(join(notJson, 'absent'), 'bad', models), /absent\/?.*no such file/);
+    await assert.rejects(importNetwork(join(notJson, 'absent'), 'bad', models), /absent: no such model file \(expected a folder with model\.json, or a model\.json\)/);
     assert.deepEqual(readdirSync(models), [], 'a failed import leaves nothing behind');
   });
 
