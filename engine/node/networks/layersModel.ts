@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { isPasticheError, PasticheError } from '../../common/errors.js';
+import { PasticheError } from '../../common/errors.js';
 import { checkFields, fieldPath } from '../../common/fieldCheck.js';
 import { nonFiniteValue } from '../../common/networks/finiteWeights.js';
 import { fileInside, MAX_FILE_BYTES, readFileBytes, readJsonFile } from '../fileIO.js';
@@ -79,14 +79,13 @@ const layersSchema = z.looseObject({ name: z.string().optional(), layers: z.arra
 const topologySchema = z.looseObject({ model_config: z.looseObject({ config: layersSchema }).optional(), config: layersSchema }).optional();
 
 export async function readLayersModel(dirOrModelJson: string): Promise<LayersModelFile> {
-  const file = (await isDirectory(dirOrModelJson)) ? join(dirOrModelJson, 'model.json') : dirOrModelJson;
-  const json = await readJsonFile(file).catch((error: unknown) => {
-    // A folder or path that holds no model at all says what was expected, not only that a file is missing.
-    if (isPasticheError(error) && error.message.endsWith(': no such file')) {
-      throw new PasticheError('no such model file (expected a folder with model.json, or a model.json)', file);
-    }
-    throw error;
-  });
+  const kind = await pathKind(dirOrModelJson);
+  const file = kind === 'folder' ? join(dirOrModelJson, 'model.json') : dirOrModelJson;
+  // A path that holds no model at all says what was expected, not only that a file is missing.
+  if (kind === 'missing' || (kind === 'folder' && (await pathKind(file)) === 'missing')) {
+    throw new PasticheError('no such model file (expected a folder with model.json, or a model.json)', file);
+  }
+  const json = await readJsonFile(file);
   if (typeof json !== 'object' || json === null || !('weightsManifest' in json)) throw new PasticheError('not a TensorFlow.js layers model (no weightsManifest)', file);
   const manifest = checkFields(manifestSchema, json.weightsManifest, file, ['weightsManifest']);
   const topology = checkFields(topologySchema, (json as { modelTopology?: unknown }).modelTopology, file, ['modelTopology']);
@@ -144,10 +143,11 @@ function bytesPerElement(entry: WeightEntry): number {
   return entry.dtype === 'bool' ? 1 : 4;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+/** One stat: a folder, nothing there, or anything else (which readJsonFile then judges). */
+async function pathKind(path: string): Promise<'folder' | 'missing' | 'other'> {
   try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
+    return (await stat(path)).isDirectory() ? 'folder' : 'other';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
   }
 }
