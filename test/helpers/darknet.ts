@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flatLayers } from '../../engine/common/networks/architecture.js';
+import { flatLayers, kernelShape } from '../../engine/common/networks/architecture.js';
 import { DARKNET_TINY } from '../../engine/common/networks/darknet.js';
 
 /** Darknet Tiny's features as ml5's port builds them in Keras terms, with random weights and batch statistics. */
@@ -17,7 +17,7 @@ export function kerasDarknetTiny(seed: number): tf.Sequential {
     if (layer.kind !== 'conv') throw new Error(`unexpected ${layer.kind}`);
     conv++;
     model.add(tf.layers.conv2d({
-      name: `conv2d_${conv}`, filters: layer.filters, kernelSize: layer.kernelSize, padding: 'same', useBias: false,
+      name: `conv2d_${conv}`, filters: layer.filters, kernelSize: [...kernelShape(layer)], padding: 'same', useBias: false,
       kernelInitializer: tf.initializers.heNormal({ seed: seed + conv }), ...(conv === 1 ? { inputShape: [null, null, 3] } : {}),
     }));
     model.add(tf.layers.batchNormalization({ name: `batch_normalization_${conv}`, epsilon: 1e-3 }));

@@ -2,7 +2,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { writeFileSync } from 'node:fs';
 import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type GraphProto, type ModelProto, type NodeProto } from 'onnx-buf';
 import { floatTensor, floatValueInfo, kernelToOnnx, onnxNode as node } from '../../engine/common/networks/onnx/onnxProto.js';
-import { convPadding, outputSize, type LayerSpec, type NetworkArchitecture } from '../../engine/common/networks/architecture.js';
+import { convPadding, kernelShape, outputSize, type LayerSpec, type NetworkArchitecture } from '../../engine/common/networks/architecture.js';
 import type { NetworkWeights } from '../../engine/common/networks/weights.js';
 import { onnxBiasName, onnxKernelName } from '../../engine/node/networks/onnxWeights.js';
 
@@ -27,9 +27,10 @@ export function onnxModelOf(architecture: NetworkArchitecture, weights: NetworkW
     const out = `${layer.name}_1`;
     switch (layer.kind) {
       case 'conv': {
-        const pad = convPadding(layer);
+        const [padRows, padColumns] = convPadding(layer);
         nodes.push(node('Conv', [input, onnxKernelName(layer.name), onnxBiasName(layer.name)], out, {
-          kernel_shape: [layer.kernelSize, layer.kernelSize], strides: [layer.stride ?? 1, layer.stride ?? 1], pads: [pad, pad, pad, pad], group: layer.groups ?? 1,
+          kernel_shape: [...kernelShape(layer)], strides: [layer.stride ?? 1, layer.stride ?? 1],
+          pads: [padRows, padColumns, padRows, padColumns], group: layer.groups ?? 1,
         }));
         nodes.push(node('Relu', [out], `${layer.name}_2`, {}));
         return `${layer.name}_2`;

@@ -9,7 +9,12 @@ export interface ConvLayerSpec {
   readonly kind: 'conv';
   readonly name: string;
   readonly filters: number;
-  readonly kernelSize: number;
+  /**
+   * Square side, or [height, width] for a factorised kernel (Inception-v3's 1×7 and 7×1, Szegedy et al.
+   * 2016 §3.2), which only stride-1 'same' convolutions have here, so that a layer's output side does
+   * not depend on the axis.
+   */
+  readonly kernelSize: number | readonly [number, number];
   /** Rectified in place: the activation named after this layer is max(0, conv(x) + b). */
   readonly relu: true;
   /**
@@ -51,6 +56,11 @@ export interface PoolLayerSpec {
   readonly stride: number;
   /** Caffe's `pad` on every side, 0 unless given (GoogLeNet's inception pools: 3×3, stride 1, pad 1). */
   readonly pad?: number;
+  /**
+   * Always averages, whatever the run's pooling (Inception-v3's branch pools, Szegedy et al. 2016
+   * fig. 5): the run's `pooling` (neural-style's -pooling) replaces max pools only.
+   */
+  readonly average?: true;
   /**
    * Rounds the output size up, as every Caffe pooling layer does (pooling_layer.cpp): the last window
    * may hang over the bottom and right edges and pools only the cells inside. Down (TF's) unless given.
@@ -123,10 +133,20 @@ export function pathTo(layers: readonly LayerSpec[], name: string): LayerSpec[] 
   return null;
 }
 
-/** The zeros a convolution adds before (and, but for 'same' at a stride, after) each side. */
-export function convPadding(spec: ConvLayerSpec): number {
+/** A convolution's kernel as [height, width]. */
+export function kernelShape(spec: ConvLayerSpec): readonly [number, number] {
+  return typeof spec.kernelSize === 'number' ? [spec.kernelSize, spec.kernelSize] : spec.kernelSize;
+}
+
+/**
+ * The zeros a convolution adds before (and, but for 'same' at a stride, after) each side, as
+ * [rows, columns].
+ */
+export function convPadding(spec: ConvLayerSpec): readonly [number, number] {
   const padding = spec.padding ?? 'same';
-  return padding === 'valid' ? 0 : padding === 'same' ? (spec.kernelSize - 1) / 2 : padding;
+  const [height, width] = kernelShape(spec);
+  if (padding === 'valid') return [0, 0];
+  return padding === 'same' ? [(height - 1) / 2, (width - 1) / 2] : [padding, padding];
 }
 
 /** A layer's output side for an input side of n, by Caffe's formulas (0 when nothing is left). */
@@ -138,7 +158,9 @@ export function outputSize(layer: LayerSpec, n: number): number {
     case 'conv': {
       const stride = layer.stride ?? 1;
       if ((layer.padding ?? 'same') === 'same') return Math.ceil(n / stride);
-      return Math.max(0, Math.floor((n + 2 * convPadding(layer) - layer.kernelSize) / stride) + 1);
+      const [kernel, width] = kernelShape(layer);
+      if (kernel !== width) throw new Error(`${layer.name}: a ${kernel}×${width} kernel must be a stride-1 'same' convolution`);
+      return Math.max(0, Math.floor((n + 2 * convPadding(layer)[0] - kernel) / stride) + 1);
     }
     case 'pool': {
       const pad = layer.pad ?? 0;

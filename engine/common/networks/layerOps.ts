@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Pooling } from '../stylize/settings.js';
 import { avgPoolTiled, fastPoolGradientPays, maxPoolTiled } from './poolGradients.js';
 import { flippedKernel } from './trainableConv.js';
-import { outputSize, type ConvLayerSpec, type LrnLayerSpec, type PoolLayerSpec } from './architecture.js';
+import { kernelShape, outputSize, type ConvLayerSpec, type LrnLayerSpec, type PoolLayerSpec } from './architecture.js';
 
 /** The convolution of a layer (no bias, no ReLU) for any stride, padding and channel groups. */
 export function convolve(spec: ConvLayerSpec, x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
@@ -27,8 +27,9 @@ export function convolve(spec: ConvLayerSpec, x: tf.Tensor4D, kernel: tf.Tensor4
  */
 export function isPlainSameConv(spec: ConvLayerSpec): boolean {
   const padding = spec.padding ?? 'same';
-  const same = padding === 'same' || padding === (spec.kernelSize - 1) / 2;
-  return (spec.stride ?? 1) === 1 && same && spec.kernelSize % 2 === 1;
+  const [height, width] = kernelShape(spec);
+  const same = padding === 'same' || (height === width && padding === (height - 1) / 2);
+  return (spec.stride ?? 1) === 1 && same && height % 2 === 1 && width % 2 === 1;
 }
 
 /**
@@ -62,10 +63,13 @@ export function localResponseNorm(spec: LrnLayerSpec, x: tf.Tensor4D): tf.Tensor
  * Max or average pooling (neural-style's -pooling) with Caffe's padding and rounding. Windows see
  * only the cells inside the image: the padding is −∞ for max pooling, and average pooling divides
  * by the number of image cells in the window (ONNX's count_include_pad = 0). For Caffe's ceil-rounded
- * windows over the edge that is exactly what Caffe computes; Caffe would also count explicit `pad`
- * cells in an average, but the networks here pad only max pools (GoogLeNet's inception pools).
+ * windows over the edge that is exactly what Caffe computes, and for Inception-v3's 'same' average
+ * pools what Keras computes; Caffe would also count explicit `pad` cells in an average, but its
+ * networks here pad only max pools (GoogLeNet's inception pools). A pool marked `average` averages
+ * whatever the run's pooling.
  */
-export function pool(spec: PoolLayerSpec, pooling: Pooling, x: tf.Tensor4D): tf.Tensor4D {
+export function pool(spec: PoolLayerSpec, runPooling: Pooling, x: tf.Tensor4D): tf.Tensor4D {
+  const pooling: Pooling = spec.average ? 'avg' : runPooling;
   const [, height, width] = x.shape;
   const outHeight = outputSize(spec, height);
   const outWidth = outputSize(spec, width);

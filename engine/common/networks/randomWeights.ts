@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
+import { kernelShape, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
 import { convolve, localResponseNorm, pool } from './layerOps.js';
 import { preprocess } from './preprocessing.js';
 import type { ConvWeights, NetworkWeights } from './weights.js';
@@ -72,8 +72,9 @@ export function randomWeights(architecture: NetworkArchitecture, seed: number): 
 function calibratedConv(layer: ConvLayerSpec, inChannels: number, input: tf.Tensor4D, targetRms: number, seed: number) {
   return tf.tidy(() => {
     const groupChannels = inChannels / (layer.groups ?? 1);
-    const fanIn = layer.kernelSize * layer.kernelSize * groupChannels;
-    const shape: [number, number, number, number] = [layer.kernelSize, layer.kernelSize, groupChannels, layer.filters];
+    const [height, width] = kernelShape(layer);
+    const fanIn = height * width * groupChannels;
+    const shape: [number, number, number, number] = [height, width, groupChannels, layer.filters];
     const drawn = tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed) as tf.Tensor4D;
     const activation = tf.relu(convolve(layer, input, drawn));
     const rms = tf.sqrt(tf.mean(tf.square(activation))).dataSync()[0];

@@ -95,9 +95,10 @@ function conv2dTransposeSame(x: tf.Tensor4D, kernel: tf.Tensor4D, outputShape: [
  * to cost a tenth of a training step at 64 px.
  */
 export function flippedKernel(kernel: tf.Tensor4D): tf.Tensor4D {
-  const [k, , inChannels, outChannels] = kernel.shape;
-  const antiIdentity = tf.reverse(tf.eye(k * k), 0) as tf.Tensor2D;
-  const flipped = tf.reshape(tf.matMul(antiIdentity, tf.reshape(kernel, [k * k, inChannels * outChannels])), kernel.shape);
+  // Reversing the flattened kH·kW positions flips both axes at once, for square and factorised kernels alike.
+  const [height, width, inChannels, outChannels] = kernel.shape;
+  const antiIdentity = tf.reverse(tf.eye(height * width), 0) as tf.Tensor2D;
+  const flipped = tf.reshape(tf.matMul(antiIdentity, tf.reshape(kernel, [height * width, inChannels * outChannels])), kernel.shape);
   return tf.transpose(flipped, [0, 1, 3, 2]) as tf.Tensor4D;
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 export interface ConvWeights {
-  /** [kernelSize, kernelSize, inChannels, outChannels], TensorFlow's layout. */
+  /** [kernelHeight, kernelWidth, inChannels, outChannels], TensorFlow's layout. */
   readonly kernel: tf.Tensor4D;
   readonly bias: tf.Tensor1D;
 }

@@ -1,6 +1,6 @@
 import { PasticheError } from '../errors.js';
 import type { ImageSize } from '../image.js';
-import { flatLayers, outputSize, pathTo, type LayerSpec, type NetworkArchitecture } from '../networks/architecture.js';
+import { flatLayers, kernelShape, outputSize, pathTo, type LayerSpec, type NetworkArchitecture } from '../networks/architecture.js';
 import { tileRegions } from '../tiles/tiling.js';
 import { DEFAULT_TILE_OVERLAP, stagePlan, stageSize, type ScheduleStage, type StylizeSchedule } from './schedule.js';
 import type { StylizeSettings } from './settings.js';
@@ -216,7 +216,7 @@ function walk(layers: readonly LayerSpec[], input: Shape): { shape: Shape; activ
       multiplyAdds += branches.reduce((sum, b) => sum + b.multiplyAdds, 0);
     } else {
       const next = { height: outputSize(layer, shape.height), width: outputSize(layer, shape.width), channels: layer.kind === 'conv' ? layer.filters : shape.channels };
-      if (layer.kind === 'conv') multiplyAdds += layer.kernelSize ** 2 * (shape.channels / (layer.groups ?? 1)) * next.channels * next.height * next.width;
+      if (layer.kind === 'conv') multiplyAdds += kernelShape(layer)[0] * kernelShape(layer)[1] * (shape.channels / (layer.groups ?? 1)) * next.channels * next.height * next.width;
       shape = next;
     }
     activations += shape.channels * shape.height * shape.width;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PasticheError } from '../../common/errors.js';
 import { checkFields } from '../../common/fieldCheck.js';
 import { nonFiniteValue } from '../../common/networks/finiteWeights.js';
-import { convLayers, flatLayers, type NetworkArchitecture } from '../../common/networks/architecture.js';
+import { convLayers, flatLayers, kernelShape, type NetworkArchitecture } from '../../common/networks/architecture.js';
 import { DARKNET_TINY } from '../../common/networks/darknet.js';
 import type { ConvWeights } from '../../common/networks/weights.js';
 import type { LayersModelFile, TopologyLayer } from './layersModel.js';
@@ -53,7 +53,7 @@ export function darknetWeightsFromLayersModel(model: LayersModelFile): { archite
       if (Math.abs((activation.config.alpha ?? 0.3) - (spec.leak ?? 0)) > 1e-6) {
         throw new PasticheError(`${activation.name} has slope ${activation.config.alpha}, ${architecture.family} uses ${spec.leak}`, model.file);
       }
-      weights.set(spec.name, foldedConv(model, conv, norm, i === 0 ? 1 / 255 : 1, [spec.kernelSize, spec.kernelSize, i === 0 ? 3 : convLayers(architecture)[i - 1].filters, spec.filters]));
+      weights.set(spec.name, foldedConv(model, conv, norm, i === 0 ? 1 / 255 : 1, [...kernelShape(spec), i === 0 ? 3 : convLayers(architecture)[i - 1].filters, spec.filters]));
     });
   } catch (error) {
     weights.forEach(({ kernel, bias }) => tf.dispose([kernel, bias]));

@@ -3,7 +3,7 @@ import { closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PasticheError } from '../../common/errors.js';
-import { convLayers } from '../../common/networks/architecture.js';
+import { convLayers, kernelShape } from '../../common/networks/architecture.js';
 import { VGG16, VGG19 } from '../../common/networks/vgg.js';
 import type { ExpectedShapes, KerasDataset } from './kerasDatasets.js';
 import type { KerasDatasetsRequest } from './kerasDatasetsWorker.js';
@@ -123,7 +123,7 @@ async function endThread({ worker, descriptors }: ReadingThread): Promise<void> 
 const VGG_SHAPES: ExpectedShapes = Object.fromEntries([VGG16, VGG19].flatMap((architecture) => {
   let inChannels: number = architecture.inputChannels;
   return convLayers(architecture).flatMap((layer): [string, readonly number[]][] => {
-    const kernel = [layer.kernelSize, layer.kernelSize, inChannels, layer.filters];
+    const kernel = [...kernelShape(layer), inChannels, layer.filters];
     inChannels = layer.filters;
     const keras = layer.name.replace(/^conv(\d+)_(\d+)$/, 'block$1_conv$2');
     return [[`${keras}/kernel`, kernel], [`${keras}/bias`, [layer.filters]]];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../../common/errors.js';
-import { convPadding, outputSize, type ConcatLayerSpec, type ConvLayerSpec, type LayerSpec, type LrnLayerSpec, type NetworkArchitecture, type PoolLayerSpec } from '../../common/networks/architecture.js';
+import { convPadding, kernelShape, outputSize, type ConcatLayerSpec, type ConvLayerSpec, type LayerSpec, type LrnLayerSpec, type NetworkArchitecture, type PoolLayerSpec } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { disposeWeights, type ConvWeights } from '../../common/networks/weights.js';
 import type { OnnxModel, OnnxNode } from './onnxFile.js';
@@ -55,7 +55,7 @@ export function onnxNetworkWeights(model: OnnxModel, family?: string): { archite
 
   function convolution(layer: ConvLayerSpec, at: Position): Position {
     const groups = layer.groups ?? 1;
-    const expected = [layer.filters, at.channels / groups, layer.kernelSize, layer.kernelSize];
+    const expected = [layer.filters, at.channels / groups, ...kernelShape(layer)];
     const kernel = model.initializer(onnxKernelName(layer.name));
     const bias = model.initializer(onnxBiasName(layer.name));
     if (!kernel || !bias) return fail(`no initializer ${!kernel ? onnxKernelName(layer.name) : onnxBiasName(layer.name)} for ${architecture.family}'s ${layer.name}`);
@@ -64,9 +64,9 @@ export function onnxNetworkWeights(model: OnnxModel, family?: string): { archite
     const node = model.nodes.find((n) => n.opType === 'Conv' && n.inputs[1] === onnxKernelName(layer.name));
     if (!node) return fail(`no Conv node uses ${onnxKernelName(layer.name)}`);
     if (node.inputs[0] !== at.tensor) return fail(`the Conv of ${layer.name} reads ${node.inputs[0]}, not ${at.tensor}`);
-    const pad = convPadding(layer);
+    const [padRows, padColumns] = convPadding(layer);
     checkAttributes(layer.name, 'Conv', node, {
-      kernel_shape: [layer.kernelSize, layer.kernelSize], strides: repeat(layer.stride ?? 1), pads: [pad, pad, pad, pad], dilations: repeat(1), group: groups,
+      kernel_shape: [...kernelShape(layer)], strides: repeat(layer.stride ?? 1), pads: [padRows, padColumns, padRows, padColumns], dilations: repeat(1), group: groups,
     });
     const relu = only(layer.name, 'Relu', node.outputs[0]);
     weights.set(layer.name, tf.tidy(() => ({

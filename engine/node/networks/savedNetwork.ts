@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { isPasticheError, PasticheError } from '../../common/errors.js';
 import { checkFields } from '../../common/fieldCheck.js';
-import { convLayers, layerChannels, pathTo, type ConvLayerSpec, type NetworkArchitecture } from '../../common/networks/architecture.js';
+import { convLayers, kernelShape, layerChannels, pathTo, type ConvLayerSpec, type NetworkArchitecture } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { toNamedTensors, weightTensorNames, type ConvWeights, type NetworkWeights } from '../../common/networks/weights.js';
 import { readJsonFileSync, writeFolderAtomically } from '../fileIO.js';
@@ -93,12 +93,12 @@ function savedConv(model: LayersModelFile, architecture: NetworkArchitecture, la
     if (tensor?.shape.join() !== shape.join()) throw new PasticheError(`${name} is ${tensor ? tensor.shape.join('×') : 'missing'}, ${architecture.family} needs ${shape.join('×')}`, model.file);
     return tensor;
   };
-  return { kernel: tensorOf(names.kernel, kernelShape(architecture, spec)) as tf.Tensor4D, bias: tensorOf(names.bias, [spec.filters]) as tf.Tensor1D };
+  return { kernel: tensorOf(names.kernel, savedKernelShape(architecture, spec)) as tf.Tensor4D, bias: tensorOf(names.bias, [spec.filters]) as tf.Tensor1D };
 }
 
-/** [k, k, in / groups, filters]: the channels in are those of the layer before it on its path (its branch's, in an inception module). */
-function kernelShape(architecture: NetworkArchitecture, spec: ConvLayerSpec): number[] {
+/** [kH, kW, in / groups, filters]: the channels in are those of the layer before it on its path (its branch's, in an inception module). */
+function savedKernelShape(architecture: NetworkArchitecture, spec: ConvLayerSpec): number[] {
   const path = pathTo(architecture.layers, spec.name)!;
   const inChannels = path.length > 1 ? layerChannels(architecture, path[path.length - 2].name) : architecture.inputChannels;
-  return [spec.kernelSize, spec.kernelSize, inChannels / (spec.groups ?? 1), spec.filters];
+  return [...kernelShape(spec), inChannels / (spec.groups ?? 1), spec.filters];
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../../common/errors.js';
-import { convLayers, type NetworkArchitecture } from '../../common/networks/architecture.js';
+import { convLayers, kernelShape, type NetworkArchitecture } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { paperLayerName } from '../../common/networks/vgg.js';
 import type { ConvWeights } from '../../common/networks/weights.js';
@@ -19,7 +19,7 @@ export function vggWeightsFromLayersModel(model: NamedWeights): { architecture: 
     const kernel = findTensor(model, layer.name, 'kernel');
     const bias = findTensor(model, layer.name, 'bias');
     if (!kernel || !bias) break;
-    const expected = [layer.kernelSize, layer.kernelSize, inChannels, layer.filters];
+    const expected = [...kernelShape(layer), inChannels, layer.filters];
     if (kernel.shape.join() !== expected.join() || bias.shape.join() !== String(layer.filters)) {
       throw new PasticheError(`layer ${layer.name} has kernel ${kernel.shape.join('×')}, ${architecture.family} needs ${expected.join('×')}`, model.file);
     }

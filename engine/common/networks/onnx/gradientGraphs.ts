@@ -62,7 +62,7 @@ export function unsupportedReason(architecture: NetworkArchitecture, layers: rea
     if (layer.kind === 'conv' && !isPlainSameConv(layer)) return `${layer.name} is not a stride-1 'same' convolution`;
     if (layer.kind === 'lrn' || layer.kind === 'concat') return `${layer.name} is a ${layer.kind} layer`;
     if (layer.kind === 'pool') {
-      if (pooling !== 'max') return 'average pooling';
+      if (pooling !== 'max' || layer.average) return 'average pooling';
       if (layer.size !== layer.stride || (layer.pad ?? 0) !== 0) return `${layer.name}'s windows overlap or are padded`;
       if (chain[i - 1]?.kind !== 'conv') return `${layer.name} does not follow a convolution`;
     }
@@ -197,10 +197,11 @@ function forwardLayer(graph: GraphBuilder, layer: LayerSpec, input: string, weig
   const conv = layer as ConvLayerSpec;
   const { kernel, kernelShape, bias } = weights.get(conv.name)!;
   const [kH, kW, inC, outC] = kernelShape;
-  const pad = convPadding(conv);
+  const [padRows, padColumns] = convPadding(conv);
   const w = graph.constant(`${conv.name}:w`, [outC, inC, kH, kW], kernelToOnnx(kernel, kernelShape));
   const b = graph.constant(`${conv.name}:b`, [outC], bias);
-  const z = graph.node('Conv', [input, w, b], `${conv.name}:z`, { kernel_shape: [kH, kW], pads: [pad, pad, pad, pad] });
+  const pads = [padRows, padColumns, padRows, padColumns];
+  const z = graph.node('Conv', [input, w, b], `${conv.name}:z`, { kernel_shape: [kH, kW], pads });
   if (conv.leak) graph.node('LeakyRelu', [z], conv.name, {}, { alpha: conv.leak });
   else graph.node('Relu', [z], conv.name);
 }
@@ -212,8 +213,9 @@ function backwardConv(graph: GraphBuilder, layer: ConvLayerSpec, dy: string, { k
   const below = layer.leak ? graph.node('Mul', [dy, graph.constant(`${layer.name}:leak`, [], new Float32Array([layer.leak]))], `${layer.name}:leaked`) : zero;
   const dz = graph.node('Where', [positive, dy, below], `${layer.name}:dz`);
   const flipped = graph.constant(`${layer.name}:wT`, [inC, outC, kH, kW], flippedKernelToOnnx(kernel, kernelShape));
-  const pad = convPadding(layer);
-  return graph.node('Conv', [dz, flipped], `${layer.name}:dx`, { kernel_shape: [kH, kW], pads: [pad, pad, pad, pad] });
+  const [padRows, padColumns] = convPadding(layer);
+  const pads = [padRows, padColumns, padRows, padColumns];
+  return graph.node('Conv', [dz, flipped], `${layer.name}:dx`, { kernel_shape: [kH, kW], pads });
 }
 
 /**
