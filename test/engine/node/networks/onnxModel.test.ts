@@ -146,7 +146,7 @@ describe('importing ONNX models (the model zoo\'s Caffe2-converted AlexNet and G
       execFileSync('mkfifo', [pipe]);
       await refused(pipe, 'is not a regular file (a device, a pipe or a socket): refused');
       const { file } = zooFile(ALEXNET, 3);
-      await assert.rejects(readNetworkFile(file, { architecture: '__proto__' }), (error: Error) => error.message === `${file}: unknown architecture '__proto__' (known: vgg16, vgg19, alexnet, googlenet, darknet-tiny)`);
+      await assert.rejects(readNetworkFile(file, { architecture: '__proto__' }), (error: Error) => error.message === `${file}: unknown architecture '__proto__' (known: vgg16, vgg19, alexnet, googlenet, darknet-tiny, inception3)`);
     });
   });
 });
