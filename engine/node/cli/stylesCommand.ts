@@ -11,19 +11,23 @@ import { formatTable } from './table.js';
 export function registerStylesCommands(program: Command): void {
   const styles = program
     .command('styles')
-    .description('the fast style networks of the data folder (installed, imported or trained) and the catalogue\'s, for `pastiche fast`')
+    .description('the fast style networks of the data folder (installed, imported or trained) and the catalogue\'s,'
+      + ' for `pastiche fast`')
     .option('--json', 'print JSON', false)
     .action((options: { json: boolean }) => listAllStyles(options.json));
   styles
     .command('install')
-    .description('download a catalogue style (resuming an interrupted download), check every file\'s SHA-256 and add it to the library; offline, says how to import it instead')
+    .description('download a catalogue style (resuming an interrupted download), check every file\'s SHA-256 and add it'
+      + ' to the library; offline, says how to import it instead')
     .argument('<name>', 'a style of `pastiche styles` with status not installed, e.g. udnie')
     .action(async (name: string) => {
       const entry = requireStyleCatalogueEntry(name);
       const abort = new AbortController();
       const onInterrupt = () => abort.abort();
       process.once('SIGINT', onInterrupt);
-      const bar = new cliProgress.SingleBar({ stream: process.stderr, format: ` ${name} {bar} {percentage}% | {received} of {size} MB`, hideCursor: true }, cliProgress.Presets.shades_classic);
+      const format = ` ${name} {bar} {percentage}% | {received} of {size} MB`;
+      const options = { stream: process.stderr, format, hideCursor: true };
+      const bar = new cliProgress.SingleBar(options, cliProgress.Presets.shades_classic);
       try {
         // Converting the checkpoint makes tensors: on the backend runs use (and without TensorFlow.js's console banner).
         await selectBackend();
@@ -66,10 +70,19 @@ function listAllStyles(json: boolean): void {
     const entry = catalogue.find((style) => style.name === name);
     return entry?.painting ? `${entry.painting}, ${entry.artist}` : '';
   };
+  const saved = (s: { savedAt: string | null }) => (s.savedAt ?? '').slice(0, 19).replace('T', ' ');
   const rows = [
-    ...library.map((s) => [s.name, 'installed', s.source, paintingOf(s.name), `${s.weightsSha256.slice(0, 12)}…`, (s.savedAt ?? '').slice(0, 19).replace('T', ' ')]),
-    ...available.map((s) => [s.name, 'not installed', `catalogue, ${(s.downloadBytes / 1e6).toFixed(1)} MB`, paintingOf(s.name), '', '']),
+    ...library.map((s) => {
+      const digest = `${s.weightsSha256.slice(0, 12)}…`;
+      return [s.name, 'installed', s.source, paintingOf(s.name), digest, saved(s)];
+    }),
+    ...available.map((s) => {
+      const source = `catalogue, ${(s.downloadBytes / 1e6).toFixed(1)} MB`;
+      return [s.name, 'not installed', source, paintingOf(s.name), '', ''];
+    }),
   ];
   console.log(formatTable(['name', 'status', 'source', 'painting', 'weights sha256', 'saved'], rows));
-  if (available.length > 0) console.log('\n`pastiche styles install NAME` downloads a catalogue style; `pastiche styles import DIR --name NAME` adds a checkpoint or TensorFlow.js model.');
+  if (available.length === 0) return;
+  console.log('\n`pastiche styles install NAME` downloads a catalogue style;'
+    + ' `pastiche styles import DIR --name NAME` adds a checkpoint or TensorFlow.js model.');
 }

@@ -45,13 +45,17 @@ export interface DownloadContext {
  * Fetches what `partial` lacks of `remote`, then checks its size and digest. An interrupted download
  * keeps what arrived for the next attempt; a file that fails the check is deleted.
  */
-export async function fetchVerified(remote: RemoteFile, partial: string, context: DownloadContext, options: DownloadOptions = {}): Promise<void> {
+export async function fetchVerified(
+  remote: RemoteFile, partial: string, context: DownloadContext, options: DownloadOptions = {},
+): Promise<void> {
   await download(remote, partial, context, options);
   await verify(remote, partial);
 }
 
 /** Fetches what `partial` lacks of the file, appending to it. */
-async function download(remote: RemoteFile, partial: string, context: DownloadContext, options: DownloadOptions): Promise<void> {
+async function download(
+  remote: RemoteFile, partial: string, context: DownloadContext, options: DownloadOptions,
+): Promise<void> {
   const have = existsSync(partial) ? statSync(partial).size : 0;
   if (have === remote.bytes) return;
   if (have > remote.bytes) await truncate(partial, 0);
@@ -75,30 +79,36 @@ async function download(remote: RemoteFile, partial: string, context: DownloadCo
     if (isPasticheError(error)) throw error;
     const why = (error as { cause?: { message?: string } }).cause?.message ?? messageOf(error);
     const done = `${megabytes(before + received)} of ${megabytes(total)}`;
-    throw new PasticheError(`download interrupted after ${done} (${why}); run the same command again to resume`, context.name);
+    const message = `download interrupted after ${done} (${why}); run the same command again to resume`;
+    throw new PasticheError(message, context.name);
   } finally {
     await file.close();
   }
 }
 
 /** The response's headers, or a one-line reason; the time limit covers only the wait for them, not the download. */
-async function connect(remote: RemoteFile, from: number, context: DownloadContext, options: DownloadOptions): Promise<Response> {
+async function connect(
+  remote: RemoteFile, from: number, context: DownloadContext, options: DownloadOptions,
+): Promise<Response> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('no answer')), options.connectTimeoutMs ?? 20_000);
   const cancel = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
   let response: Response;
   try {
-    response = await fetch(remote.url, { headers: from > 0 ? { Range: `bytes=${from}-` } : {}, signal: controller.signal });
+    const headers: Record<string, string> = from > 0 ? { Range: `bytes=${from}-` } : {};
+    response = await fetch(remote.url, { headers, signal: controller.signal });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? messageOf(error);
-    throw new PasticheError(`cannot reach ${new URL(remote.url).host} (${why}). Offline? ${context.offlineAdvice}`, context.name);
+    const host = new URL(remote.url).host;
+    throw new PasticheError(`cannot reach ${host} (${why}). Offline? ${context.offlineAdvice}`, context.name);
   } finally {
     clearTimeout(timer);
   }
   if (response.status !== 200 && response.status !== 206) {
-    throw new PasticheError(`the server answered ${response.status} ${response.statusText} for ${remote.url}`, context.name);
+    const answer = `${response.status} ${response.statusText}`;
+    throw new PasticheError(`the server answered ${answer} for ${remote.url}`, context.name);
   }
   return response;
 }
@@ -111,8 +121,11 @@ async function verify(remote: RemoteFile, partial: string): Promise<void> {
   if (digest === expected) return;
   await rm(partial, { force: true });
   const label = algorithm === 'sha256' ? 'SHA-256' : 'MD5';
-  const found = digest === null ? `${size} bytes instead of ${remote.bytes}` : `${label} ${digest} instead of ${expected}`;
-  throw new PasticheError(`the download is corrupt (${found}) and was deleted; run the same command again`, remote.file);
+  const found = digest === null
+    ? `${size} bytes instead of ${remote.bytes}`
+    : `${label} ${digest} instead of ${expected}`;
+  const message = `the download is corrupt (${found}) and was deleted; run the same command again`;
+  throw new PasticheError(message, remote.file);
 }
 
 async function digestOf(algorithm: 'md5' | 'sha256', file: string): Promise<string> {

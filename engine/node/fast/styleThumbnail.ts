@@ -22,7 +22,9 @@ const THUMBNAIL_LONG_SIDE = 240;
  */
 export async function styleThumbnail(stylesDir: string, name: string): Promise<string> {
   const folder = join(stylesDir, name);
-  if (!isLibraryName(name) || !readSavedStyleInfo(folder)) throw new PasticheError('no such style in the library', name);
+  if (!isLibraryName(name) || !readSavedStyleInfo(folder)) {
+    throw new PasticheError('no such style in the library', name);
+  }
   const file = join(folder, THUMBNAIL_FILE);
   if (existsSync(file)) return file;
   const photo = await thumbnailPhoto();

@@ -1,5 +1,6 @@
 import type { StudioEvent } from '../../common/api/studioApi.js';
 import type { StyleListing, StyleSummary } from '../../common/fast/styleInfo.js';
+import type { DownloadProgress } from '../download/verifiedDownload.js';
 import { installStyle } from '../fast/installStyle.js';
 import { requireStyleCatalogueEntry } from '../fast/styleCatalogue.js';
 import { listStyles } from '../fast/styleLibrary.js';
@@ -13,7 +14,7 @@ import type { RunStore } from '../store/runStore.js';
 /** A thumbnail is a small PNG; a file much larger than that in a style's folder is not one. */
 const MAX_THUMBNAIL_BYTES = 16 * 1024 ** 2;
 
-/** The library's styles, each with its thumbnail; a thumbnail not made yet is made now (a fraction of a second each). */
+/** The library's styles, each with its thumbnail; one not made yet is made now (a fraction of a second each). */
 export async function styleListings(store: RunStore): Promise<StyleListing[]> {
   const listings: StyleListing[] = [];
   // One at a time: each thumbnail is a pass of a style network, which should not compete with the others for memory.
@@ -22,8 +23,11 @@ export async function styleListings(store: RunStore): Promise<StyleListing[]> {
 }
 
 /** Downloads, checks and imports a catalogue style, telling the UI how far the download is. */
-export async function installCatalogueStyle(store: RunStore, name: string, emit: (event: StudioEvent) => void): Promise<StyleListing> {
-  await installStyle(requireStyleCatalogueEntry(name), store.paths.styles, { onProgress: (progress) => emit({ type: 'style.progress', name, ...progress }) });
+export async function installCatalogueStyle(
+  store: RunStore, name: string, emit: (event: StudioEvent) => void,
+): Promise<StyleListing> {
+  const onProgress = (progress: DownloadProgress) => emit({ type: 'style.progress', name, ...progress });
+  await installStyle(requireStyleCatalogueEntry(name), store.paths.styles, { onProgress });
   return (await styleListings(store)).find((style) => style.name === name)!;
 }
 
@@ -36,10 +40,12 @@ async function withThumbnail(store: RunStore, style: StyleSummary): Promise<Styl
     const file = await styleThumbnail(store.paths.styles, style.name);
     const bytes = await readFileBytes(file, MAX_THUMBNAIL_BYTES);
     const { width, height, format } = await describeImage(bytes, file);
-    return { ...style, thumbnailImageId: store.addImage(bytes, { originalName: `${style.name}.png`, width, height, format }).id };
+    const image = store.addImage(bytes, { originalName: `${style.name}.png`, width, height, format });
+    return { ...style, thumbnailImageId: image.id };
   } catch (error) {
     // A style whose thumbnail cannot be made (a full disk, a damaged file) is still listed and usable.
-    console.error(`pastiche: no thumbnail for the style ${style.name}: ${error instanceof Error ? error.message : String(error)}`);
+    const why = error instanceof Error ? error.message : String(error);
+    console.error(`pastiche: no thumbnail for the style ${style.name}: ${why}`);
     return { ...style, thumbnailImageId: null };
   }
 }
