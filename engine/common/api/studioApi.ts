@@ -5,7 +5,7 @@ import type { PrintSpec } from '../print.js';
 import type { ImageRecord, MetricRow, OutputRecord, RunFilter, RunRecord, RunStatus } from '../runs/records.js';
 import type { GivenGenerateSettings } from '../generate/generateSettings.js';
 import type { FeedforwardRequest } from '../fast/feedforwardSettings.js';
-import type { StyleSummary } from '../fast/styleInfo.js';
+import type { CatalogueStyleSummary, StyleListing } from '../fast/styleInfo.js';
 import type { TrainStyleSettings } from '../fast/trainingSettings.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 import type { DescentProgress } from '../stylize/descent.js';
@@ -37,8 +37,12 @@ export interface StudioRequests {
   /** Checks and records a photo through a style network (Johnson et al. 2016) as queued: one pass, in overlapping tiles when large. */
   'runs.fast': { args: QueueFeedforward; result: { runId: number } };
   'runs.cancel': { args: { runId: number }; result: void };
-  /** The fast style networks of the style library, imported or trained, by name. */
-  'styles.list': { args: void; result: StyleSummary[] };
+  /** The fast style networks of the style library, installed, imported or trained, by name, each with its thumbnail. */
+  'styles.list': { args: void; result: StyleListing[] };
+  /** The catalogue's ready styles (resources/styles/catalogue.json), each installed or not. */
+  'styles.catalogue': { args: void; result: CatalogueStyleSummary[] };
+  /** Downloads, checks and imports a catalogue style (progress as `style.progress` events); resumes an interrupted download. */
+  'styles.install': { args: { name: string }; result: StyleListing };
   /** Checks and records the training of a new style network (Johnson et al. 2016) as queued; its steps report as run.progress. */
   'styles.train': { args: QueueTraining; result: { runId: number } };
   'queue.get': { args: void; result: QueueState };
@@ -56,7 +60,7 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.fast', 'runs.cancel', 'styles.list', 'styles.train', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
+  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.fast', 'runs.cancel', 'styles.list', 'styles.catalogue', 'styles.install', 'styles.train', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
@@ -70,7 +74,8 @@ export type StudioEvent =
   | { readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number }
   /** A feed-forward run's tiles computed so far (0 of N when it starts). */
   | { readonly type: 'run.tiles'; readonly runId: number; readonly done: number; readonly total: number }
-  | { readonly type: 'network.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number };
+  | { readonly type: 'network.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number }
+  | { readonly type: 'style.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number };
 
 /** The API object the renderer holds, whichever process or host serves it. */
 export interface StudioApi {

@@ -135,6 +135,8 @@ export const CHANNEL_SCHEMAS = {
   }),
   'runs.cancel': z.strictObject({ runId: id }),
   'styles.list': none,
+  'styles.catalogue': none,
+  'styles.install': z.strictObject({ name: text }),
   'styles.train': z.strictObject({
     project: optional(text), styleName: text, paintingImageId: id, photosFolder: text, validationImageId: optional(id),
     settings: trainSettings,

@@ -19,3 +19,23 @@ export interface StyleSummary extends Omit<StyleInfo, 'savedAt'> {
   /** Its folder. */
   readonly location: string;
 }
+
+/** A style of the catalogue (resources/styles/catalogue.json), as the CLI and the studio list it. */
+export interface CatalogueStyleSummary {
+  readonly name: string;
+  /** The painting it learned and its artist, when the publisher says. */
+  readonly painting: string | null;
+  readonly artist: string | null;
+  readonly description: string;
+  readonly license: string;
+  /** What `styles install` downloads: all its files together. */
+  readonly downloadBytes: number;
+  /** installed: the library holds a style of that name. */
+  readonly status: 'installed' | 'not-installed';
+}
+
+/** A library style as the studio shows it: with its thumbnail (a fixed picture through it) as a stored image. */
+export interface StyleListing extends StyleSummary {
+  /** Null when the thumbnail could not be made (the reason is in the engine's log). */
+  readonly thumbnailImageId: number | null;
+}

@@ -68,14 +68,16 @@ export async function loadStyle(nameOrFolder: string, stylesDir: string): Promis
 /**
  * Copies a style — a deeplearn.js checkpoint, a TensorFlow.js layers model or another Pastiche style
  * — into styles/NAME in the engine's own format, in one atomic step. Refuses a name already taken.
+ * `origin` is what the style records it came from (the imported folder by default; a catalogue
+ * style's download location).
  */
-export async function importStyle(source: string, name: string, stylesDir: string): Promise<StyleInfo> {
+export async function importStyle(source: string, name: string, stylesDir: string, origin?: string): Promise<StyleInfo> {
   if (!isLibraryName(name)) throw new PasticheError('a style name is letters, digits, dots, dashes and underscores, starting with a letter or digit', name);
   const folder = join(stylesDir, name);
   if (existsSync(folder)) throw new PasticheError(`a style of that name is already in ${folder}`, name);
   const file = await readStyleFile(source);
   try {
-    return await saveStyle(folder, { name, source: file.source, origin: file.origin, ...(file.training && { training: file.training }) }, file.weights);
+    return await saveStyle(folder, { name, source: file.source, origin: origin ?? file.origin, ...(file.training && { training: file.training }) }, file.weights);
   } finally {
     disposeTransformerWeights(file.weights);
   }

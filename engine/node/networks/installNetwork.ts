@@ -1,24 +1,14 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { mkdir, open, rm, truncate } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isPasticheError, PasticheError } from '../../common/errors.js';
-import { writeProblem } from '../fileIO.js';
+import { PasticheError } from '../../common/errors.js';
+import { fetchVerified, type DownloadOptions, type DownloadProgress, type RemoteFile } from '../download/verifiedDownload.js';
 import type { CatalogueEntry, DownloadSource } from './catalogue.js';
 import { readNetworkFile } from './networkFile.js';
 import { saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
 
-export interface InstallProgress {
-  readonly receivedBytes: number;
-  readonly totalBytes: number;
-}
-
-export interface InstallOptions {
-  onProgress?(progress: InstallProgress): void;
-  readonly signal?: AbortSignal;
-  /** How long to wait for the server to answer before calling it unreachable. */
-  readonly connectTimeoutMs?: number;
-}
+export type InstallProgress = DownloadProgress;
+export type InstallOptions = DownloadOptions;
 
 /**
  * Installs a catalogue network: downloads its file into models/.downloads (resuming a partial one
@@ -33,8 +23,8 @@ export async function installNetwork(entry: CatalogueEntry, modelsDir: string, o
   if (existsSync(folder)) throw new PasticheError(`already installed in ${folder}`, entry.name);
   const partial = join(modelsDir, '.downloads', `${source.file}.part`);
   await mkdir(join(modelsDir, '.downloads'), { recursive: true });
-  await download(entry.name, source, partial, options);
-  await verify(source, partial);
+  const offlineAdvice = `Download ${source.url} elsewhere and run 'pastiche models import ${source.file} --name ${entry.name}'`;
+  await fetchVerified(remoteFileOf(source), partial, { name: entry.name, offlineAdvice }, options);
   // The catalogue says which architecture the file holds; the reader then checks every kernel's shape.
   const network = await readNetworkFile(partial, { format: source.format, architecture: entry.architecture });
   try {
@@ -48,75 +38,8 @@ export async function installNetwork(entry: CatalogueEntry, modelsDir: string, o
   }
 }
 
-/** Fetches what `partial` lacks of the file, appending to it. */
-async function download(name: string, source: DownloadSource, partial: string, options: InstallOptions): Promise<void> {
-  const have = existsSync(partial) ? statSync(partial).size : 0;
-  if (have === source.bytes) return;
-  if (have > source.bytes) await truncate(partial, 0);
-  const from = have > source.bytes ? 0 : have;
-  const response = await connect(name, source, from, options);
-  // A server that ignores Range sends the whole file again (200): start over rather than append.
-  const append = from > 0 && response.status === 206;
-  let received = append ? from : 0;
-  // Each chunk is written before the next is read, so an interruption keeps all that arrived.
-  const file = await open(partial, append ? 'a' : 'w');
-  try {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      // A full disk is not an interrupted download: trying again would fail the same way.
-      await file.write(chunk).catch((error: unknown) => Promise.reject(writeProblem(error, partial)));
-      received += chunk.length;
-      options.onProgress?.({ receivedBytes: received, totalBytes: source.bytes });
-    }
-  } catch (error) {
-    if (isPasticheError(error)) throw error;
-    const why = (error as { cause?: { message?: string } }).cause?.message ?? (error instanceof Error ? error.message : String(error));
-    throw new PasticheError(`download interrupted after ${megabytes(received)} of ${megabytes(source.bytes)} (${why}); run the same command again to resume`, name);
-  } finally {
-    await file.close();
-  }
-}
-
-/** The response's headers, or a one-line reason; the time limit covers only the wait for them, not the download. */
-async function connect(name: string, source: DownloadSource, from: number, options: InstallOptions): Promise<Response> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('no answer')), options.connectTimeoutMs ?? 20_000);
-  const cancel = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', cancel, { once: true });
-  let response: Response;
-  try {
-    response = await fetch(source.url, { headers: from > 0 ? { Range: `bytes=${from}-` } : {}, signal: controller.signal });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-    throw new PasticheError(`cannot reach ${new URL(source.url).host} (${why}). Offline? Download ${source.url} elsewhere and run 'pastiche models import ${source.file} --name ${name}'`, name);
-  } finally {
-    clearTimeout(timer);
-  }
-  if (response.status !== 200 && response.status !== 206) {
-    throw new PasticheError(`the server answered ${response.status} ${response.statusText} for ${source.url}`, name);
-  }
-  return response;
-}
-
-/** Size and digest as the catalogue records them; a file that fails is deleted, so the next attempt starts clean. */
-async function verify(source: DownloadSource, partial: string): Promise<void> {
-  const { algorithm, label, expected } = 'sha256' in source
-    ? { algorithm: 'sha256' as const, label: 'SHA-256', expected: source.sha256 }
-    : { algorithm: 'md5' as const, label: 'MD5', expected: source.md5 };
-  const size = statSync(partial).size;
-  const digest = size === source.bytes ? await digestOf(algorithm, partial) : null;
-  if (digest === expected) return;
-  await rm(partial, { force: true });
-  const found = digest === null ? `${size} bytes instead of ${source.bytes}` : `${label} ${digest} instead of ${expected}`;
-  throw new PasticheError(`the download is corrupt (${found}) and was deleted; run the same command again`, source.file);
-}
-
-async function digestOf(algorithm: 'md5' | 'sha256', file: string): Promise<string> {
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+/** The catalogue's file, with the digest its publisher states. */
+function remoteFileOf(source: DownloadSource): RemoteFile {
+  const digest = 'sha256' in source ? { algorithm: 'sha256' as const, hex: source.sha256 } : { algorithm: 'md5' as const, hex: source.md5 };
+  return { url: source.url, file: source.file, bytes: source.bytes, digest };
 }

@@ -5,13 +5,14 @@ import { exportPrint } from '../export/printExport.js';
 import { decodeImage, describeImage, readImage } from '../image/imageIO.js';
 import type { NetworkSummary } from '../../common/networks/networkSummary.js';
 import { requireCatalogueEntry } from '../networks/catalogue.js';
-import { listStyles } from '../fast/styleLibrary.js';
+import { catalogueStyles } from '../fast/styleCatalogue.js';
 import { installNetwork } from '../networks/installNetwork.js';
 import { listNetworks } from '../networks/registry.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import type { ImageRecord, RunStore } from '../store/runStore.js';
 import { createGrid, exportGridSheet, gridDetail } from './gridRequests.js';
 import { projectDetail, projectOverviews } from './projectRequests.js';
+import { installCatalogueStyle, styleListings } from './styleRequests.js';
 import { feedforwardJobOf, generateJobOf, jobOf, trainingJobOf } from './queueRequest.js';
 
 /** One handler per channel of the contract; the compiler refuses a missing channel or a wrong payload. */
@@ -22,7 +23,7 @@ export interface StudioContext {
   readonly queue: RunQueue;
   readonly backend: BackendInfo;
   readonly version: string;
-  /** Tells every listener (the UI) something it did not ask for: a download's progress. */
+  /** Tells every listener (the UI) something it did not ask for: a download's progress (a network's or a style's). */
   emit(event: StudioEvent): void;
 }
 
@@ -45,7 +46,9 @@ export function studioHandlers({ store, queue, backend, version, emit }: StudioC
     'runs.queue': async (request) => ({ runId: await queue.enqueue(jobOf(store, request)) }),
     'runs.generate': async (request) => ({ runId: await queue.enqueueGenerate(generateJobOf(store, request)) }),
     'runs.fast': async (request) => ({ runId: await queue.enqueueFeedforward(feedforwardJobOf(store, request)) }),
-    'styles.list': () => listStyles(store.paths.styles),
+    'styles.list': () => styleListings(store),
+    'styles.catalogue': () => catalogueStyles(store.paths.styles),
+    'styles.install': ({ name }) => installCatalogueStyle(store, name, emit),
     'styles.train': async (request) => ({ runId: await queue.enqueueTraining(await trainingJobOf(store, request)) }),
     'runs.cancel': ({ runId }) => {
       store.run(runId);

@@ -7,7 +7,9 @@ import { isPasticheError } from '../../../../engine/common/errors.js';
 /** Arguments the studio's page sends for every channel, as the schemas must take them. */
 const VALID: { [C in Channel]: ArgsOf<C> } = {
   'studio.info': undefined, 'networks.list': undefined, 'projects.list': undefined, 'styles.list': undefined, 'queue.get': undefined,
+  'styles.catalogue': undefined,
   'networks.install': { name: 'vgg19' },
+  'styles.install': { name: 'udnie' },
   'projects.get': { name: 'web' },
   'images.add': { name: 'photo.png', bytes: new Uint8Array([137, 80]) },
   'images.get': { imageId: 1 },

@@ -62,6 +62,9 @@ describe('web API channels under fuzzing', () => {
       'styles.list': undefined, 'queue.get': undefined,
       // Not a catalogue name: an install would download from the Internet.
       'networks.install': { name: 'no-such-network' },
+      'styles.catalogue': undefined,
+      // Not a catalogue name either: nothing is downloaded.
+      'styles.install': { name: 'no-such-style' },
       'projects.get': { name: 'fuzz' },
       'images.add': { name: 'photo.png', bytes: photoPng },
       'images.get': { imageId: photo.id },
