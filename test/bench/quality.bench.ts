@@ -126,7 +126,7 @@ async function writeSheet(rows: readonly Row[], size: number): Promise<void> {
   }
   const sheet = await contactSheet(cells, {
     title: `quality: ${options.schedule.map((s) => `${s.size}:${s.iterations}`).join(',')}, from the photo`, cellSize: 192,
-    rowLabels: options.pairs.map((p) => `${p.photo.replace('.jpg', '')}\n× ${p.painting.replace('.jpg', '')}`),
+    rowLabels: options.pairs.map((p) => `${p.photo.replace('.jpg', '')} × ${p.painting.replace('.jpg', '')}`),
     columnLabels: ['photo', 'painting', ...options.networks],
   }, { format: 'png' });
   const file = join(out, 'quality.png');

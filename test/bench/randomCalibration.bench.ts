@@ -19,6 +19,7 @@ import { SHARED, sharedSkipReason } from '../helpers/shared.js';
  * photo/proxy ratio tells how well the proxy stands in for photos, layer by layer.
  */
 const SIZE = 256;
+const PROXY_SIZE = Number(process.env.RW_SIZE ?? 128);
 if (sharedSkipReason('models/vgg19-imagenet-blocks1-3/model.json', 'images/content')) process.exit(0);
 await selectBackend();
 
@@ -29,10 +30,10 @@ const images = await Promise.all(files.map(async (file) => imageToTensor(await r
 const layers = convLayers(VGG19).map((l) => l.name);
 
 const real = (await loadNetwork(join(SHARED, 'models/vgg19-imagenet-blocks1-3'), '/nonexistent')).network;
-const random = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));
+const random = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0, 'rms-v1'));
 const realRms = meanRms(real, images, layers.filter((l) => real.layers.includes(l)));
 const randomRms = meanRms(random, images, layers);
-const proxyRms = meanRms(random, [calibrationImage(SIZE, 0)], layers);
+const proxyRms = meanRms(random, [calibrationImage(PROXY_SIZE, 0)], layers);
 const rows = layers.map((layer) => ({
   layer,
   vgg19Photos: round(realRms.get(layer)),

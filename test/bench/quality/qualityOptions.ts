@@ -49,7 +49,7 @@ export function qualityOptions(env: NodeJS.ProcessEnv, installed: readonly strin
   const all = list('QUALITY_PHOTOS', PHOTOS).flatMap((photo) => list('QUALITY_PAINTINGS', PAINTINGS).map((painting) => ({ photo, painting })));
   const count = env.QUALITY_PAIRS === undefined ? all.length : Number(env.QUALITY_PAIRS);
   if (!Number.isInteger(count) || count < 1) throw new PasticheError(`must be a whole number of pairs, got ${env.QUALITY_PAIRS}`, 'QUALITY_PAIRS');
-  const schedule = scheduleOption('QUALITY_SCHEDULE')(env.QUALITY_SCHEDULE ?? '128:50,256:25');
+  const schedule = scheduleOption('QUALITY_SCHEDULE')(env.QUALITY_SCHEDULE ?? '128:40,256:20');
   const given = env.QUALITY_SETTINGS ? checkFields(settingsSchema, parseJson(env.QUALITY_SETTINGS), 'QUALITY_SETTINGS') : {};
   return {
     networks, pairs: all.slice(0, count), schedule,
