@@ -1,18 +1,51 @@
 import * as tf from '@tensorflow/tfjs';
-import { kernelShape, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
+import { convLayers, kernelShape, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
 import { convolve, localResponseNorm, pool } from './layerOps.js';
 import { preprocess } from './preprocessing.js';
 import type { ConvWeights, NetworkWeights } from './weights.js';
 
 /**
- * Post-ReLU RMS activation that the random network is scaled to. Measured on the Keras VGG-19
- * ImageNet weights with Caffe preprocessing over three classic images at 256 px (conv1_1 ≈ 45,
- * the rest of blocks 1–3 ≈ 180–380) and held constant for blocks 4–5, so that neural-style's
- * default content/style/TV weights keep roughly their balance on the random network.
+ * How a random network's layers are scaled. `rms-v1`: every layer to one RMS (45 for the first, 250
+ * after) on a seeded colour-field image, as vgg19-random was until its calibration to photos.
+ * `vgg19-photos`: each VGG layer to the RMS pretrained VGG-19 has there on photos (VGG_PHOTO_RMS).
  */
-const TARGET_RMS_FIRST_LAYER = 45;
-const TARGET_RMS = 250;
-const CALIBRATION_SIZE = 64;
+export const RANDOM_CALIBRATIONS = ['rms-v1', 'vgg19-photos'] as const;
+export type RandomCalibration = (typeof RANDOM_CALIBRATIONS)[number];
+
+const V1_RMS_FIRST_LAYER = 45;
+const V1_RMS = 250;
+const V1_CALIBRATION_SIZE = 64;
+const PHOTO_CALIBRATION_SIZE = 128;
+
+/**
+ * Post-ReLU RMS per VGG layer on the 1/f calibration image (calibrationImage, 128 px, seed 0) that
+ * gives the random network, on photos, the RMS the pretrained VGG-19 has there — measured by
+ * `node dist/test/bench/randomCalibration.bench.js`: Keras VGG-19 (Caffe weights) blocks 1–3 of
+ * ../shared on its 8 photos and 9 paintings at 256 px gave conv1_1…conv3_4 = 49.8, 212.7, 232.1,
+ * 291.1, 307, 330, 561.9, 987.1; each is divided by the random network's photo/proxy RMS ratio there
+ * (1.31, 1.30, 0.99, 0.99, 0.90, 0.92, 0.93, 0.93; the ratio is scale-free, since ReLU layers without
+ * bias are homogeneous). Blocks 4–5 were not available: extrapolated from the measured trend, each
+ * block's first convolution 1.32× the one before (conv3_1 / conv2_1) and the others following block
+ * 3's profile within its block (×1.07, ×1.83, ×3.2 of the first), divided by their ratios (0.90–1.0).
+ * This gives neural-style's weights about the term balance they have on VGG-19 (quality bench).
+ */
+const VGG_PHOTO_RMS: Readonly<Record<string, number>> = {
+  conv1_1: 37.9, conv1_2: 163.4,
+  conv2_1: 234.4, conv2_2: 293.2,
+  conv3_1: 341.5, conv3_2: 360.3, conv3_3: 603.5, conv3_4: 1063.7,
+  conv4_1: 449, conv4_2: 476, conv4_3: 813, conv4_4: 1400,
+  conv5_1: 572, conv5_2: 610, conv5_3: 1040, conv5_4: 1830,
+};
+
+/** VGG-19 and VGG-16 are calibrated to photos; other architectures (AlexNet, GoogLeNet, test networks) keep rms-v1. */
+export function defaultCalibration(architecture: NetworkArchitecture): RandomCalibration {
+  return convLayers(architecture).every((layer) => layer.name in VGG_PHOTO_RMS) ? 'vgg19-photos' : 'rms-v1';
+}
+
+function targetRms(calibration: RandomCalibration, layer: string, convIndex: number): number {
+  if (calibration === 'vgg19-photos' && VGG_PHOTO_RMS[layer] !== undefined) return VGG_PHOTO_RMS[layer];
+  return convIndex === 0 ? V1_RMS_FIRST_LAYER : V1_RMS;
+}
 
 /**
  * Weights drawn at random — He initialisation (He et al. 2015, "Delving Deep into Rectifiers",
@@ -21,10 +54,10 @@ const CALIBRATION_SIZE = 64;
  * than with pretrained features (He, Wang & Hopcroft 2016). Deterministic for a given seed on
  * every backend, since tf's seeded generators run in JavaScript.
  */
-export function randomWeights(architecture: NetworkArchitecture, seed: number): NetworkWeights {
+export function randomWeights(architecture: NetworkArchitecture, seed: number, calibration: RandomCalibration = defaultCalibration(architecture)): NetworkWeights {
   const weights = new Map<string, ConvWeights>();
   let convIndex = 0;
-  const input = calibrationInput(architecture, seed);
+  const input = calibrationInput(architecture, seed, calibration);
   const { activation } = drawLayers(architecture.layers, input, architecture.inputChannels);
   tf.dispose([input, activation]);
   return weights;
@@ -49,7 +82,7 @@ export function randomWeights(architecture: NetworkArchitecture, seed: number): 
       case 'pool': return { activation: pool(layer, 'max', x), channels: inChannels };
       case 'lrn': return { activation: localResponseNorm(layer, x), channels: inChannels };
       case 'conv': {
-        const target = convIndex === 0 ? TARGET_RMS_FIRST_LAYER : TARGET_RMS;
+        const target = targetRms(calibration, layer.name, convIndex);
         const drawn = calibratedConv(layer, inChannels, x, target, seed * 1009 + ++convIndex);
         weights.set(layer.name, drawn.weights);
         return { activation: drawn.activation, channels: layer.filters };
@@ -86,15 +119,47 @@ function calibratedConv(layer: ConvLayerSpec, inChannels: number, input: tf.Tens
   });
 }
 
-/** A seeded image with natural-image-like statistics: smooth colour fields plus fine texture. */
-function calibrationInput(architecture: NetworkArchitecture, seed: number): tf.Tensor4D {
-  // Large enough for every layer to keep a position (GoogLeNet needs 31 px, AlexNet 39); VGG's stays 64, as before.
-  const size = Math.max(CALIBRATION_SIZE, minimumInputSize(architecture));
+/** The seeded image a network is calibrated on, in its input space. */
+function calibrationInput(architecture: NetworkArchitecture, seed: number, calibration: RandomCalibration): tf.Tensor4D {
+  // Large enough for every layer to keep a position (GoogLeNet needs 31 px, AlexNet 39).
+  const minimum = minimumInputSize(architecture);
+  return tf.tidy(() => preprocess(architecture.preprocessing, calibration === 'rms-v1'
+    ? colourFieldImage(Math.max(V1_CALIBRATION_SIZE, minimum), seed)
+    : calibrationImage(Math.max(PHOTO_CALIBRATION_SIZE, minimum), seed)));
+}
+
+/** rms-v1's image: smooth fields of independent colours plus white noise. */
+function colourFieldImage(size: number, seed: number): tf.Tensor3D {
   return tf.tidy(() => {
     const coarse = tf.randomUniform([1, 8, 8, 3], 0, 255, 'float32', seed + 7) as tf.Tensor4D;
     const smooth = tf.image.resizeBilinear(coarse, [size, size]);
     const texture = tf.randomNormal([1, size, size, 3], 0, 25, 'float32', seed + 11);
-    const rgb = tf.squeeze(tf.clipByValue(tf.add(smooth, texture), 0, 255), [0]) as tf.Tensor3D;
-    return preprocess(architecture.preprocessing, rgb);
+    return tf.squeeze(tf.clipByValue(tf.add(smooth, texture), 0, 255), [0]) as tf.Tensor3D;
+  });
+}
+
+/** Chroma's share of each octave's amplitude: photos' colour channels vary mostly together (luminance). */
+const PROXY_CHROMA = 0.35;
+/** Pixel standard deviation and mean of the proxy, about those of photos in 0..255. */
+const PROXY_STD = 55;
+const PROXY_MEAN = 118;
+
+/**
+ * A seeded stand-in for a photo [size, size, 3] in 0..255: 1/f noise, the amplitude spectrum of
+ * natural images (Field 1987), as equal-variance octaves of bilinearly enlarged white noise, each
+ * mostly luminance. On it the random VGG's RMS is within 0.9–1.3× of its RMS on real photos at
+ * every layer (randomCalibration.bench.ts), the ratio that VGG_PHOTO_RMS corrects for.
+ */
+export function calibrationImage(size: number, seed: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    let sum = tf.zeros([1, size, size, 3]) as tf.Tensor4D;
+    for (let grid = 2, octave = 0; grid <= size; grid *= 2, octave++) {
+      const luminance = tf.randomNormal([1, grid, grid, 1], 0, 1, 'float32', seed * 131 + octave * 2 + 1);
+      const colour = tf.randomNormal([1, grid, grid, 3], 0, PROXY_CHROMA, 'float32', seed * 131 + octave * 2 + 2);
+      sum = tf.add(sum, tf.image.resizeBilinear(tf.add(luminance, colour) as tf.Tensor4D, [size, size], true));
+    }
+    const { mean, variance } = tf.moments(sum);
+    const scaled = tf.add(tf.mul(tf.div(tf.sub(sum, mean), tf.sqrt(variance)), PROXY_STD), PROXY_MEAN);
+    return tf.squeeze(tf.clipByValue(scaled, 0, 255), [0]) as tf.Tensor3D;
   });
 }

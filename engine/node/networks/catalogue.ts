@@ -5,10 +5,13 @@ import { checkFields } from '../../common/fieldCheck.js';
 import { readJsonFileSync } from '../fileIO.js';
 import { resourcesDir } from '../resources.js';
 import type { NetworkFileFormat } from './networkFile.js';
+import { RANDOM_CALIBRATIONS, type RandomCalibration } from '../../common/networks/randomWeights.js';
 
 export interface RandomSource {
   readonly kind: 'random';
   readonly seed: number;
+  /** How the drawn weights are scaled (randomWeights.ts); the current calibration when absent. */
+  readonly calibration?: RandomCalibration;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface CatalogueEntry {
 }
 
 const sourceSchema = z.union([
-  z.object({ kind: z.literal('random'), seed: z.int() }),
+  z.object({ kind: z.literal('random'), seed: z.int(), calibration: z.enum(RANDOM_CALIBRATIONS).optional() }),
   z.intersection(
     z.object({ kind: z.literal('download'), url: z.url(), file: z.string().min(1), bytes: z.int().positive(), format: z.enum(['keras-h5', 'onnx']) }),
     z.union([z.object({ md5: z.string() }), z.object({ sha256: z.string() })]),

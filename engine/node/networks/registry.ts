@@ -58,7 +58,7 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   const entry = catalogueEntry(nameOrPath);
   if (entry?.source.kind === 'random') {
     const architecture = ARCHITECTURES[entry.architecture];
-    const weights = randomWeights(architecture, entry.source.seed);
+    const weights = randomWeights(architecture, entry.source.seed, entry.source.calibration);
     const network = accelerated(featureNetwork(entry.name, architecture, weights), weights);
     return { network, weights, summary: { ...catalogueSummary(entry, null), weightsSha256: await generatedWeightsSha256(entry.name, weights) } };
   }
