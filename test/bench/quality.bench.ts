@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RgbImage } from '../../engine/common/image.js';
+import { RANDOM_CALIBRATIONS } from '../../engine/common/networks/randomWeights.js';
 import { weightsForNetwork } from '../../engine/common/stylize/presets.js';
 import { resolveSettings, type StylizeSettings } from '../../engine/common/stylize/settings.js';
 import type { FeatureNetwork } from '../../engine/common/networks/featureNetwork.js';
@@ -134,12 +135,17 @@ async function writeSheet(rows: readonly Row[], size: number): Promise<void> {
   console.log(`Contact sheet: ${file} (${sheet.width}×${sheet.height}); figures: ${join(out, 'quality.json')}`);
 }
 
-/** The product's catalogue plus today's uncalibrated vgg19-random, written into the throwaway folder. */
+/**
+ * The product's catalogue plus vgg19-random under each of its calibrations, written into the throwaway
+ * folder: rms-v1 as LEGACY_RANDOM, the others as `vgg19-random-CALIBRATION` (e.g. vgg19-random-vgg19-photos).
+ */
 function throwawayCatalogue(folder: string): string {
   const file = join(folder, 'catalogue.json');
   const product = readJsonFileSync(join(resourcesDir(), 'models', 'catalogue.json')) as { networks: Array<{ name: string }> };
-  const legacy = { ...product.networks.find((e) => e.name === 'vgg19-random')!, name: LEGACY_RANDOM, source: { kind: 'random', seed: 0, calibration: 'rms-v1' } };
-  writeFileSync(file, JSON.stringify({ networks: [...product.networks, legacy] }));
+  const random = product.networks.find((e) => e.name === 'vgg19-random')!;
+  const named = (name: string, calibration: string) => ({ ...random, name, source: { kind: 'random', seed: 0, calibration } });
+  const others = RANDOM_CALIBRATIONS.filter((c) => c !== 'rms-v1').map((c) => named(`vgg19-random-${c}`, c));
+  writeFileSync(file, JSON.stringify({ networks: [...product.networks, named(LEGACY_RANDOM, 'rms-v1'), ...others] }));
   return file;
 }
 
