@@ -23,12 +23,13 @@ import { VGG_LOSS_LAYERS, vggLoss } from '../../../bench/quality/vggLoss.js';
  * within a factor TOLERANCE of the ratio pretrained VGG-19 blocks 1–3 ends with — where the old
  * scaling (rms-v1) ended with TV the largest term, most of the loss. And the promise of vgg19-even-style
  * (its style layers at one RMS): the same run's result is nearer the painting's style as pretrained
- * VGG-19 sees it (the quality bench's Gram loss) by at least a factor GAIN, with TV still not the largest term.
+ * VGG-19 sees it (the quality bench's Gram loss) by more than a factor GAIN (3.6 measured), with TV
+ * still not the largest term.
  */
 const SIZE = 128;
 const ITERATIONS = 30;
 const TOLERANCE = 3;
-const GAIN = 1.5;
+const GAIN = 2;
 
 const skip = sharedSkipReason('models/vgg19-imagenet-blocks1-3/model.json', 'images/content/tubingen.jpg', 'images/style/starry_night.jpg');
 

@@ -54,7 +54,8 @@ describe('pastiche CLI', () => {
     const shown = json('show', String(done.runId));
     assert.equal(shown.status, 'done');
     assert.equal(shown.backend, 'wasm');
-    assert.equal(shown.weightsSha256, await weightsSha256(randomWeights(VGG19, 0)), 'the run names the exact weights it used');
+    const catalogued = randomWeights(VGG19, 0, 'vgg19-even-style'); // resources/models/catalogue.json's vgg19-random
+    assert.equal(shown.weightsSha256, await weightsSha256(catalogued), 'the run names the exact weights it used');
     assert.equal(shown.project, 'harbour');
     assert.deepEqual(shown.settings, {
       network: 'vgg19-random', contentLayers: ['conv3_1'], styleLayers: [{ layer: 'conv1_1', weight: 0.5 }, { layer: 'conv2_1', weight: 2 }],
