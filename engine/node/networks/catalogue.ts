@@ -57,9 +57,14 @@ function preferenceProblem(networks: readonly CatalogueEntry[], preference: read
   return twice === undefined ? null : `names '${twice}' twice`;
 }
 
-interface Catalogue {
+export interface Catalogue {
   readonly networks: readonly CatalogueEntry[];
   readonly preference: readonly string[];
+}
+
+/** A catalogue file's JSON checked, or a one-line PasticheError naming the file and the field at fault. */
+export function parseCatalogue(json: unknown, file: string): Catalogue {
+  return checkFields(catalogueSchema, json, file);
 }
 
 let cached: Catalogue | null = null;
@@ -70,7 +75,7 @@ let cached: Catalogue | null = null;
  */
 function catalogueFile(): Catalogue {
   const file = process.env.PASTICHE_CATALOGUE ?? join(resourcesDir(), 'models', 'catalogue.json');
-  cached ??= checkFields(catalogueSchema, readJsonFileSync(file), file);
+  cached ??= parseCatalogue(readJsonFileSync(file), file);
   return cached;
 }
 
