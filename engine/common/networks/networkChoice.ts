@@ -52,9 +52,10 @@ export function pretrainedOffer(networks: readonly NetworkSummary[]): Pretrained
   };
 }
 
-/** "80 MB": a download's size as the advice and the studio's buttons show it. */
+/** "80 MB" (a tenth of a MB below 10 MB): a download's size as the advice and the studio's buttons show it. */
 export function downloadSize(bytes: number): string {
-  return `${Math.round(bytes / 1e6)} MB`;
+  const megabytes = bytes / 1e6;
+  return `${megabytes < 10 ? megabytes.toFixed(1) : Math.round(megabytes)} MB`;
 }
 
 /**
