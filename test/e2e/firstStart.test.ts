@@ -88,6 +88,7 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     assert.match(await page.getByTestId('notice-download').textContent() ?? '', /^Install VGG-19 \(\d+\.\d MB\)$/);
     assert.equal(await page.getByTestId('notice-local').count(), localInCatalogue ? 1 : 0);
     assert.equal(await page.getByTestId('network').inputValue(), 'vgg19-random', 'the editor starts on the best installed network');
+    assert.equal(await page.getByText('Random-weight network: no download needed').count(), 0, 'the notice is not repeated by the editor');
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-first-start-notice.png') });
 
     await page.getByTestId('add-images').setInputFiles([join(files, 'harbour.png'), join(files, 'swirls.png')]);
@@ -123,8 +124,12 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     rmSync(join(home, 'notices.json'));
     await page.goto(host.url);
     await notice().waitFor();
+    const progress: number[] = [];
+    const stop = studio.subscribe((event) => event.type === 'network.progress' && event.name === 'vgg19' && progress.push(event.receivedBytes / event.totalBytes));
     await page.getByTestId('notice-download').click();
     await notice().waitFor({ state: 'detached', timeout: 60_000 });
+    stop();
+    assert.equal(progress.at(-1), 1, 'the download reported its progress to the end');
     const vgg19 = (await studio.handlers['networks.list'](undefined)).find((network) => network.name === 'vgg19')!;
     assert.equal(vgg19.status, 'installed');
     assert.ok(existsSync(join(storePaths(home).models, 'vgg19', 'model.json')));
