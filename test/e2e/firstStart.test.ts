@@ -141,6 +141,8 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     await page.getByTestId('network').waitFor();
     assert.equal(await page.getByTestId('network').inputValue(), 'vgg19');
     assert.equal(await notice().count(), 0);
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    assert.equal(await page.getByTestId('generate-network').inputValue(), 'vgg19', 'the generate form opens on it too');
   });
 
   // Passes once branch `inception` (the catalogue's inception3-imagenet) is merged.
