@@ -33,7 +33,8 @@ function ranked(networks: readonly NetworkSummary[]): NetworkSummary[] {
 export function chooseNetwork(networks: readonly NetworkSummary[]): NetworkChoice {
   const best = ranked(networks).find(usable);
   if (!best) {
-    throw new PasticheError("none of the catalogue's preferred networks is installed or generated: choose one (see 'pastiche models')", 'network');
+    const problem = "none of the catalogue's preferred networks is installed or generated: choose one (see 'pastiche models')";
+    throw new PasticheError(problem, 'network');
   }
   return { name: best.name, architecture: best.architecture, pretrained: best.status === 'installed' };
 }
@@ -69,6 +70,8 @@ export function fallbackAdvice(choice: NetworkChoice, networks: readonly Network
     local && `'pastiche models install ${local.name}' (no download)`,
     download && `'pastiche models install ${download.name}' (${downloadSize(download.downloadBytes!)})`,
   ].filter((way): way is string => !!way);
-  const better = ways.length ? ` For better pictures: ${ways.join(' or ')}.` : ' For better pictures, install a pretrained network (see \'pastiche models\').';
+  const better = ways.length
+    ? ` For better pictures: ${ways.join(' or ')}.`
+    : " For better pictures, install a pretrained network (see 'pastiche models').";
   return `pastiche: no pretrained network installed; painting with ${choice.name} (random weights, weaker).${better}`;
 }

@@ -16,7 +16,9 @@ import type { RunStore } from '../store/runStore.js';
  * Settings that leave out the network take the best one installed (defaultNetwork.ts), with that
  * network's own layers and weights where they leave those out too: what the CLI does without --network.
  */
-function withDefaultNetwork<S extends { readonly network?: string }>(store: RunStore, given: S, fields: ReadonlyArray<keyof StylizeSettings>): S {
+function withDefaultNetwork<S extends { readonly network?: string }>(
+  store: RunStore, given: S, fields: ReadonlyArray<keyof StylizeSettings>,
+): S {
   if (given.network !== undefined) return given;
   const choice = defaultNetwork(store.paths.models);
   const defaults = networkDefaults(ARCHITECTURES[choice.architecture] ?? ARCHITECTURES.vgg19);
