@@ -51,8 +51,8 @@ describe('the studio in a browser, against the web host', { skip }, () => {
       name: 'vgg19-mirror', architecture: 'vgg19', description: 'VGG-19 blocks 1–2 from a local mirror', license: 'test weights',
       source: { kind: 'download', url: `http://127.0.0.1:${(weightsServer.address() as AddressInfo).port}/vgg19_mirror.h5`, file: 'vgg19_mirror.h5', bytes: weights.length, md5: createHash('md5').update(weights).digest('hex'), format: 'keras-h5' },
     };
-    const product = JSON.parse(readFileSync(join(productRoot(), 'resources', 'models', 'catalogue.json'), 'utf8')) as { networks: unknown[] };
-    writeFileSync(join(files, 'catalogue.json'), JSON.stringify({ networks: [...product.networks, mirror] }));
+    const product = JSON.parse(readFileSync(join(productRoot(), 'resources', 'models', 'catalogue.json'), 'utf8')) as { networks: unknown[]; preference: string[] };
+    writeFileSync(join(files, 'catalogue.json'), JSON.stringify({ networks: [...product.networks, mirror], preference: product.preference }));
     process.env.PASTICHE_CATALOGUE = join(files, 'catalogue.json');
     // As `npm run studio:web` does: the engine computes in its own thread.
     studio = await openStudioThread({ home, backend: 'wasm', version: 'e2e' });

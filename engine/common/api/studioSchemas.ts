@@ -5,7 +5,7 @@ import {
   COLOUR_PRESERVATIONS, INIT_METHODS, OPTIMIZER_NAMES, POOLINGS, STYLE_REPRESENTATIONS,
 } from '../stylize/settings.js';
 import { PasticheError } from '../errors.js';
-import type { ArgsOf, Channel, DesktopChannel, DesktopRequests } from './studioApi.js';
+import { STUDIO_NOTICES, type ArgsOf, type Channel, type DesktopChannel, type DesktopRequests } from './studioApi.js';
 import { fieldPath } from '../fieldCheck.js';
 
 /**
@@ -146,6 +146,7 @@ export const CHANNEL_SCHEMAS = {
   'grids.list': z.strictObject({ project: optional(text) }),
   'grids.get': z.strictObject({ gridId: id }),
   'grids.export': z.strictObject({ gridId: id, cellSize: number, format: outputFormat, quality: optional(number) }),
+  'notices.dismiss': z.strictObject({ notice: z.enum(STUDIO_NOTICES) }),
 } satisfies Record<Channel, z.ZodType>;
 
 /** The desktop shell's channels, checked the same way by its IPC. */

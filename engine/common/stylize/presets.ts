@@ -30,5 +30,15 @@ export function weightsForNetwork(architecture: NetworkArchitecture): Pick<Styli
  */
 export function layersForNetwork(architecture: NetworkArchitecture, available: readonly string[], split: Split): Split {
   if ([...split.contentLayers, ...split.styleLayers.map((l) => l.layer)].every((layer) => available.includes(layer))) return split;
+  return defaultSplit(architecture);
+}
+
+/** The network's own layers (each style layer weighing 1), as its architecture declares them. */
+export function defaultSplit(architecture: NetworkArchitecture): Split {
   return { contentLayers: [...architecture.defaultLayers.content], styleLayers: architecture.defaultLayers.style.map((layer) => ({ layer, weight: 1 })) };
+}
+
+/** Where a run on this network starts: its own layers and weights (what the CLI and the editor fill in when none are given). */
+export function networkDefaults(architecture: NetworkArchitecture): Split & Pick<StylizeSettings, 'contentWeight' | 'styleWeight'> {
+  return { ...defaultSplit(architecture), ...weightsForNetwork(architecture) };
 }

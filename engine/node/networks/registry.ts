@@ -7,7 +7,7 @@ import { layerNames } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { nativeGradientRuntime } from '../backend.js';
 import { isLibraryName, looksLikePath } from '../libraryNames.js';
-import { catalogue, catalogueEntry, type CatalogueEntry } from './catalogue.js';
+import { catalogue, catalogueEntry, cataloguePreference, type CatalogueEntry } from './catalogue.js';
 import { readLayersModel } from './layersModel.js';
 import { withNativeGradient } from './nativeGradient.js';
 import { readNetworkFile } from './networkFile.js';
@@ -44,9 +44,10 @@ export function listNetworks(modelsDir: string): NetworkSummary[] {
 function catalogueSummary(entry: CatalogueEntry, folder: string | null): NetworkSummary {
   const status = entry.source.kind === 'random' ? 'embedded' : folder ? 'installed' : 'not-installed';
   const downloadBytes = entry.source.kind === 'download' ? entry.source.bytes : undefined;
+  const rank = cataloguePreference().indexOf(entry.name);
   return {
     name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder,
-    weightsSha256: folder ? readSavedNetworkInfo(folder)?.weightsSha256 ?? null : null, downloadBytes,
+    weightsSha256: folder ? readSavedNetworkInfo(folder)?.weightsSha256 ?? null : null, downloadBytes, ...(rank >= 0 ? { rank } : {}),
   };
 }
 

@@ -35,6 +35,7 @@ const VALID: { [C in Channel]: ArgsOf<C> } = {
   'grids.list': {},
   'grids.get': { gridId: 1 },
   'grids.export': { gridId: 1, cellSize: 64, format: 'png' },
+  'notices.dismiss': { notice: 'pretrained-network' },
 };
 
 function refusal(channel: Channel, args: unknown): string {
@@ -77,5 +78,6 @@ describe('the studio channels\' schemas', () => {
     assert.equal(refusal('projects.get', { name: 'x'.repeat(MAX_TEXT_LENGTH + 1) }), `projects.get: name: at most ${MAX_TEXT_LENGTH} characters`);
     assert.equal(refusal('grids.create', { ...VALID['grids.create'], axes: [{ parameter: 'colour', values: [] }] }), 'grids.create: axes[0].parameter: expected parameter to be one of init, network, contentWeight, styleWeight, tvWeight, styleScale, seed, size, iterations, localRadius, gramMix, styleRepr, pooling, preserveColors, optimizer, styleImage, layers');
     assert.equal(refusal('queue.get', {}), 'queue.get: expected null');
+    assert.equal(refusal('notices.dismiss', { notice: 'everything' }), 'notices.dismiss: notice: expected one of pretrained-network');
   });
 });
