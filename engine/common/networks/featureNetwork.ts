@@ -5,7 +5,6 @@ import { convLayers, flatLayers, layerNames, minimumInputSize, type ConvLayerSpe
 import { withCustomGradient } from '../losses/customGradient.js';
 import { convolve, groupedFlippedKernel, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
 import { deprocess, preprocess } from './preprocessing.js';
-import { reflectPad } from './reflectPadding.js';
 import { disposeWeights, type ConvWeights, type NetworkWeights } from './weights.js';
 
 /**
@@ -132,10 +131,16 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
   };
 }
 
-/** The image with the architecture's reflected frame around it (architecture.inputPadding), for its first layer. */
+/**
+ * The image with the architecture's reflected frame around it (architecture.inputPadding), for its
+ * first layer. The gradient is TensorFlow.js's MirrorPad's, which crops: each pixel near the border
+ * gets the gradient of its own place only, as an interior pixel does. The exact gradient would add
+ * its mirrored copies' too, doubling the frame's pace: on Inception-v3 at 256 px after 60 L-BFGS
+ * iterations that painted a visible 21-px frame, bluer than the rest (looked at).
+ */
 function padInput(architecture: NetworkArchitecture, input: tf.Tensor4D): tf.Tensor4D {
   const size = architecture.inputPadding?.size ?? 0;
-  return size === 0 ? input : reflectPad(input, size);
+  return size === 0 ? input : tf.mirrorPad(input, [[0, 0], [size, size], [size, size], [0, 0]], 'reflect');
 }
 
 /** tf.tidy for a Map result: keeps the map's tensors, disposes every intermediate. */

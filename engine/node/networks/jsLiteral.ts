@@ -90,7 +90,8 @@ export function literalValue(node: Node, file: string): LiteralValue {
       return refuse(`a ${typeof value} literal`);
     }
     case 'ArrayExpression':
-      return (node as import('acorn').ArrayExpression).elements.map((element) => (element ? literalValue(element, file) : refuse('a hole in an array')));
+      return (node as import('acorn').ArrayExpression).elements
+        .map((element) => (element ? literalValue(element, file) : refuse('a hole in an array')));
     case 'ObjectExpression':
       return objectValue(node as import('acorn').ObjectExpression, file);
     case 'UnaryExpression': {

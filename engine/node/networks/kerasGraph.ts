@@ -112,7 +112,9 @@ class GraphMatcher {
     if (activation.config.activation !== 'relu') this.refuse(activation, `is not a ReLU (${spec.name})`);
     const norm = this.expect(this.only(activation), 'BatchNormalization', spec.name);
     const { scale, center, epsilon, axis } = norm.config;
-    if (scale !== false || center !== true || ![-1, 3].includes(axis as number)) this.refuse(norm, 'is not a channel batch normalisation with offset and without scale');
+    if (scale !== false || center !== true || ![-1, 3].includes(axis as number)) {
+      this.refuse(norm, 'is not a channel batch normalisation with offset and without scale');
+    }
     if (typeof epsilon !== 'number' || !(epsilon > 0)) this.refuse(norm, 'has no positive epsilon');
     const conv = this.expect(this.only(norm), 'Conv2D', spec.name);
     const c = conv.config;
@@ -121,7 +123,10 @@ class GraphMatcher {
     const agrees = c.filters === spec.filters && same(c.kernel_size, kernelShape(spec)) && same(c.strides, [stride, stride])
       && c.padding === padding && c.use_bias === false && c.activation === 'linear' && same(c.dilation_rate ?? [1, 1], [1, 1])
       && (c.groups ?? 1) === (spec.groups ?? 1) && (c.data_format ?? 'channels_last') === 'channels_last';
-    if (!agrees) this.refuse(conv, `is not ${spec.name}: ${spec.filters} filters ${kernelShape(spec).join('×')}, stride ${stride}, '${String(padding)}' padding, no bias, channels last`);
+    if (!agrees) {
+      const wanted = `${spec.filters} filters ${kernelShape(spec).join('×')}, stride ${stride}, '${String(padding)}' padding`;
+      this.refuse(conv, `is not ${spec.name}: ${wanted}, no bias, channels last`);
+    }
     this.convs.set(spec.name, { conv: conv.name, norm: norm.name, epsilon: epsilon as number });
     return this.only(conv);
   }

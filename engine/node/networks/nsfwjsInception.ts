@@ -67,7 +67,8 @@ export function readBundledKerasNetwork(file: (name: string) => BundledFile, arc
       const conv = convs.get(spec.name)!;
       const folded = foldBatchNorm(architecture, spec, conv, values, modelFile.label);
       const { kernel, bias } = index === 0 ? foldInputScaling(spec, folded) : folded;
-      weights.set(spec.name, { kernel: tf.tensor4d(kernel, savedKernelShape(architecture, spec) as [number, number, number, number]), bias: tf.tensor1d(bias) });
+      const shape = savedKernelShape(architecture, spec) as [number, number, number, number];
+      weights.set(spec.name, { kernel: tf.tensor4d(kernel, shape), bias: tf.tensor1d(bias) });
     }
   } catch (error) {
     for (const { kernel, bias } of weights.values()) tf.dispose([kernel, bias]);
@@ -156,11 +157,15 @@ function textOf(file: BundledFile): string {
  * convolution without bias (Ioffe & Szegedy 2015, eq. in alg. 2): a kernel scaled by s = 1/√(var + ε)
  * per filter and a bias β − mean·s.
  */
-function foldBatchNorm(architecture: NetworkArchitecture, spec: ConvLayerSpec, conv: KerasConv, values: ReadonlyMap<string, WeightValues>, label: string) {
+function foldBatchNorm(
+  architecture: NetworkArchitecture, spec: ConvLayerSpec, conv: KerasConv, values: ReadonlyMap<string, WeightValues>, label: string,
+) {
   const names = tensorNames(conv);
   const tensor = (name: string, shape: readonly number[]) => {
     const found = values.get(name)!;
-    if (found.shape.join() !== shape.join()) throw new PasticheError(`${name} is ${found.shape.join('×')}, ${spec.name} needs ${shape.join('×')}`, label);
+    if (found.shape.join() !== shape.join()) {
+      throw new PasticheError(`${name} is ${found.shape.join('×')}, ${spec.name} needs ${shape.join('×')}`, label);
+    }
     return found.values;
   };
   const kernel = tensor(names.kernel, savedKernelShape(architecture, spec)).slice();
