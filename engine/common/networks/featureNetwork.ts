@@ -79,7 +79,7 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
     checkInputSize({ name, architecture }, requested, { height: input.shape[1], width: input.shape[2] });
     const wanted = new Set(requested);
     const result = new Map<string, tf.Tensor4D>();
-    run(architecture.layers, input, false);
+    run(architecture.layers, padInput(architecture, input), false);
     return result;
 
     /**
@@ -129,6 +129,18 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
       disposeWeights(weights);
     },
   };
+}
+
+/**
+ * The image with the architecture's reflected frame around it (architecture.inputPadding), for its
+ * first layer. The gradient is TensorFlow.js's MirrorPad's, which crops: each pixel near the border
+ * gets the gradient of its own place only, as an interior pixel does. The exact gradient would add
+ * its mirrored copies' too, doubling the frame's pace: on Inception-v3 at 256 px after 60 L-BFGS
+ * iterations that painted a visible 21-px frame, bluer than the rest (looked at).
+ */
+function padInput(architecture: NetworkArchitecture, input: tf.Tensor4D): tf.Tensor4D {
+  const size = architecture.inputPadding?.size ?? 0;
+  return size === 0 ? input : tf.mirrorPad(input, [[0, 0], [size, size], [size, size], [0, 0]], 'reflect');
 }
 
 /** tf.tidy for a Map result: keeps the map's tensors, disposes every intermediate. */
