@@ -100,6 +100,42 @@ export interface NetworkArchitecture {
    * neural-style's 5 and 100 were tuned; those apply when absent.
    */
   readonly defaultWeights?: { readonly content: number; readonly style: number };
+  /**
+   * Rows and columns mirrored around the image before the first layer (TensorFlow's MirrorPad,
+   * 'reflect'), for a network whose unpadded layers would otherwise leave a frame that no window is
+   * centred on, so that the loss barely sees it (see croppedFrame). The layers see the padded image.
+   */
+  readonly inputPadding?: { readonly size: number; readonly mode: 'reflect' };
+}
+
+/** The side the layers see for an image side n: the image with its reflected frame. */
+export function paddedSide(architecture: NetworkArchitecture, n: number): number {
+  return n > 0 ? n + 2 * (architecture.inputPadding?.size ?? 0) : 0;
+}
+
+/**
+ * How far in from the image's edge, in input pixels, the first output position of `layers` is
+ * centred: each unpadded k-wide window moves it (k − 1)/2 cells in at its layer's scale (the
+ * product of the strides before it); 'same' layers do not move it. For an inception module, its
+ * branches' largest. The pixels of this frame reach the last layer through fewer windows than the
+ * interior's, and the outermost through a single corner tap.
+ */
+export function croppedFrame(layers: readonly LayerSpec[]): number {
+  return frameAndStride(layers, { frame: 0, stride: 1 }).frame;
+}
+
+function frameAndStride(layers: readonly LayerSpec[], start: { frame: number; stride: number }): { frame: number; stride: number } {
+  return layers.reduce(({ frame, stride }, layer) => {
+    switch (layer.kind) {
+      case 'lrn': return { frame, stride };
+      case 'conv': return { frame: frame + ((kernelShape(layer)[0] - 1) / 2 - convPadding(layer)[0]) * stride, stride: stride * (layer.stride ?? 1) };
+      case 'pool': return { frame: frame + ((layer.size - 1) / 2 - (layer.pad ?? 0)) * stride, stride: stride * layer.stride };
+      case 'concat': {
+        const ends = layer.branches.map((branch) => frameAndStride(branch, { frame, stride }));
+        return { frame: Math.max(...ends.map((end) => end.frame)), stride: Math.max(...ends.map((end) => end.stride)) };
+      }
+    }
+  }, start);
 }
 
 /** Every layer in order, a composite's branch layers (branch by branch) before its concatenation, as Caffe's prototxt lists them. */
@@ -186,13 +222,14 @@ export function sequenceOutputSize(layers: readonly LayerSpec[], n: number): num
 
 /**
  * The smallest image side from which every layer up to `lastLayer` (all by default) still has at
- * least one position: unpadded convolutions and pools shrink their input, AlexNet's by a lot.
+ * least one position, its reflected frame added: unpadded convolutions and pools shrink their input, AlexNet's by a lot.
  * Output sizes grow with the input, so the first side that leaves one position is the answer.
  */
 export function minimumInputSize(architecture: NetworkArchitecture, lastLayer?: string): number {
   const path = lastLayer === undefined ? architecture.layers : pathTo(architecture.layers, lastLayer) ?? [];
-  let side = 1;
-  while (sequenceOutputSize(path, side) < 1) side++;
+  // A reflected frame needs an image wider than it (MirrorPad's 'reflect' repeats no edge pixel).
+  let side = (architecture.inputPadding?.size ?? 0) + 1;
+  while (sequenceOutputSize(path, paddedSide(architecture, side)) < 1) side++;
   return side;
 }
 
@@ -207,11 +244,15 @@ export interface ActivationShape {
   readonly channels: number;
 }
 
-/** The shape of a layer's activations for an input image of this size, by the same formulas the network runs (null for an unknown layer). */
+/**
+ * The shape of a layer's activations for an input image of this size (its reflected frame added),
+ * by the same formulas the network runs (null for an unknown layer).
+ */
 export function activationShape(architecture: NetworkArchitecture, layer: string, input: { height: number; width: number }): ActivationShape | null {
   const path = pathTo(architecture.layers, layer);
   if (!path) return null;
-  return { height: sequenceOutputSize(path, input.height), width: sequenceOutputSize(path, input.width), channels: layerChannels(architecture, layer) };
+  const [height, width] = [input.height, input.width].map((side) => sequenceOutputSize(path, paddedSide(architecture, side)));
+  return { height, width, channels: layerChannels(architecture, layer) };
 }
 
 function sequenceChannels(layers: readonly LayerSpec[], channels: number): number {

@@ -5,6 +5,7 @@ import { convLayers, flatLayers, holdsWanted, layerNames, minimumInputSize, type
 import { withCustomGradient } from '../losses/customGradient.js';
 import { convolve, groupedFlippedKernel, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
 import { deprocess, preprocess } from './preprocessing.js';
+import { reflectPad } from './reflectPadding.js';
 import { disposeWeights, type ConvWeights, type NetworkWeights } from './weights.js';
 
 /**
@@ -79,7 +80,7 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
     checkInputSize({ name, architecture }, requested, { height: input.shape[1], width: input.shape[2] });
     const wanted = new Set(requested);
     const result = new Map<string, tf.Tensor4D>();
-    run(architecture.layers, input, false);
+    run(architecture.layers, padInput(architecture, input), false);
     return result;
 
     /**
@@ -129,6 +130,12 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
       disposeWeights(weights);
     },
   };
+}
+
+/** The image with the architecture's reflected frame around it (architecture.inputPadding), for its first layer. */
+function padInput(architecture: NetworkArchitecture, input: tf.Tensor4D): tf.Tensor4D {
+  const size = architecture.inputPadding?.size ?? 0;
+  return size === 0 ? input : reflectPad(input, size);
 }
 
 /** tf.tidy for a Map result: keeps the map's tensors, disposes every intermediate. */

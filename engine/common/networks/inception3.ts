@@ -1,4 +1,4 @@
-import type { ConcatLayerSpec, ConvLayerSpec, LayerSpec, NetworkArchitecture, PoolLayerSpec } from './architecture.js';
+import { croppedFrame, type ConcatLayerSpec, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture, type PoolLayerSpec } from './architecture.js';
 
 /**
  * Inception-v3 (Szegedy et al. 2016, "Rethinking the Inception Architecture", fig. 5–7 and table 1)
@@ -55,10 +55,17 @@ function inceptionV3Layers(): LayerSpec[] {
   return [...stem, ...modules35, reduction, ...modules17];
 }
 
+const LAYERS = inceptionV3Layers();
+
 export const INCEPTION_V3: NetworkArchitecture = {
   family: 'inception3',
   inputChannels: 3,
-  layers: inceptionV3Layers(),
+  layers: LAYERS,
+  // The unpadded stem and mixed3's stride-2 reduction centre mixed5's first position 21 px in from
+  // the edge (1 + 2 + 2 + 4 + 4 + 8: conv2d_1, conv2d_2, the first pool, conv2d_5, the second pool,
+  // mixed3), so the outer pixels would reach the loss through few windows and keep the noise they
+  // start from; mirroring that frame around the image gives them the windows the interior has.
+  inputPadding: { size: croppedFrame(LAYERS), mode: 'reflect' },
   // Keras's 'tf' preprocessing is x / 127.5 − 1; the importer moves that affine map into the first
   // convolution (exact, as it is unpadded), so the network reads RGB in 0..255 as the others do.
   preprocessing: 'rgb',

@@ -23,13 +23,35 @@ export type DownloadSource = {
   readonly format: NetworkFileFormat;
 } & ({ readonly md5: string } | { readonly sha256: string });
 
+/** A file of an npm package, with the size and SHA-256 its published tarball gives it. */
+export interface PackageFile {
+  readonly file: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/**
+ * Weights that an npm dependency of Pastiche ships (so they install with `npm install`, no
+ * download): files in `folder` of the package, read as data, checked against their digests and
+ * converted once. `format` names the reader: 'tfjs-bundled-keras' is a Keras model as TensorFlow.js
+ * layers files wrapped in browserify modules (nsfwjs's models).
+ */
+export interface NpmPackageSource {
+  readonly kind: 'npm-package';
+  readonly package: string;
+  readonly version: string;
+  readonly folder: string;
+  readonly format: 'tfjs-bundled-keras';
+  readonly files: readonly PackageFile[];
+}
+
 /** A network Pastiche knows by name (resources/models/catalogue.json). */
 export interface CatalogueEntry {
   readonly name: string;
   readonly architecture: string;
   readonly description: string;
   readonly license: string;
-  readonly source: RandomSource | DownloadSource;
+  readonly source: RandomSource | DownloadSource | NpmPackageSource;
 }
 
 const sourceSchema = z.union([
@@ -38,6 +60,11 @@ const sourceSchema = z.union([
     z.object({ kind: z.literal('download'), url: z.url(), file: z.string().min(1), bytes: z.int().positive(), format: z.enum(['keras-h5', 'onnx']) }),
     z.union([z.object({ md5: z.string() }), z.object({ sha256: z.string() })]),
   ),
+  z.object({
+    kind: z.literal('npm-package'), package: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), version: z.string().min(1), folder: z.string().min(1),
+    format: z.literal('tfjs-bundled-keras'),
+    files: z.array(z.object({ file: z.string().min(1), bytes: z.int().positive(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).min(1),
+  }),
 ]);
 
 const catalogueSchema = z.object({

@@ -4,8 +4,12 @@ import { mkdir, open, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPasticheError, PasticheError } from '../../common/errors.js';
 import { writeProblem } from '../fileIO.js';
-import type { CatalogueEntry, DownloadSource } from './catalogue.js';
+import { ARCHITECTURES } from '../../common/networks/architectures.js';
+import { disposeWeights } from '../../common/networks/weights.js';
+import type { CatalogueEntry, DownloadSource, NpmPackageSource } from './catalogue.js';
 import { readNetworkFile } from './networkFile.js';
+import { packageOrigin, readPackageFiles } from './npmPackage.js';
+import { readBundledKerasNetwork } from './nsfwjsInception.js';
 import { saveNetwork, type SavedNetworkInfo } from './savedNetwork.js';
 
 export interface InstallProgress {
@@ -28,9 +32,10 @@ export interface InstallOptions {
  */
 export async function installNetwork(entry: CatalogueEntry, modelsDir: string, options: InstallOptions = {}): Promise<SavedNetworkInfo> {
   const source = entry.source;
-  if (source.kind !== 'download') throw new PasticheError('is generated, not downloaded: nothing to install', entry.name);
+  if (source.kind === 'random') throw new PasticheError('is generated, not downloaded: nothing to install', entry.name);
   const folder = join(modelsDir, entry.name);
   if (existsSync(folder)) throw new PasticheError(`already installed in ${folder}`, entry.name);
+  if (source.kind === 'npm-package') return installFromPackage(entry, source, folder, options);
   const partial = join(modelsDir, '.downloads', `${source.file}.part`);
   await mkdir(join(modelsDir, '.downloads'), { recursive: true });
   await download(entry.name, source, partial, options);
@@ -45,6 +50,27 @@ export async function installNetwork(entry: CatalogueEntry, modelsDir: string, o
   } finally {
     // The studio's engine lives on: a VGG's 80 MB of weights are not kept once saved.
     network.release();
+  }
+}
+
+/**
+ * Converts weights an npm dependency ships: its files checked against the catalogue's sizes and
+ * digests, read as data (never run), saved in the engine's format with the digests as their origin.
+ */
+async function installFromPackage(entry: CatalogueEntry, source: NpmPackageSource, folder: string, options: InstallOptions): Promise<SavedNetworkInfo> {
+  const totalBytes = source.files.reduce((sum, file) => sum + file.bytes, 0);
+  const files = await readPackageFiles(source, entry.name, (receivedBytes) => options.onProgress?.({ receivedBytes, totalBytes }));
+  const architecture = ARCHITECTURES[entry.architecture];
+  if (!architecture) throw new PasticheError(`unknown architecture '${entry.architecture}'`, entry.name);
+  const weights = readBundledKerasNetwork((name) => {
+    const file = files.get(name);
+    if (!file) throw new PasticheError(`${name} is needed but not among the catalogue's files of ${source.package}`, entry.name);
+    return file;
+  }, architecture);
+  try {
+    return await saveNetwork(folder, { name: entry.name, architecture: architecture.family, layers: [...weights.keys()], origin: packageOrigin(source) }, weights);
+  } finally {
+    disposeWeights(weights);
   }
 }
 

