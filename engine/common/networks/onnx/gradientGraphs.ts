@@ -4,6 +4,7 @@ import { flatLayers, kernelShape, type LayerSpec, type NetworkArchitecture } fro
 import { GraphBuilder } from './graphBuilder.js';
 import { INPUT_TENSOR, planSteps, type Step } from './graphPlan.js';
 import { backwardStep, forwardStep, type ConvValues, type ReadSaved } from './layerGraphs.js';
+import { foldInput, padInput } from './inputPadding.js';
 import { floatValueInfo, int64ValueInfo } from './onnxProto.js';
 
 // A feature network's forward pass and its gradient with respect to the input as ONNX graphs, so
@@ -41,6 +42,8 @@ export const activationName = (layer: string) => `act:${layer}`;
 export const gradientName = (layer: string) => `grad:${layer}`;
 
 const TO_NCHW = [0, 3, 1, 2];
+/** The image NCHW, before any reflected frame (inputPadding.ts). */
+const IMAGE_NCHW = 'image:nchw';
 const TO_NHWC = [0, 2, 3, 1];
 
 /**
@@ -52,6 +55,7 @@ export function unsupportedReason(architecture: NetworkArchitecture, layers: rea
   const known = new Set(flatLayers(architecture.layers).map((layer) => layer.name));
   const unknown = layers.find((layer) => !known.has(layer));
   if (unknown !== undefined) return `it has no layer ${unknown}`;
+  if (architecture.inputPadding && architecture.inputPadding.mode !== 'reflect') return `its input padding is ${architecture.inputPadding.mode}, not reflect`;
   for (const layer of flatLayers(architecture.layers)) {
     const reason = layerReason(layer);
     if (reason) return reason;
@@ -72,10 +76,9 @@ function layerReason(layer: LayerSpec): string | null {
 
 /** Both graphs for an input of height × width; `weights` must hold every convolution up to the deepest requested layer. */
 export function gradientGraphs(architecture: NetworkArchitecture, weights: ReadonlyMap<string, ConvValues>, layers: readonly string[], pooling: Pooling, height: number, width: number): GradientGraphs {
-  const steps = planSteps(architecture, layers, height, width);
   const forward = new GraphBuilder();
   const backward = new GraphBuilder();
-  forward.node('Transpose', [IMAGE_INPUT], INPUT_TENSOR, { perm: TO_NCHW });
+  const steps = planSteps(architecture, layers, ...padInput(forward, architecture, forward.node('Transpose', [IMAGE_INPUT], IMAGE_NCHW, { perm: TO_NCHW }), height, width));
   for (const step of steps) forwardStep(forward, step, weights, pooling);
   for (const layer of layers) forward.node('Transpose', [layer], activationName(layer), { perm: TO_NHWC });
 
@@ -85,7 +88,7 @@ export function gradientGraphs(architecture: NetworkArchitecture, weights: Reado
     return name;
   };
   const incoming = (layer: string) => (layers.includes(layer) ? backward.node('Transpose', [gradientName(layer)], `${layer}:g_in`, { perm: TO_NCHW }) : null);
-  const imageGradient = backwardSteps(backward, steps, weights, pooling, read, incoming);
+  const imageGradient = foldInput(backward, architecture, backwardSteps(backward, steps, weights, pooling, read, incoming), height, width);
   backward.node('Transpose', [imageGradient], IMAGE_GRADIENT, { perm: TO_NHWC });
 
   return {
@@ -103,13 +106,12 @@ export function gradientGraphs(architecture: NetworkArchitecture, weights: Reado
  */
 export function matchingGraph(architecture: NetworkArchitecture, weights: ReadonlyMap<string, ConvValues>, terms: MatchingTerms, pooling: Pooling, height: number, width: number): ModelProto {
   const layers = [...new Set([...terms.content, ...terms.gram].map((term) => term.layer))];
-  const steps = planSteps(architecture, layers, height, width);
   const graph = new GraphBuilder();
+  const steps = planSteps(architecture, layers, ...padInput(graph, architecture, graph.node('Transpose', [IMAGE_INPUT], IMAGE_NCHW, { perm: TO_NCHW }), height, width));
   const outputShape = (layer: string) => {
     const { side: [h, w], channels } = steps.find((step) => step.layer.name === layer)!.output;
     return { channels, height: h, width: w };
   };
-  graph.node('Transpose', [IMAGE_INPUT], INPUT_TENSOR, { perm: TO_NCHW });
   for (const step of steps) forwardStep(graph, step, weights, pooling);
 
   const arriving = new Map<string, string[]>();
@@ -139,10 +141,10 @@ export function matchingGraph(architecture: NetworkArchitecture, weights: Readon
   total(contentLosses, CONTENT_LOSS);
   total(styleLosses, STYLE_LOSS);
 
-  const gradient = backwardSteps(graph, steps, weights, pooling, (name) => name, (layer) => {
+  const gradient = foldInput(graph, architecture, backwardSteps(graph, steps, weights, pooling, (name) => name, (layer) => {
     const gradients = arriving.get(layer);
     return gradients ? (gradients.length === 1 ? gradients[0] : graph.node('Sum', gradients, `${layer}:g_sum`)) : null;
-  });
+  }), height, width);
   graph.node('Transpose', [gradient], IMAGE_GRADIENT, { perm: TO_NHWC });
   const inputs = [
     floatValueInfo(IMAGE_INPUT, [1, height, width, architecture.inputChannels]),

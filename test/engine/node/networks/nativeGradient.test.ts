@@ -186,13 +186,15 @@ describe('native gradients (onnxruntime) of a feature network', () => {
 
   it('run only the branches that lead to a requested layer inside a module', async () => {
     // activation_37 is the 1×7 convolution in the middle of mixed4's third branch: mixed4's other branches, the rest of that branch and its concatenation are not needed.
-    const { relative, scale } = await compare(INCEPTION_V3, ['activation_12', 'activation_37'], 61, 57);
+    // At 61×57 this image puts one of activation_1's pre-activations within rounding of 0, where onnxruntime's and
+    // tfjs's sums take different sides of the ReLU (measured: one sign flip), so the sizes here are 67×63.
+    const { relative, scale } = await compare(INCEPTION_V3, ['activation_12', 'activation_37'], 67, 63);
     assert.ok(scale > 0);
     assert.ok(relative < 1e-4, `relative difference ${relative}`);
     const weights = randomWeights(INCEPTION_V3, 1);
     const values = new Map([...weights].map(([layer, { kernel, bias }]) => [layer, { kernel: kernel.dataSync() as Float32Array, kernelShape: kernel.shape, bias: bias.dataSync() as Float32Array }]));
     disposeWeights(weights);
-    const { forward } = gradientGraphs(INCEPTION_V3, values, ['activation_12', 'activation_37'], 'max', 61, 57);
+    const { forward } = gradientGraphs(INCEPTION_V3, values, ['activation_12', 'activation_37'], 'max', 67, 63);
     const computed = new Set(forward.graph!.node.flatMap((node) => node.output));
     assert.ok(['mixed3', 'activation_35', 'activation_36', 'activation_37'].every((layer) => computed.has(layer)));
     assert.ok(['mixed4', 'activation_31', 'activation_32', 'activation_38', 'average_pooling2d_4'].every((layer) => !computed.has(layer)), 'nothing past the requested layers runs');
