@@ -52,6 +52,7 @@ const TO_NHWC = [0, 2, 3, 1];
  */
 export function unsupportedReason(architecture: NetworkArchitecture, layers: readonly string[], pooling: Pooling): string | null {
   void pooling; // Max and average pooling both have graphs.
+  if (layers.length === 0) return 'no layer is requested';
   const known = new Set(flatLayers(architecture.layers).map((layer) => layer.name));
   const unknown = layers.find((layer) => !known.has(layer));
   if (unknown !== undefined) return `it has no layer ${unknown}`;

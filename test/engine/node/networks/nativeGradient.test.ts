@@ -236,6 +236,7 @@ describe('native gradients (onnxruntime) of a feature network', () => {
       assert.equal(unsupportedReason(INCEPTION_V3, ['activation_1', 'mixed5'], pooling), null);
     }
     assert.equal(unsupportedReason(VGG19, ['conv9_9'], 'max'), 'it has no layer conv9_9');
+    assert.equal(unsupportedReason(VGG19, [], 'max'), 'no layer is requested');
     const evenLrn: NetworkArchitecture = { ...ALEXNET, layers: ALEXNET.layers.map((layer) => (layer.kind === 'lrn' ? { ...layer, size: 4 } : layer)) };
     assert.match(unsupportedReason(evenLrn, ['conv2'], 'max') ?? '', /norm1 normalises over an even number of channels/);
   });
