@@ -169,6 +169,11 @@ export function pathTo(layers: readonly LayerSpec[], name: string): LayerSpec[] 
   return null;
 }
 
+/** Whether `layer` is wanted or, being a composite, holds a wanted layer in one of its branches. */
+export function holdsWanted(layer: LayerSpec, wanted: ReadonlySet<string>): boolean {
+  return wanted.has(layer.name) || (layer.kind === 'concat' && layer.branches.some((branch) => branch.some((inner) => holdsWanted(inner, wanted))));
+}
+
 /** A convolution's kernel as [height, width]. */
 export function kernelShape(spec: ConvLayerSpec): readonly [number, number] {
   return typeof spec.kernelSize === 'number' ? [spec.kernelSize, spec.kernelSize] : spec.kernelSize;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import type { Pooling } from '../stylize/settings.js';
-import { convLayers, flatLayers, layerNames, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
+import { convLayers, flatLayers, holdsWanted, layerNames, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
 import { withCustomGradient } from '../losses/customGradient.js';
 import { convolve, groupedFlippedKernel, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
 import { deprocess, preprocess } from './preprocessing.js';
@@ -192,11 +192,6 @@ export function computableLayers(architecture: NetworkArchitecture, weighted: Re
     names.push(layer.name);
   }
   return names;
-}
-
-/** Whether `layer` is wanted or, being a composite, holds a wanted layer in one of its branches. */
-function holdsWanted(layer: LayerSpec, wanted: ReadonlySet<string>): boolean {
-  return wanted.has(layer.name) || (layer.kind === 'concat' && layer.branches.some((branch) => branch.some((inner) => holdsWanted(inner, wanted))));
 }
 
 interface PreparedConv extends ConvWeights {
