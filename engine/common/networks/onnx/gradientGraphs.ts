@@ -4,7 +4,7 @@ import { flatLayers, kernelShape, type LayerSpec, type NetworkArchitecture } fro
 import { GraphBuilder } from './graphBuilder.js';
 import { INPUT_TENSOR, planSteps, type Step } from './graphPlan.js';
 import { backwardStep, forwardStep, type ConvValues, type ReadSaved } from './layerGraphs.js';
-import { foldInput, padInput } from './inputPadding.js';
+import { cropToImage, padInput } from './inputPadding.js';
 import { floatValueInfo, int64ValueInfo } from './onnxProto.js';
 
 // A feature network's forward pass and its gradient with respect to the input as ONNX graphs, so
@@ -89,7 +89,7 @@ export function gradientGraphs(architecture: NetworkArchitecture, weights: Reado
     return name;
   };
   const incoming = (layer: string) => (layers.includes(layer) ? backward.node('Transpose', [gradientName(layer)], `${layer}:g_in`, { perm: TO_NCHW }) : null);
-  const imageGradient = foldInput(backward, architecture, backwardSteps(backward, steps, weights, pooling, read, incoming), height, width);
+  const imageGradient = cropToImage(backward, architecture, backwardSteps(backward, steps, weights, pooling, read, incoming), height, width);
   backward.node('Transpose', [imageGradient], IMAGE_GRADIENT, { perm: TO_NHWC });
 
   return {
@@ -142,7 +142,7 @@ export function matchingGraph(architecture: NetworkArchitecture, weights: Readon
   total(contentLosses, CONTENT_LOSS);
   total(styleLosses, STYLE_LOSS);
 
-  const gradient = foldInput(graph, architecture, backwardSteps(graph, steps, weights, pooling, (name) => name, (layer) => {
+  const gradient = cropToImage(graph, architecture, backwardSteps(graph, steps, weights, pooling, (name) => name, (layer) => {
     const gradients = arriving.get(layer);
     return gradients ? (gradients.length === 1 ? gradients[0] : graph.node('Sum', gradients, `${layer}:g_sum`)) : null;
   }), height, width);
