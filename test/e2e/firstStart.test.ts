@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +10,7 @@ import { storePaths } from '../../engine/node/paths.js';
 import { productRoot } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
-import { writeKerasWeights } from '../helpers/kerasWeights.js';
+import { serveKerasWeights } from '../helpers/kerasWeights.js';
 import { asStylization } from '../helpers/runs.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
@@ -51,17 +49,11 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
   before(async () => {
     assert.ok(existsSync(join(RENDERER, 'index.html')), 'npm run build makes dist/renderer');
     // The catalogue's vgg19, served by a local server (VGG-19 blocks 1–2 in the Keras layout) instead of Google's storage.
-    const weightsFile = join(files, 'vgg19_mirror.h5');
-    writeKerasWeights(weightsFile);
-    const weights = readFileSync(weightsFile);
-    weightsServer = createServer((_, response) => response.end(weights));
-    await new Promise<void>((resolve) => weightsServer.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(weightsServer.address() as AddressInfo).port}/vgg19_mirror.h5`;
+    const mirror = await serveKerasWeights(files);
+    weightsServer = mirror.server;
     const product = JSON.parse(readFileSync(join(productRoot(), 'resources', 'models', 'catalogue.json'), 'utf8')) as { networks: Array<{ name: string; source: object }>; preference: string[] };
     localInCatalogue = product.networks.some((entry) => entry.name === LOCAL_NETWORK);
-    const networks = product.networks.map((entry) => (entry.name !== 'vgg19' ? entry : {
-      ...entry, source: { kind: 'download', url, file: 'vgg19_mirror.h5', bytes: weights.length, md5: createHash('md5').update(weights).digest('hex'), format: 'keras-h5' },
-    }));
+    const networks = product.networks.map((entry) => (entry.name !== 'vgg19' ? entry : { ...entry, source: mirror.source }));
     writeFileSync(join(files, 'catalogue.json'), JSON.stringify({ ...product, networks }));
     process.env.PASTICHE_CATALOGUE = join(files, 'catalogue.json');
     await startStudio();
