@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RgbImage } from '../../engine/common/image.js';
-import { weightsForNetwork } from '../../engine/common/stylize/presets.js';
+import { networkDefaults } from '../../engine/common/stylize/presets.js';
 import { resolveSettings, type StylizeSettings } from '../../engine/common/stylize/settings.js';
 import type { FeatureNetwork } from '../../engine/common/networks/featureNetwork.js';
 import { selectBackend, type BackendInfo } from '../../engine/node/backend.js';
@@ -39,6 +39,8 @@ const store = openRunStore(home);
 const models = store.paths.models;
 const options = qualityOptions(process.env, linkInstalledNetworks(models));
 const out = join(TEST_RESULTS, 'quality');
+// A former run's results would lie beside this run's as if painted with today's settings.
+rmSync(join(out, 'results'), { recursive: true, force: true });
 
 interface Row { network: string; pair: string; style: number; content: number; seconds: number; finalShares: string; image: RgbImage | null; error?: string }
 
@@ -105,9 +107,7 @@ async function runSettings(candidate: string): Promise<StylizeSettings> {
   const stages = options.schedule.map((stage) => ({ ...stage, tile: null }));
   return resolveSettings({
     network, init: 'content', previewEvery: 0, seed: 0,
-    contentLayers: [...architecture.defaultLayers.content],
-    styleLayers: architecture.defaultLayers.style.map((layer) => ({ layer, weight: 1 })),
-    ...weightsForNetwork(architecture),
+    ...networkDefaults(architecture),
     ...options.settingsFor(candidate),
     size: stages.at(-1)!.size, iterations: stages.reduce((sum, s) => sum + s.iterations, 0), schedule: { stages },
   });
