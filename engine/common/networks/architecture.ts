@@ -93,8 +93,16 @@ export interface NetworkArchitecture {
   readonly inputChannels: 3;
   readonly layers: readonly LayerSpec[];
   readonly preprocessing: Preprocessing;
-  /** The content and style layers a run starts from on this network (Gatys et al.'s choice on VGG). */
-  readonly defaultLayers: { readonly content: readonly string[]; readonly style: readonly string[] };
+  /**
+   * The content and style layers a run starts from on this network (Gatys et al.'s choice on VGG), and
+   * each style layer's weight where its Gram losses differ from the others' by orders of magnitude
+   * (1 each when absent, as neural-style's).
+   */
+  readonly defaultLayers: {
+    readonly content: readonly string[];
+    readonly style: readonly string[];
+    readonly styleWeights?: readonly number[];
+  };
   /**
    * α and β a run starts from on this network when its features' scale is far from VGG's, for which
    * neural-style's 5 and 100 were tuned; those apply when absent.

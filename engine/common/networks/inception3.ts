@@ -69,14 +69,26 @@ export const INCEPTION_V3: NetworkArchitecture = {
   // Keras's 'tf' preprocessing is x / 127.5 − 1; the importer moves that affine map into the first
   // convolution (exact, as it is unpadded), so the network reads RGB in 0..255 as the others do.
   preprocessing: 'rgb',
+  // Chosen by `npm run quality` (onnxruntime, from the photo, 128:60,256:40; Tübingen × The Starry Night
+  // and Golden Gate × The Scream; 14 candidates). With equal weights the style term is activation_1's
+  // alone: at 256 px a photo's Gram loss against a painting falls ~10× per step from activation_1 to
+  // activation_3 to activation_5 and ~10⁵× by mixed3 (Tübingen × Starry Night 2.6·10⁻³, 3.0·10⁻⁴,
+  // 4.2·10⁻⁵, mixed0 2.1·10⁻⁵, mixed3 7.4·10⁻⁸), so adding or dropping deeper layers changed nothing
+  // (VGG style 7.2–7.3·10³ alike) and the result was a fine speckle, TV 44 % of the final loss. These
+  // weights bring each layer's starting loss within 3× of the others: the deeper layers then paint
+  // brush strokes (Starry Night's swirls in the sky, The Scream's banded pink sky) instead of speckle,
+  // TV falls to 19 % and 10 %. Content on activation_5 (stride 4) rather than mixed2 (stride 8) keeps
+  // the bridge's cables and the windows; its VGG content is the best of the weighted sets (7.7·10⁴
+  // against 8.4–9.0·10⁴; the unweighted set's 8.1·10⁴ came with the speckle), VGG style 8.9·10³.
   defaultLayers: {
-    content: ['mixed2'],
+    content: ['activation_5'],
     style: ['activation_1', 'activation_3', 'activation_5', 'mixed0', 'mixed3'],
+    styleWeights: [1, 10, 100, 300, 6e4],
   },
-  // Its batch-normalised features are ~1–2 RMS where VGG's are hundreds. Measured on nsfwjs's weights
-  // (Tübingen × The Starry Night, 256 px, noise start, the layers above): α = 10⁶ and β = 10⁹ start the
-  // content and style terms where neural-style's 5 and 100 start VGG-19's (blocks 1–3: 3.3·10⁵ and
-  // 1.6·10⁷); 60 L-BFGS iterations then reach a VGG loss of content 1.3·10⁵, style 1.3·10⁴. The layer
-  // set itself was not compared against others by measurement yet.
-  defaultWeights: { content: 1e6, style: 1e9 },
+  // Its batch-normalised features are ~1–2 RMS where VGG's are hundreds. β = 2·10⁸ starts the weighted
+  // style term where 10⁹ started the unweighted one (which neural-style's 100 starts VGG-19's at); α
+  // = 2.7·10⁵ is 10⁶ on mixed2 scaled by the two layers' content losses (a painting against a photo:
+  // 1.4 and 0.37). A run ends content:style:TV about 66:15:19 (Tübingen × Starry Night) and 58:33:10
+  // (Golden Gate × Scream), near pretrained VGG-19's 65–71 : 13–22 : 11–19.
+  defaultWeights: { content: 2.7e5, style: 2e8 },
 };

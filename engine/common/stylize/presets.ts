@@ -33,9 +33,15 @@ export function layersForNetwork(architecture: NetworkArchitecture, available: r
   return defaultSplit(architecture);
 }
 
-/** The network's own layers (each style layer weighing 1), as its architecture declares them. */
+/** The network's own layers, as its architecture declares them. */
 export function defaultSplit(architecture: NetworkArchitecture): Split {
-  return { contentLayers: [...architecture.defaultLayers.content], styleLayers: architecture.defaultLayers.style.map((layer) => ({ layer, weight: 1 })) };
+  return { contentLayers: [...architecture.defaultLayers.content], styleLayers: defaultStyleLayers(architecture) };
+}
+
+/** The network's own style layers with their weights (1 each where the architecture gives none). */
+export function defaultStyleLayers(architecture: NetworkArchitecture): Split['styleLayers'] {
+  const { style, styleWeights } = architecture.defaultLayers;
+  return style.map((layer, i) => ({ layer, weight: styleWeights?.[i] ?? 1 }));
 }
 
 /** Where a run on this network starts: its own layers and weights (what the CLI and the editor fill in when none are given). */

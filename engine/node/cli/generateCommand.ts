@@ -8,7 +8,7 @@ import { OPTIMIZER_NAMES, POOLINGS, defaultOptimizerSettings, type OptimizerName
 import { runGenerate, type GenerateJob } from '../runs/generateRun.js';
 import { runInForeground } from './foregroundRun.js';
 import { choiceOption, gramEntryOption, integerOption, listOption, numberListOption, numberOption, sizeOption } from './optionParsers.js';
-import { weightsForNetwork } from '../../common/stylize/presets.js';
+import { defaultStyleLayers, weightsForNetwork } from '../../common/stylize/presets.js';
 import { architectureOf, NETWORK_OPTION_HELP } from './stylizeCommand.js';
 import { givenOrDefaultNetwork } from '../networks/defaultNetwork.js';
 import { dataHome, storePaths } from '../paths.js';
@@ -98,7 +98,10 @@ export function generateJobFromOptions(options: GenerateOptions & { network: str
   if (options.lr !== undefined && optimizerName !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
   const architecture = architectureOf(options.network);
   const styleLayers = options.styleLayers ?? [...architecture.defaultLayers.style];
-  const layerWeights = options.styleLayerWeights ?? styleLayers.map(() => 1);
+  // The network's own layer weights go with its own layers only.
+  const ownWeights = options.styleLayers
+    ? styleLayers.map(() => 1) : defaultStyleLayers(architecture).map((l) => l.weight);
+  const layerWeights = options.styleLayerWeights ?? ownWeights;
   if (layerWeights.length !== styleLayers.length) {
     throw new PasticheError(`${layerWeights.length} weights for ${styleLayers.length} style layers`, '--style-layer-weights');
   }

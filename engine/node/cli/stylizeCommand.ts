@@ -8,7 +8,7 @@ import {
 } from '../../common/stylize/settings.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import type { NetworkArchitecture } from '../../common/networks/architecture.js';
-import { weightsForNetwork } from '../../common/stylize/presets.js';
+import { defaultStyleLayers, weightsForNetwork } from '../../common/stylize/presets.js';
 import { DEFAULT_TILE_OVERLAP, defaultSchedule, withTiles, type ScheduleStage, type StylizeSchedule } from '../../common/stylize/schedule.js';
 import { catalogueEntry } from '../networks/catalogue.js';
 import { givenOrDefaultNetwork } from '../networks/defaultNetwork.js';
@@ -136,7 +136,10 @@ export function jobFromOptions(options: StylizeOptions & { network: string }): S
   const weights = weightsForNetwork(architecture);
   const contentLayers = options.contentLayers ?? [...architecture.defaultLayers.content];
   const styleLayers = options.styleLayers ?? [...architecture.defaultLayers.style];
-  const layerWeights = options.styleLayerWeights ?? styleLayers.map(() => 1);
+  // The network's own layer weights go with its own layers only.
+  const ownWeights = options.styleLayers
+    ? styleLayers.map(() => 1) : defaultStyleLayers(architecture).map((l) => l.weight);
+  const layerWeights = options.styleLayerWeights ?? ownWeights;
   if (layerWeights.length !== styleLayers.length) {
     throw new PasticheError(`${layerWeights.length} weights for ${styleLayers.length} style layers`, '--style-layer-weights');
   }

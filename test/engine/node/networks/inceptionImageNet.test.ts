@@ -7,6 +7,7 @@ import { imageToTensor } from '../../../../engine/common/imageTensor.js';
 import { styleTransferLoss, styleTransferTargets } from '../../../../engine/common/losses/styleTransferLoss.js';
 import { INCEPTION_V3 } from '../../../../engine/common/networks/inception3.js';
 import { featureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
+import { networkDefaults } from '../../../../engine/common/stylize/presets.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings } from '../../../../engine/common/stylize/settings.js';
 import { stylize } from '../../../../engine/common/stylize/stylize.js';
 import { readImage, writeImage } from '../../../../engine/node/image/imageIO.js';
@@ -19,19 +20,14 @@ const backend = await useTestBackend();
 const weights = readBundledKerasNetwork(fileLookup(await inceptionFiles()), INCEPTION_V3);
 /** The network as the registry builds it (on onnxruntime its gradients fall back to TensorFlow.js: Inception branches). */
 const network = testNetwork('inception3-imagenet', INCEPTION_V3, weights);
-const { defaultLayers } = INCEPTION_V3;
-
 function settingsAt(size: number, iterations = 1) {
-  return resolveSettings({
-    ...NEURAL_STYLE_DEFAULTS, network: network.name, size, iterations, contentLayers: [...defaultLayers.content],
-    styleLayers: defaultLayers.style.map((layer) => ({ layer, weight: 1 })),
-    ...(INCEPTION_V3.defaultWeights ? { contentWeight: INCEPTION_V3.defaultWeights.content, styleWeight: INCEPTION_V3.defaultWeights.style } : {}),
-  });
+  const defaults = networkDefaults(INCEPTION_V3);
+  return resolveSettings({ ...NEURAL_STYLE_DEFAULTS, network: network.name, size, iterations, ...defaults });
 }
 
 describe(`Inception-v3 ImageNet (nsfwjs's frozen layers) on ${backend.name}`, () => {
   it('gives the gradient of its default style and content loss that finite differences give inside the mirrored frame', async () => {
-    // neural-style's weights, not the network's 10⁶ and 10⁹: a loss of ~10⁷ leaves float32 differences too coarse.
+    // neural-style's α and β, not the network's: a loss of ~10⁷ leaves float32 differences too coarse.
     const settings = { ...settingsAt(64), contentWeight: 5, styleWeight: 100 };
     const [content, style, image] = [1, 2, 3].map((seed) => tf.tidy(() => network.preprocess(syntheticImage(64, 64, seed))));
     const targets = await styleTransferTargets(network, settings, content, [style]);
@@ -74,6 +70,28 @@ describe(`Inception-v3 ImageNet (nsfwjs's frozen layers) on ${backend.name}`, ()
     assert.ok(ratios[1] < 0.5 * ratios[0], `without the frame: ${ratios[1]}`);
     tf.dispose([content, style, image]);
     // Only the convolutions' prepared kernels: the weights are shared with the padded network.
+  });
+
+  const neckarStarry = { skip: sharedSkipReason('images/content/tubingen.jpg', 'images/style/starry_night.jpg') };
+  it('weighs its style layers so each starts near the others; unweighted, the first is all', neckarStarry, async () => {
+    const read = (file: string) => readImage(join(SHARED, 'images', file), { longSide: 128 });
+    const [photo, painting] = await Promise.all(['content/tubingen.jpg', 'style/starry_night.jpg'].map(read));
+    const [content, style] = [photo, painting].map((image) => tf.tidy(() => network.preprocess(imageToTensor(image))));
+    /** Each style layer's weighted Gram loss of the photo against the painting: where a run from the photo starts. */
+    const starts = [];
+    for (const styleLayer of settingsAt(128).styleLayers) {
+      const settings = { ...settingsAt(128), contentLayers: [], styleLayers: [styleLayer], styleWeight: 1 };
+      const targets = await styleTransferTargets(network, settings, content, [style]);
+      starts.push(tf.tidy(() => styleTransferLoss(network, settings, targets)(content).style.dataSync()[0]));
+      targets.dispose();
+    }
+    const spread = (terms: number[]) => Math.max(...terms) / Math.min(...terms);
+    const unweighted = starts.map((term, i) => term / settingsAt(128).styleLayers[i].weight);
+    const shown = starts.map((t) => t.toExponential(1)).join(', ');
+    console.log(`# starting Gram losses per default style layer, weighted: ${shown}`);
+    assert.ok(spread(starts) < 10, `weighted spread ${spread(starts)}`);
+    assert.ok(spread(unweighted) > 1e3, `unweighted spread ${spread(unweighted)}`);
+    tf.dispose([content, style]);
   });
 
   it('paints the Tübingen photo in the style of The Starry Night, its loss falling', { skip: sharedSkipReason('images/content/tubingen.jpg', 'images/style/starry_night.jpg') }, async () => {
