@@ -29,7 +29,12 @@ const BYTES = 'expected bytes (on the web, {"$bytes": base64})';
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, BYTES);
 /** A void channel: the web client sends null, Electron's IPC undefined. */
 const none = z.null().optional().transform((): void => undefined);
-const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_LIST_LENGTH).readonly();
+/**
+ * Frozen only once it is an array: zod 4's .readonly() freezes its input even when the array check
+ * failed, and freezing a typed array ({"$bytes": …} where a list belongs) throws instead of refusing.
+ */
+const list = <T extends z.ZodType>(item: T) =>
+  z.array(item).max(MAX_LIST_LENGTH).transform((items): readonly z.output<T>[] => Object.freeze(items));
 const optional = <T extends z.ZodType>(schema: T) => schema.optional();
 /** A union told apart by `key`, whose refusal names the kinds it knows. */
 function kinds<T extends readonly [z.ZodObject, ...z.ZodObject[]]>(key: string, known: readonly string[], options: T) {
