@@ -19,7 +19,11 @@ import { syntheticPicture } from '../helpers/tf.js';
  * pairs alternate over `rounds`, so a neighbour's load on a shared machine shows as spread.
  */
 const NETWORKS: Record<string, { architecture: NetworkArchitecture; content: string[]; style: string[] }> = {
-  inception3: { architecture: INCEPTION_V3, content: ['mixed2'], style: [...INCEPTION_V3.defaultLayers.style, 'mixed5'] },
+  inception3: {
+    architecture: INCEPTION_V3,
+    content: ['mixed2'],
+    style: [...INCEPTION_V3.defaultLayers.style, 'mixed5'],
+  },
   vgg19: { architecture: VGG19, content: [...VGG19.defaultLayers.content], style: [...VGG19.defaultLayers.style] },
 };
 const MODES = ['native', 'autodiff'];
@@ -32,24 +36,47 @@ async function measure(networkName: string, mode: string, size: number): Promise
   const plain = featureNetwork(networkName, architecture, weights);
   const network = mode === 'native' ? withNativeGradient(plain, weights, nativeGradientRuntime()!) : plain;
   const settings = resolveSettings({
-    ...NEURAL_STYLE_DEFAULTS, size, iterations: ITERATIONS, contentLayers: content, styleLayers: style.map((layer) => ({ layer, weight: 1 })),
+    ...NEURAL_STYLE_DEFAULTS,
+    size,
+    iterations: ITERATIONS,
+    contentLayers: content,
+    styleLayers: style.map((layer) => ({ layer, weight: 1 })),
     optimizer: { name: 'adam', learningRate: 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   });
   const stamps: number[] = [];
-  await stylize({ network, settings, content: syntheticPicture(size, size, 1), styles: [syntheticPicture(size, size, 2)], onProgress: ({ iteration }) => iteration > 0 && stamps.push(performance.now()) });
-  const perIteration = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
-  return { network: networkName, mode, size, msPerIteration: Math.round(perIteration[Math.floor(perIteration.length / 2)]), all: perIteration.map(Math.round), peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  await stylize({
+    network,
+    settings,
+    content: syntheticPicture(size, size, 1),
+    styles: [syntheticPicture(size, size, 2)],
+    onProgress: ({ iteration }) => iteration > 0 && stamps.push(performance.now()),
+  });
+  const perIteration = stamps
+    .slice(1)
+    .map((t, i) => t - stamps[i])
+    .sort((a, b) => a - b);
+  return {
+    network: networkName,
+    mode,
+    size,
+    msPerIteration: Math.round(perIteration[Math.floor(perIteration.length / 2)]),
+    all: perIteration.map(Math.round),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }
 
 const argument = (name: string) => process.argv[process.argv.indexOf(name) + 1];
 if (process.argv.includes('--network')) {
-  process.stdout.write(JSON.stringify(await measure(argument('--network'), argument('--mode'), Number(argument('--size')))));
+  process.stdout.write(
+    JSON.stringify(await measure(argument('--network'), argument('--mode'), Number(argument('--size')))),
+  );
 } else {
   const [size = '256', rounds = '2'] = process.argv.slice(2);
   for (let round = 0; round < Number(rounds); round++) {
-    for (const network of Object.keys(NETWORKS)) for (const mode of MODES) {
-      const args = [fileURLToPath(import.meta.url), '--network', network, '--mode', mode, '--size', size];
-      console.log(execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
-    }
+    for (const network of Object.keys(NETWORKS))
+      for (const mode of MODES) {
+        const args = [fileURLToPath(import.meta.url), '--network', network, '--mode', mode, '--size', size];
+        console.log(execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+      }
   }
 }

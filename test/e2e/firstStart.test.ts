@@ -17,7 +17,9 @@ import { TEST_RESULTS } from '../helpers/shared.js';
 /** Debian's Chromium (apt-get install chromium); Playwright downloads nothing. */
 const CHROMIUM = process.env.PASTICHE_CHROMIUM ?? '/usr/bin/chromium';
 const RENDERER = join(productRoot(), 'dist', 'renderer');
-const skip = !existsSync(CHROMIUM) ? `end-to-end suite skipped: no browser at ${CHROMIUM} (apt-get install chromium)` : false;
+const skip = !existsSync(CHROMIUM)
+  ? `end-to-end suite skipped: no browser at ${CHROMIUM} (apt-get install chromium)`
+  : false;
 if (skip) console.log(`# NOTICE ${skip}`);
 
 /** The network that installs without a download (branch `inception`: nsfwjs's frozen ImageNet layers, converted locally). */
@@ -51,18 +53,30 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     // The catalogue's vgg19, served by a local server (VGG-19 blocks 1–2 in the Keras layout) instead of Google's storage.
     const mirror = await serveKerasWeights(files);
     weightsServer = mirror.server;
-    const product = JSON.parse(readFileSync(join(productRoot(), 'resources', 'models', 'catalogue.json'), 'utf8')) as { networks: Array<{ name: string; source: object }>; preference: string[] };
+    const product = JSON.parse(readFileSync(join(productRoot(), 'resources', 'models', 'catalogue.json'), 'utf8')) as {
+      networks: Array<{ name: string; source: object }>;
+      preference: string[];
+    };
     localInCatalogue = product.networks.some((entry) => entry.name === LOCAL_NETWORK);
-    const networks = product.networks.map((entry) => (entry.name !== 'vgg19' ? entry : { ...entry, source: mirror.source }));
+    const networks = product.networks.map((entry) =>
+      entry.name !== 'vgg19' ? entry : { ...entry, source: mirror.source },
+    );
     writeFileSync(join(files, 'catalogue.json'), JSON.stringify({ ...product, networks }));
     process.env.PASTICHE_CATALOGUE = join(files, 'catalogue.json');
     await startStudio();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     mkdirSync(TEST_RESULTS, { recursive: true });
-    await sharp({ create: { width: 48, height: 32, channels: 3, background: '#6a9fd8' } }).png().toFile(join(files, 'harbour.png'));
-    await sharp({ create: { width: 32, height: 32, channels: 3, background: '#f2c14e' } }).png().toFile(join(files, 'swirls.png'));
+    await sharp({ create: { width: 48, height: 32, channels: 3, background: '#6a9fd8' } })
+      .png()
+      .toFile(join(files, 'harbour.png'));
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: '#f2c14e' } })
+      .png()
+      .toFile(join(files, 'swirls.png'));
   });
 
   after(async () => {
@@ -76,11 +90,19 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
   it('says so in the paint panel, and Paint works with the notice showing, on the random network', async () => {
     await page.goto(host.url);
     await notice().waitFor();
-    assert.match(await notice().textContent() ?? '', /No pretrained network is installed/);
-    assert.match(await page.getByTestId('notice-download').textContent() ?? '', /^Install VGG-19 \(\d+\.\d MB\)$/);
+    assert.match((await notice().textContent()) ?? '', /No pretrained network is installed/);
+    assert.match((await page.getByTestId('notice-download').textContent()) ?? '', /^Install VGG-19 \(\d+\.\d MB\)$/);
     assert.equal(await page.getByTestId('notice-local').count(), localInCatalogue ? 1 : 0);
-    assert.equal(await page.getByTestId('network').inputValue(), 'vgg19-random', 'the editor starts on the best installed network');
-    assert.equal(await page.getByText('Random-weight network: no download needed').count(), 0, 'the notice is not repeated by the editor');
+    assert.equal(
+      await page.getByTestId('network').inputValue(),
+      'vgg19-random',
+      'the editor starts on the best installed network',
+    );
+    assert.equal(
+      await page.getByText('Random-weight network: no download needed').count(),
+      0,
+      'the notice is not repeated by the editor',
+    );
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-first-start-notice.png') });
 
     await page.getByTestId('add-images').setInputFiles([join(files, 'harbour.png'), join(files, 'swirls.png')]);
@@ -117,7 +139,12 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     await page.goto(host.url);
     await notice().waitFor();
     const progress: number[] = [];
-    const stop = studio.subscribe((event) => event.type === 'network.progress' && event.name === 'vgg19' && progress.push(event.receivedBytes / event.totalBytes));
+    const stop = studio.subscribe(
+      (event) =>
+        event.type === 'network.progress' &&
+        event.name === 'vgg19' &&
+        progress.push(event.receivedBytes / event.totalBytes),
+    );
     await page.getByTestId('notice-download').click();
     await notice().waitFor({ state: 'detached', timeout: 60_000 });
     stop();
@@ -148,7 +175,9 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     await notice().waitFor();
     await page.getByTestId('notice-local').click();
     await notice().waitFor({ state: 'detached', timeout: 120_000 });
-    const local = (await studio.handlers['networks.list'](undefined)).find((network) => network.name === LOCAL_NETWORK)!;
+    const local = (await studio.handlers['networks.list'](undefined)).find(
+      (network) => network.name === LOCAL_NETWORK,
+    )!;
     assert.equal(local.status, 'installed');
     assert.equal(await page.getByTestId('network').inputValue(), LOCAL_NETWORK);
   });

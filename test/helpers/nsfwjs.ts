@@ -40,12 +40,16 @@ export async function referenceInception(): Promise<tf.LayersModel> {
     return module.exports;
   };
   // Through JSON: the module's objects belong to the vm's realm, whose arrays tfjs-layers does not iterate.
-  const model = JSON.parse(JSON.stringify(run('model.min.js'))) as { modelTopology: object; weightsManifest: tf.io.WeightsManifestConfig };
+  const model = JSON.parse(JSON.stringify(run('model.min.js'))) as {
+    modelTopology: object;
+    weightsManifest: tf.io.WeightsManifestConfig;
+  };
   const [group] = model.weightsManifest;
   const data = Buffer.concat(group.paths.map((path) => Buffer.from(run(`${path}.min.js`) as string, 'base64')));
   const handler: tf.io.IOHandler = {
     load: async () => ({
-      modelTopology: model.modelTopology, weightSpecs: group.weights,
+      modelTopology: model.modelTopology,
+      weightSpecs: group.weights,
       weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
     }),
   };

@@ -1,4 +1,11 @@
-import { croppedFrame, type ConcatLayerSpec, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture, type PoolLayerSpec } from './architecture.js';
+import {
+  croppedFrame,
+  type ConcatLayerSpec,
+  type ConvLayerSpec,
+  type LayerSpec,
+  type NetworkArchitecture,
+  type PoolLayerSpec,
+} from './architecture.js';
 
 /**
  * Inception-v3 (Szegedy et al. 2016, "Rethinking the Inception Architecture", fig. 5–7 and table 1)
@@ -15,40 +22,60 @@ function inceptionV3Layers(): LayerSpec[] {
   let averagePools = 0;
   /** Keras's conv2d_bn(x, filters, rows, columns, padding, strides): a convolution, its batch norm and a ReLU. */
   const conv = (filters: number, rows: number, columns: number, valid = false, stride = 1): ConvLayerSpec => ({
-    kind: 'conv', name: `activation_${++convs}`, filters, relu: true,
+    kind: 'conv',
+    name: `activation_${++convs}`,
+    filters,
+    relu: true,
     kernelSize: rows === columns ? rows : [rows, columns],
-    ...(valid ? { padding: 'valid' as const } : {}), ...(stride > 1 ? { stride } : {}),
+    ...(valid ? { padding: 'valid' as const } : {}),
+    ...(stride > 1 ? { stride } : {}),
   });
   const maxPool = (): PoolLayerSpec => ({ kind: 'pool', name: `max_pooling2d_${++maxPools}`, size: 3, stride: 2 });
   // Keras's AveragePooling2D((3, 3), strides=(1, 1), padding='same') averages only the cells inside the image.
   const averagePool = (): PoolLayerSpec => ({
-    kind: 'pool', name: `average_pooling2d_${++averagePools}`, size: 3, stride: 1, pad: 1, average: true,
+    kind: 'pool',
+    name: `average_pooling2d_${++averagePools}`,
+    size: 3,
+    stride: 1,
+    pad: 1,
+    average: true,
   });
-  const mixed = (index: number, branches: LayerSpec[][]): ConcatLayerSpec => ({ kind: 'concat', name: `mixed${index}`, branches });
+  const mixed = (index: number, branches: LayerSpec[][]): ConcatLayerSpec => ({
+    kind: 'concat',
+    name: `mixed${index}`,
+    branches,
+  });
 
   /** 35×35 modules (fig. 5): 1×1; 1×1 → 5×5; 1×1 → 3×3 → 3×3; average pool → 1×1. */
-  const module35 = (index: number, poolFilters: number) => mixed(index, [
-    [conv(64, 1, 1)],
-    [conv(48, 1, 1), conv(64, 5, 5)],
-    [conv(64, 1, 1), conv(96, 3, 3), conv(96, 3, 3)],
-    [averagePool(), conv(poolFilters, 1, 1)],
-  ]);
+  const module35 = (index: number, poolFilters: number) =>
+    mixed(index, [
+      [conv(64, 1, 1)],
+      [conv(48, 1, 1), conv(64, 5, 5)],
+      [conv(64, 1, 1), conv(96, 3, 3), conv(96, 3, 3)],
+      [averagePool(), conv(poolFilters, 1, 1)],
+    ]);
   /** The grid reduction to 17×17 (fig. 10): stride-2 3×3; 1×1 → 3×3 → stride-2 3×3; max pool. */
-  const reduction17 = () => mixed(3, [
-    [conv(384, 3, 3, true, 2)],
-    [conv(64, 1, 1), conv(96, 3, 3), conv(96, 3, 3, true, 2)],
-    [maxPool()],
-  ]);
+  const reduction17 = () =>
+    mixed(3, [[conv(384, 3, 3, true, 2)], [conv(64, 1, 1), conv(96, 3, 3), conv(96, 3, 3, true, 2)], [maxPool()]]);
   /** 17×17 modules (fig. 6) with n×n factorised into 1×7 and 7×1. */
-  const module17 = (index: number, inner: number) => mixed(index, [
-    [conv(192, 1, 1)],
-    [conv(inner, 1, 1), conv(inner, 1, 7), conv(192, 7, 1)],
-    [conv(inner, 1, 1), conv(inner, 7, 1), conv(inner, 1, 7), conv(inner, 7, 1), conv(192, 1, 7)],
-    [averagePool(), conv(192, 1, 1)],
-  ]);
+  const module17 = (index: number, inner: number) =>
+    mixed(index, [
+      [conv(192, 1, 1)],
+      [conv(inner, 1, 1), conv(inner, 1, 7), conv(192, 7, 1)],
+      [conv(inner, 1, 1), conv(inner, 7, 1), conv(inner, 1, 7), conv(inner, 7, 1), conv(192, 1, 7)],
+      [averagePool(), conv(192, 1, 1)],
+    ]);
 
   // Built in Keras's creation order, so the counters give Keras's names.
-  const stem = [conv(32, 3, 3, true, 2), conv(32, 3, 3, true), conv(64, 3, 3), maxPool(), conv(80, 1, 1, true), conv(192, 3, 3, true), maxPool()];
+  const stem = [
+    conv(32, 3, 3, true, 2),
+    conv(32, 3, 3, true),
+    conv(64, 3, 3),
+    maxPool(),
+    conv(80, 1, 1, true),
+    conv(192, 3, 3, true),
+    maxPool(),
+  ];
   const modules35 = [module35(0, 32), module35(1, 64), module35(2, 64)];
   const reduction = reduction17();
   const modules17 = [module17(4, 128), module17(5, 160)];

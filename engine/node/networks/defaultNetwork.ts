@@ -21,7 +21,10 @@ export function defaultNetwork(modelsDir: string): DefaultNetwork {
  * The network a command runs with: the one given (`--network`), else the default, whose advice (if
  * any) is to be printed once the run starts.
  */
-export function givenOrDefaultNetwork(given: string | undefined, modelsDir: string): Pick<DefaultNetwork, 'advice'> & { network: string } {
+export function givenOrDefaultNetwork(
+  given: string | undefined,
+  modelsDir: string,
+): Pick<DefaultNetwork, 'advice'> & { network: string } {
   if (given !== undefined) return { network: given, advice: null };
   const { name, advice } = defaultNetwork(modelsDir);
   return { network: name, advice };

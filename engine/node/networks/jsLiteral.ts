@@ -16,7 +16,10 @@ export function bundledExport(source: string, file: string): LiteralValue {
   try {
     program = parse(source, { ecmaVersion: 2022, sourceType: 'script' });
   } catch (error) {
-    throw new PasticheError(`not a JavaScript module (${error instanceof Error ? error.message : String(error)})`, file);
+    throw new PasticheError(
+      `not a JavaScript module (${error instanceof Error ? error.message : String(error)})`,
+      file,
+    );
   }
   return literalValue(exportedExpression(program, file), file);
 }
@@ -28,29 +31,45 @@ export function bundledExport(source: string, file: string): LiteralValue {
 function exportedExpression(program: Program, file: string): Expression {
   const tables = findAll(program, isModuleTable);
   if (tables.length !== 1) throw new PasticheError(`holds ${tables.length} browserify module tables, not one`, file);
-  const entry = tables[0].properties.find((p) => p.type === 'Property' && p.key.type === 'Literal' && p.key.value === 1);
+  const entry = tables[0].properties.find(
+    (p) => p.type === 'Property' && p.key.type === 'Literal' && p.key.value === 1,
+  );
   const factory = entry?.type === 'Property' && entry.value.type === 'ArrayExpression' ? entry.value.elements[0] : null;
   if (factory?.type !== 'FunctionExpression') throw new PasticheError('its module 1 is not a function', file);
   const statements = factory.body.body;
   const statement = statements.length === 1 ? statements[0] : null;
   const assignment = statement?.type === 'ExpressionStatement' ? statement.expression : null;
-  if (assignment?.type !== 'AssignmentExpression' || assignment.operator !== '='
-    || assignment.left.type !== 'MemberExpression' || assignment.left.property.type !== 'Identifier'
-    || assignment.left.property.name !== 'exports') {
+  if (
+    assignment?.type !== 'AssignmentExpression' ||
+    assignment.operator !== '=' ||
+    assignment.left.type !== 'MemberExpression' ||
+    assignment.left.property.type !== 'Identifier' ||
+    assignment.left.property.name !== 'exports'
+  ) {
     throw new PasticheError('its module 1 does not just assign its exports', file);
   }
   return assignment.right;
 }
 
 /** browserify's module table: an object literal whose keys are numbers and values [function, {}]. */
-function isModuleTable(node: Node): node is Node & { type: 'ObjectExpression'; properties: import('acorn').Property[] } {
+function isModuleTable(
+  node: Node,
+): node is Node & { type: 'ObjectExpression'; properties: import('acorn').Property[] } {
   if (node.type !== 'ObjectExpression') return false;
   const { properties } = node as unknown as { properties: Node[] };
-  return properties.length > 0 && properties.every((p) => {
-    const property = p as import('acorn').Property;
-    return p.type === 'Property' && property.key.type === 'Literal' && typeof property.key.value === 'number'
-      && property.value.type === 'ArrayExpression' && property.value.elements[0]?.type === 'FunctionExpression';
-  });
+  return (
+    properties.length > 0 &&
+    properties.every((p) => {
+      const property = p as import('acorn').Property;
+      return (
+        p.type === 'Property' &&
+        property.key.type === 'Literal' &&
+        typeof property.key.value === 'number' &&
+        property.value.type === 'ArrayExpression' &&
+        property.value.elements[0]?.type === 'FunctionExpression'
+      );
+    })
+  );
 }
 
 /** Every node of the tree for which `test` holds, outermost first (the tree is not entered below a match). */
@@ -63,7 +82,9 @@ function findAll<T extends Node>(root: Node, test: (node: Node) => node is T): T
       stack.push(...node);
     } else if (isNode(node)) {
       if (test(node)) found.push(node);
-      else for (const [key, child] of Object.entries(node)) if (key !== 'loc' && typeof child === 'object' && child !== null) stack.push(child);
+      else
+        for (const [key, child] of Object.entries(node))
+          if (key !== 'loc' && typeof child === 'object' && child !== null) stack.push(child);
     }
   }
   return found;
@@ -90,13 +111,17 @@ export function literalValue(node: Node, file: string): LiteralValue {
       return refuse(`a ${typeof value} literal`);
     }
     case 'ArrayExpression':
-      return (node as import('acorn').ArrayExpression).elements
-        .map((element) => (element ? literalValue(element, file) : refuse('a hole in an array')));
+      return (node as import('acorn').ArrayExpression).elements.map((element) =>
+        element ? literalValue(element, file) : refuse('a hole in an array'),
+      );
     case 'ObjectExpression':
       return objectValue(node as import('acorn').ObjectExpression, file);
     case 'UnaryExpression': {
       const { operator, argument } = node as import('acorn').UnaryExpression;
-      const value = argument.type === 'Literal' || argument.type === 'UnaryExpression' ? literalValue(argument, file) : refuse('an expression');
+      const value =
+        argument.type === 'Literal' || argument.type === 'UnaryExpression'
+          ? literalValue(argument, file)
+          : refuse('an expression');
       if (operator === '!' && typeof value === 'number' && (value === 0 || value === 1)) return !value;
       if (operator === '-' && typeof value === 'number' && argument.type === 'Literal') return -value;
       return refuse(`'${operator}' before ${JSON.stringify(value)}`);
@@ -111,11 +136,21 @@ function objectValue(node: import('acorn').ObjectExpression, file: string): { [k
   const object = Object.create(null) as { [key: string]: LiteralValue };
   for (const property of node.properties) {
     if (property.type !== 'Property' || property.kind !== 'init' || property.computed || property.method) {
-      throw new PasticheError(`a computed, method, accessor or spread property at offset ${property.start}: only literals are read`, file);
+      throw new PasticheError(
+        `a computed, method, accessor or spread property at offset ${property.start}: only literals are read`,
+        file,
+      );
     }
-    const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'Literal' ? String(property.key.value) : null;
-    if (key === null) throw new PasticheError(`a property key that is not a name or literal at offset ${property.start}`, file);
-    if (Object.hasOwn(object, key)) throw new PasticheError(`the key '${key}' twice in one object at offset ${property.start}`, file);
+    const key =
+      property.key.type === 'Identifier'
+        ? property.key.name
+        : property.key.type === 'Literal'
+          ? String(property.key.value)
+          : null;
+    if (key === null)
+      throw new PasticheError(`a property key that is not a name or literal at offset ${property.start}`, file);
+    if (Object.hasOwn(object, key))
+      throw new PasticheError(`the key '${key}' twice in one object at offset ${property.start}`, file);
     object[key] = literalValue(property.value, file);
   }
   return object;

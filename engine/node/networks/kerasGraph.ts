@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { PasticheError } from '../../common/errors.js';
 import { checkFields } from '../../common/fieldCheck.js';
-import { kernelShape, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture, type PoolLayerSpec } from '../../common/networks/architecture.js';
+import {
+  kernelShape,
+  type ConvLayerSpec,
+  type LayerSpec,
+  type NetworkArchitecture,
+  type PoolLayerSpec,
+} from '../../common/networks/architecture.js';
 
 /** A Keras functional model's layer as its topology (model.json's model_config) records it. */
 const kerasLayerSchema = z.object({
@@ -35,7 +41,11 @@ export interface KerasConv {
  * order, a batch normalisation without scale and a ReLU after each convolution, and frozen
  * (`trainable: false`), i.e. still the weights the model was pretrained with.
  */
-export function matchKerasGraph(modelConfig: unknown, architecture: NetworkArchitecture, file: string): Map<string, KerasConv> {
+export function matchKerasGraph(
+  modelConfig: unknown,
+  architecture: NetworkArchitecture,
+  file: string,
+): Map<string, KerasConv> {
   const { layers } = checkFields(kerasModelConfigSchema, modelConfig, file, ['modelTopology', 'model_config']).config;
   const byName = new Map<string, KerasLayer>();
   for (const layer of layers) {
@@ -45,7 +55,8 @@ export function matchKerasGraph(modelConfig: unknown, architecture: NetworkArchi
   const matcher = new GraphMatcher(byName, file);
   const last = architecture.layers.at(-1)!;
   const input = matcher.sequence(architecture.layers, matcher.layer(last.name, `${architecture.family}'s last layer`));
-  if (input.class_name !== 'InputLayer') matcher.refuse(input, `is a ${input.class_name} where the model's input should be`);
+  if (input.class_name !== 'InputLayer')
+    matcher.refuse(input, `is a ${input.class_name} where the model's input should be`);
   const shape = input.config.batch_input_shape;
   if (!Array.isArray(shape) || shape.length !== 4 || shape[3] !== architecture.inputChannels) {
     matcher.refuse(input, `takes ${JSON.stringify(shape)}, not images of ${architecture.inputChannels} channels last`);
@@ -56,7 +67,10 @@ export function matchKerasGraph(modelConfig: unknown, architecture: NetworkArchi
 class GraphMatcher {
   readonly convs = new Map<string, KerasConv>();
 
-  constructor(private readonly layers: ReadonlyMap<string, KerasLayer>, private readonly file: string) {}
+  constructor(
+    private readonly layers: ReadonlyMap<string, KerasLayer>,
+    private readonly file: string,
+  ) {}
 
   refuse(layer: KerasLayer, problem: string): never {
     throw new PasticheError(`layer '${layer.name}' ${problem}`, this.file);
@@ -71,7 +85,8 @@ class GraphMatcher {
   /** The layers feeding `layer`, in order. */
   inputs(layer: KerasLayer): KerasLayer[] {
     return (layer.inbound_nodes[0] ?? []).map(([name, node, tensor]) => {
-      if (node !== 0 || tensor !== 0) this.refuse(layer, 'reads a shared layer\'s second call, which no architecture here has');
+      if (node !== 0 || tensor !== 0)
+        this.refuse(layer, "reads a shared layer's second call, which no architecture here has");
       return this.layer(name, `an input of ${layer.name}`);
     });
   }
@@ -91,18 +106,23 @@ class GraphMatcher {
 
   private step(spec: LayerSpec, output: KerasLayer): KerasLayer {
     switch (spec.kind) {
-      case 'conv': return this.conv(spec, output);
-      case 'pool': return this.pool(spec, output);
+      case 'conv':
+        return this.conv(spec, output);
+      case 'pool':
+        return this.pool(spec, output);
       case 'concat': {
         this.expect(output, 'Concatenate', spec.name);
         if (![-1, 3].includes(output.config.axis as number)) this.refuse(output, 'does not concatenate along channels');
         const inputs = this.inputs(output);
-        if (inputs.length !== spec.branches.length) this.refuse(output, `joins ${inputs.length} branches, ${spec.name} has ${spec.branches.length}`);
+        if (inputs.length !== spec.branches.length)
+          this.refuse(output, `joins ${inputs.length} branches, ${spec.name} has ${spec.branches.length}`);
         const starts = spec.branches.map((branch, i) => this.sequence(branch, inputs[i]));
-        if (starts.some((start) => start !== starts[0])) this.refuse(output, 'joins branches that do not all read one input');
+        if (starts.some((start) => start !== starts[0]))
+          this.refuse(output, 'joins branches that do not all read one input');
         return starts[0];
       }
-      case 'lrn': return this.refuse(output, `stands where ${spec.name}, a local response normalisation, should be`);
+      case 'lrn':
+        return this.refuse(output, `stands where ${spec.name}, a local response normalisation, should be`);
     }
   }
 
@@ -120,9 +140,16 @@ class GraphMatcher {
     const c = conv.config;
     const stride = spec.stride ?? 1;
     const padding = spec.padding ?? 'same';
-    const agrees = c.filters === spec.filters && same(c.kernel_size, kernelShape(spec)) && same(c.strides, [stride, stride])
-      && c.padding === padding && c.use_bias === false && c.activation === 'linear' && same(c.dilation_rate ?? [1, 1], [1, 1])
-      && (c.groups ?? 1) === (spec.groups ?? 1) && (c.data_format ?? 'channels_last') === 'channels_last';
+    const agrees =
+      c.filters === spec.filters &&
+      same(c.kernel_size, kernelShape(spec)) &&
+      same(c.strides, [stride, stride]) &&
+      c.padding === padding &&
+      c.use_bias === false &&
+      c.activation === 'linear' &&
+      same(c.dilation_rate ?? [1, 1], [1, 1]) &&
+      (c.groups ?? 1) === (spec.groups ?? 1) &&
+      (c.data_format ?? 'channels_last') === 'channels_last';
     if (!agrees) {
       const wanted = `${spec.filters} filters ${kernelShape(spec).join('×')}, stride ${stride}, '${String(padding)}' padding`;
       this.refuse(conv, `is not ${spec.name}: ${wanted}, no bias, channels last`);
@@ -131,21 +158,35 @@ class GraphMatcher {
     return this.only(conv);
   }
 
-  /** Keras's pools: 'valid' takes no padding; 'same' at stride 1 with a 3×3 window is Caffe's pad 1 (averaging only the cells inside). */
+  /**
+   * Keras's pools: 'valid' takes no padding; 'same' at stride 1 with a 3×3 window is Caffe's pad 1
+   * (averaging only the cells inside).
+   */
   private pool(spec: PoolLayerSpec, layer: KerasLayer): KerasLayer {
     this.expect(layer, spec.average ? 'AveragePooling2D' : 'MaxPooling2D', spec.name);
     const c = layer.config;
-    const padding = (spec.pad ?? 0) === 0 ? 'valid' : spec.stride === 1 && spec.pad === (spec.size - 1) / 2 ? 'same' : null;
-    if (!same(c.pool_size, [spec.size, spec.size]) || !same(c.strides, [spec.stride, spec.stride]) || c.padding !== padding || spec.ceil) {
-      this.refuse(layer, `is not ${spec.name}: ${spec.size}×${spec.size} window, stride ${spec.stride}, '${String(padding)}' padding`);
+    const padding =
+      (spec.pad ?? 0) === 0 ? 'valid' : spec.stride === 1 && spec.pad === (spec.size - 1) / 2 ? 'same' : null;
+    if (
+      !same(c.pool_size, [spec.size, spec.size]) ||
+      !same(c.strides, [spec.stride, spec.stride]) ||
+      c.padding !== padding ||
+      spec.ceil
+    ) {
+      this.refuse(
+        layer,
+        `is not ${spec.name}: ${spec.size}×${spec.size} window, stride ${spec.stride}, '${String(padding)}' padding`,
+      );
     }
     return this.only(layer);
   }
 
   /** The layer, checked to be of `className` and frozen. */
   private expect(layer: KerasLayer, className: string, specName: string): KerasLayer {
-    if (layer.class_name !== className) this.refuse(layer, `is a ${layer.class_name} where ${specName} needs a ${className}`);
-    if (layer.config.trainable !== false) this.refuse(layer, 'is trainable: it was fine-tuned, so its weights are not the pretrained ones');
+    if (layer.class_name !== className)
+      this.refuse(layer, `is a ${layer.class_name} where ${specName} needs a ${className}`);
+    if (layer.config.trainable !== false)
+      this.refuse(layer, 'is trainable: it was fine-tuned, so its weights are not the pretrained ones');
     return layer;
   }
 }

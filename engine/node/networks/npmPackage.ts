@@ -17,12 +17,21 @@ import type { BundledFile } from './nsfwjsInception.js';
  */
 export function packageFolder(name: string, version: string, subject: string): string {
   const require = createRequire(import.meta.url);
-  const folder = (require.resolve.paths(name) ?? []).map((dir) => join(dir, name)).find((dir) => existsSync(join(dir, 'package.json')));
-  if (!folder) throw new PasticheError(`the npm package ${name} is not installed (run 'npm install' in Pastiche's folder)`, subject);
+  const folder = (require.resolve.paths(name) ?? [])
+    .map((dir) => join(dir, name))
+    .find((dir) => existsSync(join(dir, 'package.json')));
+  if (!folder)
+    throw new PasticheError(
+      `the npm package ${name} is not installed (run 'npm install' in Pastiche's folder)`,
+      subject,
+    );
   const manifest = join(folder, 'package.json');
   const found = checkFields(z.object({ name: z.string(), version: z.string() }), readJsonFileSync(manifest), manifest);
   if (found.name !== name || found.version !== version) {
-    throw new PasticheError(`${found.name} ${found.version} is installed, the catalogue's network is from ${name} ${version}`, manifest);
+    throw new PasticheError(
+      `${found.name} ${found.version} is installed, the catalogue's network is from ${name} ${version}`,
+      manifest,
+    );
   }
   return folder;
 }
@@ -31,7 +40,11 @@ export function packageFolder(name: string, version: string, subject: string): s
  * The catalogue's files of the package, each read once (no more than its recorded size) and
  * checked against its size and SHA-256 before anything parses it; `onRead` reports the bytes read so far.
  */
-export async function readPackageFiles(source: NpmPackageSource, subject: string, onRead?: (bytes: number) => void): Promise<Map<string, BundledFile>> {
+export async function readPackageFiles(
+  source: NpmPackageSource,
+  subject: string,
+  onRead?: (bytes: number) => void,
+): Promise<Map<string, BundledFile>> {
   const root = packageFolder(source.package, source.version, subject);
   const folder = fileInside(root, source.folder, join(root, 'package.json'), 'folder');
   const files = new Map<string, BundledFile>();
@@ -41,8 +54,14 @@ export async function readPackageFiles(source: NpmPackageSource, subject: string
     const bytes = await readFileBytes(label, spec.bytes);
     const digest = sha256(bytes);
     if (bytes.length !== spec.bytes || digest !== spec.sha256) {
-      const found = bytes.length !== spec.bytes ? `${bytes.length} bytes instead of ${spec.bytes}` : `SHA-256 ${digest} instead of ${spec.sha256}`;
-      throw new PasticheError(`is not the file the catalogue lists (${found}); reinstall ${source.package} ${source.version}`, label);
+      const found =
+        bytes.length !== spec.bytes
+          ? `${bytes.length} bytes instead of ${spec.bytes}`
+          : `SHA-256 ${digest} instead of ${spec.sha256}`;
+      throw new PasticheError(
+        `is not the file the catalogue lists (${found}); reinstall ${source.package} ${source.version}`,
+        label,
+      );
     }
     files.set(spec.file, { bytes, label });
     onRead?.((read += bytes.length));

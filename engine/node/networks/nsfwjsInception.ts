@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { PasticheError } from '../../common/errors.js';
 import { checkFields } from '../../common/fieldCheck.js';
-import { convLayers, convPadding, type ConvLayerSpec, type NetworkArchitecture } from '../../common/networks/architecture.js';
+import {
+  convLayers,
+  convPadding,
+  type ConvLayerSpec,
+  type NetworkArchitecture,
+} from '../../common/networks/architecture.js';
 import { assertFiniteWeights } from '../../common/networks/finiteWeights.js';
 import type { ConvWeights, NetworkWeights } from '../../common/networks/weights.js';
 import { bundledExport } from './jsLiteral.js';
@@ -30,18 +35,33 @@ const quantizationSchema = z.object({ min: z.number(), scale: z.number().positiv
 
 const manifestEntrySchema = z.object({
   name: z.string().min(1),
-  shape: z.array(z.int().nonnegative().max(1 << 24)).max(4),
+  shape: z
+    .array(
+      z
+        .int()
+        .nonnegative()
+        .max(1 << 24),
+    )
+    .max(4),
   dtype: z.literal('float32'),
   quantization: quantizationSchema,
 });
 
 const bundledModelSchema = z.object({
   modelTopology: z.object({ model_config: z.unknown() }),
-  weightsManifest: z.array(z.object({
-    // A plain file name: the shard is looked up beside model.min.js, never elsewhere.
-    paths: z.array(z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/)).min(1).max(1000),
-    weights: z.array(manifestEntrySchema).max(100_000),
-  })).min(1).max(100),
+  weightsManifest: z
+    .array(
+      z.object({
+        // A plain file name: the shard is looked up beside model.min.js, never elsewhere.
+        paths: z
+          .array(z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/))
+          .min(1)
+          .max(1000),
+        weights: z.array(manifestEntrySchema).max(100_000),
+      }),
+    )
+    .min(1)
+    .max(100),
 });
 
 type ManifestEntry = z.infer<typeof manifestEntrySchema>;
@@ -55,7 +75,10 @@ const KERAS_TF_INPUT = { scale: 1 / 127.5, offset: -1 };
  * network reads RGB in 0..255 as the engine's others do. Only the weights of those layers are
  * dequantized; the caller owns the tensors.
  */
-export function readBundledKerasNetwork(file: (name: string) => BundledFile, architecture: NetworkArchitecture): NetworkWeights {
+export function readBundledKerasNetwork(
+  file: (name: string) => BundledFile,
+  architecture: NetworkArchitecture,
+): NetworkWeights {
   const modelFile = file(BUNDLED_MODEL_FILE);
   const model = checkFields(bundledModelSchema, bundledExport(textOf(modelFile), modelFile.label), modelFile.label);
   const convs = matchKerasGraph(model.modelTopology.model_config, architecture, modelFile.label);
@@ -79,7 +102,12 @@ export function readBundledKerasNetwork(file: (name: string) => BundledFile, arc
 
 /** The tensors conv2d_bn's weights are saved under, by Keras's layer names. */
 function tensorNames(conv: KerasConv) {
-  return { kernel: `${conv.conv}/kernel`, beta: `${conv.norm}/beta`, mean: `${conv.norm}/moving_mean`, variance: `${conv.norm}/moving_variance` };
+  return {
+    kernel: `${conv.conv}/kernel`,
+    beta: `${conv.norm}/beta`,
+    mean: `${conv.norm}/moving_mean`,
+    variance: `${conv.norm}/moving_variance`,
+  };
 }
 
 interface WeightValues {
@@ -93,7 +121,10 @@ interface WeightValues {
  * shards hold, and the shards must hold exactly what the manifest lists.
  */
 function readQuantizedWeights(
-  manifest: z.infer<typeof bundledModelSchema>['weightsManifest'], wanted: ReadonlySet<string>, file: (name: string) => BundledFile, label: string,
+  manifest: z.infer<typeof bundledModelSchema>['weightsManifest'],
+  wanted: ReadonlySet<string>,
+  file: (name: string) => BundledFile,
+  label: string,
 ): Map<string, WeightValues> {
   const found = new Map<string, WeightValues>();
   for (const [g, group] of manifest.entries()) {
@@ -102,7 +133,11 @@ function readQuantizedWeights(
     if (needed.length === 0) continue;
     const data = groupBytes(group.paths, file);
     const listed = located.at(-1)!.end;
-    if (data.length !== listed) throw new PasticheError(`weightsManifest[${g}]: its shards hold ${data.length} bytes, its weights ${listed}`, label);
+    if (data.length !== listed)
+      throw new PasticheError(
+        `weightsManifest[${g}]: its shards hold ${data.length} bytes, its weights ${listed}`,
+        label,
+      );
     for (const { entry, start, end } of needed) {
       if (found.has(entry.name)) throw new PasticheError(`weightsManifest: '${entry.name}' is listed twice`, label);
       const { min, scale } = entry.quantization;
@@ -128,12 +163,14 @@ function locate(entries: readonly ManifestEntry[]): { entry: ManifestEntry; star
 
 /** A group's shards, each a module exporting one base64 string, decoded and concatenated. */
 function groupBytes(paths: readonly string[], file: (name: string) => BundledFile): Uint8Array {
-  return Buffer.concat(paths.map((path) => {
-    const shard = file(bundledShardFile(path));
-    const value = bundledExport(textOf(shard), shard.label);
-    if (typeof value !== 'string') throw new PasticheError('exports no base64 string of weights', shard.label);
-    return decodeBase64(value, shard.label);
-  }));
+  return Buffer.concat(
+    paths.map((path) => {
+      const shard = file(bundledShardFile(path));
+      const value = bundledExport(textOf(shard), shard.label);
+      if (typeof value !== 'string') throw new PasticheError('exports no base64 string of weights', shard.label);
+      return decodeBase64(value, shard.label);
+    }),
+  );
 }
 
 /** Strict base64 (Node's decoder skips what it does not understand, which would shift every weight after it). */
@@ -158,7 +195,11 @@ function textOf(file: BundledFile): string {
  * per filter and a bias β − mean·s.
  */
 function foldBatchNorm(
-  architecture: NetworkArchitecture, spec: ConvLayerSpec, conv: KerasConv, values: ReadonlyMap<string, WeightValues>, label: string,
+  architecture: NetworkArchitecture,
+  spec: ConvLayerSpec,
+  conv: KerasConv,
+  values: ReadonlyMap<string, WeightValues>,
+  label: string,
 ) {
   const names = tensorNames(conv);
   const tensor = (name: string, shape: readonly number[]) => {
@@ -183,7 +224,8 @@ function foldBatchNorm(
  * convolution must be unpadded.
  */
 function foldInputScaling(spec: ConvLayerSpec, { kernel, bias }: { kernel: Float32Array; bias: Float32Array }) {
-  if (convPadding(spec).some((pad) => pad !== 0)) throw new Error(`${spec.name}: the input scaling folds only into an unpadded first convolution`);
+  if (convPadding(spec).some((pad) => pad !== 0))
+    throw new Error(`${spec.name}: the input scaling folds only into an unpadded first convolution`);
   const scaled = kernel.map((k) => k * KERAS_TF_INPUT.scale);
   const shifted = bias.slice();
   for (let i = 0; i < kernel.length; i++) shifted[i % spec.filters] += kernel[i] * KERAS_TF_INPUT.offset;

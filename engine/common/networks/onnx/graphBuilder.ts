@@ -1,5 +1,13 @@
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from 'onnx-buf';
+import {
+  GraphProtoSchema,
+  ModelProtoSchema,
+  OperatorSetIdProtoSchema,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from 'onnx-buf';
 import { floatTensor, floatValueInfo, int64Tensor, onnxNode } from './onnxProto.js';
 
 /**
@@ -17,13 +25,26 @@ export class GraphBuilder {
   private readonly constants: TensorProto[] = [];
   private readonly named = new Set<string>();
 
-  node(opType: string, input: readonly string[], output: string, ints: Record<string, number | readonly number[]> = {}, floats: Record<string, number> = {}, strings: Record<string, string> = {}): string {
+  node(
+    opType: string,
+    input: readonly string[],
+    output: string,
+    ints: Record<string, number | readonly number[]> = {},
+    floats: Record<string, number> = {},
+    strings: Record<string, string> = {},
+  ): string {
     this.nodes.push(onnxNode(opType, input, output, ints, floats, strings));
     return output;
   }
 
   /** A node with several outputs, returned in order. */
-  nodeWithOutputs(opType: string, input: readonly string[], outputs: readonly string[], ints: Record<string, number | readonly number[]> = {}, strings: Record<string, string> = {}): readonly string[] {
+  nodeWithOutputs(
+    opType: string,
+    input: readonly string[],
+    outputs: readonly string[],
+    ints: Record<string, number | readonly number[]> = {},
+    strings: Record<string, string> = {},
+  ): readonly string[] {
     this.nodes.push(onnxNode(opType, input, outputs, ints, {}, strings));
     return outputs;
   }
@@ -46,7 +67,18 @@ export class GraphBuilder {
 
   model(inputs: readonly ValueInfoProto[], outputs: readonly (string | ValueInfoProto)[]): ModelProto {
     const output = outputs.map((out) => (typeof out === 'string' ? floatValueInfo(out, null) : out));
-    const graph = create(GraphProtoSchema, { name: 'pastiche', node: this.nodes, initializer: this.constants, input: [...inputs], output });
-    return create(ModelProtoSchema, { irVersion: IR_VERSION, producerName: 'pastiche', graph, opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: OPSET })] });
+    const graph = create(GraphProtoSchema, {
+      name: 'pastiche',
+      node: this.nodes,
+      initializer: this.constants,
+      input: [...inputs],
+      output,
+    });
+    return create(ModelProtoSchema, {
+      irVersion: IR_VERSION,
+      producerName: 'pastiche',
+      graph,
+      opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: OPSET })],
+    });
   }
 }

@@ -1,5 +1,13 @@
 import type { Pooling } from '../../stylize/settings.js';
-import { holdsWanted, kernelShape, outputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture, type PoolLayerSpec } from '../architecture.js';
+import {
+  holdsWanted,
+  kernelShape,
+  outputSize,
+  type ConvLayerSpec,
+  type LayerSpec,
+  type NetworkArchitecture,
+  type PoolLayerSpec,
+} from '../architecture.js';
 
 // Which layers a forward graph runs for some requested layers, in order, with the tensors each
 // reads and writes and their sizes: what both the forward and the backward graphs are built from.
@@ -13,7 +21,10 @@ export interface TensorSize {
   readonly channels: number;
 }
 
-/** One layer run on the way to the requested ones: it reads `inputs` (several for a concatenation's branches) and writes the tensor named after it. */
+/**
+ * One layer run on the way to the requested ones: it reads `inputs` (several for a concatenation's
+ * branches) and writes the tensor named after it.
+ */
 export interface Step {
   readonly layer: LayerSpec;
   readonly inputs: readonly string[];
@@ -26,14 +37,25 @@ export interface Step {
  * one that is or holds a requested layer, a composite whose output is not needed running only the
  * branches, and the layers in them, that lead to one.
  */
-export function planSteps(architecture: NetworkArchitecture, requested: readonly string[], height: number, width: number): Step[] {
+export function planSteps(
+  architecture: NetworkArchitecture,
+  requested: readonly string[],
+  height: number,
+  width: number,
+): Step[] {
   const wanted = new Set(requested);
   const steps: Step[] = [];
-  run(architecture.layers, { name: INPUT_TENSOR, size: { side: [height, width], channels: architecture.inputChannels } }, false);
+  run(
+    architecture.layers,
+    { name: INPUT_TENSOR, size: { side: [height, width], channels: architecture.inputChannels } },
+    false,
+  );
   return steps;
 
   function run(layers: readonly LayerSpec[], x: Produced, whole: boolean): Produced {
-    const last = whole ? layers.length - 1 : layers.reduce((found, layer, i) => (holdsWanted(layer, wanted) ? i : found), -1);
+    const last = whole
+      ? layers.length - 1
+      : layers.reduce((found, layer, i) => (holdsWanted(layer, wanted) ? i : found), -1);
     layers.slice(0, last + 1).forEach((layer, i) => (x = apply(layer, x, i < last || whole || wanted.has(layer.name))));
     return x;
   }
@@ -51,7 +73,12 @@ export function planSteps(architecture: NetworkArchitecture, requested: readonly
   }
 
   function record(layer: LayerSpec, inputs: readonly Produced[], output: TensorSize): Produced {
-    steps.push({ layer, inputs: inputs.map((input) => input.name), inputSizes: inputs.map((input) => input.size), output });
+    steps.push({
+      layer,
+      inputs: inputs.map((input) => input.name),
+      inputSizes: inputs.map((input) => input.size),
+      output,
+    });
     return { name: layer.name, size: output };
   }
 }
@@ -93,11 +120,20 @@ export function convPads(layer: ConvLayerSpec, side: readonly [number, number]):
  * and the windows an unrounded ONNX pool over that padding makes — one more than the layer's where
  * Caffe drops a last window that starts in the padding, which is then cut off.
  */
-export function poolWindows(layer: PoolLayerSpec, side: readonly [number, number]): { pads: Pads; output: [number, number]; computed: [number, number] } {
+export function poolWindows(
+  layer: PoolLayerSpec,
+  side: readonly [number, number],
+): { pads: Pads; output: [number, number]; computed: [number, number] } {
   const pad = layer.pad ?? 0;
   const output = side.map((n) => outputSize(layer, n)) as [number, number];
-  const after = side.map((n, i) => Math.max(0, (output[i] - 1) * layer.stride + layer.size - n - pad)) as [number, number];
-  const computed = side.map((n, i) => Math.floor((n + pad + after[i] - layer.size) / layer.stride) + 1) as [number, number];
+  const after = side.map((n, i) => Math.max(0, (output[i] - 1) * layer.stride + layer.size - n - pad)) as [
+    number,
+    number,
+  ];
+  const computed = side.map((n, i) => Math.floor((n + pad + after[i] - layer.size) / layer.stride) + 1) as [
+    number,
+    number,
+  ];
   return { pads: { before: [pad, pad], after }, output, computed };
 }
 
@@ -117,8 +153,9 @@ export function windowCells(layer: PoolLayerSpec, side: readonly [number, number
     return Math.min(start + layer.size, n) - Math.max(start, 0);
   };
   const counts = new Float32Array(output[0] * output[1]);
-  for (let r = 0; r < output[0]; r++) for (let c = 0; c < output[1]; c++) {
-    counts[r * output[1] + c] = cells(side[0], pads.before[0], r) * cells(side[1], pads.before[1], c);
-  }
+  for (let r = 0; r < output[0]; r++)
+    for (let c = 0; c < output[1]; c++) {
+      counts[r * output[1] + c] = cells(side[0], pads.before[0], r) * cells(side[1], pads.before[1], c);
+    }
   return counts;
 }

@@ -24,7 +24,10 @@ const product = JSON.parse(readFileSync(productFile, 'utf8')) as Catalogue;
 // layers named conv1…conv5) comes before vgg19-random: what a pick's own layers and weights are is then visible.
 const files = mkdtempSync(join(tmpdir(), 'pastiche-default-network-'));
 process.env.PASTICHE_CATALOGUE = join(files, 'catalogue.json');
-writeFileSync(process.env.PASTICHE_CATALOGUE, JSON.stringify({ networks: product.networks, preference: ['vgg19', 'vgg16', 'alexnet-random', 'vgg19-random'] }));
+writeFileSync(
+  process.env.PASTICHE_CATALOGUE,
+  JSON.stringify({ networks: product.networks, preference: ['vgg19', 'vgg16', 'alexnet-random', 'vgg19-random'] }),
+);
 
 describe("the catalogue's quality order", () => {
   it('is in the product catalogue: VGG-19 first, ending with a generated network', () => {
@@ -35,14 +38,21 @@ describe("the catalogue's quality order", () => {
   });
 
   it('refuses an order naming a network the catalogue lacks, or one twice, in one line naming the file', () => {
-    const refusal = (preference: unknown) => () => parseCatalogue({ networks: product.networks, preference }, 'mirror.json');
-    assert.throws(refusal(['vgg19', 'vgg91']), /^PasticheError: mirror\.json: preference: names 'vgg91', which is not in the catalogue's networks$/);
-    assert.throws(refusal(['vgg19', 'vgg16', 'vgg19']), /^PasticheError: mirror\.json: preference: names 'vgg19' twice$/);
+    const refusal = (preference: unknown) => () =>
+      parseCatalogue({ networks: product.networks, preference }, 'mirror.json');
+    assert.throws(
+      refusal(['vgg19', 'vgg91']),
+      /^PasticheError: mirror\.json: preference: names 'vgg91', which is not in the catalogue's networks$/,
+    );
+    assert.throws(
+      refusal(['vgg19', 'vgg16', 'vgg19']),
+      /^PasticheError: mirror\.json: preference: names 'vgg19' twice$/,
+    );
     assert.throws(refusal('vgg19'), /^PasticheError: mirror\.json: preference: /);
     assert.throws(refusal([7]), /^PasticheError: mirror\.json: preference\[0\]: /);
   });
 
-  it('may be left out of a catalogue of one\'s own: then nothing is picked by itself', () => {
+  it("may be left out of a catalogue of one's own: then nothing is picked by itself", () => {
     assert.deepEqual(parseCatalogue({ networks: product.networks }, 'mirror.json').preference, []);
   });
 });
@@ -53,37 +63,74 @@ describe('the network a run takes when none is chosen', () => {
 
   it('is the first generated network of the order while nothing is installed, with advice', () => {
     const choice = defaultNetwork(models);
-    assert.deepEqual({ ...choice, advice: null }, { name: 'alexnet-random', architecture: 'alexnet', pretrained: false, advice: null });
-    assert.equal(choice.advice, "pastiche: no pretrained network installed; painting with alexnet-random (random weights, weaker). For better pictures: 'pastiche models install vgg19' (80 MB).");
+    assert.deepEqual(
+      { ...choice, advice: null },
+      { name: 'alexnet-random', architecture: 'alexnet', pretrained: false, advice: null },
+    );
+    assert.equal(
+      choice.advice,
+      "pastiche: no pretrained network installed; painting with alexnet-random (random weights, weaker). For better pictures: 'pastiche models install vgg19' (80 MB).",
+    );
     assert.deepEqual(givenOrDefaultNetwork(undefined, models), { network: 'alexnet-random', advice: choice.advice });
-    assert.deepEqual(givenOrDefaultNetwork('vgg16-random', models), { network: 'vgg16-random', advice: null }, 'a network given is taken, without advice');
+    assert.deepEqual(
+      givenOrDefaultNetwork('vgg16-random', models),
+      { network: 'vgg16-random', advice: null },
+      'a network given is taken, without advice',
+    );
   });
 
   it("is recorded by the studio's queued runs that leave it out, at its own layers and weights", async () => {
     const studio = await openStudio({ home, backend: 'wasm', version: 'test' });
     try {
       const h = studio.handlers;
-      const bytes = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#e93' } }).png().toBuffer();
+      const bytes = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#e93' } })
+        .png()
+        .toBuffer();
       const image = await h['images.add']({ name: 'waves.png', bytes });
       // Iterations 0: recorded, checked against the network, nothing to compute.
-      const { runId } = await h['runs.queue']({ project: 'pick', contentImageId: image.id, styleImageIds: [image.id], settings: { size: 32, iterations: 0 } });
+      const { runId } = await h['runs.queue']({
+        project: 'pick',
+        contentImageId: image.id,
+        styleImageIds: [image.id],
+        settings: { size: 32, iterations: 0 },
+      });
       const { run } = await h['runs.get']({ runId });
       assert.equal(run.kind, 'stylize');
       if (run.kind !== 'stylize') return;
       assert.equal(run.settings.network, 'alexnet-random');
       assert.deepEqual(run.settings.contentLayers, ALEXNET.defaultLayers.content);
-      assert.deepEqual(run.settings.styleLayers.map((l) => l.layer), ALEXNET.defaultLayers.style);
-      assert.deepEqual([run.settings.contentWeight, run.settings.styleWeight], Object.values(weightsForNetwork(ALEXNET)));
+      assert.deepEqual(
+        run.settings.styleLayers.map((l) => l.layer),
+        ALEXNET.defaultLayers.style,
+      );
+      assert.deepEqual(
+        [run.settings.contentWeight, run.settings.styleWeight],
+        Object.values(weightsForNetwork(ALEXNET)),
+      );
       // What the request states is kept; only the network and what it left out are filled in.
-      const stated = await h['runs.queue']({ project: 'pick', contentImageId: image.id, styleImageIds: [image.id], settings: { size: 32, iterations: 0, contentLayers: ['conv2'], styleWeight: 7 } });
+      const stated = await h['runs.queue']({
+        project: 'pick',
+        contentImageId: image.id,
+        styleImageIds: [image.id],
+        settings: { size: 32, iterations: 0, contentLayers: ['conv2'], styleWeight: 7 },
+      });
       const { run: kept } = await h['runs.get']({ runId: stated.runId });
       assert.ok(kept.kind === 'stylize');
-      assert.deepEqual([kept.settings.network, kept.settings.contentLayers, kept.settings.styleWeight], ['alexnet-random', ['conv2'], 7]);
-      const generated = await h['runs.generate']({ project: 'pick', settings: { width: 32, height: 32, iterations: 0, generator: { kind: 'sparse' } } });
+      assert.deepEqual(
+        [kept.settings.network, kept.settings.contentLayers, kept.settings.styleWeight],
+        ['alexnet-random', ['conv2'], 7],
+      );
+      const generated = await h['runs.generate']({
+        project: 'pick',
+        settings: { width: 32, height: 32, iterations: 0, generator: { kind: 'sparse' } },
+      });
       const { run: generation } = await h['runs.get']({ runId: generated.runId });
       assert.ok(generation.kind === 'generate');
       assert.equal(generation.settings.network, 'alexnet-random');
-      assert.deepEqual(generation.settings.styleLayers.map((l) => l.layer), ALEXNET.defaultLayers.style);
+      assert.deepEqual(
+        generation.settings.styleLayers.map((l) => l.layer),
+        ALEXNET.defaultLayers.style,
+      );
     } finally {
       await studio.close();
     }
@@ -105,18 +152,28 @@ describe('the network a run takes when none is chosen', () => {
     const studio = await openStudio({ home, backend: 'wasm', version: 'test' });
     try {
       const h = studio.handlers;
-      const bytes = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#39e' } }).png().toBuffer();
+      const bytes = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#39e' } })
+        .png()
+        .toBuffer();
       const image = await h['images.add']({ name: 'sea.png', bytes });
       // The runs queued above, left waiting when that studio closed, are taken up first.
       const ended = new Set<number>();
       let heard = () => undefined as void;
       studio.subscribe((event) => {
-        if (event.type === 'run.status' && ['done', 'failed', 'cancelled'].includes(event.status)) ended.add(event.runId);
+        if (event.type === 'run.status' && ['done', 'failed', 'cancelled'].includes(event.status))
+          ended.add(event.runId);
         heard();
       });
       const { runId } = await h['runs.queue']({
-        project: 'pick', contentImageId: image.id, styleImageIds: [image.id],
-        settings: { size: 16, iterations: 1, contentLayers: ['conv1_2'], styleLayers: [{ layer: 'conv1_1', weight: 1 }] },
+        project: 'pick',
+        contentImageId: image.id,
+        styleImageIds: [image.id],
+        settings: {
+          size: 16,
+          iterations: 1,
+          contentLayers: ['conv1_2'],
+          styleLayers: [{ layer: 'conv1_1', weight: 1 }],
+        },
       });
       while (!ended.has(runId)) await new Promise<void>((resolve) => (heard = resolve));
       const { run } = await h['runs.get']({ runId });

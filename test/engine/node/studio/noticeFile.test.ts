@@ -14,7 +14,9 @@ describe("the studio's dismissed notices, kept in the data folder", () => {
     dismissNotice(folder, 'pretrained-network');
     dismissNotice(folder, 'pretrained-network');
     assert.deepEqual(dismissedNotices(folder), ['pretrained-network']);
-    assert.deepEqual(JSON.parse(readFileSync(join(folder, 'notices.json'), 'utf8')), { dismissed: ['pretrained-network'] });
+    assert.deepEqual(JSON.parse(readFileSync(join(folder, 'notices.json'), 'utf8')), {
+      dismissed: ['pretrained-network'],
+    });
   });
 
   it('counts a damaged, oversized, foreign or unreadable file as nothing dismissed, and a dismissal replaces it', () => {
@@ -22,7 +24,10 @@ describe("the studio's dismissed notices, kept in the data folder", () => {
       ['not JSON', (file) => writeFileSync(file, '{"dismissed": [')],
       ['an unknown notice', (file) => writeFileSync(file, JSON.stringify({ dismissed: ['everything'] }))],
       ['an unknown field', (file) => writeFileSync(file, JSON.stringify({ dismissed: [], shown: [] }))],
-      ['over 4 kB', (file) => writeFileSync(file, JSON.stringify({ dismissed: ['pretrained-network'], pad: ' '.repeat(5000) }))],
+      [
+        'over 4 kB',
+        (file) => writeFileSync(file, JSON.stringify({ dismissed: ['pretrained-network'], pad: ' '.repeat(5000) })),
+      ],
       ['a folder', (file) => mkdirSync(file)],
       ['a link to a device', (file) => symlinkSync('/dev/zero', file)],
     ];
