@@ -42,7 +42,7 @@ describe('installing a catalogue style', () => {
       server.drop();
     await assert.rejects(
       installStyle(entry, styles, { onProgress: dropOnceArrived }),
-      /^PasticheError: speckle: download interrupted after \d\.\d MB of 6\.7 MB \(.+\); run the same command again to resume$/,
+      /^PasticheError: speckle: download interrupted after \d\.\d MB of 6\.7 MB \(.+\); install again to resume$/,
     );
     assert.deepEqual(listStyles(styles), [], 'no style in the library');
     assert.deepEqual(readdirSync(styles), ['.downloads'], 'nothing in styles/ but the hidden partial download');
@@ -91,7 +91,7 @@ describe('installing a catalogue style', () => {
     try {
       await assert.rejects(
         installStyle(entry, styles),
-        /^PasticheError: Variable_3: the download is corrupt \(SHA-256 [0-9a-f]{64} instead of [0-9a-f]{64}\) and was deleted; run the same command again$/,
+        /^PasticheError: Variable_3: the download is corrupt \(SHA-256 [0-9a-f]{64} instead of [0-9a-f]{64}\) and was deleted; install again$/,
       );
     } finally {
       server.corrupt(null);
