@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RgbImage } from '../../engine/common/image.js';
 import { RANDOM_CALIBRATIONS } from '../../engine/common/networks/randomWeights.js';
-import { weightsForNetwork } from '../../engine/common/stylize/presets.js';
+import { networkDefaults } from '../../engine/common/stylize/presets.js';
 import { resolveSettings, type StylizeSettings } from '../../engine/common/stylize/settings.js';
 import type { FeatureNetwork } from '../../engine/common/networks/featureNetwork.js';
 import { selectBackend, type BackendInfo } from '../../engine/node/backend.js';
 import { contactSheet } from '../../engine/node/export/contactSheet.js';
-import { readImage, resizeImage } from '../../engine/node/image/imageIO.js';
+import { readImage, resizeImage, writeImage } from '../../engine/node/image/imageIO.js';
 import { readJsonFileSync } from '../../engine/node/fileIO.js';
 import { resourcesDir } from '../../engine/node/resources.js';
 import { describeNetwork, importNetwork, listNetworks, loadNetwork } from '../../engine/node/networks/registry.js';
@@ -16,7 +16,7 @@ import { dataHome, storePaths } from '../../engine/node/paths.js';
 import { runStylize } from '../../engine/node/runs/stylizeRun.js';
 import { openRunStore } from '../../engine/node/store/runStore.js';
 import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
-import { LEGACY_RANDOM, REFERENCE, qualityOptions } from './quality/qualityOptions.js';
+import { LEGACY_RANDOM, REFERENCE, networkOf, qualityOptions } from './quality/qualityOptions.js';
 import { VGG_LOSS_LAYERS, vggLoss, type VggLoss } from './quality/vggLoss.js';
 
 /**
@@ -25,7 +25,8 @@ import { VGG_LOSS_LAYERS, vggLoss, type VggLoss } from './quality/vggLoss.js';
  * coarse to fine up to 256 px, its own default layers and α, β; neural-style's TV weight) through the
  * engine's own runStylize, recorded in a throwaway data folder; each result's style and content losses
  * are then measured through ../shared's real VGG-19 (vggLoss.ts). Prints a table per pair and the
- * mean per network, and writes a labelled contact sheet and the figures as JSON to test-results/quality/.
+ * mean per network, and writes a labelled contact sheet, each result at full size (results/CANDIDATE/)
+ * and the figures as JSON to test-results/quality/.
  * Knobs: see qualityOptions.ts (QUALITY_NETWORKS, QUALITY_PAIRS, QUALITY_SCHEDULE, QUALITY_SETTINGS…).
  */
 if (sharedSkipReason('models/vgg19-imagenet-blocks1-3/model.json', 'images/content/tubingen.jpg', 'images/style/starry_night.jpg')) {
@@ -39,6 +40,8 @@ const store = openRunStore(home);
 const models = store.paths.models;
 const options = qualityOptions(process.env, linkInstalledNetworks(models));
 const out = join(TEST_RESULTS, 'quality');
+// A former run's results would lie beside this run's as if painted with today's settings.
+rmSync(join(out, 'results'), { recursive: true, force: true });
 
 interface Row { network: string; pair: string; style: number; content: number; seconds: number; finalShares: string; image: RgbImage | null; error?: string }
 
@@ -81,6 +84,7 @@ async function paint(network: string, pair: { photo: string; painting: string },
     const score: VggLoss = await vggLoss(reference, result, photo, painting);
     const { content, style, tv, total } = outcome.finalLoss;
     const shares = [content, style, tv].map((term) => `${Math.round((100 * term) / total)}`).join(':');
+    await writeResult(outcome.image, network, pair);
     const row = { network, pair: label, ...score, seconds: outcome.elapsedMs / 1000, finalShares: shares, image: outcome.image };
     console.log(`  ${network.padEnd(20)} ${label.padEnd(36)} style ${score.style.toExponential(3)}  content ${score.content.toExponential(3)}  ${row.seconds.toFixed(0)} s  final α·c:β·s:γ·tv % ${shares}`);
     return row;
@@ -91,15 +95,21 @@ async function paint(network: string, pair: { photo: string; painting: string },
   }
 }
 
-async function runSettings(network: string): Promise<StylizeSettings> {
+/** A result at full size, to look at the grain the contact sheet's small cells hide; a folder path as network becomes one folder name. */
+async function writeResult(image: RgbImage, network: string, pair: { photo: string; painting: string }): Promise<void> {
+  const folder = join(out, 'results', network.replace(/[^\w@.-]/g, '_'));
+  mkdirSync(folder, { recursive: true });
+  await writeImage(image, join(folder, `${pair.photo.replace(/\.\w+$/, '')}-${pair.painting.replace(/\.\w+$/, '')}.png`));
+}
+
+async function runSettings(candidate: string): Promise<StylizeSettings> {
+  const network = networkOf(candidate);
   const { architecture } = await describeNetwork(network, models);
   const stages = options.schedule.map((stage) => ({ ...stage, tile: null }));
   return resolveSettings({
     network, init: 'content', previewEvery: 0, seed: 0,
-    contentLayers: [...architecture.defaultLayers.content],
-    styleLayers: architecture.defaultLayers.style.map((layer) => ({ layer, weight: 1 })),
-    ...weightsForNetwork(architecture),
-    ...options.settingsFor(network),
+    ...networkDefaults(architecture),
+    ...options.settingsFor(candidate),
     size: stages.at(-1)!.size, iterations: stages.reduce((sum, s) => sum + s.iterations, 0), schedule: { stages },
   });
 }

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +11,7 @@ import { storePaths } from '../../engine/node/paths.js';
 import { productRoot } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
-import { writeKerasWeights } from '../helpers/kerasWeights.js';
+import { serveKerasWeights } from '../helpers/kerasWeights.js';
 import { randomCheckpoint, writeCheckpoint } from '../helpers/fastStyle.js';
 import { writePhotoFolder } from '../helpers/trainingPhotos.js';
 import { asStylization } from '../helpers/runs.js';
@@ -42,17 +40,14 @@ describe('the studio in a browser, against the web host', { skip }, () => {
 
   before(async () => {
     assert.ok(existsSync(join(RENDERER, 'index.html')), 'npm run build makes dist/renderer');
-    const weightsFile = join(files, 'vgg19_mirror.h5');
-    writeKerasWeights(weightsFile);
-    const weights = readFileSync(weightsFile);
-    weightsServer = createServer((_, response) => response.end(weights));
-    await new Promise<void>((resolve) => weightsServer.listen(0, '127.0.0.1', resolve));
+    const served = await serveKerasWeights(files);
+    weightsServer = served.server;
     const mirror = {
       name: 'vgg19-mirror', architecture: 'vgg19', description: 'VGG-19 blocks 1–2 from a local mirror', license: 'test weights',
-      source: { kind: 'download', url: `http://127.0.0.1:${(weightsServer.address() as AddressInfo).port}/vgg19_mirror.h5`, file: 'vgg19_mirror.h5', bytes: weights.length, md5: createHash('md5').update(weights).digest('hex'), format: 'keras-h5' },
+      source: served.source,
     };
-    const product = JSON.parse(readFileSync(join(productRoot(), 'resources', 'models', 'catalogue.json'), 'utf8')) as { networks: unknown[] };
-    writeFileSync(join(files, 'catalogue.json'), JSON.stringify({ networks: [...product.networks, mirror] }));
+    const product = JSON.parse(readFileSync(join(productRoot(), 'resources', 'models', 'catalogue.json'), 'utf8')) as { networks: unknown[]; preference: string[] };
+    writeFileSync(join(files, 'catalogue.json'), JSON.stringify({ networks: [...product.networks, mirror], preference: product.preference }));
     process.env.PASTICHE_CATALOGUE = join(files, 'catalogue.json');
     // As `npm run studio:web` does: the engine computes in its own thread.
     studio = await openStudioThread({ home, backend: 'wasm', version: 'e2e' });

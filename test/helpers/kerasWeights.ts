@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Group } from 'h5wasm';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
 import { VGG19 } from '../../engine/common/networks/vgg.js';
 
@@ -62,4 +67,19 @@ export function readInChildProcess(file: string): { outcome: string; stderr: str
     await readKerasWeightsFile(${JSON.stringify(file)}).then(() => console.log('read'), (error) => console.log(error.message));`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
   return { outcome: run.stdout.trim(), stderr: run.stderr };
+}
+
+/**
+ * A local server standing in for the catalogue's VGG-19 download (Google's storage): VGG-19 blocks 1–2
+ * in the Keras layout, written into `folder`, and the catalogue source that names it.
+ */
+export async function serveKerasWeights(folder: string): Promise<{ server: Server; source: object }> {
+  const file = join(folder, 'vgg19_mirror.h5');
+  writeKerasWeights(file);
+  const weights = readFileSync(file);
+  const server = createServer((_, response) => response.end(weights));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/vgg19_mirror.h5`;
+  const md5 = createHash('md5').update(weights).digest('hex');
+  return { server, source: { kind: 'download', url, file: 'vgg19_mirror.h5', bytes: weights.length, md5, format: 'keras-h5' } };
 }

@@ -52,7 +52,16 @@ export interface StudioRequests {
   'grids.get': { args: { gridId: number }; result: GridDetail };
   /** The grid as one labelled picture (a contact sheet), each cell's newest image fitted into its box. */
   'grids.export': { args: { gridId: number; cellSize: number; format: OutputFormat; quality?: number }; result: PrintFileResult };
+  /** Remembers in the data folder that a notice was dismissed, so it shows once (`studio.info`'s dismissedNotices). */
+  'notices.dismiss': { args: { notice: StudioNotice }; result: void };
 }
+
+/**
+ * Notices the studio shows once until dismissed. `pretrained-network`: no pretrained network is
+ * installed, so runs paint with a generated one (the paint panel offers to install one).
+ */
+export const STUDIO_NOTICES = ['pretrained-network'] as const;
+export type StudioNotice = (typeof STUDIO_NOTICES)[number];
 
 export type Channel = keyof StudioRequests;
 export type ArgsOf<C extends Channel> = StudioRequests[C]['args'];
@@ -60,7 +69,9 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export', 'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.fast', 'runs.cancel', 'styles.list', 'styles.catalogue', 'styles.install', 'styles.train', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export',
+  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export',
+  'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.fast', 'runs.cancel', 'styles.list', 'styles.catalogue',
+  'styles.install', 'styles.train', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export', 'notices.dismiss',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
@@ -127,6 +138,8 @@ export interface StudioInfo {
   readonly styleMemoryBytes: number;
   /** Bytes one optimisation may take on this backend: a print schedule's stages larger than that are tiled (optimisationCost.ts). */
   readonly optimisationMemoryBytes: number;
+  /** The notices dismissed in this data folder (by the desktop or the web studio alike): not shown again. */
+  readonly dismissedNotices: readonly StudioNotice[];
 }
 
 export interface ProjectOverview {
@@ -165,7 +178,7 @@ export interface QueueStylize {
   readonly styleImageIds: readonly number[];
   /** The starting image when settings.init is 'image'. */
   readonly initImageId?: number;
-  /** Anything not given takes neural-style's defaults. */
+  /** Anything not given takes neural-style's defaults; a network left out is the best installed, with its own layers and weights. */
   readonly settings: Partial<StylizeSettings>;
 }
 

@@ -5,7 +5,7 @@ import {
   COLOUR_PRESERVATIONS, INIT_METHODS, OPTIMIZER_NAMES, POOLINGS, STYLE_REPRESENTATIONS,
 } from '../stylize/settings.js';
 import { PasticheError } from '../errors.js';
-import type { ArgsOf, Channel, DesktopChannel, DesktopRequests } from './studioApi.js';
+import { STUDIO_NOTICES, type ArgsOf, type Channel, type DesktopChannel, type DesktopRequests } from './studioApi.js';
 import { fieldPath } from '../fieldCheck.js';
 
 /**
@@ -29,7 +29,12 @@ const BYTES = 'expected bytes (on the web, {"$bytes": base64})';
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, BYTES);
 /** A void channel: the web client sends null, Electron's IPC undefined. */
 const none = z.null().optional().transform((): void => undefined);
-const list = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_LIST_LENGTH).readonly();
+/**
+ * Frozen only once it is an array: zod 4's .readonly() freezes its input even when the array check
+ * failed, and freezing a typed array ({"$bytes": …} where a list belongs) throws instead of refusing.
+ */
+const list = <T extends z.ZodType>(item: T) =>
+  z.array(item).max(MAX_LIST_LENGTH).transform((items): readonly z.output<T>[] => Object.freeze(items));
 const optional = <T extends z.ZodType>(schema: T) => schema.optional();
 /** A union told apart by `key`, whose refusal names the kinds it knows. */
 function kinds<T extends readonly [z.ZodObject, ...z.ZodObject[]]>(key: string, known: readonly string[], options: T) {
@@ -146,6 +151,7 @@ export const CHANNEL_SCHEMAS = {
   'grids.list': z.strictObject({ project: optional(text) }),
   'grids.get': z.strictObject({ gridId: id }),
   'grids.export': z.strictObject({ gridId: id, cellSize: number, format: outputFormat, quality: optional(number) }),
+  'notices.dismiss': z.strictObject({ notice: z.enum(STUDIO_NOTICES) }),
 } satisfies Record<Channel, z.ZodType>;
 
 /** The desktop shell's channels, checked the same way by its IPC. */

@@ -1,6 +1,6 @@
 import { PasticheError } from '../errors.js';
 import { flatLayers, type NetworkArchitecture } from '../networks/architecture.js';
-import { weightsForNetwork } from '../stylize/presets.js';
+import { defaultStyleLayers, weightsForNetwork } from '../stylize/presets.js';
 import {
   MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, recordedOptimizer, checkLossWeights, type AdamSettings, type LossTermSettings, type Pooling,
 } from '../stylize/settings.js';
@@ -133,12 +133,12 @@ export function trainStyleSettingsFor(given: Partial<TrainStyleSettings>, networ
  */
 export function trainingLayers(architecture: NetworkArchitecture, available: readonly string[]): Pick<TrainStyleSettings, 'contentLayers' | 'styleLayers'> {
   const { content, style } = architecture.defaultLayers;
-  const styleLayers = style.filter((layer) => available.includes(layer));
+  const styleLayers = defaultStyleLayers(architecture).filter(({ layer }) => available.includes(layer));
   if (styleLayers.length === 0) throw new PasticheError(`holds none of its default style layers (${style.join(', ')}); give --style-layers`, architecture.family);
-  const deepest = styleLayers.at(-1)!;
+  const deepest = styleLayers.at(-1)!.layer;
   const following = available.slice(available.indexOf(deepest) + 1).find((layer) => isConvolution(architecture, layer));
   const contentLayers = content.every((layer) => available.includes(layer)) ? [...content] : [following ?? deepest];
-  return { contentLayers, styleLayers: styleLayers.map((layer) => ({ layer, weight: 1 })) };
+  return { contentLayers, styleLayers };
 }
 
 /**

@@ -93,13 +93,57 @@ export interface NetworkArchitecture {
   readonly inputChannels: 3;
   readonly layers: readonly LayerSpec[];
   readonly preprocessing: Preprocessing;
-  /** The content and style layers a run starts from on this network (Gatys et al.'s choice on VGG). */
-  readonly defaultLayers: { readonly content: readonly string[]; readonly style: readonly string[] };
+  /**
+   * The content and style layers a run starts from on this network (Gatys et al.'s choice on VGG), and
+   * each style layer's weight where its Gram losses differ from the others' by orders of magnitude
+   * (1 each when absent, as neural-style's).
+   */
+  readonly defaultLayers: {
+    readonly content: readonly string[];
+    readonly style: readonly string[];
+    readonly styleWeights?: readonly number[];
+  };
   /**
    * α and β a run starts from on this network when its features' scale is far from VGG's, for which
    * neural-style's 5 and 100 were tuned; those apply when absent.
    */
   readonly defaultWeights?: { readonly content: number; readonly style: number };
+  /**
+   * Rows and columns mirrored around the image before the first layer (TensorFlow's MirrorPad,
+   * 'reflect'), for a network whose unpadded layers would otherwise leave a frame that no window is
+   * centred on, so that the loss barely sees it (see croppedFrame). The layers see the padded image.
+   */
+  readonly inputPadding?: { readonly size: number; readonly mode: 'reflect' };
+}
+
+/** The side the layers see for an image side n: the image with its reflected frame. */
+export function paddedSide(architecture: NetworkArchitecture, n: number): number {
+  return n > 0 ? n + 2 * (architecture.inputPadding?.size ?? 0) : 0;
+}
+
+/**
+ * How far in from the image's edge, in input pixels, the first output position of `layers` is
+ * centred: each unpadded k-wide window moves it (k − 1)/2 cells in at its layer's scale (the
+ * product of the strides before it); 'same' layers do not move it. For an inception module, its
+ * branches' largest. The pixels of this frame reach the last layer through fewer windows than the
+ * interior's, and the outermost through a single corner tap.
+ */
+export function croppedFrame(layers: readonly LayerSpec[]): number {
+  return frameAndStride(layers, { frame: 0, stride: 1 }).frame;
+}
+
+function frameAndStride(layers: readonly LayerSpec[], start: { frame: number; stride: number }): { frame: number; stride: number } {
+  return layers.reduce(({ frame, stride }, layer) => {
+    switch (layer.kind) {
+      case 'lrn': return { frame, stride };
+      case 'conv': return { frame: frame + ((kernelShape(layer)[0] - 1) / 2 - convPadding(layer)[0]) * stride, stride: stride * (layer.stride ?? 1) };
+      case 'pool': return { frame: frame + ((layer.size - 1) / 2 - (layer.pad ?? 0)) * stride, stride: stride * layer.stride };
+      case 'concat': {
+        const ends = layer.branches.map((branch) => frameAndStride(branch, { frame, stride }));
+        return { frame: Math.max(...ends.map((end) => end.frame)), stride: Math.max(...ends.map((end) => end.stride)) };
+      }
+    }
+  }, start);
 }
 
 /** Every layer in order, a composite's branch layers (branch by branch) before its concatenation, as Caffe's prototxt lists them. */
@@ -131,6 +175,11 @@ export function pathTo(layers: readonly LayerSpec[], name: string): LayerSpec[] 
     }
   }
   return null;
+}
+
+/** Whether `layer` is wanted or, being a composite, holds a wanted layer in one of its branches. */
+export function holdsWanted(layer: LayerSpec, wanted: ReadonlySet<string>): boolean {
+  return wanted.has(layer.name) || (layer.kind === 'concat' && layer.branches.some((branch) => branch.some((inner) => holdsWanted(inner, wanted))));
 }
 
 /** A convolution's kernel as [height, width]. */
@@ -181,13 +230,14 @@ export function sequenceOutputSize(layers: readonly LayerSpec[], n: number): num
 
 /**
  * The smallest image side from which every layer up to `lastLayer` (all by default) still has at
- * least one position: unpadded convolutions and pools shrink their input, AlexNet's by a lot.
+ * least one position, its reflected frame added: unpadded convolutions and pools shrink their input, AlexNet's by a lot.
  * Output sizes grow with the input, so the first side that leaves one position is the answer.
  */
 export function minimumInputSize(architecture: NetworkArchitecture, lastLayer?: string): number {
   const path = lastLayer === undefined ? architecture.layers : pathTo(architecture.layers, lastLayer) ?? [];
-  let side = 1;
-  while (sequenceOutputSize(path, side) < 1) side++;
+  // A reflected frame needs an image wider than it (MirrorPad's 'reflect' repeats no edge pixel).
+  let side = (architecture.inputPadding?.size ?? 0) + 1;
+  while (sequenceOutputSize(path, paddedSide(architecture, side)) < 1) side++;
   return side;
 }
 
@@ -202,11 +252,15 @@ export interface ActivationShape {
   readonly channels: number;
 }
 
-/** The shape of a layer's activations for an input image of this size, by the same formulas the network runs (null for an unknown layer). */
+/**
+ * The shape of a layer's activations for an input image of this size (its reflected frame added),
+ * by the same formulas the network runs (null for an unknown layer).
+ */
 export function activationShape(architecture: NetworkArchitecture, layer: string, input: { height: number; width: number }): ActivationShape | null {
   const path = pathTo(architecture.layers, layer);
   if (!path) return null;
-  return { height: sequenceOutputSize(path, input.height), width: sequenceOutputSize(path, input.width), channels: layerChannels(architecture, layer) };
+  const [height, width] = [input.height, input.width].map((side) => sequenceOutputSize(path, paddedSide(architecture, side)));
+  return { height, width, channels: layerChannels(architecture, layer) };
 }
 
 function sequenceChannels(layers: readonly LayerSpec[], channels: number): number {

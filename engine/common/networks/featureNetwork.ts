@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import type { Pooling } from '../stylize/settings.js';
-import { convLayers, flatLayers, layerNames, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
+import { convLayers, flatLayers, holdsWanted, layerNames, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
 import { withCustomGradient } from '../losses/customGradient.js';
 import { convolve, groupedFlippedKernel, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
 import { deprocess, preprocess } from './preprocessing.js';
@@ -79,7 +79,7 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
     checkInputSize({ name, architecture }, requested, { height: input.shape[1], width: input.shape[2] });
     const wanted = new Set(requested);
     const result = new Map<string, tf.Tensor4D>();
-    run(architecture.layers, input, false);
+    run(architecture.layers, padInput(architecture, input), false);
     return result;
 
     /**
@@ -131,6 +131,18 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
   };
 }
 
+/**
+ * The image with the architecture's reflected frame around it (architecture.inputPadding), for its
+ * first layer. The gradient is TensorFlow.js's MirrorPad's, which crops: each pixel near the border
+ * gets the gradient of its own place only, as an interior pixel does. The exact gradient would add
+ * its mirrored copies' too, doubling the frame's pace: on Inception-v3 at 256 px after 60 L-BFGS
+ * iterations that painted a visible 21-px frame, bluer than the rest (looked at).
+ */
+function padInput(architecture: NetworkArchitecture, input: tf.Tensor4D): tf.Tensor4D {
+  const size = architecture.inputPadding?.size ?? 0;
+  return size === 0 ? input : tf.mirrorPad(input, [[0, 0], [size, size], [size, size], [0, 0]], 'reflect');
+}
+
 /** tf.tidy for a Map result: keeps the map's tensors, disposes every intermediate. */
 export function tidyMap<T extends tf.Tensor>(compute: () => Map<string, T>): Map<string, T> {
   let names: string[] = [];
@@ -180,11 +192,6 @@ export function computableLayers(architecture: NetworkArchitecture, weighted: Re
     names.push(layer.name);
   }
   return names;
-}
-
-/** Whether `layer` is wanted or, being a composite, holds a wanted layer in one of its branches. */
-function holdsWanted(layer: LayerSpec, wanted: ReadonlySet<string>): boolean {
-  return wanted.has(layer.name) || (layer.kind === 'concat' && layer.branches.some((branch) => branch.some((inner) => holdsWanted(inner, wanted))));
 }
 
 interface PreparedConv extends ConvWeights {

@@ -12,4 +12,9 @@ export interface NetworkSummary {
   readonly weightsSha256: string | null;
   /** The size of the file `install` downloads, for catalogue networks that have one. */
   readonly downloadBytes?: number;
+  /**
+   * Its place in the catalogue's quality order (`preference`, 0 the best): a run whose network is not
+   * chosen takes the first of that order installed (networkChoice.ts). Absent for the other networks.
+   */
+  readonly rank?: number;
 }

@@ -39,9 +39,13 @@ const VGG_PHOTO_RMS: Readonly<Record<string, number>> = {
   conv5_1: 572, conv5_2: 610, conv5_3: 1040, conv5_4: 1830,
 };
 
-/** VGG-19 and VGG-16 are calibrated to photos; other architectures (AlexNet, GoogLeNet, test networks) keep rms-v1. */
+/**
+ * VGG-19 and VGG-16 are calibrated to photos; other architectures (AlexNet, GoogLeNet, Inception, test
+ * networks that borrow VGG's layer names) keep rms-v1, so their weights are what they were.
+ */
 export function defaultCalibration(architecture: NetworkArchitecture): RandomCalibration {
-  return convLayers(architecture).every((layer) => layer.name in VGG_PHOTO_RMS) ? 'vgg19-photos' : 'rms-v1';
+  const vgg = architecture.family === 'vgg19' || architecture.family === 'vgg16';
+  return vgg && convLayers(architecture).every((layer) => layer.name in VGG_PHOTO_RMS) ? 'vgg19-photos' : 'rms-v1';
 }
 
 /**

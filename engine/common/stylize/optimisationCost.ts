@@ -1,6 +1,6 @@
 import { PasticheError } from '../errors.js';
 import type { ImageSize } from '../image.js';
-import { flatLayers, kernelShape, outputSize, pathTo, type LayerSpec, type NetworkArchitecture } from '../networks/architecture.js';
+import { flatLayers, kernelShape, outputSize, paddedSide, pathTo, type LayerSpec, type NetworkArchitecture } from '../networks/architecture.js';
 import { tileRegions } from '../tiles/tiling.js';
 import { DEFAULT_TILE_OVERLAP, stagePlan, stageSize, type ScheduleStage, type StylizeSchedule } from './schedule.js';
 import type { StylizeSettings } from './settings.js';
@@ -22,7 +22,7 @@ export interface OptimisationWork {
 
 export function optimisationWork(architecture: NetworkArchitecture, settings: Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>, picture: ImageSize): OptimisationWork {
   const path = pathTo(architecture.layers, deepestLayer(architecture, settings)) ?? [];
-  const pass = walk(path, { height: picture.height, width: picture.width, channels: architecture.inputChannels });
+  const pass = walk(path, { height: paddedSide(architecture, picture.height), width: paddedSide(architecture, picture.width), channels: architecture.inputChannels });
   return { pixels: picture.width * picture.height, activations: pass.activations, multiplyAdds: pass.multiplyAdds };
 }
 

@@ -30,5 +30,21 @@ export function weightsForNetwork(architecture: NetworkArchitecture): Pick<Styli
  */
 export function layersForNetwork(architecture: NetworkArchitecture, available: readonly string[], split: Split): Split {
   if ([...split.contentLayers, ...split.styleLayers.map((l) => l.layer)].every((layer) => available.includes(layer))) return split;
-  return { contentLayers: [...architecture.defaultLayers.content], styleLayers: architecture.defaultLayers.style.map((layer) => ({ layer, weight: 1 })) };
+  return defaultSplit(architecture);
+}
+
+/** The network's own layers, as its architecture declares them. */
+export function defaultSplit(architecture: NetworkArchitecture): Split {
+  return { contentLayers: [...architecture.defaultLayers.content], styleLayers: defaultStyleLayers(architecture) };
+}
+
+/** The network's own style layers with their weights (1 each where the architecture gives none). */
+export function defaultStyleLayers(architecture: NetworkArchitecture): Split['styleLayers'] {
+  const { style, styleWeights } = architecture.defaultLayers;
+  return style.map((layer, i) => ({ layer, weight: styleWeights?.[i] ?? 1 }));
+}
+
+/** Where a run on this network starts: its own layers and weights (what the CLI and the editor fill in when none are given). */
+export function networkDefaults(architecture: NetworkArchitecture): Split & Pick<StylizeSettings, 'contentWeight' | 'styleWeight'> {
+  return { ...defaultSplit(architecture), ...weightsForNetwork(architecture) };
 }

@@ -7,7 +7,8 @@ import { main } from './main.js';
 
 /**
  * `npm start` until the studio exists: paints a generated landscape in the style of a generated
- * abstract painting with the embedded network, so the main job runs on a fresh offline machine.
+ * abstract painting with the best network installed — the embedded one on a fresh offline machine,
+ * where `stylize` also says, once, how to get a pretrained one.
  */
 const folder = join(dataHome(), 'demo');
 mkdirSync(folder, { recursive: true });

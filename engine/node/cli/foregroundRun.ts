@@ -17,6 +17,8 @@ export interface ForegroundOptions {
 export interface ForegroundRun {
   readonly project: string;
   readonly iterations: number;
+  /** A line for stderr when the run starts (a network picked by default that is a generated one), else null. */
+  readonly advice?: string | null;
   start(hooks: RunHooks): Promise<RunOutcome>;
 }
 
@@ -45,10 +47,13 @@ export async function runInForeground(options: ForegroundOptions, inputs: Readon
     const outcome = await run.start({
       signal: abort.signal,
       onStart: ({ runId, network, width, height }) => {
+        // On stderr even with --json, whose stdout stays JSON lines; once, so the Network line below does not repeat it.
+        if (run.advice) process.stderr.write(`${run.advice}\n`);
+        const randomNote = run.advice ? ' — random weights' : ' — random weights, no download needed; pretrained networks give better results (see `pastiche models`)';
         announce(options.json, { event: 'start', runId, backend: backend.name, network: network.name, width, height, iterations: run.iterations }, [
           `Run ${runId} · project '${run.project}' · ${width}×${height} · ${run.iterations} iterations`,
           `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
-          `Network: ${network.name}${network.status === 'embedded' ? ' — random weights, no download needed; pretrained networks give better results (see `pastiche models`)' : ''}`,
+          `Network: ${network.name}${network.status === 'embedded' ? randomNote : ''}`,
         ]);
         view.start(run.iterations);
       },

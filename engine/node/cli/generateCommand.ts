@@ -8,8 +8,10 @@ import { OPTIMIZER_NAMES, POOLINGS, defaultOptimizerSettings, type OptimizerName
 import { runGenerate, type GenerateJob } from '../runs/generateRun.js';
 import { runInForeground } from './foregroundRun.js';
 import { choiceOption, gramEntryOption, integerOption, listOption, numberListOption, numberOption, sizeOption } from './optionParsers.js';
-import { weightsForNetwork } from '../../common/stylize/presets.js';
-import { architectureOf } from './stylizeCommand.js';
+import { defaultStyleLayers, weightsForNetwork } from '../../common/stylize/presets.js';
+import { architectureOf, NETWORK_OPTION_HELP } from './stylizeCommand.js';
+import { givenOrDefaultNetwork } from '../networks/defaultNetwork.js';
+import { dataHome, storePaths } from '../paths.js';
 
 interface GenerateOptions {
   generator: GeneratorKind;
@@ -20,7 +22,8 @@ interface GenerateOptions {
   redraw: boolean;
   style?: string;
   out: string;
-  network: string;
+  /** Left out, the best network installed (defaultNetwork.ts). */
+  network?: string;
   size?: { width: number; height: number };
   iterations: number;
   styleLayers?: string[];
@@ -52,7 +55,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--redraw', 'draw new targets at every iteration (takes Adam)', false)
     .option('--style <file>', 'mimic: the painting whose Gram statistics are measured')
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
-    .option('--network <name|dir>', 'feature network: a name from `pastiche models`, or a folder with model.json', d.network)
+    .option('--network <name|dir>', NETWORK_OPTION_HELP)
     .option('--size <WxH>', `the result's width and height in pixels (one number: a square; default ${d.width}x${d.height})`, sizeOption('size'))
     .option('--iterations <n>', 'optimisation iterations', integerOption('iterations'), d.iterations)
     .option('--style-layers <layers>', "layers whose Gram matrices are matched; those the generator leaves out are driven to zero (default: the network's)", listOption('style-layers'))
@@ -69,9 +72,10 @@ export function registerGenerateCommand(program: Command): void {
     .option('--backend <name>', 'force a TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu); also PASTICHE_BACKEND')
     .option('--json', 'print one JSON object per line instead of a progress bar', false)
     .action(async (options: GenerateOptions) => {
-      const job = generateJobFromOptions(options);
-      await runInForeground(options, [options.style, options.network], (store, backend) => ({
-        project: job.project, iterations: job.settings.iterations, start: (hooks) => runGenerate(store, job, backend, hooks),
+      const { network, advice } = givenOrDefaultNetwork(options.network, storePaths(dataHome()).models);
+      const job = generateJobFromOptions({ ...options, network });
+      await runInForeground(options, [options.style, network], (store, backend) => ({
+        project: job.project, iterations: job.settings.iterations, advice, start: (hooks) => runGenerate(store, job, backend, hooks),
       }));
     });
 }
@@ -86,7 +90,7 @@ const APPLIES_TO: ReadonlyArray<[keyof GenerateOptions, string, readonly Generat
 ];
 
 /** Turns the options into the exact settings the run records; all checks happen here, before any work. */
-export function generateJobFromOptions(options: GenerateOptions): GenerateJob {
+export function generateJobFromOptions(options: GenerateOptions & { network: string }): GenerateJob {
   for (const [key, option, kinds] of APPLIES_TO) {
     if (options[key] !== undefined && !kinds.includes(options.generator)) throw new PasticheError(`applies to --generator ${kinds.join(' or ')} only`, option);
   }
@@ -94,7 +98,10 @@ export function generateJobFromOptions(options: GenerateOptions): GenerateJob {
   if (options.lr !== undefined && optimizerName !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
   const architecture = architectureOf(options.network);
   const styleLayers = options.styleLayers ?? [...architecture.defaultLayers.style];
-  const layerWeights = options.styleLayerWeights ?? styleLayers.map(() => 1);
+  // The network's own layer weights go with its own layers only.
+  const ownWeights = options.styleLayers
+    ? styleLayers.map(() => 1) : defaultStyleLayers(architecture).map((l) => l.weight);
+  const layerWeights = options.styleLayerWeights ?? ownWeights;
   if (layerWeights.length !== styleLayers.length) {
     throw new PasticheError(`${layerWeights.length} weights for ${styleLayers.length} style layers`, '--style-layer-weights');
   }

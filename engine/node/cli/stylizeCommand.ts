@@ -8,9 +8,10 @@ import {
 } from '../../common/stylize/settings.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import type { NetworkArchitecture } from '../../common/networks/architecture.js';
-import { weightsForNetwork } from '../../common/stylize/presets.js';
+import { defaultStyleLayers, weightsForNetwork } from '../../common/stylize/presets.js';
 import { DEFAULT_TILE_OVERLAP, defaultSchedule, withTiles, type ScheduleStage, type StylizeSchedule } from '../../common/stylize/schedule.js';
 import { catalogueEntry } from '../networks/catalogue.js';
+import { givenOrDefaultNetwork } from '../networks/defaultNetwork.js';
 import { readSavedNetworkInfo } from '../networks/savedNetwork.js';
 import { dataHome, storePaths } from '../paths.js';
 import { runStylize, type StylizeJob } from '../runs/stylizeRun.js';
@@ -23,7 +24,8 @@ interface StylizeOptions extends LossTermOptions {
   style: string[];
   styleBlend?: number[];
   out: string;
-  network: string;
+  /** Left out, the best network installed (defaultNetwork.ts). */
+  network?: string;
   init: string;
   size?: number;
   iterations?: number;
@@ -56,7 +58,7 @@ export function registerStylizeCommand(program: Command): void {
     .requiredOption('--style <files>', 'painting(s), comma-separated', listOption('style'))
     .option('--style-blend <weights>', 'one weight per style image (normalised to sum 1)', numberListOption('style-blend'))
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
-    .option('--network <name|dir>', 'feature network: a name from `pastiche models`, or a folder with model.json', d.network)
+    .option('--network <name|dir>', NETWORK_OPTION_HELP)
     .option('--init <how>', `starting image: ${INIT_METHODS.filter((m) => m !== 'image').join(', ')}, an image file, or run:N (that run's latest image)`, d.init)
     .option('--size <px>', `long side of the result in pixels (default ${d.size})`, integerOption('size'))
     .option('--iterations <n>', `optimisation iterations (default ${d.iterations})`, integerOption('iterations'))
@@ -88,11 +90,15 @@ export function registerStylizeCommand(program: Command): void {
     .action(async (options: StylizeOptions) => stylizeAction(options));
 }
 
+/** The --network option's help, `stylize`'s and `generate`'s. */
+export const NETWORK_OPTION_HELP = "feature network: a name from `pastiche models`, or a folder with model.json (default: the best installed, by the catalogue's quality order)";
+
 async function stylizeAction(options: StylizeOptions): Promise<void> {
-  const given = jobFromOptions(options);
-  await runInForeground(options, [given.contentFile, ...given.styleFiles, given.initFile, options.network], (store, backend) => {
+  const { network, advice } = givenOrDefaultNetwork(options.network, storePaths(dataHome()).models);
+  const given = jobFromOptions({ ...options, network });
+  await runInForeground(options, [given.contentFile, ...given.styleFiles, given.initFile, network], (store, backend) => {
     const job = startingFromRun(store, given);
-    return { project: job.project, iterations: job.settings.iterations, start: (hooks) => runStylize(store, job, backend, hooks) };
+    return { project: job.project, iterations: job.settings.iterations, advice, start: (hooks) => runStylize(store, job, backend, hooks) };
   });
 }
 
@@ -120,7 +126,7 @@ export function architectureOf(network: string): NetworkArchitecture {
 }
 
 /** Turns the options into the exact settings the run records; all checks happen here, before any work. */
-export function jobFromOptions(options: StylizeOptions): StylizeJob {
+export function jobFromOptions(options: StylizeOptions & { network: string }): StylizeJob {
   const initIsFile = !(INIT_METHODS as readonly string[]).includes(options.init) || options.init === 'image';
   if (options.lr !== undefined && options.optimizer !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
   if (options.localRadius !== undefined && options.styleRepr !== 'local') throw new PasticheError('applies to --style-repr local only', '--local-radius');
@@ -130,7 +136,10 @@ export function jobFromOptions(options: StylizeOptions): StylizeJob {
   const weights = weightsForNetwork(architecture);
   const contentLayers = options.contentLayers ?? [...architecture.defaultLayers.content];
   const styleLayers = options.styleLayers ?? [...architecture.defaultLayers.style];
-  const layerWeights = options.styleLayerWeights ?? styleLayers.map(() => 1);
+  // The network's own layer weights go with its own layers only.
+  const ownWeights = options.styleLayers
+    ? styleLayers.map(() => 1) : defaultStyleLayers(architecture).map((l) => l.weight);
+  const layerWeights = options.styleLayerWeights ?? ownWeights;
   if (layerWeights.length !== styleLayers.length) {
     throw new PasticheError(`${layerWeights.length} weights for ${styleLayers.length} style layers`, '--style-layer-weights');
   }

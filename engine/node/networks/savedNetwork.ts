@@ -97,7 +97,7 @@ function savedConv(model: LayersModelFile, architecture: NetworkArchitecture, la
 }
 
 /** [kH, kW, in / groups, filters]: the channels in are those of the layer before it on its path (its branch's, in an inception module). */
-function savedKernelShape(architecture: NetworkArchitecture, spec: ConvLayerSpec): number[] {
+export function savedKernelShape(architecture: NetworkArchitecture, spec: ConvLayerSpec): number[] {
   const path = pathTo(architecture.layers, spec.name)!;
   const inChannels = path.length > 1 ? layerChannels(architecture, path[path.length - 2].name) : architecture.inputChannels;
   return [...kernelShape(spec), inChannels / (spec.groups ?? 1), spec.filters];

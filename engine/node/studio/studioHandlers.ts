@@ -11,6 +11,7 @@ import { listNetworks } from '../networks/registry.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import type { ImageRecord, RunStore } from '../store/runStore.js';
 import { createGrid, exportGridSheet, gridDetail } from './gridRequests.js';
+import { dismissedNotices, dismissNotice } from './noticeFile.js';
 import { projectDetail, projectOverviews } from './projectRequests.js';
 import { installCatalogueStyle, styleListings } from './styleRequests.js';
 import { feedforwardJobOf, generateJobOf, jobOf, trainingJobOf } from './queueRequest.js';
@@ -33,7 +34,10 @@ export interface StudioContext {
  */
 export function studioHandlers({ store, queue, backend, version, emit }: StudioContext): StudioHandlers {
   return {
-    'studio.info': () => ({ version, backend: { name: backend.name, description: backend.description }, dataHome: store.paths.home, styleMemoryBytes: styleMemoryBudget(), optimisationMemoryBytes: optimisationMemoryBudget() }),
+    'studio.info': () => ({
+      version, backend: { name: backend.name, description: backend.description }, dataHome: store.paths.home, styleMemoryBytes: styleMemoryBudget(), optimisationMemoryBytes: optimisationMemoryBudget(),
+      dismissedNotices: dismissedNotices(store.paths.home),
+    }),
     'networks.list': () => listNetworks(store.paths.models),
     'networks.install': ({ name }) => installCatalogueNetwork(store, name, emit),
     'projects.list': () => projectOverviews(store),
@@ -59,6 +63,7 @@ export function studioHandlers({ store, queue, backend, version, emit }: StudioC
     'grids.list': ({ project }) => store.grids(project),
     'grids.get': ({ gridId }) => gridDetail(store, gridId),
     'grids.export': (request) => exportGridSheet(store, request),
+    'notices.dismiss': ({ notice }) => dismissNotice(store.paths.home, notice),
   };
 }
 

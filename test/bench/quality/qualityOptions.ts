@@ -29,6 +29,16 @@ const settingsSchema = z.record(z.string(), z.strictObject({
   pooling: z.enum(['max', 'avg']).optional(),
 }));
 
+/**
+ * The network a candidate paints with: a candidate is a network's name or `NAME@VARIANT`, so that
+ * one run of the bench can compare several settings of one network side by side (QUALITY_SETTINGS
+ * is keyed by the whole candidate; the variant inherits the built-in settings of its network).
+ */
+export function networkOf(candidate: string): string {
+  const at = candidate.indexOf('@');
+  return at < 0 ? candidate : candidate.slice(0, at);
+}
+
 export interface QualityOptions {
   readonly networks: readonly string[];
   readonly pairs: ReadonlyArray<{ readonly photo: string; readonly painting: string }>;
@@ -38,27 +48,38 @@ export interface QualityOptions {
 
 /**
  * The bench's knobs, from the environment: QUALITY_NETWORKS (names or TensorFlow.js model folders,
- * comma-separated; default today's and the calibrated vgg19-random, the reference and `installed`),
+ * comma-separated, each optionally `NAME@VARIANT`; default today's and the calibrated vgg19-random,
+ * the reference and `installed`),
  * QUALITY_PHOTOS / QUALITY_PAINTINGS (file names in ../shared/images), QUALITY_PAIRS (at most this
- * many pairs), QUALITY_SCHEDULE (SIZE:ITERATIONS,… ending at the scored size) and QUALITY_SETTINGS, a
+ * many pairs, or the pairs themselves: PHOTO:PAINTING,…), QUALITY_SCHEDULE (SIZE:ITERATIONS,… ending at the scored size) and QUALITY_SETTINGS, a
  * JSON object of per-network layers and weights, e.g. {"inception3-imagenet":{"contentLayers":["mixed_3"],…}}.
  */
 export function qualityOptions(env: NodeJS.ProcessEnv, installed: readonly string[]): QualityOptions {
   const list = (name: string, fallback: readonly string[]) => env[name]?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...fallback];
   const networks = list('QUALITY_NETWORKS', [LEGACY_RANDOM, 'vgg19-random', REFERENCE, ...installed]);
   const all = list('QUALITY_PHOTOS', PHOTOS).flatMap((photo) => list('QUALITY_PAINTINGS', PAINTINGS).map((painting) => ({ photo, painting })));
-  const count = env.QUALITY_PAIRS === undefined ? all.length : Number(env.QUALITY_PAIRS);
+  const named = env.QUALITY_PAIRS?.includes(':') ? namedPairs(list('QUALITY_PAIRS', [])) : null;
+  const count = named ? named.length : env.QUALITY_PAIRS === undefined ? all.length : Number(env.QUALITY_PAIRS);
   if (!Number.isInteger(count) || count < 1) throw new PasticheError(`must be a whole number of pairs, got ${env.QUALITY_PAIRS}`, 'QUALITY_PAIRS');
   const schedule = scheduleOption('QUALITY_SCHEDULE')(env.QUALITY_SCHEDULE ?? '128:40,256:20');
   const given = env.QUALITY_SETTINGS ? checkFields(settingsSchema, parseJson(env.QUALITY_SETTINGS), 'QUALITY_SETTINGS') : {};
   return {
-    networks, pairs: all.slice(0, count), schedule,
-    settingsFor: (network) => {
-      const { styleLayers, styleLayerWeights, ...rest } = given[network] ?? {};
+    networks, pairs: named ?? all.slice(0, count), schedule,
+    settingsFor: (candidate) => {
+      const { styleLayers, styleLayerWeights, ...rest } = given[candidate] ?? {};
       const layers = styleLayers ? { styleLayers: styleLayers.map((layer, i) => ({ layer, weight: styleLayerWeights?.[i] ?? 1 })) } : {};
-      return { ...BUILT_IN[network], ...rest, ...layers };
+      return { ...BUILT_IN[networkOf(candidate)], ...rest, ...layers };
     },
   };
+}
+
+/** PHOTO:PAINTING items, e.g. tubingen.jpg:starry_night.jpg, for pairs that a photos × paintings grid would not pick alone. */
+function namedPairs(items: readonly string[]): Array<{ photo: string; painting: string }> {
+  return items.map((item) => {
+    const [photo, painting, ...rest] = item.split(':');
+    if (!photo || !painting || rest.length > 0) throw new PasticheError(`must be PHOTO:PAINTING, got ${item}`, 'QUALITY_PAIRS');
+    return { photo, painting };
+  });
 }
 
 function parseJson(text: string): unknown {

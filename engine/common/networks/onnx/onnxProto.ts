@@ -7,8 +7,11 @@ import {
 
 // The few protobuf messages an ONNX graph is made of, built from plain values (ONNX IR, onnx.proto).
 
-/** A node with INT (a number) and INTS (a list) attributes, FLOAT ones in `floats` and STRING ones in `strings`. */
-export function onnxNode(opType: string, input: readonly string[], output: string, ints: Record<string, number | readonly number[]> = {}, floats: Record<string, number> = {}, strings: Record<string, string> = {}): NodeProto {
+/**
+ * A node with INT (a number) and INTS (a list) attributes, FLOAT ones in `floats` and STRING ones in
+ * `strings`; several outputs (MaxPool's values and indices, Split's parts) as a list.
+ */
+export function onnxNode(opType: string, input: readonly string[], output: string | readonly string[], ints: Record<string, number | readonly number[]> = {}, floats: Record<string, number> = {}, strings: Record<string, string> = {}): NodeProto {
   const attribute = [
     ...Object.entries(ints).map(([name, value]) => typeof value === 'number'
       ? create(AttributeProtoSchema, { name, type: AttributeType.INT, i: BigInt(value) })
@@ -16,7 +19,7 @@ export function onnxNode(opType: string, input: readonly string[], output: strin
     ...Object.entries(floats).map(([name, f]) => create(AttributeProtoSchema, { name, type: AttributeType.FLOAT, f })),
     ...Object.entries(strings).map(([name, text]) => create(AttributeProtoSchema, { name, type: AttributeType.STRING, s: new TextEncoder().encode(text) })),
   ];
-  return create(NodeProtoSchema, { opType, input: [...input], output: [output], name: '', attribute });
+  return create(NodeProtoSchema, { opType, input: [...input], output: typeof output === 'string' ? [output] : [...output], name: '', attribute });
 }
 
 export function floatTensor(name: string, dims: readonly number[], values: Float32Array): TensorProto {
@@ -29,8 +32,17 @@ export function int64Tensor(name: string, values: readonly number[]): TensorProt
 
 /** A float tensor's name and, when known, its shape, for a graph's inputs and outputs. */
 export function floatValueInfo(name: string, dims: readonly number[] | null): ValueInfoProto {
+  return valueInfo(name, dims, TensorProto_DataType.FLOAT);
+}
+
+/** An int64 tensor of unknown shape (MaxPool's indices, saved for the backward graph). */
+export function int64ValueInfo(name: string): ValueInfoProto {
+  return valueInfo(name, null, TensorProto_DataType.INT64);
+}
+
+function valueInfo(name: string, dims: readonly number[] | null, elemType: TensorProto_DataType): ValueInfoProto {
   const shape = dims && create(TensorShapeProtoSchema, { dim: dims.map((d) => create(TensorShapeProto_DimensionSchema, { value: { case: 'dimValue', value: BigInt(d) } })) });
-  const tensorType = create(TypeProto_TensorSchema, { elemType: TensorProto_DataType.FLOAT, ...(shape ? { shape } : {}) });
+  const tensorType = create(TypeProto_TensorSchema, { elemType, ...(shape ? { shape } : {}) });
   return create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: tensorType } }) });
 }
 

@@ -35,6 +35,7 @@ const VALID: { [C in Channel]: ArgsOf<C> } = {
   'grids.list': {},
   'grids.get': { gridId: 1 },
   'grids.export': { gridId: 1, cellSize: 64, format: 'png' },
+  'notices.dismiss': { notice: 'pretrained-network' },
 };
 
 function refusal(channel: Channel, args: unknown): string {
@@ -74,8 +75,12 @@ describe('the studio channels\' schemas', () => {
     assert.equal(refusal('runs.queue', { ...queue, settings: { ...queue.settings, optimizer: { name: 'sgd' } } }), 'runs.queue: settings.optimizer.name: expected name to be one of lbfgs, adam');
     assert.equal(refusal('runs.queue', { ...queue, settings: { ...queue.settings, init: 'photo' } }), 'runs.queue: settings.init: expected one of noise, content, style, image');
     assert.equal(refusal('runs.queue', { ...queue, settings: null }), 'runs.queue: settings: expected an object');
+    // Bytes where a list belongs (found by the web API's fuzzing): zod's .readonly() froze them and threw.
+    const bytesForLayers = { ...queue.settings, styleLayers: new Uint8Array([0, 0, 0]) };
+    assert.equal(refusal('runs.queue', { ...queue, settings: bytesForLayers }), 'runs.queue: settings.styleLayers: expected a list');
     assert.equal(refusal('projects.get', { name: 'x'.repeat(MAX_TEXT_LENGTH + 1) }), `projects.get: name: at most ${MAX_TEXT_LENGTH} characters`);
     assert.equal(refusal('grids.create', { ...VALID['grids.create'], axes: [{ parameter: 'colour', values: [] }] }), 'grids.create: axes[0].parameter: expected parameter to be one of init, network, contentWeight, styleWeight, tvWeight, styleScale, seed, size, iterations, localRadius, gramMix, styleRepr, pooling, preserveColors, optimizer, styleImage, layers');
     assert.equal(refusal('queue.get', {}), 'queue.get: expected null');
+    assert.equal(refusal('notices.dismiss', { notice: 'everything' }), 'notices.dismiss: notice: expected one of pretrained-network');
   });
 });

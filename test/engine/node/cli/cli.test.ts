@@ -90,7 +90,9 @@ describe('pastiche CLI', () => {
     const result = pastiche('stylize', '--content', photo, '--style', painting, '--out', join(files, 'plain.png'), '--size', '24', '--iterations', '2', '--content-layers', 'conv2_1', '--style-layers', 'conv1_1');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Backend: wasm/);
-    assert.match(result.stderr, /vgg19-random — random weights, no download needed; pretrained networks give better results/);
+    // No network chosen and none pretrained installed: one line of advice, and the Network line says the rest.
+    assert.match(result.stderr, /^pastiche: no pretrained network installed; painting with vgg19-random \(random weights, weaker\)\./m);
+    assert.match(result.stderr, /^Network: vgg19-random — random weights$/m);
     assert.match(result.stderr, /iteration 2\/2: loss/);
     assert.match(result.stderr, /Done: .*plain\.png \(run \d+, 2 iterations/);
   });

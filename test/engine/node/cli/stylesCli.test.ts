@@ -17,11 +17,17 @@ await useTestBackend();
  * `pastiche styles` as a person runs it, in its own process: asynchronously, since the download server
  * runs in this one.
  */
-function pastiche(home: string, catalogue: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function pastiche(
+  home: string,
+  catalogue: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm', PASTICHE_STYLE_CATALOGUE: catalogue };
-  return new Promise((resolve) => execFile(process.execPath, [cliPath, ...args], { env }, (error, stdout, stderr) => {
-    resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-  }));
+  return new Promise((resolve) =>
+    execFile(process.execPath, [cliPath, ...args], { env }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    }),
+  );
 }
 
 describe('pastiche styles install and the catalogue listing', () => {
@@ -31,14 +37,20 @@ describe('pastiche styles install and the catalogue listing', () => {
   let catalogue: string;
 
   before(async () => {
-    for (const [seed, name] of [[41, 'speckle'], [42, 'smear']] as const) writeCheckpoint(join(files, 'served', name), randomCheckpoint(seed));
+    for (const [seed, name] of [
+      [41, 'speckle'],
+      [42, 'smear'],
+    ] as const)
+      writeCheckpoint(join(files, 'served', name), randomCheckpoint(seed));
     server = await startStyleServer(join(files, 'served'));
-    const entries = ['speckle', 'smear'].map((name) => catalogueEntryFor(name, join(files, 'served', name), `${server.url}${name}/`));
+    const entries = ['speckle', 'smear'].map((name) =>
+      catalogueEntryFor(name, join(files, 'served', name), `${server.url}${name}/`),
+    );
     catalogue = writeStyleCatalogue(join(files, 'catalogue.json'), entries);
   });
   after(() => server.close());
 
-  it('lists the catalogue\'s styles as not installed, installs one (exit 0), then lists it as installed with its origin', async () => {
+  it("lists the catalogue's styles as not installed, installs one (exit 0), then lists it as installed with its origin", async () => {
     const listed = await pastiche(home, catalogue, 'styles');
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^speckle\s+not installed\s+catalogue, 6\.7 MB/m);
@@ -51,10 +63,19 @@ describe('pastiche styles install and the catalogue listing', () => {
     const json = await pastiche(home, catalogue, 'styles', '--json');
     assert.equal(json.code, 0, json.stderr);
     const rows = JSON.parse(json.stdout) as { name: string; status: string; origin?: string; downloadBytes?: number }[];
-    assert.deepEqual(rows.map((r) => [r.name, r.status]), [['speckle', 'installed'], ['smear', 'not-installed']]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.status]),
+      [
+        ['speckle', 'installed'],
+        ['smear', 'not-installed'],
+      ],
+    );
     assert.equal(rows[0].origin, `${server.url}speckle/`);
     const served = catalogueEntryFor('smear', join(files, 'served', 'smear'), server.url).files;
-    assert.equal(rows[1].downloadBytes, served.reduce((sum, file) => sum + file.bytes, 0));
+    assert.equal(
+      rows[1].downloadBytes,
+      served.reduce((sum, file) => sum + file.bytes, 0),
+    );
     assert.deepEqual(readdirSync(join(home, 'styles')), ['speckle']);
 
     const again = await pastiche(home, catalogue, 'styles', 'install', 'speckle');
@@ -77,7 +98,10 @@ describe('pastiche styles install and the catalogue listing', () => {
     const offlineHome = mkdtempSync(join(tmpdir(), 'pastiche-cli-'));
     const offline = await pastiche(offlineHome, offlineCatalogue, 'styles', 'install', 'smear');
     assert.equal(offline.code, 1);
-    assert.equal(offline.stderr, `pastiche: smear: cannot reach 127.0.0.1:${port} (ECONNREFUSED). Offline? Download the files of http://127.0.0.1:${port}/smear/ elsewhere into a folder and run 'pastiche styles import FOLDER --name smear'\n`);
+    assert.equal(
+      offline.stderr,
+      `pastiche: smear: cannot reach 127.0.0.1:${port} (ECONNREFUSED). Offline? Download the files of http://127.0.0.1:${port}/smear/ elsewhere into a folder and run 'pastiche styles import FOLDER --name smear'\n`,
+    );
     assert.deepEqual(readdirSync(join(offlineHome, 'styles')), [], 'nothing is left in styles/');
   });
 });

@@ -64,7 +64,7 @@ describe('installing a catalogue network', () => {
     host.stallNextAfter(40_000);
     // The connection drops once the first 40 kB have arrived.
     const dropOnceArrived = ({ receivedBytes }: { receivedBytes: number }) => receivedBytes >= 40_000 && host.drop();
-    await assert.rejects(installNetwork(entry, models, { onProgress: dropOnceArrived }), /vgg19: download interrupted after 0\.0 MB of \d\.\d MB \(.+\); run the same command again to resume$/);
+    await assert.rejects(installNetwork(entry, models, { onProgress: dropOnceArrived }), /vgg19: download interrupted after 0\.0 MB of \d\.\d MB \(.+\); install again to resume$/);
     const kept = statSync(partial).size;
     assert.equal(kept, 40_000, 'what arrived is kept');
     assert.ok(!existsSync(join(models, 'vgg19')), 'nothing is installed yet');

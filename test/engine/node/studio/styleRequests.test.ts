@@ -25,7 +25,9 @@ describe('the style catalogue through the web host: styles.catalogue, styles.ins
     server = await startStyleServer(join(files, 'served'));
     const entry = catalogueEntryFor('speckle', join(files, 'served', 'speckle'), `${server.url}speckle/`);
     downloadBytes = entry.files.reduce((sum, file) => sum + file.bytes, 0);
-    process.env.PASTICHE_STYLE_CATALOGUE = writeStyleCatalogue(join(files, 'catalogue.json'), [{ ...entry, painting: 'Speckles', artist: 'a seed' }]);
+    process.env.PASTICHE_STYLE_CATALOGUE = writeStyleCatalogue(join(files, 'catalogue.json'), [
+      { ...entry, painting: 'Speckles', artist: 'a seed' },
+    ]);
     studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-web-')), backend: 'wasm', version: 'test' });
     host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe });
   });
@@ -36,9 +38,17 @@ describe('the style catalogue through the web host: styles.catalogue, styles.ins
     delete process.env.PASTICHE_STYLE_CATALOGUE;
   });
 
-  const own = () => ({ host: `127.0.0.1:${host.port}`, origin: `http://127.0.0.1:${host.port}`, 'x-pastiche-token': host.token });
+  const own = () => ({
+    host: `127.0.0.1:${host.port}`,
+    origin: `http://127.0.0.1:${host.port}`,
+    'x-pastiche-token': host.token,
+  });
   async function post(channel: Channel, body: string) {
-    const reply = await send(host, `/api/${channel}`, { method: 'POST', headers: { ...own(), 'content-type': 'application/json' }, body });
+    const reply = await send(host, `/api/${channel}`, {
+      method: 'POST',
+      headers: { ...own(), 'content-type': 'application/json' },
+      body,
+    });
     return { status: reply.status, answer: fromWire<{ result?: unknown; error?: string }>(reply.body) };
   }
   async function invoke<C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>> {
@@ -48,21 +58,34 @@ describe('the style catalogue through the web host: styles.catalogue, styles.ins
   }
 
   it('installs a catalogue style with its progress streamed, then lists it with a thumbnail served as media', async () => {
-    assert.deepEqual(await invoke('styles.catalogue', undefined), [{
-      name: 'speckle', painting: 'Speckles', artist: 'a seed', description: 'speckle, for tests', license: 'test weights',
-      downloadBytes, status: 'not-installed',
-    }]);
+    assert.deepEqual(await invoke('styles.catalogue', undefined), [
+      {
+        name: 'speckle',
+        painting: 'Speckles',
+        artist: 'a seed',
+        description: 'speckle, for tests',
+        license: 'test weights',
+        downloadBytes,
+        status: 'not-installed',
+      },
+    ]);
     const events: StudioEvent[] = [];
     const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, { origin: own().origin });
     await new Promise((resolve) => socket.on('open', resolve));
     socket.on('message', (data: Buffer) => events.push(fromWire<StudioEvent>(data.toString('utf8'))));
 
     const installed = await invoke('styles.install', { name: 'speckle' });
-    assert.deepEqual([installed.name, installed.source, installed.origin], ['speckle', 'deeplearn', `${server.url}speckle/`]);
+    assert.deepEqual(
+      [installed.name, installed.source, installed.origin],
+      ['speckle', 'deeplearn', `${server.url}speckle/`],
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     socket.close();
     const progress = events.flatMap((e) => (e.type === 'style.progress' && e.name === 'speckle' ? [e] : []));
-    assert.ok(progress.length > 1 && progress.every((e) => e.totalBytes === downloadBytes), 'progress events over the whole style');
+    assert.ok(
+      progress.length > 1 && progress.every((e) => e.totalBytes === downloadBytes),
+      'progress events over the whole style',
+    );
     assert.equal(progress.at(-1)!.receivedBytes, downloadBytes, 'the last one is the whole style');
     assert.equal((await invoke('styles.catalogue', undefined))[0].status, 'installed');
 
@@ -73,12 +96,19 @@ describe('the style catalogue through the web host: styles.catalogue, styles.ins
     assert.equal(media.status, 200);
     const meta = await sharp(Buffer.from(media.body, 'latin1')).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ['png', 240, 180]);
-    assert.equal((await invoke('styles.list', undefined))[0].thumbnailImageId, listed.thumbnailImageId, 'listed again, the same stored image');
+    assert.equal(
+      (await invoke('styles.list', undefined))[0].thumbnailImageId,
+      listed.thumbnailImageId,
+      'listed again, the same stored image',
+    );
   });
 
   it('refuses an unknown style or arguments of the wrong shape in one line, downloading nothing', async () => {
     const before = server.requests.length;
-    assert.deepEqual(await post('styles.install', toWire({ name: 'starry' })), { status: 400, answer: { error: 'starry: not in the style catalogue (its styles: speckle)' } });
+    assert.deepEqual(await post('styles.install', toWire({ name: 'starry' })), {
+      status: 400,
+      answer: { error: 'starry: not in the style catalogue (its styles: speckle)' },
+    });
     const wrong = await post('styles.install', toWire({ name: 5 }));
     assert.equal(wrong.status, 400);
     assert.match(wrong.answer.error ?? '', /^styles\.install: name: [^\n]+$/);

@@ -92,6 +92,7 @@ describe('web API channels under fuzzing', () => {
       'grids.list': { project: 'fuzz' },
       'grids.get': { gridId: grid.id },
       'grids.export': { gridId: grid.id, cellSize: 16, format: 'png' },
+      'notices.dismiss': { notice: 'pretrained-network' },
     };
   });
   after(async () => {
