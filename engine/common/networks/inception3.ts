@@ -107,10 +107,14 @@ export const INCEPTION_V3: NetworkArchitecture = {
   // TV falls to 19 % and 10 %. Content on activation_5 (stride 4) rather than mixed2 (stride 8) keeps
   // the bridge's cables and the windows; its VGG content is the best of the weighted sets (7.7·10⁴
   // against 8.4–9.0·10⁴; the unweighted set's 8.1·10⁴ came with the speckle), VGG style 8.9·10³.
+  // On all eight pairs (128:40,256:20) that set painted magenta and green skies for The Scream and
+  // Udnie (VGG style 1.49·10⁴, content 7.1·10⁴): activation_1 carries the palette. Raising its weight
+  // 10×, 30×, 100× gave style 1.07·10⁴, 9.2·10³, 8.9·10³ and content 8.1·10⁴, 8.1·10⁴, 7.9·10⁴, the
+  // painting's colours back and the strokes kept; 100× is kept (it starts ~50× the deeper layers).
   defaultLayers: {
     content: ['activation_5'],
     style: ['activation_1', 'activation_3', 'activation_5', 'mixed0', 'mixed3'],
-    styleWeights: [1, 10, 100, 300, 6e4],
+    styleWeights: [100, 10, 100, 300, 6e4],
   },
   // Its batch-normalised features are ~1–2 RMS where VGG's are hundreds. β = 2·10⁸ starts the weighted
   // style term where 10⁹ started the unweighted one (which neural-style's 100 starts VGG-19's at); α
