@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { StyleCatalogueEntry } from '../../engine/node/fast/styleCatalogue.js';
 import { styleDownloadFolder } from '../../engine/node/fast/installStyle.js';
@@ -11,11 +11,10 @@ import { storePaths } from '../../engine/node/paths.js';
 import { productRoot } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
+import { CHROMIUM, launchChromium, studioPage } from '../helpers/chromium.js';
 import { SHARED, sharedSkipReason, TEST_RESULTS } from '../helpers/shared.js';
 import { startStyleServer, writeStyleCatalogue } from '../helpers/styleServer.js';
 
-/** Debian's Chromium (apt-get install chromium); Playwright downloads nothing. */
-const CHROMIUM = process.env.PASTICHE_CHROMIUM ?? '/usr/bin/chromium';
 const RENDERER = join(productRoot(), 'dist', 'renderer');
 const noBrowser = !existsSync(CHROMIUM)
   ? `end-to-end suite skipped: no browser at ${CHROMIUM} (apt-get install chromium)`
@@ -65,12 +64,8 @@ describe("the Fast tab's ready styles, installed from a catalogue served on 127.
     // As `npm run studio:web` does: the engine in its own thread (which reads the environment set above).
     studio = await openStudioThread({ home, backend: 'wasm', version: 'e2e' });
     host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe, staticDir: RENDERER });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    browser = await launchChromium();
+    page = await studioPage(browser, pageErrors);
     mkdirSync(TEST_RESULTS, { recursive: true });
     const harbour = '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" '
       + 'fill="#6a9fd8"/><path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>';

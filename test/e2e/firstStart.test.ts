@@ -4,18 +4,17 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { storePaths } from '../../engine/node/paths.js';
 import { productRoot } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
+import { CHROMIUM, launchChromium, studioPage } from '../helpers/chromium.js';
 import { serveKerasWeights } from '../helpers/kerasWeights.js';
 import { asStylization } from '../helpers/runs.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
-/** Debian's Chromium (apt-get install chromium); Playwright downloads nothing. */
-const CHROMIUM = process.env.PASTICHE_CHROMIUM ?? '/usr/bin/chromium';
 const RENDERER = join(productRoot(), 'dist', 'renderer');
 const skip = !existsSync(CHROMIUM)
   ? `end-to-end suite skipped: no browser at ${CHROMIUM} (apt-get install chromium)`
@@ -64,12 +63,8 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     writeFileSync(join(files, 'catalogue.json'), JSON.stringify({ ...product, networks }));
     process.env.PASTICHE_CATALOGUE = join(files, 'catalogue.json');
     await startStudio();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    browser = await launchChromium();
+    page = await studioPage(browser, pageErrors);
     mkdirSync(TEST_RESULTS, { recursive: true });
     await sharp({ create: { width: 48, height: 32, channels: 3, background: '#6a9fd8' } })
       .png()

@@ -4,13 +4,14 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { importStyle } from '../../engine/node/fast/styleLibrary.js';
 import { storePaths } from '../../engine/node/paths.js';
 import { productRoot } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
 import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js';
+import { CHROMIUM, launchChromium, studioPage } from '../helpers/chromium.js';
 import { serveKerasWeights } from '../helpers/kerasWeights.js';
 import { randomCheckpoint, writeCheckpoint } from '../helpers/fastStyle.js';
 import { writePhotoFolder } from '../helpers/trainingPhotos.js';
@@ -18,8 +19,6 @@ import { asStylization } from '../helpers/runs.js';
 import { scheduleSteps, scheduleText, stageSize } from '../../engine/common/stylize/schedule.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
-/** Debian's Chromium (apt-get install chromium), which .ci/run installs; Playwright downloads nothing. */
-const CHROMIUM = process.env.PASTICHE_CHROMIUM ?? '/usr/bin/chromium';
 const RENDERER = join(productRoot(), 'dist', 'renderer');
 const skip = !existsSync(CHROMIUM) ? `end-to-end suite skipped: no browser at ${CHROMIUM} (apt-get install chromium)` : false;
 if (skip) console.log(`# NOTICE ${skip}`);
@@ -53,9 +52,8 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     studio = await openStudioThread({ home, backend: 'wasm', version: 'e2e' });
     host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe, staticDir: RENDERER });
     studio.subscribe((event) => event.type === 'network.progress' && networkEvents.push(`${event.name} ${event.receivedBytes}/${event.totalBytes}`));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    browser = await launchChromium();
+    page = await studioPage(browser, pageErrors);
     mkdirSync(TEST_RESULTS, { recursive: true });
     await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" fill="#6a9fd8"/><path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>')).png().toFile(join(files, 'harbour.png'));
     await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#1b3b8a"/><path d="M0 32 Q16 0 32 32 T64 32" stroke="#f2c14e" stroke-width="8" fill="none"/></svg>')).png().toFile(join(files, 'swirls.png'));

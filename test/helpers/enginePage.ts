@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { COMPUTE_PORT_MESSAGE, type ComputePort } from '../../engine/common/api/computeProtocol.js';
 import { productRoot } from '../../engine/node/resources.js';
 
 /** Debian's Chromium, as the end-to-end suite drives it; Playwright downloads nothing. */
-export const CHROMIUM = process.env.PASTICHE_CHROMIUM ?? '/usr/bin/chromium';
 export const ENGINE_PAGE = join(productRoot(), 'dist', 'engine-page', 'enginePage.html');
 
 /** Why the engine page's tests cannot run here, printed as a NOTICE; false when they can. */
@@ -32,7 +32,7 @@ export interface EnginePage {
  */
 export async function openEnginePage(options: { readonly acceptSoftwareRendering?: boolean } = {}): Promise<EnginePage> {
   if (!existsSync(ENGINE_PAGE)) throw new Error(`${ENGINE_PAGE} is missing: npm run build makes it`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
