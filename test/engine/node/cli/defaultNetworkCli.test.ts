@@ -25,20 +25,13 @@ const ADVICE =
 const adviceLines = (stderr: string) =>
   stderr.split('\n').filter((line) => line.startsWith('pastiche: no pretrained network installed'));
 const small = ['--size', '16', '--iterations', '1', '--content-layers', 'conv1_2', '--style-layers', 'conv1_1'];
+/** `stylize` of the test photo in the test painting's style into files/OUT, then `rest`. */
+const stylize = (out: string, ...rest: string[]) =>
+  pastiche('stylize', '--content', photo, '--style', painting, '--out', join(files, out), ...rest);
 
 describe('the CLI without --network', () => {
   it('paints with the generated network when no pretrained one is installed, advising once on stderr', () => {
-    const result = pastiche(
-      'stylize',
-      '--content',
-      photo,
-      '--style',
-      painting,
-      '--out',
-      join(files, 'random.png'),
-      ...small,
-      '--json',
-    );
+    const result = stylize('random.png', ...small, '--json');
     assert.equal(result.code, 0, result.stderr);
     const advice = adviceLines(result.stderr);
     assert.equal(advice.length, 1, result.stderr);
@@ -58,16 +51,7 @@ describe('the CLI without --network', () => {
   });
 
   it('advises once on a terminal-less stderr too, where the Network line no longer repeats it', () => {
-    const result = pastiche(
-      'stylize',
-      '--content',
-      photo,
-      '--style',
-      painting,
-      '--out',
-      join(files, 'plain.png'),
-      ...small,
-    );
+    const result = stylize('plain.png', ...small);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(adviceLines(result.stderr).length, 1, result.stderr);
     assert.match(result.stderr, /^Network: vgg19-random — random weights$/m);
@@ -89,35 +73,14 @@ describe('the CLI without --network', () => {
   });
 
   it('gives no advice when the network is chosen, even a generated one', () => {
-    const result = pastiche(
-      'stylize',
-      '--content',
-      photo,
-      '--style',
-      painting,
-      '--out',
-      join(files, 'chosen.png'),
-      ...small,
-      '--network',
-      'vgg19-random',
-    );
+    const result = stylize('chosen.png', ...small, '--network', 'vgg19-random');
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(adviceLines(result.stderr), []);
     assert.match(result.stderr, /Network: vgg19-random — random weights, no download needed/);
   });
 
   it('refuses bad input in one line, before any advice', () => {
-    const result = pastiche(
-      'stylize',
-      '--content',
-      photo,
-      '--style',
-      painting,
-      '--out',
-      join(files, 'x.png'),
-      '--size',
-      'abc',
-    );
+    const result = stylize('x.png', '--size', 'abc');
     assert.notEqual(result.code, 0);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
   });
@@ -129,17 +92,7 @@ describe('the CLI without --network', () => {
     await writeVggBlock1(block1);
     const imported = pastiche('models', 'import', block1, '--name', 'vgg19');
     assert.equal(imported.code, 0, imported.stderr);
-    const result = pastiche(
-      'stylize',
-      '--content',
-      photo,
-      '--style',
-      painting,
-      '--out',
-      join(files, 'pretrained.png'),
-      ...small,
-      '--json',
-    );
+    const result = stylize('pretrained.png', ...small, '--json');
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(adviceLines(result.stderr), []);
     const done = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
