@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
+import { INCEPTION_V3 } from '../../engine/common/networks/inception3.js';
 import { storePaths } from '../../engine/node/paths.js';
 import { productRoot } from '../../engine/node/resources.js';
 import { openStudioThread, type StudioConnection } from '../../engine/node/studio/studioThread.js';
@@ -175,5 +176,23 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     )!;
     assert.equal(local.status, 'installed');
     assert.equal(await page.getByTestId('network').inputValue(), LOCAL_NETWORK);
+  });
+
+  it(`generates on ${LOCAL_NETWORK} with its own style layer weights, as painting does`, async (t) => {
+    if (!localInCatalogue) return void t.skip(`the catalogue has no ${LOCAL_NETWORK}`);
+    await page.goto(host.url);
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    await page.getByTestId('generate-network').selectOption(LOCAL_NETWORK);
+    await page.getByTestId('generate-width').fill('48');
+    await page.getByTestId('generate-height').fill('48');
+    await page.getByTestId('generate-iterations').fill('2');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
+    const [run] = await studio.handlers['runs.list']({ project: 'generated' });
+    const { style, styleWeights } = INCEPTION_V3.defaultLayers;
+    assert.deepEqual(
+      run.kind === 'generate' && run.settings.styleLayers,
+      style.map((layer, i) => ({ layer, weight: styleWeights![i] })),
+    );
   });
 });
