@@ -23,15 +23,21 @@ const PROXY_SIZE = Number(process.env.RW_SIZE ?? 128);
 if (sharedSkipReason('models/vgg19-imagenet-blocks1-3/model.json', 'images/content')) process.exit(0);
 await selectBackend();
 
-const files = ['content', 'style'].flatMap((kind) => readdirSync(join(SHARED, 'images', kind))
-  .filter((f) => f.endsWith('.jpg') && !/bricks|clouds|circles|sketch|stripes|zigzag/.test(f))
-  .map((f) => join(SHARED, 'images', kind, f)));
+const files = ['content', 'style'].flatMap((kind) =>
+  readdirSync(join(SHARED, 'images', kind))
+    .filter((f) => f.endsWith('.jpg') && !/bricks|clouds|circles|sketch|stripes|zigzag/.test(f))
+    .map((f) => join(SHARED, 'images', kind, f)),
+);
 const images = await Promise.all(files.map(async (file) => imageToTensor(await readImage(file, { longSide: SIZE }))));
 const layers = convLayers(VGG19).map((l) => l.name);
 
 const real = (await loadNetwork(join(SHARED, 'models/vgg19-imagenet-blocks1-3'), '/nonexistent')).network;
 const random = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0, 'rms-v1'));
-const realRms = meanRms(real, images, layers.filter((l) => real.layers.includes(l)));
+const realRms = meanRms(
+  real,
+  images,
+  layers.filter((l) => real.layers.includes(l)),
+);
 const randomRms = meanRms(random, images, layers);
 const proxyRms = meanRms(random, [calibrationImage(PROXY_SIZE, 0)], layers);
 const rows = layers.map((layer) => ({
@@ -50,7 +56,8 @@ function meanRms(network: FeatureNetwork, rgbs: readonly tf.Tensor3D[], names: r
   for (const rgb of rgbs) {
     tf.tidy(() => {
       const activations = network.activations(network.preprocess(rgb), names, 'max');
-      for (const name of names) sums.set(name, sums.get(name)! + tf.mean(tf.square(activations.get(name)!)).dataSync()[0]);
+      for (const name of names)
+        sums.set(name, sums.get(name)! + tf.mean(tf.square(activations.get(name)!)).dataSync()[0]);
     });
   }
   return new Map(names.map((n) => [n, Math.sqrt(sums.get(n)! / rgbs.length)]));

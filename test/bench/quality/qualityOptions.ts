@@ -14,20 +14,28 @@ const PHOTOS = ['tubingen.jpg', 'golden_gate.jpg'];
 const PAINTINGS = ['starry_night.jpg', 'the_scream.jpg', 'udnie.jpg', 'picasso_selfport1907.jpg'];
 
 /** What a network's runs use besides its defaults (its architecture's layers, α and β): the reference reads blocks 1–3 only. */
-type NetworkSettings = Partial<Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling'>>;
+type NetworkSettings = Partial<
+  Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling'>
+>;
 const BUILT_IN: Record<string, NetworkSettings> = {
-  [REFERENCE]: { contentLayers: [...VGG_LOSS_LAYERS.content], styleLayers: VGG_LOSS_LAYERS.style.map((layer) => ({ layer, weight: 1 })) },
+  [REFERENCE]: {
+    contentLayers: [...VGG_LOSS_LAYERS.content],
+    styleLayers: VGG_LOSS_LAYERS.style.map((layer) => ({ layer, weight: 1 })),
+  },
 };
 
-const settingsSchema = z.record(z.string(), z.strictObject({
-  contentLayers: z.array(z.string()).optional(),
-  styleLayers: z.array(z.string()).optional(),
-  styleLayerWeights: z.array(z.number().positive()).optional(),
-  contentWeight: z.number().nonnegative().optional(),
-  styleWeight: z.number().nonnegative().optional(),
-  tvWeight: z.number().nonnegative().optional(),
-  pooling: z.enum(['max', 'avg']).optional(),
-}));
+const settingsSchema = z.record(
+  z.string(),
+  z.strictObject({
+    contentLayers: z.array(z.string()).optional(),
+    styleLayers: z.array(z.string()).optional(),
+    styleLayerWeights: z.array(z.number().positive()).optional(),
+    contentWeight: z.number().nonnegative().optional(),
+    styleWeight: z.number().nonnegative().optional(),
+    tvWeight: z.number().nonnegative().optional(),
+    pooling: z.enum(['max', 'avg']).optional(),
+  }),
+);
 
 /**
  * The network a candidate paints with: a candidate is a network's name or `NAME@VARIANT`, so that
@@ -55,19 +63,32 @@ export interface QualityOptions {
  * JSON object of per-network layers and weights, e.g. {"inception3-imagenet":{"contentLayers":["mixed_3"],…}}.
  */
 export function qualityOptions(env: NodeJS.ProcessEnv, installed: readonly string[]): QualityOptions {
-  const list = (name: string, fallback: readonly string[]) => env[name]?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...fallback];
+  const list = (name: string, fallback: readonly string[]) =>
+    env[name]
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [...fallback];
   const networks = list('QUALITY_NETWORKS', [LEGACY_RANDOM, 'vgg19-random', REFERENCE, ...installed]);
-  const all = list('QUALITY_PHOTOS', PHOTOS).flatMap((photo) => list('QUALITY_PAINTINGS', PAINTINGS).map((painting) => ({ photo, painting })));
+  const all = list('QUALITY_PHOTOS', PHOTOS).flatMap((photo) =>
+    list('QUALITY_PAINTINGS', PAINTINGS).map((painting) => ({ photo, painting })),
+  );
   const named = env.QUALITY_PAIRS?.includes(':') ? namedPairs(list('QUALITY_PAIRS', [])) : null;
   const count = named ? named.length : env.QUALITY_PAIRS === undefined ? all.length : Number(env.QUALITY_PAIRS);
-  if (!Number.isInteger(count) || count < 1) throw new PasticheError(`must be a whole number of pairs, got ${env.QUALITY_PAIRS}`, 'QUALITY_PAIRS');
+  if (!Number.isInteger(count) || count < 1)
+    throw new PasticheError(`must be a whole number of pairs, got ${env.QUALITY_PAIRS}`, 'QUALITY_PAIRS');
   const schedule = scheduleOption('QUALITY_SCHEDULE')(env.QUALITY_SCHEDULE ?? '128:40,256:20');
-  const given = env.QUALITY_SETTINGS ? checkFields(settingsSchema, parseJson(env.QUALITY_SETTINGS), 'QUALITY_SETTINGS') : {};
+  const given = env.QUALITY_SETTINGS
+    ? checkFields(settingsSchema, parseJson(env.QUALITY_SETTINGS), 'QUALITY_SETTINGS')
+    : {};
   return {
-    networks, pairs: named ?? all.slice(0, count), schedule,
+    networks,
+    pairs: named ?? all.slice(0, count),
+    schedule,
     settingsFor: (candidate) => {
       const { styleLayers, styleLayerWeights, ...rest } = given[candidate] ?? {};
-      const layers = styleLayers ? { styleLayers: styleLayers.map((layer, i) => ({ layer, weight: styleLayerWeights?.[i] ?? 1 })) } : {};
+      const layers = styleLayers
+        ? { styleLayers: styleLayers.map((layer, i) => ({ layer, weight: styleLayerWeights?.[i] ?? 1 })) }
+        : {};
       return { ...BUILT_IN[networkOf(candidate)], ...rest, ...layers };
     },
   };
@@ -77,7 +98,8 @@ export function qualityOptions(env: NodeJS.ProcessEnv, installed: readonly strin
 function namedPairs(items: readonly string[]): Array<{ photo: string; painting: string }> {
   return items.map((item) => {
     const [photo, painting, ...rest] = item.split(':');
-    if (!photo || !painting || rest.length > 0) throw new PasticheError(`must be PHOTO:PAINTING, got ${item}`, 'QUALITY_PAIRS');
+    if (!photo || !painting || rest.length > 0)
+      throw new PasticheError(`must be PHOTO:PAINTING, got ${item}`, 'QUALITY_PAIRS');
     return { photo, painting };
   });
 }

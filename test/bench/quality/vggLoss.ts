@@ -21,10 +21,19 @@ export interface VggLoss {
  * are judged by one yardstick. The losses are the engine's own (styleTransferLoss with α = β = 1, no
  * TV), so the numbers read like a run's terms divided by its weights.
  */
-export async function vggLoss(reference: FeatureNetwork, result: RgbImage, photo: RgbImage, painting: RgbImage): Promise<VggLoss> {
+export async function vggLoss(
+  reference: FeatureNetwork,
+  result: RgbImage,
+  photo: RgbImage,
+  painting: RgbImage,
+): Promise<VggLoss> {
   const settings = resolveSettings({
-    network: reference.name, contentLayers: [...VGG_LOSS_LAYERS.content],
-    styleLayers: VGG_LOSS_LAYERS.style.map((layer) => ({ layer, weight: 1 })), contentWeight: 1, styleWeight: 1, tvWeight: 0,
+    network: reference.name,
+    contentLayers: [...VGG_LOSS_LAYERS.content],
+    styleLayers: VGG_LOSS_LAYERS.style.map((layer) => ({ layer, weight: 1 })),
+    contentWeight: 1,
+    styleWeight: 1,
+    tvWeight: 0,
   });
   const input = (image: RgbImage) => tf.tidy(() => reference.preprocess(imageToTensor(image)));
   const [photoInput, paintingInput, resultInput] = [photo, painting, result].map(input);
