@@ -50,13 +50,18 @@ const TO_NHWC = [0, 2, 3, 1];
  * Why these layers cannot be differentiated by the graphs here (a reason for the run's log), or null
  * when they can; such networks keep TensorFlow.js's gradients.
  */
-export function unsupportedReason(architecture: NetworkArchitecture, layers: readonly string[], pooling: Pooling): string | null {
+export function unsupportedReason(
+  architecture: NetworkArchitecture,
+  layers: readonly string[],
+  pooling: Pooling,
+): string | null {
   void pooling; // Max and average pooling both have graphs.
   if (layers.length === 0) return 'no layer is requested';
   const known = new Set(flatLayers(architecture.layers).map((layer) => layer.name));
   const unknown = layers.find((layer) => !known.has(layer));
   if (unknown !== undefined) return `it has no layer ${unknown}`;
-  if (architecture.inputPadding && architecture.inputPadding.mode !== 'reflect') return `its input padding is ${architecture.inputPadding.mode}, not reflect`;
+  if (architecture.inputPadding && architecture.inputPadding.mode !== 'reflect')
+    return `its input padding is ${architecture.inputPadding.mode}, not reflect`;
   for (const layer of flatLayers(architecture.layers)) {
     const reason = layerReason(layer);
     if (reason) return reason;
@@ -68,18 +73,40 @@ function layerReason(layer: LayerSpec): string | null {
   switch (layer.kind) {
     case 'conv': {
       const [height, width] = kernelShape(layer);
-      return height !== width && ((layer.stride ?? 1) !== 1 || (layer.padding ?? 'same') !== 'same') ? `${layer.name}'s ${height}×${width} kernel is strided or not 'same'` : null;
+      return height !== width && ((layer.stride ?? 1) !== 1 || (layer.padding ?? 'same') !== 'same')
+        ? `${layer.name}'s ${height}×${width} kernel is strided or not 'same'`
+        : null;
     }
-    case 'lrn': return layer.size % 2 === 1 ? null : `${layer.name} normalises over an even number of channels`;
-    case 'pool': case 'concat': return null;
+    case 'lrn':
+      return layer.size % 2 === 1 ? null : `${layer.name} normalises over an even number of channels`;
+    case 'pool':
+    case 'concat':
+      return null;
   }
 }
 
 /** Both graphs for an input of height × width; `weights` must hold every convolution up to the deepest requested layer. */
-export function gradientGraphs(architecture: NetworkArchitecture, weights: ReadonlyMap<string, ConvValues>, layers: readonly string[], pooling: Pooling, height: number, width: number): GradientGraphs {
+export function gradientGraphs(
+  architecture: NetworkArchitecture,
+  weights: ReadonlyMap<string, ConvValues>,
+  layers: readonly string[],
+  pooling: Pooling,
+  height: number,
+  width: number,
+): GradientGraphs {
   const forward = new GraphBuilder();
   const backward = new GraphBuilder();
-  const steps = planSteps(architecture, layers, ...padInput(forward, architecture, forward.node('Transpose', [IMAGE_INPUT], IMAGE_NCHW, { perm: TO_NCHW }), height, width));
+  const steps = planSteps(
+    architecture,
+    layers,
+    ...padInput(
+      forward,
+      architecture,
+      forward.node('Transpose', [IMAGE_INPUT], IMAGE_NCHW, { perm: TO_NCHW }),
+      height,
+      width,
+    ),
+  );
   for (const step of steps) forwardStep(forward, step, weights, pooling);
   for (const layer of layers) forward.node('Transpose', [layer], activationName(layer), { perm: TO_NHWC });
 
@@ -88,13 +115,28 @@ export function gradientGraphs(architecture: NetworkArchitecture, weights: Reado
     if (!saved.has(name)) saved.set(name, type === 'int64' ? int64ValueInfo(name) : floatValueInfo(name, null));
     return name;
   };
-  const incoming = (layer: string) => (layers.includes(layer) ? backward.node('Transpose', [gradientName(layer)], `${layer}:g_in`, { perm: TO_NCHW }) : null);
-  const imageGradient = cropToImage(backward, architecture, backwardSteps(backward, steps, weights, pooling, read, incoming), height, width);
+  const incoming = (layer: string) =>
+    layers.includes(layer)
+      ? backward.node('Transpose', [gradientName(layer)], `${layer}:g_in`, { perm: TO_NCHW })
+      : null;
+  const imageGradient = cropToImage(
+    backward,
+    architecture,
+    backwardSteps(backward, steps, weights, pooling, read, incoming),
+    height,
+    width,
+  );
   backward.node('Transpose', [imageGradient], IMAGE_GRADIENT, { perm: TO_NHWC });
 
   return {
-    forward: forward.model([floatValueInfo(IMAGE_INPUT, [1, height, width, architecture.inputChannels])], [...layers.map((layer) => activationName(layer)), ...saved.values()]),
-    backward: backward.model([...saved.values(), ...layers.map((layer) => floatValueInfo(gradientName(layer), null))], [IMAGE_GRADIENT]),
+    forward: forward.model(
+      [floatValueInfo(IMAGE_INPUT, [1, height, width, architecture.inputChannels])],
+      [...layers.map((layer) => activationName(layer)), ...saved.values()],
+    ),
+    backward: backward.model(
+      [...saved.values(), ...layers.map((layer) => floatValueInfo(gradientName(layer), null))],
+      [IMAGE_GRADIENT],
+    ),
     saved: [...saved.keys()],
   };
 }
@@ -105,12 +147,32 @@ export function gradientGraphs(architecture: NetworkArchitecture, weights: Reado
  * gradient with respect to the image. Nothing crosses to TensorFlow.js but the image, the two losses
  * and the gradient, and the Gram products run on the runtime's multithreaded matrix kernels.
  */
-export function matchingGraph(architecture: NetworkArchitecture, weights: ReadonlyMap<string, ConvValues>, terms: MatchingTerms, pooling: Pooling, height: number, width: number): ModelProto {
+export function matchingGraph(
+  architecture: NetworkArchitecture,
+  weights: ReadonlyMap<string, ConvValues>,
+  terms: MatchingTerms,
+  pooling: Pooling,
+  height: number,
+  width: number,
+): ModelProto {
   const layers = [...new Set([...terms.content, ...terms.gram].map((term) => term.layer))];
   const graph = new GraphBuilder();
-  const steps = planSteps(architecture, layers, ...padInput(graph, architecture, graph.node('Transpose', [IMAGE_INPUT], IMAGE_NCHW, { perm: TO_NCHW }), height, width));
+  const steps = planSteps(
+    architecture,
+    layers,
+    ...padInput(
+      graph,
+      architecture,
+      graph.node('Transpose', [IMAGE_INPUT], IMAGE_NCHW, { perm: TO_NCHW }),
+      height,
+      width,
+    ),
+  );
   const outputShape = (layer: string) => {
-    const { side: [h, w], channels } = steps.find((step) => step.layer.name === layer)!.output;
+    const {
+      side: [h, w],
+      channels,
+    } = steps.find((step) => step.layer.name === layer)!.output;
     return { channels, height: h, width: w };
   };
   for (const step of steps) forwardStep(graph, step, weights, pooling);
@@ -122,30 +184,104 @@ export function matchingGraph(architecture: NetworkArchitecture, weights: Readon
     const target = graph.node('Transpose', [contentTargetName(layer)], `${layer}:content_target`, { perm: TO_NCHW });
     const difference = graph.node('Sub', [layer, target], `${layer}:content_d`);
     // ∂/∂F of weight·mean((F − P)²) = 2·weight·(F − P)/N.
-    arrive(layer, graph.node('Mul', [difference, graph.scalar(`${layer}:content_scale`, (2 * weight) / (channels * h * w))], `${layer}:content_g`));
-    return graph.node('Mul', [graph.node('ReduceMean', [graph.node('Mul', [difference, difference], `${layer}:content_d2`)], `${layer}:content_mean`, { keepdims: 0 }), graph.scalar(`${layer}:content_w`, weight)], `${layer}:content_loss`);
+    arrive(
+      layer,
+      graph.node(
+        'Mul',
+        [difference, graph.scalar(`${layer}:content_scale`, (2 * weight) / (channels * h * w))],
+        `${layer}:content_g`,
+      ),
+    );
+    return graph.node(
+      'Mul',
+      [
+        graph.node(
+          'ReduceMean',
+          [graph.node('Mul', [difference, difference], `${layer}:content_d2`)],
+          `${layer}:content_mean`,
+          { keepdims: 0 },
+        ),
+        graph.scalar(`${layer}:content_w`, weight),
+      ],
+      `${layer}:content_loss`,
+    );
   });
   const styleLosses = terms.gram.map(({ layer, weight }) => {
     const { channels, height: h, width: w } = outputShape(layer);
     const norm = graph.scalar(`${layer}:gram_norm`, 1 / (channels * h * w));
     const features = graph.node('Reshape', [layer, graph.int64(`${layer}:flat`, [channels, h * w])], `${layer}:F`);
-    const gram = graph.node('Mul', [graph.node('MatMul', [features, graph.node('Transpose', [features], `${layer}:Ft`, { perm: [1, 0] })], `${layer}:FFt`), norm], `${layer}:G`);
+    const gram = graph.node(
+      'Mul',
+      [
+        graph.node(
+          'MatMul',
+          [features, graph.node('Transpose', [features], `${layer}:Ft`, { perm: [1, 0] })],
+          `${layer}:FFt`,
+        ),
+        norm,
+      ],
+      `${layer}:G`,
+    );
     const error = graph.node('Sub', [gram, gramTargetName(layer)], `${layer}:E`);
     // G = F·Fᵀ/(C·P), L = weight·mean(E²): ∂L/∂G = 2·weight·E/C², ∂L/∂F = (∂L/∂G + ∂L/∂Gᵀ)·F/(C·P), as gramMatrix's own gradient.
-    const dGram = graph.node('Mul', [error, graph.scalar(`${layer}:gram_scale`, (2 * weight) / (channels * channels))], `${layer}:dG`);
-    const symmetric = graph.node('Add', [dGram, graph.node('Transpose', [dGram], `${layer}:dGt`, { perm: [1, 0] })], `${layer}:dGs`);
-    const dFeatures = graph.node('Mul', [graph.node('MatMul', [symmetric, features], `${layer}:dGF`), norm], `${layer}:dF`);
-    arrive(layer, graph.node('Reshape', [dFeatures, graph.int64(`${layer}:shape`, [1, channels, h, w])], `${layer}:gram_g`));
-    return graph.node('Mul', [graph.node('ReduceMean', [graph.node('Mul', [error, error], `${layer}:E2`)], `${layer}:gram_mean`, { keepdims: 0 }), graph.scalar(`${layer}:gram_w`, weight)], `${layer}:style_loss`);
+    const dGram = graph.node(
+      'Mul',
+      [error, graph.scalar(`${layer}:gram_scale`, (2 * weight) / (channels * channels))],
+      `${layer}:dG`,
+    );
+    const symmetric = graph.node(
+      'Add',
+      [dGram, graph.node('Transpose', [dGram], `${layer}:dGt`, { perm: [1, 0] })],
+      `${layer}:dGs`,
+    );
+    const dFeatures = graph.node(
+      'Mul',
+      [graph.node('MatMul', [symmetric, features], `${layer}:dGF`), norm],
+      `${layer}:dF`,
+    );
+    arrive(
+      layer,
+      graph.node('Reshape', [dFeatures, graph.int64(`${layer}:shape`, [1, channels, h, w])], `${layer}:gram_g`),
+    );
+    return graph.node(
+      'Mul',
+      [
+        graph.node('ReduceMean', [graph.node('Mul', [error, error], `${layer}:E2`)], `${layer}:gram_mean`, {
+          keepdims: 0,
+        }),
+        graph.scalar(`${layer}:gram_w`, weight),
+      ],
+      `${layer}:style_loss`,
+    );
   });
-  const total = (losses: string[], name: string) => (losses.length > 0 ? graph.node('Sum', losses, name) : graph.node('Identity', [graph.scalar(`${name}:none`, 0)], name));
+  const total = (losses: string[], name: string) =>
+    losses.length > 0
+      ? graph.node('Sum', losses, name)
+      : graph.node('Identity', [graph.scalar(`${name}:none`, 0)], name);
   total(contentLosses, CONTENT_LOSS);
   total(styleLosses, STYLE_LOSS);
 
-  const gradient = cropToImage(graph, architecture, backwardSteps(graph, steps, weights, pooling, (name) => name, (layer) => {
-    const gradients = arriving.get(layer);
-    return gradients ? (gradients.length === 1 ? gradients[0] : graph.node('Sum', gradients, `${layer}:g_sum`)) : null;
-  }), height, width);
+  const gradient = cropToImage(
+    graph,
+    architecture,
+    backwardSteps(
+      graph,
+      steps,
+      weights,
+      pooling,
+      (name) => name,
+      (layer) => {
+        const gradients = arriving.get(layer);
+        return gradients
+          ? gradients.length === 1
+            ? gradients[0]
+            : graph.node('Sum', gradients, `${layer}:g_sum`)
+          : null;
+      },
+    ),
+    height,
+    width,
+  );
   graph.node('Transpose', [gradient], IMAGE_GRADIENT, { perm: TO_NHWC });
   const inputs = [
     floatValueInfo(IMAGE_INPUT, [1, height, width, architecture.inputChannels]),
@@ -161,12 +297,19 @@ export function matchingGraph(architecture: NetworkArchitecture, weights: Readon
  * step's output gradient is the sum of what its readers sent back, and a step no gradient reaches
  * is skipped.
  */
-function backwardSteps(graph: GraphBuilder, steps: readonly Step[], weights: ReadonlyMap<string, ConvValues>, pooling: Pooling, read: ReadSaved, incoming: (layer: string) => string | null): string {
+function backwardSteps(
+  graph: GraphBuilder,
+  steps: readonly Step[],
+  weights: ReadonlyMap<string, ConvValues>,
+  pooling: Pooling,
+  read: ReadSaved,
+  incoming: (layer: string) => string | null,
+): string {
   const sent = new Map<string, string[]>();
   const send = (tensor: string, gradient: string) => sent.set(tensor, [...(sent.get(tensor) ?? []), gradient]);
   const total = (tensor: string) => {
     const gradients = sent.get(tensor) ?? [];
-    return gradients.length <= 1 ? gradients[0] ?? null : graph.node('Sum', gradients, `${tensor}:g_total`);
+    return gradients.length <= 1 ? (gradients[0] ?? null) : graph.node('Sum', gradients, `${tensor}:g_total`);
   };
   for (const step of [...steps].reverse()) {
     const arriving = incoming(step.layer.name);
