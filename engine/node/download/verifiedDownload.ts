@@ -70,6 +70,8 @@ async function download(
   const file = await open(partial, append ? 'a' : 'w');
   try {
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      // A server that sends more than the catalogue's size is not believed, nor allowed to fill the disk.
+      if (received + chunk.length > remote.bytes) throw await oversize(remote, partial, context);
       // A full disk is not an interrupted download: trying again would fail the same way.
       await file.write(chunk).catch((error: unknown) => Promise.reject(writeProblem(error, partial)));
       received += chunk.length;
@@ -84,6 +86,14 @@ async function download(
   } finally {
     await file.close();
   }
+}
+
+/** Deletes the download of a file that grew past its catalogue size, and says so. */
+async function oversize(remote: RemoteFile, partial: string, context: DownloadContext): Promise<PasticheError> {
+  await rm(partial, { force: true });
+  const message = `the server sent more than the catalogue's ${remote.bytes} bytes of ${remote.file}; `
+    + 'the download was deleted';
+  return new PasticheError(message, context.name);
 }
 
 /** The response's headers, or a one-line reason; the time limit covers only the wait for them, not the download. */

@@ -90,6 +90,15 @@ describe('installing a catalogue network', () => {
     assert.deepEqual(readdirSync(models), ['.downloads']);
   });
 
+  it('stops reading a server that sends more than the catalogue states, and keeps nothing', async () => {
+    const models = mkdtempSync(join(tmpdir(), 'pastiche-models-'));
+    const short = { ...entry, source: { ...entry.source, bytes: bytes.length - 1000 } } as CatalogueEntry;
+    const more = `vgg19: the server sent more than the catalogue's ${bytes.length - 1000} bytes of vgg19_weights_notop.h5`;
+    await assert.rejects(installNetwork(short, models), (error: Error) => error.message.startsWith(more));
+    assert.deepEqual(readdirSync(join(models, '.downloads')), []);
+    assert.deepEqual(readdirSync(models), ['.downloads']);
+  });
+
   it('fails fast offline with a message saying how to import the file instead', async () => {
     const models = mkdtempSync(join(tmpdir(), 'pastiche-models-'));
     const closed = createServer();
