@@ -1,7 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { toBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema } from 'onnx-buf';
-import { cpus } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { ActivationLoss, FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import {
@@ -10,9 +7,7 @@ import {
 } from '../../common/networks/onnx/gradientGraphs.js';
 import type { NetworkWeights } from '../../common/networks/weights.js';
 import type { Pooling } from '../../common/stylize/settings.js';
-
-type Runtime = typeof Ort;
-type Session = Ort.InferenceSession;
+import { createSession, SessionCache, type Runtime } from '../onnxruntime/sessions.js';
 
 /**
  * Sessions kept per network: a tiled stage has up to four tile sizes (full, short right and bottom
@@ -37,16 +32,15 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
     }
     return values;
   };
-  const sessions = new SessionCache();
-  const options = sessionOptions();
+  const sessions = new SessionCache(SESSIONS_KEPT);
   const splitSessions = (layers: readonly string[], pooling: Pooling, height: number, width: number) => sessions.get(`split ${layers.join(',')} ${pooling} ${height}x${width}`, async () => {
     const graphs = gradientGraphs(network.architecture, valuesOf(), layers, pooling, height, width);
-    const [forward, backward] = await Promise.all([graphs.forward, graphs.backward].map((graph) => runtime.InferenceSession.create(toBinary(ModelProtoSchema, graph), options)));
+    const [forward, backward] = await Promise.all([graphs.forward, graphs.backward].map((graph) => createSession(runtime, graph)));
     return { sessions: [forward, backward], forward, backward, saved: graphs.saved };
   });
   const matchingSession = (terms: MatchingTerms, pooling: Pooling, height: number, width: number) => sessions.get(`match ${JSON.stringify(terms)} ${pooling} ${height}x${width}`, async () => {
     const graph = matchingGraph(network.architecture, valuesOf(), terms, pooling, height, width);
-    const session = await runtime.InferenceSession.create(toBinary(ModelProtoSchema, graph), options);
+    const session = await createSession(runtime, graph);
     return { sessions: [session], session };
   });
   /** Targets stay the same through a run: each is read out of TensorFlow.js once. */
@@ -134,39 +128,4 @@ function lossGradients(loss: ActivationLoss, activations: ReadonlyMap<string, tf
 
 function toTensor(value: Ort.Tensor): tf.Tensor4D {
   return tf.tensor4d(value.data as Float32Array, value.dims as [number, number, number, number]);
-}
-
-/**
- * No memory arena: the arena grows by powers of two and keeps what it grew to, which measured 3.2 GB
- * peak at 512 px and 10.2 GB at 1024 px against 2.0 and 4.8 GB without it, at the same speed.
- */
-function sessionOptions(): Ort.InferenceSession.SessionOptions {
-  return { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: cpus().length, interOpNumThreads: 1, enableCpuMemArena: false };
-}
-
-/**
- * Sessions by graph, the least recently used released beyond SESSIONS_KEPT; each session holds its
- * own copy of the weights, the weights it needs.
- */
-class SessionCache {
-  private readonly entries = new Map<string, Promise<{ readonly sessions: readonly Session[] }>>();
-
-  get<T extends { readonly sessions: readonly Session[] }>(key: string, create: () => Promise<T>): Promise<T> {
-    const found = this.entries.get(key) as Promise<T> | undefined;
-    this.entries.delete(key);
-    const entry = found ?? create();
-    this.entries.set(key, entry);
-    if (this.entries.size > SESSIONS_KEPT) this.release(this.entries.keys().next().value!);
-    return entry;
-  }
-
-  clear(): void {
-    for (const key of [...this.entries.keys()]) this.release(key);
-  }
-
-  private release(key: string): void {
-    const entry = this.entries.get(key);
-    this.entries.delete(key);
-    void entry?.then(({ sessions }) => Promise.all(sessions.map((session) => session.release()))).catch(() => undefined);
-  }
 }
