@@ -117,7 +117,9 @@ export interface CostModel {
 
 /** The cost model of a backend (a run's recorded name); backends not measured here take wasm's, the slowest that is. */
 export function costModelFor(backend: string): CostModel {
-  return backend === 'onnxruntime' ? ONNXRUNTIME_COST : { msPerGigaMultiplyAdd: WASM_MS_PER_GIGA_MULTIPLY_ADD, memory: WASM_MEMORY_MODEL };
+  // `onnxruntime/<provider>` since providers are chosen; runs recorded before say `onnxruntime`. A GPU
+  // provider is estimated as the CPU one (measured), which can only overestimate.
+  return backend === 'onnxruntime' || backend.startsWith('onnxruntime/') ? ONNXRUNTIME_COST : { msPerGigaMultiplyAdd: WASM_MS_PER_GIGA_MULTIPLY_ADD, memory: WASM_MEMORY_MODEL };
 }
 
 /**

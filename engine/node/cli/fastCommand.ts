@@ -5,7 +5,7 @@ import { PasticheError } from '../../common/errors.js';
 import { DEFAULT_FEEDFORWARD_SIZE } from '../../common/fast/feedforwardSettings.js';
 import { DEFAULT_TILE, exactOverlap } from '../../common/fast/tiling.js';
 import type { TileProgress } from '../../common/fast/tiledStylize.js';
-import { selectBackend, type BackendInfo } from '../backend.js';
+import { selectBackend, type BackendInfo, BACKEND_OPTION_HELP } from '../backend.js';
 import { writeImage } from '../image/imageIO.js';
 import { runFeedforward, type FeedforwardHooks, type FeedforwardJob, type FeedforwardOutcome } from '../runs/feedforwardRun.js';
 import { openRunStore } from '../store/runStore.js';
@@ -38,7 +38,7 @@ export function registerFastCommand(program: Command): void {
     .option('--tile <px>', `compute in tiles of this side, at most 1024, rounded down to a multiple of 4; 0: in one piece, up to a megapixel (default: ${DEFAULT_TILE} px tiles above a megapixel, else one piece)`, integerOption('tile'))
     .option('--overlap <px>', `pixels neighbouring tiles share (default ${exactOverlap()}: the narrowest for which tiles equal the untiled picture); rounded up to a multiple of 4`, integerOption('overlap'))
     .option('--project <name>', 'project to file the run under (default: the photo’s file name)')
-    .option('--backend <name>', 'force a TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu); also PASTICHE_BACKEND')
+    .option('--backend <name>', BACKEND_OPTION_HELP)
     .option('--json', 'print one JSON object per line instead of a progress bar', false)
     .action(async (options: FastOptions) => fastAction(options));
 }

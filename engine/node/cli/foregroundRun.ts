@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { selectBackend, type BackendInfo } from '../backend.js';
 import { writeImage } from '../image/imageIO.js';
+import { onProviderFallback } from '../onnxruntime/sessions.js';
 import type { RunHooks, RunOutcome } from '../runs/recordedRun.js';
 import { openRunStore, type RunStore } from '../store/runStore.js';
 import { checkOutputFile } from './outputFile.js';
@@ -43,6 +44,12 @@ export async function runInForeground(options: ForegroundOptions, inputs: Readon
   const onInterrupt = () => abort.abort();
   process.once('SIGINT', onInterrupt);
   const view = progressView(options.json);
+  // Never silent: a graph the chosen provider refused is said the moment it moves to the CPU.
+  const stopListening = onProviderFallback(({ provider, graph, reason }) => {
+    announce(options.json, { event: 'fallback', provider, to: 'cpu', graph, reason }, [
+      `onnxruntime/${provider} refused a graph (${graph}): ${reason}; it runs on onnxruntime/cpu`,
+    ]);
+  });
   try {
     const outcome = await run.start({
       signal: abort.signal,
@@ -70,17 +77,18 @@ export async function runInForeground(options: ForegroundOptions, inputs: Readon
     await writeImage(outcome.image, options.out);
     const summary = {
       event: outcome.status === 'done' ? 'done' : 'cancelled',
-      runId: outcome.runId, output: resolve(options.out), backend: backend.name, network: outcome.network.name,
+      runId: outcome.runId, output: resolve(options.out), backend: outcome.backend, network: outcome.network.name,
       iterations: outcome.iterationsDone, loss: { initial: outcome.initialLoss.total, final: outcome.finalLoss.total }, ms: outcome.elapsedMs,
     };
     const converged = outcome.status === 'done' && outcome.iterationsDone < run.iterations;
     announce(options.json, summary, [
-      `${outcome.status === 'done' ? 'Done' : 'Cancelled'}: ${summary.output} (run ${outcome.runId}, ${outcome.iterationsDone} iterations in ${(outcome.elapsedMs / 1000).toFixed(1)} s, loss ${outcome.initialLoss.total.toPrecision(4)} → ${outcome.finalLoss.total.toPrecision(4)})`,
+      `${outcome.status === 'done' ? 'Done' : 'Cancelled'}: ${summary.output} (run ${outcome.runId}, ${outcome.iterationsDone} iterations in ${(outcome.elapsedMs / 1000).toFixed(1)} s on ${outcome.backend}, loss ${outcome.initialLoss.total.toPrecision(4)} → ${outcome.finalLoss.total.toPrecision(4)})`,
       ...(converged ? [`Stopped before ${run.iterations} iterations: L-BFGS could lower the loss no further (converged).`] : []),
     ]);
     if (outcome.status === 'cancelled') process.exitCode = 130;
   } finally {
     view.stop();
+    stopListening();
     process.off('SIGINT', onInterrupt);
     store.close();
   }

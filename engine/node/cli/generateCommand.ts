@@ -1,3 +1,4 @@
+import { BACKEND_OPTION_HELP } from '../backend.js';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
@@ -69,7 +70,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--seed <n>', 'random seed of the targets and the starting noise', integerOption('seed'), 0)
     .option('--project <name>', "project to file the run under (default: the painting's file name, else 'generated')")
     .option('--preview-every <n>', 'store a preview image every N iterations (0: none)', integerOption('preview-every'), d.previewEvery)
-    .option('--backend <name>', 'force a TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu); also PASTICHE_BACKEND')
+    .option('--backend <name>', BACKEND_OPTION_HELP)
     .option('--json', 'print one JSON object per line instead of a progress bar', false)
     .action(async (options: GenerateOptions) => {
       const { network, advice } = givenOrDefaultNetwork(options.network, storePaths(dataHome()).models);

@@ -1,3 +1,4 @@
+import { BACKEND_OPTION_HELP } from '../backend.js';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
@@ -85,7 +86,7 @@ export function registerStylizeCommand(program: Command): void {
       choiceOption('style-repr', STYLE_REPRESENTATIONS), d.styleRepr)
     .option('--local-radius <n>', 'window radius of --style-repr local, in feature positions (0: pixel-wise)', integerOption('local-radius'))
     .option('--gram-mix <x>', 'share of the style loss kept on Gram matrices with --style-repr spatial or local (0 to 1)', numberOption('gram-mix'))
-    .option('--backend <name>', 'force a TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu); also PASTICHE_BACKEND')
+    .option('--backend <name>', BACKEND_OPTION_HELP)
     .option('--json', 'print one JSON object per line instead of a progress bar', false)
     .action(async (options: StylizeOptions) => stylizeAction(options));
 }

@@ -4,7 +4,7 @@ import { basename, extname, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import { TRAIN_STYLE_DEFAULTS, trainStyleSettingsFor, trainingLayers } from '../../common/fast/trainingSettings.js';
 import { POOLINGS, type Pooling } from '../../common/stylize/settings.js';
-import { selectBackend, type BackendInfo } from '../backend.js';
+import { selectBackend, type BackendInfo, BACKEND_OPTION_HELP } from '../backend.js';
 import { resumeTraining, trainStyle, type TrainStyleJob, type TrainingHooks, type TrainingOutcome } from '../runs/trainStyleRun.js';
 import { describeNetwork } from '../networks/registry.js';
 import { dataHome, storePaths } from '../paths.js';
@@ -70,7 +70,7 @@ export function registerTrainStyleCommand(program: Command): void {
     .option('--preview-every <n>', 'store the validation photo through the network every N steps (0: at the end only)', integerOption('preview-every'), d.previewEvery)
     .option('--validation <file>', 'the photo the previews show (default: the first photo)')
     .option('--project <name>', "project to file the run under (default: the painting's file name)")
-    .option('--backend <name>', 'force a TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu); also PASTICHE_BACKEND')
+    .option('--backend <name>', BACKEND_OPTION_HELP)
     .option('--json', 'print one JSON object per line instead of a progress bar', false)
     .action(async (options: TrainStyleOptions, command: Command) => {
       if (options.resume) {

@@ -35,7 +35,13 @@ export function withNativeGradient(network: FeatureNetwork, weights: NetworkWeig
   const sessions = new SessionCache(SESSIONS_KEPT);
   const splitSessions = (layers: readonly string[], pooling: Pooling, height: number, width: number) => sessions.get(`split ${layers.join(',')} ${pooling} ${height}x${width}`, async () => {
     const graphs = gradientGraphs(network.architecture, valuesOf(), layers, pooling, height, width);
-    const [forward, backward] = await Promise.all([graphs.forward, graphs.backward].map((graph) => createSession(runtime, graph)));
+    // The saved tensors go from the forward pass to the backward one only: on a GPU they stay there.
+    const activations = new Set(layers.map((layer) => activationName(layer)));
+    const keepOnDevice = graphs.saved.filter((name) => !activations.has(name));
+    const [forward, backward] = await Promise.all([
+      createSession(runtime, graphs.forward, { keepOnDevice }),
+      createSession(runtime, graphs.backward),
+    ]);
     return { sessions: [forward, backward], forward, backward, saved: graphs.saved };
   });
   const matchingSession = (terms: MatchingTerms, pooling: Pooling, height: number, width: number) => sessions.get(`match ${JSON.stringify(terms)} ${pooling} ${height}x${width}`, async () => {

@@ -71,16 +71,29 @@ export function providersBetween(
  * gradients, fast styles, training) is created here, on the chosen provider; a provider that refuses
  * the graph leaves it, and only it, to the CPU provider, and says so to onProviderFallback's listeners.
  */
-export async function createSession(runtime: Runtime, graph: ModelProto, request: SessionRequest = {}): Promise<Session> {
+export function createSession(runtime: Runtime, graph: ModelProto, request: SessionRequest = {}): Promise<Session> {
   const bytes = toBinary(ModelProtoSchema, graph);
-  const provider = chosenProvider;
-  const label = graphLabel(graph);
-  if (provider === 'cpu') return new ProviderSession(runtime, await open(runtime, bytes, 'cpu', request), 'cpu', null, label);
+  const open: SessionOpener = (provider) =>
+    runtime.InferenceSession.create(bytes, sessionOptionsFor(provider, provider === 'cpu' ? [] : request.keepOnDevice));
+  return sessionWithFallback(runtime, open, chosenProvider, graphLabel(graph));
+}
+
+/** Opens the graph's session on a provider (a function, so tests can place a graph on a provider). */
+export type SessionOpener = (provider: ProviderName) => Promise<Ort.InferenceSession>;
+
+/** The graph on `provider`, or on the CPU provider when that one refuses it now or at its first run. */
+export async function sessionWithFallback(
+  runtime: Runtime,
+  open: SessionOpener,
+  provider: ProviderName,
+  label: string,
+): Promise<Session> {
+  if (provider === 'cpu') return new ProviderSession(runtime, await open('cpu'), 'cpu', null, label);
   try {
-    return new ProviderSession(runtime, await open(runtime, bytes, provider, request), provider, bytes, label);
+    return new ProviderSession(runtime, await open(provider), provider, open, label);
   } catch (error) {
     announceFallback({ provider, graph: label, reason: probeFailureReason(errorMessage(error)) });
-    return new ProviderSession(runtime, await open(runtime, bytes, 'cpu', request), 'cpu', null, label);
+    return new ProviderSession(runtime, await open('cpu'), 'cpu', null, label);
   }
 }
 
@@ -112,21 +125,17 @@ export function sessionOptionsFor(
   };
 }
 
-function open(runtime: Runtime, bytes: Uint8Array, provider: ProviderName, request: SessionRequest) {
-  return runtime.InferenceSession.create(bytes, sessionOptionsFor(provider, request.keepOnDevice));
-}
-
 /**
  * A session on a provider that may still refuse its graph at the first run (a kernel that turns out
  * not to support an attribute: WebGPU's MaxPool has no indices output), then recreated on the CPU
- * provider and run there; the graph's bytes are kept until a first run succeeds.
+ * provider and run there; the opener (and with it the graph's bytes) is kept until a first run succeeds.
  */
 class ProviderSession implements Session {
   constructor(
     private readonly runtime: Runtime,
     private session: Ort.InferenceSession,
     private current: ProviderName,
-    private unverified: Uint8Array | null,
+    private unverified: SessionOpener | null,
     private readonly label: string,
   ) {}
 
@@ -170,10 +179,10 @@ class ProviderSession implements Session {
   }
 
   private async fallBack(reason: string): Promise<void> {
-    const bytes = this.unverified!;
+    const open = this.unverified!;
     announceFallback({ provider: this.current, graph: this.label, reason });
     await this.session.release().catch(() => undefined);
-    this.session = await this.runtime.InferenceSession.create(bytes, sessionOptionsFor('cpu'));
+    this.session = await open('cpu');
     this.current = 'cpu';
     this.unverified = null;
   }

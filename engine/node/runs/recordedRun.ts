@@ -11,6 +11,8 @@ import { readFileBytes } from '../fileIO.js';
 import { describeImage, encodeImage } from '../image/imageIO.js';
 import { loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
 import type { ImageRecord, MetricRow, ReachedImage, RunStore } from '../store/runStore.js';
+import { computedBackendName, type ProviderName } from '../onnxruntime/providers.js';
+import { providerRuns, providersBetween } from '../onnxruntime/sessions.js';
 
 // What running a recorded run means, whatever its kind: the store's lifecycle around one descent,
 // its metrics, previews and last image kept whatever happens.
@@ -27,6 +29,8 @@ export interface RunHooks {
 
 export interface RunOutcome extends DescentResult {
   readonly runId: number;
+  /** The backend that computed the run, as recorded (`onnxruntime/webgpu+cpu` when graphs fell back). */
+  readonly backend: string;
   readonly output: ImageRecord;
   readonly network: NetworkSummary;
 }
@@ -54,6 +58,7 @@ export async function executeRecorded(store: RunStore, run: OptimisationRunRecor
   const metrics = metricsRecorder(store, runId);
   let lastImage: ReachedImage | undefined;
   let loaded: LoadedNetwork | undefined;
+  const before = providerRuns();
   try {
     loaded = await loadNetwork(run.settings.network, store.paths.models);
     const work = await prepare();
@@ -76,16 +81,37 @@ export async function executeRecorded(store: RunStore, run: OptimisationRunRecor
     metrics.flush();
     const output = await savePng(store, result.image, `run ${runId} result`);
     const last = { imageId: output.id, iteration: result.iterationsDone };
+    const computedOn = recordComputedOn(store, runId, backend.name, before);
     if (result.status === 'cancelled') store.cancelRun(runId, last);
     else store.finishRun(runId, last);
-    return { ...result, runId, output, network: loaded.summary };
+    return { ...result, runId, output, network: loaded.summary, backend: computedOn };
   } catch (error) {
     metrics.flushAfterFailure();
+    try {
+      recordComputedOn(store, runId, backend.name, before);
+    } catch {
+      // The failure below is what the run records; a store that cannot take this line fails there too.
+    }
     store.failRun(runId, failureMessage(error), lastImage);
     throw error;
   } finally {
     loaded?.network.dispose();
   }
+}
+
+/**
+ * The backend that computed the run, recorded when it differs from the one it started on: a graph
+ * the chosen provider refused ran on the CPU provider (`onnxruntime/webgpu+cpu`).
+ */
+export function recordComputedOn(
+  store: RunStore,
+  runId: number,
+  chosen: string,
+  before: ReadonlyMap<ProviderName, number>,
+): string {
+  const computed = computedBackendName(chosen, providersBetween(before));
+  if (computed !== chosen) store.recordComputedOn(runId, computed);
+  return computed;
 }
 
 /** The descent on this thread's backend, or on a compute device, which is sent the network's weights when it does not hold them. */

@@ -103,6 +103,11 @@ export class RunStore {
     this.write(() => this.runTable.start(id, backend, weightsSha256, this.owner));
   }
 
+  /** A running run's backend as it turned out (runTable.recordComputedOn). */
+  recordComputedOn(id: number, backend: string): void {
+    this.write(() => this.runTable.recordComputedOn(id, backend));
+  }
+
   /**
    * A training stopped by a crash or a cancel, running again from its checkpoint's step: the metrics
    * and images of the steps after it are dropped, as those steps are taken again.

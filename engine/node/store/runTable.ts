@@ -67,6 +67,7 @@ export class RunTable {
       resumeTraining: db.prepare(`UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, duration_ms = NULL, iterations_done = @step,
           backend = @backend, weights_sha256 = @weightsSha256, owner_pid = @pid, owner_store = @store
         WHERE id = @id AND kind = 'train-style' AND status IN ('failed', 'cancelled')`),
+      computedOn: db.prepare<[string, number]>("UPDATE runs SET backend = ? WHERE id = ? AND status = 'running'"),
       trainedStyle: db.prepare<[string, number]>("UPDATE runs SET trained_style_sha256 = ? WHERE id = ? AND kind = 'train-style'"),
       reachIteration: db.prepare<[number, number]>('UPDATE runs SET iterations_done = max(iterations_done, ?) WHERE id = ?'),
       running: db.prepare<[], { id: number; pid: number; store: string }>("SELECT id, owner_pid AS pid, owner_store AS store FROM runs WHERE status = 'running'"),
@@ -112,6 +113,14 @@ export class RunTable {
       const run = this.get(id);
       throw new PasticheError(run.kind === 'train-style' ? `is ${run.status}, so it cannot be resumed` : `is a ${run.kind} run, not a training`, `run ${id}`);
     }
+  }
+
+  /**
+   * The backend that computed a running run, once known: a GPU provider that refused some of its
+   * graphs leaves them to the CPU (`onnxruntime/webgpu+cpu`).
+   */
+  recordComputedOn(id: number, backend: string): void {
+    this.statements.computedOn.run(backend, id);
   }
 
   /** The digest of the style a training saved. */
