@@ -4,7 +4,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Ort from 'onnxruntime-node';
-import { PROBE_INPUT, PROBE_OUTPUT, PROBE_SHAPE, probeExpected, probeGraph } from '../../common/networks/onnx/probeGraph.js';
+import {
+  PROBE_INPUT, PROBE_OUTPUT, PROBE_SHAPE, probeExpected, probeGraph,
+} from '../../common/networks/onnx/probeGraph.js';
 import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import {
@@ -39,7 +41,8 @@ export async function probeInProcess(runtime: Runtime, provider: ProviderName): 
     if (wrong >= 0) return { name: provider, usable: false, reason: `computed ${output[wrong]} for a known value` };
     return { name: provider, usable: true };
   } catch (error) {
-    return { name: provider, usable: false, reason: probeFailureReason(String(error instanceof Error ? error.message : error)) };
+    const message = String(error instanceof Error ? error.message : error);
+    return { name: provider, usable: false, reason: probeFailureReason(message) };
   } finally {
     await session?.release().catch(() => undefined);
   }
@@ -62,7 +65,9 @@ export function probeInChild(provider: ProviderName, timeoutMs = PROBE_TIMEOUT_M
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-8192)));
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8192)));
-    child.on('error', (error) => resolve({ name: provider, usable: false, reason: `probe did not start: ${error.message}` }));
+    child.on('error', (error) =>
+      resolve({ name: provider, usable: false, reason: `probe did not start: ${error.message}` }),
+    );
     child.on('close', (code, signal) => resolve(childProbeResult(provider, stdout, stderr, code, signal)));
   });
 }
@@ -103,7 +108,8 @@ export function discoverProviders(runtime: Runtime): Promise<readonly ProviderPr
     const probed = await Promise.all(
       toProbe.map((name) => (name === 'cpu' ? probeInProcess(runtime, name) : probeInChild(name))),
     );
-    return [...probed, ...absent].sort((a, b) => PROVIDER_PREFERENCE.indexOf(a.name) - PROVIDER_PREFERENCE.indexOf(b.name));
+    const rank = (probe: ProviderProbe) => PROVIDER_PREFERENCE.indexOf(probe.name);
+    return [...probed, ...absent].sort((a, b) => rank(a) - rank(b));
   })();
   return discovered;
 }

@@ -121,7 +121,9 @@ export function sessionOptionsFor(
   return {
     ...options,
     extra: { session: { disable_cpu_ep_fallback: '1' } },
-    ...(onDevice ? { preferredOutputLocation: Object.fromEntries(keepOnDevice.map((name) => [name, 'gpu-buffer'])) } : {}),
+    ...(onDevice
+      ? { preferredOutputLocation: Object.fromEntries(keepOnDevice.map((name) => [name, 'gpu-buffer'])) }
+      : {}),
   };
 }
 
@@ -151,7 +153,10 @@ class ProviderSession implements Session {
     return this.session.outputNames;
   }
 
-  async run(feeds: Ort.InferenceSession.FeedsType, fetches?: readonly string[]): Promise<Ort.InferenceSession.ReturnType> {
+  async run(
+    feeds: Ort.InferenceSession.FeedsType,
+    fetches?: readonly string[],
+  ): Promise<Ort.InferenceSession.ReturnType> {
     const local = this.current === 'webgpu' ? feeds : await feedsOnCpu(this.runtime, feeds);
     if (!this.unverified) return this.counted(await this.runHere(local, fetches));
     let result: Ort.InferenceSession.ReturnType;

@@ -57,7 +57,10 @@ describe('chooseProvider', () => {
 
   it('refuses a forced provider that failed its probe, in one line with the reason', () => {
     assert.throws(
-      () => chooseProvider([unusable('webgpu', 'Failed to get a WebGPU adapter: No supported adapters'), usable('cpu')], 'webgpu'),
+      () => chooseProvider(
+        [unusable('webgpu', 'Failed to get a WebGPU adapter: No supported adapters'), usable('cpu')],
+        'webgpu',
+      ),
       /^PasticheError: onnxruntime\/webgpu: cannot run here: Failed to get a WebGPU adapter: No supported adapters$/,
     );
   });
@@ -91,7 +94,8 @@ describe('computedBackendName', () => {
 describe('probeFailureReason', () => {
   it("keeps what onnxruntime said after its failed check, with Dawn's warnings from stderr", () => {
     const message = '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 Initialize() '
-      + 'adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters';
+      + 'adapter_result.status == wgpu::RequestAdapterStatus::Success was false. '
+      + 'Failed to get a WebGPU adapter: No supported adapters';
     const stderr = 'error: XDG_RUNTIME_DIR is invalid\nWarning: Vulkan shaderUniform*ArrayDynamicIndexing required.\n'
       + ' - While initializing adapter (backend=BackendType::Vulkan)\n';
     assert.equal(probeFailureReason(message, stderr),
@@ -99,7 +103,8 @@ describe('probeFailureReason', () => {
   });
 
   it('drops a source location and the error code prefix', () => {
-    assert.equal(probeFailureReason('/src/provider_bridge_ort.cc:1988 [ONNXRuntimeError] : 1 : FAIL : Failed to load library'),
+    const said = '/src/provider_bridge_ort.cc:1988 [ONNXRuntimeError] : 1 : FAIL : Failed to load library';
+    assert.equal(probeFailureReason(said),
       'Failed to load library');
   });
 

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
-import { PROBE_INPUT, PROBE_OUTPUT, PROBE_SHAPE, probeGraph } from '../../../../engine/common/networks/onnx/probeGraph.js';
+import {
+  PROBE_INPUT, PROBE_OUTPUT, PROBE_SHAPE, probeGraph,
+} from '../../../../engine/common/networks/onnx/probeGraph.js';
 import { GraphBuilder } from '../../../../engine/common/networks/onnx/graphBuilder.js';
 import { floatValueInfo } from '../../../../engine/common/networks/onnx/onnxProto.js';
 import { discoverProviders } from '../../../../engine/node/onnxruntime/providerProbe.js';
@@ -68,7 +70,9 @@ describe('sessions and their fallback to the CPU', () => {
   it('move a graph the provider refuses at creation to the CPU, and say so', async () => {
     await withFallbacks(async (fallbacks) => {
       const open: SessionOpener = (provider) =>
-        provider === 'cpu' ? cpuSession() : Promise.reject(new Error('/src/x.cc:1 check was false. No supported adapters'));
+        provider === 'cpu'
+          ? cpuSession()
+          : Promise.reject(new Error('/src/x.cc:1 check was false. No supported adapters'));
       const session = await sessionWithFallback(ort, open, 'webgpu', 'y');
       assert.equal(session.provider, 'cpu');
       assert.deepEqual(fallbacks, [{ provider: 'webgpu', graph: 'y', reason: 'No supported adapters' }]);
