@@ -5,7 +5,7 @@ import type * as Ort from 'onnxruntime-node';
 import { dirname } from 'node:path';
 import { GPU_DEVICE_BACKENDS, type GpuBackendName } from '../common/api/computeProtocol.js';
 import type { RemoteCompute } from '../common/compute/computeClient.js';
-import { PasticheError } from '../common/errors.js';
+import { isPasticheError, PasticheError } from '../common/errors.js';
 import { discoverProviders } from './onnxruntime/providerProbe.js';
 import { chooseProvider, isProviderName, PROVIDER_PREFERENCE, type ProviderName } from './onnxruntime/providers.js';
 import { useProvider } from './onnxruntime/sessions.js';
@@ -138,6 +138,8 @@ async function startBackend(name: BackendFamily | OnnxRuntimeBackendName): Promi
   const [family, provider] = name.split('/') as [BackendFamily, string | undefined];
   const load = provider && isProviderName(provider) ? () => loadOnnxRuntime(provider) : loaders[family];
   const description = await load().catch((error: unknown) => {
+    // A provider's refusal already names it and says why (chooseProvider).
+    if (isPasticheError(error)) throw error;
     throw new PasticheError(`'${name}' cannot start here: ${firstLine(error)}`, 'backend');
   });
   if (!description) throw new PasticheError(`'${name}' cannot start here`, 'backend');
