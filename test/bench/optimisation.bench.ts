@@ -19,7 +19,8 @@ import { syntheticPicture, testNetwork } from '../helpers/tf.js';
  * measured; the first iteration (warm-up, kernel compilation, session creation) is not counted.
  */
 const SIZES = [256, 512];
-const BACKENDS = ['onnxruntime', 'wasm'];
+// `--backends onnxruntime/webgpu,onnxruntime/cpu` measures those (a provider each); plain onnxruntime is the best here.
+const BACKENDS = process.argv.includes('--backends') ? argumentAfter('--backends').split(',') : ['onnxruntime', 'wasm'];
 const ITERATIONS = 4;
 const PEER_THREADS = cpus().length;
 
@@ -66,7 +67,10 @@ function child(size: number, backend: string): { msPerIteration: number; peakRss
   return JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--size', String(size), '--backend', backend], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
-const argument = (name: string) => process.argv[process.argv.indexOf(name) + 1];
+function argumentAfter(name: string): string {
+  return process.argv[process.argv.indexOf(name) + 1];
+}
+const argument = argumentAfter;
 if (process.argv.includes('--size')) {
   process.stdout.write(JSON.stringify(await measure(Number(argument('--size')), argument('--backend'))));
 } else {
