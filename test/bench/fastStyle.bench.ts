@@ -4,12 +4,12 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { resolveFeedforwardSettings } from '../../engine/common/fast/feedforwardSettings.js';
-import { transformerNetwork } from '../../engine/common/fast/transformerNetwork.js';
+
 import { rgbImage, type RgbImage } from '../../engine/common/image.js';
 import { selectBackend } from '../../engine/node/backend.js';
 import { paintPicture, tileCount } from '../../engine/node/fast/paintPicture.js';
 import { encodeImage } from '../../engine/node/image/imageIO.js';
-import { checkpointWeights, randomCheckpoint } from '../helpers/fastStyle.js';
+import { checkpointWeights, randomCheckpoint, testStylizer } from '../helpers/fastStyle.js';
 
 /**
  * `npm run bench` (after the optimisation benchmark), or `node dist/test/bench/fastStyle.bench.js
@@ -45,7 +45,7 @@ async function randomPicture(width: number, height: number): Promise<RgbImage> {
 
 async function measure(benchCase: BenchCase): Promise<object> {
   const backend = await selectBackend();
-  const network = transformerNetwork(checkpointWeights(randomCheckpoint(1)));
+  const network = await testStylizer(checkpointWeights(randomCheckpoint(1)));
   const warmUp = await randomPicture(64, 64);
   await paintPicture(network, warmUp, resolveFeedforwardSettings({ style: 'bench', size: null }, warmUp, Infinity));
   const picture = await randomPicture(benchCase.width, benchCase.height);

@@ -2,6 +2,8 @@ import { resolveFeedforwardSettings, type FeedforwardRequest, type FeedforwardSe
 import type { RgbImage } from '../../common/image.js';
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
+import type { PictureStylizer } from '../../common/fast/pictureStylizer.js';
+import { fastStylizer } from '../fast/fastStylizer.js';
 import { paintPicture, tileCount, type PaintHooks } from '../fast/paintPicture.js';
 import { describeStyle, loadStyle, type LoadedStyle, type StyleSummary } from '../fast/styleLibrary.js';
 import { decodeImage, maxPixelsFromEnv } from '../image/imageIO.js';
@@ -63,14 +65,17 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
   const run = queuedRun(store, runId, 'feedforward');
   const { settings } = run;
   let loaded = prepared?.style;
+  let stylizer: PictureStylizer | undefined;
   let finished: RgbImage | null = null;
   try {
     loaded ??= await loadStyle(settings.style, store.paths.styles);
     const picture = prepared?.picture ?? (await decodePhoto(run.contentImage.path, await readFileBytes(run.contentImage.path), settings));
-    store.startRun(runId, backend.name, loaded.summary.weightsSha256);
+    stylizer = await fastStylizer(loaded, backend.name);
+    // What computes the picture: onnxruntime's graphs, or TensorFlow.js's backend when it runs alone.
+    store.startRun(runId, stylizer.backend, loaded.summary.weightsSha256);
     hooks.onStart?.({ runId, style: loaded.summary, settings, tiles: tileCount(settings) });
     const started = performance.now();
-    const result = await paintPicture(loaded.network, picture, settings, {
+    const result = await paintPicture(stylizer, picture, settings, {
       ...hooks,
       onTile: (progress) => {
         finished = progress.finished;
@@ -90,7 +95,9 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
     store.failRun(runId, failureMessage(error), await keepFinished(store, runId, finished));
     throw error;
   } finally {
-    loaded?.network.dispose();
+    // The stylizer owns the style's network once made.
+    if (stylizer) stylizer.dispose();
+    else loaded?.network.dispose();
   }
 }
 
