@@ -82,3 +82,61 @@ function onnxSamePads([height, width]: Side, kernelSize: number, stride: number)
   const [left, right] = samePads(width, kernelSize, stride);
   return [top, left, bottom, right];
 }
+
+/**
+ * Whether the layer's convolution runs on its input's 2×2 space-to-depth (phaseConvNode): a stride-1
+ * one with fewer output channels than onnxruntime's blocked CPU convolution packs (the last layer's
+ * 3 of 8–16 lanes, the rest computed and thrown away: measured, it took a fifth of a 512-px pass), on
+ * an input of even sides (the layer after the upsampling always has them).
+ */
+export function runsOnPhases(layer: TransformerLayer, [height, width]: Side): boolean {
+  return layer.kind === 'conv' && layer.stride === 1 && layer.outChannels < 8 && height % 2 === 0 && width % 2 === 0;
+}
+
+/**
+ * The kernel of phaseConvNode in ONNX's layout, [4·out, 4·in, r, r] with r = 2⌊(h + 1)/2⌋ + 1 for a
+ * k = 2h + 1 kernel: output channel (c, p, q) is output c at rows 2u + p and columns 2v + q; input
+ * channel (a, b, i) is input i at rows 2u' + a, columns 2v' + b (SpaceToDepth's order). Output row
+ * 2u + p reads input row 2u + p + d for d in −h…h, which is row 2(u + m) + a with d = 2m + a − p.
+ */
+export function phaseKernelToOnnx(layer: TransformerLayer, kernel: Float32Array): {
+  readonly dims: readonly number[];
+  readonly values: Float32Array;
+} {
+  const { kernelSize: k, inChannels: inC, outChannels: outC } = layer;
+  const h = (k - 1) / 2;
+  const reach = Math.floor((h + 1) / 2);
+  const r = 2 * reach + 1;
+  const values = new Float32Array(4 * outC * 4 * inC * r * r);
+  for (let c = 0; c < outC; c++) for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) {
+    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) for (let i = 0; i < inC; i++) {
+      for (let mu = 0; mu < r; mu++) for (let mv = 0; mv < r; mv++) {
+        const [dy, dx] = [2 * (mu - reach) + a - p, 2 * (mv - reach) + b - q];
+        if (Math.abs(dy) > h || Math.abs(dx) > h) continue;
+        const to = ((((c * 2 + p) * 2 + q) * 4 * inC + (a * 2 + b) * inC + i) * r + mu) * r + mv;
+        values[to] = kernel[(((dy + h) * k + dx + h) * inC + i) * outC + c];
+      }
+    }
+  }
+  return { dims: [4 * outC, 4 * inC, r, r], values };
+}
+
+/**
+ * The layer's 'same' convolution as SpaceToDepth (2×2), a stride-1 convolution with phaseKernelToOnnx's
+ * kernel and DepthToSpace (CRD: channel c·4 + p·2 + q to row parity p, column parity q): the same
+ * sums, 4× the output channels (12 of 16 lanes for the last layer instead of 3), at a quarter of the
+ * positions. Zero padding by `reach` around the space-to-depth input is the original padding of 2·reach
+ * ≥ h pixels, as the sides are even.
+ */
+export function phaseConvNode(graph: GraphBuilder, layer: TransformerLayer, request: TransformerConvRequest): string {
+  const { input, weight, bias, output } = request;
+  if (bias) throw new Error(`${layer.name}: a phase convolution takes no bias`);
+  const reach = Math.floor((layer.kernelSize + 1) / 4);
+  const r = 2 * reach + 1;
+  const packed = graph.node('SpaceToDepth', [input], `${output}:s2d`, { blocksize: 2 });
+  const phases = graph.node('Conv', [packed, weight], `${output}:phases`, {
+    kernel_shape: [r, r],
+    pads: [reach, reach, reach, reach],
+  });
+  return graph.node('DepthToSpace', [phases], output, { blocksize: 2 }, {}, { mode: 'CRD' });
+}

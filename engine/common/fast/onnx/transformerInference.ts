@@ -4,6 +4,9 @@ import { floatValueInfo } from '../../networks/onnx/onnxProto.js';
 import { INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, type TransformerLayer } from '../transformerLayers.js';
 import {
   outputChannelShape,
+  phaseConvNode,
+  phaseKernelToOnnx,
+  runsOnPhases,
   transformerConvNode,
   transformerKernelToOnnx,
   transformerOutputSide,
@@ -64,6 +67,8 @@ type NormalisedConv = (layer: LayerConstants, convolve: Convolve) => string;
 
 interface LayerConstants {
   readonly layer: TransformerLayer;
+  /** Whether its convolution runs on the input's space-to-depth (runsOnPhases), whose kernel takes no folding. */
+  readonly phases: boolean;
   /** The kernel in ONNX's layout. */
   readonly weight: string;
   readonly shift: string;
@@ -83,9 +88,11 @@ function transformer(graph: GraphBuilder, values: TransformerValues, picture: Si
     if (layer.residual === 'begin') blockInput = x;
     const input = x;
     const inputSide = side;
+    const phases = runsOnPhases(layer, inputSide);
+    const emit = phases ? phaseConvNode : transformerConvNode;
     const convolve: Convolve = (weight, bias) =>
-      transformerConvNode(graph, layer, { input, weight, bias, output: `${layer.name}:z`, side: inputSide });
-    const normalised = normalisedConv(layerConstants(graph, layer, values), convolve);
+      emit(graph, layer, { input, weight, bias, output: `${layer.name}:z`, side: inputSide });
+    const normalised = normalisedConv(layerConstants(graph, layer, values, phases), convolve);
     x = layer.relu ? graph.node('Relu', [normalised], layer.name) : normalised;
     if (layer.residual === 'end') x = graph.node('Add', [blockInput, x], `${layer.name}:sum`);
     side = transformerOutputSide(layer, side);
@@ -98,12 +105,18 @@ function transformer(graph: GraphBuilder, values: TransformerValues, picture: Si
   return graph.node('Transpose', [cut], STYLED_OUTPUT, { perm: [0, 2, 3, 1] });
 }
 
-function layerConstants(graph: GraphBuilder, layer: TransformerLayer, values: TransformerValues): LayerConstants {
+function layerConstants(
+  graph: GraphBuilder,
+  layer: TransformerLayer,
+  values: TransformerValues,
+  phases: boolean,
+): LayerConstants {
   const found = values.get(layer.name);
   if (!found) throw new Error(`the style network's weights lack ${layer.name}`);
-  const { dims, values: kernel } = transformerKernelToOnnx(layer, found.kernel);
+  const { dims, values: kernel } = (phases ? phaseKernelToOnnx : transformerKernelToOnnx)(layer, found.kernel);
   return {
     layer,
+    phases,
     weight: graph.constant(`${layer.name}:w`, dims, kernel),
     shift: graph.constant(`${layer.name}:shift`, [layer.outChannels], found.shift),
     scale: graph.constant(`${layer.name}:scale`, [layer.outChannels], found.scale),
@@ -133,10 +146,16 @@ function ownMoments(graph: GraphBuilder, { layer, weight, shift, scale }: LayerC
  * b = shift − μ·a, so it is folded into the convolution: kernel·a per output channel and bias b, one
  * Conv node (fused with its ReLU by onnxruntime) instead of four passes over the activation.
  */
-function givenMoments(graph: GraphBuilder, { layer, weight, shift, scale }: LayerConstants, convolve: Convolve): string {
+function givenMoments(graph: GraphBuilder, { layer, phases, weight, shift, scale }: LayerConstants, convolve: Convolve): string {
   const name = layer.name;
   const factor = graph.node('Div', [scale, deviationOf(graph, name, varianceName(name))], `${name}:factor`);
   const bias = graph.node('Sub', [shift, graph.node('Mul', [meanName(name), factor], `${name}:shifted`)], `${name}:bias`);
+  if (phases) {
+    // Its few channels are normalised after the convolution, where that costs little.
+    const channels = graph.int64(`channels:${layer.outChannels}`, [1, layer.outChannels, 1, 1]);
+    const scaled = graph.node('Mul', [convolve(weight), graph.node('Reshape', [factor, channels], `${name}:a`)], `${name}:za`);
+    return graph.node('Add', [scaled, graph.node('Reshape', [bias, channels], `${name}:b`)], `${name}:normalised`);
+  }
   const perChannel = graph.node('Reshape', [factor, graph.int64(`${name}:channels`, outputChannelShape(layer))], `${name}:a`);
   return convolve(graph.node('Mul', [weight, perChannel], `${name}:wa`), bias);
 }

@@ -6,6 +6,8 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../../../engine/common/networks/onnx/graphBuilder.js';
 import { floatValueInfo } from '../../../../engine/common/networks/onnx/onnxProto.js';
 import {
+  phaseConvNode,
+  phaseKernelToOnnx,
   transformerConvNode,
   transformerKernelToOnnx,
 } from '../../../../engine/common/fast/onnx/transformerConvNodes.js';
@@ -50,13 +52,14 @@ function momentsDifference(a: MomentValues, b: MomentValues): number {
 }
 
 /** One layer's convolution alone on onnxruntime, input NHWC like TensorFlow.js's, output back to NHWC. */
-async function convOnOnnx(layer: TransformerLayer, kernel: Float32Array, x: tf.Tensor4D): Promise<Float32Array> {
+async function convOnOnnx(layer: TransformerLayer, kernel: Float32Array, x: tf.Tensor4D, phases = false): Promise<Float32Array> {
   const [, height, width, channels] = x.shape;
   const graph = new GraphBuilder();
-  const onnxKernel = transformerKernelToOnnx(layer, kernel);
+  const onnxKernel = (phases ? phaseKernelToOnnx : transformerKernelToOnnx)(layer, kernel);
   const weight = graph.constant('w', onnxKernel.dims, onnxKernel.values);
   const nchw = graph.node('Transpose', ['x'], 'nchw', { perm: [0, 3, 1, 2] });
-  const z = transformerConvNode(graph, layer, { input: nchw, weight, output: 'z', side: [height, width] });
+  const emit = phases ? phaseConvNode : transformerConvNode;
+  const z = emit(graph, layer, { input: nchw, weight, output: 'z', side: [height, width] });
   graph.node('Transpose', [z], 'y', { perm: [0, 2, 3, 1] });
   const session = await createSession(ort, graph.model([floatValueInfo('x', [1, height, width, channels])], ['y']));
   try {
@@ -89,6 +92,20 @@ describe('the fast style network as ONNX inference graphs (onnxruntime, CPU)', (
       }
       kernel.dispose();
     }
+  });
+
+  it('computes the last layer (9×9, 3 outputs) on its input’s space-to-depth as tf.conv2d does', async () => {
+    const layer = { ...TRANSFORMER_LAYERS.at(-1)!, inChannels: 4 };
+    const kernel = tf.randomNormal([9, 9, 4, 3], 0, 1, 'float32', 30) as tf.Tensor4D;
+    for (const [height, width] of [[6, 10], [12, 8]]) {
+      const x = tf.randomNormal([1, height, width, 4], 0, 1, 'float32', 31) as tf.Tensor4D;
+      const expected = tf.conv2d(x, kernel, 1, 'same');
+      const actual = await convOnOnnx(layer, await kernel.data<'float32'>(), x, true);
+      const difference = maxAbsDifference(actual, await expected.data<'float32'>());
+      assert.ok(difference < 1e-4, `at ${height}×${width}: differs by ${difference}`);
+      tf.dispose([x, expected]);
+    }
+    kernel.dispose();
   });
 
   it('paints what the TensorFlow.js network paints with its own statistics, and measures the same statistics', async () => {
