@@ -4,10 +4,10 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { resolveFeedforwardSettings } from '../../engine/common/fast/feedforwardSettings.js';
-import { STATISTICS_MAX_PIXELS } from '../../engine/common/fast/tiling.js';
+import { DEFAULT_TILE, NATIVE_DEFAULT_TILE, STATISTICS_MAX_PIXELS } from '../../engine/common/fast/tiling.js';
 
 import { rgbImage, type RgbImage } from '../../engine/common/image.js';
-import { selectBackend } from '../../engine/node/backend.js';
+import { nativeGradientRuntime, selectBackend } from '../../engine/node/backend.js';
 import { paintPicture, tileCount } from '../../engine/node/fast/paintPicture.js';
 import { encodeImage } from '../../engine/node/image/imageIO.js';
 import { checkpointWeights, randomCheckpoint, testStylizer } from '../helpers/fastStyle.js';
@@ -58,7 +58,9 @@ async function measure(benchCase: BenchCase, tile: number | undefined): Promise<
   const picture = await randomPicture(benchCase.width, benchCase.height);
   const tiled = benchCase.tile !== undefined || picture.width * picture.height > STATISTICS_MAX_PIXELS;
   const tiling = tile !== undefined && tiled ? tile : benchCase.tile;
-  const settings = resolveFeedforwardSettings({ style: 'bench', size: null, tile: tiling }, picture, Infinity);
+  // The default tiles of a run on this backend (feedforwardRun).
+  const defaultTile = nativeGradientRuntime() ? NATIVE_DEFAULT_TILE : DEFAULT_TILE;
+  const settings = resolveFeedforwardSettings({ style: 'bench', size: null, tile: tiling }, picture, Infinity, defaultTile);
   const stamps: number[] = [];
   let statisticsStarted: number | null = null;
   const started = performance.now();

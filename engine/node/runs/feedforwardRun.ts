@@ -5,6 +5,8 @@ import { readFileBytes } from '../fileIO.js';
 import type { PictureStylizer } from '../../common/fast/pictureStylizer.js';
 import { fastStylizer } from '../fast/fastStylizer.js';
 import { paintPicture, tileCount, type PaintHooks } from '../fast/paintPicture.js';
+import { DEFAULT_TILE, NATIVE_DEFAULT_TILE } from '../../common/fast/tiling.js';
+import { nativeGradientRuntime } from '../backend.js';
 import { describeStyle, loadStyle, type LoadedStyle, type StyleSummary } from '../fast/styleLibrary.js';
 import { decodeImage, maxPixelsFromEnv } from '../image/imageIO.js';
 import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
@@ -104,7 +106,10 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
 async function checkAndRecord(store: RunStore, job: FeedforwardJob, style: StyleSummary): Promise<{ runId: number; picture: RgbImage }> {
   const input = await readInput(job.contentFile);
   // A library style is recorded by its name, one used from a folder by that folder's absolute path.
-  const settings = resolveFeedforwardSettings({ ...job.request, style: style.savedAt === null ? style.location : style.name }, input.original, maxPixelsFromEnv());
+  const request = { ...job.request, style: style.savedAt === null ? style.location : style.name };
+  // Larger tiles where onnxruntime computes (fastStylizer): less of the picture computed twice.
+  const defaultTile = nativeGradientRuntime() ? NATIVE_DEFAULT_TILE : DEFAULT_TILE;
+  const settings = resolveFeedforwardSettings(request, input.original, maxPixelsFromEnv(), defaultTile);
   const picture = await decodePhoto(job.contentFile, input.bytes, settings);
   const run = store.createRun({ project: job.project, kind: 'feedforward', contentImageId: storeInput(store, input), settings });
   return { runId: run.id, picture };
