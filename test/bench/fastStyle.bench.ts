@@ -60,7 +60,8 @@ async function measure(benchCase: BenchCase, tile: number | undefined): Promise<
   const tiling = tile !== undefined && tiled ? tile : benchCase.tile;
   // The default tiles of a run on this backend (feedforwardRun).
   const defaultTile = nativeGradientRuntime() ? NATIVE_DEFAULT_TILE : DEFAULT_TILE;
-  const settings = resolveFeedforwardSettings({ style: 'bench', size: null, tile: tiling }, picture, Infinity, defaultTile);
+  const request = { style: 'bench', size: null, tile: tiling };
+  const settings = resolveFeedforwardSettings(request, picture, Infinity, defaultTile);
   const stamps: number[] = [];
   let statisticsStarted: number | null = null;
   const started = performance.now();

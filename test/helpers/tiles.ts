@@ -10,9 +10,15 @@ import type { NormStatistics } from '../../engine/common/fast/transformerNetwork
  * The counterfactual: the same tiles and blending, but each tile normalised by its own statistics,
  * as running the network on each tile separately would. Shows what sharing the statistics prevents.
  */
-export async function stylizeTilesAlone(network: PictureStylizer, picture: RgbImage, plan: TilePlan): Promise<RgbImage> {
+export async function stylizeTilesAlone(
+  network: PictureStylizer,
+  picture: RgbImage,
+  plan: TilePlan,
+): Promise<RgbImage> {
   const blender = tileBlender(plan);
-  for (const region of tileRegions(plan)) blender.add(region, await network.stylize(regionPixels(picture, region.x, region.y)));
+  for (const region of tileRegions(plan)) {
+    blender.add(region, await network.stylize(regionPixels(picture, region.x, region.y)));
+  }
   return blender.result();
 }
 

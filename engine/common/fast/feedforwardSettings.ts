@@ -60,7 +60,8 @@ export function resolveFeedforwardSettings(
   const { width, height } = size === null ? photo : fitLongSide(photo.width, photo.height, size);
   checkPixelCount({ width, height }, maxPixels, 'size', 'a result of');
   const tiled = request.tile !== undefined || width * height > STATISTICS_MAX_PIXELS;
-  const asked = alignedTransformerTiling({ tile: tiled ? request.tile ?? defaultTile : 0, overlap: request.overlap ?? exactOverlap() });
+  const tile = tiled ? request.tile ?? defaultTile : 0;
+  const asked = alignedTransformerTiling({ tile, overlap: request.overlap ?? exactOverlap() });
   const plan = planTransformerTiles(width, height, asked);
   const tiling = isTiled(plan) ? asked : { tile: 0, overlap: 0 };
   checkPassSize(tiling.tile === 0 ? width * height : tiling.tile ** 2, width, height);

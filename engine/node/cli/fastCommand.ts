@@ -35,7 +35,13 @@ export function registerFastCommand(program: Command): void {
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
     .option('--size <px>', `long side of the result (default: the photo's, at most ${DEFAULT_FEEDFORWARD_SIZE})`, integerOption('size'))
     .option('--full', "keep the photo's own size (prints)", false)
-    .option('--tile <px>', `compute in tiles of this side, at most 1024, rounded down to a multiple of 4; 0: in one piece, up to a megapixel (default: ${DEFAULT_TILE} px tiles above a megapixel, ${NATIVE_DEFAULT_TILE} px on onnxruntime, else one piece)`, integerOption('tile'))
+    .option(
+      '--tile <px>',
+      'compute in tiles of this side, at most 1024, rounded down to a multiple of 4; '
+        + '0: in one piece, up to a megapixel (default: '
+        + `${DEFAULT_TILE} px tiles above a megapixel, ${NATIVE_DEFAULT_TILE} px on onnxruntime, else one piece)`,
+      integerOption('tile'),
+    )
     .option('--overlap <px>', `pixels neighbouring tiles share (default ${exactOverlap()}: the narrowest for which tiles equal the untiled picture); rounded up to a multiple of 4`, integerOption('overlap'))
     .option('--project <name>', 'project to file the run under (default: the photo’s file name)')
     .option('--backend <name>', 'force a TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu); also PASTICHE_BACKEND')

@@ -10,7 +10,10 @@ import type { LoadedStyle } from './styleLibrary.js';
  * (several times faster than TensorFlow.js's wasm, README "Speed"), else on TensorFlow.js. Takes
  * ownership of the style's network; `backend` names the selected backend for the TensorFlow.js path.
  */
-export async function fastStylizer(style: Pick<LoadedStyle, 'network' | 'weights'>, backend: string): Promise<PictureStylizer> {
+export async function fastStylizer(
+  style: Pick<LoadedStyle, 'network' | 'weights'>,
+  backend: string,
+): Promise<PictureStylizer> {
   const runtime = nativeGradientRuntime();
   if (!runtime) return tfjsStylizer(style.network, backend);
   let native: PictureStylizer;

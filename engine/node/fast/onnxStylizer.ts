@@ -36,13 +36,17 @@ export function onnxStylizer(runtime: Runtime, values: TransformerValues): Pictu
   return {
     backend: 'onnxruntime',
     stylize: async (picture, statistics) => {
-      const feeds = { [PICTURE_INPUT]: pictureTensor(runtime, picture), ...(statistics && momentFeeds(runtime, statistics)) };
+      const feeds = {
+        [PICTURE_INPUT]: pictureTensor(runtime, picture),
+        ...(statistics && momentFeeds(runtime, statistics)),
+      };
       const outputs = await (await session(statistics ? 'given' : 'own', picture)).run(feeds, [STYLED_OUTPUT]);
       return outputs[STYLED_OUTPUT].data as Float32Array;
     },
     measureStatistics: async (picture) => {
       const names = TRANSFORMER_LAYERS.flatMap((layer) => [meanName(layer.name), varianceName(layer.name)]);
-      const outputs = await (await session('own', picture)).run({ [PICTURE_INPUT]: pictureTensor(runtime, picture) }, names);
+      const feeds = { [PICTURE_INPUT]: pictureTensor(runtime, picture) };
+      const outputs = await (await session('own', picture)).run(feeds, names);
       const moments = TRANSFORMER_LAYERS.map((layer) => [layer.name, {
         mean: outputs[meanName(layer.name)].data as Float32Array,
         variance: outputs[varianceName(layer.name)].data as Float32Array,

@@ -20,7 +20,12 @@ export function tileCount(settings: FeedforwardSettings): number {
  * photo and the result as 8-bit RGB (3 bytes a pixel each: 72 MB apiece at 6000×4000) and one row
  * of tiles as floats (12 bytes a pixel, picture-wide: 37 MB at 6000 px wide with 512 px tiles).
  */
-export async function paintPicture(network: PictureStylizer, picture: RgbImage, settings: FeedforwardSettings, hooks: PaintHooks = {}): Promise<TiledStylizeResult> {
+export async function paintPicture(
+  network: PictureStylizer,
+  picture: RgbImage,
+  settings: FeedforwardSettings,
+  hooks: PaintHooks = {},
+): Promise<TiledStylizeResult> {
   // The result has the picture's size: a run queued under a higher limit is refused before its first tile.
   checkPixelLimit(picture, 'size', 'a result of');
   const plan = planTransformerTiles(picture.width, picture.height, settings);

@@ -51,7 +51,8 @@ export async function loadStyle(nameOrFolder: string, stylesDir: string): Promis
   const libraryFolder = join(stylesDir, nameOrFolder);
   if (isLibraryName(nameOrFolder) && readSavedStyleInfo(libraryFolder)) {
     const { info, weights } = await loadSavedStyle(libraryFolder);
-    return { network: transformerNetwork(weights), weights, summary: { ...info, name: nameOrFolder, location: libraryFolder } };
+    const summary = { ...info, name: nameOrFolder, location: libraryFolder };
+    return { network: transformerNetwork(weights), weights, summary };
   }
   if (!looksLikePath(nameOrFolder) || !existsSync(nameOrFolder)) {
     const names = listStyles(stylesDir).map((s) => s.name);

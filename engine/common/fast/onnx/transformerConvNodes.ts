@@ -63,7 +63,11 @@ export interface TransformerConvRequest {
  * one cell after (k = 3), so ConvTranspose crops that one cell at the end of each axis and its
  * output, (H − 1)·2 + 3 − 1 = 2H, needs no output_padding.
  */
-export function transformerConvNode(graph: GraphBuilder, layer: TransformerLayer, request: TransformerConvRequest): string {
+export function transformerConvNode(
+  graph: GraphBuilder,
+  layer: TransformerLayer,
+  request: TransformerConvRequest,
+): string {
   const { input, weight, bias, output, side } = request;
   const k = layer.kernelSize;
   const inputs = bias ? [input, weight, bias] : [input, weight];
@@ -128,7 +132,11 @@ export function phaseKernelToOnnx(layer: TransformerLayer, kernel: Float32Array)
  * positions. Zero padding by `reach` around the space-to-depth input is the original padding of 2·reach
  * ≥ h pixels, as the sides are even.
  */
-export function phaseConvNode(graph: GraphBuilder, layer: TransformerLayer, request: TransformerConvRequest): string {
+export function phaseConvNode(
+  graph: GraphBuilder,
+  layer: TransformerLayer,
+  request: TransformerConvRequest,
+): string {
   const { input, weight, bias, output } = request;
   if (bias) throw new Error(`${layer.name}: a phase convolution takes no bias`);
   const reach = Math.floor((layer.kernelSize + 1) / 4);

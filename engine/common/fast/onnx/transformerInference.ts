@@ -80,7 +80,12 @@ interface LayerConstants {
  * tanh·150 + 255/2 clipped to 0..255 (the recipe's save_img clips), cut to the picture's size (sides
  * come back rounded up by the strides) and laid out as pixels again.
  */
-function transformer(graph: GraphBuilder, values: TransformerValues, picture: Side, normalisedConv: NormalisedConv): string {
+function transformer(
+  graph: GraphBuilder,
+  values: TransformerValues,
+  picture: Side,
+  normalisedConv: NormalisedConv,
+): string {
   let x = graph.node('Transpose', [PICTURE_INPUT], 'x', { perm: [0, 3, 1, 2] });
   let side = picture;
   let blockInput = x;
@@ -146,17 +151,21 @@ function ownMoments(graph: GraphBuilder, { layer, weight, shift, scale }: LayerC
  * b = shift − μ·a, so it is folded into the convolution: kernel·a per output channel and bias b, one
  * Conv node (fused with its ReLU by onnxruntime) instead of four passes over the activation.
  */
-function givenMoments(graph: GraphBuilder, { layer, phases, weight, shift, scale }: LayerConstants, convolve: Convolve): string {
+function givenMoments(graph: GraphBuilder, constants: LayerConstants, convolve: Convolve): string {
+  const { layer, phases, weight, shift, scale } = constants;
   const name = layer.name;
   const factor = graph.node('Div', [scale, deviationOf(graph, name, varianceName(name))], `${name}:factor`);
-  const bias = graph.node('Sub', [shift, graph.node('Mul', [meanName(name), factor], `${name}:shifted`)], `${name}:bias`);
+  const shifted = graph.node('Mul', [meanName(name), factor], `${name}:shifted`);
+  const bias = graph.node('Sub', [shift, shifted], `${name}:bias`);
   if (phases) {
     // Its few channels are normalised after the convolution, where that costs little.
     const channels = graph.int64(`channels:${layer.outChannels}`, [1, layer.outChannels, 1, 1]);
-    const scaled = graph.node('Mul', [convolve(weight), graph.node('Reshape', [factor, channels], `${name}:a`)], `${name}:za`);
+    const a = graph.node('Reshape', [factor, channels], `${name}:a`);
+    const scaled = graph.node('Mul', [convolve(weight), a], `${name}:za`);
     return graph.node('Add', [scaled, graph.node('Reshape', [bias, channels], `${name}:b`)], `${name}:normalised`);
   }
-  const perChannel = graph.node('Reshape', [factor, graph.int64(`${name}:channels`, outputChannelShape(layer))], `${name}:a`);
+  const shape = graph.int64(`${name}:channels`, outputChannelShape(layer));
+  const perChannel = graph.node('Reshape', [factor, shape], `${name}:a`);
   return convolve(graph.node('Mul', [weight, perChannel], `${name}:wa`), bias);
 }
 

@@ -39,7 +39,11 @@ function randomNetwork(seed: number): Promise<PictureStylizer> {
   return testStylizer(checkpointWeights(randomCheckpoint(seed)));
 }
 
-async function paint(network: PictureStylizer, picture: RgbImage, tiling: Tiling): Promise<{ image: RgbImage; plan: TilePlan }> {
+async function paint(
+  network: PictureStylizer,
+  picture: RgbImage,
+  tiling: Tiling,
+): Promise<{ image: RgbImage; plan: TilePlan }> {
   const plan = planTiles(picture.width, picture.height, tiling);
   const result = await stylizeTiled({ network, picture, plan });
   assert.equal(result.status, 'done');
@@ -175,7 +179,8 @@ const skip = sharedSkipReason('models/fast-style/udnie', 'models/fast-style/wave
 
 describe('tiles of a pretrained network (../shared: udnie and wave on the Neckarfront photo)', { skip }, () => {
   it('show no seam with shared statistics, where tiles normalised alone do; two styles paint clearly different pictures', async () => {
-    const load = async (style: string) => testStylizer(await readDeeplearnCheckpoint(join(SHARED, 'models/fast-style', style)));
+    const folder = (style: string) => join(SHARED, 'models/fast-style', style);
+    const load = async (style: string) => testStylizer(await readDeeplearnCheckpoint(folder(style)));
     const [udnie, wave] = [await load('udnie'), await load('wave')];
     try {
       const picture = await readImage(join(SHARED, 'images/content/tubingen.jpg'), { cover: STRIP });

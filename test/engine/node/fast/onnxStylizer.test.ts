@@ -11,8 +11,16 @@ import {
   transformerConvNode,
   transformerKernelToOnnx,
 } from '../../../../engine/common/fast/onnx/transformerConvNodes.js';
-import { tfjsStylizer, type MomentValues, type PictureStylizer } from '../../../../engine/common/fast/pictureStylizer.js';
-import { TRANSFORMER_LAYERS, transformerNetwork, type TransformerLayer } from '../../../../engine/common/fast/transformerNetwork.js';
+import {
+  tfjsStylizer,
+  type MomentValues,
+  type PictureStylizer,
+} from '../../../../engine/common/fast/pictureStylizer.js';
+import {
+  TRANSFORMER_LAYERS,
+  transformerNetwork,
+  type TransformerLayer,
+} from '../../../../engine/common/fast/transformerNetwork.js';
 import type { RgbImage } from '../../../../engine/common/image.js';
 import { tensorToImage } from '../../../../engine/common/imageTensor.js';
 import { readDeeplearnCheckpoint } from '../../../../engine/node/fast/deeplearnCheckpoint.js';
@@ -52,7 +60,12 @@ function momentsDifference(a: MomentValues, b: MomentValues): number {
 }
 
 /** One layer's convolution alone on onnxruntime, input NHWC like TensorFlow.js's, output back to NHWC. */
-async function convOnOnnx(layer: TransformerLayer, kernel: Float32Array, x: tf.Tensor4D, phases = false): Promise<Float32Array> {
+async function convOnOnnx(
+  layer: TransformerLayer,
+  kernel: Float32Array,
+  x: tf.Tensor4D,
+  phases = false,
+): Promise<Float32Array> {
   const [, height, width, channels] = x.shape;
   const graph = new GraphBuilder();
   const onnxKernel = (phases ? phaseKernelToOnnx : transformerKernelToOnnx)(layer, kernel);
@@ -71,8 +84,9 @@ async function convOnOnnx(layer: TransformerLayer, kernel: Float32Array, x: tf.T
 }
 
 describe('the fast style network as ONNX inference graphs (onnxruntime, CPU)', () => {
-  it('computes each kind of layer convolution as tf.conv2d / tf.conv2dTranspose (same, stride 2, 2H × 2W) at odd sizes', async () => {
-    const cases = [TRANSFORMER_LAYERS[0], TRANSFORMER_LAYERS[1], TRANSFORMER_LAYERS.find((l) => l.kind === 'transposed')!];
+  it('computes each kind of convolution as tf.conv2d / tf.conv2dTranspose (2H × 2W) at odd sizes', async () => {
+    const transposed = TRANSFORMER_LAYERS.find((l) => l.kind === 'transposed')!;
+    const cases = [TRANSFORMER_LAYERS[0], TRANSFORMER_LAYERS[1], transposed];
     for (const [i, full] of cases.entries()) {
       // Fewer channels, same geometry: what the layout and the padding decide.
       const layer = { ...full, inChannels: 3, outChannels: 5 };
@@ -108,7 +122,7 @@ describe('the fast style network as ONNX inference graphs (onnxruntime, CPU)', (
     kernel.dispose();
   });
 
-  it('paints what the TensorFlow.js network paints with its own statistics, and measures the same statistics', async () => {
+  it('paints what the TensorFlow.js network paints with its own statistics, and measures the same ones', async () => {
     const { reference, native } = await bothStylizers(7);
     try {
       for (const [height, width] of [[32, 48], [30, 45]]) {
@@ -118,7 +132,8 @@ describe('the fast style network as ONNX inference graphs (onnxruntime, CPU)', (
         const difference = maxAbsDifference(actual, expected);
         assert.ok(difference < 0.05, `${height}×${width}: up to ${difference} grey levels apart`);
         assert.ok(actual.every((v) => v >= 0 && v <= 255));
-        const moments = momentsDifference(await native.measureStatistics(photo), await reference.measureStatistics(photo));
+        const measured = await native.measureStatistics(photo);
+        const moments = momentsDifference(measured, await reference.measureStatistics(photo));
         assert.ok(moments < 1e-4, `${height}×${width}: statistics differ by ${moments} (relative)`);
       }
     } finally {
@@ -127,7 +142,7 @@ describe('the fast style network as ONNX inference graphs (onnxruntime, CPU)', (
     }
   });
 
-  it('normalised by another picture’s statistics paints what the TensorFlow.js network paints with them', async () => {
+  it('normalised by another picture’s statistics paints what TensorFlow.js paints with them', async () => {
     const { reference, native } = await bothStylizers(4);
     try {
       const [photo, other] = [picture(24, 32, 6), picture(40, 36, 9)];

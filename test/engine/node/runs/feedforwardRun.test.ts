@@ -31,7 +31,10 @@ describe('feed-forward runs', () => {
     const { store, style } = await home();
     const outcome = await runFeedforward(store, tiled, backend);
     const run = store.run(outcome.runId);
-    assert.deepEqual([run.kind, run.status, run.backend, run.weightsSha256], ['feedforward', 'done', backend.name, style.weightsSha256]);
+    assert.deepEqual(
+      [run.kind, run.status, run.backend, run.weightsSha256],
+      ['feedforward', 'done', backend.name, style.weightsSha256],
+    );
     assert.deepEqual(run.settings, { style: 'speckle', size: null, width: 128, height: 96, tile: 64, overlap: 16 });
     assert.deepEqual(store.outputs(run.id).map((o) => [o.kind, o.image.width, o.image.height]), [['result', 128, 96]]);
     store.close();
@@ -70,7 +73,7 @@ describe('feed-forward runs', () => {
 });
 
 describe('feed-forward runs on onnxruntime', () => {
-  it('compute on its graphs the picture TensorFlow.js paints (to 1 grey level), record onnxruntime, and tile large pictures in 1024 px', async () => {
+  it('paint TensorFlow.js’s picture to 1 grey level, record onnxruntime, tile in 1024 px', async () => {
     const { store } = await home();
     try {
       const wasm = await selectBackend('wasm');
@@ -82,8 +85,10 @@ describe('feed-forward runs on onnxruntime', () => {
       assert.ok(difference <= 1, `${difference} grey levels from TensorFlow.js's picture`);
       const large = join(folder, 'large.png');
       await sharp({ create: { width: 1400, height: 1000, channels: 3, background: '#4a8' } }).png().toFile(large);
-      const runId = await enqueueFeedforward(store, { project: 'garden', contentFile: large, request: { style: 'speckle', size: null } });
-      assert.deepEqual(store.run(runId).settings, { style: 'speckle', size: null, width: 1400, height: 1000, tile: 1024, overlap: 112 });
+      const request = { style: 'speckle', size: null };
+      const runId = await enqueueFeedforward(store, { project: 'garden', contentFile: large, request });
+      const expected = { style: 'speckle', size: null, width: 1400, height: 1000, tile: 1024, overlap: 112 };
+      assert.deepEqual(store.run(runId).settings, expected);
     } finally {
       store.close();
       await useTestBackend();
