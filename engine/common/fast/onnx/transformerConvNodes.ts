@@ -88,30 +88,64 @@ function onnxSamePads([height, width]: Side, kernelSize: number, stride: number)
 }
 
 /**
- * Whether the layer's convolution runs on its input's 2×2 space-to-depth (phaseConvNode): a stride-1
- * one with fewer output channels than onnxruntime's blocked CPU convolution packs (the last layer's
- * 3 of 8–16 lanes, the rest computed and thrown away: measured, it took a fifth of a 512-px pass), on
- * an input of even sides (the layer after the upsampling always has them).
+ * Whether the layer's convolution is computed per output phase (phaseConvNode), as onnxruntime's CPU
+ * computes it several times faster (measured, 512 px): a transposed one (its ConvTranspose ran at a
+ * fifth of a convolution's speed, the upsampling layers taking a fifth of a pass), and a stride-1 one
+ * with fewer output channels than the blocked convolution packs (the last layer's 3 of 16 lanes on
+ * AVX-512, the rest computed and thrown away: another fifth) on an input of even sides (the layer
+ * after the upsampling always has them).
  */
 export function runsOnPhases(layer: TransformerLayer, [height, width]: Side): boolean {
-  return layer.kind === 'conv' && layer.stride === 1 && layer.outChannels < 8 && height % 2 === 0 && width % 2 === 0;
+  if (layer.kind === 'transposed') return layer.stride === 2 && layer.kernelSize === 3;
+  return layer.stride === 1 && layer.outChannels < 8 && height % 2 === 0 && width % 2 === 0;
 }
 
 /**
- * The kernel of phaseConvNode in ONNX's layout, [4·out, 4·in, r, r] with r = 2⌊(h + 1)/2⌋ + 1 for a
- * k = 2h + 1 kernel: output channel (c, p, q) is output c at rows 2u + p and columns 2v + q; input
- * channel (a, b, i) is input i at rows 2u' + a, columns 2v' + b (SpaceToDepth's order). Output row
- * 2u + p reads input row 2u + p + d for d in −h…h, which is row 2(u + m) + a with d = 2m + a − p.
+ * Output phases per output channel: channel (c, p, q) = c·4 + p·2 + q is output c at rows 2u + p and
+ * columns 2v + q (DepthToSpace's CRD order).
  */
+export const PHASES = 4;
+
+/** The kernel phaseConvNode convolves with, in ONNX's layout: see subPixelKernel and spaceToDepthKernel. */
 export function phaseKernelToOnnx(layer: TransformerLayer, kernel: Float32Array): {
   readonly dims: readonly number[];
   readonly values: Float32Array;
 } {
+  return layer.kind === 'transposed' ? subPixelKernel(layer, kernel) : spaceToDepthKernel(layer, kernel);
+}
+
+/**
+ * The transposed convolution (3×3, stride 2, 'same', pads nothing before) as one 2×2 convolution to
+ * 4·out phase channels (Shi et al. 2016): output row 2m + p = 2i + kh sums input rows i = m − 1 + r,
+ * r ∈ {0, 1}, with kernel row kh = p + 2 − 2r where it is within the kernel (even rows take rows 2
+ * and 0, odd ones row 1 alone). [4·out, in, 2, 2] from the checkpoint's [3, 3, out, in]; the zero
+ * taps cost 16/9 of the multiplications, still far less time than ConvTranspose.
+ */
+function subPixelKernel(layer: TransformerLayer, kernel: Float32Array): { dims: number[]; values: Float32Array } {
+  const { kernelSize: k, inChannels: inC, outChannels: outC } = layer;
+  const values = new Float32Array(PHASES * outC * inC * 4);
+  for (let c = 0; c < outC; c++) for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) {
+    for (let i = 0; i < inC; i++) for (let r = 0; r < 2; r++) for (let t = 0; t < 2; t++) {
+      const [kh, kw] = [p + 2 - 2 * r, q + 2 - 2 * t];
+      if (kh >= k || kw >= k) continue;
+      values[((((c * 2 + p) * 2 + q) * inC + i) * 2 + r) * 2 + t] = kernel[((kh * k + kw) * outC + c) * inC + i];
+    }
+  }
+  return { dims: [PHASES * outC, inC, 2, 2], values };
+}
+
+/**
+ * A stride-1 'same' convolution on its input's 2×2 space-to-depth, [4·out, 4·in, r, r] with
+ * r = 2⌊(h + 1)/2⌋ + 1 for a k = 2h + 1 kernel: input channel (a, b, i) is input i at rows 2u' + a,
+ * columns 2v' + b (SpaceToDepth's order); output row 2u + p reads input row 2u + p + d for d in −h…h,
+ * which is row 2(u + m) + a with d = 2m + a − p.
+ */
+function spaceToDepthKernel(layer: TransformerLayer, kernel: Float32Array): { dims: number[]; values: Float32Array } {
   const { kernelSize: k, inChannels: inC, outChannels: outC } = layer;
   const h = (k - 1) / 2;
   const reach = Math.floor((h + 1) / 2);
   const r = 2 * reach + 1;
-  const values = new Float32Array(4 * outC * 4 * inC * r * r);
+  const values = new Float32Array(PHASES * outC * 4 * inC * r * r);
   for (let c = 0; c < outC; c++) for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) {
     for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) for (let i = 0; i < inC; i++) {
       for (let mu = 0; mu < r; mu++) for (let mv = 0; mv < r; mv++) {
@@ -122,15 +156,15 @@ export function phaseKernelToOnnx(layer: TransformerLayer, kernel: Float32Array)
       }
     }
   }
-  return { dims: [4 * outC, 4 * inC, r, r], values };
+  return { dims: [PHASES * outC, 4 * inC, r, r], values };
 }
 
 /**
- * The layer's 'same' convolution as SpaceToDepth (2×2), a stride-1 convolution with phaseKernelToOnnx's
- * kernel and DepthToSpace (CRD: channel c·4 + p·2 + q to row parity p, column parity q): the same
- * sums, 4× the output channels (12 of 16 lanes for the last layer instead of 3), at a quarter of the
- * positions. Zero padding by `reach` around the space-to-depth input is the original padding of 2·reach
- * ≥ h pixels, as the sides are even.
+ * The layer's convolution per output phase: a convolution with phaseKernelToOnnx's kernel (and a bias
+ * per phase channel, if any) to 4·out channels, then DepthToSpace (CRD) to out channels at twice the
+ * side. A transposed layer's input is convolved as it is, padded one row and column before (its
+ * m − 1); a stride-1 one's first goes through SpaceToDepth (2×2), padded by `reach`, which is the
+ * original padding of 2·reach ≥ h pixels as the sides are even.
  */
 export function phaseConvNode(
   graph: GraphBuilder,
@@ -138,13 +172,25 @@ export function phaseConvNode(
   request: TransformerConvRequest,
 ): string {
   const { input, weight, bias, output } = request;
-  if (bias) throw new Error(`${layer.name}: a phase convolution takes no bias`);
+  const weights = bias ? [weight, bias] : [weight];
+  const phases = layer.kind === 'transposed'
+    ? graph.node('Conv', [input, ...weights], `${output}:phases`, { kernel_shape: [2, 2], pads: [1, 1, 0, 0] })
+    : spaceToDepthConv(graph, layer, input, weights, output);
+  return graph.node('DepthToSpace', [phases], output, { blocksize: 2 }, {}, { mode: 'CRD' });
+}
+
+function spaceToDepthConv(
+  graph: GraphBuilder,
+  layer: TransformerLayer,
+  input: string,
+  weights: readonly string[],
+  output: string,
+): string {
   const reach = Math.floor((layer.kernelSize + 1) / 4);
   const r = 2 * reach + 1;
   const packed = graph.node('SpaceToDepth', [input], `${output}:s2d`, { blocksize: 2 });
-  const phases = graph.node('Conv', [packed, weight], `${output}:phases`, {
+  return graph.node('Conv', [packed, ...weights], `${output}:phases`, {
     kernel_shape: [r, r],
     pads: [reach, reach, reach, reach],
   });
-  return graph.node('DepthToSpace', [phases], output, { blocksize: 2 }, {}, { mode: 'CRD' });
 }

@@ -4,6 +4,7 @@ import { floatValueInfo } from '../../networks/onnx/onnxProto.js';
 import { INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, type TransformerLayer } from '../transformerLayers.js';
 import {
   outputChannelShape,
+  PHASES,
   phaseConvNode,
   phaseKernelToOnnx,
   runsOnPhases,
@@ -67,7 +68,7 @@ type NormalisedConv = (layer: LayerConstants, convolve: Convolve) => string;
 
 interface LayerConstants {
   readonly layer: TransformerLayer;
-  /** Whether its convolution runs on the input's space-to-depth (runsOnPhases), whose kernel takes no folding. */
+  /** Whether its convolution is computed per output phase (runsOnPhases): 4 kernels and biases per channel. */
   readonly phases: boolean;
   /** The kernel in ONNX's layout. */
   readonly weight: string;
@@ -158,11 +159,15 @@ function givenMoments(graph: GraphBuilder, constants: LayerConstants, convolve: 
   const shifted = graph.node('Mul', [meanName(name), factor], `${name}:shifted`);
   const bias = graph.node('Sub', [shift, shifted], `${name}:bias`);
   if (phases) {
-    // Its few channels are normalised after the convolution, where that costs little.
-    const channels = graph.int64(`channels:${layer.outChannels}`, [1, layer.outChannels, 1, 1]);
-    const a = graph.node('Reshape', [factor, channels], `${name}:a`);
-    const scaled = graph.node('Mul', [convolve(weight), a], `${name}:za`);
-    return graph.node('Add', [scaled, graph.node('Reshape', [bias, channels], `${name}:b`)], `${name}:normalised`);
+    // One factor and one bias per phase channel (c·4 + p·2 + q): each of c's repeated 4 times.
+    const repeated = (perChannel: string, shape: readonly number[], label: string) => {
+      const column = graph.node('Reshape', [perChannel, graph.int64(`${name}:column`, [layer.outChannels, 1])], `${label}:c1`);
+      const spread = graph.node('Expand', [column, graph.int64(`${name}:spread`, [layer.outChannels, PHASES])], `${label}:c4`);
+      return graph.node('Reshape', [spread, graph.int64(`${label}:shape`, shape)], label);
+    };
+    const a = repeated(factor, [PHASES * layer.outChannels, 1, 1, 1], `${name}:a`);
+    const b = repeated(bias, [PHASES * layer.outChannels], `${name}:b`);
+    return convolve(graph.node('Mul', [weight, a], `${name}:wa`), b);
   }
   const shape = graph.int64(`${name}:channels`, outputChannelShape(layer));
   const perChannel = graph.node('Reshape', [factor, shape], `${name}:a`);
