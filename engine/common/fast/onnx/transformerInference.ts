@@ -161,8 +161,10 @@ function givenMoments(graph: GraphBuilder, constants: LayerConstants, convolve: 
   if (phases) {
     // One factor and one bias per phase channel (c·4 + p·2 + q): each of c's repeated 4 times.
     const repeated = (perChannel: string, shape: readonly number[], label: string) => {
-      const column = graph.node('Reshape', [perChannel, graph.int64(`${name}:column`, [layer.outChannels, 1])], `${label}:c1`);
-      const spread = graph.node('Expand', [column, graph.int64(`${name}:spread`, [layer.outChannels, PHASES])], `${label}:c4`);
+      const columnShape = graph.int64(`${name}:column`, [layer.outChannels, 1]);
+      const column = graph.node('Reshape', [perChannel, columnShape], `${label}:c1`);
+      const spreadShape = graph.int64(`${name}:spread`, [layer.outChannels, PHASES]);
+      const spread = graph.node('Expand', [column, spreadShape], `${label}:c4`);
       return graph.node('Reshape', [spread, graph.int64(`${label}:shape`, shape)], label);
     };
     const a = repeated(factor, [PHASES * layer.outChannels, 1, 1, 1], `${name}:a`);
