@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TRANSFORMER_LAYERS, type NormalisedConvWeights } from '../../engine/common/fast/transformerNetwork.js';
+import type { PictureStylizer } from '../../engine/common/fast/pictureStylizer.js';
+import {
+  TRANSFORMER_LAYERS, transformerNetwork, type NormalisedConvWeights, type TransformerWeights,
+} from '../../engine/common/fast/transformerNetwork.js';
+import { selectedBackendName } from '../../engine/node/backend.js';
+import { fastStylizer } from '../../engine/node/fast/fastStylizer.js';
 
 /**
  * The real checkpoint layout of ml5's fast style networks, written out here rather than taken from
@@ -37,6 +42,14 @@ export function checkpointWeights(variables: readonly CheckpointVariable[]): Map
     const [kernel, shift, scale] = variables.slice(3 * i, 3 * i + 3).map(({ shape, values }) => tf.tensor(values, shape));
     return [layer.name, { kernel: kernel as tf.Tensor4D, shift: shift as tf.Tensor1D, scale: scale as tf.Tensor1D }];
   }));
+}
+
+/**
+ * A style network as fast runs compute it on the test backend: onnxruntime's graphs when
+ * PASTICHE_BACKEND=onnxruntime, else TensorFlow.js. Takes ownership of `weights`.
+ */
+export function testStylizer(weights: TransformerWeights): Promise<PictureStylizer> {
+  return fastStylizer({ network: transformerNetwork(weights), weights }, selectedBackendName());
 }
 
 /** Writes a deeplearn.js checkpoint: manifest.json and one raw little-endian float32 file per variable. */

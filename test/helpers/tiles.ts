@@ -1,20 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RgbImage } from '../../engine/common/image.js';
 import { tileBlender } from '../../engine/common/tiles/tileBlender.js';
-import { regionTensor } from '../../engine/common/fast/tiledStylize.js';
+import { tfjsStylizer, type PictureStylizer } from '../../engine/common/fast/pictureStylizer.js';
+import { regionPixels } from '../../engine/common/tiles/regionPixels.js';
 import { spanWeights, tileRegions, type TilePlan } from '../../engine/common/tiles/tiling.js';
-import type { NormStatistics, TransformerNetwork } from '../../engine/common/fast/transformerNetwork.js';
+import type { NormStatistics } from '../../engine/common/fast/transformerNetwork.js';
 
 /**
  * The counterfactual: the same tiles and blending, but each tile normalised by its own statistics,
  * as running the network on each tile separately would. Shows what sharing the statistics prevents.
  */
-export async function stylizeTilesAlone(network: TransformerNetwork, picture: RgbImage, plan: TilePlan): Promise<RgbImage> {
+export async function stylizeTilesAlone(
+  network: PictureStylizer,
+  picture: RgbImage,
+  plan: TilePlan,
+): Promise<RgbImage> {
   const blender = tileBlender(plan);
   for (const region of tileRegions(plan)) {
-    const styled = tf.tidy(() => network.stylize(regionTensor(picture, region.x, region.y)));
-    blender.add(region, await styled.data<'float32'>());
-    styled.dispose();
+    blender.add(region, await network.stylize(regionPixels(picture, region.x, region.y)));
   }
   return blender.result();
 }
@@ -55,12 +58,12 @@ export function seamEnergy(image: RgbImage, seams: ReadonlySet<number>): { seams
 }
 
 /** A stand-in for a style network that is nothing but instance normalisation, pixel by pixel: a tile normalised by its own statistics takes its own tone. */
-export function normalisingNetwork(): TransformerNetwork {
+export function normalisingNetwork(): PictureStylizer {
   const ownMoments = (rgb: tf.Tensor3D) => {
     const { mean, variance } = tf.moments(rgb, [0, 1]);
     return { mean: tf.reshape(mean, [1, 1, 1, 3]) as tf.Tensor4D, variance: tf.reshape(variance, [1, 1, 1, 3]) as tf.Tensor4D };
   };
-  return {
+  return tfjsStylizer({
     stylize: (rgb, statistics) => tf.tidy(() => {
       const { mean, variance } = statistics?.get('conv1') ?? ownMoments(rgb);
       const normalised = tf.div(tf.sub(rgb, tf.reshape(mean, [1, 1, 3])), tf.sqrt(tf.add(tf.reshape(variance, [1, 1, 3]), 1e-3)));
@@ -68,5 +71,5 @@ export function normalisingNetwork(): TransformerNetwork {
     }),
     measureStatistics: (rgb): NormStatistics => new Map([['conv1', tf.tidy(() => ownMoments(rgb))]]),
     dispose: () => {},
-  };
+  });
 }

@@ -40,11 +40,17 @@ export const DEFAULT_FEEDFORWARD_SIZE = 512;
 /**
  * The settings a run records for a photo of `photo`'s size: the output's size, and its tiling. By
  * default a picture of at most STATISTICS_MAX_PIXELS is computed in one piece — its statistics pass
- * would take as much memory as computing it whole — and a larger one in DEFAULT_TILE tiles with the
- * exact overlap; `tile` and `overlap` override that (rounded to the stride grid). The output may not
- * have more than `maxPixels` pixels (the limit pictures are read with).
+ * would take as much memory as computing it whole — and a larger one in `defaultTile` tiles (DEFAULT_TILE,
+ * or NATIVE_DEFAULT_TILE where onnxruntime computes) with the exact overlap; `tile` and `overlap`
+ * override that (rounded to the stride grid). The output may not have more than `maxPixels` pixels
+ * (the limit pictures are read with).
  */
-export function resolveFeedforwardSettings(request: FeedforwardRequest, photo: ImageSize, maxPixels: number): FeedforwardSettings {
+export function resolveFeedforwardSettings(
+  request: FeedforwardRequest,
+  photo: ImageSize,
+  maxPixels: number,
+  defaultTile = DEFAULT_TILE,
+): FeedforwardSettings {
   record('request', request);
   nonEmptyString('style', request.style);
   if (request.tile !== undefined) nonNegativeInteger('tile', request.tile);
@@ -54,7 +60,8 @@ export function resolveFeedforwardSettings(request: FeedforwardRequest, photo: I
   const { width, height } = size === null ? photo : fitLongSide(photo.width, photo.height, size);
   checkPixelCount({ width, height }, maxPixels, 'size', 'a result of');
   const tiled = request.tile !== undefined || width * height > STATISTICS_MAX_PIXELS;
-  const asked = alignedTransformerTiling({ tile: tiled ? request.tile ?? DEFAULT_TILE : 0, overlap: request.overlap ?? exactOverlap() });
+  const tile = tiled ? request.tile ?? defaultTile : 0;
+  const asked = alignedTransformerTiling({ tile, overlap: request.overlap ?? exactOverlap() });
   const plan = planTransformerTiles(width, height, asked);
   const tiling = isTiled(plan) ? asked : { tile: 0, overlap: 0 };
   checkPassSize(tiling.tile === 0 ? width * height : tiling.tile ** 2, width, height);

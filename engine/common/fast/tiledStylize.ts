@@ -5,17 +5,17 @@ import { imageToTensor } from '../imageTensor.js';
 import { regionPixels } from '../tiles/regionPixels.js';
 import { tileBlender } from '../tiles/tileBlender.js';
 import { alignUp, isTiled, tileRegions, type Span, type TilePlan } from '../tiles/tiling.js';
-import { disposeNormStatistics, type NormStatistics, type TransformerNetwork } from './transformerNetwork.js';
+import type { MomentValues, PictureStylizer } from './pictureStylizer.js';
 
 /**
  * A picture through a style network at any size, in the tiles of a TilePlan. Instance normalisation
  * normalises each layer by its mean and variance over the whole picture, so tiles normalised by
  * their own would each get their own tone and show seams; instead the statistics are measured once,
- * on the whole picture, and every tile is normalised by them. TensorFlow.js then never holds more
+ * on the whole picture, and every tile is normalised by them. The network then never holds more
  * than one tile's activations, or the statistics pass's (at most STATISTICS_MAX_PIXELS).
  */
 export interface TiledStylizeRequest {
-  readonly network: TransformerNetwork;
+  readonly network: PictureStylizer;
   readonly picture: RgbImage;
   readonly plan: TilePlan;
   /**
@@ -46,33 +46,26 @@ export type TiledStylizeResult = { readonly status: 'done'; readonly image: RgbI
 export async function stylizeTiled(request: TiledStylizeRequest): Promise<TiledStylizeResult> {
   const { network, picture, plan, signal, onTile } = request;
   const regions = tileRegions(plan);
-  const statistics = isTiled(plan) ? measureOn(network, request.statisticsPicture ?? picture, request.onStatistics) : undefined;
-  try {
-    const blender = tileBlender(plan);
-    for (const [i, region] of regions.entries()) {
-      if (signal?.aborted) return { status: 'cancelled' };
-      const styled = tf.tidy(() => network.stylize(regionTensor(picture, region.x, region.y), statistics));
-      const pixels = await styled.data<'float32'>();
-      styled.dispose();
-      blender.add(region, pixels);
-      onTile?.({ done: i + 1, total: regions.length, finished: blender.finished() });
-    }
-    return { status: 'done', image: blender.result() };
-  } finally {
-    if (statistics) disposeNormStatistics(statistics);
+  const measured = request.statisticsPicture ?? picture;
+  const statistics = isTiled(plan) ? await measureOn(network, measured, request.onStatistics) : undefined;
+  const blender = tileBlender(plan);
+  for (const [i, region] of regions.entries()) {
+    if (signal?.aborted) return { status: 'cancelled' };
+    blender.add(region, await network.stylize(regionPixels(picture, region.x, region.y), statistics));
+    onTile?.({ done: i + 1, total: regions.length, finished: blender.finished() });
   }
+  return { status: 'done', image: blender.result() };
 }
 
 /** Each layer's statistics on the whole picture, extended to the stride grid as the tiles see it. */
-function measureOn(network: TransformerNetwork, picture: RgbImage, onStatistics?: (size: ImageSize) => void): NormStatistics {
+function measureOn(
+  network: PictureStylizer,
+  picture: RgbImage,
+  onStatistics?: (size: ImageSize) => void,
+): Promise<MomentValues> {
   onStatistics?.({ width: picture.width, height: picture.height });
-  const alignment = strideAlignment();
-  const whole = regionTensor(picture, { start: 0, length: alignUp(picture.width, alignment) }, { start: 0, length: alignUp(picture.height, alignment) });
-  try {
-    return network.measureStatistics(whole);
-  } finally {
-    whole.dispose();
-  }
+  const aligned = (length: number): Span => ({ start: 0, length: alignUp(length, strideAlignment()) });
+  return network.measureStatistics(regionPixels(picture, aligned(picture.width), aligned(picture.height)));
 }
 
 /** The picture's pixels in a region (see regionPixels) as a float tensor [height, width, 3]. */

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { basename, extname, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import { DEFAULT_FEEDFORWARD_SIZE } from '../../common/fast/feedforwardSettings.js';
-import { DEFAULT_TILE, exactOverlap } from '../../common/fast/tiling.js';
+import { DEFAULT_TILE, exactOverlap, NATIVE_DEFAULT_TILE } from '../../common/fast/tiling.js';
 import type { TileProgress } from '../../common/fast/tiledStylize.js';
 import { selectBackend, type BackendInfo, BACKEND_OPTION_HELP } from '../backend.js';
 import { writeImage } from '../image/imageIO.js';
@@ -35,7 +35,13 @@ export function registerFastCommand(program: Command): void {
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
     .option('--size <px>', `long side of the result (default: the photo's, at most ${DEFAULT_FEEDFORWARD_SIZE})`, integerOption('size'))
     .option('--full', "keep the photo's own size (prints)", false)
-    .option('--tile <px>', `compute in tiles of this side, at most 1024, rounded down to a multiple of 4; 0: in one piece, up to a megapixel (default: ${DEFAULT_TILE} px tiles above a megapixel, else one piece)`, integerOption('tile'))
+    .option(
+      '--tile <px>',
+      'compute in tiles of this side, at most 1024, rounded down to a multiple of 4; '
+        + '0: in one piece, up to a megapixel (default: '
+        + `${DEFAULT_TILE} px tiles above a megapixel, ${NATIVE_DEFAULT_TILE} px on onnxruntime, else one piece)`,
+      integerOption('tile'),
+    )
     .option('--overlap <px>', `pixels neighbouring tiles share (default ${exactOverlap()}: the narrowest for which tiles equal the untiled picture); rounded up to a multiple of 4`, integerOption('overlap'))
     .option('--project <name>', 'project to file the run under (default: the photo’s file name)')
     .option('--backend <name>', BACKEND_OPTION_HELP)

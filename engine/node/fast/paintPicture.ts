@@ -2,7 +2,7 @@ import type { FeedforwardSettings } from '../../common/fast/feedforwardSettings.
 import { stylizeTiled, type TiledStylizeRequest, type TiledStylizeResult } from '../../common/fast/tiledStylize.js';
 import { planTransformerTiles, statisticsSize, STATISTICS_MAX_PIXELS } from '../../common/fast/tiling.js';
 import { isTiled, tileRegions } from '../../common/tiles/tiling.js';
-import type { TransformerNetwork } from '../../common/fast/transformerNetwork.js';
+import type { PictureStylizer } from '../../common/fast/pictureStylizer.js';
 import type { RgbImage } from '../../common/image.js';
 import { checkPixelLimit, resizeImage } from '../image/imageIO.js';
 
@@ -20,7 +20,12 @@ export function tileCount(settings: FeedforwardSettings): number {
  * photo and the result as 8-bit RGB (3 bytes a pixel each: 72 MB apiece at 6000×4000) and one row
  * of tiles as floats (12 bytes a pixel, picture-wide: 37 MB at 6000 px wide with 512 px tiles).
  */
-export async function paintPicture(network: TransformerNetwork, picture: RgbImage, settings: FeedforwardSettings, hooks: PaintHooks = {}): Promise<TiledStylizeResult> {
+export async function paintPicture(
+  network: PictureStylizer,
+  picture: RgbImage,
+  settings: FeedforwardSettings,
+  hooks: PaintHooks = {},
+): Promise<TiledStylizeResult> {
   // The result has the picture's size: a run queued under a higher limit is refused before its first tile.
   checkPixelLimit(picture, 'size', 'a result of');
   const plan = planTransformerTiles(picture.width, picture.height, settings);

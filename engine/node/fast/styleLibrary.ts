@@ -18,6 +18,8 @@ export type { StyleSummary };
 
 export interface LoadedStyle {
   readonly network: TransformerNetwork;
+  /** The network's weights (it owns them): what a native runtime builds its graphs from (fastStylizer). */
+  readonly weights: TransformerWeights;
   readonly summary: StyleSummary;
 }
 
@@ -49,7 +51,8 @@ export async function loadStyle(nameOrFolder: string, stylesDir: string): Promis
   const libraryFolder = join(stylesDir, nameOrFolder);
   if (isLibraryName(nameOrFolder) && readSavedStyleInfo(libraryFolder)) {
     const { info, weights } = await loadSavedStyle(libraryFolder);
-    return { network: transformerNetwork(weights), summary: { ...info, name: nameOrFolder, location: libraryFolder } };
+    const summary = { ...info, name: nameOrFolder, location: libraryFolder };
+    return { network: transformerNetwork(weights), weights, summary };
   }
   if (!looksLikePath(nameOrFolder) || !existsSync(nameOrFolder)) {
     const names = listStyles(stylesDir).map((s) => s.name);
@@ -62,7 +65,7 @@ export async function loadStyle(nameOrFolder: string, stylesDir: string): Promis
     name: basename(folder), source: file.source, origin: file.origin, weightsSha256: await styleWeightsSha256(file.weights), savedAt: null, location: folder,
     ...(file.training && { training: file.training }),
   };
-  return { network: transformerNetwork(file.weights), summary };
+  return { network: transformerNetwork(file.weights), weights: file.weights, summary };
 }
 
 /**

@@ -2,7 +2,11 @@ import { resolveFeedforwardSettings, type FeedforwardRequest, type FeedforwardSe
 import type { RgbImage } from '../../common/image.js';
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
+import type { PictureStylizer } from '../../common/fast/pictureStylizer.js';
+import { fastStylizer } from '../fast/fastStylizer.js';
 import { paintPicture, tileCount, type PaintHooks } from '../fast/paintPicture.js';
+import { DEFAULT_TILE, NATIVE_DEFAULT_TILE } from '../../common/fast/tiling.js';
+import { nativeGradientRuntime } from '../backend.js';
 import { describeStyle, loadStyle, type LoadedStyle, type StyleSummary } from '../fast/styleLibrary.js';
 import { decodeImage, maxPixelsFromEnv } from '../image/imageIO.js';
 import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
@@ -63,14 +67,17 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
   const run = queuedRun(store, runId, 'feedforward');
   const { settings } = run;
   let loaded = prepared?.style;
+  let stylizer: PictureStylizer | undefined;
   let finished: RgbImage | null = null;
   try {
     loaded ??= await loadStyle(settings.style, store.paths.styles);
     const picture = prepared?.picture ?? (await decodePhoto(run.contentImage.path, await readFileBytes(run.contentImage.path), settings));
-    store.startRun(runId, backend.name, loaded.summary.weightsSha256);
+    stylizer = await fastStylizer(loaded, backend.name);
+    // What computes the picture: onnxruntime's graphs, or TensorFlow.js's backend when it runs alone.
+    store.startRun(runId, stylizer.backend, loaded.summary.weightsSha256);
     hooks.onStart?.({ runId, style: loaded.summary, settings, tiles: tileCount(settings) });
     const started = performance.now();
-    const result = await paintPicture(loaded.network, picture, settings, {
+    const result = await paintPicture(stylizer, picture, settings, {
       ...hooks,
       onTile: (progress) => {
         finished = progress.finished;
@@ -90,14 +97,19 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
     store.failRun(runId, failureMessage(error), await keepFinished(store, runId, finished));
     throw error;
   } finally {
-    loaded?.network.dispose();
+    // The stylizer owns the style's network once made.
+    if (stylizer) stylizer.dispose();
+    else loaded?.network.dispose();
   }
 }
 
 async function checkAndRecord(store: RunStore, job: FeedforwardJob, style: StyleSummary): Promise<{ runId: number; picture: RgbImage }> {
   const input = await readInput(job.contentFile);
   // A library style is recorded by its name, one used from a folder by that folder's absolute path.
-  const settings = resolveFeedforwardSettings({ ...job.request, style: style.savedAt === null ? style.location : style.name }, input.original, maxPixelsFromEnv());
+  const request = { ...job.request, style: style.savedAt === null ? style.location : style.name };
+  // Larger tiles where onnxruntime computes (fastStylizer): less of the picture computed twice.
+  const defaultTile = nativeGradientRuntime() ? NATIVE_DEFAULT_TILE : DEFAULT_TILE;
+  const settings = resolveFeedforwardSettings(request, input.original, maxPixelsFromEnv(), defaultTile);
   const picture = await decodePhoto(job.contentFile, input.bytes, settings);
   const run = store.createRun({ project: job.project, kind: 'feedforward', contentImageId: storeInput(store, input), settings });
   return { runId: run.id, picture };

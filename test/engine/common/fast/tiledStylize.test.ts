@@ -8,10 +8,10 @@ import { receptiveField } from '../../../../engine/common/fast/receptiveField.js
 import { stylizeTiled } from '../../../../engine/common/fast/tiledStylize.js';
 import { exactOverlap, planTransformerTiles as planTiles, statisticsSize } from '../../../../engine/common/fast/tiling.js';
 import type { TilePlan, Tiling } from '../../../../engine/common/tiles/tiling.js';
-import { transformerNetwork, type TransformerNetwork } from '../../../../engine/common/fast/transformerNetwork.js';
-import { loadFastStyleNetwork } from '../../../../engine/node/fast/deeplearnCheckpoint.js';
+import type { PictureStylizer } from '../../../../engine/common/fast/pictureStylizer.js';
+import { readDeeplearnCheckpoint } from '../../../../engine/node/fast/deeplearnCheckpoint.js';
 import { readImage } from '../../../../engine/node/image/imageIO.js';
-import { checkpointWeights, randomCheckpoint } from '../../../helpers/fastStyle.js';
+import { checkpointWeights, randomCheckpoint, testStylizer } from '../../../helpers/fastStyle.js';
 import { SHARED, sharedSkipReason } from '../../../helpers/shared.js';
 import { normalisingNetwork, seamColumns, seamEnergy, stylizeTilesAlone } from '../../../helpers/tiles.js';
 import { syntheticImage, useTestBackend } from '../../../helpers/tf.js';
@@ -34,11 +34,16 @@ function syntheticPicture(width: number, height: number, seed: number): RgbImage
   }
 }
 
-function randomNetwork(seed: number): TransformerNetwork {
-  return transformerNetwork(checkpointWeights(randomCheckpoint(seed)));
+/** Random weights on the test backend (onnxruntime's graphs with PASTICHE_BACKEND=onnxruntime). */
+function randomNetwork(seed: number): Promise<PictureStylizer> {
+  return testStylizer(checkpointWeights(randomCheckpoint(seed)));
 }
 
-async function paint(network: TransformerNetwork, picture: RgbImage, tiling: Tiling): Promise<{ image: RgbImage; plan: TilePlan }> {
+async function paint(
+  network: PictureStylizer,
+  picture: RgbImage,
+  tiling: Tiling,
+): Promise<{ image: RgbImage; plan: TilePlan }> {
   const plan = planTiles(picture.width, picture.height, tiling);
   const result = await stylizeTiled({ network, picture, plan });
   assert.equal(result.status, 'done');
@@ -72,7 +77,7 @@ function seamExcess(tiled: RgbImage, untiled: RgbImage, plan: TilePlan): number 
 
 describe('stylizing in tiles with shared instance-norm statistics', () => {
   it('equals the untiled picture everywhere when the overlap is exact (to 1 grey level: float sums in another order can flip a rounding)', async () => {
-    const network = randomNetwork(5);
+    const network = await randomNetwork(5);
     const picture = syntheticPicture(STRIP.width, STRIP.height, 3);
     try {
       const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
@@ -89,7 +94,7 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
   });
 
   it('equals it away from the cut edges with a narrower overlap, and differs near them', async () => {
-    const network = randomNetwork(6);
+    const network = await randomNetwork(6);
     const picture = syntheticPicture(STRIP.width, STRIP.height, 4);
     try {
       const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
@@ -159,7 +164,7 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
 
   it('paints clearly different pictures with two styles', async () => {
     const picture = syntheticPicture(64, 48, 7);
-    const [a, b] = [randomNetwork(1), randomNetwork(2)];
+    const [a, b] = [await randomNetwork(1), await randomNetwork(2)];
     try {
       const [first, second] = [await paint(a, picture, { tile: 0, overlap: 0 }), await paint(b, picture, { tile: 0, overlap: 0 })];
       assert.ok(meanDifference(first.image, second.image) > 30);
@@ -174,7 +179,9 @@ const skip = sharedSkipReason('models/fast-style/udnie', 'models/fast-style/wave
 
 describe('tiles of a pretrained network (../shared: udnie and wave on the Neckarfront photo)', { skip }, () => {
   it('show no seam with shared statistics, where tiles normalised alone do; two styles paint clearly different pictures', async () => {
-    const [udnie, wave] = await Promise.all(['udnie', 'wave'].map((s) => loadFastStyleNetwork(join(SHARED, 'models/fast-style', s))));
+    const folder = (style: string) => join(SHARED, 'models/fast-style', style);
+    const load = async (style: string) => testStylizer(await readDeeplearnCheckpoint(folder(style)));
+    const [udnie, wave] = [await load('udnie'), await load('wave')];
     try {
       const picture = await readImage(join(SHARED, 'images/content/tubingen.jpg'), { cover: STRIP });
       const untiled = await paint(udnie, picture, { tile: 0, overlap: 0 });

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { resolveGenerateSettings } from '../../../../engine/common/generate/generateSettings.js';
 import { rgbImage, type RgbImage } from '../../../../engine/common/image.js';
 import { resolveSettings } from '../../../../engine/common/stylize/settings.js';
-import type { TransformerNetwork } from '../../../../engine/common/fast/transformerNetwork.js';
+import type { PictureStylizer } from '../../../../engine/common/fast/pictureStylizer.js';
 import { contactSheet } from '../../../../engine/node/export/contactSheet.js';
 import { exportPrint } from '../../../../engine/node/export/printExport.js';
 import { paintPicture } from '../../../../engine/node/fast/paintPicture.js';
@@ -68,7 +68,7 @@ describe('the pixel limit applies to every picture made (PASTICHE_MAX_PIXELS)', 
   });
 
   it('refuses painting a fast-style result over the limit before its first tile', async () => {
-    const untouchable = new Proxy({}, { get: () => assert.fail('the network was used') }) as TransformerNetwork;
+    const untouchable = new Proxy({}, { get: () => assert.fail('the network was used') }) as PictureStylizer;
     const settings = { style: 'udnie', size: null, width: 40, height: 40, tile: 0, overlap: 0 };
     await withMaxPixelsEnv('1000', async () => assertOverLimit(paintPicture(untouchable, grey(40, 40), settings), 'size'));
   });

@@ -9,8 +9,9 @@ import { importStyle } from '../../../../engine/node/fast/styleLibrary.js';
 import { enqueueFeedforward, executeFeedforward, runFeedforward, type FeedforwardJob } from '../../../../engine/node/runs/feedforwardRun.js';
 import { openRunStore } from '../../../../engine/node/store/runStore.js';
 import { randomCheckpoint, writeCheckpoint } from '../../../helpers/fastStyle.js';
+import { maxAbsDifference, useTestBackend } from '../../../helpers/tf.js';
 
-const backend = await selectBackend('wasm');
+const backend = await useTestBackend();
 const folder = mkdtempSync(join(tmpdir(), 'pastiche-feedforward-'));
 const photo = join(folder, 'photo.png');
 await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="128" height="96"><rect width="128" height="96" fill="#4a8"/><circle cx="40" cy="48" r="30" fill="#fe4"/></svg>')).png().toFile(photo);
@@ -30,7 +31,10 @@ describe('feed-forward runs', () => {
     const { store, style } = await home();
     const outcome = await runFeedforward(store, tiled, backend);
     const run = store.run(outcome.runId);
-    assert.deepEqual([run.kind, run.status, run.backend, run.weightsSha256], ['feedforward', 'done', 'wasm', style.weightsSha256]);
+    assert.deepEqual(
+      [run.kind, run.status, run.backend, run.weightsSha256],
+      ['feedforward', 'done', backend.name, style.weightsSha256],
+    );
     assert.deepEqual(run.settings, { style: 'speckle', size: null, width: 128, height: 96, tile: 64, overlap: 16 });
     assert.deepEqual(store.outputs(run.id).map((o) => [o.kind, o.image.width, o.image.height]), [['result', 128, 96]]);
     store.close();
@@ -65,5 +69,29 @@ describe('feed-forward runs', () => {
     await assert.rejects(runFeedforward(store, { ...tiled, contentFile: join(folder, 'missing.png') }, backend), /missing\.png: no such file/);
     assert.deepEqual(store.listRuns(), []);
     store.close();
+  });
+});
+
+describe('feed-forward runs on onnxruntime', () => {
+  it('paint TensorFlow.js’s picture to 1 grey level, record onnxruntime, tile in 1024 px', async () => {
+    const { store } = await home();
+    try {
+      const wasm = await selectBackend('wasm');
+      const reference = await runFeedforward(store, tiled, wasm);
+      const native = await selectBackend('onnxruntime');
+      const outcome = await runFeedforward(store, tiled, native);
+      assert.equal(store.run(outcome.runId).backend, 'onnxruntime');
+      const difference = maxAbsDifference(outcome.image!.data, reference.image!.data);
+      assert.ok(difference <= 1, `${difference} grey levels from TensorFlow.js's picture`);
+      const large = join(folder, 'large.png');
+      await sharp({ create: { width: 1400, height: 1000, channels: 3, background: '#4a8' } }).png().toFile(large);
+      const request = { style: 'speckle', size: null };
+      const runId = await enqueueFeedforward(store, { project: 'garden', contentFile: large, request });
+      const expected = { style: 'speckle', size: null, width: 1400, height: 1000, tile: 1024, overlap: 112 };
+      assert.deepEqual(store.run(runId).settings, expected);
+    } finally {
+      store.close();
+      await useTestBackend();
+    }
   });
 });
