@@ -8,7 +8,7 @@ import type { LoadedStyle } from './styleLibrary.js';
 /**
  * A loaded style as fast runs compute it: on onnxruntime's graphs when that backend is selected
  * (several times faster than TensorFlow.js's wasm, README "Speed"), else on TensorFlow.js. Takes
- * ownership of the style's network; `backend` names the selected backend for the TensorFlow.js path.
+ * ownership of the style's network; `backend` names the selected backend, what the run records.
  */
 export async function fastStylizer(
   style: Pick<LoadedStyle, 'network' | 'weights'>,
@@ -18,7 +18,7 @@ export async function fastStylizer(
   if (!runtime) return tfjsStylizer(style.network, backend);
   let native: PictureStylizer;
   try {
-    native = onnxStylizer(runtime, await transformerValues(style.weights));
+    native = onnxStylizer(runtime, await transformerValues(style.weights), backend);
   } finally {
     // The graphs hold their own copies of the weights.
     style.network.dispose();

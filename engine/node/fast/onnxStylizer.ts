@@ -24,7 +24,7 @@ const KEPT_SESSIONS = 6;
  * The style network on onnxruntime, its graphs (transformerInference) built per picture size and
  * their sessions cached: one session per graph and size, created through createSession.
  */
-export function onnxStylizer(runtime: Runtime, values: TransformerValues): PictureStylizer {
+export function onnxStylizer(runtime: Runtime, values: TransformerValues, backend = 'onnxruntime/cpu'): PictureStylizer {
   const cache = new SessionCache(KEPT_SESSIONS);
   const session = async (kind: 'own' | 'given', { width, height }: RgbImage): Promise<Session> => {
     const build = kind === 'own' ? ownMomentsGraph : givenMomentsGraph;
@@ -34,7 +34,7 @@ export function onnxStylizer(runtime: Runtime, values: TransformerValues): Pictu
     return (await made).sessions[0];
   };
   return {
-    backend: 'onnxruntime',
+    backend,
     stylize: async (picture, statistics) => {
       const feeds = {
         [PICTURE_INPUT]: pictureTensor(runtime, picture),

@@ -7,10 +7,11 @@ import { fastStylizer } from '../fast/fastStylizer.js';
 import { paintPicture, tileCount, type PaintHooks } from '../fast/paintPicture.js';
 import { DEFAULT_TILE, NATIVE_DEFAULT_TILE } from '../../common/fast/tiling.js';
 import { nativeGradientRuntime } from '../backend.js';
+import { providerRuns } from '../onnxruntime/sessions.js';
 import { describeStyle, loadStyle, type LoadedStyle, type StyleSummary } from '../fast/styleLibrary.js';
 import { decodeImage, maxPixelsFromEnv } from '../image/imageIO.js';
 import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
-import { failureMessage, queuedRun, readInput, savePng, storeInput } from './recordedRun.js';
+import { failureMessage, queuedRun, readInput, recordComputedOn, savePng, storeInput } from './recordedRun.js';
 
 /** What a person asks for: a photo on disk, a style, a size and a tiling (FeedforwardRequest's defaults for what is left out). */
 export interface FeedforwardJob {
@@ -69,6 +70,7 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
   let loaded = prepared?.style;
   let stylizer: PictureStylizer | undefined;
   let finished: RgbImage | null = null;
+  const before = providerRuns();
   try {
     loaded ??= await loadStyle(settings.style, store.paths.styles);
     const picture = prepared?.picture ?? (await decodePhoto(run.contentImage.path, await readFileBytes(run.contentImage.path), settings));
@@ -85,6 +87,7 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
       },
     });
     const outcome = { runId, style: loaded.summary, settings, elapsedMs: performance.now() - started };
+    recordComputedOn(store, runId, stylizer.backend, before);
     if (result.status === 'cancelled') {
       const partial = finished && (await savePng(store, finished, `run ${runId} partial`));
       store.cancelRun(runId, partial ? reached(partial) : undefined);
@@ -94,6 +97,7 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
     store.finishRun(runId, reached(output));
     return { ...outcome, status: 'done', image: result.image, output };
   } catch (error) {
+    if (stylizer) recordComputedOn(store, runId, stylizer.backend, before);
     store.failRun(runId, failureMessage(error), await keepFinished(store, runId, finished));
     throw error;
   } finally {
