@@ -24,7 +24,11 @@ import { syntheticImage } from '../helpers/tf.js';
  */
 const SIZE = 256;
 /** wasm takes over a minute a step: one counted step is enough to compare. */
-const RUNS = [{ backend: 'onnxruntime', batch: 4, steps: 4 }, { backend: 'onnxruntime', batch: 1, steps: 4 }, { backend: 'wasm', batch: 4, steps: 2 }];
+const RUNS = [
+  { backend: 'onnxruntime', batch: 4, steps: 4 },
+  { backend: 'onnxruntime', batch: 1, steps: 4 },
+  { backend: 'wasm', batch: 4, steps: 2 },
+];
 const RECIPE_STEPS = 2 * Math.floor(82_783 / 4);
 
 async function measure(batchSize: number, steps: number): Promise<object> {
@@ -67,12 +71,16 @@ async function measure(batchSize: number, steps: number): Promise<object> {
 
 const batchArgument = process.argv.indexOf('--batch');
 if (batchArgument > 0) {
-  process.stdout.write(JSON.stringify(await measure(Number(process.argv[batchArgument + 1]), Number(process.argv[batchArgument + 2]))));
+  const [batch, steps] = [1, 2].map((i) => Number(process.argv[batchArgument + i]));
+  process.stdout.write(JSON.stringify(await measure(batch, steps)));
 } else {
-  const results = RUNS.map(({ backend, batch, steps }) => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--batch', String(batch), String(steps)], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PASTICHE_BACKEND: backend },
-  })));
-  const perSecond = (backend: string) => results.find((r) => r.backend === backend && r.batchSize === 4)?.stepsPerSecond;
+  const results = RUNS.map(({ backend, batch, steps }) => JSON.parse(execFileSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--batch', String(batch), String(steps)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PASTICHE_BACKEND: backend } },
+  )));
+  const perSecond = (backend: string) =>
+    results.find((r) => r.backend === backend && r.batchSize === 4)?.stepsPerSecond;
   console.log(JSON.stringify({
     benchmark: 'fast style network training step (Johnson et al. 2016), VGG-19 loss network (vgg19-random: the pretrained one costs the same)',
     recipe: `${RECIPE_STEPS} steps: 2 epochs of COCO's 82,783 photos in batches of 4; recipeHours is that many steps at this speed`,

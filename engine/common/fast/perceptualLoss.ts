@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeStyleTarget } from '../losses/styleRepresentation.js';
-import { contentTargets as measureContent, styleTargets, styleTransferLoss, styleTransferTerms, type LossTerms } from '../losses/styleTransferLoss.js';
+import {
+  contentTargets as measureContent, styleTargets, styleTransferLoss, styleTransferTerms, type LossTerms,
+} from '../losses/styleTransferLoss.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { preprocessBatch } from '../networks/preprocessing.js';
 import { lossObjective } from '../stylize/descent.js';
@@ -93,13 +95,16 @@ export function perceptualLoss(network: FeatureNetwork, settings: TrainingLossSe
    * picture's gradient is its own loss's, ÷N: the loss network sees one picture at a time, through
    * the same objective as a stylization (lossObjective: natively matched terms when it can).
    */
-  async function outputGradient(output: tf.Tensor4D, photos: tf.Tensor4D): Promise<{ terms: LossTerms; gradient: tf.Tensor4D }> {
+  async function outputGradient(
+    output: tf.Tensor4D, photos: tf.Tensor4D,
+  ): Promise<{ terms: LossTerms; gradient: tf.Tensor4D }> {
     const count = output.shape[0];
     let terms: LossTerms = { total: 0, content: 0, style: 0, tv: 0 };
     const inputGradients: tf.Tensor[] = [];
     try {
       for (let i = 0; i < count; i++) {
-        const [photo, image] = [photos, output].map((batch) => tf.tidy(() => inputOf(tf.slice(batch, [i, 0, 0, 0], [1, -1, -1, -1]))));
+        const [photo, image] = [photos, output]
+          .map((batch) => tf.tidy(() => inputOf(tf.slice(batch, [i, 0, 0, 0], [1, -1, -1, -1]))));
         const content = await measureContent(network, settings, photo);
         try {
           const pictureLoss = styleTransferTerms(lossSettings, { content, style, dispose: () => {} });
@@ -113,7 +118,8 @@ export function perceptualLoss(network: FeatureNetwork, settings: TrainingLossSe
       // Back through the preprocessing (a channel flip and a shift, or nothing): its vector-Jacobian product.
       const gradient = tf.tidy(() => {
         const perInput = tf.mul(tf.concat(inputGradients, 0), 1 / count);
-        return tf.grad((rgb: tf.Tensor) => tf.sum(tf.mul(inputOf(rgb as tf.Tensor4D), perInput)))(output) as tf.Tensor4D;
+        const product = (rgb: tf.Tensor) => tf.sum(tf.mul(inputOf(rgb as tf.Tensor4D), perInput));
+        return tf.grad(product)(output) as tf.Tensor4D;
       });
       return { terms, gradient };
     } finally {
@@ -125,7 +131,8 @@ export function perceptualLoss(network: FeatureNetwork, settings: TrainingLossSe
 }
 
 function scaleTerms(terms: LossTerms, share: number): LossTerms {
-  return { total: share * terms.total, content: share * terms.content, style: share * terms.style, tv: share * terms.tv };
+  const { total, content, style, tv } = terms;
+  return { total: share * total, content: share * content, style: share * style, tv: share * tv };
 }
 
 function addTerms(a: LossTerms, b: LossTerms): LossTerms {

@@ -23,7 +23,10 @@ export interface StyleTrainer {
   readonly weights: TransformerWeights;
   /** Steps taken so far. */
   readonly step: number;
-  /** One step of Adam on the perceptual loss of a batch of photos (RGB [N, S, S, 3] in 0..255); resolves to the loss terms before the step. */
+  /**
+   * One step of Adam on the perceptual loss of a batch of photos (RGB [N, S, S, 3] in 0..255); resolves to
+   * the loss terms before the step.
+   */
   trainStep(photos: tf.Tensor4D): Promise<LossTerms>;
   /** The network as it is now on one photo (RGB [H, W, 3] in 0..255), clipped to 0..255: the training's preview. */
   stylize(photo: tf.Tensor3D): tf.Tensor3D;
@@ -67,7 +70,9 @@ export function styleTrainer(network: FeatureNetwork, settings: TrainStyleSettin
   let step = resumeFrom?.step ?? 0;
 
   /** The loss and its gradients with the transformer's passes on the native runtime. */
-  async function nativeGradient(native: TransformerGradient, photos: tf.Tensor4D): Promise<{ terms: LossTerms; gradients: tf.Tensor[] }> {
+  async function nativeGradient(
+    native: TransformerGradient, photos: tf.Tensor4D,
+  ): Promise<{ terms: LossTerms; gradients: tf.Tensor[] }> {
     const pass = await native.forward(weights, photos);
     try {
       const { terms, gradient } = await loss.outputGradient(pass.output, photos);

@@ -18,12 +18,16 @@ const SESSIONS_KEPT = 2;
  */
 export function nativeTransformerGradient(runtime: Runtime): TransformerGradient {
   const sessions = new SessionCache(SESSIONS_KEPT);
-  const graphsFor = (batch: number, height: number, width: number) => sessions.get(`${batch}x${height}x${width}`, async () => {
-    const graphs = transformerTrainingGraphs(batch, height, width);
-    const [forward, backward] = await Promise.all([graphs.forward, graphs.backward].map((graph) => createSession(runtime, graph)));
-    return { sessions: [forward, backward], forward, backward, saved: graphs.saved };
-  });
-  const toRuntime = async (tensor: tf.Tensor) => new runtime.Tensor('float32', (await tensor.data()) as Float32Array, tensor.shape);
+  const graphsFor = (batch: number, height: number, width: number) =>
+    sessions.get(`${batch}x${height}x${width}`, async () => {
+      const graphs = transformerTrainingGraphs(batch, height, width);
+      const [forward, backward] = await Promise.all(
+        [graphs.forward, graphs.backward].map((graph) => createSession(runtime, graph)),
+      );
+      return { sessions: [forward, backward], forward, backward, saved: graphs.saved };
+    });
+  const toRuntime = async (tensor: tf.Tensor) =>
+    new runtime.Tensor('float32', (await tensor.data()) as Float32Array, tensor.shape);
 
   async function forward(weights: TransformerWeights, photos: tf.Tensor4D): Promise<TransformerPass> {
     const [batch, height, width] = photos.shape;
@@ -41,7 +45,8 @@ export function nativeTransformerGradient(runtime: Runtime): TransformerGradient
         for (const name of saved) feeds[name] = computed[name];
         const gradients = await backward.run(feeds);
         try {
-          return transformerVariables().map((variable) => toTensor(gradients[variableGradient(variableName(variable))]));
+          return transformerVariables()
+            .map((variable) => toTensor(gradients[variableGradient(variableName(variable))]));
         } finally {
           for (const tensor of Object.values(gradients)) tensor.dispose();
         }

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
-import { styleTrainer, type StyleTrainer, type TrainerOptions, type TrainerState } from '../../common/fast/styleTrainer.js';
+import {
+  styleTrainer, type StyleTrainer, type TrainerOptions, type TrainerState,
+} from '../../common/fast/styleTrainer.js';
 import { trainingSchedule, type TrainingSchedule } from '../../common/fast/trainingSchedule.js';
 import type { TrainStyleSettings } from '../../common/fast/trainingSettings.js';
 import type { RgbImage } from '../../common/image.js';
@@ -174,7 +176,8 @@ async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: B
     loaded = await loadNetwork(run.settings.network, store.paths.models);
     const painting = imageToTensor(inputs.painting);
     try {
-      trainer = styleTrainer(loaded.network, run.settings, painting, trainerOptions(backend, run.settings, resume?.state));
+      const options = trainerOptions(backend, run.settings, resume?.state);
+      trainer = styleTrainer(loaded.network, run.settings, painting, options);
     } finally {
       painting.dispose();
     }
@@ -196,9 +199,12 @@ async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: B
  * On onnxruntime the transformer's passes run natively too (and the loss network's, which the
  * registry's networks have there); elsewhere TensorFlow.js computes the whole step.
  */
-function trainerOptions(backend: BackendInfo, settings: TrainStyleSettings, resumeFrom: TrainerState | undefined): TrainerOptions {
+function trainerOptions(
+  backend: BackendInfo, settings: TrainStyleSettings, resumeFrom: TrainerState | undefined,
+): TrainerOptions {
   const runtime = nativeGradientRuntime();
-  return { resumeFrom, picturesPerPass: picturesPerPass(backend, settings), ...(runtime ? { transformerGradient: nativeTransformerGradient(runtime) } : {}) };
+  const native = runtime ? { transformerGradient: nativeTransformerGradient(runtime) } : {};
+  return { resumeFrom, picturesPerPass: picturesPerPass(backend, settings), ...native };
 }
 
 /**

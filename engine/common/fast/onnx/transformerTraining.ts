@@ -1,7 +1,9 @@
 import type { ModelProto, ValueInfoProto } from 'onnx-buf';
 import { GraphBuilder } from '../../networks/onnx/graphBuilder.js';
 import { floatValueInfo } from '../../networks/onnx/onnxProto.js';
-import { INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, transformerVariables, type TransformerLayer } from '../transformerLayers.js';
+import {
+  INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, transformerVariables, type TransformerLayer,
+} from '../transformerLayers.js';
 
 // The style transformer (transformerLayers.ts) as two ONNX graphs for training on a native runtime: its
 // forward pass on a batch, keeping what backpropagation reads, and its backward pass from ∂L/∂output to
@@ -29,7 +31,7 @@ export interface TransformerTrainingGraphs {
 
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
-/** TensorFlow's kernel [k, k, a, b] → ONNX's [b, a, k, k]: Conv's weight, or ConvTranspose's for a [k, k, out, in] kernel. */
+/** TensorFlow's kernel [k, k, a, b] → ONNX's [b, a, k, k]: Conv's weight, or ConvTranspose's for [k, k, out, in]. */
 const KERNEL_TO_ONNX = [3, 2, 0, 1];
 /** Instance normalisation's axes: each picture's and channel's positions. */
 const SPATIAL = [2, 3];
@@ -43,8 +45,11 @@ const TANH = 'tanh';
  * are), so that every stride divides the sides and the sub-pixel sides come back whole.
  */
 export function transformerTrainingGraphs(batch: number, height: number, width: number): TransformerTrainingGraphs {
-  if (height % 4 !== 0 || width % 4 !== 0) throw new Error(`the transformer trains on sides divisible by 4, not ${height}×${width}`);
-  const variables = transformerVariables().map(({ layer, role, shape }) => floatValueInfo(variableInput(`${layer}/${role}`), shape));
+  if (height % 4 !== 0 || width % 4 !== 0) {
+    throw new Error(`the transformer trains on sides divisible by 4, not ${height}×${width}`);
+  }
+  const variables = transformerVariables()
+    .map(({ layer, role, shape }) => floatValueInfo(variableInput(`${layer}/${role}`), shape));
   const forward = new GraphBuilder();
   const saved = new Map<string, ValueInfoProto>();
   const save = (name: string) => (saved.set(name, floatValueInfo(name, null)), name);
@@ -98,9 +103,11 @@ function forwardLayer(graph: GraphBuilder, layer: TransformerLayer, x: string, i
     : convNodes(graph, `${n}:c`, x, kernel, layer.kernelSize, layer.stride, samePads(inputSide, layer));
   const mean = graph.node('ReduceMean', [convolved], `${n}:mean`, { axes: SPATIAL, keepdims: 1 });
   const centred = graph.node('Sub', [convolved, mean], `${n}:centred`);
-  const variance = graph.node('ReduceMean', [graph.node('Mul', [centred, centred], `${n}:sq`)], `${n}:var`, { axes: SPATIAL });
+  const squares = graph.node('Mul', [centred, centred], `${n}:sq`);
+  const variance = graph.node('ReduceMean', [squares], `${n}:var`, { axes: SPATIAL });
   const epsilon = graph.scalar('epsilon', INSTANCE_NORM_EPSILON);
-  const rstd = graph.node('Reciprocal', [graph.node('Sqrt', [graph.node('Add', [variance, epsilon], `${n}:var_e`)], `${n}:std`)], savedName(layer, 'rstd'));
+  const std = graph.node('Sqrt', [graph.node('Add', [variance, epsilon], `${n}:var_e`)], `${n}:std`);
+  const rstd = graph.node('Reciprocal', [std], savedName(layer, 'rstd'));
   const normalised = graph.node('Mul', [centred, rstd], savedName(layer, 'n'));
   const scaled = graph.node('Mul', [normalised, channelVector(graph, n, 'scale')], `${n}:scaled`);
   const shifted = graph.node('Add', [scaled, channelVector(graph, n, 'shift')], `${n}:y`);
@@ -109,7 +116,8 @@ function forwardLayer(graph: GraphBuilder, layer: TransformerLayer, x: string, i
 
 /** A [C] variable as [1, C, 1, 1], to scale or shift each channel of an NCHW tensor. */
 function channelVector(graph: GraphBuilder, layer: string, role: 'scale' | 'shift'): string {
-  return graph.node('Reshape', [variableInput(`${layer}/${role}`), graph.int64('shape:channels', [1, -1, 1, 1])], `${layer}:${role}4`);
+  const shape = graph.int64('shape:channels', [1, -1, 1, 1]);
+  return graph.node('Reshape', [variableInput(`${layer}/${role}`), shape], `${layer}:${role}4`);
 }
 
 interface Pads { readonly before: readonly number[]; readonly after: readonly number[] }
@@ -130,8 +138,12 @@ const onnxPads = ({ before, after }: Pads) => [...before, ...after];
  * A 'same' convolution, weight [out, in, k, k]: the one node a layer's convolution is (the inference
  * graph's transformerConvNodes emits the same).
  */
-export function convNodes(graph: GraphBuilder, name: string, x: string, weight: string, k: number, stride: number, pads: Pads): string {
-  return graph.node('Conv', [x, weight], name, { kernel_shape: [k, k], strides: [stride, stride], pads: onnxPads(pads) });
+export function convNodes(
+  graph: GraphBuilder, name: string, x: string, weight: string, k: number, stride: number, pads: Pads,
+): string {
+  return graph.node('Conv', [x, weight], name, {
+    kernel_shape: [k, k], strides: [stride, stride], pads: onnxPads(pads),
+  });
 }
 
 /**
@@ -139,9 +151,13 @@ export function convNodes(graph: GraphBuilder, name: string, x: string, weight: 
  * of a stride-2 'same' convolution on the doubled side, whose zeros (none before, one after for a 3×3
  * kernel) ConvTranspose takes as its own pads.
  */
-export function transposedConvNodes(graph: GraphBuilder, name: string, x: string, weight: string, k: number, outputSide: readonly number[]): string {
+export function transposedConvNodes(
+  graph: GraphBuilder, name: string, x: string, weight: string, k: number, outputSide: readonly number[],
+): string {
   const pads = samePads(outputSide, { kernelSize: k, stride: 2 } as TransformerLayer);
-  return graph.node('ConvTranspose', [x, weight], name, { kernel_shape: [k, k], strides: [2, 2], pads: onnxPads(pads) });
+  return graph.node('ConvTranspose', [x, weight], name, {
+    kernel_shape: [k, k], strides: [2, 2], pads: onnxPads(pads),
+  });
 }
 
 /**
@@ -160,7 +176,8 @@ function backwardLayers(graph: GraphBuilder, inputs: ReadonlyMap<string, { name:
   const incoming = graph.node('Transpose', [OUTPUT_GRADIENT], 'output_grad:nchw', { perm: TO_NCHW });
   const slope = graph.node('Sub', [graph.scalar('one', 1), graph.node('Mul', [TANH, TANH], 'tanh2')], 'tanh_slope');
   const last = TRANSFORMER_LAYERS.at(-1)!;
-  send(outputName(last), graph.node('Mul', [graph.node('Mul', [incoming, graph.scalar('150', 150)], 'g:scaled'), slope], 'g:tanh'));
+  const scaled = graph.node('Mul', [incoming, graph.scalar('150', 150)], 'g:scaled');
+  send(outputName(last), graph.node('Mul', [scaled, slope], 'g:tanh'));
   for (const [i, layer] of [...TRANSFORMER_LAYERS.entries()].reverse()) {
     const gradient = total(outputName(layer));
     const input = inputs.get(layer.name)!;
@@ -178,7 +195,13 @@ function backwardLayers(graph: GraphBuilder, inputs: ReadonlyMap<string, { name:
  * normalisation's, Ioffe & Szegedy 2015 §3, over one picture's positions); then the kernel's and,
  * unless it reads the photos, the input's gradient.
  */
-function backwardLayer(graph: GraphBuilder, layer: TransformerLayer, input: { name: string; side: number[] }, gradient: string, needsInput: boolean): string | null {
+function backwardLayer(
+  graph: GraphBuilder,
+  layer: TransformerLayer,
+  input: { name: string; side: number[] },
+  gradient: string,
+  needsInput: boolean,
+): string | null {
   const n = layer.name;
   const normalised = savedName(layer, 'n');
   const scale = channelVector(graph, n, 'scale');
@@ -189,8 +212,10 @@ function backwardLayer(graph: GraphBuilder, layer: TransformerLayer, input: { na
   graph.node('ReduceSum', [dyn, batchAndPositions], variableGradient(`${n}/scale`), { keepdims: 0 });
   const dn = graph.node('Mul', [dy, scale], `${n}:dn`);
   const meanDn = graph.node('ReduceMean', [dn], `${n}:dn_mean`, { axes: SPATIAL, keepdims: 1 });
-  const meanDnn = graph.node('ReduceMean', [graph.node('Mul', [dn, normalised], `${n}:dnn`)], `${n}:dnn_mean`, { axes: SPATIAL });
-  const centred = graph.node('Sub', [graph.node('Sub', [dn, meanDn], `${n}:dn_c`), graph.node('Mul', [normalised, meanDnn], `${n}:n_dnn`)], `${n}:dn_cc`);
+  const dnn = graph.node('Mul', [dn, normalised], `${n}:dnn`);
+  const meanDnn = graph.node('ReduceMean', [dnn], `${n}:dnn_mean`, { axes: SPATIAL });
+  const along = graph.node('Mul', [normalised, meanDnn], `${n}:n_dnn`);
+  const centred = graph.node('Sub', [graph.node('Sub', [dn, meanDn], `${n}:dn_c`), along], `${n}:dn_cc`);
   const dc = graph.node('Mul', [centred, savedName(layer, 'rstd')], `${n}:dc`);
   const kernel = variableGradient(`${n}/kernel`);
   const weight = graph.node('Transpose', [variableInput(`${n}/kernel`)], `${n}:w`, { perm: KERNEL_TO_ONNX });
@@ -199,21 +224,27 @@ function backwardLayer(graph: GraphBuilder, layer: TransformerLayer, input: { na
     // kernel gradient with the roles of input and output gradient swapped (trainableConv2dTranspose).
     const outputSide = layerSide(layer, input.side);
     kernelGradientNodes(graph, kernel, dc, input.name, layer.kernelSize, 2, samePads(outputSide, layer));
-    return needsInput ? convNodes(graph, `${n}:dx`, dc, weight, layer.kernelSize, 2, samePads(outputSide, layer)) : null;
+    if (!needsInput) return null;
+    return convNodes(graph, `${n}:dx`, dc, weight, layer.kernelSize, 2, samePads(outputSide, layer));
   }
   const pads = samePads(input.side, layer);
   kernelGradientNodes(graph, kernel, input.name, dc, layer.kernelSize, layer.stride, pads);
   if (!needsInput) return null;
-  return layer.stride === 1 ? convNodes(graph, `${n}:dx`, dc, flippedWeight(graph, n, weight), layer.kernelSize, 1, pads)
-    : graph.node('ConvTranspose', [dc, weight], `${n}:dx`, {
-      kernel_shape: [layer.kernelSize, layer.kernelSize], strides: [layer.stride, layer.stride], pads: onnxPads(pads),
-    });
+  if (layer.stride === 1) {
+    return convNodes(graph, `${n}:dx`, dc, flippedWeight(graph, n, weight), layer.kernelSize, 1, pads);
+  }
+  return graph.node('ConvTranspose', [dc, weight], `${n}:dx`, {
+    kernel_shape: [layer.kernelSize, layer.kernelSize], strides: [layer.stride, layer.stride], pads: onnxPads(pads),
+  });
 }
 
 /** dy where the activation ReLU(n̂·scale + shift) was positive, recomputed from the saved n̂. */
-function reluGradient(graph: GraphBuilder, layer: TransformerLayer, gradient: string, normalised: string, scale: string): string {
+function reluGradient(
+  graph: GraphBuilder, layer: TransformerLayer, gradient: string, normalised: string, scale: string,
+): string {
   const n = layer.name;
-  const y = graph.node('Add', [graph.node('Mul', [normalised, scale], `${n}:b_scaled`), channelVector(graph, n, 'shift')], `${n}:b_y`);
+  const scaled = graph.node('Mul', [normalised, scale], `${n}:b_scaled`);
+  const y = graph.node('Add', [scaled, channelVector(graph, n, 'shift')], `${n}:b_y`);
   const positive = graph.node('Greater', [y, graph.scalar('zero', 0)], `${n}:positive`);
   return graph.node('Where', [positive, gradient, graph.scalar('zero', 0)], `${n}:dy`);
 }
@@ -233,13 +264,19 @@ function flippedWeight(graph: GraphBuilder, layer: string, weight: string): stri
  * a valid convolution of x̃ with batch and channels swapped ([C, N, H, W]) by dc as a weight
  * ([D, N, P, Q]) dilated by the stride, giving [C, D, k, k].
  */
-export function kernelGradientNodes(graph: GraphBuilder, name: string, x: string, dc: string, k: number, stride: number, pads: Pads): string {
-  const padded = pads.before.some((p) => p > 0) || pads.after.some((p) => p > 0)
-    ? graph.node('Pad', [x, graph.int64(`${name}:pads`, [0, 0, ...pads.before, 0, 0, ...pads.after])], `${name}:x_padded`)
+export function kernelGradientNodes(
+  graph: GraphBuilder, name: string, x: string, dc: string, k: number, stride: number, pads: Pads,
+): string {
+  const zeros = graph.int64(`${name}:pads`, [0, 0, ...pads.before, 0, 0, ...pads.after]);
+  const padded = [...pads.before, ...pads.after].some((p) => p > 0)
+    ? graph.node('Pad', [x, zeros], `${name}:x_padded`)
     : x;
   const swapped = graph.node('Transpose', [padded], `${name}:x_swapped`, { perm: [1, 0, 2, 3] });
   const filter = graph.node('Transpose', [dc], `${name}:dc_swapped`, { perm: [1, 0, 2, 3] });
   const correlated = graph.node('Conv', [swapped, filter], `${name}:cdkk`, { dilations: [stride, stride] });
-  const cropped = graph.node('Slice', [correlated, graph.int64('kernel:starts', [0, 0]), graph.int64(`${name}:ends`, [k, k]), graph.int64('axes:hw', SPATIAL)], `${name}:cropped`);
+  const cropped = graph.node('Slice', [
+    correlated, graph.int64('kernel:starts', [0, 0]), graph.int64(`${name}:ends`, [k, k]),
+    graph.int64('axes:hw', SPATIAL),
+  ], `${name}:cropped`);
   return graph.node('Transpose', [cropped], name, { perm: [2, 3, 0, 1] });
 }

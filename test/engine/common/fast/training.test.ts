@@ -126,7 +126,8 @@ describe('training a style network (Johnson et al. 2016)', () => {
     const saved = new Map([...first.state().tensors].map(([name, tensor]) => [name, tf.tensor(tensor.dataSync(), tensor.shape)]));
     const step = first.state().step;
     first.dispose();
-    const resumed = styleTrainer(network, settings, painting, { resumeFrom: { step, tensors: saved }, ...backendOptions() });
+    const resumeFrom = { step, tensors: saved };
+    const resumed = styleTrainer(network, settings, painting, { resumeFrom, ...backendOptions() });
     tf.dispose([...saved.values()]);
     assert.equal(resumed.step, 2);
     await train(resumed, 2, settings);

@@ -8,6 +8,7 @@ import { resolveTrainStyleSettings } from '../../../../engine/common/fast/traini
 import {
   TRANSFORMER_LAYERS, transformerOutput, transformerVariables, type NormalisedConvWeights, type TransformerWeights,
 } from '../../../../engine/common/fast/transformerNetwork.js';
+import type { TransformerGradient } from '../../../../engine/common/fast/transformerGradient.js';
 import { nativeTransformerGradient } from '../../../../engine/node/fast/nativeTransformerGradient.js';
 import { maxAbs, maxAbsDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 
@@ -24,7 +25,9 @@ function randomWeights(seed: number): Map<string, NormalisedConvWeights> {
     shift: tf.randomNormal([layer.outChannels], 0, 0.3, 'float32', seed + 2 * i) as tf.Tensor1D,
     scale: tf.randomNormal([layer.outChannels], 1, 0.3, 'float32', seed + 2 * i + 1) as tf.Tensor1D,
   }]));
-  for (const layer of TRANSFORMER_LAYERS) tf.dispose([initial.get(`${layer.name}/shift`)!, initial.get(`${layer.name}/scale`)!]);
+  for (const layer of TRANSFORMER_LAYERS) {
+    tf.dispose([initial.get(`${layer.name}/shift`)!, initial.get(`${layer.name}/scale`)!]);
+  }
   return weights;
 }
 
@@ -33,10 +36,13 @@ const withVariable = (weights: TransformerWeights, index: number, value: tf.Tens
   const { layer, role } = transformerVariables()[index];
   return new Map([...weights, [layer, { ...weights.get(layer)!, [role]: value }]]);
 };
-const photosOf = (size: number, seeds: readonly number[]) => tf.stack(seeds.map((seed) => syntheticImage(size, size, seed))) as tf.Tensor4D;
+const photosOf = (size: number, seeds: readonly number[]) =>
+  tf.stack(seeds.map((seed) => syntheticImage(size, size, seed))) as tf.Tensor4D;
 
 /** Σ output·G in float64, from the native forward pass. */
-async function nativeObjective(native: ReturnType<typeof nativeTransformerGradient>, weights: TransformerWeights, photos: tf.Tensor4D, g: Float32Array): Promise<number> {
+async function nativeObjective(
+  native: TransformerGradient, weights: TransformerWeights, photos: tf.Tensor4D, g: Float32Array,
+): Promise<number> {
   const pass = await native.forward(weights, photos);
   const output = pass.output.dataSync() as Float32Array;
   pass.dispose();
@@ -49,7 +55,7 @@ describe('the transformer on onnxruntime, for training', () => {
   const photos = photosOf(16, [1, 2]);
   const outputGradient = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
 
-  it("computes today's output and, given ∂L/∂output, every variable's gradient that TensorFlow.js's autodiff computes (16 px, batch 2)", async () => {
+  it("gives today's output and every variable's gradient as TensorFlow.js's autodiff (16 px, batch 2)", async () => {
     const pass = await native.forward(weights, photos);
     const expected = transformerOutput(weights, photos);
     const outputDifference = maxAbsDifference(pass.output.dataSync(), expected.dataSync());
@@ -64,19 +70,21 @@ describe('the transformer on onnxruntime, for training', () => {
       const [ours, theirs] = [gradients[i].dataSync(), reference[i].dataSync()];
       assert.deepEqual(gradients[i].shape, reference[i].shape);
       const [difference, size] = [maxAbsDifference(ours, theirs), maxAbs(theirs)];
-      assert.ok(size > 0 && difference <= 2e-3 * size, `${variableName(variable)}: differs by ${difference} of ${size}`);
+      const message = `${variableName(variable)}: differs by ${difference} of ${size}`;
+      assert.ok(size > 0 && difference <= 2e-3 * size, message);
     });
     tf.dispose([...gradients, ...reference, expected]);
   });
 
-  it('has the gradient central finite differences of its own forward pass give, for the largest weight of six layers (8 px)', async () => {
+  it('has the gradient finite differences of its forward pass give, largest weight of six layers (8 px)', async () => {
     const small = photosOf(8, [3, 4]);
     const g = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 12) as tf.Tensor4D;
     const pass = await native.forward(weights, small);
     const gradients = await pass.backward(g);
     pass.dispose();
     const names = transformerVariables().map(variableName);
-    for (const name of ['conv1/kernel', 'conv2/kernel', 'res2a/scale', 'res3b/shift', 'deconv1/kernel', 'conv4/kernel']) {
+    const checked = ['conv1/kernel', 'conv2/kernel', 'res2a/scale', 'res3b/shift', 'deconv1/kernel', 'conv4/kernel'];
+    for (const name of checked) {
       const index = names.indexOf(name);
       const gradient = gradients[index].dataSync() as Float32Array;
       const largest = gradient.reduce((best, v, i) => (Math.abs(v) > Math.abs(gradient[best]) ? i : best), 0);
@@ -84,19 +92,22 @@ describe('the transformer on onnxruntime, for training', () => {
       const h = 1e-2 * Math.max(1e-2, Math.abs(x.dataSync()[largest]));
       const [plus, minus] = await Promise.all([h, -h].map(async (step) => {
         const moved = tf.tidy(() => tf.add(x, tf.mul(tf.reshape(tf.oneHot(largest, x.size), x.shape), step)));
-        const value = await nativeObjective(native, withVariable(weights, index, moved), small, g.dataSync() as Float32Array);
+        const weightsOfOutput = g.dataSync() as Float32Array;
+        const value = await nativeObjective(native, withVariable(weights, index, moved), small, weightsOfOutput);
         moved.dispose();
         return value;
       }));
       const numeric = (plus - minus) / (2 * h);
-      assert.ok(Math.abs(numeric - gradient[largest]) <= 2e-2 * Math.abs(gradient[largest]), `${name}[${largest}]: ${gradient[largest]} vs finite difference ${numeric}`);
+      const message = `${name}[${largest}]: ${gradient[largest]} vs finite difference ${numeric}`;
+      assert.ok(Math.abs(numeric - gradient[largest]) <= 2e-2 * Math.abs(gradient[largest]), message);
     }
     tf.dispose([...gradients, small, g]);
   });
 
-  it("takes a training step's gradient as TensorFlow.js's autodiff of the whole perceptual loss does (tiny loss network, 16 px, batch 2)", async () => {
+  it("takes a step's gradient as TensorFlow.js's autodiff of the perceptual loss (tiny network, 16 px)", async () => {
     const settings = resolveTrainStyleSettings({
-      network: 'tiny', contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 1 }],
+      network: 'tiny', contentLayers: ['conv2_1'],
+      styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 1 }],
       contentWeight: 1, styleWeight: 1e-4, tvWeight: 1e-3, size: 16, styleSize: 16, batchSize: 2,
     });
     const network = tinyNetwork(5);
@@ -108,8 +119,10 @@ describe('the transformer on onnxruntime, for training', () => {
     const { terms, gradient } = await loss.outputGradient(pass.output, photos);
     const gradients = await pass.backward(gradient);
     pass.dispose();
-    assert.ok(Math.abs(terms.total - expected.terms.total) <= 1e-4 * expected.terms.total, `loss ${terms.total} vs ${expected.terms.total}`);
-    assert.ok(Math.abs(terms.tv - expected.terms.tv) <= 1e-4 * expected.terms.tv, `tv ${terms.tv} vs ${expected.terms.tv}`);
+    for (const term of ['total', 'content', 'style', 'tv'] as const) {
+      const [ours, theirs] = [terms[term], expected.terms[term]];
+      assert.ok(Math.abs(ours - theirs) <= 1e-4 * theirs, `${term}: ${ours} vs ${theirs}`);
+    }
     transformerVariables().forEach((variable, i) => {
       const [ours, theirs] = [gradients[i].dataSync(), expected.gradients[i].dataSync()];
       const [difference, size] = [maxAbsDifference(ours, theirs), maxAbs(theirs)];
