@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import {
-  OUTPUT, OUTPUT_GRADIENT, PHOTOS_INPUT, transformerTrainingGraphs, variableGradient, variableInput,
+  OUTPUT, OUTPUT_GRADIENT, PATCH_FLOATS, PHOTOS_INPUT, transformerTrainingGraphs, variableGradient, variableInput,
 } from '../../common/fast/onnx/transformerTraining.js';
 import type { TransformerGradient, TransformerPass } from '../../common/fast/transformerGradient.js';
 import { transformerVariables, type TransformerWeights } from '../../common/fast/transformerNetwork.js';
@@ -16,11 +16,11 @@ const SESSIONS_KEPT = 2;
  * the tensors the backward pass reads stay the runtime's, from one graph to the other; only the
  * photos, the weights, the output, its gradient and the variables' gradients cross to TensorFlow.js.
  */
-export function nativeTransformerGradient(runtime: Runtime): TransformerGradient {
+export function nativeTransformerGradient(runtime: Runtime, patchFloats = PATCH_FLOATS): TransformerGradient {
   const sessions = new SessionCache(SESSIONS_KEPT);
   const graphsFor = (batch: number, height: number, width: number) =>
     sessions.get(`${batch}x${height}x${width}`, async () => {
-      const graphs = transformerTrainingGraphs(batch, height, width);
+      const graphs = transformerTrainingGraphs(batch, height, width, patchFloats);
       const [forward, backward] = await Promise.all(
         [graphs.forward, graphs.backward].map((graph) => createSession(runtime, graph)),
       );

@@ -133,6 +133,23 @@ describe('the transformer on onnxruntime, for training', () => {
     network.dispose();
   });
 
+  it('gives the same gradients with every kernel gradient a convolution (pictures too large for patches)', async () => {
+    const unpatched = nativeTransformerGradient(ort, 0);
+    const [ours, theirs] = await Promise.all([native, unpatched].map(async (passes) => {
+      const pass = await passes.forward(weights, photos);
+      const gradients = await pass.backward(outputGradient);
+      pass.dispose();
+      return gradients;
+    }));
+    transformerVariables().forEach((variable, i) => {
+      const [a, b] = [ours[i].dataSync(), theirs[i].dataSync()];
+      const [difference, size] = [maxAbsDifference(a, b), maxAbs(b)];
+      assert.ok(difference <= 1e-4 * size, `${variableName(variable)}: differs by ${difference} of ${size}`);
+    });
+    tf.dispose([...ours, ...theirs]);
+    unpatched.dispose();
+  });
+
   it('refuses sides the strides do not divide', async () => {
     const odd = photosOf(18, [5]);
     await assert.rejects(native.forward(weights, odd), /sides divisible by 4, not 18×18/);
