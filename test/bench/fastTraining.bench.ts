@@ -19,7 +19,8 @@ import { syntheticImage } from '../helpers/tf.js';
  * batch 4 and 1 and on wasm at batch 4, each in its own process so its peak resident memory is its
  * own. The trainer takes a batch as `pastiche train-style` does on that backend (on onnxruntime the
  * transformer and the loss network run natively). The first step (warm-up) is not counted; the
- * others' mean is reported. With the recipe's length — 2 epochs of COCO's 82,783 photos in batches
+ * others' mean is reported, in wall time and in CPU time over all threads (cpuMsPerStep, which other
+ * work on the machine disturbs less). With the recipe's length — 2 epochs of COCO's 82,783 photos in batches
  * of 4, 41,390 steps — it estimates a whole training here.
  */
 const SIZE = 256;
@@ -46,11 +47,15 @@ async function measure(batchSize: number, steps: number): Promise<object> {
   const trainer = styleTrainer(network, settings, painting, { picturesPerPass, ...native });
   const photos = tf.stack(Array.from({ length: batchSize }, (_, i) => syntheticImage(SIZE, SIZE, 10 + i))) as tf.Tensor4D;
   const msPerStep: number[] = [];
+  const cpuMsPerStep: number[] = [];
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     losses.push((await trainer.trainStep(photos)).total);
     msPerStep.push(performance.now() - started);
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuMsPerStep.push((cpu.user + cpu.system) / 1000);
   }
   const counted = msPerStep.slice(1);
   const mean = counted.reduce((a, b) => a + b, 0) / counted.length;
@@ -63,6 +68,8 @@ async function measure(batchSize: number, steps: number): Promise<object> {
     msPerStep: Math.round(mean),
     stepsPerSecond: Number((1000 / mean).toPrecision(3)),
     msPerStepAll: msPerStep.map(Math.round),
+    // CPU time over every thread: what the step costs, less disturbed than wall time by other work on the machine.
+    cpuMsPerStep: Math.round(cpuMsPerStep.slice(1).reduce((a, b) => a + b, 0) / counted.length),
     losses: losses.map((loss) => Number(loss.toPrecision(4))),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     recipeHours: batchSize === TRAIN_STYLE_DEFAULTS.batchSize ? Math.round((RECIPE_STEPS * mean) / 3_600_000) : undefined,

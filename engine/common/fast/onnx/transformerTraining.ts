@@ -196,7 +196,8 @@ function backwardLayers(
 /**
  * One layer backward from ∂L/∂(its activation): ReLU passes it where the activation is positive; then
  * ∂shift = Σ dy and ∂scale = Σ dy·n̂ over the batch and positions; instance normalisation's gradient
- * dc = rstd·(dn − mean(dn) − n̂·mean(dn·n̂)), dn = dy·scale (Ulyanov et al. 2016, as batch
+ * dc = rstd·(dn − mean(dn) − n̂·mean(dn·n̂)) with dn = dy·scale, that is rstd·scale·(dy − mean(dy) −
+ * n̂·mean(dy·n̂)) (Ulyanov et al. 2016, as batch
  * normalisation's, Ioffe & Szegedy 2015 §3, over one picture's positions); then the kernel's and,
  * unless it reads the photos, the input's gradient.
  */
@@ -210,19 +211,25 @@ function backwardLayer(
 ): string | null {
   const n = layer.name;
   const normalised = savedName(layer, 'n');
-  const scale = channelVector(graph, n, 'scale');
-  const dy = layer.relu ? reluGradient(graph, layer, gradient, normalised, scale) : gradient;
+  // ReLU passes the gradient where its output, which the next layer kept as its input, is positive.
+  const dy = layer.relu ? reluGradient(graph, layer, gradient) : gradient;
+  // scale is per channel, so mean(dn) = scale·mean(dy) and mean(dn·n̂) = scale·mean(dy·n̂): the sums the
+  // shift and scale need are these means of one picture's positions, added over the batch.
+  const meanDy = graph.node('ReduceMean', [dy], `${n}:dy_mean`, { axes: SPATIAL });
+  const meanDyn = graph.node('ReduceMean', [graph.node('Mul', [dy, normalised], `${n}:dyn`)], `${n}:dyn_mean`, {
+    axes: SPATIAL,
+  });
+  const [rows, columns] = layerSide(layer, input.side);
+  const positions = graph.scalar(`positions:${rows * columns}`, rows * columns);
   const batchAndPositions = graph.int64('axes:nhw', [0, 2, 3]);
-  graph.node('ReduceSum', [dy, batchAndPositions], variableGradient(`${n}/shift`), { keepdims: 0 });
-  const dyn = graph.node('Mul', [dy, normalised], `${n}:dyn`);
-  graph.node('ReduceSum', [dyn, batchAndPositions], variableGradient(`${n}/scale`), { keepdims: 0 });
-  const dn = graph.node('Mul', [dy, scale], `${n}:dn`);
-  const meanDn = graph.node('ReduceMean', [dn], `${n}:dn_mean`, { axes: SPATIAL, keepdims: 1 });
-  const dnn = graph.node('Mul', [dn, normalised], `${n}:dnn`);
-  const meanDnn = graph.node('ReduceMean', [dnn], `${n}:dnn_mean`, { axes: SPATIAL });
-  const along = graph.node('Mul', [normalised, meanDnn], `${n}:n_dnn`);
-  const centred = graph.node('Sub', [graph.node('Sub', [dn, meanDn], `${n}:dn_c`), along], `${n}:dn_cc`);
-  const dc = graph.node('Mul', [centred, savedName(layer, 'rstd')], `${n}:dc`);
+  for (const [role, mean] of [['shift', meanDy], ['scale', meanDyn]] as const) {
+    const summed = graph.node('ReduceSum', [mean, batchAndPositions], `${n}:${role}_sum`, { keepdims: 0 });
+    graph.node('Mul', [summed, positions], variableGradient(`${n}/${role}`));
+  }
+  const along = graph.node('Mul', [normalised, meanDyn], `${n}:n_dyn`);
+  const centred = graph.node('Sub', [graph.node('Sub', [dy, meanDy], `${n}:dy_c`), along], `${n}:dy_cc`);
+  const factor = graph.node('Mul', [savedName(layer, 'rstd'), channelVector(graph, n, 'scale')], `${n}:factor`);
+  const dc = graph.node('Mul', [centred, factor], `${n}:dc`);
   const kernel = variableGradient(`${n}/kernel`);
   const weight = graph.node('Transpose', [variableInput(`${n}/kernel`)], `${n}:w`, { perm: KERNEL_TO_ONNX });
   if (layer.kind === 'transposed') {
@@ -246,14 +253,10 @@ function backwardLayer(
   });
 }
 
-/** dy where the activation ReLU(n̂·scale + shift) was positive, recomputed from the saved n̂. */
-function reluGradient(
-  graph: GraphBuilder, layer: TransformerLayer, gradient: string, normalised: string, scale: string,
-): string {
+/** dy where the layer's output ReLU(n̂·scale + shift), saved as the next layer's input, is positive. */
+function reluGradient(graph: GraphBuilder, layer: TransformerLayer, gradient: string): string {
   const n = layer.name;
-  const scaled = graph.node('Mul', [normalised, scale], `${n}:b_scaled`);
-  const y = graph.node('Add', [scaled, channelVector(graph, n, 'shift')], `${n}:b_y`);
-  const positive = graph.node('Greater', [y, graph.scalar('zero', 0)], `${n}:positive`);
+  const positive = graph.node('Greater', [outputName(layer), graph.scalar('zero', 0)], `${n}:positive`);
   return graph.node('Where', [positive, gradient, graph.scalar('zero', 0)], `${n}:dy`);
 }
 
