@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeStyleTarget } from '../losses/styleRepresentation.js';
-import { styleTargets, styleTransferLoss, type LossTerms } from '../losses/styleTransferLoss.js';
+import {
+  contentTargets as measureContent, styleTargets, styleTransferLoss, styleTransferTerms, type LossTerms,
+} from '../losses/styleTransferLoss.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { preprocessBatch } from '../networks/preprocessing.js';
+import { lossObjective } from '../stylize/descent.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 import type { TrainStyleSettings } from './trainingSettings.js';
 import { transformerOutput, type TransformerWeights } from './transformerNetwork.js';
@@ -24,6 +27,12 @@ export interface PerceptualLoss {
    * holds), one tensor each in order, computed `picturesPerPass` pictures at a time.
    */
   gradient(weights: TransformerWeights, variables: readonly tf.Variable[], photos: tf.Tensor4D, picturesPerPass: number): { terms: LossTerms; gradients: tf.Tensor[] };
+  /**
+   * The loss's terms for the transformer's `output` on `photos` (both [N, S, S, 3]) and its gradient
+   * with respect to that output (the caller owns it), the loss network's part computed where the
+   * network runs fastest (natively on a native backend), one picture at a time.
+   */
+  outputGradient(output: tf.Tensor4D, photos: tf.Tensor4D): Promise<{ terms: LossTerms; gradient: tf.Tensor4D }>;
   /** Releases the painting's Gram matrices. */
   dispose(): void;
 }
@@ -81,7 +90,49 @@ export function perceptualLoss(network: FeatureNetwork, settings: TrainingLossSe
     return { terms, gradients };
   }
 
-  return { contentTargets, loss, gradient, dispose: () => style.forEach(disposeStyleTarget) };
+  /**
+   * The batch's loss is the mean of each picture's (content, Gram and TV terms alike), so each
+   * picture's gradient is its own loss's, ÷N: the loss network sees one picture at a time, through
+   * the same objective as a stylization (lossObjective: natively matched terms when it can).
+   */
+  async function outputGradient(
+    output: tf.Tensor4D, photos: tf.Tensor4D,
+  ): Promise<{ terms: LossTerms; gradient: tf.Tensor4D }> {
+    const count = output.shape[0];
+    let terms: LossTerms = { total: 0, content: 0, style: 0, tv: 0 };
+    const inputGradients: tf.Tensor[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const [photo, image] = [photos, output]
+          .map((batch) => tf.tidy(() => inputOf(tf.slice(batch, [i, 0, 0, 0], [1, -1, -1, -1]))));
+        const content = await measureContent(network, settings, photo);
+        try {
+          const pictureLoss = styleTransferTerms(lossSettings, { content, style, dispose: () => {} });
+          const { detail, gradient } = await lossObjective(network, pictureLoss)(image);
+          inputGradients.push(gradient);
+          terms = addTerms(terms, scaleTerms(detail, 1 / count));
+        } finally {
+          tf.dispose([photo, image, ...content.values()]);
+        }
+      }
+      // Back through the preprocessing (a channel flip and a shift, or nothing): its vector-Jacobian product.
+      const gradient = tf.tidy(() => {
+        const perInput = tf.mul(tf.concat(inputGradients, 0), 1 / count);
+        const product = (rgb: tf.Tensor) => tf.sum(tf.mul(inputOf(rgb as tf.Tensor4D), perInput));
+        return tf.grad(product)(output) as tf.Tensor4D;
+      });
+      return { terms, gradient };
+    } finally {
+      tf.dispose(inputGradients);
+    }
+  }
+
+  return { contentTargets, loss, gradient, outputGradient, dispose: () => style.forEach(disposeStyleTarget) };
+}
+
+function scaleTerms(terms: LossTerms, share: number): LossTerms {
+  const { total, content, style, tv } = terms;
+  return { total: share * total, content: share * content, style: share * style, tv: share * tv };
 }
 
 function addTerms(a: LossTerms, b: LossTerms): LossTerms {

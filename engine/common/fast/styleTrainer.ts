@@ -5,6 +5,7 @@ import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { adamMoments, adamUpdate, type AdamMoments } from '../optim/adam.js';
 import { perceptualLoss } from './perceptualLoss.js';
 import { initialTransformerValues, namedVariables, transformerVariablesFrom } from './trainableTransformer.js';
+import type { TransformerGradient } from './transformerGradient.js';
 import type { TrainStyleSettings } from './trainingSettings.js';
 import { disposeTransformerWeights, transformerNetwork, type TransformerWeights } from './transformerNetwork.js';
 
@@ -22,8 +23,11 @@ export interface StyleTrainer {
   readonly weights: TransformerWeights;
   /** Steps taken so far. */
   readonly step: number;
-  /** One step of Adam on the perceptual loss of a batch of photos (RGB [N, S, S, 3] in 0..255); returns the loss terms before the step. */
-  trainStep(photos: tf.Tensor4D): LossTerms;
+  /**
+   * One step of Adam on the perceptual loss of a batch of photos (RGB [N, S, S, 3] in 0..255); resolves to
+   * the loss terms before the step.
+   */
+  trainStep(photos: tf.Tensor4D): Promise<LossTerms>;
   /** The network as it is now on one photo (RGB [H, W, 3] in 0..255), clipped to 0..255: the training's preview. */
   stylize(photo: tf.Tensor3D): tf.Tensor3D;
   /** The state to checkpoint; its tensors are the trainer's own, valid until the next step. */
@@ -40,6 +44,13 @@ export interface TrainerOptions {
    * with VGG-19 to conv5_1, against a 4 GiB heap; measured).
    */
   readonly picturesPerPass?: number;
+  /**
+   * The transformer's passes on a native runtime (the trainer takes it over): the step then runs the
+   * transformer there, the loss network where it runs fastest, and only the loss's cheap terms and
+   * Adam in TensorFlow.js; the whole batch goes through the transformer at once. By TensorFlow.js's
+   * autodiff when absent.
+   */
+  readonly transformerGradient?: TransformerGradient;
 }
 
 /** A trainer for one painting (RGB [H, W, 3] in 0..255 at its working size) through `network`. */
@@ -58,8 +69,27 @@ export function styleTrainer(network: FeatureNetwork, settings: TrainStyleSettin
   }));
   let step = resumeFrom?.step ?? 0;
 
-  function trainStep(photos: tf.Tensor4D): LossTerms {
-    const { terms, gradients } = loss.gradient(weights, variables.map(([, variable]) => variable), photos, picturesPerPass);
+  /** The loss and its gradients with the transformer's passes on the native runtime. */
+  async function nativeGradient(
+    native: TransformerGradient, photos: tf.Tensor4D,
+  ): Promise<{ terms: LossTerms; gradients: tf.Tensor[] }> {
+    const pass = await native.forward(weights, photos);
+    try {
+      const { terms, gradient } = await loss.outputGradient(pass.output, photos);
+      try {
+        return { terms, gradients: await pass.backward(gradient) };
+      } finally {
+        gradient.dispose();
+      }
+    } finally {
+      pass.dispose();
+    }
+  }
+
+  async function trainStep(photos: tf.Tensor4D): Promise<LossTerms> {
+    const { terms, gradients } = options.transformerGradient
+      ? await nativeGradient(options.transformerGradient, photos)
+      : loss.gradient(weights, variables.map(([, variable]) => variable), photos, picturesPerPass);
     try {
       if (!Number.isFinite(terms.total)) throw new PasticheError(`the loss became ${terms.total} at step ${step + 1}; lower the weights or the learning rate`, 'training');
       step++;
@@ -86,6 +116,7 @@ export function styleTrainer(network: FeatureNetwork, settings: TrainStyleSettin
       })),
     }),
     dispose: () => {
+      options.transformerGradient?.dispose();
       loss.dispose();
       disposeTransformerWeights(weights);
       moments.forEach(({ m, v }) => tf.dispose([m, v]));

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
-import { styleTrainer, type StyleTrainer, type TrainerState } from '../../common/fast/styleTrainer.js';
+import {
+  styleTrainer, type StyleTrainer, type TrainerOptions, type TrainerState,
+} from '../../common/fast/styleTrainer.js';
 import { trainingSchedule, type TrainingSchedule } from '../../common/fast/trainingSchedule.js';
 import type { TrainStyleSettings } from '../../common/fast/trainingSettings.js';
 import type { RgbImage } from '../../common/image.js';
@@ -11,13 +13,14 @@ import type { LossTerms } from '../../common/losses/styleTransferLoss.js';
 import { checkInputSize, checkNetworkLayers } from '../../common/networks/featureNetwork.js';
 import type { TrainStyleRunRecord } from '../../common/runs/records.js';
 import type { DescentProgress } from '../../common/stylize/descent.js';
-import type { BackendInfo } from '../backend.js';
+import { nativeGradientRuntime, type BackendInfo } from '../backend.js';
 import { decodeImage, readImage } from '../image/imageIO.js';
 import { isLibraryName } from '../libraryNames.js';
 import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
 import { failureMessage, metricsRecorder, queuedRun, readInput, savePng, storeInput } from './recordedRun.js';
 import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
 import { batchTensor, listPhotos, loadBatch, type LoadedBatch, type PhotoFolder } from '../fast/photoFolder.js';
+import { nativeTransformerGradient } from '../fast/nativeTransformerGradient.js';
 import { saveStyle, type SavedStyleInfo } from '../fast/savedStyle.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../fast/trainingCheckpoint.js';
 
@@ -173,7 +176,8 @@ async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: B
     loaded = await loadNetwork(run.settings.network, store.paths.models);
     const painting = imageToTensor(inputs.painting);
     try {
-      trainer = styleTrainer(loaded.network, run.settings, painting, { resumeFrom: resume?.state, picturesPerPass: picturesPerPass(backend, run.settings) });
+      const options = trainerOptions(backend, run.settings, resume?.state);
+      trainer = styleTrainer(loaded.network, run.settings, painting, options);
     } finally {
       painting.dispose();
     }
@@ -189,6 +193,18 @@ async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: B
     trainer?.dispose();
     loaded?.network.dispose();
   }
+}
+
+/**
+ * On onnxruntime the transformer's passes run natively too (and the loss network's, which the
+ * registry's networks have there); elsewhere TensorFlow.js computes the whole step.
+ */
+function trainerOptions(
+  backend: BackendInfo, settings: TrainStyleSettings, resumeFrom: TrainerState | undefined,
+): TrainerOptions {
+  const runtime = nativeGradientRuntime();
+  const native = runtime ? { transformerGradient: nativeTransformerGradient(runtime) } : {};
+  return { resumeFrom, picturesPerPass: picturesPerPass(backend, settings), ...native };
 }
 
 /**
@@ -231,7 +247,7 @@ class TrainingSession {
       next = trainer.step + 1 < totalSteps ? this.prefetch(trainer.step + 1) : null;
       const tensor = batchTensor(batch.images);
       try {
-        finalLoss = trainer.trainStep(tensor);
+        finalLoss = await trainer.trainStep(tensor);
       } finally {
         tensor.dispose();
       }

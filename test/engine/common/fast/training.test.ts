@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { perceptualLoss } from '../../../../engine/common/fast/perceptualLoss.js';
-import { styleTrainer, type StyleTrainer } from '../../../../engine/common/fast/styleTrainer.js';
+import { styleTrainer, type StyleTrainer, type TrainerOptions } from '../../../../engine/common/fast/styleTrainer.js';
 import { KERNEL_INIT_STDDEV, initialTransformerValues, namedVariables } from '../../../../engine/common/fast/trainableTransformer.js';
 import { trainingSchedule } from '../../../../engine/common/fast/trainingSchedule.js';
 import { TRAIN_STYLE_DEFAULTS, resolveTrainStyleSettings, trainingLayers, type TrainStyleSettings } from '../../../../engine/common/fast/trainingSettings.js';
@@ -10,6 +10,8 @@ import { TRANSFORMER_LAYERS, type NormalisedConvWeights } from '../../../../engi
 import { layerNames } from '../../../../engine/common/networks/architecture.js';
 import { computableLayers } from '../../../../engine/common/networks/featureNetwork.js';
 import { VGG19 } from '../../../../engine/common/networks/vgg.js';
+import { nativeGradientRuntime } from '../../../../engine/node/backend.js';
+import { nativeTransformerGradient } from '../../../../engine/node/fast/nativeTransformerGradient.js';
 import { directionalDerivative, directionalDifference, maxAbs, maxAbsDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
@@ -27,16 +29,24 @@ const photos = Array.from({ length: 6 }, (_, i) => tf.keep(syntheticImage(64, 64
 const batchOf = (indices: readonly number[]) => tf.stack(indices.map((i) => photos[i])) as tf.Tensor4D;
 
 /** Trains `steps` steps on the schedule's batches of the generated photos; returns each step's total loss. */
-function train(trainer: StyleTrainer, steps: number, settings = SETTINGS): number[] {
+async function train(trainer: StyleTrainer, steps: number, settings = SETTINGS): Promise<number[]> {
   const schedule = trainingSchedule(photos.length, { ...settings, epochs: 100 });
-  return Array.from({ length: steps }, () => {
+  const losses: number[] = [];
+  for (let step = 0; step < steps; step++) {
     const batch = batchOf(schedule.batchAt(trainer.step));
     try {
-      return trainer.trainStep(batch).total;
+      losses.push((await trainer.trainStep(batch)).total);
     } finally {
       batch.dispose();
     }
-  });
+  }
+  return losses;
+}
+
+/** On onnxruntime the transformer's passes run there too, as `pastiche train-style` runs them. */
+function backendOptions(): TrainerOptions {
+  const runtime = nativeGradientRuntime();
+  return runtime ? { transformerGradient: nativeTransformerGradient(runtime) } : {};
 }
 
 function weightValues(trainer: StyleTrainer): Float32Array[] {
@@ -44,18 +54,18 @@ function weightValues(trainer: StyleTrainer): Float32Array[] {
 }
 
 describe('training a style network (Johnson et al. 2016)', () => {
-  it('lowers the perceptual loss over 24 steps at 64 px, holding the same tensors from step to step', () => {
+  it('lowers the perceptual loss over 24 steps at 64 px, holding the same tensors from step to step', async () => {
     const settings = { ...SETTINGS, batchSize: 1 };
-    const trainer = styleTrainer(network, settings, painting);
+    const trainer = styleTrainer(network, settings, painting, backendOptions());
     const held: number[] = [];
     const schedule = trainingSchedule(photos.length, { ...settings, epochs: 100 });
-    const losses = Array.from({ length: 24 }, () => {
+    const losses: number[] = [];
+    for (let step = 0; step < 24; step++) {
       const batch = batchOf(schedule.batchAt(trainer.step));
-      const loss = trainer.trainStep(batch).total;
+      losses.push((await trainer.trainStep(batch)).total);
       batch.dispose();
       held.push(tf.memory().numTensors);
-      return loss;
-    });
+    }
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     const [first, last] = [mean(losses.slice(0, 4)), mean(losses.slice(-4))];
     console.log(`# perceptual loss over 24 steps: ${losses.map((l) => l.toPrecision(3)).join(' ')}`);
@@ -106,20 +116,21 @@ describe('training a style network (Johnson et al. 2016)', () => {
     loss.dispose();
   });
 
-  it('resumed from its state, goes on bit for bit as a training that never stopped', () => {
-    const settings = { ...SETTINGS, batchSize: 1 };
-    const uninterrupted = styleTrainer(network, settings, painting);
-    train(uninterrupted, 4, settings);
-    const first = styleTrainer(network, settings, painting);
-    train(first, 2, settings);
+  it('resumed from its state, goes on bit for bit as a training that never stopped', async () => {
+    const settings = { ...SETTINGS, batchSize: 2 };
+    const uninterrupted = styleTrainer(network, settings, painting, backendOptions());
+    await train(uninterrupted, 4, settings);
+    const first = styleTrainer(network, settings, painting, backendOptions());
+    await train(first, 2, settings);
     // A checkpoint's copy of the state, as if read back from disk; the first trainer is then gone.
     const saved = new Map([...first.state().tensors].map(([name, tensor]) => [name, tf.tensor(tensor.dataSync(), tensor.shape)]));
     const step = first.state().step;
     first.dispose();
-    const resumed = styleTrainer(network, settings, painting, { resumeFrom: { step, tensors: saved } });
+    const resumeFrom = { step, tensors: saved };
+    const resumed = styleTrainer(network, settings, painting, { resumeFrom, ...backendOptions() });
     tf.dispose([...saved.values()]);
     assert.equal(resumed.step, 2);
-    train(resumed, 2, settings);
+    await train(resumed, 2, settings);
     assert.deepEqual(weightValues(resumed), weightValues(uninterrupted));
     assert.deepEqual(
       [...resumed.state().tensors.entries()].filter(([name]) => name.endsWith('/v')).map(([, t]) => t.dataSync()),
