@@ -17,7 +17,8 @@ import { nativeGradientRuntime, type BackendInfo } from '../backend.js';
 import { decodeImage, readImage } from '../image/imageIO.js';
 import { isLibraryName } from '../libraryNames.js';
 import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
-import { failureMessage, metricsRecorder, queuedRun, readInput, savePng, storeInput } from './recordedRun.js';
+import { failureMessage, metricsRecorder, queuedRun, readInput, recordComputedOn, savePng, storeInput } from './recordedRun.js';
+import { providerRuns } from '../onnxruntime/sessions.js';
 import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
 import { batchTensor, listPhotos, loadBatch, type LoadedBatch, type PhotoFolder } from '../fast/photoFolder.js';
 import { nativeTransformerGradient } from '../fast/nativeTransformerGradient.js';
@@ -172,6 +173,8 @@ async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: B
   let loaded: LoadedNetwork | undefined;
   let trainer: StyleTrainer | undefined;
   const session = new TrainingSession(store, run, hooks, inputs, resume?.elapsedMs ?? 0);
+  const before = providerRuns();
+  const recordBackend = () => recordComputedOn(store, run.id, backend.name, before);
   try {
     loaded = await loadNetwork(run.settings.network, store.paths.models);
     const painting = imageToTensor(inputs.painting);
@@ -184,9 +187,14 @@ async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: B
     if (resume) store.resumeTraining(run.id, resume.state.step, backend.name, loaded.summary.weightsSha256);
     else store.startRun(run.id, backend.name, loaded.summary.weightsSha256);
     hooks.onStart?.({ runId: run.id, network: loaded.summary, step: trainer.step, totalSteps: inputs.schedule.totalSteps, photos: inputs.photos.count });
-    return await session.train(trainer, (progress) => metrics.add(progress), () => metrics.flush());
+    return await session.train(trainer, (progress) => metrics.add(progress), () => metrics.flush(), recordBackend);
   } catch (error) {
     metrics.flushAfterFailure();
+    try {
+      recordBackend();
+    } catch {
+      // The failure below is what the run records; a store that cannot take this line fails there too.
+    }
     store.failRun(run.id, failureMessage(error), session.lastPreview ?? undefined);
     throw error;
   } finally {
@@ -234,7 +242,13 @@ class TrainingSession {
     this.checkpointFolder = join(store.paths.training, run.training.styleName);
   }
 
-  async train(trainer: StyleTrainer, record: (progress: DescentProgress) => void, flush: () => void): Promise<TrainingOutcome> {
+  /** `recordBackend` records what computed the steps (a provider's fallback shows) while the run is still running. */
+  async train(
+    trainer: StyleTrainer,
+    record: (progress: DescentProgress) => void,
+    flush: () => void,
+    recordBackend: () => void,
+  ): Promise<TrainingOutcome> {
     const { settings } = this.run;
     const { totalSteps } = this.inputs.schedule;
     const firstStep = trainer.step;
@@ -263,6 +277,7 @@ class TrainingSession {
     const elapsedMs = this.elapsedBefore + (Date.now() - started);
     if (this.lastPreview?.iteration !== trainer.step) await this.preview(trainer, flush);
     flush();
+    recordBackend();
     return trainer.step < totalSteps ? this.cancel(trainer, finalLoss, elapsedMs) : this.finish(trainer, finalLoss, elapsedMs);
   }
 
