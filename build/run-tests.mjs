@@ -13,14 +13,17 @@ const files = readdirSync(root, { recursive: true })
   .sort()
   .map((name) => join(root, name));
 /**
- * The optimisation suites run again on each other backend the engine can choose here, so every
+ * The optimisation, fast-style and training suites run again on each other backend the engine can choose here, so every
  * backend passes the same tests (the first run is on wasm, the tests' default): onnxruntime on every
  * execution provider that works on this machine.
  */
 const ON_EVERY_BACKEND = [
   'engine/common/stylize/stylize.test.js',
   'engine/common/generate/generate.test.js',
-  // The fast-style suite joins here once fast styles run on onnxruntime.
+  'engine/common/fast/tiledStylize.test.js',
+  'engine/node/runs/feedforwardRun.test.js',
+  'engine/common/fast/training.test.js',
+  'engine/node/runs/trainStyleRun.test.js',
 ].map((name) => join(root, name));
 
 const providers = await discoverProviders(ort);
