@@ -4,6 +4,7 @@ import { floatValueInfo } from '../../networks/onnx/onnxProto.js';
 import {
   INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, transformerVariables, type TransformerLayer,
 } from '../transformerLayers.js';
+import { samePads as axisSamePads, transformerConvNode, transformerOutputSide } from './transformerConvNodes.js';
 
 // The style transformer (transformerLayers.ts) as two ONNX graphs for training on a native runtime: its
 // forward pass on a batch, keeping what backpropagation reads, and its backward pass from ∂L/∂output to
@@ -86,9 +87,9 @@ export function transformerTrainingGraphs(
   };
 }
 
-function layerSide(layer: TransformerLayer, [height, width]: number[]): number[] {
-  if (layer.kind === 'transposed') return [height * 2, width * 2];
-  return [height / layer.stride, width / layer.stride];
+/** A layer's output side (the training graphs take sides divisible by 4, so every stride divides them). */
+function layerSide(layer: TransformerLayer, side: readonly number[]): number[] {
+  return [...transformerOutputSide(layer, [side[0], side[1]])];
 }
 
 /**
@@ -101,9 +102,8 @@ function forwardLayer(
 ): string {
   const n = layer.name;
   const kernel = graph.node('Transpose', [variableInput(`${n}/kernel`)], `${n}:w`, { perm: KERNEL_TO_ONNX });
-  const convolved = layer.kind === 'transposed'
-    ? transposedConvNodes(graph, `${n}:c`, x, kernel, layer.kernelSize, layerSide(layer, inputSide))
-    : convNodes(graph, `${n}:c`, x, kernel, layer.kernelSize, layer.stride, samePads(inputSide, layer));
+  const request = { input: x, weight: kernel, output: `${n}:c`, side: [inputSide[0], inputSide[1]] as const };
+  const convolved = transformerConvNode(graph, layer, request);
   const mean = graph.node('ReduceMean', [convolved], `${n}:mean`, { axes: SPATIAL, keepdims: 1 });
   const centred = graph.node('Sub', [convolved, mean], `${n}:centred`);
   const squares = graph.node('Mul', [centred, centred], `${n}:sq`);
@@ -126,40 +126,22 @@ function channelVector(graph: GraphBuilder, layer: string, role: 'scale' | 'shif
 interface Pads { readonly before: readonly number[]; readonly after: readonly number[] }
 
 /**
- * A layer's 'same' zeros for its output side from an input side (TensorFlow's rule, the smaller half
- * before): for a transposed layer those of the convolution it is the adjoint of, on its output.
+ * A layer's 'same' zeros for its output side from an input side (TensorFlow's rule, transformerConvNodes'
+ * samePads): for a transposed layer those of the convolution it is the adjoint of, on its output.
  */
 function samePads(inputSide: readonly number[], layer: TransformerLayer): Pads {
-  const k = layer.kernelSize;
-  const total = inputSide.map((n) => Math.max((Math.ceil(n / layer.stride) - 1) * layer.stride + k - n, 0));
-  return { before: total.map((t) => Math.floor(t / 2)), after: total.map((t) => t - Math.floor(t / 2)) };
+  const [rows, columns] = inputSide.map((n) => axisSamePads(n, layer.kernelSize, layer.stride));
+  return { before: [rows[0], columns[0]], after: [rows[1], columns[1]] };
 }
 
 const onnxPads = ({ before, after }: Pads) => [...before, ...after];
 
-/**
- * A 'same' convolution, weight [out, in, k, k]: the one node a layer's convolution is (the inference
- * graph's transformerConvNodes emits the same).
- */
-export function convNodes(
+/** A convolution of the backward pass (an input gradient), weight [out, in, k, k], with explicit pads. */
+function convNodes(
   graph: GraphBuilder, name: string, x: string, weight: string, k: number, stride: number, pads: Pads,
 ): string {
   return graph.node('Conv', [x, weight], name, {
     kernel_shape: [k, k], strides: [stride, stride], pads: onnxPads(pads),
-  });
-}
-
-/**
- * tf.conv2dTranspose(x, kernel, [N, 2H, 2W, out], 2, 'same') with weight [in, out, k, k]: the adjoint
- * of a stride-2 'same' convolution on the doubled side, whose zeros (none before, one after for a 3×3
- * kernel) ConvTranspose takes as its own pads.
- */
-export function transposedConvNodes(
-  graph: GraphBuilder, name: string, x: string, weight: string, k: number, outputSide: readonly number[],
-): string {
-  const pads = samePads(outputSide, { kernelSize: k, stride: 2 } as TransformerLayer);
-  return graph.node('ConvTranspose', [x, weight], name, {
-    kernel_shape: [k, k], strides: [2, 2], pads: onnxPads(pads),
   });
 }
 
