@@ -136,7 +136,9 @@ export class RunQueue {
         onRunning: () => this.emit({ type: 'run.status', runId, status: 'running' }),
         onProgress: (progress) => this.emit({ type: 'run.progress', runId, progress }),
         onTile: ({ done, total }) => this.emit({ type: 'run.tiles', runId, done, total }),
-        onPreview: ({ iteration, record }) => this.emit({ type: 'run.preview', runId, iteration, imageId: record.id }),
+        onPreview: ({ iteration, record, stage, stageDone }) => {
+          this.emit({ type: 'run.preview', runId, iteration, imageId: record.id, ...(stage && { stage, stageDone: !!stageDone }) });
+        },
       }, this.device);
       this.emit({ type: 'run.status', runId, status: outcome.status });
     } catch (error) {

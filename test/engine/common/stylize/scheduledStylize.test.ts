@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { ImageSize, RgbImage } from '../../../../engine/common/image.js';
 import { imageToTensor, tensorToImage } from '../../../../engine/common/imageTensor.js';
 import type { FeatureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
-import type { DescentProgress } from '../../../../engine/common/stylize/descent.js';
+import type { DescentPreview, DescentProgress } from '../../../../engine/common/stylize/descent.js';
 import { stagePlan, stageSize, type StylizeSchedule } from '../../../../engine/common/stylize/schedule.js';
 import { stylizeScheduled, type PieceOutcome } from '../../../../engine/common/stylize/scheduledStylize.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '../../../../engine/common/stylize/settings.js';
@@ -77,6 +77,59 @@ describe('stylizeScheduled: coarse to fine (Gatys et al. 2017 §5)', () => {
     const abort = new AbortController();
     const result = await stylizeScheduled({ ...request, signal: abort.signal, onProgress: (p) => p.iteration === 7 && abort.abort() });
     assert.deepEqual([result.status, result.iterationsDone, result.image.width], ['cancelled', 7, 96]);
+  });
+});
+
+describe('stylizeScheduled: each stage\'s picture the moment it exists (issue 15)', () => {
+  const threeStages: StylizeSchedule = {
+    stages: [{ size: 24, iterations: 4, tile: null }, { size: 48, iterations: 3, tile: null }, { size: 96, iterations: 2, tile: null }],
+  };
+
+  it('shows each stage\'s result as it ends, naming the stage, with previews otherwise off', async () => {
+    const { request } = scheduled(threeStages, { previewEvery: 0 });
+    const heard: Array<{ progress: DescentProgress } | { preview: DescentPreview }> = [];
+    const resizedFrom: RgbImage[] = [];
+    const result = await stylizeScheduled({
+      ...request, firstPictureMs: 0,
+      resize: async (image, size) => { resizedFrom.push(image); return request.resize(image, size); },
+      onProgress: (progress) => heard.push({ progress }), onPreview: (preview) => { heard.push({ preview }); },
+    });
+    assert.equal(result.status, 'done');
+    const previews = heard.flatMap((event) => ('preview' in event ? [event.preview] : []));
+    assert.deepEqual(previews.map((p) => [p.iteration, p.stage, p.stageDone, p.image.width, p.image.height]), [
+      [4, { index: 0, count: 3, size: 24 }, true, 24, 18],
+      [7, { index: 1, count: 3, size: 48 }, true, 48, 36],
+    ], 'the last stage\'s result is the run\'s, not a preview');
+    // The picture shown is the one the next stage continues from, and it comes before that stage's first step.
+    assert.deepEqual(resizedFrom.map((image) => image.data), previews.map((p) => p.image.data));
+    for (const preview of previews) {
+      const at = heard.findIndex((event) => 'preview' in event && event.preview === preview);
+      const before = heard[at - 1];
+      const after = heard[at + 1];
+      assert.ok('progress' in before && before.progress.iteration === preview.iteration && before.progress.stage?.index === preview.stage?.index);
+      assert.ok('progress' in after && after.progress.stage?.index === preview.stage!.index + 1, 'the next stage starts after it');
+    }
+    const progress = heard.flatMap((event) => ('progress' in event ? [event.progress] : []));
+    assert.deepEqual(progress.map((p) => [p.iteration, p.stage?.index, p.stage?.size]), [
+      [0, 0, 24], [1, 0, 24], [2, 0, 24], [3, 0, 24], [4, 0, 24], [5, 1, 48], [6, 1, 48], [7, 1, 48], [8, 2, 96], [9, 2, 96],
+    ]);
+  });
+
+  it('shows a long first stage\'s picture once before it ends, when previews are on', async () => {
+    const schedule: StylizeSchedule = { stages: [{ size: 48, iterations: 6, tile: null }, { size: 96, iterations: 2, tile: null }] };
+    const previewsOf = async (given: Partial<StylizeSettings>, firstPictureMs?: number) => {
+      const { request } = scheduled(schedule, given);
+      const previews: DescentPreview[] = [];
+      await stylizeScheduled({ ...request, firstPictureMs, onPreview: (preview) => { previews.push(preview); } });
+      return previews.map((p) => [p.iteration, p.stage?.index, p.stageDone ?? false]);
+    };
+    // Past firstPictureMs (0 here) the first iteration shows its picture; then only the stage's result.
+    assert.deepEqual(await previewsOf({ previewEvery: 100 }, 0), [[1, 0, false], [6, 0, true]]);
+    // Once: the iterations between periodic previews (3, 5) show none.
+    assert.deepEqual(await previewsOf({ previewEvery: 2 }, 0), [[1, 0, false], [2, 0, false], [4, 0, false], [6, 0, true]]);
+    // Previews off, or a first stage that ends within FIRST_PICTURE_MS: the stage's result alone.
+    assert.deepEqual(await previewsOf({ previewEvery: 0 }, 0), [[6, 0, true]]);
+    assert.deepEqual(await previewsOf({ previewEvery: 100 }), [[6, 0, true]]);
   });
 });
 
