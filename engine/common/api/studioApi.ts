@@ -84,6 +84,8 @@ export type StudioEvent =
   | { readonly type: 'run.status'; readonly runId: number; readonly status: RunStatus; readonly error?: string }
   /** An iteration's losses; a scheduled run's name the stage it is on (`progress.stage`). */
   | { readonly type: 'run.progress'; readonly runId: number; readonly progress: DescentProgress }
+  /** A scheduled stylization's stage started (coarse to fine): the stage it is on before its first step. */
+  | { readonly type: 'run.stage'; readonly runId: number; readonly stage: StagePosition }
   /**
    * A preview stored. A scheduled run's name the stage whose picture it is, and `stageDone` when it is
    * that stage's result (sent the moment the stage ends, whatever the run's previewEvery).

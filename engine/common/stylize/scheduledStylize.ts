@@ -32,6 +32,8 @@ export interface ScheduledStylizeRequest extends DescentHooks {
   resize(image: RgbImage, size: ImageSize): Promise<RgbImage>;
   /** Called as each piece — a stage in one piece, or a tile — ends, with its losses. */
   onPiece?(piece: PieceOutcome): void;
+  /** Called as each stage starts, before its images are decoded: what a live view names until its first step. */
+  onStage?(stage: StagePosition): void;
   /** How long a first stage runs before it shows its picture so far; FIRST_PICTURE_MS unless given. */
   readonly firstPictureMs?: number;
 }
@@ -64,6 +66,7 @@ export async function stylizeScheduled(request: ScheduledStylizeRequest): Promis
   let result: DescentResult | undefined;
   let initialLoss: LossTerms | undefined;
   for (const [index, stage] of stages.entries()) {
+    request.onStage?.(stagePosition(settings.schedule, index));
     const picture = stageSize(stage, request.size);
     const stageSettings = settingsOfStage(settings, stage, index);
     const images = await request.imagesAt(picture, stageSettings);

@@ -7,6 +7,7 @@ import type { OptimisationRunRecord, RunKind, RunRecord } from '../../common/run
 import type { DescentHooks, DescentPreview, DescentProgress, DescentResult } from '../../common/stylize/descent.js';
 import type { DescentBackend } from '../backend.js';
 import type { PieceOutcome } from '../../common/stylize/scheduledStylize.js';
+import type { StagePosition } from '../../common/stylize/schedule.js';
 import { readFileBytes } from '../fileIO.js';
 import { describeImage, encodeImage } from '../image/imageIO.js';
 import { loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
@@ -24,6 +25,8 @@ export interface RunHooks {
   onPreview?(preview: DescentPreview & { readonly record: ImageRecord }): void;
   /** A scheduled stylization's stage in one piece, or one of its tiles, ended. */
   onPiece?(piece: PieceOutcome): void;
+  /** A scheduled stylization's stage started. */
+  onStage?(stage: StagePosition): void;
 }
 
 export interface RunOutcome extends DescentResult {

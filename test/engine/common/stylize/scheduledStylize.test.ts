@@ -5,7 +5,9 @@ import type { ImageSize, RgbImage } from '../../../../engine/common/image.js';
 import { imageToTensor, tensorToImage } from '../../../../engine/common/imageTensor.js';
 import type { FeatureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
 import type { DescentPreview, DescentProgress } from '../../../../engine/common/stylize/descent.js';
-import { stagePlan, stageSize, type StylizeSchedule } from '../../../../engine/common/stylize/schedule.js';
+import {
+  stagePlan, stageSize, type StagePosition, type StylizeSchedule,
+} from '../../../../engine/common/stylize/schedule.js';
 import { stylizeScheduled, type PieceOutcome } from '../../../../engine/common/stylize/scheduledStylize.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { stylize } from '../../../../engine/common/stylize/stylize.js';
@@ -87,12 +89,13 @@ describe('stylizeScheduled: each stage\'s picture the moment it exists (issue 15
 
   it('shows each stage\'s result as it ends, naming the stage, with previews otherwise off', async () => {
     const { request } = scheduled(threeStages, { previewEvery: 0 });
-    const heard: Array<{ progress: DescentProgress } | { preview: DescentPreview }> = [];
+    const heard: Array<{ progress: DescentProgress } | { preview: DescentPreview } | { started: StagePosition }> = [];
     const resizedFrom: RgbImage[] = [];
     const result = await stylizeScheduled({
       ...request, firstPictureMs: 0,
       resize: async (image, size) => { resizedFrom.push(image); return request.resize(image, size); },
       onProgress: (progress) => heard.push({ progress }), onPreview: (preview) => { heard.push({ preview }); },
+      onStage: (started) => heard.push({ started }),
     });
     assert.equal(result.status, 'done');
     const previews = heard.flatMap((event) => ('preview' in event ? [event.preview] : []));
@@ -100,15 +103,19 @@ describe('stylizeScheduled: each stage\'s picture the moment it exists (issue 15
       [4, { index: 0, count: 3, size: 24 }, true, 24, 18],
       [7, { index: 1, count: 3, size: 48 }, true, 48, 36],
     ], 'the last stage\'s result is the run\'s, not a preview');
-    // The picture shown is the one the next stage continues from, and it comes before that stage's first step.
+    // The picture shown is the one the next stage continues from, and it comes as its stage's last step
+    // ends, before the next stage starts.
     assert.deepEqual(resizedFrom.map((image) => image.data), previews.map((p) => p.image.data));
     for (const preview of previews) {
       const at = heard.findIndex((event) => 'preview' in event && event.preview === preview);
-      const before = heard[at - 1];
-      const after = heard[at + 1];
+      const [before, after] = [heard[at - 1], heard[at + 1]];
       assert.ok('progress' in before && before.progress.iteration === preview.iteration && before.progress.stage?.index === preview.stage?.index);
-      assert.ok('progress' in after && after.progress.stage?.index === preview.stage!.index + 1, 'the next stage starts after it');
+      const { index, size } = preview.stage!;
+      assert.deepEqual(after, { started: { index: index + 1, count: 3, size: 2 * size } });
     }
+    const started = heard.flatMap((e, at) => ('started' in e ? [[at, e.started.index, e.started.size]] : []));
+    assert.deepEqual(started.map(([, index, size]) => [index, size]), [[0, 24], [1, 48], [2, 96]]);
+    assert.equal(started[0][0], 0, 'the first stage is named before its first loss');
     const progress = heard.flatMap((event) => ('progress' in event ? [event.progress] : []));
     assert.deepEqual(progress.map((p) => [p.iteration, p.stage?.index, p.stage?.size]), [
       [0, 0, 24], [1, 0, 24], [2, 0, 24], [3, 0, 24], [4, 0, 24], [5, 1, 48], [6, 1, 48], [7, 1, 48], [8, 2, 96], [9, 2, 96],
