@@ -8,7 +8,9 @@ import type { DescentPreview, DescentProgress } from '../../../../engine/common/
 import {
   stagePlan, stageSize, type StagePosition, type StylizeSchedule,
 } from '../../../../engine/common/stylize/schedule.js';
-import { stylizeScheduled, type PieceOutcome } from '../../../../engine/common/stylize/scheduledStylize.js';
+import {
+  FIRST_PICTURE_ITERATIONS, stylizeScheduled, type PieceOutcome,
+} from '../../../../engine/common/stylize/scheduledStylize.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { stylize } from '../../../../engine/common/stylize/stylize.js';
 import { seamColumns, seamEnergy } from '../../../helpers/tiles.js';
@@ -123,20 +125,24 @@ describe('stylizeScheduled: each stage\'s picture the moment it exists (issue 15
   });
 
   it('shows a long first stage\'s picture once before it ends, when previews are on', async () => {
-    const schedule: StylizeSchedule = { stages: [{ size: 48, iterations: 6, tile: null }, { size: 96, iterations: 2, tile: null }] };
+    const schedule: StylizeSchedule = {
+      stages: [{ size: 48, iterations: 13, tile: null }, { size: 96, iterations: 1, tile: null }],
+    };
     const previewsOf = async (given: Partial<StylizeSettings>, firstPictureMs?: number) => {
       const { request } = scheduled(schedule, given);
       const previews: DescentPreview[] = [];
       await stylizeScheduled({ ...request, firstPictureMs, onPreview: (preview) => { previews.push(preview); } });
       return previews.map((p) => [p.iteration, p.stage?.index, p.stageDone ?? false]);
     };
-    // Past firstPictureMs (0 here) the first iteration shows its picture; then only the stage's result.
-    assert.deepEqual(await previewsOf({ previewEvery: 100 }, 0), [[1, 0, false], [6, 0, true]]);
-    // Once: the iterations between periodic previews (3, 5) show none.
-    assert.deepEqual(await previewsOf({ previewEvery: 2 }, 0), [[1, 0, false], [2, 0, false], [4, 0, false], [6, 0, true]]);
+    // Past firstPictureMs (0 here), FIRST_PICTURE_ITERATIONS in, once; then only the stage's result.
+    assert.equal(FIRST_PICTURE_ITERATIONS, 10);
+    assert.deepEqual(await previewsOf({ previewEvery: 100 }, 0), [[10, 0, false], [13, 0, true]]);
+    // A picture already shown by previewEvery: none early.
+    const periodic = [[4, 0, false], [8, 0, false], [12, 0, false], [13, 0, true]];
+    assert.deepEqual(await previewsOf({ previewEvery: 4 }, 0), periodic);
     // Previews off, or a first stage that ends within FIRST_PICTURE_MS: the stage's result alone.
-    assert.deepEqual(await previewsOf({ previewEvery: 0 }, 0), [[6, 0, true]]);
-    assert.deepEqual(await previewsOf({ previewEvery: 100 }), [[6, 0, true]]);
+    assert.deepEqual(await previewsOf({ previewEvery: 0 }, 0), [[13, 0, true]]);
+    assert.deepEqual(await previewsOf({ previewEvery: 100 }), [[13, 0, true]]);
   });
 });
 
