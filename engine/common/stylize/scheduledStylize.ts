@@ -206,7 +206,7 @@ function composite(backdrop: RgbImage, blender: TileBlender): RgbImage {
  * the run has shown a picture yet.
  */
 interface ScheduleProgress {
-  /** A piece's hooks; `early`: it may show its picture before previewEvery does (firstPictureMs, FIRST_PICTURE_ITERATIONS). */
+  /** A piece's hooks; `early`: it may show its picture before previewEvery does (firstPictureMs). */
   piece(pixels: number, iterations: number, stage: StagePosition, early: boolean): {
     hooks(request: DescentHooks): DescentHooks;
   };
