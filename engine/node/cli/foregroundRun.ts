@@ -59,9 +59,9 @@ export async function runInForeground(options: ForegroundOptions, inputs: Readon
       },
       onProgress: (progress) => view.update(progress),
       onPreview: ({ iteration, record, stage, stageDone }) => {
+        if (!options.json) return;
         // A scheduled run's previews name their stage; `stageDone` marks a stage's result.
         const scheduled = stage && { stage, stageDone: !!stageDone };
-        if (!options.json) return;
         printJson({ event: 'preview', iteration, imageId: record.id, path: record.path, ...scheduled });
       },
       // A print schedule's stage, or one of its tiles, done.
