@@ -23,6 +23,27 @@ const RENDERER = join(productRoot(), 'dist', 'renderer');
 const skip = !existsSync(CHROMIUM) ? `end-to-end suite skipped: no browser at ${CHROMIUM} (apt-get install chromium)` : false;
 if (skip) console.log(`# NOTICE ${skip}`);
 
+/** What the live view showed at a change: its run's status, the stage it named, its picture's caption, src, width. */
+type Seen = { status?: string; stage?: string; picture?: string; src?: string; width: number };
+
+/**
+ * Run in the page (whose types this suite does not compile against): records every change of the live
+ * view in window.liveViewSeen.
+ */
+const WATCH_LIVE_VIEW = `{
+  const seen = (window.liveViewSeen = []);
+  new MutationObserver(() => {
+    const live = [...document.querySelectorAll('[data-testid="live-run"]')].at(-1);
+    if (!live) return;
+    const img = live.querySelector('img');
+    seen.push({
+      status: live.dataset.status, stage: live.querySelector('[data-testid="stage"]')?.textContent?.trim(),
+      picture: live.querySelector('[data-testid="preview-stage"]')?.textContent?.trim(),
+      src: img?.getAttribute('src') ?? undefined, width: img?.getBoundingClientRect().width ?? 0,
+    });
+  }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+}`;
+
 describe('the studio in a browser, against the web host', { skip }, () => {
   let studio: StudioConnection;
   let host: WebHost;
@@ -566,5 +587,58 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
     const [run] = (await studio.handlers['runs.list']({})).filter((candidate) => !before.has(candidate.id)).map(asStylization);
     assert.deepEqual(run.settings.schedule, { stages: [{ size: 64, iterations: 2, tile: null }] });
+  });
+
+  it('shows each stage\'s picture as it ends and the stage it is on, before a coarse-to-fine run ends', async () => {
+    // A run with three stages and previews off, forked into the editor: what a person paints is that schedule.
+    const [photo, painting] = await Promise.all(['harbour.png', 'swirls.png'].map((name) =>
+      studio.handlers['images.add']({ name, bytes: new Uint8Array(readFileSync(join(files, name))) })));
+    const stages = [
+      { size: 32, iterations: 3, tile: null },
+      { size: 64, iterations: 3, tile: null },
+      { size: 96, iterations: 30, tile: null },
+    ];
+    const settings = {
+      size: 96, iterations: 36, schedule: { stages }, previewEvery: 0,
+      contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 1 }],
+    };
+    const { runId: source } = await studio.handlers['runs.queue']({
+      project: 'stages', contentImageId: photo.id, styleImageIds: [painting.id], settings,
+    });
+    await studio.handlers['runs.cancel']({ runId: source });
+    await page.goto(host.url);
+    await page.getByRole('button', { name: 'Paint', exact: true }).waitFor();
+    await page.goto(`${page.url().split('#')[0]}#/runs/${source}`);
+    await page.getByRole('button', { name: 'Fork into the editor' }).click();
+    await page.getByTestId('forked-from').getByText(`run ${source}`).waitFor();
+
+    // Every change of the live view, as it happens: which stage it names and which picture it shows.
+    await page.evaluate(WATCH_LIVE_VIEW);
+    const before = new Set((await studio.handlers['runs.list']({})).map((run) => run.id));
+    await page.getByRole('button', { name: 'Paint', exact: true }).click();
+    await page.getByTestId('preview-stage').getByText('Stage 2 of 3 · 64 px').waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-stages.png'), fullPage: true });
+    await page.locator('[data-testid="live-run"][data-status="done"]').last().waitFor({ timeout: 120_000 });
+    const [run] = (await studio.handlers['runs.list']({})).filter((c) => !before.has(c.id)).map(asStylization);
+    assert.deepEqual(run.settings.schedule, { stages });
+    // Previews off, and still each stage's result but the last (the run's) is kept, at its stage's size.
+    const { outputs } = await studio.handlers['runs.get']({ runId: run.id });
+    const kept = outputs.map((output) => [output.kind, output.iteration, output.image.width]);
+    assert.deepEqual(kept, [['preview', 3, 32], ['preview', 6, 64], ['result', 36, 96]]);
+
+    const seen = (await page.evaluate('window.liveViewSeen')) as Seen[];
+    const running = seen.filter((entry) => entry.status === 'running');
+    const showing = (output?: (typeof outputs)[number]) => (entry: Seen) =>
+      output ? (entry.src?.startsWith(`/media/${output.image.id}?`) ?? false) : entry.src === undefined;
+    const saw = (stage: string, picture?: string, output?: (typeof outputs)[number]) =>
+      running.some((entry) => entry.stage === stage && entry.picture === picture && showing(output)(entry));
+    // While it ran, the live view named the stage being computed, under the picture of the one before.
+    const views = JSON.stringify(running.map(({ stage, picture }) => [stage, picture]));
+    assert.ok(saw('Stage 1 of 3 · 32 px'), `stage 1 named before any picture: ${views}`);
+    assert.ok(saw('Stage 2 of 3 · 64 px', 'Stage 1 of 3 · 32 px', outputs[0]), `stage 1's picture, stage 2: ${views}`);
+    assert.ok(saw('Stage 3 of 3 · 96 px', 'Stage 2 of 3 · 64 px', outputs[1]), `stage 2's picture, stage 3: ${views}`);
+    // The 32-px picture fills the frame rather than showing at 32 px.
+    const width = running.find(showing(outputs[0]))!.width;
+    assert.ok(width >= 200, `the first stage's picture is ${width} px wide on the page`);
   });
 });

@@ -9,6 +9,7 @@ import type { CatalogueStyleSummary, StyleListing } from '../fast/styleInfo.js';
 import type { TrainStyleSettings } from '../fast/trainingSettings.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 import type { DescentProgress } from '../stylize/descent.js';
+import type { StagePosition } from '../stylize/schedule.js';
 
 /**
  * The one contract between the studio's UI and the engine: every request (channel → arguments and
@@ -81,8 +82,18 @@ export function isChannel(value: string): value is Channel {
 /** What the engine tells the UI without being asked: every change of a run the queue handles, and downloads' progress. */
 export type StudioEvent =
   | { readonly type: 'run.status'; readonly runId: number; readonly status: RunStatus; readonly error?: string }
+  /** An iteration's losses; a scheduled run's name the stage it is on (`progress.stage`). */
   | { readonly type: 'run.progress'; readonly runId: number; readonly progress: DescentProgress }
-  | { readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number }
+  /** A scheduled stylization's stage started (coarse to fine): the stage it is on before its first step. */
+  | { readonly type: 'run.stage'; readonly runId: number; readonly stage: StagePosition }
+  /**
+   * A preview stored. A scheduled run's name the stage whose picture it is, and `stageDone` when it is
+   * that stage's result (sent the moment the stage ends, whatever the run's previewEvery).
+   */
+  | {
+    readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number;
+    readonly stage?: StagePosition; readonly stageDone?: boolean;
+  }
   /** A feed-forward run's tiles computed so far (0 of N when it starts). */
   | { readonly type: 'run.tiles'; readonly runId: number; readonly done: number; readonly total: number }
   | { readonly type: 'network.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number }

@@ -9,6 +9,7 @@ import { IMAGENET_MEAN_RGB } from '../networks/preprocessing.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { Evaluation, IterativeOptimizer, Objective } from '../optim/objective.js';
+import type { StagePosition } from './schedule.js';
 import type { OptimizerSettings } from './settings.js';
 
 // The descent on an image's pixels that every run kind shares — a stylization (Gatys et al. 2015)
@@ -22,6 +23,11 @@ export interface DescentHooks {
   onProgress?(progress: DescentProgress): void;
   /** Awaited, so that a preview is stored before the run goes on. */
   onPreview?(preview: DescentPreview): void | Promise<void>;
+  /**
+   * Asked after each iteration that previewEvery passes over: true makes a preview of it all the same
+   * (a scheduled run's first picture, shown early when its first stage is long).
+   */
+  previewNow?(iteration: number): boolean;
 }
 
 export interface DescentProgress {
@@ -32,11 +38,16 @@ export interface DescentProgress {
   readonly elapsedMs: number;
   /** Estimated from the iterations so far; null before the first one has finished. */
   readonly remainingMs: number | null;
+  /** The stage a scheduled run is on (coarse to fine); absent for a run in one piece. */
+  readonly stage?: StagePosition;
 }
 
 export interface DescentPreview {
   readonly iteration: number;
   readonly image: RgbImage;
+  /** The stage whose picture this is, for a scheduled run; `stageDone` when it is the stage's end result. */
+  readonly stage?: StagePosition;
+  readonly stageDone?: boolean;
 }
 
 export interface DescentResult {
@@ -80,7 +91,8 @@ export async function descend(descent: Descent): Promise<DescentResult> {
     iteration++;
     const elapsedMs = Date.now() - started;
     descent.onProgress?.({ iteration, iterations, loss, elapsedMs, remainingMs: (elapsedMs / iteration) * (iterations - iteration) });
-    if (previewEvery > 0 && iteration % previewEvery === 0 && iteration < iterations) {
+    const periodic = previewEvery > 0 && iteration % previewEvery === 0;
+    if (iteration < iterations && (periodic || descent.previewNow?.(iteration))) {
       await descent.onPreview?.({ iteration, image: finish(currentImage(descent.network, descent.image)) });
     }
     if (report.converged) break;

@@ -171,6 +171,18 @@ export function scheduleSteps(schedule: StylizeSchedule, photo: ImageSize): numb
   return schedule.stages.reduce((sum, stage) => sum + stage.iterations * tileRegions(stagePlan(stage, stageSize(stage, photo))).length, 0);
 }
 
+/** Where a scheduled run is: stage `index` (0-based) of `count`, whose picture's long side is `size` px. */
+export interface StagePosition {
+  readonly index: number;
+  readonly count: number;
+  readonly size: number;
+}
+
+/** `stage 2/3 · 256 px`: how the CLI names the stage a run is on. */
+export function stageText(stage: StagePosition): string {
+  return `stage ${stage.index + 1}/${stage.count} · ${stage.size} px`;
+}
+
 /** `256:300,512:150,1024:50@512/64` — the CLI's form, also how a schedule is shown. */
 export function scheduleText(schedule: StylizeSchedule): string {
   return schedule.stages.map((s) => `${s.size}:${s.iterations}${s.tile ? `@${s.tile.size}/${s.tile.overlap}` : ''}`).join(',');

@@ -6,8 +6,8 @@ import { regionPixels } from '../tiles/regionPixels.js';
 import { tileBlender, type TileBlender } from '../tiles/tileBlender.js';
 import { tileRegions, type TileRegion } from '../tiles/tiling.js';
 import { preserveColours, type TransferImages } from './colourPreservation.js';
-import type { DescentHooks, DescentProgress, DescentResult } from './descent.js';
-import { stagePlan, stageSize, type ScheduleStage, type StylizeSchedule } from './schedule.js';
+import type { DescentHooks, DescentPreview, DescentProgress, DescentResult } from './descent.js';
+import { stagePlan, stageSize, type ScheduleStage, type StagePosition, type StylizeSchedule } from './schedule.js';
 import type { StylizeSettings } from './settings.js';
 import { checkStylizeLayers, initialImage, paintingTargets, stylize, stylizePiece } from './stylize.js';
 
@@ -16,7 +16,9 @@ import { checkStylizeLayers, initialImage, paintingTargets, stylize, stylizePiec
  * size, its start the previous stage's result upsampled, and — when it is tiled — each tile
  * optimised alone against the paintings' statistics computed once, the tiles blended with
  * raised-cosine seams. Progress counts optimiser steps (a tiled stage's iterations once per tile)
- * over the whole schedule.
+ * over the whole schedule, and names the stage it is on. Each stage's result but the last (the run's)
+ * is a preview the moment the stage ends, whatever previewEvery: it is already computed, and it is
+ * the picture the artist waits for; previewEvery 0 turns off only the previews between.
  */
 export interface ScheduledStylizeRequest extends DescentHooks {
   readonly network: FeatureNetwork;
@@ -30,6 +32,10 @@ export interface ScheduledStylizeRequest extends DescentHooks {
   resize(image: RgbImage, size: ImageSize): Promise<RgbImage>;
   /** Called as each piece — a stage in one piece, or a tile — ends, with its losses. */
   onPiece?(piece: PieceOutcome): void;
+  /** Called as each stage starts, before its images are decoded: what a live view names until its first step. */
+  onStage?(stage: StagePosition): void;
+  /** How long a first stage runs before it shows its picture so far; FIRST_PICTURE_MS unless given. */
+  readonly firstPictureMs?: number;
 }
 
 export interface PieceOutcome {
@@ -43,15 +49,30 @@ export interface PieceOutcome {
   readonly finalLoss: LossTerms;
 }
 
+/**
+ * A first stage still running this long after the run started shows its picture so far, once (when
+ * previews are on): the first picture should be on screen within about 30 s of Paint (issue 15), and a
+ * long first stage — 300 iterations at 256 px take about 2 min on two cores — would hold it back.
+ * A third of that leaves room for loading the network and the paintings and for a loaded machine.
+ */
+export const FIRST_PICTURE_MS = 10_000;
+
+/**
+ * …and not before this many of its iterations: from noise, L-BFGS's first few leave a picture of noise;
+ * by 10 the painting's texture shows (Tübingen × The Starry Night at 128 px, previews every 5, looked at).
+ */
+export const FIRST_PICTURE_ITERATIONS = 10;
+
 export async function stylizeScheduled(request: ScheduledStylizeRequest): Promise<DescentResult> {
   const { settings } = request;
   checkStylizeLayers(request.network, settings);
   const stages = settings.schedule.stages;
-  const progress = scheduleProgress(settings.schedule, request.size);
+  const progress = scheduleProgress(settings.schedule, request.size, request.firstPictureMs ?? FIRST_PICTURE_MS);
   let start: RgbImage | undefined;
   let result: DescentResult | undefined;
   let initialLoss: LossTerms | undefined;
   for (const [index, stage] of stages.entries()) {
+    request.onStage?.(stagePosition(settings.schedule, index));
     const picture = stageSize(stage, request.size);
     const stageSettings = settingsOfStage(settings, stage, index);
     const images = await request.imagesAt(picture, stageSettings);
@@ -60,7 +81,10 @@ export async function stylizeScheduled(request: ScheduledStylizeRequest): Promis
     initialLoss ??= result.initialLoss;
     if (result.status === 'cancelled') break;
     start = result.image;
-    if (index < stages.length - 1 && settings.previewEvery > 0) await request.onPreview?.({ iteration: progress.step(), image: result.image });
+    if (index < stages.length - 1) {
+      const stage = stagePosition(settings.schedule, index);
+      await progress.preview(request, { iteration: progress.step(), image: result.image, stage, stageDone: true });
+    }
   }
   return { ...result!, initialLoss: initialLoss!, iterationsDone: progress.step(), elapsedMs: progress.elapsedMs() };
 }
@@ -88,7 +112,10 @@ async function runStage(run: StageRun): Promise<DescentResult> {
   const regions = tileRegions(stagePlan(run.stage, run.picture));
   if (regions.length > 1) return runTiledStage(run, regions);
   const { request, settings, images, progress } = run;
-  const piece = progress.piece(run.picture.width * run.picture.height, settings.iterations);
+  const stage = stagePosition(request.settings.schedule, run.index);
+  // Only a first stage in one piece shows a picture early: a tile's picture is not the stage's.
+  const early = run.index === 0 && settings.previewEvery > 0;
+  const piece = progress.piece(run.picture.width * run.picture.height, settings.iterations, stage, early);
   const result = await stylize({ network: request.network, settings, ...images, signal: request.signal, ...piece.hooks(request) });
   reportPiece(run, 0, 1, result);
   return result;
@@ -110,6 +137,7 @@ async function runTiledStage(run: StageRun, regions: readonly TileRegion[]): Pro
   const backdrop = canvas ?? seen.content;
   const style = await paintingTargets(network, settings, seen.styles);
   const plan = stagePlan(run.stage, run.picture);
+  const stage = stagePosition(request.settings.schedule, run.index);
   const blender = tileBlender(plan);
   let initialLoss: LossTerms | undefined;
   let finalLoss: LossTerms | undefined;
@@ -120,7 +148,7 @@ async function runTiledStage(run: StageRun, regions: readonly TileRegion[]): Pro
       // Each tile draws its own noise (a first stage from noise), from the run's seed and its index.
       const tileSettings = { ...settings, seed: settings.seed + i, previewEvery: 0 };
       const start = initialImage({ network, settings: tileSettings, content, initImage: canvas && cut(canvas) });
-      const piece = progress.piece(region.x.length * region.y.length, settings.iterations);
+      const piece = progress.piece(region.x.length * region.y.length, settings.iterations, stage, false);
       const result = await stylizePiece({ network, settings: tileSettings, content, style, start, signal: request.signal, ...piece.hooks(request) });
       initialLoss ??= result.initialLoss;
       finalLoss = result.finalLoss;
@@ -129,7 +157,8 @@ async function runTiledStage(run: StageRun, regions: readonly TileRegion[]): Pro
       blender.add(region, Float32Array.from(result.image.data));
       if (canvas) paste(canvas, result.image, region);
       if (settings.previewEvery > 0 && region.column === plan.columns.spans.length - 1 && i < regions.length - 1) {
-        await request.onPreview?.({ iteration: progress.step(), image: finish(composite(backdrop, blender)) });
+        const image = finish(composite(backdrop, blender));
+        await progress.preview(request, { iteration: progress.step(), image, stage });
       }
     }
     return stageResult('done', finish(blender.result()), initialLoss!, finalLoss!, progress);
@@ -147,6 +176,10 @@ function reportPiece(run: StageRun, tile: number, tiles: number, result: Descent
     stage: run.index, stages: run.request.settings.schedule.stages.length, tile, tiles, size: run.picture,
     initialLoss: result.initialLoss, finalLoss: result.finalLoss,
   });
+}
+
+function stagePosition(schedule: StylizeSchedule, index: number): StagePosition {
+  return { index, count: schedule.stages.length, size: schedule.stages[index].size };
 }
 
 /** Writes a tile's pixels into the picture at its region (the parts beyond the picture dropped). */
@@ -169,16 +202,21 @@ function composite(backdrop: RgbImage, blender: TileBlender): RgbImage {
 /**
  * Counts the schedule's optimiser steps across its pieces, so that progress, metrics and previews
  * number them once for the whole run, and estimates the time left by pixels × iterations to go (a
- * step at 1024 px costs about 16 of one at 256 px).
+ * step at 1024 px costs about 16 of one at 256 px). Every preview passes through it, so it knows whether
+ * the run has shown a picture yet.
  */
 interface ScheduleProgress {
-  piece(pixels: number, iterations: number): { hooks(request: DescentHooks): DescentHooks };
+  /** A piece's hooks; `early`: it may show its picture before previewEvery does (firstPictureMs). */
+  piece(pixels: number, iterations: number, stage: StagePosition, early: boolean): {
+    hooks(request: DescentHooks): DescentHooks;
+  };
+  preview(request: DescentHooks, preview: DescentPreview): Promise<void>;
   /** Steps done so far (the run's iteration count). */
   step(): number;
   elapsedMs(): number;
 }
 
-function scheduleProgress(schedule: StylizeSchedule, size: ImageSize): ScheduleProgress {
+function scheduleProgress(schedule: StylizeSchedule, size: ImageSize, firstPictureMs: number): ScheduleProgress {
   const started = Date.now();
   const pieces = schedule.stages.flatMap((stage) => {
     const picture = stageSize(stage, size);
@@ -190,8 +228,16 @@ function scheduleProgress(schedule: StylizeSchedule, size: ImageSize): ScheduleP
   let workBefore = 0;
   let reached = 0;
   let first = true;
+  let shown = false;
+  const firstPictureDue = (iteration: number, elapsedMs: number) =>
+    iteration >= FIRST_PICTURE_ITERATIONS && elapsedMs >= firstPictureMs;
+  const preview = async (request: DescentHooks, given: DescentPreview) => {
+    shown = true;
+    await request.onPreview?.(given);
+  };
   return {
-    piece(pixels, iterations) {
+    preview,
+    piece(pixels, iterations, stage, early) {
       const offsetSteps = stepsBefore;
       const offsetWork = workBefore;
       stepsBefore += iterations;
@@ -206,9 +252,11 @@ function scheduleProgress(schedule: StylizeSchedule, size: ImageSize): ScheduleP
             reached = offsetSteps + p.iteration;
             const elapsedMs = Date.now() - started;
             const done = offsetWork + p.iteration * pixels;
-            request.onProgress?.({ ...p, iteration: reached, iterations: totalSteps, elapsedMs, remainingMs: done > 0 ? (elapsedMs * (totalWork - done)) / done : null });
+            const remainingMs = done > 0 ? (elapsedMs * (totalWork - done)) / done : null;
+            request.onProgress?.({ ...p, iteration: reached, iterations: totalSteps, elapsedMs, remainingMs, stage });
           },
-          onPreview: async (preview) => request.onPreview?.({ ...preview, iteration: offsetSteps + preview.iteration }),
+          onPreview: (given) => preview(request, { ...given, iteration: offsetSteps + given.iteration, stage }),
+          previewNow: early ? (iteration) => !shown && firstPictureDue(iteration, Date.now() - started) : undefined,
         }),
       };
     },

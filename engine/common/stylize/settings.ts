@@ -42,7 +42,8 @@ export interface StylizeSettings extends LossTermSettings {
   readonly pooling: Pooling;
   /**
    * Emit a preview image every N iterations (neural-style's -save_iter, 100); 0 for none. The store
-   * keeps each, so a run that crashes still has its latest image.
+   * keeps each, so a run that crashes still has its latest image. A schedule's stage results are
+   * previews whatever N (scheduledStylize.ts): 0 turns off only the previews between them.
    */
   readonly previewEvery: number;
   /**

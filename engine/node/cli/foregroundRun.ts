@@ -65,8 +65,11 @@ export async function runInForeground(options: ForegroundOptions, inputs: Readon
         view.start(run.iterations);
       },
       onProgress: (progress) => view.update(progress),
-      onPreview: ({ iteration, record }) => {
-        if (options.json) printJson({ event: 'preview', iteration, imageId: record.id, path: record.path });
+      onPreview: ({ iteration, record, stage, stageDone }) => {
+        if (!options.json) return;
+        // A scheduled run's previews name their stage; `stageDone` marks a stage's result.
+        const scheduled = stage && { stage, stageDone: !!stageDone };
+        printJson({ event: 'preview', iteration, imageId: record.id, path: record.path, ...scheduled });
       },
       // A print schedule's stage, or one of its tiles, done.
       onPiece: ({ stage, stages, tile, tiles, size, initialLoss, finalLoss }) => {

@@ -1,7 +1,11 @@
 import cliProgress from 'cli-progress';
 import type { DescentProgress } from '../../common/stylize/descent.js';
+import { stageText } from '../../common/stylize/schedule.js';
 
-/** How `stylize` reports while it works: a live bar on a terminal, JSON lines for programs, else sparse lines. */
+/**
+ * How `stylize` reports while it works: a live bar on a terminal, JSON lines for programs, else sparse
+ * lines; a scheduled run's bar and lines name the stage it is on (`stage 2/3 · 256 px`).
+ */
 export interface ProgressView {
   start(total: number): void;
   update(progress: DescentProgress): void;
@@ -29,28 +33,31 @@ function barView(stream: NodeJS.WriteStream, unit: 'iteration' | 'step'): Progre
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ` {bar} {value}/{total}${unit === 'step' ? ' steps ({rate})' : ''} | loss {total_loss} (content {content}, style {style}, tv {tv}) | {remaining} left`,
+      format: ` {bar} {value}/{total}${unit === 'step' ? ' steps ({rate})' : ''}{stage}`
+        + ' | loss {total_loss} (content {content}, style {style}, tv {tv}) | {remaining} left',
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
   );
   let first: DescentProgress | null = null;
   return {
-    start: (total) => bar.start(total, 0, lossPayload()),
+    start: (total) => bar.start(total, 0, { ...lossPayload(), stage: '' }),
     update: (progress) => {
       // A tiled schedule counts each tile's iterations: its total of steps is known once it runs.
       if (first === null && progress.iterations !== bar.getTotal()) bar.setTotal(progress.iterations);
       first ??= progress;
-      bar.update(progress.iteration, { ...lossPayload(progress), rate: rateText(first, progress) });
+      const rate = rateText(first, progress);
+      bar.update(progress.iteration, { ...lossPayload(progress), rate, stage: stagePart(progress) });
     },
     stop: () => bar.stop(),
   };
 }
 
-/** Without a terminal (a log, a pipe): one line every tenth of the run. */
+/** Without a terminal (a log, a pipe): one line every tenth of the run, and one as each stage of a schedule starts. */
 function lineView(stream: NodeJS.WriteStream, unit: 'iteration' | 'step'): ProgressView {
   let every = 1;
   let first: DescentProgress | null = null;
+  let stage: number | undefined;
   return {
     start: (total) => {
       every = Math.max(1, Math.round(total / 10));
@@ -58,13 +65,21 @@ function lineView(stream: NodeJS.WriteStream, unit: 'iteration' | 'step'): Progr
     update: (progress) => {
       if (first === null) every = Math.max(1, Math.round(progress.iterations / 10));
       first ??= progress;
-      if (progress.iteration % every !== 0 && progress.iteration !== progress.iterations) return;
+      const newStage = progress.stage !== undefined && progress.stage.index !== stage;
+      stage = progress.stage?.index;
+      if (!newStage && progress.iteration % every !== 0 && progress.iteration !== progress.iterations) return;
       const loss = lossPayload(progress);
       const speed = unit === 'step' ? `, ${rateText(first, progress)}, ${loss.remaining} left` : '';
-      stream.write(`${unit} ${progress.iteration}/${progress.iterations}: loss ${loss.total_loss} (content ${loss.content}, style ${loss.style}, tv ${loss.tv})${speed}\n`);
+      const losses = `loss ${loss.total_loss} (content ${loss.content}, style ${loss.style}, tv ${loss.tv})`;
+      stream.write(`${unit} ${progress.iteration}/${progress.iterations}${stagePart(progress)}: ${losses}${speed}\n`);
     },
     stop: () => {},
   };
+}
+
+/** ` · stage 2/3 · 256 px` for a scheduled run, nothing for a run in one piece. */
+function stagePart(progress: DescentProgress): string {
+  return progress.stage ? ` · ${stageText(progress.stage)}` : '';
 }
 
 /** Steps per second since the first one reported (`0.25 steps/s`), or seconds a step when slower than one a second (`74 s/step`). */

@@ -79,7 +79,11 @@ export function registerStylizeCommand(program: Command): void {
     .option('--style-scale <x>', 'size of the style images relative to the result', numberOption('style-scale'), d.styleScale)
     .option('--seed <n>', 'random seed (noise initialisation)', integerOption('seed'), d.seed)
     .option('--project <name>', 'project to file the run under (default: the photo’s file name)')
-    .option('--preview-every <n>', 'store a preview image every N iterations (0: none)', integerOption('preview-every'), d.previewEvery)
+    .option(
+      '--preview-every <n>',
+      'store a preview image every N iterations (0: none; a schedule\'s stages still store their results)',
+      integerOption('preview-every'), d.previewEvery,
+    )
     .option('--preserve-colors <how>', "keep the photo's colours: none, luminance (style on luminance only) or histogram (the paintings recoloured first)",
       choiceOption('preserve-colors', COLOUR_PRESERVATIONS), d.preserveColors)
     .option('--style-repr <kind>', 'style as gram (Gram matrices), spatial (autocorrelations: keeps pattern spacing) or local (correlations at each position: keeps where the style is); spatial and local resize the paintings to the photo',

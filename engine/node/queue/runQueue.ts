@@ -135,8 +135,11 @@ export class RunQueue {
         signal,
         onRunning: () => this.emit({ type: 'run.status', runId, status: 'running' }),
         onProgress: (progress) => this.emit({ type: 'run.progress', runId, progress }),
+        onStage: (stage) => this.emit({ type: 'run.stage', runId, stage }),
         onTile: ({ done, total }) => this.emit({ type: 'run.tiles', runId, done, total }),
-        onPreview: ({ iteration, record }) => this.emit({ type: 'run.preview', runId, iteration, imageId: record.id }),
+        onPreview: ({ iteration, record, stage, stageDone }) => {
+          this.emit({ type: 'run.preview', runId, iteration, imageId: record.id, ...(stage && { stage, stageDone: !!stageDone }) });
+        },
       }, this.device);
       this.emit({ type: 'run.status', runId, status: outcome.status });
     } catch (error) {

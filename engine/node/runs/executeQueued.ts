@@ -7,8 +7,11 @@ import type { RunHooks } from './recordedRun.js';
 import { executeStylize } from './stylizeRun.js';
 import { executeTraining } from './trainStyleRun.js';
 
-/** What the queue hears from a run of any kind: that it started, then an optimisation's iterations and previews, or a feed-forward run's tiles. */
-export interface QueuedRunHooks extends Pick<RunHooks, 'signal' | 'onProgress' | 'onPreview'> {
+/**
+ * What the queue hears from a run of any kind: that it started, then an optimisation's iterations and
+ * previews (and a scheduled stylization's stages), or a feed-forward run's tiles.
+ */
+export interface QueuedRunHooks extends Pick<RunHooks, 'signal' | 'onProgress' | 'onPreview' | 'onStage'> {
   onRunning?(): void;
   onTile?(progress: Omit<TileProgress, 'finished'>): void;
 }

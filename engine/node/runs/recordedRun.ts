@@ -4,9 +4,10 @@ import type { DescentJob } from '../../common/api/computeProtocol.js';
 import { runDescentJob } from '../../common/compute/descentJob.js';
 import type { FeatureNetwork } from '../../common/networks/featureNetwork.js';
 import type { OptimisationRunRecord, RunKind, RunRecord } from '../../common/runs/records.js';
-import type { DescentHooks, DescentProgress, DescentResult } from '../../common/stylize/descent.js';
+import type { DescentHooks, DescentPreview, DescentProgress, DescentResult } from '../../common/stylize/descent.js';
 import type { DescentBackend } from '../backend.js';
 import type { PieceOutcome } from '../../common/stylize/scheduledStylize.js';
+import type { StagePosition } from '../../common/stylize/schedule.js';
 import { readFileBytes } from '../fileIO.js';
 import { describeImage, encodeImage } from '../image/imageIO.js';
 import { loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
@@ -22,9 +23,12 @@ export interface RunHooks {
   /** Called once the run is recorded, before the first iteration. */
   onStart?(info: { runId: number; network: NetworkSummary; width: number; height: number }): void;
   onProgress?(progress: DescentProgress): void;
-  onPreview?(preview: { iteration: number; image: RgbImage; record: ImageRecord }): void;
+  /** A preview was stored (with the stage whose picture it is, for a scheduled run). */
+  onPreview?(preview: DescentPreview & { readonly record: ImageRecord }): void;
   /** A scheduled stylization's stage in one piece, or one of its tiles, ended. */
   onPiece?(piece: PieceOutcome): void;
+  /** A scheduled stylization's stage started. */
+  onStage?(stage: StagePosition): void;
 }
 
 export interface RunOutcome extends DescentResult {
@@ -70,12 +74,13 @@ export async function executeRecorded(store: RunStore, run: OptimisationRunRecor
         metrics.add(progress);
         hooks.onProgress?.(progress);
       },
-      onPreview: async ({ iteration, image }) => {
+      onPreview: async (preview) => {
+        const { iteration, image } = preview;
         metrics.flush();
         const record = await savePng(store, image, `run ${runId} preview ${iteration}`);
         store.addOutput(runId, 'preview', iteration, record.id);
         lastImage = { imageId: record.id, iteration };
-        hooks.onPreview?.({ iteration, image, record });
+        hooks.onPreview?.({ ...preview, record });
       },
     });
     metrics.flush();

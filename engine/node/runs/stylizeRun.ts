@@ -125,7 +125,8 @@ export async function executeStylize(store: RunStore, runId: number, backend: De
       height: inputs.content.height,
       job: settings.schedule
         ? (network, descentHooks) => stylizeScheduled({
-          ...descentHooks, network, settings: { ...settings, schedule: settings.schedule! }, size: inputs.content, onPiece: hooks.onPiece,
+          ...descentHooks, network, settings: { ...settings, schedule: settings.schedule! }, size: inputs.content,
+          onPiece: hooks.onPiece, onStage: hooks.onStage,
           imagesAt: (picture, stageSettings) => decodeInputs(job, inputs.files, stageSettings, picture),
           resize: (image, size) => resizeImage(image, size.width, size.height),
         })

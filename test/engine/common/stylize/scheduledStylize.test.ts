@@ -4,9 +4,13 @@ import { describe, it } from 'node:test';
 import type { ImageSize, RgbImage } from '../../../../engine/common/image.js';
 import { imageToTensor, tensorToImage } from '../../../../engine/common/imageTensor.js';
 import type { FeatureNetwork } from '../../../../engine/common/networks/featureNetwork.js';
-import type { DescentProgress } from '../../../../engine/common/stylize/descent.js';
-import { stagePlan, stageSize, type StylizeSchedule } from '../../../../engine/common/stylize/schedule.js';
-import { stylizeScheduled, type PieceOutcome } from '../../../../engine/common/stylize/scheduledStylize.js';
+import type { DescentPreview, DescentProgress } from '../../../../engine/common/stylize/descent.js';
+import {
+  stagePlan, stageSize, type StagePosition, type StylizeSchedule,
+} from '../../../../engine/common/stylize/schedule.js';
+import {
+  FIRST_PICTURE_ITERATIONS, stylizeScheduled, type PieceOutcome,
+} from '../../../../engine/common/stylize/scheduledStylize.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { stylize } from '../../../../engine/common/stylize/stylize.js';
 import { seamColumns, seamEnergy } from '../../../helpers/tiles.js';
@@ -77,6 +81,68 @@ describe('stylizeScheduled: coarse to fine (Gatys et al. 2017 §5)', () => {
     const abort = new AbortController();
     const result = await stylizeScheduled({ ...request, signal: abort.signal, onProgress: (p) => p.iteration === 7 && abort.abort() });
     assert.deepEqual([result.status, result.iterationsDone, result.image.width], ['cancelled', 7, 96]);
+  });
+});
+
+describe('stylizeScheduled: each stage\'s picture the moment it exists (issue 15)', () => {
+  const threeStages: StylizeSchedule = {
+    stages: [{ size: 24, iterations: 4, tile: null }, { size: 48, iterations: 3, tile: null }, { size: 96, iterations: 2, tile: null }],
+  };
+
+  it('shows each stage\'s result as it ends, naming the stage, with previews otherwise off', async () => {
+    const { request } = scheduled(threeStages, { previewEvery: 0 });
+    const heard: Array<{ progress: DescentProgress } | { preview: DescentPreview } | { started: StagePosition }> = [];
+    const resizedFrom: RgbImage[] = [];
+    const result = await stylizeScheduled({
+      ...request, firstPictureMs: 0,
+      resize: async (image, size) => { resizedFrom.push(image); return request.resize(image, size); },
+      onProgress: (progress) => heard.push({ progress }), onPreview: (preview) => { heard.push({ preview }); },
+      onStage: (started) => heard.push({ started }),
+    });
+    assert.equal(result.status, 'done');
+    const previews = heard.flatMap((event) => ('preview' in event ? [event.preview] : []));
+    assert.deepEqual(previews.map((p) => [p.iteration, p.stage, p.stageDone, p.image.width, p.image.height]), [
+      [4, { index: 0, count: 3, size: 24 }, true, 24, 18],
+      [7, { index: 1, count: 3, size: 48 }, true, 48, 36],
+    ], 'the last stage\'s result is the run\'s, not a preview');
+    // The picture shown is the one the next stage continues from, and it comes as its stage's last step
+    // ends, before the next stage starts.
+    assert.deepEqual(resizedFrom.map((image) => image.data), previews.map((p) => p.image.data));
+    for (const preview of previews) {
+      const at = heard.findIndex((event) => 'preview' in event && event.preview === preview);
+      const [before, after] = [heard[at - 1], heard[at + 1]];
+      assert.ok('progress' in before && before.progress.iteration === preview.iteration && before.progress.stage?.index === preview.stage?.index);
+      const { index, size } = preview.stage!;
+      assert.deepEqual(after, { started: { index: index + 1, count: 3, size: 2 * size } });
+    }
+    const started = heard.flatMap((e, at) => ('started' in e ? [[at, e.started.index, e.started.size]] : []));
+    assert.deepEqual(started.map(([, index, size]) => [index, size]), [[0, 24], [1, 48], [2, 96]]);
+    assert.equal(started[0][0], 0, 'the first stage is named before its first loss');
+    const progress = heard.flatMap((event) => ('progress' in event ? [event.progress] : []));
+    assert.deepEqual(progress.map((p) => [p.iteration, p.stage?.index, p.stage?.size]), [
+      [0, 0, 24], [1, 0, 24], [2, 0, 24], [3, 0, 24], [4, 0, 24], [5, 1, 48], [6, 1, 48], [7, 1, 48], [8, 2, 96], [9, 2, 96],
+    ]);
+  });
+
+  it('shows a long first stage\'s picture once before it ends, when previews are on', async () => {
+    const schedule: StylizeSchedule = {
+      stages: [{ size: 48, iterations: 13, tile: null }, { size: 96, iterations: 1, tile: null }],
+    };
+    const previewsOf = async (given: Partial<StylizeSettings>, firstPictureMs?: number) => {
+      const { request } = scheduled(schedule, given);
+      const previews: DescentPreview[] = [];
+      await stylizeScheduled({ ...request, firstPictureMs, onPreview: (preview) => { previews.push(preview); } });
+      return previews.map((p) => [p.iteration, p.stage?.index, p.stageDone ?? false]);
+    };
+    // Past firstPictureMs (0 here), FIRST_PICTURE_ITERATIONS in, once; then only the stage's result.
+    assert.equal(FIRST_PICTURE_ITERATIONS, 10);
+    assert.deepEqual(await previewsOf({ previewEvery: 100 }, 0), [[10, 0, false], [13, 0, true]]);
+    // A picture already shown by previewEvery: none early.
+    const periodic = [[4, 0, false], [8, 0, false], [12, 0, false], [13, 0, true]];
+    assert.deepEqual(await previewsOf({ previewEvery: 4 }, 0), periodic);
+    // Previews off, or a first stage that ends within FIRST_PICTURE_MS: the stage's result alone.
+    assert.deepEqual(await previewsOf({ previewEvery: 0 }, 0), [[13, 0, true]]);
+    assert.deepEqual(await previewsOf({ previewEvery: 100 }), [[13, 0, true]]);
   });
 });
 

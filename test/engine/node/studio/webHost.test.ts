@@ -12,6 +12,7 @@ import { fromWire, toWire } from '../../../../engine/common/api/wire.js';
 import { openStudio, type Studio } from '../../../../engine/node/studio/studio.js';
 import { startWebHost, type WebHost } from '../../../../engine/node/studio/webHost.js';
 import { asStylization } from '../../../helpers/runs.js';
+import { stageSize } from '../../../../engine/common/stylize/schedule.js';
 
 interface Reply {
   readonly status: number;
@@ -179,5 +180,52 @@ describe('web host', () => {
     assert.equal(Math.round((await sharp(print.bytes).metadata()).density ?? 0), 300);
     const [project] = await invoke('projects.list', undefined);
     assert.deepEqual([project.name, project.runCount, project.latestImageId], ['web', 1, result.image.id]);
+  });
+
+  it('streams a coarse-to-fine run\'s stages: each as it starts, its losses, and its picture as it ends', async () => {
+    const events: StudioEvent[] = [];
+    const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, { origin: own().origin });
+    await new Promise((resolve) => socket.on('open', resolve));
+    const finished = new Promise<void>((resolve) =>
+      socket.on('message', (data: Buffer) => {
+        const event = fromWire<StudioEvent>(data.toString('utf8'));
+        events.push(event);
+        if (event.type === 'run.status' && ['done', 'failed', 'cancelled'].includes(event.status)) resolve();
+      }),
+    );
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="16">'
+      + '<rect width="24" height="16" fill="#3a7d44"/><circle cx="8" cy="8" r="5" fill="#e8c547"/></svg>';
+    const bytes = await sharp(Buffer.from(svg)).png().toBuffer();
+    const photo = await invoke('images.add', { name: 'meadow.png', bytes: new Uint8Array(bytes) });
+    const stages = [{ size: 8, iterations: 2, tile: null }, { size: 16, iterations: 2, tile: null }];
+    const settings = {
+      size: 16, iterations: 4, previewEvery: 0, schedule: { stages },
+      contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 2 }],
+    };
+    const queued = { project: 'stages', contentImageId: photo.id, styleImageIds: [photo.id], settings };
+    const { runId } = await invoke('runs.queue', queued);
+    await finished;
+    socket.close();
+    const heard = events.filter((e) => 'runId' in e && e.runId === runId).flatMap((e) => {
+      if (e.type === 'run.stage') return [`stage ${e.stage.index} of ${e.stage.count} at ${e.stage.size}`];
+      if (e.type === 'run.progress') return [`iteration ${e.progress.iteration} in stage ${e.progress.stage?.index}`];
+      const done = e.type === 'run.preview' && e.stageDone ? ' done' : '';
+      if (e.type === 'run.preview') return [`picture ${e.iteration} of stage ${e.stage?.index}${done}`];
+      return e.type === 'run.status' ? [e.status] : [];
+    });
+    assert.deepEqual(heard, [
+      'queued', 'running',
+      'stage 0 of 2 at 8', 'iteration 0 in stage 0', 'iteration 1 in stage 0', 'iteration 2 in stage 0',
+      'picture 2 of stage 0 done',
+      'stage 1 of 2 at 16', 'iteration 3 in stage 1', 'iteration 4 in stage 1',
+      'done',
+    ], 'previews are off, and still the first stage\'s result is shown as it ends');
+    const preview = events.find((e) => e.type === 'run.preview' && e.runId === runId);
+    const { outputs } = await invoke('runs.get', { runId });
+    const stored = outputs.find((output) => output.kind === 'preview')!;
+    const sent = preview?.type === 'run.preview' && preview.imageId;
+    // The first stage's picture: the photo at the run's size, then at the stage's (as the engine sizes it).
+    const { width, height } = stageSize(stages[0], stageSize(stages[1], photo));
+    assert.deepEqual([stored.image.id, stored.image.width, stored.image.height], [sent, width, height]);
   });
 });
