@@ -64,7 +64,7 @@ const stylizeSettings = z.strictObject({
   optimizer: optional(optimizer), iterations: optional(number), size: optional(number), seed: optional(number),
   pooling: optional(pooling), previewEvery: optional(number), preserveColors: optional(z.enum(COLOUR_PRESERVATIONS)),
   styleRepr: optional(z.enum(STYLE_REPRESENTATIONS)), localRadius: optional(number), gramMix: optional(number),
-  schedule: optional(z.strictObject({ stages: list(stage) }).nullable()),
+  schedule: optional(z.strictObject({ stages: list(stage), photoDetail: optional(flag) }).nullable()),
 });
 
 const queueStylize = z.strictObject({

@@ -93,6 +93,7 @@ export function largestTile(architecture: NetworkArchitecture, settings: CostSet
 export function scheduleFittingMemory(schedule: StylizeSchedule, photo: ImageSize, architecture: NetworkArchitecture, settings: CostSettings, budgetBytes: number, overlap = DEFAULT_TILE_OVERLAP, model: MemoryModel = WASM_MEMORY_MODEL): StylizeSchedule {
   const tile = largestTile(architecture, settings, budgetBytes, model);
   return {
+    ...schedule,
     stages: schedule.stages.map((stage): ScheduleStage => {
       if (stage.tile || fitsInMemory(architecture, settings, stageSize(stage, photo), budgetBytes, model)) return stage;
       return { ...stage, tile: { size: tile ?? 2 * overlap, overlap } };

@@ -14,6 +14,12 @@ import { alignedTiling, planTiles, tileRegions, type TileGeometry, type TilePlan
 export interface StylizeSchedule {
   /** Smallest first; the last one's size is the run's size, and their iterations add up to the run's. */
   readonly stages: readonly ScheduleStage[];
+  /**
+   * Whether each stage after the first starts from the previous result upsampled plus the photo's
+   * detail between the two sizes (photoDetail.ts), or from the upsampled result alone — what runs
+   * recorded before it existed (their schedules lack the field). New runs have it unless asked otherwise.
+   */
+  readonly photoDetail?: boolean;
 }
 
 export interface ScheduleStage {
@@ -86,7 +92,7 @@ export function coarseToFineSchedule(size: number, iterations: number, stageCoun
   const counts = shares.map((share) => Math.floor((iterations * share) / total));
   // What rounding leaves goes to the coarsest stage, the cheapest, so the total is exactly `iterations`.
   counts[0] += iterations - counts.reduce((a, b) => a + b, 0);
-  return { stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: counts[i], tile: null })) };
+  return { stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: counts[i], tile: null })), photoDetail: true };
 }
 
 /**
@@ -94,13 +100,17 @@ export function coarseToFineSchedule(size: number, iterations: number, stageCoun
  * the artist asks for tiles beyond what memory needs, to bound a stage's memory or try the seams.
  */
 export function withTiles(schedule: StylizeSchedule, tiling: StageTiling): StylizeSchedule {
-  return { stages: schedule.stages.map((stage) => ({ ...stage, tile: stage.size > tiling.size ? { ...tiling } : stage.tile })) };
+  return { ...schedule, stages: schedule.stages.map((stage) => ({ ...stage, tile: stage.size > tiling.size ? { ...tiling } : stage.tile })) };
 }
 
-/** The schedule with exactly the fields it records, in one order (a stage given without tiles has tile null). */
+/**
+ * The schedule with exactly the fields it records, in one order (a stage given without tiles has tile
+ * null; a new run's stages start with the photo's detail unless the schedule says false).
+ */
 export function normalisedSchedule(schedule: StylizeSchedule): StylizeSchedule {
   return {
     stages: schedule.stages.map(({ size, iterations, tile }) => ({ size, iterations, tile: tile ? { size: tile.size, overlap: tile.overlap } : null })),
+    photoDetail: schedule.photoDetail ?? true,
   };
 }
 
@@ -120,6 +130,9 @@ export function checkSchedule(schedule: StylizeSchedule, size: number, iteration
   }
   const { stages } = schedule;
   if (stages.length === 0) throw new PasticheError('has no stages', 'schedule');
+  if (schedule.photoDetail !== undefined && typeof schedule.photoDetail !== 'boolean') {
+    throw new PasticheError(`photoDetail must be true or false, got ${shownValue(schedule.photoDetail)}`, 'schedule');
+  }
   stages.forEach((stage: unknown, i) => checkStage(stage, i, stages[i - 1]));
   const last = stages[stages.length - 1];
   if (last.size !== size) throw new PasticheError(`the last stage's size ${last.size} is not the run's size ${size}`, 'schedule');

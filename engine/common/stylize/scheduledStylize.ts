@@ -6,6 +6,7 @@ import { regionPixels } from '../tiles/regionPixels.js';
 import { tileBlender, type TileBlender } from '../tiles/tileBlender.js';
 import { tileRegions, type TileRegion } from '../tiles/tiling.js';
 import { preserveColours, type TransferImages } from './colourPreservation.js';
+import { withPhotoDetail } from './photoDetail.js';
 import type { DescentHooks, DescentPreview, DescentProgress, DescentResult } from './descent.js';
 import { stagePlan, stageSize, type ScheduleStage, type StagePosition, type StylizeSchedule } from './schedule.js';
 import type { StylizeSettings } from './settings.js';
@@ -69,6 +70,7 @@ export async function stylizeScheduled(request: ScheduledStylizeRequest): Promis
   const stages = settings.schedule.stages;
   const progress = scheduleProgress(settings.schedule, request.size, request.firstPictureMs ?? FIRST_PICTURE_MS);
   let start: RgbImage | undefined;
+  let previousPhoto: RgbImage | undefined;
   let result: DescentResult | undefined;
   let initialLoss: LossTerms | undefined;
   for (const [index, stage] of stages.entries()) {
@@ -76,7 +78,8 @@ export async function stylizeScheduled(request: ScheduledStylizeRequest): Promis
     const picture = stageSize(stage, request.size);
     const stageSettings = settingsOfStage(settings, stage, index);
     const images = await request.imagesAt(picture, stageSettings);
-    const stageImages = start ? { ...images, initImage: await request.resize(start, picture) } : images;
+    const stageImages = start ? { ...images, initImage: await stageStart(request, start, previousPhoto!, images.content) } : images;
+    previousPhoto = images.content;
     result = await runStage({ request, stage, index, picture, settings: stageSettings, images: stageImages, progress });
     initialLoss ??= result.initialLoss;
     if (result.status === 'cancelled') break;
@@ -87,6 +90,18 @@ export async function stylizeScheduled(request: ScheduledStylizeRequest): Promis
     }
   }
   return { ...result!, initialLoss: initialLoss!, iterationsDone: progress.step(), elapsedMs: progress.elapsedMs() };
+}
+
+/**
+ * A later stage's start: the previous result upsampled, with the photo's detail between the two sizes
+ * added back when the schedule asks for it (photoDetail.ts) and the photo is part of the loss.
+ */
+async function stageStart(request: ScheduledStylizeRequest, previous: RgbImage, previousPhoto: RgbImage, photo: RgbImage) {
+  const size = { width: photo.width, height: photo.height };
+  const upsampled = await request.resize(previous, size);
+  const { schedule, contentWeight, contentLayers } = request.settings;
+  if (!schedule.photoDetail || contentWeight === 0 || contentLayers.length === 0) return upsampled;
+  return withPhotoDetail(upsampled, photo, await request.resize(previousPhoto, size));
 }
 
 /**

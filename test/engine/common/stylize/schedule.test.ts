@@ -28,7 +28,10 @@ describe('print schedules (Gatys et al. 2017 §5)', () => {
   it('are checked and recorded by the settings: tiles only with Gram style, stages with exactly their fields', () => {
     const schedule = { stages: [{ size: 64, iterations: 2 }, { size: 128, iterations: 3, tile: { size: 64, overlap: 16, extra: 1 } }] } as never;
     const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size: 128, iterations: 5, schedule });
-    assert.deepStrictEqual(settings.schedule, { stages: [{ size: 64, iterations: 2, tile: null }, { size: 128, iterations: 3, tile: { size: 64, overlap: 16 } }] });
+    assert.deepStrictEqual(settings.schedule, {
+      stages: [{ size: 64, iterations: 2, tile: null }, { size: 128, iterations: 3, tile: { size: 64, overlap: 16 } }],
+      photoDetail: true,
+    });
     assert.throws(() => resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size: 128, iterations: 5, schedule, styleRepr: 'spatial' }), /schedule: spatial style compares positions across the whole picture, so it cannot be optimised in tiles/);
     assert.equal(resolveSettings({ size: 128 }).schedule, null, 'no schedule unless asked');
   });

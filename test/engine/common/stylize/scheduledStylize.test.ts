@@ -13,6 +13,7 @@ import {
 } from '../../../../engine/common/stylize/scheduledStylize.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { stylize } from '../../../../engine/common/stylize/stylize.js';
+import { withPhotoDetail } from '../../../../engine/common/stylize/photoDetail.js';
 import { seamColumns, seamEnergy } from '../../../helpers/tiles.js';
 import { syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
 
@@ -76,6 +77,29 @@ describe('stylizeScheduled: coarse to fine (Gatys et al. 2017 §5)', () => {
     assert.ok(pieces.every((p) => p.finalLoss.total < p.initialLoss.total), 'each stage lowers its loss');
   });
 
+  it('starts a later stage from the result upsampled plus the photo\'s detail between the sizes, when asked', async () => {
+    const stages = [{ size: 48, iterations: 6, tile: null }, { size: 96, iterations: 0, tile: null }];
+    const cases = [
+      { photoDetail: true, contentWeight: 5, detail: true },
+      // Runs recorded before the field existed, and runs whose loss leaves the photo out, start without it.
+      { photoDetail: false, contentWeight: 5, detail: false },
+      { photoDetail: true, contentWeight: 0, detail: false },
+    ];
+    for (const { photoDetail, contentWeight, detail } of cases) {
+      const { request } = scheduled({ stages, photoDetail }, { contentWeight });
+      assert.equal(request.settings.schedule.photoDetail, photoDetail, 'the run records it');
+      const previews: DescentPreview[] = [];
+      const result = await stylizeScheduled({ ...request, onPreview: async (preview) => void previews.push(preview) });
+      const upsampled = resized(previews.find((preview) => preview.stageDone)!.image, PHOTO);
+      const smallPhoto = resized(photo, { width: 48, height: 36 });
+      const expected = detail ? withPhotoDetail(upsampled, resized(photo, PHOTO), resized(smallPhoto, PHOTO)) : upsampled;
+      assert.deepEqual(result.image.data, expected.data, `photoDetail ${photoDetail}, content weight ${contentWeight}`);
+      if (detail) assert.notDeepEqual(expected.data, upsampled.data, 'the detail changes the start');
+    }
+    const { request } = scheduled({ stages });
+    assert.equal(request.settings.schedule.photoDetail, true, 'a new run has it unless asked otherwise');
+  });
+
   it('stops when cancelled, keeping the last image reached at its stage\'s size', async () => {
     const { request } = scheduled({ stages: [{ size: 48, iterations: 5, tile: null }, { size: 96, iterations: 50, tile: null }] });
     const abort = new AbortController();
@@ -105,9 +129,10 @@ describe('stylizeScheduled: each stage\'s picture the moment it exists (issue 15
       [4, { index: 0, count: 3, size: 24 }, true, 24, 18],
       [7, { index: 1, count: 3, size: 48 }, true, 48, 36],
     ], 'the last stage\'s result is the run\'s, not a preview');
-    // The picture shown is the one the next stage continues from, and it comes as its stage's last step
-    // ends, before the next stage starts.
-    assert.deepEqual(resizedFrom.map((image) => image.data), previews.map((p) => p.image.data));
+    // The picture shown is the one the next stage continues from (each stage resizes it, then the photo
+    // for its detail), and it comes as its stage's last step ends, before the next stage starts.
+    const starts = resizedFrom.filter((_, i) => i % 2 === 0);
+    assert.deepEqual(starts.map((image) => image.data), previews.map((p) => p.image.data));
     for (const preview of previews) {
       const at = heard.findIndex((event) => 'preview' in event && event.preview === preview);
       const [before, after] = [heard[at - 1], heard[at + 1]];
