@@ -23,12 +23,26 @@ const CHILD_LIMIT_MS = 4 * 60_000;
 const STYLIZE_ITERATIONS = Number(process.env.BENCH_GPU_ITERATIONS ?? 20);
 const dist = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
-/** Adding a bench is one line here (the fast-style and finish-time benches join the same way). */
+/** Adding a bench is one line here. */
 const BENCHES: readonly GpuBench[] = [
   { name: 'optimisation256', run: (backend) => optimisation(backend, 256) },
   { name: 'optimisation512', run: (backend) => optimisation(backend, 512) },
   { name: 'stylization512', run: stylization512 },
+  { name: 'fastStyle512', run: (backend) => fastStyle(backend, '512x512') },
+  { name: 'fastStyle1024', run: (backend) => fastStyle(backend, '1024x1024') },
+  { name: 'fastStyle6000x4000', run: (backend) => fastStyle(backend, '6000x4000-tiled') },
+  { name: 'fastTraining256batch4', run: (backend) => fastTraining(backend) },
 ];
+
+/** test/bench/fastStyle.bench.ts's measurement of one picture size on one backend. */
+function fastStyle(backend: string, size: string): unknown {
+  return childJson(dist('test/bench/fastStyle.bench.js'), ['--case', size], { PASTICHE_BACKEND: backend }).at(-1);
+}
+
+/** test/bench/fastTraining.bench.ts's measurement: 2 training steps of 4 photos at 256 px. */
+function fastTraining(backend: string): unknown {
+  return childJson(dist('test/bench/fastTraining.bench.js'), ['--batch', '4', '2'], { PASTICHE_BACKEND: backend }).at(-1);
+}
 
 /** test/bench/optimisation.bench.ts's measurement (ms per iteration, VGG-19 to conv5_1) on one backend. */
 function optimisation(backend: string, size: number): unknown {
