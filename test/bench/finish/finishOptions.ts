@@ -1,5 +1,5 @@
 import { PasticheError } from '../../../engine/common/errors.js';
-import { PASTICHE_DEFAULT_HISTORY, PASTICHE_DEFAULT_SCHEDULE, scheduleFor } from '../../../engine/common/stylize/finishSchedule.js';
+import { PASTICHE_DEFAULT_HISTORY, pasticheSchedule } from '../../../engine/common/stylize/pasticheDefaults.js';
 import type { StylizeSchedule } from '../../../engine/common/stylize/schedule.js';
 import { scheduleOption } from '../../../engine/node/cli/optionParsers.js';
 import { REFERENCE } from '../quality/qualityOptions.js';
@@ -38,7 +38,7 @@ export function finishOptions(env: NodeJS.ProcessEnv): FinishOptions {
   if (unknown) throw new PasticheError(`must be among ${RUN_KINDS.join(', ')}, got ${unknown}`, 'FINISH_RUNS');
   const size = whole(env, 'FINISH_SIZE', 512);
   const given = env.FINISH_SCHEDULE ? scheduleOption('FINISH_SCHEDULE')(env.FINISH_SCHEDULE) : null;
-  const schedule = given ? { stages: given.map((stage) => ({ ...stage, tile: null })) } : scheduleFor(size, PASTICHE_DEFAULT_SCHEDULE);
+  const schedule = given ? { stages: given.map((stage) => ({ ...stage, tile: null })) } : pasticheSchedule(size);
   if (schedule.stages.at(-1)!.size !== size) {
     throw new PasticheError(`must end at FINISH_SIZE ${size}, got ${schedule.stages.at(-1)!.size}`, 'FINISH_SCHEDULE');
   }
