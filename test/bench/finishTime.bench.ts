@@ -24,8 +24,16 @@ const TOLERANCE = 0.05;
 const CONTENT = join(SHARED, 'images/content/tubingen.jpg');
 const STYLE = join(SHARED, 'images/style/starry_night.jpg');
 
-if (sharedSkipReason('models/vgg19-imagenet-blocks1-3/model.json', 'images/content/tubingen.jpg', 'images/style/starry_night.jpg')) {
-  console.log('time to a finished picture: skipped, it needs ../shared (Tübingen, The Starry Night, VGG-19 blocks 1–3)');
+if (
+  sharedSkipReason(
+    'models/vgg19-imagenet-blocks1-3/model.json',
+    'images/content/tubingen.jpg',
+    'images/style/starry_night.jpg',
+  )
+) {
+  console.log(
+    'time to a finished picture: skipped, it needs ../shared (Tübingen, The Starry Night, VGG-19 blocks 1–3)',
+  );
   process.exit(0);
 }
 
@@ -41,8 +49,14 @@ try {
   close();
 }
 const report = {
-  bench: 'time to a finished picture', backend: backend.name, tolerance: TOLERANCE, size: options.size, results,
-  note: 'seconds are wall time from asking for the run (decoding and targets included); the peer\'s from its optimiser set-up',
+  bench: 'time to a finished picture',
+  backend: backend.name,
+  tolerance: TOLERANCE,
+  size: options.size,
+  results,
+  note:
+    'seconds are wall time from asking for the run (decoding and targets included); ' +
+    "the peer's from its optimiser set-up",
 };
 writeFileSync(join(out, 'finish.json'), JSON.stringify(report, null, 2));
 console.log(JSON.stringify(report, null, 2));
@@ -55,9 +69,17 @@ interface Target {
 
 async function benchNetwork(network: string, options: FinishOptions) {
   // A candidate schedule tried instead of the default keeps its trace under its own name.
-  const tried = options.scheduleGiven ? `-${scheduleText(options.schedule).replaceAll(':', '_')}-h${options.defaultHistory}` : '';
+  const tried = options.scheduleGiven
+    ? `-${scheduleText(options.schedule).replaceAll(':', '_')}-h${options.defaultHistory}`
+    : '';
   const request = (label: string, historySize = 100) => ({
-    label, network, contentFile: CONTENT, styleFile: STYLE, size: options.size, init: 'content' as const, historySize,
+    label,
+    network,
+    contentFile: CONTENT,
+    styleFile: STYLE,
+    size: options.size,
+    init: 'content' as const,
+    historySize,
     traceFile: join(out, `${network}-${options.size}-${label}${label === 'default' ? tried : ''}.trace.jsonl`),
   });
   const plain = options.runs.includes('plain')
@@ -68,7 +90,8 @@ async function benchNetwork(network: string, options: FinishOptions) {
   const chosen = options.runs.includes('default')
     ? await tracedRun(store, backend, { ...request('default', options.defaultHistory), schedule, iterations: 0 })
     : null;
-  for (const run of [plain, chosen]) if (run) await writeImage(run.image, join(out, `${network}-${options.size}-${run.label}.png`));
+  for (const run of [plain, chosen])
+    if (run) await writeImage(run.image, join(out, `${network}-${options.size}-${run.label}.png`));
   const finished = target.loss * (1 + TOLERANCE);
   const peer = options.runs.includes('peer') ? await peerRun(network, finished, options) : null;
   const series = [
@@ -77,27 +100,51 @@ async function benchNetwork(network: string, options: FinishOptions) {
     peer && 'trace' in peer && { label: `PyTorch ${peer.torch} peer, plain`, colour: '#2ca02c', trace: peer.trace },
   ].filter((s) => s !== null && s !== false);
   const plot = join(out, `${network}-${options.size}-finish.png`);
-  const title = `Tübingen × The Starry Night, ${options.size} px, ${network} on ${backend.name} (target ${target.source})`;
+  const where = `${options.size} px, ${network} on ${backend.name}`;
+  const title = `Tübingen × The Starry Night, ${where} (target ${target.source})`;
   writeFileSync(plot, await lossPlot(title, series, finished, options.size));
   return {
     network,
     target: { ...target, finished },
     plain: plain && summary(plain, target, options.size),
-    default: chosen && { ...summary(chosen, target, options.size), given: options.scheduleGiven, history: options.defaultHistory },
+    default: chosen && {
+      ...summary(chosen, target, options.size),
+      given: options.scheduleGiven,
+      history: options.defaultHistory,
+    },
     peer: peer && 'trace' in peer ? peerSummary(peer) : peer,
     plot,
   };
 }
 
-/** The peer on the plain run's settings; left out (and said so) where PyTorch is not installed or the network is not a VGG. */
+/** The peer on the plain run's settings; left out, and said so, without PyTorch or for a network not a VGG. */
 async function peerRun(network: string, finished: number, options: FinishOptions) {
   const python = pythonWithTorch();
-  if (!python) return { skipped: 'PyTorch is not installed (python3 -c "import torch" fails); on Debian: apt-get install python3-torch' };
-  const request = { label: 'peer', network, contentFile: CONTENT, styleFile: STYLE, size: options.size, init: 'content' as const,
-    historySize: 100, schedule: null, iterations: options.plainIterations };
+  if (!python)
+    return {
+      skipped: 'PyTorch is not installed (python3 -c "import torch" fails); on Debian: apt-get install python3-torch',
+    };
+  const request = {
+    label: 'peer',
+    network,
+    contentFile: CONTENT,
+    styleFile: STYLE,
+    size: options.size,
+    init: 'content' as const,
+    historySize: 100,
+    schedule: null,
+    iterations: options.plainIterations,
+  };
   const settings = await finishSettings(request, store.paths.models);
   try {
-    return await runPeer(python, settings, { content: CONTENT, style: STYLE }, store.paths.models, finished, options.peerCapSeconds);
+    return await runPeer(
+      python,
+      settings,
+      { content: CONTENT, style: STYLE },
+      store.paths.models,
+      finished,
+      options.peerCapSeconds,
+    );
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
   }
@@ -105,15 +152,22 @@ async function peerRun(network: string, finished: number, options: FinishOptions
 
 function peerSummary(peer: PeerOutcome) {
   return {
-    torch: peer.torch, threads: peer.threads, ended: peer.ended.reason, finalLoss: peer.ended.loss, seconds: round(peer.ended.seconds),
+    torch: peer.torch,
+    threads: peer.threads,
+    ended: peer.ended.reason,
+    finalLoss: peer.ended.loss,
+    seconds: round(peer.ended.seconds),
     finishedAtSeconds: peer.ended.reason === 'target' ? round(peer.ended.seconds) : null,
-    evaluations: peer.trace.length, trace: peer.trace,
+    evaluations: peer.trace.length,
+    trace: peer.trace,
   };
 }
 
 function reusedTarget(network: string, options: FinishOptions): Target {
   if (!options.targetsFile) throw new Error(`no plain run for ${network} and no FINISH_TARGETS to reuse a target from`);
-  const file = readJsonFileSync(options.targetsFile) as { results?: Array<{ network: string; target: { loss: number } }> } & Record<string, unknown>;
+  const file = readJsonFileSync(options.targetsFile) as {
+    results?: Array<{ network: string; target: { loss: number } }>;
+  } & Record<string, unknown>;
   const loss = file.results?.find((r) => r.network === network)?.target.loss ?? file[network];
   if (typeof loss !== 'number') throw new Error(`${options.targetsFile}: no target for ${network}`);
   return { loss, source: 'reused' };

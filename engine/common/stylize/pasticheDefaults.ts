@@ -21,7 +21,12 @@ export interface ScheduleShape {
  * test/bench/finishTime.bench.ts) could not be finished on a machine shared five ways; a stage of
  * 362 px or fewer coarse iterations did not reach "finished" in 40 iterations at 512 px.
  */
-export const PASTICHE_SCHEDULE_SHAPE: ScheduleShape = { coarsest: 128, coarsestIterations: 300, middleIterations: 150, finalIterations: 50 };
+export const PASTICHE_SCHEDULE_SHAPE: ScheduleShape = {
+  coarsest: 128,
+  coarsestIterations: 300,
+  middleIterations: 150,
+  finalIterations: 50,
+};
 
 /** L-BFGS history of the default (neural-style's 100). */
 export const PASTICHE_DEFAULT_HISTORY = 100;
@@ -31,7 +36,8 @@ export function scheduleFor(size: number, shape: ScheduleShape): StylizeSchedule
   const sizes = [size];
   while (Math.round(sizes[0] / 2) >= shape.coarsest) sizes.unshift(Math.round(sizes[0] / 2));
   const last = sizes.length - 1;
-  const iterationsAt = (i: number) => (i === 0 ? shape.coarsestIterations : i === last ? shape.finalIterations : shape.middleIterations);
+  const iterationsAt = (i: number) =>
+    i === 0 ? shape.coarsestIterations : i === last ? shape.finalIterations : shape.middleIterations;
   return { stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: iterationsAt(i), tile: null })) };
 }
 
@@ -44,8 +50,12 @@ export function pasticheSchedule(size: number): StylizeSchedule {
 export function isPasticheSchedule(schedule: StylizeSchedule | null): boolean {
   if (!schedule || schedule.stages.length === 0) return false;
   const expected = pasticheSchedule(schedule.stages.at(-1)!.size).stages;
-  return expected.length === schedule.stages.length
-    && expected.every((stage, i) => stage.size === schedule.stages[i].size && stage.iterations === schedule.stages[i].iterations);
+  return (
+    expected.length === schedule.stages.length &&
+    expected.every(
+      (stage, i) => stage.size === schedule.stages[i].size && stage.iterations === schedule.stages[i].iterations,
+    )
+  );
 }
 
 /**
@@ -56,8 +66,12 @@ export function isPasticheSchedule(schedule: StylizeSchedule | null): boolean {
 export function pasticheDefaults(size: number = NEURAL_STYLE_DEFAULTS.size): StylizeSettings {
   const schedule = pasticheSchedule(size);
   return {
-    ...NEURAL_STYLE_DEFAULTS, init: 'content', optimizer: { name: 'lbfgs', historySize: PASTICHE_DEFAULT_HISTORY },
-    size, iterations: scheduleIterations(schedule), schedule,
+    ...NEURAL_STYLE_DEFAULTS,
+    init: 'content',
+    optimizer: { name: 'lbfgs', historySize: PASTICHE_DEFAULT_HISTORY },
+    size,
+    iterations: scheduleIterations(schedule),
+    schedule,
   };
 }
 

@@ -32,7 +32,10 @@ export interface FinishOptions {
  */
 export function finishOptions(env: NodeJS.ProcessEnv): FinishOptions {
   const list = (name: string, fallback: readonly string[]) =>
-    env[name]?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...fallback];
+    env[name]
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [...fallback];
   const runs = list('FINISH_RUNS', RUN_KINDS);
   const unknown = runs.find((run) => !(RUN_KINDS as readonly string[]).includes(run));
   if (unknown) throw new PasticheError(`must be among ${RUN_KINDS.join(', ')}, got ${unknown}`, 'FINISH_RUNS');
@@ -59,6 +62,7 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const text = env[name];
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new PasticheError(`must be a whole number ≥ 1, got ${text}`, name);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new PasticheError(`must be a whole number ≥ 1, got ${text}`, name);
   return value;
 }

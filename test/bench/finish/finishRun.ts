@@ -56,17 +56,28 @@ export interface FinishRunRequest {
  */
 export async function finishSettings(request: FinishRunRequest, modelsDir: string): Promise<StylizeSettings> {
   const { architecture } = await describeNetwork(request.network, modelsDir);
-  const reference = request.network === REFERENCE
-    ? { contentLayers: [...VGG_LOSS_LAYERS.content], styleLayers: VGG_LOSS_LAYERS.style.map((layer) => ({ layer, weight: 1 })) }
-    : {};
+  const reference =
+    request.network === REFERENCE
+      ? {
+          contentLayers: [...VGG_LOSS_LAYERS.content],
+          styleLayers: VGG_LOSS_LAYERS.style.map((layer) => ({ layer, weight: 1 })),
+        }
+      : {};
   return resolveSettings({
-    network: request.network, init: request.init, previewEvery: 0, seed: 0, ...networkDefaults(architecture), ...reference,
-    size: request.size, iterations: request.schedule ? scheduleIterations(request.schedule) : request.iterations,
-    schedule: request.schedule, optimizer: { name: 'lbfgs', historySize: request.historySize },
+    network: request.network,
+    init: request.init,
+    previewEvery: 0,
+    seed: 0,
+    ...networkDefaults(architecture),
+    ...reference,
+    size: request.size,
+    iterations: request.schedule ? scheduleIterations(request.schedule) : request.iterations,
+    schedule: request.schedule,
+    optimizer: { name: 'lbfgs', historySize: request.historySize },
   });
 }
 
-/** Runs one stylization through the engine's own runStylize, keeping its loss after every iteration with the wall time. */
+/** One stylization through the engine's own runStylize, its loss kept after every iteration with the wall time. */
 export async function tracedRun(store: RunStore, backend: BackendInfo, request: FinishRunRequest): Promise<TracedRun> {
   const settings = await finishSettings(request, store.paths.models);
   const stageAt = stageOfIteration(settings);
@@ -76,18 +87,37 @@ export async function tracedRun(store: RunStore, backend: BackendInfo, request: 
     writeFileSync(request.traceFile, '');
   }
   const started = performance.now();
-  const outcome = await runStylize(store, {
-    project: 'finish', contentFile: request.contentFile, styleFiles: [request.styleFile], settings,
-  }, backend, {
-    onProgress: ({ iteration, loss }) => {
-      const point = { iteration, size: stageAt(iteration), total: loss.total, ms: Math.round(performance.now() - started) };
-      trace.push(point);
-      if (request.traceFile) appendFileSync(request.traceFile, `${JSON.stringify(point)}\n`);
+  const outcome = await runStylize(
+    store,
+    {
+      project: 'finish',
+      contentFile: request.contentFile,
+      styleFiles: [request.styleFile],
+      settings,
     },
-  });
+    backend,
+    {
+      onProgress: ({ iteration, loss }) => {
+        const point = {
+          iteration,
+          size: stageAt(iteration),
+          total: loss.total,
+          ms: Math.round(performance.now() - started),
+        };
+        trace.push(point);
+        if (request.traceFile) appendFileSync(request.traceFile, `${JSON.stringify(point)}\n`);
+      },
+    },
+  );
   return {
-    label: request.label, network: request.network, schedule: settings.schedule ? scheduleText(settings.schedule) : 'plain',
-    settings, trace, finalLoss: outcome.finalLoss, image: outcome.image, seconds: (performance.now() - started) / 1000,
+    label: request.label,
+    network: request.network,
+    schedule: settings.schedule ? scheduleText(settings.schedule) : 'plain',
+    settings,
+    trace,
+    finalLoss: outcome.finalLoss,
+    image: outcome.image,
+    seconds: (performance.now() - started) / 1000,
   };
 }
 

@@ -8,7 +8,7 @@ import { openRunStore, type RunStore } from '../../../engine/node/store/runStore
 import { SHARED } from '../../helpers/shared.js';
 import { REFERENCE } from '../quality/qualityOptions.js';
 
-/** Networks the bench knows how to bring into its throwaway data folder (vgg19-random is generated and needs nothing). */
+/** Networks the bench brings into its throwaway data folder (vgg19-random is generated and needs nothing). */
 const INSTALLERS: Record<string, (models: string) => Promise<unknown>> = {
   [REFERENCE]: (models) => importNetwork(join(SHARED, 'models/vgg19-imagenet-blocks1-3'), REFERENCE, models),
   // Installs from the nsfwjs package already in node_modules: no download.

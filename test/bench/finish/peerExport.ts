@@ -15,8 +15,12 @@ import { loadNetwork } from '../../../engine/node/networks/registry.js';
  * Gram matrices as the engine measured them, and α, β, γ with the layer weights. Each tensor is a raw
  * little-endian float32 file named in peer.json with its shape; kernels as [h, w, in, out].
  */
-export async function exportForPeer(folder: string, settings: StylizeSettings, files: { content: string; style: string },
-  modelsDir: string): Promise<string> {
+export async function exportForPeer(
+  folder: string,
+  settings: StylizeSettings,
+  files: { content: string; style: string },
+  modelsDir: string,
+): Promise<string> {
   mkdirSync(folder, { recursive: true });
   const { network, weights } = await loadNetwork(settings.network, modelsDir);
   const family = network.architecture.family;
@@ -30,7 +34,9 @@ export async function exportForPeer(folder: string, settings: StylizeSettings, f
   };
   const content = await readImage(files.content, { longSide: settings.size });
   const painting = await readImage(files.style, { longSide: styleLongSide(settings) });
-  const [start, paintingInput] = [content, painting].map((image) => tf.tidy(() => network.preprocess(imageToTensor(image))));
+  const [start, paintingInput] = [content, painting].map((image) =>
+    tf.tidy(() => network.preprocess(imageToTensor(image))),
+  );
   const targets = await styleTransferTargets(network, settings, start, [paintingInput]);
   try {
     const read = [...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)];
@@ -44,9 +50,18 @@ export async function exportForPeer(folder: string, settings: StylizeSettings, f
     for (const [layer, target] of targets.content) await write(`content.${layer}`, target);
     for (const [layer, target] of targets.style) await write(`gram.${layer}`, target.statistic);
     const manifest = {
-      layers: layers.map((l) => (l.kind === 'conv' ? { kind: 'conv', name: l.name } : { kind: 'pool', name: l.name, size: l.size, stride: l.stride })),
-      pooling: settings.pooling, contentLayers: settings.contentLayers, styleLayers: settings.styleLayers,
-      contentWeight: settings.contentWeight, styleWeight: settings.styleWeight, tvWeight: settings.tvWeight, tensors,
+      layers: layers.map((l) =>
+        l.kind === 'conv'
+          ? { kind: 'conv', name: l.name }
+          : { kind: 'pool', name: l.name, size: l.size, stride: l.stride },
+      ),
+      pooling: settings.pooling,
+      contentLayers: settings.contentLayers,
+      styleLayers: settings.styleLayers,
+      contentWeight: settings.contentWeight,
+      styleWeight: settings.styleWeight,
+      tvWeight: settings.tvWeight,
+      tensors,
     };
     writeFileSync(join(folder, 'peer.json'), JSON.stringify(manifest));
     return folder;
@@ -58,10 +73,14 @@ export async function exportForPeer(folder: string, settings: StylizeSettings, f
 }
 
 /** The plain chain of a VGG's layers up to the deepest one of `read` (VGG has no branches). */
-function layersUpTo(layers: readonly LayerSpec[], read: readonly string[]): Array<Extract<LayerSpec, { kind: 'conv' | 'pool' }>> {
+function layersUpTo(
+  layers: readonly LayerSpec[],
+  read: readonly string[],
+): Array<Extract<LayerSpec, { kind: 'conv' | 'pool' }>> {
   const last = layers.reduce((found, layer, i) => (read.includes(layer.name) ? i : found), -1);
   return layers.slice(0, last + 1).map((layer) => {
-    if (layer.kind !== 'conv' && layer.kind !== 'pool') throw new Error(`the peer cannot run a ${layer.kind} layer (${layer.name})`);
+    if (layer.kind !== 'conv' && layer.kind !== 'pool')
+      throw new Error(`the peer cannot run a ${layer.kind} layer (${layer.name})`);
     return layer;
   });
 }

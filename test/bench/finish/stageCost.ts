@@ -9,8 +9,14 @@ import { styleLongSide } from '../../../engine/common/stylize/settings.js';
  * alternating, `rounds` times, the median of each size's gaps after its first two iterations), so
  * that their ratios hold on a machine others load: what a schedule's time is modelled from.
  */
-export async function msPerIteration(settings: StylizeSettings, sizes: readonly number[], files: { content: string; style: string },
-  modelsDir: string, iterations = 6, rounds = 2): Promise<Record<number, number>> {
+export async function msPerIteration(
+  settings: StylizeSettings,
+  sizes: readonly number[],
+  files: { content: string; style: string },
+  modelsDir: string,
+  iterations = 6,
+  rounds = 2,
+): Promise<Record<number, number>> {
   const { network } = await loadNetwork(settings.network, modelsDir);
   const gaps = new Map<number, number[]>(sizes.map((size) => [size, []]));
   try {
@@ -20,7 +26,13 @@ export async function msPerIteration(settings: StylizeSettings, sizes: readonly 
         const content = await readImage(files.content, { longSide: size });
         const painting = await readImage(files.style, { longSide: styleLongSide(at) });
         const stamps: number[] = [];
-        await stylize({ network, settings: at, content, styles: [painting], onProgress: () => stamps.push(performance.now()) });
+        await stylize({
+          network,
+          settings: at,
+          content,
+          styles: [painting],
+          onProgress: () => stamps.push(performance.now()),
+        });
         gaps.get(size)!.push(...stamps.slice(3).map((t, i) => t - stamps[i + 2]));
       }
     }

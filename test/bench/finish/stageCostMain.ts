@@ -11,11 +11,24 @@ const [network = 'vgg19-random', sizes = '128,256,362,512'] = process.argv.slice
 const backend = await selectBackend();
 const { store, close } = await finishStore([network]);
 try {
-  const files = { content: join(SHARED, 'images/content/tubingen.jpg'), style: join(SHARED, 'images/style/starry_night.jpg') };
-  const settings = await finishSettings({
-    label: 'cost', network, contentFile: files.content, styleFile: files.style, size: 512, schedule: null, iterations: 6,
-    init: 'content', historySize: 100,
-  }, store.paths.models);
+  const files = {
+    content: join(SHARED, 'images/content/tubingen.jpg'),
+    style: join(SHARED, 'images/style/starry_night.jpg'),
+  };
+  const settings = await finishSettings(
+    {
+      label: 'cost',
+      network,
+      contentFile: files.content,
+      styleFile: files.style,
+      size: 512,
+      schedule: null,
+      iterations: 6,
+      init: 'content',
+      historySize: 100,
+    },
+    store.paths.models,
+  );
   const ms = await msPerIteration(settings, sizes.split(',').map(Number), files, store.paths.models);
   console.log(JSON.stringify({ network, backend: backend.name, msPerIteration: ms }));
 } finally {

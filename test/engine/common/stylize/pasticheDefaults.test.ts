@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  PASTICHE_DEFAULTS, PASTICHE_SCHEDULE_SHAPE, isPasticheSchedule, pasticheSchedule, scheduleFor,
+  PASTICHE_DEFAULTS,
+  PASTICHE_SCHEDULE_SHAPE,
+  isPasticheSchedule,
+  pasticheSchedule,
+  scheduleFor,
 } from '../../../../engine/common/stylize/pasticheDefaults.js';
 import { checkSchedule, scheduleIterations } from '../../../../engine/common/stylize/schedule.js';
 import { NEURAL_STYLE_DEFAULTS, resolveSettings } from '../../../../engine/common/stylize/settings.js';
@@ -9,8 +13,11 @@ import { NEURAL_STYLE_DEFAULTS, resolveSettings } from '../../../../engine/commo
 const shape = { coarsest: 128, coarsestIterations: 300, middleIterations: 150, finalIterations: 50 };
 
 describe("Pastiche's default schedule", () => {
-  it('halves from the size down to the coarsest, the coarsest, middle and final stages each with their iterations', () => {
-    const stages = (size: number) => scheduleFor(size, shape).stages.map((s) => `${s.size}:${s.iterations}`).join(',');
+  it('halves from the size down to the coarsest; coarsest, middle and final stages have their iterations', () => {
+    const stages = (size: number) =>
+      scheduleFor(size, shape)
+        .stages.map((s) => `${s.size}:${s.iterations}`)
+        .join(',');
     assert.equal(stages(512), '128:300,256:150,512:50');
     assert.equal(stages(1024), '128:300,256:150,512:150,1024:50');
     assert.equal(stages(300), '150:300,300:50', 'a stage never below the coarsest');
@@ -26,8 +33,12 @@ describe("Pastiche's default schedule", () => {
     }
   });
 
-  it('is what a run starts from, beside neural-style\'s defaults, which stay as they are', () => {
-    assert.deepEqual(resolveSettings(PASTICHE_DEFAULTS), PASTICHE_DEFAULTS, 'the default settings pass the checks unchanged');
+  it("is what a run starts from, beside neural-style's defaults, which stay as they are", () => {
+    assert.deepEqual(
+      resolveSettings(PASTICHE_DEFAULTS),
+      PASTICHE_DEFAULTS,
+      'the default settings pass the checks unchanged',
+    );
     assert.equal(PASTICHE_DEFAULTS.init, 'content');
     assert.deepEqual(PASTICHE_DEFAULTS.schedule, pasticheSchedule(512));
     assert.equal(PASTICHE_DEFAULTS.iterations, scheduleIterations(pasticheSchedule(512)));
@@ -38,7 +49,9 @@ describe("Pastiche's default schedule", () => {
 
   it('tells its own schedule from others', () => {
     assert.ok(!isPasticheSchedule(null));
-    const other = { stages: pasticheSchedule(512).stages.map((s, i) => (i === 0 ? { ...s, iterations: s.iterations + 1 } : s)) };
+    const other = {
+      stages: pasticheSchedule(512).stages.map((s, i) => (i === 0 ? { ...s, iterations: s.iterations + 1 } : s)),
+    };
     assert.ok(!isPasticheSchedule(other));
     assert.ok(PASTICHE_SCHEDULE_SHAPE.finalIterations < NEURAL_STYLE_DEFAULTS.iterations);
   });

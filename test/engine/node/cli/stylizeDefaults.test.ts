@@ -5,9 +5,21 @@ import { jobFromOptions } from '../../../../engine/node/cli/stylizeCommand.js';
 
 /** stylize's options as commander fills them when only the files are given. */
 const given = {
-  content: 'photo.jpg', style: ['painting.png'], out: 'result.png', network: 'vgg19-random', coarseToFine: false, plain: false,
-  optimizer: 'lbfgs', pooling: 'max', styleScale: 1, seed: 0, previewEvery: 100, preserveColors: 'none', styleRepr: 'gram',
-  tvWeight: 1e-3, json: false,
+  content: 'photo.jpg',
+  style: ['painting.png'],
+  out: 'result.png',
+  network: 'vgg19-random',
+  coarseToFine: false,
+  plain: false,
+  optimizer: 'lbfgs',
+  pooling: 'max',
+  styleScale: 1,
+  seed: 0,
+  previewEvery: 100,
+  preserveColors: 'none',
+  styleRepr: 'gram',
+  tvWeight: 1e-3,
+  json: false,
 } as const;
 const settings = (options: object) => jobFromOptions({ ...given, ...options } as never).settings;
 
@@ -32,7 +44,8 @@ describe('stylize without a schedule', () => {
   });
 
   it('refuses two ways of scheduling at once, naming them', () => {
-    assert.throws(() => settings({ plain: true, coarseToFine: true }), /give one of --schedule, --coarse-to-fine and --plain, not --coarse-to-fine and --plain/);
+    const both = /give one of --schedule, --coarse-to-fine and --plain, not --coarse-to-fine and --plain/;
+    assert.throws(() => settings({ plain: true, coarseToFine: true }), both);
     assert.throws(() => settings({ plain: true, schedule: [{ size: 512, iterations: 10 }] }), /--schedule/);
   });
 });
