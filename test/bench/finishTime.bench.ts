@@ -97,7 +97,12 @@ async function benchNetwork(network: string, options: FinishOptions) {
   const series = [
     plain && { label: 'plain: 1000 L-BFGS iterations (neural-style)', colour: '#1f77b4', trace: plain.trace },
     chosen && { label: `Pastiche's default: ${chosen.schedule}`, colour: '#d62728', trace: chosen.trace },
-    peer && 'trace' in peer && { label: `PyTorch ${peer.torch} peer, plain`, colour: '#2ca02c', trace: peer.trace },
+    peer &&
+      'trace' in peer && {
+        label: `PyTorch ${peer.torch} peer, plain (lowest so far)`,
+        colour: '#2ca02c',
+        trace: lowestSoFar(peer.trace),
+      },
   ].filter((s) => s !== null && s !== false);
   const plot = join(out, `${network}-${options.size}-finish.png`);
   const where = `${options.size} px, ${network} on ${backend.name}`;
@@ -148,6 +153,15 @@ async function peerRun(network: string, finished: number, options: FinishOptions
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * The peer's trace is every evaluation, line-search trials included (torch's LBFGS does not say which
+ * it accepted); what it has reached by each moment is the lowest loss evaluated so far.
+ */
+function lowestSoFar(trace: readonly TracePoint[]): TracePoint[] {
+  let lowest = Infinity;
+  return trace.map((point) => ({ ...point, total: (lowest = Math.min(lowest, point.total)) }));
 }
 
 function peerSummary(peer: PeerOutcome) {
