@@ -10,7 +10,8 @@ import {
 import { ARCHITECTURES } from '../../common/networks/architectures.js';
 import type { NetworkArchitecture } from '../../common/networks/architecture.js';
 import { defaultStyleLayers, weightsForNetwork } from '../../common/stylize/presets.js';
-import { DEFAULT_TILE_OVERLAP, defaultSchedule, withTiles, type ScheduleStage, type StylizeSchedule } from '../../common/stylize/schedule.js';
+import { DEFAULT_TILE_OVERLAP, defaultSchedule, scheduleText, withTiles, type ScheduleStage, type StylizeSchedule } from '../../common/stylize/schedule.js';
+import { pasticheSchedule } from '../../common/stylize/pasticheDefaults.js';
 import { catalogueEntry } from '../networks/catalogue.js';
 import { givenOrDefaultNetwork } from '../networks/defaultNetwork.js';
 import { readSavedNetworkInfo } from '../networks/savedNetwork.js';
@@ -27,11 +28,13 @@ interface StylizeOptions extends LossTermOptions {
   out: string;
   /** Left out, the best network installed (defaultNetwork.ts). */
   network?: string;
-  init: string;
+  /** Left out: the photo for Pastiche's default schedule, neural-style's noise otherwise. */
+  init?: string;
   size?: number;
   iterations?: number;
   schedule?: Array<{ size: number; iterations: number }>;
   coarseToFine: boolean;
+  plain?: boolean;
   tile?: number;
   overlap?: number;
   optimizer: OptimizerName;
@@ -60,11 +63,17 @@ export function registerStylizeCommand(program: Command): void {
     .option('--style-blend <weights>', 'one weight per style image (normalised to sum 1)', numberListOption('style-blend'))
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
     .option('--network <name|dir>', NETWORK_OPTION_HELP)
-    .option('--init <how>', `starting image: ${INIT_METHODS.filter((m) => m !== 'image').join(', ')}, an image file, or run:N (that run's latest image)`, d.init)
+    .option('--init <how>', `starting image: ${INIT_METHODS.filter((m) => m !== 'image').join(', ')}, an image file, `
+      + `or run:N (that run's latest image) (default: content with the default schedule, ${d.init} as neural-style otherwise)`)
     .option('--size <px>', `long side of the result in pixels (default ${d.size})`, integerOption('size'))
-    .option('--iterations <n>', `optimisation iterations (default ${d.iterations})`, integerOption('iterations'))
-    .option('--schedule <stages>', 'coarse to fine: SIZE:ITERATIONS,… from the smallest size (e.g. 256:300,512:150,1024:50), each stage starting from the one before upsampled; the last size is the result\'s', scheduleOption('schedule'))
-    .option('--coarse-to-fine', 'the default schedule to --size: sizes halving down to 256 px, --iterations shared 4:2:1 from the coarsest', false)
+    .option('--iterations <n>', `optimisation iterations of a plain run at --size (default ${d.iterations}); `
+      + 'given alone, it asks for a plain run', integerOption('iterations'))
+    .option('--plain', "neural-style's plain run instead of the default schedule: "
+      + `--iterations (${d.iterations}) at --size in one stage, from noise`, false)
+    .option('--schedule <stages>', 'coarse to fine: SIZE:ITERATIONS,… from the smallest size (e.g. 256:300,512:150,1024:50), each stage starting from the one before upsampled; the last size is the result\'s. '
+      + `Left out: Pastiche's default, stages halving down to 128 px (${scheduleText(pasticheSchedule(d.size))} at ${d.size} px)`,
+    scheduleOption('schedule'))
+    .option('--coarse-to-fine', 'Gatys et al.\'s print schedule to --size: sizes halving down to 256 px, --iterations shared 4:2:1 from the coarsest', false)
     .option('--tile <px>', 'optimise stages larger than this in square tiles of this side (stages too large for memory are tiled anyway)', integerOption('tile'))
     .option('--overlap <px>', `pixels neighbouring tiles share, blended (default ${DEFAULT_TILE_OVERLAP})`, integerOption('overlap'))
     .option('--content-layers <layers>', `layers compared with the photo (default: the network's, ${d.contentLayers.join(',')} on VGG)`, listOption('content-layers'))
@@ -132,7 +141,8 @@ export function architectureOf(network: string): NetworkArchitecture {
 
 /** Turns the options into the exact settings the run records; all checks happen here, before any work. */
 export function jobFromOptions(options: StylizeOptions & { network: string }): StylizeJob {
-  const initIsFile = !(INIT_METHODS as readonly string[]).includes(options.init) || options.init === 'image';
+  const initIsFile = options.init !== undefined
+    && (!(INIT_METHODS as readonly string[]).includes(options.init) || options.init === 'image');
   if (options.lr !== undefined && options.optimizer !== 'adam') throw new PasticheError('applies to --optimizer adam only', '--lr');
   if (options.localRadius !== undefined && options.styleRepr !== 'local') throw new PasticheError('applies to --style-repr local only', '--local-radius');
   if (options.gramMix !== undefined && options.styleRepr === 'gram') throw new PasticheError('applies to --style-repr spatial or local only', '--gram-mix');
@@ -158,7 +168,7 @@ export function jobFromOptions(options: StylizeOptions & { network: string }): S
     tvWeight: options.tvWeight,
     styleBlend: options.styleBlend,
     styleScale: options.styleScale,
-    init: initIsFile ? 'image' : (options.init as InitMethod),
+    init: initIsFile ? 'image' : ((options.init ?? (isPasticheDefault(options) ? 'content' : d.init)) as InitMethod),
     optimizer: defaultOptimizerSettings(options.optimizer, options.lr),
     iterations: schedule ? schedule.stages.reduce((sum, stage) => sum + stage.iterations, 0) : options.iterations ?? d.iterations,
     size: schedule ? schedule.stages[schedule.stages.length - 1].size : options.size ?? d.size,
@@ -182,18 +192,34 @@ export function jobFromOptions(options: StylizeOptions & { network: string }): S
 }
 
 /**
- * The print schedule the options ask for (Gatys et al. 2017 §5), or null for one piece at --size:
- * --schedule's stages, --coarse-to-fine's default ones, or --tile alone (one stage, tiled); --tile
- * then tiles every stage larger than a tile. The engine tiles the stages memory requires besides.
+ * A run asked for with no schedule, no --coarse-to-fine, no --plain and no --iterations takes
+ * Pastiche's default schedule (pasticheDefaults.ts: it reaches neural-style's final loss in a
+ * fraction of its time, docs/finish-time.md); --iterations alone asks for a plain run, as before.
+ */
+function isPasticheDefault(options: StylizeOptions): boolean {
+  return !options.schedule && !options.coarseToFine && !options.plain && options.iterations === undefined;
+}
+
+/**
+ * The schedule the options ask for (Gatys et al. 2017 §5), or null for one piece at --size:
+ * --schedule's stages, --coarse-to-fine's, Pastiche's default, or --tile with a plain run (one
+ * stage, tiled); --tile then tiles every stage larger than a tile. The engine tiles the stages
+ * memory requires besides.
  */
 function scheduleFromOptions(options: StylizeOptions): StylizeSchedule | null {
-  if (options.schedule && options.coarseToFine) throw new PasticheError('give --schedule or --coarse-to-fine, not both', '--schedule');
+  const asked = [options.schedule && '--schedule', options.coarseToFine && '--coarse-to-fine', options.plain && '--plain']
+    .filter((flag): flag is string => typeof flag === 'string');
+  if (asked.length > 1) {
+    throw new PasticheError(`give one of --schedule, --coarse-to-fine and --plain, not ${asked.join(' and ')}`, asked[0]);
+  }
   if (options.overlap !== undefined && !options.schedule && !options.coarseToFine && options.tile === undefined) {
     throw new PasticheError('applies to a tiled run only (--tile, --schedule or --coarse-to-fine)', '--overlap');
   }
   const size = options.size ?? d.size;
   const iterations = options.iterations ?? d.iterations;
-  const sizes = options.schedule ?? (options.coarseToFine ? defaultSchedule(size, iterations).stages : options.tile !== undefined ? [{ size, iterations }] : null);
+  const sizes = options.schedule ?? (options.coarseToFine ? defaultSchedule(size, iterations).stages
+    : isPasticheDefault(options) ? pasticheSchedule(size).stages
+      : options.tile !== undefined ? [{ size, iterations }] : null);
   if (!sizes) return null;
   if (options.schedule) checkScheduleAgrees(options, options.schedule);
   const tile = options.tile;

@@ -15,7 +15,7 @@ const SCHEDULE_SUBJECTS = ['--schedule: ', 'schedule: ', 'size: ', '--size: ', '
 
 /** What stylize's options are when only --schedule is given (commander's defaults). */
 const defaults = {
-  content: 'photo.jpg', style: ['painting.png'], out: 'result.png', network: 'vgg19-random', init: 'noise', coarseToFine: false, optimizer: 'lbfgs',
+  content: 'photo.jpg', style: ['painting.png'], out: 'result.png', network: 'vgg19-random', coarseToFine: false, optimizer: 'lbfgs',
   pooling: 'max', styleScale: 1, seed: 0, previewEvery: 100, preserveColors: 'none', styleRepr: 'gram', tvWeight: 1e-3, json: false,
 } as const;
 

