@@ -549,7 +549,10 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     const repainted = await studio.handlers['runs.get']({ runId: repaintId });
     const run = asStylization(repainted.run);
     // The store holds exactly the schedule the dialog showed, and the run's every other setting.
-    assert.deepEqual(run.settings.schedule, { stages: [{ size: 64, iterations: 2, tile: null }, { size: 128, iterations: 1, tile: { size: 96, overlap: 16 } }] });
+    assert.deepEqual(run.settings.schedule, {
+      stages: [{ size: 64, iterations: 2, tile: null }, { size: 128, iterations: 1, tile: { size: 96, overlap: 16 } }],
+      photoDetail: true,
+    });
     assert.equal(scheduleText(run.settings.schedule!), '64:2,128:1@96/16');
     const { size, iterations, schedule, ...settings } = run.settings;
     const { size: _size, iterations: _iterations, schedule: _schedule, ...originalSettings } = original.settings;
@@ -586,7 +589,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByRole('button', { name: 'Paint', exact: true }).click();
     await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
     const [run] = (await studio.handlers['runs.list']({})).filter((candidate) => !before.has(candidate.id)).map(asStylization);
-    assert.deepEqual(run.settings.schedule, { stages: [{ size: 64, iterations: 2, tile: null }] });
+    assert.deepEqual(run.settings.schedule, { stages: [{ size: 64, iterations: 2, tile: null }], photoDetail: true });
   });
 
   it('shows each stage\'s picture as it ends and the stage it is on, before a coarse-to-fine run ends', async () => {
@@ -620,7 +623,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-stages.png'), fullPage: true });
     await page.locator('[data-testid="live-run"][data-status="done"]').last().waitFor({ timeout: 120_000 });
     const [run] = (await studio.handlers['runs.list']({})).filter((c) => !before.has(c.id)).map(asStylization);
-    assert.deepEqual(run.settings.schedule, { stages });
+    assert.deepEqual(run.settings.schedule, { stages, photoDetail: true });
     // Previews off, and still each stage's result but the last (the run's) is kept, at its stage's size.
     const { outputs } = await studio.handlers['runs.get']({ runId: run.id });
     const kept = outputs.map((output) => [output.kind, output.iteration, output.image.width]);

@@ -159,7 +159,10 @@ describe('pastiche CLI', () => {
     assert.deepEqual([done.event, done.iterations], ['done', 8]);
     const shown = json('show', String(done.runId));
     assert.deepEqual([shown.settings.size, shown.settings.iterations], [48, 6]);
-    assert.deepEqual(shown.settings.schedule, { stages: [{ size: 24, iterations: 4, tile: null }, { size: 48, iterations: 2, tile: { size: 32, overlap: 8 } }] });
+    assert.deepEqual(shown.settings.schedule, {
+      stages: [{ size: 24, iterations: 4, tile: null }, { size: 48, iterations: 2, tile: { size: 32, overlap: 8 } }],
+      photoDetail: true,
+    });
     assert.match(pastiche('show', String(done.runId)).stdout, /schedule\s+24:4,48:2@32\/8/);
   });
 
