@@ -8,7 +8,8 @@ import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
 import { finishOptions, type FinishOptions } from './finish/finishOptions.js';
 import { finishSettings, tracedRun, type TracedRun, type TracePoint } from './finish/finishRun.js';
 import { lossPlot } from './finish/lossPlot.js';
-import { pythonWithTorch, runPeer, type PeerOutcome } from './finish/peerRun.js';
+import { runPeer, type PeerOutcome } from './finish/peerRun.js';
+import { pythonWithTorch } from './peer/pythonWithTorch.js';
 import { finishStore } from './finish/finishStore.js';
 
 /**

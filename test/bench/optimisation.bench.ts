@@ -8,6 +8,7 @@ import { NEURAL_STYLE_DEFAULTS, resolveSettings } from '../../engine/common/styl
 import { stylize } from '../../engine/common/stylize/stylize.js';
 import { selectBackend } from '../../engine/node/backend.js';
 import { syntheticPicture, testNetwork } from '../helpers/tf.js';
+import { pythonWithTorch } from './peer/pythonWithTorch.js';
 
 /**
  * `npm run bench`: milliseconds per optimisation iteration — VGG-19 forward and backward to the
@@ -43,19 +44,6 @@ async function measure(size: number, backendName: string): Promise<object> {
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     numTensorsAfter: tf.memory().numTensors,
   };
-}
-
-/** The Python that has PyTorch, or null (the peer is then left out, and the output says so). */
-function pythonWithTorch(): string | null {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    try {
-      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-      return python;
-    } catch {
-      // Not this one.
-    }
-  }
-  return null;
 }
 
 function peer(python: string, size: number): { msPerIteration: number; peakRssMiB: number } {

@@ -16,19 +16,6 @@ export interface PeerOutcome {
   readonly trace: TracePoint[];
 }
 
-/** The Python that has PyTorch (Debian's /usr/bin/python3 here), or null: the peer is left out, and said so. */
-export function pythonWithTorch(): string | null {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    try {
-      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-      return python;
-    } catch {
-      // The next candidate.
-    }
-  }
-  return null;
-}
-
 /**
  * neural-style's plain run in PyTorch (test/bench/peer/pytorchLbfgs.py) on exactly the engine's loss,
  * exported into a temporary folder; it stops at `finished` or after `capSeconds`.

@@ -137,7 +137,8 @@ describe('web host', () => {
     assert.equal((await send(host, '/', { headers: own() })).status, 503, 'a host without built pages says how to build them');
   });
 
-  it('adds images, queues a run, streams its progress and status, and serves its result', async () => {
+  /** The host's events as they come, until a run ends (done, failed or cancelled). */
+  async function eventsUntilRunEnds() {
     const events: StudioEvent[] = [];
     const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, { origin: own().origin });
     await new Promise((resolve) => socket.on('open', resolve));
@@ -148,6 +149,11 @@ describe('web host', () => {
         if (event.type === 'run.status' && ['done', 'failed', 'cancelled'].includes(event.status)) resolve();
       }),
     );
+    return { events, socket, finished };
+  }
+
+  it('adds images, queues a run, streams its progress and status, and serves its result', async () => {
+    const { events, socket, finished } = await eventsUntilRunEnds();
     const photo = await invoke('images.add', { name: 'photo.png', bytes: photoBytes });
     assert.deepEqual([photo.width, photo.height, photo.originalName], [20, 12, 'photo.png']);
     const settings = { size: 16, iterations: 3, previewEvery: 2, contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 2 }], seed: 5 };
@@ -183,16 +189,7 @@ describe('web host', () => {
   });
 
   it('streams a coarse-to-fine run\'s stages: each as it starts, its losses, and its picture as it ends', async () => {
-    const events: StudioEvent[] = [];
-    const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, { origin: own().origin });
-    await new Promise((resolve) => socket.on('open', resolve));
-    const finished = new Promise<void>((resolve) =>
-      socket.on('message', (data: Buffer) => {
-        const event = fromWire<StudioEvent>(data.toString('utf8'));
-        events.push(event);
-        if (event.type === 'run.status' && ['done', 'failed', 'cancelled'].includes(event.status)) resolve();
-      }),
-    );
+    const { events, socket, finished } = await eventsUntilRunEnds();
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="16">'
       + '<rect width="24" height="16" fill="#3a7d44"/><circle cx="8" cy="8" r="5" fill="#e8c547"/></svg>';
     const bytes = await sharp(Buffer.from(svg)).png().toBuffer();
