@@ -17,13 +17,14 @@ export interface ScheduleShape {
 /**
  * 128:150,256:60,512:200 at 512 px, chosen by measurement (docs/finish-time.md; vgg19-random, Tübingen ×
  * The Starry Night, from the photo, each later stage with the photo's detail): its loss at 512 px ends
- * 3 % above 1000 plain iterations' and passes the "finished" line (5 % above) at the last stage's
- * 165th–177th iteration, in about 4¾ min on two idle cores against 21 min for the plain 1000. What
+ * 2.9 % above 1000 plain iterations' and passes the "finished" line (5 % above) at the last stage's
+ * 159th iteration, 221 s into the run on two idle cores (all of it 269 s) against 20 min for the plain 1000. What
  * the measurements showed: the plain run itself is finished after about 190 of its 1000 iterations,
  * and on this network the coarse stages save about as many 512-px iterations as they cost, so the
  * time goes to the final size; they stay because they put a picture on screen within seconds and,
- * with the photo's detail, keep its structure. Neither reaches "finished" in 60 s on two cores: that
- * needs about 190 evaluations at 512 px, 1.27 s each.
+ * with the photo's detail, keep its structure. Neither reaches "finished" in 60 s on two cores there:
+ * that needs about 160–190 evaluations at 512 px, 1.2 s each. On VGG-19 blocks 1–3 the default is
+ * finished in 43 s (plain: 32 s).
  */
 export const PASTICHE_SCHEDULE_SHAPE: ScheduleShape = {
   coarsest: 128,
