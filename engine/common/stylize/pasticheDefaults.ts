@@ -18,8 +18,8 @@ export interface ScheduleShape {
  * 128:150,256:60,512:200 at 512 px, chosen by measurement (docs/finish-time.md; vgg19-random, Tübingen ×
  * The Starry Night, from the photo, each later stage with the photo's detail): its loss at 512 px ends
  * 2.9 % above 1000 plain iterations' and passes the "finished" line (5 % above) at the last stage's
- * 159th iteration, 221 s into the run on two idle cores (all of it 269 s) against 20 min for the plain 1000. What
- * the measurements showed: the plain run itself is finished after about 190 of its 1000 iterations,
+ * 159th iteration, 221 s into the run on two idle cores (all of it 269 s) against 20 min for the plain
+ * 1000. What the measurements showed: the plain run itself is finished after about 190 of its 1000 iterations,
  * and on this network the coarse stages save about as many 512-px iterations as they cost, so the
  * time goes to the final size; they stay because they put a picture on screen within seconds and,
  * with the photo's detail, keep its structure. Neither reaches "finished" in 60 s on two cores there:
@@ -43,7 +43,8 @@ export function scheduleFor(size: number, shape: ScheduleShape): StylizeSchedule
   const last = sizes.length - 1;
   const iterationsAt = (i: number) =>
     i === 0 ? shape.coarsestIterations : i === last ? shape.finalIterations : shape.middleIterations;
-  return { stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: iterationsAt(i), tile: null })), photoDetail: true };
+  const stages = sizes.map((stageSize, i) => ({ size: stageSize, iterations: iterationsAt(i), tile: null }));
+  return { stages, photoDetail: true };
 }
 
 /** Pastiche's default schedule to a long side of `size`. */

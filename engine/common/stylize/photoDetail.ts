@@ -13,7 +13,8 @@ import { rgbImage, type RgbImage } from '../image.js';
 export function withPhotoDetail(upsampled: RgbImage, photo: RgbImage, photoUpsampled: RgbImage): RgbImage {
   for (const image of [photo, photoUpsampled]) {
     if (image.width !== upsampled.width || image.height !== upsampled.height) {
-      throw new RangeError(`photo detail of ${image.width}×${image.height} for a ${upsampled.width}×${upsampled.height} start`);
+      const sizes = `${image.width}×${image.height} for a ${upsampled.width}×${upsampled.height} start`;
+      throw new RangeError(`photo detail of ${sizes}`);
     }
   }
   const data = new Uint8Array(upsampled.data.length);

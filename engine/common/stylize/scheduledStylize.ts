@@ -78,7 +78,9 @@ export async function stylizeScheduled(request: ScheduledStylizeRequest): Promis
     const picture = stageSize(stage, request.size);
     const stageSettings = settingsOfStage(settings, stage, index);
     const images = await request.imagesAt(picture, stageSettings);
-    const stageImages = start ? { ...images, initImage: await stageStart(request, start, previousPhoto!, images.content) } : images;
+    const stageImages = start
+      ? { ...images, initImage: await stageStart(request, start, previousPhoto!, images.content) }
+      : images;
     previousPhoto = images.content;
     result = await runStage({ request, stage, index, picture, settings: stageSettings, images: stageImages, progress });
     initialLoss ??= result.initialLoss;
@@ -96,7 +98,12 @@ export async function stylizeScheduled(request: ScheduledStylizeRequest): Promis
  * A later stage's start: the previous result upsampled, with the photo's detail between the two sizes
  * added back when the schedule asks for it (photoDetail.ts) and the photo is part of the loss.
  */
-async function stageStart(request: ScheduledStylizeRequest, previous: RgbImage, previousPhoto: RgbImage, photo: RgbImage) {
+async function stageStart(
+  request: ScheduledStylizeRequest,
+  previous: RgbImage,
+  previousPhoto: RgbImage,
+  photo: RgbImage,
+): Promise<RgbImage> {
   const size = { width: photo.width, height: photo.height };
   const upsampled = await request.resize(previous, size);
   const { schedule, contentWeight, contentLayers } = request.settings;
