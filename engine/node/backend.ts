@@ -173,8 +173,11 @@ async function loadOnnxRuntime(forced?: ProviderName): Promise<string | null> {
   nativeRuntime = runtime;
   nativeProvider = provider;
   useProvider(provider);
-  const kernels = provider === 'cpu' ? `native CPU kernels, ${cpus().length} threads` : `${provider} execution provider`;
-  const passed = skipped.filter(({ reason }) => !reason.startsWith('not in ')).map(({ name, reason }) => `${name}: ${reason}`);
+  const kernels =
+    provider === 'cpu' ? `native CPU kernels, ${cpus().length} threads` : `${provider} execution provider`;
+  const passed = skipped
+    .filter(({ reason }) => !reason.startsWith('not in '))
+    .map(({ name, reason }) => `${name}: ${reason}`);
   const notes = passed.length > 0 ? `; not used: ${passed.join('; ')}` : '';
   return `onnxruntime ${runtime.env.versions.common} (${kernels}) for the network; ${losses} for the losses${notes}`;
 }

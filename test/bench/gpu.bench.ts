@@ -41,7 +41,9 @@ function fastStyle(backend: string, size: string): unknown {
 
 /** test/bench/fastTraining.bench.ts's measurement: 2 training steps of 4 photos at 256 px. */
 function fastTraining(backend: string): unknown {
-  return childJson(dist('test/bench/fastTraining.bench.js'), ['--batch', '4', '2'], { PASTICHE_BACKEND: backend }).at(-1);
+  return childJson(dist('test/bench/fastTraining.bench.js'), ['--batch', '4', '2'], { PASTICHE_BACKEND: backend }).at(
+    -1,
+  );
 }
 
 /** test/bench/optimisation.bench.ts's measurement (ms per iteration, VGG-19 to conv5_1) on one backend. */
@@ -58,9 +60,22 @@ function stylization512(backend: string, folder: string): unknown {
   const content = join(folder, 'content.png');
   const style = join(folder, 'style.png');
   const args = [
-    'stylize', '--content', content, '--style', style, '--out', join(folder, `result-${backend.replace('/', '-')}.png`),
-    '--network', 'vgg19-random', '--size', '512', '--iterations', String(STYLIZE_ITERATIONS),
-    '--backend', backend, '--json',
+    'stylize',
+    '--content',
+    content,
+    '--style',
+    style,
+    '--out',
+    join(folder, `result-${backend.replace('/', '-')}.png`),
+    '--network',
+    'vgg19-random',
+    '--size',
+    '512',
+    '--iterations',
+    String(STYLIZE_ITERATIONS),
+    '--backend',
+    backend,
+    '--json',
   ];
   const started = performance.now();
   const events = childJson(dist('engine/node/cli/main.js'), args, { PASTICHE_HOME: join(folder, 'home') });
@@ -77,7 +92,10 @@ function stylization512(backend: string, folder: string): unknown {
 /** A child's stdout as JSON values, one a line (the bench's own output, or the CLI's --json events). */
 function childJson(script: string, args: string[], env: Record<string, string> = {}): Record<string, unknown>[] {
   const child = spawnSync(process.execPath, [script, ...args], {
-    encoding: 'utf8', timeout: CHILD_LIMIT_MS, env: { ...process.env, ...env }, maxBuffer: 64 * 2 ** 20,
+    encoding: 'utf8',
+    timeout: CHILD_LIMIT_MS,
+    env: { ...process.env, ...env },
+    maxBuffer: 64 * 2 ** 20,
   });
   if (child.status !== 0) {
     const limit = child.signal === 'SIGTERM' ? ', over the time limit' : '';
@@ -85,7 +103,11 @@ function childJson(script: string, args: string[], env: Record<string, string> =
     const last = child.stderr.trim().split('\n').filter(Boolean).slice(-2).join(' / ');
     throw new Error(`${why}: ${last}`);
   }
-  return child.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return child.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /**
@@ -142,7 +164,11 @@ try {
     }
   }
   const machine = {
-    cpus: cpus().length, cpu: cpus()[0]?.model, gpus: gpuNames(), platform: process.platform, node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    gpus: gpuNames(),
+    platform: process.platform,
+    node: process.version,
   };
   const summary = { onnxruntime: ort.env.versions.common, machine, vulkanLoader: loader, couldNotUse, results };
   console.log(JSON.stringify({ benchmark: 'onnxruntime execution providers', ...summary }, null, 2));

@@ -1,6 +1,14 @@
 import { PasticheError } from '../errors.js';
 import type { ImageSize } from '../image.js';
-import { flatLayers, kernelShape, outputSize, paddedSide, pathTo, type LayerSpec, type NetworkArchitecture } from '../networks/architecture.js';
+import {
+  flatLayers,
+  kernelShape,
+  outputSize,
+  paddedSide,
+  pathTo,
+  type LayerSpec,
+  type NetworkArchitecture,
+} from '../networks/architecture.js';
 import { tileRegions } from '../tiles/tiling.js';
 import { DEFAULT_TILE_OVERLAP, stagePlan, stageSize, type ScheduleStage, type StylizeSchedule } from './schedule.js';
 import type { StylizeSettings } from './settings.js';
@@ -20,9 +28,17 @@ export interface OptimisationWork {
   readonly multiplyAdds: number;
 }
 
-export function optimisationWork(architecture: NetworkArchitecture, settings: Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>, picture: ImageSize): OptimisationWork {
+export function optimisationWork(
+  architecture: NetworkArchitecture,
+  settings: Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>,
+  picture: ImageSize,
+): OptimisationWork {
   const path = pathTo(architecture.layers, deepestLayer(architecture, settings)) ?? [];
-  const pass = walk(path, { height: paddedSide(architecture, picture.height), width: paddedSide(architecture, picture.width), channels: architecture.inputChannels });
+  const pass = walk(path, {
+    height: paddedSide(architecture, picture.height),
+    width: paddedSide(architecture, picture.width),
+    channels: architecture.inputChannels,
+  });
   return { pixels: picture.width * picture.height, activations: pass.activations, multiplyAdds: pass.multiplyAdds };
 }
 
@@ -57,15 +73,33 @@ export const WASM_MEMORY_MODEL: MemoryModel = { bytesPerActivation: 29, baseByte
  * vectors and a few more (x, g, the direction, the previous g), Adam its two moments, x and g —
  * 3 floats a pixel each. L-BFGS's history dominates at print sizes: 100 pairs at 4000×3000 are 29 GB.
  */
-export function optimisationBytes(architecture: NetworkArchitecture, settings: CostSettings, picture: ImageSize, model: MemoryModel = WASM_MEMORY_MODEL): number {
+export function optimisationBytes(
+  architecture: NetworkArchitecture,
+  settings: CostSettings,
+  picture: ImageSize,
+  model: MemoryModel = WASM_MEMORY_MODEL,
+): number {
   const work = optimisationWork(architecture, settings, picture);
-  return model.baseBytes + model.bytesPerActivation * work.activations + imageCopies(settings.optimizer) * work.pixels * 3 * 4;
+  return (
+    model.baseBytes +
+    model.bytesPerActivation * work.activations +
+    imageCopies(settings.optimizer) * work.pixels * 3 * 4
+  );
 }
 
 /** Whether a picture of this size is optimised in one piece within `budgetBytes` (and the model's image heap). */
-export function fitsInMemory(architecture: NetworkArchitecture, settings: CostSettings, picture: ImageSize, budgetBytes: number, model: MemoryModel = WASM_MEMORY_MODEL): boolean {
+export function fitsInMemory(
+  architecture: NetworkArchitecture,
+  settings: CostSettings,
+  picture: ImageSize,
+  budgetBytes: number,
+  model: MemoryModel = WASM_MEMORY_MODEL,
+): boolean {
   const imageBytes = imageCopies(settings.optimizer) * picture.width * picture.height * 3 * 4;
-  return optimisationBytes(architecture, settings, picture, model) <= budgetBytes && (model.imageHeapBytes === undefined || imageBytes <= model.imageHeapBytes);
+  return (
+    optimisationBytes(architecture, settings, picture, model) <= budgetBytes &&
+    (model.imageHeapBytes === undefined || imageBytes <= model.imageHeapBytes)
+  );
 }
 
 function imageCopies(optimizer: StylizeSettings['optimizer']): number {
@@ -76,7 +110,12 @@ function imageCopies(optimizer: StylizeSettings['optimizer']): number {
  * The largest square tile (a multiple of 32 px, at least 64) optimised within `budgetBytes`, or null
  * when not even that fits.
  */
-export function largestTile(architecture: NetworkArchitecture, settings: CostSettings, budgetBytes: number, model: MemoryModel = WASM_MEMORY_MODEL): number | null {
+export function largestTile(
+  architecture: NetworkArchitecture,
+  settings: CostSettings,
+  budgetBytes: number,
+  model: MemoryModel = WASM_MEMORY_MODEL,
+): number | null {
   let best: number | null = null;
   for (let side = 64; side <= 8192; side += 32) {
     if (!fitsInMemory(architecture, settings, { width: side, height: side }, budgetBytes, model)) break;
@@ -90,7 +129,15 @@ export function largestTile(architecture: NetworkArchitecture, settings: CostSet
  * given: the largest tile that fits (and holds two overlaps). Stages that fit, or were given tiles,
  * stay as they are. Throws nothing: a tile too small for the overlap is left to checkSchedule.
  */
-export function scheduleFittingMemory(schedule: StylizeSchedule, photo: ImageSize, architecture: NetworkArchitecture, settings: CostSettings, budgetBytes: number, overlap = DEFAULT_TILE_OVERLAP, model: MemoryModel = WASM_MEMORY_MODEL): StylizeSchedule {
+export function scheduleFittingMemory(
+  schedule: StylizeSchedule,
+  photo: ImageSize,
+  architecture: NetworkArchitecture,
+  settings: CostSettings,
+  budgetBytes: number,
+  overlap = DEFAULT_TILE_OVERLAP,
+  model: MemoryModel = WASM_MEMORY_MODEL,
+): StylizeSchedule {
   const tile = largestTile(architecture, settings, budgetBytes, model);
   return {
     ...schedule,
@@ -120,7 +167,9 @@ export interface CostModel {
 export function costModelFor(backend: string): CostModel {
   // `onnxruntime/<provider>` since providers are chosen; runs recorded before say `onnxruntime`. A GPU
   // provider is estimated as the CPU one (measured), which can only overestimate.
-  return backend === 'onnxruntime' || backend.startsWith('onnxruntime/') ? ONNXRUNTIME_COST : { msPerGigaMultiplyAdd: WASM_MS_PER_GIGA_MULTIPLY_ADD, memory: WASM_MEMORY_MODEL };
+  return backend === 'onnxruntime' || backend.startsWith('onnxruntime/')
+    ? ONNXRUNTIME_COST
+    : { msPerGigaMultiplyAdd: WASM_MS_PER_GIGA_MULTIPLY_ADD, memory: WASM_MEMORY_MODEL };
 }
 
 /**
@@ -132,7 +181,10 @@ export function costModelFor(backend: string): CostModel {
  * runtime, the weights in TensorFlow.js and in each session), within 2 % of each. The optimiser's
  * image-sized tensors stay in wasm's heap, 90 % of 4 GiB of which they may take.
  */
-export const ONNXRUNTIME_COST: CostModel = { msPerGigaMultiplyAdd: 15, memory: { bytesPerActivation: 11, baseBytes: 1.17e9, imageHeapBytes: 0.9 * 4 * 2 ** 30 } };
+export const ONNXRUNTIME_COST: CostModel = {
+  msPerGigaMultiplyAdd: 15,
+  memory: { bytesPerActivation: 11, baseBytes: 1.17e9, imageHeapBytes: 0.9 * 4 * 2 ** 30 },
+};
 
 export function iterationMs(work: OptimisationWork, msPerGigaMultiplyAdd = WASM_MS_PER_GIGA_MULTIPLY_ADD): number {
   return (work.multiplyAdds / 1e9) * msPerGigaMultiplyAdd;
@@ -154,18 +206,34 @@ export interface ScheduleEstimate {
 }
 
 /** Memory and time of a schedule on a photo of this aspect: each piece's iterations at its own size. */
-export function estimateSchedule(schedule: StylizeSchedule, photo: ImageSize, architecture: NetworkArchitecture, settings: CostSettings,
-  speed = { msPerGigaMultiplyAdd: WASM_MS_PER_GIGA_MULTIPLY_ADD, memory: WASM_MEMORY_MODEL }): ScheduleEstimate {
+export function estimateSchedule(
+  schedule: StylizeSchedule,
+  photo: ImageSize,
+  architecture: NetworkArchitecture,
+  settings: CostSettings,
+  speed = { msPerGigaMultiplyAdd: WASM_MS_PER_GIGA_MULTIPLY_ADD, memory: WASM_MEMORY_MODEL },
+): ScheduleEstimate {
   const stages = schedule.stages.map((stage): StageEstimate => {
     const size = stageSize(stage, photo);
     const pieces = stagePieces(stage, size);
     return {
-      size, iterations: stage.iterations, tiles: pieces.length,
+      size,
+      iterations: stage.iterations,
+      tiles: pieces.length,
       peakBytes: Math.max(...pieces.map((piece) => optimisationBytes(architecture, settings, piece, speed.memory))),
-      ms: pieces.reduce((sum, piece) => sum + stage.iterations * iterationMs(optimisationWork(architecture, settings, piece), speed.msPerGigaMultiplyAdd), 0),
+      ms: pieces.reduce(
+        (sum, piece) =>
+          sum +
+          stage.iterations * iterationMs(optimisationWork(architecture, settings, piece), speed.msPerGigaMultiplyAdd),
+        0,
+      ),
     };
   });
-  return { stages, peakBytes: Math.max(...stages.map((s) => s.peakBytes)), ms: stages.reduce((sum, s) => sum + s.ms, 0) };
+  return {
+    stages,
+    peakBytes: Math.max(...stages.map((s) => s.peakBytes)),
+    ms: stages.reduce((sum, s) => sum + s.ms, 0),
+  };
 }
 
 /** The pictures a stage optimises one at a time: its tiles, or the whole picture. */
@@ -177,25 +245,46 @@ function stagePieces(stage: ScheduleStage, picture: ImageSize): ImageSize[] {
  * Refuses a schedule with a stage whose pieces (the picture, or its largest tile) do not fit
  * `budgetBytes`, saying which tile would: what the studio checks before queueing a print.
  */
-export function checkScheduleFits(schedule: StylizeSchedule, photo: ImageSize, architecture: NetworkArchitecture, settings: CostSettings, budgetBytes: number, model: MemoryModel = WASM_MEMORY_MODEL): void {
+export function checkScheduleFits(
+  schedule: StylizeSchedule,
+  photo: ImageSize,
+  architecture: NetworkArchitecture,
+  settings: CostSettings,
+  budgetBytes: number,
+  model: MemoryModel = WASM_MEMORY_MODEL,
+): void {
   schedule.stages.forEach((stage, i) => {
     const pieces = stagePieces(stage, stageSize(stage, photo));
     const unfit = pieces.find((piece) => !fitsInMemory(architecture, settings, piece, budgetBytes, model));
     if (!unfit) return;
     const largest = largestTile(architecture, settings, budgetBytes, model);
     const bytes = optimisationBytes(architecture, settings, unfit, model);
-    const what = stage.tile ? `a ${unfit.width}×${unfit.height} px tile` : `the ${unfit.width}×${unfit.height} px picture in one piece`;
-    const why = bytes > budgetBytes ? `needs ${formatBytes(bytes)}, more than the ${formatBytes(budgetBytes)} available` : `keeps more image copies than the optimiser's ${formatBytes(model.imageHeapBytes ?? 0)} heap holds`;
-    const advice = largest === null ? 'not even a 64 px tile fits: choose shallower layers, or Adam (L-BFGS keeps 2 × history copies of the image)' : `tiles of at most ${largest} px fit`;
+    const what = stage.tile
+      ? `a ${unfit.width}×${unfit.height} px tile`
+      : `the ${unfit.width}×${unfit.height} px picture in one piece`;
+    const why =
+      bytes > budgetBytes
+        ? `needs ${formatBytes(bytes)}, more than the ${formatBytes(budgetBytes)} available`
+        : `keeps more image copies than the optimiser's ${formatBytes(model.imageHeapBytes ?? 0)} heap holds`;
+    const advice =
+      largest === null
+        ? 'not even a 64 px tile fits: choose shallower layers, or Adam (L-BFGS keeps 2 × history copies of the image)'
+        : `tiles of at most ${largest} px fit`;
     throw new PasticheError(`stage ${i + 1}: ${what} ${why}; ${advice}`, 'schedule');
   });
 }
 
 /** The layer the loss reads that comes last in the network: the pass runs up to it. */
-function deepestLayer(architecture: NetworkArchitecture, settings: Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>): string {
+function deepestLayer(
+  architecture: NetworkArchitecture,
+  settings: Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>,
+): string {
   const order = flatLayers(architecture.layers).map((l) => l.name);
   const used = [...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)];
-  return used.reduce((deepest, layer) => (order.indexOf(layer) > order.indexOf(deepest) ? layer : deepest), used[0] ?? order[0]);
+  return used.reduce(
+    (deepest, layer) => (order.indexOf(layer) > order.indexOf(deepest) ? layer : deepest),
+    used[0] ?? order[0],
+  );
 }
 
 interface Shape {
@@ -213,14 +302,26 @@ function walk(layers: readonly LayerSpec[], input: Shape): { shape: Shape; activ
     if (layer.kind === 'concat') {
       const branches = layer.branches.map((branch) => walk(branch, shape));
       shape = {
-        height: Math.min(...branches.map((b) => b.shape.height)), width: Math.min(...branches.map((b) => b.shape.width)),
+        height: Math.min(...branches.map((b) => b.shape.height)),
+        width: Math.min(...branches.map((b) => b.shape.width)),
         channels: branches.reduce((sum, b) => sum + b.shape.channels, 0),
       };
       activations += branches.reduce((sum, b) => sum + b.activations, 0);
       multiplyAdds += branches.reduce((sum, b) => sum + b.multiplyAdds, 0);
     } else {
-      const next = { height: outputSize(layer, shape.height), width: outputSize(layer, shape.width), channels: layer.kind === 'conv' ? layer.filters : shape.channels };
-      if (layer.kind === 'conv') multiplyAdds += kernelShape(layer)[0] * kernelShape(layer)[1] * (shape.channels / (layer.groups ?? 1)) * next.channels * next.height * next.width;
+      const next = {
+        height: outputSize(layer, shape.height),
+        width: outputSize(layer, shape.width),
+        channels: layer.kind === 'conv' ? layer.filters : shape.channels,
+      };
+      if (layer.kind === 'conv')
+        multiplyAdds +=
+          kernelShape(layer)[0] *
+          kernelShape(layer)[1] *
+          (shape.channels / (layer.groups ?? 1)) *
+          next.channels *
+          next.height *
+          next.width;
       shape = next;
     }
     activations += shape.channels * shape.height * shape.width;

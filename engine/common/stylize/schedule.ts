@@ -75,7 +75,8 @@ export function defaultSchedule(size: number, iterations: number): StylizeSchedu
 /** How many stages the default schedule to `size` has: halvings that stay at or above COARSEST_STAGE, at most MAX_DEFAULT_STAGES. */
 export function defaultStageCount(size: number): number {
   let count = 1;
-  for (let side = size; count < MAX_DEFAULT_STAGES && Math.round(side / 2) >= COARSEST_STAGE; count += 1) side = Math.round(side / 2);
+  for (let side = size; count < MAX_DEFAULT_STAGES && Math.round(side / 2) >= COARSEST_STAGE; count += 1)
+    side = Math.round(side / 2);
   return count;
 }
 
@@ -92,7 +93,10 @@ export function coarseToFineSchedule(size: number, iterations: number, stageCoun
   const counts = shares.map((share) => Math.floor((iterations * share) / total));
   // What rounding leaves goes to the coarsest stage, the cheapest, so the total is exactly `iterations`.
   counts[0] += iterations - counts.reduce((a, b) => a + b, 0);
-  return { stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: counts[i], tile: null })), photoDetail: true };
+  return {
+    stages: sizes.map((stageSize, i) => ({ size: stageSize, iterations: counts[i], tile: null })),
+    photoDetail: true,
+  };
 }
 
 /**
@@ -100,7 +104,10 @@ export function coarseToFineSchedule(size: number, iterations: number, stageCoun
  * the artist asks for tiles beyond what memory needs, to bound a stage's memory or try the seams.
  */
 export function withTiles(schedule: StylizeSchedule, tiling: StageTiling): StylizeSchedule {
-  return { ...schedule, stages: schedule.stages.map((stage) => ({ ...stage, tile: stage.size > tiling.size ? { ...tiling } : stage.tile })) };
+  return {
+    ...schedule,
+    stages: schedule.stages.map((stage) => ({ ...stage, tile: stage.size > tiling.size ? { ...tiling } : stage.tile })),
+  };
 }
 
 /**
@@ -109,7 +116,11 @@ export function withTiles(schedule: StylizeSchedule, tiling: StageTiling): Styli
  */
 export function normalisedSchedule(schedule: StylizeSchedule): StylizeSchedule {
   return {
-    stages: schedule.stages.map(({ size, iterations, tile }) => ({ size, iterations, tile: tile ? { size: tile.size, overlap: tile.overlap } : null })),
+    stages: schedule.stages.map(({ size, iterations, tile }) => ({
+      size,
+      iterations,
+      tile: tile ? { size: tile.size, overlap: tile.overlap } : null,
+    })),
     photoDetail: schedule.photoDetail ?? true,
   };
 }
@@ -135,9 +146,11 @@ export function checkSchedule(schedule: StylizeSchedule, size: number, iteration
   }
   stages.forEach((stage: unknown, i) => checkStage(stage, i, stages[i - 1]));
   const last = stages[stages.length - 1];
-  if (last.size !== size) throw new PasticheError(`the last stage's size ${last.size} is not the run's size ${size}`, 'schedule');
+  if (last.size !== size)
+    throw new PasticheError(`the last stage's size ${last.size} is not the run's size ${size}`, 'schedule');
   const total = scheduleIterations(schedule);
-  if (total !== iterations) throw new PasticheError(`the stages' iterations add up to ${total}, not the run's ${iterations}`, 'schedule');
+  if (total !== iterations)
+    throw new PasticheError(`the stages' iterations add up to ${total}, not the run's ${iterations}`, 'schedule');
 }
 
 /** Sizes and iterations are whole numbers float64 counts exactly; the sizes grow, so the last (the run's, ≤ MAX_SIZE) bounds them all. */
@@ -145,8 +158,10 @@ function checkStage(stage: unknown, i: number, previous: ScheduleStage | undefin
   const refuse = (problem: string) => new PasticheError(`stage ${i + 1}: ${problem}`, 'schedule');
   if (!isRecord(stage)) throw refuse(`must be an object with a size and iterations, got ${shownValue(stage)}`);
   const { size, iterations, tile } = stage;
-  if (!(Number.isSafeInteger(size) && (size as number) > 0)) throw refuse(`size must be a whole number > 0, got ${shownValue(size)}`);
-  if (!(Number.isSafeInteger(iterations) && (iterations as number) >= 0)) throw refuse(`iterations must be a whole number ≥ 0, got ${shownValue(iterations)}`);
+  if (!(Number.isSafeInteger(size) && (size as number) > 0))
+    throw refuse(`size must be a whole number > 0, got ${shownValue(size)}`);
+  if (!(Number.isSafeInteger(iterations) && (iterations as number) >= 0))
+    throw refuse(`iterations must be a whole number ≥ 0, got ${shownValue(iterations)}`);
   if (previous && (size as number) <= previous.size) {
     throw new PasticheError(`sizes must grow from stage to stage, got ${previous.size} then ${size}`, 'schedule');
   }
@@ -158,7 +173,9 @@ function checkStageTiling(tile: unknown, index: number): void {
   if (!isRecord(tile)) throw refuse(`tiles must be an object with a size and an overlap, got ${shownValue(tile)}`);
   const { size, overlap } = tile;
   if (!(Number.isSafeInteger(size) && Number.isSafeInteger(overlap))) {
-    throw refuse(`tiles' size and overlap must be whole numbers of pixels, got ${shownValue(size)} and ${shownValue(overlap)}`);
+    throw refuse(
+      `tiles' size and overlap must be whole numbers of pixels, got ${shownValue(size)} and ${shownValue(overlap)}`,
+    );
   }
   try {
     alignedTiling({ tile: size as number, overlap: overlap as number }, OPTIMISATION_TILE_GEOMETRY.alignment);
@@ -181,7 +198,10 @@ export function stagePlan(stage: ScheduleStage, picture: ImageSize): TilePlan {
 
 /** Optimiser steps of the whole schedule on a photo of this aspect: each stage's iterations times its tiles. */
 export function scheduleSteps(schedule: StylizeSchedule, photo: ImageSize): number {
-  return schedule.stages.reduce((sum, stage) => sum + stage.iterations * tileRegions(stagePlan(stage, stageSize(stage, photo))).length, 0);
+  return schedule.stages.reduce(
+    (sum, stage) => sum + stage.iterations * tileRegions(stagePlan(stage, stageSize(stage, photo))).length,
+    0,
+  );
 }
 
 /** Where a scheduled run is: stage `index` (0-based) of `count`, whose picture's long side is `size` px. */
@@ -198,5 +218,7 @@ export function stageText(stage: StagePosition): string {
 
 /** `256:300,512:150,1024:50@512/64` — the CLI's form, also how a schedule is shown. */
 export function scheduleText(schedule: StylizeSchedule): string {
-  return schedule.stages.map((s) => `${s.size}:${s.iterations}${s.tile ? `@${s.tile.size}/${s.tile.overlap}` : ''}`).join(',');
+  return schedule.stages
+    .map((s) => `${s.size}:${s.iterations}${s.tile ? `@${s.tile.size}/${s.tile.overlap}` : ''}`)
+    .join(',');
 }

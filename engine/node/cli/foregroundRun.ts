@@ -29,7 +29,11 @@ export interface ForegroundRun {
  * iteration with the image reached kept. `prepare` may refuse the run; then nothing is recorded.
  * `inputs` are the files and folders the run reads, which --out may not replace (checkOutputFile).
  */
-export async function runInForeground(options: ForegroundOptions, inputs: ReadonlyArray<string | undefined>, prepare: (store: RunStore, backend: BackendInfo) => ForegroundRun): Promise<void> {
+export async function runInForeground(
+  options: ForegroundOptions,
+  inputs: ReadonlyArray<string | undefined>,
+  prepare: (store: RunStore, backend: BackendInfo) => ForegroundRun,
+): Promise<void> {
   checkOutputFile(options.out, inputs);
   const backend = await selectBackend(options.backend);
   const store = openRunStore();
@@ -56,12 +60,26 @@ export async function runInForeground(options: ForegroundOptions, inputs: Readon
       onStart: ({ runId, network, width, height }) => {
         // On stderr even with --json, whose stdout stays JSON lines; once, so the Network line below does not repeat it.
         if (run.advice) process.stderr.write(`${run.advice}\n`);
-        const randomNote = run.advice ? ' — random weights' : ' — random weights, no download needed; pretrained networks give better results (see `pastiche models`)';
-        announce(options.json, { event: 'start', runId, backend: backend.name, network: network.name, width, height, iterations: run.iterations }, [
-          `Run ${runId} · project '${run.project}' · ${width}×${height} · ${run.iterations} iterations`,
-          `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
-          `Network: ${network.name}${network.status === 'embedded' ? randomNote : ''}`,
-        ]);
+        const randomNote = run.advice
+          ? ' — random weights'
+          : ' — random weights, no download needed; pretrained networks give better results (see `pastiche models`)';
+        announce(
+          options.json,
+          {
+            event: 'start',
+            runId,
+            backend: backend.name,
+            network: network.name,
+            width,
+            height,
+            iterations: run.iterations,
+          },
+          [
+            `Run ${runId} · project '${run.project}' · ${width}×${height} · ${run.iterations} iterations`,
+            `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
+            `Network: ${network.name}${network.status === 'embedded' ? randomNote : ''}`,
+          ],
+        );
         view.start(run.iterations);
       },
       onProgress: (progress) => view.update(progress),
@@ -73,20 +91,37 @@ export async function runInForeground(options: ForegroundOptions, inputs: Readon
       },
       // A print schedule's stage, or one of its tiles, done.
       onPiece: ({ stage, stages, tile, tiles, size, initialLoss, finalLoss }) => {
-        if (options.json) printJson({ event: 'piece', stage, stages, tile, tiles, width: size.width, height: size.height, loss: { initial: initialLoss.total, final: finalLoss.total } });
+        if (options.json)
+          printJson({
+            event: 'piece',
+            stage,
+            stages,
+            tile,
+            tiles,
+            width: size.width,
+            height: size.height,
+            loss: { initial: initialLoss.total, final: finalLoss.total },
+          });
       },
     });
     view.stop();
     await writeImage(outcome.image, options.out);
     const summary = {
       event: outcome.status === 'done' ? 'done' : 'cancelled',
-      runId: outcome.runId, output: resolve(options.out), backend: outcome.backend, network: outcome.network.name,
-      iterations: outcome.iterationsDone, loss: { initial: outcome.initialLoss.total, final: outcome.finalLoss.total }, ms: outcome.elapsedMs,
+      runId: outcome.runId,
+      output: resolve(options.out),
+      backend: outcome.backend,
+      network: outcome.network.name,
+      iterations: outcome.iterationsDone,
+      loss: { initial: outcome.initialLoss.total, final: outcome.finalLoss.total },
+      ms: outcome.elapsedMs,
     };
     const converged = outcome.status === 'done' && outcome.iterationsDone < run.iterations;
     announce(options.json, summary, [
       `${outcome.status === 'done' ? 'Done' : 'Cancelled'}: ${summary.output} (run ${outcome.runId}, ${outcome.iterationsDone} iterations in ${(outcome.elapsedMs / 1000).toFixed(1)} s on ${outcome.backend}, loss ${outcome.initialLoss.total.toPrecision(4)} → ${outcome.finalLoss.total.toPrecision(4)})`,
-      ...(converged ? [`Stopped before ${run.iterations} iterations: L-BFGS could lower the loss no further (converged).`] : []),
+      ...(converged
+        ? [`Stopped before ${run.iterations} iterations: L-BFGS could lower the loss no further (converged).`]
+        : []),
     ]);
     if (outcome.status === 'cancelled') process.exitCode = 130;
   } finally {

@@ -24,7 +24,11 @@ const KEPT_SESSIONS = 6;
  * The style network on onnxruntime, its graphs (transformerInference) built per picture size and
  * their sessions cached: one session per graph and size, created through createSession.
  */
-export function onnxStylizer(runtime: Runtime, values: TransformerValues, backend = 'onnxruntime/cpu'): PictureStylizer {
+export function onnxStylizer(
+  runtime: Runtime,
+  values: TransformerValues,
+  backend = 'onnxruntime/cpu',
+): PictureStylizer {
   const cache = new SessionCache(KEPT_SESSIONS);
   const session = async (kind: 'own' | 'given', { width, height }: RgbImage): Promise<Session> => {
     const build = kind === 'own' ? ownMomentsGraph : givenMomentsGraph;
@@ -47,10 +51,16 @@ export function onnxStylizer(runtime: Runtime, values: TransformerValues, backen
       const names = TRANSFORMER_LAYERS.flatMap((layer) => [meanName(layer.name), varianceName(layer.name)]);
       const feeds = { [PICTURE_INPUT]: pictureTensor(runtime, picture) };
       const outputs = await (await session('own', picture)).run(feeds, names);
-      const moments = TRANSFORMER_LAYERS.map((layer) => [layer.name, {
-        mean: outputs[meanName(layer.name)].data as Float32Array,
-        variance: outputs[varianceName(layer.name)].data as Float32Array,
-      }] as const);
+      const moments = TRANSFORMER_LAYERS.map(
+        (layer) =>
+          [
+            layer.name,
+            {
+              mean: outputs[meanName(layer.name)].data as Float32Array,
+              variance: outputs[varianceName(layer.name)].data as Float32Array,
+            },
+          ] as const,
+      );
       return new Map(moments);
     },
     dispose: () => cache.clear(),
@@ -63,12 +73,14 @@ function pictureTensor(runtime: Runtime, { width, height, data }: RgbImage): Ort
 }
 
 function momentFeeds(runtime: Runtime, statistics: MomentValues): Record<string, Ort.Tensor> {
-  return Object.fromEntries(TRANSFORMER_LAYERS.flatMap((layer) => {
-    const moments = statistics.get(layer.name);
-    if (!moments) throw new Error(`the statistics lack ${layer.name}`);
-    return [
-      [meanName(layer.name), new runtime.Tensor('float32', moments.mean, [moments.mean.length])],
-      [varianceName(layer.name), new runtime.Tensor('float32', moments.variance, [moments.variance.length])],
-    ];
-  }));
+  return Object.fromEntries(
+    TRANSFORMER_LAYERS.flatMap((layer) => {
+      const moments = statistics.get(layer.name);
+      if (!moments) throw new Error(`the statistics lack ${layer.name}`);
+      return [
+        [meanName(layer.name), new runtime.Tensor('float32', moments.mean, [moments.mean.length])],
+        [varianceName(layer.name), new runtime.Tensor('float32', moments.variance, [moments.variance.length])],
+      ];
+    }),
+  );
 }

@@ -42,7 +42,10 @@ export class RunQueue {
   start(): void {
     if (this.started) return;
     this.started = true;
-    const queued = this.store.listRuns({ status: 'queued' }).map((run) => run.id).sort((a, b) => a - b);
+    const queued = this.store
+      .listRuns({ status: 'queued' })
+      .map((run) => run.id)
+      .sort((a, b) => a - b);
     this.waiting.unshift(...queued.filter((id) => !this.waiting.includes(id)));
     this.pump();
   }
@@ -131,20 +134,37 @@ export class RunQueue {
 
   private async execute(runId: number, signal: AbortSignal): Promise<void> {
     try {
-      const outcome = await executeQueuedRun(this.store, runId, this.backend, {
-        signal,
-        onRunning: () => this.emit({ type: 'run.status', runId, status: 'running' }),
-        onProgress: (progress) => this.emit({ type: 'run.progress', runId, progress }),
-        onStage: (stage) => this.emit({ type: 'run.stage', runId, stage }),
-        onTile: ({ done, total }) => this.emit({ type: 'run.tiles', runId, done, total }),
-        onPreview: ({ iteration, record, stage, stageDone }) => {
-          this.emit({ type: 'run.preview', runId, iteration, imageId: record.id, ...(stage && { stage, stageDone: !!stageDone }) });
+      const outcome = await executeQueuedRun(
+        this.store,
+        runId,
+        this.backend,
+        {
+          signal,
+          onRunning: () => this.emit({ type: 'run.status', runId, status: 'running' }),
+          onProgress: (progress) => this.emit({ type: 'run.progress', runId, progress }),
+          onStage: (stage) => this.emit({ type: 'run.stage', runId, stage }),
+          onTile: ({ done, total }) => this.emit({ type: 'run.tiles', runId, done, total }),
+          onPreview: ({ iteration, record, stage, stageDone }) => {
+            this.emit({
+              type: 'run.preview',
+              runId,
+              iteration,
+              imageId: record.id,
+              ...(stage && { stage, stageDone: !!stageDone }),
+            });
+          },
         },
-      }, this.device);
+        this.device,
+      );
       this.emit({ type: 'run.status', runId, status: outcome.status });
     } catch (error) {
       // The run's executor has marked it failed in the store (unless it was no longer queued).
-      this.emit({ type: 'run.status', runId, status: this.statusOf(runId), error: isPasticheError(error) ? error.message : `internal error: ${String(error)}` });
+      this.emit({
+        type: 'run.status',
+        runId,
+        status: this.statusOf(runId),
+        error: isPasticheError(error) ? error.message : `internal error: ${String(error)}`,
+      });
     }
   }
 

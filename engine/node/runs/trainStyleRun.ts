@@ -3,7 +3,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import {
-  styleTrainer, type StyleTrainer, type TrainerOptions, type TrainerState,
+  styleTrainer,
+  type StyleTrainer,
+  type TrainerOptions,
+  type TrainerState,
 } from '../../common/fast/styleTrainer.js';
 import { trainingSchedule, type TrainingSchedule } from '../../common/fast/trainingSchedule.js';
 import type { TrainStyleSettings } from '../../common/fast/trainingSettings.js';
@@ -17,7 +20,15 @@ import { nativeGradientRuntime, type BackendInfo } from '../backend.js';
 import { decodeImage, readImage } from '../image/imageIO.js';
 import { isLibraryName } from '../libraryNames.js';
 import { describeNetwork, loadNetwork, type LoadedNetwork, type NetworkSummary } from '../networks/registry.js';
-import { failureMessage, metricsRecorder, queuedRun, readInput, recordComputedOn, savePng, storeInput } from './recordedRun.js';
+import {
+  failureMessage,
+  metricsRecorder,
+  queuedRun,
+  readInput,
+  recordComputedOn,
+  savePng,
+  storeInput,
+} from './recordedRun.js';
 import { providerRuns } from '../onnxruntime/sessions.js';
 import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
 import { batchTensor, listPhotos, loadBatch, type LoadedBatch, type PhotoFolder } from '../fast/photoFolder.js';
@@ -77,7 +88,12 @@ interface TrainingInputs {
  * can be refused — the name, the settings against the network, the photos, the painting, the
  * validation photo — is refused before the run's row is written.
  */
-export async function trainStyle(store: RunStore, job: TrainStyleJob, backend: BackendInfo, hooks: TrainingHooks = {}): Promise<TrainingOutcome> {
+export async function trainStyle(
+  store: RunStore,
+  job: TrainStyleJob,
+  backend: BackendInfo,
+  hooks: TrainingHooks = {},
+): Promise<TrainingOutcome> {
   const { run, inputs } = await checkAndRecord(store, job);
   return runTraining(store, run, backend, hooks, inputs);
 }
@@ -88,7 +104,12 @@ export async function enqueueTraining(store: RunStore, job: TrainStyleJob): Prom
 }
 
 /** Runs a queued training from what the store holds: its settings, painting, validation photo and photo folder. */
-export async function executeTraining(store: RunStore, runId: number, backend: BackendInfo, hooks: TrainingHooks = {}): Promise<TrainingOutcome> {
+export async function executeTraining(
+  store: RunStore,
+  runId: number,
+  backend: BackendInfo,
+  hooks: TrainingHooks = {},
+): Promise<TrainingOutcome> {
   const run = queuedRun(store, runId, 'train-style');
   let inputs: TrainingInputs;
   try {
@@ -100,7 +121,10 @@ export async function executeTraining(store: RunStore, runId: number, backend: B
   return runTraining(store, run, backend, hooks, inputs);
 }
 
-async function checkAndRecord(store: RunStore, job: TrainStyleJob): Promise<{ run: TrainStyleRunRecord; inputs: TrainingInputs }> {
+async function checkAndRecord(
+  store: RunStore,
+  job: TrainStyleJob,
+): Promise<{ run: TrainStyleRunRecord; inputs: TrainingInputs }> {
   const { settings, styleName } = job;
   checkNewStyleName(store, styleName);
   const network = await describeNetwork(settings.network, store.paths.models);
@@ -116,9 +140,16 @@ async function checkAndRecord(store: RunStore, job: TrainStyleJob): Promise<{ ru
   const validationFile = await readInput(validationPath);
   const validation = await decodeImage(validationFile.bytes, validationPath, { longSide: settings.size });
   const run = store.createRun({
-    project: job.project, kind: 'train-style', settings,
-    contentImageId: storeInput(store, validationFile), styles: [{ imageId: storeInput(store, paintingFile), blendWeight: 1 }],
-    training: { styleName, photos: { folder: photos.folder, count: photos.count, namesSha256: photos.namesSha256 }, totalSteps: schedule.totalSteps },
+    project: job.project,
+    kind: 'train-style',
+    settings,
+    contentImageId: storeInput(store, validationFile),
+    styles: [{ imageId: storeInput(store, paintingFile), blendWeight: 1 }],
+    training: {
+      styleName,
+      photos: { folder: photos.folder, count: photos.count, namesSha256: photos.namesSha256 },
+      totalSteps: schedule.totalSteps,
+    },
   });
   return { run: run as TrainStyleRunRecord, inputs: { photos, schedule, painting, validation } };
 }
@@ -127,10 +158,14 @@ async function checkAndRecord(store: RunStore, job: TrainStyleJob): Promise<{ ru
 async function recordedInputs(run: TrainStyleRunRecord): Promise<TrainingInputs> {
   const photos = listPhotos(run.training.photos.folder);
   if (photos.namesSha256 !== run.training.photos.namesSha256) {
-    throw new PasticheError(`the photos changed since the training was recorded (${run.training.photos.count} then, ${photos.count} now); it needs the same ones`, photos.folder);
+    throw new PasticheError(
+      `the photos changed since the training was recorded (${run.training.photos.count} then, ${photos.count} now); it needs the same ones`,
+      photos.folder,
+    );
   }
   return {
-    photos, schedule: trainingSchedule(photos.count, run.settings),
+    photos,
+    schedule: trainingSchedule(photos.count, run.settings),
     painting: await readImage(run.styles[0].image.path, { longSide: run.settings.styleSize }),
     validation: await readImage(run.contentImage.path, { longSide: run.settings.size }),
   };
@@ -140,14 +175,22 @@ async function recordedInputs(run: TrainStyleRunRecord): Promise<TrainingInputs>
  * Goes on with the training of `styleName` from its last checkpoint, as the same run, with its
  * recorded settings, painting and validation photo; the photos must be the same ones.
  */
-export async function resumeTraining(store: RunStore, styleName: string, backend: BackendInfo, hooks: TrainingHooks = {}): Promise<TrainingOutcome> {
+export async function resumeTraining(
+  store: RunStore,
+  styleName: string,
+  backend: BackendInfo,
+  hooks: TrainingHooks = {},
+): Promise<TrainingOutcome> {
   const folder = join(store.paths.training, styleName);
-  if (!hasCheckpoint(folder)) throw new PasticheError(`no stopped training of this name to resume (no checkpoint in ${folder})`, styleName);
+  if (!hasCheckpoint(folder))
+    throw new PasticheError(`no stopped training of this name to resume (no checkpoint in ${folder})`, styleName);
   const { info, state } = await loadCheckpoint(folder);
   try {
     const run = store.run(info.runId);
-    if (run.kind !== 'train-style' || run.training.styleName !== styleName) throw new PasticheError(`belongs to run ${run.id}, which is not this style's training`, folder);
-    if (run.status !== 'failed' && run.status !== 'cancelled') throw new PasticheError(`is ${run.status}, so it cannot be resumed`, `run ${run.id}`);
+    if (run.kind !== 'train-style' || run.training.styleName !== styleName)
+      throw new PasticheError(`belongs to run ${run.id}, which is not this style's training`, folder);
+    if (run.status !== 'failed' && run.status !== 'cancelled')
+      throw new PasticheError(`is ${run.status}, so it cannot be resumed`, `run ${run.id}`);
     const inputs = await recordedInputs(run);
     return await runTraining(store, run, backend, hooks, inputs, { state, elapsedMs: info.elapsedMs });
   } finally {
@@ -157,10 +200,15 @@ export async function resumeTraining(store: RunStore, styleName: string, backend
 
 /** A style name is a folder name in the data folder; a new training refuses one that is taken. */
 function checkNewStyleName(store: RunStore, styleName: string): void {
-  if (!isLibraryName(styleName)) throw new PasticheError('a style name is letters, digits, dots, dashes and underscores', styleName);
-  if (existsSync(join(store.paths.styles, styleName))) throw new PasticheError(`a style of this name exists in ${store.paths.styles}; choose another name`, styleName);
+  if (!isLibraryName(styleName))
+    throw new PasticheError('a style name is letters, digits, dots, dashes and underscores', styleName);
+  if (existsSync(join(store.paths.styles, styleName)))
+    throw new PasticheError(`a style of this name exists in ${store.paths.styles}; choose another name`, styleName);
   if (hasCheckpoint(join(store.paths.training, styleName))) {
-    throw new PasticheError(`a stopped training of this name has a checkpoint in ${join(store.paths.training, styleName)}: continue it with --resume, or delete that folder`, styleName);
+    throw new PasticheError(
+      `a stopped training of this name has a checkpoint in ${join(store.paths.training, styleName)}: continue it with --resume, or delete that folder`,
+      styleName,
+    );
   }
 }
 
@@ -168,7 +216,14 @@ function checkNewStyleName(store: RunStore, styleName: string): void {
  * Runs a recorded training from its start or its checkpoint. From here on whatever fails marks the
  * run failed, keeping its latest preview and its last checkpoint.
  */
-async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: BackendInfo, hooks: TrainingHooks, inputs: TrainingInputs, resume?: { state: TrainerState; elapsedMs: number }): Promise<TrainingOutcome> {
+async function runTraining(
+  store: RunStore,
+  run: TrainStyleRunRecord,
+  backend: BackendInfo,
+  hooks: TrainingHooks,
+  inputs: TrainingInputs,
+  resume?: { state: TrainerState; elapsedMs: number },
+): Promise<TrainingOutcome> {
   const metrics = metricsRecorder(store, run.id);
   let loaded: LoadedNetwork | undefined;
   let trainer: StyleTrainer | undefined;
@@ -186,8 +241,19 @@ async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: B
     }
     if (resume) store.resumeTraining(run.id, resume.state.step, backend.name, loaded.summary.weightsSha256);
     else store.startRun(run.id, backend.name, loaded.summary.weightsSha256);
-    hooks.onStart?.({ runId: run.id, network: loaded.summary, step: trainer.step, totalSteps: inputs.schedule.totalSteps, photos: inputs.photos.count });
-    return await session.train(trainer, (progress) => metrics.add(progress), () => metrics.flush(), recordBackend);
+    hooks.onStart?.({
+      runId: run.id,
+      network: loaded.summary,
+      step: trainer.step,
+      totalSteps: inputs.schedule.totalSteps,
+      photos: inputs.photos.count,
+    });
+    return await session.train(
+      trainer,
+      (progress) => metrics.add(progress),
+      () => metrics.flush(),
+      recordBackend,
+    );
   } catch (error) {
     metrics.flushAfterFailure();
     try {
@@ -208,7 +274,9 @@ async function runTraining(store: RunStore, run: TrainStyleRunRecord, backend: B
  * registry's networks have there); elsewhere TensorFlow.js computes the whole step.
  */
 function trainerOptions(
-  backend: BackendInfo, settings: TrainStyleSettings, resumeFrom: TrainerState | undefined,
+  backend: BackendInfo,
+  settings: TrainStyleSettings,
+  resumeFrom: TrainerState | undefined,
 ): TrainerOptions {
   const runtime = nativeGradientRuntime();
   const native = runtime ? { transformerGradient: nativeTransformerGradient(runtime) } : {};
@@ -267,18 +335,27 @@ class TrainingSession {
       }
       const step = trainer.step;
       const sessionMs = Date.now() - started;
-      const progress = { iteration: step, iterations: totalSteps, loss: finalLoss, elapsedMs: this.elapsedBefore + sessionMs, remainingMs: (sessionMs / (step - firstStep)) * (totalSteps - step) };
+      const progress = {
+        iteration: step,
+        iterations: totalSteps,
+        loss: finalLoss,
+        elapsedMs: this.elapsedBefore + sessionMs,
+        remainingMs: (sessionMs / (step - firstStep)) * (totalSteps - step),
+      };
       record(progress);
       this.hooks.onProgress?.(progress);
       if (settings.previewEvery > 0 && step % settings.previewEvery === 0) await this.preview(trainer, flush);
-      if (step % settings.checkpointEvery === 0 && step < totalSteps) await this.checkpoint(trainer, progress.elapsedMs);
+      if (step % settings.checkpointEvery === 0 && step < totalSteps)
+        await this.checkpoint(trainer, progress.elapsedMs);
       await yieldToEventLoop();
     }
     const elapsedMs = this.elapsedBefore + (Date.now() - started);
     if (this.lastPreview?.iteration !== trainer.step) await this.preview(trainer, flush);
     flush();
     recordBackend();
-    return trainer.step < totalSteps ? this.cancel(trainer, finalLoss, elapsedMs) : this.finish(trainer, finalLoss, elapsedMs);
+    return trainer.step < totalSteps
+      ? this.cancel(trainer, finalLoss, elapsedMs)
+      : this.finish(trainer, finalLoss, elapsedMs);
   }
 
   /**
@@ -318,35 +395,69 @@ class TrainingSession {
 
   private async checkpoint(trainer: StyleTrainer, elapsedMs: number): Promise<void> {
     const { photos } = this.inputs;
-    await saveCheckpoint(this.checkpointFolder, {
-      runId: this.run.id, settings: this.run.settings, photos: { folder: photos.folder, count: photos.count, namesSha256: photos.namesSha256 }, elapsedMs,
-    }, trainer.state());
+    await saveCheckpoint(
+      this.checkpointFolder,
+      {
+        runId: this.run.id,
+        settings: this.run.settings,
+        photos: { folder: photos.folder, count: photos.count, namesSha256: photos.namesSha256 },
+        elapsedMs,
+      },
+      trainer.state(),
+    );
     this.hooks.onCheckpoint?.({ step: trainer.step, folder: this.checkpointFolder });
   }
 
   /** Stopped by the signal: a checkpoint where it stands, and the run cancelled with its last preview. */
-  private async cancel(trainer: StyleTrainer, finalLoss: LossTerms | null, elapsedMs: number): Promise<TrainingOutcome> {
+  private async cancel(
+    trainer: StyleTrainer,
+    finalLoss: LossTerms | null,
+    elapsedMs: number,
+  ): Promise<TrainingOutcome> {
     await this.checkpoint(trainer, elapsedMs);
     this.store.cancelRun(this.run.id, this.lastPreview ?? undefined);
     return this.outcome('cancelled', trainer, finalLoss, elapsedMs, null);
   }
 
   /** Every step taken: the network saved in the style library, the run done, the checkpoint no longer needed. */
-  private async finish(trainer: StyleTrainer, finalLoss: LossTerms | null, elapsedMs: number): Promise<TrainingOutcome> {
+  private async finish(
+    trainer: StyleTrainer,
+    finalLoss: LossTerms | null,
+    elapsedMs: number,
+  ): Promise<TrainingOutcome> {
     const { id, training } = this.run;
-    const style = await saveStyle(join(this.store.paths.styles, training.styleName), {
-      name: training.styleName, source: 'trained', origin: `run ${id}`,
-      training: { runId: id, styleImageSha256: this.run.styles[0].image.sha256, steps: trainer.step },
-    }, trainer.weights);
+    const style = await saveStyle(
+      join(this.store.paths.styles, training.styleName),
+      {
+        name: training.styleName,
+        source: 'trained',
+        origin: `run ${id}`,
+        training: { runId: id, styleImageSha256: this.run.styles[0].image.sha256, steps: trainer.step },
+      },
+      trainer.weights,
+    );
     this.store.finishTraining(id, this.lastPreview!, style.weightsSha256);
     rmSync(this.checkpointFolder, { recursive: true, force: true });
     return this.outcome('done', trainer, finalLoss, elapsedMs, style);
   }
 
-  private outcome(status: TrainingOutcome['status'], trainer: StyleTrainer, finalLoss: LossTerms | null, elapsedMs: number, style: SavedStyleInfo | null): TrainingOutcome {
+  private outcome(
+    status: TrainingOutcome['status'],
+    trainer: StyleTrainer,
+    finalLoss: LossTerms | null,
+    elapsedMs: number,
+    style: SavedStyleInfo | null,
+  ): TrainingOutcome {
     return {
-      status, runId: this.run.id, stepsDone: trainer.step, totalSteps: this.inputs.schedule.totalSteps, finalLoss, elapsedMs, style,
-      checkpoint: status === 'cancelled' ? this.checkpointFolder : null, preview: this.lastPreviewRecord,
+      status,
+      runId: this.run.id,
+      stepsDone: trainer.step,
+      totalSteps: this.inputs.schedule.totalSteps,
+      finalLoss,
+      elapsedMs,
+      style,
+      checkpoint: status === 'cancelled' ? this.checkpointFolder : null,
+      preview: this.lastPreviewRecord,
     };
   }
 }

@@ -15,8 +15,20 @@ const SCHEDULE_SUBJECTS = ['--schedule: ', 'schedule: ', 'size: ', '--size: ', '
 
 /** What stylize's options are when only --schedule is given (commander's defaults). */
 const defaults = {
-  content: 'photo.jpg', style: ['painting.png'], out: 'result.png', network: 'vgg19-random', coarseToFine: false, optimizer: 'lbfgs',
-  pooling: 'max', styleScale: 1, seed: 0, previewEvery: 100, preserveColors: 'none', styleRepr: 'gram', tvWeight: 1e-3, json: false,
+  content: 'photo.jpg',
+  style: ['painting.png'],
+  out: 'result.png',
+  network: 'vgg19-random',
+  coarseToFine: false,
+  optimizer: 'lbfgs',
+  pooling: 'max',
+  styleScale: 1,
+  seed: 0,
+  previewEvery: 100,
+  preserveColors: 'none',
+  styleRepr: 'gram',
+  tvWeight: 1e-3,
+  json: false,
 } as const;
 
 /** A schedule the run can follow: sizes growing to the run's, iterations adding up to its, only finite numbers. */
@@ -24,7 +36,9 @@ function assertFollowable(settings: StylizeSettings): void {
   const { schedule } = settings;
   if (schedule === null) return;
   assertFiniteNumbers(schedule, 'schedule');
-  schedule.stages.forEach((stage, i) => assert.ok(i === 0 || stage.size > schedule.stages[i - 1].size, `stage ${i + 1} does not grow`));
+  schedule.stages.forEach((stage, i) =>
+    assert.ok(i === 0 || stage.size > schedule.stages[i - 1].size, `stage ${i + 1} does not grow`),
+  );
   assert.equal(schedule.stages.at(-1)!.size, settings.size);
   assert.equal(scheduleIterations(schedule), settings.iterations);
 }
@@ -33,24 +47,78 @@ const decoder = new TextDecoder();
 
 describe('print schedules under fuzzing', () => {
   it('--schedule text: parsed and checked as the CLI does, or refused in one line naming it', async () => {
-    const mutatedText = mutatedBytes(texts.map((text) => new TextEncoder().encode(text))).map((bytes) => decoder.decode(bytes));
-    const text = fc.oneof(mutatedText, fc.string({ maxLength: 40 }), fc.stringMatching(/^(\d{1,5}:\d{1,6},){0,6}\d{1,5}:\d{1,6}$/));
-    await fuzzFormat('--schedule text', text, async (value) => {
-      const stages = scheduleOption('schedule')(value);
-      const job = jobFromOptions({ ...defaults, schedule: stages } as never);
-      assertFollowable(job.settings);
-      const untiled: StylizeSchedule = { stages: job.settings.schedule!.stages.map((stage) => ({ ...stage, tile: null })) };
-      assert.deepEqual(scheduleOption('schedule')(scheduleText(untiled)), stages, 'the schedule shows as the text it was given');
-    }, { runs: fuzzRuns(300), caseTimeoutMs: 1_000, maxRssGrowthBytes: 128 * 1024 ** 2, subject: () => SCHEDULE_SUBJECTS });
+    const mutatedText = mutatedBytes(texts.map((text) => new TextEncoder().encode(text))).map((bytes) =>
+      decoder.decode(bytes),
+    );
+    const text = fc.oneof(
+      mutatedText,
+      fc.string({ maxLength: 40 }),
+      fc.stringMatching(/^(\d{1,5}:\d{1,6},){0,6}\d{1,5}:\d{1,6}$/),
+    );
+    await fuzzFormat(
+      '--schedule text',
+      text,
+      async (value) => {
+        const stages = scheduleOption('schedule')(value);
+        const job = jobFromOptions({ ...defaults, schedule: stages } as never);
+        assertFollowable(job.settings);
+        const untiled: StylizeSchedule = {
+          stages: job.settings.schedule!.stages.map((stage) => ({ ...stage, tile: null })),
+        };
+        assert.deepEqual(
+          scheduleOption('schedule')(scheduleText(untiled)),
+          stages,
+          'the schedule shows as the text it was given',
+        );
+      },
+      {
+        runs: fuzzRuns(300),
+        caseTimeoutMs: 1_000,
+        maxRssGrowthBytes: 128 * 1024 ** 2,
+        subject: () => SCHEDULE_SUBJECTS,
+      },
+    );
   });
 
   it('schedule objects: resolved with the run settings the studio sends, or refused in one line naming the setting', async () => {
     const seeds: Partial<StylizeSettings>[] = [
-      { size: 1024, iterations: 350, schedule: { stages: [{ size: 256, iterations: 200, tile: null }, { size: 512, iterations: 100, tile: null }, { size: 1024, iterations: 50, tile: { size: 512, overlap: 64 } }] } },
-      { size: 48, iterations: 6, schedule: { stages: [{ size: 24, iterations: 4, tile: null }, { size: 48, iterations: 2, tile: { size: 32, overlap: 8 } }] } },
-      { size: 512, iterations: 10, schedule: { stages: [{ size: 512, iterations: 10, tile: { size: 256, overlap: 0 } }] } },
+      {
+        size: 1024,
+        iterations: 350,
+        schedule: {
+          stages: [
+            { size: 256, iterations: 200, tile: null },
+            { size: 512, iterations: 100, tile: null },
+            { size: 1024, iterations: 50, tile: { size: 512, overlap: 64 } },
+          ],
+        },
+      },
+      {
+        size: 48,
+        iterations: 6,
+        schedule: {
+          stages: [
+            { size: 24, iterations: 4, tile: null },
+            { size: 48, iterations: 2, tile: { size: 32, overlap: 8 } },
+          ],
+        },
+      },
+      {
+        size: 512,
+        iterations: 10,
+        schedule: { stages: [{ size: 512, iterations: 10, tile: { size: 256, overlap: 0 } }] },
+      },
     ];
-    await fuzzFormat('schedule objects', mutatedJson(seeds), async (given) => assertFollowable(resolveSettings(given as Partial<StylizeSettings>)),
-      { runs: fuzzRuns(300), caseTimeoutMs: 1_000, maxRssGrowthBytes: 128 * 1024 ** 2, subject: () => ['schedule: ', 'size: ', 'iterations: ', 'settings: '] });
+    await fuzzFormat(
+      'schedule objects',
+      mutatedJson(seeds),
+      async (given) => assertFollowable(resolveSettings(given as Partial<StylizeSettings>)),
+      {
+        runs: fuzzRuns(300),
+        caseTimeoutMs: 1_000,
+        maxRssGrowthBytes: 128 * 1024 ** 2,
+        subject: () => ['schedule: ', 'size: ', 'iterations: ', 'settings: '],
+      },
+    );
   });
 });

@@ -8,14 +8,23 @@ import type { StagePosition } from '../../../../engine/common/stylize/schedule.j
 /** A stream that keeps what is written; `isTTY` chooses the live bar or the sparse lines. */
 function captured(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
   const chunks: string[] = [];
-  const stream = new Writable({ write: (chunk, _encoding, done) => { chunks.push(String(chunk)); done(); } });
+  const stream = new Writable({
+    write: (chunk, _encoding, done) => {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
   Object.assign(stream, { isTTY, columns: 200 });
   return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
 }
 
 /** A schedule 128:20,256:10,512:5's progress: iteration 0, then each step, naming its stage. */
 function scheduledProgress(): DescentProgress[] {
-  const stages = [{ size: 128, iterations: 20 }, { size: 256, iterations: 10 }, { size: 512, iterations: 5 }];
+  const stages = [
+    { size: 128, iterations: 20 },
+    { size: 256, iterations: 10 },
+    { size: 512, iterations: 5 },
+  ];
   const stageOf = (iteration: number): StagePosition => {
     let end = 0;
     for (const [index, stage] of stages.entries()) {
@@ -26,7 +35,12 @@ function scheduledProgress(): DescentProgress[] {
   };
   const loss = { total: 10, content: 4, style: 6, tv: 0 };
   return Array.from({ length: 36 }, (_, iteration) => ({
-    iteration, iterations: 35, loss, elapsedMs: iteration * 100, remainingMs: null, stage: stageOf(Math.max(1, iteration)),
+    iteration,
+    iterations: 35,
+    loss,
+    elapsedMs: iteration * 100,
+    remainingMs: null,
+    stage: stageOf(Math.max(1, iteration)),
   }));
 }
 
@@ -50,14 +64,18 @@ describe('progressView: the CLI names the stage a scheduled run is on', () => {
     const scheduled = captured(true);
     const bar = progressView(false, scheduled.stream);
     bar.start(35);
-    scheduledProgress().slice(0, 22).forEach((progress) => bar.update(progress));
+    scheduledProgress()
+      .slice(0, 22)
+      .forEach((progress) => bar.update(progress));
     bar.stop();
     assert.match(scheduled.text(), / 21\/35 · stage 2\/3 · 256 px \| loss 10\.00/);
 
     const plain = captured(false);
     const lines = progressView(false, plain.stream);
     lines.start(2);
-    scheduledProgress().slice(0, 3).forEach(({ stage: _stage, ...progress }) => lines.update({ ...progress, iterations: 2 }));
+    scheduledProgress()
+      .slice(0, 3)
+      .forEach(({ stage: _stage, ...progress }) => lines.update({ ...progress, iterations: 2 }));
     assert.doesNotMatch(plain.text(), /stage/);
     assert.match(plain.text(), /^iteration 0\/2: loss/);
   });

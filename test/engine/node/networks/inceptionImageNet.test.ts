@@ -98,28 +98,34 @@ describe(`Inception-v3 ImageNet (nsfwjs's frozen layers) on ${backend.name}`, ()
   });
 
   const neckarStarry = { skip: sharedSkipReason('images/content/tubingen.jpg', 'images/style/starry_night.jpg') };
-  it('weighs its style layers so the deeper ones start near each other; unweighted, the first is all', neckarStarry, async () => {
-    const read = (file: string) => readImage(join(SHARED, 'images', file), { longSide: 128 });
-    const [photo, painting] = await Promise.all(['content/tubingen.jpg', 'style/starry_night.jpg'].map(read));
-    const [content, style] = [photo, painting].map((image) => tf.tidy(() => network.preprocess(imageToTensor(image))));
-    /** Each style layer's weighted Gram loss of the photo against the painting: where a run from the photo starts. */
-    const starts = [];
-    for (const styleLayer of settingsAt(128).styleLayers) {
-      const settings = { ...settingsAt(128), contentLayers: [], styleLayers: [styleLayer], styleWeight: 1 };
-      const targets = await styleTransferTargets(network, settings, content, [style]);
-      starts.push(tf.tidy(() => styleTransferLoss(network, settings, targets)(content).style.dataSync()[0]));
-      targets.dispose();
-    }
-    const spread = (terms: number[]) => Math.max(...terms) / Math.min(...terms);
-    const unweighted = starts.map((term, i) => term / settingsAt(128).styleLayers[i].weight);
-    const shown = starts.map((t) => t.toExponential(1)).join(', ');
-    console.log(`# starting Gram losses per default style layer, weighted: ${shown}`);
-    // activation_1, which carries the palette, leads; the layers that paint strokes start within 10× of each other.
-    assert.ok(spread(starts.slice(1)) < 10, `weighted spread of the deeper layers ${spread(starts.slice(1))}`);
-    assert.ok(starts[0] === Math.max(...starts) && starts[0] < 1e3 * Math.min(...starts), `weighted: ${shown}`);
-    assert.ok(spread(unweighted) > 1e3, `unweighted spread ${spread(unweighted)}`);
-    tf.dispose([content, style]);
-  });
+  it(
+    'weighs its style layers so the deeper ones start near each other; unweighted, the first is all',
+    neckarStarry,
+    async () => {
+      const read = (file: string) => readImage(join(SHARED, 'images', file), { longSide: 128 });
+      const [photo, painting] = await Promise.all(['content/tubingen.jpg', 'style/starry_night.jpg'].map(read));
+      const [content, style] = [photo, painting].map((image) =>
+        tf.tidy(() => network.preprocess(imageToTensor(image))),
+      );
+      /** Each style layer's weighted Gram loss of the photo against the painting: where a run from the photo starts. */
+      const starts = [];
+      for (const styleLayer of settingsAt(128).styleLayers) {
+        const settings = { ...settingsAt(128), contentLayers: [], styleLayers: [styleLayer], styleWeight: 1 };
+        const targets = await styleTransferTargets(network, settings, content, [style]);
+        starts.push(tf.tidy(() => styleTransferLoss(network, settings, targets)(content).style.dataSync()[0]));
+        targets.dispose();
+      }
+      const spread = (terms: number[]) => Math.max(...terms) / Math.min(...terms);
+      const unweighted = starts.map((term, i) => term / settingsAt(128).styleLayers[i].weight);
+      const shown = starts.map((t) => t.toExponential(1)).join(', ');
+      console.log(`# starting Gram losses per default style layer, weighted: ${shown}`);
+      // activation_1, which carries the palette, leads; the layers that paint strokes start within 10× of each other.
+      assert.ok(spread(starts.slice(1)) < 10, `weighted spread of the deeper layers ${spread(starts.slice(1))}`);
+      assert.ok(starts[0] === Math.max(...starts) && starts[0] < 1e3 * Math.min(...starts), `weighted: ${shown}`);
+      assert.ok(spread(unweighted) > 1e3, `unweighted spread ${spread(unweighted)}`);
+      tf.dispose([content, style]);
+    },
+  );
 
   it(
     'paints the Tübingen photo in the style of The Starry Night, its loss falling',
