@@ -6,6 +6,7 @@ import { resolveSettings, type StylizeSettings } from '../../../../engine/common
 import { scheduleOption } from '../../../../engine/node/cli/optionParsers.js';
 import { jobFromOptions } from '../../../../engine/node/cli/stylizeCommand.js';
 import { assertFiniteNumbers, fuzzFormat, fuzzRuns, mutatedBytes, mutatedJson } from '../../../helpers/fuzz.js';
+import { STYLIZE_CLI_DEFAULTS } from '../../../helpers/stylizeOptions.js';
 
 // Issue 13: print schedules as the CLI takes them (`--schedule` text) and as the studio sends them
 // (StylizeSettings.schedule objects), damaged: a schedule the run can follow, or one line naming it.
@@ -13,23 +14,7 @@ import { assertFiniteNumbers, fuzzFormat, fuzzRuns, mutatedBytes, mutatedJson } 
 const texts = ['256:300,512:150,1024:50', '16:1,32:2', '8:0,16:1,24:3,48:2', ' 512 : 10 ', '256:300'];
 const SCHEDULE_SUBJECTS = ['--schedule: ', 'schedule: ', 'size: ', '--size: ', '--iterations: '];
 
-/** What stylize's options are when only --schedule is given (commander's defaults). */
-const defaults = {
-  content: 'photo.jpg',
-  style: ['painting.png'],
-  out: 'result.png',
-  network: 'vgg19-random',
-  coarseToFine: false,
-  optimizer: 'lbfgs',
-  pooling: 'max',
-  styleScale: 1,
-  seed: 0,
-  previewEvery: 100,
-  preserveColors: 'none',
-  styleRepr: 'gram',
-  tvWeight: 1e-3,
-  json: false,
-} as const;
+const defaults = STYLIZE_CLI_DEFAULTS;
 
 /** A schedule the run can follow: sizes growing to the run's, iterations adding up to its, only finite numbers. */
 function assertFollowable(settings: StylizeSettings): void {

@@ -2,25 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pasticheSchedule } from '../../../../engine/common/stylize/pasticheDefaults.js';
 import { jobFromOptions } from '../../../../engine/node/cli/stylizeCommand.js';
+import { STYLIZE_CLI_DEFAULTS } from '../../../helpers/stylizeOptions.js';
 
-/** stylize's options as commander fills them when only the files are given. */
-const given = {
-  content: 'photo.jpg',
-  style: ['painting.png'],
-  out: 'result.png',
-  network: 'vgg19-random',
-  coarseToFine: false,
-  plain: false,
-  optimizer: 'lbfgs',
-  pooling: 'max',
-  styleScale: 1,
-  seed: 0,
-  previewEvery: 100,
-  preserveColors: 'none',
-  styleRepr: 'gram',
-  tvWeight: 1e-3,
-  json: false,
-} as const;
+const given = STYLIZE_CLI_DEFAULTS;
 const settings = (options: object) => jobFromOptions({ ...given, ...options } as never).settings;
 
 describe('stylize without a schedule', () => {
