@@ -8,6 +8,7 @@ import { readImage } from '../../engine/node/image/imageIO.js';
 import { productVersion } from '../../engine/node/resources.js';
 import { openStudio } from '../../engine/node/studio/studio.js';
 import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
+import { runsFinished } from './runsFinished.js';
 
 /**
  * `npm run figures`: the papers' comparison figures as labelled contact sheets, painted from the
@@ -47,7 +48,7 @@ try {
       base: { project: 'paper figures', contentImageId: photo.id, styleImageIds: [painting.id], settings: { network, size, iterations, previewEvery: 0, init: 'content' } },
       axes: figure.axes as GridAxis[],
     });
-    await finished(grid.cells.map((cell) => cell.runId));
+    await runsFinished(studio, grid.cells.map((cell) => cell.runId));
     const sheet = await h['grids.export']({ gridId: grid.id, cellSize: 192, format: 'png' });
     const file = join(out, `${slug(figure.label)}.png`);
     writeFileSync(file, sheet.bytes);
@@ -61,7 +62,7 @@ try {
       paintingImageId: cell.generator.kind === 'mimic' ? painting.id : undefined,
       settings: { network: vgg, width: size, height: size, iterations, previewEvery: 0, generator: cell.generator, styleLayers: cell.styleLayers.map((layer) => ({ layer, weight: 1 })) },
     })).runId));
-    await finished(runIds);
+    await runsFinished(studio, runIds);
     const images = await Promise.all(runIds.map(async (runId) => {
       const latest = studio.store.latestImage(runId);
       return latest ? readImage(latest.image.path) : null;
@@ -78,34 +79,4 @@ try {
 
 function slug(label: string): string {
   return label.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
-}
-
-/** Resolves once every run has ended; a failed one stops the figures with its message. */
-function finished(runIds: number[]): Promise<void> {
-  const open = new Set(runIds);
-  return new Promise((resolve, reject) => {
-    const stop = studio.subscribe((event) => {
-      if (event.type !== 'run.status' || !open.has(event.runId)) return;
-      if (event.status === 'failed') {
-        stop();
-        reject(new Error(`run ${event.runId} failed: ${event.error}`));
-      } else if (event.status === 'done' || event.status === 'cancelled') {
-        open.delete(event.runId);
-        if (open.size === 0) {
-          stop();
-          resolve();
-        }
-      }
-    });
-    // A run that ended before this listened is settled from the store.
-    for (const runId of runIds) {
-      const { status, error } = studio.store.run(runId);
-      if (status === 'failed') return reject(new Error(`run ${runId} failed: ${error}`));
-      if (status === 'done' || status === 'cancelled') open.delete(runId);
-    }
-    if (open.size === 0) {
-      stop();
-      resolve();
-    }
-  });
 }

@@ -11,11 +11,23 @@ import { registerStylesCommands } from './stylesCommand.js';
 import { registerStylizeCommand } from './stylizeCommand.js';
 import { registerTrainStyleCommand } from './trainStyleCommand.js';
 
+/** The environment variables every command reads (docs/cli.md, "Environment"). */
+const ENVIRONMENT_HELP = `
+Environment:
+  PASTICHE_HOME             the data folder (default: the per-user data folder)
+  PASTICHE_BACKEND          force a backend, as --backend
+  PASTICHE_MAX_PIXELS       the largest picture read or made, in pixels (default 100000000)
+  PASTICHE_CATALOGUE        another catalogue of networks (a mirror)
+  PASTICHE_STYLE_CATALOGUE  another catalogue of fast styles (a mirror)
+
+Every command and option: docs/cli.md; \`pastiche COMMAND --help\` for one command.`;
+
 /** `pastiche`: the headless face of the studio. Every picture it makes is a run in the store. */
 function pasticheProgram(): Command {
   const program = new Command('pastiche')
     .description('Neural style transfer studio — command line. Data folder: $PASTICHE_HOME or the per-user data folder.')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .exitOverride();
   registerStylizeCommand(program);
   registerGenerateCommand(program);

@@ -197,12 +197,12 @@ export function registerStylizeCommand(program: Command): void {
     )
     .option(
       '--local-radius <n>',
-      'window radius of --style-repr local, in feature positions (0: pixel-wise)',
+      'window radius of --style-repr local, in feature positions (0: pixel-wise; default 0)',
       integerOption('local-radius'),
     )
     .option(
       '--gram-mix <x>',
-      'share of the style loss kept on Gram matrices with --style-repr spatial or local (0 to 1)',
+      'share of the style loss kept on Gram matrices with --style-repr spatial or local (0 to 1; default 0)',
       numberOption('gram-mix'),
     )
     .option('--backend <name>', BACKEND_OPTION_HELP)
