@@ -13,7 +13,7 @@ import { useProvider } from './onnxruntime/sessions.js';
 /**
  * Backends the engine can run on, fastest first. `onnxruntime` runs the feature networks' forward
  * and backward passes with onnxruntime's native CPU kernels and everything else on TensorFlow.js's
- * wasm backend; measured here it is several times faster than wasm alone (README, "Speed"). It comes
+ * wasm backend; measured here it is several times faster than wasm alone (docs/networks.md, "Speed"). It comes
  * before tfjs-node, whose speed could not be measured here, and after a CUDA GPU.
  */
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'onnxruntime', 'tfjs-node', 'wasm', 'cpu'] as const;

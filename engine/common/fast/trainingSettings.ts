@@ -45,7 +45,7 @@ export interface TrainingPhotos {
 /**
  * The recipe (lengstrom/fast-style-transfer, style.py): Adam at 1e-3, batches of 4, 2 epochs of
  * 256 px photos. Its weights do not carry over (its TV term is normalised otherwise), so the
- * defaults here are measured: see README, "Training a style".
+ * defaults here are measured: see docs/fast-styles.md, "Training a style".
  */
 export const TRAIN_STYLE_DEFAULTS: TrainStyleSettings = {
   network: NEURAL_STYLE_DEFAULTS.network,

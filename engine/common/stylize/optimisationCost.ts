@@ -63,7 +63,7 @@ export interface MemoryModel {
  * neural-style's layers (to conv5_1), Adam, 3 iterations, on this 2-core machine: 791 MB at 192 px
  * (11.8 M activation floats), 1030 MB at 256 px (21.0 M), 1817 MB at 384 px (47.2 M) — a line of 29
  * bytes a float over 450 MB (the runtime and the network's weights), within 3 % of each. It also
- * gives README's 2.9 GB at 512 px (L-BFGS, its history not yet full).
+ * gives 2.9 GB at 512 px (L-BFGS, its history not yet full; docs/networks.md, "Speed", measured 3.0 GB).
  */
 export const WASM_MEMORY_MODEL: MemoryModel = { bytesPerActivation: 29, baseBytes: 450e6 };
 
@@ -151,7 +151,7 @@ export function scheduleFittingMemory(
 /**
  * Speed of an optimisation iteration: milliseconds per 10⁹ multiply-adds of the forward pass (the
  * backward pass, the loss and the optimiser's update are in it). From `npm run bench` on the wasm
- * backend of this 2-core machine (README, "Speed"): 4.9 s an iteration at 256 px and 21.4 s at 512 px
+ * backend of this 2-core machine (docs/networks.md, "Speed"): 4.9 s an iteration at 256 px and 21.4 s at 512 px
  * through VGG-19 to conv5_1, which are 23.7 and 94.7 ·10⁹ multiply-adds: 205 and 226 ms each. A
  * studio can refine it with the speed of its last run (elapsed ms ÷ its iterations' multiply-adds).
  */

@@ -138,7 +138,7 @@ async function trainInForeground(options: TrainStyleOptions, start: (store: RunS
       onStart: (info) => {
         announce(options.json, { event: 'start', ...info, network: info.network.name, backend: backend.name }, [
           `Run ${info.runId} · training style '${options.name}' on ${info.photos} photos · ${info.step > 0 ? `resuming at step ${info.step} of ${info.totalSteps}` : info.totalSteps} steps`,
-          `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (a GPU trains hundreds of times faster: see README, "Training a style")' : ''}`,
+          `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (a GPU trains hundreds of times faster: see docs/fast-styles.md, "Training a style")' : ''}`,
           `Loss network: ${info.network.name}${info.network.status === 'embedded' ? ' — random weights: a pretrained network (`pastiche models`) is needed for a style worth keeping' : ''}`,
         ]);
         view.start(info.totalSteps);

@@ -7,7 +7,7 @@ import type { LoadedStyle } from './styleLibrary.js';
 
 /**
  * A loaded style as fast runs compute it: on onnxruntime's graphs when that backend is selected
- * (several times faster than TensorFlow.js's wasm, README "Speed"), else on TensorFlow.js. Takes
+ * (several times faster than TensorFlow.js's wasm, docs/networks.md "Speed"), else on TensorFlow.js. Takes
  * ownership of the style's network; `backend` names the selected backend, what the run records.
  */
 export async function fastStylizer(
