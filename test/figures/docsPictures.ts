@@ -47,7 +47,7 @@ const NETWORKS = [
 const CREDITS = [
   'Photo: the Neckarfront in Tübingen (tubingen.jpg), as in Gatys et al. 2016 (photo: Andreas Praefcke).',
   'Painting: The Starry Night, Vincent van Gogh, 1889 (public domain).',
-  'Networks: VGG-19 blocks 1–3, ImageNet weights, CC BY 4.0 (Simonyan & Zisserman); Inception-v3: nsfwjs (MIT);',
+  'Networks: VGG-19 blocks 1–3, ImageNet weights, CC BY 4.0 (Simonyan & Zisserman); Inception-v3: nsfwjs (MIT).',
   'Darknet Tiny: ml5\u2019s TensorFlow.js port. Fast styles: ml5-data-and-models\u2019 Johnson et al. networks (MIT).',
 ];
 
