@@ -14,6 +14,7 @@ import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js'
 import { CHROMIUM, launchChromium, studioPage } from '../helpers/chromium.js';
 import { serveKerasWeights } from '../helpers/kerasWeights.js';
 import { asStylization } from '../helpers/runs.js';
+import { openAdvanced } from '../helpers/advancedSettings.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
 const RENDERER = join(productRoot(), 'dist', 'renderer');
@@ -105,6 +106,7 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     await page.locator('figure', { hasText: 'harbour.png' }).getByRole('button', { name: 'Photo' }).click();
     await page.locator('figure', { hasText: 'swirls.png' }).getByRole('button', { name: 'Style' }).click();
     await page.getByTestId('size').fill('32');
+    await openAdvanced(page);
     await page.getByTestId('iterations').fill('1');
     await page.getByRole('button', { name: 'Partial style transfer' }).click();
     await page.getByRole('button', { name: 'Paint', exact: true }).click();

@@ -16,6 +16,7 @@ import { serveKerasWeights } from '../helpers/kerasWeights.js';
 import { randomCheckpoint, writeCheckpoint } from '../helpers/fastStyle.js';
 import { writePhotoFolder } from '../helpers/trainingPhotos.js';
 import { asStylization } from '../helpers/runs.js';
+import { openAdvanced } from '../helpers/advancedSettings.js';
 import { scheduleSteps, scheduleText, stageSize } from '../../engine/common/stylize/schedule.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
 
@@ -138,6 +139,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.locator('figure', { hasText: 'harbour.png' }).getByRole('button', { name: 'Photo' }).click();
     await page.locator('figure', { hasText: 'swirls.png' }).getByRole('button', { name: 'Style' }).click();
     await page.getByTestId('size').fill('64');
+    await openAdvanced(page);
     await page.getByTestId('iterations').fill('6');
     // An impossible combination is explained before anything is queued.
     for (const layer of ['conv4_2']) await page.getByLabel(`${layer} as content`).uncheck();

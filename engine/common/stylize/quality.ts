@@ -11,11 +11,13 @@ const SMALLEST_PREVIEW = 16;
  * A quick preview: the finished schedule's coarse stages only (pasticheDefaults.ts), so the picture
  * is exactly what the finished run holds before its last stage, at half the size. The last stage is
  * where the time goes: at 512 px it is 200 of 410 iterations on 4× the pixels of the stage before,
- * so the coarse stages are (150·128² + 60·256²) / (… + 200·512²) = 11 % of the work — measured on
- * vgg19-random, wasm, two cores: 38 s against the finished run's 269 s (docs/finish-time.md). It is
- * worth judging a look by because the coarse stages settle the colours and strokes (Gatys et al. 2017
- * §5: the large-scale structure is fixed at the coarse sizes, the final size adds detail). A run
- * small enough to be one stage is that stage at half the size.
+ * so the coarse stages are (150·128² + 60·256²) / (… + 200·512²) = 11 % of the work. Measured
+ * (Tübingen × The Starry Night, vgg19-random, onnxruntime, two cores): idle, the finished run's
+ * coarse stages end at 31 s of its 269 s (docs/finish-time.md); this preview alone took 164 s on the
+ * same cores loaded by four other builds. It is worth judging a look by: the coarse stages settle
+ * the colours and strokes and the photo's layout (Gatys et al. 2017 §5: large-scale structure is
+ * fixed at the coarse sizes, the final size adds fine detail), and its picture is a Starry Night
+ * Tübingen at 256 px. A run small enough to be one stage is that stage at half the size.
  */
 export function quickPreviewSchedule(size: number): StylizeSchedule {
   const finished = pasticheSchedule(size);

@@ -8,6 +8,7 @@ import {
   MAX_STRENGTH,
   MIN_STRENGTH,
   strengthOf,
+  weightText,
   weightsAtStrength,
 } from '../../../../engine/common/stylize/styleStrength.js';
 
@@ -32,7 +33,7 @@ describe('style strength', () => {
     assert.ok(Math.abs(strengthOf(tenfold, darknet) - 75) < 1e-9, 'Darknet, a million times the scale');
   });
 
-  it('round-trips weights → strength → weights (weights of three significant digits, as the control sets them)', () => {
+  it('round-trips weights → strength → weights (three significant digits, as the control sets them)', () => {
     for (const contentWeight of [0.02, 1, 5, 37.5, 1e3, 1e6]) {
       for (const factor of [0.0123, 0.1, 0.5, 1, 2.5, 9.99, 42.7, 99.9]) {
         const weights = { contentWeight, styleWeight: Number((contentWeight * 20 * factor).toPrecision(3)) };
@@ -82,5 +83,16 @@ describe('style strength', () => {
     assert.throws(() => strengthOf({ contentWeight: -1, styleWeight: 1 }, vgg), /weights: the content weight must be/);
     assert.throws(() => strengthOf(vgg, { contentWeight: 0, styleWeight: 1 }), /network defaults: the content weight/);
     assert.throws(() => strengthOf({ contentWeight: 1, styleWeight: Infinity }, vgg), /the style weight must be/);
+  });
+
+  it('shows a weight as it is, or as the papers write it, and either reads back exactly', () => {
+    assert.equal(weightText(100), '100');
+    assert.equal(weightText(0.02), '0.02');
+    assert.equal(weightText(7e8), '7e8');
+    assert.equal(weightText(2.7e5), '2.7e5');
+    assert.equal(weightText(1e-4), '1e-4');
+    for (const weight of [0, 1e-6, 0.00123, 5, 1580, 99999, 1e5, 1.23e7, 7e8]) {
+      assert.equal(Number(weightText(weight)), weight);
+    }
   });
 });
