@@ -55,7 +55,14 @@ describe('the Paint editor: simple first, Advanced one click away', { skip }, ()
     assert.ok(pageWidth <= viewport, `${what}: the page scrolls sideways (${pageWidth} > ${viewport} px)`);
     assert.ok(panelWidth <= panel, `${what}: the paint panel overflows (${panelWidth} > ${panel} px)`);
   };
+  /** Paint stays on the screen whatever lies below it. */
+  const paintInReach = async (what: string) => {
+    const box = await page.getByRole('button', { name: 'Paint', exact: true }).boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= SCREEN.height, `${what}: Paint is off the screen (${box?.y})`);
+  };
+  /** The library holds what this page added or a run used: after a reload the pictures are added again. */
   async function choosePictures() {
+    await page.getByTestId('add-images').setInputFiles([join(files, 'harbour.png'), join(files, 'swirls.png')]);
     await page.locator('figure', { hasText: 'harbour.png' }).getByRole('button', { name: 'Photo' }).click();
     await page.locator('figure', { hasText: 'swirls.png' }).getByRole('button', { name: 'Style' }).click();
   }
@@ -99,7 +106,6 @@ describe('the Paint editor: simple first, Advanced one click away', { skip }, ()
 
   it('opens on what an artist decides, with Advanced closed, and fits 1280×800', async () => {
     await page.goto(host.url);
-    await page.getByTestId('add-images').setInputFiles([join(files, 'harbour.png'), join(files, 'swirls.png')]);
     await choosePictures();
     for (const control of ['network', 'size', 'style-strength', 'quality-quick', 'quality-finished']) {
       assert.ok(await page.getByTestId(control).isVisible(), `${control} is shown`);
@@ -115,6 +121,7 @@ describe('the Paint editor: simple first, Advanced one click away', { skip }, ()
     }
     assert.equal(await page.getByLabel('conv1_1 as style').isVisible(), false, 'the layer table too');
     await noSidewaysScroll('simple editor');
+    await paintInReach('simple editor');
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-simple-editor.png') });
   });
 
@@ -142,12 +149,13 @@ describe('the Paint editor: simple first, Advanced one click away', { skip }, ()
 
   it('keeps Advanced open across a reload, and it fits 1280×800 open too', async () => {
     assert.notEqual(await advanced().getAttribute('open'), null);
-    await page.reload();
+    await page.goto(host.url); // a reload, as the other suites make it: the address holds the token again
     await advanced().waitFor();
     assert.notEqual(await advanced().getAttribute('open'), null, 'still open after a reload');
     assert.ok(await page.getByTestId('iterations').isVisible());
     await choosePictures();
     await noSidewaysScroll('Advanced open');
+    await paintInReach('Advanced open');
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-advanced-editor.png') });
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-advanced-editor-full.png'), fullPage: true });
   });
