@@ -143,6 +143,12 @@ describe('the Paint editor: simple first, Advanced one click away', { skip }, ()
     assert.equal(Number(await strength().inputValue()), 50 + 25 * Math.log10(10000 / 50 / 20), 'one decade up: 75');
     await page.getByTestId('style-weight').fill('1');
     assert.equal(Number(await strength().inputValue()), 0, 'clamped at its weakest end');
+    await page.getByTestId('content-weight').fill('');
+    const typing = (await page.getByTestId('strength-weights').textContent())!.replace(/\s+/g, ' ').trim();
+    assert.equal(typing, 'content — · style 1', 'a weight being typed');
+    await page.getByTestId('settings-problem').waitFor();
+    await strength().fill('50');
+    assert.deepEqual(await shownWeights(), VGG, "the control starts again from the network's own weights");
     await page.getByTestId('content-weight').fill(String(VGG.contentWeight));
     await page.getByTestId('style-weight').fill(String(VGG.styleWeight));
   });

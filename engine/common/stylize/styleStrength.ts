@@ -69,9 +69,11 @@ function checkWeights(weights: LossWeights, subject: string, positive = false): 
 
 /**
  * A weight as the control shows it beside itself: as it is between 10⁻³ and 10⁵, else as the papers
- * write it (7e8, 1e-4); either reads back as exactly the weight stored.
+ * write it (7e8, 1e-4); either reads back as exactly the weight stored. No number is a dash.
  */
 export function weightText(weight: number): string {
+  // A field being typed holds no number yet (an empty one binds null): shown as a dash, not "NaN".
+  if (typeof weight !== 'number' || !Number.isFinite(weight)) return '—';
   const magnitude = Math.abs(weight);
   if (weight === 0 || (magnitude >= 1e-3 && magnitude < 1e5)) return String(weight);
   return weight.toExponential().replace('e+', 'e');

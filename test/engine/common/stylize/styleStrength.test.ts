@@ -94,5 +94,7 @@ describe('style strength', () => {
     for (const weight of [0, 1e-6, 0.00123, 5, 1580, 99999, 1e5, 1.23e7, 7e8]) {
       assert.equal(Number(weightText(weight)), weight);
     }
+    assert.equal(weightText(NaN), '—');
+    assert.equal(weightText(null as unknown as number), '—', 'an emptied number field binds null');
   });
 });
