@@ -247,6 +247,13 @@ describe('the Paint editor: simple first, Advanced one click away', { skip }, ()
     assert.equal(quick.settings.iterations, scheduleIterations(quickPreviewSchedule(512)));
     await studio.handlers['runs.cancel']({ runId: quick.id });
 
+    // Forked, the quick preview opens as one, of the finished picture at twice its size.
+    await page.goto(`${page.url().split('#')[0]}#/runs/${quick.id}`);
+    await page.getByRole('button', { name: 'Fork into the editor' }).click();
+    await page.getByTestId('forked-from').getByText(`run ${quick.id}`).waitFor();
+    assert.ok(await page.getByTestId('quality-quick').isChecked());
+    assert.equal(Number(await page.getByTestId('size').inputValue()), 512);
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-quick-fork.png') });
     await page.getByTestId('quality-finished').check();
     await page.getByRole('button', { name: 'Paint', exact: true }).click();
     const finished = await queuedAfter(2);
