@@ -170,7 +170,7 @@ describe('the gallery of pictures and the layout at 1280×800 and 1920×1080', {
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-gallery-cards.png') });
   });
 
-  it('shows a thumbnail’s settings, as the store holds them, on hover and on keyboard focus; Escape hides them', async () => {
+  it('shows a thumbnail’s stored settings on hover and on keyboard focus; Escape hides them', async () => {
     const [project] = (await studio.handlers['projects.list'](undefined)).filter((p) => p.name === 'harbour');
     const card = page.getByTestId('project-card').filter({ hasText: 'harbour' });
     const thumb = (i: number) => card.getByTestId('recent-run').nth(i);

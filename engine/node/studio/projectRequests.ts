@@ -1,4 +1,6 @@
-import { RECENT_RUNS, type ProjectDetail, type ProjectOverview, type RunThumbnail } from '../../common/api/studioApi.js';
+import {
+  RECENT_RUNS, type ProjectDetail, type ProjectOverview, type RunThumbnail,
+} from '../../common/api/studioApi.js';
 import { PasticheError } from '../../common/errors.js';
 import type { ProjectRecord, RunRecord } from '../../common/runs/records.js';
 import type { RunStore } from '../store/runStore.js';

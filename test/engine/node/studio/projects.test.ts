@@ -48,7 +48,10 @@ describe('projects through the studio handlers', () => {
       const more = [];
       for (let seed = 0; seed < RECENT_RUNS; seed++) {
         const one = { ...settings, iterations: 1, seed };
-        more.push((await h['runs.queue']({ project: 'pier', contentImageId: photo.id, styleImageIds: [painting.id], settings: one })).runId);
+        const queued = await h['runs.queue']({
+          project: 'pier', contentImageId: photo.id, styleImageIds: [painting.id], settings: one,
+        });
+        more.push(queued.runId);
       }
       await waitFor(4 + RECENT_RUNS);
       const full = await h['projects.get']({ name: 'pier' });
