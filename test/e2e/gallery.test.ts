@@ -207,8 +207,24 @@ describe('the gallery of pictures and the layout at 1280×800 and 1920×1080', {
     const third = asStylization(project.recent[3].run);
     assert.equal((await shownSettings(3))['style / content'], `${third.settings.styleWeight} / 5`);
     assert.equal(await (await tipOf(3)).getAttribute('role'), 'tooltip');
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-gallery-focus.png') });
     await page.keyboard.press('Escape');
     await (await tipOf(3)).waitFor({ state: 'hidden' });
+
+    // The project's page: every run's thumbnail tells the same on hover.
+    await card.getByRole('link', { name: 'harbour', exact: true }).click();
+    const last = page.getByTestId('run-thumb').last();
+    await last.hover();
+    const oldest = (await studio.handlers['projects.get']({ name: 'harbour' })).runs.at(-1)!.run;
+    const tip = page.locator(`#${await last.getAttribute('aria-describedby')}`);
+    await tip.waitFor({ state: 'visible' });
+    assert.deepEqual(
+      await tip.locator('dd').allTextContents(),
+      runKeySettings(oldest).map((setting) => setting.value),
+    );
+    assert.equal(await tip.locator('dd[data-setting="style / content"]').textContent(), '1 / 5', 'the first run’s');
+    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-project-hover.png') });
+    await page.goto(page.url().replace(/#.*$/, '#/'));
   });
 
   it('shows a running run’s live preview and progress on its card', async () => {
