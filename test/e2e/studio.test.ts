@@ -157,7 +157,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.match((await page.getByTestId('speed').textContent()) ?? '', /^\d+\.\d\d iterations\/s/);
     const card = page.getByTestId('project-card').filter({ hasText: 'harbour' });
     await card.getByAltText('latest result of harbour').waitFor();
-    await card.locator('[data-testid="run-row"][data-status="done"]').waitFor();
+    await card.locator('[data-testid="recent-run"][data-status="done"]').waitFor();
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-painted.png'), fullPage: true });
 
     // What the page shows is what the store holds.
@@ -336,7 +336,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
 
   it('filters the gallery by status, network and style, lists a project’s grids, and takes dropped images', async () => {
     await page.keyboard.press('Alt+1');
-    const rows = page.getByTestId('run-row');
+    const rows = page.getByTestId('recent-run');
     await rows.first().waitFor();
     const all = await rows.count();
     assert.equal(all, 5, 'the painted run and the four grid cells');
@@ -532,7 +532,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
       'no half-made image is recorded',
     );
     // The rest of the studio keeps working: the gallery lists the failure, other images still show.
-    await page.locator('[data-testid="run-row"][data-status="failed"]').waitFor();
+    await page.locator('[data-testid="recent-run"][data-status="failed"]').waitFor();
     assert.equal((await studio.handlers['runs.get']({ runId: blocker.runId })).run.status, 'cancelled');
     const shown = await page
       .locator('figure', { hasText: 'harbour.png' })

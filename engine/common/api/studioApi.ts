@@ -161,7 +161,12 @@ export interface ProjectOverview {
   readonly latestImageId: number | null;
   /** The photo of its newest stylization; null when it has none (a generate run has no photo). */
   readonly contentImageId: number | null;
+  /** Its newest runs (at most RECENT_RUNS, newest first) with their newest images: the card's strip. */
+  readonly recent: readonly RunThumbnail[];
 }
+
+/** How many of a project's runs its gallery card shows as pictures: the rest are one click away. */
+export const RECENT_RUNS = 6;
 
 export interface ProjectDetail {
   readonly project: ProjectOverview;

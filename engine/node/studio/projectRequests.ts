@@ -1,6 +1,8 @@
-import type { ProjectDetail, ProjectOverview } from '../../common/api/studioApi.js';
+import {
+  RECENT_RUNS, type ProjectDetail, type ProjectOverview, type RunThumbnail,
+} from '../../common/api/studioApi.js';
 import { PasticheError } from '../../common/errors.js';
-import type { ProjectRecord } from '../../common/runs/records.js';
+import type { ProjectRecord, RunRecord } from '../../common/runs/records.js';
 import type { RunStore } from '../store/runStore.js';
 
 /** Every project as the gallery's cards show it, newest first. */
@@ -12,7 +14,7 @@ export function projectOverviews(store: RunStore): ProjectOverview[] {
 export function projectDetail(store: RunStore, name: string): ProjectDetail {
   const project = store.projects().find((candidate) => candidate.name === name);
   if (!project) throw new PasticheError('no such project', `project "${name}"`);
-  const runs = store.listRuns({ project: name }).map((run) => ({ run, latestImageId: store.latestImage(run.id)?.image.id ?? null }));
+  const runs = store.listRuns({ project: name }).map((run) => thumbnail(store, run));
   return { project: overview(store, project), runs, grids: store.grids(name) };
 }
 
@@ -24,5 +26,11 @@ function overview(store: RunStore, project: ProjectRecord): ProjectOverview {
   return {
     name: project.name, createdAt: project.createdAt, runCount: project.runCount,
     latestImageId: latest?.image.id ?? null, contentImageId: runs.find((run) => run.contentImage)?.contentImage?.id ?? null,
+    recent: runs.slice(0, RECENT_RUNS).map((run) => thumbnail(store, run)),
   };
+}
+
+/** A run with the newest image it has made, which stands for it in the gallery and the project's page. */
+function thumbnail(store: RunStore, run: RunRecord): RunThumbnail {
+  return { run, latestImageId: store.latestImage(run.id)?.image.id ?? null };
 }

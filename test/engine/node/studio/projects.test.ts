@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { RECENT_RUNS } from '../../../../engine/common/api/studioApi.js';
 import { openStudio } from '../../../../engine/node/studio/studio.js';
 
 describe('projects through the studio handlers', () => {
@@ -40,6 +41,23 @@ describe('projects through the studio handlers', () => {
       }
       assert.deepEqual(detail.grids.map((g) => g.id), [grid.id]);
       assert.equal(detail.project.latestImageId, detail.runs[0].latestImageId);
+      // The gallery card's strip: the same runs and pictures, all three under the bound.
+      assert.deepEqual(detail.project.recent, detail.runs);
+      assert.deepEqual((await h['projects.list'](undefined)).find((p) => p.name === 'pier')?.recent, detail.runs);
+      // Past the bound, the strip holds the newest RECENT_RUNS; the project's page still lists them all.
+      const more = [];
+      for (let seed = 0; seed < RECENT_RUNS; seed++) {
+        const one = { ...settings, iterations: 1, seed };
+        const queued = await h['runs.queue']({
+          project: 'pier', contentImageId: photo.id, styleImageIds: [painting.id], settings: one,
+        });
+        more.push(queued.runId);
+      }
+      await waitFor(4 + RECENT_RUNS);
+      const full = await h['projects.get']({ name: 'pier' });
+      assert.equal(full.runs.length, 3 + RECENT_RUNS);
+      assert.deepEqual(full.project.recent, full.runs.slice(0, RECENT_RUNS));
+      assert.deepEqual(full.project.recent.map(({ run }) => run.id), more.reverse());
       await assert.rejects(async () => h['projects.get']({ name: 'nowhere' }), /^Error: project "nowhere": no such project$|project "nowhere": no such project/);
     } finally {
       await studio.close();
