@@ -18,7 +18,10 @@ import { build } from 'vite';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 
-for (const [entry, fileName] of [['electron/preload/preload.ts', 'preload.cjs'], ['electron/preload/enginePreload.ts', 'enginePreload.cjs']]) {
+for (const [entry, fileName] of [
+  ['electron/preload/preload.ts', 'preload.cjs'],
+  ['electron/preload/enginePreload.ts', 'enginePreload.cjs'],
+]) {
   await build({
     configFile: false,
     root,
@@ -36,28 +39,50 @@ for (const [entry, fileName] of [['electron/preload/preload.ts', 'preload.cjs'],
 
 const WEBGPU = '@tensorflow/tfjs-backend-webgpu';
 const webgpuInstalled = resolves(WEBGPU);
-if (!webgpuInstalled) console.log(`engine window: built without WebGPU — the optional ${WEBGPU} is not installed (WebGL is its fallback).`);
+if (!webgpuInstalled)
+  console.log(`engine window: built without WebGPU — the optional ${WEBGPU} is not installed (WebGL is its fallback).`);
 await build({
   configFile: false,
   root,
   logLevel: 'warn',
-  resolve: { alias: webgpuInstalled ? {} : { [WEBGPU]: fileURLToPath(new URL('../engine/browser/webgpuAbsent.ts', import.meta.url)) } },
+  resolve: {
+    alias: webgpuInstalled
+      ? {}
+      : { [WEBGPU]: fileURLToPath(new URL('../engine/browser/webgpuAbsent.ts', import.meta.url)) },
+  },
   build: {
-    lib: { entry: 'engine/browser/enginePage.ts', formats: ['iife'], name: 'pasticheEngine', fileName: () => 'enginePage.js' },
+    lib: {
+      entry: 'engine/browser/enginePage.ts',
+      formats: ['iife'],
+      name: 'pasticheEngine',
+      fileName: () => 'enginePage.js',
+    },
     outDir: 'dist/engine-page',
     emptyOutDir: true,
     target: 'es2022',
   },
 });
-copyFileSync(new URL('../engine/browser/enginePage.html', import.meta.url), new URL('../dist/engine-page/enginePage.html', import.meta.url));
-const pageTypes = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'engine/browser/tsconfig.json'], { cwd: root, stdio: 'inherit' });
+copyFileSync(
+  new URL('../engine/browser/enginePage.html', import.meta.url),
+  new URL('../dist/engine-page/enginePage.html', import.meta.url),
+);
+const pageTypes = spawnSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', 'engine/browser/tsconfig.json'],
+  { cwd: root, stdio: 'inherit' },
+);
 if (pageTypes.status !== 0) process.exit(pageTypes.status ?? 1);
 
 if (!resolves('electron/electron.d.ts')) {
-  console.error('electron/main cannot be type-checked: the electron package (a dev dependency) is not installed — run `npm install`.');
+  console.error(
+    'electron/main cannot be type-checked: the electron package (a dev dependency) is not installed — run `npm install`.',
+  );
   process.exit(1);
 }
-const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'electron/tsconfig.json'], { cwd: root, stdio: 'inherit' });
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'electron/tsconfig.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 function resolves(name) {

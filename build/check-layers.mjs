@@ -25,17 +25,41 @@ const layers = [
   { dir: 'engine/node', mayImport: ['engine/common', 'engine/node', 'resources'], node: true, electron: false },
   { dir: 'renderer', mayImport: ['engine/common', 'renderer'], node: false, electron: false },
   { dir: 'electron/common', mayImport: ['engine/common', 'electron/common'], node: false, electron: false },
-  { dir: 'electron/node', mayImport: ['engine/common', 'engine/node', 'electron/common', 'electron/node', 'resources'], node: true, electron: false },
-  { dir: 'electron/preload', mayImport: ['engine/common', 'electron/common', 'electron/preload'], node: false, electron: true },
+  {
+    dir: 'electron/node',
+    mayImport: ['engine/common', 'engine/node', 'electron/common', 'electron/node', 'resources'],
+    node: true,
+    electron: false,
+  },
+  {
+    dir: 'electron/preload',
+    mayImport: ['engine/common', 'electron/common', 'electron/preload'],
+    node: false,
+    electron: true,
+  },
   { dir: 'electron/main', mayImport: ['engine', 'electron', 'resources'], node: true, electron: true },
 ];
 /** The folders whose import graph must have no cycle. */
 const CYCLE_FOLDERS = ['engine', 'electron', 'renderer'];
-const nodeOnlyPackages = ['better-sqlite3', 'sharp', 'commander', 'cli-progress', 'h5wasm', 'ws', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'];
+const nodeOnlyPackages = [
+  'better-sqlite3',
+  'sharp',
+  'commander',
+  'cli-progress',
+  'h5wasm',
+  'ws',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  'onnxruntime-node',
+];
 
 function* sourceFiles(dir) {
   let entries;
-  try { entries = readdirSync(dir); } catch { return; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const name of entries) {
     if (name === 'node_modules' || name === 'dist') continue;
     const path = join(dir, name);
@@ -44,7 +68,8 @@ function* sourceFiles(dir) {
   }
 }
 
-const importPattern = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+const importPattern =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
 function violations(layer) {
   const found = [];
@@ -61,7 +86,9 @@ function violations(layer) {
 
 function judge(layer, file, spec) {
   if (spec.startsWith('.')) {
-    const target = relative(root, resolve(dirname(file), spec)).split(sep).join('/');
+    const target = relative(root, resolve(dirname(file), spec))
+      .split(sep)
+      .join('/');
     const allowed = layer.mayImport.some((dir) => target === dir || target.startsWith(dir + '/'));
     return allowed ? null : `${layer.dir} may only import ${layer.mayImport.join(', ')}`;
   }
@@ -89,12 +116,17 @@ function tensorLibraryInRenderer() {
       // Type-only imports vanish from the bundle.
       if (/^\s*(?:import|export)\s+type\s/.test(match[0])) continue;
       const spec = match[1] ?? match[2] ?? match[3];
-      if (spec.startsWith('@tensorflow/')) found.push(`${[...chain, file].map((f) => relative(root, f)).join(' → ')}: imports '${spec}' — the renderer must not bundle TensorFlow.js (move the computation behind the contract, or what it needs into a module without tensors)`);
+      if (spec.startsWith('@tensorflow/'))
+        found.push(
+          `${[...chain, file].map((f) => relative(root, f)).join(' → ')}: imports '${spec}' — the renderer must not bundle TensorFlow.js (move the computation behind the contract, or what it needs into a module without tensors)`,
+        );
       else if (spec.startsWith('.')) {
         const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
         try {
           if (statSync(target).isFile()) visit(target, [...chain, file]);
-        } catch { /* a Svelte component or an asset: checked as a renderer file itself */ }
+        } catch {
+          /* a Svelte component or an asset: checked as a renderer file itself */
+        }
       }
     }
   };
@@ -139,7 +171,8 @@ function importCycles() {
     .map((component) => {
       const name = (file) => relative(root, file).split(sep).join('/');
       const cycle = cycleWithin(graph, new Set(component)).map(name).join(' → ');
-      const others = component.length > 2 ? ` (${component.length} files import each other: ${component.map(name).join(', ')})` : '';
+      const others =
+        component.length > 2 ? ` (${component.length} files import each other: ${component.map(name).join(', ')})` : '';
       return `import cycle: ${cycle}${others} — move what they share into a module both sides can import`;
     });
 }

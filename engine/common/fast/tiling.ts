@@ -12,12 +12,20 @@ import { receptiveField, strideAlignment, type ReceptiveField } from './receptiv
  * rounding. A narrower overlap ramps over its whole width, a best effort that is no longer exact near
  * the cuts.
  */
-export function transformerGeometry(field: ReceptiveField = receptiveField(), alignment = strideAlignment()): TileGeometry {
+export function transformerGeometry(
+  field: ReceptiveField = receptiveField(),
+  alignment = strideAlignment(),
+): TileGeometry {
   return { alignment, reach: Math.max(field.before, field.after) };
 }
 
 /** The tiles of a width × height picture through the style network. */
-export function planTransformerTiles(width: number, height: number, tiling: Tiling, geometry = transformerGeometry()): TilePlan {
+export function planTransformerTiles(
+  width: number,
+  height: number,
+  tiling: Tiling,
+  geometry = transformerGeometry(),
+): TilePlan {
   return planTiles(width, height, tiling, geometry);
 }
 

@@ -22,8 +22,14 @@ export interface TransformerLayer {
 export const INSTANCE_NORM_EPSILON = 1e-3;
 export const RESIDUAL_BLOCKS = 5;
 
-const conv = (name: string, kernelSize: number, stride: 1 | 2, inChannels: number, outChannels: number, relu = true): TransformerLayer =>
-  ({ name, kind: 'conv', kernelSize, stride, inChannels, outChannels, relu });
+const conv = (
+  name: string,
+  kernelSize: number,
+  stride: 1 | 2,
+  inChannels: number,
+  outChannels: number,
+  relu = true,
+): TransformerLayer => ({ name, kind: 'conv', kernelSize, stride, inChannels, outChannels, relu });
 
 /** The network in order: 16 convolutions, each owning three variables of the checkpoint. */
 export const TRANSFORMER_LAYERS: readonly TransformerLayer[] = [

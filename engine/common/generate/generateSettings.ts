@@ -1,10 +1,26 @@
 import { PasticheError } from '../errors.js';
 import { VGG19 } from '../networks/vgg.js';
 import {
-  checkLossWeights, MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, defaultOptimizerSettings, recordedOptimizer,
-  type LayerWeight, type OptimizerSettings, type Pooling,
+  checkLossWeights,
+  MAX_SIZE,
+  NEURAL_STYLE_DEFAULTS,
+  POOLINGS,
+  checkOptimizer,
+  defaultOptimizerSettings,
+  recordedOptimizer,
+  type LayerWeight,
+  type OptimizerSettings,
+  type Pooling,
 } from '../stylize/settings.js';
-import { knownFields, nonEmptyString, nonNegativeInteger, oneOf, positive, positiveInteger, record } from '../stylize/settingChecks.js';
+import {
+  knownFields,
+  nonEmptyString,
+  nonNegativeInteger,
+  oneOf,
+  positive,
+  positiveInteger,
+  record,
+} from '../stylize/settingChecks.js';
 import { resolveGenerator, type GivenGenerator, type GramGenerator } from './gramGenerator.js';
 
 /**
@@ -33,7 +49,9 @@ export interface GenerateSettings {
 }
 
 /** What a request gives: anything but the generator's kind may be left to the defaults. */
-export type GivenGenerateSettings = Partial<Omit<GenerateSettings, 'generator'>> & { readonly generator: GivenGenerator };
+export type GivenGenerateSettings = Partial<Omit<GenerateSettings, 'generator'>> & {
+  readonly generator: GivenGenerator;
+};
 
 /** neural-style's weights and layers, as a stylization starts from, at a size a texture shows at. */
 export const GENERATE_DEFAULTS: Omit<GenerateSettings, 'generator' | 'optimizer'> = {
@@ -61,25 +79,42 @@ export function resolveGenerateSettings(given: GivenGenerateSettings): GenerateS
   nonEmptyString('network', base.network);
   positiveInteger('width', base.width);
   positiveInteger('height', base.height);
-  if (Math.max(base.width, base.height) > MAX_SIZE) throw new PasticheError(`must be at most ${MAX_SIZE} px a side, got ${base.width}×${base.height}`, 'size');
+  if (Math.max(base.width, base.height) > MAX_SIZE)
+    throw new PasticheError(`must be at most ${MAX_SIZE} px a side, got ${base.width}×${base.height}`, 'size');
   nonNegativeInteger('iterations', base.iterations);
   nonNegativeInteger('preview-every', base.previewEvery);
   positive('style-scale', base.styleScale);
   // mimic's painting goes through the network at styleScale × the long side: no larger than MAX_SIZE either.
-  if (longSide(base) * base.styleScale > MAX_SIZE) throw new PasticheError(`${base.styleScale} × ${longSide(base)} px is over ${MAX_SIZE} px`, 'style-scale');
+  if (longSide(base) * base.styleScale > MAX_SIZE)
+    throw new PasticheError(`${base.styleScale} × ${longSide(base)} px is over ${MAX_SIZE} px`, 'style-scale');
   oneOf('pooling', base.pooling, POOLINGS);
   checkLossWeights(base);
   if (base.styleLayers.length === 0) throw new PasticheError('no style layers: nothing to generate', 'style-layers');
   record('generator', given.generator);
-  const generator = resolveGenerator(given.generator, base.styleLayers.map((l) => l.layer));
+  const generator = resolveGenerator(
+    given.generator,
+    base.styleLayers.map((l) => l.layer),
+  );
   const optimizer: OptimizerSettings = given.optimizer ?? defaultOptimizerSettings(generator.redraw ? 'adam' : 'lbfgs');
   checkOptimizer(optimizer);
   if (generator.redraw && optimizer.name === 'lbfgs') {
-    throw new PasticheError("targets re-drawn at every iteration change the objective at every step, which L-BFGS's curvature estimate cannot follow; use adam", 'optimizer');
+    throw new PasticheError(
+      "targets re-drawn at every iteration change the objective at every step, which L-BFGS's curvature estimate cannot follow; use adam",
+      'optimizer',
+    );
   }
   return {
-    network: base.network, styleLayers: base.styleLayers.map(({ layer, weight }) => ({ layer, weight })), styleWeight: base.styleWeight, tvWeight: base.tvWeight,
-    styleScale: base.styleScale, optimizer: recordedOptimizer(optimizer), iterations: base.iterations, width: base.width, height: base.height, pooling: base.pooling, previewEvery: base.previewEvery,
+    network: base.network,
+    styleLayers: base.styleLayers.map(({ layer, weight }) => ({ layer, weight })),
+    styleWeight: base.styleWeight,
+    tvWeight: base.tvWeight,
+    styleScale: base.styleScale,
+    optimizer: recordedOptimizer(optimizer),
+    iterations: base.iterations,
+    width: base.width,
+    height: base.height,
+    pooling: base.pooling,
+    previewEvery: base.previewEvery,
     generator,
   };
 }

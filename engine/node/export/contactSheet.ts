@@ -61,20 +61,28 @@ export function checkSheetSize(layout: SheetLayout): ReturnType<typeof sheetGeom
  * A comparison grid as one labelled picture, like the papers' figures: row labels on the left,
  * column labels on top, each result fitted into its cell on white paper.
  */
-export async function contactSheet(cells: readonly SheetCell[], layout: SheetLayout, options: { format: OutputFormat; quality?: number; dpi?: number }): Promise<{ bytes: Buffer; width: number; height: number }> {
+export async function contactSheet(
+  cells: readonly SheetCell[],
+  layout: SheetLayout,
+  options: { format: OutputFormat; quality?: number; dpi?: number },
+): Promise<{ bytes: Buffer; width: number; height: number }> {
   const geometry = checkSheetSize(layout);
   const { width, height } = geometry;
 
   const pictures = await Promise.all(
-    cells.filter((cell) => cell.image).map(async (cell) => {
-      const image = cell.image!;
-      const fitted = fitLongSide(image.width, image.height, layout.cellSize);
-      const resized = await resizeImage(image, fitted.width, fitted.height, 'contact sheet');
-      return {
-        input: Buffer.from(resized.data), raw: { width: resized.width, height: resized.height, channels: 3 as const },
-        left: Math.round(geometry.columnCentre(cell.column) - fitted.width / 2), top: geometry.rowTop(cell.row) + Math.floor((layout.cellSize - fitted.height) / 2),
-      };
-    }),
+    cells
+      .filter((cell) => cell.image)
+      .map(async (cell) => {
+        const image = cell.image!;
+        const fitted = fitLongSide(image.width, image.height, layout.cellSize);
+        const resized = await resizeImage(image, fitted.width, fitted.height, 'contact sheet');
+        return {
+          input: Buffer.from(resized.data),
+          raw: { width: resized.width, height: resized.height, channels: 3 as const },
+          left: Math.round(geometry.columnCentre(cell.column) - fitted.width / 2),
+          top: geometry.rowTop(cell.row) + Math.floor((layout.cellSize - fitted.height) / 2),
+        };
+      }),
   );
   const labels = Buffer.from(labelsSvg(layout, geometry));
   const sheet = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })

@@ -6,7 +6,14 @@
 import { extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { PasticheError } from '../../common/errors.js';
-import { MAX_PIXELS_VARIABLE, checkPixelCount, fitLongSide, rgbImage, type ImageSize, type RgbImage } from '../../common/image.js';
+import {
+  MAX_PIXELS_VARIABLE,
+  checkPixelCount,
+  fitLongSide,
+  rgbImage,
+  type ImageSize,
+  type RgbImage,
+} from '../../common/image.js';
 import { readFileBytes, writeFileAtomically } from '../fileIO.js';
 import type { OutputFormat } from '../../common/image.js';
 
@@ -87,7 +94,9 @@ export async function decodeImage(bytes: Uint8Array, label: string, options: Rea
   let pipeline = sharp(bytes, { autoOrient: true, failOn: 'truncated', limitInputPixels: maxPixels })
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb');
-  const size = options.cover ?? (options.longSide === undefined ? header : fitLongSide(header.width, header.height, options.longSide));
+  const size =
+    options.cover ??
+    (options.longSide === undefined ? header : fitLongSide(header.width, header.height, options.longSide));
   checkPixelLimit(size, label, 'resized to', maxPixels);
   if (size.width !== header.width || size.height !== header.height) {
     pipeline = pipeline.resize(size.width, size.height, { ...resampling, fit: options.cover ? 'cover' : 'fill' });
@@ -113,7 +122,12 @@ export async function describeImage(bytes: Uint8Array, label: string): Promise<I
 }
 
 /** `image` resampled to exactly width × height (the aspect ratio is the caller's business); `label` names it in errors. */
-export async function resizeImage(image: RgbImage, width: number, height: number, label = 'picture'): Promise<RgbImage> {
+export async function resizeImage(
+  image: RgbImage,
+  width: number,
+  height: number,
+  label = 'picture',
+): Promise<RgbImage> {
   checkPixelLimit({ width, height }, label, 'resized to');
   return toRgbImage(await toRawPixels(fromRgbImage(image).resize(width, height, resampling)));
 }
@@ -132,13 +146,24 @@ export function outputFormatForPath(file: string): OutputFormat {
  * The image as PNG, JPEG (4:4:4 chroma, as prints need) or LZW TIFF bytes carrying an sRGB profile,
  * and the resolution when `dpi` is given; `label` names it in errors.
  */
-export async function encodeImage(image: RgbImage, options: { format: OutputFormat } & Omit<WriteImageOptions, 'format'>, label?: string): Promise<Buffer> {
+export async function encodeImage(
+  image: RgbImage,
+  options: { format: OutputFormat } & Omit<WriteImageOptions, 'format'>,
+  label?: string,
+): Promise<Buffer> {
   checkPixelLimit(image, label ?? 'picture');
   const tagged = fromRgbImage(image).withIccProfile('srgb');
-  const pipeline = withEncoder(options.dpi === undefined ? tagged : tagged.withMetadata({ density: options.dpi }), options.format, options.quality);
+  const pipeline = withEncoder(
+    options.dpi === undefined ? tagged : tagged.withMetadata({ density: options.dpi }),
+    options.format,
+    options.quality,
+  );
   return pipeline.toBuffer().catch(() => {
     // e.g. JPEG allows at most 65535 pixels a side.
-    throw new PasticheError(`cannot encode a ${image.width}×${image.height} image as ${formatNames[options.format]}`, label);
+    throw new PasticheError(
+      `cannot encode a ${image.width}×${image.height} image as ${formatNames[options.format]}`,
+      label,
+    );
   });
 }
 

@@ -6,7 +6,11 @@ import type { RgbImage } from '../../../../engine/common/image.js';
 import { tensorToImage } from '../../../../engine/common/imageTensor.js';
 import { receptiveField } from '../../../../engine/common/fast/receptiveField.js';
 import { stylizeTiled } from '../../../../engine/common/fast/tiledStylize.js';
-import { exactOverlap, planTransformerTiles as planTiles, statisticsSize } from '../../../../engine/common/fast/tiling.js';
+import {
+  exactOverlap,
+  planTransformerTiles as planTiles,
+  statisticsSize,
+} from '../../../../engine/common/fast/tiling.js';
 import type { TilePlan, Tiling } from '../../../../engine/common/tiles/tiling.js';
 import type { PictureStylizer } from '../../../../engine/common/fast/pictureStylizer.js';
 import { readDeeplearnCheckpoint } from '../../../../engine/node/fast/deeplearnCheckpoint.js';
@@ -53,7 +57,8 @@ async function paint(
 /** Per pixel, the largest difference over its channels. */
 function pixelDifferences(a: RgbImage, b: RgbImage): Float32Array {
   const differences = new Float32Array(a.width * a.height);
-  for (let i = 0; i < a.data.length; i++) differences[Math.floor(i / 3)] = Math.max(differences[Math.floor(i / 3)], Math.abs(a.data[i] - b.data[i]));
+  for (let i = 0; i < a.data.length; i++)
+    differences[Math.floor(i / 3)] = Math.max(differences[Math.floor(i / 3)], Math.abs(a.data[i] - b.data[i]));
   return differences;
 }
 
@@ -84,10 +89,16 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
       const tiled = await paint(network, picture, EXACT);
       assert.equal(tiled.plan.columns.spans.length, 3);
       const differences = pixelDifferences(tiled.image, untiled.image);
-      assert.ok(differences.every((d) => d <= 1), `up to ${Math.max(...differences)} grey levels apart`);
+      assert.ok(
+        differences.every((d) => d <= 1),
+        `up to ${Math.max(...differences)} grey levels apart`,
+      );
       // The statistics are what makes it so: tiles normalised alone paint another picture.
       const alone = await stylizeTilesAlone(network, picture, tiled.plan);
-      assert.ok(meanDifference(alone, untiled.image) > 10, `tiles normalised alone differ by ${meanDifference(alone, untiled.image)} on average`);
+      assert.ok(
+        meanDifference(alone, untiled.image) > 10,
+        `tiles normalised alone differ by ${meanDifference(alone, untiled.image)} on average`,
+      );
     } finally {
       network.dispose();
     }
@@ -102,7 +113,10 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
       const { before, after } = receptiveField();
       // Cut edges: where a tile starts (but the first) and ends (but the last).
       const spans = tiled.plan.columns.spans;
-      const cuts = [...spans.slice(1).map((s) => ({ at: s.start, reach: before })), ...spans.slice(0, -1).map((s) => ({ at: s.start + s.length, reach: after }))];
+      const cuts = [
+        ...spans.slice(1).map((s) => ({ at: s.start, reach: before })),
+        ...spans.slice(0, -1).map((s) => ({ at: s.start + s.length, reach: after })),
+      ];
       const nearCut = (x: number) => cuts.some(({ at, reach }) => Math.abs(x - at) <= reach);
       const differences = pixelDifferences(tiled.image, untiled.image);
       let far = 0;
@@ -150,7 +164,10 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
     const abort = new AbortController();
     const seen: string[] = [];
     const result = await stylizeTiled({
-      network, picture, plan: planTiles(128, 64, { tile: 32, overlap: 8 }), signal: abort.signal,
+      network,
+      picture,
+      plan: planTiles(128, 64, { tile: 32, overlap: 8 }),
+      signal: abort.signal,
       onStatistics: ({ width, height }) => seen.push(`statistics ${width}×${height}`),
       onTile: ({ done, total, finished }) => {
         seen.push(`${done}/${total}: ${finished ? `${finished.width}×${finished.height}` : 'none'}`);
@@ -159,14 +176,25 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
     });
     assert.equal(result.status, 'cancelled');
     // Five tiles a row, every 24 px: once the first row is done, the lines above the second are final.
-    assert.deepEqual(seen, ['statistics 128×64', '1/15: none', '2/15: none', '3/15: none', '4/15: none', '5/15: 128×24', '6/15: 128×24']);
+    assert.deepEqual(seen, [
+      'statistics 128×64',
+      '1/15: none',
+      '2/15: none',
+      '3/15: none',
+      '4/15: none',
+      '5/15: 128×24',
+      '6/15: 128×24',
+    ]);
   });
 
   it('paints clearly different pictures with two styles', async () => {
     const picture = syntheticPicture(64, 48, 7);
     const [a, b] = [await randomNetwork(1), await randomNetwork(2)];
     try {
-      const [first, second] = [await paint(a, picture, { tile: 0, overlap: 0 }), await paint(b, picture, { tile: 0, overlap: 0 })];
+      const [first, second] = [
+        await paint(a, picture, { tile: 0, overlap: 0 }),
+        await paint(b, picture, { tile: 0, overlap: 0 }),
+      ];
       assert.ok(meanDifference(first.image, second.image) > 30);
     } finally {
       a.dispose();

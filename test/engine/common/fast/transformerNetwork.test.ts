@@ -2,7 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, disposeNormStatistics, transformerNetwork, transformerVariables,
+  INSTANCE_NORM_EPSILON,
+  TRANSFORMER_LAYERS,
+  disposeNormStatistics,
+  transformerNetwork,
+  transformerVariables,
 } from '../../../../engine/common/fast/transformerNetwork.js';
 import { checkpointWeights, randomCheckpoint, referenceStylize } from '../../../helpers/fastStyle.js';
 import { maxAbsDifference, syntheticImage, useTestBackend } from '../../../helpers/tf.js';
@@ -14,9 +18,18 @@ describe('the fast style network (Johnson et al. 2016, as the TensorFlow fast-st
     const variables = transformerVariables();
     assert.equal(TRANSFORMER_LAYERS.length, 16);
     assert.equal(INSTANCE_NORM_EPSILON, 1e-3);
-    assert.deepEqual(variables.map((v) => v.shape), randomCheckpoint(1).map((v) => v.shape));
-    assert.deepEqual(variables.slice(0, 3).map((v) => `${v.layer}/${v.role}`), ['conv1/kernel', 'conv1/shift', 'conv1/scale']);
-    assert.deepEqual(TRANSFORMER_LAYERS.filter((l) => !l.relu).map((l) => l.name), ['res1b', 'res2b', 'res3b', 'res4b', 'res5b', 'conv4']);
+    assert.deepEqual(
+      variables.map((v) => v.shape),
+      randomCheckpoint(1).map((v) => v.shape),
+    );
+    assert.deepEqual(
+      variables.slice(0, 3).map((v) => `${v.layer}/${v.role}`),
+      ['conv1/kernel', 'conv1/shift', 'conv1/scale'],
+    );
+    assert.deepEqual(
+      TRANSFORMER_LAYERS.filter((l) => !l.relu).map((l) => l.name),
+      ['res1b', 'res2b', 'res3b', 'res4b', 'res5b', 'conv4'],
+    );
   });
 
   it('computes what a plain re-implementation of the recipe computes at 32×48 px, in 0..255, without leaking tensors', () => {
@@ -59,7 +72,10 @@ describe('the fast style network (Johnson et al. 2016, as the TensorFlow fast-st
     const [own, otherStatistics] = [network.measureStatistics(photo), network.measureStatistics(other)];
     try {
       tf.tidy(() => {
-        assert.deepEqual([...own.keys()], TRANSFORMER_LAYERS.map((l) => l.name));
+        assert.deepEqual(
+          [...own.keys()],
+          TRANSFORMER_LAYERS.map((l) => l.name),
+        );
         assert.deepEqual(own.get('conv1')!.mean.shape, [1, 1, 1, 32]);
         const plain = network.stylize(photo).dataSync();
         assert.ok(maxAbsDifference(network.stylize(photo, own).dataSync(), plain) < 1e-3);

@@ -14,7 +14,11 @@ describe('adam', () => {
     const weights = [1, 100, -7];
     const x0 = [3, -2, 0.01];
     const x = tf.variable(tf.tensor1d(x0));
-    const optimizer = adam(x, autodiff((v) => tf.tidy(() => tf.sum(tf.mul(weights, tf.square(v))))), options);
+    const optimizer = adam(
+      x,
+      autodiff((v) => tf.tidy(() => tf.sum(tf.mul(weights, tf.square(v))))),
+      options,
+    );
     const { loss, evaluations } = await optimizer.step();
     const expected = x0.map((xi, i) => xi - options.learningRate * Math.sign(weights[i] * xi));
     const moved = Array.from(x.dataSync());
@@ -68,7 +72,11 @@ describe('adam', () => {
 
   it('refuses a non-finite loss before it corrupts x', async () => {
     const x = tf.variable(tf.tensor1d([-1]));
-    const optimizer = adam(x, autodiff((v) => tf.sum(tf.log(v))), options);
+    const optimizer = adam(
+      x,
+      autodiff((v) => tf.sum(tf.log(v))),
+      options,
+    );
     await assert.rejects(() => optimizer.step(), /loss is not finite/);
     assert.deepEqual(Array.from(x.dataSync()), [-1]);
     optimizer.dispose();
@@ -78,7 +86,11 @@ describe('adam', () => {
   it('puts x back when a step lands where the loss is not finite', async () => {
     // log x is undefined below 0, where the first step from 0.3 (one learning rate, 0.5, down) lands.
     const x = tf.variable(tf.tensor1d([0.3]));
-    const optimizer = adam(x, autodiff((v) => tf.sum(tf.log(v))), options);
+    const optimizer = adam(
+      x,
+      autodiff((v) => tf.sum(tf.log(v))),
+      options,
+    );
     await assert.rejects(() => optimizer.step(), /loss is not finite \(NaN\) after 1 steps/);
     assert.ok(Math.abs(x.dataSync()[0] - 0.3) < 1e-7, `x is ${x.dataSync()[0]}`);
     optimizer.dispose();

@@ -9,7 +9,12 @@ import { transformerNetwork } from '../../../../engine/common/fast/transformerNe
 import { imageToTensor, tensorToImage } from '../../../../engine/common/imageTensor.js';
 import { loadFastStyleNetwork, readDeeplearnCheckpoint } from '../../../../engine/node/fast/deeplearnCheckpoint.js';
 import { readImage, writeImage } from '../../../../engine/node/image/imageIO.js';
-import { randomCheckpoint, referenceStylize, writeCheckpoint, type CheckpointVariable } from '../../../helpers/fastStyle.js';
+import {
+  randomCheckpoint,
+  referenceStylize,
+  writeCheckpoint,
+  type CheckpointVariable,
+} from '../../../helpers/fastStyle.js';
 import { SHARED, TEST_RESULTS, sharedSkipReason } from '../../../helpers/shared.js';
 import { maxAbsDifference, syntheticImage, useTestBackend } from '../../../helpers/tf.js';
 
@@ -19,11 +24,17 @@ const STYLES = ['la_muse', 'rain_princess', 'scream', 'udnie', 'wave'];
 
 /** A checkpoint's variables read plainly (Variable, Variable_1, … in numeric order), for the reference. */
 function readVariablesPlainly(folder: string): CheckpointVariable[] {
-  const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as Record<string, { filename: string; shape: number[] }>;
+  const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as Record<
+    string,
+    { filename: string; shape: number[] }
+  >;
   return Array.from({ length: Object.keys(manifest).length }, (_, i) => {
     const { filename, shape } = manifest[i === 0 ? 'Variable' : `Variable_${i}`];
     const bytes = readFileSync(join(folder, filename));
-    return { shape, values: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) };
+    return {
+      shape,
+      values: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    };
   });
 }
 
@@ -83,7 +94,7 @@ describe('reading a deeplearn.js checkpoint of a fast style network', () => {
   });
 });
 
-describe('a deeplearn.js checkpoint\'s files stay inside its folder, read within what the manifest declares', () => {
+describe("a deeplearn.js checkpoint's files stay inside its folder, read within what the manifest declares", () => {
   it('refuses a variable file that is a link leading out of the folder', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'pastiche-fast-'));
     const folder = writeCheckpoint(join(parent, 'checkpoint'), randomCheckpoint(13));
@@ -99,7 +110,10 @@ describe('a deeplearn.js checkpoint\'s files stay inside its folder, read within
   });
 });
 
-const skip = sharedSkipReason(...STYLES.map((style) => `models/fast-style/${style}/manifest.json`), 'images/content/tubingen.jpg');
+const skip = sharedSkipReason(
+  ...STYLES.map((style) => `models/fast-style/${style}/manifest.json`),
+  'images/content/tubingen.jpg',
+);
 
 describe('the five pretrained fast style networks in ../shared', { skip }, () => {
   it('load, each stylizes Tübingen at 128 px as the plain re-implementation does, and different styles differ clearly', async () => {
@@ -120,22 +134,33 @@ describe('the five pretrained fast style networks in ../shared', { skip }, () =>
           const reference = referenceStylize(readVariablesPlainly(folder), content);
           const difference = maxAbsDifference(result.dataSync(), reference.dataSync());
           reference.dispose();
-          console.log(`${style}: ${image.width}×${image.height} px in ${milliseconds.toFixed(0)} ms, ${difference.toFixed(4)} grey levels from the re-implementation at most`);
+          console.log(
+            `${style}: ${image.width}×${image.height} px in ${milliseconds.toFixed(0)} ms, ${difference.toFixed(4)} grey levels from the re-implementation at most`,
+          );
           assert.deepEqual(result.shape, [image.height, image.width, 3]);
-          assert.ok(difference < 0.01, `${style} differs from the re-implementation by up to ${difference} grey levels`);
+          assert.ok(
+            difference < 0.01,
+            `${style} differs from the re-implementation by up to ${difference} grey levels`,
+          );
           await writeImage(tensorToImage(result), join(TEST_RESULTS, `fast-${style}.png`));
         } finally {
           network.dispose();
         }
       }
-      const meanDifference = (a: string, b: string) => tf.tidy(() => tf.mean(tf.abs(tf.sub(styled.get(a)!, styled.get(b)!))).dataSync()[0]);
-      for (const [a, b] of [['udnie', 'wave'], ['la_muse', 'scream'], ['rain_princess', 'udnie']]) {
+      const meanDifference = (a: string, b: string) =>
+        tf.tidy(() => tf.mean(tf.abs(tf.sub(styled.get(a)!, styled.get(b)!))).dataSync()[0]);
+      for (const [a, b] of [
+        ['udnie', 'wave'],
+        ['la_muse', 'scream'],
+        ['rain_princess', 'udnie'],
+      ]) {
         const difference = meanDifference(a, b);
         console.log(`${a} vs ${b}: mean absolute difference ${difference.toFixed(1)} grey levels`);
         assert.ok(difference > 10, `${a} and ${b} differ by only ${difference} grey levels on average`);
       }
       // Styled, not copied: each differs from the photograph too.
-      for (const [style, result] of styled) assert.ok(tf.tidy(() => tf.mean(tf.abs(tf.sub(result, content))).dataSync()[0]) > 10, style);
+      for (const [style, result] of styled)
+        assert.ok(tf.tidy(() => tf.mean(tf.abs(tf.sub(result, content))).dataSync()[0]) > 10, style);
     } finally {
       tf.dispose([content, ...styled.values()]);
     }

@@ -47,24 +47,32 @@ describe('fuzzing the Keras HDF5 importer', () => {
     tf.dispose(Object.values((await readKerasWeightsFile(file)).tensors));
     const tensors = tf.memory().numTensors;
     const descriptors = openDescriptors();
-    await fuzzFormat('Keras HDF5', mutatedBytes(inputs), async (bytes) => {
-      writeFileSync(file, bytes);
-      const named = await readKerasWeightsFile(file, { timeoutMs: 2_000 });
-      try {
-        vggWeightsFromLayersModel(named);
-      } finally {
-        tf.dispose(Object.values(named.tensors));
-      }
-    }, {
-      runs: fuzzRuns(200),
-      caseTimeoutMs: 5_000,
-      maxRssGrowthBytes: 256 * 1024 ** 2,
-      subject: () => file,
-      after: () => {
-        assert.equal(tf.memory().numTensors, tensors, 'tensors leaked');
-        // At most as many: a reading thread ended after a timeout takes its own (event loop) descriptors with it.
-        assert.ok((openDescriptors() ?? 0) <= (descriptors ?? 0), `file descriptors leaked: ${openDescriptors()} open, ${descriptors} before`);
+    await fuzzFormat(
+      'Keras HDF5',
+      mutatedBytes(inputs),
+      async (bytes) => {
+        writeFileSync(file, bytes);
+        const named = await readKerasWeightsFile(file, { timeoutMs: 2_000 });
+        try {
+          vggWeightsFromLayersModel(named);
+        } finally {
+          tf.dispose(Object.values(named.tensors));
+        }
       },
-    });
+      {
+        runs: fuzzRuns(200),
+        caseTimeoutMs: 5_000,
+        maxRssGrowthBytes: 256 * 1024 ** 2,
+        subject: () => file,
+        after: () => {
+          assert.equal(tf.memory().numTensors, tensors, 'tensors leaked');
+          // At most as many: a reading thread ended after a timeout takes its own (event loop) descriptors with it.
+          assert.ok(
+            (openDescriptors() ?? 0) <= (descriptors ?? 0),
+            `file descriptors leaked: ${openDescriptors()} open, ${descriptors} before`,
+          );
+        },
+      },
+    );
   });
 });

@@ -27,7 +27,10 @@ function fill(folder: string, spare: number): string {
 function assertDiskFullLine(result: { code: number | null; stderr: string }, what: string): void {
   assert.equal(result.code, 1, `${what}: ${result.stderr}`);
   // TensorFlow.js's banner about its Node backend, which imports print, is not Pastiche's.
-  const lines = result.stderr.replace(/=+\nHi, looks like you are running TensorFlow\.js in Node\.js.*\n=+\n/s, '').trim().split('\n');
+  const lines = result.stderr
+    .replace(/=+\nHi, looks like you are running TensorFlow\.js in Node\.js.*\n=+\n/s, '')
+    .trim()
+    .split('\n');
   assert.equal(lines.length, 1, `${what}: one line, not:\n${result.stderr}`);
   assert.match(lines[0], /the disk is full/, what);
 }
@@ -66,7 +69,13 @@ describe('a full disk as the data folder', () => {
         assertDiskFullLine(result, `${what} with ${spare} bytes free`);
         seen.add(what);
       }
-      const installed = await pasticheWhileServing(home, { PASTICHE_CATALOGUE: fixtures.catalogue }, 'models', 'install', 'alexnet');
+      const installed = await pasticheWhileServing(
+        home,
+        { PASTICHE_CATALOGUE: fixtures.catalogue },
+        'models',
+        'install',
+        'alexnet',
+      );
       if (installed.code !== 0) {
         assertDiskFullLine(installed, `install with ${spare} bytes free`);
         seen.add('install');
@@ -81,8 +90,14 @@ describe('a full disk as the data folder', () => {
 });
 
 /** The CLI in a child process this one does not wait on, so that this process's download server can answer it. */
-function pasticheWhileServing(home: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' } });
+function pasticheWhileServing(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { ...process.env, ...env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' },
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   child.stdout.resume();
