@@ -145,7 +145,10 @@ async function paint(
   }
 }
 
-/** A result at full size, to look at the grain the contact sheet's small cells hide; a folder path as network becomes one folder name. */
+/**
+ * A result at full size, to look at the grain the contact sheet's small cells hide; a folder path as network becomes
+ * one folder name.
+ */
 async function writeResult(image: RgbImage, network: string, pair: { photo: string; painting: string }): Promise<void> {
   const folder = join(out, 'results', network.replace(/[^\w@.-]/g, '_'));
   mkdirSync(folder, { recursive: true });

@@ -298,7 +298,10 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-/** `npm run crash-trials [-- N [SEED]]`: N trials (PASTICHE_CRASH_TRIALS, 36 by default), one line each, then the figures. */
+/**
+ * `npm run crash-trials [-- N [SEED]]`: N trials (PASTICHE_CRASH_TRIALS, 36 by default), one line each, then the
+ * figures.
+ */
 async function main(): Promise<void> {
   const trials = Number(process.argv[2] ?? process.env.PASTICHE_CRASH_TRIALS ?? 36);
   const seed = Number(process.argv[3] ?? Date.now() % 100000);

@@ -13,8 +13,8 @@ import { SHARED, TEST_RESULTS, sharedSkipReason } from '../helpers/shared.js';
  * `npm run figures`: the papers' comparison figures as labelled contact sheets, painted from the
  * classic images in ../shared (the Neckarfront photo in the style of The Starry Night) with the best
  * installed network, starting from the photo (figure 3 varies that); figures 5–8 generate styles with
- * no photo (figure 8 mimics The Starry Night's Gram statistics). Runs are recorded in the data folder like any other (project "paper figures"),
- * so the studio shows them; the sheets go to test-results/figures. FIGURES_SIZE (96 px) and
+ * no photo (figure 8 mimics The Starry Night's Gram statistics). Runs are recorded in the data folder like any other
+ * (project "paper figures"), so the studio shows them; the sheets go to test-results/figures. FIGURES_SIZE (96 px) and
  * FIGURES_ITERATIONS (40) trade quality for time; FIGURES_ONLY picks figures by their label.
  */
 const size = Number(process.env.FIGURES_SIZE ?? 96);

@@ -52,7 +52,9 @@ function meanAndDeviation(values: Float64Array): { mean: number; deviation: numb
   return { mean, deviation: Math.sqrt(squares / values.length) };
 }
 
-/** The picture in grey: its luminance in all three channels, which is what the network sees in luminance-only transfer. */
+/**
+ * The picture in grey: its luminance in all three channels, which is what the network sees in luminance-only transfer.
+ */
 export function luminanceImage(image: RgbImage): RgbImage {
   const y = luminances(image);
   return mapPixels(image, (_, i) => [y[i / 3], y[i / 3], y[i / 3]]);
@@ -74,7 +76,10 @@ export function matchedLuminance(style: RgbImage, content: RgbImage): RgbImage {
   });
 }
 
-/** The luminance of `luminanceSource` with the colour (I and Q) of `colourSource`: the result of luminance-only transfer. */
+/**
+ * The luminance of `luminanceSource` with the colour (I and Q) of `colourSource`: the result of luminance-only
+ * transfer.
+ */
 export function withColoursOf(luminanceSource: RgbImage, colourSource: RgbImage): RgbImage {
   if (luminanceSource.width !== colourSource.width || luminanceSource.height !== colourSource.height) {
     throw new RangeError(

@@ -56,7 +56,10 @@ export function connectCompute(port: ComputePort): RemoteCompute {
     else void keepPreview(message);
   });
 
-  /** Awaits the engine's preview hook (storing the image) before the device goes on; a preview that cannot be kept stops the descent. */
+  /**
+   * Awaits the engine's preview hook (storing the image) before the device goes on; a preview that cannot be kept stops
+   * the descent.
+   */
   async function keepPreview({ job, iteration, image }: Extract<FromDevice, { type: 'preview' }>): Promise<void> {
     const hooks = descents.get(job);
     try {

@@ -36,7 +36,10 @@ export function unpackNetwork(transferred: TransferredNetwork): FeatureNetwork {
   return featureNetwork(transferred.name, transferred.architecture, weights);
 }
 
-/** A tensor's float32 values in a buffer of their own, to transfer: a typed array from data() may view a larger, shared one (wasm's heap). */
+/**
+ * A tensor's float32 values in a buffer of their own, to transfer: a typed array from data() may view a larger, shared
+ * one (wasm's heap).
+ */
 async function ownCopy(tensor: tf.Tensor): Promise<Float32Array> {
   return Float32Array.from((await tensor.data()) as Float32Array);
 }

@@ -55,7 +55,10 @@ type TrainingLossSettings = Pick<
   'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling'
 >;
 
-/** The loss for one painting (RGB [H, W, 3] in 0..255, at its working size), whose Gram matrices are computed once, here. */
+/**
+ * The loss for one painting (RGB [H, W, 3] in 0..255, at its working size), whose Gram matrices are computed once,
+ * here.
+ */
 export function perceptualLoss(
   network: FeatureNetwork,
   settings: TrainingLossSettings,

@@ -29,7 +29,9 @@ export function planTransformerTiles(
   return planTiles(width, height, tiling, geometry);
 }
 
-/** The tiling asked for, rounded to the network's stride grid (tile down, overlap up), or an error naming the option. */
+/**
+ * The tiling asked for, rounded to the network's stride grid (tile down, overlap up), or an error naming the option.
+ */
 export function alignedTransformerTiling(tiling: Tiling): Tiling {
   return alignedTiling(tiling, strideAlignment());
 }
@@ -41,7 +43,10 @@ export function alignedTransformerTiling(tiling: Tiling): Tiling {
  */
 export const STATISTICS_MAX_PIXELS = 1024 * 1024;
 
-/** The size the statistics of a width × height picture are measured at: its own when it has at most `maxPixels`, else downscaled to that many. */
+/**
+ * The size the statistics of a width × height picture are measured at: its own when it has at most `maxPixels`, else
+ * downscaled to that many.
+ */
 export function statisticsSize(width: number, height: number, maxPixels = STATISTICS_MAX_PIXELS): ImageSize {
   if (width * height <= maxPixels) return { width, height };
   const scale = Math.sqrt(maxPixels / (width * height));

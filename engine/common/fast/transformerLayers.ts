@@ -7,14 +7,20 @@
  */
 export interface TransformerLayer {
   readonly name: string;
-  /** A 'same'-padded convolution, or a transposed one doubling height and width (tf.nn.conv2d_transpose with output [2H, 2W], 'SAME'). */
+  /**
+   * A 'same'-padded convolution, or a transposed one doubling height and width (tf.nn.conv2d_transpose with output [2H,
+   * 2W], 'SAME').
+   */
   readonly kind: 'conv' | 'transposed';
   readonly kernelSize: number;
   readonly stride: 1 | 2;
   readonly inChannels: number;
   readonly outChannels: number;
   readonly relu: boolean;
-  /** 'begin': this convolution opens a residual block (its input is kept); 'end': the kept input is added to this one's normalised output. */
+  /**
+   * 'begin': this convolution opens a residual block (its input is kept); 'end': the kept input is added to this one's
+   * normalised output.
+   */
   readonly residual?: 'begin' | 'end';
 }
 

@@ -132,7 +132,10 @@ function forward(weights: TransformerWeights, batch: tf.Tensor4D, momentsOf: Mom
   return output;
 }
 
-/** One layer: its convolution, instance normalisation ((x − μ)/√(σ² + ε) per channel over H, W, then ·scale + shift) and ReLU. */
+/**
+ * One layer: its convolution, instance normalisation ((x − μ)/√(σ² + ε) per channel over H, W, then ·scale + shift) and
+ * ReLU.
+ */
 function normalisedConv(
   layer: TransformerLayer,
   { kernel, shift, scale }: NormalisedConvWeights,

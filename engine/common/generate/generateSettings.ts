@@ -34,7 +34,9 @@ export interface GenerateSettings {
   /** β and γ of the loss β·Σ wₗ·Eₗ + γ·TV. */
   readonly styleWeight: number;
   readonly tvWeight: number;
-  /** `mimic`'s painting is measured at styleScale × the result's long side, as a stylization's paintings are resized. */
+  /**
+   * `mimic`'s painting is measured at styleScale × the result's long side, as a stylization's paintings are resized.
+   */
   readonly styleScale: number;
   readonly optimizer: OptimizerSettings;
   readonly iterations: number;
@@ -69,10 +71,10 @@ export const GENERATE_DEFAULTS: Omit<GenerateSettings, 'generator' | 'optimizer'
 
 /**
  * Fills defaults and checks ranges, so a bad value is refused before any work or stored row, and
- * returns exactly the settings' fields. Layer names are checked against the network later. Targets re-drawn at every iteration change the
- * objective at every step: L-BFGS's curvature pairs (s, y) would then mix gradients of different
- * functions and its line search would compare losses of different functions, so such a run takes
- * Adam, whose steps need only the current gradient.
+ * returns exactly the settings' fields. Layer names are checked against the network later. Targets re-drawn at every
+ * iteration change the objective at every step: L-BFGS's curvature pairs (s, y) would then mix gradients of different
+ * functions and its line search would compare losses of different functions, so such a run takes Adam, whose steps need
+ * only the current gradient.
  */
 export function resolveGenerateSettings(given: GivenGenerateSettings): GenerateSettings {
   const base = { ...GENERATE_DEFAULTS, ...knownFields(given, { ...GENERATE_DEFAULTS, optimizer: null }) };

@@ -26,7 +26,9 @@ interface GeneratorBase {
   readonly redraw: boolean;
 }
 
-/** §6's first experiment: every target zero but one entry of one layer's Gram matrix, to see what that entry stands for. */
+/**
+ * §6's first experiment: every target zero but one entry of one layer's Gram matrix, to see what that entry stands for.
+ */
 export interface SingleEntryGenerator extends GeneratorBase {
   readonly kind: 'single';
   readonly layer: string;
@@ -74,7 +76,10 @@ export type GivenGenerator = {
  */
 export const DEFAULT_AMPLITUDE = 100;
 export const DEFAULT_SPARSITY = 0.9;
-/** The loss is the mean of (G − target)², of the order of amplitude²: 1e8 keeps it within the 1e16 that MAX_LOSS_WEIGHT allows for. */
+/**
+ * The loss is the mean of (G − target)², of the order of amplitude²: 1e8 keeps it within the 1e16 that MAX_LOSS_WEIGHT
+ * allows for.
+ */
 export const MAX_AMPLITUDE = 1e8;
 
 /**

@@ -2,7 +2,9 @@ import type { GramGenerator } from './gramGenerator.js';
 import type { GramStatistics, SquareMatrix } from './gramStatistics.js';
 import { randomStream, type RandomStream } from './randomStream.js';
 
-/** A style layer as its target needs it: its number of feature maps and, for `mimic`, the painting's statistics there. */
+/**
+ * A style layer as its target needs it: its number of feature maps and, for `mimic`, the painting's statistics there.
+ */
 export interface TargetLayer {
   readonly layer: string;
   readonly channels: number;

@@ -22,7 +22,10 @@ export function localStyleBytes(layer: { height: number; width: number; channels
   );
 }
 
-/** The part of localStyleBytes freed once a layer's loss is computed (its one C²·H·W transient): a loss over several layers holds only the largest layer's. */
+/**
+ * The part of localStyleBytes freed once a layer's loss is computed (its one C²·H·W transient): a loss over several
+ * layers holds only the largest layer's.
+ */
 export function localStyleTransientBytes(layer: { height: number; width: number; channels: number }): number {
   return FLOAT32_BYTES * layer.channels * layer.channels * layer.height * layer.width;
 }

@@ -115,7 +115,9 @@ export function autocorrelationDirect(features: tf.Tensor4D): tf.Tensor4D {
   return compute(features);
 }
 
-/** out_c(y) = Σ_d kernel_c(d)·F_c(y + d − (H−1)) over the map zero-padded by H−1, W−1: a 'valid' depthwise correlation. */
+/**
+ * out_c(y) = Σ_d kernel_c(d)·F_c(y + d − (H−1)) over the map zero-padded by H−1, W−1: a 'valid' depthwise correlation.
+ */
 function correlateWithPadded(features: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   const [, height, width] = features.shape;
   const padded = tf.pad(features, [

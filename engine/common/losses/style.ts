@@ -13,7 +13,10 @@ export function gramMatrix(features: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => tf.squeeze(gramMatrices(features), [0]) as tf.Tensor2D);
 }
 
-/** Each picture's Gram matrix [N, C, C] of a batch's activations [N, H, W, C] (Johnson et al. 2016, eq. 3, normalised as gramMatrix). */
+/**
+ * Each picture's Gram matrix [N, C, C] of a batch's activations [N, H, W, C] (Johnson et al. 2016, eq. 3, normalised as
+ * gramMatrix).
+ */
 export function gramMatrices(features: tf.Tensor4D): tf.Tensor3D {
   return tf.tidy(() => {
     const [batch, height, width, channels] = features.shape;

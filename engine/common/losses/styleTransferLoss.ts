@@ -62,7 +62,10 @@ export async function styleTransferTargets(
   };
 }
 
-/** The photo's activations on each content layer (a tile of it, in a tiled optimisation, against the whole picture's style targets). */
+/**
+ * The photo's activations on each content layer (a tile of it, in a tiled optimisation, against the whole picture's
+ * style targets).
+ */
 export function contentTargets(
   network: FeatureNetwork,
   settings: Pick<LossSettings, 'contentLayers' | 'pooling'>,
@@ -185,7 +188,10 @@ function paintingTiles(height: number, width: number, maxPixels: number): Region
   );
 }
 
-/** The paintings' blended style statistics on each style layer, synchronously: what a style network's training matches throughout. */
+/**
+ * The paintings' blended style statistics on each style layer, synchronously: what a style network's training matches
+ * throughout.
+ */
 export function styleTargets(
   network: FeatureNetwork,
   settings: Omit<LossSettings, 'contentLayers'>,
@@ -247,7 +253,10 @@ export interface ActivationTerms {
   readonly layers: readonly string[];
   readonly pooling: Pooling;
   terms(activations: ReadonlyMap<string, tf.Tensor4D>, image: tf.Tensor4D): LossTerms<tf.Scalar>;
-  /** The content and style terms as targets to match, when they are Gatys et al.'s plain ones (Gram style): a native network may compute them itself. */
+  /**
+   * The content and style terms as targets to match, when they are Gatys et al.'s plain ones (Gram style): a native
+   * network may compute them itself.
+   */
   readonly matching?: FeatureMatching;
   readonly tvWeight: number;
 }

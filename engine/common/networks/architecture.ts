@@ -155,7 +155,10 @@ function frameAndStride(
   }, start);
 }
 
-/** Every layer in order, a composite's branch layers (branch by branch) before its concatenation, as Caffe's prototxt lists them. */
+/**
+ * Every layer in order, a composite's branch layers (branch by branch) before its concatenation, as Caffe's prototxt
+ * lists them.
+ */
 export function flatLayers(layers: readonly LayerSpec[]): LayerSpec[] {
   return layers.flatMap((layer) =>
     layer.kind === 'concat' ? [...layer.branches.flatMap(flatLayers), layer] : [layer],
@@ -245,8 +248,8 @@ export function sequenceOutputSize(layers: readonly LayerSpec[], n: number): num
 
 /**
  * The smallest image side from which every layer up to `lastLayer` (all by default) still has at
- * least one position, its reflected frame added: unpadded convolutions and pools shrink their input, AlexNet's by a lot.
- * Output sizes grow with the input, so the first side that leaves one position is the answer.
+ * least one position, its reflected frame added: unpadded convolutions and pools shrink their input, AlexNet's by a
+ * lot. Output sizes grow with the input, so the first side that leaves one position is the answer.
  */
 export function minimumInputSize(architecture: NetworkArchitecture, lastLayer?: string): number {
   const path = lastLayer === undefined ? architecture.layers : (pathTo(architecture.layers, lastLayer) ?? []);
@@ -256,7 +259,10 @@ export function minimumInputSize(architecture: NetworkArchitecture, lastLayer?: 
   return side;
 }
 
-/** The layers a person picks for content and style: each top-level convolution and each inception module's output; branch internals, pools and normalisations stay out of the way. */
+/**
+ * The layers a person picks for content and style: each top-level convolution and each inception module's output;
+ * branch internals, pools and normalisations stay out of the way.
+ */
 export function pickableLayers(architecture: NetworkArchitecture): string[] {
   return architecture.layers.filter((l) => l.kind === 'conv' || l.kind === 'concat').map((l) => l.name);
 }
@@ -296,7 +302,10 @@ function sequenceChannels(layers: readonly LayerSpec[], channels: number): numbe
   );
 }
 
-/** How many feature maps `layer` has — the side of its Gram matrix: the last convolution's filters, or an inception module's branches' together. */
+/**
+ * How many feature maps `layer` has — the side of its Gram matrix: the last convolution's filters, or an inception
+ * module's branches' together.
+ */
 export function layerChannels(architecture: NetworkArchitecture, layer: string): number {
   const path = pathTo(architecture.layers, layer);
   if (!path) throw new Error(`${architecture.family} has no layer '${layer}'`);

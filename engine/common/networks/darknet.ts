@@ -9,7 +9,10 @@ const conv = (index: number, filters: number, kernelSize: 1 | 3): LayerSpec => (
   relu: true,
   leak: 0.1,
 });
-/** Darknet's 2×2 stride-2 max pool with TensorFlow's 'same' padding: an odd side's last row and column pooled alone, i.e. the output rounded up. */
+/**
+ * Darknet's 2×2 stride-2 max pool with TensorFlow's 'same' padding: an odd side's last row and column pooled alone,
+ * i.e. the output rounded up.
+ */
 const pool = (index: number): LayerSpec => ({ kind: 'pool', name: `pool${index}`, size: 2, stride: 2, ceil: true });
 
 /**

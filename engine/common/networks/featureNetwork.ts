@@ -62,7 +62,10 @@ export interface FeatureNetwork {
 /** A scalar function of a network's activations and of its input. */
 export type ActivationLoss = (activations: ReadonlyMap<string, tf.Tensor4D>, input: tf.Tensor4D) => tf.Scalar;
 
-/** Targets of Gatys et al.'s loss: activations to match by mean squared error, Gram matrices likewise, each with its weight. */
+/**
+ * Targets of Gatys et al.'s loss: activations to match by mean squared error, Gram matrices likewise, each with its
+ * weight.
+ */
 export interface FeatureMatching {
   readonly content: readonly { readonly layer: string; readonly target: tf.Tensor4D; readonly weight: number }[];
   readonly gram: readonly { readonly layer: string; readonly target: tf.Tensor2D; readonly weight: number }[];
@@ -276,8 +279,9 @@ function rectify(z: tf.Tensor, leak: number): tf.Tensor4D {
  * not), whose gradient with respect to x is itself such a convolution: dx = conv(dy ⊙ r′, flip(k)ᵀ),
  * where r′ is 1 where y > 0 and the leak (0 for a plain ReLU) elsewhere — the sign of y is z's. Backends run
  * forward convolutions with their fastest kernels, and far slower dedicated backprop kernels
- * (wasm's Conv2DBackpropInput takes 7–10× the time of this forward convolution on VGG's layers at 256 px, measured), so the backward pass is written this way. Gradients for the weights are not
- * needed: style transfer optimises the image, never the feature network.
+ * (wasm's Conv2DBackpropInput takes 7–10× the time of this forward convolution on VGG's layers at 256 px, measured), so
+ * the backward pass is written this way. Gradients for the weights are not needed: style transfer optimises the image,
+ * never the feature network.
  */
 function convReluSameFastGrad(
   spec: ConvLayerSpec,

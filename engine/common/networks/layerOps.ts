@@ -115,7 +115,10 @@ function poolValid(pooling: Pooling, spec: PoolLayerSpec, x: tf.Tensor4D): tf.Te
     : tf.avgPool(x, spec.size, spec.stride, 'valid');
 }
 
-/** Non-overlapping pooling with the gradients of poolGradients.ts; cells past the last whole window, which no window sees, are cut off first. */
+/**
+ * Non-overlapping pooling with the gradients of poolGradients.ts; cells past the last whole window, which no window
+ * sees, are cut off first.
+ */
 function poolTiles(pooling: Pooling, k: number, x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [, height, width] = x.shape;

@@ -23,7 +23,10 @@ const CURVATURE = 0.9;
  * grown by the reductions that sum it. Loss differences within it are not trusted (see `rise`).
  */
 const LOSS_RESOLUTION = 1e-6;
-/** The BFGS update keeps H positive definite only if yᵀs > 0 (Nocedal & Wright eq. 6.7): pairs at or below this are skipped. */
+/**
+ * The BFGS update keeps H positive definite only if yᵀs > 0 (Nocedal & Wright eq. 6.7): pairs at or below this are
+ * skipped.
+ */
 const MIN_CURVATURE = 1e-10;
 
 /**

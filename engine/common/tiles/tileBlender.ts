@@ -9,7 +9,10 @@ import { spanWeights, type TilePlan, type TileRegion } from './tiling.js';
  * next row overlaps are carried over. Tiles must come row by row, left to right.
  */
 export interface TileBlender {
-  /** A tile's styled pixels, [y.length, x.length, 3] row-major RGB in 0..255; the parts beyond the picture (stride padding) are dropped. */
+  /**
+   * A tile's styled pixels, [y.length, x.length, 3] row-major RGB in 0..255; the parts beyond the picture (stride
+   * padding) are dropped.
+   */
   add(region: TileRegion, pixels: Float32Array): void;
   /** The picture, once every tile was added. */
   result(): RgbImage;

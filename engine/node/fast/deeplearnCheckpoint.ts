@@ -94,7 +94,10 @@ export async function loadFastStyleNetwork(folder: string): Promise<TransformerN
   return transformerNetwork(await readDeeplearnCheckpoint(folder));
 }
 
-/** A variable's values: its file is refused unread if it holds more than its shape declares, and every value must be finite. */
+/**
+ * A variable's values: its file is refused unread if it holds more than its shape declares, and every value must be
+ * finite.
+ */
 async function readFloat32File(file: string, shape: readonly number[]): Promise<Float32Array> {
   const count = shape.reduce((a, b) => a * b, 1);
   const bytes = await readFileBytes(file, 4 * count);

@@ -110,7 +110,9 @@ async function encodeStyleWeights(
   return { bytes: Buffer.from(data), specs };
 }
 
-/** The SHA-256 weights.bin would have if these weights were saved: a style's digest whichever format it is read from. */
+/**
+ * The SHA-256 weights.bin would have if these weights were saved: a style's digest whichever format it is read from.
+ */
 export async function styleWeightsSha256(weights: TransformerWeights): Promise<string> {
   return sha256((await encodeStyleWeights(weights)).bytes);
 }

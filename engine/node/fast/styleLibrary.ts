@@ -43,7 +43,10 @@ export function listStyles(stylesDir: string): StyleSummary[] {
     });
 }
 
-/** What a style is without loading it: a library style from its model.json; one used from a folder is read to know its digest. */
+/**
+ * What a style is without loading it: a library style from its model.json; one used from a folder is read to know its
+ * digest.
+ */
 export async function describeStyle(nameOrFolder: string, stylesDir: string): Promise<StyleSummary> {
   const libraryFolder = join(stylesDir, nameOrFolder);
   const info = isLibraryName(nameOrFolder) ? readSavedStyleInfo(libraryFolder) : null;
@@ -150,7 +153,10 @@ async function readStyleFile(path: string): Promise<StyleFile> {
   };
 }
 
-/** The folder a style file is in: the path itself when it is a folder, else the folder of its manifest.json or model.json. */
+/**
+ * The folder a style file is in: the path itself when it is a folder, else the folder of its manifest.json or
+ * model.json.
+ */
 function styleFolder(path: string): string {
   return resolve(
     path.endsWith('.json') && !statSync(path, { throwIfNoEntry: false })?.isDirectory() ? dirname(path) : path,

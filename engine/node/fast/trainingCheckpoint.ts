@@ -31,7 +31,9 @@ export interface TrainingCheckpointInfo {
 
 const CHECKPOINT_FORMAT = 'pastiche-training-checkpoint';
 
-/** The record's own fields; the settings and photos are the run's, which the trainer checks against the run it resumes. */
+/**
+ * The record's own fields; the settings and photos are the run's, which the trainer checks against the run it resumes.
+ */
 const infoSchema = z.looseObject({
   runId: z.int().positive(),
   step: z.int().nonnegative(),

@@ -25,7 +25,10 @@ export interface ReadImageOptions {
   longSide?: number;
   /** Resize to exactly this size, cropping the centre to its aspect first (sharp's `cover`); overrides longSide. */
   cover?: { width: number; height: number };
-  /** Refuse images with more pixels than this before decoding them. Default DEFAULT_MAX_PIXELS (e.g. 100 megapixels); env PASTICHE_MAX_PIXELS overrides the default. */
+  /**
+   * Refuse images with more pixels than this before decoding them. Default DEFAULT_MAX_PIXELS (e.g. 100 megapixels);
+   * env PASTICHE_MAX_PIXELS overrides the default.
+   */
   maxPixels?: number;
 }
 
@@ -121,7 +124,9 @@ export async function describeImage(bytes: Uint8Array, label: string): Promise<I
   return readHeader(bytes, label, maxPixelsFromEnv());
 }
 
-/** `image` resampled to exactly width × height (the aspect ratio is the caller's business); `label` names it in errors. */
+/**
+ * `image` resampled to exactly width × height (the aspect ratio is the caller's business); `label` names it in errors.
+ */
 export async function resizeImage(
   image: RgbImage,
   width: number,
@@ -180,7 +185,9 @@ export interface ImageHeader {
   readonly format: ImageFormat;
 }
 
-/** Checks what can be checked without decoding pixels: not empty, an image, a supported format, within the pixel limit. */
+/**
+ * Checks what can be checked without decoding pixels: not empty, an image, a supported format, within the pixel limit.
+ */
 async function readHeader(bytes: Uint8Array, label: string, maxPixels: number): Promise<ImageHeader> {
   if (bytes.length === 0) throw new PasticheError('file is empty', label);
   // No pixel limit here: only the header is read, and the limit is checked below with a clearer message.
@@ -238,7 +245,9 @@ function toRawPixels(pipeline: Sharp): Promise<RawPixels> {
   return pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
 }
 
-/** A plain Uint8Array view (no copy): Buffer's `slice` shares memory where Uint8Array's copies, a trap for engine code. */
+/**
+ * A plain Uint8Array view (no copy): Buffer's `slice` shares memory where Uint8Array's copies, a trap for engine code.
+ */
 function toRgbImage({ data, info }: RawPixels): RgbImage {
   return rgbImage(info.width, info.height, new Uint8Array(data.buffer, data.byteOffset, data.length));
 }

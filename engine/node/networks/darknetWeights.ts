@@ -24,7 +24,10 @@ interface KerasLayer {
   readonly config: z.infer<typeof configSchema>;
 }
 
-/** The Keras classes Darknet Tiny is made of, as the engine's layer kinds (normalisations and activations belong to their convolution). */
+/**
+ * The Keras classes Darknet Tiny is made of, as the engine's layer kinds (normalisations and activations belong to
+ * their convolution).
+ */
 const KIND_OF_CLASS: Readonly<Record<string, 'conv' | 'pool' | 'norm' | 'activation'>> = {
   Conv2D: 'conv',
   MaxPooling2D: 'pool',
@@ -32,7 +35,10 @@ const KIND_OF_CLASS: Readonly<Record<string, 'conv' | 'pool' | 'norm' | 'activat
   LeakyReLU: 'activation',
 };
 
-/** Whether a TensorFlow.js layers model is a Darknet (batch-normalised convolutions with leaky ReLUs), rather than a VGG. */
+/**
+ * Whether a TensorFlow.js layers model is a Darknet (batch-normalised convolutions with leaky ReLUs), rather than a
+ * VGG.
+ */
 export function isDarknetLayersModel(model: LayersModelFile): boolean {
   const classes = new Set(model.layers.map((layer) => layer.className));
   return classes.has('LeakyReLU') && classes.has('BatchNormalization');
@@ -78,7 +84,10 @@ export function darknetWeightsFromLayersModel(model: LayersModelFile): {
   return { architecture, weights };
 }
 
-/** The model's layers up to the last feature convolution, checked to follow the architecture's sequence of convolutions and pools. */
+/**
+ * The model's layers up to the last feature convolution, checked to follow the architecture's sequence of convolutions
+ * and pools.
+ */
 function featureLayers(model: LayersModelFile, architecture: NetworkArchitecture): KerasLayer[] {
   const layers = kerasLayers(model).filter((layer) => Object.hasOwn(KIND_OF_CLASS, layer.class_name));
   const expected = flatLayers(architecture.layers).flatMap((l) =>
@@ -110,7 +119,9 @@ function featureLayers(model: LayersModelFile, architecture: NetworkArchitecture
   return layers.slice(0, expected.length);
 }
 
-/** The i-th convolution with the batch normalisation and activation that follow it (featureLayers checked the order). */
+/**
+ * The i-th convolution with the batch normalisation and activation that follow it (featureLayers checked the order).
+ */
 function convTriple(layers: readonly KerasLayer[], i: number): [KerasLayer, KerasLayer, KerasLayer] {
   const convs = layers.filter((layer) => layer.class_name === 'Conv2D');
   const at = layers.indexOf(convs[i]);

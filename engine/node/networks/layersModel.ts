@@ -41,7 +41,10 @@ export interface TopologyLayer {
   readonly field: string;
 }
 
-/** At most as many values as a weights file may hold bytes: the product of a shape is bounded before it is multiplied out. */
+/**
+ * At most as many values as a weights file may hold bytes: the product of a shape is bounded before it is multiplied
+ * out.
+ */
 const shapeSchema = z
   .array(z.int().nonnegative())
   .max(8)

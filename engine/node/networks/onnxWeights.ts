@@ -225,7 +225,10 @@ function chooseArchitecture(model: OnnxModel, family: string | undefined): Netwo
   );
 }
 
-/** The values ONNX's operator specs give attributes a graph leaves out (kernel_shape defaults to the kernel's own, checked already). */
+/**
+ * The values ONNX's operator specs give attributes a graph leaves out (kernel_shape defaults to the kernel's own,
+ * checked already).
+ */
 const ONNX_DEFAULTS: Readonly<Record<string, number | readonly number[]>> = {
   strides: [1, 1],
   dilations: [1, 1],

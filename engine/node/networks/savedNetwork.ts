@@ -83,7 +83,9 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** What a saved network is, from its model.json alone (no weights read); null when the folder holds no Pastiche network. */
+/**
+ * What a saved network is, from its model.json alone (no weights read); null when the folder holds no Pastiche network.
+ */
 export function readSavedNetworkInfo(folder: string): SavedNetworkInfo | null {
   try {
     const found = savedNetworkSchema.safeParse(
@@ -140,7 +142,10 @@ function savedConv(model: LayersModelFile, architecture: NetworkArchitecture, la
   };
 }
 
-/** [kH, kW, in / groups, filters]: the channels in are those of the layer before it on its path (its branch's, in an inception module). */
+/**
+ * [kH, kW, in / groups, filters]: the channels in are those of the layer before it on its path (its branch's, in an
+ * inception module).
+ */
 export function savedKernelShape(architecture: NetworkArchitecture, spec: ConvLayerSpec): number[] {
   const path = pathTo(architecture.layers, spec.name)!;
   const inChannels =

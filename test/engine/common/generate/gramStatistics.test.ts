@@ -49,7 +49,8 @@ describe('measureGramStatistics', () => {
       const want = measured.get(layer)!;
       const got = remeasured.get(layer)!;
       const draws = (painting.get(layer)!.size * (painting.get(layer)!.size + 1)) / 2;
-      // Binomial tolerance on the kept fraction, plus the 0.3% of |N(0, 1)| draws that fall below the negligible threshold.
+      // Binomial tolerance on the kept fraction, plus the 0.3% of |N(0, 1)| draws that fall below the negligible
+      // threshold.
       const tolerance = 4 * Math.sqrt((want.sparsity * (1 - want.sparsity)) / draws) + 0.005;
       assert.ok(
         Math.abs(got.sparsity - want.sparsity) < tolerance,

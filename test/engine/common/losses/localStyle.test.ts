@@ -54,7 +54,10 @@ function localGramByLoops(
   return out;
 }
 
-/** The definition in TensorFlow.js ops — one shifted copy and one batch of outer products per (dx, dy) — for autodiff to differentiate. */
+/**
+ * The definition in TensorFlow.js ops — one shifted copy and one batch of outer products per (dx, dy) — for autodiff to
+ * differentiate.
+ */
 function localGramByShifts(features: tf.Tensor4D, radius: number): tf.Tensor4D {
   const [, height, width, channels] = features.shape;
   const padded = tf.pad(features, [

@@ -178,7 +178,8 @@ describe('the losses on a batch (a style network trains on several photos at onc
           `${term}: ${together[term].dataSync()[0]} vs ${expected}`,
         );
       }
-      // Through the feature network's hand-written gradients and the Gram matrix's: each picture's gradient, halved by the mean.
+      // Through the feature network's hand-written gradients and the Gram matrix's: each picture's gradient, halved by
+      // the mean.
       const gradient = tf.grad((x) => lossOn(x as tf.Tensor4D, tf.concat(photos) as tf.Tensor4D).total)(batch);
       pictures.forEach((picture, i) => {
         const own = tf.div(tf.grad((x) => lossOn(x as tf.Tensor4D, photos[i]).total)(picture), 2);

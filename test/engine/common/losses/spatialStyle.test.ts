@@ -42,7 +42,10 @@ function autocorrelationByLoops(values: ArrayLike<number>, [height, width, chann
   return out;
 }
 
-/** The same definition in TensorFlow.js ops (a slice per lag), so autodiff gives its gradient independently of the module's. */
+/**
+ * The same definition in TensorFlow.js ops (a slice per lag), so autodiff gives its gradient independently of the
+ * module's.
+ */
 function autocorrelationByShifts(features: tf.Tensor4D): tf.Tensor4D {
   const [, height, width, channels] = features.shape;
   const padded = tf.pad(features, [

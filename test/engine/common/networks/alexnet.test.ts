@@ -42,7 +42,8 @@ describe("AlexNet (Krizhevsky et al. 2012, Caffe's BVLC model)", () => {
         [1, 27, 27, 96],
       ),
     );
-    // The unpadded 11×11 stride-4 start and three pools (rounded up, as Caffe's) need 39 px; a smaller image is refused in words.
+    // The unpadded 11×11 stride-4 start and three pools (rounded up, as Caffe's) need 39 px; a smaller image is refused
+    // in words.
     tf.tidy(() => {
       const small = network.preprocess(syntheticImage(30, 50, 2));
       assert.throws(

@@ -17,7 +17,9 @@ import { assertGradient, syntheticImage, useTestBackend } from '../../../helpers
 
 await useTestBackend();
 
-/** An inception network small enough for finite differences: a strided padded start, a ceil pool, LRN and one module. */
+/**
+ * An inception network small enough for finite differences: a strided padded start, a ceil pool, LRN and one module.
+ */
 const TINY_INCEPTION: NetworkArchitecture = {
   family: 'tiny-inception',
   inputChannels: 3,

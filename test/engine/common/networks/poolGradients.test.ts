@@ -93,7 +93,8 @@ describe('non-overlapping pooling with hand-written gradients', () => {
   it('routes a tied window’s gradient to its first maximum only, as TensorFlow and the cpu backend do', () =>
     onEachBackend((backend) =>
       tf.tidy(() => {
-        // Windows: all zeros; 3 3 / 1 3 (ties in the first row and across rows); 5 in the last cell alone; −1 everywhere.
+        // Windows: all zeros; 3 3 / 1 3 (ties in the first row and across rows); 5 in the last cell alone; −1
+        // everywhere.
         const x = tf.tensor4d([0, 0, 3, 3, 0, 1, -1, -1, 0, 0, 1, 3, 2, 5, -1, -1], [1, 2, 8, 1]);
         const dx = gradientOf((input) => maxPoolTiled(input, 2), x, 3).dataSync();
         const dy = tf.randomNormal([1, 1, 4, 1], 0, 1, 'float32', 3).dataSync();
@@ -129,7 +130,9 @@ describe('pool (Caffe padding and rounding) with the fast gradients where they p
   const vggPool: PoolLayerSpec = { kind: 'pool', name: 'pool', size: 2, stride: 2 };
   const ceilPool: PoolLayerSpec = { ...vggPool, ceil: true };
 
-  /** What pool computes, with tf's own pooling: the image padded (−∞ or counted out) to whole windows, or cut to them. */
+  /**
+   * What pool computes, with tf's own pooling: the image padded (−∞ or counted out) to whole windows, or cut to them.
+   */
   function plainPool(spec: PoolLayerSpec, pooling: 'max' | 'avg', x: tf.Tensor4D): tf.Tensor4D {
     const [, height, width] = x.shape;
     const size = (n: number) => (spec.ceil ? Math.ceil(n / 2) : Math.floor(n / 2)) * 2;

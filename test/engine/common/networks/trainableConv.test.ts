@@ -4,7 +4,10 @@ import { describe, it } from 'node:test';
 import { trainableConv2d, trainableConv2dTranspose } from '../../../../engine/common/networks/trainableConv.js';
 import { maxAbs, maxAbsDifference, useTestBackend } from '../../../helpers/tf.js';
 
-/** [input shape, kernel size, channels out, stride, transposed]: odd and even sides, the transformer's 9×9, strides and transposed layers. */
+/**
+ * [input shape, kernel size, channels out, stride, transposed]: odd and even sides, the transformer's 9×9, strides and
+ * transposed layers.
+ */
 const CASES: Array<[[number, number, number, number], number, number, 1 | 2, boolean]> = [
   [[2, 9, 11, 3], 3, 4, 1, false],
   [[2, 9, 11, 3], 3, 4, 2, false],

@@ -114,7 +114,8 @@ describe('stylizeScheduled: coarse to fine (Gatys et al. 2017 §5)', () => {
       [result.status, result.iterationsDone, result.image.width, result.image.height],
       ['done', 18, 96, 72],
     );
-    // The second stage starts from the first's result upsampled: already stylised, so far below a start from noise at 96 px.
+    // The second stage starts from the first's result upsampled: already stylised, so far below a start from noise at
+    // 96 px.
     const fromNoise = await stylize({
       network,
       settings: { ...request.settings, schedule: null, size: 96, iterations: 0 },

@@ -18,7 +18,9 @@ import { assertGradient, syntheticImage, testNetwork, useTestBackend } from '../
 
 const backend = await useTestBackend();
 const weights = readBundledKerasNetwork(fileLookup(await inceptionFiles()), INCEPTION_V3);
-/** The network as the registry builds it (on onnxruntime its gradients fall back to TensorFlow.js: Inception branches). */
+/**
+ * The network as the registry builds it (on onnxruntime its gradients fall back to TensorFlow.js: Inception branches).
+ */
 const network = testNetwork('inception3-imagenet', INCEPTION_V3, weights);
 function settingsAt(size: number, iterations = 1) {
   const defaults = networkDefaults(INCEPTION_V3);

@@ -14,7 +14,10 @@ await useTestBackend();
 
 const folder = mkdtempSync(join(tmpdir(), 'pastiche-h5-fuzz-'));
 
-/** Small real layouts: block1_conv1 alone (7 kB) as save_weights and as a whole model, and blocks 1–2's first two layers. */
+/**
+ * Small real layouts: block1_conv1 alone (7 kB) as save_weights and as a whole model, and blocks 1–2's first two
+ * layers.
+ */
 function seeds(): Uint8Array[] {
   return [
     { wholeModel: false, convolutions: 1 },

@@ -22,7 +22,10 @@ import { useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
 
-/** A style-transfer-shaped loss: Gram terms on every layer but the last, a squared activation on the last, and the image's own energy. */
+/**
+ * A style-transfer-shaped loss: Gram terms on every layer but the last, a squared activation on the last, and the
+ * image's own energy.
+ */
 function lossOn(layers: readonly string[], seed: number): ActivationLoss {
   const targets = layers.map((_, i) => tf.randomUniform([1], 0, 1, 'float32', seed + i));
   return (activations, image) =>
@@ -135,7 +138,10 @@ async function compareMatching(
   return `content ${matched.content} / ${reference.content}, style ${matched.style} / ${reference.style}, gradient ${(difference / scale).toExponential(2)}`;
 }
 
-/** Max pools that overlap, hang over the edge (Caffe's ceil) or are padded (GoogLeNet's), and an average pool that always averages (Inception-v3's). */
+/**
+ * Max pools that overlap, hang over the edge (Caffe's ceil) or are padded (GoogLeNet's), and an average pool that
+ * always averages (Inception-v3's).
+ */
 const POOLS: NetworkArchitecture = {
   ...VGG19,
   family: 'pools',
@@ -218,7 +224,8 @@ describe('native gradients (onnxruntime) of a feature network', () => {
   }
 
   it("send a max pool window's gradient to its first maximal cell, as autodiff does, where a flat picture ties positive activations", async () => {
-    // Blocks of one colour: every convolution output inside a block repeats, so pool windows hold equal positive maxima.
+    // Blocks of one colour: every convolution output inside a block repeats, so pool windows hold equal positive
+    // maxima.
     const image = tf.tidy(
       () =>
         tf.image.resizeNearestNeighbor(
@@ -262,9 +269,10 @@ describe('native gradients (onnxruntime) of a feature network', () => {
   });
 
   it('run only the branches that lead to a requested layer inside a module', async () => {
-    // activation_37 is the 1×7 convolution in the middle of mixed4's third branch: mixed4's other branches, the rest of that branch and its concatenation are not needed.
-    // At 61×57 this image puts one of activation_1's pre-activations within rounding of 0, where onnxruntime's and
-    // tfjs's sums take different sides of the ReLU (measured: one sign flip), so the sizes here are 67×63.
+    // activation_37 is the 1×7 convolution in the middle of mixed4's third branch: mixed4's other branches, the rest of
+    // that branch and its concatenation are not needed. At 61×57 this image puts one of activation_1's pre-activations
+    // within rounding of 0, where onnxruntime's and tfjs's sums take different sides of the ReLU (measured: one sign
+    // flip), so the sizes here are 67×63.
     const { relative, scale } = await compare(INCEPTION_V3, ['activation_12', 'activation_37'], 67, 63);
     assert.ok(scale > 0);
     assert.ok(relative < 1e-4, `relative difference ${relative}`);

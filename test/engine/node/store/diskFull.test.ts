@@ -55,7 +55,8 @@ describe('a full disk as the data folder', () => {
     if (why) return t.skip(`no small disk here: ${why}`);
     assert.equal(pasticheIn(home, 'runs').code, 0);
     const seen = new Set<string>();
-    // The free space left decides which write fails first: the input copies, the run's rows, a preview, the result, the export.
+    // The free space left decides which write fails first: the input copies, the run's rows, a preview, the result, the
+    // export.
     for (const spare of [0, 16 * 1024, 128 * 1024]) {
       const filler = fill(disk, spare);
       const attempts: Array<[string, string[]]> = [
