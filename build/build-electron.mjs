@@ -75,7 +75,8 @@ if (pageTypes.status !== 0) process.exit(pageTypes.status ?? 1);
 
 if (!resolves('electron/electron.d.ts')) {
   console.error(
-    'electron/main cannot be type-checked: the electron package (a dev dependency) is not installed — run `npm install`.',
+    'electron/main cannot be type-checked: the electron package (a dev dependency) is not installed — run `npm ' +
+      'install`.',
   );
   process.exit(1);
 }

@@ -118,7 +118,9 @@ function tensorLibraryInRenderer() {
       const spec = match[1] ?? match[2] ?? match[3];
       if (spec.startsWith('@tensorflow/'))
         found.push(
-          `${[...chain, file].map((f) => relative(root, f)).join(' → ')}: imports '${spec}' — the renderer must not bundle TensorFlow.js (move the computation behind the contract, or what it needs into a module without tensors)`,
+          `${[...chain, file].map((f) => relative(root, f)).join(' → ')}: imports '${spec}' — the renderer must not ` +
+            `bundle TensorFlow.js (move the computation behind the contract, or what it needs into a module without ` +
+            `tensors)`,
         );
       else if (spec.startsWith('.')) {
         const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');

@@ -103,8 +103,11 @@ if (batchArgument > 0) {
     JSON.stringify(
       {
         benchmark:
-          'fast style network training step (Johnson et al. 2016), VGG-19 loss network (vgg19-random: the pretrained one costs the same)',
-        recipe: `${RECIPE_STEPS} steps: 2 epochs of COCO's 82,783 photos in batches of 4; recipeHours is that many steps at this speed`,
+          'fast style network training step (Johnson et al. 2016), VGG-19 loss network (vgg19-random: the pretrained ' +
+          'one costs the same)',
+        recipe:
+          `${RECIPE_STEPS} steps: 2 epochs of COCO's 82,783 photos in batches of 4; recipeHours is that many ` +
+          `steps at this speed`,
         machine: { cpus: cpus().length, node: process.version },
         results,
         onnxruntimeOverWasmAtBatch4: Number((perSecond('onnxruntime') / perSecond('wasm')).toPrecision(3)),

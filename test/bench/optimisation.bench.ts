@@ -89,7 +89,8 @@ if (process.argv.includes('--size')) {
   const python = pythonWithTorch();
   if (!python)
     console.error(
-      'NOTICE: PyTorch is not installed here (python3 -c "import torch" fails), so the peer is left out; on Debian: apt-get install python3-torch',
+      'NOTICE: PyTorch is not installed here (python3 -c "import torch" fails), so the peer is left out; on Debian: ' +
+        'apt-get install python3-torch',
     );
   const results = SIZES.map((size) => {
     const pastiche = Object.fromEntries(BACKENDS.map((backend) => [backend, child(size, backend)]));

@@ -64,7 +64,8 @@ try {
     const file = join(out, `${slug(figure.label)}.png`);
     writeFileSync(file, sheet.bytes);
     console.log(
-      `  ${figure.label}: ${grid.cells.length} runs in ${((Date.now() - started) / 1000).toFixed(0)} s → ${file} (${sheet.width}×${sheet.height})`,
+      `  ${figure.label}: ${grid.cells.length} runs in ${((Date.now() - started) / 1000).toFixed(0)} s → ${file} ` +
+        `(${sheet.width}×${sheet.height})`,
     );
   }
   const vgg = networks.find((n) => n.name === 'vgg19' && n.status === 'installed')?.name ?? 'vgg19-random';
@@ -110,7 +111,8 @@ try {
     const file = join(out, `${slug(figure.label)}.png`);
     writeFileSync(file, sheet.bytes);
     console.log(
-      `  ${figure.label}: ${runIds.length} runs in ${((Date.now() - started) / 1000).toFixed(0)} s → ${file} (${sheet.width}×${sheet.height})`,
+      `  ${figure.label}: ${runIds.length} runs in ${((Date.now() - started) / 1000).toFixed(0)} s → ${file} ` +
+        `(${sheet.width}×${sheet.height})`,
     );
   }
 } finally {

@@ -83,7 +83,8 @@ export function matchedLuminance(style: RgbImage, content: RgbImage): RgbImage {
 export function withColoursOf(luminanceSource: RgbImage, colourSource: RgbImage): RgbImage {
   if (luminanceSource.width !== colourSource.width || luminanceSource.height !== colourSource.height) {
     throw new RangeError(
-      `colours of a ${colourSource.width}×${colourSource.height} image cannot go on a ${luminanceSource.width}×${luminanceSource.height} one`,
+      `colours of a ${colourSource.width}×${colourSource.height} image cannot go on a ` +
+        `${luminanceSource.width}×${luminanceSource.height} one`,
     );
   }
   const y = luminances(luminanceSource);

@@ -81,7 +81,8 @@ function checkPassSize(pixels: number, width: number, height: number): void {
   if (pixels <= STATISTICS_MAX_PIXELS) return;
   const largest = Math.sqrt(STATISTICS_MAX_PIXELS);
   throw new PasticheError(
-    `one pass takes at most ${largest}×${largest} px (what wasm's memory holds); ${width}×${height} needs tiles of at most ${largest} px`,
+    `one pass takes at most ${largest}×${largest} px (what wasm's memory holds); ${width}×${height} needs tiles of ` +
+      `at most ${largest} px`,
     'tile',
   );
 }

@@ -31,7 +31,8 @@ export function trainingSchedule(
   const whole = stepsPerEpoch * epochs;
   if (steps > whole)
     throw new PasticheError(
-      `${steps} steps are more than ${epochs} epoch${epochs === 1 ? '' : 's'} of ${photoCount} photos in batches of ${batchSize} take (${whole}); raise --epochs`,
+      `${steps} steps are more than ${epochs} epoch${epochs === 1 ? '' : 's'} of ${photoCount} photos in batches of ` +
+        `${batchSize} take (${whole}); raise --epochs`,
       'steps',
     );
   let cached: { epoch: number; order: number[] } | null = null;

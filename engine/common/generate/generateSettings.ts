@@ -101,7 +101,8 @@ export function resolveGenerateSettings(given: GivenGenerateSettings): GenerateS
   checkOptimizer(optimizer);
   if (generator.redraw && optimizer.name === 'lbfgs') {
     throw new PasticheError(
-      "targets re-drawn at every iteration change the objective at every step, which L-BFGS's curvature estimate cannot follow; use adam",
+      "targets re-drawn at every iteration change the objective at every step, which L-BFGS's curvature estimate " +
+        'cannot follow; use adam',
       'optimizer',
     );
   }

@@ -190,7 +190,8 @@ function requireStyleLayers(option: string, layers: readonly string[], styleLaye
   const missing = layers.find((layer) => !styleLayers.includes(layer));
   if (missing !== undefined) {
     throw new PasticheError(
-      `'${missing}' is not one of the run's style layers (${styleLayers.join(', ')}), whose targets are what the run matches`,
+      `'${missing}' is not one of the run's style layers (${styleLayers.join(', ')}), whose targets are what the run ` +
+        `matches`,
       option,
     );
   }

@@ -132,7 +132,8 @@ function checkTarget(target: tf.Tensor, [height, width, channels]: number[]): vo
   const expected = [height, width, channels, channels];
   if (target.shape.length !== 4 || target.shape.some((size, i) => size !== expected[i])) {
     throw new PasticheError(
-      `the local style target is [${target.shape.join(', ')}] but this layer needs [${expected.join(', ')}]: local style compares position by position, so the style image must be given at the image's size`,
+      `the local style target is [${target.shape.join(', ')}] but this layer needs [${expected.join(', ')}]: local ` +
+        `style compares position by position, so the style image must be given at the image's size`,
     );
   }
 }

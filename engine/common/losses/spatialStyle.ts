@@ -154,7 +154,8 @@ function checkedShape(features: tf.Tensor4D): [number, number, number, number] {
 function sharedLagExtent(image: number[], target: number[]): [number, number] {
   if (target.length !== 4 || target[1] % 2 === 0 || target[2] % 2 === 0 || image[3] !== target[3]) {
     throw new PasticheError(
-      `the spatial style target's shape [${target.join(', ')}] is not an autocorrelation of a ${image[3]}-channel layer`,
+      `the spatial style target's shape [${target.join(', ')}] is not an autocorrelation of a ${image[3]}-channel ` +
+        `layer`,
     );
   }
   return [Math.min(image[1], target[1]) + 1, Math.min(image[2], target[2]) + 1].map((size) => size / 2) as [

@@ -235,7 +235,8 @@ export function checkInputSize(
   );
   if (hardest && Math.min(height, width) < hardest.needed) {
     throw new PasticheError(
-      `an image of ${width}×${height} is too small for layer '${hardest.layer}', which needs at least ${hardest.needed} px on each side`,
+      `an image of ${width}×${height} is too small for layer '${hardest.layer}', which needs at least ` +
+        `${hardest.needed} px on each side`,
       name,
     );
   }

@@ -99,7 +99,8 @@ function labelsSvg(layout: SheetLayout, geometry: ReturnType<typeof sheetGeometr
   const { rowLabels, columnLabels, cellSize, title } = layout;
   const { width, height } = geometry;
   const text = (x: number, y: number, anchor: string, size: number, content: string) =>
-    `<text x="${x}" y="${y}" text-anchor="${anchor}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" font-size="${size}" fill="#1b1b1d">${escapeXml(content)}</text>`;
+    `<text x="${x}" y="${y}" text-anchor="${anchor}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" ` +
+    `font-size="${size}" fill="#1b1b1d">${escapeXml(content)}</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     ${title ? text(GAP, TITLE_HEIGHT - 20, 'start', TITLE_FONT, title) : ''}
     ${columnLabels.map((label, column) => text(geometry.columnCentre(column), geometry.columnLabelBaseline, 'middle', LABEL_FONT, label)).join('')}

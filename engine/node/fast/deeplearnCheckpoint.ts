@@ -57,14 +57,16 @@ export async function readDeeplearnCheckpoint(folder: string): Promise<Transform
   const expected = transformerVariables();
   if (variables.length !== expected.length) {
     throw new PasticheError(
-      `has ${variables.length} variables, the fast style network has ${expected.length} (a kernel, shift and scale for each of its ${TRANSFORMER_LAYERS.length} convolutions)`,
+      `has ${variables.length} variables, the fast style network has ${expected.length} (a kernel, shift and scale ` +
+        `for each of its ${TRANSFORMER_LAYERS.length} convolutions)`,
       manifest,
     );
   }
   variables.forEach(({ name, entry }, i) => {
     if (entry.shape.join() !== expected[i].shape.join()) {
       throw new PasticheError(
-        `${name} is ${entry.shape.join('×')}, the ${expected[i].layer} ${expected[i].role} it holds is ${expected[i].shape.join('×')}`,
+        `${name} is ${entry.shape.join('×')}, the ${expected[i].layer} ${expected[i].role} it holds is ` +
+          `${expected[i].shape.join('×')}`,
         entry.path,
       );
     }

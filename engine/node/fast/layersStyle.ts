@@ -49,7 +49,8 @@ function matchLayout(model: LayersModelFile): TransformerWeights {
     if (!kernel) throw refuse(`has ${weights.length} weights and ends before the ${layer.name} kernel`);
     if (kernel.tensor.shape.join() !== expected.join())
       throw refuse(
-        `weight ${next + 1} '${kernel.name}' is ${shapeText(kernel.tensor.shape)}, the ${layer.name} kernel is ${shapeText(expected)}`,
+        `weight ${next + 1} '${kernel.name}' is ${shapeText(kernel.tensor.shape)}, the ${layer.name} kernel is ` +
+          `${shapeText(expected)}`,
       );
     next++;
     const vectors: NamedWeight[] = [];
@@ -61,7 +62,8 @@ function matchLayout(model: LayersModelFile): TransformerWeights {
       );
     if (vectors.length < 2)
       throw refuse(
-        `${layer.name}'s kernel '${kernel.name}' is followed by ${vectors.length} vector(s) of [${layer.outChannels}], not a shift and a scale`,
+        `${layer.name}'s kernel '${kernel.name}' is followed by ${vectors.length} vector(s) of ` +
+          `[${layer.outChannels}], not a shift and a scale`,
       );
     const [shift, scale] = shiftThenScale(vectors.slice(-2), refuse);
     result.set(layer.name, {
@@ -72,7 +74,8 @@ function matchLayout(model: LayersModelFile): TransformerWeights {
   });
   if (next < weights.length)
     throw refuse(
-      `weight ${next + 1} '${weights[next].name}' is one more than the network's ${TRANSFORMER_LAYERS.length} layers hold`,
+      `weight ${next + 1} '${weights[next].name}' is one more than the network's ${TRANSFORMER_LAYERS.length} layers ` +
+        `hold`,
     );
   return result;
 }

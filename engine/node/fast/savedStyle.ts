@@ -78,7 +78,8 @@ export async function loadSavedStyle(folder: string): Promise<{ info: SavedStyle
       const tensor = model.tensors[`${layer}/${role}`];
       if (tensor?.shape.join() !== shape.join()) {
         throw new PasticheError(
-          `${layer}/${role} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ${shape.join('×')}`,
+          `${layer}/${role} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ` +
+            `${shape.join('×')}`,
           model.file,
         );
       }

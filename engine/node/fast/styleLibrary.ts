@@ -137,7 +137,8 @@ async function readStyleFile(path: string): Promise<StyleFile> {
   }
   if (!existsSync(join(folder, 'model.json'))) {
     throw new PasticheError(
-      `not a style network: no ${CHECKPOINT_MANIFEST} (deeplearn.js checkpoint) or model.json (TensorFlow.js layers model, Pastiche style)`,
+      `not a style network: no ${CHECKPOINT_MANIFEST} (deeplearn.js checkpoint) or model.json (TensorFlow.js layers ` +
+        `model, Pastiche style)`,
       path,
     );
   }

@@ -82,7 +82,8 @@ export async function loadCheckpoint(folder: string): Promise<{ info: TrainingCh
         const tensor = model.tensors[name];
         if (tensor?.shape.join() !== variable.shape.join()) {
           throw new PasticheError(
-            `${name} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ${variable.shape.join('×')}`,
+            `${name} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ` +
+              `${variable.shape.join('×')}`,
             model.file,
           );
         }

@@ -23,7 +23,14 @@ export function swirlsSvg(): string {
   const colours = ['#1b3b8a', '#f2c14e', '#e4572e', '#17bebb', '#2e282a'];
   const strokes = Array.from({ length: 90 }, () => {
     const [x, y, r] = [random() * 256, random() * 256, 8 + random() * 40];
-    return `<path d="M${x} ${y} q${r} ${-r} ${2 * r} 0 t${2 * r} 0" stroke="${colours[Math.floor(random() * colours.length)]}" stroke-width="${3 + random() * 7}" fill="none" stroke-linecap="round"/>`;
+    return (
+      `<path d="M${x} ${y} q${r} ${-r} ${2 * r} 0 t${2 * r} 0" ` +
+      `stroke="${colours[Math.floor(random() * colours.length)]}" stroke-width="${3 + random() * 7}" fill="none" ` +
+      `stroke-linecap="round"/>`
+    );
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><rect width="256" height="256" fill="#264653"/>${strokes.join('')}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><rect width="256" height="256" ` +
+    `fill="#264653"/>${strokes.join('')}</svg>`
+  );
 }

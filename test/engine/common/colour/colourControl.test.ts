@@ -96,26 +96,30 @@ describe('colour control (Gatys et al. 2017)', () => {
     assert.throws(() => withColoursOf(shapes, picture(1, 8, 8)), /cannot go on/);
   });
 
-  it("recolours a painting to the photo's mean colour and covariance, and leaves a picture matched to itself as it was", () => {
-    const photo = picture(17, 32, 24, [0.7, 0.9, 1.2]);
-    const painting = picture(19, 28, 28, [1.2, 0.9, 0.6]);
-    const matched = colourStatistics(matchedColourHistogram(painting, photo));
-    const target = colourStatistics(photo);
-    matched.mean.forEach((value, c) =>
-      assert.ok(Math.abs(value - target.mean[c]) < 0.6, `mean ${c}: ${value} vs ${target.mean[c]}`),
-    );
-    assert.ok(
-      closeMatrices(matched.covariance, target.covariance, 0.03 * target.covariance[0][0]),
-      'covariance matched within rounding',
-    );
-    const before = colourStatistics(painting);
-    assert.ok(
-      !closeMatrices(before.covariance, target.covariance, 0.03 * target.covariance[0][0]),
-      'the painting started elsewhere',
-    );
-    const self = matchedColourHistogram(photo, photo);
-    assert.ok(self.data.every((value, i) => Math.abs(value - photo.data[i]) <= 1));
-  });
+  it(
+    "recolours a painting to the photo's mean colour and covariance, and leaves a picture matched to itself as it " +
+      'was',
+    () => {
+      const photo = picture(17, 32, 24, [0.7, 0.9, 1.2]);
+      const painting = picture(19, 28, 28, [1.2, 0.9, 0.6]);
+      const matched = colourStatistics(matchedColourHistogram(painting, photo));
+      const target = colourStatistics(photo);
+      matched.mean.forEach((value, c) =>
+        assert.ok(Math.abs(value - target.mean[c]) < 0.6, `mean ${c}: ${value} vs ${target.mean[c]}`),
+      );
+      assert.ok(
+        closeMatrices(matched.covariance, target.covariance, 0.03 * target.covariance[0][0]),
+        'covariance matched within rounding',
+      );
+      const before = colourStatistics(painting);
+      assert.ok(
+        !closeMatrices(before.covariance, target.covariance, 0.03 * target.covariance[0][0]),
+        'the painting started elsewhere',
+      );
+      const self = matchedColourHistogram(photo, photo);
+      assert.ok(self.data.every((value, i) => Math.abs(value - photo.data[i]) <= 1));
+    },
+  );
 
   it("recolours a flat painting to the photo's mean colour instead of dividing by zero", () => {
     const flat = rgbImage(8, 8, new Uint8Array(8 * 8 * 3).fill(90));

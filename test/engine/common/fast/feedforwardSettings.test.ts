@@ -27,44 +27,47 @@ describe('feed-forward settings', () => {
     });
   });
 
-  it('tile a picture of more than a megapixel in 512 px tiles overlapping by 112 px; a smaller one only when asked', () => {
-    assert.deepEqual(settingsFor({ style: 'udnie', size: null }), {
-      style: 'udnie',
-      size: null,
-      width: 4000,
-      height: 3000,
-      tile: 512,
-      overlap: 112,
-    });
-    // Where onnxruntime computes, the run's default tiles are larger (NATIVE_DEFAULT_TILE).
-    assert.equal(resolveFeedforwardSettings({ style: 'udnie', size: null }, photo, LIMIT, 1024).tile, 1024);
-    assert.deepEqual(settingsFor({ style: 'udnie', size: 1024 }), {
-      style: 'udnie',
-      size: 1024,
-      width: 1024,
-      height: 768,
-      tile: 0,
-      overlap: 0,
-    });
-    assert.deepEqual(settingsFor({ style: 'udnie', size: 1024, tile: 512 }), {
-      style: 'udnie',
-      size: 1024,
-      width: 1024,
-      height: 768,
-      tile: 512,
-      overlap: 112,
-    });
-    assert.deepEqual(settingsFor({ style: 'udnie', size: 1024, tile: 514, overlap: 30 }).tile, 512);
-    assert.deepEqual(settingsFor({ style: 'udnie', size: 1024, tile: 514, overlap: 30 }).overlap, 32);
-    assert.deepEqual(settingsFor({ style: 'udnie', size: 400, tile: 512 }), {
-      style: 'udnie',
-      size: 400,
-      width: 400,
-      height: 300,
-      tile: 0,
-      overlap: 0,
-    });
-  });
+  it(
+    'tile a picture of more than a megapixel in 512 px tiles ' + 'overlapping by 112 px; a smaller one only when asked',
+    () => {
+      assert.deepEqual(settingsFor({ style: 'udnie', size: null }), {
+        style: 'udnie',
+        size: null,
+        width: 4000,
+        height: 3000,
+        tile: 512,
+        overlap: 112,
+      });
+      // Where onnxruntime computes, the run's default tiles are larger (NATIVE_DEFAULT_TILE).
+      assert.equal(resolveFeedforwardSettings({ style: 'udnie', size: null }, photo, LIMIT, 1024).tile, 1024);
+      assert.deepEqual(settingsFor({ style: 'udnie', size: 1024 }), {
+        style: 'udnie',
+        size: 1024,
+        width: 1024,
+        height: 768,
+        tile: 0,
+        overlap: 0,
+      });
+      assert.deepEqual(settingsFor({ style: 'udnie', size: 1024, tile: 512 }), {
+        style: 'udnie',
+        size: 1024,
+        width: 1024,
+        height: 768,
+        tile: 512,
+        overlap: 112,
+      });
+      assert.deepEqual(settingsFor({ style: 'udnie', size: 1024, tile: 514, overlap: 30 }).tile, 512);
+      assert.deepEqual(settingsFor({ style: 'udnie', size: 1024, tile: 514, overlap: 30 }).overlap, 32);
+      assert.deepEqual(settingsFor({ style: 'udnie', size: 400, tile: 512 }), {
+        style: 'udnie',
+        size: 400,
+        width: 400,
+        height: 300,
+        tile: 0,
+        overlap: 0,
+      });
+    },
+  );
 
   it('refuses a result over the pixel limit, a size that is no size, and tiles that cannot hold their overlaps', () => {
     assert.throws(

@@ -81,28 +81,32 @@ function seamExcess(tiled: RgbImage, untiled: RgbImage, plan: TilePlan): number 
 }
 
 describe('stylizing in tiles with shared instance-norm statistics', () => {
-  it('equals the untiled picture everywhere when the overlap is exact (to 1 grey level: float sums in another order can flip a rounding)', async () => {
-    const network = await randomNetwork(5);
-    const picture = syntheticPicture(STRIP.width, STRIP.height, 3);
-    try {
-      const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
-      const tiled = await paint(network, picture, EXACT);
-      assert.equal(tiled.plan.columns.spans.length, 3);
-      const differences = pixelDifferences(tiled.image, untiled.image);
-      assert.ok(
-        differences.every((d) => d <= 1),
-        `up to ${Math.max(...differences)} grey levels apart`,
-      );
-      // The statistics are what makes it so: tiles normalised alone paint another picture.
-      const alone = await stylizeTilesAlone(network, picture, tiled.plan);
-      assert.ok(
-        meanDifference(alone, untiled.image) > 10,
-        `tiles normalised alone differ by ${meanDifference(alone, untiled.image)} on average`,
-      );
-    } finally {
-      network.dispose();
-    }
-  });
+  it(
+    'equals the untiled picture everywhere when the overlap is exact (to 1 grey level: float sums in another order ' +
+      'can flip a rounding)',
+    async () => {
+      const network = await randomNetwork(5);
+      const picture = syntheticPicture(STRIP.width, STRIP.height, 3);
+      try {
+        const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
+        const tiled = await paint(network, picture, EXACT);
+        assert.equal(tiled.plan.columns.spans.length, 3);
+        const differences = pixelDifferences(tiled.image, untiled.image);
+        assert.ok(
+          differences.every((d) => d <= 1),
+          `up to ${Math.max(...differences)} grey levels apart`,
+        );
+        // The statistics are what makes it so: tiles normalised alone paint another picture.
+        const alone = await stylizeTilesAlone(network, picture, tiled.plan);
+        assert.ok(
+          meanDifference(alone, untiled.image) > 10,
+          `tiles normalised alone differ by ${meanDifference(alone, untiled.image)} on average`,
+        );
+      } finally {
+        network.dispose();
+      }
+    },
+  );
 
   it('equals it away from the cut edges with a narrower overlap, and differs near them', async () => {
     const network = await randomNetwork(6);
@@ -132,24 +136,28 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
     }
   });
 
-  it('shows no seam where per-tile statistics make one (an instance-normalisation stand-in on a picture brightening left to right, 2-D tiles)', async () => {
-    const network = normalisingNetwork();
-    const brightening = tf.tidy(() => {
-      const ramp = tf.mul(tf.linspace(0, 1, 128).reshape([1, 128, 1]), tf.ones([96, 1, 3]));
-      return tf.add(tf.mul(ramp, 160), syntheticImage(96, 128, 2).mul(0.3)) as tf.Tensor3D;
-    });
-    const picture = tensorToImage(brightening);
-    brightening.dispose();
-    const tiling = { tile: 48, overlap: 12 };
-    const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
-    const tiled = await paint(network, picture, tiling);
-    assert.deepEqual([tiled.plan.columns.spans.length, tiled.plan.rows.spans.length], [4, 3]);
-    assert.ok(meanDifference(tiled.image, untiled.image) < 0.01);
-    assert.ok(seamExcess(tiled.image, untiled.image, tiled.plan) <= 1.1);
-    const alone = await stylizeTilesAlone(network, picture, tiled.plan);
-    const excess = seamExcess(alone, untiled.image, tiled.plan);
-    assert.ok(excess > 2, `per-tile statistics raise the energy across the seams only ${excess}×`);
-  });
+  it(
+    'shows no seam where per-tile statistics make one (an instance-normalisation stand-in on a picture brightening ' +
+      'left to right, 2-D tiles)',
+    async () => {
+      const network = normalisingNetwork();
+      const brightening = tf.tidy(() => {
+        const ramp = tf.mul(tf.linspace(0, 1, 128).reshape([1, 128, 1]), tf.ones([96, 1, 3]));
+        return tf.add(tf.mul(ramp, 160), syntheticImage(96, 128, 2).mul(0.3)) as tf.Tensor3D;
+      });
+      const picture = tensorToImage(brightening);
+      brightening.dispose();
+      const tiling = { tile: 48, overlap: 12 };
+      const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
+      const tiled = await paint(network, picture, tiling);
+      assert.deepEqual([tiled.plan.columns.spans.length, tiled.plan.rows.spans.length], [4, 3]);
+      assert.ok(meanDifference(tiled.image, untiled.image) < 0.01);
+      assert.ok(seamExcess(tiled.image, untiled.image, tiled.plan) <= 1.1);
+      const alone = await stylizeTilesAlone(network, picture, tiled.plan);
+      const excess = seamExcess(alone, untiled.image, tiled.plan);
+      assert.ok(excess > 2, `per-tile statistics raise the energy across the seams only ${excess}×`);
+    },
+  );
 
   it('measures the statistics of a picture larger than the bound on a copy downscaled to it', () => {
     assert.deepEqual(statisticsSize(800, 600, 1024 * 1024), { width: 800, height: 600 });
@@ -206,24 +214,28 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
 const skip = sharedSkipReason('models/fast-style/udnie', 'models/fast-style/wave', 'images/content/tubingen.jpg');
 
 describe('tiles of a pretrained network (../shared: udnie and wave on the Neckarfront photo)', { skip }, () => {
-  it('show no seam with shared statistics, where tiles normalised alone do; two styles paint clearly different pictures', async () => {
-    const folder = (style: string) => join(SHARED, 'models/fast-style', style);
-    const load = async (style: string) => testStylizer(await readDeeplearnCheckpoint(folder(style)));
-    const [udnie, wave] = [await load('udnie'), await load('wave')];
-    try {
-      const picture = await readImage(join(SHARED, 'images/content/tubingen.jpg'), { cover: STRIP });
-      const untiled = await paint(udnie, picture, { tile: 0, overlap: 0 });
-      const tiled = await paint(udnie, picture, EXACT);
-      assert.ok(pixelDifferences(tiled.image, untiled.image).every((d) => d <= 1));
-      assert.ok(seamExcess(tiled.image, untiled.image, tiled.plan) <= 1.1);
-      const alone = await stylizeTilesAlone(udnie, picture, tiled.plan);
-      const excess = seamExcess(alone, untiled.image, tiled.plan);
-      assert.ok(excess > 2, `per-tile statistics raise the energy across the seams only ${excess}×`);
-      const other = await paint(wave, picture, { tile: 0, overlap: 0 });
-      assert.ok(meanDifference(other.image, untiled.image) > 30);
-    } finally {
-      udnie.dispose();
-      wave.dispose();
-    }
-  });
+  it(
+    'show no seam with shared statistics, where tiles normalised alone do; two styles paint clearly different ' +
+      'pictures',
+    async () => {
+      const folder = (style: string) => join(SHARED, 'models/fast-style', style);
+      const load = async (style: string) => testStylizer(await readDeeplearnCheckpoint(folder(style)));
+      const [udnie, wave] = [await load('udnie'), await load('wave')];
+      try {
+        const picture = await readImage(join(SHARED, 'images/content/tubingen.jpg'), { cover: STRIP });
+        const untiled = await paint(udnie, picture, { tile: 0, overlap: 0 });
+        const tiled = await paint(udnie, picture, EXACT);
+        assert.ok(pixelDifferences(tiled.image, untiled.image).every((d) => d <= 1));
+        assert.ok(seamExcess(tiled.image, untiled.image, tiled.plan) <= 1.1);
+        const alone = await stylizeTilesAlone(udnie, picture, tiled.plan);
+        const excess = seamExcess(alone, untiled.image, tiled.plan);
+        assert.ok(excess > 2, `per-tile statistics raise the energy across the seams only ${excess}×`);
+        const other = await paint(wave, picture, { tile: 0, overlap: 0 });
+        assert.ok(meanDifference(other.image, untiled.image) > 30);
+      } finally {
+        udnie.dispose();
+        wave.dispose();
+      }
+    },
+  );
 });

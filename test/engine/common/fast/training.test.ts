@@ -109,44 +109,48 @@ describe('training a style network (Johnson et al. 2016)', () => {
     assert.equal(before - tf.memory().numTensors, 48 * 3 + 2);
   });
 
-  it("has the gradient finite differences give, for one weight each of a 9×9, a strided, a transposed and a residual block's layer (16 px)", () => {
-    const loss = perceptualLoss(network, SETTINGS, syntheticImage(16, 16, 901));
-    const initial = initialTransformerValues(3);
-    const weights = new Map(
-      TRANSFORMER_LAYERS.map((layer): [string, NormalisedConvWeights] => [
-        layer.name,
-        {
-          kernel: initial.get(`${layer.name}/kernel`) as tf.Tensor4D,
-          shift: initial.get(`${layer.name}/shift`) as tf.Tensor1D,
-          scale: initial.get(`${layer.name}/scale`) as tf.Tensor1D,
-        },
-      ]),
-    );
-    const small = tf.stack([syntheticImage(16, 16, 1), syntheticImage(16, 16, 2)]) as tf.Tensor4D;
-    const content = loss.contentTargets(small);
-    for (const [layer, role] of [
-      ['conv1', 'kernel'],
-      ['conv2', 'kernel'],
-      ['deconv1', 'kernel'],
-      ['res2a', 'scale'],
-    ] as const) {
-      tf.tidy(() => {
-        const f = (x: tf.Tensor) =>
-          loss.loss(new Map([...weights, [layer, { ...weights.get(layer)!, [role]: x }]]), small, content).total;
-        const x = weights.get(layer)![role];
-        // The weight whose gradient is largest: far from float32's noise in a loss of about 2·10⁵.
-        const largest = tf.argMax(tf.abs(tf.reshape(tf.grad(f)(x), [-1]))).dataSync()[0];
-        const unit = tf.reshape(tf.oneHot(largest, x.size), x.shape);
-        const [analytic, numeric] = [directionalDerivative(f, x, unit), directionalDifference(f, x, unit, 1e-3)];
-        assert.ok(
-          Math.abs(analytic - numeric) <= 2e-2 * Math.abs(analytic),
-          `${layer}/${role}[${largest}]: autodiff ${analytic} vs finite difference ${numeric}`,
-        );
-      });
-    }
-    loss.dispose();
-    tf.dispose([...initial.values(), small, ...content.values()]);
-  });
+  it(
+    'has the gradient finite differences give, for one weight each of a 9×9, a strided, a transposed and a residual ' +
+      "block's layer (16 px)",
+    () => {
+      const loss = perceptualLoss(network, SETTINGS, syntheticImage(16, 16, 901));
+      const initial = initialTransformerValues(3);
+      const weights = new Map(
+        TRANSFORMER_LAYERS.map((layer): [string, NormalisedConvWeights] => [
+          layer.name,
+          {
+            kernel: initial.get(`${layer.name}/kernel`) as tf.Tensor4D,
+            shift: initial.get(`${layer.name}/shift`) as tf.Tensor1D,
+            scale: initial.get(`${layer.name}/scale`) as tf.Tensor1D,
+          },
+        ]),
+      );
+      const small = tf.stack([syntheticImage(16, 16, 1), syntheticImage(16, 16, 2)]) as tf.Tensor4D;
+      const content = loss.contentTargets(small);
+      for (const [layer, role] of [
+        ['conv1', 'kernel'],
+        ['conv2', 'kernel'],
+        ['deconv1', 'kernel'],
+        ['res2a', 'scale'],
+      ] as const) {
+        tf.tidy(() => {
+          const f = (x: tf.Tensor) =>
+            loss.loss(new Map([...weights, [layer, { ...weights.get(layer)!, [role]: x }]]), small, content).total;
+          const x = weights.get(layer)![role];
+          // The weight whose gradient is largest: far from float32's noise in a loss of about 2·10⁵.
+          const largest = tf.argMax(tf.abs(tf.reshape(tf.grad(f)(x), [-1]))).dataSync()[0];
+          const unit = tf.reshape(tf.oneHot(largest, x.size), x.shape);
+          const [analytic, numeric] = [directionalDerivative(f, x, unit), directionalDifference(f, x, unit, 1e-3)];
+          assert.ok(
+            Math.abs(analytic - numeric) <= 2e-2 * Math.abs(analytic),
+            `${layer}/${role}[${largest}]: autodiff ${analytic} vs finite difference ${numeric}`,
+          );
+        });
+      }
+      loss.dispose();
+      tf.dispose([...initial.values(), small, ...content.values()]);
+    },
+  );
 
   it('computes the same gradient in passes of one picture as in one pass of the batch', () => {
     const loss = perceptualLoss(network, SETTINGS, painting);
@@ -242,21 +246,25 @@ describe('the initial weights', () => {
 describe('the training schedule', () => {
   const settings = { batchSize: 3, epochs: 2, steps: 0, seed: 4 };
 
-  it('visits every photo once an epoch in batches, in an order drawn from the seed and the epoch, leaving out the incomplete batch', () => {
-    const schedule = trainingSchedule(10, settings);
-    assert.equal(schedule.stepsPerEpoch, 3);
-    assert.equal(schedule.totalSteps, 6);
-    const epochs = [
-      [0, 1, 2],
-      [3, 4, 5],
-    ].map((steps) => steps.flatMap((s) => schedule.batchAt(s)));
-    epochs.forEach((photosSeen) => assert.equal(new Set(photosSeen).size, 9));
-    assert.notDeepEqual(epochs[0], epochs[1]);
-    assert.deepEqual(trainingSchedule(10, settings).batchAt(4), schedule.batchAt(4));
-    assert.notDeepEqual(trainingSchedule(10, { ...settings, seed: 5 }).batchAt(0), schedule.batchAt(0));
-    assert.deepEqual([schedule.epochOf(2), schedule.epochOf(3)], [0, 1]);
-    assert.equal(trainingSchedule(10, { ...settings, steps: 4 }).totalSteps, 4);
-  });
+  it(
+    'visits every photo once an epoch in batches, in an order drawn from the seed and the epoch, leaving out the ' +
+      'incomplete batch',
+    () => {
+      const schedule = trainingSchedule(10, settings);
+      assert.equal(schedule.stepsPerEpoch, 3);
+      assert.equal(schedule.totalSteps, 6);
+      const epochs = [
+        [0, 1, 2],
+        [3, 4, 5],
+      ].map((steps) => steps.flatMap((s) => schedule.batchAt(s)));
+      epochs.forEach((photosSeen) => assert.equal(new Set(photosSeen).size, 9));
+      assert.notDeepEqual(epochs[0], epochs[1]);
+      assert.deepEqual(trainingSchedule(10, settings).batchAt(4), schedule.batchAt(4));
+      assert.notDeepEqual(trainingSchedule(10, { ...settings, seed: 5 }).batchAt(0), schedule.batchAt(0));
+      assert.deepEqual([schedule.epochOf(2), schedule.epochOf(3)], [0, 1]);
+      assert.equal(trainingSchedule(10, { ...settings, steps: 4 }).totalSteps, 4);
+    },
+  );
 
   it('refuses too few photos for a batch and more steps than the epochs hold', () => {
     assert.throws(() => trainingSchedule(2, settings), /^PasticheError: photos: 2 photos cannot fill a batch of 3$/m);

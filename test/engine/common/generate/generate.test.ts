@@ -72,45 +72,48 @@ describe(`generate (Nikulin & Novak 2016, §6: style without content), on ${back
     );
   });
 
-  it('raises the one entry asked for: a diagonal one nearly to its amplitude, an off-diagonal one above all others', async () => {
-    // 150 iterations: the first ones mostly quieten the white noise the run starts from.
-    const diagonal = await generate({
-      network,
-      settings: settings({
-        generator: { kind: 'single', layer: 'conv2_1', entry: { row: 2, column: 2 }, amplitude: 200 },
-        iterations: 150,
-      }),
-    });
-    assert.ok(
-      diagonal.finalLoss.style < 0.25 * diagonal.initialLoss.style,
-      `style loss ${diagonal.initialLoss.style} → ${diagonal.finalLoss.style}`,
-    );
-    const gram = conv2Gram(diagonal.image);
-    assert.ok(gram[2][2] > 100, `G₂₂ = ${gram[2][2]}`);
-    assert.ok(
-      gram.every((row, i) => row.every((value, j) => (i === 2 && j === 2) || value < gram[2][2] / 2)),
-      'every other entry stays well below it',
-    );
-    // Gᵢⱼ ≤ √(Gᵢᵢ·Gⱼⱼ): an off-diagonal target with zero diagonal targets is met halfway.
-    const offDiagonal = conv2Gram(
-      (
-        await generate({
-          network,
-          settings: settings({
-            generator: { kind: 'single', layer: 'conv2_1', entry: { row: 1, column: 4 }, amplitude: 200 },
-            iterations: 150,
-          }),
-        })
-      ).image,
-    );
-    const others = offDiagonal.flatMap((row, i) =>
-      row.filter((_, j) => i !== j && !(i === 1 && j === 4) && !(i === 4 && j === 1)),
-    );
-    assert.ok(
-      offDiagonal[1][4] > 60 && offDiagonal[1][4] > 4 * Math.max(...others),
-      `G₁₄ = ${offDiagonal[1][4]}, the other off-diagonal entries up to ${Math.max(...others)}`,
-    );
-  });
+  it(
+    'raises the one entry asked for: a diagonal one nearly ' + 'to its amplitude, an off-diagonal one above all others',
+    async () => {
+      // 150 iterations: the first ones mostly quieten the white noise the run starts from.
+      const diagonal = await generate({
+        network,
+        settings: settings({
+          generator: { kind: 'single', layer: 'conv2_1', entry: { row: 2, column: 2 }, amplitude: 200 },
+          iterations: 150,
+        }),
+      });
+      assert.ok(
+        diagonal.finalLoss.style < 0.25 * diagonal.initialLoss.style,
+        `style loss ${diagonal.initialLoss.style} → ${diagonal.finalLoss.style}`,
+      );
+      const gram = conv2Gram(diagonal.image);
+      assert.ok(gram[2][2] > 100, `G₂₂ = ${gram[2][2]}`);
+      assert.ok(
+        gram.every((row, i) => row.every((value, j) => (i === 2 && j === 2) || value < gram[2][2] / 2)),
+        'every other entry stays well below it',
+      );
+      // Gᵢⱼ ≤ √(Gᵢᵢ·Gⱼⱼ): an off-diagonal target with zero diagonal targets is met halfway.
+      const offDiagonal = conv2Gram(
+        (
+          await generate({
+            network,
+            settings: settings({
+              generator: { kind: 'single', layer: 'conv2_1', entry: { row: 1, column: 4 }, amplitude: 200 },
+              iterations: 150,
+            }),
+          })
+        ).image,
+      );
+      const others = offDiagonal.flatMap((row, i) =>
+        row.filter((_, j) => i !== j && !(i === 1 && j === 4) && !(i === 4 && j === 1)),
+      );
+      assert.ok(
+        offDiagonal[1][4] > 60 && offDiagonal[1][4] > 4 * Math.max(...others),
+        `G₁₄ = ${offDiagonal[1][4]}, the other off-diagonal entries up to ${Math.max(...others)}`,
+      );
+    },
+  );
 
   it("descends towards targets with a painting's statistics, and needs the painting", async () => {
     const mimic = settings({ generator: { kind: 'mimic', seed: 1 } });
@@ -138,33 +141,36 @@ describe(`generate (Nikulin & Novak 2016, §6: style without content), on ${back
     assert.deepEqual(second.finalLoss, first.finalLoss);
   });
 
-  it('re-draws the targets between iterations when asked: on a still image the loss then changes at every step', async () => {
-    // A learning rate of 1e-9 leaves the pixels where they are, so the loss moves only with the targets.
-    const stillLosses = async (redraw: boolean) => {
-      const losses: number[] = [];
-      await generate({
-        network,
-        settings: settings({
-          iterations: 4,
-          optimizer: adam(1e-9),
-          generator: { kind: 'sparse', layers: ['conv2_1'], amplitude: 100, sparsity: 0.5, seed: 2, redraw },
-        }),
-        onProgress: ({ loss }) => losses.push(loss.style),
-      });
-      return losses;
-    };
-    const fixed = await stillLosses(false);
-    assert.ok(
-      fixed.every((loss) => Math.abs(loss / fixed[0] - 1) < 1e-6),
-      `fixed targets: ${fixed.join(', ')}`,
-    );
-    const redrawn = await stillLosses(true);
-    assert.equal(
-      new Set(redrawn.map((loss) => loss.toPrecision(4))).size,
-      5,
-      `re-drawn targets: ${redrawn.join(', ')}`,
-    );
-  });
+  it(
+    're-draws the targets between iterations when asked: ' + 'on a still image the loss then changes at every step',
+    async () => {
+      // A learning rate of 1e-9 leaves the pixels where they are, so the loss moves only with the targets.
+      const stillLosses = async (redraw: boolean) => {
+        const losses: number[] = [];
+        await generate({
+          network,
+          settings: settings({
+            iterations: 4,
+            optimizer: adam(1e-9),
+            generator: { kind: 'sparse', layers: ['conv2_1'], amplitude: 100, sparsity: 0.5, seed: 2, redraw },
+          }),
+          onProgress: ({ loss }) => losses.push(loss.style),
+        });
+        return losses;
+      };
+      const fixed = await stillLosses(false);
+      assert.ok(
+        fixed.every((loss) => Math.abs(loss / fixed[0] - 1) < 1e-6),
+        `fixed targets: ${fixed.join(', ')}`,
+      );
+      const redrawn = await stillLosses(true);
+      assert.equal(
+        new Set(redrawn.map((loss) => loss.toPrecision(4))).size,
+        5,
+        `re-drawn targets: ${redrawn.join(', ')}`,
+      );
+    },
+  );
 
   it('refuses an entry outside the layer before any work', async () => {
     await assert.rejects(

@@ -67,37 +67,41 @@ describe('gramTargets: one entry (Nikulin & Novak §6)', () => {
 });
 
 describe('gramTargets: sparse random matrices', () => {
-  it('zeroes a sparsity fraction of the entries (within binomial tolerance) and fills the rest with amplitude·|N(0, 1)|', () => {
-    for (const sparsity of [0.1, 0.9]) {
-      const target = targetsOf({ kind: 'sparse', layers: ['conv2_1'], amplitude: 40, sparsity, seed: 3 }).get(
-        'conv2_1',
-      )!;
-      assert.ok(isSymmetric(target));
-      // The upper triangle's entries are the independent draws; each is kept with probability 1 − sparsity.
-      const { size, values } = target;
-      const draws = (size * (size + 1)) / 2;
-      let kept = 0;
-      for (let row = 0; row < size; row++)
-        for (let column = row; column < size; column++) if (values[row * size + column] !== 0) kept++;
-      const expected = draws * (1 - sparsity);
-      const tolerance = 4 * Math.sqrt(draws * sparsity * (1 - sparsity));
-      assert.ok(
-        Math.abs(kept - expected) < tolerance,
-        `sparsity ${sparsity}: ${kept} kept of ${draws}, expected ${expected.toFixed(0)} ± ${tolerance.toFixed(0)}`,
-      );
-      const entries = nonZero(target).map(([, , value]) => value);
-      assert.ok(
-        entries.every((value) => value > 0),
-        'absolute values',
-      );
-      // E[(A·|N|)²] = A², and the variance of a squared half-normal is 2A⁴.
-      const meanSquare = entries.reduce((sum, value) => sum + value * value, 0) / entries.length;
-      assert.ok(
-        Math.abs(meanSquare / 40 ** 2 - 1) < 4 * Math.sqrt(2 / entries.length),
-        `amplitude ${Math.sqrt(meanSquare)}`,
-      );
-    }
-  });
+  it(
+    'zeroes a sparsity fraction of the entries (within binomial tolerance) and fills the rest with amplitude·|N(0, ' +
+      '1)|',
+    () => {
+      for (const sparsity of [0.1, 0.9]) {
+        const target = targetsOf({ kind: 'sparse', layers: ['conv2_1'], amplitude: 40, sparsity, seed: 3 }).get(
+          'conv2_1',
+        )!;
+        assert.ok(isSymmetric(target));
+        // The upper triangle's entries are the independent draws; each is kept with probability 1 − sparsity.
+        const { size, values } = target;
+        const draws = (size * (size + 1)) / 2;
+        let kept = 0;
+        for (let row = 0; row < size; row++)
+          for (let column = row; column < size; column++) if (values[row * size + column] !== 0) kept++;
+        const expected = draws * (1 - sparsity);
+        const tolerance = 4 * Math.sqrt(draws * sparsity * (1 - sparsity));
+        assert.ok(
+          Math.abs(kept - expected) < tolerance,
+          `sparsity ${sparsity}: ${kept} kept of ${draws}, expected ${expected.toFixed(0)} ± ${tolerance.toFixed(0)}`,
+        );
+        const entries = nonZero(target).map(([, , value]) => value);
+        assert.ok(
+          entries.every((value) => value > 0),
+          'absolute values',
+        );
+        // E[(A·|N|)²] = A², and the variance of a squared half-normal is 2A⁴.
+        const meanSquare = entries.reduce((sum, value) => sum + value * value, 0) / entries.length;
+        assert.ok(
+          Math.abs(meanSquare / 40 ** 2 - 1) < 4 * Math.sqrt(2 / entries.length),
+          `amplitude ${Math.sqrt(meanSquare)}`,
+        );
+      }
+    },
+  );
 
   it('fills only the chosen layers (figure 7), leaving the others zero', () => {
     const targets = targetsOf({ kind: 'sparse', layers: ['conv1_1', 'conv3_1'], amplitude: 5, sparsity: 0.5, seed: 1 });
@@ -106,25 +110,29 @@ describe('gramTargets: sparse random matrices', () => {
     assert.ok(nonZero(targets.get('conv3_1')!).length > 0);
   });
 
-  it('gives the same seed identical targets, another seed other ones, and new ones at each iteration only when re-drawing', () => {
-    const given: GivenGenerator = {
-      kind: 'sparse',
-      layers: ['conv1_1', 'conv2_1'],
-      amplitude: 5,
-      sparsity: 0.5,
-      seed: 11,
-    };
-    const values = (targets: Map<string, SquareMatrix>) => [...targets.values()].map((matrix) => matrix.values);
-    assert.deepEqual(values(targetsOf(given)), values(targetsOf(given)));
-    assert.notDeepEqual(values(targetsOf(given)), values(targetsOf({ ...given, seed: 12 })));
-    assert.deepEqual(values(targetsOf(given, 5)), values(targetsOf(given, 0)));
-    const redraw = { ...given, redraw: true };
-    assert.notDeepEqual(values(targetsOf(redraw, 1)), values(targetsOf(redraw, 2)));
-    assert.deepEqual(values(targetsOf(redraw, 2)), values(targetsOf(redraw, 2)));
-    // Each layer draws from its own stream: conv1_1 is not a corner of conv2_1.
-    const [first, second] = values(targetsOf(given));
-    assert.notDeepEqual(first.slice(0, 8), second.slice(0, 8));
-  });
+  it(
+    'gives the same seed identical targets, another seed other ones, and new ones at each iteration only when ' +
+      're-drawing',
+    () => {
+      const given: GivenGenerator = {
+        kind: 'sparse',
+        layers: ['conv1_1', 'conv2_1'],
+        amplitude: 5,
+        sparsity: 0.5,
+        seed: 11,
+      };
+      const values = (targets: Map<string, SquareMatrix>) => [...targets.values()].map((matrix) => matrix.values);
+      assert.deepEqual(values(targetsOf(given)), values(targetsOf(given)));
+      assert.notDeepEqual(values(targetsOf(given)), values(targetsOf({ ...given, seed: 12 })));
+      assert.deepEqual(values(targetsOf(given, 5)), values(targetsOf(given, 0)));
+      const redraw = { ...given, redraw: true };
+      assert.notDeepEqual(values(targetsOf(redraw, 1)), values(targetsOf(redraw, 2)));
+      assert.deepEqual(values(targetsOf(redraw, 2)), values(targetsOf(redraw, 2)));
+      // Each layer draws from its own stream: conv1_1 is not a corner of conv2_1.
+      const [first, second] = values(targetsOf(given));
+      assert.notDeepEqual(first.slice(0, 8), second.slice(0, 8));
+    },
+  );
 
   it('draws seeds beyond 2³² apart from their low 32 bits', () => {
     const given: GivenGenerator = { kind: 'sparse', layers: ['conv1_1'], amplitude: 1, sparsity: 0.5 };

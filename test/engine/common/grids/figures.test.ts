@@ -54,31 +54,35 @@ describe('withBestNetworks', () => {
     location: null,
     weightsSha256: null,
   });
-  it('swaps each generated network for an installed pretrained one of its architecture, keeping the others, and adds other installed architectures', () => {
-    const networks = [
-      summary('vgg19-random', 'vgg19', 'embedded'),
-      summary('vgg19', 'vgg19', 'installed'),
-      summary('vgg16-random', 'vgg16', 'embedded'),
-      summary('vgg16', 'vgg16', 'not-installed'),
-      summary('alexnet-random', 'alexnet', 'embedded'),
-      summary('darknet-tiny', 'darknet-tiny', 'installed'),
-      summary('darknet-copy', 'darknet-tiny', 'installed'),
-    ];
-    const figure = withBestNetworks(
-      FIGURE_PRESETS.find((f) => f.label.startsWith('Networks'))!,
-      networks,
-    );
-    // googlenet-random is not in this list, so stays as it is; one Darknet Tiny joins, having no generated twin.
-    assert.deepEqual(figure.axes[0].values, [
-      'vgg19',
-      'vgg16-random',
-      'alexnet-random',
-      'googlenet-random',
-      'darknet-tiny',
-    ]);
-    const init = FIGURE_PRESETS.find((f) => f.label.startsWith('Initialisation'))!;
-    assert.deepEqual(withBestNetworks(init, networks), init);
-  });
+  it(
+    'swaps each generated network for an installed pretrained one of its architecture, keeping the others, and adds ' +
+      'other installed architectures',
+    () => {
+      const networks = [
+        summary('vgg19-random', 'vgg19', 'embedded'),
+        summary('vgg19', 'vgg19', 'installed'),
+        summary('vgg16-random', 'vgg16', 'embedded'),
+        summary('vgg16', 'vgg16', 'not-installed'),
+        summary('alexnet-random', 'alexnet', 'embedded'),
+        summary('darknet-tiny', 'darknet-tiny', 'installed'),
+        summary('darknet-copy', 'darknet-tiny', 'installed'),
+      ];
+      const figure = withBestNetworks(
+        FIGURE_PRESETS.find((f) => f.label.startsWith('Networks'))!,
+        networks,
+      );
+      // googlenet-random is not in this list, so stays as it is; one Darknet Tiny joins, having no generated twin.
+      assert.deepEqual(figure.axes[0].values, [
+        'vgg19',
+        'vgg16-random',
+        'alexnet-random',
+        'googlenet-random',
+        'darknet-tiny',
+      ]);
+      const init = FIGURE_PRESETS.find((f) => f.label.startsWith('Initialisation'))!;
+      assert.deepEqual(withBestNetworks(init, networks), init);
+    },
+  );
 });
 
 describe('generation figures (Nikulin & Novak figs. 5–8)', () => {

@@ -111,22 +111,26 @@ describe('localGram (Nikulin & Novak §9)', () => {
     [7, 7, 3, 2],
   ];
   for (const [height, width, channels, radius] of cases) {
-    it(`at radius ${radius} equals the windowed sum’s nested loops, borders included (${height}×${width}×${channels})`, () => {
-      tf.tidy(() => {
-        const features = tf.randomNormal(
-          [1, height, width, channels],
-          0.2,
-          1,
-          'float32',
-          height * 13 + radius,
-        ) as tf.Tensor4D;
-        const expected = localGramByLoops(features.dataSync(), [height, width, channels], radius);
-        const actual = localGram(features, radius);
-        assert.deepEqual(actual.shape, [height, width, channels, channels]);
-        const error = maxAbsDifference(actual.dataSync(), expected);
-        assert.ok(error <= 1e-5 * maxAbs(expected), `off by ${error}`);
-      });
-    });
+    it(
+      `at radius ${radius} equals the windowed sum’s nested loops, borders included ` +
+        `(${height}×${width}×${channels})`,
+      () => {
+        tf.tidy(() => {
+          const features = tf.randomNormal(
+            [1, height, width, channels],
+            0.2,
+            1,
+            'float32',
+            height * 13 + radius,
+          ) as tf.Tensor4D;
+          const expected = localGramByLoops(features.dataSync(), [height, width, channels], radius);
+          const actual = localGram(features, radius);
+          assert.deepEqual(actual.shape, [height, width, channels, channels]);
+          const error = maxAbsDifference(actual.dataSync(), expected);
+          assert.ok(error <= 1e-5 * maxAbs(expected), `off by ${error}`);
+        });
+      },
+    );
   }
 
   it('refuses a radius that is not a whole number ≥ 0', () => {
@@ -155,18 +159,25 @@ describe('local style gradients', () => {
       });
     });
 
-    it(`radius ${radius}: the loss’s hand-written gradient matches finite differences and autodiff of the definition`, () => {
-      tf.tidy(() => {
-        const features = tf.randomNormal(shape, 0.3, 1, 'float32', 30 + radius) as tf.Tensor4D;
-        const target = localGramByShifts(tf.randomNormal(shape, 0.3, 1, 'float32', 40 + radius) as tf.Tensor4D, radius);
-        const loss = (x: tf.Tensor) => localStyleLoss(x as tf.Tensor4D, target, radius);
-        const reference = (x: tf.Tensor) =>
-          tf.mean(tf.squaredDifference(localGramByShifts(x as tf.Tensor4D, radius), target)) as tf.Scalar;
-        const [value, expectedValue] = [loss(features).dataSync()[0], reference(features).dataSync()[0]];
-        assert.ok(Math.abs(value - expectedValue) <= 1e-5 * expectedValue, `loss ${value} vs ${expectedValue}`);
-        assertGradient(loss, features, { step: 1e-2, seed: 50, tolerance: 1e-2, reference });
-      });
-    });
+    it(
+      `radius ${radius}: the loss’s hand-written gradient matches finite differences and autodiff of the ` +
+        `definition`,
+      () => {
+        tf.tidy(() => {
+          const features = tf.randomNormal(shape, 0.3, 1, 'float32', 30 + radius) as tf.Tensor4D;
+          const target = localGramByShifts(
+            tf.randomNormal(shape, 0.3, 1, 'float32', 40 + radius) as tf.Tensor4D,
+            radius,
+          );
+          const loss = (x: tf.Tensor) => localStyleLoss(x as tf.Tensor4D, target, radius);
+          const reference = (x: tf.Tensor) =>
+            tf.mean(tf.squaredDifference(localGramByShifts(x as tf.Tensor4D, radius), target)) as tf.Scalar;
+          const [value, expectedValue] = [loss(features).dataSync()[0], reference(features).dataSync()[0]];
+          assert.ok(Math.abs(value - expectedValue) <= 1e-5 * expectedValue, `loss ${value} vs ${expectedValue}`);
+          assertGradient(loss, features, { step: 1e-2, seed: 50, tolerance: 1e-2, reference });
+        });
+      },
+    );
   }
 });
 
@@ -229,30 +240,34 @@ describe('localStyleBytes', () => {
     [16, 16, 32, 2],
     [12, 20, 16, 0],
   ]) {
-    it(`covers the peak of a loss and gradient evaluation within 10% (${height}×${width}×${channels}, radius ${radius})`, async () => {
-      const features = tf.randomNormal([1, height, width, channels], 0, 1, 'float32', 81) as tf.Tensor4D;
-      const target = localGram(
-        tf.randomNormal([1, height, width, channels], 0, 1, 'float32', 82) as tf.Tensor4D,
-        radius,
-      );
-      const unrelated = tf.memory().numBytes - 4 * (features.size + target.size);
-      const profile = await tf.profile(() =>
-        tf.tidy(() => {
-          const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => localStyleLoss(x as tf.Tensor4D, target, radius))(
-            features,
-          );
-          value.dataSync();
-          grad.dataSync();
-        }),
-      );
-      const measured = profile.peakBytes - unrelated;
-      const estimate = localStyleBytes({ height, width, channels }, radius);
-      assert.ok(
-        estimate >= measured && estimate <= 1.1 * measured,
-        `estimate ${estimate} for a measured peak of ${measured}`,
-      );
-      tf.dispose([features, target]);
-    });
+    it(
+      `covers the peak of a loss and gradient evaluation within 10% (${height}×${width}×${channels}, radius ` +
+        `${radius})`,
+      async () => {
+        const features = tf.randomNormal([1, height, width, channels], 0, 1, 'float32', 81) as tf.Tensor4D;
+        const target = localGram(
+          tf.randomNormal([1, height, width, channels], 0, 1, 'float32', 82) as tf.Tensor4D,
+          radius,
+        );
+        const unrelated = tf.memory().numBytes - 4 * (features.size + target.size);
+        const profile = await tf.profile(() =>
+          tf.tidy(() => {
+            const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => localStyleLoss(x as tf.Tensor4D, target, radius))(
+              features,
+            );
+            value.dataSync();
+            grad.dataSync();
+          }),
+        );
+        const measured = profile.peakBytes - unrelated;
+        const estimate = localStyleBytes({ height, width, channels }, radius);
+        assert.ok(
+          estimate >= measured && estimate <= 1.1 * measured,
+          `estimate ${estimate} for a measured peak of ${measured}`,
+        );
+        tf.dispose([features, target]);
+      },
+    );
   }
 });
 

@@ -76,77 +76,84 @@ describe('featureNetwork', () => {
     network.dispose();
   });
 
-  it('gives grouped and leaky-ReLU convolutions (AlexNet’s, Darknet’s) the flipped-convolution gradient of autodiff, both poolings', async () => {
-    const architecture: NetworkArchitecture = {
-      ...TINY_ARCHITECTURE,
-      layers: [
-        { kind: 'conv', name: 'conv1', filters: 4, kernelSize: 3, leak: 0.1, relu: true },
-        { kind: 'conv', name: 'conv2', filters: 6, kernelSize: 3, groups: 2, leak: 0.1, relu: true },
-        { kind: 'pool', name: 'pool1', size: 2, stride: 2 },
-        { kind: 'conv', name: 'conv3', filters: 4, kernelSize: 5, padding: 2, groups: 2, relu: true },
-        { kind: 'pool', name: 'pool2', size: 2, stride: 2 },
-      ],
-    };
-    const lossAt = (activations: (x: tf.Tensor4D) => Map<string, tf.Tensor4D>) => (x: tf.Tensor) =>
-      tf.sum(tf.square(activations(x as tf.Tensor4D).get('pool2')!)) as tf.Scalar;
-    /** The gradient at a seeded picture, computed by a network built on the backend in use. */
-    const gradient = (pooling: Pooling, plain: boolean) => {
-      const weights = randomWeights(architecture, 8);
-      const network = featureNetwork('grouped', architecture, weights);
-      const x = tf.tidy(() => network.preprocess(syntheticImage(20, 12, 10)));
-      const loss = lossAt((input) =>
-        plain
-          ? plainActivations(architecture, weights, input, pooling)
-          : network.activations(input, ['pool2'], pooling),
-      );
-      const result = tf.tidy(() => tf.grad(loss)(x).dataSync() as Float32Array);
-      x.dispose();
-      network.dispose();
-      return result;
-    };
-    for (const pooling of ['max', 'avg'] as const) {
-      // The reference is cpu's autodiff: tfjs 4.22's wasm MaxPoolGrad is wrong for windows whose
-      // maximum is negative, which leaky ReLUs give (see poolGradients.test).
-      const fast = gradient(pooling, false);
-      const backend = tf.getBackend();
-      await tf.setBackend('cpu');
-      const plain = gradient(pooling, true);
-      await tf.setBackend(backend);
-      const relative = relativeDifference(tf.tensor(fast), tf.tensor(plain));
-      assert.ok(relative < 1e-4, `${pooling}: relative difference ${relative}`);
-    }
-  });
-
-  it('gives the gradient of a style and content loss through VGG-19 that autodiff of the plain network gives', async () => {
-    const weights = randomWeights(VGG19, 3);
-    const network = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 3));
-    const plain: FeatureNetwork = {
-      ...network,
-      activations: (x, layers, pooling) =>
-        new Map(layers.map((layer) => [layer, plainActivations(VGG19, weights, x, pooling).get(layer)!])),
-    };
-    for (const pooling of ['max', 'avg'] as const) {
-      const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size: 32, pooling });
-      const [content, style, image] = [1, 2, 3].map((seed) =>
-        tf.tidy(() => network.preprocess(syntheticImage(32, 32, seed))),
-      );
-      // The targets are values, the same through either network: only the gradients' paths differ.
-      const targets = await styleTransferTargets(network, settings, content, [style]);
-      tf.tidy(() => {
-        const gradients = [network, plain].map((net) => {
-          const loss = styleTransferLoss(net, settings, targets);
-          return tf.grad((x: tf.Tensor) => loss(x as tf.Tensor4D).total)(image);
-        });
-        const relative = relativeDifference(gradients[0], gradients[1]);
-        assert.ok(tf.norm(gradients[1]).dataSync()[0] > 0);
+  it(
+    'gives grouped and leaky-ReLU convolutions (AlexNet’s, Darknet’s) the flipped-convolution gradient of autodiff, ' +
+      'both poolings',
+    async () => {
+      const architecture: NetworkArchitecture = {
+        ...TINY_ARCHITECTURE,
+        layers: [
+          { kind: 'conv', name: 'conv1', filters: 4, kernelSize: 3, leak: 0.1, relu: true },
+          { kind: 'conv', name: 'conv2', filters: 6, kernelSize: 3, groups: 2, leak: 0.1, relu: true },
+          { kind: 'pool', name: 'pool1', size: 2, stride: 2 },
+          { kind: 'conv', name: 'conv3', filters: 4, kernelSize: 5, padding: 2, groups: 2, relu: true },
+          { kind: 'pool', name: 'pool2', size: 2, stride: 2 },
+        ],
+      };
+      const lossAt = (activations: (x: tf.Tensor4D) => Map<string, tf.Tensor4D>) => (x: tf.Tensor) =>
+        tf.sum(tf.square(activations(x as tf.Tensor4D).get('pool2')!)) as tf.Scalar;
+      /** The gradient at a seeded picture, computed by a network built on the backend in use. */
+      const gradient = (pooling: Pooling, plain: boolean) => {
+        const weights = randomWeights(architecture, 8);
+        const network = featureNetwork('grouped', architecture, weights);
+        const x = tf.tidy(() => network.preprocess(syntheticImage(20, 12, 10)));
+        const loss = lossAt((input) =>
+          plain
+            ? plainActivations(architecture, weights, input, pooling)
+            : network.activations(input, ['pool2'], pooling),
+        );
+        const result = tf.tidy(() => tf.grad(loss)(x).dataSync() as Float32Array);
+        x.dispose();
+        network.dispose();
+        return result;
+      };
+      for (const pooling of ['max', 'avg'] as const) {
+        // The reference is cpu's autodiff: tfjs 4.22's wasm MaxPoolGrad is wrong for windows whose
+        // maximum is negative, which leaky ReLUs give (see poolGradients.test).
+        const fast = gradient(pooling, false);
+        const backend = tf.getBackend();
+        await tf.setBackend('cpu');
+        const plain = gradient(pooling, true);
+        await tf.setBackend(backend);
+        const relative = relativeDifference(tf.tensor(fast), tf.tensor(plain));
         assert.ok(relative < 1e-4, `${pooling}: relative difference ${relative}`);
-      });
-      targets.dispose();
-      tf.dispose([content, style, image]);
-    }
-    network.dispose();
-    disposeWeights(weights);
-  });
+      }
+    },
+  );
+
+  it(
+    'gives the gradient of a style and content loss ' + 'through VGG-19 that autodiff of the plain network gives',
+    async () => {
+      const weights = randomWeights(VGG19, 3);
+      const network = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 3));
+      const plain: FeatureNetwork = {
+        ...network,
+        activations: (x, layers, pooling) =>
+          new Map(layers.map((layer) => [layer, plainActivations(VGG19, weights, x, pooling).get(layer)!])),
+      };
+      for (const pooling of ['max', 'avg'] as const) {
+        const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size: 32, pooling });
+        const [content, style, image] = [1, 2, 3].map((seed) =>
+          tf.tidy(() => network.preprocess(syntheticImage(32, 32, seed))),
+        );
+        // The targets are values, the same through either network: only the gradients' paths differ.
+        const targets = await styleTransferTargets(network, settings, content, [style]);
+        tf.tidy(() => {
+          const gradients = [network, plain].map((net) => {
+            const loss = styleTransferLoss(net, settings, targets);
+            return tf.grad((x: tf.Tensor) => loss(x as tf.Tensor4D).total)(image);
+          });
+          const relative = relativeDifference(gradients[0], gradients[1]);
+          assert.ok(tf.norm(gradients[1]).dataSync()[0] > 0);
+          assert.ok(relative < 1e-4, `${pooling}: relative difference ${relative}`);
+        });
+        targets.dispose();
+        tf.dispose([content, style, image]);
+      }
+      network.dispose();
+      disposeWeights(weights);
+    },
+  );
 
   it('refuses an unknown layer and a layer beyond the weights it holds, naming both', () => {
     const weights = randomWeights(TINY_ARCHITECTURE, 2);

@@ -165,18 +165,23 @@ describe("GoogLeNet (Szegedy et al. 2015, Caffe's bvlc_googlenet)", () => {
     });
   });
 
-  it('differentiates through a padded strided start, a ceil pool, LRN and an inception module (finite differences)', () => {
-    const network = featureNetwork('tiny-inception', TINY_INCEPTION, randomWeights(TINY_INCEPTION, 2));
-    tf.tidy(() => {
-      const f = (x: tf.Tensor) =>
-        tf.sum(
-          tf.square(network.activations(x as tf.Tensor4D, ['inception_3a/output'], 'max').get('inception_3a/output')!),
-        ) as tf.Scalar;
-      const x = network.preprocess(syntheticImage(17, 17, 5));
-      assertGradient(f, x, { step: 1e-2, seed: 60 });
-    });
-    network.dispose();
-  });
+  it(
+    'differentiates through a padded strided start, a ceil ' + 'pool, LRN and an inception module (finite differences)',
+    () => {
+      const network = featureNetwork('tiny-inception', TINY_INCEPTION, randomWeights(TINY_INCEPTION, 2));
+      tf.tidy(() => {
+        const f = (x: tf.Tensor) =>
+          tf.sum(
+            tf.square(
+              network.activations(x as tf.Tensor4D, ['inception_3a/output'], 'max').get('inception_3a/output')!,
+            ),
+          ) as tf.Scalar;
+        const x = network.preprocess(syntheticImage(17, 17, 5));
+        assertGradient(f, x, { step: 1e-2, seed: 60 });
+      });
+      network.dispose();
+    },
+  );
 
   it('refuses an image too small for the deepest layer asked, and computes one that is just large enough', () => {
     assert.equal(minimumInputSize(GOOGLENET), 31);

@@ -54,41 +54,44 @@ function relativeDistance(a: Float32Array, b: Float32Array): number {
 }
 
 describe('non-overlapping pooling with hand-written gradients', () => {
-  it('equals tf.maxPool and tf.avgPool and their autodiff (cpu’s) on random inputs, 2×2 and 3×3, on each backend', async () => {
-    for (const [k, height, width, seed] of [
-      [2, 8, 6, 1],
-      [3, 9, 12, 2],
-    ]) {
-      const results = await computedOnEachBackend(() => {
-        const x = tf.randomNormal([2, height, width, 5], 0, 1, 'float32', seed) as tf.Tensor4D;
-        const [plainMax, plainAvg] = [
-          (input: tf.Tensor4D) => tf.maxPool(input, k, k, 'valid'),
-          (input: tf.Tensor4D) => tf.avgPool(input, k, k, 'valid'),
-        ];
-        const [fastMax, fastAvg] = [
-          (input: tf.Tensor4D) => maxPoolTiled(input, k),
-          (input: tf.Tensor4D) => avgPoolTiled(input, k),
-        ];
-        return {
-          plainMax: plainMax(x),
-          fastMax: fastMax(x),
-          plainAvg: plainAvg(x),
-          fastAvg: fastAvg(x),
-          plainMaxGradient: gradientOf(plainMax, x, seed),
-          fastMaxGradient: gradientOf(fastMax, x, seed),
-          plainAvgGradient: gradientOf(plainAvg, x, seed),
-          fastAvgGradient: gradientOf(fastAvg, x, seed),
-        };
-      });
-      const reference = results.get('cpu')!;
-      for (const [backend, result] of results) {
-        for (const name of ['Max', 'Avg', 'MaxGradient', 'AvgGradient']) {
-          const difference = relativeDistance(result[`fast${name}`], reference[`plain${name}`]);
-          assert.ok(difference < 1e-6, `${backend}, ${k}×${k}: ${name} differs by ${difference}`);
+  it(
+    'equals tf.maxPool and tf.avgPool and their autodiff ' + '(cpu’s) on random inputs, 2×2 and 3×3, on each backend',
+    async () => {
+      for (const [k, height, width, seed] of [
+        [2, 8, 6, 1],
+        [3, 9, 12, 2],
+      ]) {
+        const results = await computedOnEachBackend(() => {
+          const x = tf.randomNormal([2, height, width, 5], 0, 1, 'float32', seed) as tf.Tensor4D;
+          const [plainMax, plainAvg] = [
+            (input: tf.Tensor4D) => tf.maxPool(input, k, k, 'valid'),
+            (input: tf.Tensor4D) => tf.avgPool(input, k, k, 'valid'),
+          ];
+          const [fastMax, fastAvg] = [
+            (input: tf.Tensor4D) => maxPoolTiled(input, k),
+            (input: tf.Tensor4D) => avgPoolTiled(input, k),
+          ];
+          return {
+            plainMax: plainMax(x),
+            fastMax: fastMax(x),
+            plainAvg: plainAvg(x),
+            fastAvg: fastAvg(x),
+            plainMaxGradient: gradientOf(plainMax, x, seed),
+            fastMaxGradient: gradientOf(fastMax, x, seed),
+            plainAvgGradient: gradientOf(plainAvg, x, seed),
+            fastAvgGradient: gradientOf(fastAvg, x, seed),
+          };
+        });
+        const reference = results.get('cpu')!;
+        for (const [backend, result] of results) {
+          for (const name of ['Max', 'Avg', 'MaxGradient', 'AvgGradient']) {
+            const difference = relativeDistance(result[`fast${name}`], reference[`plain${name}`]);
+            assert.ok(difference < 1e-6, `${backend}, ${k}×${k}: ${name} differs by ${difference}`);
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it('routes a tied window’s gradient to its first maximum only, as TensorFlow and the cpu backend do', () =>
     onEachBackend((backend) =>
@@ -111,19 +114,23 @@ describe('non-overlapping pooling with hand-written gradients', () => {
       }),
     ));
 
-  it('after a ReLU, where all-zero windows tie, equals autodiff on every backend: the ReLU’s gradient is zero there', () =>
-    onEachBackend((backend) =>
-      tf.tidy(() => {
-        const x = tf.randomNormal([1, 16, 10, 8], 0, 1, 'float32', 4) as tf.Tensor4D;
-        const ties = tf.sum(tf.cast(tf.equal(tf.maxPool(tf.relu(x), 2, 2, 'valid'), 0), 'float32')).dataSync()[0];
-        assert.ok(ties > 10, `the input has all-zero windows (${ties})`);
-        const difference = relativeDifference(
-          gradientOf((input) => maxPoolTiled(tf.relu(input), 2), x, 4),
-          gradientOf((input) => tf.maxPool(tf.relu(input), 2, 2, 'valid'), x, 4),
-        );
-        assert.ok(difference < 1e-6, `${backend}: ${difference}`);
-      }),
-    ));
+  it(
+    'after a ReLU, where all-zero windows tie, equals autodiff on every backend: the ReLU’s gradient is zero ' +
+      'there',
+    () =>
+      onEachBackend((backend) =>
+        tf.tidy(() => {
+          const x = tf.randomNormal([1, 16, 10, 8], 0, 1, 'float32', 4) as tf.Tensor4D;
+          const ties = tf.sum(tf.cast(tf.equal(tf.maxPool(tf.relu(x), 2, 2, 'valid'), 0), 'float32')).dataSync()[0];
+          assert.ok(ties > 10, `the input has all-zero windows (${ties})`);
+          const difference = relativeDifference(
+            gradientOf((input) => maxPoolTiled(tf.relu(input), 2), x, 4),
+            gradientOf((input) => tf.maxPool(tf.relu(input), 2, 2, 'valid'), x, 4),
+          );
+          assert.ok(difference < 1e-6, `${backend}: ${difference}`);
+        }),
+      ),
+  );
 });
 
 describe('pool (Caffe padding and rounding) with the fast gradients where they pay', () => {
@@ -151,25 +158,29 @@ describe('pool (Caffe padding and rounding) with the fast gradients where they p
     return tf.div(tf.avgPool(fit(x, 0), 2, 2, 'valid'), tf.avgPool(fit(tf.onesLike(x), 0), 2, 2, 'valid'));
   }
 
-  it('equals autodiff (cpu’s) of tf’s pooling on odd sizes, rounded down (VGG) and up (Caffe, Darknet), on each backend', async () => {
-    for (const spec of [vggPool, ceilPool]) {
-      for (const pooling of ['max', 'avg'] as const) {
-        const results = await computedOnEachBackend(() => {
-          const x = tf.randomNormal([1, 7, 9, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
-          return {
-            fast: pool(spec, pooling, x),
-            plain: plainPool(spec, pooling, x),
-            fastGradient: gradientOf((input) => pool(spec, pooling, input), x, 6),
-            plainGradient: gradientOf((input) => plainPool(spec, pooling, input), x, 6),
-          };
-        });
-        for (const [backend, result] of results) {
-          const label = `${backend} ${pooling} ${spec.ceil ? 'ceil' : 'floor'}`;
-          assert.ok(relativeDistance(result.fast, results.get('cpu')!.plain) < 1e-6, `${label}: values`);
-          const difference = relativeDistance(result.fastGradient, results.get('cpu')!.plainGradient);
-          assert.ok(difference < 1e-6, `${label}: gradients differ by ${difference}`);
+  it(
+    'equals autodiff (cpu’s) of tf’s pooling on odd sizes, rounded down (VGG) and up (Caffe, Darknet), on each ' +
+      'backend',
+    async () => {
+      for (const spec of [vggPool, ceilPool]) {
+        for (const pooling of ['max', 'avg'] as const) {
+          const results = await computedOnEachBackend(() => {
+            const x = tf.randomNormal([1, 7, 9, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+            return {
+              fast: pool(spec, pooling, x),
+              plain: plainPool(spec, pooling, x),
+              fastGradient: gradientOf((input) => pool(spec, pooling, input), x, 6),
+              plainGradient: gradientOf((input) => plainPool(spec, pooling, input), x, 6),
+            };
+          });
+          for (const [backend, result] of results) {
+            const label = `${backend} ${pooling} ${spec.ceil ? 'ceil' : 'floor'}`;
+            assert.ok(relativeDistance(result.fast, results.get('cpu')!.plain) < 1e-6, `${label}: values`);
+            const difference = relativeDistance(result.fastGradient, results.get('cpu')!.plainGradient);
+            assert.ok(difference < 1e-6, `${label}: gradients differ by ${difference}`);
+          }
         }
       }
-    }
-  });
+    },
+  );
 });

@@ -85,19 +85,22 @@ describe('lbfgs', () => {
   // Gradient descent with its best fixed step shrinks the error by (κ − 1)/(κ + 1) = 0.998 a step:
   // after 90 steps it keeps 84% of it. L-BFGS with 20 pairs gets within float32's reach of the
   // solution (the loss's rounding hides the last digits of x).
-  it('solves an ill-conditioned quadratic (κ = 1000) to 5e-3 within 90 iterations, never raising the loss', async () => {
-    const { objective, start, relativeError } = illConditionedQuadratic();
-    const { solution, losses, iterations } = await minimise(objective, start, { historySize: 20 }, 90);
-    console.log(`# quadratic: ${iterations} iterations, relative error ${relativeError(solution)}`);
-    assert.ok(
-      relativeError(solution) < 5e-3,
-      `relative error ${relativeError(solution)} after ${iterations} iterations`,
-    );
-    assert.ok(
-      losses.every((loss, i) => i === 0 || loss <= losses[i - 1]),
-      `losses ${losses.join(', ')}`,
-    );
-  });
+  it(
+    'solves an ill-conditioned quadratic (κ = 1000) to ' + '5e-3 within 90 iterations, never raising the loss',
+    async () => {
+      const { objective, start, relativeError } = illConditionedQuadratic();
+      const { solution, losses, iterations } = await minimise(objective, start, { historySize: 20 }, 90);
+      console.log(`# quadratic: ${iterations} iterations, relative error ${relativeError(solution)}`);
+      assert.ok(
+        relativeError(solution) < 5e-3,
+        `relative error ${relativeError(solution)} after ${iterations} iterations`,
+      );
+      assert.ok(
+        losses.every((loss, i) => i === 0 || loss <= losses[i - 1]),
+        `losses ${losses.join(', ')}`,
+      );
+    },
+  );
 
   it('makes one evaluation per iteration once the history has the curvature’s scale', async () => {
     const { objective, start } = illConditionedQuadratic();
@@ -147,28 +150,31 @@ describe('lbfgs', () => {
     x.dispose();
   });
 
-  it('hands back the detail of the point it kept, also when the line search evaluated another one after it', async () => {
-    const f = autodiff(rosenbrock);
-    let lastEvaluated: number[] = [];
-    const withPoint: Objective<number[]> = async (v) => ({
-      ...(await f(v)),
-      detail: (lastEvaluated = Array.from(v.dataSync())),
-    });
-    const x = tf.variable(tf.tensor1d([-1.2, 1, -0.5, 0.3]));
-    // A short budget makes line searches end on the best trial so far rather than the last one.
-    const optimizer = lbfgs(x, withPoint, { historySize: 5, maxLineSearchEvaluations: 2 });
-    let keptAnEarlierTrial = 0;
-    for (let i = 0; i < 40; i++) {
-      const report = await optimizer.step();
-      const kept = Array.from(x.dataSync());
-      if (kept.some((v, j) => v !== lastEvaluated[j])) keptAnEarlierTrial++;
-      assert.deepEqual(report.detail, kept, `step ${i + 1}`);
-      if (report.converged) break;
-    }
-    assert.ok(keptAnEarlierTrial > 0, 'no step kept an earlier trial: the test proves nothing');
-    optimizer.dispose();
-    x.dispose();
-  });
+  it(
+    'hands back the detail of the point it kept, also ' + 'when the line search evaluated another one after it',
+    async () => {
+      const f = autodiff(rosenbrock);
+      let lastEvaluated: number[] = [];
+      const withPoint: Objective<number[]> = async (v) => ({
+        ...(await f(v)),
+        detail: (lastEvaluated = Array.from(v.dataSync())),
+      });
+      const x = tf.variable(tf.tensor1d([-1.2, 1, -0.5, 0.3]));
+      // A short budget makes line searches end on the best trial so far rather than the last one.
+      const optimizer = lbfgs(x, withPoint, { historySize: 5, maxLineSearchEvaluations: 2 });
+      let keptAnEarlierTrial = 0;
+      for (let i = 0; i < 40; i++) {
+        const report = await optimizer.step();
+        const kept = Array.from(x.dataSync());
+        if (kept.some((v, j) => v !== lastEvaluated[j])) keptAnEarlierTrial++;
+        assert.deepEqual(report.detail, kept, `step ${i + 1}`);
+        if (report.converged) break;
+      }
+      assert.ok(keptAnEarlierTrial > 0, 'no step kept an earlier trial: the test proves nothing');
+      optimizer.dispose();
+      x.dispose();
+    },
+  );
 
   it('reports convergence at a stationary point without moving', async () => {
     const { solution, iterations, evaluations } = await minimise(

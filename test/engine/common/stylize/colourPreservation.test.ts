@@ -33,31 +33,35 @@ const isGrey = (image: RgbImage) => image.data.every((value, i) => value === ima
 const meanHue = (image: RgbImage) => colourStatistics(image).mean.map(Math.round);
 
 describe('colour preservation in a run', () => {
-  it('hands the optimisation grey images for luminance-only transfer, and the paintings recoloured for histogram matching', () => {
-    const luminance = preserveColours('luminance', 'style', {
-      content: photo,
-      styles: [painting],
-      initImage: painting,
-    });
-    assert.ok([luminance.content, ...luminance.styles, luminance.initImage!].every(isGrey));
-    const histogram = preserveColours('histogram', 'style', {
-      content: photo,
-      styles: [painting],
-      initImage: painting,
-    });
-    assert.equal(histogram.content, photo);
-    for (const recoloured of [histogram.styles[0], histogram.initImage!]) {
-      meanHue(recoloured).forEach((value, c) =>
-        assert.ok(
-          Math.abs(value - meanHue(photo)[c]) <= 1,
-          `mean colour ${meanHue(recoloured)} vs the photo's ${meanHue(photo)}`,
-        ),
-      );
-    }
-    const none = preserveColours('none', 'style', { content: photo, styles: [painting], initImage: painting });
-    assert.deepEqual([none.content, none.styles[0], none.initImage], [photo, painting, painting]);
-    assert.equal(none.finish(painting), painting);
-  });
+  it(
+    'hands the optimisation grey images for luminance-only transfer, and the paintings recoloured for histogram ' +
+      'matching',
+    () => {
+      const luminance = preserveColours('luminance', 'style', {
+        content: photo,
+        styles: [painting],
+        initImage: painting,
+      });
+      assert.ok([luminance.content, ...luminance.styles, luminance.initImage!].every(isGrey));
+      const histogram = preserveColours('histogram', 'style', {
+        content: photo,
+        styles: [painting],
+        initImage: painting,
+      });
+      assert.equal(histogram.content, photo);
+      for (const recoloured of [histogram.styles[0], histogram.initImage!]) {
+        meanHue(recoloured).forEach((value, c) =>
+          assert.ok(
+            Math.abs(value - meanHue(photo)[c]) <= 1,
+            `mean colour ${meanHue(recoloured)} vs the photo's ${meanHue(photo)}`,
+          ),
+        );
+      }
+      const none = preserveColours('none', 'style', { content: photo, styles: [painting], initImage: painting });
+      assert.deepEqual([none.content, none.styles[0], none.initImage], [photo, painting, painting]);
+      assert.equal(none.finish(painting), painting);
+    },
+  );
 
   it("paints with the photo's colours under luminance-only transfer, and with the painting's without it", async () => {
     const network = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));

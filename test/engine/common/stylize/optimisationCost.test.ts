@@ -56,33 +56,37 @@ describe('what an optimisation costs', () => {
     }
   });
 
-  it("estimates the peak memory measured on onnxruntime within 5 %, and keeps L-BFGS's history within wasm's heap there", () => {
-    for (const [side, measuredMB] of [
-      [256, 1461],
-      [512, 2129],
-      [1024, 4997],
-    ]) {
-      // Measured after 3 iterations: L-BFGS had kept 3 pairs of its history, not 100.
-      const early = { ...settings, optimizer: { name: 'lbfgs', historySize: 3 } } as const;
-      const estimated = optimisationBytes(VGG19, early, square(side), ONNXRUNTIME_COST.memory) / 1e6;
+  it(
+    "estimates the peak memory measured on onnxruntime within 5 %, and keeps L-BFGS's history within wasm's heap " +
+      'there',
+    () => {
+      for (const [side, measuredMB] of [
+        [256, 1461],
+        [512, 2129],
+        [1024, 4997],
+      ]) {
+        // Measured after 3 iterations: L-BFGS had kept 3 pairs of its history, not 100.
+        const early = { ...settings, optimizer: { name: 'lbfgs', historySize: 3 } } as const;
+        const estimated = optimisationBytes(VGG19, early, square(side), ONNXRUNTIME_COST.memory) / 1e6;
+        assert.ok(
+          Math.abs(estimated / measuredMB - 1) < 0.05,
+          `${side} px: estimated ${estimated.toFixed(0)} MB, measured ${measuredMB} MB`,
+        );
+      }
+      const sixteenGiB = 16 * 2 ** 30;
+      const lbfgsSide = largestTile(VGG19, settings, sixteenGiB, ONNXRUNTIME_COST.memory)!;
+      // 206 image-sized copies of 12 bytes a pixel within 90 % of 4 GiB: 1.56 M pixels, 1248 px square.
+      assert.ok(lbfgsSide >= 1216 && lbfgsSide <= 1248, `L-BFGS: ${lbfgsSide} px`);
+      const adam = {
+        ...settings,
+        optimizer: { name: 'adam', learningRate: 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+      } as const;
       assert.ok(
-        Math.abs(estimated / measuredMB - 1) < 0.05,
-        `${side} px: estimated ${estimated.toFixed(0)} MB, measured ${measuredMB} MB`,
+        largestTile(VGG19, adam, sixteenGiB, ONNXRUNTIME_COST.memory)! > 2000,
+        'Adam keeps 6 copies: memory, not the heap, bounds it',
       );
-    }
-    const sixteenGiB = 16 * 2 ** 30;
-    const lbfgsSide = largestTile(VGG19, settings, sixteenGiB, ONNXRUNTIME_COST.memory)!;
-    // 206 image-sized copies of 12 bytes a pixel within 90 % of 4 GiB: 1.56 M pixels, 1248 px square.
-    assert.ok(lbfgsSide >= 1216 && lbfgsSide <= 1248, `L-BFGS: ${lbfgsSide} px`);
-    const adam = {
-      ...settings,
-      optimizer: { name: 'adam', learningRate: 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-    } as const;
-    assert.ok(
-      largestTile(VGG19, adam, sixteenGiB, ONNXRUNTIME_COST.memory)! > 2000,
-      'Adam keeps 6 copies: memory, not the heap, bounds it',
-    );
-  });
+    },
+  );
 
   it('tiles only the stages that do not fit, in the largest tile that does', () => {
     const tile = largestTile(VGG19, settings, WASM_BUDGET)!;
@@ -141,7 +145,8 @@ describe('what an optimisation costs', () => {
     assert.throws(
       () => checkScheduleFits(whole, photo, VGG19, settings, WASM_BUDGET),
       new RegExp(
-        `^PasticheError: schedule: stage 1: the 4000×3000 px picture in one piece needs [\\d.]+ GB, more than the 3\\.9 GB available; tiles of at most ${tile} px fit$`,
+        `^PasticheError: schedule: stage 1: the 4000×3000 px picture in one piece needs [\\d.]+ GB, more than the ` +
+          `3\\.9 GB available; tiles of at most ${tile} px fit$`,
       ),
     );
     checkScheduleFits(

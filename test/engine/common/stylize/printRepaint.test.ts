@@ -15,42 +15,46 @@ const photo = { width: 4000, height: 3000 };
 const wasm = { name: 'wasm', optimisationMemoryBytes: 0.9 * 4 * 2 ** 30, styleMemoryBytes: 2.1e9 };
 
 describe("a run repainted at a print's size (the export dialog)", () => {
-  it("keeps the run's settings, at the print's long side, coarse to fine, tiled where the backend's memory needs it", () => {
-    const plan = planRepaint(run, photo, 4000, defaultRepaintChoice(run, 4000), VGG19, wasm);
-    assert.equal(plan.problem, null);
-    const { size, iterations, schedule, ...kept } = plan.settings!;
-    const { size: _size, iterations: _iterations, schedule: _schedule, ...original } = run;
-    assert.deepEqual(kept, original, "photo, paintings' blend, init, weights, layers, seed: the run's");
-    assert.deepEqual([size, iterations], [4000, 1000]);
-    assert.deepEqual(
-      schedule!.stages.map((s) => [s.size, s.iterations]),
-      [
-        [500, 535],
-        [1000, 266],
-        [2000, 133],
-        [4000, 66],
-      ],
-    );
-    assert.ok(
-      schedule!.stages[0].tile === null && schedule!.stages.slice(1).every((s) => s.tile !== null),
-      scheduleText(schedule!),
-    );
-    // What is queued is what the engine records: fitting it to memory again changes nothing.
-    assert.deepEqual(
-      scheduleFittingMemory(
-        schedule!,
-        photo,
-        VGG19,
-        plan.settings!,
-        wasm.optimisationMemoryBytes,
-        64,
-        costModelFor('wasm').memory,
-      ),
-      schedule,
-    );
-    assert.deepEqual(resolveSettings(plan.settings!, 2).schedule, schedule);
-    assert.deepEqual(plan.estimate, estimateSchedule(schedule!, photo, VGG19, run, costModelFor('wasm')));
-  });
+  it(
+    "keeps the run's settings, at the print's long side, coarse to fine, tiled where the backend's memory needs " +
+      'it',
+    () => {
+      const plan = planRepaint(run, photo, 4000, defaultRepaintChoice(run, 4000), VGG19, wasm);
+      assert.equal(plan.problem, null);
+      const { size, iterations, schedule, ...kept } = plan.settings!;
+      const { size: _size, iterations: _iterations, schedule: _schedule, ...original } = run;
+      assert.deepEqual(kept, original, "photo, paintings' blend, init, weights, layers, seed: the run's");
+      assert.deepEqual([size, iterations], [4000, 1000]);
+      assert.deepEqual(
+        schedule!.stages.map((s) => [s.size, s.iterations]),
+        [
+          [500, 535],
+          [1000, 266],
+          [2000, 133],
+          [4000, 66],
+        ],
+      );
+      assert.ok(
+        schedule!.stages[0].tile === null && schedule!.stages.slice(1).every((s) => s.tile !== null),
+        scheduleText(schedule!),
+      );
+      // What is queued is what the engine records: fitting it to memory again changes nothing.
+      assert.deepEqual(
+        scheduleFittingMemory(
+          schedule!,
+          photo,
+          VGG19,
+          plan.settings!,
+          wasm.optimisationMemoryBytes,
+          64,
+          costModelFor('wasm').memory,
+        ),
+        schedule,
+      );
+      assert.deepEqual(resolveSettings(plan.settings!, 2).schedule, schedule);
+      assert.deepEqual(plan.estimate, estimateSchedule(schedule!, photo, VGG19, run, costModelFor('wasm')));
+    },
+  );
 
   it("takes the artist's iterations, stages and forced tiles, and estimates on the backend's own model", () => {
     const small = { width: 96, height: 64 };

@@ -20,7 +20,8 @@ describe('a scheduled stylization as the studio shows it before queueing', () =>
     assert.match(
       estimateText(plan.estimate!, 'onnxruntime'),
       new RegExp(
-        `^4 stages \\(500 → 1000 → 2000 → 4000 px\\)${tiled.map((i) => `, stage ${i} in \\d+ tiles`).join('')}: about (\\d+ h )?\\d+ min on onnxruntime, at most [\\d.]+ GB$`,
+        `^4 stages \\(500 → 1000 → 2000 → 4000 px\\)${tiled.map((i) => `, stage ${i} in \\d+ tiles`).join('')}: ` +
+          `about (\\d+ h )?\\d+ min on onnxruntime, at most [\\d.]+ GB$`,
       ),
     );
     const one = planSchedule(

@@ -46,23 +46,29 @@ describe('activation shapes', () => {
 });
 
 describe('local style memory', () => {
-  it("is each distinct style layer's C²·X·Y statistics at the image size, and nothing for other representations", () => {
-    const settings = {
-      styleRepr: 'local' as const,
-      localRadius: 2,
-      styleLayers: layers('conv1_1', 'conv2_1', 'conv1_1'),
-    };
-    const memory = localStyleMemory(VGG19, settings, { width: 64, height: 48 });
-    const conv11 = { height: 48, width: 64, channels: 64 };
-    const conv21 = { height: 24, width: 32, channels: 128 };
-    assert.deepEqual(memory, [
-      { layer: 'conv1_1', bytes: localStyleBytes(conv11, 2), transientBytes: 4 * 64 * 64 * 48 * 64 },
-      { layer: 'conv2_1', bytes: localStyleBytes(conv21, 2), transientBytes: 4 * 128 * 128 * 24 * 32 },
-    ]);
-    // Both keep target and residual; only one transient (equal here: 64²·48·64 = 128²·24·32) is alive at a time.
-    assert.equal(totalBytes(memory), localStyleBytes(conv11, 2) + localStyleBytes(conv21, 2) - 4 * 128 * 128 * 24 * 32);
-    assert.deepEqual(localStyleMemory(VGG19, { ...settings, styleRepr: 'gram' }, { width: 64, height: 48 }), []);
-  });
+  it(
+    "is each distinct style layer's C²·X·Y statistics at the image size, and nothing for other " + 'representations',
+    () => {
+      const settings = {
+        styleRepr: 'local' as const,
+        localRadius: 2,
+        styleLayers: layers('conv1_1', 'conv2_1', 'conv1_1'),
+      };
+      const memory = localStyleMemory(VGG19, settings, { width: 64, height: 48 });
+      const conv11 = { height: 48, width: 64, channels: 64 };
+      const conv21 = { height: 24, width: 32, channels: 128 };
+      assert.deepEqual(memory, [
+        { layer: 'conv1_1', bytes: localStyleBytes(conv11, 2), transientBytes: 4 * 64 * 64 * 48 * 64 },
+        { layer: 'conv2_1', bytes: localStyleBytes(conv21, 2), transientBytes: 4 * 128 * 128 * 24 * 32 },
+      ]);
+      // Both keep target and residual; only one transient (equal here: 64²·48·64 = 128²·24·32) is alive at a time.
+      assert.equal(
+        totalBytes(memory),
+        localStyleBytes(conv11, 2) + localStyleBytes(conv21, 2) - 4 * 128 * 128 * 24 * 32,
+      );
+      assert.deepEqual(localStyleMemory(VGG19, { ...settings, styleRepr: 'gram' }, { width: 64, height: 48 }), []);
+    },
+  );
 
   it('refuses a run that would not fit, naming the costliest layer and what to change', () => {
     const settings = { styleRepr: 'local' as const, localRadius: 0, styleLayers: layers('conv1_1', 'conv3_1') };

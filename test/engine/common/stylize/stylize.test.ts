@@ -36,31 +36,34 @@ function gramDistance(network: FeatureNetwork, a: RgbImage, b: RgbImage, layer: 
 }
 
 describe(`stylize (Gatys et al. on the embedded VGG-19), on ${backend.name}`, () => {
-  it('halves the total loss of a 64-px stylization with the default layers and L-BFGS, without leaking tensors', async () => {
-    const tensorCounts: number[] = [];
-    const before = tf.memory().numTensors;
-    const result = await stylize({
-      network: vgg19,
-      settings: settings({ size: 64, iterations: 25 }),
-      content: picture(64, 1),
-      styles: [picture(64, 2)],
-      onProgress: ({ iteration }) => iteration > 0 && tensorCounts.push(tf.memory().numTensors),
-    });
-    assert.equal(tf.memory().numTensors, before, 'every tensor is freed when the run ends');
-    assert.equal(result.status, 'done');
-    assert.equal(result.iterationsDone, 25);
-    assert.ok(
-      result.finalLoss.total <= 0.5 * result.initialLoss.total,
-      `loss ${result.initialLoss.total} → ${result.finalLoss.total}`,
-    );
-    assert.deepEqual([result.image.width, result.image.height], [64, 64]);
-    // L-BFGS keeps one (s, y) pair per iteration until its history is full; nothing else may grow.
-    const growth = tensorCounts.slice(1).map((count, i) => count - tensorCounts[i]);
-    assert.ok(
-      growth.every((g) => g <= 2),
-      `tensor count grew by ${growth.join(',')}`,
-    );
-  });
+  it(
+    'halves the total loss of a 64-px stylization with ' + 'the default layers and L-BFGS, without leaking tensors',
+    async () => {
+      const tensorCounts: number[] = [];
+      const before = tf.memory().numTensors;
+      const result = await stylize({
+        network: vgg19,
+        settings: settings({ size: 64, iterations: 25 }),
+        content: picture(64, 1),
+        styles: [picture(64, 2)],
+        onProgress: ({ iteration }) => iteration > 0 && tensorCounts.push(tf.memory().numTensors),
+      });
+      assert.equal(tf.memory().numTensors, before, 'every tensor is freed when the run ends');
+      assert.equal(result.status, 'done');
+      assert.equal(result.iterationsDone, 25);
+      assert.ok(
+        result.finalLoss.total <= 0.5 * result.initialLoss.total,
+        `loss ${result.initialLoss.total} → ${result.finalLoss.total}`,
+      );
+      assert.deepEqual([result.image.width, result.image.height], [64, 64]);
+      // L-BFGS keeps one (s, y) pair per iteration until its history is full; nothing else may grow.
+      const growth = tensorCounts.slice(1).map((count, i) => count - tensorCounts[i]);
+      assert.ok(
+        growth.every((g) => g <= 2),
+        `tensor count grew by ${growth.join(',')}`,
+      );
+    },
+  );
 
   // conv1_1's activations are ~5× smaller than deeper layers' (as in the pretrained VGG), so its
   // Gram loss weighs ~1000× less; the per-layer weights balance that, as Gatys et al.'s wₗ are for.

@@ -16,18 +16,22 @@ function weightSums(axis: AxisTiles, length: number): Float64Array {
 }
 
 describe('tiling geometry', () => {
-  it('tiles on the stride grid, consecutive tiles sharing the overlap, the last one shortened to end with the picture', () => {
-    const plan = planTiles(1001, 300, { tile: 512, overlap: 112 });
-    assert.deepEqual([plan.alignedWidth, plan.alignedHeight], [1004, 300]);
-    assert.deepEqual(plan.columns.spans, [
-      { start: 0, length: 512 },
-      { start: 400, length: 512 },
-      { start: 800, length: 204 },
-    ]);
-    assert.deepEqual(plan.rows.spans, [{ start: 0, length: 300 }]);
-    assert.equal(tileRegions(plan).length, 3);
-    for (const { start, length } of plan.columns.spans) assert.equal((start % 4) + (length % 4), 0);
-  });
+  it(
+    'tiles on the stride grid, consecutive tiles sharing the overlap, the last one shortened to end with the ' +
+      'picture',
+    () => {
+      const plan = planTiles(1001, 300, { tile: 512, overlap: 112 });
+      assert.deepEqual([plan.alignedWidth, plan.alignedHeight], [1004, 300]);
+      assert.deepEqual(plan.columns.spans, [
+        { start: 0, length: 512 },
+        { start: 400, length: 512 },
+        { start: 800, length: 204 },
+      ]);
+      assert.deepEqual(plan.rows.spans, [{ start: 0, length: 300 }]);
+      assert.equal(tileRegions(plan).length, 3);
+      for (const { start, length } of plan.columns.spans) assert.equal((start % 4) + (length % 4), 0);
+    },
+  );
 
   it('computes in one piece when told to or when the picture fits in a tile', () => {
     for (const plan of [
@@ -65,17 +69,21 @@ describe('blend weights', () => {
     }
   });
 
-  it('are 0 within the receptive field’s reach of a cut edge when the overlap is exact, and ramp over all of a narrow one', () => {
-    const exact = planTiles(1500, 40, { tile: 512, overlap: 112 }).columns;
-    assert.equal(exact.guard, 54);
-    const second = spanWeights(exact, 1);
-    assert.ok(second.subarray(0, 54).every((w) => w === 0));
-    assert.ok(second.subarray(512 - 54).every((w) => w === 0));
-    assert.ok(second[56] > 0 && second[56] < 1);
-    const narrow = planTiles(1500, 40, { tile: 512, overlap: 16 }).columns;
-    assert.equal(narrow.guard, 0);
-    assert.ok(spanWeights(narrow, 1)[0] > 0);
-  });
+  it(
+    'are 0 within the receptive field’s reach of a cut edge when the overlap is exact, and ramp over all of a ' +
+      'narrow one',
+    () => {
+      const exact = planTiles(1500, 40, { tile: 512, overlap: 112 }).columns;
+      assert.equal(exact.guard, 54);
+      const second = spanWeights(exact, 1);
+      assert.ok(second.subarray(0, 54).every((w) => w === 0));
+      assert.ok(second.subarray(512 - 54).every((w) => w === 0));
+      assert.ok(second[56] > 0 && second[56] < 1);
+      const narrow = planTiles(1500, 40, { tile: 512, overlap: 16 }).columns;
+      assert.equal(narrow.guard, 0);
+      assert.ok(spanWeights(narrow, 1)[0] > 0);
+    },
+  );
 
   it('rise smoothly (raised cosine): each step at most π/2 ÷ the ramp’s width', () => {
     const ramp = rampWeights(64, 0);

@@ -48,50 +48,60 @@ async function assertRefused(folder: string, message: RegExp): Promise<void> {
 }
 
 describe('reading a deeplearn.js checkpoint of a fast style network', () => {
-  it('loads a checkpoint in the real layout, whose network computes what a plain re-implementation computes at 32×48 px', async () => {
-    const variables = randomCheckpoint(11);
-    const folder = writeCheckpoint(mkdtempSync(join(tmpdir(), 'pastiche-fast-')), variables);
-    const tensors = tf.memory().numTensors;
-    const network = await loadFastStyleNetwork(folder);
-    assert.equal(tf.memory().numTensors, tensors + 48);
-    try {
-      tf.tidy(() => {
-        const rgb = syntheticImage(32, 48, 4);
-        const styled = network.stylize(rgb);
-        const values = styled.dataSync();
-        const difference = maxAbsDifference(values, referenceStylize(variables, rgb).dataSync());
-        assert.ok(difference < 0.02, `differs from the re-implementation by up to ${difference} grey levels`);
-        assert.ok(values.every((v) => v >= 0 && v <= 255));
-      });
-    } finally {
-      network.dispose();
-    }
-    assert.equal(tf.memory().numTensors, tensors);
-  });
+  it(
+    'loads a checkpoint in the real layout, whose network computes what a plain re-implementation computes at 32×48 ' +
+      'px',
+    async () => {
+      const variables = randomCheckpoint(11);
+      const folder = writeCheckpoint(mkdtempSync(join(tmpdir(), 'pastiche-fast-')), variables);
+      const tensors = tf.memory().numTensors;
+      const network = await loadFastStyleNetwork(folder);
+      assert.equal(tf.memory().numTensors, tensors + 48);
+      try {
+        tf.tidy(() => {
+          const rgb = syntheticImage(32, 48, 4);
+          const styled = network.stylize(rgb);
+          const values = styled.dataSync();
+          const difference = maxAbsDifference(values, referenceStylize(variables, rgb).dataSync());
+          assert.ok(difference < 0.02, `differs from the re-implementation by up to ${difference} grey levels`);
+          assert.ok(values.every((v) => v >= 0 && v <= 255));
+        });
+      } finally {
+        network.dispose();
+      }
+      assert.equal(tf.memory().numTensors, tensors);
+    },
+  );
 
-  it('refuses a truncated variable file, a wrong shape, a missing variable and a missing manifest, naming the file', async () => {
-    const variables = randomCheckpoint(12);
-    const tensors = tf.memory().numTensors;
+  it(
+    'refuses a truncated variable file, a wrong shape, ' + 'a missing variable and a missing manifest, naming the file',
+    async () => {
+      const variables = randomCheckpoint(12);
+      const tensors = tf.memory().numTensors;
 
-    const truncated = writeCheckpoint(mkdtempSync(join(tmpdir(), 'pastiche-fast-')), variables);
-    truncateSync(join(truncated, 'Variable_40'), 100);
-    await assertRefused(truncated, /Variable_40: holds 100 bytes, a 64 float32 variable needs 256$/);
+      const truncated = writeCheckpoint(mkdtempSync(join(tmpdir(), 'pastiche-fast-')), variables);
+      truncateSync(join(truncated, 'Variable_40'), 100);
+      await assertRefused(truncated, /Variable_40: holds 100 bytes, a 64 float32 variable needs 256$/);
 
-    const reshaped = writeCheckpoint(mkdtempSync(join(tmpdir(), 'pastiche-fast-')), variables);
-    const manifest = JSON.parse(readFileSync(join(reshaped, 'manifest.json'), 'utf8'));
-    manifest.Variable_39.shape = [3, 3, 128, 64];
-    writeFileSync(join(reshaped, 'manifest.json'), JSON.stringify(manifest));
-    await assertRefused(reshaped, /Variable_39: Variable_39 is 3×3×128×64, the deconv1 kernel it holds is 3×3×64×128$/);
+      const reshaped = writeCheckpoint(mkdtempSync(join(tmpdir(), 'pastiche-fast-')), variables);
+      const manifest = JSON.parse(readFileSync(join(reshaped, 'manifest.json'), 'utf8'));
+      manifest.Variable_39.shape = [3, 3, 128, 64];
+      writeFileSync(join(reshaped, 'manifest.json'), JSON.stringify(manifest));
+      await assertRefused(
+        reshaped,
+        /Variable_39: Variable_39 is 3×3×128×64, the deconv1 kernel it holds is 3×3×64×128$/,
+      );
 
-    const short = writeCheckpoint(mkdtempSync(join(tmpdir(), 'pastiche-fast-')), variables.slice(0, 45));
-    await assertRefused(short, /manifest\.json: has 45 variables, the fast style network has 48/);
+      const short = writeCheckpoint(mkdtempSync(join(tmpdir(), 'pastiche-fast-')), variables.slice(0, 45));
+      await assertRefused(short, /manifest\.json: has 45 variables, the fast style network has 48/);
 
-    const empty = mkdtempSync(join(tmpdir(), 'pastiche-fast-'));
-    mkdirSync(join(empty, 'inner'));
-    await assertRefused(join(empty, 'inner'), /inner\/manifest\.json: /);
-    // Nothing read before a refusal is kept.
-    assert.equal(tf.memory().numTensors, tensors);
-  });
+      const empty = mkdtempSync(join(tmpdir(), 'pastiche-fast-'));
+      mkdirSync(join(empty, 'inner'));
+      await assertRefused(join(empty, 'inner'), /inner\/manifest\.json: /);
+      // Nothing read before a refusal is kept.
+      assert.equal(tf.memory().numTensors, tensors);
+    },
+  );
 });
 
 describe("a deeplearn.js checkpoint's files stay inside its folder, read within what the manifest declares", () => {
@@ -116,53 +126,59 @@ const skip = sharedSkipReason(
 );
 
 describe('the five pretrained fast style networks in ../shared', { skip }, () => {
-  it('load, each stylizes Tübingen at 128 px as the plain re-implementation does, and different styles differ clearly', async () => {
-    const image = await readImage(join(SHARED, 'images/content/tubingen.jpg'), { longSide: 128 });
-    const content = imageToTensor(image);
-    const styled = new Map<string, tf.Tensor3D>();
-    mkdirSync(TEST_RESULTS, { recursive: true });
-    try {
-      for (const style of STYLES) {
-        const folder = join(SHARED, 'models/fast-style', style);
-        const network = transformerNetwork(await readDeeplearnCheckpoint(folder));
-        try {
-          const start = performance.now();
-          const result = network.stylize(content);
-          result.dataSync();
-          const milliseconds = performance.now() - start;
-          styled.set(style, result);
-          const reference = referenceStylize(readVariablesPlainly(folder), content);
-          const difference = maxAbsDifference(result.dataSync(), reference.dataSync());
-          reference.dispose();
-          console.log(
-            `${style}: ${image.width}×${image.height} px in ${milliseconds.toFixed(0)} ms, ${difference.toFixed(4)} grey levels from the re-implementation at most`,
-          );
-          assert.deepEqual(result.shape, [image.height, image.width, 3]);
-          assert.ok(
-            difference < 0.01,
-            `${style} differs from the re-implementation by up to ${difference} grey levels`,
-          );
-          await writeImage(tensorToImage(result), join(TEST_RESULTS, `fast-${style}.png`));
-        } finally {
-          network.dispose();
+  it(
+    'load, each stylizes Tübingen at 128 px as the plain re-implementation does, and different styles differ ' +
+      'clearly',
+    async () => {
+      const image = await readImage(join(SHARED, 'images/content/tubingen.jpg'), { longSide: 128 });
+      const content = imageToTensor(image);
+      const styled = new Map<string, tf.Tensor3D>();
+      mkdirSync(TEST_RESULTS, { recursive: true });
+      try {
+        for (const style of STYLES) {
+          const folder = join(SHARED, 'models/fast-style', style);
+          const network = transformerNetwork(await readDeeplearnCheckpoint(folder));
+          try {
+            const start = performance.now();
+            const result = network.stylize(content);
+            result.dataSync();
+            const milliseconds = performance.now() - start;
+            styled.set(style, result);
+            const reference = referenceStylize(readVariablesPlainly(folder), content);
+            const difference = maxAbsDifference(result.dataSync(), reference.dataSync());
+            reference.dispose();
+            console.log(
+              `${style}: ${image.width}×${image.height} px in ${milliseconds.toFixed(0)} ms, ` +
+                `${difference.toFixed(4)} ` +
+                `grey levels from the re-implementation at most`,
+            );
+            assert.deepEqual(result.shape, [image.height, image.width, 3]);
+            assert.ok(
+              difference < 0.01,
+              `${style} differs from the re-implementation by up to ${difference} grey levels`,
+            );
+            await writeImage(tensorToImage(result), join(TEST_RESULTS, `fast-${style}.png`));
+          } finally {
+            network.dispose();
+          }
         }
+        const meanDifference = (a: string, b: string) =>
+          tf.tidy(() => tf.mean(tf.abs(tf.sub(styled.get(a)!, styled.get(b)!))).dataSync()[0]);
+        for (const [a, b] of [
+          ['udnie', 'wave'],
+          ['la_muse', 'scream'],
+          ['rain_princess', 'udnie'],
+        ]) {
+          const difference = meanDifference(a, b);
+          console.log(`${a} vs ${b}: mean absolute difference ${difference.toFixed(1)} grey levels`);
+          assert.ok(difference > 10, `${a} and ${b} differ by only ${difference} grey levels on average`);
+        }
+        // Styled, not copied: each differs from the photograph too.
+        for (const [style, result] of styled)
+          assert.ok(tf.tidy(() => tf.mean(tf.abs(tf.sub(result, content))).dataSync()[0]) > 10, style);
+      } finally {
+        tf.dispose([content, ...styled.values()]);
       }
-      const meanDifference = (a: string, b: string) =>
-        tf.tidy(() => tf.mean(tf.abs(tf.sub(styled.get(a)!, styled.get(b)!))).dataSync()[0]);
-      for (const [a, b] of [
-        ['udnie', 'wave'],
-        ['la_muse', 'scream'],
-        ['rain_princess', 'udnie'],
-      ]) {
-        const difference = meanDifference(a, b);
-        console.log(`${a} vs ${b}: mean absolute difference ${difference.toFixed(1)} grey levels`);
-        assert.ok(difference > 10, `${a} and ${b} differ by only ${difference} grey levels on average`);
-      }
-      // Styled, not copied: each differs from the photograph too.
-      for (const [style, result] of styled)
-        assert.ok(tf.tidy(() => tf.mean(tf.abs(tf.sub(result, content))).dataSync()[0]) > 10, style);
-    } finally {
-      tf.dispose([content, ...styled.values()]);
-    }
-  });
+    },
+  );
 });

@@ -52,28 +52,32 @@ function assertSameAsKeras(
 }
 
 describe('importing Darknet Tiny (a TensorFlow.js layers model with batch normalisation and leaky ReLUs)', () => {
-  it('folds each batch normalisation into its convolution and computes what the Keras model computes, odd sizes pooled as TensorFlow pools them', async () => {
-    const keras = kerasDarknetTiny(3);
-    const file = await saveLayersModel(keras, mkdtempSync(join(tmpdir(), 'pastiche-darknet-')));
-    const models = mkdtempSync(join(tmpdir(), 'pastiche-models-'));
-    const info = await importNetwork(file, 'tiny-darknet', models);
-    assert.deepEqual([info.architecture, info.layers.length, info.layers.at(-1)], ['darknet-tiny', 15, 'conv15']);
-    const { network } = await loadNetwork('tiny-darknet', models);
-    try {
-      // 40×72 px: 20×36, 10×18, 5×9, then 3×5 — the last pools meet odd sides.
-      for (const [layer, kerasLayer] of [
-        ['conv1', 'leaky_re_lu_1'],
-        ['pool3', 'max_pooling2d_3'],
-        ['conv10', 'leaky_re_lu_10'],
-        ['conv15', 'leaky_re_lu_15'],
-      ]) {
-        assertSameAsKeras(network, keras, layer, kerasLayer, [40, 72]);
+  it(
+    'folds each batch normalisation into its convolution and computes what the Keras model computes, odd sizes ' +
+      'pooled as TensorFlow pools them',
+    async () => {
+      const keras = kerasDarknetTiny(3);
+      const file = await saveLayersModel(keras, mkdtempSync(join(tmpdir(), 'pastiche-darknet-')));
+      const models = mkdtempSync(join(tmpdir(), 'pastiche-models-'));
+      const info = await importNetwork(file, 'tiny-darknet', models);
+      assert.deepEqual([info.architecture, info.layers.length, info.layers.at(-1)], ['darknet-tiny', 15, 'conv15']);
+      const { network } = await loadNetwork('tiny-darknet', models);
+      try {
+        // 40×72 px: 20×36, 10×18, 5×9, then 3×5 — the last pools meet odd sides.
+        for (const [layer, kerasLayer] of [
+          ['conv1', 'leaky_re_lu_1'],
+          ['pool3', 'max_pooling2d_3'],
+          ['conv10', 'leaky_re_lu_10'],
+          ['conv15', 'leaky_re_lu_15'],
+        ]) {
+          assertSameAsKeras(network, keras, layer, kerasLayer, [40, 72]);
+        }
+      } finally {
+        network.dispose();
+        keras.dispose();
       }
-    } finally {
-      network.dispose();
-      keras.dispose();
-    }
-  });
+    },
+  );
 
   it("refuses a model whose layers do not follow Darknet Tiny's, naming the file and the layer", async () => {
     const keras = kerasDarknetTiny(4);

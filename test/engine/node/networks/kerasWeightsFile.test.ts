@@ -20,27 +20,30 @@ await h5.ready;
 const folder = () => mkdtempSync(join(tmpdir(), 'pastiche-h5-'));
 
 describe('Keras HDF5 weights', () => {
-  it("reads save_weights files and whole saved models by tensor name, with the model's own name when it has one", async () => {
-    for (const wholeModel of [false, true]) {
-      const file = join(folder(), 'weights.h5');
-      const original = writeKerasWeights(file, wholeModel);
-      const read = await readKerasWeightsFile(file);
-      assert.deepEqual(Object.keys(read.tensors).sort(), [
-        'block1_conv1/bias',
-        'block1_conv1/kernel',
-        'block1_conv2/bias',
-        'block1_conv2/kernel',
-        'block2_conv1/bias',
-        'block2_conv1/kernel',
-        'block2_conv2/bias',
-        'block2_conv2/kernel',
-      ]);
-      assert.equal(read.modelName, wholeModel ? 'vgg19' : null);
-      assert.deepEqual(read.tensors['block2_conv1/kernel'].shape, [3, 3, 64, 128]);
-      assert.deepEqual(read.tensors['block2_conv1/kernel'].dataSync(), original.get('conv2_1')!.kernel.dataSync());
-      tf.dispose(Object.values(read.tensors));
-    }
-  });
+  it(
+    "reads save_weights files and whole saved models by tensor name, with the model's own name when it has " + 'one',
+    async () => {
+      for (const wholeModel of [false, true]) {
+        const file = join(folder(), 'weights.h5');
+        const original = writeKerasWeights(file, wholeModel);
+        const read = await readKerasWeightsFile(file);
+        assert.deepEqual(Object.keys(read.tensors).sort(), [
+          'block1_conv1/bias',
+          'block1_conv1/kernel',
+          'block1_conv2/bias',
+          'block1_conv2/kernel',
+          'block2_conv1/bias',
+          'block2_conv1/kernel',
+          'block2_conv2/bias',
+          'block2_conv2/kernel',
+        ]);
+        assert.equal(read.modelName, wholeModel ? 'vgg19' : null);
+        assert.deepEqual(read.tensors['block2_conv1/kernel'].shape, [3, 3, 64, 128]);
+        assert.deepEqual(read.tensors['block2_conv1/kernel'].dataSync(), original.get('conv2_1')!.kernel.dataSync());
+        tf.dispose(Object.values(read.tensors));
+      }
+    },
+  );
 
   it('imports a Keras file into a network that computes the same activations as the original weights', async () => {
     const file = join(folder(), 'vgg19_blocks1-2.h5');
@@ -54,46 +57,55 @@ describe('Keras HDF5 weights', () => {
     network.dispose();
   });
 
-  it('refuses a file that is not HDF5, or HDF5 that is not Keras weights, with one line naming it and nothing installed', async () => {
-    const dir = folder();
-    const models = folder();
-    const text = join(dir, 'notes.h5');
-    writeFileSync(text, 'just text, not HDF5');
-    await assert.rejects(readKerasWeightsFile(text), (error: Error) => error.message === `${text}: not an HDF5 file`);
-    const other = join(dir, 'table.h5');
-    const out = new h5.File(other, 'w');
-    out.create_dataset({ name: 'values', data: new Float32Array([1, 2, 3]) });
-    out.close();
-    await assert.rejects(
-      importNetwork(other, 'table', models),
-      (error: Error) => error.message === `${other}: not a Keras weights file (its root has no layer_names attribute)`,
-    );
-    assert.deepEqual(readdirSync(models), []);
-  });
-
-  it("refuses a valid signature with garbage after it in one line, printing nothing of HDF5's error stack", async () => {
-    const file = join(folder(), 'garbage.h5');
-    writeFileSync(
-      file,
-      Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(4096, 0x41)]),
-    );
-    assert.deepEqual(readInChildProcess(file), {
-      outcome: `${file}: not a readable HDF5 file (corrupt or truncated)`,
-      stderr: '',
-    });
-    // Cut short: the superblock is there, the groups it points to are not.
-    const whole = join(folder(), 'whole.h5');
-    writeKerasWeights(whole);
-    const cut = join(folder(), 'cut.h5');
-    writeFileSync(cut, execFileSync('head', ['-c', '3000', whole]));
-    assert.deepEqual(readInChildProcess(cut), {
-      outcome: `${cut}: not a readable HDF5 file (corrupt or truncated)`,
-      stderr: '',
-    });
-  });
+  it(
+    'refuses a file that is not HDF5, or HDF5 that is not Keras weights, with one line naming it and nothing ' +
+      'installed',
+    async () => {
+      const dir = folder();
+      const models = folder();
+      const text = join(dir, 'notes.h5');
+      writeFileSync(text, 'just text, not HDF5');
+      await assert.rejects(readKerasWeightsFile(text), (error: Error) => error.message === `${text}: not an HDF5 file`);
+      const other = join(dir, 'table.h5');
+      const out = new h5.File(other, 'w');
+      out.create_dataset({ name: 'values', data: new Float32Array([1, 2, 3]) });
+      out.close();
+      await assert.rejects(
+        importNetwork(other, 'table', models),
+        (error: Error) =>
+          error.message === `${other}: not a Keras weights file (its root has no layer_names attribute)`,
+      );
+      assert.deepEqual(readdirSync(models), []);
+    },
+  );
 
   it(
-    'reads only regular files: a pipe, a device or a link to one is refused without blocking, an oversized file before it is read',
+    "refuses a valid signature with garbage after it in one line, printing nothing of HDF5's error " + 'stack',
+    async () => {
+      const file = join(folder(), 'garbage.h5');
+      writeFileSync(
+        file,
+        Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(4096, 0x41)]),
+      );
+      assert.deepEqual(readInChildProcess(file), {
+        outcome: `${file}: not a readable HDF5 file (corrupt or truncated)`,
+        stderr: '',
+      });
+      // Cut short: the superblock is there, the groups it points to are not.
+      const whole = join(folder(), 'whole.h5');
+      writeKerasWeights(whole);
+      const cut = join(folder(), 'cut.h5');
+      writeFileSync(cut, execFileSync('head', ['-c', '3000', whole]));
+      assert.deepEqual(readInChildProcess(cut), {
+        outcome: `${cut}: not a readable HDF5 file (corrupt or truncated)`,
+        stderr: '',
+      });
+    },
+  );
+
+  it(
+    'reads only regular files: a pipe, a device or a link to one is refused without blocking, an oversized file ' +
+      'before it is read',
     { timeout: 20_000 },
     async () => {
       const dir = folder();

@@ -84,55 +84,59 @@ describe("TensorFlow.js layers models: weight shards stay inside the model's fol
     tf.dispose(Object.values(model.tensors));
   });
 
-  it('refuses through the CLI: `models import`, `styles import` and `stylize --network` exit 1 with one line and store nothing', async () => {
-    const { folder } = await modelReadingOutside(() => '../secret.bin');
-    const { pastiche, home, files } = cliSandbox();
-    for (const command of ['models', 'styles']) {
-      const result = pastiche(command, 'import', folder, '--name', 'stolen');
-      assert.equal(result.code, 1, result.stderr);
+  it(
+    'refuses through the CLI: `models import`, `styles import` and `stylize --network` exit 1 with one line and ' +
+      'store nothing',
+    async () => {
+      const { folder } = await modelReadingOutside(() => '../secret.bin');
+      const { pastiche, home, files } = cliSandbox();
+      for (const command of ['models', 'styles']) {
+        const result = pastiche(command, 'import', folder, '--name', 'stolen');
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(
+          result.stderr.trim(),
+          /^[^\n]*model\.json: weightsManifest\[0\]\.paths\[0\] "\.\.\/secret\.bin" leads outside the folder[^\n]*$/,
+        );
+      }
+      const [photo, painting] = await Promise.all(
+        ['photo.png', 'painting.png'].map(async (name) => {
+          const file = join(files, name);
+          await sharp({ create: { width: 24, height: 24, channels: 3, background: '#c84' } })
+            .png()
+            .toFile(file);
+          return file;
+        }),
+      );
+      const stylized = pastiche(
+        'stylize',
+        '--content',
+        photo,
+        '--style',
+        painting,
+        '--network',
+        folder,
+        '--out',
+        join(files, 'out.png'),
+        '--size',
+        '24',
+        '--iterations',
+        '1',
+      );
+      assert.equal(stylized.code, 1, stylized.stderr);
       assert.match(
-        result.stderr.trim(),
+        stylized.stderr.trim(),
         /^[^\n]*model\.json: weightsManifest\[0\]\.paths\[0\] "\.\.\/secret\.bin" leads outside the folder[^\n]*$/,
       );
-    }
-    const [photo, painting] = await Promise.all(
-      ['photo.png', 'painting.png'].map(async (name) => {
-        const file = join(files, name);
-        await sharp({ create: { width: 24, height: 24, channels: 3, background: '#c84' } })
-          .png()
-          .toFile(file);
-        return file;
-      }),
-    );
-    const stylized = pastiche(
-      'stylize',
-      '--content',
-      photo,
-      '--style',
-      painting,
-      '--network',
-      folder,
-      '--out',
-      join(files, 'out.png'),
-      '--size',
-      '24',
-      '--iterations',
-      '1',
-    );
-    assert.equal(stylized.code, 1, stylized.stderr);
-    assert.match(
-      stylized.stderr.trim(),
-      /^[^\n]*model\.json: weightsManifest\[0\]\.paths\[0\] "\.\.\/secret\.bin" leads outside the folder[^\n]*$/,
-    );
-    assert.ok(!existsSync(join(files, 'out.png')));
-    for (const store of ['models', 'styles'].map((name) => join(home, name))) {
-      assert.deepEqual(
-        existsSync(store) ? readdirSync(store).filter((name) => name !== '.downloads') : [],
-        [],
-        `nothing is written into ${store}`,
-      );
-    }
-  });
+      assert.ok(!existsSync(join(files, 'out.png')));
+      for (const store of ['models', 'styles'].map((name) => join(home, name))) {
+        assert.deepEqual(
+          existsSync(store) ? readdirSync(store).filter((name) => name !== '.downloads') : [],
+          [],
+          `nothing is written into ${store}`,
+        );
+      }
+    },
+  );
 });
 
 describe('TensorFlow.js layers models: reads bounded by what the manifest declares', () => {

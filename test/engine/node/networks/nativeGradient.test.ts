@@ -135,7 +135,10 @@ async function compareMatching(
   tf.dispose([photo, painting, image, matched.gradient, expected.gradient]);
   targets.dispose();
   native.dispose();
-  return `content ${matched.content} / ${reference.content}, style ${matched.style} / ${reference.style}, gradient ${(difference / scale).toExponential(2)}`;
+  return (
+    `content ${matched.content} / ${reference.content}, style ${matched.style} / ${reference.style}, gradient ` +
+    `${(difference / scale).toExponential(2)}`
+  );
 }
 
 /**
@@ -215,58 +218,74 @@ describe('native gradients (onnxruntime) of a feature network', () => {
   });
 
   for (const pooling of ['max', 'avg'] as const) {
-    it(`equal autodiff through overlapping, padded and ceil-rounded pools (${pooling} pooling), and average pools that count only image cells`, async () => {
-      const { relative, scale } = await compare(POOLS, ['conv1', 'conv3', 'conv5'], 37, 30, { pooling });
-      console.log(`# pools (${pooling}): relative gradient difference ${relative.toExponential(2)}`);
-      assert.ok(scale > 0);
-      assert.ok(relative < 1e-4, `relative difference ${relative}`);
-    });
+    it(
+      `equal autodiff through overlapping, padded and ceil-rounded pools (${pooling} pooling), and average pools ` +
+        `that count only image cells`,
+      async () => {
+        const { relative, scale } = await compare(POOLS, ['conv1', 'conv3', 'conv5'], 37, 30, { pooling });
+        console.log(`# pools (${pooling}): relative gradient difference ${relative.toExponential(2)}`);
+        assert.ok(scale > 0);
+        assert.ok(relative < 1e-4, `relative difference ${relative}`);
+      },
+    );
   }
 
-  it("send a max pool window's gradient to its first maximal cell, as autodiff does, where a flat picture ties positive activations", async () => {
-    // Blocks of one colour: every convolution output inside a block repeats, so pool windows hold equal positive
-    // maxima.
-    const image = tf.tidy(
-      () =>
-        tf.image.resizeNearestNeighbor(
-          tf.randomUniform([1, 4, 4, 3], -100, 100, 'float32', 4),
-          [37, 30],
-        ) as tf.Tensor4D,
-    );
-    const plain = featureNetwork('pools', POOLS, randomWeights(POOLS, 5));
-    const ties = tf.tidy(() => {
-      const y = plain.activations(image, ['conv1'], 'max').get('conv1')!;
-      const [left, right] = [tf.slice(y, [0, 0, 0, 0], [-1, -1, 29, -1]), tf.slice(y, [0, 0, 1, 0], [-1, -1, 29, -1])];
-      return tf.sum(tf.cast(tf.logicalAnd(tf.equal(left, right), tf.greater(left, 0)), 'int32')).dataSync()[0];
-    });
-    plain.dispose();
-    assert.ok(ties > 100, `neighbouring positive activations are equal (${ties} pairs)`);
-    const { relative, scale } = await compare(POOLS, ['conv1', 'conv3', 'conv5'], 37, 30, { image });
-    assert.ok(scale > 0);
-    assert.ok(relative < 1e-4, `relative difference ${relative}`);
-  });
+  it(
+    "send a max pool window's gradient to its first maximal cell, as autodiff does, where a flat picture ties " +
+      'positive activations',
+    async () => {
+      // Blocks of one colour: every convolution output inside a block repeats, so pool windows hold equal positive
+      // maxima.
+      const image = tf.tidy(
+        () =>
+          tf.image.resizeNearestNeighbor(
+            tf.randomUniform([1, 4, 4, 3], -100, 100, 'float32', 4),
+            [37, 30],
+          ) as tf.Tensor4D,
+      );
+      const plain = featureNetwork('pools', POOLS, randomWeights(POOLS, 5));
+      const ties = tf.tidy(() => {
+        const y = plain.activations(image, ['conv1'], 'max').get('conv1')!;
+        const [left, right] = [
+          tf.slice(y, [0, 0, 0, 0], [-1, -1, 29, -1]),
+          tf.slice(y, [0, 0, 1, 0], [-1, -1, 29, -1]),
+        ];
+        return tf.sum(tf.cast(tf.logicalAnd(tf.equal(left, right), tf.greater(left, 0)), 'int32')).dataSync()[0];
+      });
+      plain.dispose();
+      assert.ok(ties > 100, `neighbouring positive activations are equal (${ties} pairs)`);
+      const { relative, scale } = await compare(POOLS, ['conv1', 'conv3', 'conv5'], 37, 30, { image });
+      assert.ok(scale > 0);
+      assert.ok(relative < 1e-4, `relative difference ${relative}`);
+    },
+  );
 
-  it('equal autodiff through Inception-v3 to mixed5: branches, stride-2 unpadded stem, 3×3 max and average pools, 1×7 and 7×1 kernels', async () => {
-    const layers = [
-      'activation_1',
-      'activation_3',
-      'activation_5',
-      'mixed0',
-      'activation_20',
-      'mixed2',
-      'mixed3',
-      'mixed5',
-    ];
-    const { relative, scale, losses, grown } = await compare(INCEPTION_V3, layers, 87, 83);
-    console.log(
-      `# Inception-v3 87×83 to mixed5: relative gradient difference ${relative.toExponential(2)}, losses ${losses.join(' / ')}`,
-    );
-    assert.ok(scale > 0);
-    assert.ok(relative < 1e-4, `relative difference ${relative}`);
-    // Float32 Gram sums of activations that differ in their last bits, as for VGG-19 above.
-    assert.ok(Math.abs(losses[0] - losses[1]) <= 2e-4 * Math.abs(losses[1]), `losses ${losses.join(' vs ')}`);
-    assert.equal(grown, 1, 'the gradient is the only tensor left');
-  });
+  it(
+    'equal autodiff through Inception-v3 to mixed5: branches, stride-2 unpadded stem, 3×3 max and average pools, ' +
+      '1×7 and 7×1 kernels',
+    async () => {
+      const layers = [
+        'activation_1',
+        'activation_3',
+        'activation_5',
+        'mixed0',
+        'activation_20',
+        'mixed2',
+        'mixed3',
+        'mixed5',
+      ];
+      const { relative, scale, losses, grown } = await compare(INCEPTION_V3, layers, 87, 83);
+      console.log(
+        `# Inception-v3 87×83 to mixed5: relative gradient difference ${relative.toExponential(2)}, losses ` +
+          `${losses.join(' / ')}`,
+      );
+      assert.ok(scale > 0);
+      assert.ok(relative < 1e-4, `relative difference ${relative}`);
+      // Float32 Gram sums of activations that differ in their last bits, as for VGG-19 above.
+      assert.ok(Math.abs(losses[0] - losses[1]) <= 2e-4 * Math.abs(losses[1]), `losses ${losses.join(' vs ')}`);
+      assert.equal(grown, 1, 'the gradient is the only tensor left');
+    },
+  );
 
   it('run only the branches that lead to a requested layer inside a module', async () => {
     // activation_37 is the 1×7 convolution in the middle of mixed4's third branch: mixed4's other branches, the rest of
@@ -310,20 +329,23 @@ describe('native gradients (onnxruntime) of a feature network', () => {
     assert.ok(relative < 1e-4, `relative difference ${relative}`);
   });
 
-  it("compute Gatys et al.'s content and Gram terms in one pass, equal to the terms TensorFlow.js computes", async () => {
-    for (const pooling of ['max', 'avg'] as const) {
-      const layers = {
-        content: ['conv4_2'],
-        style: [
-          { layer: 'conv1_1', weight: 1 },
-          { layer: 'conv3_1', weight: 0.5 },
-          { layer: 'conv4_2', weight: 2 },
-        ],
-      };
-      const matched = await compareMatching(VGG19, layers, pooling, 41, 50);
-      console.log(`# matched terms, VGG-19 (${pooling}): ${matched}`);
-    }
-  });
+  it(
+    "compute Gatys et al.'s content and Gram terms in one pass, equal to the terms TensorFlow.js " + 'computes',
+    async () => {
+      for (const pooling of ['max', 'avg'] as const) {
+        const layers = {
+          content: ['conv4_2'],
+          style: [
+            { layer: 'conv1_1', weight: 1 },
+            { layer: 'conv3_1', weight: 0.5 },
+            { layer: 'conv4_2', weight: 2 },
+          ],
+        };
+        const matched = await compareMatching(VGG19, layers, pooling, 41, 50);
+        console.log(`# matched terms, VGG-19 (${pooling}): ${matched}`);
+      }
+    },
+  );
 
   it('compute the terms on Inception-v3, Gram matrices of concatenated modules included', async () => {
     const layers = {

@@ -87,60 +87,64 @@ describe("importing ONNX models (the model zoo's Caffe2-converted AlexNet and Go
     network.dispose();
   });
 
-  it('refuses a wrongly laid-out kernel, a missing initializer or a foreign graph in one line naming the file, and saves nothing', async () => {
-    const models = tempFolder();
-    const refuses = async (file: string, message: RegExp) => {
-      const tensors = tf.memory().numTensors;
-      await assert.rejects(importNetwork(file, 'bad', models), (error: Error) => {
-        assert.equal(error.message.split('\n').length, 1);
-        assert.match(error.message, message);
-        return true;
+  it(
+    'refuses a wrongly laid-out kernel, a missing initializer or a foreign graph in one line naming the file, and ' +
+      'saves nothing',
+    async () => {
+      const models = tempFolder();
+      const refuses = async (file: string, message: RegExp) => {
+        const tensors = tf.memory().numTensors;
+        await assert.rejects(importNetwork(file, 'bad', models), (error: Error) => {
+          assert.equal(error.message.split('\n').length, 1);
+          assert.match(error.message, message);
+          return true;
+        });
+        assert.equal(tf.memory().numTensors, tensors, 'the kernels converted before the failure are freed');
+      };
+      // TensorFlow's [kH, kW, in, out] written where ONNX's [out, in, kH, kW] belongs.
+      const transposed = zooFile(GOOGLENET, 1, (model) => {
+        const index = model.graph!.initializer.findIndex((t) => t.name === 'conv2/3x3_w_0');
+        model.graph!.initializer[index] = floatTensor(
+          'conv2/3x3_w_0',
+          [3, 3, 64, 192],
+          new Float32Array(3 * 3 * 64 * 192),
+        );
       });
-      assert.equal(tf.memory().numTensors, tensors, 'the kernels converted before the failure are freed');
-    };
-    // TensorFlow's [kH, kW, in, out] written where ONNX's [out, in, kH, kW] belongs.
-    const transposed = zooFile(GOOGLENET, 1, (model) => {
-      const index = model.graph!.initializer.findIndex((t) => t.name === 'conv2/3x3_w_0');
-      model.graph!.initializer[index] = floatTensor(
-        'conv2/3x3_w_0',
-        [3, 3, 64, 192],
-        new Float32Array(3 * 3 * 64 * 192),
+      await refuses(
+        transposed.file,
+        /^\/.*googlenet-12\.onnx: conv2\/3x3_w_0 is 3×3×64×192, googlenet's conv2\/3x3 needs 192×64×3×3$/,
       );
-    });
-    await refuses(
-      transposed.file,
-      /^\/.*googlenet-12\.onnx: conv2\/3x3_w_0 is 3×3×64×192, googlenet's conv2\/3x3 needs 192×64×3×3$/,
-    );
-    const missing = zooFile(GOOGLENET, 1, (model) => {
-      model.graph!.initializer = model.graph!.initializer.filter((t) => t.name !== 'inception_4c/5x5_b_0');
-    });
-    await refuses(
-      missing.file,
-      /googlenet-12\.onnx: no initializer inception_4c\/5x5_b_0 for googlenet's inception_4c\/5x5$/,
-    );
-    const floorPools = zooFile(ALEXNET, 1, (model) => {
-      // pool1 without Caffe2's extra end padding rounds 54 px down to 26 windows, not Caffe's 27.
-      const pool = model.graph!.node.find((n) => n.output[0] === 'pool1_1')!;
-      pool.attribute.find((a) => a.name === 'pads')!.ints = [0n, 0n, 0n, 0n];
-    });
-    await refuses(
-      floorPools.file,
-      /alexnet-12\.onnx: the MaxPool of pool1 \(pads 0,0,0,0\) gives 26 windows on 54 px, alexnet needs 27 starting at pad 0$/,
-    );
-    const noLrn = zooFile(ALEXNET, 1, (model) => {
-      model.graph!.node.find((n) => n.opType === 'LRN')!.opType = 'BatchNormalization';
-    });
-    await refuses(
-      noLrn.file,
-      /alexnet-12\.onnx: norm1 expects a LRN reading conv1_2, the graph has 0 \(its readers: BatchNormalization\)$/,
-    );
-    const strided = zooFile(ALEXNET, 1, (model) => {
-      model.graph!.node[0].attribute.find((a) => a.name === 'strides')!.ints = [2n, 2n];
-    });
-    await refuses(strided.file, /alexnet-12\.onnx: the Conv of conv1 has strides 2,2, alexnet needs 4,4$/);
-    await refuses(join(tempFolder(), 'absent.onnx'), /absent\.onnx: no such file$/);
-    assert.deepEqual(readdirSync(models), [], 'nothing was saved');
-  });
+      const missing = zooFile(GOOGLENET, 1, (model) => {
+        model.graph!.initializer = model.graph!.initializer.filter((t) => t.name !== 'inception_4c/5x5_b_0');
+      });
+      await refuses(
+        missing.file,
+        /googlenet-12\.onnx: no initializer inception_4c\/5x5_b_0 for googlenet's inception_4c\/5x5$/,
+      );
+      const floorPools = zooFile(ALEXNET, 1, (model) => {
+        // pool1 without Caffe2's extra end padding rounds 54 px down to 26 windows, not Caffe's 27.
+        const pool = model.graph!.node.find((n) => n.output[0] === 'pool1_1')!;
+        pool.attribute.find((a) => a.name === 'pads')!.ints = [0n, 0n, 0n, 0n];
+      });
+      await refuses(
+        floorPools.file,
+        /alexnet-12\.onnx: the MaxPool of pool1 \(pads 0,0,0,0\) gives 26 windows on 54 px, alexnet needs 27 starting at pad 0$/,
+      );
+      const noLrn = zooFile(ALEXNET, 1, (model) => {
+        model.graph!.node.find((n) => n.opType === 'LRN')!.opType = 'BatchNormalization';
+      });
+      await refuses(
+        noLrn.file,
+        /alexnet-12\.onnx: norm1 expects a LRN reading conv1_2, the graph has 0 \(its readers: BatchNormalization\)$/,
+      );
+      const strided = zooFile(ALEXNET, 1, (model) => {
+        model.graph!.node[0].attribute.find((a) => a.name === 'strides')!.ints = [2n, 2n];
+      });
+      await refuses(strided.file, /alexnet-12\.onnx: the Conv of conv1 has strides 2,2, alexnet needs 4,4$/);
+      await refuses(join(tempFolder(), 'absent.onnx'), /absent\.onnx: no such file$/);
+      assert.deepEqual(readdirSync(models), [], 'nothing was saved');
+    },
+  );
 
   describe('a damaged or hostile file is refused in one line naming the file and the initializer', () => {
     /** AlexNet's zoo file with conv1's kernel (96×3×11×11, 139 392 bytes of raw data) changed by `edit`. */
@@ -198,7 +202,8 @@ describe("importing ONNX models (the model zoo's Caffe2-converted AlexNet and Go
         withConv1Kernel((t) => {
           t.dims = [2n ** 20n, 2n ** 20n, 2n ** 20n, 0n];
         }),
-        `initializer conv1_w_0 has dims ${2n ** 20n}×${2n ** 20n}×${2n ** 20n}×0, not sizes of a tensor this file could hold`,
+        `initializer conv1_w_0 has dims ${2n ** 20n}×${2n ** 20n}×${2n ** 20n}×0, not sizes of a tensor this file ` +
+          `could hold`,
       );
     });
 
@@ -245,7 +250,8 @@ describe("importing ONNX models (the model zoo's Caffe2-converted AlexNet and Go
           readNetworkFile(file, { architecture: '__proto__' }),
           (error: Error) =>
             error.message ===
-            `${file}: unknown architecture '__proto__' (known: vgg16, vgg19, alexnet, googlenet, darknet-tiny, inception3)`,
+            `${file}: unknown architecture '__proto__' (known: vgg16, vgg19, alexnet, googlenet, darknet-tiny, ` +
+              `inception3)`,
         );
       },
     );

@@ -121,31 +121,37 @@ describe('network registry', () => {
     }
   });
 
-  it('describes a network by the layers it computes, without building generated weights or reading installed ones', async () => {
-    const models = tempFolder();
-    const before = tf.memory().numTensors;
-    const generated = await describeNetwork('vgg19-random', models);
-    assert.equal(tf.memory().numTensors, before, 'no weights were made');
-    const { network } = await loadNetwork('vgg19-random', models);
-    assert.deepEqual(generated.layers, network.layers);
-    network.dispose();
-    const source = tempFolder();
-    await writeKerasBlock1(source);
-    const partial = await describeNetwork(source, models);
-    assert.deepEqual(partial.layers, ['conv1_1', 'conv1_2', 'pool1']);
-    assert.throws(
-      () => checkNetworkLayers(partial, ['conv2_1']),
-      /holds weights only up to pool1, so layer 'conv2_1' is not available/,
-    );
-    // An installed network is described from its model.json alone, as loading it would: no weights are read.
-    await importNetwork(source, 'block1', models);
-    const installed = await loadNetwork('block1', models);
-    const expected = installed.network.layers;
-    installed.network.dispose();
-    rmSync(join(models, 'block1', 'weights.bin'));
-    const described = await describeNetwork('block1', models);
-    assert.deepEqual([described.name, described.architecture.family, described.layers], ['block1', 'vgg19', expected]);
-  });
+  it(
+    'describes a network by the layers it computes, without ' + 'building generated weights or reading installed ones',
+    async () => {
+      const models = tempFolder();
+      const before = tf.memory().numTensors;
+      const generated = await describeNetwork('vgg19-random', models);
+      assert.equal(tf.memory().numTensors, before, 'no weights were made');
+      const { network } = await loadNetwork('vgg19-random', models);
+      assert.deepEqual(generated.layers, network.layers);
+      network.dispose();
+      const source = tempFolder();
+      await writeKerasBlock1(source);
+      const partial = await describeNetwork(source, models);
+      assert.deepEqual(partial.layers, ['conv1_1', 'conv1_2', 'pool1']);
+      assert.throws(
+        () => checkNetworkLayers(partial, ['conv2_1']),
+        /holds weights only up to pool1, so layer 'conv2_1' is not available/,
+      );
+      // An installed network is described from its model.json alone, as loading it would: no weights are read.
+      await importNetwork(source, 'block1', models);
+      const installed = await loadNetwork('block1', models);
+      const expected = installed.network.layers;
+      installed.network.dispose();
+      rmSync(join(models, 'block1', 'weights.bin'));
+      const described = await describeNetwork('block1', models);
+      assert.deepEqual(
+        [described.name, described.architecture.family, described.layers],
+        ['block1', 'vgg19', expected],
+      );
+    },
+  );
 
   it('refuses bad models with one line naming the file, and leaves nothing half-installed', async () => {
     const models = tempFolder();

@@ -25,7 +25,8 @@ await sharp({ create: { width: 24, height: 16, channels: 3, background: '#a64' }
   .toFile(photo);
 await sharp(
   Buffer.from(
-    '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="#239"/><path d="M0 0 L20 20" stroke="#fc0" stroke-width="4"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="#239"/><path ' +
+      'd="M0 0 L20 20" stroke="#fc0" stroke-width="4"/></svg>',
   ),
 )
   .png()

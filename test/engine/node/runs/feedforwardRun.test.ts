@@ -21,7 +21,8 @@ const folder = mkdtempSync(join(tmpdir(), 'pastiche-feedforward-'));
 const photo = join(folder, 'photo.png');
 await sharp(
   Buffer.from(
-    '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="96"><rect width="128" height="96" fill="#4a8"/><circle cx="40" cy="48" r="30" fill="#fe4"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="96"><rect width="128" height="96" ' +
+      'fill="#4a8"/><circle cx="40" cy="48" r="30" fill="#fe4"/></svg>',
   ),
 )
   .png()

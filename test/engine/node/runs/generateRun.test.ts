@@ -19,7 +19,8 @@ const folder = mkdtempSync(join(tmpdir(), 'pastiche-generate-'));
 const painting = join(folder, 'painting.png');
 await sharp(
   Buffer.from(
-    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#239"/><path d="M0 0 L40 40 M40 0 L0 40" stroke="#fc0" stroke-width="6"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#239"/><path ' +
+      'd="M0 0 L40 40 M40 0 L0 40" stroke="#fc0" stroke-width="6"/></svg>',
   ),
 )
   .png()

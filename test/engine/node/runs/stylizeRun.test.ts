@@ -22,7 +22,8 @@ await sharp({ create: { width: 48, height: 32, channels: 3, background: '#a64' }
   .composite([
     {
       input: Buffer.from(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="48" height="32"><circle cx="16" cy="16" r="9" fill="#fff"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" width="48" height="32"><circle cx="16" cy="16" r="9" ' +
+          'fill="#fff"/></svg>',
       ),
     },
   ])
@@ -30,7 +31,8 @@ await sharp({ create: { width: 48, height: 32, channels: 3, background: '#a64' }
   .toFile(photo);
 await sharp(
   Buffer.from(
-    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#239"/><path d="M0 0 L40 40 M40 0 L0 40" stroke="#fc0" stroke-width="6"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#239"/><path ' +
+      'd="M0 0 L40 40 M40 0 L0 40" stroke="#fc0" stroke-width="6"/></svg>',
   ),
 )
   .png()

@@ -130,7 +130,8 @@ describe('the studio, two CLIs and two store writers on one store at once', () =
     assert.deepEqual(
       db
         .prepare(
-          "SELECT name, count(*) AS runs, sum(status = 'done') AS done FROM runs JOIN projects ON projects.id = project_id GROUP BY name ORDER BY name",
+          "SELECT name, count(*) AS runs, sum(status = 'done') AS done FROM runs JOIN projects ON projects.id = " +
+            'project_id GROUP BY name ORDER BY name',
         )
         .all(),
       [
@@ -159,7 +160,8 @@ describe('the studio, two CLIs and two store writers on one store at once', () =
     );
     assert.equal(
       count(
-        'SELECT count(*) FROM run_metrics JOIN runs ON runs.id = run_id JOIN projects ON projects.id = project_id WHERE projects.name LIKE ?',
+        'SELECT count(*) FROM run_metrics JOIN runs ON runs.id = run_id JOIN projects ON projects.id = project_id ' +
+          'WHERE projects.name LIKE ?',
         'writer-%',
       ),
       2 * RUNS_PER_WRITER * 3,

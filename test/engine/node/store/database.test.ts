@@ -85,7 +85,8 @@ describe('openDatabase', () => {
         assert.ok(error instanceof PasticheError);
         assert.equal(
           error.message,
-          `${file} was written by a newer Pastiche (schema ${MIGRATIONS.length + 1}, this one knows ${MIGRATIONS.length})`,
+          `${file} was written by a newer Pastiche (schema ${MIGRATIONS.length + 1}, this one knows ` +
+            `${MIGRATIONS.length})`,
         );
         return true;
       },

@@ -134,66 +134,74 @@ function startedRun(store: RunStore): number {
 const outputKinds = (store: RunStore, id: number) => store.outputs(id).map((o) => [o.kind, o.iteration, o.image.id]);
 
 describe('RunStore migrations', () => {
-  it("reads runs recorded before colour preservation and style representations existed (schema 2) as keeping the paintings' colours and matching Gram matrices, their other settings intact", () => {
-    const settings: StylizeSettings = {
-      ...UNUSUAL_SETTINGS,
-      styleBlend: [1],
-      init: 'noise',
-      preserveColors: 'none',
-      styleRepr: 'gram',
-      localRadius: 0,
-      gramMix: 0,
-      schedule: null,
-    };
-    const { home, runId } = legacyStore(2, settings);
-    const reopened = openRunStore(home);
-    try {
-      assert.deepEqual(reopened.run(runId).settings, settings);
-      const raw = rawDatabase(reopened);
-      assert.equal(raw.pragma('user_version', { simple: true }), MIGRATIONS.length);
-      raw.close();
-    } finally {
-      reopened.close();
-    }
-  });
+  it(
+    'reads runs recorded before colour preservation and style representations existed (schema 2) as keeping the ' +
+      "paintings' colours and matching Gram matrices, their other settings intact",
+    () => {
+      const settings: StylizeSettings = {
+        ...UNUSUAL_SETTINGS,
+        styleBlend: [1],
+        init: 'noise',
+        preserveColors: 'none',
+        styleRepr: 'gram',
+        localRadius: 0,
+        gramMix: 0,
+        schedule: null,
+      };
+      const { home, runId } = legacyStore(2, settings);
+      const reopened = openRunStore(home);
+      try {
+        assert.deepEqual(reopened.run(runId).settings, settings);
+        const raw = rawDatabase(reopened);
+        assert.equal(raw.pragma('user_version', { simple: true }), MIGRATIONS.length);
+        raw.close();
+      } finally {
+        reopened.close();
+      }
+    },
+  );
 
-  it('reads runs recorded before generate runs existed (schema 3) as stylizations with their photo, and takes generate runs after', () => {
-    // Schema 3 had colour preservation but not yet style representations (schema 4): those read as Gram matrices.
-    const settings: StylizeSettings = {
-      ...UNUSUAL_SETTINGS,
-      styleBlend: [1],
-      init: 'noise',
-      styleRepr: 'gram',
-      localRadius: 0,
-      gramMix: 0,
-      schedule: null,
-    };
-    const { home, runId } = legacyStore(3, settings);
-    const reopened = openRunStore(home);
-    try {
-      const run = reopened.run(runId);
-      assert.equal(run.kind, 'stylize');
-      assert.equal(run.contentImage?.originalName, 'photo.png');
-      assert.deepEqual(
-        run.styles.map((style) => style.image.originalName),
-        ['painting.png'],
-      );
-      assert.deepEqual(run.settings, settings);
-      const generated = reopened.createRun(sampleGenerateRun(reopened));
-      assert.deepEqual(
-        reopened.listRuns().map((r) => [r.id, r.kind]),
-        [
-          [generated.id, 'generate'],
-          [runId, 'stylize'],
-        ],
-      );
-      const raw = rawDatabase(reopened);
-      assert.deepEqual(raw.pragma('foreign_key_check'), []);
-      raw.close();
-    } finally {
-      reopened.close();
-    }
-  });
+  it(
+    'reads runs recorded before generate runs existed (schema 3) as stylizations with their photo, and takes ' +
+      'generate runs after',
+    () => {
+      // Schema 3 had colour preservation but not yet style representations (schema 4): those read as Gram matrices.
+      const settings: StylizeSettings = {
+        ...UNUSUAL_SETTINGS,
+        styleBlend: [1],
+        init: 'noise',
+        styleRepr: 'gram',
+        localRadius: 0,
+        gramMix: 0,
+        schedule: null,
+      };
+      const { home, runId } = legacyStore(3, settings);
+      const reopened = openRunStore(home);
+      try {
+        const run = reopened.run(runId);
+        assert.equal(run.kind, 'stylize');
+        assert.equal(run.contentImage?.originalName, 'photo.png');
+        assert.deepEqual(
+          run.styles.map((style) => style.image.originalName),
+          ['painting.png'],
+        );
+        assert.deepEqual(run.settings, settings);
+        const generated = reopened.createRun(sampleGenerateRun(reopened));
+        assert.deepEqual(
+          reopened.listRuns().map((r) => [r.id, r.kind]),
+          [
+            [generated.id, 'generate'],
+            [runId, 'stylize'],
+          ],
+        );
+        const raw = rawDatabase(reopened);
+        assert.deepEqual(raw.pragma('foreign_key_check'), []);
+        raw.close();
+      } finally {
+        reopened.close();
+      }
+    },
+  );
 });
 
 describe('RunStore schema 7 (the runs table rebuilt for feed-forward runs)', () => {
@@ -203,7 +211,8 @@ describe('RunStore schema 7 (the runs table rebuilt for feed-forward runs)', () 
     const past = new Database(storePaths(home).database);
     past
       .prepare(
-        'INSERT INTO run_metrics (run_id, iteration, total, content, style, tv, elapsed_ms) VALUES (?, 1, 2, 3, 4, 5, 6)',
+        'INSERT INTO run_metrics (run_id, iteration, total, content, style, tv, elapsed_ms) VALUES (?, 1, 2, 3, 4, ' +
+          '5, 6)',
       )
       .run(runId);
     past.prepare("INSERT INTO run_outputs (run_id, kind, iteration, image_id) VALUES (?, 'result', 7, 1)").run(runId);
@@ -300,7 +309,8 @@ describe('RunStore schedules (schema 9: print resolution, Gatys et al. 2017 §5)
       ['a schedule without stages', `UPDATE runs SET schedule = '{"stages":[]}' WHERE id = ${stylization}`],
       [
         'a generate run with a schedule',
-        `UPDATE runs SET schedule = '{"stages":[{"size":${generateSize},"iterations":1,"tile":null}]}' WHERE id = ${generated}`,
+        `UPDATE runs SET schedule = '{"stages":[{"size":${generateSize},"iterations":1,"tile":null}]}' WHERE id = ` +
+          `${generated}`,
       ],
     ])
       assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
@@ -348,7 +358,8 @@ describe('RunStore feed-forward runs (Johnson et al. 2016)', () => {
     const raw = rawDatabase(store);
     const row = raw
       .prepare(
-        'SELECT network, size, width, height, init, content_weight, optimizer, iterations, seed, pooling, style_repr, feedforward FROM runs WHERE id = ?',
+        'SELECT network, size, width, height, init, content_weight, optimizer, iterations, seed, pooling, ' +
+          'style_repr, feedforward FROM runs WHERE id = ?',
       )
       .get(run.id);
     assert.deepEqual(row, {
@@ -408,97 +419,115 @@ describe('RunStore feed-forward runs (Johnson et al. 2016)', () => {
 });
 
 describe('RunStore style network trainings (Johnson et al. 2016)', () => {
-  it('round-trips every setting, the style name, the photos and the steps exactly, with the validation photo and the painting', () => {
-    const store = tempStore();
-    const created = store.createRun(sampleTrainStyleRun(store, structuredClone(UNUSUAL_TRAIN_STYLE_SETTINGS)));
-    const run = store.run(created.id);
-    assert.deepEqual(run, created);
-    assert.equal(run.kind, 'train-style');
-    if (run.kind !== 'train-style') return;
-    assert.deepStrictEqual(run.settings, UNUSUAL_TRAIN_STYLE_SETTINGS);
-    assert.deepEqual(run.training, {
-      styleName: 'my-style_2',
-      photos: { folder: '/photos/coco', count: 82783, namesSha256: 'b'.repeat(64) },
-      totalSteps: 11,
-      styleSha256: null,
-    });
-    assert.deepEqual(
-      [run.contentImage.originalName, run.initImage, run.styles.map((s) => [s.image.originalName, s.blendWeight])],
-      ['validation photo.png', null, [['painting.png', 1]]],
-    );
-    const raw = rawDatabase(store);
-    const row = raw
-      .prepare(
-        'SELECT network, size, init, content_weight, optimizer, iterations, seed, pooling, style_scale, style_repr, width, generator, feedforward FROM runs WHERE id = ?',
-      )
-      .get(run.id);
-    raw.close();
-    assert.deepEqual(row, {
-      network: 'vgg19-imported-2',
-      size: 332,
-      init: null,
-      content_weight: 0.1 + 0.2,
-      optimizer: 'adam',
-      iterations: 11,
-      seed: 2 ** 53 - 1,
-      pooling: 'avg',
-      style_scale: null,
-      style_repr: null,
-      width: null,
-      generator: null,
-      feedforward: null,
-    });
-    store.close();
-  });
+  it(
+    'round-trips every setting, the style name, the photos and the steps exactly, with the validation photo and the ' +
+      'painting',
+    () => {
+      const store = tempStore();
+      const created = store.createRun(sampleTrainStyleRun(store, structuredClone(UNUSUAL_TRAIN_STYLE_SETTINGS)));
+      const run = store.run(created.id);
+      assert.deepEqual(run, created);
+      assert.equal(run.kind, 'train-style');
+      if (run.kind !== 'train-style') return;
+      assert.deepStrictEqual(run.settings, UNUSUAL_TRAIN_STYLE_SETTINGS);
+      assert.deepEqual(run.training, {
+        styleName: 'my-style_2',
+        photos: { folder: '/photos/coco', count: 82783, namesSha256: 'b'.repeat(64) },
+        totalSteps: 11,
+        styleSha256: null,
+      });
+      assert.deepEqual(
+        [run.contentImage.originalName, run.initImage, run.styles.map((s) => [s.image.originalName, s.blendWeight])],
+        ['validation photo.png', null, [['painting.png', 1]]],
+      );
+      const raw = rawDatabase(store);
+      const row = raw
+        .prepare(
+          'SELECT network, size, init, content_weight, optimizer, iterations, seed, pooling, style_scale, ' +
+            'style_repr, ' +
+            'width, generator, feedforward FROM runs WHERE id = ?',
+        )
+        .get(run.id);
+      raw.close();
+      assert.deepEqual(row, {
+        network: 'vgg19-imported-2',
+        size: 332,
+        init: null,
+        content_weight: 0.1 + 0.2,
+        optimizer: 'adam',
+        iterations: 11,
+        seed: 2 ** 53 - 1,
+        pooling: 'avg',
+        style_scale: null,
+        style_repr: null,
+        width: null,
+        generator: null,
+        feedforward: null,
+      });
+      store.close();
+    },
+  );
 
-  it("resumes a stopped training as the same run from its checkpoint, dropping what the steps after it recorded, and keeps the saved style's digest", () => {
-    const store = tempStore();
-    const id = store.createRun(sampleTrainStyleRun(store)).id;
-    store.startRun(id, 'wasm', WEIGHTS_SHA256);
-    const metric = (iteration: number) => ({
-      iteration,
-      total: 3,
-      content: 1,
-      style: 1,
-      tv: 1,
-      elapsedMs: iteration * 10,
-    });
-    store.recordMetrics(id, [1, 2, 3, 4, 5].map(metric));
-    const previews = [3, 5].map((step) => store.addOutput(id, 'preview', step, fakeImage(store, `preview ${step}`).id));
-    store.failRun(id, 'interrupted', { imageId: previews[1].image.id, iteration: 5 });
-    assert.throws(() => store.startRun(id, 'wasm', WEIGHTS_SHA256), /run \d+: is failed, so it cannot become running/);
-    store.resumeTraining(id, 4, 'cpu', 'c'.repeat(64));
-    const resumed = store.run(id);
-    assert.deepEqual(
-      [
-        resumed.status,
-        resumed.error,
-        resumed.finishedAt,
-        resumed.iterationsDone,
-        resumed.backend,
-        resumed.weightsSha256,
-      ],
-      ['running', null, null, 4, 'cpu', 'c'.repeat(64)],
-    );
-    assert.deepEqual(
-      store.metrics(id).map((m) => m.iteration),
-      [1, 2, 3, 4],
-    );
-    assert.deepEqual(outputKinds(store, id), [['preview', 3, previews[0].image.id]]);
-    store.recordMetrics(id, [5, 6].map(metric));
-    const last = store.addOutput(id, 'preview', 6, fakeImage(store, 'preview 6').id);
-    store.finishTraining(id, { imageId: last.image.id, iteration: 6 }, 'd'.repeat(64));
-    const done = store.run(id);
-    assert.deepEqual([done.status, done.kind === 'train-style' && done.training.styleSha256], ['done', 'd'.repeat(64)]);
-    assert.throws(() => store.resumeTraining(id, 4, 'cpu', WEIGHTS_SHA256), /is done, so it cannot be resumed/);
-    const stylization = startedRun(store);
-    store.cancelRun(stylization);
-    assert.throws(
-      () => store.resumeTraining(stylization, 0, 'cpu', WEIGHTS_SHA256),
-      /is a stylize run, not a training/,
-    );
-    store.close();
-  });
+  it(
+    'resumes a stopped training as the same run from its checkpoint, dropping what the steps after it recorded, and ' +
+      "keeps the saved style's digest",
+    () => {
+      const store = tempStore();
+      const id = store.createRun(sampleTrainStyleRun(store)).id;
+      store.startRun(id, 'wasm', WEIGHTS_SHA256);
+      const metric = (iteration: number) => ({
+        iteration,
+        total: 3,
+        content: 1,
+        style: 1,
+        tv: 1,
+        elapsedMs: iteration * 10,
+      });
+      store.recordMetrics(id, [1, 2, 3, 4, 5].map(metric));
+      const previews = [3, 5].map((step) =>
+        store.addOutput(id, 'preview', step, fakeImage(store, `preview ${step}`).id),
+      );
+      store.failRun(id, 'interrupted', { imageId: previews[1].image.id, iteration: 5 });
+      assert.throws(
+        () => store.startRun(id, 'wasm', WEIGHTS_SHA256),
+        /run \d+: is failed, so it cannot become running/,
+      );
+      store.resumeTraining(id, 4, 'cpu', 'c'.repeat(64));
+      const resumed = store.run(id);
+      assert.deepEqual(
+        [
+          resumed.status,
+          resumed.error,
+          resumed.finishedAt,
+          resumed.iterationsDone,
+          resumed.backend,
+          resumed.weightsSha256,
+        ],
+        ['running', null, null, 4, 'cpu', 'c'.repeat(64)],
+      );
+      assert.deepEqual(
+        store.metrics(id).map((m) => m.iteration),
+        [1, 2, 3, 4],
+      );
+      assert.deepEqual(outputKinds(store, id), [['preview', 3, previews[0].image.id]]);
+      store.recordMetrics(id, [5, 6].map(metric));
+      const last = store.addOutput(id, 'preview', 6, fakeImage(store, 'preview 6').id);
+      store.finishTraining(id, { imageId: last.image.id, iteration: 6 }, 'd'.repeat(64));
+      const done = store.run(id);
+      assert.deepEqual(
+        [done.status, done.kind === 'train-style' && done.training.styleSha256],
+        ['done', 'd'.repeat(64)],
+      );
+      assert.throws(() => store.resumeTraining(id, 4, 'cpu', WEIGHTS_SHA256), /is done, so it cannot be resumed/);
+      const stylization = startedRun(store);
+      store.cancelRun(stylization);
+      assert.throws(
+        () => store.resumeTraining(stylization, 0, 'cpu', WEIGHTS_SHA256),
+        /is a stylize run, not a training/,
+      );
+      store.close();
+    },
+  );
 
   it('holds a training to what it has, whoever writes the row', () => {
     const store = tempStore();
@@ -510,7 +539,8 @@ describe('RunStore style network trainings (Johnson et al. 2016)', () => {
       ['a training with a start image', `UPDATE runs SET init = 'noise' WHERE id = ${training}`],
       [
         'a training with L-BFGS',
-        `UPDATE runs SET optimizer = 'lbfgs', optimizer_settings = '{"name":"lbfgs","historySize":5}' WHERE id = ${training}`,
+        `UPDATE runs SET optimizer = 'lbfgs', optimizer_settings = '{"name":"lbfgs","historySize":5}' WHERE id = ` +
+          `${training}`,
       ],
       ["steps other than its training's", `UPDATE runs SET iterations = 12 WHERE id = ${training}`],
       ['a training without its JSON', `UPDATE runs SET training = NULL WHERE id = ${training}`],
@@ -527,39 +557,45 @@ describe('RunStore style network trainings (Johnson et al. 2016)', () => {
 });
 
 describe('RunStore generate runs (Nikulin & Novak 2016, §6)', () => {
-  it('round-trips every setting and the generator with its seed exactly, with no photo and the painting mimic measures', () => {
-    const store = tempStore();
-    const created = store.createRun(sampleGenerateRun(store, structuredClone(UNUSUAL_GENERATE_SETTINGS)));
-    const run = store.run(created.id);
-    assert.deepEqual(run, created);
-    assert.deepStrictEqual(run.settings, UNUSUAL_GENERATE_SETTINGS);
-    assert.deepEqual([run.kind, run.contentImage, run.initImage], ['generate', null, null]);
-    assert.deepEqual(
-      run.styles.map((style) => [style.image.originalName, style.blendWeight]),
-      [['painting.png', 1]],
-    );
-    // The row holds exactly the generator used, and the shared columns the values meaning "none".
-    const raw = rawDatabase(store);
-    const row = raw
-      .prepare(
-        'SELECT kind, content_image_id, init, content_weight, preserve_colors, size, seed, width, height, generator FROM runs WHERE id = ?',
-      )
-      .get(run.id);
-    raw.close();
-    assert.deepEqual(row, {
-      kind: 'generate',
-      content_image_id: null,
-      init: 'noise',
-      content_weight: 0,
-      preserve_colors: 'none',
-      size: 333,
-      seed: 2 ** 53 - 1,
-      width: 333,
-      height: 17,
-      generator: JSON.stringify(UNUSUAL_GENERATE_SETTINGS.generator),
-    });
-    store.close();
-  });
+  it(
+    'round-trips every setting and the generator with its seed exactly, with no photo and the painting mimic ' +
+      'measures',
+    () => {
+      const store = tempStore();
+      const created = store.createRun(sampleGenerateRun(store, structuredClone(UNUSUAL_GENERATE_SETTINGS)));
+      const run = store.run(created.id);
+      assert.deepEqual(run, created);
+      assert.deepStrictEqual(run.settings, UNUSUAL_GENERATE_SETTINGS);
+      assert.deepEqual([run.kind, run.contentImage, run.initImage], ['generate', null, null]);
+      assert.deepEqual(
+        run.styles.map((style) => [style.image.originalName, style.blendWeight]),
+        [['painting.png', 1]],
+      );
+      // The row holds exactly the generator used, and the shared columns the values meaning "none".
+      const raw = rawDatabase(store);
+      const row = raw
+        .prepare(
+          'SELECT kind, content_image_id, init, content_weight, preserve_colors, size, seed, width, height, ' +
+            'generator ' +
+            'FROM runs WHERE id = ?',
+        )
+        .get(run.id);
+      raw.close();
+      assert.deepEqual(row, {
+        kind: 'generate',
+        content_image_id: null,
+        init: 'noise',
+        content_weight: 0,
+        preserve_colors: 'none',
+        size: 333,
+        seed: 2 ** 53 - 1,
+        width: 333,
+        height: 17,
+        generator: JSON.stringify(UNUSUAL_GENERATE_SETTINGS.generator),
+      });
+      store.close();
+    },
+  );
 
   it('round-trips each generator', () => {
     const store = tempStore();

@@ -160,7 +160,8 @@ export function legacyStore(version: number, settings: StylizeSettings): { home:
     db.pragma(`user_version = ${version}`);
     const projectId = Number(db.prepare("INSERT INTO projects (name) VALUES ('from the past')").run().lastInsertRowid);
     const image = db.prepare(
-      "INSERT INTO images (sha256, path, original_name, width, height, format, bytes) VALUES (?, ?, ?, 40, 30, 'png', 9)",
+      'INSERT INTO images (sha256, path, original_name, width, height, format, bytes) VALUES (?, ?, ?, 40, 30, ' +
+        "'png', 9)",
     );
     const [photo, painting] = ['photo', 'painting'].map((name) =>
       Number(image.run(name, `${name}.png`, `${name}.png`).lastInsertRowid),
