@@ -68,8 +68,15 @@ function* sourceFiles(dir) {
   }
 }
 
-const importPattern =
-  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+/** `import … from '…'` or `export … from '…'`, `import('…')`, and a bare `import '…'`: the path is group 1, 2 or 3. */
+const importPattern = new RegExp(
+  [
+    String.raw`(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]`,
+    String.raw`import\(\s*['"]([^'"]+)['"]\s*\)`,
+    String.raw`^\s*import\s*['"]([^'"]+)['"]`,
+  ].join('|'),
+  'gm',
+);
 
 function violations(layer) {
   const found = [];

@@ -101,10 +101,16 @@ function labelsSvg(layout: SheetLayout, geometry: ReturnType<typeof sheetGeometr
   const text = (x: number, y: number, anchor: string, size: number, content: string) =>
     `<text x="${x}" y="${y}" text-anchor="${anchor}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" ` +
     `font-size="${size}" fill="#1b1b1d">${escapeXml(content)}</text>`;
+  const columnText = columnLabels.map((label, column) =>
+    text(geometry.columnCentre(column), geometry.columnLabelBaseline, 'middle', LABEL_FONT, label),
+  );
+  const rowText = rowLabels.map((label, row) =>
+    text(geometry.labelWidth - 8, geometry.rowTop(row) + cellSize / 2, 'end', LABEL_FONT, label),
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     ${title ? text(GAP, TITLE_HEIGHT - 20, 'start', TITLE_FONT, title) : ''}
-    ${columnLabels.map((label, column) => text(geometry.columnCentre(column), geometry.columnLabelBaseline, 'middle', LABEL_FONT, label)).join('')}
-    ${rowLabels.map((label, row) => text(geometry.labelWidth - 8, geometry.rowTop(row) + cellSize / 2, 'end', LABEL_FONT, label)).join('')}
+    ${columnText.join('')}
+    ${rowText.join('')}
   </svg>`;
 }
 

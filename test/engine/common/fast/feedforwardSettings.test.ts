@@ -81,7 +81,10 @@ describe('feed-forward settings', () => {
     );
     assert.throws(
       () => settingsFor({ style: 'udnie', size: null, tile: 0 }),
-      /tile: one pass takes at most 1024×1024 px \(what wasm's memory holds\); 4000×3000 needs tiles of at most 1024 px/,
+      new RegExp(
+        String.raw`tile: one pass takes at most 1024×1024 px \(what wasm's ` +
+          String.raw`memory holds\); 4000×3000 needs tiles of at most 1024 px`,
+      ),
     );
     assert.throws(
       () => settingsFor({ style: 'udnie', size: null, tile: 2048 }),

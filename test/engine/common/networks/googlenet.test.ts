@@ -191,7 +191,10 @@ describe("GoogLeNet (Szegedy et al. 2015, Caffe's bvlc_googlenet)", () => {
       const small = network.preprocess(syntheticImage(30, 40, 2));
       assert.throws(
         () => network.activations(small, ['inception_3a/output', 'inception_5b/output'], 'max'),
-        /googlenet-random: an image of 40×30 is too small for layer 'inception_5b\/output', which needs at least 31 px on each side$/,
+        new RegExp(
+          String.raw`googlenet-random: an image of 40×30 is too small for layer ` +
+            String.raw`'inception_5b\/output', which needs at least 31 px on each side$`,
+        ),
       );
       const tiny = network.preprocess(syntheticImage(7, 7, 2));
       assert.deepEqual(

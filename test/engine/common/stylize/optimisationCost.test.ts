@@ -169,7 +169,10 @@ describe('what an optimisation costs', () => {
     const heapBound = { stages: [{ size: 4000, iterations: 1, tile: { size: 2000, overlap: 64 } }] };
     assert.throws(
       () => checkScheduleFits(heapBound, photo, VGG19, settings, 64 * 2 ** 30, ONNXRUNTIME_COST.memory),
-      /a 2000×2000 px tile keeps more image copies than the optimiser's 3\.9 GB heap holds; tiles of at most \d+ px fit/,
+      new RegExp(
+        String.raw`a 2000×2000 px tile keeps more image copies than the ` +
+          String.raw`optimiser's 3\.9 GB heap holds; tiles of at most \d+ px fit`,
+      ),
     );
   });
 });

@@ -77,7 +77,10 @@ describe('local style memory', () => {
     assert.doesNotThrow(() => checkLocalStyleMemory('vgg19', VGG19, settings, image, needed));
     assert.throws(
       () => checkLocalStyleMemory('vgg19', VGG19, settings, image, needed - 1),
-      /vgg19: local style needs 5\.1 GB at 300×200 \(conv1_1 alone 3\.1 GB\), more than the 5\.1 GB available: use a smaller size, deeper style layers, or another style representation$/,
+      new RegExp(
+        String.raw`vgg19: local style needs 5\.1 GB at 300×200 \(conv1_1 alone 3\.1 GB\), more than the 5\.1 ` +
+          String.raw`GB available: use a smaller size, deeper style layers, or another style representation$`,
+      ),
     );
     assert.equal(formatBytes(420e6), '420 MB');
   });

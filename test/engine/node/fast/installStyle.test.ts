@@ -95,7 +95,10 @@ describe('installing a catalogue style', () => {
     try {
       await assert.rejects(
         installStyle(entry, styles),
-        /^PasticheError: Variable_3: the download is corrupt \(SHA-256 [0-9a-f]{64} instead of [0-9a-f]{64}\) and was deleted; install again$/,
+        new RegExp(
+          String.raw`^PasticheError: Variable_3: the download is corrupt \(SHA-256 ` +
+            String.raw`[0-9a-f]{64} instead of [0-9a-f]{64}\) and was deleted; install again$`,
+        ),
       );
     } finally {
       server.corrupt(null);

@@ -35,7 +35,8 @@ describe('the style catalogue (resources/styles/catalogue.json)', () => {
         assert.match(
           style.baseUrl,
           new RegExp(
-            `^https://raw\\.githubusercontent\\.com/ml5js/ml5-data-and-models/[0-9a-f]{40}/models/style-transfer/${style.name}/$`,
+            `^https://raw\\.githubusercontent\\.com/ml5js/ml5-data-and-models/[0-9a-f]{40}/` +
+              `models/style-transfer/${style.name}/$`,
           ),
         );
         assert.equal(style.files[0].name, 'manifest.json');

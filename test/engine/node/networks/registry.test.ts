@@ -191,11 +191,19 @@ describe('network registry', () => {
     );
     await assert.rejects(
       loadNetwork('vgg19', models),
-      /vgg19: not installed; run 'pastiche models install vgg19', or download https:\/\/storage\.googleapis\.com\/.*vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5 and run 'pastiche models import vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5 --name vgg19'/,
+      new RegExp(
+        String.raw`vgg19: not installed; run 'pastiche models install vgg19', or download ` +
+          String.raw`https://storage\.googleapis\.com/.*vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5 and run ` +
+          String.raw`'pastiche models import vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5 --name vgg19'`,
+      ),
     );
     await assert.rejects(
       loadNetwork('googlenet', models),
-      /googlenet: not installed; run 'pastiche models install googlenet', or download https:\/\/\S+\/googlenet-12\.onnx and run 'pastiche models import googlenet-12\.onnx --name googlenet' \(an ONNX model of googlenet\)$/,
+      new RegExp(
+        String.raw`googlenet: not installed; run 'pastiche models install googlenet', or download ` +
+          String.raw`https://\S+/googlenet-12\.onnx and run 'pastiche models import googlenet-12\.onnx ` +
+          String.raw`--name googlenet' \(an ONNX model of googlenet\)$`,
+      ),
     );
   });
 });
