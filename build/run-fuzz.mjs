@@ -11,5 +11,8 @@ const files = readdirSync(root, { recursive: true })
   .sort()
   .map((name) => join(root, name));
 const env = { ...process.env, PASTICHE_FUZZ_RUNS: process.env.PASTICHE_FUZZ_RUNS ?? '2000' };
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=3600000', ...files], { stdio: 'inherit', env });
+const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=3600000', ...files], {
+  stdio: 'inherit',
+  env,
+});
 process.exit(run.status ?? 1);

@@ -9,22 +9,25 @@ export interface ElectronInstall {
   readonly version: string;
 }
 
+/** Why there is no desktop studio when only the package is installed, and what to do about it. */
+export const BINARY_MISSING = "Electron's binary is not downloaded (`npx --no install-electron` downloads it)";
+
 /**
- * Electron's executable when both its package and its binary are installed, or why not. Electron is
- * an optional dependency: its binary downloads at install time, which fails offline, and `npm
- * install` carries on without it. Its own `require('electron')` would retry the download, so the
- * files are checked here instead.
+ * Electron's executable when both its package and its binary are installed, or why not. Since Electron
+ * 42 the package has no install script: `npm install` brings the package (and its types) without the
+ * binary, which `npx install-electron` downloads. Its own `require('electron')` would start that
+ * download, which fails offline, so the files are checked here instead.
  */
 export function findElectron(productRoot: string): ElectronInstall | { readonly missing: string } {
   let packageDir: string;
   try {
     packageDir = dirname(createRequire(join(productRoot, 'package.json')).resolve('electron/package.json'));
   } catch {
-    return { missing: 'the optional electron package is not installed' };
+    return { missing: 'the electron package is not installed (`npm install` installs it)' };
   }
   const pathFile = join(packageDir, 'path.txt');
   const path = existsSync(pathFile) ? join(packageDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null;
-  if (path === null || !existsSync(path)) return { missing: 'Electron\'s binary was not downloaded when it was installed' };
+  if (path === null || !existsSync(path)) return { missing: BINARY_MISSING };
   const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
   return { path, version };
 }

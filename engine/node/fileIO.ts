@@ -1,6 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import {
-  accessSync, closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync,
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
   type Stats,
 } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
@@ -63,7 +75,10 @@ export async function readFileBytes(file: string, maxBytes = MAX_FILE_BYTES): Pr
  * An open regular file and its size, with readFileBytes' refusals, for a reader that streams it (a
  * stored image sent to the browser): the caller closes the handle and reads no more than `size`.
  */
-export async function openRegularFile(file: string, maxBytes = MAX_FILE_BYTES): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(
+  file: string,
+  maxBytes = MAX_FILE_BYTES,
+): Promise<{ handle: FileHandle; size: number }> {
   const handle = await openForReading(file);
   try {
     return { handle, size: regularFileSize(await handle.stat(), file, maxBytes) };
@@ -90,7 +105,9 @@ async function openForReading(file: string): Promise<FileHandle> {
  * the library opens this same file.
  */
 export async function inspectFile(
-  file: string, headBytes: number, maxBytes = MAX_FILE_BYTES,
+  file: string,
+  headBytes: number,
+  maxBytes = MAX_FILE_BYTES,
 ): Promise<{ stats: Stats; head: Buffer }> {
   const handle = await openForReading(file);
   try {
@@ -156,7 +173,8 @@ function parseJson(text: string, file: string): unknown {
 function regularFileSize(info: Stats, file: string, maxBytes: number): number {
   if (info.isDirectory()) throw new PasticheError(problemByCode.EISDIR, file);
   if (!info.isFile()) throw new PasticheError('is not a regular file (a device, a pipe or a socket): refused', file);
-  if (info.size > maxBytes) throw new PasticheError(`holds ${info.size} bytes, more than the ${maxBytes} such a file may have`, file);
+  if (info.size > maxBytes)
+    throw new PasticheError(`holds ${info.size} bytes, more than the ${maxBytes} such a file may have`, file);
   return info.size;
 }
 
@@ -168,7 +186,8 @@ function regularFileSize(info: Stats, file: string, maxBytes: number): number {
 export function fileInside(folder: string, name: string, subject: string, what = 'file'): string {
   const root = resolve(folder);
   const file = resolve(root, name);
-  const refuse = () => new PasticheError(`${what} ${JSON.stringify(name)} leads outside the folder ${root}: refused`, subject);
+  const refuse = () =>
+    new PasticheError(`${what} ${JSON.stringify(name)} leads outside the folder ${root}: refused`, subject);
   if (name.includes('\0') || !isBelow(root, file)) throw refuse();
   const target = realPath(file);
   // A missing file is left to its reader to report; an existing one must resolve inside the real folder.
@@ -292,14 +311,26 @@ async function writeSynced(file: string, bytes: Uint8Array): Promise<void> {
  * folder is first renamed aside and removed once the new one is in place, so a crash in between
  * leaves the old folder beside the name rather than nothing; without it, an existing folder is an error.
  */
-export async function writeFolderAtomically(folder: string, files: Record<string, Uint8Array | string>, { replace = false } = {}): Promise<void> {
+export async function writeFolderAtomically(
+  folder: string,
+  files: Record<string, Uint8Array | string>,
+  { replace = false } = {},
+): Promise<void> {
   const temporary = asideName(folder, 'partial');
   const previous = asideName(folder, 'previous');
   let movedAside = false;
   try {
     await mkdir(temporary, { recursive: true });
-    for (const [name, content] of Object.entries(files)) await writeSynced(join(temporary, name), typeof content === 'string' ? Buffer.from(content) : content);
-    if (replace) movedAside = await rename(folder, previous).then(() => true, (error: NodeJS.ErrnoException) => { if (error.code === 'ENOENT') return false; throw error; });
+    for (const [name, content] of Object.entries(files))
+      await writeSynced(join(temporary, name), typeof content === 'string' ? Buffer.from(content) : content);
+    if (replace)
+      movedAside = await rename(folder, previous).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return false;
+          throw error;
+        },
+      );
     await rename(temporary, folder);
   } catch (error) {
     await rm(temporary, { recursive: true, force: true }).catch(() => undefined);

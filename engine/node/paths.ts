@@ -6,12 +6,17 @@ import { join, posix, win32 } from 'node:path';
  * platform's conventional place for application data. Platform and home folder are parameters so
  * every platform's answer can be checked anywhere.
  */
-export function dataHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function dataHome(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
   if (env.PASTICHE_HOME) return env.PASTICHE_HOME;
   if (platform === 'win32') return win32.join(env.APPDATA || win32.join(home, 'AppData', 'Roaming'), 'Pastiche');
   if (platform === 'darwin') return posix.join(home, 'Library', 'Application Support', 'Pastiche');
   // The XDG spec says to ignore an empty or relative XDG_DATA_HOME.
-  const xdgDataHome = env.XDG_DATA_HOME && posix.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : posix.join(home, '.local', 'share');
+  const xdgDataHome =
+    env.XDG_DATA_HOME && posix.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : posix.join(home, '.local', 'share');
   return posix.join(xdgDataHome, 'pastiche');
 }
 
@@ -29,5 +34,12 @@ export interface StorePaths {
 }
 
 export function storePaths(home: string): StorePaths {
-  return { home, database: join(home, 'pastiche.db'), media: join(home, 'media'), models: join(home, 'models'), styles: join(home, 'styles'), training: join(home, 'training') };
+  return {
+    home,
+    database: join(home, 'pastiche.db'),
+    media: join(home, 'media'),
+    models: join(home, 'models'),
+    styles: join(home, 'styles'),
+    training: join(home, 'training'),
+  };
 }

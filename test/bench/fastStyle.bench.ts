@@ -46,7 +46,10 @@ const CASES: readonly BenchCase[] = [
 async function randomPicture(width: number, height: number): Promise<RgbImage> {
   const [w, h] = [Math.ceil(width / 16), Math.ceil(height / 16)];
   const noise = Buffer.from(Array.from({ length: w * h * 3 }, (_, i) => (i * 2654435761) % 251));
-  const { data } = await sharp(noise, { raw: { width: w, height: h, channels: 3 } }).resize(width, height, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(noise, { raw: { width: w, height: h, channels: 3 } })
+    .resize(width, height, { kernel: 'cubic', fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return rgbImage(width, height, new Uint8Array(data.buffer, data.byteOffset, data.length));
 }
 
@@ -77,7 +80,10 @@ async function measure(benchCase: BenchCase, tile: number | undefined): Promise<
   await encodeImage(result.image, { format: 'png' });
   const msPngEncode = performance.now() - encodeStarted;
   // Tiles after the first, timed between their reports; the first one's time also holds the statistics pass.
-  const intervals = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
+  const intervals = stamps
+    .slice(1)
+    .map((t, i) => t - stamps[i])
+    .sort((a, b) => a - b);
   const msPerTile = intervals.length > 0 ? intervals[Math.floor(intervals.length / 2)] : ms;
   const againStarted = performance.now();
   if (tileCount(settings) <= 4) await paintPicture(network, picture, settings);
@@ -112,16 +118,36 @@ const argument = (name: string): string | undefined => {
 const tile = argument('--tile') === undefined ? undefined : Number(argument('--tile'));
 const caseName = argument('--case');
 if (caseName) {
-  process.stdout.write(JSON.stringify(await measure(CASES.find((c) => c.name === caseName)!, tile)));
+  process.stdout.write(
+    JSON.stringify(
+      await measure(
+        CASES.find((c) => c.name === caseName)!,
+        tile,
+      ),
+    ),
+  );
 } else {
   const chosen = CASES.filter((c) => [undefined, c.name].includes(argument('--only')));
   const backends = BACKENDS.filter((b) => [undefined, b as string].includes(argument('--backend')));
   const tileArguments = tile === undefined ? [] : ['--tile', String(tile)];
-  const run = (c: BenchCase, backend: string) => JSON.parse(execFileSync(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--case', c.name, ...tileArguments],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PASTICHE_BACKEND: backend } },
-  ));
+  const run = (c: BenchCase, backend: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--case', c.name, ...tileArguments], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, PASTICHE_BACKEND: backend },
+      }),
+    );
   const results = chosen.flatMap((c) => backends.map((backend) => run(c, backend)));
-  console.log(JSON.stringify({ benchmark: 'fast style network (Johnson et al.), random weights', machine: { cpus: cpus().length, node: process.version }, results }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'fast style network (Johnson et al.), random weights',
+        machine: { cpus: cpus().length, node: process.version },
+        results,
+      },
+      null,
+      2,
+    ),
+  );
 }

@@ -3,7 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { styleTrainer, type TrainerOptions } from '../../engine/common/fast/styleTrainer.js';
-import { TRAIN_STYLE_DEFAULTS, resolveTrainStyleSettings, trainingLayers } from '../../engine/common/fast/trainingSettings.js';
+import {
+  TRAIN_STYLE_DEFAULTS,
+  resolveTrainStyleSettings,
+  trainingLayers,
+} from '../../engine/common/fast/trainingSettings.js';
 import { featureNetwork } from '../../engine/common/networks/featureNetwork.js';
 import { layerNames } from '../../engine/common/networks/architecture.js';
 import { randomWeights } from '../../engine/common/networks/randomWeights.js';
@@ -45,7 +49,9 @@ async function measure(batchSize: number, steps: number): Promise<object> {
   // As `pastiche train-style` does: one picture a pass on the CPU backends (memory; no speed to gain).
   const picturesPerPass = backend.name === 'wasm' || backend.name === 'cpu' ? 1 : batchSize;
   const trainer = styleTrainer(network, settings, painting, { picturesPerPass, ...native });
-  const photos = tf.stack(Array.from({ length: batchSize }, (_, i) => syntheticImage(SIZE, SIZE, 10 + i))) as tf.Tensor4D;
+  const photos = tf.stack(
+    Array.from({ length: batchSize }, (_, i) => syntheticImage(SIZE, SIZE, 10 + i)),
+  ) as tf.Tensor4D;
   const msPerStep: number[] = [];
   const cpuMsPerStep: number[] = [];
   const losses: number[] = [];
@@ -72,7 +78,8 @@ async function measure(batchSize: number, steps: number): Promise<object> {
     cpuMsPerStep: Math.round(cpuMsPerStep.slice(1).reduce((a, b) => a + b, 0) / counted.length),
     losses: losses.map((loss) => Number(loss.toPrecision(4))),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    recipeHours: batchSize === TRAIN_STYLE_DEFAULTS.batchSize ? Math.round((RECIPE_STEPS * mean) / 3_600_000) : undefined,
+    recipeHours:
+      batchSize === TRAIN_STYLE_DEFAULTS.batchSize ? Math.round((RECIPE_STEPS * mean) / 3_600_000) : undefined,
   };
 }
 
@@ -81,17 +88,32 @@ if (batchArgument > 0) {
   const [batch, steps] = [1, 2].map((i) => Number(process.argv[batchArgument + i]));
   process.stdout.write(JSON.stringify(await measure(batch, steps)));
 } else {
-  const results = RUNS.map(({ backend, batch, steps }) => JSON.parse(execFileSync(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--batch', String(batch), String(steps)],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PASTICHE_BACKEND: backend } },
-  )));
+  const results = RUNS.map(({ backend, batch, steps }) =>
+    JSON.parse(
+      execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--batch', String(batch), String(steps)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, PASTICHE_BACKEND: backend },
+      }),
+    ),
+  );
   const perSecond = (backend: string) =>
     results.find((r) => r.backend === backend && r.batchSize === 4)?.stepsPerSecond;
-  console.log(JSON.stringify({
-    benchmark: 'fast style network training step (Johnson et al. 2016), VGG-19 loss network (vgg19-random: the pretrained one costs the same)',
-    recipe: `${RECIPE_STEPS} steps: 2 epochs of COCO's 82,783 photos in batches of 4; recipeHours is that many steps at this speed`,
-    machine: { cpus: cpus().length, node: process.version }, results,
-    onnxruntimeOverWasmAtBatch4: Number((perSecond('onnxruntime') / perSecond('wasm')).toPrecision(3)),
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        benchmark:
+          'fast style network training step (Johnson et al. 2016), VGG-19 loss network (vgg19-random: the pretrained ' +
+          'one costs the same)',
+        recipe:
+          `${RECIPE_STEPS} steps: 2 epochs of COCO's 82,783 photos in batches of 4; recipeHours is that many ` +
+          `steps at this speed`,
+        machine: { cpus: cpus().length, node: process.version },
+        results,
+        onnxruntimeOverWasmAtBatch4: Number((perSecond('onnxruntime') / perSecond('wasm')).toPrecision(3)),
+      },
+      null,
+      2,
+    ),
+  );
 }

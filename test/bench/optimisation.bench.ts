@@ -29,11 +29,25 @@ async function measure(size: number, backendName: string): Promise<object> {
   const backend = await selectBackend(backendName);
   const network = testNetwork('vgg19-random', VGG19, randomWeights(VGG19, 0));
   const picture = (seed: number) => syntheticPicture(size, size, seed);
-  const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size, iterations: ITERATIONS, optimizer: { name: 'adam', learningRate: 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } });
+  const settings = resolveSettings({
+    ...NEURAL_STYLE_DEFAULTS,
+    size,
+    iterations: ITERATIONS,
+    optimizer: { name: 'adam', learningRate: 10, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  });
   const stamps: number[] = [];
   const started = performance.now();
-  await stylize({ network, settings, content: picture(1), styles: [picture(2)], onProgress: ({ iteration }) => iteration > 0 && stamps.push(performance.now()) });
-  const perIteration = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
+  await stylize({
+    network,
+    settings,
+    content: picture(1),
+    styles: [picture(2)],
+    onProgress: ({ iteration }) => iteration > 0 && stamps.push(performance.now()),
+  });
+  const perIteration = stamps
+    .slice(1)
+    .map((t, i) => t - stamps[i])
+    .sort((a, b) => a - b);
   return {
     size,
     backend: backend.name,
@@ -48,11 +62,21 @@ async function measure(size: number, backendName: string): Promise<object> {
 
 function peer(python: string, size: number): { msPerIteration: number; peakRssMiB: number } {
   const script = fileURLToPath(new URL('../../../test/bench/peer/pytorchIteration.py', import.meta.url));
-  return JSON.parse(execFileSync(python, [script, String(size), String(ITERATIONS), String(PEER_THREADS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  return JSON.parse(
+    execFileSync(python, [script, String(size), String(ITERATIONS), String(PEER_THREADS)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
 }
 
 function child(size: number, backend: string): { msPerIteration: number; peakRssMiB: number } {
-  return JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--size', String(size), '--backend', backend], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  return JSON.parse(
+    execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--size', String(size), '--backend', backend], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
 }
 
 function argumentAfter(name: string): string {
@@ -63,12 +87,31 @@ if (process.argv.includes('--size')) {
   process.stdout.write(JSON.stringify(await measure(Number(argument('--size')), argument('--backend'))));
 } else {
   const python = pythonWithTorch();
-  if (!python) console.error('NOTICE: PyTorch is not installed here (python3 -c "import torch" fails), so the peer is left out; on Debian: apt-get install python3-torch');
+  if (!python)
+    console.error(
+      'NOTICE: PyTorch is not installed here (python3 -c "import torch" fails), so the peer is left out; on Debian: ' +
+        'apt-get install python3-torch',
+    );
   const results = SIZES.map((size) => {
     const pastiche = Object.fromEntries(BACKENDS.map((backend) => [backend, child(size, backend)]));
     const pytorch = python ? peer(python, size) : null;
     const fastest = Math.min(...Object.values(pastiche).map((r) => r.msPerIteration));
-    return { size, pastiche, pytorchCpu: pytorch, fastestOverPytorch: pytorch ? Number((fastest / pytorch.msPerIteration).toFixed(3)) : null };
+    return {
+      size,
+      pastiche,
+      pytorchCpu: pytorch,
+      fastestOverPytorch: pytorch ? Number((fastest / pytorch.msPerIteration).toFixed(3)) : null,
+    };
   });
-  console.log(JSON.stringify({ benchmark: 'optimisation iteration, VGG-19 to conv5_1 (random weights), Pastiche vs PyTorch CPU', machine: { cpus: cpus().length, node: process.version }, results }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'optimisation iteration, VGG-19 to conv5_1 (random weights), Pastiche vs PyTorch CPU',
+        machine: { cpus: cpus().length, node: process.version },
+        results,
+      },
+      null,
+      2,
+    ),
+  );
 }

@@ -34,39 +34,93 @@ async function peak(size: number, iterations: number): Promise<object> {
   const picture = (seed: number) => syntheticPicture(size, size, seed);
   const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size, iterations, previewEvery: 0 });
   const stamps: number[] = [];
-  await stylize({ network, settings, content: picture(1), styles: [picture(2)], onProgress: () => stamps.push(performance.now()) });
+  await stylize({
+    network,
+    settings,
+    content: picture(1),
+    styles: [picture(2)],
+    onProgress: () => stamps.push(performance.now()),
+  });
   const gaps = stamps.slice(2).map((t, i) => t - stamps[i + 1]);
-  return { size, backend: backend.name, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), msPerIteration: Math.round(Math.min(...gaps)) };
+  return {
+    size,
+    backend: backend.name,
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    msPerIteration: Math.round(Math.min(...gaps)),
+  };
 }
 
-function child(size: number, iterations: number): { size: number; backend: string; peakRssMiB: number; msPerIteration: number } {
-  return JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=8192', here, '--peak', String(size), String(iterations)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+function child(
+  size: number,
+  iterations: number,
+): { size: number; backend: string; peakRssMiB: number; msPerIteration: number } {
+  return JSON.parse(
+    execFileSync(process.execPath, ['--max-old-space-size=8192', here, '--peak', String(size), String(iterations)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
 }
 
 /** The 512-px result as the CLI makes it with the default schedule, timed from the command's start to its exit. */
 async function defaultScheduleAt512(): Promise<object> {
   const files = mkdtempSync(join(tmpdir(), 'pastiche-bench-'));
-  const [content, style] = await Promise.all(['content/tubingen.jpg', 'style/starry_night.jpg'].map(async (name, i) => {
-    const shared = join(SHARED, 'images', name);
-    if (existsSync(shared)) return shared;
-    const file = join(files, `${i}.png`);
-    const image = syntheticPicture(600, 800, i + 1);
-    await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(file);
-    return file;
-  }));
+  const [content, style] = await Promise.all(
+    ['content/tubingen.jpg', 'style/starry_night.jpg'].map(async (name, i) => {
+      const shared = join(SHARED, 'images', name);
+      if (existsSync(shared)) return shared;
+      const file = join(files, `${i}.png`);
+      const image = syntheticPicture(600, 800, i + 1);
+      await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } })
+        .png()
+        .toFile(file);
+      return file;
+    }),
+  );
   const started = performance.now();
-  const run = spawnSync(process.execPath, [cli, 'stylize', '--content', content, '--style', style, '--size', '512', '--coarse-to-fine', '--out', join(files, 'result.png'), '--json'], {
-    encoding: 'utf8', env: { ...process.env, PASTICHE_HOME: join(files, 'home') }, maxBuffer: 1 << 28,
-  });
+  const run = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'stylize',
+      '--content',
+      content,
+      '--style',
+      style,
+      '--size',
+      '512',
+      '--coarse-to-fine',
+      '--out',
+      join(files, 'result.png'),
+      '--json',
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, PASTICHE_HOME: join(files, 'home') },
+      maxBuffer: 1 << 28,
+    },
+  );
   const seconds = (performance.now() - started) / 1000;
   if (run.status !== 0) throw new Error(`pastiche stylize failed: ${run.stderr}`);
-  const done = run.stdout.trim().split('\n').map((line) => JSON.parse(line)).find((event) => event.event === 'done');
-  return { seconds: Math.round(seconds), images: { content, style }, iterations: done?.iterations, backend: done?.backend, finalLoss: done?.finalLoss };
+  const done = run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .find((event) => event.event === 'done');
+  return {
+    seconds: Math.round(seconds),
+    images: { content, style },
+    iterations: done?.iterations,
+    backend: done?.backend,
+    finalLoss: done?.finalLoss,
+  };
 }
 
 const argument = process.argv.indexOf('--peak');
 if (argument > 0) {
-  process.stdout.write(JSON.stringify(await peak(Number(process.argv[argument + 1]), Number(process.argv[argument + 2]))));
+  process.stdout.write(
+    JSON.stringify(await peak(Number(process.argv[argument + 1]), Number(process.argv[argument + 2]))),
+  );
 } else {
   await selectBackend();
   const peaks = [512, 1024].map((size) => child(size, 3));
@@ -75,10 +129,24 @@ if (argument > 0) {
   const largest = largestTile(VGG19, settings, LIMIT_BYTES, model.memory);
   const checked = largest ? child(largest, 2) : null;
   const schedule512 = await defaultScheduleAt512();
-  console.log(JSON.stringify({
-    benchmark: 'print sizes: VGG-19 to conv5_1, neural-style settings, L-BFGS', machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    secondsTo512WithDefaultSchedule: schedule512,
-    peakMemory: peaks,
-    largestInOnePieceWithin16GiB: { side: largest, estimatedBytesWithFullHistory: largest && Math.round(optimisationBytes(VGG19, settings, { width: largest, height: largest }, model.memory)), measured: checked, beyond: 'tiled (--tile, or automatically when a stage does not fit)' },
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'print sizes: VGG-19 to conv5_1, neural-style settings, L-BFGS',
+        machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+        secondsTo512WithDefaultSchedule: schedule512,
+        peakMemory: peaks,
+        largestInOnePieceWithin16GiB: {
+          side: largest,
+          estimatedBytesWithFullHistory:
+            largest &&
+            Math.round(optimisationBytes(VGG19, settings, { width: largest, height: largest }, model.memory)),
+          measured: checked,
+          beyond: 'tiled (--tile, or automatically when a stage does not fit)',
+        },
+      },
+      null,
+      2,
+    ),
+  );
 }

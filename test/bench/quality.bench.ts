@@ -67,11 +67,16 @@ try {
   const scoredSize = options.schedule.at(-1)!.size;
   console.log(
     [
-      `Quality: ${options.pairs.length} pairs × ${options.networks.length} networks on ${backend.name}, from the photo, schedule ${options.schedule.map((s) => `${s.size}:${s.iterations}`).join(',')} (L-BFGS)`,
-      `Score ("VGG loss", Ustyuzhaninov et al. 2017): each result measured through ../shared's pretrained VGG-19 at ${scoredSize} px, lower is better —`,
-      `  style = Σ over ${VGG_LOSS_LAYERS.style.join(', ')} of the mean squared difference of the result's and the painting's Gram matrices (normalised by C·H·W, as the engine's style loss);`,
-      `  content = the mean squared difference of the result's and the photo's ${VGG_LOSS_LAYERS.content[0]} activations (the engine's content loss). Both unweighted.`,
-      "  seconds: the run's optimisation time; final α·content : β·style : γ·TV is the run's own loss balance at its end, in its network's features.",
+      `Quality: ${options.pairs.length} pairs × ${options.networks.length} networks on ${backend.name}, from the ` +
+        `photo, schedule ${options.schedule.map((s) => `${s.size}:${s.iterations}`).join(',')} (L-BFGS)`,
+      `Score ("VGG loss", Ustyuzhaninov et al. 2017): each result measured through ../shared's pretrained VGG-19 at ` +
+        `${scoredSize} px, lower is better —`,
+      `  style = Σ over ${VGG_LOSS_LAYERS.style.join(', ')} of the mean squared difference of the result's and the ` +
+        `painting's Gram matrices (normalised by C·H·W, as the engine's style loss);`,
+      `  content = the mean squared difference of the result's and the photo's ${VGG_LOSS_LAYERS.content[0]} ` +
+        `activations (the engine's content loss). Both unweighted.`,
+      "  seconds: the run's optimisation time; final α·content : β·style : γ·TV is the run's own loss balance at its " +
+        "end, in its network's features.",
     ].join('\n'),
   );
   const rows: Row[] = [];
@@ -126,7 +131,8 @@ async function paint(
       image: outcome.image,
     };
     console.log(
-      `  ${network.padEnd(20)} ${label.padEnd(36)} style ${score.style.toExponential(3)}  content ${score.content.toExponential(3)}  ${row.seconds.toFixed(0)} s  final α·c:β·s:γ·tv % ${shares}`,
+      `  ${network.padEnd(20)} ${label.padEnd(36)} style ${score.style.toExponential(3)}  content ` +
+        `${score.content.toExponential(3)}  ${row.seconds.toFixed(0)} s  final α·c:β·s:γ·tv % ${shares}`,
     );
     return row;
   } catch (error) {
@@ -145,7 +151,10 @@ async function paint(
   }
 }
 
-/** A result at full size, to look at the grain the contact sheet's small cells hide; a folder path as network becomes one folder name. */
+/**
+ * A result at full size, to look at the grain the contact sheet's small cells hide; a folder path as network becomes
+ * one folder name.
+ */
 async function writeResult(image: RgbImage, network: string, pair: { photo: string; painting: string }): Promise<void> {
   const folder = join(out, 'results', network.replace(/[^\w@.-]/g, '_'));
   mkdirSync(folder, { recursive: true });

@@ -21,14 +21,24 @@ const queueSeconds = (performance.now() - started) / 1000;
 const long = await soakLongRun({ backend, size: 32, iterations: ITERATIONS, every: 50, settle: 200 });
 const longSeconds = (performance.now() - started) / 1000 - queueSeconds;
 
-console.log(JSON.stringify({
-  backend: backend.name,
-  queue: { runs: RUNS, size: 24, iterationsEach: 3, seconds: Math.round(queueSeconds), ...summary(queued, 'Run') },
-  longRun: {
-    iterations: ITERATIONS, size: 32, seconds: Math.round(longSeconds),
-    numTensorsBefore: long.numTensorsBefore, numTensorsAfter: long.numTensorsAfter, ...summary(long, 'Iteration'),
-  },
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      backend: backend.name,
+      queue: { runs: RUNS, size: 24, iterationsEach: 3, seconds: Math.round(queueSeconds), ...summary(queued, 'Run') },
+      longRun: {
+        iterations: ITERATIONS,
+        size: 32,
+        seconds: Math.round(longSeconds),
+        numTensorsBefore: long.numTensorsBefore,
+        numTensorsAfter: long.numTensorsAfter,
+        ...summary(long, 'Iteration'),
+      },
+    },
+    null,
+    2,
+  ),
+);
 
 function summary(soak: SoakFigures, unit: 'Run' | 'Iteration'): object {
   const { samples } = soak;

@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { localGram, localStyleLoss } from '../../engine/common/losses/localStyle.js';
 import { localStyleBytes } from '../../engine/common/losses/localStyleBytes.js';
-import { autocorrelationByDft, autocorrelationDirect, spatialStyleLoss } from '../../engine/common/losses/spatialStyle.js';
+import {
+  autocorrelationByDft,
+  autocorrelationDirect,
+  spatialStyleLoss,
+} from '../../engine/common/losses/spatialStyle.js';
 import { gramMatrix, styleLoss } from '../../engine/common/losses/style.js';
 import { selectBackend } from '../../engine/node/backend.js';
 
@@ -18,12 +22,17 @@ const CHANNELS = 64;
 type Loss = (features: tf.Tensor4D) => tf.Scalar;
 
 /** The fastest and the median of `runs` timed evaluations: on a shared machine the fastest is the least disturbed. */
-function millisecondsPerEvaluation(loss: Loss, features: tf.Tensor4D, runs: number): { fastest: number; median: number } {
-  const evaluate = () => tf.tidy(() => {
-    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => loss(x as tf.Tensor4D))(features);
-    value.dataSync();
-    grad.dataSync();
-  });
+function millisecondsPerEvaluation(
+  loss: Loss,
+  features: tf.Tensor4D,
+  runs: number,
+): { fastest: number; median: number } {
+  const evaluate = () =>
+    tf.tidy(() => {
+      const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => loss(x as tf.Tensor4D))(features);
+      value.dataSync();
+      grad.dataSync();
+    });
   evaluate();
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -36,7 +45,11 @@ function millisecondsPerEvaluation(loss: Loss, features: tf.Tensor4D, runs: numb
 }
 
 /** The loss of `representation` against the representation of another random map, its target. */
-function against<T extends tf.Tensor>(shape: [number, number, number, number], represent: (f: tf.Tensor4D) => T, loss: (f: tf.Tensor4D, target: T) => tf.Scalar): { loss: Loss; target: T } {
+function against<T extends tf.Tensor>(
+  shape: [number, number, number, number],
+  represent: (f: tf.Tensor4D) => T,
+  loss: (f: tf.Tensor4D, target: T) => tf.Scalar,
+): { loss: Loss; target: T } {
   const target = tf.tidy(() => represent(tf.randomNormal(shape, 0, 1, 'float32', 2) as tf.Tensor4D));
   return { loss: (f) => loss(f, target), target };
 }
@@ -51,17 +64,57 @@ for (const size of SIZES) {
   const cases = [
     { name: 'gram', ...against(shape, gramMatrix, styleLoss) },
     { name: 'spatial (DFT)', ...against(shape, autocorrelationByDft, spatialStyleLoss) },
-    { name: 'local radius 0', ...against(shape, (f) => localGram(f, 0), (f, t) => localStyleLoss(f, t, 0)) },
-    { name: 'local radius 2', ...against(shape, (f) => localGram(f, 2), (f, t) => localStyleLoss(f, t, 2)) },
+    {
+      name: 'local radius 0',
+      ...against(
+        shape,
+        (f) => localGram(f, 0),
+        (f, t) => localStyleLoss(f, t, 0),
+      ),
+    },
+    {
+      name: 'local radius 2',
+      ...against(
+        shape,
+        (f) => localGram(f, 2),
+        (f, t) => localStyleLoss(f, t, 2),
+      ),
+    },
   ];
   if (withDirect && size === 64) {
-    cases.push({ name: 'spatial (direct sum)', ...against(shape, autocorrelationDirect, (f, t) => tf.mean(tf.squaredDifference(autocorrelationDirect(f), t)) as tf.Scalar) });
+    cases.push({
+      name: 'spatial (direct sum)',
+      ...against(
+        shape,
+        autocorrelationDirect,
+        (f, t) => tf.mean(tf.squaredDifference(autocorrelationDirect(f), t)) as tf.Scalar,
+      ),
+    });
   }
   for (const { name, loss, target } of cases) {
-    results.push({ representation: name, shape: shape.join('×'), msPerLossAndGradient: millisecondsPerEvaluation(loss, features, name.includes('direct') ? 1 : runs) });
+    results.push({
+      representation: name,
+      shape: shape.join('×'),
+      msPerLossAndGradient: millisecondsPerEvaluation(loss, features, name.includes('direct') ? 1 : runs),
+    });
     target.dispose();
   }
-  results.push({ representation: 'local (either radius)', shape: shape.join('×'), localStyleBytesMiB: Math.round(localStyleBytes({ height: size, width: size, channels: CHANNELS }, 2) / 2 ** 20) });
+  results.push({
+    representation: 'local (either radius)',
+    shape: shape.join('×'),
+    localStyleBytesMiB: Math.round(localStyleBytes({ height: size, width: size, channels: CHANNELS }, 2) / 2 ** 20),
+  });
   features.dispose();
 }
-console.log(JSON.stringify({ benchmark: 'style representations, one layer, loss + gradient', backend: backend.description, machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, results }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      benchmark: 'style representations, one layer, loss + gradient',
+      backend: backend.description,
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      results,
+    },
+    null,
+    2,
+  ),
+);

@@ -52,8 +52,28 @@ export async function crashFixtures(): Promise<CrashFixtures> {
 
 /** A tiny stylization: alexnet-random at 24 px, a preview each iteration. */
 export function STYLIZE(photo: string, painting: string, out: string): string[] {
-  return ['stylize', '--content', photo, '--style', painting, '--out', out, '--size', '24', '--iterations', '8', '--network', 'alexnet-random',
-    '--content-layers', 'conv2', '--style-layers', 'conv1', '--preview-every', '1', '--json'];
+  return [
+    'stylize',
+    '--content',
+    photo,
+    '--style',
+    painting,
+    '--out',
+    out,
+    '--size',
+    '24',
+    '--iterations',
+    '8',
+    '--network',
+    'alexnet-random',
+    '--content-layers',
+    'conv2',
+    '--style-layers',
+    'conv1',
+    '--preview-every',
+    '1',
+    '--json',
+  ];
 }
 
 export function copyHome(from: string, to: string): string {
@@ -74,10 +94,27 @@ async function catalogueServer(folder: string, onnx: string): Promise<{ server: 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const catalogue = join(folder, 'catalogue.json');
-  writeFileSync(catalogue, JSON.stringify({ networks: [{
-    name: 'alexnet', architecture: 'alexnet', description: 'crash trials', license: 'test',
-    source: { kind: 'download', url: `http://127.0.0.1:${port}/alexnet.onnx`, file: 'alexnet.onnx', bytes: bytes.length, format: 'onnx', sha256: createHash('sha256').update(bytes).digest('hex') },
-  }] }));
+  writeFileSync(
+    catalogue,
+    JSON.stringify({
+      networks: [
+        {
+          name: 'alexnet',
+          architecture: 'alexnet',
+          description: 'crash trials',
+          license: 'test',
+          source: {
+            kind: 'download',
+            url: `http://127.0.0.1:${port}/alexnet.onnx`,
+            file: 'alexnet.onnx',
+            bytes: bytes.length,
+            format: 'onnx',
+            sha256: createHash('sha256').update(bytes).digest('hex'),
+          },
+        },
+      ],
+    }),
+  );
   return { server, catalogue };
 }
 

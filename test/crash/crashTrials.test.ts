@@ -9,6 +9,9 @@ describe('crash trials: killed at a random moment, the store is sound after the 
     const lines: string[] = [];
     const outcomes = await runCrashTrials({ trials: SCENARIOS.length, seed, log: (line) => lines.push(line) });
     console.log(`crash trials (seed ${seed}):\n${lines.join('\n')}`);
-    assert.deepEqual(outcomes.filter((o) => o.problems.length > 0).map((o) => `${o.scenario}: ${o.problems.join('; ')}`), []);
+    assert.deepEqual(
+      outcomes.filter((o) => o.problems.length > 0).map((o) => `${o.scenario}: ${o.problems.join('; ')}`),
+      [],
+    );
   });
 });

@@ -33,8 +33,30 @@ function cli(home: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildPr
 }
 
 const TRAIN = (f: CrashFixtures) => [
-  'train-style', '--name', 'crashed', '--style', f.painting, '--photos', f.photos, '--network', 'alexnet-random', '--content-layers', 'conv2',
-  '--style-layers', 'conv1,conv2', '--size', '32', '--batch', '1', '--epochs', '2', '--checkpoint-every', '1', '--preview-every', '1', '--json',
+  'train-style',
+  '--name',
+  'crashed',
+  '--style',
+  f.painting,
+  '--photos',
+  f.photos,
+  '--network',
+  'alexnet-random',
+  '--content-layers',
+  'conv2',
+  '--style-layers',
+  'conv1,conv2',
+  '--size',
+  '32',
+  '--batch',
+  '1',
+  '--epochs',
+  '2',
+  '--checkpoint-every',
+  '1',
+  '--preview-every',
+  '1',
+  '--json',
 ];
 
 const MEDIA = /^media\/../;
@@ -43,29 +65,84 @@ const ASIDE = /\.(partial|previous)-/;
 
 export const SCENARIOS: readonly Scenario[] = [
   {
-    name: 'stylize', killWithinMs: 7000, killNear: MEDIA,
+    name: 'stylize',
+    killWithinMs: 7000,
+    killNear: MEDIA,
     start: (home, f, i) => cli(home, STYLIZE(f.photo, f.painting, join(f.folder, `out-${i}.png`))),
   },
   {
-    name: 'fast', killWithinMs: 5000, killNear: MEDIA,
-    start: (home, f, i) => cli(home, ['fast', '--model', 'speckle', '--content', f.photo, '--out', join(f.folder, `fast-${i}.png`), '--size', '24', '--json']),
+    name: 'fast',
+    killWithinMs: 5000,
+    killNear: MEDIA,
+    start: (home, f, i) =>
+      cli(home, [
+        'fast',
+        '--model',
+        'speckle',
+        '--content',
+        f.photo,
+        '--out',
+        join(f.folder, `fast-${i}.png`),
+        '--size',
+        '24',
+        '--json',
+      ]),
   },
   {
-    name: 'generate', killWithinMs: 5500, killNear: MEDIA,
-    start: (home, f, i) => cli(home, ['generate', '--generator', 'sparse', '--out', join(f.folder, `gen-${i}.png`), '--size', '24',
-      '--iterations', '6', '--network', 'alexnet-random', '--style-layers', 'conv1', '--preview-every', '1', '--json']),
+    name: 'generate',
+    killWithinMs: 5500,
+    killNear: MEDIA,
+    start: (home, f, i) =>
+      cli(home, [
+        'generate',
+        '--generator',
+        'sparse',
+        '--out',
+        join(f.folder, `gen-${i}.png`),
+        '--size',
+        '24',
+        '--iterations',
+        '6',
+        '--network',
+        'alexnet-random',
+        '--style-layers',
+        'conv1',
+        '--preview-every',
+        '1',
+        '--json',
+      ]),
   },
   {
-    name: 'models import', killWithinMs: 3500, killNear: ASIDE,
+    name: 'models import',
+    killWithinMs: 3500,
+    killNear: ASIDE,
     start: (home, f) => cli(home, ['models', 'import', f.onnx, '--name', 'alex', '--architecture', 'alexnet']),
   },
-  { name: 'styles import', killWithinMs: 5000, killNear: ASIDE, start: (home, f) => cli(home, ['styles', 'import', f.checkpoint, '--name', 'again']) },
   {
-    name: 'models install', killWithinMs: 4500, killNear: /^models\//,
+    name: 'styles import',
+    killWithinMs: 5000,
+    killNear: ASIDE,
+    start: (home, f) => cli(home, ['styles', 'import', f.checkpoint, '--name', 'again']),
+  },
+  {
+    name: 'models install',
+    killWithinMs: 4500,
+    killNear: /^models\//,
     start: (home, f) => cli(home, ['models', 'install', 'alexnet'], { PASTICHE_CATALOGUE: f.catalogue }),
   },
-  { name: 'migration', killWithinMs: 3000, killNear: /pastiche\.db-wal$/, home: (f) => f.oldHome, start: (home) => cli(home, ['runs', '--json']) },
-  { name: 'train-style', killWithinMs: 12000, killNear: /^training\/.*\.(partial|previous)-/, start: (home, f) => cli(home, TRAIN(f)) },
+  {
+    name: 'migration',
+    killWithinMs: 3000,
+    killNear: /pastiche\.db-wal$/,
+    home: (f) => f.oldHome,
+    start: (home) => cli(home, ['runs', '--json']),
+  },
+  {
+    name: 'train-style',
+    killWithinMs: 12000,
+    killNear: /^training\/.*\.(partial|previous)-/,
+    start: (home, f) => cli(home, TRAIN(f)),
+  },
   { name: 'web host', killWithinMs: 10000, killNear: MEDIA, start: (home, f) => webHost(home, f) },
 ];
 
@@ -90,13 +167,30 @@ async function driveStudio(url: URL, fixtures: CrashFixtures): Promise<void> {
   };
   const photo = await ask('images.add', { name: 'photo.png', bytes: readFileSync(fixtures.photo) });
   const painting = await ask('images.add', { name: 'painting.png', bytes: readFileSync(fixtures.painting) });
-  const settings = { network: 'alexnet-random', contentLayers: ['conv2'], styleLayers: [{ layer: 'conv1', weight: 1 }], size: 24, iterations: 8, previewEvery: 1 };
-  const { runId } = await ask('runs.queue', { project: 'web', contentImageId: photo.id, styleImageIds: [painting.id], settings });
+  const settings = {
+    network: 'alexnet-random',
+    contentLayers: ['conv2'],
+    styleLayers: [{ layer: 'conv1', weight: 1 }],
+    size: 24,
+    iterations: 8,
+    previewEvery: 1,
+  };
+  const { runId } = await ask('runs.queue', {
+    project: 'web',
+    contentImageId: photo.id,
+    styleImageIds: [painting.id],
+    settings,
+  });
   for (;;) {
     const { run, outputs } = await ask('runs.get', { runId });
     if (run.status !== 'queued' && run.status !== 'running') {
       const result = outputs.find((o: { kind: string }) => o.kind === 'result');
-      if (result) await ask('images.export', { imageId: result.image.id, print: { width: 1, unit: 'in', dpi: 24 }, format: 'png' });
+      if (result)
+        await ask('images.export', {
+          imageId: result.image.id,
+          print: { width: 1, unit: 'in', dpi: 24 },
+          format: 'png',
+        });
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -121,7 +215,11 @@ export interface TrialOptions {
   readonly log?: (line: string) => void;
 }
 
-export async function runCrashTrials({ trials, seed = 1, log = () => undefined }: TrialOptions): Promise<TrialOutcome[]> {
+export async function runCrashTrials({
+  trials,
+  seed = 1,
+  log = () => undefined,
+}: TrialOptions): Promise<TrialOutcome[]> {
   const fixtures = await crashFixtures();
   const random = seededRandom(seed);
   const outcomes: TrialOutcome[] = [];
@@ -134,7 +232,9 @@ export async function runCrashTrials({ trials, seed = 1, log = () => undefined }
       const delay = timing === 'random' ? Math.floor(random() * scenario.killWithinMs) : Math.floor(random() * 20);
       const outcome = await runTrial(trial, scenario, fixtures, timing, delay);
       outcomes.push(outcome);
-      const when = outcome.killed ? `killed at ${outcome.killedAtMs} ms${timing === 'random' ? '' : ' (near a change)'}` : 'ended before the kill';
+      const when = outcome.killed
+        ? `killed at ${outcome.killedAtMs} ms${timing === 'random' ? '' : ' (near a change)'}`
+        : 'ended before the kill';
       const verdict = outcome.problems.length === 0 ? 'store sound' : outcome.problems.join('; ');
       log(`trial ${trial + 1}/${trials} ${scenario.name}: ${when}; ${verdict}`);
     }
@@ -145,7 +245,11 @@ export async function runCrashTrials({ trials, seed = 1, log = () => undefined }
 }
 
 async function runTrial(
-  trial: number, scenario: Scenario, fixtures: CrashFixtures, timing: TrialOutcome['timing'], delayMs: number,
+  trial: number,
+  scenario: Scenario,
+  fixtures: CrashFixtures,
+  timing: TrialOutcome['timing'],
+  delayMs: number,
 ): Promise<TrialOutcome> {
   const home = copyHome(scenario.home?.(fixtures) ?? fixtures.baseHome, join(fixtures.folder, `home-${trial}`));
   const started = Date.now();
@@ -173,7 +277,8 @@ async function runTrial(
   clearTimeout(fallback);
   watcher.close();
   const problems: string[] = [];
-  if (!killed && code !== 0 && scenario.name !== 'web host') problems.push(`ended with ${code} before the kill: ${stderr.trim()}`);
+  if (!killed && code !== 0 && scenario.name !== 'web host')
+    problems.push(`ended with ${code} before the kill: ${stderr.trim()}`);
   if (/internal error/.test(stderr)) problems.push(`an internal error: ${stderr.trim()}`);
   const restart = pasticheIn(home, 'runs', '--json');
   if (restart.code !== 0) problems.push(`the restart failed: ${restart.stderr.trim()}`);
@@ -193,7 +298,10 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-/** `npm run crash-trials [-- N [SEED]]`: N trials (PASTICHE_CRASH_TRIALS, 36 by default), one line each, then the figures. */
+/**
+ * `npm run crash-trials [-- N [SEED]]`: N trials (PASTICHE_CRASH_TRIALS, 36 by default), one line each, then the
+ * figures.
+ */
 async function main(): Promise<void> {
   const trials = Number(process.argv[2] ?? process.env.PASTICHE_CRASH_TRIALS ?? 36);
   const seed = Number(process.argv[3] ?? Date.now() % 100000);
@@ -201,7 +309,9 @@ async function main(): Promise<void> {
   const outcomes = await runCrashTrials({ trials, seed, log: (line) => console.log(line) });
   const failed = outcomes.filter((outcome) => outcome.problems.length > 0);
   const killed = outcomes.filter((outcome) => outcome.killed).length;
-  console.log(`${trials} trials (${killed} killed mid-work, ${trials - killed} ended first): ${failed.length} failures`);
+  console.log(
+    `${trials} trials (${killed} killed mid-work, ${trials - killed} ended first): ${failed.length} failures`,
+  );
   process.exitCode = failed.length === 0 ? 0 : 1;
 }
 

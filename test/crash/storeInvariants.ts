@@ -19,12 +19,22 @@ export function storeProblems(home: string): string[] {
     if (integrity !== 'ok') problems.push(`integrity_check: ${String(integrity)}`);
     const running = db.prepare("SELECT id FROM runs WHERE status = 'running'").pluck().all();
     if (running.length > 0) problems.push(`runs still running: ${running.join(', ')}`);
-    const done = db.prepare(`SELECT runs.id FROM runs WHERE status = 'done'
-      AND NOT EXISTS (SELECT 1 FROM run_outputs o WHERE o.run_id = runs.id AND o.kind = 'result')`).pluck().all();
+    const done = db
+      .prepare(
+        `SELECT runs.id FROM runs WHERE status = 'done'
+      AND NOT EXISTS (SELECT 1 FROM run_outputs o WHERE o.run_id = runs.id AND o.kind = 'result')`,
+      )
+      .pluck()
+      .all();
     if (done.length > 0) problems.push(`done runs without a result: ${done.join(', ')}`);
     const recorded = db.prepare('SELECT path FROM images').pluck().all() as string[];
-    const missing = db.prepare(`SELECT DISTINCT images.path FROM run_outputs JOIN images ON images.id = run_outputs.image_id
-      JOIN runs ON runs.id = run_outputs.run_id WHERE runs.status <> 'queued'`).pluck().all() as string[];
+    const missing = db
+      .prepare(
+        `SELECT DISTINCT images.path FROM run_outputs JOIN images ON images.id = run_outputs.image_id
+      JOIN runs ON runs.id = run_outputs.run_id WHERE runs.status <> 'queued'`,
+      )
+      .pluck()
+      .all() as string[];
     const lost = missing.filter((path) => !existsSync(join(paths.media, path)));
     if (lost.length > 0) problems.push(`outputs missing from media/: ${lost.join(', ')}`);
     const orphans = mediaFiles(paths.media).filter((path) => !recorded.includes(path));
@@ -41,7 +51,12 @@ function mediaFiles(media: string): string[] {
   if (!existsSync(media)) return [];
   return readdirSync(media, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(media.length + 1).split('\\').join('/'));
+    .map((entry) =>
+      join(entry.parentPath, entry.name)
+        .slice(media.length + 1)
+        .split('\\')
+        .join('/'),
+    );
 }
 
 function halfWritten(library: string): string[] {

@@ -10,6 +10,9 @@ import type { TrainStyleSettings } from '../fast/trainingSettings.js';
 import type { StylizeSettings } from '../stylize/settings.js';
 import type { DescentProgress } from '../stylize/descent.js';
 import type { StagePosition } from '../stylize/schedule.js';
+import type { QueueStylize } from './stylizeRequest.js';
+
+export type { QueueStylize } from './stylizeRequest.js';
 
 /**
  * The one contract between the studio's UI and the engine: every request (channel → arguments and
@@ -185,17 +188,6 @@ export interface RunDetail {
   readonly run: RunRecord;
   readonly metrics: MetricRow[];
   readonly outputs: OutputRecord[];
-}
-
-/** A stylization of images already in the store (added with `images.add`). */
-export interface QueueStylize {
-  readonly project: string;
-  readonly contentImageId: number;
-  readonly styleImageIds: readonly number[];
-  /** The starting image when settings.init is 'image'. */
-  readonly initImageId?: number;
-  /** Anything not given takes neural-style's defaults; a network left out is the best installed, with its own layers and weights. */
-  readonly settings: Partial<StylizeSettings>;
 }
 
 /** A generation: no photo; `mimic` measures a painting already in the store. */

@@ -8,11 +8,18 @@ import { apply, invert, multiply, symmetricPower, type Matrix3 } from './matrix3
  */
 
 /** RGB → YIQ (NTSC): Y is luminance, I and Q carry the colour; the papers' choice for luminance-only transfer. */
-const RGB_TO_YIQ: Matrix3 = [[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]];
+const RGB_TO_YIQ: Matrix3 = [
+  [0.299, 0.587, 0.114],
+  [0.595716, -0.274453, -0.321263],
+  [0.211456, -0.522591, 0.311135],
+];
 const YIQ_TO_RGB = invert(RGB_TO_YIQ);
 
 /** Each pixel as floats, through `transform`, back into bytes (rounded, clamped to 0…255). */
-function mapPixels(image: RgbImage, transform: (rgb: [number, number, number], index: number) => readonly [number, number, number]): RgbImage {
+function mapPixels(
+  image: RgbImage,
+  transform: (rgb: [number, number, number], index: number) => readonly [number, number, number],
+): RgbImage {
   const out = new Uint8Array(image.data.length);
   for (let i = 0; i < image.data.length; i += 3) {
     const [r, g, b] = transform([image.data[i], image.data[i + 1], image.data[i + 2]], i);
@@ -31,7 +38,8 @@ function clampByte(value: number): number {
 function luminances(image: RgbImage): Float64Array {
   const [wr, wg, wb] = RGB_TO_YIQ[0];
   const y = new Float64Array(image.width * image.height);
-  for (let p = 0; p < y.length; p++) y[p] = wr * image.data[3 * p] + wg * image.data[3 * p + 1] + wb * image.data[3 * p + 2];
+  for (let p = 0; p < y.length; p++)
+    y[p] = wr * image.data[3 * p] + wg * image.data[3 * p + 1] + wb * image.data[3 * p + 2];
   return y;
 }
 
@@ -44,7 +52,9 @@ function meanAndDeviation(values: Float64Array): { mean: number; deviation: numb
   return { mean, deviation: Math.sqrt(squares / values.length) };
 }
 
-/** The picture in grey: its luminance in all three channels, which is what the network sees in luminance-only transfer. */
+/**
+ * The picture in grey: its luminance in all three channels, which is what the network sees in luminance-only transfer.
+ */
 export function luminanceImage(image: RgbImage): RgbImage {
   const y = luminances(image);
   return mapPixels(image, (_, i) => [y[i / 3], y[i / 3], y[i / 3]]);
@@ -66,10 +76,16 @@ export function matchedLuminance(style: RgbImage, content: RgbImage): RgbImage {
   });
 }
 
-/** The luminance of `luminanceSource` with the colour (I and Q) of `colourSource`: the result of luminance-only transfer. */
+/**
+ * The luminance of `luminanceSource` with the colour (I and Q) of `colourSource`: the result of luminance-only
+ * transfer.
+ */
 export function withColoursOf(luminanceSource: RgbImage, colourSource: RgbImage): RgbImage {
   if (luminanceSource.width !== colourSource.width || luminanceSource.height !== colourSource.height) {
-    throw new RangeError(`colours of a ${colourSource.width}×${colourSource.height} image cannot go on a ${luminanceSource.width}×${luminanceSource.height} one`);
+    throw new RangeError(
+      `colours of a ${colourSource.width}×${colourSource.height} image cannot go on a ` +
+        `${luminanceSource.width}×${luminanceSource.height} one`,
+    );
   }
   const y = luminances(luminanceSource);
   return mapPixels(colourSource, (rgb, i) => {
@@ -98,7 +114,11 @@ export function colourStatistics(image: RgbImage): { mean: [number, number, numb
   const n = image.width * image.height;
   const mean: [number, number, number] = [0, 0, 0];
   for (let i = 0; i < image.data.length; i++) mean[i % 3] += image.data[i] / n;
-  const sums = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const sums = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   for (let i = 0; i < image.data.length; i += 3) {
     const d = [image.data[i] - mean[0], image.data[i + 1] - mean[1], image.data[i + 2] - mean[2]];
     for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) sums[a][b] += (d[a] * d[b]) / n;

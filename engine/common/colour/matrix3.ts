@@ -1,8 +1,16 @@
 /** 3×3 matrices for colour spaces, as rows. */
-export type Matrix3 = readonly [readonly [number, number, number], readonly [number, number, number], readonly [number, number, number]];
+export type Matrix3 = readonly [
+  readonly [number, number, number],
+  readonly [number, number, number],
+  readonly [number, number, number],
+];
 type Vector3 = readonly [number, number, number];
 
-const IDENTITY: Matrix3 = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+const IDENTITY: Matrix3 = [
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+];
 
 export function multiply(a: Matrix3, b: Matrix3): Matrix3 {
   const cell = (i: number, j: number) => a[i][0] * b[0][j] + a[i][1] * b[1][j] + a[i][2] * b[2][j];
@@ -10,17 +18,27 @@ export function multiply(a: Matrix3, b: Matrix3): Matrix3 {
 }
 
 export function transpose(a: Matrix3): Matrix3 {
-  return [[a[0][0], a[1][0], a[2][0]], [a[0][1], a[1][1], a[2][1]], [a[0][2], a[1][2], a[2][2]]];
+  return [
+    [a[0][0], a[1][0], a[2][0]],
+    [a[0][1], a[1][1], a[2][1]],
+    [a[0][2], a[1][2], a[2][2]],
+  ];
 }
 
 export function apply(a: Matrix3, v: Vector3): [number, number, number] {
-  return [a[0][0] * v[0] + a[0][1] * v[1] + a[0][2] * v[2], a[1][0] * v[0] + a[1][1] * v[1] + a[1][2] * v[2], a[2][0] * v[0] + a[2][1] * v[1] + a[2][2] * v[2]];
+  return [
+    a[0][0] * v[0] + a[0][1] * v[1] + a[0][2] * v[2],
+    a[1][0] * v[0] + a[1][1] * v[1] + a[1][2] * v[2],
+    a[2][0] * v[0] + a[2][1] * v[1] + a[2][2] * v[2],
+  ];
 }
 
 /** The inverse by cofactors; the matrices inverted here (colour-space conversions) are far from singular. */
 export function invert(a: Matrix3): Matrix3 {
   const [[a00, a01, a02], [a10, a11, a12], [a20, a21, a22]] = a;
-  const c00 = a11 * a22 - a12 * a21, c01 = a12 * a20 - a10 * a22, c02 = a10 * a21 - a11 * a20;
+  const c00 = a11 * a22 - a12 * a21,
+    c01 = a12 * a20 - a10 * a22,
+    c02 = a10 * a21 - a11 * a20;
   const det = a00 * c00 + a01 * c01 + a02 * c02;
   if (Math.abs(det) < 1e-12) throw new RangeError('singular matrix');
   return [
@@ -38,7 +56,11 @@ export function invert(a: Matrix3): Matrix3 {
 export function symmetricPower(s: Matrix3, power: number, floor = 0): Matrix3 {
   const { values, vectors } = symmetricEigen(s);
   const scaled = values.map((value) => Math.max(value, floor) ** power);
-  const diagonal: Matrix3 = [[scaled[0], 0, 0], [0, scaled[1], 0], [0, 0, scaled[2]]];
+  const diagonal: Matrix3 = [
+    [scaled[0], 0, 0],
+    [0, scaled[1], 0],
+    [0, 0, scaled[2]],
+  ];
   return multiply(multiply(vectors, diagonal), transpose(vectors));
 }
 
@@ -50,7 +72,11 @@ export function symmetricEigen(s: Matrix3): { values: number[]; vectors: Matrix3
     const off = a[0][1] ** 2 + a[0][2] ** 2 + a[1][2] ** 2;
     const scale = a[0][0] ** 2 + a[1][1] ** 2 + a[2][2] ** 2;
     if (off <= 1e-24 * Math.max(scale, 1e-300)) break;
-    for (const [p, q] of [[0, 1], [0, 2], [1, 2]] as const) {
+    for (const [p, q] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ] as const) {
       if (a[p][q] === 0) continue;
       // The rotation that zeroes a[p][q]: tan θ as the smaller root, for stability.
       const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);

@@ -1,4 +1,16 @@
-import type { ComputeArgs, ComputeChannel, ComputePort, ComputeResult, DescentJob, DeviceBackend, DeviceError, FromDevice, LossEvaluation, LossEvaluationRequest, ToDevice } from '../api/computeProtocol.js';
+import type {
+  ComputeArgs,
+  ComputeChannel,
+  ComputePort,
+  ComputeResult,
+  DescentJob,
+  DeviceBackend,
+  DeviceError,
+  FromDevice,
+  LossEvaluation,
+  LossEvaluationRequest,
+  ToDevice,
+} from '../api/computeProtocol.js';
 import { PasticheError } from '../errors.js';
 import type { NetworkArchitecture } from '../networks/architecture.js';
 import type { NetworkWeights } from '../networks/weights.js';
@@ -44,7 +56,10 @@ export function connectCompute(port: ComputePort): RemoteCompute {
     else void keepPreview(message);
   });
 
-  /** Awaits the engine's preview hook (storing the image) before the device goes on; a preview that cannot be kept stops the descent. */
+  /**
+   * Awaits the engine's preview hook (storing the image) before the device goes on; a preview that cannot be kept stops
+   * the descent.
+   */
   async function keepPreview({ job, iteration, image }: Extract<FromDevice, { type: 'preview' }>): Promise<void> {
     const hooks = descents.get(job);
     try {
@@ -56,7 +71,11 @@ export function connectCompute(port: ComputePort): RemoteCompute {
     post({ type: 'preview-kept', job, iteration });
   }
 
-  function request<C extends ComputeChannel>(channel: C, args: ComputeArgs<C>, transfer?: ArrayBuffer[]): Promise<ComputeResult<C>> {
+  function request<C extends ComputeChannel>(
+    channel: C,
+    args: ComputeArgs<C>,
+    transfer?: ArrayBuffer[],
+  ): Promise<ComputeResult<C>> {
     return new Promise((resolve, reject) => {
       if (lost) return reject(lost);
       const id = nextId++;
@@ -70,7 +89,12 @@ export function connectCompute(port: ComputePort): RemoteCompute {
     const previous = held;
     if (previous && (await previous.catch(() => null)) === network.key) return;
     held = (async () => {
-      const { network: transferred, transfer } = await packNetwork(network.key, network.name, network.architecture, network.weights);
+      const { network: transferred, transfer } = await packNetwork(
+        network.key,
+        network.name,
+        network.architecture,
+        network.weights,
+      );
       await request('network.load', transferred, transfer);
       return network.key;
     })();

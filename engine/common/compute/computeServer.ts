@@ -1,5 +1,13 @@
 import { isPasticheError } from '../errors.js';
-import type { ComputeArgs, ComputeChannel, ComputePort, ComputeResult, DeviceBackend, FromDevice, ToDevice } from '../api/computeProtocol.js';
+import type {
+  ComputeArgs,
+  ComputeChannel,
+  ComputePort,
+  ComputeResult,
+  DeviceBackend,
+  FromDevice,
+  ToDevice,
+} from '../api/computeProtocol.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import type { DescentPreview } from '../stylize/descent.js';
 import { runDescentJob } from './descentJob.js';
@@ -48,10 +56,11 @@ export function serveCompute(port: ComputePort, backend: DeviceBackend | Promise
   };
 
   /** Sends a preview and waits until the engine has kept it, as the descent awaits onPreview on the engine's thread. */
-  const keptPreview = (job: number, { iteration, image }: DescentPreview) => new Promise<void>((resolve) => {
-    previewsKept.set(job, resolve);
-    post({ type: 'preview', job, iteration, image });
-  });
+  const keptPreview = (job: number, { iteration, image }: DescentPreview) =>
+    new Promise<void>((resolve) => {
+      previewsKept.set(job, resolve);
+      post({ type: 'preview', job, iteration, image });
+    });
 
   port.onMessage((data) => {
     const message = data as ToDevice;
@@ -70,7 +79,11 @@ export function serveCompute(port: ComputePort, backend: DeviceBackend | Promise
       if (!handler) throw new Error(`unknown compute request: ${channel}`);
       post({ type: 'response', id, result: await handler(args) });
     } catch (error) {
-      post({ type: 'response', id, error: { message: error instanceof Error ? error.message : String(error), shown: isPasticheError(error) } });
+      post({
+        type: 'response',
+        id,
+        error: { message: error instanceof Error ? error.message : String(error), shown: isPasticheError(error) },
+      });
     }
   }
 }

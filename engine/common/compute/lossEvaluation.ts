@@ -10,7 +10,10 @@ import { computeTargets } from '../stylize/stylize.js';
  * A stylization's loss terms and gradient at one image, computed as its first iteration computes
  * them (the same targets and objective), so that two backends can be compared term by term.
  */
-export async function evaluateStyleTransfer(network: FeatureNetwork, request: LossEvaluationRequest): Promise<LossEvaluation> {
+export async function evaluateStyleTransfer(
+  network: FeatureNetwork,
+  request: LossEvaluationRequest,
+): Promise<LossEvaluation> {
   const targets = await computeTargets({ network, ...request });
   const image = tf.tidy(() => network.preprocess(imageToTensor(request.image)));
   try {

@@ -2,7 +2,13 @@ import { PasticheError } from '../errors.js';
 import { checkPixelCount, fitLongSide, type ImageSize } from '../image.js';
 import { isTiled } from '../tiles/tiling.js';
 import { nonEmptyString, nonNegativeInteger, record, shownValue } from '../stylize/settingChecks.js';
-import { DEFAULT_TILE, STATISTICS_MAX_PIXELS, alignedTransformerTiling, exactOverlap, planTransformerTiles } from './tiling.js';
+import {
+  DEFAULT_TILE,
+  STATISTICS_MAX_PIXELS,
+  alignedTransformerTiling,
+  exactOverlap,
+  planTransformerTiles,
+} from './tiling.js';
 
 /**
  * What a feed-forward run (Johnson et al. 2016) is: a photo through one style network of the style
@@ -55,12 +61,14 @@ export function resolveFeedforwardSettings(
   nonEmptyString('style', request.style);
   if (request.tile !== undefined) nonNegativeInteger('tile', request.tile);
   if (request.overlap !== undefined) nonNegativeInteger('overlap', request.overlap);
-  const size = request.size === undefined ? Math.min(DEFAULT_FEEDFORWARD_SIZE, Math.max(photo.width, photo.height)) : request.size;
-  if (size !== null && !(Number.isSafeInteger(size) && size >= 1)) throw new PasticheError(`must be a whole number of pixels above 0, got ${shownValue(size)}`, 'size');
+  const size =
+    request.size === undefined ? Math.min(DEFAULT_FEEDFORWARD_SIZE, Math.max(photo.width, photo.height)) : request.size;
+  if (size !== null && !(Number.isSafeInteger(size) && size >= 1))
+    throw new PasticheError(`must be a whole number of pixels above 0, got ${shownValue(size)}`, 'size');
   const { width, height } = size === null ? photo : fitLongSide(photo.width, photo.height, size);
   checkPixelCount({ width, height }, maxPixels, 'size', 'a result of');
   const tiled = request.tile !== undefined || width * height > STATISTICS_MAX_PIXELS;
-  const tile = tiled ? request.tile ?? defaultTile : 0;
+  const tile = tiled ? (request.tile ?? defaultTile) : 0;
   const asked = alignedTransformerTiling({ tile, overlap: request.overlap ?? exactOverlap() });
   const plan = planTransformerTiles(width, height, asked);
   const tiling = isTiled(plan) ? asked : { tile: 0, overlap: 0 };
@@ -72,5 +80,9 @@ export function resolveFeedforwardSettings(
 function checkPassSize(pixels: number, width: number, height: number): void {
   if (pixels <= STATISTICS_MAX_PIXELS) return;
   const largest = Math.sqrt(STATISTICS_MAX_PIXELS);
-  throw new PasticheError(`one pass takes at most ${largest}×${largest} px (what wasm's memory holds); ${width}×${height} needs tiles of at most ${largest} px`, 'tile');
+  throw new PasticheError(
+    `one pass takes at most ${largest}×${largest} px (what wasm's memory holds); ${width}×${height} needs tiles of ` +
+      `at most ${largest} px`,
+    'tile',
+  );
 }

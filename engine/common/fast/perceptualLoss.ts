@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeStyleTarget } from '../losses/styleRepresentation.js';
 import {
-  contentTargets as measureContent, styleTargets, styleTransferLoss, styleTransferTerms, type LossTerms,
+  contentTargets as measureContent,
+  styleTargets,
+  styleTransferLoss,
+  styleTransferTerms,
+  type LossTerms,
 } from '../losses/styleTransferLoss.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { preprocessBatch } from '../networks/preprocessing.js';
@@ -21,12 +25,21 @@ export interface PerceptualLoss {
   /** The photos' activations on the content layers: constants of the loss, computed outside its gradient. */
   contentTargets(photos: tf.Tensor4D): Map<string, tf.Tensor4D>;
   /** The loss terms of the transformer with `weights` on `photos` (RGB [N, S, S, 3] in 0..255). */
-  loss(weights: TransformerWeights, photos: tf.Tensor4D, contentTargets: ReadonlyMap<string, tf.Tensor4D>): LossTerms<tf.Scalar>;
+  loss(
+    weights: TransformerWeights,
+    photos: tf.Tensor4D,
+    contentTargets: ReadonlyMap<string, tf.Tensor4D>,
+  ): LossTerms<tf.Scalar>;
   /**
    * The loss's terms on `photos` and its gradient with respect to `variables` (the ones `weights`
    * holds), one tensor each in order, computed `picturesPerPass` pictures at a time.
    */
-  gradient(weights: TransformerWeights, variables: readonly tf.Variable[], photos: tf.Tensor4D, picturesPerPass: number): { terms: LossTerms; gradients: tf.Tensor[] };
+  gradient(
+    weights: TransformerWeights,
+    variables: readonly tf.Variable[],
+    photos: tf.Tensor4D,
+    picturesPerPass: number,
+  ): { terms: LossTerms; gradients: tf.Tensor[] };
   /**
    * The loss's terms for the transformer's `output` on `photos` (both [N, S, S, 3]) and its gradient
    * with respect to that output (the caller owns it), the loss network's part computed where the
@@ -37,30 +50,48 @@ export interface PerceptualLoss {
   dispose(): void;
 }
 
-type TrainingLossSettings = Pick<TrainStyleSettings, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling'>;
+type TrainingLossSettings = Pick<
+  TrainStyleSettings,
+  'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling'
+>;
 
-/** The loss for one painting (RGB [H, W, 3] in 0..255, at its working size), whose Gram matrices are computed once, here. */
-export function perceptualLoss(network: FeatureNetwork, settings: TrainingLossSettings, painting: tf.Tensor3D): PerceptualLoss {
+/**
+ * The loss for one painting (RGB [H, W, 3] in 0..255, at its working size), whose Gram matrices are computed once,
+ * here.
+ */
+export function perceptualLoss(
+  network: FeatureNetwork,
+  settings: TrainingLossSettings,
+  painting: tf.Tensor3D,
+): PerceptualLoss {
   const lossSettings = gramLossSettings(settings);
   network.checkLayers([...settings.contentLayers, ...settings.styleLayers.map((l) => l.layer)]);
   const paintingInput = network.preprocess(painting);
   const style = styleTargets(network, lossSettings, [paintingInput]);
   paintingInput.dispose();
   const inputOf = (rgb: tf.Tensor4D) => preprocessBatch(network.architecture.preprocessing, rgb);
-  const contentTargets = (photos: tf.Tensor4D) => network.activations(inputOf(photos), settings.contentLayers, settings.pooling);
+  const contentTargets = (photos: tf.Tensor4D) =>
+    network.activations(inputOf(photos), settings.contentLayers, settings.pooling);
   const loss: PerceptualLoss['loss'] = (weights, photos, content) => {
     const total = styleTransferLoss(network, lossSettings, { content, style, dispose: () => {} });
     return total(inputOf(transformerOutput(weights, photos)));
   };
 
   /** share × the loss on `photos` and its gradient: one pass's part of a batch's. */
-  function passGradient(weights: TransformerWeights, variables: readonly tf.Variable[], photos: tf.Tensor4D, share: number): { terms: LossTerms; gradients: tf.Tensor[] } {
+  function passGradient(
+    weights: TransformerWeights,
+    variables: readonly tf.Variable[],
+    photos: tf.Tensor4D,
+    share: number,
+  ): { terms: LossTerms; gradients: tf.Tensor[] } {
     let terms: LossTerms | null = null;
     const gradients = tf.tidy(() => {
       const content = contentTargets(photos);
       const { grads } = tf.variableGrads(() => {
         const tensors = loss(weights, photos, content);
-        const [total, contentTerm, styleTerm, tv] = tf.stack([tensors.total, tensors.content, tensors.style, tensors.tv]).dataSync();
+        const [total, contentTerm, styleTerm, tv] = tf
+          .stack([tensors.total, tensors.content, tensors.style, tensors.tv])
+          .dataSync();
         terms = { total: share * total, content: share * contentTerm, style: share * styleTerm, tv: share * tv };
         return tf.mul(tensors.total, share) as tf.Scalar;
       }, [...variables]);
@@ -74,14 +105,24 @@ export function perceptualLoss(network: FeatureNetwork, settings: TrainingLossSe
    * batch's gradient is the sum of its passes' gradients, each pass's loss weighted by its share of
    * the batch: passes of fewer pictures compute the same gradient in less memory.
    */
-  function gradient(weights: TransformerWeights, variables: readonly tf.Variable[], photos: tf.Tensor4D, picturesPerPass: number) {
+  function gradient(
+    weights: TransformerWeights,
+    variables: readonly tf.Variable[],
+    photos: tf.Tensor4D,
+    picturesPerPass: number,
+  ) {
     const count = photos.shape[0];
     let terms: LossTerms = { total: 0, content: 0, style: 0, tv: 0 };
     const gradients = tf.tidy(() => {
       let sum: tf.Tensor[] | null = null;
       for (let start = 0; start < count; start += picturesPerPass) {
         const size = Math.min(picturesPerPass, count - start);
-        const pass = passGradient(weights, variables, tf.slice(photos, [start, 0, 0, 0], [size, -1, -1, -1]), size / count);
+        const pass = passGradient(
+          weights,
+          variables,
+          tf.slice(photos, [start, 0, 0, 0], [size, -1, -1, -1]),
+          size / count,
+        );
         terms = addTerms(terms, pass.terms);
         sum = sum ? sum.map((part, i) => tf.add(part, pass.gradients[i])) : pass.gradients;
       }
@@ -96,15 +137,17 @@ export function perceptualLoss(network: FeatureNetwork, settings: TrainingLossSe
    * the same objective as a stylization (lossObjective: natively matched terms when it can).
    */
   async function outputGradient(
-    output: tf.Tensor4D, photos: tf.Tensor4D,
+    output: tf.Tensor4D,
+    photos: tf.Tensor4D,
   ): Promise<{ terms: LossTerms; gradient: tf.Tensor4D }> {
     const count = output.shape[0];
     let terms: LossTerms = { total: 0, content: 0, style: 0, tv: 0 };
     const inputGradients: tf.Tensor[] = [];
     try {
       for (let i = 0; i < count; i++) {
-        const [photo, image] = [photos, output]
-          .map((batch) => tf.tidy(() => inputOf(tf.slice(batch, [i, 0, 0, 0], [1, -1, -1, -1]))));
+        const [photo, image] = [photos, output].map((batch) =>
+          tf.tidy(() => inputOf(tf.slice(batch, [i, 0, 0, 0], [1, -1, -1, -1]))),
+        );
         const content = await measureContent(network, settings, photo);
         try {
           const pictureLoss = styleTransferTerms(lossSettings, { content, style, dispose: () => {} });
@@ -140,6 +183,20 @@ function addTerms(a: LossTerms, b: LossTerms): LossTerms {
 }
 
 /** The stylization loss's settings that make it Johnson et al.'s: Gram matrices of one painting. */
-function gramLossSettings(settings: TrainingLossSettings): Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling' | 'styleBlend' | 'styleRepr' | 'localRadius' | 'gramMix'> {
+function gramLossSettings(
+  settings: TrainingLossSettings,
+): Pick<
+  StylizeSettings,
+  | 'contentLayers'
+  | 'styleLayers'
+  | 'contentWeight'
+  | 'styleWeight'
+  | 'tvWeight'
+  | 'pooling'
+  | 'styleBlend'
+  | 'styleRepr'
+  | 'localRadius'
+  | 'gramMix'
+> {
   return { ...settings, styleBlend: [1], styleRepr: 'gram', localRadius: 0, gramMix: 0 };
 }

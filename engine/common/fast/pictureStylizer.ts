@@ -71,8 +71,10 @@ async function toValues(statistics: NormStatistics): Promise<MomentValues> {
 }
 
 function toTensors(statistics: MomentValues): NormStatistics {
-  return new Map([...statistics].map(([name, { mean, variance }]) => [
-    name,
-    { mean: tf.tensor4d(mean, [1, 1, 1, mean.length]), variance: tf.tensor4d(variance, [1, 1, 1, variance.length]) },
-  ]));
+  return new Map(
+    [...statistics].map(([name, { mean, variance }]) => [
+      name,
+      { mean: tf.tensor4d(mean, [1, 1, 1, mean.length]), variance: tf.tensor4d(variance, [1, 1, 1, variance.length]) },
+    ]),
+  );
 }

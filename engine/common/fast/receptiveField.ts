@@ -45,7 +45,8 @@ function inputInterval(layers: readonly TransformerLayer[], x: number): [number,
   for (const layer of [...layers].reverse()) {
     if (layer.residual === 'end') blockOutput = interval;
     interval = layerInputInterval(layer, interval);
-    if (layer.residual === 'begin') interval = [Math.min(interval[0], blockOutput[0]), Math.max(interval[1], blockOutput[1])];
+    if (layer.residual === 'begin')
+      interval = [Math.min(interval[0], blockOutput[0]), Math.max(interval[1], blockOutput[1])];
   }
   return interval;
 }

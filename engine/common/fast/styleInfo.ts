@@ -1,4 +1,7 @@
-/** What a fast style network of the style library is (its model.json's `pastiche` section), as the CLI and the studio list it. */
+/**
+ * What a fast style network of the style library is (its model.json's `pastiche` section), as the CLI and the studio
+ * list it.
+ */
 export interface StyleInfo {
   readonly name: string;
   /** Where the weights came from: `deeplearn`, `tfjs-layers` (imported) or `trained` (by Pastiche). */

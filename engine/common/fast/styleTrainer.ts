@@ -54,7 +54,12 @@ export interface TrainerOptions {
 }
 
 /** A trainer for one painting (RGB [H, W, 3] in 0..255 at its working size) through `network`. */
-export function styleTrainer(network: FeatureNetwork, settings: TrainStyleSettings, painting: tf.Tensor3D, options: TrainerOptions = {}): StyleTrainer {
+export function styleTrainer(
+  network: FeatureNetwork,
+  settings: TrainStyleSettings,
+  painting: tf.Tensor3D,
+  options: TrainerOptions = {},
+): StyleTrainer {
   const { resumeFrom } = options;
   const picturesPerPass = options.picturesPerPass ?? settings.batchSize;
   const loss = perceptualLoss(network, settings, painting);
@@ -62,16 +67,19 @@ export function styleTrainer(network: FeatureNetwork, settings: TrainStyleSettin
   const weights = transformerVariablesFrom(initial);
   if (!resumeFrom) tf.dispose([...initial.values()]);
   const variables = namedVariables(weights);
-  const moments = new Map<string, AdamMoments>(variables.map(([name, variable]) => {
-    const m = resumeFrom?.tensors.get(`${name}/m`);
-    const v = resumeFrom?.tensors.get(`${name}/v`);
-    return [name, adamMoments(variable, m && v ? { m, v } : undefined)];
-  }));
+  const moments = new Map<string, AdamMoments>(
+    variables.map(([name, variable]) => {
+      const m = resumeFrom?.tensors.get(`${name}/m`);
+      const v = resumeFrom?.tensors.get(`${name}/v`);
+      return [name, adamMoments(variable, m && v ? { m, v } : undefined)];
+    }),
+  );
   let step = resumeFrom?.step ?? 0;
 
   /** The loss and its gradients with the transformer's passes on the native runtime. */
   async function nativeGradient(
-    native: TransformerGradient, photos: tf.Tensor4D,
+    native: TransformerGradient,
+    photos: tf.Tensor4D,
   ): Promise<{ terms: LossTerms; gradients: tf.Tensor[] }> {
     const pass = await native.forward(weights, photos);
     try {
@@ -89,11 +97,22 @@ export function styleTrainer(network: FeatureNetwork, settings: TrainStyleSettin
   async function trainStep(photos: tf.Tensor4D): Promise<LossTerms> {
     const { terms, gradients } = options.transformerGradient
       ? await nativeGradient(options.transformerGradient, photos)
-      : loss.gradient(weights, variables.map(([, variable]) => variable), photos, picturesPerPass);
+      : loss.gradient(
+          weights,
+          variables.map(([, variable]) => variable),
+          photos,
+          picturesPerPass,
+        );
     try {
-      if (!Number.isFinite(terms.total)) throw new PasticheError(`the loss became ${terms.total} at step ${step + 1}; lower the weights or the learning rate`, 'training');
+      if (!Number.isFinite(terms.total))
+        throw new PasticheError(
+          `the loss became ${terms.total} at step ${step + 1}; lower the weights or the learning rate`,
+          'training',
+        );
       step++;
-      variables.forEach(([name, variable], i) => adamUpdate(variable, moments.get(name)!, gradients[i], step, settings.optimizer));
+      variables.forEach(([name, variable], i) =>
+        adamUpdate(variable, moments.get(name)!, gradients[i], step, settings.optimizer),
+      );
       return terms;
     } finally {
       tf.dispose(gradients);
@@ -110,10 +129,16 @@ export function styleTrainer(network: FeatureNetwork, settings: TrainStyleSettin
     stylize: (photo) => transformerNetwork(weights).stylize(photo),
     state: () => ({
       step,
-      tensors: new Map(variables.flatMap(([name, variable]) => {
-        const { m, v } = moments.get(name)!;
-        return [[name, variable], [`${name}/m`, m], [`${name}/v`, v]] as Array<[string, tf.Tensor]>;
-      })),
+      tensors: new Map(
+        variables.flatMap(([name, variable]) => {
+          const { m, v } = moments.get(name)!;
+          return [
+            [name, variable],
+            [`${name}/m`, m],
+            [`${name}/v`, v],
+          ] as Array<[string, tf.Tensor]>;
+        }),
+      ),
     }),
     dispose: () => {
       options.transformerGradient?.dispose();

@@ -41,7 +41,8 @@ export interface TileProgress {
   readonly finished: RgbImage | null;
 }
 
-export type TiledStylizeResult = { readonly status: 'done'; readonly image: RgbImage } | { readonly status: 'cancelled' };
+export type TiledStylizeResult =
+  { readonly status: 'done'; readonly image: RgbImage } | { readonly status: 'cancelled' };
 
 export async function stylizeTiled(request: TiledStylizeRequest): Promise<TiledStylizeResult> {
   const { network, picture, plan, signal, onTile } = request;

@@ -12,16 +12,26 @@ import { receptiveField, strideAlignment, type ReceptiveField } from './receptiv
  * rounding. A narrower overlap ramps over its whole width, a best effort that is no longer exact near
  * the cuts.
  */
-export function transformerGeometry(field: ReceptiveField = receptiveField(), alignment = strideAlignment()): TileGeometry {
+export function transformerGeometry(
+  field: ReceptiveField = receptiveField(),
+  alignment = strideAlignment(),
+): TileGeometry {
   return { alignment, reach: Math.max(field.before, field.after) };
 }
 
 /** The tiles of a width × height picture through the style network. */
-export function planTransformerTiles(width: number, height: number, tiling: Tiling, geometry = transformerGeometry()): TilePlan {
+export function planTransformerTiles(
+  width: number,
+  height: number,
+  tiling: Tiling,
+  geometry = transformerGeometry(),
+): TilePlan {
   return planTiles(width, height, tiling, geometry);
 }
 
-/** The tiling asked for, rounded to the network's stride grid (tile down, overlap up), or an error naming the option. */
+/**
+ * The tiling asked for, rounded to the network's stride grid (tile down, overlap up), or an error naming the option.
+ */
 export function alignedTransformerTiling(tiling: Tiling): Tiling {
   return alignedTiling(tiling, strideAlignment());
 }
@@ -33,7 +43,10 @@ export function alignedTransformerTiling(tiling: Tiling): Tiling {
  */
 export const STATISTICS_MAX_PIXELS = 1024 * 1024;
 
-/** The size the statistics of a width × height picture are measured at: its own when it has at most `maxPixels`, else downscaled to that many. */
+/**
+ * The size the statistics of a width × height picture are measured at: its own when it has at most `maxPixels`, else
+ * downscaled to that many.
+ */
 export function statisticsSize(width: number, height: number, maxPixels = STATISTICS_MAX_PIXELS): ImageSize {
   if (width * height <= maxPixels) return { width, height };
   const scale = Math.sqrt(maxPixels / (width * height));

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { randomStream } from '../generate/randomStream.js';
-import { TRANSFORMER_LAYERS, transformerVariables, type NormalisedConvWeights, type TransformerVariable, type TransformerWeights } from './transformerNetwork.js';
+import {
+  TRANSFORMER_LAYERS,
+  transformerVariables,
+  type NormalisedConvWeights,
+  type TransformerVariable,
+  type TransformerWeights,
+} from './transformerNetwork.js';
 
 /** A variable's name in checkpoints and saved styles: `conv1/kernel`, `res3b/scale`, … */
 export function variableName({ layer, role }: Pick<TransformerVariable, 'layer' | 'role'>): string {
@@ -19,7 +25,9 @@ export const KERNEL_INIT_STDDEV = 0.1;
  * so the same seed gives the same start on every backend.
  */
 export function initialTransformerValues(seed: number): Map<string, tf.Tensor> {
-  return new Map(transformerVariables().map((variable, index) => [variableName(variable), initialValue(variable, seed, index)]));
+  return new Map(
+    transformerVariables().map((variable, index) => [variableName(variable), initialValue(variable, seed, index)]),
+  );
 }
 
 function initialValue({ role, shape }: TransformerVariable, seed: number, index: number): tf.Tensor {
@@ -37,13 +45,26 @@ function initialValue({ role, shape }: TransformerVariable, seed: number, index:
 
 /** Trainable weights: one tf.Variable per transformer variable, copied from `values` (by variableName). */
 export function transformerVariablesFrom(values: ReadonlyMap<string, tf.Tensor>): TransformerWeights {
-  return new Map(TRANSFORMER_LAYERS.map((layer): [string, NormalisedConvWeights] => {
-    const take = (role: TransformerVariable['role']) => tf.variable(values.get(variableName({ layer: layer.name, role }))!.clone());
-    return [layer.name, { kernel: take('kernel') as tf.Variable<tf.Rank.R4>, shift: take('shift') as tf.Variable<tf.Rank.R1>, scale: take('scale') as tf.Variable<tf.Rank.R1> }];
-  }));
+  return new Map(
+    TRANSFORMER_LAYERS.map((layer): [string, NormalisedConvWeights] => {
+      const take = (role: TransformerVariable['role']) =>
+        tf.variable(values.get(variableName({ layer: layer.name, role }))!.clone());
+      return [
+        layer.name,
+        {
+          kernel: take('kernel') as tf.Variable<tf.Rank.R4>,
+          shift: take('shift') as tf.Variable<tf.Rank.R1>,
+          scale: take('scale') as tf.Variable<tf.Rank.R1>,
+        },
+      ];
+    }),
+  );
 }
 
 /** The weights as one list of (name, variable) in the checkpoint's order. */
 export function namedVariables(weights: TransformerWeights): Array<[string, tf.Variable]> {
-  return transformerVariables().map((variable) => [variableName(variable), weights.get(variable.layer)![variable.role] as tf.Variable]);
+  return transformerVariables().map((variable) => [
+    variableName(variable),
+    weights.get(variable.layer)![variable.role] as tf.Variable,
+  ]);
 }

@@ -17,12 +17,24 @@ export interface TrainingSchedule {
   epochOf(step: number): number;
 }
 
-export function trainingSchedule(photoCount: number, settings: { batchSize: number; epochs: number; steps: number; seed: number }): TrainingSchedule {
+export function trainingSchedule(
+  photoCount: number,
+  settings: { batchSize: number; epochs: number; steps: number; seed: number },
+): TrainingSchedule {
   const { batchSize, epochs, steps, seed } = settings;
-  if (photoCount < batchSize) throw new PasticheError(`${photoCount} photo${photoCount === 1 ? '' : 's'} cannot fill a batch of ${batchSize}`, 'photos');
+  if (photoCount < batchSize)
+    throw new PasticheError(
+      `${photoCount} photo${photoCount === 1 ? '' : 's'} cannot fill a batch of ${batchSize}`,
+      'photos',
+    );
   const stepsPerEpoch = Math.floor(photoCount / batchSize);
   const whole = stepsPerEpoch * epochs;
-  if (steps > whole) throw new PasticheError(`${steps} steps are more than ${epochs} epoch${epochs === 1 ? '' : 's'} of ${photoCount} photos in batches of ${batchSize} take (${whole}); raise --epochs`, 'steps');
+  if (steps > whole)
+    throw new PasticheError(
+      `${steps} steps are more than ${epochs} epoch${epochs === 1 ? '' : 's'} of ${photoCount} photos in batches of ` +
+        `${batchSize} take (${whole}); raise --epochs`,
+      'steps',
+    );
   let cached: { epoch: number; order: number[] } | null = null;
   const orderOf = (epoch: number) => {
     if (cached?.epoch !== epoch) cached = { epoch, order: shuffled(photoCount, seed, epoch) };

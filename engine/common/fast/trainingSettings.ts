@@ -2,7 +2,15 @@ import { PasticheError } from '../errors.js';
 import { flatLayers, type NetworkArchitecture } from '../networks/architecture.js';
 import { defaultStyleLayers, weightsForNetwork } from '../stylize/presets.js';
 import {
-  MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, recordedOptimizer, checkLossWeights, type AdamSettings, type LossTermSettings, type Pooling,
+  MAX_SIZE,
+  NEURAL_STYLE_DEFAULTS,
+  POOLINGS,
+  checkOptimizer,
+  recordedOptimizer,
+  checkLossWeights,
+  type AdamSettings,
+  type LossTermSettings,
+  type Pooling,
 } from '../stylize/settings.js';
 import { knownFields, nonEmptyString, nonNegativeInteger, oneOf, positiveInteger } from '../stylize/settingChecks.js';
 
@@ -82,12 +90,16 @@ export const MAX_BATCH = 64;
 export function resolveTrainStyleSettings(given: Partial<TrainStyleSettings>): TrainStyleSettings {
   const settings: TrainStyleSettings = { ...TRAIN_STYLE_DEFAULTS, ...knownFields(given, TRAIN_STYLE_DEFAULTS) };
   nonEmptyString('network', settings.network);
-  for (const [name, value] of [['size', settings.size], ['style-size', settings.styleSize]] as const) {
+  for (const [name, value] of [
+    ['size', settings.size],
+    ['style-size', settings.styleSize],
+  ] as const) {
     positiveInteger(name, value);
     if (value > MAX_SIZE) throw new PasticheError(`must be at most ${MAX_SIZE} px, got ${value}`, name);
   }
   // The transformer halves the picture twice and doubles it back: other sides would come back resized.
-  if (settings.size % 4 !== 0) throw new PasticheError(`must be a multiple of 4 (the network downsamples by 4), got ${settings.size}`, 'size');
+  if (settings.size % 4 !== 0)
+    throw new PasticheError(`must be a multiple of 4 (the network downsamples by 4), got ${settings.size}`, 'size');
   positiveInteger('batch', settings.batchSize, MAX_BATCH);
   positiveInteger('epochs', settings.epochs);
   nonNegativeInteger('steps', settings.steps);
@@ -96,12 +108,17 @@ export function resolveTrainStyleSettings(given: Partial<TrainStyleSettings>): T
   nonNegativeInteger('preview-every', settings.previewEvery);
   oneOf('pooling', settings.pooling, POOLINGS);
   checkOptimizer(settings.optimizer, MAX_TRAINING_LEARNING_RATE);
-  if (settings.optimizer.name !== 'adam') throw new PasticheError(`a style network is trained with adam, got '${settings.optimizer.name}'`, 'optimizer');
+  if (settings.optimizer.name !== 'adam')
+    throw new PasticheError(`a style network is trained with adam, got '${settings.optimizer.name}'`, 'optimizer');
   checkLossWeights(settings);
-  if (settings.contentLayers.length === 0) throw new PasticheError('a style network learns to keep the photo: give a content layer', 'content-layers');
-  if (settings.styleLayers.length === 0) throw new PasticheError('a style network learns a painting: give style layers', 'style-layers');
+  if (settings.contentLayers.length === 0)
+    throw new PasticheError('a style network learns to keep the photo: give a content layer', 'content-layers');
+  if (settings.styleLayers.length === 0)
+    throw new PasticheError('a style network learns a painting: give style layers', 'style-layers');
   return {
-    ...settings, contentLayers: [...settings.contentLayers], styleLayers: settings.styleLayers.map(({ layer, weight }) => ({ layer, weight })),
+    ...settings,
+    contentLayers: [...settings.contentLayers],
+    styleLayers: settings.styleLayers.map(({ layer, weight }) => ({ layer, weight })),
     optimizer: recordedOptimizer(settings.optimizer),
   };
 }
@@ -110,9 +127,13 @@ export function resolveTrainStyleSettings(given: Partial<TrainStyleSettings>): T
  * The settings a training records on a loss network: what is given, the network's own default
  * layers and weights for what is not, then TRAIN_STYLE_DEFAULTS; checked.
  */
-export function trainStyleSettingsFor(given: Partial<TrainStyleSettings>, network: { architecture: NetworkArchitecture; layers: readonly string[] }): TrainStyleSettings {
+export function trainStyleSettingsFor(
+  given: Partial<TrainStyleSettings>,
+  network: { architecture: NetworkArchitecture; layers: readonly string[] },
+): TrainStyleSettings {
   knownFields(given, TRAIN_STYLE_DEFAULTS);
-  const defaults = given.contentLayers && given.styleLayers ? null : trainingLayers(network.architecture, network.layers);
+  const defaults =
+    given.contentLayers && given.styleLayers ? null : trainingLayers(network.architecture, network.layers);
   const weights = trainingWeightsFor(network.architecture);
   return resolveTrainStyleSettings({
     ...given,
@@ -131,10 +152,17 @@ export function trainStyleSettingsFor(given: Partial<TrainStyleSettings>, networ
  * and takes for content the layer after the deepest of them (conv3_2 on VGG-19 blocks 1–3, as
  * conv4_2 follows conv4_1), or that style layer itself when nothing follows it.
  */
-export function trainingLayers(architecture: NetworkArchitecture, available: readonly string[]): Pick<TrainStyleSettings, 'contentLayers' | 'styleLayers'> {
+export function trainingLayers(
+  architecture: NetworkArchitecture,
+  available: readonly string[],
+): Pick<TrainStyleSettings, 'contentLayers' | 'styleLayers'> {
   const { content, style } = architecture.defaultLayers;
   const styleLayers = defaultStyleLayers(architecture).filter(({ layer }) => available.includes(layer));
-  if (styleLayers.length === 0) throw new PasticheError(`holds none of its default style layers (${style.join(', ')}); give --style-layers`, architecture.family);
+  if (styleLayers.length === 0)
+    throw new PasticheError(
+      `holds none of its default style layers (${style.join(', ')}); give --style-layers`,
+      architecture.family,
+    );
   const deepest = styleLayers.at(-1)!.layer;
   const following = available.slice(available.indexOf(deepest) + 1).find((layer) => isConvolution(architecture, layer));
   const contentLayers = content.every((layer) => available.includes(layer)) ? [...content] : [following ?? deepest];
@@ -146,7 +174,9 @@ export function trainingLayers(architecture: NetworkArchitecture, available: rea
  * stylization weights are scaled from neural-style's where its features' size differs from VGG's
  * (Darknet Tiny's); TV is measured on pixels, the same for every network.
  */
-export function trainingWeightsFor(architecture: NetworkArchitecture): Pick<TrainStyleSettings, 'contentWeight' | 'styleWeight'> {
+export function trainingWeightsFor(
+  architecture: NetworkArchitecture,
+): Pick<TrainStyleSettings, 'contentWeight' | 'styleWeight'> {
   const own = weightsForNetwork(architecture);
   return {
     contentWeight: TRAIN_STYLE_DEFAULTS.contentWeight * (own.contentWeight / NEURAL_STYLE_DEFAULTS.contentWeight),

@@ -7,14 +7,20 @@
  */
 export interface TransformerLayer {
   readonly name: string;
-  /** A 'same'-padded convolution, or a transposed one doubling height and width (tf.nn.conv2d_transpose with output [2H, 2W], 'SAME'). */
+  /**
+   * A 'same'-padded convolution, or a transposed one doubling height and width (tf.nn.conv2d_transpose with output [2H,
+   * 2W], 'SAME').
+   */
   readonly kind: 'conv' | 'transposed';
   readonly kernelSize: number;
   readonly stride: 1 | 2;
   readonly inChannels: number;
   readonly outChannels: number;
   readonly relu: boolean;
-  /** 'begin': this convolution opens a residual block (its input is kept); 'end': the kept input is added to this one's normalised output. */
+  /**
+   * 'begin': this convolution opens a residual block (its input is kept); 'end': the kept input is added to this one's
+   * normalised output.
+   */
   readonly residual?: 'begin' | 'end';
 }
 
@@ -22,8 +28,14 @@ export interface TransformerLayer {
 export const INSTANCE_NORM_EPSILON = 1e-3;
 export const RESIDUAL_BLOCKS = 5;
 
-const conv = (name: string, kernelSize: number, stride: 1 | 2, inChannels: number, outChannels: number, relu = true): TransformerLayer =>
-  ({ name, kind: 'conv', kernelSize, stride, inChannels, outChannels, relu });
+const conv = (
+  name: string,
+  kernelSize: number,
+  stride: 1 | 2,
+  inChannels: number,
+  outChannels: number,
+  relu = true,
+): TransformerLayer => ({ name, kind: 'conv', kernelSize, stride, inChannels, outChannels, relu });
 
 /** The network in order: 16 convolutions, each owning three variables of the checkpoint. */
 export const TRANSFORMER_LAYERS: readonly TransformerLayer[] = [

@@ -3,7 +3,12 @@ import { trainableConv2d, trainableConv2dTranspose } from '../networks/trainable
 import { INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, type TransformerLayer } from './transformerLayers.js';
 
 // The network's computation; its layers, as data, are in transformerLayers (no tensors, for the studio's page too).
-export { INSTANCE_NORM_EPSILON, RESIDUAL_BLOCKS, TRANSFORMER_LAYERS, transformerVariables } from './transformerLayers.js';
+export {
+  INSTANCE_NORM_EPSILON,
+  RESIDUAL_BLOCKS,
+  TRANSFORMER_LAYERS,
+  transformerVariables,
+} from './transformerLayers.js';
 export type { TransformerLayer, TransformerVariable, TransformerVariableRole } from './transformerLayers.js';
 
 export interface NormalisedConvWeights {
@@ -54,13 +59,18 @@ export function transformerNetwork(weights: TransformerWeights): TransformerNetw
     if (!weights.has(layer.name)) throw new Error(`the style network's weights lack ${layer.name}`);
   }
   return {
-    stylize: (rgb, statistics) => tf.tidy(() => {
-      const [height, width] = checkedRgb(rgb).shape;
-      // tanh·150 + 255/2 spans −22.5..277.5: the recipe clips it to 0..255 when it saves a picture (utils.save_img).
-      const styled = tf.clipByValue(transformerOutput(weights, tf.expandDims(rgb, 0) as tf.Tensor4D, statistics), 0, 255);
-      // Sides that are not multiples of 4 come back rounded up by the strides: cut to the input's size.
-      return tf.slice(tf.squeeze(styled, [0]), [0, 0, 0], [height, width, 3]) as tf.Tensor3D;
-    }),
+    stylize: (rgb, statistics) =>
+      tf.tidy(() => {
+        const [height, width] = checkedRgb(rgb).shape;
+        // tanh·150 + 255/2 spans −22.5..277.5: the recipe clips it to 0..255 when it saves a picture (utils.save_img).
+        const styled = tf.clipByValue(
+          transformerOutput(weights, tf.expandDims(rgb, 0) as tf.Tensor4D, statistics),
+          0,
+          255,
+        );
+        // Sides that are not multiples of 4 come back rounded up by the strides: cut to the input's size.
+        return tf.slice(tf.squeeze(styled, [0]), [0, 0, 0], [height, width, 3]) as tf.Tensor3D;
+      }),
     measureStatistics: (rgb) => {
       const measured = new Map<string, ChannelMoments>();
       const batch = tf.expandDims(checkedRgb(rgb), 0) as tf.Tensor4D;
@@ -81,8 +91,14 @@ export function transformerNetwork(weights: TransformerWeights): TransformerNetw
  * feeds it to the loss network as is, and clipping would stop its gradient), with sides rounded up
  * to multiples of 4. Instance normalisation's statistics are each picture's own, or `statistics`.
  */
-export function transformerOutput(weights: TransformerWeights, batch: tf.Tensor4D, statistics?: NormStatistics): tf.Tensor4D {
-  const momentsOf = statistics ? (layer: TransformerLayer) => givenMoments(statistics, layer) : (_: TransformerLayer, convolved: tf.Tensor4D) => ownMoments(convolved);
+export function transformerOutput(
+  weights: TransformerWeights,
+  batch: tf.Tensor4D,
+  statistics?: NormStatistics,
+): tf.Tensor4D {
+  const momentsOf = statistics
+    ? (layer: TransformerLayer) => givenMoments(statistics, layer)
+    : (_: TransformerLayer, convolved: tf.Tensor4D) => ownMoments(convolved);
   return forward(weights, batch, momentsOf);
 }
 
@@ -116,13 +132,27 @@ function forward(weights: TransformerWeights, batch: tf.Tensor4D, momentsOf: Mom
   return output;
 }
 
-/** One layer: its convolution, instance normalisation ((x − μ)/√(σ² + ε) per channel over H, W, then ·scale + shift) and ReLU. */
-function normalisedConv(layer: TransformerLayer, { kernel, shift, scale }: NormalisedConvWeights, x: tf.Tensor4D, momentsOf: MomentsOf): tf.Tensor4D {
+/**
+ * One layer: its convolution, instance normalisation ((x − μ)/√(σ² + ε) per channel over H, W, then ·scale + shift) and
+ * ReLU.
+ */
+function normalisedConv(
+  layer: TransformerLayer,
+  { kernel, shift, scale }: NormalisedConvWeights,
+  x: tf.Tensor4D,
+  momentsOf: MomentsOf,
+): tf.Tensor4D {
   // Their values are tf.conv2d's and tf.conv2dTranspose's (the latter as a sub-pixel convolution, far
   // faster on wasm); their kernel gradients work on wasm too, which training needs.
-  const convolved = layer.kind === 'transposed' ? trainableConv2dTranspose(x, kernel, layer.stride) : trainableConv2d(x, kernel, layer.stride);
+  const convolved =
+    layer.kind === 'transposed'
+      ? trainableConv2dTranspose(x, kernel, layer.stride)
+      : trainableConv2d(x, kernel, layer.stride);
   const { mean, variance } = momentsOf(layer, convolved);
-  const normalised = tf.add(tf.mul(tf.mul(tf.sub(convolved, mean), tf.rsqrt(tf.add(variance, INSTANCE_NORM_EPSILON))), scale), shift) as tf.Tensor4D;
+  const normalised = tf.add(
+    tf.mul(tf.mul(tf.sub(convolved, mean), tf.rsqrt(tf.add(variance, INSTANCE_NORM_EPSILON))), scale),
+    shift,
+  ) as tf.Tensor4D;
   return layer.relu ? tf.relu(normalised) : normalised;
 }
 

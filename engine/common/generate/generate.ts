@@ -7,7 +7,14 @@ import { disposeStyleTarget, type StyleTarget } from '../losses/styleRepresentat
 import { styleTransferTerms, type StyleTransferTargets } from '../losses/styleTransferLoss.js';
 import { layerChannels } from '../networks/architecture.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
-import { descend, lossObjective, makeOptimizer, noiseStart, type DescentHooks, type DescentResult } from '../stylize/descent.js';
+import {
+  descend,
+  lossObjective,
+  makeOptimizer,
+  noiseStart,
+  type DescentHooks,
+  type DescentResult,
+} from '../stylize/descent.js';
 import type { GenerateSettings } from './generateSettings.js';
 import { checkEntry, needsPainting, type GramGenerator } from './gramGenerator.js';
 import { measureGramStatistics, type SquareMatrix } from './gramStatistics.js';
@@ -42,14 +49,31 @@ export async function generate(request: GenerateRequest): Promise<DescentResult>
   const start = noiseStart(network, settings.height, settings.width, settings.generator.seed, GENERATION_NOISE_SIGMA);
   const image = tf.variable(start, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
   start.dispose();
-  const lossSettings = { ...settings, contentLayers: [], contentWeight: 0, styleBlend: [], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0 };
+  const lossSettings = {
+    ...settings,
+    contentLayers: [],
+    contentWeight: 0,
+    styleBlend: [],
+    styleRepr: 'gram' as const,
+    localRadius: 0,
+    gramMix: 0,
+  };
   // The targets are re-drawn as the iterations go (beforeStep), so the terms are made from the current ones.
   const { layers, pooling } = styleTransferTerms(lossSettings, targets.current());
-  const objective = lossObjective(network, { layers, pooling, tvWeight: settings.tvWeight, terms: (activations, input) => styleTransferTerms(lossSettings, targets.current()).terms(activations, input) });
+  const objective = lossObjective(network, {
+    layers,
+    pooling,
+    tvWeight: settings.tvWeight,
+    terms: (activations, input) => styleTransferTerms(lossSettings, targets.current()).terms(activations, input),
+  });
   const optimizer = makeOptimizer(settings.optimizer, image, objective);
   try {
     return await descend({
-      ...request, image, optimizer, iterations: settings.iterations, previewEvery: settings.previewEvery,
+      ...request,
+      image,
+      optimizer,
+      iterations: settings.iterations,
+      previewEvery: settings.previewEvery,
       beforeStep: (iteration) => targets.drawFor(iteration),
     });
   } finally {
@@ -61,14 +85,21 @@ export async function generate(request: GenerateRequest): Promise<DescentResult>
 
 /** Each style layer's size and, for `mimic`, the painting's statistics there. */
 function targetLayers({ network, settings, painting }: GenerateRequest): TargetLayer[] {
-  const layers = settings.styleLayers.map(({ layer }) => ({ layer, channels: layerChannels(network.architecture, layer) }));
+  const layers = settings.styleLayers.map(({ layer }) => ({
+    layer,
+    channels: layerChannels(network.architecture, layer),
+  }));
   if (!needsPainting(settings.generator)) return layers;
   if (!painting) throw new PasticheError('mimic measures a painting, and none was given', 'style');
   const statistics = measureGramStatistics(paintingGrams(network, settings, painting));
   return layers.map((target) => ({ ...target, statistics: statistics.get(target.layer) }));
 }
 
-function paintingGrams(network: FeatureNetwork, settings: GenerateSettings, painting: RgbImage): Map<string, SquareMatrix> {
+function paintingGrams(
+  network: FeatureNetwork,
+  settings: GenerateSettings,
+  painting: RgbImage,
+): Map<string, SquareMatrix> {
   const layers = settings.styleLayers.map((l) => l.layer);
   const grams = new Map<string, SquareMatrix>();
   tf.tidy(() => {
@@ -100,6 +131,11 @@ function targetSchedule(generator: GramGenerator, layers: readonly TargetLayer[]
 }
 
 function asTensors(matrices: ReadonlyMap<string, SquareMatrix>): StyleTransferTargets {
-  const style = new Map([...matrices].map(([layer, { size, values }]): [string, StyleTarget] => [layer, { statistic: tf.tensor2d(values, [size, size]), gram: null }]));
+  const style = new Map(
+    [...matrices].map(([layer, { size, values }]): [string, StyleTarget] => [
+      layer,
+      { statistic: tf.tensor2d(values, [size, size]), gram: null },
+    ]),
+  );
   return { content: new Map(), style, dispose: () => style.forEach(disposeStyleTarget) };
 }

@@ -1,10 +1,26 @@
 import { PasticheError } from '../errors.js';
 import { VGG19 } from '../networks/vgg.js';
 import {
-  checkLossWeights, MAX_SIZE, NEURAL_STYLE_DEFAULTS, POOLINGS, checkOptimizer, defaultOptimizerSettings, recordedOptimizer,
-  type LayerWeight, type OptimizerSettings, type Pooling,
+  checkLossWeights,
+  MAX_SIZE,
+  NEURAL_STYLE_DEFAULTS,
+  POOLINGS,
+  checkOptimizer,
+  defaultOptimizerSettings,
+  recordedOptimizer,
+  type LayerWeight,
+  type OptimizerSettings,
+  type Pooling,
 } from '../stylize/settings.js';
-import { knownFields, nonEmptyString, nonNegativeInteger, oneOf, positive, positiveInteger, record } from '../stylize/settingChecks.js';
+import {
+  knownFields,
+  nonEmptyString,
+  nonNegativeInteger,
+  oneOf,
+  positive,
+  positiveInteger,
+  record,
+} from '../stylize/settingChecks.js';
 import { resolveGenerator, type GivenGenerator, type GramGenerator } from './gramGenerator.js';
 
 /**
@@ -18,7 +34,9 @@ export interface GenerateSettings {
   /** β and γ of the loss β·Σ wₗ·Eₗ + γ·TV. */
   readonly styleWeight: number;
   readonly tvWeight: number;
-  /** `mimic`'s painting is measured at styleScale × the result's long side, as a stylization's paintings are resized. */
+  /**
+   * `mimic`'s painting is measured at styleScale × the result's long side, as a stylization's paintings are resized.
+   */
   readonly styleScale: number;
   readonly optimizer: OptimizerSettings;
   readonly iterations: number;
@@ -33,7 +51,9 @@ export interface GenerateSettings {
 }
 
 /** What a request gives: anything but the generator's kind may be left to the defaults. */
-export type GivenGenerateSettings = Partial<Omit<GenerateSettings, 'generator'>> & { readonly generator: GivenGenerator };
+export type GivenGenerateSettings = Partial<Omit<GenerateSettings, 'generator'>> & {
+  readonly generator: GivenGenerator;
+};
 
 /** neural-style's weights and layers, as a stylization starts from, at a size a texture shows at. */
 export const GENERATE_DEFAULTS: Omit<GenerateSettings, 'generator' | 'optimizer'> = {
@@ -51,35 +71,53 @@ export const GENERATE_DEFAULTS: Omit<GenerateSettings, 'generator' | 'optimizer'
 
 /**
  * Fills defaults and checks ranges, so a bad value is refused before any work or stored row, and
- * returns exactly the settings' fields. Layer names are checked against the network later. Targets re-drawn at every iteration change the
- * objective at every step: L-BFGS's curvature pairs (s, y) would then mix gradients of different
- * functions and its line search would compare losses of different functions, so such a run takes
- * Adam, whose steps need only the current gradient.
+ * returns exactly the settings' fields. Layer names are checked against the network later. Targets re-drawn at every
+ * iteration change the objective at every step: L-BFGS's curvature pairs (s, y) would then mix gradients of different
+ * functions and its line search would compare losses of different functions, so such a run takes Adam, whose steps need
+ * only the current gradient.
  */
 export function resolveGenerateSettings(given: GivenGenerateSettings): GenerateSettings {
   const base = { ...GENERATE_DEFAULTS, ...knownFields(given, { ...GENERATE_DEFAULTS, optimizer: null }) };
   nonEmptyString('network', base.network);
   positiveInteger('width', base.width);
   positiveInteger('height', base.height);
-  if (Math.max(base.width, base.height) > MAX_SIZE) throw new PasticheError(`must be at most ${MAX_SIZE} px a side, got ${base.width}×${base.height}`, 'size');
+  if (Math.max(base.width, base.height) > MAX_SIZE)
+    throw new PasticheError(`must be at most ${MAX_SIZE} px a side, got ${base.width}×${base.height}`, 'size');
   nonNegativeInteger('iterations', base.iterations);
   nonNegativeInteger('preview-every', base.previewEvery);
   positive('style-scale', base.styleScale);
   // mimic's painting goes through the network at styleScale × the long side: no larger than MAX_SIZE either.
-  if (longSide(base) * base.styleScale > MAX_SIZE) throw new PasticheError(`${base.styleScale} × ${longSide(base)} px is over ${MAX_SIZE} px`, 'style-scale');
+  if (longSide(base) * base.styleScale > MAX_SIZE)
+    throw new PasticheError(`${base.styleScale} × ${longSide(base)} px is over ${MAX_SIZE} px`, 'style-scale');
   oneOf('pooling', base.pooling, POOLINGS);
   checkLossWeights(base);
   if (base.styleLayers.length === 0) throw new PasticheError('no style layers: nothing to generate', 'style-layers');
   record('generator', given.generator);
-  const generator = resolveGenerator(given.generator, base.styleLayers.map((l) => l.layer));
+  const generator = resolveGenerator(
+    given.generator,
+    base.styleLayers.map((l) => l.layer),
+  );
   const optimizer: OptimizerSettings = given.optimizer ?? defaultOptimizerSettings(generator.redraw ? 'adam' : 'lbfgs');
   checkOptimizer(optimizer);
   if (generator.redraw && optimizer.name === 'lbfgs') {
-    throw new PasticheError("targets re-drawn at every iteration change the objective at every step, which L-BFGS's curvature estimate cannot follow; use adam", 'optimizer');
+    throw new PasticheError(
+      "targets re-drawn at every iteration change the objective at every step, which L-BFGS's curvature estimate " +
+        'cannot follow; use adam',
+      'optimizer',
+    );
   }
   return {
-    network: base.network, styleLayers: base.styleLayers.map(({ layer, weight }) => ({ layer, weight })), styleWeight: base.styleWeight, tvWeight: base.tvWeight,
-    styleScale: base.styleScale, optimizer: recordedOptimizer(optimizer), iterations: base.iterations, width: base.width, height: base.height, pooling: base.pooling, previewEvery: base.previewEvery,
+    network: base.network,
+    styleLayers: base.styleLayers.map(({ layer, weight }) => ({ layer, weight })),
+    styleWeight: base.styleWeight,
+    tvWeight: base.tvWeight,
+    styleScale: base.styleScale,
+    optimizer: recordedOptimizer(optimizer),
+    iterations: base.iterations,
+    width: base.width,
+    height: base.height,
+    pooling: base.pooling,
+    previewEvery: base.previewEvery,
     generator,
   };
 }

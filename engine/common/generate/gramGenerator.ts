@@ -26,7 +26,9 @@ interface GeneratorBase {
   readonly redraw: boolean;
 }
 
-/** §6's first experiment: every target zero but one entry of one layer's Gram matrix, to see what that entry stands for. */
+/**
+ * §6's first experiment: every target zero but one entry of one layer's Gram matrix, to see what that entry stands for.
+ */
 export interface SingleEntryGenerator extends GeneratorBase {
   readonly kind: 'single';
   readonly layer: string;
@@ -64,7 +66,9 @@ export interface MimicGenerator extends GeneratorBase {
 }
 
 /** A generator as a request gives it: its kind, and anything else left to the defaults. */
-export type GivenGenerator = { [K in GeneratorKind]: Partial<Extract<GramGenerator, { kind: K }>> & { readonly kind: K } }[GeneratorKind];
+export type GivenGenerator = {
+  [K in GeneratorKind]: Partial<Extract<GramGenerator, { kind: K }>> & { readonly kind: K };
+}[GeneratorKind];
 
 /**
  * In gramMatrix's units, of the order of a random VGG-19's Gram entries on a picture (conv1_1 up to
@@ -72,7 +76,10 @@ export type GivenGenerator = { [K in GeneratorKind]: Partial<Extract<GramGenerat
  */
 export const DEFAULT_AMPLITUDE = 100;
 export const DEFAULT_SPARSITY = 0.9;
-/** The loss is the mean of (G − target)², of the order of amplitude²: 1e8 keeps it within the 1e16 that MAX_LOSS_WEIGHT allows for. */
+/**
+ * The loss is the mean of (G − target)², of the order of amplitude²: 1e8 keeps it within the 1e16 that MAX_LOSS_WEIGHT
+ * allows for.
+ */
 export const MAX_AMPLITUDE = 1e8;
 
 /**
@@ -98,9 +105,17 @@ export function resolveGenerator(given: GivenGenerator, styleLayers: readonly st
         nonNegativeInteger('entry row', entry.row);
         nonNegativeInteger('entry column', entry.column);
       }
-      if (entry && redraw) throw new PasticheError('re-draws the entry at each iteration, so no entry may be given', 'redraw');
+      if (entry && redraw)
+        throw new PasticheError('re-draws the entry at each iteration, so no entry may be given', 'redraw');
       positive('amplitude', amplitude, MAX_AMPLITUDE);
-      return { kind: 'single', seed, redraw, layer, entry: entry && { row: entry.row, column: entry.column }, amplitude };
+      return {
+        kind: 'single',
+        seed,
+        redraw,
+        layer,
+        entry: entry && { row: entry.row, column: entry.column },
+        amplitude,
+      };
     }
     case 'sparse': {
       const layers = given.layers ?? styleLayers.slice(0, 1);
@@ -108,15 +123,20 @@ export function resolveGenerator(given: GivenGenerator, styleLayers: readonly st
       const amplitude = given.amplitude ?? DEFAULT_AMPLITUDE;
       const sparsity = given.sparsity ?? DEFAULT_SPARSITY;
       requireStyleLayers('layers', layers, styleLayers);
-      if (new Set(layers).size !== layers.length) throw new PasticheError(`names a layer twice: ${layers.join(', ')}`, 'layers');
+      if (new Set(layers).size !== layers.length)
+        throw new PasticheError(`names a layer twice: ${layers.join(', ')}`, 'layers');
       positive('amplitude', amplitude, MAX_AMPLITUDE);
-      if (!(typeof sparsity === 'number' && sparsity >= 0 && sparsity < 1)) throw new PasticheError(`must be in [0, 1), got ${sparsity}`, 'sparsity');
+      if (!(typeof sparsity === 'number' && sparsity >= 0 && sparsity < 1))
+        throw new PasticheError(`must be in [0, 1), got ${sparsity}`, 'sparsity');
       return { kind: 'sparse', seed, redraw, layers: [...layers], amplitude, sparsity };
     }
     case 'mimic':
       return { kind: 'mimic', seed, redraw };
     default:
-      throw new PasticheError(`must be one of ${GENERATOR_KINDS.join(', ')}, got '${(given as { kind: unknown }).kind}'`, 'generator');
+      throw new PasticheError(
+        `must be one of ${GENERATOR_KINDS.join(', ')}, got '${(given as { kind: unknown }).kind}'`,
+        'generator',
+      );
   }
 }
 
@@ -142,10 +162,24 @@ export function generatorParameters(generator: GramGenerator): Array<[string, st
   switch (generator.kind) {
     case 'single': {
       const entry = generator.entry ? `(${generator.entry.row}, ${generator.entry.column})` : 'drawn from the seed';
-      return [['generator', 'single entry'], ['layer', generator.layer], ['entry', entry], ['amplitude', String(generator.amplitude)], redraw, seed];
+      return [
+        ['generator', 'single entry'],
+        ['layer', generator.layer],
+        ['entry', entry],
+        ['amplitude', String(generator.amplitude)],
+        redraw,
+        seed,
+      ];
     }
     case 'sparse':
-      return [['generator', 'sparse random'], ['layers', generator.layers.join(', ')], ['amplitude', String(generator.amplitude)], ['sparsity', String(generator.sparsity)], redraw, seed];
+      return [
+        ['generator', 'sparse random'],
+        ['layers', generator.layers.join(', ')],
+        ['amplitude', String(generator.amplitude)],
+        ['sparsity', String(generator.sparsity)],
+        redraw,
+        seed,
+      ];
     case 'mimic':
       return [['generator', "the painting's Gram statistics"], redraw, seed];
   }
@@ -155,6 +189,10 @@ function requireStyleLayers(option: string, layers: readonly string[], styleLaye
   if (layers.length === 0) throw new PasticheError('must name at least one layer', option);
   const missing = layers.find((layer) => !styleLayers.includes(layer));
   if (missing !== undefined) {
-    throw new PasticheError(`'${missing}' is not one of the run's style layers (${styleLayers.join(', ')}), whose targets are what the run matches`, option);
+    throw new PasticheError(
+      `'${missing}' is not one of the run's style layers (${styleLayers.join(', ')}), whose targets are what the run ` +
+        `matches`,
+      option,
+    );
   }
 }

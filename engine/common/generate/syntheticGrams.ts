@@ -2,7 +2,9 @@ import type { GramGenerator } from './gramGenerator.js';
 import type { GramStatistics, SquareMatrix } from './gramStatistics.js';
 import { randomStream, type RandomStream } from './randomStream.js';
 
-/** A style layer as its target needs it: its number of feature maps and, for `mimic`, the painting's statistics there. */
+/**
+ * A style layer as its target needs it: its number of feature maps and, for `mimic`, the painting's statistics there.
+ */
 export interface TargetLayer {
   readonly layer: string;
   readonly channels: number;
@@ -15,9 +17,18 @@ export interface TargetLayer {
  * does draws iteration t's from its own stream. Everything comes from (seed, draw, layer position),
  * so a recorded run's targets are drawn again bit for bit.
  */
-export function gramTargets(generator: GramGenerator, layers: readonly TargetLayer[], iteration: number): Map<string, SquareMatrix> {
+export function gramTargets(
+  generator: GramGenerator,
+  layers: readonly TargetLayer[],
+  iteration: number,
+): Map<string, SquareMatrix> {
   const draw = generator.redraw ? iteration : 0;
-  return new Map(layers.map((target, position) => [target.layer, layerTarget(generator, target, randomStream(generator.seed, draw, position))]));
+  return new Map(
+    layers.map((target, position) => [
+      target.layer,
+      layerTarget(generator, target, randomStream(generator.seed, draw, position)),
+    ]),
+  );
 }
 
 function layerTarget(generator: GramGenerator, target: TargetLayer, random: RandomStream): SquareMatrix {
@@ -29,7 +40,9 @@ function layerTarget(generator: GramGenerator, target: TargetLayer, random: Rand
       return withEntry(size, entry.row, entry.column, generator.amplitude);
     }
     case 'sparse':
-      return generator.layers.includes(target.layer) ? sparseRandom(size, generator.amplitude, generator.sparsity, random) : zeros(size);
+      return generator.layers.includes(target.layer)
+        ? sparseRandom(size, generator.amplitude, generator.sparsity, random)
+        : zeros(size);
     case 'mimic': {
       if (!target.statistics) throw new Error(`mimic targets need the painting's statistics on ${target.layer}`);
       return sparseRandom(size, target.statistics.amplitude, target.statistics.sparsity, random);

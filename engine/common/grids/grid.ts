@@ -1,4 +1,4 @@
-import type { QueueStylize } from '../api/studioApi.js';
+import type { QueueStylize } from '../api/stylizeRequest.js';
 import { PasticheError } from '../errors.js';
 import { isRecord, nonEmptyString, oneOf, positiveInteger, record, shownValue, stringList } from '../stylize/settingChecks.js';
 import { checkLayerWeights, defaultOptimizerSettings, OPTIMIZER_NAMES, type ColourPreservation, type InitMethod, type LayerWeight, type OptimizerName, type Pooling, type StyleRepresentation } from '../stylize/settings.js';

@@ -68,11 +68,11 @@ export function localStyleLoss(features: tf.Tensor4D, target: tf.Tensor, radius:
   return compute(features);
 }
 
-
 /** w(dx, dy) = 1/(1 + dx² + dy²) over the (2s+1)² window, row-major (dy, then dx). */
 export function windowWeights(radius: number): number[] {
   const weights: number[] = [];
-  for (let dy = -radius; dy <= radius; dy++) for (let dx = -radius; dx <= radius; dx++) weights.push(1 / (1 + dx * dx + dy * dy));
+  for (let dy = -radius; dy <= radius; dy++)
+    for (let dx = -radius; dx <= radius; dx++) weights.push(1 / (1 + dx * dx + dy * dy));
   return weights;
 }
 
@@ -101,7 +101,13 @@ function plainWindowSum(features: tf.Tensor4D, radius: number): tf.Tensor4D {
   if (radius === 0) return tf.mul(features, scale);
   return tf.tidy(() => {
     const size = 2 * radius + 1;
-    const filter = tf.tile(tf.tensor4d(weights.map((w) => w * scale), [size, size, 1, 1]), [1, 1, channels, 1]) as tf.Tensor4D;
+    const filter = tf.tile(
+      tf.tensor4d(
+        weights.map((w) => w * scale),
+        [size, size, 1, 1],
+      ),
+      [1, 1, channels, 1],
+    ) as tf.Tensor4D;
     return tf.depthwiseConv2d(features, filter, 1, 'same');
   });
 }
@@ -122,10 +128,12 @@ function checkedShape(features: tf.Tensor4D, radius: number): [number, number, n
   return [batch, height, width, channels];
 }
 
-
 function checkTarget(target: tf.Tensor, [height, width, channels]: number[]): void {
   const expected = [height, width, channels, channels];
   if (target.shape.length !== 4 || target.shape.some((size, i) => size !== expected[i])) {
-    throw new PasticheError(`the local style target is [${target.shape.join(', ')}] but this layer needs [${expected.join(', ')}]: local style compares position by position, so the style image must be given at the image's size`);
+    throw new PasticheError(
+      `the local style target is [${target.shape.join(', ')}] but this layer needs [${expected.join(', ')}]: local ` +
+        `style compares position by position, so the style image must be given at the image's size`,
+    );
   }
 }

@@ -16,10 +16,16 @@ export function localStyleBytes(layer: { height: number; width: number; channels
   checkRadius(radius);
   const { height, width, channels } = layer;
   const window = (2 * radius + 1) ** 2;
-  return FLOAT32_BYTES * (3 * channels * channels * height * width + MAP_SIZED_TENSORS * channels * height * width + window * channels);
+  return (
+    FLOAT32_BYTES *
+    (3 * channels * channels * height * width + MAP_SIZED_TENSORS * channels * height * width + window * channels)
+  );
 }
 
-/** The part of localStyleBytes freed once a layer's loss is computed (its one C²·H·W transient): a loss over several layers holds only the largest layer's. */
+/**
+ * The part of localStyleBytes freed once a layer's loss is computed (its one C²·H·W transient): a loss over several
+ * layers holds only the largest layer's.
+ */
 export function localStyleTransientBytes(layer: { height: number; width: number; channels: number }): number {
   return FLOAT32_BYTES * layer.channels * layer.channels * layer.height * layer.width;
 }
@@ -34,5 +40,6 @@ const MAP_SIZED_TENSORS = 8;
 
 /** Refuses a window radius that is not a whole number ≥ 0. */
 export function checkRadius(radius: number): void {
-  if (!Number.isInteger(radius) || radius < 0) throw new PasticheError(`the local style radius must be a whole number ≥ 0, not ${radius}`);
+  if (!Number.isInteger(radius) || radius < 0)
+    throw new PasticheError(`the local style radius must be a whole number ≥ 0, not ${radius}`);
 }

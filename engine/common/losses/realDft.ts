@@ -40,7 +40,11 @@ export function halfSpectrumWidth(q: number): number {
  * The half spectrum of real maps [C, rows.length, cols.length] sampled at `axes`: [C·L, 2P], or only
  * the real parts [C·L, P] when `part` is 'real' (what an even map's transform consists of).
  */
-export function forwardHalfSpectrum(maps: tf.Tensor3D, axes: DftAxes, part: 'complex' | 'real' = 'complex'): tf.Tensor2D {
+export function forwardHalfSpectrum(
+  maps: tf.Tensor3D,
+  axes: DftAxes,
+  part: 'complex' | 'real' = 'complex',
+): tf.Tensor2D {
   return tf.tidy(() => {
     const [channels, rows, cols] = maps.shape;
     const [p, q] = axes.size;
@@ -48,7 +52,10 @@ export function forwardHalfSpectrum(maps: tf.Tensor3D, axes: DftAxes, part: 'com
     // Along columns first: real input, so one product gives the real and imaginary halves.
     const alongCols = tf.matMul(tf.reshape(maps, [channels * rows, cols]), dftMatrix('forwardCols', q, axes.cols));
     // Rows become the contracted axis: [C, rows, (re|im), L] → [C, L, (re|im), rows].
-    const byColumn = tf.reshape(tf.transpose(tf.reshape(alongCols, [channels, rows, 2, l]), [0, 3, 2, 1]), [channels * l, 2 * rows]);
+    const byColumn = tf.reshape(tf.transpose(tf.reshape(alongCols, [channels, rows, 2, l]), [0, 3, 2, 1]), [
+      channels * l,
+      2 * rows,
+    ]);
     return tf.matMul(byColumn, dftMatrix(part === 'real' ? 'forwardRowsRealPart' : 'forwardRows', p, axes.rows));
   });
 }
@@ -66,7 +73,10 @@ export function inverseHalfSpectrum(spectrum: tf.Tensor2D, channels: number, axe
     const isReal = spectrum.shape[1] === p;
     const alongRows = tf.matMul(spectrum, dftMatrix(isReal ? 'inverseRowsFromReal' : 'inverseRows', p, axes.rows));
     // Columns become the contracted axis: [C, L, (re|im), rows] → [C, rows, (re|im), L].
-    const byRow = tf.reshape(tf.transpose(tf.reshape(alongRows, [channels, l, 2, rows]), [0, 3, 2, 1]), [channels * rows, 2 * l]);
+    const byRow = tf.reshape(tf.transpose(tf.reshape(alongRows, [channels, l, 2, rows]), [0, 3, 2, 1]), [
+      channels * rows,
+      2 * l,
+    ]);
     const maps = tf.matMul(byRow, dftMatrix('inverseCols', q, axes.cols, scale / (p * q)));
     return tf.reshape(maps, [channels, rows, cols]);
   });
@@ -84,7 +94,10 @@ export function powerSpectrum(spectrum: tf.Tensor2D): tf.Tensor2D {
 export function scaleSpectrum(spectrum: tf.Tensor2D, realFactor: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const [rows, p] = realFactor.shape;
-    return tf.reshape(tf.mul(tf.reshape(spectrum, [rows, 2, p]), tf.reshape(realFactor, [rows, 1, p])), [rows, 2 * p]) as tf.Tensor2D;
+    return tf.reshape(tf.mul(tf.reshape(spectrum, [rows, 2, p]), tf.reshape(realFactor, [rows, 1, p])), [
+      rows,
+      2 * p,
+    ]) as tf.Tensor2D;
   });
 }
 
@@ -96,8 +109,12 @@ export function positions(from: number, to: number): number[] {
 // ---- The DFT matrices. Angles are reduced modulo the size in integers before scaling by 2π/N, so
 // float32 entries stay accurate for any position.
 
-type MatrixKind = 'forwardCols' | 'forwardRows' | 'forwardRowsRealPart' | 'inverseRows' | 'inverseRowsFromReal' | 'inverseCols';
-interface BuiltMatrix { readonly values: Float32Array; readonly shape: [number, number] }
+type MatrixKind =
+  'forwardCols' | 'forwardRows' | 'forwardRowsRealPart' | 'inverseRows' | 'inverseRowsFromReal' | 'inverseCols';
+interface BuiltMatrix {
+  readonly values: Float32Array;
+  readonly shape: [number, number];
+}
 
 /** A DFT matrix as a tensor; the values of recently used ones are kept, since sizes repeat every iteration. */
 function dftMatrix(kind: MatrixKind, size: number, at: readonly number[], scale = 1): tf.Tensor2D {
@@ -125,12 +142,18 @@ function isRun(at: readonly number[]): boolean {
 
 function buildMatrix(kind: MatrixKind, size: number, at: readonly number[], scale: number): BuiltMatrix {
   switch (kind) {
-    case 'forwardCols': return forwardColsMatrix(size, at);
-    case 'forwardRows': return forwardRowsMatrix(size, at, 'complex');
-    case 'forwardRowsRealPart': return forwardRowsMatrix(size, at, 'real');
-    case 'inverseRows': return inverseRowsMatrix(size, at, 'complex');
-    case 'inverseRowsFromReal': return inverseRowsMatrix(size, at, 'real');
-    case 'inverseCols': return inverseColsMatrix(size, at, scale);
+    case 'forwardCols':
+      return forwardColsMatrix(size, at);
+    case 'forwardRows':
+      return forwardRowsMatrix(size, at, 'complex');
+    case 'forwardRowsRealPart':
+      return forwardRowsMatrix(size, at, 'real');
+    case 'inverseRows':
+      return inverseRowsMatrix(size, at, 'complex');
+    case 'inverseRowsFromReal':
+      return inverseRowsMatrix(size, at, 'real');
+    case 'inverseCols':
+      return inverseColsMatrix(size, at, scale);
   }
 }
 

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import { withCustomGradient } from './customGradient.js';
-import { forwardHalfSpectrum, inverseHalfSpectrum, positions, powerSpectrum, scaleSpectrum, type DftAxes } from './realDft.js';
+import {
+  forwardHalfSpectrum,
+  inverseHalfSpectrum,
+  positions,
+  powerSpectrum,
+  scaleSpectrum,
+  type DftAxes,
+} from './realDft.js';
 
 /**
  * The spatial style representation of Nikulin & Novak 2016 (arXiv 1602.07188, §7): instead of the
@@ -76,7 +83,9 @@ export function autocorrelationByDft(features: tf.Tensor4D): tf.Tensor4D {
       value: channelsLast(lags),
       gradFunc: (dy, [savedSpectrum]) => {
         const realPart = forwardHalfSpectrum(channelsFirst(dy), lagAxes, 'real');
-        return channelsLast(inverseHalfSpectrum(scaleSpectrum(savedSpectrum as tf.Tensor2D, realPart), channels, mapAxes, 2 * normaliser));
+        return channelsLast(
+          inverseHalfSpectrum(scaleSpectrum(savedSpectrum as tf.Tensor2D, realPart), channels, mapAxes, 2 * normaliser),
+        );
       },
     };
   });
@@ -106,10 +115,17 @@ export function autocorrelationDirect(features: tf.Tensor4D): tf.Tensor4D {
   return compute(features);
 }
 
-/** out_c(y) = Σ_d kernel_c(d)·F_c(y + d − (H−1)) over the map zero-padded by H−1, W−1: a 'valid' depthwise correlation. */
+/**
+ * out_c(y) = Σ_d kernel_c(d)·F_c(y + d − (H−1)) over the map zero-padded by H−1, W−1: a 'valid' depthwise correlation.
+ */
 function correlateWithPadded(features: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   const [, height, width] = features.shape;
-  const padded = tf.pad(features, [[0, 0], [height - 1, height - 1], [width - 1, width - 1], [0, 0]]);
+  const padded = tf.pad(features, [
+    [0, 0],
+    [height - 1, height - 1],
+    [width - 1, width - 1],
+    [0, 0],
+  ]);
   return tf.depthwiseConv2d(padded, kernel, 1, 'valid');
 }
 
@@ -137,9 +153,15 @@ function checkedShape(features: tf.Tensor4D): [number, number, number, number] {
 /** Half-extents [h, w] of the lags both autocorrelations cover (a [1, 2H−1, 2W−1, C] map covers H, W). */
 function sharedLagExtent(image: number[], target: number[]): [number, number] {
   if (target.length !== 4 || target[1] % 2 === 0 || target[2] % 2 === 0 || image[3] !== target[3]) {
-    throw new PasticheError(`the spatial style target's shape [${target.join(', ')}] is not an autocorrelation of a ${image[3]}-channel layer`);
+    throw new PasticheError(
+      `the spatial style target's shape [${target.join(', ')}] is not an autocorrelation of a ${image[3]}-channel ` +
+        `layer`,
+    );
   }
-  return [Math.min(image[1], target[1]) + 1, Math.min(image[2], target[2]) + 1].map((size) => size / 2) as [number, number];
+  return [Math.min(image[1], target[1]) + 1, Math.min(image[2], target[2]) + 1].map((size) => size / 2) as [
+    number,
+    number,
+  ];
 }
 
 /** The centred (2h−1)×(2w−1) lags of an autocorrelation. */

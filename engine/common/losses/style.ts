@@ -8,11 +8,15 @@ import { withCustomGradient } from './customGradient.js';
  * `features` holds one picture; gramMatrices takes a batch.
  */
 export function gramMatrix(features: tf.Tensor4D): tf.Tensor2D {
-  if (features.shape[0] !== 1) throw new Error(`gramMatrix takes one picture, not ${features.shape[0]} (gramMatrices takes a batch)`);
+  if (features.shape[0] !== 1)
+    throw new Error(`gramMatrix takes one picture, not ${features.shape[0]} (gramMatrices takes a batch)`);
   return tf.tidy(() => tf.squeeze(gramMatrices(features), [0]) as tf.Tensor2D);
 }
 
-/** Each picture's Gram matrix [N, C, C] of a batch's activations [N, H, W, C] (Johnson et al. 2016, eq. 3, normalised as gramMatrix). */
+/**
+ * Each picture's Gram matrix [N, C, C] of a batch's activations [N, H, W, C] (Johnson et al. 2016, eq. 3, normalised as
+ * gramMatrix).
+ */
 export function gramMatrices(features: tf.Tensor4D): tf.Tensor3D {
   return tf.tidy(() => {
     const [batch, height, width, channels] = features.shape;
@@ -32,7 +36,8 @@ const normalisedGram = withCustomGradient((matrices: tf.Tensor3D, save: tf.GradS
   save([matrices]);
   return {
     value: tf.div(tf.matMul(transpose(matrices), matrices), channels * positions) as tf.Tensor3D,
-    gradFunc: (dy: tf.Tensor3D, [saved]: tf.Tensor[]) => tf.div(tf.matMul(saved as tf.Tensor3D, tf.add(dy, transpose(dy))), channels * positions) as tf.Tensor3D,
+    gradFunc: (dy: tf.Tensor3D, [saved]: tf.Tensor[]) =>
+      tf.div(tf.matMul(saved as tf.Tensor3D, tf.add(dy, transpose(dy))), channels * positions) as tf.Tensor3D,
   };
 });
 

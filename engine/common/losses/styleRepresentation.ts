@@ -34,22 +34,41 @@ export function styleRepresentation(settings: RepresentationSettings): StyleRepr
   return {
     target: (features) => ({ statistic: statistic(features), gram: gramShare > 0 ? gramMatrix(features) : null }),
     blend: (targets, weights) => ({
-      statistic: blendStatistics(targets.map((t) => t.statistic), weights),
-      gram: gramShare > 0 ? (blendStatistics(targets.map((t) => t.gram!), weights) as tf.Tensor2D) : null,
+      statistic: blendStatistics(
+        targets.map((t) => t.statistic),
+        weights,
+      ),
+      gram:
+        gramShare > 0
+          ? (blendStatistics(
+              targets.map((t) => t.gram!),
+              weights,
+            ) as tf.Tensor2D)
+          : null,
     }),
-    loss: (features, target) => tf.tidy(() => {
-      const own = distance(features, target.statistic);
-      if (gramShare === 0) return own;
-      return tf.add(tf.mul(own, 1 - gramShare), tf.mul(styleLoss(features, target.gram!), gramShare)) as tf.Scalar;
-    }),
+    loss: (features, target) =>
+      tf.tidy(() => {
+        const own = distance(features, target.statistic);
+        if (gramShare === 0) return own;
+        return tf.add(tf.mul(own, 1 - gramShare), tf.mul(styleLoss(features, target.gram!), gramShare)) as tf.Scalar;
+      }),
   };
 }
 
-function representationOf(settings: RepresentationSettings): { statistic: (f: tf.Tensor4D) => tf.Tensor; distance: (f: tf.Tensor4D, t: tf.Tensor) => tf.Scalar } {
+function representationOf(settings: RepresentationSettings): {
+  statistic: (f: tf.Tensor4D) => tf.Tensor;
+  distance: (f: tf.Tensor4D, t: tf.Tensor) => tf.Scalar;
+} {
   switch (settings.styleRepr) {
-    case 'gram': return { statistic: gramMatrix, distance: (f, t) => styleLoss(f, t as tf.Tensor2D) };
-    case 'spatial': return { statistic: autocorrelation, distance: (f, t) => spatialStyleLoss(f, t as tf.Tensor4D) };
-    case 'local': return { statistic: (f) => localGram(f, settings.localRadius), distance: (f, t) => localStyleLoss(f, t, settings.localRadius) };
+    case 'gram':
+      return { statistic: gramMatrix, distance: (f, t) => styleLoss(f, t as tf.Tensor2D) };
+    case 'spatial':
+      return { statistic: autocorrelation, distance: (f, t) => spatialStyleLoss(f, t as tf.Tensor4D) };
+    case 'local':
+      return {
+        statistic: (f) => localGram(f, settings.localRadius),
+        distance: (f, t) => localStyleLoss(f, t, settings.localRadius),
+      };
   }
 }
 

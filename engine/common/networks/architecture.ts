@@ -132,12 +132,21 @@ export function croppedFrame(layers: readonly LayerSpec[]): number {
   return frameAndStride(layers, { frame: 0, stride: 1 }).frame;
 }
 
-function frameAndStride(layers: readonly LayerSpec[], start: { frame: number; stride: number }): { frame: number; stride: number } {
+function frameAndStride(
+  layers: readonly LayerSpec[],
+  start: { frame: number; stride: number },
+): { frame: number; stride: number } {
   return layers.reduce(({ frame, stride }, layer) => {
     switch (layer.kind) {
-      case 'lrn': return { frame, stride };
-      case 'conv': return { frame: frame + ((kernelShape(layer)[0] - 1) / 2 - convPadding(layer)[0]) * stride, stride: stride * (layer.stride ?? 1) };
-      case 'pool': return { frame: frame + ((layer.size - 1) / 2 - (layer.pad ?? 0)) * stride, stride: stride * layer.stride };
+      case 'lrn':
+        return { frame, stride };
+      case 'conv':
+        return {
+          frame: frame + ((kernelShape(layer)[0] - 1) / 2 - convPadding(layer)[0]) * stride,
+          stride: stride * (layer.stride ?? 1),
+        };
+      case 'pool':
+        return { frame: frame + ((layer.size - 1) / 2 - (layer.pad ?? 0)) * stride, stride: stride * layer.stride };
       case 'concat': {
         const ends = layer.branches.map((branch) => frameAndStride(branch, { frame, stride }));
         return { frame: Math.max(...ends.map((end) => end.frame)), stride: Math.max(...ends.map((end) => end.stride)) };
@@ -146,9 +155,14 @@ function frameAndStride(layers: readonly LayerSpec[], start: { frame: number; st
   }, start);
 }
 
-/** Every layer in order, a composite's branch layers (branch by branch) before its concatenation, as Caffe's prototxt lists them. */
+/**
+ * Every layer in order, a composite's branch layers (branch by branch) before its concatenation, as Caffe's prototxt
+ * lists them.
+ */
 export function flatLayers(layers: readonly LayerSpec[]): LayerSpec[] {
-  return layers.flatMap((layer) => (layer.kind === 'concat' ? [...layer.branches.flatMap(flatLayers), layer] : [layer]));
+  return layers.flatMap((layer) =>
+    layer.kind === 'concat' ? [...layer.branches.flatMap(flatLayers), layer] : [layer],
+  );
 }
 
 /** Every convolution with weights, branch convolutions included, in order. */
@@ -179,7 +193,10 @@ export function pathTo(layers: readonly LayerSpec[], name: string): LayerSpec[] 
 
 /** Whether `layer` is wanted or, being a composite, holds a wanted layer in one of its branches. */
 export function holdsWanted(layer: LayerSpec, wanted: ReadonlySet<string>): boolean {
-  return wanted.has(layer.name) || (layer.kind === 'concat' && layer.branches.some((branch) => branch.some((inner) => holdsWanted(inner, wanted))));
+  return (
+    wanted.has(layer.name) ||
+    (layer.kind === 'concat' && layer.branches.some((branch) => branch.some((inner) => holdsWanted(inner, wanted))))
+  );
 }
 
 /** A convolution's kernel as [height, width]. */
@@ -208,7 +225,8 @@ export function outputSize(layer: LayerSpec, n: number): number {
       const stride = layer.stride ?? 1;
       if ((layer.padding ?? 'same') === 'same') return Math.ceil(n / stride);
       const [kernel, width] = kernelShape(layer);
-      if (kernel !== width) throw new Error(`${layer.name}: a ${kernel}×${width} kernel must be a stride-1 'same' convolution`);
+      if (kernel !== width)
+        throw new Error(`${layer.name}: a ${kernel}×${width} kernel must be a stride-1 'same' convolution`);
       return Math.max(0, Math.floor((n + 2 * convPadding(layer)[0] - kernel) / stride) + 1);
     }
     case 'pool': {
@@ -230,18 +248,21 @@ export function sequenceOutputSize(layers: readonly LayerSpec[], n: number): num
 
 /**
  * The smallest image side from which every layer up to `lastLayer` (all by default) still has at
- * least one position, its reflected frame added: unpadded convolutions and pools shrink their input, AlexNet's by a lot.
- * Output sizes grow with the input, so the first side that leaves one position is the answer.
+ * least one position, its reflected frame added: unpadded convolutions and pools shrink their input, AlexNet's by a
+ * lot. Output sizes grow with the input, so the first side that leaves one position is the answer.
  */
 export function minimumInputSize(architecture: NetworkArchitecture, lastLayer?: string): number {
-  const path = lastLayer === undefined ? architecture.layers : pathTo(architecture.layers, lastLayer) ?? [];
+  const path = lastLayer === undefined ? architecture.layers : (pathTo(architecture.layers, lastLayer) ?? []);
   // A reflected frame needs an image wider than it (MirrorPad's 'reflect' repeats no edge pixel).
   let side = (architecture.inputPadding?.size ?? 0) + 1;
   while (sequenceOutputSize(path, paddedSide(architecture, side)) < 1) side++;
   return side;
 }
 
-/** The layers a person picks for content and style: each top-level convolution and each inception module's output; branch internals, pools and normalisations stay out of the way. */
+/**
+ * The layers a person picks for content and style: each top-level convolution and each inception module's output;
+ * branch internals, pools and normalisations stay out of the way.
+ */
 export function pickableLayers(architecture: NetworkArchitecture): string[] {
   return architecture.layers.filter((l) => l.kind === 'conv' || l.kind === 'concat').map((l) => l.name);
 }
@@ -256,18 +277,35 @@ export interface ActivationShape {
  * The shape of a layer's activations for an input image of this size (its reflected frame added),
  * by the same formulas the network runs (null for an unknown layer).
  */
-export function activationShape(architecture: NetworkArchitecture, layer: string, input: { height: number; width: number }): ActivationShape | null {
+export function activationShape(
+  architecture: NetworkArchitecture,
+  layer: string,
+  input: { height: number; width: number },
+): ActivationShape | null {
   const path = pathTo(architecture.layers, layer);
   if (!path) return null;
-  const [height, width] = [input.height, input.width].map((side) => sequenceOutputSize(path, paddedSide(architecture, side)));
+  const [height, width] = [input.height, input.width].map((side) =>
+    sequenceOutputSize(path, paddedSide(architecture, side)),
+  );
   return { height, width, channels: layerChannels(architecture, layer) };
 }
 
 function sequenceChannels(layers: readonly LayerSpec[], channels: number): number {
-  return layers.reduce((c, layer) => (layer.kind === 'conv' ? layer.filters : layer.kind === 'concat' ? layer.branches.reduce((sum, branch) => sum + sequenceChannels(branch, c), 0) : c), channels);
+  return layers.reduce(
+    (c, layer) =>
+      layer.kind === 'conv'
+        ? layer.filters
+        : layer.kind === 'concat'
+          ? layer.branches.reduce((sum, branch) => sum + sequenceChannels(branch, c), 0)
+          : c,
+    channels,
+  );
 }
 
-/** How many feature maps `layer` has — the side of its Gram matrix: the last convolution's filters, or an inception module's branches' together. */
+/**
+ * How many feature maps `layer` has — the side of its Gram matrix: the last convolution's filters, or an inception
+ * module's branches' together.
+ */
 export function layerChannels(architecture: NetworkArchitecture, layer: string): number {
   const path = pathTo(architecture.layers, layer);
   if (!path) throw new Error(`${architecture.family} has no layer '${layer}'`);

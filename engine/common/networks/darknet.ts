@@ -1,8 +1,18 @@
 import type { LayerSpec, NetworkArchitecture } from './architecture.js';
 
 /** Darknet's convolution: batch normalisation folded into kernel and bias at import, then a leaky ReLU of slope 0.1. */
-const conv = (index: number, filters: number, kernelSize: 1 | 3): LayerSpec => ({ kind: 'conv', name: `conv${index}`, filters, kernelSize, relu: true, leak: 0.1 });
-/** Darknet's 2×2 stride-2 max pool with TensorFlow's 'same' padding: an odd side's last row and column pooled alone, i.e. the output rounded up. */
+const conv = (index: number, filters: number, kernelSize: 1 | 3): LayerSpec => ({
+  kind: 'conv',
+  name: `conv${index}`,
+  filters,
+  kernelSize,
+  relu: true,
+  leak: 0.1,
+});
+/**
+ * Darknet's 2×2 stride-2 max pool with TensorFlow's 'same' padding: an odd side's last row and column pooled alone,
+ * i.e. the output rounded up.
+ */
 const pool = (index: number): LayerSpec => ({ kind: 'pool', name: `pool${index}`, size: 2, stride: 2, ceil: true });
 
 /**
@@ -15,11 +25,25 @@ export const DARKNET_TINY: NetworkArchitecture = {
   family: 'darknet-tiny',
   inputChannels: 3,
   layers: [
-    conv(1, 16, 3), pool(1),
-    conv(2, 32, 3), pool(2),
-    conv(3, 16, 1), conv(4, 128, 3), conv(5, 16, 1), conv(6, 128, 3), pool(3),
-    conv(7, 32, 1), conv(8, 256, 3), conv(9, 32, 1), conv(10, 256, 3), pool(4),
-    conv(11, 64, 1), conv(12, 512, 3), conv(13, 64, 1), conv(14, 512, 3), conv(15, 128, 1),
+    conv(1, 16, 3),
+    pool(1),
+    conv(2, 32, 3),
+    pool(2),
+    conv(3, 16, 1),
+    conv(4, 128, 3),
+    conv(5, 16, 1),
+    conv(6, 128, 3),
+    pool(3),
+    conv(7, 32, 1),
+    conv(8, 256, 3),
+    conv(9, 32, 1),
+    conv(10, 256, 3),
+    pool(4),
+    conv(11, 64, 1),
+    conv(12, 512, 3),
+    conv(13, 64, 1),
+    conv(14, 512, 3),
+    conv(15, 128, 1),
   ],
   // ml5's port divides RGB by 255; the importer moves that into conv1's kernel (see Preprocessing).
   preprocessing: 'rgb',

@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import type { Pooling } from '../stylize/settings.js';
-import { convLayers, flatLayers, holdsWanted, layerNames, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
+import {
+  convLayers,
+  flatLayers,
+  holdsWanted,
+  layerNames,
+  minimumInputSize,
+  type ConvLayerSpec,
+  type LayerSpec,
+  type NetworkArchitecture,
+} from './architecture.js';
 import { withCustomGradient } from '../losses/customGradient.js';
 import { convolve, groupedFlippedKernel, isPlainSameConv, localResponseNorm, pool } from './layerOps.js';
 import { deprocess, preprocess } from './preprocessing.js';
@@ -34,7 +43,12 @@ export interface FeatureNetwork {
    * respect to the input: what every optimisation step needs. Here by TensorFlow.js's autodiff; a
    * native runtime may compute the network's part (see engine/node/networks/nativeGradient.ts).
    */
-  lossAndGradient(input: tf.Tensor4D, layers: readonly string[], pooling: Pooling, loss: ActivationLoss): Promise<LossAndGradient>;
+  lossAndGradient(
+    input: tf.Tensor4D,
+    layers: readonly string[],
+    pooling: Pooling,
+    loss: ActivationLoss,
+  ): Promise<LossAndGradient>;
   /**
    * Gatys et al.'s content and Gram terms and their gradient computed in one pass where the network
    * runs, for a runtime that can (a native one); null when it cannot for these layers or pooling.
@@ -48,7 +62,10 @@ export interface FeatureNetwork {
 /** A scalar function of a network's activations and of its input. */
 export type ActivationLoss = (activations: ReadonlyMap<string, tf.Tensor4D>, input: tf.Tensor4D) => tf.Scalar;
 
-/** Targets of Gatys et al.'s loss: activations to match by mean squared error, Gram matrices likewise, each with its weight. */
+/**
+ * Targets of Gatys et al.'s loss: activations to match by mean squared error, Gram matrices likewise, each with its
+ * weight.
+ */
 export interface FeatureMatching {
   readonly content: readonly { readonly layer: string; readonly target: tf.Tensor4D; readonly weight: number }[];
   readonly gram: readonly { readonly layer: string; readonly target: tf.Tensor2D; readonly weight: number }[];
@@ -68,11 +85,20 @@ export interface LossAndGradient {
   readonly gradient: tf.Tensor4D;
 }
 
-export function featureNetwork(name: string, architecture: NetworkArchitecture, weights: NetworkWeights): FeatureNetwork {
+export function featureNetwork(
+  name: string,
+  architecture: NetworkArchitecture,
+  weights: NetworkWeights,
+): FeatureNetwork {
   const computable = computableLayers(architecture, new Set(weights.keys()));
-  const convs = new Map(convLayers(architecture).filter((spec) => weights.has(spec.name)).map((spec) => [spec.name, prepareConv(spec, weights.get(spec.name)!)]));
+  const convs = new Map(
+    convLayers(architecture)
+      .filter((spec) => weights.has(spec.name))
+      .map((spec) => [spec.name, prepareConv(spec, weights.get(spec.name)!)]),
+  );
 
-  const checkLayers = (requested: readonly string[]) => checkNetworkLayers({ name, architecture, layers: computable }, requested);
+  const checkLayers = (requested: readonly string[]) =>
+    checkNetworkLayers({ name, architecture, layers: computable }, requested);
 
   function activations(input: tf.Tensor4D, requested: readonly string[], pooling: Pooling): Map<string, tf.Tensor4D> {
     checkLayers(requested);
@@ -87,7 +113,9 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
      * `whole`), recording the wanted activations; returns the output of the last layer run.
      */
     function run(layers: readonly LayerSpec[], x: tf.Tensor4D, whole: boolean): tf.Tensor4D {
-      const last = whole ? layers.length - 1 : layers.reduce((found, layer, i) => (holdsWanted(layer, wanted) ? i : found), -1);
+      const last = whole
+        ? layers.length - 1
+        : layers.reduce((found, layer, i) => (holdsWanted(layer, wanted) ? i : found), -1);
       layers.slice(0, last + 1).forEach((layer, i) => {
         x = apply(layer, x, i < last || whole || wanted.has(layer.name));
         if (wanted.has(layer.name)) result.set(layer.name, x);
@@ -98,9 +126,12 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
     /** A composite whose output is not needed runs only the branches, and their layers, that were asked for. */
     function apply(layer: LayerSpec, x: tf.Tensor4D, outputNeeded: boolean): tf.Tensor4D {
       switch (layer.kind) {
-        case 'conv': return applyConv(layer, convs.get(layer.name)!, x);
-        case 'lrn': return localResponseNorm(layer, x);
-        case 'pool': return pool(layer, pooling, x);
+        case 'conv':
+          return applyConv(layer, convs.get(layer.name)!, x);
+        case 'lrn':
+          return localResponseNorm(layer, x);
+        case 'pool':
+          return pool(layer, pooling, x);
         case 'concat': {
           const outputs = layer.branches.map((branch) => run(branch, x, outputNeeded));
           return outputNeeded ? tf.concat(outputs, 3) : x;
@@ -140,7 +171,18 @@ export function featureNetwork(name: string, architecture: NetworkArchitecture, 
  */
 function padInput(architecture: NetworkArchitecture, input: tf.Tensor4D): tf.Tensor4D {
   const size = architecture.inputPadding?.size ?? 0;
-  return size === 0 ? input : tf.mirrorPad(input, [[0, 0], [size, size], [size, size], [0, 0]], 'reflect');
+  return size === 0
+    ? input
+    : tf.mirrorPad(
+        input,
+        [
+          [0, 0],
+          [size, size],
+          [size, size],
+          [0, 0],
+        ],
+        'reflect',
+      );
 }
 
 /** tf.tidy for a Map result: keeps the map's tensors, disposes every intermediate. */
@@ -158,26 +200,45 @@ export function tidyMap<T extends tf.Tensor>(compute: () => Map<string, T>): Map
  * Throws a PasticheError naming the first requested layer that `network` cannot compute; needs only
  * its description, so a request can be checked without building the weights.
  */
-export function checkNetworkLayers(network: Pick<FeatureNetwork, 'name' | 'architecture' | 'layers'>, requested: readonly string[]): void {
+export function checkNetworkLayers(
+  network: Pick<FeatureNetwork, 'name' | 'architecture' | 'layers'>,
+  requested: readonly string[],
+): void {
   const { name, architecture, layers } = network;
   for (const layer of requested) {
     if (!layerNames(architecture).includes(layer)) {
       throw new PasticheError(`no layer '${layer}' (its layers: ${summarise(layers)})`, name);
     }
     if (!layers.includes(layer)) {
-      throw new PasticheError(`holds weights only up to ${layers.at(-1) ?? 'no layer'}, so layer '${layer}' is not available`, name);
+      throw new PasticheError(
+        `holds weights only up to ${layers.at(-1) ?? 'no layer'}, so layer '${layer}' is not available`,
+        name,
+      );
     }
   }
 }
 
 /** Refuses an image too small for the most demanding requested layer, before a backend meets a zero-sized tensor. */
-export function checkInputSize(network: Pick<FeatureNetwork, 'name' | 'architecture'>, requested: readonly string[], { width, height }: { width: number; height: number }): void {
+export function checkInputSize(
+  network: Pick<FeatureNetwork, 'name' | 'architecture'>,
+  requested: readonly string[],
+  { width, height }: { width: number; height: number },
+): void {
   const { name, architecture } = network;
-  const needs = layerNames(architecture).filter((layer) => requested.includes(layer)).map((layer) => ({ layer, needed: minimumInputSize(architecture, layer) }));
+  const needs = layerNames(architecture)
+    .filter((layer) => requested.includes(layer))
+    .map((layer) => ({ layer, needed: minimumInputSize(architecture, layer) }));
   // The deepest of the layers that need the most (a later layer never needs less along one path).
-  const hardest = needs.reduce<(typeof needs)[number] | undefined>((most, need) => (most && most.needed > need.needed ? most : need), undefined);
+  const hardest = needs.reduce<(typeof needs)[number] | undefined>(
+    (most, need) => (most && most.needed > need.needed ? most : need),
+    undefined,
+  );
   if (hardest && Math.min(height, width) < hardest.needed) {
-    throw new PasticheError(`an image of ${width}×${height} is too small for layer '${hardest.layer}', which needs at least ${hardest.needed} px on each side`, name);
+    throw new PasticheError(
+      `an image of ${width}×${height} is too small for layer '${hardest.layer}', which needs at least ` +
+        `${hardest.needed} px on each side`,
+      name,
+    );
   }
 }
 
@@ -219,10 +280,15 @@ function rectify(z: tf.Tensor, leak: number): tf.Tensor4D {
  * not), whose gradient with respect to x is itself such a convolution: dx = conv(dy ⊙ r′, flip(k)ᵀ),
  * where r′ is 1 where y > 0 and the leak (0 for a plain ReLU) elsewhere — the sign of y is z's. Backends run
  * forward convolutions with their fastest kernels, and far slower dedicated backprop kernels
- * (wasm's Conv2DBackpropInput takes 7–10× the time of this forward convolution on VGG's layers at 256 px, measured), so the backward pass is written this way. Gradients for the weights are not
- * needed: style transfer optimises the image, never the feature network.
+ * (wasm's Conv2DBackpropInput takes 7–10× the time of this forward convolution on VGG's layers at 256 px, measured), so
+ * the backward pass is written this way. Gradients for the weights are not needed: style transfer optimises the image,
+ * never the feature network.
  */
-function convReluSameFastGrad(spec: ConvLayerSpec, conv: Required<PreparedConv>, leak: number): (x: tf.Tensor4D) => tf.Tensor4D {
+function convReluSameFastGrad(
+  spec: ConvLayerSpec,
+  conv: Required<PreparedConv>,
+  leak: number,
+): (x: tf.Tensor4D) => tf.Tensor4D {
   return withCustomGradient((input: tf.Tensor4D, save: tf.GradSaveFunc) => {
     const y = rectify(tf.add(convolve(spec, input, conv.kernel), conv.bias), leak);
     save([y]);

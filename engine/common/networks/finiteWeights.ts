@@ -6,7 +6,8 @@ import { PasticheError } from '../errors.js';
  * only well into a run, so every reader refuses them.
  */
 export function nonFiniteValue(values: ArrayLike<number>): string | null {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return `value ${i} is ${values[i]}, not a finite number`;
+  for (let i = 0; i < values.length; i++)
+    if (!Number.isFinite(values[i])) return `value ${i} is ${values[i]}, not a finite number`;
   return null;
 }
 

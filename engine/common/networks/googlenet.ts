@@ -6,7 +6,13 @@ const lrn = (name: string): LayerSpec => ({ kind: 'lrn', name, size: 5, alpha: 1
 /** The 3×3 stride-2 max pools between stages, rounded up as every Caffe pool is. */
 const reduce = (name: string): LayerSpec => ({ kind: 'pool', name, size: 3, stride: 2, ceil: true });
 
-const conv = (name: string, filters: number, kernelSize: number): LayerSpec => ({ kind: 'conv', name, filters, kernelSize, relu: true });
+const conv = (name: string, filters: number, kernelSize: number): LayerSpec => ({
+  kind: 'conv',
+  name,
+  filters,
+  kernelSize,
+  relu: true,
+});
 
 /**
  * An inception module (Szegedy et al. 2015, fig. 2b and table 1) as bvlc_googlenet's prototxt
@@ -14,7 +20,10 @@ const conv = (name: string, filters: number, kernelSize: number): LayerSpec => (
  * concatenated in that order. Caffe pads the 3×3 and 5×5 convolutions by 1 and 2, which at stride 1
  * is TensorFlow's 'same'.
  */
-function inception(module: string, [n1x1, n3x3Reduce, n3x3, n5x5Reduce, n5x5, poolProj]: readonly number[]): ConcatLayerSpec {
+function inception(
+  module: string,
+  [n1x1, n3x3Reduce, n3x3, n5x5Reduce, n5x5, poolProj]: readonly number[],
+): ConcatLayerSpec {
   const layer = (name: string) => `inception_${module}/${name}`;
   return {
     kind: 'concat',
@@ -23,7 +32,10 @@ function inception(module: string, [n1x1, n3x3Reduce, n3x3, n5x5Reduce, n5x5, po
       [conv(layer('1x1'), n1x1, 1)],
       [conv(layer('3x3_reduce'), n3x3Reduce, 1), conv(layer('3x3'), n3x3, 3)],
       [conv(layer('5x5_reduce'), n5x5Reduce, 1), conv(layer('5x5'), n5x5, 5)],
-      [{ kind: 'pool', name: layer('pool'), size: 3, stride: 1, pad: 1, ceil: true }, conv(layer('pool_proj'), poolProj, 1)],
+      [
+        { kind: 'pool', name: layer('pool'), size: 3, stride: 1, pad: 1, ceil: true },
+        conv(layer('pool_proj'), poolProj, 1),
+      ],
     ],
   };
 }

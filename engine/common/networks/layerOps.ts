@@ -14,7 +14,10 @@ export function convolve(spec: ConvLayerSpec, x: tf.Tensor4D, kernel: tf.Tensor4
   return tf.tidy(() => {
     const inputs = tf.split(x, groups, 3) as tf.Tensor4D[];
     const kernels = tf.split(kernel, groups, 3) as tf.Tensor4D[];
-    return tf.concat(inputs.map((input, g) => tf.conv2d(input, kernels[g], stride, padding) as tf.Tensor4D), 3);
+    return tf.concat(
+      inputs.map((input, g) => tf.conv2d(input, kernels[g], stride, padding) as tf.Tensor4D),
+      3,
+    );
   });
 }
 
@@ -40,7 +43,9 @@ export function isPlainSameConv(spec: ConvLayerSpec): boolean {
 export function groupedFlippedKernel(spec: ConvLayerSpec, kernel: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const groups = spec.groups ?? 1;
-    return groups === 1 ? flippedKernel(kernel) : tf.concat((tf.split(kernel, groups, 3) as tf.Tensor4D[]).map(flippedKernel), 3);
+    return groups === 1
+      ? flippedKernel(kernel)
+      : tf.concat((tf.split(kernel, groups, 3) as tf.Tensor4D[]).map(flippedKernel), 3);
   });
 }
 
@@ -52,9 +57,15 @@ export function localResponseNorm(spec: LrnLayerSpec, x: tf.Tensor4D): tf.Tensor
   return tf.tidy(() => {
     const radius = (spec.size - 1) / 2;
     const channels = x.shape[3];
-    const squares = tf.pad(tf.square(x), [[0, 0], [0, 0], [0, 0], [radius, radius]]);
+    const squares = tf.pad(tf.square(x), [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [radius, radius],
+    ]);
     let sum: tf.Tensor = tf.zerosLike(x);
-    for (let offset = 0; offset < spec.size; offset++) sum = tf.add(sum, tf.slice(squares, [0, 0, 0, offset], [-1, -1, -1, channels]));
+    for (let offset = 0; offset < spec.size; offset++)
+      sum = tf.add(sum, tf.slice(squares, [0, 0, 0, offset], [-1, -1, -1, channels]));
     return tf.mul(x, tf.pow(tf.add(spec.k, tf.mul(spec.alpha / spec.size, sum)), -spec.beta)) as tf.Tensor4D;
   });
 }
@@ -75,27 +86,46 @@ export function pool(spec: PoolLayerSpec, runPooling: Pooling, x: tf.Tensor4D): 
   const outWidth = outputSize(spec, width);
   const pad = spec.pad ?? 0;
   const padAfter = (n: number, out: number) => Math.max(0, (out - 1) * spec.stride + spec.size - n - pad);
-  const padding: [number, number][] = [[0, 0], [pad, padAfter(height, outHeight)], [pad, padAfter(width, outWidth)], [0, 0]];
+  const padding: [number, number][] = [
+    [0, 0],
+    [pad, padAfter(height, outHeight)],
+    [pad, padAfter(width, outWidth)],
+    [0, 0],
+  ];
   if (padding.every(([before, after]) => before === 0 && after === 0)) return poolValid(pooling, spec, x);
   return tf.tidy(() => {
-    const pooled = pooling === 'max'
-      ? poolValid('max', spec, tf.pad(x, padding, -Infinity))
-      : tf.div(poolValid('avg', spec, tf.pad(x, padding)), poolValid('avg', spec, tf.pad(tf.onesLike(tf.slice(x, 0, [1, height, width, 1])), padding))) as tf.Tensor4D;
+    const pooled =
+      pooling === 'max'
+        ? poolValid('max', spec, tf.pad(x, padding, -Infinity))
+        : (tf.div(
+            poolValid('avg', spec, tf.pad(x, padding)),
+            poolValid('avg', spec, tf.pad(tf.onesLike(tf.slice(x, 0, [1, height, width, 1])), padding)),
+          ) as tf.Tensor4D);
     // A last window Caffe drops (one starting in the padding) is cut off here.
-    return pooled.shape[1] === outHeight && pooled.shape[2] === outWidth ? pooled : tf.slice(pooled, [0, 0, 0, 0], [-1, outHeight, outWidth, -1]);
+    return pooled.shape[1] === outHeight && pooled.shape[2] === outWidth
+      ? pooled
+      : tf.slice(pooled, [0, 0, 0, 0], [-1, outHeight, outWidth, -1]);
   });
 }
 
 function poolValid(pooling: Pooling, spec: PoolLayerSpec, x: tf.Tensor4D): tf.Tensor4D {
   if (spec.size === spec.stride && fastPoolGradientPays(pooling)) return poolTiles(pooling, spec.size, x);
-  return pooling === 'max' ? tf.maxPool(x, spec.size, spec.stride, 'valid') : tf.avgPool(x, spec.size, spec.stride, 'valid');
+  return pooling === 'max'
+    ? tf.maxPool(x, spec.size, spec.stride, 'valid')
+    : tf.avgPool(x, spec.size, spec.stride, 'valid');
 }
 
-/** Non-overlapping pooling with the gradients of poolGradients.ts; cells past the last whole window, which no window sees, are cut off first. */
+/**
+ * Non-overlapping pooling with the gradients of poolGradients.ts; cells past the last whole window, which no window
+ * sees, are cut off first.
+ */
 function poolTiles(pooling: Pooling, k: number, x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [, height, width] = x.shape;
-    const tiled = height % k === 0 && width % k === 0 ? x : tf.slice(x, [0, 0, 0, 0], [-1, height - (height % k), width - (width % k), -1]);
+    const tiled =
+      height % k === 0 && width % k === 0
+        ? x
+        : tf.slice(x, [0, 0, 0, 0], [-1, height - (height % k), width - (width % k), -1]);
     return pooling === 'max' ? maxPoolTiled(tiled, k) : avgPoolTiled(tiled, k);
   });
 }

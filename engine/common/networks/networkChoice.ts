@@ -33,8 +33,8 @@ function ranked(networks: readonly NetworkSummary[]): NetworkSummary[] {
 export function chooseNetwork(networks: readonly NetworkSummary[]): NetworkChoice {
   const best = ranked(networks).find(usable);
   if (!best) {
-    const problem = "none of the catalogue's preferred networks is installed or generated: "
-      + "choose one (see 'pastiche models')";
+    const problem =
+      "none of the catalogue's preferred networks is installed or generated: " + "choose one (see 'pastiche models')";
     throw new PasticheError(problem, 'network');
   }
   return { name: best.name, architecture: best.architecture, pretrained: best.status === 'installed' };

@@ -38,13 +38,17 @@ export function maxPoolTiled(x: tf.Tensor4D, k: number): tf.Tensor4D {
     save([input, pooled]);
     return {
       value: pooled,
-      gradFunc: (dy, [saved, savedPooled]) => tf.tidy(() => {
-        const cells = windowView(saved as tf.Tensor4D, k);
-        const isMax = tf.cast(tf.equal(cells, repeated(savedPooled as tf.Tensor4D, k)), 'float32');
-        const ranked = tf.mul(isMax, placeWeights(k));
-        const first = tf.cast(tf.equal(ranked, repeated(tf.maxPool(imageView(ranked, saved.shape), k, k, 'valid'), k)), 'float32');
-        return imageView(tf.mul(first, repeated(dy, k)), saved.shape);
-      }),
+      gradFunc: (dy, [saved, savedPooled]) =>
+        tf.tidy(() => {
+          const cells = windowView(saved as tf.Tensor4D, k);
+          const isMax = tf.cast(tf.equal(cells, repeated(savedPooled as tf.Tensor4D, k)), 'float32');
+          const ranked = tf.mul(isMax, placeWeights(k));
+          const first = tf.cast(
+            tf.equal(ranked, repeated(tf.maxPool(imageView(ranked, saved.shape), k, k, 'valid'), k)),
+            'float32',
+          );
+          return imageView(tf.mul(first, repeated(dy, k)), saved.shape);
+        }),
     };
   })(x);
 }
@@ -76,5 +80,8 @@ function repeated(pooled: tf.Tensor4D, k: number, scale = 1): tf.Tensor {
 
 /** k² for a window's first cell (row by row) down to 1 for its last, in the window view. */
 function placeWeights(k: number): tf.Tensor {
-  return tf.tensor(Array.from({ length: k * k }, (_, i) => k * k - i), [1, 1, k, 1, k, 1]);
+  return tf.tensor(
+    Array.from({ length: k * k }, (_, i) => k * k - i),
+    [1, 1, k, 1, k, 1],
+  );
 }

@@ -7,15 +7,25 @@ import type { Preprocessing } from './architecture.js';
  */
 export const CAFFE_MEAN_BGR: readonly [number, number, number] = [103.939, 116.779, 123.68];
 
-/** The mean ImageNet pixel in RGB: where noise starts, whatever a network's input space (neural-style starts at zero in Caffe's, which is this pixel). */
-export const IMAGENET_MEAN_RGB: readonly [number, number, number] = [CAFFE_MEAN_BGR[2], CAFFE_MEAN_BGR[1], CAFFE_MEAN_BGR[0]];
+/**
+ * The mean ImageNet pixel in RGB: where noise starts, whatever a network's input space (neural-style starts at zero in
+ * Caffe's, which is this pixel).
+ */
+export const IMAGENET_MEAN_RGB: readonly [number, number, number] = [
+  CAFFE_MEAN_BGR[2],
+  CAFFE_MEAN_BGR[1],
+  CAFFE_MEAN_BGR[0],
+];
 
 /** sRGB image [H, W, 3] in 0..255 → network input [1, H, W, 3]. */
 export function preprocess(kind: Preprocessing, rgb: tf.Tensor3D): tf.Tensor4D {
   return tf.tidy(() => preprocessBatch(kind, tf.expandDims(rgb, 0) as tf.Tensor4D));
 }
 
-/** A batch of sRGB images [N, H, W, 3] in 0..255 (a style network's output while it trains) → network input [N, H, W, 3]. */
+/**
+ * A batch of sRGB images [N, H, W, 3] in 0..255 (a style network's output while it trains) → network input [N, H, W,
+ * 3].
+ */
 export function preprocessBatch(kind: Preprocessing, rgb: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     if (kind === 'rgb') return tf.cast(rgb, 'float32');

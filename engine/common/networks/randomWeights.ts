@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { convLayers, kernelShape, minimumInputSize, type ConvLayerSpec, type LayerSpec, type NetworkArchitecture } from './architecture.js';
+import {
+  convLayers,
+  kernelShape,
+  minimumInputSize,
+  type ConvLayerSpec,
+  type LayerSpec,
+  type NetworkArchitecture,
+} from './architecture.js';
 import { convolve, localResponseNorm, pool } from './layerOps.js';
 import { preprocess } from './preprocessing.js';
 import type { ConvWeights, NetworkWeights } from './weights.js';
@@ -32,11 +39,22 @@ const PHOTO_CALIBRATION_SIZE = 128;
  * This gives neural-style's weights about the term balance they have on VGG-19 (quality bench).
  */
 const VGG_PHOTO_RMS: Readonly<Record<string, number>> = {
-  conv1_1: 37.9, conv1_2: 163.4,
-  conv2_1: 234.4, conv2_2: 293.2,
-  conv3_1: 341.5, conv3_2: 360.3, conv3_3: 603.5, conv3_4: 1063.7,
-  conv4_1: 449, conv4_2: 476, conv4_3: 813, conv4_4: 1400,
-  conv5_1: 572, conv5_2: 610, conv5_3: 1040, conv5_4: 1830,
+  conv1_1: 37.9,
+  conv1_2: 163.4,
+  conv2_1: 234.4,
+  conv2_2: 293.2,
+  conv3_1: 341.5,
+  conv3_2: 360.3,
+  conv3_3: 603.5,
+  conv3_4: 1063.7,
+  conv4_1: 449,
+  conv4_2: 476,
+  conv4_3: 813,
+  conv4_4: 1400,
+  conv5_1: 572,
+  conv5_2: 610,
+  conv5_3: 1040,
+  conv5_4: 1830,
 };
 
 /**
@@ -75,7 +93,11 @@ function targetRms(calibration: RandomCalibration, layer: string, convIndex: num
  * than with pretrained features (He, Wang & Hopcroft 2016). Deterministic for a given seed on
  * every backend, since tf's seeded generators run in JavaScript.
  */
-export function randomWeights(architecture: NetworkArchitecture, seed: number, calibration: RandomCalibration = defaultCalibration(architecture)): NetworkWeights {
+export function randomWeights(
+  architecture: NetworkArchitecture,
+  seed: number,
+  calibration: RandomCalibration = defaultCalibration(architecture),
+): NetworkWeights {
   const weights = new Map<string, ConvWeights>();
   let convIndex = 0;
   const input = calibrationInput(architecture, seed, calibration);
@@ -87,7 +109,11 @@ export function randomWeights(architecture: NetworkArchitecture, seed: number, c
    * Draws the convolutions of `layers` in order, running the calibration image through them;
    * returns the last activation and its channels. `x` stays the caller's to dispose.
    */
-  function drawLayers(layers: readonly LayerSpec[], x: tf.Tensor4D, inChannels: number): { activation: tf.Tensor4D; channels: number } {
+  function drawLayers(
+    layers: readonly LayerSpec[],
+    x: tf.Tensor4D,
+    inChannels: number,
+  ): { activation: tf.Tensor4D; channels: number } {
     let activation = x;
     let channels = inChannels;
     for (const layer of layers) {
@@ -98,10 +124,16 @@ export function randomWeights(architecture: NetworkArchitecture, seed: number, c
     return { activation: activation === x ? tf.clone(x) : activation, channels };
   }
 
-  function drawLayer(layer: LayerSpec, x: tf.Tensor4D, inChannels: number): { activation: tf.Tensor4D; channels: number } {
+  function drawLayer(
+    layer: LayerSpec,
+    x: tf.Tensor4D,
+    inChannels: number,
+  ): { activation: tf.Tensor4D; channels: number } {
     switch (layer.kind) {
-      case 'pool': return { activation: pool(layer, 'max', x), channels: inChannels };
-      case 'lrn': return { activation: localResponseNorm(layer, x), channels: inChannels };
+      case 'pool':
+        return { activation: pool(layer, 'max', x), channels: inChannels };
+      case 'lrn':
+        return { activation: localResponseNorm(layer, x), channels: inChannels };
       case 'conv': {
         const target = targetRms(calibration, layer.name, convIndex);
         const drawn = calibratedConv(layer, inChannels, x, target, seed * 1009 + ++convIndex);
@@ -111,7 +143,10 @@ export function randomWeights(architecture: NetworkArchitecture, seed: number, c
       case 'concat': {
         // Every branch reads the same input; each branch's convolutions are scaled like any other.
         const branches = layer.branches.map((branch) => drawLayers(branch, x, inChannels));
-        const activation = tf.concat(branches.map((b) => b.activation), 3);
+        const activation = tf.concat(
+          branches.map((b) => b.activation),
+          3,
+        );
         tf.dispose(branches.map((b) => b.activation));
         return { activation, channels: branches.reduce((sum, b) => sum + b.channels, 0) };
       }
@@ -141,12 +176,21 @@ function calibratedConv(layer: ConvLayerSpec, inChannels: number, input: tf.Tens
 }
 
 /** The seeded image a network is calibrated on, in its input space. */
-function calibrationInput(architecture: NetworkArchitecture, seed: number, calibration: RandomCalibration): tf.Tensor4D {
+function calibrationInput(
+  architecture: NetworkArchitecture,
+  seed: number,
+  calibration: RandomCalibration,
+): tf.Tensor4D {
   // Large enough for every layer to keep a position (GoogLeNet needs 31 px, AlexNet 39).
   const minimum = minimumInputSize(architecture);
-  return tf.tidy(() => preprocess(architecture.preprocessing, calibration === 'rms-v1'
-    ? colourFieldImage(Math.max(V1_CALIBRATION_SIZE, minimum), seed)
-    : calibrationImage(Math.max(PHOTO_CALIBRATION_SIZE, minimum), seed)));
+  return tf.tidy(() =>
+    preprocess(
+      architecture.preprocessing,
+      calibration === 'rms-v1'
+        ? colourFieldImage(Math.max(V1_CALIBRATION_SIZE, minimum), seed)
+        : calibrationImage(Math.max(PHOTO_CALIBRATION_SIZE, minimum), seed),
+    ),
+  );
 }
 
 /** rms-v1's image: smooth fields of independent colours plus white noise. */

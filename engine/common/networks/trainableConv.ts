@@ -51,7 +51,12 @@ export function trainableConv2dTranspose(x: tf.Tensor4D, kernel: tf.Tensor4D, st
  * a convolution, with the kernel flipped in space and its channels swapped (wasm runs forward
  * convolutions about 3× faster than its Conv2DBackpropInput; see featureNetwork's fast path).
  */
-function convInputGradient(dy: tf.Tensor4D, kernel: tf.Tensor4D, inputShape: readonly number[], stride: Stride): tf.Tensor4D {
+function convInputGradient(
+  dy: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  inputShape: readonly number[],
+  stride: Stride,
+): tf.Tensor4D {
   return tf.tidy(() => {
     if (stride === 1 && kernel.shape[0] % 2 === 1) return tf.conv2d(dy, flippedKernel(kernel), 1, 'same');
     return conv2dTransposeSame(dy, kernel, inputShape as [number, number, number, number], stride);
@@ -67,23 +72,47 @@ function convInputGradient(dy: tf.Tensor4D, kernel: tf.Tensor4D, inputShape: rea
  * columns. The same sums as tf.conv2dTranspose (bit for bit, measured), which on wasm runs a
  * dedicated kernel some 3.5× slower than these forward convolutions (at 64×64×128 → 128×128×64).
  */
-function conv2dTransposeSame(x: tf.Tensor4D, kernel: tf.Tensor4D, outputShape: [number, number, number, number], stride: Stride): tf.Tensor4D {
+function conv2dTransposeSame(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  outputShape: [number, number, number, number],
+  stride: Stride,
+): tf.Tensor4D {
   const [batch, height, width] = x.shape;
-  const doubles = stride === 2 && kernel.shape[0] === 3 && kernel.shape[1] === 3 && outputShape[1] === 2 * height && outputShape[2] === 2 * width && outputShape[0] === batch;
+  const doubles =
+    stride === 2 &&
+    kernel.shape[0] === 3 &&
+    kernel.shape[1] === 3 &&
+    outputShape[1] === 2 * height &&
+    outputShape[2] === 2 * width &&
+    outputShape[0] === batch;
   if (!doubles) return tf.conv2dTranspose(x, kernel, outputShape, stride, 'same');
   return tf.tidy(() => {
     // Kernel rows (or columns) an even and an odd output takes, in the order of the input rows m − 1, m they meet.
     const taps = (parity: number) => (parity === 0 ? [2, 0] : [1]);
-    const phases = [0, 1].flatMap((rowParity) => [0, 1].map((columnParity) => {
-      const [rows, columns] = [taps(rowParity), taps(columnParity)];
-      const phaseKernel = tf.transpose(tf.gather(tf.gather(kernel, rows, 0), columns, 1), [0, 1, 3, 2]) as tf.Tensor4D;
-      const padded = tf.pad(x, [[0, 0], [rows.length - 1, 0], [columns.length - 1, 0], [0, 0]]);
-      return tf.conv2d(padded, phaseKernel, 1, 'valid');
-    }));
+    const phases = [0, 1].flatMap((rowParity) =>
+      [0, 1].map((columnParity) => {
+        const [rows, columns] = [taps(rowParity), taps(columnParity)];
+        const phaseKernel = tf.transpose(
+          tf.gather(tf.gather(kernel, rows, 0), columns, 1),
+          [0, 1, 3, 2],
+        ) as tf.Tensor4D;
+        const padded = tf.pad(x, [
+          [0, 0],
+          [rows.length - 1, 0],
+          [columns.length - 1, 0],
+          [0, 0],
+        ]);
+        return tf.conv2d(padded, phaseKernel, 1, 'valid');
+      }),
+    );
     // Depth to space: [N, H, W, (row parity, column parity, C)] → [N, 2H, 2W, C], written as a
     // transpose, which wasm runs some 14× faster than its DepthToSpace (measured at 128×128×128).
     const channels = outputShape[3];
-    const interleaved = tf.transpose(tf.reshape(tf.concat(phases, 3), [batch, height, width, 2, 2, channels]), [0, 1, 3, 2, 4, 5]);
+    const interleaved = tf.transpose(
+      tf.reshape(tf.concat(phases, 3), [batch, height, width, 2, 2, channels]),
+      [0, 1, 3, 2, 4, 5],
+    );
     return tf.reshape(interleaved, outputShape);
   });
 }
@@ -98,7 +127,10 @@ export function flippedKernel(kernel: tf.Tensor4D): tf.Tensor4D {
   // Reversing the flattened kH·kW positions flips both axes at once, for square and factorised kernels alike.
   const [height, width, inChannels, outChannels] = kernel.shape;
   const antiIdentity = tf.reverse(tf.eye(height * width), 0) as tf.Tensor2D;
-  const flipped = tf.reshape(tf.matMul(antiIdentity, tf.reshape(kernel, [height * width, inChannels * outChannels])), kernel.shape);
+  const flipped = tf.reshape(
+    tf.matMul(antiIdentity, tf.reshape(kernel, [height * width, inChannels * outChannels])),
+    kernel.shape,
+  );
   return tf.transpose(flipped, [0, 1, 3, 2]) as tf.Tensor4D;
 }
 
@@ -112,7 +144,12 @@ export function filterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, kernelSize: numb
   return tf.tidy(() => {
     const [, height, width] = x.shape;
     const [, outHeight, outWidth] = dy.shape;
-    const padded = tf.pad(x, [[0, 0], samePadding(height, outHeight, kernelSize, stride), samePadding(width, outWidth, kernelSize, stride), [0, 0]]);
+    const padded = tf.pad(x, [
+      [0, 0],
+      samePadding(height, outHeight, kernelSize, stride),
+      samePadding(width, outWidth, kernelSize, stride),
+      [0, 0],
+    ]);
     const swapped = tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D;
     const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
     const correlated = tf.conv2d(swapped, filter, 1, 'valid', 'NHWC', stride);

@@ -15,7 +15,13 @@ function vgg(family: string, convsPerBlock: readonly number[]): NetworkArchitect
     layers.push({ kind: 'pool', name: `pool${b + 1}`, size: 2, stride: 2 });
   });
   // Gatys et al. 2015 (and neural-style): content at conv4_2, style at the first layer of every block.
-  return { family, inputChannels: 3, layers, preprocessing: 'caffe-bgr', defaultLayers: { content: ['conv4_2'], style: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] } };
+  return {
+    family,
+    inputChannels: 3,
+    layers,
+    preprocessing: 'caffe-bgr',
+    defaultLayers: { content: ['conv4_2'], style: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] },
+  };
 }
 
 export const VGG16: NetworkArchitecture = vgg('vgg16', [2, 2, 3, 3, 3]);

@@ -19,7 +19,11 @@ export interface AdamOptions {
  * evaluation's gradient drives the next step, so a step costs one evaluation (the first, two). Adam
  * has no line search to step back from a non-finite loss: it puts x back where it was and throws.
  */
-export function adam<Detail>(x: tf.Variable, objective: Objective<Detail>, options: AdamOptions): IterativeOptimizer<Detail> {
+export function adam<Detail>(
+  x: tf.Variable,
+  objective: Objective<Detail>,
+  options: AdamOptions,
+): IterativeOptimizer<Detail> {
   const moments = adamMoments(x);
   const { m, v } = moments;
   let t = 0;
@@ -89,7 +93,13 @@ export function adamMoments(x: tf.Tensor, saved?: { m: tf.Tensor; v: tf.Tensor }
  * Step t (from 1) of Algorithm 1 on x in place. The bias corrections 1 − βᵗ are computed from t
  * alone, so a run resumed at step t with its moments continues exactly as one that never stopped.
  */
-export function adamUpdate(x: tf.Variable, { m, v }: AdamMoments, gradient: tf.Tensor, t: number, options: AdamOptions): void {
+export function adamUpdate(
+  x: tf.Variable,
+  { m, v }: AdamMoments,
+  gradient: tf.Tensor,
+  t: number,
+  options: AdamOptions,
+): void {
   const { learningRate, beta1, beta2, epsilon } = options;
   tf.tidy(() => {
     m.assign(tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, gradient)));

@@ -23,7 +23,10 @@ const CURVATURE = 0.9;
  * grown by the reductions that sum it. Loss differences within it are not trusted (see `rise`).
  */
 const LOSS_RESOLUTION = 1e-6;
-/** The BFGS update keeps H positive definite only if yᵀs > 0 (Nocedal & Wright eq. 6.7): pairs at or below this are skipped. */
+/**
+ * The BFGS update keeps H positive definite only if yᵀs > 0 (Nocedal & Wright eq. 6.7): pairs at or below this are
+ * skipped.
+ */
 const MIN_CURVATURE = 1e-10;
 
 /**
@@ -31,7 +34,11 @@ const MIN_CURVATURE = 1e-10;
  * Gatys et al. and neural-style. x must not be changed by others between steps: f and ∇f at x are
  * kept from the previous step's line search, so an iteration usually costs one evaluation.
  */
-export function lbfgs<Detail>(x: tf.Variable, objective: Objective<Detail>, options: LbfgsOptions): IterativeOptimizer<Detail> {
+export function lbfgs<Detail>(
+  x: tf.Variable,
+  objective: Objective<Detail>,
+  options: LbfgsOptions,
+): IterativeOptimizer<Detail> {
   const budget = options.maxLineSearchEvaluations ?? 25;
   const gradientTolerance = options.gradientTolerance ?? 1e-9;
   const stepTolerance = options.stepTolerance ?? 0;
@@ -220,13 +227,19 @@ function discard<Detail>(point: LinePoint | Trial<Detail>): void {
  * Measured on a 32-px style-only stylization from noise, 80 evaluations: loss 1.2·10⁵ against 7·10⁷
  * with Armijo backtracking.
  */
-async function strongWolfeSearch<Detail>(trialAt: (t: number) => Promise<Trial<Detail>>, origin: LinePoint, initialStep: number, budget: number): Promise<Trial<Detail> | null> {
+async function strongWolfeSearch<Detail>(
+  trialAt: (t: number) => Promise<Trial<Detail>>,
+  origin: LinePoint,
+  initialStep: number,
+  budget: number,
+): Promise<Trial<Detail> | null> {
   const line = new LineConditions(origin);
   let previous: LinePoint | Trial<Detail> = origin;
   let t = initialStep;
   for (let used = 1; used <= budget; used++) {
     const trial = await trialAt(t);
-    if (!line.sufficientDecrease(trial) || (previous !== origin && line.rise(previous, trial) >= 0)) return zoom(line, trialAt, previous, trial, budget - used);
+    if (!line.sufficientDecrease(trial) || (previous !== origin && line.rise(previous, trial) >= 0))
+      return zoom(line, trialAt, previous, trial, budget - used);
     if (line.flatEnough(trial)) {
       discard(previous);
       return trial;
@@ -244,11 +257,19 @@ async function strongWolfeSearch<Detail>(trialAt: (t: number) => Promise<Trial<D
  * Alg. 3.6: lo is the lowest point satisfying sufficient decrease, and [lo, hi] holds a strong Wolfe
  * step; each trial replaces one end of the bracket. Out of budget, lo is the answer if it is a trial.
  */
-async function zoom<Detail>(line: LineConditions, trialAt: (t: number) => Promise<Trial<Detail>>, lo: LinePoint | Trial<Detail>, hi: LinePoint | Trial<Detail>, budget: number): Promise<Trial<Detail> | null> {
+async function zoom<Detail>(
+  line: LineConditions,
+  trialAt: (t: number) => Promise<Trial<Detail>>,
+  lo: LinePoint | Trial<Detail>,
+  hi: LinePoint | Trial<Detail>,
+  budget: number,
+): Promise<Trial<Detail> | null> {
   for (let used = 0; used < budget; used++) {
     // Kept off the bracket's outer tenths, so that each trial shrinks it (the safeguard of §3.5).
     const margin = 0.1 * Math.abs(hi.t - lo.t);
-    const trial = await trialAt(line.cubicMinimiser(lo, hi, Math.min(lo.t, hi.t) + margin, Math.max(lo.t, hi.t) - margin));
+    const trial = await trialAt(
+      line.cubicMinimiser(lo, hi, Math.min(lo.t, hi.t) + margin, Math.max(lo.t, hi.t) - margin),
+    );
     if (!line.sufficientDecrease(trial) || line.rise(lo, trial) >= 0) {
       discard(hi);
       hi = trial;
@@ -291,7 +312,9 @@ class LineConditions {
 
   /** Eq. 3.7a (Armijo). */
   sufficientDecrease(point: LinePoint): boolean {
-    return Number.isFinite(point.loss) && this.rise(this.origin, point) <= SUFFICIENT_DECREASE * point.t * this.origin.slope;
+    return (
+      Number.isFinite(point.loss) && this.rise(this.origin, point) <= SUFFICIENT_DECREASE * point.t * this.origin.slope
+    );
   }
 
   /** Eq. 3.7b. */

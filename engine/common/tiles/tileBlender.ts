@@ -9,7 +9,10 @@ import { spanWeights, type TilePlan, type TileRegion } from './tiling.js';
  * next row overlaps are carried over. Tiles must come row by row, left to right.
  */
 export interface TileBlender {
-  /** A tile's styled pixels, [y.length, x.length, 3] row-major RGB in 0..255; the parts beyond the picture (stride padding) are dropped. */
+  /**
+   * A tile's styled pixels, [y.length, x.length, 3] row-major RGB in 0..255; the parts beyond the picture (stride
+   * padding) are dropped.
+   */
   add(region: TileRegion, pixels: Float32Array): void;
   /** The picture, once every tile was added. */
   result(): RgbImage;
@@ -31,7 +34,8 @@ export function tileBlender(plan: TilePlan): TileBlender {
   function flush(row: number): void {
     const next = row + 1 < rows.spans.length ? rows.spans[row + 1].start : height;
     const finalLines = Math.min(next, height) - top;
-    for (let i = 0; i < finalLines * width * 3; i++) output[top * width * 3 + i] = Math.round(Math.min(255, Math.max(0, strip[i])));
+    for (let i = 0; i < finalLines * width * 3; i++)
+      output[top * width * 3 + i] = Math.round(Math.min(255, Math.max(0, strip[i])));
     // The lines the next row of tiles overlaps move to the strip's start; the rest starts again from 0.
     strip.copyWithin(0, finalLines * width * 3);
     strip.fill(0, strip.length - finalLines * width * 3);
@@ -41,7 +45,8 @@ export function tileBlender(plan: TilePlan): TileBlender {
   return {
     add(region, pixels) {
       const expected = tileRegionOrder(plan, added);
-      if (region.column !== expected.column || region.row !== expected.row) throw new Error(`tile (${region.column}, ${region.row}) came out of order`);
+      if (region.column !== expected.column || region.row !== expected.row)
+        throw new Error(`tile (${region.column}, ${region.row}) came out of order`);
       const wx = columnWeights[region.column];
       const wy = rowWeights[region.row];
       const visibleWidth = Math.min(region.x.length, width - region.x.start);
@@ -62,10 +67,13 @@ export function tileBlender(plan: TilePlan): TileBlender {
       if (region.column === columns.spans.length - 1) flush(region.row);
     },
     finished() {
-      return top === 0 ? null : rgbImage(width, Math.min(top, height), output.subarray(0, Math.min(top, height) * width * 3));
+      return top === 0
+        ? null
+        : rgbImage(width, Math.min(top, height), output.subarray(0, Math.min(top, height) * width * 3));
     },
     result() {
-      if (added !== columns.spans.length * rows.spans.length) throw new Error(`${added} of ${columns.spans.length * rows.spans.length} tiles were added`);
+      if (added !== columns.spans.length * rows.spans.length)
+        throw new Error(`${added} of ${columns.spans.length * rows.spans.length} tiles were added`);
       return rgbImage(width, height, output);
     },
   };

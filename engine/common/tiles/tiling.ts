@@ -67,13 +67,18 @@ export interface TileRegion {
  * overlap and their weights add up to 1).
  */
 export function alignedTiling({ tile, overlap }: Tiling, alignment: number): Tiling {
-  if (!Number.isInteger(tile) || tile < 0) throw new PasticheError(`must be a whole number of pixels, got ${tile}`, 'tile');
-  if (!Number.isInteger(overlap) || overlap < 0) throw new PasticheError(`must be a whole number of pixels, got ${overlap}`, 'overlap');
+  if (!Number.isInteger(tile) || tile < 0)
+    throw new PasticheError(`must be a whole number of pixels, got ${tile}`, 'tile');
+  if (!Number.isInteger(overlap) || overlap < 0)
+    throw new PasticheError(`must be a whole number of pixels, got ${overlap}`, 'overlap');
   if (tile === 0) return { tile: 0, overlap: 0 };
   const aligned = { tile: alignDown(tile, alignment), overlap: alignUp(overlap, alignment) };
   if (aligned.tile < 2 * Math.max(aligned.overlap, alignment)) {
     const rounding = alignment > 1 ? ` (tiles and overlaps are rounded to multiples of ${alignment} px)` : '';
-    throw new PasticheError(`tiles of ${aligned.tile} px cannot hold two overlaps of ${aligned.overlap} px${rounding}`, 'tile');
+    throw new PasticheError(
+      `tiles of ${aligned.tile} px cannot hold two overlaps of ${aligned.overlap} px${rounding}`,
+      'tile',
+    );
   }
   return aligned;
 }
@@ -84,7 +89,7 @@ export function planTiles(width: number, height: number, tiling: Tiling, geometr
   const alignedWidth = alignUp(width, geometry.alignment);
   const alignedHeight = alignUp(height, geometry.alignment);
   const single = tile === 0 || (alignedWidth <= tile && alignedHeight <= tile);
-  const axis = (length: number) => single ? wholeAxis(length) : axisTiles(length, tile, overlap, geometry.reach);
+  const axis = (length: number) => (single ? wholeAxis(length) : axisTiles(length, tile, overlap, geometry.reach));
   return { width, height, alignedWidth, alignedHeight, columns: axis(alignedWidth), rows: axis(alignedHeight) };
 }
 
@@ -122,7 +127,7 @@ export function rampWeights(overlap: number, guard: number): Float32Array {
   return Float32Array.from({ length: overlap }, (_, d) => {
     if (d < guard) return 0;
     if (d >= overlap - guard) return 1;
-    return Math.sin((Math.PI / 2) * (d - guard + 0.5) / width) ** 2;
+    return Math.sin(((Math.PI / 2) * (d - guard + 0.5)) / width) ** 2;
   });
 }
 

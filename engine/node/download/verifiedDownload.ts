@@ -46,7 +46,10 @@ export interface DownloadContext {
  * keeps what arrived for the next attempt; a file that fails the check is deleted.
  */
 export async function fetchVerified(
-  remote: RemoteFile, partial: string, context: DownloadContext, options: DownloadOptions = {},
+  remote: RemoteFile,
+  partial: string,
+  context: DownloadContext,
+  options: DownloadOptions = {},
 ): Promise<void> {
   await download(remote, partial, context, options);
   await verify(remote, partial);
@@ -54,7 +57,10 @@ export async function fetchVerified(
 
 /** Fetches what `partial` lacks of the file, appending to it. */
 async function download(
-  remote: RemoteFile, partial: string, context: DownloadContext, options: DownloadOptions,
+  remote: RemoteFile,
+  partial: string,
+  context: DownloadContext,
+  options: DownloadOptions,
 ): Promise<void> {
   const have = existsSync(partial) ? statSync(partial).size : 0;
   if (have === remote.bytes) return;
@@ -91,14 +97,17 @@ async function download(
 /** Deletes the download of a file that grew past its catalogue size, and says so. */
 async function oversize(remote: RemoteFile, partial: string, context: DownloadContext): Promise<PasticheError> {
   await rm(partial, { force: true });
-  const message = `the server sent more than the catalogue's ${remote.bytes} bytes of ${remote.file}; `
-    + 'the download was deleted';
+  const message =
+    `the server sent more than the catalogue's ${remote.bytes} bytes of ${remote.file}; ` + 'the download was deleted';
   return new PasticheError(message, context.name);
 }
 
 /** The response's headers, or a one-line reason; the time limit covers only the wait for them, not the download. */
 async function connect(
-  remote: RemoteFile, from: number, context: DownloadContext, options: DownloadOptions,
+  remote: RemoteFile,
+  from: number,
+  context: DownloadContext,
+  options: DownloadOptions,
 ): Promise<Response> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('no answer')), options.connectTimeoutMs ?? 20_000);
@@ -131,9 +140,8 @@ async function verify(remote: RemoteFile, partial: string): Promise<void> {
   if (digest === expected) return;
   await rm(partial, { force: true });
   const label = algorithm === 'sha256' ? 'SHA-256' : 'MD5';
-  const found = digest === null
-    ? `${size} bytes instead of ${remote.bytes}`
-    : `${label} ${digest} instead of ${expected}`;
+  const found =
+    digest === null ? `${size} bytes instead of ${remote.bytes}` : `${label} ${digest} instead of ${expected}`;
   const message = `the download is corrupt (${found}) and was deleted; install again`;
   throw new PasticheError(message, remote.file);
 }

@@ -61,20 +61,28 @@ export function checkSheetSize(layout: SheetLayout): ReturnType<typeof sheetGeom
  * A comparison grid as one labelled picture, like the papers' figures: row labels on the left,
  * column labels on top, each result fitted into its cell on white paper.
  */
-export async function contactSheet(cells: readonly SheetCell[], layout: SheetLayout, options: { format: OutputFormat; quality?: number; dpi?: number }): Promise<{ bytes: Buffer; width: number; height: number }> {
+export async function contactSheet(
+  cells: readonly SheetCell[],
+  layout: SheetLayout,
+  options: { format: OutputFormat; quality?: number; dpi?: number },
+): Promise<{ bytes: Buffer; width: number; height: number }> {
   const geometry = checkSheetSize(layout);
   const { width, height } = geometry;
 
   const pictures = await Promise.all(
-    cells.filter((cell) => cell.image).map(async (cell) => {
-      const image = cell.image!;
-      const fitted = fitLongSide(image.width, image.height, layout.cellSize);
-      const resized = await resizeImage(image, fitted.width, fitted.height, 'contact sheet');
-      return {
-        input: Buffer.from(resized.data), raw: { width: resized.width, height: resized.height, channels: 3 as const },
-        left: Math.round(geometry.columnCentre(cell.column) - fitted.width / 2), top: geometry.rowTop(cell.row) + Math.floor((layout.cellSize - fitted.height) / 2),
-      };
-    }),
+    cells
+      .filter((cell) => cell.image)
+      .map(async (cell) => {
+        const image = cell.image!;
+        const fitted = fitLongSide(image.width, image.height, layout.cellSize);
+        const resized = await resizeImage(image, fitted.width, fitted.height, 'contact sheet');
+        return {
+          input: Buffer.from(resized.data),
+          raw: { width: resized.width, height: resized.height, channels: 3 as const },
+          left: Math.round(geometry.columnCentre(cell.column) - fitted.width / 2),
+          top: geometry.rowTop(cell.row) + Math.floor((layout.cellSize - fitted.height) / 2),
+        };
+      }),
   );
   const labels = Buffer.from(labelsSvg(layout, geometry));
   const sheet = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
@@ -91,11 +99,18 @@ function labelsSvg(layout: SheetLayout, geometry: ReturnType<typeof sheetGeometr
   const { rowLabels, columnLabels, cellSize, title } = layout;
   const { width, height } = geometry;
   const text = (x: number, y: number, anchor: string, size: number, content: string) =>
-    `<text x="${x}" y="${y}" text-anchor="${anchor}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" font-size="${size}" fill="#1b1b1d">${escapeXml(content)}</text>`;
+    `<text x="${x}" y="${y}" text-anchor="${anchor}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" ` +
+    `font-size="${size}" fill="#1b1b1d">${escapeXml(content)}</text>`;
+  const columnText = columnLabels.map((label, column) =>
+    text(geometry.columnCentre(column), geometry.columnLabelBaseline, 'middle', LABEL_FONT, label),
+  );
+  const rowText = rowLabels.map((label, row) =>
+    text(geometry.labelWidth - 8, geometry.rowTop(row) + cellSize / 2, 'end', LABEL_FONT, label),
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     ${title ? text(GAP, TITLE_HEIGHT - 20, 'start', TITLE_FONT, title) : ''}
-    ${columnLabels.map((label, column) => text(geometry.columnCentre(column), geometry.columnLabelBaseline, 'middle', LABEL_FONT, label)).join('')}
-    ${rowLabels.map((label, row) => text(geometry.labelWidth - 8, geometry.rowTop(row) + cellSize / 2, 'end', LABEL_FONT, label)).join('')}
+    ${columnText.join('')}
+    ${rowText.join('')}
   </svg>`;
 }
 

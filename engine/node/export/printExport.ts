@@ -15,10 +15,16 @@ export interface PrintFile {
  * written in, so that printing software lays it out at the physical size asked for. A print over
  * the pixel limit is refused before anything is resampled.
  */
-export async function exportPrint(image: RgbImage, spec: PrintSpec, options: { format: OutputFormat; quality?: number }, label?: string): Promise<PrintFile> {
+export async function exportPrint(
+  image: RgbImage,
+  spec: PrintSpec,
+  options: { format: OutputFormat; quality?: number },
+  label?: string,
+): Promise<PrintFile> {
   const { width, height } = printPixels(image.width, image.height, spec);
   checkPixelLimit({ width, height }, 'print', `${spec.width} ${spec.unit} wide at ${spec.dpi} DPI:`);
-  const sized = width === image.width && height === image.height ? image : await resizeImage(image, width, height, label);
+  const sized =
+    width === image.width && height === image.height ? image : await resizeImage(image, width, height, label);
   const bytes = await encodeImage(sized, { ...options, dpi: spec.dpi }, label);
   return { bytes, width, height, dpi: spec.dpi };
 }

@@ -28,10 +28,16 @@ export async function fastStylizer(
 
 /** The weights as plain arrays, in the checkpoint's layouts. */
 export async function transformerValues(weights: TransformerWeights): Promise<TransformerValues> {
-  const entries = [...weights].map(async ([name, { kernel, shift, scale }]) => [name, {
-    kernel: await kernel.data<'float32'>(),
-    shift: await shift.data<'float32'>(),
-    scale: await scale.data<'float32'>(),
-  }] as const);
+  const entries = [...weights].map(
+    async ([name, { kernel, shift, scale }]) =>
+      [
+        name,
+        {
+          kernel: await kernel.data<'float32'>(),
+          shift: await shift.data<'float32'>(),
+          scale: await scale.data<'float32'>(),
+        },
+      ] as const,
+  );
   return new Map(await Promise.all(entries));
 }

@@ -20,20 +20,25 @@ export function styleDownloadFolder(stylesDir: string, name: string): string {
  * verified and converted: an interrupted or corrupt download leaves no style in the library.
  */
 export async function installStyle(
-  entry: StyleCatalogueEntry, stylesDir: string, options: DownloadOptions = {},
+  entry: StyleCatalogueEntry,
+  stylesDir: string,
+  options: DownloadOptions = {},
 ): Promise<StyleInfo> {
   const folder = join(stylesDir, entry.name);
   if (existsSync(folder)) throw new PasticheError(`already installed in ${folder}`, entry.name);
   const downloads = styleDownloadFolder(stylesDir, entry.name);
   await mkdir(downloads, { recursive: true });
-  const offlineAdvice = `Download the files of ${entry.baseUrl} elsewhere into a folder and run `
-    + `'pastiche styles import FOLDER --name ${entry.name}'`;
+  const offlineAdvice =
+    `Download the files of ${entry.baseUrl} elsewhere into a folder and run ` +
+    `'pastiche styles import FOLDER --name ${entry.name}'`;
   const total = entry.files.reduce((sum, file) => sum + file.bytes, 0);
   let before = 0;
   try {
     for (const file of entry.files) {
       const remote = {
-        url: new URL(file.name, entry.baseUrl).href, file: file.name, bytes: file.bytes,
+        url: new URL(file.name, entry.baseUrl).href,
+        file: file.name,
+        bytes: file.bytes,
         digest: { algorithm: 'sha256' as const, hex: file.sha256 },
       };
       const context = { name: entry.name, offlineAdvice, before, total };

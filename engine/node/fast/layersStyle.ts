@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../../common/errors.js';
-import { TRANSFORMER_LAYERS, transformerVariables, type NormalisedConvWeights, type TransformerWeights } from '../../common/fast/transformerNetwork.js';
+import {
+  TRANSFORMER_LAYERS,
+  transformerVariables,
+  type NormalisedConvWeights,
+  type TransformerWeights,
+} from '../../common/fast/transformerNetwork.js';
 import type { LayersModelFile } from '../networks/layersModel.js';
 
 /**
@@ -42,17 +47,36 @@ function matchLayout(model: LayersModelFile): TransformerWeights {
     const kernel = weights[next];
     const expected = kernels[i].shape;
     if (!kernel) throw refuse(`has ${weights.length} weights and ends before the ${layer.name} kernel`);
-    if (kernel.tensor.shape.join() !== expected.join()) throw refuse(`weight ${next + 1} '${kernel.name}' is ${shapeText(kernel.tensor.shape)}, the ${layer.name} kernel is ${shapeText(expected)}`);
+    if (kernel.tensor.shape.join() !== expected.join())
+      throw refuse(
+        `weight ${next + 1} '${kernel.name}' is ${shapeText(kernel.tensor.shape)}, the ${layer.name} kernel is ` +
+          `${shapeText(expected)}`,
+      );
     next++;
     const vectors: NamedWeight[] = [];
     while (vectors.length < 3 && weights[next]?.tensor.rank === 1) vectors.push(weights[next++]);
     const misfit = vectors.find((v) => v.tensor.shape[0] !== layer.outChannels);
-    if (misfit) throw refuse(`'${misfit.name}' is ${shapeText(misfit.tensor.shape)}, ${layer.name}'s vectors are [${layer.outChannels}]`);
-    if (vectors.length < 2) throw refuse(`${layer.name}'s kernel '${kernel.name}' is followed by ${vectors.length} vector(s) of [${layer.outChannels}], not a shift and a scale`);
+    if (misfit)
+      throw refuse(
+        `'${misfit.name}' is ${shapeText(misfit.tensor.shape)}, ${layer.name}'s vectors are [${layer.outChannels}]`,
+      );
+    if (vectors.length < 2)
+      throw refuse(
+        `${layer.name}'s kernel '${kernel.name}' is followed by ${vectors.length} vector(s) of ` +
+          `[${layer.outChannels}], not a shift and a scale`,
+      );
     const [shift, scale] = shiftThenScale(vectors.slice(-2), refuse);
-    result.set(layer.name, { kernel: kernel.tensor as tf.Tensor4D, shift: shift.tensor as tf.Tensor1D, scale: scale.tensor as tf.Tensor1D });
+    result.set(layer.name, {
+      kernel: kernel.tensor as tf.Tensor4D,
+      shift: shift.tensor as tf.Tensor1D,
+      scale: scale.tensor as tf.Tensor1D,
+    });
   });
-  if (next < weights.length) throw refuse(`weight ${next + 1} '${weights[next].name}' is one more than the network's ${TRANSFORMER_LAYERS.length} layers hold`);
+  if (next < weights.length)
+    throw refuse(
+      `weight ${next + 1} '${weights[next].name}' is one more than the network's ${TRANSFORMER_LAYERS.length} layers ` +
+        `hold`,
+    );
   return result;
 }
 
@@ -69,8 +93,12 @@ function manifestOrder(model: LayersModelFile): NamedWeight[] {
 }
 
 /** A normalisation's two vectors as [shift, scale]: by their names when these tell, else in that order. */
-function shiftThenScale([first, second]: NamedWeight[], refuse: (problem: string) => PasticheError): [NamedWeight, NamedWeight] {
-  const role = (w: NamedWeight) => (/(gamma|scale)$/i.test(w.name) ? 'scale' : /(beta|shift|offset|center)$/i.test(w.name) ? 'shift' : null);
+function shiftThenScale(
+  [first, second]: NamedWeight[],
+  refuse: (problem: string) => PasticheError,
+): [NamedWeight, NamedWeight] {
+  const role = (w: NamedWeight) =>
+    /(gamma|scale)$/i.test(w.name) ? 'scale' : /(beta|shift|offset|center)$/i.test(w.name) ? 'shift' : null;
   const [a, b] = [role(first), role(second)];
   if (a !== null && a === b) throw refuse(`'${first.name}' and '${second.name}' are both a normalisation's ${a}`);
   return a === 'scale' || b === 'shift' ? [second, first] : [first, second];

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import {
-  OUTPUT, OUTPUT_GRADIENT, PATCH_FLOATS, PHOTOS_INPUT, transformerTrainingGraphs, variableGradient, variableInput,
+  OUTPUT,
+  OUTPUT_GRADIENT,
+  PATCH_FLOATS,
+  PHOTOS_INPUT,
+  transformerTrainingGraphs,
+  variableGradient,
+  variableInput,
 } from '../../common/fast/onnx/transformerTraining.js';
 import type { TransformerGradient, TransformerPass } from '../../common/fast/transformerGradient.js';
 import { transformerVariables, type TransformerWeights } from '../../common/fast/transformerNetwork.js';
@@ -45,8 +51,9 @@ export function nativeTransformerGradient(runtime: Runtime, patchFloats = PATCH_
         for (const name of saved) feeds[name] = computed[name];
         const gradients = await backward.run(feeds);
         try {
-          return transformerVariables()
-            .map((variable) => toTensor(gradients[variableGradient(variableName(variable))]));
+          return transformerVariables().map((variable) =>
+            toTensor(gradients[variableGradient(variableName(variable))]),
+          );
         } finally {
           for (const tensor of Object.values(gradients)) tensor.dispose();
         }

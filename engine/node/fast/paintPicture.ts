@@ -29,7 +29,8 @@ export async function paintPicture(
   // The result has the picture's size: a run queued under a higher limit is refused before its first tile.
   checkPixelLimit(picture, 'size', 'a result of');
   const plan = planTransformerTiles(picture.width, picture.height, settings);
-  const statisticsPicture = isTiled(plan) && picture.width * picture.height > STATISTICS_MAX_PIXELS ? await downscaled(picture) : undefined;
+  const statisticsPicture =
+    isTiled(plan) && picture.width * picture.height > STATISTICS_MAX_PIXELS ? await downscaled(picture) : undefined;
   return stylizeTiled({ network, picture, plan, statisticsPicture, ...hooks });
 }
 

@@ -27,9 +27,27 @@ export function listPhotos(folder: string): PhotoFolder {
     if (isPasticheError(error)) throw error;
     throw new PasticheError('no such folder', folder);
   }
-  const names = entries.filter((name) => Object.hasOwn(READABLE_IMAGE_TYPES, extname(name).slice(1).toLowerCase()) && isFile(join(absolute, name))).sort();
-  if (names.length === 0) throw new PasticheError(`holds no photos (${Object.keys(READABLE_IMAGE_TYPES).map((e) => `.${e}`).join(' ')})`, folder);
-  return { folder: absolute, names, count: names.length, namesSha256: createHash('sha256').update(names.map((name) => `${name}\n`).join('')).digest('hex') };
+  const names = entries
+    .filter(
+      (name) =>
+        Object.hasOwn(READABLE_IMAGE_TYPES, extname(name).slice(1).toLowerCase()) && isFile(join(absolute, name)),
+    )
+    .sort();
+  if (names.length === 0)
+    throw new PasticheError(
+      `holds no photos (${Object.keys(READABLE_IMAGE_TYPES)
+        .map((e) => `.${e}`)
+        .join(' ')})`,
+      folder,
+    );
+  return {
+    folder: absolute,
+    names,
+    count: names.length,
+    namesSha256: createHash('sha256')
+      .update(names.map((name) => `${name}\n`).join(''))
+      .digest('hex'),
+  };
 }
 
 /** A photo resized and centre-cropped to size × size, as every training picture is. */
@@ -49,10 +67,13 @@ export interface LoadedBatch {
  * one bad file among thousands does not stop a training of days; a batch of none is an error.
  */
 export async function loadBatch(photos: PhotoFolder, indices: readonly number[], size: number): Promise<LoadedBatch> {
-  const results = await Promise.allSettled(indices.map((i) => readTrainingPhoto(join(photos.folder, photos.names[i]), size)));
+  const results = await Promise.allSettled(
+    indices.map((i) => readTrainingPhoto(join(photos.folder, photos.names[i]), size)),
+  );
   const images = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const skipped = results.flatMap((r) => (r.status === 'rejected' ? [problemOf(r.reason)] : []));
-  if (images.length === 0) throw new PasticheError(`no photo of the batch could be read (${skipped.join('; ')})`, photos.folder);
+  if (images.length === 0)
+    throw new PasticheError(`no photo of the batch could be read (${skipped.join('; ')})`, photos.folder);
   return { images, skipped };
 }
 

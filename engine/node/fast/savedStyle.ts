@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { isPasticheError, PasticheError } from '../../common/errors.js';
 import { checkFields } from '../../common/fieldCheck.js';
 import type { StyleInfo } from '../../common/fast/styleInfo.js';
-import { TRANSFORMER_LAYERS, transformerVariables, type NormalisedConvWeights, type TransformerWeights } from '../../common/fast/transformerNetwork.js';
+import {
+  TRANSFORMER_LAYERS,
+  transformerVariables,
+  type NormalisedConvWeights,
+  type TransformerWeights,
+} from '../../common/fast/transformerNetwork.js';
 import { readJsonFileSync, writeFolderAtomically } from '../fileIO.js';
 import { readLayersModel } from '../networks/layersModel.js';
 import { sha256 } from '../networks/savedNetwork.js';
@@ -28,11 +33,25 @@ const styleInfoSchema = z.object({
   training: z.object({ runId: z.int(), styleImageSha256: z.string(), steps: z.int().nonnegative() }).optional(),
 });
 
-export async function saveStyle(folder: string, info: Omit<SavedStyleInfo, 'weightsSha256' | 'savedAt'>, weights: TransformerWeights, { replace = false } = {}): Promise<SavedStyleInfo> {
+export async function saveStyle(
+  folder: string,
+  info: Omit<SavedStyleInfo, 'weightsSha256' | 'savedAt'>,
+  weights: TransformerWeights,
+  { replace = false } = {},
+): Promise<SavedStyleInfo> {
   const { bytes, specs } = await encodeStyleWeights(weights);
   const saved: SavedStyleInfo = { ...info, weightsSha256: sha256(bytes), savedAt: new Date().toISOString() };
-  const manifest = { format: STYLE_FORMAT, version: 1, pastiche: saved, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
-  await writeFolderAtomically(folder, { 'weights.bin': bytes, 'model.json': JSON.stringify(manifest, null, 2) }, { replace });
+  const manifest = {
+    format: STYLE_FORMAT,
+    version: 1,
+    pastiche: saved,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+  };
+  await writeFolderAtomically(
+    folder,
+    { 'weights.bin': bytes, 'model.json': JSON.stringify(manifest, null, 2) },
+    { replace },
+  );
   return saved;
 }
 
@@ -52,19 +71,29 @@ export function readSavedStyleInfo(folder: string): SavedStyleInfo | null {
 export async function loadSavedStyle(folder: string): Promise<{ info: SavedStyleInfo; weights: TransformerWeights }> {
   const model = await readLayersModel(folder);
   try {
-    if (model.json.format !== STYLE_FORMAT || !('pastiche' in model.json)) throw new PasticheError('not a style network saved by Pastiche', model.file);
+    if (model.json.format !== STYLE_FORMAT || !('pastiche' in model.json))
+      throw new PasticheError('not a style network saved by Pastiche', model.file);
     const info = checkFields(styleInfoSchema, model.json.pastiche, model.file, ['pastiche']);
     for (const { layer, role, shape } of transformerVariables()) {
       const tensor = model.tensors[`${layer}/${role}`];
       if (tensor?.shape.join() !== shape.join()) {
-        throw new PasticheError(`${layer}/${role} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ${shape.join('×')}`, model.file);
+        throw new PasticheError(
+          `${layer}/${role} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ` +
+            `${shape.join('×')}`,
+          model.file,
+        );
       }
     }
-    const weights = new Map<string, NormalisedConvWeights>(TRANSFORMER_LAYERS.map((layer) => [layer.name, {
-      kernel: model.tensors[`${layer.name}/kernel`] as tf.Tensor4D,
-      shift: model.tensors[`${layer.name}/shift`] as tf.Tensor1D,
-      scale: model.tensors[`${layer.name}/scale`] as tf.Tensor1D,
-    }]));
+    const weights = new Map<string, NormalisedConvWeights>(
+      TRANSFORMER_LAYERS.map((layer) => [
+        layer.name,
+        {
+          kernel: model.tensors[`${layer.name}/kernel`] as tf.Tensor4D,
+          shift: model.tensors[`${layer.name}/shift`] as tf.Tensor1D,
+          scale: model.tensors[`${layer.name}/scale`] as tf.Tensor1D,
+        },
+      ]),
+    );
     const kept = new Set<tf.Tensor>([...weights.values()].flatMap((w) => [w.kernel, w.shift, w.scale]));
     tf.dispose(Object.values(model.tensors).filter((t) => !kept.has(t)));
     return { info, weights };
@@ -75,12 +104,16 @@ export async function loadSavedStyle(folder: string): Promise<{ info: SavedStyle
 }
 
 /** weights.bin's bytes and their manifest entries. */
-async function encodeStyleWeights(weights: TransformerWeights): Promise<{ bytes: Buffer; specs: tf.io.WeightsManifestEntry[] }> {
+async function encodeStyleWeights(
+  weights: TransformerWeights,
+): Promise<{ bytes: Buffer; specs: tf.io.WeightsManifestEntry[] }> {
   const { data, specs } = await tf.io.encodeWeights(styleTensors(weights));
   return { bytes: Buffer.from(data), specs };
 }
 
-/** The SHA-256 weights.bin would have if these weights were saved: a style's digest whichever format it is read from. */
+/**
+ * The SHA-256 weights.bin would have if these weights were saved: a style's digest whichever format it is read from.
+ */
 export async function styleWeightsSha256(weights: TransformerWeights): Promise<string> {
   return sha256((await encodeStyleWeights(weights)).bytes);
 }

@@ -37,15 +37,16 @@ const entrySchema = z.object({
   artist: z.string().optional(),
   description: z.string(),
   license: z.string(),
-  baseUrl: z.url({ protocol: /^https?$/ })
-    .refine((url) => url.endsWith('/'), 'expected a folder URL ending with /'),
-  files: z.array(z.object({ name: fileName, bytes: z.int().positive(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }))
+  baseUrl: z.url({ protocol: /^https?$/ }).refine((url) => url.endsWith('/'), 'expected a folder URL ending with /'),
+  files: z
+    .array(z.object({ name: fileName, bytes: z.int().positive(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }))
     .min(1)
     .refine((files) => new Set(files.map((f) => f.name)).size === files.length, 'expected each file once')
     .refine((files) => files.some((f) => f.name === 'manifest.json'), 'expected a manifest.json among the files'),
 });
 const catalogueSchema = z.object({
-  styles: z.array(entrySchema)
+  styles: z
+    .array(entrySchema)
     .refine((styles) => new Set(styles.map((s) => s.name)).size === styles.length, 'expected each name once'),
 });
 
@@ -67,7 +68,9 @@ export function styleCatalogue(): readonly StyleCatalogueEntry[] {
 export function requireStyleCatalogueEntry(name: string): StyleCatalogueEntry {
   const entry = styleCatalogue().find((style) => style.name === name);
   if (!entry) {
-    const names = styleCatalogue().map((s) => s.name).join(', ');
+    const names = styleCatalogue()
+      .map((s) => s.name)
+      .join(', ');
     throw new PasticheError(`not in the style catalogue (its styles: ${names})`, name);
   }
   return entry;

@@ -2,7 +2,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PasticheError } from '../../common/errors.js';
 import type { StyleInfo, StyleSummary } from '../../common/fast/styleInfo.js';
-import { disposeTransformerWeights, transformerNetwork, type TransformerNetwork, type TransformerWeights } from '../../common/fast/transformerNetwork.js';
+import {
+  disposeTransformerWeights,
+  transformerNetwork,
+  type TransformerNetwork,
+  type TransformerWeights,
+} from '../../common/fast/transformerNetwork.js';
 import { isLibraryName, looksLikePath } from '../libraryNames.js';
 import { readLayersModel } from '../networks/layersModel.js';
 import { CHECKPOINT_MANIFEST, readDeeplearnCheckpoint } from './deeplearnCheckpoint.js';
@@ -26,14 +31,22 @@ export interface LoadedStyle {
 /** The library's styles by name, from their model.json alone (no weights are read). */
 export function listStyles(stylesDir: string): StyleSummary[] {
   if (!existsSync(stylesDir)) return [];
-  return readdirSync(stylesDir).sort().flatMap((name) => {
-    const folder = join(stylesDir, name);
-    const info = isLibraryName(name) && statSync(folder, { throwIfNoEntry: false })?.isDirectory() ? readSavedStyleInfo(folder) : null;
-    return info ? [{ ...info, name, location: folder }] : [];
-  });
+  return readdirSync(stylesDir)
+    .sort()
+    .flatMap((name) => {
+      const folder = join(stylesDir, name);
+      const info =
+        isLibraryName(name) && statSync(folder, { throwIfNoEntry: false })?.isDirectory()
+          ? readSavedStyleInfo(folder)
+          : null;
+      return info ? [{ ...info, name, location: folder }] : [];
+    });
 }
 
-/** What a style is without loading it: a library style from its model.json; one used from a folder is read to know its digest. */
+/**
+ * What a style is without loading it: a library style from its model.json; one used from a folder is read to know its
+ * digest.
+ */
 export async function describeStyle(nameOrFolder: string, stylesDir: string): Promise<StyleSummary> {
   const libraryFolder = join(stylesDir, nameOrFolder);
   const info = isLibraryName(nameOrFolder) ? readSavedStyleInfo(libraryFolder) : null;
@@ -56,13 +69,22 @@ export async function loadStyle(nameOrFolder: string, stylesDir: string): Promis
   }
   if (!looksLikePath(nameOrFolder) || !existsSync(nameOrFolder)) {
     const names = listStyles(stylesDir).map((s) => s.name);
-    const available = names.length > 0 ? `the library holds ${names.join(', ')}` : 'the library is empty: see `pastiche styles import`';
-    throw new PasticheError(`no such style (${available}; or give a folder holding manifest.json or model.json)`, nameOrFolder);
+    const available =
+      names.length > 0 ? `the library holds ${names.join(', ')}` : 'the library is empty: see `pastiche styles import`';
+    throw new PasticheError(
+      `no such style (${available}; or give a folder holding manifest.json or model.json)`,
+      nameOrFolder,
+    );
   }
   const file = await readStyleFile(nameOrFolder);
   const folder = styleFolder(nameOrFolder);
   const summary: StyleSummary = {
-    name: basename(folder), source: file.source, origin: file.origin, weightsSha256: await styleWeightsSha256(file.weights), savedAt: null, location: folder,
+    name: basename(folder),
+    source: file.source,
+    origin: file.origin,
+    weightsSha256: await styleWeightsSha256(file.weights),
+    savedAt: null,
+    location: folder,
     ...(file.training && { training: file.training }),
   };
   return { network: transformerNetwork(file.weights), weights: file.weights, summary };
@@ -74,13 +96,26 @@ export async function loadStyle(nameOrFolder: string, stylesDir: string): Promis
  * `origin` is what the style records it came from (the imported folder by default; a catalogue
  * style's download location).
  */
-export async function importStyle(source: string, name: string, stylesDir: string, origin?: string): Promise<StyleInfo> {
-  if (!isLibraryName(name)) throw new PasticheError('a style name is letters, digits, dots, dashes and underscores, starting with a letter or digit', name);
+export async function importStyle(
+  source: string,
+  name: string,
+  stylesDir: string,
+  origin?: string,
+): Promise<StyleInfo> {
+  if (!isLibraryName(name))
+    throw new PasticheError(
+      'a style name is letters, digits, dots, dashes and underscores, starting with a letter or digit',
+      name,
+    );
   const folder = join(stylesDir, name);
   if (existsSync(folder)) throw new PasticheError(`a style of that name is already in ${folder}`, name);
   const file = await readStyleFile(source);
   try {
-    return await saveStyle(folder, { name, source: file.source, origin: origin ?? file.origin, ...(file.training && { training: file.training }) }, file.weights);
+    return await saveStyle(
+      folder,
+      { name, source: file.source, origin: origin ?? file.origin, ...(file.training && { training: file.training }) },
+      file.weights,
+    );
   } finally {
     disposeTransformerWeights(file.weights);
   }
@@ -101,17 +136,30 @@ async function readStyleFile(path: string): Promise<StyleFile> {
     return { source: 'deeplearn', origin, weights: await readDeeplearnCheckpoint(folder) };
   }
   if (!existsSync(join(folder, 'model.json'))) {
-    throw new PasticheError(`not a style network: no ${CHECKPOINT_MANIFEST} (deeplearn.js checkpoint) or model.json (TensorFlow.js layers model, Pastiche style)`, path);
+    throw new PasticheError(
+      `not a style network: no ${CHECKPOINT_MANIFEST} (deeplearn.js checkpoint) or model.json (TensorFlow.js layers ` +
+        `model, Pastiche style)`,
+      path,
+    );
   }
   const saved = readSavedStyleInfo(folder);
   if (saved) {
     const { weights } = await loadSavedStyle(folder);
     return { source: saved.source, origin: saved.origin, training: saved.training, weights };
   }
-  return { source: 'tfjs-layers', origin, weights: styleWeightsFromLayersModel(await readLayersModel(join(folder, 'model.json'))) };
+  return {
+    source: 'tfjs-layers',
+    origin,
+    weights: styleWeightsFromLayersModel(await readLayersModel(join(folder, 'model.json'))),
+  };
 }
 
-/** The folder a style file is in: the path itself when it is a folder, else the folder of its manifest.json or model.json. */
+/**
+ * The folder a style file is in: the path itself when it is a folder, else the folder of its manifest.json or
+ * model.json.
+ */
 function styleFolder(path: string): string {
-  return resolve(path.endsWith('.json') && !statSync(path, { throwIfNoEntry: false })?.isDirectory() ? dirname(path) : path);
+  return resolve(
+    path.endsWith('.json') && !statSync(path, { throwIfNoEntry: false })?.isDirectory() ? dirname(path) : path,
+  );
 }

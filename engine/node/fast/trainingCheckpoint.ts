@@ -31,18 +31,37 @@ export interface TrainingCheckpointInfo {
 
 const CHECKPOINT_FORMAT = 'pastiche-training-checkpoint';
 
-/** The record's own fields; the settings and photos are the run's, which the trainer checks against the run it resumes. */
+/**
+ * The record's own fields; the settings and photos are the run's, which the trainer checks against the run it resumes.
+ */
 const infoSchema = z.looseObject({
-  runId: z.int().positive(), step: z.int().nonnegative(), elapsedMs: z.number().nonnegative(), savedAt: z.string(),
-  settings: z.looseObject({}), photos: z.looseObject({}),
+  runId: z.int().positive(),
+  step: z.int().nonnegative(),
+  elapsedMs: z.number().nonnegative(),
+  savedAt: z.string(),
+  settings: z.looseObject({}),
+  photos: z.looseObject({}),
 });
 
-export async function saveCheckpoint(folder: string, info: Omit<TrainingCheckpointInfo, 'step' | 'savedAt'>, state: TrainerState): Promise<void> {
+export async function saveCheckpoint(
+  folder: string,
+  info: Omit<TrainingCheckpointInfo, 'step' | 'savedAt'>,
+  state: TrainerState,
+): Promise<void> {
   const named: tf.NamedTensorMap = Object.fromEntries([...state.tensors].map(([name, tensor]) => [name, tensor]));
   const { data, specs } = await tf.io.encodeWeights(named);
   const saved: TrainingCheckpointInfo = { ...info, step: state.step, savedAt: new Date().toISOString() };
-  const manifest = { format: CHECKPOINT_FORMAT, version: 1, pastiche: saved, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
-  await writeFolderAtomically(folder, { 'weights.bin': Buffer.from(data), 'model.json': JSON.stringify(manifest, null, 2) }, { replace: true });
+  const manifest = {
+    format: CHECKPOINT_FORMAT,
+    version: 1,
+    pastiche: saved,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+  };
+  await writeFolderAtomically(
+    folder,
+    { 'weights.bin': Buffer.from(data), 'model.json': JSON.stringify(manifest, null, 2) },
+    { replace: true },
+  );
 }
 
 export function hasCheckpoint(folder: string): boolean {
@@ -53,13 +72,20 @@ export function hasCheckpoint(folder: string): boolean {
 export async function loadCheckpoint(folder: string): Promise<{ info: TrainingCheckpointInfo; state: TrainerState }> {
   const model = await readLayersModel(folder);
   try {
-    if (model.json.format !== CHECKPOINT_FORMAT || !('pastiche' in model.json)) throw new PasticheError('not a training checkpoint of Pastiche', model.file);
-    const info = checkFields(infoSchema, model.json.pastiche, model.file, ['pastiche']) as unknown as TrainingCheckpointInfo;
+    if (model.json.format !== CHECKPOINT_FORMAT || !('pastiche' in model.json))
+      throw new PasticheError('not a training checkpoint of Pastiche', model.file);
+    const info = checkFields(infoSchema, model.json.pastiche, model.file, [
+      'pastiche',
+    ]) as unknown as TrainingCheckpointInfo;
     for (const variable of transformerVariables()) {
       for (const name of [variableName(variable), `${variableName(variable)}/m`, `${variableName(variable)}/v`]) {
         const tensor = model.tensors[name];
         if (tensor?.shape.join() !== variable.shape.join()) {
-          throw new PasticheError(`${name} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ${variable.shape.join('×')}`, model.file);
+          throw new PasticheError(
+            `${name} is ${tensor ? tensor.shape.join('×') : 'missing'}, the style network needs ` +
+              `${variable.shape.join('×')}`,
+            model.file,
+          );
         }
       }
     }

@@ -6,7 +6,14 @@
 import { extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { PasticheError } from '../../common/errors.js';
-import { MAX_PIXELS_VARIABLE, checkPixelCount, fitLongSide, rgbImage, type ImageSize, type RgbImage } from '../../common/image.js';
+import {
+  MAX_PIXELS_VARIABLE,
+  checkPixelCount,
+  fitLongSide,
+  rgbImage,
+  type ImageSize,
+  type RgbImage,
+} from '../../common/image.js';
 import { readFileBytes, writeFileAtomically } from '../fileIO.js';
 import type { OutputFormat } from '../../common/image.js';
 
@@ -18,7 +25,10 @@ export interface ReadImageOptions {
   longSide?: number;
   /** Resize to exactly this size, cropping the centre to its aspect first (sharp's `cover`); overrides longSide. */
   cover?: { width: number; height: number };
-  /** Refuse images with more pixels than this before decoding them. Default DEFAULT_MAX_PIXELS (e.g. 100 megapixels); env PASTICHE_MAX_PIXELS overrides the default. */
+  /**
+   * Refuse images with more pixels than this before decoding them. Default DEFAULT_MAX_PIXELS (e.g. 100 megapixels);
+   * env PASTICHE_MAX_PIXELS overrides the default.
+   */
   maxPixels?: number;
 }
 
@@ -87,7 +97,9 @@ export async function decodeImage(bytes: Uint8Array, label: string, options: Rea
   let pipeline = sharp(bytes, { autoOrient: true, failOn: 'truncated', limitInputPixels: maxPixels })
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb');
-  const size = options.cover ?? (options.longSide === undefined ? header : fitLongSide(header.width, header.height, options.longSide));
+  const size =
+    options.cover ??
+    (options.longSide === undefined ? header : fitLongSide(header.width, header.height, options.longSide));
   checkPixelLimit(size, label, 'resized to', maxPixels);
   if (size.width !== header.width || size.height !== header.height) {
     pipeline = pipeline.resize(size.width, size.height, { ...resampling, fit: options.cover ? 'cover' : 'fill' });
@@ -112,8 +124,15 @@ export async function describeImage(bytes: Uint8Array, label: string): Promise<I
   return readHeader(bytes, label, maxPixelsFromEnv());
 }
 
-/** `image` resampled to exactly width × height (the aspect ratio is the caller's business); `label` names it in errors. */
-export async function resizeImage(image: RgbImage, width: number, height: number, label = 'picture'): Promise<RgbImage> {
+/**
+ * `image` resampled to exactly width × height (the aspect ratio is the caller's business); `label` names it in errors.
+ */
+export async function resizeImage(
+  image: RgbImage,
+  width: number,
+  height: number,
+  label = 'picture',
+): Promise<RgbImage> {
   checkPixelLimit({ width, height }, label, 'resized to');
   return toRgbImage(await toRawPixels(fromRgbImage(image).resize(width, height, resampling)));
 }
@@ -132,13 +151,24 @@ export function outputFormatForPath(file: string): OutputFormat {
  * The image as PNG, JPEG (4:4:4 chroma, as prints need) or LZW TIFF bytes carrying an sRGB profile,
  * and the resolution when `dpi` is given; `label` names it in errors.
  */
-export async function encodeImage(image: RgbImage, options: { format: OutputFormat } & Omit<WriteImageOptions, 'format'>, label?: string): Promise<Buffer> {
+export async function encodeImage(
+  image: RgbImage,
+  options: { format: OutputFormat } & Omit<WriteImageOptions, 'format'>,
+  label?: string,
+): Promise<Buffer> {
   checkPixelLimit(image, label ?? 'picture');
   const tagged = fromRgbImage(image).withIccProfile('srgb');
-  const pipeline = withEncoder(options.dpi === undefined ? tagged : tagged.withMetadata({ density: options.dpi }), options.format, options.quality);
+  const pipeline = withEncoder(
+    options.dpi === undefined ? tagged : tagged.withMetadata({ density: options.dpi }),
+    options.format,
+    options.quality,
+  );
   return pipeline.toBuffer().catch(() => {
     // e.g. JPEG allows at most 65535 pixels a side.
-    throw new PasticheError(`cannot encode a ${image.width}×${image.height} image as ${formatNames[options.format]}`, label);
+    throw new PasticheError(
+      `cannot encode a ${image.width}×${image.height} image as ${formatNames[options.format]}`,
+      label,
+    );
   });
 }
 
@@ -155,7 +185,9 @@ export interface ImageHeader {
   readonly format: ImageFormat;
 }
 
-/** Checks what can be checked without decoding pixels: not empty, an image, a supported format, within the pixel limit. */
+/**
+ * Checks what can be checked without decoding pixels: not empty, an image, a supported format, within the pixel limit.
+ */
 async function readHeader(bytes: Uint8Array, label: string, maxPixels: number): Promise<ImageHeader> {
   if (bytes.length === 0) throw new PasticheError('file is empty', label);
   // No pixel limit here: only the header is read, and the limit is checked below with a clearer message.
@@ -213,7 +245,9 @@ function toRawPixels(pipeline: Sharp): Promise<RawPixels> {
   return pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
 }
 
-/** A plain Uint8Array view (no copy): Buffer's `slice` shares memory where Uint8Array's copies, a trap for engine code. */
+/**
+ * A plain Uint8Array view (no copy): Buffer's `slice` shares memory where Uint8Array's copies, a trap for engine code.
+ */
 function toRgbImage({ data, info }: RawPixels): RgbImage {
   return rgbImage(info.width, info.height, new Uint8Array(data.buffer, data.byteOffset, data.length));
 }

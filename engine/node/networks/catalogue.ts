@@ -60,24 +60,47 @@ export interface CatalogueEntry {
 const sourceSchema = z.union([
   z.object({ kind: z.literal('random'), seed: z.int(), calibration: z.enum(RANDOM_CALIBRATIONS).optional() }),
   z.intersection(
-    z.object({ kind: z.literal('download'), url: z.url(), file: z.string().min(1), bytes: z.int().positive(), format: z.enum(['keras-h5', 'onnx']) }),
+    z.object({
+      kind: z.literal('download'),
+      url: z.url(),
+      file: z.string().min(1),
+      bytes: z.int().positive(),
+      format: z.enum(['keras-h5', 'onnx']),
+    }),
     z.union([z.object({ md5: z.string() }), z.object({ sha256: z.string() })]),
   ),
   z.object({
-    kind: z.literal('npm-package'), package: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), version: z.string().min(1), folder: z.string().min(1),
+    kind: z.literal('npm-package'),
+    package: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+    version: z.string().min(1),
+    folder: z.string().min(1),
     format: z.literal('tfjs-bundled-keras'),
-    files: z.array(z.object({ file: z.string().min(1), bytes: z.int().positive(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).min(1),
+    files: z
+      .array(
+        z.object({ file: z.string().min(1), bytes: z.int().positive(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+      )
+      .min(1),
   }),
 ]);
 
-const catalogueSchema = z.object({
-  networks: z.array(z.object({ name: z.string().min(1), architecture: z.string(), description: z.string(), license: z.string(), source: sourceSchema })),
-  // A catalogue of one's own (a mirror, a test server) may leave it out: then no network is picked by itself.
-  preference: z.array(z.string()).max(1000).default([]),
-}).superRefine(({ networks, preference }, context) => {
-  const problem = preferenceProblem(networks, preference);
-  if (problem) context.addIssue({ code: 'custom', path: ['preference'], message: problem });
-});
+const catalogueSchema = z
+  .object({
+    networks: z.array(
+      z.object({
+        name: z.string().min(1),
+        architecture: z.string(),
+        description: z.string(),
+        license: z.string(),
+        source: sourceSchema,
+      }),
+    ),
+    // A catalogue of one's own (a mirror, a test server) may leave it out: then no network is picked by itself.
+    preference: z.array(z.string()).max(1000).default([]),
+  })
+  .superRefine(({ networks, preference }, context) => {
+    const problem = preferenceProblem(networks, preference);
+    if (problem) context.addIssue({ code: 'custom', path: ['preference'], message: problem });
+  });
 
 /** Why a quality order cannot be used, or null: it names catalogue networks, each once. */
 function preferenceProblem(networks: readonly CatalogueEntry[], preference: readonly string[]): string | null {
@@ -128,6 +151,12 @@ export function catalogueEntry(name: string): CatalogueEntry | undefined {
 /** The entry, or a PasticheError for a name the catalogue does not have (what `install` accepts). */
 export function requireCatalogueEntry(name: string): CatalogueEntry {
   const entry = catalogueEntry(name);
-  if (!entry) throw new PasticheError(`not in the catalogue (its networks: ${catalogue().map((e) => e.name).join(', ')})`, name);
+  if (!entry)
+    throw new PasticheError(
+      `not in the catalogue (its networks: ${catalogue()
+        .map((e) => e.name)
+        .join(', ')})`,
+      name,
+    );
   return entry;
 }

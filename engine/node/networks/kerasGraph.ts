@@ -151,7 +151,8 @@ class GraphMatcher {
       (c.groups ?? 1) === (spec.groups ?? 1) &&
       (c.data_format ?? 'channels_last') === 'channels_last';
     if (!agrees) {
-      const wanted = `${spec.filters} filters ${kernelShape(spec).join('×')}, stride ${stride}, '${String(padding)}' padding`;
+      const wanted =
+        `${spec.filters} filters ${kernelShape(spec).join('×')}, stride ${stride}, '${String(padding)}' ` + `padding`;
       this.refuse(conv, `is not ${spec.name}: ${wanted}, no bias, channels last`);
     }
     this.convs.set(spec.name, { conv: conv.name, norm: norm.name, epsilon: epsilon as number });

@@ -39,7 +39,8 @@ export async function readKerasWeightsFile(file: string, options: KerasReadOptio
   return { modelName: modelName ?? nameInFileName(file), tensors, file };
 }
 
-type Reply = { ok: true; modelName: string | null; datasets: KerasDataset[] } | { ok: false; refusal: boolean; message: string };
+type Reply =
+  { ok: true; modelName: string | null; datasets: KerasDataset[] } | { ok: false; refusal: boolean; message: string };
 
 interface ReadingThread {
   readonly worker: Worker;
@@ -51,13 +52,19 @@ let thread: ReadingThread | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
 /** One request at a time on the reading thread, started when first needed and ended when it overruns. */
-function onReadingThread(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
+function onReadingThread(
+  request: KerasDatasetsRequest,
+  timeoutMs: number,
+): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
   const run = queue.then(() => ask(request, timeoutMs));
   queue = run.catch(() => undefined);
   return run;
 }
 
-function ask(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
+function ask(
+  request: KerasDatasetsRequest,
+  timeoutMs: number,
+): Promise<{ modelName: string | null; datasets: KerasDataset[] }> {
   const reading = (thread ??= startThread());
   const { worker } = reading;
   return new Promise((resolve, reject) => {
@@ -79,13 +86,22 @@ function ask(request: KerasDatasetsRequest, timeoutMs: number): Promise<{ modelN
       done();
       thread = null;
       const refusal = new PasticheError(CORRUPT_HDF5, request.file);
-      void endThread(reading).then(() => reject(refusal), () => reject(refusal));
+      void endThread(reading).then(
+        () => reject(refusal),
+        () => reject(refusal),
+      );
     };
     const timer = setTimeout(() => {
       done();
       thread = null;
-      const refusal = new PasticheError(`${CORRUPT_HDF5}: HDF5 did not finish reading it within ${timeoutMs / 1000} s`, request.file);
-      void endThread(reading).then(() => reject(refusal), () => reject(refusal));
+      const refusal = new PasticheError(
+        `${CORRUPT_HDF5}: HDF5 did not finish reading it within ${timeoutMs / 1000} s`,
+        request.file,
+      );
+      void endThread(reading).then(
+        () => reject(refusal),
+        () => reject(refusal),
+      );
     }, timeoutMs);
     worker.on('message', answered);
     worker.on('error', failed);
@@ -120,15 +136,20 @@ async function endThread({ worker, descriptors }: ReadingThread): Promise<void> 
 }
 
 /** Each VGG convolution's kernel [3, 3, in, out] and bias [out] by Keras tensor name (VGG-16's are VGG-19's). */
-const VGG_SHAPES: ExpectedShapes = Object.fromEntries([VGG16, VGG19].flatMap((architecture) => {
-  let inChannels: number = architecture.inputChannels;
-  return convLayers(architecture).flatMap((layer): [string, readonly number[]][] => {
-    const kernel = [...kernelShape(layer), inChannels, layer.filters];
-    inChannels = layer.filters;
-    const keras = layer.name.replace(/^conv(\d+)_(\d+)$/, 'block$1_conv$2');
-    return [[`${keras}/kernel`, kernel], [`${keras}/bias`, [layer.filters]]];
-  });
-}));
+const VGG_SHAPES: ExpectedShapes = Object.fromEntries(
+  [VGG16, VGG19].flatMap((architecture) => {
+    let inChannels: number = architecture.inputChannels;
+    return convLayers(architecture).flatMap((layer): [string, readonly number[]][] => {
+      const kernel = [...kernelShape(layer), inChannels, layer.filters];
+      inChannels = layer.filters;
+      const keras = layer.name.replace(/^conv(\d+)_(\d+)$/, 'block$1_conv$2');
+      return [
+        [`${keras}/kernel`, kernel],
+        [`${keras}/bias`, [layer.filters]],
+      ];
+    });
+  }),
+);
 
 /**
  * A weights-only file does not say which model it belongs to, but Keras Applications name their

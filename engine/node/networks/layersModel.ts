@@ -41,42 +41,76 @@ export interface TopologyLayer {
   readonly field: string;
 }
 
-/** At most as many values as a weights file may hold bytes: the product of a shape is bounded before it is multiplied out. */
-const shapeSchema = z.array(z.int().nonnegative()).max(8).refine((shape) => elementCount(shape) <= MAX_FILE_BYTES, {
-  message: `holds more values than a weights file may (${MAX_FILE_BYTES} bytes)`,
-});
+/**
+ * At most as many values as a weights file may hold bytes: the product of a shape is bounded before it is multiplied
+ * out.
+ */
+const shapeSchema = z
+  .array(z.int().nonnegative())
+  .max(8)
+  .refine((shape) => elementCount(shape) <= MAX_FILE_BYTES, {
+    message: `holds more values than a weights file may (${MAX_FILE_BYTES} bytes)`,
+  });
 
-const quantizationSchema = z.object({
-  dtype: z.enum(['uint8', 'uint16', 'float16']),
-  scale: z.number().optional(),
-  min: z.number().optional(),
-}).refine((q) => q.dtype === 'float16' || (q.scale !== undefined && q.min !== undefined), { message: 'uint8 and uint16 quantization need a finite scale and min' });
+const quantizationSchema = z
+  .object({
+    dtype: z.enum(['uint8', 'uint16', 'float16']),
+    scale: z.number().optional(),
+    min: z.number().optional(),
+  })
+  .refine((q) => q.dtype === 'float16' || (q.scale !== undefined && q.min !== undefined), {
+    message: 'uint8 and uint16 quantization need a finite scale and min',
+  });
 
-const weightSchema = z.object({
-  // `__proto__` would be lost in a map of tensors by name, leaking its tensor.
-  name: z.string().min(1).refine((name) => name !== '__proto__', { message: 'is not a weight name' }),
-  shape: shapeSchema,
-  dtype: z.enum(['float32', 'int32', 'bool']),
-  quantization: quantizationSchema.optional(),
-}).refine((w) => !w.quantization || w.dtype === 'float32' || (w.dtype === 'int32' && w.quantization.dtype !== 'float16'), {
-  message: 'this dtype cannot be stored with this quantization', path: ['quantization'],
-});
+const weightSchema = z
+  .object({
+    // `__proto__` would be lost in a map of tensors by name, leaking its tensor.
+    name: z
+      .string()
+      .min(1)
+      .refine((name) => name !== '__proto__', { message: 'is not a weight name' }),
+    shape: shapeSchema,
+    dtype: z.enum(['float32', 'int32', 'bool']),
+    quantization: quantizationSchema.optional(),
+  })
+  .refine(
+    (w) => !w.quantization || w.dtype === 'float32' || (w.dtype === 'int32' && w.quantization.dtype !== 'float16'),
+    {
+      message: 'this dtype cannot be stored with this quantization',
+      path: ['quantization'],
+    },
+  );
 
 type WeightEntry = z.infer<typeof weightSchema>;
 
-const manifestSchema = z.array(z.object({ paths: z.array(z.string().min(1)).min(1), weights: z.array(weightSchema) })).superRefine((groups, context) => {
-  const seen = new Set<string>();
-  groups.forEach((group, g) => group.weights.forEach(({ name }, w) => {
-    if (seen.has(name)) context.addIssue({ code: 'custom', message: `weight "${name}" is named twice`, path: [g, 'weights', w, 'name'] });
-    seen.add(name);
-  }));
-});
+const manifestSchema = z
+  .array(z.object({ paths: z.array(z.string().min(1)).min(1), weights: z.array(weightSchema) }))
+  .superRefine((groups, context) => {
+    const seen = new Set<string>();
+    groups.forEach((group, g) =>
+      group.weights.forEach(({ name }, w) => {
+        if (seen.has(name))
+          context.addIssue({
+            code: 'custom',
+            message: `weight "${name}" is named twice`,
+            path: [g, 'weights', w, 'name'],
+          });
+        seen.add(name);
+      }),
+    );
+  });
 
 type WeightsGroup = z.infer<typeof manifestSchema>[number];
 
-const layerSchema = z.looseObject({ class_name: z.string(), name: z.string().optional(), config: z.looseObject({ name: z.string().optional() }) });
+const layerSchema = z.looseObject({
+  class_name: z.string(),
+  name: z.string().optional(),
+  config: z.looseObject({ name: z.string().optional() }),
+});
 const layersSchema = z.looseObject({ name: z.string().optional(), layers: z.array(layerSchema).optional() }).optional();
-const topologySchema = z.looseObject({ model_config: z.looseObject({ config: layersSchema }).optional(), config: layersSchema }).optional();
+const topologySchema = z
+  .looseObject({ model_config: z.looseObject({ config: layersSchema }).optional(), config: layersSchema })
+  .optional();
 
 export async function readLayersModel(dirOrModelJson: string): Promise<LayersModelFile> {
   const kind = await pathKind(dirOrModelJson);
@@ -86,9 +120,12 @@ export async function readLayersModel(dirOrModelJson: string): Promise<LayersMod
     throw new PasticheError('no such model file (expected a folder with model.json, or a model.json)', file);
   }
   const json = await readJsonFile(file);
-  if (typeof json !== 'object' || json === null || !('weightsManifest' in json)) throw new PasticheError('not a TensorFlow.js layers model (no weightsManifest)', file);
+  if (typeof json !== 'object' || json === null || !('weightsManifest' in json))
+    throw new PasticheError('not a TensorFlow.js layers model (no weightsManifest)', file);
   const manifest = checkFields(manifestSchema, json.weightsManifest, file, ['weightsManifest']);
-  const topology = checkFields(topologySchema, (json as { modelTopology?: unknown }).modelTopology, file, ['modelTopology']);
+  const topology = checkFields(topologySchema, (json as { modelTopology?: unknown }).modelTopology, file, [
+    'modelTopology',
+  ]);
   const tensors: tf.NamedTensorMap = {};
   try {
     for (const [g, group] of manifest.entries()) Object.assign(tensors, await readWeightsGroup(file, group, g));
@@ -97,13 +134,24 @@ export async function readLayersModel(dirOrModelJson: string): Promise<LayersMod
     throw error;
   }
   const weightOrder = manifest.flatMap((group) => group.weights.map((w) => w.name));
-  return { modelName: topology?.model_config?.config?.name ?? null, layers: topologyLayers(topology), weightOrder, tensors, json: json as Record<string, unknown>, file };
+  return {
+    modelName: topology?.model_config?.config?.name ?? null,
+    layers: topologyLayers(topology),
+    weightOrder,
+    tensors,
+    json: json as Record<string, unknown>,
+    file,
+  };
 }
 
 /** A group's tensors from its shards, which together hold exactly the bytes its weights declare. */
 async function readWeightsGroup(modelFile: string, group: WeightsGroup, g: number): Promise<tf.NamedTensorMap> {
   const expected = group.weights.reduce((sum, w) => sum + elementCount(w.shape) * bytesPerElement(w), 0);
-  if (expected > MAX_FILE_BYTES) throw new PasticheError(`weightsManifest[${g}] declares ${expected} bytes, more than a weights file may hold (${MAX_FILE_BYTES})`, modelFile);
+  if (expected > MAX_FILE_BYTES)
+    throw new PasticheError(
+      `weightsManifest[${g}] declares ${expected} bytes, more than a weights file may hold (${MAX_FILE_BYTES})`,
+      modelFile,
+    );
   const shards: Buffer[] = [];
   let read = 0;
   for (const [i, path] of group.paths.entries()) {
@@ -112,9 +160,16 @@ async function readWeightsGroup(modelFile: string, group: WeightsGroup, g: numbe
     shards.push(await readFileBytes(shard, expected - read));
     read += shards[i].byteLength;
   }
-  if (read !== expected) throw new PasticheError(`weight shards ${group.paths.join(', ')} hold ${read} bytes, the manifest needs ${expected}`, modelFile);
+  if (read !== expected)
+    throw new PasticheError(
+      `weight shards ${group.paths.join(', ')} hold ${read} bytes, the manifest needs ${expected}`,
+      modelFile,
+    );
   const bytes = Buffer.concat(shards);
-  const tensors = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, group.weights);
+  const tensors = tf.io.decodeWeights(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    group.weights,
+  );
   for (const weight of group.weights) {
     const problem = weight.dtype === 'float32' ? nonFiniteValue(tensors[weight.name].dataSync()) : null;
     if (problem === null) continue;
@@ -129,7 +184,12 @@ function topologyLayers(topology: z.infer<typeof topologySchema>): TopologyLayer
     ? [topology.model_config.config.layers, ['modelTopology', 'model_config', 'config', 'layers']]
     : [topology?.config?.layers ?? [], ['modelTopology', 'config', 'layers']];
   // A Sequential model names its layers only inside their config.
-  return layers.map((layer, i) => ({ className: layer.class_name, name: layer.name ?? layer.config.name ?? '', config: layer.config, field: fieldPath([...at, i]) }));
+  return layers.map((layer, i) => ({
+    className: layer.class_name,
+    name: layer.name ?? layer.config.name ?? '',
+    config: layer.config,
+    field: fieldPath([...at, i]),
+  }));
 }
 
 function elementCount(shape: readonly number[]): number {

@@ -23,7 +23,10 @@ export interface NetworkFromFile {
  * and GoogLeNet), a Keras HDF5 weights file or a TensorFlow.js layers model (VGG, Darknet Tiny). `architecture`
  * names the family when the file cannot tell it.
  */
-export async function readNetworkFile(file: string, options: { format?: NetworkFileFormat; architecture?: string } = {}): Promise<NetworkFromFile> {
+export async function readNetworkFile(
+  file: string,
+  options: { format?: NetworkFileFormat; architecture?: string } = {},
+): Promise<NetworkFromFile> {
   if (options.format === 'onnx' || (options.format === undefined && /\.onnx$/i.test(file))) {
     const { architecture, weights } = onnxNetworkWeights(await readOnnxModel(file), options.architecture);
     return { architecture, weights, release: () => disposeWeights(weights) };
@@ -40,7 +43,9 @@ export async function readNetworkFile(file: string, options: { format?: NetworkF
       release();
       return { architecture, weights, release: () => disposeWeights(weights) };
     }
-    const { architecture, weights } = vggWeightsFromLayersModel(options.architecture ? { ...named, modelName: options.architecture } : named);
+    const { architecture, weights } = vggWeightsFromLayersModel(
+      options.architecture ? { ...named, modelName: options.architecture } : named,
+    );
     return { architecture, weights, release };
   } catch (error) {
     release();

@@ -1,5 +1,12 @@
 import { fromBinary } from '@bufbuild/protobuf';
-import { AttributeProto_AttributeType as AttributeType, ModelProtoSchema, TensorProto_DataLocation, TensorProto_DataType, type NodeProto, type TensorProto } from 'onnx-buf';
+import {
+  AttributeProto_AttributeType as AttributeType,
+  ModelProtoSchema,
+  TensorProto_DataLocation,
+  TensorProto_DataType,
+  type NodeProto,
+  type TensorProto,
+} from 'onnx-buf';
 import { PasticheError } from '../../common/errors.js';
 import { assertFiniteWeights } from '../../common/networks/finiteWeights.js';
 import { readFileBytes } from '../fileIO.js';
@@ -50,7 +57,7 @@ export async function readOnnxModel(file: string): Promise<OnnxModel> {
   return {
     file,
     input: input.name,
-    inputSide: squareSide(input.type?.value.case === 'tensorType' ? input.type.value.value.shape?.dim ?? [] : []),
+    inputSide: squareSide(input.type?.value.case === 'tensorType' ? (input.type.value.value.shape?.dim ?? []) : []),
     nodes: graph.node.map(toNode),
     initializerNames: [...tensors.keys()],
     initializer: (name) => {
@@ -65,7 +72,8 @@ function toNode(node: NodeProto): OnnxNode {
   for (const attribute of node.attribute) {
     if (attribute.type === AttributeType.FLOAT) attributes.set(attribute.name, attribute.f);
     else if (attribute.type === AttributeType.INT) attributes.set(attribute.name, Number(attribute.i));
-    else if (attribute.type === AttributeType.STRING) attributes.set(attribute.name, new TextDecoder().decode(attribute.s));
+    else if (attribute.type === AttributeType.STRING)
+      attributes.set(attribute.name, new TextDecoder().decode(attribute.s));
     else if (attribute.type === AttributeType.FLOATS) attributes.set(attribute.name, attribute.floats);
     else if (attribute.type === AttributeType.INTS) attributes.set(attribute.name, attribute.ints.map(Number));
   }
@@ -116,9 +124,10 @@ function floatValues(file: string, tensor: TensorProto): Float32Array {
   }
   // A view needs 4-byte alignment within the file's buffer; otherwise the bytes are copied once
   // (into a fresh Uint8Array: the bytes are a Node Buffer, whose slice() would be a view again).
-  const values = raw.byteOffset % 4 === 0
-    ? new Float32Array(raw.buffer, raw.byteOffset, count)
-    : new Float32Array(new Uint8Array(raw).buffer);
+  const values =
+    raw.byteOffset % 4 === 0
+      ? new Float32Array(raw.buffer, raw.byteOffset, count)
+      : new Float32Array(new Uint8Array(raw).buffer);
   assertFiniteWeights(values, what, file);
   return values;
 }

@@ -11,7 +11,10 @@ import type { NamedWeights } from './layersModel.js';
  * papers' names (conv1_1 …), checking every kernel's shape against the architecture. The model may
  * hold only the first blocks (e.g. VGG-19 blocks 1–3).
  */
-export function vggWeightsFromLayersModel(model: NamedWeights): { architecture: NetworkArchitecture; weights: Map<string, ConvWeights> } {
+export function vggWeightsFromLayersModel(model: NamedWeights): {
+  architecture: NetworkArchitecture;
+  weights: Map<string, ConvWeights>;
+} {
   const architecture = detectArchitecture(model);
   const weights = new Map<string, ConvWeights>();
   let inChannels: number = architecture.inputChannels;
@@ -21,12 +24,19 @@ export function vggWeightsFromLayersModel(model: NamedWeights): { architecture: 
     if (!kernel || !bias) break;
     const expected = [...kernelShape(layer), inChannels, layer.filters];
     if (kernel.shape.join() !== expected.join() || bias.shape.join() !== String(layer.filters)) {
-      throw new PasticheError(`layer ${layer.name} has kernel ${kernel.shape.join('×')}, ${architecture.family} needs ${expected.join('×')}`, model.file);
+      throw new PasticheError(
+        `layer ${layer.name} has kernel ${kernel.shape.join('×')}, ${architecture.family} needs ${expected.join('×')}`,
+        model.file,
+      );
     }
     weights.set(layer.name, { kernel: kernel as tf.Tensor4D, bias: bias as tf.Tensor1D });
     inChannels = layer.filters;
   }
-  if (weights.size === 0) throw new PasticheError(`no ${architecture.family} convolution weights found (expected block1_conv1/kernel …)`, model.file);
+  if (weights.size === 0)
+    throw new PasticheError(
+      `no ${architecture.family} convolution weights found (expected block1_conv1/kernel …)`,
+      model.file,
+    );
   return { architecture, weights };
 }
 

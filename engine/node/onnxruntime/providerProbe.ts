@@ -5,12 +5,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Ort from 'onnxruntime-node';
 import {
-  PROBE_INPUT, PROBE_OUTPUT, PROBE_SHAPE, probeExpected, probeGraph,
+  PROBE_INPUT,
+  PROBE_OUTPUT,
+  PROBE_SHAPE,
+  probeExpected,
+  probeGraph,
 } from '../../common/networks/onnx/probeGraph.js';
 import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import {
-  PROVIDER_PREFERENCE, probeFailureReason, providerCandidates, providerLibrary, type ProviderName, type ProviderProbe,
+  PROVIDER_PREFERENCE,
+  probeFailureReason,
+  providerCandidates,
+  providerLibrary,
+  type ProviderName,
+  type ProviderProbe,
 } from './providers.js';
 import { sessionOptionsFor, type Runtime } from './sessions.js';
 

@@ -54,7 +54,8 @@ def measure(size, iterations):
         p.requires_grad_(False)
     with torch.no_grad():
         content = features(network, names, torch.rand(1, 3, size, size) * 255)[CONTENT_LAYER]
-        style = {layer: gram(f) for layer, f in features(network, names, torch.rand(1, 3, size, size) * 255).items() if layer in STYLE_LAYERS}
+        painting = torch.rand(1, 3, size, size) * 255
+        style = {layer: gram(f) for layer, f in features(network, names, painting).items() if layer in STYLE_LAYERS}
     image = (torch.rand(1, 3, size, size) * 255).requires_grad_(True)
     times = []
     for _ in range(iterations + 1):

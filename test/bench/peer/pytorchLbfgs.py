@@ -93,7 +93,8 @@ def main(folder, target, cap, iterations, threads):
         loss.backward()
         seconds = time.perf_counter() - started
         state = optimizer.state[optimizer._params[0]]
-        trace.append({'evaluation': len(trace), 'iteration': state.get('n_iter', 0), 'total': loss.item(), 'seconds': seconds})
+        iteration = state.get('n_iter', 0)
+        trace.append({'evaluation': len(trace), 'iteration': iteration, 'total': loss.item(), 'seconds': seconds})
         if loss.item() <= target:
             ended.update(reason='target', seconds=seconds, loss=loss.item())
             raise Stop()

@@ -7,13 +7,18 @@ import { VGG_LOSS_LAYERS } from './vggLoss.js';
 
 /** The reference network: ../shared's VGG-19 blocks 1–3, imported into the bench's own data folder under this name. */
 export const REFERENCE = 'vgg19-blocks1-3';
-/** Today's vgg19-random before its calibration to photos (randomWeights' 'rms-v1'), added to the bench's own catalogue. */
+/**
+ * Today's vgg19-random before its calibration to photos (randomWeights' 'rms-v1'), added to the bench's own catalogue.
+ */
 export const LEGACY_RANDOM = 'vgg19-random-v1';
 
 const PHOTOS = ['tubingen.jpg', 'golden_gate.jpg'];
 const PAINTINGS = ['starry_night.jpg', 'the_scream.jpg', 'udnie.jpg', 'picasso_selfport1907.jpg'];
 
-/** What a network's runs use besides its defaults (its architecture's layers, α and β): the reference reads blocks 1–3 only. */
+/**
+ * What a network's runs use besides its defaults (its architecture's layers, α and β): the reference reads blocks 1–3
+ * only.
+ */
 type NetworkSettings = Partial<
   Pick<StylizeSettings, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling'>
 >;
@@ -59,8 +64,9 @@ export interface QualityOptions {
  * comma-separated, each optionally `NAME@VARIANT`; default today's and the calibrated vgg19-random,
  * the reference and `installed`),
  * QUALITY_PHOTOS / QUALITY_PAINTINGS (file names in ../shared/images), QUALITY_PAIRS (at most this
- * many pairs, or the pairs themselves: PHOTO:PAINTING,…), QUALITY_SCHEDULE (SIZE:ITERATIONS,… ending at the scored size) and QUALITY_SETTINGS, a
- * JSON object of per-network layers and weights, e.g. {"inception3-imagenet":{"contentLayers":["mixed_3"],…}}.
+ * many pairs, or the pairs themselves: PHOTO:PAINTING,…), QUALITY_SCHEDULE (SIZE:ITERATIONS,… ending at the scored
+ * size) and QUALITY_SETTINGS, a JSON object of per-network layers and weights, e.g.
+ * {"inception3-imagenet":{"contentLayers":["mixed_3"],…}}.
  */
 export function qualityOptions(env: NodeJS.ProcessEnv, installed: readonly string[]): QualityOptions {
   const list = (name: string, fallback: readonly string[]) =>
@@ -94,7 +100,10 @@ export function qualityOptions(env: NodeJS.ProcessEnv, installed: readonly strin
   };
 }
 
-/** PHOTO:PAINTING items, e.g. tubingen.jpg:starry_night.jpg, for pairs that a photos × paintings grid would not pick alone. */
+/**
+ * PHOTO:PAINTING items, e.g. tubingen.jpg:starry_night.jpg, for pairs that a photos × paintings grid would not pick
+ * alone.
+ */
 function namedPairs(items: readonly string[]): Array<{ photo: string; painting: string }> {
   return items.map((item) => {
     const [photo, painting, ...rest] = item.split(':');

@@ -5,11 +5,16 @@ import { styleTransferLoss, styleTransferTargets } from '../../../engine/common/
 import type { FeatureNetwork } from '../../../engine/common/networks/featureNetwork.js';
 import { resolveSettings } from '../../../engine/common/stylize/settings.js';
 
-/** Where the score looks: Gatys et al.'s style layers of blocks 1–3 and the content layer neural-style would use there. */
+/**
+ * Where the score looks: Gatys et al.'s style layers of blocks 1–3 and the content layer neural-style would use there.
+ */
 export const VGG_LOSS_LAYERS = { content: ['conv3_2'], style: ['conv1_1', 'conv2_1', 'conv3_1'] } as const;
 
 export interface VggLoss {
-  /** Σ over the style layers of the engine's Gram loss (mean squared difference of C·H·W-normalised Gram matrices), unweighted. */
+  /**
+   * Σ over the style layers of the engine's Gram loss (mean squared difference of C·H·W-normalised Gram matrices),
+   * unweighted.
+   */
   readonly style: number;
   /** The engine's content loss on conv3_2 (mean squared difference of activations), unweighted. */
   readonly content: number;

@@ -4,17 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { productRoot } from '../../../engine/node/resources.js';
-import { findElectron, sqliteBindingFor } from '../../../electron/node/electronInstall.js';
+import { BINARY_MISSING, findElectron, sqliteBindingFor } from '../../../electron/node/electronInstall.js';
 
 /** A product folder with the electron package as npm leaves it: with or without its downloaded binary. */
 function productWithElectron(state: 'absent' | 'package only' | 'installed'): string {
   const root = mkdtempSync(join(tmpdir(), 'pastiche-electron-'));
   writeFileSync(join(root, 'package.json'), '{"name":"pastiche-like","private":true}');
   if (state === 'absent') return root;
+  // As `npm install` leaves Electron 45: the package and its types, no install script, no binary.
   const electron = join(root, 'node_modules', 'electron');
-  mkdirSync(join(electron, 'dist'), { recursive: true });
+  mkdirSync(electron, { recursive: true });
   writeFileSync(join(electron, 'package.json'), '{"name":"electron","version":"45.4.1","main":"index.js"}');
+  writeFileSync(join(electron, 'electron.d.ts'), '');
   if (state === 'installed') {
+    mkdirSync(join(electron, 'dist'));
     writeFileSync(join(electron, 'path.txt'), 'electron');
     writeFileSync(join(electron, 'dist', 'electron'), '');
   }
@@ -23,16 +26,24 @@ function productWithElectron(state: 'absent' | 'package only' | 'installed'): st
 
 describe('finding Electron for `npm start`', () => {
   it('says why there is no desktop studio when the optional package or its binary is missing', () => {
-    assert.deepEqual(findElectron(productWithElectron('absent')), { missing: 'the optional electron package is not installed' });
-    assert.deepEqual(findElectron(productWithElectron('package only')), { missing: 'Electron\'s binary was not downloaded when it was installed' });
+    assert.deepEqual(findElectron(productWithElectron('absent')), {
+      missing: 'the electron package is not installed (`npm install` installs it)',
+    });
+    assert.deepEqual(findElectron(productWithElectron('package only')), { missing: BINARY_MISSING });
   });
 
   it('finds the executable and version npm installed', () => {
     const root = productWithElectron('installed');
-    assert.deepEqual(findElectron(root), { path: join(root, 'node_modules', 'electron', 'dist', 'electron'), version: '45.4.1' });
+    assert.deepEqual(findElectron(root), {
+      path: join(root, 'node_modules', 'electron', 'dist', 'electron'),
+      version: '45.4.1',
+    });
   });
 
   it('keeps the installed database module when it loads under the runtime (Node standing in for Electron run as Node)', async () => {
-    assert.equal(await sqliteBindingFor({ path: process.execPath, version: process.versions.node }, productRoot()), null);
+    assert.equal(
+      await sqliteBindingFor({ path: process.execPath, version: process.versions.node }, productRoot()),
+      null,
+    );
   });
 });

@@ -10,7 +10,12 @@ await useTestBackend();
 describe('imageTensor', () => {
   it('round-trips pixels, rounding and clipping floats to 0..255, and leaves no tensor behind', () => {
     const before = tf.memory().numTensors;
-    const floats = tf.tensor3d([[[-3, 0.4, 0.6], [254.5, 300, 17]]]);
+    const floats = tf.tensor3d([
+      [
+        [-3, 0.4, 0.6],
+        [254.5, 300, 17],
+      ],
+    ]);
     const image = tensorToImage(floats);
     floats.dispose();
     // tf.round rounds halves to even, as TensorFlow does.

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import {
-  nativeGradientRuntime, parseBackendName, selectBackend, selectedBackendName,
+  nativeGradientRuntime,
+  parseBackendName,
+  selectBackend,
+  selectedBackendName,
 } from '../../../engine/node/backend.js';
 import { discoverProviders } from '../../../engine/node/onnxruntime/providerProbe.js';
 import { currentProvider } from '../../../engine/node/onnxruntime/sessions.js';
@@ -12,8 +15,10 @@ describe('backend names', () => {
   it('take onnxruntime with a provider, and refuse an unknown one listing what exists', () => {
     assert.equal(parseBackendName('onnxruntime/webgpu'), 'onnxruntime/webgpu');
     assert.equal(parseBackendName('onnxruntime'), 'onnxruntime');
-    assert.throws(() => parseBackendName('onnxruntime/gpu'),
-      /unknown backend 'onnxruntime\/gpu' \(choose one of .*onnxruntime\/cuda/);
+    assert.throws(
+      () => parseBackendName('onnxruntime/gpu'),
+      /unknown backend 'onnxruntime\/gpu' \(choose one of .*onnxruntime\/cuda/,
+    );
   });
 });
 

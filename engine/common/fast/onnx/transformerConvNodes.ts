@@ -13,7 +13,10 @@ export type Side = readonly [number, number];
  * Conv's [out, in, k, k]; a transposed one's [k, k, out, in] becomes ConvTranspose's [in, out, k, k]
  * (the same index swap, so both go through kernelToOnnx with the stored shape).
  */
-export function transformerKernelToOnnx(layer: TransformerLayer, kernel: Float32Array): {
+export function transformerKernelToOnnx(
+  layer: TransformerLayer,
+  kernel: Float32Array,
+): {
   readonly dims: readonly number[];
   readonly values: Float32Array;
 } {
@@ -107,7 +110,10 @@ export function runsOnPhases(layer: TransformerLayer, [height, width]: Side): bo
 export const PHASES = 4;
 
 /** The kernel phaseConvNode convolves with, in ONNX's layout: see subPixelKernel and spaceToDepthKernel. */
-export function phaseKernelToOnnx(layer: TransformerLayer, kernel: Float32Array): {
+export function phaseKernelToOnnx(
+  layer: TransformerLayer,
+  kernel: Float32Array,
+): {
   readonly dims: readonly number[];
   readonly values: Float32Array;
 } {
@@ -124,13 +130,18 @@ export function phaseKernelToOnnx(layer: TransformerLayer, kernel: Float32Array)
 function subPixelKernel(layer: TransformerLayer, kernel: Float32Array): { dims: number[]; values: Float32Array } {
   const { kernelSize: k, inChannels: inC, outChannels: outC } = layer;
   const values = new Float32Array(PHASES * outC * inC * 4);
-  for (let c = 0; c < outC; c++) for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) {
-    for (let i = 0; i < inC; i++) for (let r = 0; r < 2; r++) for (let t = 0; t < 2; t++) {
-      const [kh, kw] = [p + 2 - 2 * r, q + 2 - 2 * t];
-      if (kh >= k || kw >= k) continue;
-      values[((((c * 2 + p) * 2 + q) * inC + i) * 2 + r) * 2 + t] = kernel[((kh * k + kw) * outC + c) * inC + i];
-    }
-  }
+  for (let c = 0; c < outC; c++)
+    for (let p = 0; p < 2; p++)
+      for (let q = 0; q < 2; q++) {
+        for (let i = 0; i < inC; i++)
+          for (let r = 0; r < 2; r++)
+            for (let t = 0; t < 2; t++) {
+              const [kh, kw] = [p + 2 - 2 * r, q + 2 - 2 * t];
+              if (kh >= k || kw >= k) continue;
+              values[((((c * 2 + p) * 2 + q) * inC + i) * 2 + r) * 2 + t] =
+                kernel[((kh * k + kw) * outC + c) * inC + i];
+            }
+      }
   return { dims: [PHASES * outC, inC, 2, 2], values };
 }
 
@@ -146,16 +157,21 @@ function spaceToDepthKernel(layer: TransformerLayer, kernel: Float32Array): { di
   const reach = Math.floor((h + 1) / 2);
   const r = 2 * reach + 1;
   const values = new Float32Array(PHASES * outC * 4 * inC * r * r);
-  for (let c = 0; c < outC; c++) for (let p = 0; p < 2; p++) for (let q = 0; q < 2; q++) {
-    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) for (let i = 0; i < inC; i++) {
-      for (let mu = 0; mu < r; mu++) for (let mv = 0; mv < r; mv++) {
-        const [dy, dx] = [2 * (mu - reach) + a - p, 2 * (mv - reach) + b - q];
-        if (Math.abs(dy) > h || Math.abs(dx) > h) continue;
-        const to = ((((c * 2 + p) * 2 + q) * 4 * inC + (a * 2 + b) * inC + i) * r + mu) * r + mv;
-        values[to] = kernel[(((dy + h) * k + dx + h) * inC + i) * outC + c];
+  for (let c = 0; c < outC; c++)
+    for (let p = 0; p < 2; p++)
+      for (let q = 0; q < 2; q++) {
+        for (let a = 0; a < 2; a++)
+          for (let b = 0; b < 2; b++)
+            for (let i = 0; i < inC; i++) {
+              for (let mu = 0; mu < r; mu++)
+                for (let mv = 0; mv < r; mv++) {
+                  const [dy, dx] = [2 * (mu - reach) + a - p, 2 * (mv - reach) + b - q];
+                  if (Math.abs(dy) > h || Math.abs(dx) > h) continue;
+                  const to = ((((c * 2 + p) * 2 + q) * 4 * inC + (a * 2 + b) * inC + i) * r + mu) * r + mv;
+                  values[to] = kernel[(((dy + h) * k + dx + h) * inC + i) * outC + c];
+                }
+            }
       }
-    }
-  }
   return { dims: [PHASES * outC, 4 * inC, r, r], values };
 }
 
@@ -166,16 +182,13 @@ function spaceToDepthKernel(layer: TransformerLayer, kernel: Float32Array): { di
  * m − 1); a stride-1 one's first goes through SpaceToDepth (2×2), padded by `reach`, which is the
  * original padding of 2·reach ≥ h pixels as the sides are even.
  */
-export function phaseConvNode(
-  graph: GraphBuilder,
-  layer: TransformerLayer,
-  request: TransformerConvRequest,
-): string {
+export function phaseConvNode(graph: GraphBuilder, layer: TransformerLayer, request: TransformerConvRequest): string {
   const { input, weight, bias, output } = request;
   const weights = bias ? [weight, bias] : [weight];
-  const phases = layer.kind === 'transposed'
-    ? graph.node('Conv', [input, ...weights], `${output}:phases`, { kernel_shape: [2, 2], pads: [1, 1, 0, 0] })
-    : spaceToDepthConv(graph, layer, input, weights, output);
+  const phases =
+    layer.kind === 'transposed'
+      ? graph.node('Conv', [input, ...weights], `${output}:phases`, { kernel_shape: [2, 2], pads: [1, 1, 0, 0] })
+      : spaceToDepthConv(graph, layer, input, weights, output);
   return graph.node('DepthToSpace', [phases], output, { blocksize: 2 }, {}, { mode: 'CRD' });
 }
 

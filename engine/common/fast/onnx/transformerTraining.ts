@@ -2,7 +2,10 @@ import type { ModelProto, ValueInfoProto } from 'onnx-buf';
 import { GraphBuilder } from '../../networks/onnx/graphBuilder.js';
 import { floatValueInfo } from '../../networks/onnx/onnxProto.js';
 import {
-  INSTANCE_NORM_EPSILON, TRANSFORMER_LAYERS, transformerVariables, type TransformerLayer,
+  INSTANCE_NORM_EPSILON,
+  TRANSFORMER_LAYERS,
+  transformerVariables,
+  type TransformerLayer,
 } from '../transformerLayers.js';
 import { samePads as axisSamePads, transformerConvNode, transformerOutputSide } from './transformerConvNodes.js';
 
@@ -46,13 +49,17 @@ const TANH = 'tanh';
  * are), so that every stride divides the sides and the sub-pixel sides come back whole.
  */
 export function transformerTrainingGraphs(
-  batch: number, height: number, width: number, patchFloats = PATCH_FLOATS,
+  batch: number,
+  height: number,
+  width: number,
+  patchFloats = PATCH_FLOATS,
 ): TransformerTrainingGraphs {
   if (height % 4 !== 0 || width % 4 !== 0) {
     throw new Error(`the transformer trains on sides divisible by 4, not ${height}×${width}`);
   }
-  const variables = transformerVariables()
-    .map(({ layer, role, shape }) => floatValueInfo(variableInput(`${layer}/${role}`), shape));
+  const variables = transformerVariables().map(({ layer, role, shape }) =>
+    floatValueInfo(variableInput(`${layer}/${role}`), shape),
+  );
   const forward = new GraphBuilder();
   const saved = new Map<string, ValueInfoProto>();
   const save = (name: string) => (saved.set(name, floatValueInfo(name, null)), name);
@@ -98,7 +105,11 @@ function layerSide(layer: TransformerLayer, side: readonly number[]): number[] {
  * Saves the normalised tensor and rsqrt(σ² + ε), which the backward pass reads.
  */
 function forwardLayer(
-  graph: GraphBuilder, layer: TransformerLayer, x: string, inputSide: number[], output: string,
+  graph: GraphBuilder,
+  layer: TransformerLayer,
+  x: string,
+  inputSide: number[],
+  output: string,
 ): string {
   const n = layer.name;
   const kernel = graph.node('Transpose', [variableInput(`${n}/kernel`)], `${n}:w`, { perm: KERNEL_TO_ONNX });
@@ -123,7 +134,10 @@ function channelVector(graph: GraphBuilder, layer: string, role: 'scale' | 'shif
   return graph.node('Reshape', [variableInput(`${layer}/${role}`), shape], `${layer}:${role}4`);
 }
 
-interface Pads { readonly before: readonly number[]; readonly after: readonly number[] }
+interface Pads {
+  readonly before: readonly number[];
+  readonly after: readonly number[];
+}
 
 /**
  * A layer's 'same' zeros for its output side from an input side (TensorFlow's rule, transformerConvNodes'
@@ -138,10 +152,18 @@ const onnxPads = ({ before, after }: Pads) => [...before, ...after];
 
 /** A convolution of the backward pass (an input gradient), weight [out, in, k, k], with explicit pads. */
 function convNodes(
-  graph: GraphBuilder, name: string, x: string, weight: string, k: number, stride: number, pads: Pads,
+  graph: GraphBuilder,
+  name: string,
+  x: string,
+  weight: string,
+  k: number,
+  stride: number,
+  pads: Pads,
 ): string {
   return graph.node('Conv', [x, weight], name, {
-    kernel_shape: [k, k], strides: [stride, stride], pads: onnxPads(pads),
+    kernel_shape: [k, k],
+    strides: [stride, stride],
+    pads: onnxPads(pads),
   });
 }
 
@@ -151,7 +173,9 @@ function convNodes(
  * that closes the block).
  */
 function backwardLayers(
-  graph: GraphBuilder, inputs: ReadonlyMap<string, { name: string; side: number[] }>, sizes: BackwardSizes,
+  graph: GraphBuilder,
+  inputs: ReadonlyMap<string, { name: string; side: number[] }>,
+  sizes: BackwardSizes,
 ): void {
   const sent = new Map<string, string[]>();
   const send = (tensor: string, gradient: string) => sent.set(tensor, [...(sent.get(tensor) ?? []), gradient]);
@@ -204,7 +228,10 @@ function backwardLayer(
   const [rows, columns] = layerSide(layer, input.side);
   const positions = graph.scalar(`positions:${rows * columns}`, rows * columns);
   const batchAndPositions = graph.int64('axes:nhw', [0, 2, 3]);
-  for (const [role, mean] of [['shift', meanDy], ['scale', meanDyn]] as const) {
+  for (const [role, mean] of [
+    ['shift', meanDy],
+    ['scale', meanDyn],
+  ] as const) {
     const summed = graph.node('ReduceSum', [mean, batchAndPositions], `${n}:${role}_sum`, { keepdims: 0 });
     graph.node('Mul', [summed, positions], variableGradient(`${n}/${role}`));
   }
@@ -231,7 +258,9 @@ function backwardLayer(
     return convNodes(graph, `${n}:dx`, dc, flippedWeight(graph, n, weight), layer.kernelSize, 1, pads);
   }
   return graph.node('ConvTranspose', [dc, weight], `${n}:dx`, {
-    kernel_shape: [layer.kernelSize, layer.kernelSize], strides: [layer.stride, layer.stride], pads: onnxPads(pads),
+    kernel_shape: [layer.kernelSize, layer.kernelSize],
+    strides: [layer.stride, layer.stride],
+    pads: onnxPads(pads),
   });
 }
 
@@ -244,10 +273,17 @@ function reluGradient(graph: GraphBuilder, layer: TransformerLayer, gradient: st
 
 /** A stride-1 convolution's input-gradient weight: [out, in, k, k] flipped in space, in and out swapped. */
 function flippedWeight(graph: GraphBuilder, layer: string, weight: string): string {
-  const flipped = graph.node('Slice', [
-    weight, graph.int64('flip:starts', [-1, -1]), graph.int64('flip:ends', [-(2 ** 31), -(2 ** 31)]),
-    graph.int64('axes:hw', SPATIAL), graph.int64('flip:steps', [-1, -1]),
-  ], `${layer}:w_flipped`);
+  const flipped = graph.node(
+    'Slice',
+    [
+      weight,
+      graph.int64('flip:starts', [-1, -1]),
+      graph.int64('flip:ends', [-(2 ** 31), -(2 ** 31)]),
+      graph.int64('axes:hw', SPATIAL),
+      graph.int64('flip:steps', [-1, -1]),
+    ],
+    `${layer}:w_flipped`,
+  );
   return graph.node('Transpose', [flipped], `${layer}:wT`, { perm: [1, 0, 2, 3] });
 }
 
@@ -281,7 +317,13 @@ export const PATCH_FLOATS = 2 ** 26;
  * against 3.5 s, the whole backward pass about half the time (4.7 s of kernels against 9.4 s).
  */
 export function kernelGradientNodes(
-  graph: GraphBuilder, name: string, x: string, dc: string, k: number, stride: number, pads: Pads,
+  graph: GraphBuilder,
+  name: string,
+  x: string,
+  dc: string,
+  k: number,
+  stride: number,
+  pads: Pads,
   shape: KernelGradientShape,
 ): string {
   const zeros = graph.int64(`${name}:pads`, [0, 0, ...pads.before, 0, 0, ...pads.after]);
@@ -297,17 +339,25 @@ export function kernelGradientNodes(
   const steps = graph.int64(`stride:${stride}`, [stride, stride]);
   const patches = Array.from({ length: k * k }, (_, index) => {
     const [i, j] = [Math.floor(index / k), index % k];
-    const shifted = graph.node('Slice', [
-      swapped, graph.int64(`shift:${i},${j}`, [i, j]),
-      graph.int64(`${name}:end:${i},${j}`, [i + stride * (rows - 1) + 1, j + stride * (columns - 1) + 1]),
-      graph.int64('axes:hw', SPATIAL), steps,
-    ], `${name}:x_${i}_${j}`);
+    const shifted = graph.node(
+      'Slice',
+      [
+        swapped,
+        graph.int64(`shift:${i},${j}`, [i, j]),
+        graph.int64(`${name}:end:${i},${j}`, [i + stride * (rows - 1) + 1, j + stride * (columns - 1) + 1]),
+        graph.int64('axes:hw', SPATIAL),
+        steps,
+      ],
+      `${name}:x_${i}_${j}`,
+    );
     return graph.node('Reshape', [shifted, flat], `${name}:patch_${i}_${j}`);
   });
   const stacked = graph.node('Concat', patches, `${name}:patches`, { axis: 0 });
-  const gradients = graph.node('Reshape', [
-    graph.node('Transpose', [dc], `${name}:dc_nhwc`, { perm: TO_NHWC }), graph.int64(`${name}:rows`, [positions, -1]),
-  ], `${name}:dc_rows`);
+  const gradients = graph.node(
+    'Reshape',
+    [graph.node('Transpose', [dc], `${name}:dc_nhwc`, { perm: TO_NHWC }), graph.int64(`${name}:rows`, [positions, -1])],
+    `${name}:dc_rows`,
+  );
   const product = graph.node('MatMul', [stacked, gradients], `${name}:product`);
   return graph.node('Reshape', [product, graph.int64(`${name}:kernel_shape`, [k, k, shape.channels, -1])], name);
 }
@@ -317,13 +367,24 @@ export function kernelGradientNodes(
  * weight ([D, N, P, Q]) dilated by the stride, giving [C, D, k, k]: no patches in memory.
  */
 function kernelGradientConv(
-  graph: GraphBuilder, name: string, swapped: string, dc: string, k: number, stride: number,
+  graph: GraphBuilder,
+  name: string,
+  swapped: string,
+  dc: string,
+  k: number,
+  stride: number,
 ): string {
   const filter = graph.node('Transpose', [dc], `${name}:dc_swapped`, { perm: [1, 0, 2, 3] });
   const correlated = graph.node('Conv', [swapped, filter], `${name}:cdkk`, { dilations: [stride, stride] });
-  const cropped = graph.node('Slice', [
-    correlated, graph.int64('kernel:starts', [0, 0]), graph.int64(`${name}:ends`, [k, k]),
-    graph.int64('axes:hw', SPATIAL),
-  ], `${name}:cropped`);
+  const cropped = graph.node(
+    'Slice',
+    [
+      correlated,
+      graph.int64('kernel:starts', [0, 0]),
+      graph.int64(`${name}:ends`, [k, k]),
+      graph.int64('axes:hw', SPATIAL),
+    ],
+    `${name}:cropped`,
+  );
   return graph.node('Transpose', [cropped], name, { perm: [2, 3, 0, 1] });
 }

@@ -16,7 +16,10 @@ import { floatValueInfo, int64ValueInfo } from './onnxProto.js';
 export type { ConvValues } from './layerGraphs.js';
 /** The two graphs for one input size and one set of requested layers. */
 export interface GradientGraphs {
-  /** image [1, H, W, C] (NHWC) → `act:LAYER` (NHWC) for each requested layer, and the saved tensors the backward graph reads. */
+  /**
+   * image [1, H, W, C] (NHWC) → `act:LAYER` (NHWC) for each requested layer, and the saved tensors the backward graph
+   * reads.
+   */
   readonly forward: ModelProto;
   /** The saved tensors and `grad:LAYER` (NHWC, ∂L/∂activation) → `image_grad` [1, H, W, C]. */
   readonly backward: ModelProto;
@@ -85,7 +88,9 @@ function layerReason(layer: LayerSpec): string | null {
   }
 }
 
-/** Both graphs for an input of height × width; `weights` must hold every convolution up to the deepest requested layer. */
+/**
+ * Both graphs for an input of height × width; `weights` must hold every convolution up to the deepest requested layer.
+ */
 export function gradientGraphs(
   architecture: NetworkArchitecture,
   weights: ReadonlyMap<string, ConvValues>,
@@ -223,7 +228,8 @@ export function matchingGraph(
       `${layer}:G`,
     );
     const error = graph.node('Sub', [gram, gramTargetName(layer)], `${layer}:E`);
-    // G = F·Fᵀ/(C·P), L = weight·mean(E²): ∂L/∂G = 2·weight·E/C², ∂L/∂F = (∂L/∂G + ∂L/∂Gᵀ)·F/(C·P), as gramMatrix's own gradient.
+    // G = F·Fᵀ/(C·P), L = weight·mean(E²): ∂L/∂G = 2·weight·E/C², ∂L/∂F = (∂L/∂G + ∂L/∂Gᵀ)·F/(C·P), as gramMatrix's own
+    // gradient.
     const dGram = graph.node(
       'Mul',
       [error, graph.scalar(`${layer}:gram_scale`, (2 * weight) / (channels * channels))],

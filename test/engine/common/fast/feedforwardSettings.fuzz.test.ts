@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
-import { resolveFeedforwardSettings, type FeedforwardRequest } from '../../../../engine/common/fast/feedforwardSettings.js';
+import {
+  resolveFeedforwardSettings,
+  type FeedforwardRequest,
+} from '../../../../engine/common/fast/feedforwardSettings.js';
 import { fuzzSettings } from '../../../helpers/settingsFuzz.js';
 
 const seeds: Array<{ request: FeedforwardRequest; photo: { width: number; height: number } }> = [
@@ -12,6 +15,8 @@ const seeds: Array<{ request: FeedforwardRequest; photo: { width: number; height
 describe('feed-forward requests under fuzzing', () => {
   it('resolve to finite settings or refuse in one line naming the setting', async () => {
     // The photo's size comes from its decoded header, which the image fuzz suite covers: kept valid here.
-    await fuzzSettings('feed-forward requests', seeds, (given: { request: FeedforwardRequest }) => resolveFeedforwardSettings(given?.request, { width: 3000, height: 2000 }, 25_000_000));
+    await fuzzSettings('feed-forward requests', seeds, (given: { request: FeedforwardRequest }) =>
+      resolveFeedforwardSettings(given?.request, { width: 3000, height: 2000 }, 25_000_000),
+    );
   });
 });

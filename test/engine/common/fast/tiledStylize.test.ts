@@ -6,7 +6,11 @@ import type { RgbImage } from '../../../../engine/common/image.js';
 import { tensorToImage } from '../../../../engine/common/imageTensor.js';
 import { receptiveField } from '../../../../engine/common/fast/receptiveField.js';
 import { stylizeTiled } from '../../../../engine/common/fast/tiledStylize.js';
-import { exactOverlap, planTransformerTiles as planTiles, statisticsSize } from '../../../../engine/common/fast/tiling.js';
+import {
+  exactOverlap,
+  planTransformerTiles as planTiles,
+  statisticsSize,
+} from '../../../../engine/common/fast/tiling.js';
 import type { TilePlan, Tiling } from '../../../../engine/common/tiles/tiling.js';
 import type { PictureStylizer } from '../../../../engine/common/fast/pictureStylizer.js';
 import { readDeeplearnCheckpoint } from '../../../../engine/node/fast/deeplearnCheckpoint.js';
@@ -53,7 +57,8 @@ async function paint(
 /** Per pixel, the largest difference over its channels. */
 function pixelDifferences(a: RgbImage, b: RgbImage): Float32Array {
   const differences = new Float32Array(a.width * a.height);
-  for (let i = 0; i < a.data.length; i++) differences[Math.floor(i / 3)] = Math.max(differences[Math.floor(i / 3)], Math.abs(a.data[i] - b.data[i]));
+  for (let i = 0; i < a.data.length; i++)
+    differences[Math.floor(i / 3)] = Math.max(differences[Math.floor(i / 3)], Math.abs(a.data[i] - b.data[i]));
   return differences;
 }
 
@@ -76,22 +81,32 @@ function seamExcess(tiled: RgbImage, untiled: RgbImage, plan: TilePlan): number 
 }
 
 describe('stylizing in tiles with shared instance-norm statistics', () => {
-  it('equals the untiled picture everywhere when the overlap is exact (to 1 grey level: float sums in another order can flip a rounding)', async () => {
-    const network = await randomNetwork(5);
-    const picture = syntheticPicture(STRIP.width, STRIP.height, 3);
-    try {
-      const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
-      const tiled = await paint(network, picture, EXACT);
-      assert.equal(tiled.plan.columns.spans.length, 3);
-      const differences = pixelDifferences(tiled.image, untiled.image);
-      assert.ok(differences.every((d) => d <= 1), `up to ${Math.max(...differences)} grey levels apart`);
-      // The statistics are what makes it so: tiles normalised alone paint another picture.
-      const alone = await stylizeTilesAlone(network, picture, tiled.plan);
-      assert.ok(meanDifference(alone, untiled.image) > 10, `tiles normalised alone differ by ${meanDifference(alone, untiled.image)} on average`);
-    } finally {
-      network.dispose();
-    }
-  });
+  it(
+    'equals the untiled picture everywhere when the overlap is exact (to 1 grey level: float sums in another order ' +
+      'can flip a rounding)',
+    async () => {
+      const network = await randomNetwork(5);
+      const picture = syntheticPicture(STRIP.width, STRIP.height, 3);
+      try {
+        const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
+        const tiled = await paint(network, picture, EXACT);
+        assert.equal(tiled.plan.columns.spans.length, 3);
+        const differences = pixelDifferences(tiled.image, untiled.image);
+        assert.ok(
+          differences.every((d) => d <= 1),
+          `up to ${Math.max(...differences)} grey levels apart`,
+        );
+        // The statistics are what makes it so: tiles normalised alone paint another picture.
+        const alone = await stylizeTilesAlone(network, picture, tiled.plan);
+        assert.ok(
+          meanDifference(alone, untiled.image) > 10,
+          `tiles normalised alone differ by ${meanDifference(alone, untiled.image)} on average`,
+        );
+      } finally {
+        network.dispose();
+      }
+    },
+  );
 
   it('equals it away from the cut edges with a narrower overlap, and differs near them', async () => {
     const network = await randomNetwork(6);
@@ -102,7 +117,10 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
       const { before, after } = receptiveField();
       // Cut edges: where a tile starts (but the first) and ends (but the last).
       const spans = tiled.plan.columns.spans;
-      const cuts = [...spans.slice(1).map((s) => ({ at: s.start, reach: before })), ...spans.slice(0, -1).map((s) => ({ at: s.start + s.length, reach: after }))];
+      const cuts = [
+        ...spans.slice(1).map((s) => ({ at: s.start, reach: before })),
+        ...spans.slice(0, -1).map((s) => ({ at: s.start + s.length, reach: after })),
+      ];
       const nearCut = (x: number) => cuts.some(({ at, reach }) => Math.abs(x - at) <= reach);
       const differences = pixelDifferences(tiled.image, untiled.image);
       let far = 0;
@@ -118,24 +136,28 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
     }
   });
 
-  it('shows no seam where per-tile statistics make one (an instance-normalisation stand-in on a picture brightening left to right, 2-D tiles)', async () => {
-    const network = normalisingNetwork();
-    const brightening = tf.tidy(() => {
-      const ramp = tf.mul(tf.linspace(0, 1, 128).reshape([1, 128, 1]), tf.ones([96, 1, 3]));
-      return tf.add(tf.mul(ramp, 160), syntheticImage(96, 128, 2).mul(0.3)) as tf.Tensor3D;
-    });
-    const picture = tensorToImage(brightening);
-    brightening.dispose();
-    const tiling = { tile: 48, overlap: 12 };
-    const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
-    const tiled = await paint(network, picture, tiling);
-    assert.deepEqual([tiled.plan.columns.spans.length, tiled.plan.rows.spans.length], [4, 3]);
-    assert.ok(meanDifference(tiled.image, untiled.image) < 0.01);
-    assert.ok(seamExcess(tiled.image, untiled.image, tiled.plan) <= 1.1);
-    const alone = await stylizeTilesAlone(network, picture, tiled.plan);
-    const excess = seamExcess(alone, untiled.image, tiled.plan);
-    assert.ok(excess > 2, `per-tile statistics raise the energy across the seams only ${excess}×`);
-  });
+  it(
+    'shows no seam where per-tile statistics make one (an instance-normalisation stand-in on a picture brightening ' +
+      'left to right, 2-D tiles)',
+    async () => {
+      const network = normalisingNetwork();
+      const brightening = tf.tidy(() => {
+        const ramp = tf.mul(tf.linspace(0, 1, 128).reshape([1, 128, 1]), tf.ones([96, 1, 3]));
+        return tf.add(tf.mul(ramp, 160), syntheticImage(96, 128, 2).mul(0.3)) as tf.Tensor3D;
+      });
+      const picture = tensorToImage(brightening);
+      brightening.dispose();
+      const tiling = { tile: 48, overlap: 12 };
+      const untiled = await paint(network, picture, { tile: 0, overlap: 0 });
+      const tiled = await paint(network, picture, tiling);
+      assert.deepEqual([tiled.plan.columns.spans.length, tiled.plan.rows.spans.length], [4, 3]);
+      assert.ok(meanDifference(tiled.image, untiled.image) < 0.01);
+      assert.ok(seamExcess(tiled.image, untiled.image, tiled.plan) <= 1.1);
+      const alone = await stylizeTilesAlone(network, picture, tiled.plan);
+      const excess = seamExcess(alone, untiled.image, tiled.plan);
+      assert.ok(excess > 2, `per-tile statistics raise the energy across the seams only ${excess}×`);
+    },
+  );
 
   it('measures the statistics of a picture larger than the bound on a copy downscaled to it', () => {
     assert.deepEqual(statisticsSize(800, 600, 1024 * 1024), { width: 800, height: 600 });
@@ -150,7 +172,10 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
     const abort = new AbortController();
     const seen: string[] = [];
     const result = await stylizeTiled({
-      network, picture, plan: planTiles(128, 64, { tile: 32, overlap: 8 }), signal: abort.signal,
+      network,
+      picture,
+      plan: planTiles(128, 64, { tile: 32, overlap: 8 }),
+      signal: abort.signal,
       onStatistics: ({ width, height }) => seen.push(`statistics ${width}×${height}`),
       onTile: ({ done, total, finished }) => {
         seen.push(`${done}/${total}: ${finished ? `${finished.width}×${finished.height}` : 'none'}`);
@@ -159,14 +184,25 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
     });
     assert.equal(result.status, 'cancelled');
     // Five tiles a row, every 24 px: once the first row is done, the lines above the second are final.
-    assert.deepEqual(seen, ['statistics 128×64', '1/15: none', '2/15: none', '3/15: none', '4/15: none', '5/15: 128×24', '6/15: 128×24']);
+    assert.deepEqual(seen, [
+      'statistics 128×64',
+      '1/15: none',
+      '2/15: none',
+      '3/15: none',
+      '4/15: none',
+      '5/15: 128×24',
+      '6/15: 128×24',
+    ]);
   });
 
   it('paints clearly different pictures with two styles', async () => {
     const picture = syntheticPicture(64, 48, 7);
     const [a, b] = [await randomNetwork(1), await randomNetwork(2)];
     try {
-      const [first, second] = [await paint(a, picture, { tile: 0, overlap: 0 }), await paint(b, picture, { tile: 0, overlap: 0 })];
+      const [first, second] = [
+        await paint(a, picture, { tile: 0, overlap: 0 }),
+        await paint(b, picture, { tile: 0, overlap: 0 }),
+      ];
       assert.ok(meanDifference(first.image, second.image) > 30);
     } finally {
       a.dispose();
@@ -178,24 +214,28 @@ describe('stylizing in tiles with shared instance-norm statistics', () => {
 const skip = sharedSkipReason('models/fast-style/udnie', 'models/fast-style/wave', 'images/content/tubingen.jpg');
 
 describe('tiles of a pretrained network (../shared: udnie and wave on the Neckarfront photo)', { skip }, () => {
-  it('show no seam with shared statistics, where tiles normalised alone do; two styles paint clearly different pictures', async () => {
-    const folder = (style: string) => join(SHARED, 'models/fast-style', style);
-    const load = async (style: string) => testStylizer(await readDeeplearnCheckpoint(folder(style)));
-    const [udnie, wave] = [await load('udnie'), await load('wave')];
-    try {
-      const picture = await readImage(join(SHARED, 'images/content/tubingen.jpg'), { cover: STRIP });
-      const untiled = await paint(udnie, picture, { tile: 0, overlap: 0 });
-      const tiled = await paint(udnie, picture, EXACT);
-      assert.ok(pixelDifferences(tiled.image, untiled.image).every((d) => d <= 1));
-      assert.ok(seamExcess(tiled.image, untiled.image, tiled.plan) <= 1.1);
-      const alone = await stylizeTilesAlone(udnie, picture, tiled.plan);
-      const excess = seamExcess(alone, untiled.image, tiled.plan);
-      assert.ok(excess > 2, `per-tile statistics raise the energy across the seams only ${excess}×`);
-      const other = await paint(wave, picture, { tile: 0, overlap: 0 });
-      assert.ok(meanDifference(other.image, untiled.image) > 30);
-    } finally {
-      udnie.dispose();
-      wave.dispose();
-    }
-  });
+  it(
+    'show no seam with shared statistics, where tiles normalised alone do; two styles paint clearly different ' +
+      'pictures',
+    async () => {
+      const folder = (style: string) => join(SHARED, 'models/fast-style', style);
+      const load = async (style: string) => testStylizer(await readDeeplearnCheckpoint(folder(style)));
+      const [udnie, wave] = [await load('udnie'), await load('wave')];
+      try {
+        const picture = await readImage(join(SHARED, 'images/content/tubingen.jpg'), { cover: STRIP });
+        const untiled = await paint(udnie, picture, { tile: 0, overlap: 0 });
+        const tiled = await paint(udnie, picture, EXACT);
+        assert.ok(pixelDifferences(tiled.image, untiled.image).every((d) => d <= 1));
+        assert.ok(seamExcess(tiled.image, untiled.image, tiled.plan) <= 1.1);
+        const alone = await stylizeTilesAlone(udnie, picture, tiled.plan);
+        const excess = seamExcess(alone, untiled.image, tiled.plan);
+        assert.ok(excess > 2, `per-tile statistics raise the energy across the seams only ${excess}×`);
+        const other = await paint(wave, picture, { tile: 0, overlap: 0 });
+        assert.ok(meanDifference(other.image, untiled.image) > 30);
+      } finally {
+        udnie.dispose();
+        wave.dispose();
+      }
+    },
+  );
 });

@@ -18,7 +18,10 @@ describe('measureGramStatistics', () => {
     const statistics = measureGramStatistics(new Map([['layer', { size: 3, values }]])).get('layer')!;
     assert.equal(statistics.sparsity, 5 / 9, '1e-4 is below a thousandth of the largest entry');
     assert.ok(Math.abs(statistics.amplitude - Math.sqrt((9 + 9 + 16 + 16) / 4)) < 1e-12);
-    assert.deepEqual(measureGramStatistics(new Map([['dead', { size: 2, values: new Float32Array(4) }]])).get('dead'), { sparsity: 1, amplitude: 0 });
+    assert.deepEqual(measureGramStatistics(new Map([['dead', { size: 2, values: new Float32Array(4) }]])).get('dead'), {
+      sparsity: 1,
+      amplitude: 0,
+    });
   });
 
   it("lets mimic targets reproduce a painting's per-layer sparsity and amplitude (Nikulin & Novak §6)", () => {
@@ -28,21 +31,39 @@ describe('measureGramStatistics', () => {
     const painting = new Map<string, SquareMatrix>();
     tf.tidy(() => {
       const activations = network.activations(network.preprocess(syntheticImage(48, 48, 5)), layers, 'max');
-      for (const layer of layers) painting.set(layer, { size: activations.get(layer)!.shape[3], values: gramMatrix(activations.get(layer)!).dataSync() as Float32Array });
+      for (const layer of layers)
+        painting.set(layer, {
+          size: activations.get(layer)!.shape[3],
+          values: gramMatrix(activations.get(layer)!).dataSync() as Float32Array,
+        });
     });
     network.dispose();
     const measured = measureGramStatistics(painting);
-    const targets = gramTargets(resolveGenerator({ kind: 'mimic', seed: 2 }, layers), layers.map((layer) => ({ layer, channels: painting.get(layer)!.size, statistics: measured.get(layer) })), 0);
+    const targets = gramTargets(
+      resolveGenerator({ kind: 'mimic', seed: 2 }, layers),
+      layers.map((layer) => ({ layer, channels: painting.get(layer)!.size, statistics: measured.get(layer) })),
+      0,
+    );
     const remeasured = measureGramStatistics(targets);
     for (const layer of layers) {
       const want = measured.get(layer)!;
       const got = remeasured.get(layer)!;
       const draws = (painting.get(layer)!.size * (painting.get(layer)!.size + 1)) / 2;
-      // Binomial tolerance on the kept fraction, plus the 0.3% of |N(0, 1)| draws that fall below the negligible threshold.
+      // Binomial tolerance on the kept fraction, plus the 0.3% of |N(0, 1)| draws that fall below the negligible
+      // threshold.
       const tolerance = 4 * Math.sqrt((want.sparsity * (1 - want.sparsity)) / draws) + 0.005;
-      assert.ok(Math.abs(got.sparsity - want.sparsity) < tolerance, `${layer}: sparsity ${got.sparsity} against ${want.sparsity} ± ${tolerance}`);
-      assert.ok(Math.abs(got.amplitude / want.amplitude - 1) < 0.05, `${layer}: amplitude ${got.amplitude} against ${want.amplitude}`);
+      assert.ok(
+        Math.abs(got.sparsity - want.sparsity) < tolerance,
+        `${layer}: sparsity ${got.sparsity} against ${want.sparsity} ± ${tolerance}`,
+      );
+      assert.ok(
+        Math.abs(got.amplitude / want.amplitude - 1) < 0.05,
+        `${layer}: amplitude ${got.amplitude} against ${want.amplitude}`,
+      );
     }
-    assert.ok(measured.get('conv3_1')!.sparsity > measured.get('conv2_1')!.sparsity + 0.1, 'the layers differ, so each is drawn with its own statistics');
+    assert.ok(
+      measured.get('conv3_1')!.sparsity > measured.get('conv2_1')!.sparsity + 0.1,
+      'the layers differ, so each is drawn with its own statistics',
+    );
   });
 });

@@ -6,7 +6,15 @@ import { gramMatrices, gramMatrix, styleLoss } from '../../../../engine/common/l
 import { blendStatistics } from '../../../../engine/common/losses/styleRepresentation.js';
 import { styleTransferLoss, styleTransferTargets } from '../../../../engine/common/losses/styleTransferLoss.js';
 import { totalVariationLoss } from '../../../../engine/common/losses/totalVariation.js';
-import { directionalDerivative, directionalDifference, maxAbs, maxAbsDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
+import {
+  directionalDerivative,
+  directionalDifference,
+  maxAbs,
+  maxAbsDifference,
+  syntheticImage,
+  tinyNetwork,
+  useTestBackend,
+} from '../../../helpers/tf.js';
 
 await useTestBackend();
 
@@ -22,7 +30,19 @@ describe('gramMatrix', () => {
 
   it('blends several styles’ Gram matrices with their weights', () => {
     tf.tidy(() => {
-      const blended = blendStatistics([tf.tensor2d([[1, 0], [0, 1]]), tf.tensor2d([[3, 3], [3, 3]])], [0.75, 0.25]);
+      const blended = blendStatistics(
+        [
+          tf.tensor2d([
+            [1, 0],
+            [0, 1],
+          ]),
+          tf.tensor2d([
+            [3, 3],
+            [3, 3],
+          ]),
+        ],
+        [0.75, 0.25],
+      );
       assert.deepEqual(Array.from(blended.dataSync()), [1.5, 0.75, 0.75, 1.5]);
     });
   });
@@ -46,14 +66,30 @@ describe('loss gradients match finite differences on a tiny network', async () =
   const content = tf.keep(network.preprocess(syntheticImage(16, 16, 1)));
   const style = tf.keep(network.preprocess(syntheticImage(16, 16, 2)));
   const settings = {
-    contentLayers: ['conv1_2'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 0.5 }],
-    contentWeight: 5, styleWeight: 100, tvWeight: 1e-3, pooling: 'max' as const, styleBlend: [1], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0,
+    contentLayers: ['conv1_2'],
+    styleLayers: [
+      { layer: 'conv1_1', weight: 1 },
+      { layer: 'conv2_1', weight: 0.5 },
+    ],
+    contentWeight: 5,
+    styleWeight: 100,
+    tvWeight: 1e-3,
+    pooling: 'max' as const,
+    styleBlend: [1],
+    styleRepr: 'gram' as const,
+    localRadius: 0,
+    gramMix: 0,
   };
   const targets = await styleTransferTargets(network, settings, content, [style]);
   const total = styleTransferLoss(network, settings, targets);
-  const activation = (layer: string) => (x: tf.Tensor) => network.activations(x as tf.Tensor4D, [layer], 'max').get(layer)!;
+  const activation = (layer: string) => (x: tf.Tensor) =>
+    network.activations(x as tf.Tensor4D, [layer], 'max').get(layer)!;
   checks.push(['content loss', (x) => contentLoss(activation('conv1_2')(x), targets.content.get('conv1_2')!), 0.05]);
-  checks.push(['style loss', (x) => styleLoss(activation('conv2_1')(x), targets.style.get('conv2_1')!.statistic as tf.Tensor2D), 0.05]);
+  checks.push([
+    'style loss',
+    (x) => styleLoss(activation('conv2_1')(x), targets.style.get('conv2_1')!.statistic as tf.Tensor2D),
+    0.05,
+  ]);
   checks.push(['total-variation loss', (x) => totalVariationLoss(x as tf.Tensor4D), 2]);
   checks.push(['total loss α·content + β·style + γ·TV', (x) => total(x as tf.Tensor4D).total, 0.05]);
 
@@ -66,7 +102,10 @@ describe('loss gradients match finite differences on a tiny network', async () =
           const analytic = directionalDerivative(f, x, v);
           const numeric = directionalDifference(f, x, v, step);
           assert.ok(Math.abs(analytic) > 1e-6, `${name}: gradient vanished`);
-          assert.ok(Math.abs(analytic - numeric) <= 2e-2 * Math.abs(analytic), `${name}: autodiff ${analytic} vs finite difference ${numeric}`);
+          assert.ok(
+            Math.abs(analytic - numeric) <= 2e-2 * Math.abs(analytic),
+            `${name}: autodiff ${analytic} vs finite difference ${numeric}`,
+          );
         }
       });
     });
@@ -86,8 +125,19 @@ describe('loss gradients match finite differences on a tiny network', async () =
 describe('the losses on a batch (a style network trains on several photos at once)', () => {
   const network = tinyNetwork(4);
   const settings = {
-    contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 2 }],
-    contentWeight: 5, styleWeight: 100, tvWeight: 1e-3, pooling: 'max' as const, styleBlend: [1], styleRepr: 'gram' as const, localRadius: 0, gramMix: 0,
+    contentLayers: ['conv2_1'],
+    styleLayers: [
+      { layer: 'conv1_1', weight: 1 },
+      { layer: 'conv2_1', weight: 2 },
+    ],
+    contentWeight: 5,
+    styleWeight: 100,
+    tvWeight: 1e-3,
+    pooling: 'max' as const,
+    styleBlend: [1],
+    styleRepr: 'gram' as const,
+    localRadius: 0,
+    gramMix: 0,
   };
   const pictures = [1, 2].map((seed) => tf.keep(network.preprocess(syntheticImage(20, 20, seed))));
   const photos = [3, 4].map((seed) => tf.keep(network.preprocess(syntheticImage(20, 20, seed))));
@@ -99,7 +149,10 @@ describe('the losses on a batch (a style network trains on several photos at onc
       const grams = gramMatrices(layerOf(batch, 'conv2_1'));
       pictures.forEach((picture, i) => {
         const own = gramMatrix(layerOf(picture, 'conv2_1'));
-        assert.ok(maxAbsDifference(tf.squeeze(tf.slice(grams, [i, 0, 0], [1, -1, -1]), [0]).dataSync(), own.dataSync()) <= 1e-5 * maxAbs(own.dataSync()));
+        assert.ok(
+          maxAbsDifference(tf.squeeze(tf.slice(grams, [i, 0, 0], [1, -1, -1]), [0]).dataSync(), own.dataSync()) <=
+            1e-5 * maxAbs(own.dataSync()),
+        );
       });
       assert.throws(() => gramMatrix(layerOf(batch, 'conv2_1')), /gramMatrix takes one picture, not 2/);
     });
@@ -110,21 +163,31 @@ describe('the losses on a batch (a style network trains on several photos at onc
     const targets = await styleTransferTargets(network, settings, photos[0], [painting]);
     const styleTargetsOf = targets.style;
     tf.tidy(() => {
-      const lossOn = (image: tf.Tensor4D, photo: tf.Tensor4D) => styleTransferLoss(network, settings, {
-        content: network.activations(photo, settings.contentLayers, 'max'), style: styleTargetsOf, dispose: () => {},
-      })(image);
+      const lossOn = (image: tf.Tensor4D, photo: tf.Tensor4D) =>
+        styleTransferLoss(network, settings, {
+          content: network.activations(photo, settings.contentLayers, 'max'),
+          style: styleTargetsOf,
+          dispose: () => {},
+        })(image);
       const together = lossOn(batch, tf.concat(photos) as tf.Tensor4D);
       const apart = pictures.map((picture, i) => lossOn(picture, photos[i]));
       for (const term of ['total', 'content', 'style', 'tv'] as const) {
         const expected = (apart[0][term].dataSync()[0] + apart[1][term].dataSync()[0]) / 2;
-        assert.ok(Math.abs(together[term].dataSync()[0] - expected) <= 1e-5 * expected, `${term}: ${together[term].dataSync()[0]} vs ${expected}`);
+        assert.ok(
+          Math.abs(together[term].dataSync()[0] - expected) <= 1e-5 * expected,
+          `${term}: ${together[term].dataSync()[0]} vs ${expected}`,
+        );
       }
-      // Through the feature network's hand-written gradients and the Gram matrix's: each picture's gradient, halved by the mean.
+      // Through the feature network's hand-written gradients and the Gram matrix's: each picture's gradient, halved by
+      // the mean.
       const gradient = tf.grad((x) => lossOn(x as tf.Tensor4D, tf.concat(photos) as tf.Tensor4D).total)(batch);
       pictures.forEach((picture, i) => {
         const own = tf.div(tf.grad((x) => lossOn(x as tf.Tensor4D, photos[i]).total)(picture), 2);
         const part = tf.slice(gradient, [i, 0, 0, 0], [1, -1, -1, -1]);
-        assert.ok(maxAbsDifference(part.dataSync(), own.dataSync()) <= 1e-4 * maxAbs(own.dataSync()), `picture ${i}: ${maxAbsDifference(part.dataSync(), own.dataSync())} of ${maxAbs(own.dataSync())}`);
+        assert.ok(
+          maxAbsDifference(part.dataSync(), own.dataSync()) <= 1e-4 * maxAbs(own.dataSync()),
+          `picture ${i}: ${maxAbsDifference(part.dataSync(), own.dataSync())} of ${maxAbs(own.dataSync())}`,
+        );
       });
     });
     painting.dispose();

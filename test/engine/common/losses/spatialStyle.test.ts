@@ -2,9 +2,25 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PasticheError } from '../../../../engine/common/errors.js';
-import { autocorrelation, autocorrelationByDft, autocorrelationDirect, DIRECT_MAX_POSITIONS, spatialStyleLoss } from '../../../../engine/common/losses/spatialStyle.js';
+import {
+  autocorrelation,
+  autocorrelationByDft,
+  autocorrelationDirect,
+  DIRECT_MAX_POSITIONS,
+  spatialStyleLoss,
+} from '../../../../engine/common/losses/spatialStyle.js';
 import { gramMatrix } from '../../../../engine/common/losses/style.js';
-import { assertDescends, assertGradient, directionalDerivative, directionalDifference, maxAbs, maxAbsDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
+import {
+  assertDescends,
+  assertGradient,
+  directionalDerivative,
+  directionalDifference,
+  maxAbs,
+  maxAbsDifference,
+  syntheticImage,
+  tinyNetwork,
+  useTestBackend,
+} from '../../../helpers/tf.js';
 
 await useTestBackend();
 
@@ -12,7 +28,8 @@ await useTestBackend();
 function autocorrelationByLoops(values: ArrayLike<number>, [height, width, channels]: number[]): Float32Array {
   const [rows, cols] = [2 * height - 1, 2 * width - 1];
   const out = new Float32Array(rows * cols * channels);
-  const at = (y: number, x: number, c: number) => (y < 0 || y >= height || x < 0 || x >= width ? 0 : values[(y * width + x) * channels + c]);
+  const at = (y: number, x: number, c: number) =>
+    y < 0 || y >= height || x < 0 || x >= width ? 0 : values[(y * width + x) * channels + c];
   for (let dy = -(height - 1); dy < height; dy++) {
     for (let dx = -(width - 1); dx < width; dx++) {
       for (let c = 0; c < channels; c++) {
@@ -25,10 +42,18 @@ function autocorrelationByLoops(values: ArrayLike<number>, [height, width, chann
   return out;
 }
 
-/** The same definition in TensorFlow.js ops (a slice per lag), so autodiff gives its gradient independently of the module's. */
+/**
+ * The same definition in TensorFlow.js ops (a slice per lag), so autodiff gives its gradient independently of the
+ * module's.
+ */
 function autocorrelationByShifts(features: tf.Tensor4D): tf.Tensor4D {
   const [, height, width, channels] = features.shape;
-  const padded = tf.pad(features, [[0, 0], [height - 1, height - 1], [width - 1, width - 1], [0, 0]]);
+  const padded = tf.pad(features, [
+    [0, 0],
+    [height - 1, height - 1],
+    [width - 1, width - 1],
+    [0, 0],
+  ]);
   const rows: tf.Tensor[] = [];
   for (let dy = -(height - 1); dy < height; dy++) {
     const row: tf.Tensor[] = [];
@@ -48,14 +73,29 @@ const implementations = [
 ] as const;
 
 // Odd and even sides, square and not, a single position, and one past the direct-sum threshold.
-const SIZES: Array<[number, number, number]> = [[1, 1, 2], [2, 3, 2], [4, 4, 3], [5, 7, 3], [6, 5, 2], [8, 8, 3], [9, 4, 2], [3, 12, 2]];
+const SIZES: Array<[number, number, number]> = [
+  [1, 1, 2],
+  [2, 3, 2],
+  [4, 4, 3],
+  [5, 7, 3],
+  [6, 5, 2],
+  [8, 8, 3],
+  [9, 4, 2],
+  [3, 12, 2],
+];
 
 describe('autocorrelation (Nikulin & Novak §7)', () => {
   for (const [name, compute] of implementations) {
     it(`${name} equals the nested-loop definition for sizes ${SIZES.map(([h, w]) => `${h}×${w}`).join(', ')}`, () => {
       tf.tidy(() => {
         for (const [height, width, channels] of SIZES) {
-          const features = tf.randomNormal([1, height, width, channels], 0.3, 1, 'float32', height * 17 + width) as tf.Tensor4D;
+          const features = tf.randomNormal(
+            [1, height, width, channels],
+            0.3,
+            1,
+            'float32',
+            height * 17 + width,
+          ) as tf.Tensor4D;
           const expected = autocorrelationByLoops(features.dataSync(), [height, width, channels]);
           const actual = compute(features);
           assert.deepEqual(actual.shape, [1, 2 * height - 1, 2 * width - 1, channels]);
@@ -78,9 +118,13 @@ describe('autocorrelation (Nikulin & Novak §7)', () => {
   it('dispatches maps of at most DIRECT_MAX_POSITIONS positions to the direct sum, larger ones to the DFT', () => {
     // Their float32 rounding differs, which tells the two paths apart.
     tf.tidy(() => {
-      for (const [height, width] of [[4, 4], [5, 5]]) {
+      for (const [height, width] of [
+        [4, 4],
+        [5, 5],
+      ]) {
         const features = tf.randomNormal([1, height, width, 8], 0, 1, 'float32', 11) as tf.Tensor4D;
-        const expected = height * width <= DIRECT_MAX_POSITIONS ? autocorrelationDirect(features) : autocorrelationByDft(features);
+        const expected =
+          height * width <= DIRECT_MAX_POSITIONS ? autocorrelationDirect(features) : autocorrelationByDft(features);
         assert.deepEqual(autocorrelation(features).dataSync(), expected.dataSync(), `${height}×${width}`);
       }
     });
@@ -95,10 +139,14 @@ describe('autocorrelation gradients', () => {
         const features = tf.randomNormal(shape, 0, 1, 'float32', 21) as tf.Tensor4D;
         // A weighting that is not even in the lag, so both terms F(y+d) and F(y−d) of ∂A/∂F count.
         const weights = tf.randomNormal([1, 9, 11, 3], 0, 1, 'float32', 22);
-        const projected = (by: (f: tf.Tensor4D) => tf.Tensor4D) => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(by(x as tf.Tensor4D), weights)) as tf.Scalar)(features);
+        const projected = (by: (f: tf.Tensor4D) => tf.Tensor4D) =>
+          tf.grad((x: tf.Tensor) => tf.sum(tf.mul(by(x as tf.Tensor4D), weights)) as tf.Scalar)(features);
         const [actual, expected] = [projected(compute), projected(autocorrelationByShifts)];
         const error = maxAbsDifference(actual.dataSync(), expected.dataSync());
-        assert.ok(error <= 1e-4 * maxAbs(expected.dataSync()), `off by ${error} (scale ${maxAbs(expected.dataSync())})`);
+        assert.ok(
+          error <= 1e-4 * maxAbs(expected.dataSync()),
+          `off by ${error} (scale ${maxAbs(expected.dataSync())})`,
+        );
       });
     });
 
@@ -107,7 +155,8 @@ describe('autocorrelation gradients', () => {
         const features = tf.randomNormal(shape, 0, 1, 'float32', 31) as tf.Tensor4D;
         const target = autocorrelationByShifts(tf.randomNormal(shape, 0, 1, 'float32', 32) as tf.Tensor4D);
         const loss = (x: tf.Tensor) => tf.mean(tf.squaredDifference(compute(x as tf.Tensor4D), target)) as tf.Scalar;
-        const reference = (x: tf.Tensor) => tf.mean(tf.squaredDifference(autocorrelationByShifts(x as tf.Tensor4D), target)) as tf.Scalar;
+        const reference = (x: tf.Tensor) =>
+          tf.mean(tf.squaredDifference(autocorrelationByShifts(x as tf.Tensor4D), target)) as tf.Scalar;
         assertGradient(loss, features, { step: 1e-2, seed: 40, tolerance: 1e-2, reference });
       });
     });
@@ -126,7 +175,10 @@ describe('spatialStyleLoss', () => {
       const f = (x: tf.Tensor) => spatialStyleLoss(x as tf.Tensor4D, target);
       const v = tf.randomNormal(shape, 0, 1, 'float32', 53);
       const [analytic, numeric] = [directionalDerivative(f, features, v), directionalDifference(f, features, v, 1e-2)];
-      assert.ok(Math.abs(analytic - numeric) <= 1e-2 * Math.abs(analytic), `autodiff ${analytic} vs finite difference ${numeric}`);
+      assert.ok(
+        Math.abs(analytic - numeric) <= 1e-2 * Math.abs(analytic),
+        `autodiff ${analytic} vs finite difference ${numeric}`,
+      );
     });
   });
 
@@ -154,10 +206,11 @@ describe('spatialStyleLoss', () => {
   it('leaves no tensor behind after a loss and gradient evaluation', () => {
     const features = tf.randomNormal([1, 12, 10, 8], 0, 1, 'float32', 71) as tf.Tensor4D;
     const target = autocorrelation(tf.randomNormal([1, 12, 10, 8], 0, 1, 'float32', 72) as tf.Tensor4D);
-    const evaluate = () => tf.tidy(() => {
-      const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => spatialStyleLoss(x as tf.Tensor4D, target))(features);
-      return value.dataSync()[0] + grad.dataSync()[0];
-    });
+    const evaluate = () =>
+      tf.tidy(() => {
+        const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => spatialStyleLoss(x as tf.Tensor4D, target))(features);
+        return value.dataSync()[0] + grad.dataSync()[0];
+      });
     evaluate();
     const before = tf.memory();
     for (let i = 0; i < 3; i++) evaluate();
@@ -173,13 +226,17 @@ describe('spatial style through the tiny network', () => {
   const styleInput = tf.keep(network.preprocess(syntheticImage(16, 16, 3)));
   const targets = tf.tidy(() => [...network.activations(styleInput, layers, 'max').values()].map(autocorrelation));
   targets.forEach((target) => tf.keep(target));
-  const loss = (input: tf.Tensor) => tf.tidy(() => {
-    const activations = network.activations(input as tf.Tensor4D, layers, 'max');
-    return tf.addN(layers.map((layer, i) => spatialStyleLoss(activations.get(layer)!, targets[i]))) as tf.Scalar;
-  });
+  const loss = (input: tf.Tensor) =>
+    tf.tidy(() => {
+      const activations = network.activations(input as tf.Tensor4D, layers, 'max');
+      return tf.addN(layers.map((layer, i) => spatialStyleLoss(activations.get(layer)!, targets[i]))) as tf.Scalar;
+    });
 
   it('is 0 for the style image itself', () => {
-    assert.equal(tf.tidy(() => loss(styleInput).dataSync()[0]), 0);
+    assert.equal(
+      tf.tidy(() => loss(styleInput).dataSync()[0]),
+      0,
+    );
   });
 
   it('decreases under a few gradient steps from another image', () => {

@@ -11,7 +11,14 @@ import { NEURAL_STYLE_DEFAULTS, resolveSettings, type Pooling } from '../../../.
 import { deprocess, preprocess } from '../../../../engine/common/networks/preprocessing.js';
 import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
 import { VGG16, VGG19, paperLayerName } from '../../../../engine/common/networks/vgg.js';
-import { TINY_ARCHITECTURE, plainActivations, relativeDifference, syntheticImage, tinyNetwork, useTestBackend } from '../../../helpers/tf.js';
+import {
+  TINY_ARCHITECTURE,
+  plainActivations,
+  relativeDifference,
+  syntheticImage,
+  tinyNetwork,
+  useTestBackend,
+} from '../../../helpers/tf.js';
 
 await useTestBackend();
 
@@ -21,7 +28,12 @@ describe('VGG architectures', () => {
     assert.equal(convLayers(VGG16).length, 13);
     assert.deepEqual(layerNames(VGG19).slice(0, 5), ['conv1_1', 'conv1_2', 'pool1', 'conv2_1', 'conv2_2']);
     assert.ok(layerNames(VGG19).includes('conv5_4') && !layerNames(VGG16).includes('conv5_4'));
-    assert.deepEqual(convLayers(VGG19).map((l) => l.filters).filter((f, i, all) => all.indexOf(f) === i), [64, 128, 256, 512]);
+    assert.deepEqual(
+      convLayers(VGG19)
+        .map((l) => l.filters)
+        .filter((f, i, all) => all.indexOf(f) === i),
+      [64, 128, 256, 512],
+    );
   });
 
   it('maps Keras layer names to the papers’ names', () => {
@@ -48,8 +60,10 @@ describe('featureNetwork', () => {
   it('runs the backward pass as a flipped convolution that equals autodiff of the plain network', () => {
     const network = tinyNetwork(5);
     const weights = randomWeights(TINY_ARCHITECTURE, 5);
-    const plain = (x: tf.Tensor) => tf.sum(tf.square(plainActivations(TINY_ARCHITECTURE, weights, x as tf.Tensor4D).get('pool2')!)) as tf.Scalar;
-    const fast = (x: tf.Tensor) => tf.sum(tf.square(network.activations(x as tf.Tensor4D, ['pool2'], 'max').get('pool2')!)) as tf.Scalar;
+    const plain = (x: tf.Tensor) =>
+      tf.sum(tf.square(plainActivations(TINY_ARCHITECTURE, weights, x as tf.Tensor4D).get('pool2')!)) as tf.Scalar;
+    const fast = (x: tf.Tensor) =>
+      tf.sum(tf.square(network.activations(x as tf.Tensor4D, ['pool2'], 'max').get('pool2')!)) as tf.Scalar;
     tf.tidy(() => {
       const x = network.preprocess(syntheticImage(16, 16, 9));
       const expected = tf.grad(plain)(x);
@@ -62,66 +76,84 @@ describe('featureNetwork', () => {
     network.dispose();
   });
 
-  it('gives grouped and leaky-ReLU convolutions (AlexNet’s, Darknet’s) the flipped-convolution gradient of autodiff, both poolings', async () => {
-    const architecture: NetworkArchitecture = {
-      ...TINY_ARCHITECTURE,
-      layers: [
-        { kind: 'conv', name: 'conv1', filters: 4, kernelSize: 3, leak: 0.1, relu: true },
-        { kind: 'conv', name: 'conv2', filters: 6, kernelSize: 3, groups: 2, leak: 0.1, relu: true },
-        { kind: 'pool', name: 'pool1', size: 2, stride: 2 },
-        { kind: 'conv', name: 'conv3', filters: 4, kernelSize: 5, padding: 2, groups: 2, relu: true },
-        { kind: 'pool', name: 'pool2', size: 2, stride: 2 },
-      ],
-    };
-    const lossAt = (activations: (x: tf.Tensor4D) => Map<string, tf.Tensor4D>) => (x: tf.Tensor) => tf.sum(tf.square(activations(x as tf.Tensor4D).get('pool2')!)) as tf.Scalar;
-    /** The gradient at a seeded picture, computed by a network built on the backend in use. */
-    const gradient = (pooling: Pooling, plain: boolean) => {
-      const weights = randomWeights(architecture, 8);
-      const network = featureNetwork('grouped', architecture, weights);
-      const x = tf.tidy(() => network.preprocess(syntheticImage(20, 12, 10)));
-      const loss = lossAt((input) => (plain ? plainActivations(architecture, weights, input, pooling) : network.activations(input, ['pool2'], pooling)));
-      const result = tf.tidy(() => tf.grad(loss)(x).dataSync() as Float32Array);
-      x.dispose();
-      network.dispose();
-      return result;
-    };
-    for (const pooling of ['max', 'avg'] as const) {
-      // The reference is cpu's autodiff: tfjs 4.22's wasm MaxPoolGrad is wrong for windows whose
-      // maximum is negative, which leaky ReLUs give (see poolGradients.test).
-      const fast = gradient(pooling, false);
-      const backend = tf.getBackend();
-      await tf.setBackend('cpu');
-      const plain = gradient(pooling, true);
-      await tf.setBackend(backend);
-      const relative = relativeDifference(tf.tensor(fast), tf.tensor(plain));
-      assert.ok(relative < 1e-4, `${pooling}: relative difference ${relative}`);
-    }
-  });
-
-  it('gives the gradient of a style and content loss through VGG-19 that autodiff of the plain network gives', async () => {
-    const weights = randomWeights(VGG19, 3);
-    const network = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 3));
-    const plain: FeatureNetwork = { ...network, activations: (x, layers, pooling) => new Map(layers.map((layer) => [layer, plainActivations(VGG19, weights, x, pooling).get(layer)!])) };
-    for (const pooling of ['max', 'avg'] as const) {
-      const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size: 32, pooling });
-      const [content, style, image] = [1, 2, 3].map((seed) => tf.tidy(() => network.preprocess(syntheticImage(32, 32, seed))));
-      // The targets are values, the same through either network: only the gradients' paths differ.
-      const targets = await styleTransferTargets(network, settings, content, [style]);
-      tf.tidy(() => {
-        const gradients = [network, plain].map((net) => {
-          const loss = styleTransferLoss(net, settings, targets);
-          return tf.grad((x: tf.Tensor) => loss(x as tf.Tensor4D).total)(image);
-        });
-        const relative = relativeDifference(gradients[0], gradients[1]);
-        assert.ok(tf.norm(gradients[1]).dataSync()[0] > 0);
+  it(
+    'gives grouped and leaky-ReLU convolutions (AlexNet’s, Darknet’s) the flipped-convolution gradient of autodiff, ' +
+      'both poolings',
+    async () => {
+      const architecture: NetworkArchitecture = {
+        ...TINY_ARCHITECTURE,
+        layers: [
+          { kind: 'conv', name: 'conv1', filters: 4, kernelSize: 3, leak: 0.1, relu: true },
+          { kind: 'conv', name: 'conv2', filters: 6, kernelSize: 3, groups: 2, leak: 0.1, relu: true },
+          { kind: 'pool', name: 'pool1', size: 2, stride: 2 },
+          { kind: 'conv', name: 'conv3', filters: 4, kernelSize: 5, padding: 2, groups: 2, relu: true },
+          { kind: 'pool', name: 'pool2', size: 2, stride: 2 },
+        ],
+      };
+      const lossAt = (activations: (x: tf.Tensor4D) => Map<string, tf.Tensor4D>) => (x: tf.Tensor) =>
+        tf.sum(tf.square(activations(x as tf.Tensor4D).get('pool2')!)) as tf.Scalar;
+      /** The gradient at a seeded picture, computed by a network built on the backend in use. */
+      const gradient = (pooling: Pooling, plain: boolean) => {
+        const weights = randomWeights(architecture, 8);
+        const network = featureNetwork('grouped', architecture, weights);
+        const x = tf.tidy(() => network.preprocess(syntheticImage(20, 12, 10)));
+        const loss = lossAt((input) =>
+          plain
+            ? plainActivations(architecture, weights, input, pooling)
+            : network.activations(input, ['pool2'], pooling),
+        );
+        const result = tf.tidy(() => tf.grad(loss)(x).dataSync() as Float32Array);
+        x.dispose();
+        network.dispose();
+        return result;
+      };
+      for (const pooling of ['max', 'avg'] as const) {
+        // The reference is cpu's autodiff: tfjs 4.22's wasm MaxPoolGrad is wrong for windows whose
+        // maximum is negative, which leaky ReLUs give (see poolGradients.test).
+        const fast = gradient(pooling, false);
+        const backend = tf.getBackend();
+        await tf.setBackend('cpu');
+        const plain = gradient(pooling, true);
+        await tf.setBackend(backend);
+        const relative = relativeDifference(tf.tensor(fast), tf.tensor(plain));
         assert.ok(relative < 1e-4, `${pooling}: relative difference ${relative}`);
-      });
-      targets.dispose();
-      tf.dispose([content, style, image]);
-    }
-    network.dispose();
-    disposeWeights(weights);
-  });
+      }
+    },
+  );
+
+  it(
+    'gives the gradient of a style and content loss ' + 'through VGG-19 that autodiff of the plain network gives',
+    async () => {
+      const weights = randomWeights(VGG19, 3);
+      const network = featureNetwork('vgg19-random', VGG19, randomWeights(VGG19, 3));
+      const plain: FeatureNetwork = {
+        ...network,
+        activations: (x, layers, pooling) =>
+          new Map(layers.map((layer) => [layer, plainActivations(VGG19, weights, x, pooling).get(layer)!])),
+      };
+      for (const pooling of ['max', 'avg'] as const) {
+        const settings = resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size: 32, pooling });
+        const [content, style, image] = [1, 2, 3].map((seed) =>
+          tf.tidy(() => network.preprocess(syntheticImage(32, 32, seed))),
+        );
+        // The targets are values, the same through either network: only the gradients' paths differ.
+        const targets = await styleTransferTargets(network, settings, content, [style]);
+        tf.tidy(() => {
+          const gradients = [network, plain].map((net) => {
+            const loss = styleTransferLoss(net, settings, targets);
+            return tf.grad((x: tf.Tensor) => loss(x as tf.Tensor4D).total)(image);
+          });
+          const relative = relativeDifference(gradients[0], gradients[1]);
+          assert.ok(tf.norm(gradients[1]).dataSync()[0] > 0);
+          assert.ok(relative < 1e-4, `${pooling}: relative difference ${relative}`);
+        });
+        targets.dispose();
+        tf.dispose([content, style, image]);
+      }
+      network.dispose();
+      disposeWeights(weights);
+    },
+  );
 
   it('refuses an unknown layer and a layer beyond the weights it holds, naming both', () => {
     const weights = randomWeights(TINY_ARCHITECTURE, 2);
@@ -129,8 +161,14 @@ describe('featureNetwork', () => {
     (weights as Map<string, unknown>).delete('conv2_1');
     const partial = featureNetwork('partial', TINY_ARCHITECTURE, weights);
     assert.deepEqual(partial.layers, ['conv1_1', 'conv1_2', 'pool1']);
-    assert.throws(() => partial.checkLayers(['conv1_1', 'conv2_1']), (e: unknown) => e instanceof PasticheError && /partial: .*up to pool1.*'conv2_1'/.test(e.message));
-    assert.throws(() => partial.checkLayers(['conv9_9']), (e: unknown) => e instanceof PasticheError && /partial: no layer 'conv9_9'/.test(e.message));
+    assert.throws(
+      () => partial.checkLayers(['conv1_1', 'conv2_1']),
+      (e: unknown) => e instanceof PasticheError && /partial: .*up to pool1.*'conv2_1'/.test(e.message),
+    );
+    assert.throws(
+      () => partial.checkLayers(['conv9_9']),
+      (e: unknown) => e instanceof PasticheError && /partial: no layer 'conv9_9'/.test(e.message),
+    );
     partial.dispose();
   });
 
@@ -138,7 +176,10 @@ describe('featureNetwork', () => {
     tf.tidy(() => {
       const rgb = tf.tensor3d([[[255, 0, 10]]]);
       const input = preprocess('caffe-bgr', rgb);
-      assert.deepEqual(Array.from(input.dataSync()).map((v) => Math.round(v * 1000) / 1000), [10 - 103.939, 0 - 116.779, 255 - 123.68]);
+      assert.deepEqual(
+        Array.from(input.dataSync()).map((v) => Math.round(v * 1000) / 1000),
+        [10 - 103.939, 0 - 116.779, 255 - 123.68],
+      );
       assert.deepEqual(Array.from(deprocess('caffe-bgr', input).dataSync()).map(Math.round), [255, 0, 10]);
     });
   });
@@ -154,7 +195,11 @@ describe('randomWeights', () => {
     assert.notDeepEqual(first(a, 'conv4_2'), first(c, 'conv4_2'));
     const network = featureNetwork('vgg19-random', VGG19, a);
     tf.tidy(() => {
-      const acts = network.activations(network.preprocess(syntheticImage(64, 64, 21)), ['conv1_1', 'conv3_1', 'conv5_1'], 'max');
+      const acts = network.activations(
+        network.preprocess(syntheticImage(64, 64, 21)),
+        ['conv1_1', 'conv3_1', 'conv5_1'],
+        'max',
+      );
       for (const [layer, act] of acts) {
         const rms = tf.sqrt(tf.mean(tf.square(act))).dataSync()[0];
         assert.ok(rms > 10 && rms < 2000, `${layer} RMS ${rms} is out of range`);

@@ -46,7 +46,8 @@ test('Inception-v3 names its layers as Keras does, fifty convolutions to mixed5'
 test("Inception-v3's layers see the image with the 21-px frame they would cut mirrored around it", () => {
   // 1 + 2 + 2 + 4 + 4 + 8 px: the unpadded stem's convolutions and pools and mixed3's reduction, each at its scale.
   assert.deepEqual(INCEPTION_V3.inputPadding, { size: 21, mode: 'reflect' });
-  // 299 + 42 = 341 px → 170 → 168 → 83 → 81 → 40 → 19: mixed5 keeps a position for each 16 px of the image, near enough.
+  // 299 + 42 = 341 px → 170 → 168 → 83 → 81 → 40 → 19: mixed5 keeps a position for each 16 px of the image, near
+  // enough.
   assert.deepEqual(activationShape(INCEPTION_V3, 'mixed5', { height: 299, width: 299 }), {
     height: 19,
     width: 19,

@@ -96,12 +96,15 @@ describe('the network a run takes when none is chosen', () => {
     const none = [random, inception('not-installed'), vgg16('not-installed'), vgg19('not-installed')];
     assert.equal(
       fallbackAdvice(chooseNetwork(none), none),
-      "pastiche: no pretrained network installed; painting with vgg19-random (random weights, weaker). For better pictures: 'pastiche models install inception3-imagenet' (no download) or 'pastiche models install vgg19' (80 MB).",
+      'pastiche: no pretrained network installed; painting with vgg19-random (random weights, weaker). For better ' +
+        "pictures: 'pastiche models install inception3-imagenet' (no download) or 'pastiche models install vgg19' " +
+        '(80 MB).',
     );
     const downloadsOnly = [random, vgg16('not-installed'), vgg19('not-installed')];
     assert.equal(
       fallbackAdvice(chooseNetwork(downloadsOnly), downloadsOnly),
-      "pastiche: no pretrained network installed; painting with vgg19-random (random weights, weaker). For better pictures: 'pastiche models install vgg19' (80 MB).",
+      'pastiche: no pretrained network installed; painting with vgg19-random (random weights, weaker). For better ' +
+        "pictures: 'pastiche models install vgg19' (80 MB).",
     );
     assert.match(
       fallbackAdvice(chooseNetwork([random]), [random])!,

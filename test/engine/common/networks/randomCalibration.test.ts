@@ -88,17 +88,20 @@ describe(
       assert.ok(terms.tv > Math.max(terms.content, terms.style), shares(terms));
     });
 
-    it("vgg19-even-style paints nearer the painting's style as VGG-19 sees it, TV still not the largest term", async () => {
-      const vggStyle = async (calibration: RandomCalibration) =>
-        (await vggLoss(vgg, (await randomRun(calibration)).image, photo, painting)).style;
-      const [photos, even] = [await vggStyle('vgg19-photos'), await vggStyle('vgg19-even-style')];
-      assert.ok(
-        even * GAIN < photos,
-        `VGG-19 style loss ${even.toFixed(0)} with vgg19-even-style, ${photos.toFixed(0)} with vgg19-photos`,
-      );
-      const terms = await random('vgg19-even-style');
-      assert.ok(terms.tv < Math.max(terms.content, terms.style), `TV is the largest term: ${shares(terms)}`);
-    });
+    it(
+      "vgg19-even-style paints nearer the painting's style as VGG-19 sees it, TV still not the largest " + 'term',
+      async () => {
+        const vggStyle = async (calibration: RandomCalibration) =>
+          (await vggLoss(vgg, (await randomRun(calibration)).image, photo, painting)).style;
+        const [photos, even] = [await vggStyle('vgg19-photos'), await vggStyle('vgg19-even-style')];
+        assert.ok(
+          even * GAIN < photos,
+          `VGG-19 style loss ${even.toFixed(0)} with vgg19-even-style, ${photos.toFixed(0)} with vgg19-photos`,
+        );
+        const terms = await random('vgg19-even-style');
+        assert.ok(terms.tv < Math.max(terms.content, terms.style), `TV is the largest term: ${shares(terms)}`);
+      },
+    );
 
     function run(network: FeatureNetwork, layers: Partial<StylizeSettings>): Promise<DescentResult> {
       const settings = resolveSettings({
@@ -115,5 +118,8 @@ describe(
 );
 
 function shares({ content, style, tv, total }: LossTerms): string {
-  return `content ${Math.round((100 * content) / total)} %, style ${Math.round((100 * style) / total)} %, TV ${Math.round((100 * tv) / total)} %`;
+  return (
+    `content ${Math.round((100 * content) / total)} %, style ${Math.round((100 * style) / total)} %, TV ` +
+    `${Math.round((100 * tv) / total)} %`
+  );
 }

@@ -31,7 +31,9 @@ function illConditionedQuadratic() {
   const n = 50;
   const diagonal = Array.from({ length: n }, (_, i) => 10 ** ((3 * i) / (n - 1)));
   const b = Array.from({ length: n }, (_, i) => Math.sin(i + 1));
-  const objective = autodiff((x) => tf.tidy(() => tf.sub(tf.mul(0.5, tf.sum(tf.mul(diagonal, tf.square(x)))), tf.sum(tf.mul(b, x)))));
+  const objective = autodiff((x) =>
+    tf.tidy(() => tf.sub(tf.mul(0.5, tf.sum(tf.mul(diagonal, tf.square(x)))), tf.sum(tf.mul(b, x)))),
+  );
   const exact = b.map((bi, i) => bi / diagonal[i]);
   const relativeError = (x: number[]) => Math.hypot(...x.map((xi, i) => xi - exact[i])) / Math.hypot(...exact);
   return { objective, start: new Array<number>(n).fill(0), relativeError };
@@ -63,7 +65,10 @@ describe('lbfgs', () => {
   it('reaches the minimum (1, 1) of the 2-D Rosenbrock function from (−1.2, 1) within 100 iterations', async () => {
     const { solution, iterations } = await minimise(autodiff(rosenbrock), [-1.2, 1], { historySize: 100 }, 100);
     console.log(`# 2-D Rosenbrock: ${iterations} iterations, reached ${solution}`);
-    assert.ok(solution.every((v) => Math.abs(v - 1) < 1e-4), `reached ${solution} in ${iterations} iterations`);
+    assert.ok(
+      solution.every((v) => Math.abs(v - 1) < 1e-4),
+      `reached ${solution} in ${iterations} iterations`,
+    );
   });
 
   it('brings the 10-D Rosenbrock function to its minimum 0 within 200 iterations', async () => {
@@ -71,19 +76,31 @@ describe('lbfgs', () => {
     const { losses, solution, iterations } = await minimise(autodiff(rosenbrock), start, { historySize: 100 }, 200);
     console.log(`# 10-D Rosenbrock: ${iterations} iterations, loss ${losses.at(-1)}`);
     assert.ok(losses.at(-1)! < 1e-8, `loss ${losses.at(-1)} after ${iterations} iterations`);
-    assert.ok(solution.every((v) => Math.abs(v - 1) < 1e-3), `reached ${solution}`);
+    assert.ok(
+      solution.every((v) => Math.abs(v - 1) < 1e-3),
+      `reached ${solution}`,
+    );
   });
 
   // Gradient descent with its best fixed step shrinks the error by (κ − 1)/(κ + 1) = 0.998 a step:
   // after 90 steps it keeps 84% of it. L-BFGS with 20 pairs gets within float32's reach of the
   // solution (the loss's rounding hides the last digits of x).
-  it('solves an ill-conditioned quadratic (κ = 1000) to 5e-3 within 90 iterations, never raising the loss', async () => {
-    const { objective, start, relativeError } = illConditionedQuadratic();
-    const { solution, losses, iterations } = await minimise(objective, start, { historySize: 20 }, 90);
-    console.log(`# quadratic: ${iterations} iterations, relative error ${relativeError(solution)}`);
-    assert.ok(relativeError(solution) < 5e-3, `relative error ${relativeError(solution)} after ${iterations} iterations`);
-    assert.ok(losses.every((loss, i) => i === 0 || loss <= losses[i - 1]), `losses ${losses.join(', ')}`);
-  });
+  it(
+    'solves an ill-conditioned quadratic (κ = 1000) to ' + '5e-3 within 90 iterations, never raising the loss',
+    async () => {
+      const { objective, start, relativeError } = illConditionedQuadratic();
+      const { solution, losses, iterations } = await minimise(objective, start, { historySize: 20 }, 90);
+      console.log(`# quadratic: ${iterations} iterations, relative error ${relativeError(solution)}`);
+      assert.ok(
+        relativeError(solution) < 5e-3,
+        `relative error ${relativeError(solution)} after ${iterations} iterations`,
+      );
+      assert.ok(
+        losses.every((loss, i) => i === 0 || loss <= losses[i - 1]),
+        `losses ${losses.join(', ')}`,
+      );
+    },
+  );
 
   it('makes one evaluation per iteration once the history has the curvature’s scale', async () => {
     const { objective, start } = illConditionedQuadratic();
@@ -91,20 +108,28 @@ describe('lbfgs', () => {
     const afterWarmUp = evaluations.slice(3);
     console.log(`# quadratic, evaluations per iteration: ${evaluations.join(',')}`);
     assert.equal(evaluations.length, 60, 'it ran every iteration rather than stopping early');
-    assert.ok(afterWarmUp.filter((e) => e === 1).length >= 0.8 * afterWarmUp.length, `evaluations per iteration: ${evaluations.join(',')}`);
+    assert.ok(
+      afterWarmUp.filter((e) => e === 1).length >= 0.8 * afterWarmUp.length,
+      `evaluations per iteration: ${evaluations.join(',')}`,
+    );
   });
 
   it('first tries the step along −∇f that moves the steepest coordinate by 1', async () => {
     const points: number[][] = [];
     const weights = [1, 10, 100];
-    const objective = recording(autodiff((x) => tf.tidy(() => tf.sum(tf.mul(weights, tf.square(x))))), points);
+    const objective = recording(
+      autodiff((x) => tf.tidy(() => tf.sum(tf.mul(weights, tf.square(x))))),
+      points,
+    );
     const x0 = [1, -1, 0.5];
     const gradient = x0.map((xi, i) => 2 * weights[i] * xi);
     const step = 1 / Math.max(...gradient.map(Math.abs));
     const x = tf.variable(tf.tensor1d(x0));
     const optimizer = lbfgs(x, objective, { historySize: 5 });
     await optimizer.step();
-    x0.forEach((xi, i) => assert.ok(Math.abs(points[1][i] - (xi - step * gradient[i])) < 1e-6, `first trial ${points[1]}`));
+    x0.forEach((xi, i) =>
+      assert.ok(Math.abs(points[1][i] - (xi - step * gradient[i])) < 1e-6, `first trial ${points[1]}`),
+    );
     optimizer.dispose();
     x.dispose();
   });
@@ -125,35 +150,50 @@ describe('lbfgs', () => {
     x.dispose();
   });
 
-  it('hands back the detail of the point it kept, also when the line search evaluated another one after it', async () => {
-    const f = autodiff(rosenbrock);
-    let lastEvaluated: number[] = [];
-    const withPoint: Objective<number[]> = async (v) => ({ ...(await f(v)), detail: (lastEvaluated = Array.from(v.dataSync())) });
-    const x = tf.variable(tf.tensor1d([-1.2, 1, -0.5, 0.3]));
-    // A short budget makes line searches end on the best trial so far rather than the last one.
-    const optimizer = lbfgs(x, withPoint, { historySize: 5, maxLineSearchEvaluations: 2 });
-    let keptAnEarlierTrial = 0;
-    for (let i = 0; i < 40; i++) {
-      const report = await optimizer.step();
-      const kept = Array.from(x.dataSync());
-      if (kept.some((v, j) => v !== lastEvaluated[j])) keptAnEarlierTrial++;
-      assert.deepEqual(report.detail, kept, `step ${i + 1}`);
-      if (report.converged) break;
-    }
-    assert.ok(keptAnEarlierTrial > 0, 'no step kept an earlier trial: the test proves nothing');
-    optimizer.dispose();
-    x.dispose();
-  });
+  it(
+    'hands back the detail of the point it kept, also ' + 'when the line search evaluated another one after it',
+    async () => {
+      const f = autodiff(rosenbrock);
+      let lastEvaluated: number[] = [];
+      const withPoint: Objective<number[]> = async (v) => ({
+        ...(await f(v)),
+        detail: (lastEvaluated = Array.from(v.dataSync())),
+      });
+      const x = tf.variable(tf.tensor1d([-1.2, 1, -0.5, 0.3]));
+      // A short budget makes line searches end on the best trial so far rather than the last one.
+      const optimizer = lbfgs(x, withPoint, { historySize: 5, maxLineSearchEvaluations: 2 });
+      let keptAnEarlierTrial = 0;
+      for (let i = 0; i < 40; i++) {
+        const report = await optimizer.step();
+        const kept = Array.from(x.dataSync());
+        if (kept.some((v, j) => v !== lastEvaluated[j])) keptAnEarlierTrial++;
+        assert.deepEqual(report.detail, kept, `step ${i + 1}`);
+        if (report.converged) break;
+      }
+      assert.ok(keptAnEarlierTrial > 0, 'no step kept an earlier trial: the test proves nothing');
+      optimizer.dispose();
+      x.dispose();
+    },
+  );
 
   it('reports convergence at a stationary point without moving', async () => {
-    const { solution, iterations, evaluations } = await minimise(autodiff((x) => tf.tidy(() => tf.sum(tf.square(tf.sub(x, 3))))), [3, 3], { historySize: 5 }, 10);
+    const { solution, iterations, evaluations } = await minimise(
+      autodiff((x) => tf.tidy(() => tf.sum(tf.square(tf.sub(x, 3))))),
+      [3, 3],
+      { historySize: 5 },
+      10,
+    );
     assert.deepEqual({ solution, iterations, evaluations }, { solution: [3, 3], iterations: 1, evaluations: [1] });
   });
 
   it('refuses a non-finite loss at the start, freeing its gradient', async () => {
     const x = tf.variable(tf.tensor1d([Number.NaN]));
     const baseline = tf.memory().numTensors;
-    const optimizer = lbfgs(x, autodiff((v) => tf.sum(tf.square(v))), { historySize: 5 });
+    const optimizer = lbfgs(
+      x,
+      autodiff((v) => tf.sum(tf.square(v))),
+      { historySize: 5 },
+    );
     await assert.rejects(() => optimizer.step(), /loss is not finite at the starting point/);
     assert.equal(tf.memory().numTensors, baseline);
     x.dispose();
@@ -161,7 +201,12 @@ describe('lbfgs', () => {
 
   it('shortens a step whose trial point has a non-finite loss', async () => {
     // 4x − log x is undefined for x ≤ 0, where the first trial step from x = 0.5 lands (at −0.5).
-    const { solution, losses } = await minimise(autodiff((v) => tf.tidy(() => tf.sum(tf.sub(tf.mul(4, v), tf.log(v))))), [0.5], { historySize: 5 }, 30);
+    const { solution, losses } = await minimise(
+      autodiff((v) => tf.tidy(() => tf.sum(tf.sub(tf.mul(4, v), tf.log(v))))),
+      [0.5],
+      { historySize: 5 },
+      30,
+    );
     assert.ok(Math.abs(solution[0] - 0.25) < 1e-4, `the minimum of 4x − log x is at 1/4; reached ${solution[0]}`);
     assert.ok(losses.every(Number.isFinite), `losses ${losses.join(', ')}`);
   });

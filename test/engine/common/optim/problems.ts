@@ -18,7 +18,10 @@ export function rosenbrock(x: tf.Tensor): tf.Scalar {
     const n = x.shape[0]!;
     const head = tf.slice(x, 0, n - 1);
     const tail = tf.slice(x, 1, n - 1);
-    return tf.add(tf.sum(tf.mul(100, tf.square(tf.sub(tail, tf.square(head))))), tf.sum(tf.square(tf.sub(1, head)))) as tf.Scalar;
+    return tf.add(
+      tf.sum(tf.mul(100, tf.square(tf.sub(tail, tf.square(head))))),
+      tf.sum(tf.square(tf.sub(1, head))),
+    ) as tf.Scalar;
   });
 }
 

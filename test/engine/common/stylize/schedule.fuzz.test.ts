@@ -65,45 +65,48 @@ describe('print schedules under fuzzing', () => {
     );
   });
 
-  it('schedule objects: resolved with the run settings the studio sends, or refused in one line naming the setting', async () => {
-    const seeds: Partial<StylizeSettings>[] = [
-      {
-        size: 1024,
-        iterations: 350,
-        schedule: {
-          stages: [
-            { size: 256, iterations: 200, tile: null },
-            { size: 512, iterations: 100, tile: null },
-            { size: 1024, iterations: 50, tile: { size: 512, overlap: 64 } },
-          ],
+  it(
+    'schedule objects: resolved with the run settings the ' + 'studio sends, or refused in one line naming the setting',
+    async () => {
+      const seeds: Partial<StylizeSettings>[] = [
+        {
+          size: 1024,
+          iterations: 350,
+          schedule: {
+            stages: [
+              { size: 256, iterations: 200, tile: null },
+              { size: 512, iterations: 100, tile: null },
+              { size: 1024, iterations: 50, tile: { size: 512, overlap: 64 } },
+            ],
+          },
         },
-      },
-      {
-        size: 48,
-        iterations: 6,
-        schedule: {
-          stages: [
-            { size: 24, iterations: 4, tile: null },
-            { size: 48, iterations: 2, tile: { size: 32, overlap: 8 } },
-          ],
+        {
+          size: 48,
+          iterations: 6,
+          schedule: {
+            stages: [
+              { size: 24, iterations: 4, tile: null },
+              { size: 48, iterations: 2, tile: { size: 32, overlap: 8 } },
+            ],
+          },
         },
-      },
-      {
-        size: 512,
-        iterations: 10,
-        schedule: { stages: [{ size: 512, iterations: 10, tile: { size: 256, overlap: 0 } }] },
-      },
-    ];
-    await fuzzFormat(
-      'schedule objects',
-      mutatedJson(seeds),
-      async (given) => assertFollowable(resolveSettings(given as Partial<StylizeSettings>)),
-      {
-        runs: fuzzRuns(300),
-        caseTimeoutMs: 1_000,
-        maxRssGrowthBytes: 128 * 1024 ** 2,
-        subject: () => ['schedule: ', 'size: ', 'iterations: ', 'settings: '],
-      },
-    );
-  });
+        {
+          size: 512,
+          iterations: 10,
+          schedule: { stages: [{ size: 512, iterations: 10, tile: { size: 256, overlap: 0 } }] },
+        },
+      ];
+      await fuzzFormat(
+        'schedule objects',
+        mutatedJson(seeds),
+        async (given) => assertFollowable(resolveSettings(given as Partial<StylizeSettings>)),
+        {
+          runs: fuzzRuns(300),
+          caseTimeoutMs: 1_000,
+          maxRssGrowthBytes: 128 * 1024 ** 2,
+          subject: () => ['schedule: ', 'size: ', 'iterations: ', 'settings: '],
+        },
+      );
+    },
+  );
 });

@@ -114,7 +114,8 @@ describe('stylizeScheduled: coarse to fine (Gatys et al. 2017 §5)', () => {
       [result.status, result.iterationsDone, result.image.width, result.image.height],
       ['done', 18, 96, 72],
     );
-    // The second stage starts from the first's result upsampled: already stylised, so far below a start from noise at 96 px.
+    // The second stage starts from the first's result upsampled: already stylised, so far below a start from noise at
+    // 96 px.
     const fromNoise = await stylize({
       network,
       settings: { ...request.settings, schedule: null, size: 96, iterations: 0 },
@@ -131,33 +132,43 @@ describe('stylizeScheduled: coarse to fine (Gatys et al. 2017 §5)', () => {
     );
   });
 
-  it("starts a later stage from the result upsampled plus the photo's detail between the sizes, when asked", async () => {
-    const stages = [
-      { size: 48, iterations: 6, tile: null },
-      { size: 96, iterations: 0, tile: null },
-    ];
-    const cases = [
-      { photoDetail: true, contentWeight: 5, detail: true },
-      // Runs recorded before the field existed, and runs whose loss leaves the photo out, start without it.
-      { photoDetail: false, contentWeight: 5, detail: false },
-      { photoDetail: true, contentWeight: 0, detail: false },
-    ];
-    for (const { photoDetail, contentWeight, detail } of cases) {
-      const { request } = scheduled({ stages, photoDetail }, { contentWeight });
-      assert.equal(request.settings.schedule.photoDetail, photoDetail, 'the run records it');
-      const previews: DescentPreview[] = [];
-      const result = await stylizeScheduled({ ...request, onPreview: async (preview) => void previews.push(preview) });
-      const upsampled = resized(previews.find((preview) => preview.stageDone)!.image, PHOTO);
-      const smallPhoto = resized(photo, { width: 48, height: 36 });
-      const expected = detail
-        ? withPhotoDetail(upsampled, resized(photo, PHOTO), resized(smallPhoto, PHOTO))
-        : upsampled;
-      assert.deepEqual(result.image.data, expected.data, `photoDetail ${photoDetail}, content weight ${contentWeight}`);
-      if (detail) assert.notDeepEqual(expected.data, upsampled.data, 'the detail changes the start');
-    }
-    const { request } = scheduled({ stages });
-    assert.equal(request.settings.schedule.photoDetail, true, 'a new run has it unless asked otherwise');
-  });
+  it(
+    "starts a later stage from the result upsampled plus the photo's detail between the sizes, when " + 'asked',
+    async () => {
+      const stages = [
+        { size: 48, iterations: 6, tile: null },
+        { size: 96, iterations: 0, tile: null },
+      ];
+      const cases = [
+        { photoDetail: true, contentWeight: 5, detail: true },
+        // Runs recorded before the field existed, and runs whose loss leaves the photo out, start without it.
+        { photoDetail: false, contentWeight: 5, detail: false },
+        { photoDetail: true, contentWeight: 0, detail: false },
+      ];
+      for (const { photoDetail, contentWeight, detail } of cases) {
+        const { request } = scheduled({ stages, photoDetail }, { contentWeight });
+        assert.equal(request.settings.schedule.photoDetail, photoDetail, 'the run records it');
+        const previews: DescentPreview[] = [];
+        const result = await stylizeScheduled({
+          ...request,
+          onPreview: async (preview) => void previews.push(preview),
+        });
+        const upsampled = resized(previews.find((preview) => preview.stageDone)!.image, PHOTO);
+        const smallPhoto = resized(photo, { width: 48, height: 36 });
+        const expected = detail
+          ? withPhotoDetail(upsampled, resized(photo, PHOTO), resized(smallPhoto, PHOTO))
+          : upsampled;
+        assert.deepEqual(
+          result.image.data,
+          expected.data,
+          `photoDetail ${photoDetail}, content weight ${contentWeight}`,
+        );
+        if (detail) assert.notDeepEqual(expected.data, upsampled.data, 'the detail changes the start');
+      }
+      const { request } = scheduled({ stages });
+      assert.equal(request.settings.schedule.photoDetail, true, 'a new run has it unless asked otherwise');
+    },
+  );
 
   it("stops when cancelled, keeping the last image reached at its stage's size", async () => {
     const { request } = scheduled({
@@ -305,35 +316,39 @@ describe('stylizeScheduled: a stage in tiles', () => {
     ],
   };
 
-  it("optimises each tile against the whole picture's style, every tile's loss going down, one tile's tensors at a time", async () => {
-    const { request } = scheduled(tiledSchedule);
-    const pieces: PieceOutcome[] = [];
-    const bytesAfterTile: number[] = [];
-    const progress: DescentProgress[] = [];
-    const before = tf.memory().numTensors;
-    const result = await stylizeScheduled({
-      ...request,
-      onProgress: (p) => progress.push(p),
-      onPiece: (p) => {
-        pieces.push(p);
-        if (p.stage === 1) bytesAfterTile.push(tf.memory().numBytes);
-      },
-    });
-    assert.equal(tf.memory().numTensors, before, 'every tensor is freed');
-    const tiles = pieces.filter((p) => p.stage === 1);
-    assert.equal(tiles.length, 6, '96×72 in 48-px tiles overlapping by 16: 3 columns × 2 rows');
-    for (const tile of tiles)
+  it(
+    "optimises each tile against the whole picture's style, every tile's loss going down, one tile's tensors at a " +
+      'time',
+    async () => {
+      const { request } = scheduled(tiledSchedule);
+      const pieces: PieceOutcome[] = [];
+      const bytesAfterTile: number[] = [];
+      const progress: DescentProgress[] = [];
+      const before = tf.memory().numTensors;
+      const result = await stylizeScheduled({
+        ...request,
+        onProgress: (p) => progress.push(p),
+        onPiece: (p) => {
+          pieces.push(p);
+          if (p.stage === 1) bytesAfterTile.push(tf.memory().numBytes);
+        },
+      });
+      assert.equal(tf.memory().numTensors, before, 'every tensor is freed');
+      const tiles = pieces.filter((p) => p.stage === 1);
+      assert.equal(tiles.length, 6, '96×72 in 48-px tiles overlapping by 16: 3 columns × 2 rows');
+      for (const tile of tiles)
+        assert.ok(
+          tile.finalLoss.total < 0.9 * tile.initialLoss.total,
+          `tile ${tile.tile}: ${tile.initialLoss.total} → ${tile.finalLoss.total}`,
+        );
       assert.ok(
-        tile.finalLoss.total < 0.9 * tile.initialLoss.total,
-        `tile ${tile.tile}: ${tile.initialLoss.total} → ${tile.finalLoss.total}`,
+        bytesAfterTile.every((bytes) => bytes === bytesAfterTile[0]),
+        `tensor memory after each tile: ${bytesAfterTile.join(', ')}`,
       );
-    assert.ok(
-      bytesAfterTile.every((bytes) => bytes === bytesAfterTile[0]),
-      `tensor memory after each tile: ${bytesAfterTile.join(', ')}`,
-    );
-    assert.equal(progress[progress.length - 1].iteration, 15 + 6 * 10, "each tile's iterations are steps of the run");
-    assert.deepEqual([result.status, result.image.width, result.image.height], ['done', 96, 72]);
-  });
+      assert.equal(progress[progress.length - 1].iteration, 15 + 6 * 10, "each tile's iterations are steps of the run");
+      assert.deepEqual([result.status, result.image.width, result.image.height], ['done', 96, 72]);
+    },
+  );
 
   // One 96-px picture has only two seam columns, so one run's ratio is noisy: measured 0.8–1.5 mostly,
   // up to 2.9 once in five runs on a loaded machine, and about 2.2 when tiles did not start from their
@@ -351,7 +366,8 @@ describe('stylizeScheduled: a stage in tiles', () => {
     const median = [...ratios].sort((a, b) => a - b)[1];
     assert.ok(
       median < 2,
-      `column-profile gradient energy at seams over elsewhere, three seeds: ${ratios.map((r) => r.toFixed(2)).join(', ')}`,
+      `column-profile gradient energy at seams over elsewhere, three seeds: ` +
+        `${ratios.map((r) => r.toFixed(2)).join(', ')}`,
     );
   });
 

@@ -13,14 +13,17 @@ function picture() {
 
 describe('exportPrint', () => {
   for (const format of ['tiff', 'png', 'jpeg'] as const) {
-    it(`writes a 10 cm wide print at 300 DPI as ${format}: 1181 px wide, its DPI and an sRGB profile in the file`, async () => {
-      const file = await exportPrint(picture(), { width: 10, unit: 'cm', dpi: 300 }, { format });
-      assert.deepEqual([file.width, file.height, file.dpi], [1181, 886, 300]);
-      const meta = await sharp(file.bytes).metadata();
-      assert.deepEqual([meta.format, meta.width, meta.height], [format, 1181, 886]);
-      assert.equal(Math.round(meta.density ?? 0), 300, `${format} density ${meta.density}`);
-      assert.match(meta.icc?.toString('latin1') ?? '', /s\0R\0G\0B/, 'an sRGB profile');
-    });
+    it(
+      `writes a 10 cm wide print at 300 DPI as ${format}: 1181 px wide, its DPI and an sRGB profile in the ` + `file`,
+      async () => {
+        const file = await exportPrint(picture(), { width: 10, unit: 'cm', dpi: 300 }, { format });
+        assert.deepEqual([file.width, file.height, file.dpi], [1181, 886, 300]);
+        const meta = await sharp(file.bytes).metadata();
+        assert.deepEqual([meta.format, meta.width, meta.height], [format, 1181, 886]);
+        assert.equal(Math.round(meta.density ?? 0), 300, `${format} density ${meta.density}`);
+        assert.match(meta.icc?.toString('latin1') ?? '', /s\0R\0G\0B/, 'an sRGB profile');
+      },
+    );
   }
 
   it('resamples smoothly rather than repeating pixels', async () => {

@@ -18,8 +18,13 @@ import { useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
 
-const generated = jsonSeed(writeCheckpoint(join(mkdtempSync(join(tmpdir(), 'pastiche-fuzz-')), 'checkpoint'), randomCheckpoint(21)), 'manifest.json');
-const real = sharedSkipReason('models/fast-style/la_muse/manifest.json') ? [] : [jsonSeed(copyOfFolder(join(SHARED, 'models/fast-style/la_muse')), 'manifest.json')];
+const generated = jsonSeed(
+  writeCheckpoint(join(mkdtempSync(join(tmpdir(), 'pastiche-fuzz-')), 'checkpoint'), randomCheckpoint(21)),
+  'manifest.json',
+);
+const real = sharedSkipReason('models/fast-style/la_muse/manifest.json')
+  ? []
+  : [jsonSeed(copyOfFolder(join(SHARED, 'models/fast-style/la_muse')), 'manifest.json')];
 const seeds = [generated, ...real];
 /** The variables whose files are mutated: a kernel, a shift and a scale of different layers. */
 const VARIABLES = ['Variable', 'Variable_4', 'Variable_29', 'Variable_47'];
@@ -28,8 +33,12 @@ const originals = new Map(VARIABLES.map((name) => [name, readFileSync(join(gener
 type Case = { kind: 'manifest'; seed: JsonSeed; json: unknown } | { kind: 'variable'; name: string; bytes: Uint8Array };
 
 const cases: fc.Arbitrary<Case> = fc.oneof(
-  fc.constantFrom(...seeds).chain((seed) => mutatedJson([seed.json]).map((json): Case => ({ kind: 'manifest', seed, json }))),
-  fc.constantFrom(...VARIABLES).chain((name) => mutatedBytes([originals.get(name)!]).map((bytes): Case => ({ kind: 'variable', name, bytes }))),
+  fc
+    .constantFrom(...seeds)
+    .chain((seed) => mutatedJson([seed.json]).map((json): Case => ({ kind: 'manifest', seed, json }))),
+  fc
+    .constantFrom(...VARIABLES)
+    .chain((name) => mutatedBytes([originals.get(name)!]).map((bytes): Case => ({ kind: 'variable', name, bytes }))),
 );
 
 function prepare(input: Case): string {
@@ -44,7 +53,11 @@ function prepare(input: Case): string {
 }
 
 describe('fuzzing deeplearn.js checkpoints imported into the style library', () => {
-  it('every mutated manifest or variable file is imported whole or refused in one line naming a file of its folder', { timeout: 3_600_000 }, async () => {
-    await fuzzImport('deeplearn.js checkpoint', cases, prepare, importStyle);
-  });
+  it(
+    'every mutated manifest or variable file is imported whole or refused in one line naming a file of its folder',
+    { timeout: 3_600_000 },
+    async () => {
+      await fuzzImport('deeplearn.js checkpoint', cases, prepare, importStyle);
+    },
+  );
 });

@@ -31,59 +31,63 @@ describe('installing a catalogue style', () => {
   });
   after(() => server.close());
 
-  it('resumes an interrupted download where it stopped, verifies every file and installs the style the checkpoint holds', async () => {
-    const styles = stylesFolder();
-    const downloads = styleDownloadFolder(styles, 'speckle');
-    // The connection drops in the middle of a residual block's kernel (589 824 bytes), after 100 kB of it.
-    server.stallNext('Variable_12', 100_000);
-    const dropOnceArrived = ({ receivedBytes }: { receivedBytes: number }) =>
-      statSync(join(downloads, 'Variable_12'), { throwIfNoEntry: false })?.size === 100_000 &&
-      receivedBytes > 0 &&
-      server.drop();
-    await assert.rejects(
-      installStyle(entry, styles, { onProgress: dropOnceArrived }),
-      /^PasticheError: speckle: download interrupted after \d\.\d MB of 6\.7 MB \(.+\); install again to resume$/,
-    );
-    assert.deepEqual(listStyles(styles), [], 'no style in the library');
-    assert.deepEqual(readdirSync(styles), ['.downloads'], 'nothing in styles/ but the hidden partial download');
-    assert.equal(statSync(join(downloads, 'Variable_12')).size, 100_000, 'what arrived is kept');
+  it(
+    'resumes an interrupted download where it stopped, verifies every file and installs the style the checkpoint ' +
+      'holds',
+    async () => {
+      const styles = stylesFolder();
+      const downloads = styleDownloadFolder(styles, 'speckle');
+      // The connection drops in the middle of a residual block's kernel (589 824 bytes), after 100 kB of it.
+      server.stallNext('Variable_12', 100_000);
+      const dropOnceArrived = ({ receivedBytes }: { receivedBytes: number }) =>
+        statSync(join(downloads, 'Variable_12'), { throwIfNoEntry: false })?.size === 100_000 &&
+        receivedBytes > 0 &&
+        server.drop();
+      await assert.rejects(
+        installStyle(entry, styles, { onProgress: dropOnceArrived }),
+        /^PasticheError: speckle: download interrupted after \d\.\d MB of 6\.7 MB \(.+\); install again to resume$/,
+      );
+      assert.deepEqual(listStyles(styles), [], 'no style in the library');
+      assert.deepEqual(readdirSync(styles), ['.downloads'], 'nothing in styles/ but the hidden partial download');
+      assert.equal(statSync(join(downloads, 'Variable_12')).size, 100_000, 'what arrived is kept');
 
-    const progress: number[] = [];
-    const requestsBefore = server.requests.length;
-    const info = await installStyle(entry, styles, {
-      onProgress: ({ receivedBytes, totalBytes }) => progress.push(receivedBytes / totalBytes),
-    });
-    const resumed = server.requests.slice(requestsBefore);
-    assert.deepEqual(
-      resumed[0],
-      { path: '/speckle/Variable_12', range: 'bytes=100000-' },
-      'the second attempt asks only for the rest, and not again for the files it has',
-    );
-    const stalledAt = entry.files.findIndex((f) => f.name === 'Variable_12');
-    const total = entry.files.reduce((sum, f) => sum + f.bytes, 0);
-    const kept = (entry.files.slice(0, stalledAt).reduce((sum, f) => sum + f.bytes, 0) + 100_000) / total;
-    assert.equal(
-      progress.filter((p) => p < kept).length,
-      stalledAt,
-      'the files kept move progress once each; the resumed file starts past its kept bytes',
-    );
-    assert.equal(resumed.length, entry.files.length - stalledAt);
-    assert.ok(
-      progress.every((p, i) => i === 0 || p >= progress[i - 1]) && progress.at(-1) === 1,
-      'progress only grows, up to the whole style',
-    );
-    const direct = await importStyle(checkpoint, 'reference', stylesFolder());
-    assert.deepEqual(
-      [info.name, info.source, info.origin, info.weightsSha256],
-      ['speckle', 'deeplearn', entry.baseUrl, direct.weightsSha256],
-    );
-    assert.deepEqual(readdirSync(styles), ['speckle'], 'the partial download is gone');
-    assert.deepEqual(
-      listStyles(styles).map((s) => s.name),
-      ['speckle'],
-    );
-    await assert.rejects(installStyle(entry, styles), /^PasticheError: speckle: already installed in /);
-  });
+      const progress: number[] = [];
+      const requestsBefore = server.requests.length;
+      const info = await installStyle(entry, styles, {
+        onProgress: ({ receivedBytes, totalBytes }) => progress.push(receivedBytes / totalBytes),
+      });
+      const resumed = server.requests.slice(requestsBefore);
+      assert.deepEqual(
+        resumed[0],
+        { path: '/speckle/Variable_12', range: 'bytes=100000-' },
+        'the second attempt asks only for the rest, and not again for the files it has',
+      );
+      const stalledAt = entry.files.findIndex((f) => f.name === 'Variable_12');
+      const total = entry.files.reduce((sum, f) => sum + f.bytes, 0);
+      const kept = (entry.files.slice(0, stalledAt).reduce((sum, f) => sum + f.bytes, 0) + 100_000) / total;
+      assert.equal(
+        progress.filter((p) => p < kept).length,
+        stalledAt,
+        'the files kept move progress once each; the resumed file starts past its kept bytes',
+      );
+      assert.equal(resumed.length, entry.files.length - stalledAt);
+      assert.ok(
+        progress.every((p, i) => i === 0 || p >= progress[i - 1]) && progress.at(-1) === 1,
+        'progress only grows, up to the whole style',
+      );
+      const direct = await importStyle(checkpoint, 'reference', stylesFolder());
+      assert.deepEqual(
+        [info.name, info.source, info.origin, info.weightsSha256],
+        ['speckle', 'deeplearn', entry.baseUrl, direct.weightsSha256],
+      );
+      assert.deepEqual(readdirSync(styles), ['speckle'], 'the partial download is gone');
+      assert.deepEqual(
+        listStyles(styles).map((s) => s.name),
+        ['speckle'],
+      );
+      await assert.rejects(installStyle(entry, styles), /^PasticheError: speckle: already installed in /);
+    },
+  );
 
   it("refuses a file whose SHA-256 differs from the catalogue's, deletes it and installs nothing", async () => {
     const styles = stylesFolder();
@@ -91,7 +95,10 @@ describe('installing a catalogue style', () => {
     try {
       await assert.rejects(
         installStyle(entry, styles),
-        /^PasticheError: Variable_3: the download is corrupt \(SHA-256 [0-9a-f]{64} instead of [0-9a-f]{64}\) and was deleted; install again$/,
+        new RegExp(
+          String.raw`^PasticheError: Variable_3: the download is corrupt \(SHA-256 ` +
+            String.raw`[0-9a-f]{64} instead of [0-9a-f]{64}\) and was deleted; install again$`,
+        ),
       );
     } finally {
       server.corrupt(null);
@@ -105,22 +112,27 @@ describe('installing a catalogue style', () => {
     assert.deepEqual(server.requests.slice(requestsBefore).map((r) => r.path)[0], '/speckle/Variable_3');
   });
 
-  it('fails fast offline with one line saying how to import the style instead, leaving nothing in styles/', async () => {
-    const styles = stylesFolder();
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const offline = { ...entry, baseUrl: `http://127.0.0.1:${port}/speckle/` };
-    await assert.rejects(installStyle(offline, styles), (error: Error) => {
-      assert.equal(
-        error.message,
-        `speckle: cannot reach 127.0.0.1:${port} (ECONNREFUSED). Offline? Download the files of http://127.0.0.1:${port}/speckle/ elsewhere into a folder and run 'pastiche styles import FOLDER --name speckle'`,
-      );
-      return true;
-    });
-    assert.deepEqual(readdirSync(styles), []);
-  });
+  it(
+    'fails fast offline with one line saying how to ' + 'import the style instead, leaving nothing in styles/',
+    async () => {
+      const styles = stylesFolder();
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const { port } = closed.address() as AddressInfo;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const offline = { ...entry, baseUrl: `http://127.0.0.1:${port}/speckle/` };
+      await assert.rejects(installStyle(offline, styles), (error: Error) => {
+        assert.equal(
+          error.message,
+          `speckle: cannot reach 127.0.0.1:${port} (ECONNREFUSED). Offline? Download the files of ` +
+            `http://127.0.0.1:${port}/speckle/ elsewhere into a folder and run 'pastiche styles import FOLDER --name ` +
+            `speckle'`,
+        );
+        return true;
+      });
+      assert.deepEqual(readdirSync(styles), []);
+    },
+  );
 
   it('makes a thumbnail — the landscape through the style — once, next to the style', async () => {
     const styles = stylesFolder();

@@ -6,7 +6,11 @@ import { perceptualLoss } from '../../../../engine/common/fast/perceptualLoss.js
 import { initialTransformerValues, variableName } from '../../../../engine/common/fast/trainableTransformer.js';
 import { resolveTrainStyleSettings } from '../../../../engine/common/fast/trainingSettings.js';
 import {
-  TRANSFORMER_LAYERS, transformerOutput, transformerVariables, type NormalisedConvWeights, type TransformerWeights,
+  TRANSFORMER_LAYERS,
+  transformerOutput,
+  transformerVariables,
+  type NormalisedConvWeights,
+  type TransformerWeights,
 } from '../../../../engine/common/fast/transformerNetwork.js';
 import type { TransformerGradient } from '../../../../engine/common/fast/transformerGradient.js';
 import { nativeTransformerGradient } from '../../../../engine/node/fast/nativeTransformerGradient.js';
@@ -20,11 +24,16 @@ await useTestBackend();
  */
 function randomWeights(seed: number): Map<string, NormalisedConvWeights> {
   const initial = initialTransformerValues(seed);
-  const weights = new Map(TRANSFORMER_LAYERS.map((layer, i): [string, NormalisedConvWeights] => [layer.name, {
-    kernel: initial.get(`${layer.name}/kernel`) as tf.Tensor4D,
-    shift: tf.randomNormal([layer.outChannels], 0, 0.3, 'float32', seed + 2 * i) as tf.Tensor1D,
-    scale: tf.randomNormal([layer.outChannels], 1, 0.3, 'float32', seed + 2 * i + 1) as tf.Tensor1D,
-  }]));
+  const weights = new Map(
+    TRANSFORMER_LAYERS.map((layer, i): [string, NormalisedConvWeights] => [
+      layer.name,
+      {
+        kernel: initial.get(`${layer.name}/kernel`) as tf.Tensor4D,
+        shift: tf.randomNormal([layer.outChannels], 0, 0.3, 'float32', seed + 2 * i) as tf.Tensor1D,
+        scale: tf.randomNormal([layer.outChannels], 1, 0.3, 'float32', seed + 2 * i + 1) as tf.Tensor1D,
+      },
+    ]),
+  );
   for (const layer of TRANSFORMER_LAYERS) {
     tf.dispose([initial.get(`${layer.name}/shift`)!, initial.get(`${layer.name}/scale`)!]);
   }
@@ -41,7 +50,10 @@ const photosOf = (size: number, seeds: readonly number[]) =>
 
 /** Σ output·G in float64, from the native forward pass. */
 async function nativeObjective(
-  native: TransformerGradient, weights: TransformerWeights, photos: tf.Tensor4D, g: Float32Array,
+  native: TransformerGradient,
+  weights: TransformerWeights,
+  photos: tf.Tensor4D,
+  g: Float32Array,
 ): Promise<number> {
   const pass = await native.forward(weights, photos);
   const output = pass.output.dataSync() as Float32Array;
@@ -90,13 +102,15 @@ describe('the transformer on onnxruntime, for training', () => {
       const largest = gradient.reduce((best, v, i) => (Math.abs(v) > Math.abs(gradient[best]) ? i : best), 0);
       const x = variablesOf(weights)[index];
       const h = 1e-2 * Math.max(1e-2, Math.abs(x.dataSync()[largest]));
-      const [plus, minus] = await Promise.all([h, -h].map(async (step) => {
-        const moved = tf.tidy(() => tf.add(x, tf.mul(tf.reshape(tf.oneHot(largest, x.size), x.shape), step)));
-        const weightsOfOutput = g.dataSync() as Float32Array;
-        const value = await nativeObjective(native, withVariable(weights, index, moved), small, weightsOfOutput);
-        moved.dispose();
-        return value;
-      }));
+      const [plus, minus] = await Promise.all(
+        [h, -h].map(async (step) => {
+          const moved = tf.tidy(() => tf.add(x, tf.mul(tf.reshape(tf.oneHot(largest, x.size), x.shape), step)));
+          const weightsOfOutput = g.dataSync() as Float32Array;
+          const value = await nativeObjective(native, withVariable(weights, index, moved), small, weightsOfOutput);
+          moved.dispose();
+          return value;
+        }),
+      );
       const numeric = (plus - minus) / (2 * h);
       const message = `${name}[${largest}]: ${gradient[largest]} vs finite difference ${numeric}`;
       assert.ok(Math.abs(numeric - gradient[largest]) <= 2e-2 * Math.abs(gradient[largest]), message);
@@ -106,9 +120,18 @@ describe('the transformer on onnxruntime, for training', () => {
 
   it("takes a step's gradient as TensorFlow.js's autodiff of the perceptual loss (tiny network, 16 px)", async () => {
     const settings = resolveTrainStyleSettings({
-      network: 'tiny', contentLayers: ['conv2_1'],
-      styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 1 }],
-      contentWeight: 1, styleWeight: 1e-4, tvWeight: 1e-3, size: 16, styleSize: 16, batchSize: 2,
+      network: 'tiny',
+      contentLayers: ['conv2_1'],
+      styleLayers: [
+        { layer: 'conv1_1', weight: 1 },
+        { layer: 'conv2_1', weight: 1 },
+      ],
+      contentWeight: 1,
+      styleWeight: 1e-4,
+      tvWeight: 1e-3,
+      size: 16,
+      styleSize: 16,
+      batchSize: 2,
     });
     const network = tinyNetwork(5);
     const loss = perceptualLoss(network, settings, syntheticImage(16, 16, 900));
@@ -135,12 +158,14 @@ describe('the transformer on onnxruntime, for training', () => {
 
   it('gives the same gradients with every kernel gradient a convolution (pictures too large for patches)', async () => {
     const unpatched = nativeTransformerGradient(ort, 0);
-    const [ours, theirs] = await Promise.all([native, unpatched].map(async (passes) => {
-      const pass = await passes.forward(weights, photos);
-      const gradients = await pass.backward(outputGradient);
-      pass.dispose();
-      return gradients;
-    }));
+    const [ours, theirs] = await Promise.all(
+      [native, unpatched].map(async (passes) => {
+        const pass = await passes.forward(weights, photos);
+        const gradients = await pass.backward(outputGradient);
+        pass.dispose();
+        return gradients;
+      }),
+    );
     transformerVariables().forEach((variable, i) => {
       const [a, b] = [ours[i].dataSync(), theirs[i].dataSync()];
       const [difference, size] = [maxAbsDifference(a, b), maxAbs(b)];

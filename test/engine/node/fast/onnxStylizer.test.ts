@@ -52,11 +52,15 @@ function picture(height: number, width: number, seed: number): RgbImage {
 
 /** The largest difference between two layers' moments, relative to the larger magnitude (at least 1). */
 function momentsDifference(a: MomentValues, b: MomentValues): number {
-  return Math.max(...TRANSFORMER_LAYERS.flatMap((layer) => (['mean', 'variance'] as const).map((key) => {
-    const [x, y] = [a.get(layer.name)![key], b.get(layer.name)![key]];
-    const scale = Math.max(1, ...x.map(Math.abs));
-    return maxAbsDifference(x, y) / scale;
-  })));
+  return Math.max(
+    ...TRANSFORMER_LAYERS.flatMap((layer) =>
+      (['mean', 'variance'] as const).map((key) => {
+        const [x, y] = [a.get(layer.name)![key], b.get(layer.name)![key]];
+        const scale = Math.max(1, ...x.map(Math.abs));
+        return maxAbsDifference(x, y) / scale;
+      }),
+    ),
+  );
 }
 
 /** One layer's convolution alone on onnxruntime, input NHWC like TensorFlow.js's, output back to NHWC. */
@@ -93,11 +97,15 @@ describe('the fast style network as ONNX inference graphs (onnxruntime, CPU)', (
       const { kernelSize: k } = layer;
       const shape: [number, number, number, number] = layer.kind === 'transposed' ? [k, k, 5, 3] : [k, k, 3, 5];
       const kernel = tf.randomNormal(shape, 0, 1, 'float32', 10 + i) as tf.Tensor4D;
-      for (const [height, width] of [[7, 9], [8, 6]]) {
+      for (const [height, width] of [
+        [7, 9],
+        [8, 6],
+      ]) {
         const x = tf.randomNormal([1, height, width, 3], 0, 1, 'float32', 20 + i) as tf.Tensor4D;
-        const expected = layer.kind === 'transposed'
-          ? tf.conv2dTranspose(x, kernel, [1, 2 * height, 2 * width, 5], 2, 'same')
-          : tf.conv2d(x, kernel, layer.stride, 'same');
+        const expected =
+          layer.kind === 'transposed'
+            ? tf.conv2dTranspose(x, kernel, [1, 2 * height, 2 * width, 5], 2, 'same')
+            : tf.conv2d(x, kernel, layer.stride, 'same');
         // A transposed layer also as the inference graphs compute it: one sub-pixel convolution.
         for (const phases of layer.kind === 'transposed' ? [false, true] : [false]) {
           const actual = await convOnOnnx(layer, await kernel.data<'float32'>(), x, phases);
@@ -115,7 +123,10 @@ describe('the fast style network as ONNX inference graphs (onnxruntime, CPU)', (
   it('computes the last layer (9×9, 3 outputs) on its input’s space-to-depth as tf.conv2d does', async () => {
     const layer = { ...TRANSFORMER_LAYERS.at(-1)!, inChannels: 4 };
     const kernel = tf.randomNormal([9, 9, 4, 3], 0, 1, 'float32', 30) as tf.Tensor4D;
-    for (const [height, width] of [[6, 10], [12, 8]]) {
+    for (const [height, width] of [
+      [6, 10],
+      [12, 8],
+    ]) {
       const x = tf.randomNormal([1, height, width, 4], 0, 1, 'float32', 31) as tf.Tensor4D;
       const expected = tf.conv2d(x, kernel, 1, 'same');
       const actual = await convOnOnnx(layer, await kernel.data<'float32'>(), x, true);
@@ -129,7 +140,10 @@ describe('the fast style network as ONNX inference graphs (onnxruntime, CPU)', (
   it('paints what the TensorFlow.js network paints with its own statistics, and measures the same ones', async () => {
     const { reference, native } = await bothStylizers(7);
     try {
-      for (const [height, width] of [[32, 48], [30, 45]]) {
+      for (const [height, width] of [
+        [32, 48],
+        [30, 45],
+      ]) {
         const photo = picture(height, width, 3);
         const [expected, actual] = [await reference.stylize(photo), await native.stylize(photo)];
         assert.equal(actual.length, height * width * 3);

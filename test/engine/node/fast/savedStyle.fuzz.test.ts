@@ -34,41 +34,58 @@ await writeLayersStyleModel(layers, variables);
 const SEEDS = [
   { folder: saved, name: 'speckle', shard: 'weights.bin', load: () => loadStyle('speckle', styles) },
   { folder: layers, name: 'keras-port', shard: 'group1-shard1of1.bin', load: () => loadStyle(layers, styles) },
-].map((seed) => ({ ...seed, json: JSON.parse(readFileSync(join(seed.folder, 'model.json'), 'utf8')), bytes: readFileSync(join(seed.folder, seed.shard)) }));
+].map((seed) => ({
+  ...seed,
+  json: JSON.parse(readFileSync(join(seed.folder, 'model.json'), 'utf8')),
+  bytes: readFileSync(join(seed.folder, seed.shard)),
+}));
 
 type Seed = (typeof SEEDS)[number];
 type Case = { seed: Seed; json?: unknown; bytes?: Uint8Array };
 
-const cases: fc.Arbitrary<Case> = fc.constantFrom(...SEEDS).chain((seed) => fc.oneof(
-  mutatedJson([seed.json]).map((json): Case => ({ seed, json })),
-  mutatedBytes([seed.bytes]).map((bytes): Case => ({ seed, bytes })),
-));
+const cases: fc.Arbitrary<Case> = fc.constantFrom(...SEEDS).chain((seed) =>
+  fc.oneof(
+    mutatedJson([seed.json]).map((json): Case => ({ seed, json })),
+    mutatedBytes([seed.bytes]).map((bytes): Case => ({ seed, bytes })),
+  ),
+);
 
 function prepare({ seed, json, bytes }: Case): void {
   for (const { folder, shard, json: original, bytes: originalBytes } of SEEDS) {
     writeFileSync(join(folder, 'model.json'), JSON.stringify(original));
     writeFileSync(join(folder, shard), originalBytes);
   }
-  if (json !== undefined || bytes === undefined) writeFileSync(join(seed.folder, 'model.json'), JSON.stringify(json) ?? '');
+  if (json !== undefined || bytes === undefined)
+    writeFileSync(join(seed.folder, 'model.json'), JSON.stringify(json) ?? '');
   if (bytes !== undefined) writeFileSync(join(seed.folder, seed.shard), bytes);
 }
 
 describe('fuzzing saved styles and layers-format styles', () => {
-  it('every mutated model.json or weights file loads as a style or is refused in one line naming a file of its folder', { timeout: 3_600_000 }, async () => {
-    // A damaged library style is no longer one: refused by its name, which its folder's path holds too.
-    let name = '';
-    await fuzzFormat('Pastiche style', cases, async (input) => {
-      prepare(input);
-      name = input.seed.name;
-      const tensors = tf.memory().numTensors;
-      listStyles(styles);
-      try {
-        const { network } = await input.seed.load();
-        network.dispose();
-      } finally {
-        if (tf.memory().numTensors !== tensors) throw new Error(`a case left ${tf.memory().numTensors - tensors} tensors behind`);
-      }
-    }, { runs: fuzzRuns(200), caseTimeoutMs: 10_000, maxRssGrowthBytes: 512 * 1024 ** 2, subject: () => name });
-    rmSync(root, { recursive: true, force: true });
-  });
+  it(
+    'every mutated model.json or weights file loads as a style or is refused in one line naming a file of its folder',
+    { timeout: 3_600_000 },
+    async () => {
+      // A damaged library style is no longer one: refused by its name, which its folder's path holds too.
+      let name = '';
+      await fuzzFormat(
+        'Pastiche style',
+        cases,
+        async (input) => {
+          prepare(input);
+          name = input.seed.name;
+          const tensors = tf.memory().numTensors;
+          listStyles(styles);
+          try {
+            const { network } = await input.seed.load();
+            network.dispose();
+          } finally {
+            if (tf.memory().numTensors !== tensors)
+              throw new Error(`a case left ${tf.memory().numTensors - tensors} tensors behind`);
+          }
+        },
+        { runs: fuzzRuns(200), caseTimeoutMs: 10_000, maxRssGrowthBytes: 512 * 1024 ** 2, subject: () => name },
+      );
+      rmSync(root, { recursive: true, force: true });
+    },
+  );
 });

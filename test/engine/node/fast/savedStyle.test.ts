@@ -21,7 +21,12 @@ describe('saved style networks', () => {
     const original = await readDeeplearnCheckpoint(checkpoint);
     const folder = join(root, 'styles', 'speckle');
     const info = await saveStyle(folder, { name: 'speckle', source: 'deeplearn', origin: checkpoint }, original);
-    assert.equal(info.weightsSha256, createHash('sha256').update(readFileSync(join(folder, 'weights.bin'))).digest('hex'));
+    assert.equal(
+      info.weightsSha256,
+      createHash('sha256')
+        .update(readFileSync(join(folder, 'weights.bin')))
+        .digest('hex'),
+    );
     assert.deepEqual(readSavedStyleInfo(folder), info);
     const photo = syntheticImage(24, 20, 1);
     const loaded = await loadSavedStyle(folder);
@@ -39,12 +44,17 @@ describe('saved style networks', () => {
     const first = await saveStyle(folder, { name: 'speckle', source: 'deeplearn', origin: 'a' }, weights);
     await assert.rejects(saveStyle(folder, { name: 'speckle', source: 'deeplearn', origin: 'b' }, weights), /speckle/);
     assert.equal(readSavedStyleInfo(folder)?.origin, 'a');
-    const second = await saveStyle(folder, { name: 'speckle', source: 'deeplearn', origin: 'b' }, weights, { replace: true });
+    const second = await saveStyle(folder, { name: 'speckle', source: 'deeplearn', origin: 'b' }, weights, {
+      replace: true,
+    });
     assert.equal(readSavedStyleInfo(folder)?.origin, 'b');
     assert.equal(second.weightsSha256, first.weightsSha256);
     const model = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'));
     writeFileSync(join(folder, 'model.json'), JSON.stringify({ ...model, format: 'pastiche-network' }));
     assert.equal(readSavedStyleInfo(folder), null);
-    await assert.rejects(loadSavedStyle(folder), (error: Error) => error.message.includes('model.json') && /not a style network/.test(error.message));
+    await assert.rejects(
+      loadSavedStyle(folder),
+      (error: Error) => error.message.includes('model.json') && /not a style network/.test(error.message),
+    );
   });
 });

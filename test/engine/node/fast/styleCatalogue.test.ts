@@ -17,33 +17,38 @@ const SHARED_STYLES = ['la_muse', 'rain_princess', 'scream', 'udnie', 'wave'];
 afterEach(() => delete process.env.PASTICHE_STYLE_CATALOGUE);
 
 describe('the style catalogue (resources/styles/catalogue.json)', () => {
-  it("lists ml5's published checkpoints, each file at its raw GitHub URL, sized as the style network's variables are", () => {
-    const styles = styleCatalogue();
-    assert.deepEqual(
-      styles.map((s) => s.name),
-      ['la_muse', 'mathura', 'matilde_perez', 'matta', 'rain_princess', 'scream', 'udnie', 'wave', 'wreck'],
-    );
-    // manifest.json, then Variable, Variable_1 … Variable_47: a kernel, shift and scale per convolution, float32.
-    const variables = transformerVariables().map(({ shape }, i) => [
-      i === 0 ? 'Variable' : `Variable_${i}`,
-      4 * shape.reduce((a, b) => a * b, 1),
-    ]);
-    for (const style of styles) {
-      assert.match(
-        style.baseUrl,
-        new RegExp(
-          `^https://raw\\.githubusercontent\\.com/ml5js/ml5-data-and-models/[0-9a-f]{40}/models/style-transfer/${style.name}/$`,
-        ),
-      );
-      assert.equal(style.files[0].name, 'manifest.json');
+  it(
+    "lists ml5's published checkpoints, each file at its raw GitHub URL, sized as the style network's variables " +
+      'are',
+    () => {
+      const styles = styleCatalogue();
       assert.deepEqual(
-        style.files.slice(1).map((f) => [f.name, f.bytes]),
-        variables,
-        style.name,
+        styles.map((s) => s.name),
+        ['la_muse', 'mathura', 'matilde_perez', 'matta', 'rain_princess', 'scream', 'udnie', 'wave', 'wreck'],
       );
-      assert.match(style.license, /^MIT/);
-    }
-  });
+      // manifest.json, then Variable, Variable_1 … Variable_47: a kernel, shift and scale per convolution, float32.
+      const variables = transformerVariables().map(({ shape }, i) => [
+        i === 0 ? 'Variable' : `Variable_${i}`,
+        4 * shape.reduce((a, b) => a * b, 1),
+      ]);
+      for (const style of styles) {
+        assert.match(
+          style.baseUrl,
+          new RegExp(
+            `^https://raw\\.githubusercontent\\.com/ml5js/ml5-data-and-models/[0-9a-f]{40}/` +
+              `models/style-transfer/${style.name}/$`,
+          ),
+        );
+        assert.equal(style.files[0].name, 'manifest.json');
+        assert.deepEqual(
+          style.files.slice(1).map((f) => [f.name, f.bytes]),
+          variables,
+          style.name,
+        );
+        assert.match(style.license, /^MIT/);
+      }
+    },
+  );
 
   it(
     "holds exactly the bytes of the five styles in ../shared: every file's size and SHA-256",
@@ -88,39 +93,43 @@ describe('the style catalogue (resources/styles/catalogue.json)', () => {
     );
   });
 
-  it("refuses a catalogue whose file names leave the style's folder, or whose URLs are not http(s) folders, in one line naming the file", () => {
-    const folder = mkdtempSync(join(tmpdir(), 'pastiche-catalogue-'));
-    const file = { name: 'manifest.json', bytes: 10, sha256: 'a'.repeat(64) };
-    const entry = { name: 'evil', description: '', license: '', baseUrl: 'https://example.org/evil/', files: [file] };
-    const cases: [unknown, RegExp][] = [
-      [
-        { ...entry, files: [file, { ...file, name: '../../model.json' }] },
-        /styles\[0\]\.files\[1\]\.name: expected a plain file name$/,
-      ],
-      [{ ...entry, baseUrl: 'file:///etc/' }, /styles\[0\]\.baseUrl: /],
-      [
-        { ...entry, baseUrl: 'https://example.org/evil' },
-        /styles\[0\]\.baseUrl: expected a folder URL ending with \/$/,
-      ],
-      [{ ...entry, name: '../styles' }, /styles\[0\]\.name: expected a style name/],
-      [{ ...entry, files: [{ ...file, sha256: 'abc' }] }, /styles\[0\]\.files\[0\]\.sha256: /],
-      [
-        { ...entry, files: [{ ...file, name: 'Variable' }] },
-        /styles\[0\]\.files: expected a manifest\.json among the files$/,
-      ],
-    ];
-    for (const [index, [style, expected]] of cases.entries()) {
-      const path = join(folder, `catalogue-${index}.json`);
-      writeFileSync(path, JSON.stringify({ styles: [style] }));
-      process.env.PASTICHE_STYLE_CATALOGUE = path;
-      assert.throws(
-        () => styleCatalogue(),
-        (error: Error) => {
-          assert.match(error.message, expected);
-          assert.ok(error.message.startsWith(`${path}: `) && !error.message.includes('\n'), error.message);
-          return true;
-        },
-      );
-    }
-  });
+  it(
+    "refuses a catalogue whose file names leave the style's folder, or whose URLs are not http(s) folders, in one " +
+      'line naming the file',
+    () => {
+      const folder = mkdtempSync(join(tmpdir(), 'pastiche-catalogue-'));
+      const file = { name: 'manifest.json', bytes: 10, sha256: 'a'.repeat(64) };
+      const entry = { name: 'evil', description: '', license: '', baseUrl: 'https://example.org/evil/', files: [file] };
+      const cases: [unknown, RegExp][] = [
+        [
+          { ...entry, files: [file, { ...file, name: '../../model.json' }] },
+          /styles\[0\]\.files\[1\]\.name: expected a plain file name$/,
+        ],
+        [{ ...entry, baseUrl: 'file:///etc/' }, /styles\[0\]\.baseUrl: /],
+        [
+          { ...entry, baseUrl: 'https://example.org/evil' },
+          /styles\[0\]\.baseUrl: expected a folder URL ending with \/$/,
+        ],
+        [{ ...entry, name: '../styles' }, /styles\[0\]\.name: expected a style name/],
+        [{ ...entry, files: [{ ...file, sha256: 'abc' }] }, /styles\[0\]\.files\[0\]\.sha256: /],
+        [
+          { ...entry, files: [{ ...file, name: 'Variable' }] },
+          /styles\[0\]\.files: expected a manifest\.json among the files$/,
+        ],
+      ];
+      for (const [index, [style, expected]] of cases.entries()) {
+        const path = join(folder, `catalogue-${index}.json`);
+        writeFileSync(path, JSON.stringify({ styles: [style] }));
+        process.env.PASTICHE_STYLE_CATALOGUE = path;
+        assert.throws(
+          () => styleCatalogue(),
+          (error: Error) => {
+            assert.match(error.message, expected);
+            assert.ok(error.message.startsWith(`${path}: `) && !error.message.includes('\n'), error.message);
+            return true;
+          },
+        );
+      }
+    },
+  );
 });

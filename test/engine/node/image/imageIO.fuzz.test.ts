@@ -43,22 +43,33 @@ async function generatedSeeds(): Promise<Uint8Array[]> {
 
 /** Two of the real photos, downscaled (real JPEG structure: EXIF, Huffman tables, restart markers). */
 async function realSeeds(): Promise<Uint8Array[]> {
-  const photos = ['images/content/tubingen.jpg', 'images/content/statue_of_liberty.jpg'].map((name) => join(SHARED, name)).filter(existsSync);
+  const photos = ['images/content/tubingen.jpg', 'images/content/statue_of_liberty.jpg']
+    .map((name) => join(SHARED, name))
+    .filter(existsSync);
   return Promise.all(photos.map((photo) => sharp(photo).resize(96).keepMetadata().jpeg({ quality: 85 }).toBuffer()));
 }
 
 describe('image decoding under fuzzing', () => {
-  it('decodes damaged PNG, JPEG, TIFF and WebP into a picture within the limit, or refuses in one line naming the file', async () => {
-    const real = await realSeeds();
-    if (real.length === 0) sharedSkipReason('images/content/tubingen.jpg');
-    const seeds = [...(await generatedSeeds()), ...real];
-    await fuzzFormat('images', mutatedBytes(seeds), async (bytes) => {
-      const image = await decodeImage(bytes, LABEL, { maxPixels: MAX_PIXELS });
-      assert.ok(image.width * image.height <= MAX_PIXELS, `${image.width}×${image.height} is over the limit`);
-      assert.equal(image.data.length, image.width * image.height * 3);
-      // At a working size too, as every run decodes its inputs.
-      const sized = await decodeImage(bytes, LABEL, { maxPixels: MAX_PIXELS, longSide: 32 });
-      assert.equal(Math.max(sized.width, sized.height), 32);
-    }, { runs: fuzzRuns(250), caseTimeoutMs: 5_000, maxRssGrowthBytes: 512 * 1024 ** 2, subject: () => LABEL });
-  });
+  it(
+    'decodes damaged PNG, JPEG, TIFF and WebP into a picture within the limit, or refuses in one line naming the ' +
+      'file',
+    async () => {
+      const real = await realSeeds();
+      if (real.length === 0) sharedSkipReason('images/content/tubingen.jpg');
+      const seeds = [...(await generatedSeeds()), ...real];
+      await fuzzFormat(
+        'images',
+        mutatedBytes(seeds),
+        async (bytes) => {
+          const image = await decodeImage(bytes, LABEL, { maxPixels: MAX_PIXELS });
+          assert.ok(image.width * image.height <= MAX_PIXELS, `${image.width}×${image.height} is over the limit`);
+          assert.equal(image.data.length, image.width * image.height * 3);
+          // At a working size too, as every run decodes its inputs.
+          const sized = await decodeImage(bytes, LABEL, { maxPixels: MAX_PIXELS, longSide: 32 });
+          assert.equal(Math.max(sized.width, sized.height), 32);
+        },
+        { runs: fuzzRuns(250), caseTimeoutMs: 5_000, maxRssGrowthBytes: 512 * 1024 ** 2, subject: () => LABEL },
+      );
+    },
+  );
 });

@@ -132,14 +132,24 @@ describe('round trips', () => {
 
 describe('reading', () => {
   test('longSide resizes a landscape image keeping its aspect', async () => {
-    const file = fixtureFile('landscape.png', await rawInput(solidImage(40, 20, [10, 120, 230])).png().toBuffer());
+    const file = fixtureFile(
+      'landscape.png',
+      await rawInput(solidImage(40, 20, [10, 120, 230]))
+        .png()
+        .toBuffer(),
+    );
     const image = await readImage(file, { longSide: 10 });
     assert.deepEqual([image.width, image.height], [10, 5]);
     assert.deepEqual(pixel(image, 4, 2), [10, 120, 230]);
   });
 
   test('longSide resizes a portrait image keeping its aspect', async () => {
-    const file = fixtureFile('portrait.png', await rawInput(solidImage(20, 40, [10, 120, 230])).png().toBuffer());
+    const file = fixtureFile(
+      'portrait.png',
+      await rawInput(solidImage(20, 40, [10, 120, 230]))
+        .png()
+        .toBuffer(),
+    );
     const image = await readImage(file, { longSide: 80 });
     assert.deepEqual([image.width, image.height], [40, 80]);
   });
@@ -169,7 +179,10 @@ describe('reading', () => {
     for (let y = 0; y < 20; y++) {
       for (let x = 0; x < 40; x++) source.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3);
     }
-    const bytes = await rawInput(rgbImage(40, 20, source)).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    const bytes = await rawInput(rgbImage(40, 20, source))
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const file = fixtureFile('rotated.jpg', bytes);
     const image = await readImage(file);
     assert.deepEqual([image.width, image.height], [20, 40]);
@@ -184,36 +197,67 @@ describe('reading', () => {
 
   test('transparency is flattened onto white', async () => {
     const rgba = new Uint8Array([0, 0, 0, 0, 10, 20, 30, 255, 0, 0, 0, 128]);
-    const file = fixtureFile('alpha.png', await sharp(rgba, { raw: { width: 3, height: 1, channels: 4 } }).png().toBuffer());
+    const file = fixtureFile(
+      'alpha.png',
+      await sharp(rgba, { raw: { width: 3, height: 1, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
     const image = await readImage(file);
     assert.deepEqual(pixel(image, 0, 0), [255, 255, 255]);
     assert.deepEqual(pixel(image, 1, 0), [10, 20, 30]);
-    for (const value of pixel(image, 2, 0)) assert.ok(Math.abs(value - 127) <= 2, `half-transparent black gave ${value}`);
+    for (const value of pixel(image, 2, 0))
+      assert.ok(Math.abs(value - 127) <= 2, `half-transparent black gave ${value}`);
   });
 
   test('a Display P3 photo is converted to sRGB through its ICC profile', async () => {
     // withIccProfile converts the sRGB pixels into P3 numbers and tags the file with the P3 profile.
     const colour = [200, 100, 50] as const;
-    const file = fixtureFile('p3.png', await rawInput(solidImage(4, 4, colour)).withIccProfile('p3').png().toBuffer());
+    const file = fixtureFile(
+      'p3.png',
+      await rawInput(solidImage(4, 4, colour))
+        .withIccProfile('p3')
+        .png()
+        .toBuffer(),
+    );
     const stored = await sharp(file, { ignoreIcc: true }).raw().toBuffer();
-    assert.ok([0, 1, 2].some((c) => Math.abs(stored[c] - colour[c]) > 8), `the P3 numbers ${[...stored.subarray(0, 3)]} should differ from sRGB's`);
+    assert.ok(
+      [0, 1, 2].some((c) => Math.abs(stored[c] - colour[c]) > 8),
+      `the P3 numbers ${[...stored.subarray(0, 3)]} should differ from sRGB's`,
+    );
     const image = await readImage(file);
-    pixel(image, 1, 1).forEach((value, c) => assert.ok(Math.abs(value - colour[c]) <= 2, `decoded ${pixel(image, 1, 1)}, expected about ${colour}`));
+    pixel(image, 1, 1).forEach((value, c) =>
+      assert.ok(Math.abs(value - colour[c]) <= 2, `decoded ${pixel(image, 1, 1)}, expected about ${colour}`),
+    );
   });
 
   test('a CMYK JPEG becomes RGB', async () => {
     const colour = [40, 120, 200] as const;
-    const file = fixtureFile('cmyk.jpg', await rawInput(solidImage(8, 8, colour)).toColourspace('cmyk').jpeg({ quality: 100 }).toBuffer());
+    const file = fixtureFile(
+      'cmyk.jpg',
+      await rawInput(solidImage(8, 8, colour))
+        .toColourspace('cmyk')
+        .jpeg({ quality: 100 })
+        .toBuffer(),
+    );
     assert.equal((await sharp(file).metadata()).space, 'cmyk');
     const image = await readImage(file);
     // Through libvips' generic CMYK profile both ways the colour shifts by up to ~20 (measured: 17, 2,
     // 19); CMY channels read as RGB would be roughly inverted, off by over 100 in red and blue.
-    pixel(image, 4, 4).forEach((value, c) => assert.ok(Math.abs(value - colour[c]) <= 25, `decoded ${pixel(image, 4, 4)}, expected about ${colour}`));
+    pixel(image, 4, 4).forEach((value, c) =>
+      assert.ok(Math.abs(value - colour[c]) <= 25, `decoded ${pixel(image, 4, 4)}, expected about ${colour}`),
+    );
   });
 
   test('greyscale becomes three equal channels', async () => {
     const grey = new Uint8Array([0, 77, 200, 255]);
-    const file = fixtureFile('grey.png', await sharp(grey, { raw: { width: 4, height: 1, channels: 1 } }).toColourspace('b-w').png().toBuffer());
+    const file = fixtureFile(
+      'grey.png',
+      await sharp(grey, { raw: { width: 4, height: 1, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer(),
+    );
     assert.equal((await sharp(file).metadata()).channels, 1);
     const image = await readImage(file);
     assert.deepEqual([...image.data], [0, 0, 0, 77, 77, 77, 200, 200, 200, 255, 255, 255]);
@@ -222,7 +266,10 @@ describe('reading', () => {
   test('16-bit PNG becomes the matching 8-bit values', async () => {
     const levels = [0, 10, 77, 128, 200, 255];
     const samples = new Uint16Array(levels.map((v) => v * 257));
-    const bytes = await sharp(samples, { raw: { width: 2, height: 1, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
+    const bytes = await sharp(samples, { raw: { width: 2, height: 1, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
     const file = fixtureFile('deep.png', bytes);
     assert.equal((await sharp(file).metadata()).depth, 'ushort');
     assert.deepEqual([...(await readImage(file)).data], levels);
@@ -407,7 +454,11 @@ describe('writing', () => {
     const blocker = join(dir, 'not-a-folder');
     writeFileSync(blocker, 'x');
     for (const file of [join(blocker, 'out.png'), join(blocker, 'sub', 'out.png')]) {
-      await assertRefused(writeImage(patternImage(), file), file, /cannot write \(part of the path is a file, not a folder\)$/);
+      await assertRefused(
+        writeImage(patternImage(), file),
+        file,
+        /cannot write \(part of the path is a file, not a folder\)$/,
+      );
     }
     assert.deepEqual(readdirSync(dir), ['not-a-folder']);
     assert.equal(readFileSync(blocker, 'utf8'), 'x');
@@ -424,7 +475,11 @@ describe('writing', () => {
 
   test('an image too large for the format is refused naming the file', async () => {
     const file = fixturePath('too-wide.jpg');
-    await assertRefused(writeImage(solidImage(70_000, 1, [0, 0, 0]), file), file, /cannot encode a 70000×1 image as JPEG$/);
+    await assertRefused(
+      writeImage(solidImage(70_000, 1, [0, 0, 0]), file),
+      file,
+      /cannot encode a 70000×1 image as JPEG$/,
+    );
     assert.ok(!readdirSync(folder).some((name) => name.includes('too-wide')));
   });
 });

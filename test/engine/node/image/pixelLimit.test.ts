@@ -21,10 +21,13 @@ import { withMaxPixelsEnv } from '../../../helpers/pixelLimit.js';
 // Issue 13, item 4: every picture the product decodes or makes obeys PASTICHE_MAX_PIXELS, refused
 // before the work at that size starts, in one line naming the file or option.
 
-const grey = (width: number, height: number): RgbImage => rgbImage(width, height, new Uint8Array(width * height * 3).fill(120));
+const grey = (width: number, height: number): RgbImage =>
+  rgbImage(width, height, new Uint8Array(width * height * 3).fill(120));
 const folder = mkdtempSync(join(tmpdir(), 'pastiche-pixel-limit-'));
 const photo = join(folder, 'photo.png');
-await sharp({ create: { width: 30, height: 20, channels: 3, background: '#468' } }).png().toFile(photo);
+await sharp({ create: { width: 30, height: 20, channels: 3, background: '#468' } })
+  .png()
+  .toFile(photo);
 
 async function assertOverLimit(work: Promise<unknown>, subject: string): Promise<void> {
   await assert.rejects(work, (error: unknown) => {
@@ -56,31 +59,50 @@ describe('the pixel limit applies to every picture made (PASTICHE_MAX_PIXELS)', 
       await assertOverLimit(exportPrint(grey(40, 30), { width: 2, unit: 'in', dpi: 100 }, { format: 'png' }), 'print');
     });
     // 60000 × 45000 pixels: within 65535 a side, 27 GB as floats; refused at once, with the default limit.
-    await assert.rejects(exportPrint(grey(40, 30), { width: 100, height: 100, unit: 'in', dpi: 600 }, { format: 'tiff' }),
-      /^PasticheError: print: 100 in wide at 600 DPI: 60000×45000 pixels is over the limit of 100000000 /);
+    await assert.rejects(
+      exportPrint(grey(40, 30), { width: 100, height: 100, unit: 'in', dpi: 600 }, { format: 'tiff' }),
+      /^PasticheError: print: 100 in wide at 600 DPI: 60000×45000 pixels is over the limit of 100000000 /,
+    );
   });
 
   it('refuses a contact sheet over the limit before resizing its cells', async () => {
     const layout = { cellSize: 256, rowLabels: ['a', 'b', 'c'], columnLabels: ['x', 'y', 'z'] };
     await withMaxPixelsEnv('100000', async () => {
-      await assertOverLimit(contactSheet([{ row: 0, column: 0, image: grey(8, 8) }], layout, { format: 'png' }), 'contact sheet');
+      await assertOverLimit(
+        contactSheet([{ row: 0, column: 0, image: grey(8, 8) }], layout, { format: 'png' }),
+        'contact sheet',
+      );
     });
   });
 
   it('refuses painting a fast-style result over the limit before its first tile', async () => {
     const untouchable = new Proxy({}, { get: () => assert.fail('the network was used') }) as PictureStylizer;
     const settings = { style: 'udnie', size: null, width: 40, height: 40, tile: 0, overlap: 0 };
-    await withMaxPixelsEnv('1000', async () => assertOverLimit(paintPicture(untouchable, grey(40, 40), settings), 'size'));
+    await withMaxPixelsEnv('1000', async () =>
+      assertOverLimit(paintPicture(untouchable, grey(40, 40), settings), 'size'),
+    );
   });
 
   it('refuses a generation or a stylization over the limit before anything is stored', async () => {
     const store = openRunStore(mkdtempSync(join(tmpdir(), 'pastiche-pixel-limit-home-')));
     try {
       await withMaxPixelsEnv('1000', async () => {
-        const settings = resolveGenerateSettings({ width: 40, height: 40, styleLayers: [{ layer: 'conv1_1', weight: 1 }], generator: { kind: 'sparse' } });
+        const settings = resolveGenerateSettings({
+          width: 40,
+          height: 40,
+          styleLayers: [{ layer: 'conv1_1', weight: 1 }],
+          generator: { kind: 'sparse' },
+        });
         await assertOverLimit(enqueueGenerate(store, { project: 'limits', settings }), 'size');
-        const stylize = resolveSettings({ size: 60, contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }] });
-        await assertOverLimit(enqueueStylize(store, { project: 'limits', contentFile: photo, styleFiles: [photo], settings: stylize }), photo);
+        const stylize = resolveSettings({
+          size: 60,
+          contentLayers: ['conv1_1'],
+          styleLayers: [{ layer: 'conv1_1', weight: 1 }],
+        });
+        await assertOverLimit(
+          enqueueStylize(store, { project: 'limits', contentFile: photo, styleFiles: [photo], settings: stylize }),
+          photo,
+        );
       });
       assert.deepEqual(store.listRuns(), [], 'nothing was recorded');
     } finally {

@@ -22,23 +22,41 @@ await useTestBackend();
 const keras = kerasDarknetTiny(31);
 const generatedFolder = await saveLayersModel(keras, mkdtempSync(join(tmpdir(), 'pastiche-fuzz-')));
 keras.dispose();
-const folders = [generatedFolder, ...(sharedSkipReason('models/darknet-tiny/model.json') ? [] : [copyOfFolder(join(SHARED, 'models/darknet-tiny'))])];
-const seeds = folders.map((folder) => ({ folder, json: JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as Record<string, unknown> }));
+const folders = [
+  generatedFolder,
+  ...(sharedSkipReason('models/darknet-tiny/model.json') ? [] : [copyOfFolder(join(SHARED, 'models/darknet-tiny'))]),
+];
+const seeds = folders.map((folder) => ({
+  folder,
+  json: JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as Record<string, unknown>,
+}));
 
-const cases = fc.constantFrom(...seeds).chain((seed) => mutatedJson([seed.json.modelTopology]).map((topology) => ({ seed, topology })));
+const cases = fc
+  .constantFrom(...seeds)
+  .chain((seed) => mutatedJson([seed.json.modelTopology]).map((topology) => ({ seed, topology })));
 
 describe('fuzzing Darknet Tiny layers models', () => {
-  it('every mutated topology gives Darknet Tiny or is refused in one line naming its model.json', { timeout: 3_600_000 }, async () => {
-    let file = '';
-    await fuzzFormat('Darknet topology', cases, async ({ seed, topology }) => {
-      file = join(seed.folder, 'model.json');
-      writeFileSync(file, JSON.stringify({ ...seed.json, modelTopology: topology }));
-      const tensors = tf.memory().numTensors;
-      try {
-        (await readNetworkFile(seed.folder)).release();
-      } finally {
-        if (tf.memory().numTensors !== tensors) throw new Error(`a case left ${tf.memory().numTensors - tensors} tensors behind`);
-      }
-    }, { runs: fuzzRuns(200), caseTimeoutMs: 10_000, maxRssGrowthBytes: 512 * 1024 ** 2, subject: () => file });
-  });
+  it(
+    'every mutated topology gives Darknet Tiny or is refused in one line naming its model.json',
+    { timeout: 3_600_000 },
+    async () => {
+      let file = '';
+      await fuzzFormat(
+        'Darknet topology',
+        cases,
+        async ({ seed, topology }) => {
+          file = join(seed.folder, 'model.json');
+          writeFileSync(file, JSON.stringify({ ...seed.json, modelTopology: topology }));
+          const tensors = tf.memory().numTensors;
+          try {
+            (await readNetworkFile(seed.folder)).release();
+          } finally {
+            if (tf.memory().numTensors !== tensors)
+              throw new Error(`a case left ${tf.memory().numTensors - tensors} tensors behind`);
+          }
+        },
+        { runs: fuzzRuns(200), caseTimeoutMs: 10_000, maxRssGrowthBytes: 512 * 1024 ** 2, subject: () => file },
+      );
+    },
+  );
 });

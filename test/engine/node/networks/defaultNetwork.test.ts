@@ -69,7 +69,8 @@ describe('the network a run takes when none is chosen', () => {
     );
     assert.equal(
       choice.advice,
-      "pastiche: no pretrained network installed; painting with alexnet-random (random weights, weaker). For better pictures: 'pastiche models install vgg19' (80 MB).",
+      'pastiche: no pretrained network installed; painting with alexnet-random (random weights, weaker). For better ' +
+        "pictures: 'pastiche models install vgg19' (80 MB).",
     );
     assert.deepEqual(givenOrDefaultNetwork(undefined, models), { network: 'alexnet-random', advice: choice.advice });
     assert.deepEqual(

@@ -18,7 +18,9 @@ import { assertGradient, syntheticImage, testNetwork, useTestBackend } from '../
 
 const backend = await useTestBackend();
 const weights = readBundledKerasNetwork(fileLookup(await inceptionFiles()), INCEPTION_V3);
-/** The network as the registry builds it (on onnxruntime its gradients fall back to TensorFlow.js: Inception branches). */
+/**
+ * The network as the registry builds it (on onnxruntime its gradients fall back to TensorFlow.js: Inception branches).
+ */
 const network = testNetwork('inception3-imagenet', INCEPTION_V3, weights);
 function settingsAt(size: number, iterations = 1) {
   const defaults = networkDefaults(INCEPTION_V3);
@@ -26,42 +28,46 @@ function settingsAt(size: number, iterations = 1) {
 }
 
 describe(`Inception-v3 ImageNet (nsfwjs's frozen layers) on ${backend.name}`, () => {
-  it('gives the gradient of its default style and content loss that finite differences give inside the mirrored frame', async () => {
-    // neural-style's α and β, not the network's: a loss of ~10⁷ leaves float32 differences too coarse.
-    const settings = { ...settingsAt(64), contentWeight: 5, styleWeight: 100 };
-    const [content, style, image] = [1, 2, 3].map((seed) =>
-      tf.tidy(() => network.preprocess(syntheticImage(64, 64, seed))),
-    );
-    const targets = await styleTransferTargets(network, settings, content, [style]);
-    const loss = styleTransferLoss(network, settings, targets);
-    // Pixels 22 or more from the edge have no mirrored copy, so there the cropping gradient is exact.
-    const interior = tf.pad(tf.ones([1, 20, 20, 3]), [
-      [0, 0],
-      [22, 22],
-      [22, 22],
-      [0, 0],
-    ]) as tf.Tensor4D;
-    assertGradient((x) => loss(tf.add(image, tf.mul(x, interior)) as tf.Tensor4D).total, tf.zerosLike(image), {
-      step: 0.05,
-      seed: 7,
-      tolerance: 5e-2,
-    });
-    // lossAndGradient is what the optimiser calls: natively where a backend can, by autodiff otherwise.
-    const { gradient } = await network.lossAndGradient(
-      image,
-      [...new Set([...settings.contentLayers, ...settings.styleLayers.map((s) => s.layer)])],
-      'max',
-      (activations, x) => {
-        const shim = { ...network, activations: () => new Map(activations) };
-        return styleTransferLoss(shim, settings, targets)(x).total;
-      },
-    );
-    const autodiff = tf.grad((x: tf.Tensor) => loss(x as tf.Tensor4D).total)(image);
-    const relative = tf.tidy(() => tf.div(tf.norm(tf.sub(gradient, autodiff)), tf.norm(autodiff)).dataSync()[0]);
-    assert.ok(relative < 1e-4, `lossAndGradient against autodiff: ${relative}`);
-    tf.dispose([gradient, autodiff, content, style, image, interior]);
-    targets.dispose();
-  });
+  it(
+    'gives the gradient of its default style and content loss that finite differences give inside the mirrored ' +
+      'frame',
+    async () => {
+      // neural-style's α and β, not the network's: a loss of ~10⁷ leaves float32 differences too coarse.
+      const settings = { ...settingsAt(64), contentWeight: 5, styleWeight: 100 };
+      const [content, style, image] = [1, 2, 3].map((seed) =>
+        tf.tidy(() => network.preprocess(syntheticImage(64, 64, seed))),
+      );
+      const targets = await styleTransferTargets(network, settings, content, [style]);
+      const loss = styleTransferLoss(network, settings, targets);
+      // Pixels 22 or more from the edge have no mirrored copy, so there the cropping gradient is exact.
+      const interior = tf.pad(tf.ones([1, 20, 20, 3]), [
+        [0, 0],
+        [22, 22],
+        [22, 22],
+        [0, 0],
+      ]) as tf.Tensor4D;
+      assertGradient((x) => loss(tf.add(image, tf.mul(x, interior)) as tf.Tensor4D).total, tf.zerosLike(image), {
+        step: 0.05,
+        seed: 7,
+        tolerance: 5e-2,
+      });
+      // lossAndGradient is what the optimiser calls: natively where a backend can, by autodiff otherwise.
+      const { gradient } = await network.lossAndGradient(
+        image,
+        [...new Set([...settings.contentLayers, ...settings.styleLayers.map((s) => s.layer)])],
+        'max',
+        (activations, x) => {
+          const shim = { ...network, activations: () => new Map(activations) };
+          return styleTransferLoss(shim, settings, targets)(x).total;
+        },
+      );
+      const autodiff = tf.grad((x: tf.Tensor) => loss(x as tf.Tensor4D).total)(image);
+      const relative = tf.tidy(() => tf.div(tf.norm(tf.sub(gradient, autodiff)), tf.norm(autodiff)).dataSync()[0]);
+      assert.ok(relative < 1e-4, `lossAndGradient against autodiff: ${relative}`);
+      tf.dispose([gradient, autodiff, content, style, image, interior]);
+      targets.dispose();
+    },
+  );
 
   it('reaches the image’s border as it reaches its interior, where without the frame it barely does', async () => {
     // No smoothness term: its gradient reaches every pixel alike and would hide what the network's does.
@@ -89,7 +95,8 @@ describe(`Inception-v3 ImageNet (nsfwjs's frozen layers) on ${backend.name}`, ()
       targets.dispose();
     }
     console.log(
-      `# border/interior gradient magnitude: ${ratios[0].toFixed(3)} with the mirrored frame, ${ratios[1].toFixed(3)} without`,
+      `# border/interior gradient magnitude: ${ratios[0].toFixed(3)} with the mirrored frame, ` +
+        `${ratios[1].toFixed(3)} without`,
     );
     assert.ok(ratios[0] > 0.5 && ratios[0] < 2, `with the frame: ${ratios[0]}`);
     assert.ok(ratios[1] < 0.5 * ratios[0], `without the frame: ${ratios[1]}`);

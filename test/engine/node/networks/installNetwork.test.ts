@@ -71,45 +71,49 @@ describe('installing a catalogue network', () => {
   });
   after(() => new Promise<void>((resolve) => host.server.close(() => resolve())));
 
-  it('resumes an interrupted download where it stopped, verifies it, and installs a network that computes like the original weights', async () => {
-    const models = mkdtempSync(join(tmpdir(), 'pastiche-models-'));
-    const partial = join(models, '.downloads', 'vgg19_weights_notop.h5.part');
-    host.stallNextAfter(40_000);
-    // The connection drops once the first 40 kB have arrived.
-    const dropOnceArrived = ({ receivedBytes }: { receivedBytes: number }) => receivedBytes >= 40_000 && host.drop();
-    await assert.rejects(
-      installNetwork(entry, models, { onProgress: dropOnceArrived }),
-      /vgg19: download interrupted after 0\.0 MB of \d\.\d MB \(.+\); install again to resume$/,
-    );
-    const kept = statSync(partial).size;
-    assert.equal(kept, 40_000, 'what arrived is kept');
-    assert.ok(!existsSync(join(models, 'vgg19')), 'nothing is installed yet');
+  it(
+    'resumes an interrupted download where it stopped, verifies it, and installs a network that computes like the ' +
+      'original weights',
+    async () => {
+      const models = mkdtempSync(join(tmpdir(), 'pastiche-models-'));
+      const partial = join(models, '.downloads', 'vgg19_weights_notop.h5.part');
+      host.stallNextAfter(40_000);
+      // The connection drops once the first 40 kB have arrived.
+      const dropOnceArrived = ({ receivedBytes }: { receivedBytes: number }) => receivedBytes >= 40_000 && host.drop();
+      await assert.rejects(
+        installNetwork(entry, models, { onProgress: dropOnceArrived }),
+        /vgg19: download interrupted after 0\.0 MB of \d\.\d MB \(.+\); install again to resume$/,
+      );
+      const kept = statSync(partial).size;
+      assert.equal(kept, 40_000, 'what arrived is kept');
+      assert.ok(!existsSync(join(models, 'vgg19')), 'nothing is installed yet');
 
-    const progress: number[] = [];
-    const info = await installNetwork(entry, models, {
-      onProgress: ({ receivedBytes }) => progress.push(receivedBytes),
-    });
-    assert.equal(host.requests.at(-1)!.range, `bytes=${kept}-`, 'the second attempt asks only for the rest');
-    assert.ok(
-      progress[0] > kept && progress.at(-1) === bytes.length,
-      'progress counts from what was kept to the whole file',
-    );
-    assert.deepEqual(
-      [info.name, info.architecture, info.layers, info.origin],
-      [
-        'vgg19',
-        'vgg19',
-        ['conv1_1', 'conv1_2', 'conv2_1', 'conv2_2'],
-        entry.source.kind === 'download' ? entry.source.url : '',
-      ],
-    );
-    assert.ok(!existsSync(partial), 'the download is removed once installed');
-    const { network } = await loadNetwork('vgg19', models);
-    const reference = featureNetwork('reference', VGG19, original);
-    assertSameActivations(network, reference, 'conv2_1', 9);
-    network.dispose();
-    await assert.rejects(installNetwork(entry, models), /vgg19: already installed/);
-  });
+      const progress: number[] = [];
+      const info = await installNetwork(entry, models, {
+        onProgress: ({ receivedBytes }) => progress.push(receivedBytes),
+      });
+      assert.equal(host.requests.at(-1)!.range, `bytes=${kept}-`, 'the second attempt asks only for the rest');
+      assert.ok(
+        progress[0] > kept && progress.at(-1) === bytes.length,
+        'progress counts from what was kept to the whole file',
+      );
+      assert.deepEqual(
+        [info.name, info.architecture, info.layers, info.origin],
+        [
+          'vgg19',
+          'vgg19',
+          ['conv1_1', 'conv1_2', 'conv2_1', 'conv2_2'],
+          entry.source.kind === 'download' ? entry.source.url : '',
+        ],
+      );
+      assert.ok(!existsSync(partial), 'the download is removed once installed');
+      const { network } = await loadNetwork('vgg19', models);
+      const reference = featureNetwork('reference', VGG19, original);
+      assertSameActivations(network, reference, 'conv2_1', 9);
+      network.dispose();
+      await assert.rejects(installNetwork(entry, models), /vgg19: already installed/);
+    },
+  );
 
   it('deletes a download whose checksum does not match, and installs nothing', async () => {
     const models = mkdtempSync(join(tmpdir(), 'pastiche-models-'));
@@ -125,7 +129,8 @@ describe('installing a catalogue network', () => {
   it('stops reading a server that sends more than the catalogue states, and keeps nothing', async () => {
     const models = mkdtempSync(join(tmpdir(), 'pastiche-models-'));
     const short = { ...entry, source: { ...entry.source, bytes: bytes.length - 1000 } } as CatalogueEntry;
-    const more = `vgg19: the server sent more than the catalogue's ${bytes.length - 1000} bytes of vgg19_weights_notop.h5`;
+    const more =
+      `vgg19: the server sent more than the catalogue's ${bytes.length - 1000} bytes of ` + `vgg19_weights_notop.h5`;
     await assert.rejects(installNetwork(short, models), (error: Error) => error.message.startsWith(more));
     assert.deepEqual(readdirSync(join(models, '.downloads')), []);
     assert.deepEqual(readdirSync(models), ['.downloads']);
@@ -144,7 +149,9 @@ describe('installing a catalogue network', () => {
     await assert.rejects(installNetwork(offline, models), (error: Error) => {
       assert.equal(
         error.message,
-        `vgg19: cannot reach 127.0.0.1:${port} (ECONNREFUSED). Offline? Download http://127.0.0.1:${port}/vgg19_weights_notop.h5 elsewhere and run 'pastiche models import vgg19_weights_notop.h5 --name vgg19'`,
+        `vgg19: cannot reach 127.0.0.1:${port} (ECONNREFUSED). Offline? Download ` +
+          `http://127.0.0.1:${port}/vgg19_weights_notop.h5 elsewhere and run 'pastiche models import ` +
+          `vgg19_weights_notop.h5 --name vgg19'`,
       );
       return true;
     });

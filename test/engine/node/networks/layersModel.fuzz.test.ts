@@ -20,13 +20,20 @@ await useTestBackend();
 
 const generated = jsonSeed(await writeVggBlock1(mkdtempSync(join(tmpdir(), 'pastiche-fuzz-'))), 'model.json');
 const realModels = ['models/darknet-tiny', 'models/vgg19-imagenet-blocks1-3'];
-const seeds = [generated, ...(sharedSkipReason(...realModels.map((m) => `${m}/model.json`)) ? [] : realModels.map((m) => jsonSeed(copyOfFolder(join(SHARED, m)), 'model.json')))];
+const seeds = [
+  generated,
+  ...(sharedSkipReason(...realModels.map((m) => `${m}/model.json`))
+    ? []
+    : realModels.map((m) => jsonSeed(copyOfFolder(join(SHARED, m)), 'model.json'))),
+];
 const generatedShard = readFileSync(join(generated.folder, 'group1-shard1of1'));
 
 type Case = { kind: 'json'; seed: JsonSeed; json: unknown } | { kind: 'shard'; shard: Uint8Array };
 
 const cases: fc.Arbitrary<Case> = fc.oneof(
-  fc.constantFrom(...seeds).chain((seed) => mutatedJson([seed.json]).map((json): Case => ({ kind: 'json', seed, json }))),
+  fc
+    .constantFrom(...seeds)
+    .chain((seed) => mutatedJson([seed.json]).map((json): Case => ({ kind: 'json', seed, json }))),
   mutatedBytes([generatedShard]).map((shard): Case => ({ kind: 'shard', shard })),
 );
 
@@ -43,7 +50,11 @@ function prepare(input: Case): string {
 }
 
 describe('fuzzing TensorFlow.js layers models imported into the store', () => {
-  it('every mutated model.json or shard is imported whole or refused in one line naming a file of its folder', { timeout: 3_600_000 }, async () => {
-    await fuzzImport('TensorFlow.js layers model', cases, prepare, importNetwork);
-  });
+  it(
+    'every mutated model.json or shard is imported whole or refused in one line naming a file of its folder',
+    { timeout: 3_600_000 },
+    async () => {
+      await fuzzImport('TensorFlow.js layers model', cases, prepare, importNetwork);
+    },
+  );
 });

@@ -22,7 +22,10 @@ import { useTestBackend } from '../../../helpers/tf.js';
 
 await useTestBackend();
 
-/** A style-transfer-shaped loss: Gram terms on every layer but the last, a squared activation on the last, and the image's own energy. */
+/**
+ * A style-transfer-shaped loss: Gram terms on every layer but the last, a squared activation on the last, and the
+ * image's own energy.
+ */
 function lossOn(layers: readonly string[], seed: number): ActivationLoss {
   const targets = layers.map((_, i) => tf.randomUniform([1], 0, 1, 'float32', seed + i));
   return (activations, image) =>
@@ -132,10 +135,16 @@ async function compareMatching(
   tf.dispose([photo, painting, image, matched.gradient, expected.gradient]);
   targets.dispose();
   native.dispose();
-  return `content ${matched.content} / ${reference.content}, style ${matched.style} / ${reference.style}, gradient ${(difference / scale).toExponential(2)}`;
+  return (
+    `content ${matched.content} / ${reference.content}, style ${matched.style} / ${reference.style}, gradient ` +
+    `${(difference / scale).toExponential(2)}`
+  );
 }
 
-/** Max pools that overlap, hang over the edge (Caffe's ceil) or are padded (GoogLeNet's), and an average pool that always averages (Inception-v3's). */
+/**
+ * Max pools that overlap, hang over the edge (Caffe's ceil) or are padded (GoogLeNet's), and an average pool that
+ * always averages (Inception-v3's).
+ */
 const POOLS: NetworkArchitecture = {
   ...VGG19,
   family: 'pools',
@@ -209,62 +218,80 @@ describe('native gradients (onnxruntime) of a feature network', () => {
   });
 
   for (const pooling of ['max', 'avg'] as const) {
-    it(`equal autodiff through overlapping, padded and ceil-rounded pools (${pooling} pooling), and average pools that count only image cells`, async () => {
-      const { relative, scale } = await compare(POOLS, ['conv1', 'conv3', 'conv5'], 37, 30, { pooling });
-      console.log(`# pools (${pooling}): relative gradient difference ${relative.toExponential(2)}`);
-      assert.ok(scale > 0);
-      assert.ok(relative < 1e-4, `relative difference ${relative}`);
-    });
+    it(
+      `equal autodiff through overlapping, padded and ceil-rounded pools (${pooling} pooling), and average pools ` +
+        `that count only image cells`,
+      async () => {
+        const { relative, scale } = await compare(POOLS, ['conv1', 'conv3', 'conv5'], 37, 30, { pooling });
+        console.log(`# pools (${pooling}): relative gradient difference ${relative.toExponential(2)}`);
+        assert.ok(scale > 0);
+        assert.ok(relative < 1e-4, `relative difference ${relative}`);
+      },
+    );
   }
 
-  it("send a max pool window's gradient to its first maximal cell, as autodiff does, where a flat picture ties positive activations", async () => {
-    // Blocks of one colour: every convolution output inside a block repeats, so pool windows hold equal positive maxima.
-    const image = tf.tidy(
-      () =>
-        tf.image.resizeNearestNeighbor(
-          tf.randomUniform([1, 4, 4, 3], -100, 100, 'float32', 4),
-          [37, 30],
-        ) as tf.Tensor4D,
-    );
-    const plain = featureNetwork('pools', POOLS, randomWeights(POOLS, 5));
-    const ties = tf.tidy(() => {
-      const y = plain.activations(image, ['conv1'], 'max').get('conv1')!;
-      const [left, right] = [tf.slice(y, [0, 0, 0, 0], [-1, -1, 29, -1]), tf.slice(y, [0, 0, 1, 0], [-1, -1, 29, -1])];
-      return tf.sum(tf.cast(tf.logicalAnd(tf.equal(left, right), tf.greater(left, 0)), 'int32')).dataSync()[0];
-    });
-    plain.dispose();
-    assert.ok(ties > 100, `neighbouring positive activations are equal (${ties} pairs)`);
-    const { relative, scale } = await compare(POOLS, ['conv1', 'conv3', 'conv5'], 37, 30, { image });
-    assert.ok(scale > 0);
-    assert.ok(relative < 1e-4, `relative difference ${relative}`);
-  });
+  it(
+    "send a max pool window's gradient to its first maximal cell, as autodiff does, where a flat picture ties " +
+      'positive activations',
+    async () => {
+      // Blocks of one colour: every convolution output inside a block repeats, so pool windows hold equal positive
+      // maxima.
+      const image = tf.tidy(
+        () =>
+          tf.image.resizeNearestNeighbor(
+            tf.randomUniform([1, 4, 4, 3], -100, 100, 'float32', 4),
+            [37, 30],
+          ) as tf.Tensor4D,
+      );
+      const plain = featureNetwork('pools', POOLS, randomWeights(POOLS, 5));
+      const ties = tf.tidy(() => {
+        const y = plain.activations(image, ['conv1'], 'max').get('conv1')!;
+        const [left, right] = [
+          tf.slice(y, [0, 0, 0, 0], [-1, -1, 29, -1]),
+          tf.slice(y, [0, 0, 1, 0], [-1, -1, 29, -1]),
+        ];
+        return tf.sum(tf.cast(tf.logicalAnd(tf.equal(left, right), tf.greater(left, 0)), 'int32')).dataSync()[0];
+      });
+      plain.dispose();
+      assert.ok(ties > 100, `neighbouring positive activations are equal (${ties} pairs)`);
+      const { relative, scale } = await compare(POOLS, ['conv1', 'conv3', 'conv5'], 37, 30, { image });
+      assert.ok(scale > 0);
+      assert.ok(relative < 1e-4, `relative difference ${relative}`);
+    },
+  );
 
-  it('equal autodiff through Inception-v3 to mixed5: branches, stride-2 unpadded stem, 3×3 max and average pools, 1×7 and 7×1 kernels', async () => {
-    const layers = [
-      'activation_1',
-      'activation_3',
-      'activation_5',
-      'mixed0',
-      'activation_20',
-      'mixed2',
-      'mixed3',
-      'mixed5',
-    ];
-    const { relative, scale, losses, grown } = await compare(INCEPTION_V3, layers, 87, 83);
-    console.log(
-      `# Inception-v3 87×83 to mixed5: relative gradient difference ${relative.toExponential(2)}, losses ${losses.join(' / ')}`,
-    );
-    assert.ok(scale > 0);
-    assert.ok(relative < 1e-4, `relative difference ${relative}`);
-    // Float32 Gram sums of activations that differ in their last bits, as for VGG-19 above.
-    assert.ok(Math.abs(losses[0] - losses[1]) <= 2e-4 * Math.abs(losses[1]), `losses ${losses.join(' vs ')}`);
-    assert.equal(grown, 1, 'the gradient is the only tensor left');
-  });
+  it(
+    'equal autodiff through Inception-v3 to mixed5: branches, stride-2 unpadded stem, 3×3 max and average pools, ' +
+      '1×7 and 7×1 kernels',
+    async () => {
+      const layers = [
+        'activation_1',
+        'activation_3',
+        'activation_5',
+        'mixed0',
+        'activation_20',
+        'mixed2',
+        'mixed3',
+        'mixed5',
+      ];
+      const { relative, scale, losses, grown } = await compare(INCEPTION_V3, layers, 87, 83);
+      console.log(
+        `# Inception-v3 87×83 to mixed5: relative gradient difference ${relative.toExponential(2)}, losses ` +
+          `${losses.join(' / ')}`,
+      );
+      assert.ok(scale > 0);
+      assert.ok(relative < 1e-4, `relative difference ${relative}`);
+      // Float32 Gram sums of activations that differ in their last bits, as for VGG-19 above.
+      assert.ok(Math.abs(losses[0] - losses[1]) <= 2e-4 * Math.abs(losses[1]), `losses ${losses.join(' vs ')}`);
+      assert.equal(grown, 1, 'the gradient is the only tensor left');
+    },
+  );
 
   it('run only the branches that lead to a requested layer inside a module', async () => {
-    // activation_37 is the 1×7 convolution in the middle of mixed4's third branch: mixed4's other branches, the rest of that branch and its concatenation are not needed.
-    // At 61×57 this image puts one of activation_1's pre-activations within rounding of 0, where onnxruntime's and
-    // tfjs's sums take different sides of the ReLU (measured: one sign flip), so the sizes here are 67×63.
+    // activation_37 is the 1×7 convolution in the middle of mixed4's third branch: mixed4's other branches, the rest of
+    // that branch and its concatenation are not needed. At 61×57 this image puts one of activation_1's pre-activations
+    // within rounding of 0, where onnxruntime's and tfjs's sums take different sides of the ReLU (measured: one sign
+    // flip), so the sizes here are 67×63.
     const { relative, scale } = await compare(INCEPTION_V3, ['activation_12', 'activation_37'], 67, 63);
     assert.ok(scale > 0);
     assert.ok(relative < 1e-4, `relative difference ${relative}`);
@@ -302,20 +329,23 @@ describe('native gradients (onnxruntime) of a feature network', () => {
     assert.ok(relative < 1e-4, `relative difference ${relative}`);
   });
 
-  it("compute Gatys et al.'s content and Gram terms in one pass, equal to the terms TensorFlow.js computes", async () => {
-    for (const pooling of ['max', 'avg'] as const) {
-      const layers = {
-        content: ['conv4_2'],
-        style: [
-          { layer: 'conv1_1', weight: 1 },
-          { layer: 'conv3_1', weight: 0.5 },
-          { layer: 'conv4_2', weight: 2 },
-        ],
-      };
-      const matched = await compareMatching(VGG19, layers, pooling, 41, 50);
-      console.log(`# matched terms, VGG-19 (${pooling}): ${matched}`);
-    }
-  });
+  it(
+    "compute Gatys et al.'s content and Gram terms in one pass, equal to the terms TensorFlow.js " + 'computes',
+    async () => {
+      for (const pooling of ['max', 'avg'] as const) {
+        const layers = {
+          content: ['conv4_2'],
+          style: [
+            { layer: 'conv1_1', weight: 1 },
+            { layer: 'conv3_1', weight: 0.5 },
+            { layer: 'conv4_2', weight: 2 },
+          ],
+        };
+        const matched = await compareMatching(VGG19, layers, pooling, 41, 50);
+        console.log(`# matched terms, VGG-19 (${pooling}): ${matched}`);
+      }
+    },
+  );
 
   it('compute the terms on Inception-v3, Gram matrices of concatenated modules included', async () => {
     const layers = {

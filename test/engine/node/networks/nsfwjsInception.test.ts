@@ -46,9 +46,11 @@ describe("nsfwjs's Inception-v3 read as data", () => {
           [tf.max(tf.abs(tf.sub(a, b))), tf.max(tf.abs(b))].map((t) => t.dataSync()[0]),
         );
         console.log(
-          `# ${layer}: max |Δ| ${maxDifference.toExponential(2)}, max |activation| ${maxValue.toFixed(2)}, relative ${(maxDifference / maxValue).toExponential(2)}`,
+          `# ${layer}: max |Δ| ${maxDifference.toExponential(2)}, max |activation| ${maxValue.toFixed(2)}, relative ` +
+            `${(maxDifference / maxValue).toExponential(2)}`,
         );
-        // Float32 sums in another order (the folded batch norm, the folded x/127.5 − 1): measured 1–2·10⁻⁶ of the layer's range.
+        // Float32 sums in another order (the folded batch norm, the folded x/127.5 − 1): measured 1–2·10⁻⁶ of the
+        // layer's range.
         assert.ok(
           maxDifference <= 1e-5 * maxValue,
           `${layer}: max |Δ| ${maxDifference} against max |activation| ${maxValue}`,

@@ -1,7 +1,13 @@
 import { clone, toBinary } from '@bufbuild/protobuf';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { ModelProtoSchema, TensorProto_DataLocation, TensorProtoSchema, type ModelProto, type TensorProto } from 'onnx-buf';
+import {
+  ModelProtoSchema,
+  TensorProto_DataLocation,
+  TensorProtoSchema,
+  type ModelProto,
+  type TensorProto,
+} from 'onnx-buf';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,20 +43,36 @@ function seeds(model: ModelProto): Uint8Array[] {
 
 /** A change to one initializer that byte mutations would seldom make while the protobuf still parses. */
 const tensorMutation: fc.Arbitrary<(tensor: TensorProto) => void> = fc.oneof(
-  fc.tuple(fc.nat(3), fc.constantFrom(-1n, 0n, 1n, 2n ** 31n, 2n ** 62n, -(2n ** 63n))).map(([at, dim]) => (t: TensorProto) => {
-    t.dims[at % Math.max(1, t.dims.length)] = dim;
+  fc
+    .tuple(fc.nat(3), fc.constantFrom(-1n, 0n, 1n, 2n ** 31n, 2n ** 62n, -(2n ** 63n)))
+    .map(([at, dim]) => (t: TensorProto) => {
+      t.dims[at % Math.max(1, t.dims.length)] = dim;
+    }),
+  fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 6 }).map((dims) => (t: TensorProto) => {
+    t.dims = dims;
   }),
-  fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 6 }).map((dims) => (t: TensorProto) => { t.dims = dims; }),
   fc.double({ min: 0, max: 1.01, noNaN: true }).map((fraction) => (t: TensorProto) => {
     t.rawData = t.rawData.slice(0, Math.floor(t.rawData.length * fraction));
   }),
-  fc.integer({ min: -1, max: 40 }).map((type) => (t: TensorProto) => { t.dataType = type; }),
-  fc.constant((t: TensorProto) => { t.dataLocation = TensorProto_DataLocation.EXTERNAL; }),
-  fc.constant((t: TensorProto) => { t.floatData = Array.from(new Float32Array(t.rawData.buffer, t.rawData.byteOffset, t.rawData.length / 4)); t.rawData = new Uint8Array(0); }),
-  fc.tuple(fc.nat(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3e38)).map(([at, value]) => (t: TensorProto) => {
-    if (t.rawData.length >= 4) new DataView(t.rawData.buffer, t.rawData.byteOffset).setFloat32(4 * (at % (t.rawData.length / 4)), value, true);
+  fc.integer({ min: -1, max: 40 }).map((type) => (t: TensorProto) => {
+    t.dataType = type;
   }),
-  fc.constant((t: TensorProto) => { t.name = ''; }),
+  fc.constant((t: TensorProto) => {
+    t.dataLocation = TensorProto_DataLocation.EXTERNAL;
+  }),
+  fc.constant((t: TensorProto) => {
+    t.floatData = Array.from(new Float32Array(t.rawData.buffer, t.rawData.byteOffset, t.rawData.length / 4));
+    t.rawData = new Uint8Array(0);
+  }),
+  fc
+    .tuple(fc.nat(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3e38))
+    .map(([at, value]) => (t: TensorProto) => {
+      if (t.rawData.length >= 4)
+        new DataView(t.rawData.buffer, t.rawData.byteOffset).setFloat32(4 * (at % (t.rawData.length / 4)), value, true);
+    }),
+  fc.constant((t: TensorProto) => {
+    t.name = '';
+  }),
 );
 
 /** The zoo model with one to three initializers changed, serialised. */
@@ -76,16 +98,21 @@ describe('fuzzing the ONNX importer', () => {
     writeFileSync(file, toBinary(ModelProtoSchema, model));
     (await readNetworkFile(file)).release();
     const tensors = tf.memory().numTensors;
-    await fuzzFormat(name, arbitrary, async (bytes) => {
-      writeFileSync(file, bytes);
-      (await readNetworkFile(file)).release();
-    }, {
-      runs: fuzzRuns(200),
-      caseTimeoutMs: 10_000,
-      maxRssGrowthBytes: 512 * 1024 ** 2,
-      subject: () => file,
-      after: () => assert.equal(tf.memory().numTensors, tensors, 'tensors leaked'),
-    });
+    await fuzzFormat(
+      name,
+      arbitrary,
+      async (bytes) => {
+        writeFileSync(file, bytes);
+        (await readNetworkFile(file)).release();
+      },
+      {
+        runs: fuzzRuns(200),
+        caseTimeoutMs: 10_000,
+        maxRssGrowthBytes: 512 * 1024 ** 2,
+        subject: () => file,
+        after: () => assert.equal(tf.memory().numTensors, tensors, 'tensors leaked'),
+      },
+    );
   };
 
   it('imports or refuses damaged model files in one line naming them, leaking no tensors', async () => {

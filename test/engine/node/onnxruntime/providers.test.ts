@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  chooseProvider, computedBackendName, probeFailureReason, providerCandidates, type ProviderName, type ProviderProbe,
+  chooseProvider,
+  computedBackendName,
+  probeFailureReason,
+  providerCandidates,
+  type ProviderName,
+  type ProviderProbe,
 } from '../../../../engine/node/onnxruntime/providers.js';
 
 const usable = (name: ProviderName): ProviderProbe => ({ name, usable: true });
@@ -57,10 +62,11 @@ describe('chooseProvider', () => {
 
   it('refuses a forced provider that failed its probe, in one line with the reason', () => {
     assert.throws(
-      () => chooseProvider(
-        [unusable('webgpu', 'Failed to get a WebGPU adapter: No supported adapters'), usable('cpu')],
-        'webgpu',
-      ),
+      () =>
+        chooseProvider(
+          [unusable('webgpu', 'Failed to get a WebGPU adapter: No supported adapters'), usable('cpu')],
+          'webgpu',
+        ),
       /^PasticheError: onnxruntime\/webgpu: cannot run here: Failed to get a WebGPU adapter: No supported adapters$/,
     );
   });
@@ -70,8 +76,10 @@ describe('chooseProvider', () => {
   });
 
   it('says every reason when nothing works', () => {
-    assert.throws(() => chooseProvider([unusable('cpu', 'broken'), unusable('webgpu', 'no adapter')]),
-      /no execution provider can run here \(webgpu: no adapter; cpu: broken\)/);
+    assert.throws(
+      () => chooseProvider([unusable('cpu', 'broken'), unusable('webgpu', 'no adapter')]),
+      /no execution provider can run here \(webgpu: no adapter; cpu: broken\)/,
+    );
   });
 });
 
@@ -93,19 +101,22 @@ describe('computedBackendName', () => {
 
 describe('probeFailureReason', () => {
   it("keeps what onnxruntime said after its failed check, with Dawn's warnings from stderr", () => {
-    const message = '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 Initialize() '
-      + 'adapter_result.status == wgpu::RequestAdapterStatus::Success was false. '
-      + 'Failed to get a WebGPU adapter: No supported adapters';
-    const stderr = 'error: XDG_RUNTIME_DIR is invalid\nWarning: Vulkan shaderUniform*ArrayDynamicIndexing required.\n'
-      + ' - While initializing adapter (backend=BackendType::Vulkan)\n';
-    assert.equal(probeFailureReason(message, stderr),
-      'Failed to get a WebGPU adapter: No supported adapters — Vulkan shaderUniform*ArrayDynamicIndexing required.');
+    const message =
+      '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 Initialize() ' +
+      'adapter_result.status == wgpu::RequestAdapterStatus::Success was false. ' +
+      'Failed to get a WebGPU adapter: No supported adapters';
+    const stderr =
+      'error: XDG_RUNTIME_DIR is invalid\nWarning: Vulkan shaderUniform*ArrayDynamicIndexing required.\n' +
+      ' - While initializing adapter (backend=BackendType::Vulkan)\n';
+    assert.equal(
+      probeFailureReason(message, stderr),
+      'Failed to get a WebGPU adapter: No supported adapters — Vulkan shaderUniform*ArrayDynamicIndexing required.',
+    );
   });
 
   it('drops a source location and the error code prefix', () => {
     const said = '/src/provider_bridge_ort.cc:1988 [ONNXRuntimeError] : 1 : FAIL : Failed to load library';
-    assert.equal(probeFailureReason(said),
-      'Failed to load library');
+    assert.equal(probeFailureReason(said), 'Failed to load library');
   });
 
   it('keeps a plain message as it is, first line only', () => {

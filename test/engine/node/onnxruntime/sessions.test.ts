@@ -4,14 +4,25 @@ import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import {
-  PROBE_INPUT, PROBE_OUTPUT, PROBE_SHAPE, probeGraph,
+  PROBE_INPUT,
+  PROBE_OUTPUT,
+  PROBE_SHAPE,
+  probeGraph,
 } from '../../../../engine/common/networks/onnx/probeGraph.js';
 import { GraphBuilder } from '../../../../engine/common/networks/onnx/graphBuilder.js';
 import { floatValueInfo } from '../../../../engine/common/networks/onnx/onnxProto.js';
 import { discoverProviders } from '../../../../engine/node/onnxruntime/providerProbe.js';
 import {
-  createSession, currentProvider, onProviderFallback, providerRuns, providersBetween, sessionOptionsFor,
-  sessionWithFallback, useProvider, type ProviderFallback, type SessionOpener,
+  createSession,
+  currentProvider,
+  onProviderFallback,
+  providerRuns,
+  providersBetween,
+  sessionOptionsFor,
+  sessionWithFallback,
+  useProvider,
+  type ProviderFallback,
+  type SessionOpener,
 } from '../../../../engine/node/onnxruntime/sessions.js';
 
 const ones = () => new ort.Tensor('float32', new Float32Array(2 * 4 * 4).fill(1), [...PROBE_SHAPE]);

@@ -27,7 +27,7 @@ describe('the queue, soaked', () => {
     assert.ok(soak.rssGrowthBytes < bound, `resident memory grew ${mib(soak.rssGrowthBytes)} (bound ${mib(bound)})`);
   });
 
-  it('holds the same tensors at each of 300 iterations once L-BFGS\'s history is full, and none after', async () => {
+  it("holds the same tensors at each of 300 iterations once L-BFGS's history is full, and none after", async () => {
     const soak = await soakLongRun({ backend, size: 32, iterations: 300, every: 10, settle: 150 });
     assert.ok(soak.samples.length >= 15);
     for (const { at, numTensors } of soak.samples) {

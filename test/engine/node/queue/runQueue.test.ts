@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { NEURAL_STYLE_DEFAULTS, resolveSettings, type StylizeSettings } from '../../../../engine/common/stylize/settings.js';
+import {
+  NEURAL_STYLE_DEFAULTS,
+  resolveSettings,
+  type StylizeSettings,
+} from '../../../../engine/common/stylize/settings.js';
 import { selectBackend } from '../../../../engine/node/backend.js';
 import type { StudioEvent } from '../../../../engine/common/api/studioApi.js';
 import { RunQueue } from '../../../../engine/node/queue/runQueue.js';
@@ -16,12 +20,35 @@ const backend = await selectBackend('wasm');
 const folder = mkdtempSync(join(tmpdir(), 'pastiche-queue-'));
 const photo = join(folder, 'photo.png');
 const painting = join(folder, 'painting.png');
-await sharp({ create: { width: 24, height: 16, channels: 3, background: '#a64' } }).png().toFile(photo);
-await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="#239"/><path d="M0 0 L20 20" stroke="#fc0" stroke-width="4"/></svg>')).png().toFile(painting);
+await sharp({ create: { width: 24, height: 16, channels: 3, background: '#a64' } })
+  .png()
+  .toFile(photo);
+await sharp(
+  Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="#239"/><path ' +
+      'd="M0 0 L20 20" stroke="#fc0" stroke-width="4"/></svg>',
+  ),
+)
+  .png()
+  .toFile(painting);
 
 const tiny = (given: Partial<StylizeSettings> = {}) =>
-  resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size: 16, iterations: 2, previewEvery: 0, contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }], ...given });
-const job = (given: Partial<StylizeSettings> = {}, files: Partial<StylizeJob> = {}): StylizeJob => ({ project: 'queue', contentFile: photo, styleFiles: [painting], settings: tiny(given), ...files });
+  resolveSettings({
+    ...NEURAL_STYLE_DEFAULTS,
+    size: 16,
+    iterations: 2,
+    previewEvery: 0,
+    contentLayers: ['conv1_1'],
+    styleLayers: [{ layer: 'conv1_1', weight: 1 }],
+    ...given,
+  });
+const job = (given: Partial<StylizeSettings> = {}, files: Partial<StylizeJob> = {}): StylizeJob => ({
+  project: 'queue',
+  contentFile: photo,
+  styleFiles: [painting],
+  settings: tiny(given),
+  ...files,
+});
 const home = () => mkdtempSync(join(tmpdir(), 'pastiche-home-'));
 
 /** The queue's status events as "id:status", in the order heard. */
@@ -34,14 +61,33 @@ describe('RunQueue', () => {
     const store = openRunStore(home());
     const events: StudioEvent[] = [];
     const queue = new RunQueue(store, backend, { onEvent: (event) => events.push(event) });
-    const ids = [await queue.enqueue(job({ seed: 1 })), await queue.enqueue(job({ seed: 2 })), await queue.enqueue(job({ seed: 3 }))];
+    const ids = [
+      await queue.enqueue(job({ seed: 1 })),
+      await queue.enqueue(job({ seed: 2 })),
+      await queue.enqueue(job({ seed: 3 })),
+    ];
     assert.deepEqual(queue.snapshot(), { waiting: ids, running: [] }, 'nothing starts before start()');
     queue.start();
     await queue.idle();
     const [a, b, c] = ids;
-    assert.deepEqual(statusLog(events), [`${a}:queued`, `${b}:queued`, `${c}:queued`, `${a}:running`, `${a}:done`, `${b}:running`, `${b}:done`, `${c}:running`, `${c}:done`]);
-    assert.deepEqual(ids.map((id) => asStylization(store.run(id)).settings.seed), [1, 2, 3]);
-    assert.ok(events.some((event) => event.type === 'run.progress' && event.runId === a && event.progress.iteration === 2));
+    assert.deepEqual(statusLog(events), [
+      `${a}:queued`,
+      `${b}:queued`,
+      `${c}:queued`,
+      `${a}:running`,
+      `${a}:done`,
+      `${b}:running`,
+      `${b}:done`,
+      `${c}:running`,
+      `${c}:done`,
+    ]);
+    assert.deepEqual(
+      ids.map((id) => asStylization(store.run(id)).settings.seed),
+      [1, 2, 3],
+    );
+    assert.ok(
+      events.some((event) => event.type === 'run.progress' && event.runId === a && event.progress.iteration === 2),
+    );
     store.close();
   });
 
@@ -77,7 +123,10 @@ describe('RunQueue', () => {
     const first = new RunQueue(before, backend);
     const ephemeral = join(folder, 'ephemeral.png');
     writeFileSync(ephemeral, await sharp(photo).negate().png().toBuffer());
-    const ids = [await first.enqueue(job({ seed: 4 }, { contentFile: ephemeral })), await first.enqueue(job({ seed: 5 }))];
+    const ids = [
+      await first.enqueue(job({ seed: 4 }, { contentFile: ephemeral })),
+      await first.enqueue(job({ seed: 5 })),
+    ];
     await first.close();
     before.close();
     // The first photo's own file is gone: its run computes from the store's copy.
@@ -87,7 +136,10 @@ describe('RunQueue', () => {
     const second = new RunQueue(later, backend, { onEvent: (event) => events.push(event) });
     second.start();
     await second.idle();
-    assert.deepEqual(statusLog(events), ids.flatMap((id) => [`${id}:running`, `${id}:done`]));
+    assert.deepEqual(
+      statusLog(events),
+      ids.flatMap((id) => [`${id}:running`, `${id}:done`]),
+    );
     later.close();
   });
 
@@ -113,8 +165,13 @@ describe('RunQueue', () => {
     await queue.idle();
     assert.equal(store.run(broken).status, 'failed');
     assert.match(store.run(broken).error ?? '', /no such file/);
-    const failure = events.find((event) => event.type === 'run.status' && event.runId === broken && event.status === 'failed');
-    assert.ok(failure && failure.type === 'run.status' && /no such file/.test(failure.error ?? ''), 'the listener hears why');
+    const failure = events.find(
+      (event) => event.type === 'run.status' && event.runId === broken && event.status === 'failed',
+    );
+    assert.ok(
+      failure && failure.type === 'run.status' && /no such file/.test(failure.error ?? ''),
+      'the listener hears why',
+    );
     assert.equal(store.run(fine).status, 'done');
     store.close();
   });

@@ -6,7 +6,12 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { selectBackend } from '../../../../engine/node/backend.js';
 import { importStyle } from '../../../../engine/node/fast/styleLibrary.js';
-import { enqueueFeedforward, executeFeedforward, runFeedforward, type FeedforwardJob } from '../../../../engine/node/runs/feedforwardRun.js';
+import {
+  enqueueFeedforward,
+  executeFeedforward,
+  runFeedforward,
+  type FeedforwardJob,
+} from '../../../../engine/node/runs/feedforwardRun.js';
 import { openRunStore } from '../../../../engine/node/store/runStore.js';
 import { randomCheckpoint, writeCheckpoint } from '../../../helpers/fastStyle.js';
 import { maxAbsDifference, useTestBackend } from '../../../helpers/tf.js';
@@ -14,7 +19,14 @@ import { maxAbsDifference, useTestBackend } from '../../../helpers/tf.js';
 const backend = await useTestBackend();
 const folder = mkdtempSync(join(tmpdir(), 'pastiche-feedforward-'));
 const photo = join(folder, 'photo.png');
-await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="128" height="96"><rect width="128" height="96" fill="#4a8"/><circle cx="40" cy="48" r="30" fill="#fe4"/></svg>')).png().toFile(photo);
+await sharp(
+  Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="96"><rect width="128" height="96" ' +
+      'fill="#4a8"/><circle cx="40" cy="48" r="30" fill="#fe4"/></svg>',
+  ),
+)
+  .png()
+  .toFile(photo);
 const checkpoint = writeCheckpoint(join(folder, 'checkpoint'), randomCheckpoint(31));
 
 async function home() {
@@ -24,7 +36,11 @@ async function home() {
 }
 
 /** 128×96 px in 64 px tiles overlapping by 16: three tiles a row, two rows (the second from line 48). */
-const tiled: FeedforwardJob = { project: 'garden', contentFile: photo, request: { style: 'speckle', size: null, tile: 64, overlap: 16 } };
+const tiled: FeedforwardJob = {
+  project: 'garden',
+  contentFile: photo,
+  request: { style: 'speckle', size: null, tile: 64, overlap: 16 },
+};
 
 describe('feed-forward runs', () => {
   it('record the style’s digest, the backend and the result', async () => {
@@ -36,18 +52,27 @@ describe('feed-forward runs', () => {
       ['feedforward', 'done', backend.name, style.weightsSha256],
     );
     assert.deepEqual(run.settings, { style: 'speckle', size: null, width: 128, height: 96, tile: 64, overlap: 16 });
-    assert.deepEqual(store.outputs(run.id).map((o) => [o.kind, o.image.width, o.image.height]), [['result', 128, 96]]);
+    assert.deepEqual(
+      store.outputs(run.id).map((o) => [o.kind, o.image.width, o.image.height]),
+      [['result', 128, 96]],
+    );
     store.close();
   });
 
   it('keep the lines finished when cancelled', async () => {
     const { store } = await home();
     const abort = new AbortController();
-    const outcome = await runFeedforward(store, tiled, backend, { signal: abort.signal, onTile: ({ done }) => done === 4 && abort.abort() });
+    const outcome = await runFeedforward(store, tiled, backend, {
+      signal: abort.signal,
+      onTile: ({ done }) => done === 4 && abort.abort(),
+    });
     assert.equal(outcome.status, 'cancelled');
     assert.deepEqual([outcome.image?.width, outcome.image?.height], [128, 48]);
     assert.equal(store.run(outcome.runId).status, 'cancelled');
-    assert.deepEqual(store.outputs(outcome.runId).map((o) => [o.kind, o.image.height]), [['partial', 48]]);
+    assert.deepEqual(
+      store.outputs(outcome.runId).map((o) => [o.kind, o.image.height]),
+      [['partial', 48]],
+    );
     store.close();
   });
 
@@ -65,8 +90,14 @@ describe('feed-forward runs', () => {
 
   it('record nothing when the style or the photo is refused', async () => {
     const { store } = await home();
-    await assert.rejects(runFeedforward(store, { ...tiled, request: { style: 'nonesuch' } }, backend), /nonesuch: no such style/);
-    await assert.rejects(runFeedforward(store, { ...tiled, contentFile: join(folder, 'missing.png') }, backend), /missing\.png: no such file/);
+    await assert.rejects(
+      runFeedforward(store, { ...tiled, request: { style: 'nonesuch' } }, backend),
+      /nonesuch: no such style/,
+    );
+    await assert.rejects(
+      runFeedforward(store, { ...tiled, contentFile: join(folder, 'missing.png') }, backend),
+      /missing\.png: no such file/,
+    );
     assert.deepEqual(store.listRuns(), []);
     store.close();
   });
@@ -84,7 +115,9 @@ describe('feed-forward runs on onnxruntime', () => {
       const difference = maxAbsDifference(outcome.image!.data, reference.image!.data);
       assert.ok(difference <= 1, `${difference} grey levels from TensorFlow.js's picture`);
       const large = join(folder, 'large.png');
-      await sharp({ create: { width: 1400, height: 1000, channels: 3, background: '#4a8' } }).png().toFile(large);
+      await sharp({ create: { width: 1400, height: 1000, channels: 3, background: '#4a8' } })
+        .png()
+        .toFile(large);
       const request = { style: 'speckle', size: null };
       const runId = await enqueueFeedforward(store, { project: 'garden', contentFile: large, request });
       const expected = { style: 'speckle', size: null, width: 1400, height: 1000, tile: 1024, overlap: 112 };

@@ -11,7 +11,9 @@ import { TABLES, tempFolder } from './storeFixtures.js';
 const userVersion = (db: Db) => db.pragma('user_version', { simple: true });
 
 function tableNames(db: Db): string[] {
-  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+  return (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>
+  ).map((row) => row.name);
 }
 
 function withDatabase<T>(file: string, use: (db: Db) => T): T {
@@ -32,7 +34,11 @@ describe('openDatabase', () => {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
       assert.ok((db.pragma('busy_timeout', { simple: true }) as number) > 0);
-      assert.throws(() => db.prepare("INSERT INTO run_outputs (run_id, kind, iteration, image_id) VALUES (42, 'result', 1, 42)").run(), /FOREIGN KEY/);
+      assert.throws(
+        () =>
+          db.prepare("INSERT INTO run_outputs (run_id, kind, iteration, image_id) VALUES (42, 'result', 1, 42)").run(),
+        /FOREIGN KEY/,
+      );
     });
   });
 
@@ -77,7 +83,11 @@ describe('openDatabase', () => {
       () => openDatabase(file),
       (error: Error) => {
         assert.ok(error instanceof PasticheError);
-        assert.equal(error.message, `${file} was written by a newer Pastiche (schema ${MIGRATIONS.length + 1}, this one knows ${MIGRATIONS.length})`);
+        assert.equal(
+          error.message,
+          `${file} was written by a newer Pastiche (schema ${MIGRATIONS.length + 1}, this one knows ` +
+            `${MIGRATIONS.length})`,
+        );
         return true;
       },
     );

@@ -27,7 +27,10 @@ function fill(folder: string, spare: number): string {
 function assertDiskFullLine(result: { code: number | null; stderr: string }, what: string): void {
   assert.equal(result.code, 1, `${what}: ${result.stderr}`);
   // TensorFlow.js's banner about its Node backend, which imports print, is not Pastiche's.
-  const lines = result.stderr.replace(/=+\nHi, looks like you are running TensorFlow\.js in Node\.js.*\n=+\n/s, '').trim().split('\n');
+  const lines = result.stderr
+    .replace(/=+\nHi, looks like you are running TensorFlow\.js in Node\.js.*\n=+\n/s, '')
+    .trim()
+    .split('\n');
   assert.equal(lines.length, 1, `${what}: one line, not:\n${result.stderr}`);
   assert.match(lines[0], /the disk is full/, what);
 }
@@ -48,41 +51,60 @@ describe('a full disk as the data folder', () => {
     unmount(disk);
   });
 
-  it('stylize, its export, style and network imports and an install fail in one line, and the store stays sound', async (t) => {
-    if (why) return t.skip(`no small disk here: ${why}`);
-    assert.equal(pasticheIn(home, 'runs').code, 0);
-    const seen = new Set<string>();
-    // The free space left decides which write fails first: the input copies, the run's rows, a preview, the result, the export.
-    for (const spare of [0, 16 * 1024, 128 * 1024]) {
-      const filler = fill(disk, spare);
-      const attempts: Array<[string, string[]]> = [
-        ['stylize', STYLIZE(fixtures.photo, fixtures.painting, join(disk, `out-${spare}.png`))],
-        ['styles import', ['styles', 'import', fixtures.checkpoint, '--name', `style-${spare}`]],
-        ['models import', ['models', 'import', fixtures.onnx, '--name', `alex-${spare}`, '--architecture', 'alexnet']],
-      ];
-      for (const [what, args] of attempts) {
-        const result = pasticheIn(home, ...args);
-        if (result.code === 0) continue;
-        assertDiskFullLine(result, `${what} with ${spare} bytes free`);
-        seen.add(what);
+  it(
+    'stylize, its export, style and network imports and ' + 'an install fail in one line, and the store stays sound',
+    async (t) => {
+      if (why) return t.skip(`no small disk here: ${why}`);
+      assert.equal(pasticheIn(home, 'runs').code, 0);
+      const seen = new Set<string>();
+      // The free space left decides which write fails first: the input copies, the run's rows, a preview, the result,
+      // the export.
+      for (const spare of [0, 16 * 1024, 128 * 1024]) {
+        const filler = fill(disk, spare);
+        const attempts: Array<[string, string[]]> = [
+          ['stylize', STYLIZE(fixtures.photo, fixtures.painting, join(disk, `out-${spare}.png`))],
+          ['styles import', ['styles', 'import', fixtures.checkpoint, '--name', `style-${spare}`]],
+          [
+            'models import',
+            ['models', 'import', fixtures.onnx, '--name', `alex-${spare}`, '--architecture', 'alexnet'],
+          ],
+        ];
+        for (const [what, args] of attempts) {
+          const result = pasticheIn(home, ...args);
+          if (result.code === 0) continue;
+          assertDiskFullLine(result, `${what} with ${spare} bytes free`);
+          seen.add(what);
+        }
+        const installed = await pasticheWhileServing(
+          home,
+          { PASTICHE_CATALOGUE: fixtures.catalogue },
+          'models',
+          'install',
+          'alexnet',
+        );
+        if (installed.code !== 0) {
+          assertDiskFullLine(installed, `install with ${spare} bytes free`);
+          seen.add('install');
+        }
+        rmSync(filler);
+        const restart = pasticheIn(home, 'runs', '--json');
+        assert.equal(restart.code, 0, restart.stderr);
+        assert.deepEqual(storeProblems(home), [], `with ${spare} bytes free`);
       }
-      const installed = await pasticheWhileServing(home, { PASTICHE_CATALOGUE: fixtures.catalogue }, 'models', 'install', 'alexnet');
-      if (installed.code !== 0) {
-        assertDiskFullLine(installed, `install with ${spare} bytes free`);
-        seen.add('install');
-      }
-      rmSync(filler);
-      const restart = pasticheIn(home, 'runs', '--json');
-      assert.equal(restart.code, 0, restart.stderr);
-      assert.deepEqual(storeProblems(home), [], `with ${spare} bytes free`);
-    }
-    assert.deepEqual([...seen].sort(), ['install', 'models import', 'styles import', 'stylize']);
-  });
+      assert.deepEqual([...seen].sort(), ['install', 'models import', 'styles import', 'stylize']);
+    },
+  );
 });
 
 /** The CLI in a child process this one does not wait on, so that this process's download server can answer it. */
-function pasticheWhileServing(home: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' } });
+function pasticheWhileServing(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { ...process.env, ...env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' },
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   child.stdout.resume();

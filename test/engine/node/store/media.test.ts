@@ -8,7 +8,8 @@ import { rowCounts, tempStore } from './storeFixtures.js';
 
 const info = { originalName: 'photo.png', width: 3, height: 2, format: 'png' };
 const bytes = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 254, 255]);
-const filesUnder = (folder: string) => readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+const filesUnder = (folder: string) =>
+  readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
 
 describe('content-addressed media', () => {
   it('keeps one byte-for-byte copy under media/ab/<sha256>.<ext>, however often it is added', () => {
@@ -20,9 +21,16 @@ describe('content-addressed media', () => {
     assert.equal(first.sha256, sha256);
     assert.equal(relative(store.paths.media, first.path).split(sep).join('/'), `${sha256.slice(0, 2)}/${sha256}.png`);
     assert.deepEqual(readFileSync(first.path), Buffer.from(bytes));
-    assert.deepEqual({ ...first, id: 0, createdAt: '' }, { ...info, id: 0, sha256, path: first.path, bytes: bytes.byteLength, createdAt: '' });
+    assert.deepEqual(
+      { ...first, id: 0, createdAt: '' },
+      { ...info, id: 0, sha256, path: first.path, bytes: bytes.byteLength, createdAt: '' },
+    );
     assert.equal(rowCounts(store).images, 1);
-    assert.deepEqual(filesUnder(store.paths.media).map((entry) => entry.name), [`${sha256}.png`], 'one file and no temp files left');
+    assert.deepEqual(
+      filesUnder(store.paths.media).map((entry) => entry.name),
+      [`${sha256}.png`],
+      'one file and no temp files left',
+    );
     store.close();
   });
 

@@ -29,7 +29,10 @@ describe('recovering interrupted runs', () => {
 
     const store = openRunStore(home);
     const run = store.run(id);
-    assert.deepEqual([run.status, run.error, run.iterationsDone], ['failed', 'interrupted: Pastiche stopped during the run', 6]);
+    assert.deepEqual(
+      [run.status, run.error, run.iterationsDone],
+      ['failed', 'interrupted: Pastiche stopped during the run', 6],
+    );
     const partial = store.latestImage(id);
     assert.deepEqual([partial?.kind, partial?.iteration, partial?.image], ['partial', 6, latest.image]);
     assert.equal(store.recoverInterruptedRuns(), 0, 'once is enough');
@@ -57,7 +60,10 @@ describe('recovering interrupted runs', () => {
     assert.equal(cli.run(first).status, 'running');
     studio.close();
     assert.equal(cli.recoverInterruptedRuns(), 2);
-    assert.deepEqual([first, second, queued].map((id) => cli.run(id).status), ['failed', 'failed', 'queued']);
+    assert.deepEqual(
+      [first, second, queued].map((id) => cli.run(id).status),
+      ['failed', 'failed', 'queued'],
+    );
     cli.close();
   });
 

@@ -7,7 +7,22 @@ import type { StylizeSettings } from '../../../../engine/common/stylize/settings
 import { storePaths } from '../../../../engine/node/paths.js';
 import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
 import { openRunStore, type NewRun, type RunStore } from '../../../../engine/node/store/runStore.js';
-import { fakeImage, legacyStore, rawDatabase, rowCounts, sampleFeedforwardRun, sampleGenerateRun, sampleRun, sampleTrainStyleRun, tempStore, UNUSUAL_FEEDFORWARD_SETTINGS, UNUSUAL_GENERATE_SETTINGS, UNUSUAL_SETTINGS, UNUSUAL_TRAIN_STYLE_SETTINGS, WEIGHTS_SHA256 } from './storeFixtures.js';
+import {
+  fakeImage,
+  legacyStore,
+  rawDatabase,
+  rowCounts,
+  sampleFeedforwardRun,
+  sampleGenerateRun,
+  sampleRun,
+  sampleTrainStyleRun,
+  tempStore,
+  UNUSUAL_FEEDFORWARD_SETTINGS,
+  UNUSUAL_GENERATE_SETTINGS,
+  UNUSUAL_SETTINGS,
+  UNUSUAL_TRAIN_STYLE_SETTINGS,
+  WEIGHTS_SHA256,
+} from './storeFixtures.js';
 
 describe('RunStore.createRun', () => {
   it('round-trips every hyper-parameter exactly, with styles, blend weights and init image in order', () => {
@@ -17,17 +32,33 @@ describe('RunStore.createRun', () => {
     const init = fakeImage(store, 'start');
     const settings = structuredClone(UNUSUAL_SETTINGS);
     const created = store.createRun({
-      project: 'round trip', kind: 'stylize', contentImageId: content.id, initImageId: init.id, settings,
-      styles: [{ imageId: second.id, blendWeight: 1 / 3 }, { imageId: first.id, blendWeight: 2 / 3 }],
+      project: 'round trip',
+      kind: 'stylize',
+      contentImageId: content.id,
+      initImageId: init.id,
+      settings,
+      styles: [
+        { imageId: second.id, blendWeight: 1 / 3 },
+        { imageId: first.id, blendWeight: 2 / 3 },
+      ],
     });
     const run = store.run(created.id);
     assert.deepEqual(run, created);
     assert.deepStrictEqual(run.settings, UNUSUAL_SETTINGS);
-    assert.deepEqual(run.styles, [{ image: second, blendWeight: 1 / 3 }, { image: first, blendWeight: 2 / 3 }]);
+    assert.deepEqual(run.styles, [
+      { image: second, blendWeight: 1 / 3 },
+      { image: first, blendWeight: 2 / 3 },
+    ]);
     assert.deepEqual(run.contentImage, content);
     assert.deepEqual(run.initImage, init);
     assert.deepEqual(
-      { project: run.project, kind: run.kind, status: run.status, backend: run.backend, iterationsDone: run.iterationsDone },
+      {
+        project: run.project,
+        kind: run.kind,
+        status: run.status,
+        backend: run.backend,
+        iterationsDone: run.iterationsDone,
+      },
       { project: 'round trip', kind: 'stylize', status: 'queued', backend: null, iterationsDone: 0 },
     );
     assert.deepEqual([run.startedAt, run.finishedAt, run.durationMs, run.error], [null, null, null, null]);
@@ -37,8 +68,19 @@ describe('RunStore.createRun', () => {
 
   it('round-trips L-BFGS settings, a run without style layers and one without content layers', () => {
     const store = tempStore();
-    const lbfgs: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'content', optimizer: { name: 'lbfgs', historySize: 7 }, styleLayers: [], seed: 0 };
-    const styleOnly: StylizeSettings = { ...lbfgs, contentLayers: [], styleLayers: [{ layer: 'conv2_1', weight: 2.5 }] };
+    const lbfgs: StylizeSettings = {
+      ...UNUSUAL_SETTINGS,
+      styleBlend: [1],
+      init: 'content',
+      optimizer: { name: 'lbfgs', historySize: 7 },
+      styleLayers: [],
+      seed: 0,
+    };
+    const styleOnly: StylizeSettings = {
+      ...lbfgs,
+      contentLayers: [],
+      styleLayers: [{ layer: 'conv2_1', weight: 2.5 }],
+    };
     for (const settings of [lbfgs, styleOnly]) {
       const run = store.createRun(sampleRun(store, settings));
       assert.deepStrictEqual(store.run(run.id).settings, settings);
@@ -56,11 +98,23 @@ describe('RunStore.createRun', () => {
       ['unknown style image', { ...good, styles: [{ imageId: 998, blendWeight: 1 }] }, /image 998: no such image/],
       ['unknown init image', { ...good, initImageId: 997 }, /image 997: no such image/],
       ['fewer styles than blend weights', { ...good, styles: [] }, /style-blend: 0 style images but 1 blend weights/],
-      ['a blend weight other than the settings', { ...good, styles: [{ ...good.styles[0], blendWeight: 0.5 }] }, /style-blend: style image 1 has blend weight 0.5 but the settings say 1/],
+      [
+        'a blend weight other than the settings',
+        { ...good, styles: [{ ...good.styles[0], blendWeight: 0.5 }] },
+        /style-blend: style image 1 has blend weight 0.5 but the settings say 1/,
+      ],
       ['an empty project name', { ...good, project: ' ' }, /project: must not be empty/],
       // Refused by the database itself after the project and the run row are written.
-      ['a layer weight SQLite cannot keep', { ...good, project: 'new', settings: { ...good.settings, styleLayers: [{ layer: 'conv1_1', weight: NaN }] } }, /CHECK constraint/],
-      ['a seed that is no integer', { ...good, project: 'new', settings: { ...good.settings, seed: 1.5 } }, /cannot store REAL value in INTEGER column/],
+      [
+        'a layer weight SQLite cannot keep',
+        { ...good, project: 'new', settings: { ...good.settings, styleLayers: [{ layer: 'conv1_1', weight: NaN }] } },
+        /CHECK constraint/,
+      ],
+      [
+        'a seed that is no integer',
+        { ...good, project: 'new', settings: { ...good.settings, seed: 1.5 } },
+        /cannot store REAL value in INTEGER column/,
+      ],
     ];
     for (const [what, run, error] of refused) {
       assert.throws(() => store.createRun(run), error, what);
@@ -80,40 +134,74 @@ function startedRun(store: RunStore): number {
 const outputKinds = (store: RunStore, id: number) => store.outputs(id).map((o) => [o.kind, o.iteration, o.image.id]);
 
 describe('RunStore migrations', () => {
-  it('reads runs recorded before colour preservation and style representations existed (schema 2) as keeping the paintings\' colours and matching Gram matrices, their other settings intact', () => {
-    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', preserveColors: 'none', styleRepr: 'gram', localRadius: 0, gramMix: 0, schedule: null };
-    const { home, runId } = legacyStore(2, settings);
-    const reopened = openRunStore(home);
-    try {
-      assert.deepEqual(reopened.run(runId).settings, settings);
-      const raw = rawDatabase(reopened);
-      assert.equal(raw.pragma('user_version', { simple: true }), MIGRATIONS.length);
-      raw.close();
-    } finally {
-      reopened.close();
-    }
-  });
+  it(
+    'reads runs recorded before colour preservation and style representations existed (schema 2) as keeping the ' +
+      "paintings' colours and matching Gram matrices, their other settings intact",
+    () => {
+      const settings: StylizeSettings = {
+        ...UNUSUAL_SETTINGS,
+        styleBlend: [1],
+        init: 'noise',
+        preserveColors: 'none',
+        styleRepr: 'gram',
+        localRadius: 0,
+        gramMix: 0,
+        schedule: null,
+      };
+      const { home, runId } = legacyStore(2, settings);
+      const reopened = openRunStore(home);
+      try {
+        assert.deepEqual(reopened.run(runId).settings, settings);
+        const raw = rawDatabase(reopened);
+        assert.equal(raw.pragma('user_version', { simple: true }), MIGRATIONS.length);
+        raw.close();
+      } finally {
+        reopened.close();
+      }
+    },
+  );
 
-  it('reads runs recorded before generate runs existed (schema 3) as stylizations with their photo, and takes generate runs after', () => {
-    // Schema 3 had colour preservation but not yet style representations (schema 4): those read as Gram matrices.
-    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', styleRepr: 'gram', localRadius: 0, gramMix: 0, schedule: null };
-    const { home, runId } = legacyStore(3, settings);
-    const reopened = openRunStore(home);
-    try {
-      const run = reopened.run(runId);
-      assert.equal(run.kind, 'stylize');
-      assert.equal(run.contentImage?.originalName, 'photo.png');
-      assert.deepEqual(run.styles.map((style) => style.image.originalName), ['painting.png']);
-      assert.deepEqual(run.settings, settings);
-      const generated = reopened.createRun(sampleGenerateRun(reopened));
-      assert.deepEqual(reopened.listRuns().map((r) => [r.id, r.kind]), [[generated.id, 'generate'], [runId, 'stylize']]);
-      const raw = rawDatabase(reopened);
-      assert.deepEqual(raw.pragma('foreign_key_check'), []);
-      raw.close();
-    } finally {
-      reopened.close();
-    }
-  });
+  it(
+    'reads runs recorded before generate runs existed (schema 3) as stylizations with their photo, and takes ' +
+      'generate runs after',
+    () => {
+      // Schema 3 had colour preservation but not yet style representations (schema 4): those read as Gram matrices.
+      const settings: StylizeSettings = {
+        ...UNUSUAL_SETTINGS,
+        styleBlend: [1],
+        init: 'noise',
+        styleRepr: 'gram',
+        localRadius: 0,
+        gramMix: 0,
+        schedule: null,
+      };
+      const { home, runId } = legacyStore(3, settings);
+      const reopened = openRunStore(home);
+      try {
+        const run = reopened.run(runId);
+        assert.equal(run.kind, 'stylize');
+        assert.equal(run.contentImage?.originalName, 'photo.png');
+        assert.deepEqual(
+          run.styles.map((style) => style.image.originalName),
+          ['painting.png'],
+        );
+        assert.deepEqual(run.settings, settings);
+        const generated = reopened.createRun(sampleGenerateRun(reopened));
+        assert.deepEqual(
+          reopened.listRuns().map((r) => [r.id, r.kind]),
+          [
+            [generated.id, 'generate'],
+            [runId, 'stylize'],
+          ],
+        );
+        const raw = rawDatabase(reopened);
+        assert.deepEqual(raw.pragma('foreign_key_check'), []);
+        raw.close();
+      } finally {
+        reopened.close();
+      }
+    },
+  );
 });
 
 describe('RunStore schema 7 (the runs table rebuilt for feed-forward runs)', () => {
@@ -121,23 +209,50 @@ describe('RunStore schema 7 (the runs table rebuilt for feed-forward runs)', () 
     const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', schedule: null };
     const { home, runId } = legacyStore(6, settings);
     const past = new Database(storePaths(home).database);
-    past.prepare('INSERT INTO run_metrics (run_id, iteration, total, content, style, tv, elapsed_ms) VALUES (?, 1, 2, 3, 4, 5, 6)').run(runId);
+    past
+      .prepare(
+        'INSERT INTO run_metrics (run_id, iteration, total, content, style, tv, elapsed_ms) VALUES (?, 1, 2, 3, 4, ' +
+          '5, 6)',
+      )
+      .run(runId);
     past.prepare("INSERT INTO run_outputs (run_id, kind, iteration, image_id) VALUES (?, 'result', 7, 1)").run(runId);
     past.close();
     const reopened = openRunStore(home);
     try {
       const run = reopened.run(runId);
       assert.deepEqual(run.settings, settings);
-      assert.deepEqual(run.styles.map((style) => style.image.originalName), ['painting.png']);
-      assert.deepEqual(reopened.metrics(runId).map((m) => [m.iteration, m.total]), [[1, 2]]);
-      assert.deepEqual(reopened.outputs(runId).map((o) => [o.kind, o.iteration]), [['result', 7]]);
+      assert.deepEqual(
+        run.styles.map((style) => style.image.originalName),
+        ['painting.png'],
+      );
+      assert.deepEqual(
+        reopened.metrics(runId).map((m) => [m.iteration, m.total]),
+        [[1, 2]],
+      );
+      assert.deepEqual(
+        reopened.outputs(runId).map((o) => [o.kind, o.iteration]),
+        [['result', 7]],
+      );
       const raw = rawDatabase(reopened);
       assert.deepEqual(raw.pragma('foreign_key_check'), []);
       // The other tables still refer to runs (not to a table renamed away), and deleting cascades again.
       raw.pragma('foreign_keys = ON');
-      assert.throws(() => raw.prepare('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (999, \'style\', 0, \'conv1_1\', 1)').run(), /FOREIGN KEY/);
+      assert.throws(
+        () =>
+          raw
+            .prepare(
+              "INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (999, 'style', 0, 'conv1_1', 1)",
+            )
+            .run(),
+        /FOREIGN KEY/,
+      );
       raw.prepare('DELETE FROM runs WHERE id = ?').run(runId);
-      assert.deepEqual(['run_layers', 'run_styles', 'run_metrics', 'run_outputs'].map((table) => (raw.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n), [0, 0, 0, 0]);
+      assert.deepEqual(
+        ['run_layers', 'run_styles', 'run_metrics', 'run_outputs'].map(
+          (table) => (raw.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
+        ),
+        [0, 0, 0, 0],
+      );
       raw.close();
     } finally {
       reopened.close();
@@ -157,14 +272,25 @@ const TILED_SCHEDULE: StylizeSchedule = {
 describe('RunStore schedules (schema 9: print resolution, Gatys et al. 2017 §5)', () => {
   it('round-trips a coarse-to-fine schedule with its tiles exactly, and a run in one piece as no schedule', () => {
     const store = tempStore();
-    const tiled: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', styleRepr: 'gram', localRadius: 0, gramMix: 0, schedule: structuredClone(TILED_SCHEDULE) };
+    const tiled: StylizeSettings = {
+      ...UNUSUAL_SETTINGS,
+      styleBlend: [1],
+      init: 'noise',
+      styleRepr: 'gram',
+      localRadius: 0,
+      gramMix: 0,
+      schedule: structuredClone(TILED_SCHEDULE),
+    };
     const created = store.createRun(sampleRun(store, tiled));
     assert.deepStrictEqual(store.run(created.id).settings, { ...tiled, schedule: TILED_SCHEDULE });
     const plain = store.createRun(sampleRun(store, { ...tiled, schedule: null }));
     assert.equal((store.run(plain.id).settings as StylizeSettings).schedule, null);
     const raw = rawDatabase(store);
     const rows = raw.prepare('SELECT id, schedule FROM runs ORDER BY id').all();
-    assert.deepEqual(rows, [{ id: created.id, schedule: JSON.stringify(TILED_SCHEDULE) }, { id: plain.id, schedule: null }]);
+    assert.deepEqual(rows, [
+      { id: created.id, schedule: JSON.stringify(TILED_SCHEDULE) },
+      { id: plain.id, schedule: null },
+    ]);
     raw.close();
     store.close();
   });
@@ -178,18 +304,31 @@ describe('RunStore schedules (schema 9: print resolution, Gatys et al. 2017 §5)
     const before = rowCounts(store);
     const raw = rawDatabase(store);
     for (const [what, sql] of [
-      ['a last stage other than the run\'s size', `UPDATE runs SET size = 334 WHERE id = ${stylization}`],
+      ["a last stage other than the run's size", `UPDATE runs SET size = 334 WHERE id = ${stylization}`],
       ['a schedule that is not JSON', `UPDATE runs SET schedule = 'stages' WHERE id = ${stylization}`],
       ['a schedule without stages', `UPDATE runs SET schedule = '{"stages":[]}' WHERE id = ${stylization}`],
-      ['a generate run with a schedule', `UPDATE runs SET schedule = '{"stages":[{"size":${generateSize},"iterations":1,"tile":null}]}' WHERE id = ${generated}`],
-    ]) assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
+      [
+        'a generate run with a schedule',
+        `UPDATE runs SET schedule = '{"stages":[{"size":${generateSize},"iterations":1,"tile":null}]}' WHERE id = ` +
+          `${generated}`,
+      ],
+    ])
+      assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
     raw.close();
     assert.deepEqual(rowCounts(store), before);
     store.close();
   });
 
   it('reads a schema-8 stylization as run in one piece (no schedule), and takes scheduled runs after', () => {
-    const settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise', styleRepr: 'gram', localRadius: 0, gramMix: 0, schedule: null };
+    const settings: StylizeSettings = {
+      ...UNUSUAL_SETTINGS,
+      styleBlend: [1],
+      init: 'noise',
+      styleRepr: 'gram',
+      localRadius: 0,
+      gramMix: 0,
+      schedule: null,
+    };
     const { home, runId } = legacyStore(8, settings);
     const reopened = openRunStore(home);
     try {
@@ -212,14 +351,35 @@ describe('RunStore feed-forward runs (Johnson et al. 2016)', () => {
     const run = store.run(created.id);
     assert.deepEqual(run, created);
     assert.deepStrictEqual(run.settings, UNUSUAL_FEEDFORWARD_SETTINGS);
-    assert.deepEqual([run.kind, run.contentImage?.originalName, run.initImage, run.styles], ['feedforward', 'photo.png', null, []]);
+    assert.deepEqual(
+      [run.kind, run.contentImage?.originalName, run.initImage, run.styles],
+      ['feedforward', 'photo.png', null, []],
+    );
     const raw = rawDatabase(store);
-    const row = raw.prepare('SELECT network, size, width, height, init, content_weight, optimizer, iterations, seed, pooling, style_repr, feedforward FROM runs WHERE id = ?').get(run.id);
+    const row = raw
+      .prepare(
+        'SELECT network, size, width, height, init, content_weight, optimizer, iterations, seed, pooling, ' +
+          'style_repr, feedforward FROM runs WHERE id = ?',
+      )
+      .get(run.id);
     assert.deepEqual(row, {
-      network: 'rain_princess-2', size: 6001, width: 6001, height: 3999, init: null, content_weight: null, optimizer: null, iterations: null, seed: null, pooling: null, style_repr: null,
+      network: 'rain_princess-2',
+      size: 6001,
+      width: 6001,
+      height: 3999,
+      init: null,
+      content_weight: null,
+      optimizer: null,
+      iterations: null,
+      seed: null,
+      pooling: null,
+      style_repr: null,
       feedforward: JSON.stringify(UNUSUAL_FEEDFORWARD_SETTINGS),
     });
-    assert.equal((raw.prepare('SELECT count(*) AS n FROM run_layers WHERE run_id = ?').get(run.id) as { n: number }).n, 0);
+    assert.equal(
+      (raw.prepare('SELECT count(*) AS n FROM run_layers WHERE run_id = ?').get(run.id) as { n: number }).n,
+      0,
+    );
     raw.close();
     store.startRun(run.id, 'wasm', WEIGHTS_SHA256);
     assert.deepEqual([store.run(run.id).status, store.run(run.id).weightsSha256], ['running', WEIGHTS_SHA256]);
@@ -232,19 +392,26 @@ describe('RunStore feed-forward runs (Johnson et al. 2016)', () => {
     const stylization = store.createRun(sampleRun(store)).id;
     const generated = store.createRun(sampleGenerateRun(store)).id;
     const before = rowCounts(store);
-    assert.throws(() => store.createRun({ ...sampleFeedforwardRun(store), contentImageId: 999 }), /image 999: no such image/);
+    assert.throws(
+      () => store.createRun({ ...sampleFeedforwardRun(store), contentImageId: 999 }),
+      /image 999: no such image/,
+    );
     const raw = rawDatabase(store);
     for (const [what, sql] of [
       ['a feed-forward run with an optimisation setting', `UPDATE runs SET init = 'noise' WHERE id = ${fast}`],
       ['a feed-forward run without its photo', `UPDATE runs SET content_image_id = NULL WHERE id = ${fast}`],
-      ['a style network other than the settings\' one', `UPDATE runs SET network = 'udnie' WHERE id = ${fast}`],
-      ['a width other than the settings\' one', `UPDATE runs SET width = 600, size = 3999 WHERE id = ${fast}`],
+      ["a style network other than the settings' one", `UPDATE runs SET network = 'udnie' WHERE id = ${fast}`],
+      ["a width other than the settings' one", `UPDATE runs SET width = 600, size = 3999 WHERE id = ${fast}`],
       ['a size other than the long side', `UPDATE runs SET size = 512 WHERE id = ${fast}`],
       ['a feed-forward run without its settings', `UPDATE runs SET feedforward = NULL WHERE id = ${fast}`],
       ['a stylization without its init', `UPDATE runs SET init = NULL WHERE id = ${stylization}`],
       ['a stylization with feed-forward settings', `UPDATE runs SET feedforward = '{}' WHERE id = ${stylization}`],
-      ['a generate run without its optimizer', `UPDATE runs SET optimizer = NULL, optimizer_settings = NULL WHERE id = ${generated}`],
-    ]) assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
+      [
+        'a generate run without its optimizer',
+        `UPDATE runs SET optimizer = NULL, optimizer_settings = NULL WHERE id = ${generated}`,
+      ],
+    ])
+      assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
     raw.close();
     assert.deepEqual(rowCounts(store), before);
     store.close();
@@ -252,51 +419,115 @@ describe('RunStore feed-forward runs (Johnson et al. 2016)', () => {
 });
 
 describe('RunStore style network trainings (Johnson et al. 2016)', () => {
-  it('round-trips every setting, the style name, the photos and the steps exactly, with the validation photo and the painting', () => {
-    const store = tempStore();
-    const created = store.createRun(sampleTrainStyleRun(store, structuredClone(UNUSUAL_TRAIN_STYLE_SETTINGS)));
-    const run = store.run(created.id);
-    assert.deepEqual(run, created);
-    assert.equal(run.kind, 'train-style');
-    if (run.kind !== 'train-style') return;
-    assert.deepStrictEqual(run.settings, UNUSUAL_TRAIN_STYLE_SETTINGS);
-    assert.deepEqual(run.training, { styleName: 'my-style_2', photos: { folder: '/photos/coco', count: 82783, namesSha256: 'b'.repeat(64) }, totalSteps: 11, styleSha256: null });
-    assert.deepEqual([run.contentImage.originalName, run.initImage, run.styles.map((s) => [s.image.originalName, s.blendWeight])], ['validation photo.png', null, [['painting.png', 1]]]);
-    const raw = rawDatabase(store);
-    const row = raw.prepare('SELECT network, size, init, content_weight, optimizer, iterations, seed, pooling, style_scale, style_repr, width, generator, feedforward FROM runs WHERE id = ?').get(run.id);
-    raw.close();
-    assert.deepEqual(row, {
-      network: 'vgg19-imported-2', size: 332, init: null, content_weight: 0.1 + 0.2, optimizer: 'adam', iterations: 11, seed: 2 ** 53 - 1, pooling: 'avg',
-      style_scale: null, style_repr: null, width: null, generator: null, feedforward: null,
-    });
-    store.close();
-  });
+  it(
+    'round-trips every setting, the style name, the photos and the steps exactly, with the validation photo and the ' +
+      'painting',
+    () => {
+      const store = tempStore();
+      const created = store.createRun(sampleTrainStyleRun(store, structuredClone(UNUSUAL_TRAIN_STYLE_SETTINGS)));
+      const run = store.run(created.id);
+      assert.deepEqual(run, created);
+      assert.equal(run.kind, 'train-style');
+      if (run.kind !== 'train-style') return;
+      assert.deepStrictEqual(run.settings, UNUSUAL_TRAIN_STYLE_SETTINGS);
+      assert.deepEqual(run.training, {
+        styleName: 'my-style_2',
+        photos: { folder: '/photos/coco', count: 82783, namesSha256: 'b'.repeat(64) },
+        totalSteps: 11,
+        styleSha256: null,
+      });
+      assert.deepEqual(
+        [run.contentImage.originalName, run.initImage, run.styles.map((s) => [s.image.originalName, s.blendWeight])],
+        ['validation photo.png', null, [['painting.png', 1]]],
+      );
+      const raw = rawDatabase(store);
+      const row = raw
+        .prepare(
+          'SELECT network, size, init, content_weight, optimizer, iterations, seed, pooling, style_scale, ' +
+            'style_repr, ' +
+            'width, generator, feedforward FROM runs WHERE id = ?',
+        )
+        .get(run.id);
+      raw.close();
+      assert.deepEqual(row, {
+        network: 'vgg19-imported-2',
+        size: 332,
+        init: null,
+        content_weight: 0.1 + 0.2,
+        optimizer: 'adam',
+        iterations: 11,
+        seed: 2 ** 53 - 1,
+        pooling: 'avg',
+        style_scale: null,
+        style_repr: null,
+        width: null,
+        generator: null,
+        feedforward: null,
+      });
+      store.close();
+    },
+  );
 
-  it('resumes a stopped training as the same run from its checkpoint, dropping what the steps after it recorded, and keeps the saved style\'s digest', () => {
-    const store = tempStore();
-    const id = store.createRun(sampleTrainStyleRun(store)).id;
-    store.startRun(id, 'wasm', WEIGHTS_SHA256);
-    const metric = (iteration: number) => ({ iteration, total: 3, content: 1, style: 1, tv: 1, elapsedMs: iteration * 10 });
-    store.recordMetrics(id, [1, 2, 3, 4, 5].map(metric));
-    const previews = [3, 5].map((step) => store.addOutput(id, 'preview', step, fakeImage(store, `preview ${step}`).id));
-    store.failRun(id, 'interrupted', { imageId: previews[1].image.id, iteration: 5 });
-    assert.throws(() => store.startRun(id, 'wasm', WEIGHTS_SHA256), /run \d+: is failed, so it cannot become running/);
-    store.resumeTraining(id, 4, 'cpu', 'c'.repeat(64));
-    const resumed = store.run(id);
-    assert.deepEqual([resumed.status, resumed.error, resumed.finishedAt, resumed.iterationsDone, resumed.backend, resumed.weightsSha256], ['running', null, null, 4, 'cpu', 'c'.repeat(64)]);
-    assert.deepEqual(store.metrics(id).map((m) => m.iteration), [1, 2, 3, 4]);
-    assert.deepEqual(outputKinds(store, id), [['preview', 3, previews[0].image.id]]);
-    store.recordMetrics(id, [5, 6].map(metric));
-    const last = store.addOutput(id, 'preview', 6, fakeImage(store, 'preview 6').id);
-    store.finishTraining(id, { imageId: last.image.id, iteration: 6 }, 'd'.repeat(64));
-    const done = store.run(id);
-    assert.deepEqual([done.status, done.kind === 'train-style' && done.training.styleSha256], ['done', 'd'.repeat(64)]);
-    assert.throws(() => store.resumeTraining(id, 4, 'cpu', WEIGHTS_SHA256), /is done, so it cannot be resumed/);
-    const stylization = startedRun(store);
-    store.cancelRun(stylization);
-    assert.throws(() => store.resumeTraining(stylization, 0, 'cpu', WEIGHTS_SHA256), /is a stylize run, not a training/);
-    store.close();
-  });
+  it(
+    'resumes a stopped training as the same run from its checkpoint, dropping what the steps after it recorded, and ' +
+      "keeps the saved style's digest",
+    () => {
+      const store = tempStore();
+      const id = store.createRun(sampleTrainStyleRun(store)).id;
+      store.startRun(id, 'wasm', WEIGHTS_SHA256);
+      const metric = (iteration: number) => ({
+        iteration,
+        total: 3,
+        content: 1,
+        style: 1,
+        tv: 1,
+        elapsedMs: iteration * 10,
+      });
+      store.recordMetrics(id, [1, 2, 3, 4, 5].map(metric));
+      const previews = [3, 5].map((step) =>
+        store.addOutput(id, 'preview', step, fakeImage(store, `preview ${step}`).id),
+      );
+      store.failRun(id, 'interrupted', { imageId: previews[1].image.id, iteration: 5 });
+      assert.throws(
+        () => store.startRun(id, 'wasm', WEIGHTS_SHA256),
+        /run \d+: is failed, so it cannot become running/,
+      );
+      store.resumeTraining(id, 4, 'cpu', 'c'.repeat(64));
+      const resumed = store.run(id);
+      assert.deepEqual(
+        [
+          resumed.status,
+          resumed.error,
+          resumed.finishedAt,
+          resumed.iterationsDone,
+          resumed.backend,
+          resumed.weightsSha256,
+        ],
+        ['running', null, null, 4, 'cpu', 'c'.repeat(64)],
+      );
+      assert.deepEqual(
+        store.metrics(id).map((m) => m.iteration),
+        [1, 2, 3, 4],
+      );
+      assert.deepEqual(outputKinds(store, id), [['preview', 3, previews[0].image.id]]);
+      store.recordMetrics(id, [5, 6].map(metric));
+      const last = store.addOutput(id, 'preview', 6, fakeImage(store, 'preview 6').id);
+      store.finishTraining(id, { imageId: last.image.id, iteration: 6 }, 'd'.repeat(64));
+      const done = store.run(id);
+      assert.deepEqual(
+        [done.status, done.kind === 'train-style' && done.training.styleSha256],
+        ['done', 'd'.repeat(64)],
+      );
+      assert.throws(() => store.resumeTraining(id, 4, 'cpu', WEIGHTS_SHA256), /is done, so it cannot be resumed/);
+      const stylization = startedRun(store);
+      store.cancelRun(stylization);
+      assert.throws(
+        () => store.resumeTraining(stylization, 0, 'cpu', WEIGHTS_SHA256),
+        /is a stylize run, not a training/,
+      );
+      store.close();
+    },
+  );
 
   it('holds a training to what it has, whoever writes the row', () => {
     const store = tempStore();
@@ -306,46 +537,86 @@ describe('RunStore style network trainings (Johnson et al. 2016)', () => {
     for (const [what, sql] of [
       ['a training without its validation photo', `UPDATE runs SET content_image_id = NULL WHERE id = ${training}`],
       ['a training with a start image', `UPDATE runs SET init = 'noise' WHERE id = ${training}`],
-      ['a training with L-BFGS', `UPDATE runs SET optimizer = 'lbfgs', optimizer_settings = '{"name":"lbfgs","historySize":5}' WHERE id = ${training}`],
-      ['steps other than its training\'s', `UPDATE runs SET iterations = 12 WHERE id = ${training}`],
+      [
+        'a training with L-BFGS',
+        `UPDATE runs SET optimizer = 'lbfgs', optimizer_settings = '{"name":"lbfgs","historySize":5}' WHERE id = ` +
+          `${training}`,
+      ],
+      ["steps other than its training's", `UPDATE runs SET iterations = 12 WHERE id = ${training}`],
       ['a training without its JSON', `UPDATE runs SET training = NULL WHERE id = ${training}`],
       ['a stylization with a training', `UPDATE runs SET training = '{}' WHERE id = ${stylization}`],
-      ['a stylization with a trained style', `UPDATE runs SET trained_style_sha256 = '${'e'.repeat(64)}' WHERE id = ${stylization}`],
-    ]) assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
+      [
+        'a stylization with a trained style',
+        `UPDATE runs SET trained_style_sha256 = '${'e'.repeat(64)}' WHERE id = ${stylization}`,
+      ],
+    ])
+      assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
     raw.close();
     store.close();
   });
 });
 
 describe('RunStore generate runs (Nikulin & Novak 2016, §6)', () => {
-  it('round-trips every setting and the generator with its seed exactly, with no photo and the painting mimic measures', () => {
-    const store = tempStore();
-    const created = store.createRun(sampleGenerateRun(store, structuredClone(UNUSUAL_GENERATE_SETTINGS)));
-    const run = store.run(created.id);
-    assert.deepEqual(run, created);
-    assert.deepStrictEqual(run.settings, UNUSUAL_GENERATE_SETTINGS);
-    assert.deepEqual([run.kind, run.contentImage, run.initImage], ['generate', null, null]);
-    assert.deepEqual(run.styles.map((style) => [style.image.originalName, style.blendWeight]), [['painting.png', 1]]);
-    // The row holds exactly the generator used, and the shared columns the values meaning "none".
-    const raw = rawDatabase(store);
-    const row = raw.prepare('SELECT kind, content_image_id, init, content_weight, preserve_colors, size, seed, width, height, generator FROM runs WHERE id = ?').get(run.id);
-    raw.close();
-    assert.deepEqual(row, {
-      kind: 'generate', content_image_id: null, init: 'noise', content_weight: 0, preserve_colors: 'none', size: 333, seed: 2 ** 53 - 1, width: 333, height: 17,
-      generator: JSON.stringify(UNUSUAL_GENERATE_SETTINGS.generator),
-    });
-    store.close();
-  });
+  it(
+    'round-trips every setting and the generator with its seed exactly, with no photo and the painting mimic ' +
+      'measures',
+    () => {
+      const store = tempStore();
+      const created = store.createRun(sampleGenerateRun(store, structuredClone(UNUSUAL_GENERATE_SETTINGS)));
+      const run = store.run(created.id);
+      assert.deepEqual(run, created);
+      assert.deepStrictEqual(run.settings, UNUSUAL_GENERATE_SETTINGS);
+      assert.deepEqual([run.kind, run.contentImage, run.initImage], ['generate', null, null]);
+      assert.deepEqual(
+        run.styles.map((style) => [style.image.originalName, style.blendWeight]),
+        [['painting.png', 1]],
+      );
+      // The row holds exactly the generator used, and the shared columns the values meaning "none".
+      const raw = rawDatabase(store);
+      const row = raw
+        .prepare(
+          'SELECT kind, content_image_id, init, content_weight, preserve_colors, size, seed, width, height, ' +
+            'generator ' +
+            'FROM runs WHERE id = ?',
+        )
+        .get(run.id);
+      raw.close();
+      assert.deepEqual(row, {
+        kind: 'generate',
+        content_image_id: null,
+        init: 'noise',
+        content_weight: 0,
+        preserve_colors: 'none',
+        size: 333,
+        seed: 2 ** 53 - 1,
+        width: 333,
+        height: 17,
+        generator: JSON.stringify(UNUSUAL_GENERATE_SETTINGS.generator),
+      });
+      store.close();
+    },
+  );
 
   it('round-trips each generator', () => {
     const store = tempStore();
     const generators: GenerateSettings['generator'][] = [
-      { kind: 'single', seed: 0, redraw: false, layer: 'conv4_1', entry: { row: 3, column: 400 }, amplitude: 0.1 + 0.2 },
+      {
+        kind: 'single',
+        seed: 0,
+        redraw: false,
+        layer: 'conv4_1',
+        entry: { row: 3, column: 400 },
+        amplitude: 0.1 + 0.2,
+      },
       { kind: 'single', seed: 5, redraw: true, layer: 'conv1_1', entry: null, amplitude: 1e300 },
       { kind: 'sparse', seed: 7, redraw: false, layers: ['conv1_1', 'conv4_1'], amplitude: 5e-324, sparsity: 1 / 3 },
     ];
     for (const generator of generators) {
-      const settings: GenerateSettings = { ...UNUSUAL_GENERATE_SETTINGS, optimizer: { name: 'lbfgs', historySize: 7 }, generator };
+      const settings: GenerateSettings = {
+        ...UNUSUAL_GENERATE_SETTINGS,
+        optimizer: { name: 'lbfgs', historySize: 7 },
+        generator,
+      };
       const run = store.createRun(sampleGenerateRun(store, settings));
       assert.deepStrictEqual(store.run(run.id).settings, settings);
       assert.deepEqual(run.styles, []);
@@ -356,14 +627,33 @@ describe('RunStore generate runs (Nikulin & Novak 2016, §6)', () => {
   it('writes nothing when a generate run is refused, by the store or by the schema', () => {
     const store = tempStore();
     const good = sampleGenerateRun(store);
-    const sparse: GenerateSettings = { ...good.settings, generator: { kind: 'sparse', seed: 1, redraw: false, layers: ['conv1_1'], amplitude: 1, sparsity: 0.5 } };
+    const sparse: GenerateSettings = {
+      ...good.settings,
+      generator: { kind: 'sparse', seed: 1, redraw: false, layers: ['conv1_1'], amplitude: 1, sparsity: 0.5 },
+    };
     const before = rowCounts(store);
     const refused: Array<[string, NewRun, RegExp]> = [
       ['mimic without its painting', { ...good, styles: [] }, /style-blend: 0 style images but 1 blend weights/],
-      ['a painting for a generator that takes none', { ...good, settings: sparse }, /style-blend: 1 style images but 0 blend weights/],
-      ['a painting weighed other than 1', { ...good, styles: [{ ...good.styles[0], blendWeight: 0.5 }] }, /style-blend: style image 1 has blend weight 0.5 but the settings say 1/],
+      [
+        'a painting for a generator that takes none',
+        { ...good, settings: sparse },
+        /style-blend: 1 style images but 0 blend weights/,
+      ],
+      [
+        'a painting weighed other than 1',
+        { ...good, styles: [{ ...good.styles[0], blendWeight: 0.5 }] },
+        /style-blend: style image 1 has blend weight 0.5 but the settings say 1/,
+      ],
       ['an unknown painting', { ...good, styles: [{ imageId: 996, blendWeight: 1 }] }, /image 996: no such image/],
-      ['a seed that is no integer', { ...good, project: 'new', settings: { ...good.settings, generator: { ...good.settings.generator, seed: 1.5 } } }, /cannot store REAL value in INTEGER column/],
+      [
+        'a seed that is no integer',
+        {
+          ...good,
+          project: 'new',
+          settings: { ...good.settings, generator: { ...good.settings.generator, seed: 1.5 } },
+        },
+        /cannot store REAL value in INTEGER column/,
+      ],
     ];
     for (const [what, run, error] of refused) {
       assert.throws(() => store.createRun(run), error, what);
@@ -375,12 +665,13 @@ describe('RunStore generate runs (Nikulin & Novak 2016, §6)', () => {
     const stylization = store.createRun(sampleRun(store)).id;
     for (const [what, sql] of [
       ['a generate run with a photo', `UPDATE runs SET content_image_id = 1 WHERE id = ${id}`],
-      ['a generator whose seed is not the run\'s', `UPDATE runs SET seed = 3 WHERE id = ${id}`],
+      ["a generator whose seed is not the run's", `UPDATE runs SET seed = 3 WHERE id = ${id}`],
       ['a generate run without a generator', `UPDATE runs SET generator = NULL WHERE id = ${id}`],
       ['a size other than the long side', `UPDATE runs SET width = 400 WHERE id = ${id}`],
       ['a stylization without its photo', `UPDATE runs SET content_image_id = NULL WHERE id = ${stylization}`],
       ['a stylization with a generator', `UPDATE runs SET generator = '{"seed":0}' WHERE id = ${stylization}`],
-    ]) assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
+    ])
+      assert.throws(() => raw.prepare(sql).run(), /CHECK constraint failed/, what);
     raw.close();
     store.close();
   });
@@ -401,7 +692,10 @@ describe('RunStore run lifecycle', () => {
     assert.equal(done.status, 'done');
     assert.ok(done.finishedAt && done.startedAt && done.finishedAt >= done.startedAt);
     assert.ok(done.durationMs !== null && done.durationMs >= 0 && done.durationMs < 60_000);
-    assert.deepEqual(outputKinds(store, id), [['preview', 3, preview.image.id], ['result', 7, result.id]]);
+    assert.deepEqual(outputKinds(store, id), [
+      ['preview', 3, preview.image.id],
+      ['result', 7, result.id],
+    ]);
     assert.deepEqual(store.latestImage(id)?.image, result);
     store.close();
   });
@@ -438,10 +732,15 @@ describe('RunStore run lifecycle', () => {
     const store = tempStore();
     const image = { imageId: fakeImage(store, 'some image').id, iteration: 1 };
     const queued = store.createRun(sampleRun(store)).id;
-    assert.throws(() => store.finishRun(queued, image), { name: 'PasticheError', message: `run ${queued}: is queued, so it cannot become done` });
+    assert.throws(() => store.finishRun(queued, image), {
+      name: 'PasticheError',
+      message: `run ${queued}: is queued, so it cannot become done`,
+    });
     const done = startedRun(store);
     store.finishRun(done, image);
-    assert.throws(() => store.startRun(queued + 100, 'wasm', WEIGHTS_SHA256), { message: `run ${queued + 100}: no such run` });
+    assert.throws(() => store.startRun(queued + 100, 'wasm', WEIGHTS_SHA256), {
+      message: `run ${queued + 100}: no such run`,
+    });
     assert.throws(() => store.startRun(done, 'wasm', WEIGHTS_SHA256), /is done, so it cannot become running/);
     assert.throws(() => store.finishRun(done, image), /is done, so it cannot become done/);
     assert.throws(() => store.failRun(done, 'late', image), /is done, so it cannot become failed/);
@@ -449,7 +748,10 @@ describe('RunStore run lifecycle', () => {
     const cancelled = startedRun(store);
     store.cancelRun(cancelled);
     assert.throws(() => store.failRun(cancelled, 'late'), /is cancelled, so it cannot become failed/);
-    assert.deepEqual([store.run(queued).status, store.run(done).status, store.run(cancelled).status], ['queued', 'done', 'cancelled']);
+    assert.deepEqual(
+      [store.run(queued).status, store.run(done).status, store.run(cancelled).status],
+      ['queued', 'done', 'cancelled'],
+    );
     assert.deepEqual(outputKinds(store, done), [['result', 1, image.imageId]], 'a refused end adds no output');
     assert.deepEqual(outputKinds(store, queued), []);
     store.close();
@@ -458,12 +760,22 @@ describe('RunStore run lifecycle', () => {
   it('stores metrics in iteration order, keeps NaN losses, and counts iterations done', () => {
     const store = tempStore();
     const id = startedRun(store);
-    const metric = (iteration: number, total = iteration * 10) => ({ iteration, total, content: 0.1 + 0.2, style: 1e-300, tv: iteration, elapsedMs: iteration * 1.5 });
+    const metric = (iteration: number, total = iteration * 10) => ({
+      iteration,
+      total,
+      content: 0.1 + 0.2,
+      style: 1e-300,
+      tv: iteration,
+      elapsedMs: iteration * 1.5,
+    });
     store.recordMetrics(id, [metric(1), metric(3), metric(2)]);
     assert.equal(store.run(id).iterationsDone, 3);
     store.recordMetrics(id, [metric(4, NaN), metric(5)]);
     store.recordMetrics(id, []);
-    assert.deepEqual(store.metrics(id), [1, 2, 3, 4, 5].map((i) => metric(i, i === 4 ? NaN : i * 10)));
+    assert.deepEqual(
+      store.metrics(id),
+      [1, 2, 3, 4, 5].map((i) => metric(i, i === 4 ? NaN : i * 10)),
+    );
     assert.equal(store.run(id).iterationsDone, 5);
     assert.throws(() => store.recordMetrics(id, [metric(6), metric(5)]), /UNIQUE/, 'a repeated iteration is refused');
     assert.equal(store.metrics(id).length, 5, 'the whole batch is refused');
@@ -493,7 +805,12 @@ describe('RunStore run lifecycle', () => {
     const id = startedRun(store);
     assert.throws(() => store.addOutput(id, 'preview', 1, 999), /image 999: no such image/);
     assert.throws(() => store.addOutput(999, 'preview', 1, fakeImage(store, 'x').id), /run 999: no such run/);
-    for (const read of [() => store.run(999), () => store.metrics(999), () => store.outputs(999), () => store.latestImage(999)]) {
+    for (const read of [
+      () => store.run(999),
+      () => store.metrics(999),
+      () => store.outputs(999),
+      () => store.latestImage(999),
+    ]) {
       assert.throws(read, { name: 'PasticheError', message: 'run 999: no such run' });
     }
     assert.deepEqual(rowCounts(store).run_outputs, 0);
@@ -515,12 +832,20 @@ describe('RunStore listing', () => {
     assert.deepEqual(ids(store.listRuns({ project: 'nobody' })), []);
     assert.deepEqual(
       store.projects().map(({ name, runCount }) => [name, runCount]),
-      [['alpha', 3], ['beta', 1]],
+      [
+        ['alpha', 3],
+        ['beta', 1],
+      ],
     );
     const db = rawDatabase(store);
-    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM runs WHERE status = 'running' ORDER BY id DESC").all() as Array<{ detail: string }>;
+    const plan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT id FROM runs WHERE status = 'running' ORDER BY id DESC")
+      .all() as Array<{ detail: string }>;
     db.close();
-    assert.ok(plan.some((step) => /runs_by_status/.test(step.detail)), 'listing by status uses its index');
+    assert.ok(
+      plan.some((step) => /runs_by_status/.test(step.detail)),
+      'listing by status uses its index',
+    );
     store.close();
   });
 });

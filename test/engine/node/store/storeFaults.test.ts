@@ -1,6 +1,16 @@
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, openSync, rmSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isPasticheError } from '../../../../engine/common/errors.js';
@@ -16,7 +26,10 @@ function storeWithRuns(runs = 3): string {
   const store = openRunStore(home);
   for (let i = 0; i < runs; i++) {
     const { id } = store.createRun(sampleRun(store));
-    store.recordMetrics(id, Array.from({ length: 200 }, (_, n) => ({ iteration: n, total: n, content: 1, style: 2, tv: 3, elapsedMs: n })));
+    store.recordMetrics(
+      id,
+      Array.from({ length: 200 }, (_, n) => ({ iteration: n, total: n, content: 1, style: 2, tv: 3, elapsedMs: n })),
+    );
   }
   store.close();
   return home;
@@ -34,14 +47,21 @@ describe('a store whose database was emptied', () => {
     writeFileSync(join(home, 'pastiche.db'), '');
     const result = pasticheIn(home, 'runs');
     assert.equal(result.code, 1, result.stderr);
-    assert.match(oneLine(result.stderr), /pastiche\.db: the database is empty \(0 bytes\) but media\/ holds 2 files .*back ?up/);
+    assert.match(
+      oneLine(result.stderr),
+      /pastiche\.db: the database is empty \(0 bytes\) but media\/ holds 2 files .*back ?up/,
+    );
     assert.equal(statSync(join(home, 'pastiche.db')).size, 0, 'nothing was created over it');
   });
 
   it('is refused when it is missing beside a media/ that holds pictures', () => {
     const home = storeWithRuns(1);
     rmSync(join(home, 'pastiche.db'));
-    assert.throws(() => openRunStore(home), (error) => isPasticheError(error) && /pastiche\.db: the database is missing but media\/ holds 2 files/.test(error.message));
+    assert.throws(
+      () => openRunStore(home),
+      (error) =>
+        isPasticheError(error) && /pastiche\.db: the database is missing but media\/ holds 2 files/.test(error.message),
+    );
     assert.ok(!existsSync(join(home, 'pastiche.db')), 'no new database was made');
   });
 
@@ -63,7 +83,8 @@ describe('a database with damaged pages', () => {
     const pages = statSync(file).size / pageSize;
     assert.ok(pages > 4, `${pages} pages`);
     const fd = openSync(file, 'r+');
-    for (let page = Math.floor(pages / 2); page < pages; page++) writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, page * pageSize);
+    for (let page = Math.floor(pages / 2); page < pages; page++)
+      writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, page * pageSize);
     closeSync(fd);
     return file;
   }
@@ -73,13 +94,20 @@ describe('a database with damaged pages', () => {
     const file = damage(home);
     const result = pasticheIn(home, 'show', '3');
     assert.equal(result.code, 1, result.stderr);
-    assert.ok(oneLine(result.stderr).startsWith(`pastiche: ${file}: the database is damaged (SQLITE_CORRUPT)`), result.stderr);
+    assert.ok(
+      oneLine(result.stderr).startsWith(`pastiche: ${file}: the database is damaged (SQLITE_CORRUPT)`),
+      result.stderr,
+    );
   });
 
   it('the studio, which checks the whole file when it opens the store, says so in one line', () => {
     const home = storeWithRuns();
     const file = damage(home);
-    assert.throws(() => openRunStore(home, { verify: true }), (error) => isPasticheError(error) && error.message.startsWith(`${file}: the database is damaged (SQLITE_CORRUPT)`));
+    assert.throws(
+      () => openRunStore(home, { verify: true }),
+      (error) =>
+        isPasticheError(error) && error.message.startsWith(`${file}: the database is damaged (SQLITE_CORRUPT)`),
+    );
   });
 });
 
@@ -101,7 +129,10 @@ describe('a read-only data folder', () => {
     try {
       const listed = pasticheIn(view, 'runs', '--json');
       assert.equal(listed.code, 0, listed.stderr);
-      assert.deepEqual(JSON.parse(listed.stdout).map((run: { id: number }) => run.id), [2, 1]);
+      assert.deepEqual(
+        JSON.parse(listed.stdout).map((run: { id: number }) => run.id),
+        [2, 1],
+      );
       const shown = pasticheIn(view, 'show', '1', '--json');
       assert.equal(shown.code, 0, shown.stderr);
       assert.equal(JSON.parse(shown.stdout).metrics.iterations, 199);
@@ -116,8 +147,14 @@ describe('a read-only data folder', () => {
     if (!view) return;
     try {
       const store = openRunStore(view);
-      assert.throws(() => fakeImage(store, 'new'), (error) => isPasticheError(error) && /read-only/.test(error.message) && !error.message.includes('\n'));
-      assert.throws(() => store.createRun(sampleRun(store)), (error) => isPasticheError(error) && /read-only/.test(error.message));
+      assert.throws(
+        () => fakeImage(store, 'new'),
+        (error) => isPasticheError(error) && /read-only/.test(error.message) && !error.message.includes('\n'),
+      );
+      assert.throws(
+        () => store.createRun(sampleRun(store)),
+        (error) => isPasticheError(error) && /read-only/.test(error.message),
+      );
       store.close();
     } finally {
       unmount(view);
@@ -136,7 +173,10 @@ describe('a read-only data folder', () => {
     try {
       const result = pasticheIn(view, 'runs');
       assert.equal(result.code, 1, result.stderr);
-      assert.match(oneLine(result.stderr), new RegExp(`pastiche\\.db: needs upgrading from schema 1 to ${MIGRATIONS.length}.*read-only`));
+      assert.match(
+        oneLine(result.stderr),
+        new RegExp(`pastiche\\.db: needs upgrading from schema 1 to ${MIGRATIONS.length}.*read-only`),
+      );
     } finally {
       unmount(view);
     }

@@ -8,10 +8,29 @@ import type { GenerateSettings } from '../../../../engine/common/generate/genera
 import type { StylizeSettings } from '../../../../engine/common/stylize/settings.js';
 import { storePaths } from '../../../../engine/node/paths.js';
 import { MIGRATIONS } from '../../../../engine/node/store/migrations.js';
-import { openRunStore, type ImageRecord, type NewFeedforwardRun, type NewGenerateRun, type NewStylizeRun, type NewTrainStyleRun, type RunStore } from '../../../../engine/node/store/runStore.js';
+import {
+  openRunStore,
+  type ImageRecord,
+  type NewFeedforwardRun,
+  type NewGenerateRun,
+  type NewStylizeRun,
+  type NewTrainStyleRun,
+  type RunStore,
+} from '../../../../engine/node/store/runStore.js';
 import { toLayerRows, toSettingsColumns } from '../../../../engine/node/store/settingsColumns.js';
 
-export const TABLES = ['projects', 'images', 'run_kinds', 'runs', 'run_layers', 'run_styles', 'run_metrics', 'run_outputs', 'grids', 'grid_cells'] as const;
+export const TABLES = [
+  'projects',
+  'images',
+  'run_kinds',
+  'runs',
+  'run_layers',
+  'run_styles',
+  'run_metrics',
+  'run_outputs',
+  'grids',
+  'grid_cells',
+] as const;
 
 export function tempFolder(prefix = 'pastiche-store-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -29,7 +48,9 @@ export function rawDatabase(store: RunStore): Database.Database {
 export function rowCounts(store: RunStore): Record<string, number> {
   const db = rawDatabase(store);
   try {
-    return Object.fromEntries(TABLES.map((table) => [table, (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n]));
+    return Object.fromEntries(
+      TABLES.map((table) => [table, (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n]),
+    );
   } finally {
     db.close();
   }
@@ -37,7 +58,12 @@ export function rowCounts(store: RunStore): Record<string, number> {
 
 /** Distinct bytes for each label, standing in for an encoded picture. */
 export function fakeImage(store: RunStore, label: string): ImageRecord {
-  return store.addImage(new TextEncoder().encode(`picture: ${label}`), { originalName: `${label}.png`, width: 40, height: 30, format: 'png' });
+  return store.addImage(new TextEncoder().encode(`picture: ${label}`), {
+    originalName: `${label}.png`,
+    width: 40,
+    height: 30,
+    format: 'png',
+  });
 }
 
 /** A network's weights digest as runs record it when they start. */
@@ -69,15 +95,26 @@ export const UNUSUAL_SETTINGS: StylizeSettings = {
   styleRepr: 'local',
   localRadius: 3,
   gramMix: 0.1 + 0.2,
-  schedule: { stages: [{ size: 111, iterations: 2, tile: null }, { size: 333, iterations: 5, tile: null }] },
+  schedule: {
+    stages: [
+      { size: 111, iterations: 2, tile: null },
+      { size: 333, iterations: 5, tile: null },
+    ],
+  },
 };
 
-export function sampleRun(store: RunStore, settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' }): NewStylizeRun {
+export function sampleRun(
+  store: RunStore,
+  settings: StylizeSettings = { ...UNUSUAL_SETTINGS, styleBlend: [1], init: 'noise' },
+): NewStylizeRun {
   return {
     project: 'tests',
     kind: 'stylize',
     contentImageId: fakeImage(store, 'photo').id,
-    styles: settings.styleBlend.map((blendWeight, i) => ({ imageId: fakeImage(store, `painting ${i}`).id, blendWeight })),
+    styles: settings.styleBlend.map((blendWeight, i) => ({
+      imageId: fakeImage(store, `painting ${i}`).id,
+      blendWeight,
+    })),
     settings,
   };
 }
@@ -85,7 +122,10 @@ export function sampleRun(store: RunStore, settings: StylizeSettings = { ...UNUS
 /** Every field off its default; a mimic generator, so the run has its one painting. */
 export const UNUSUAL_GENERATE_SETTINGS: GenerateSettings = {
   network: 'vgg19-imported-2',
-  styleLayers: [{ layer: 'conv4_1', weight: 0.1 + 0.2 }, { layer: 'conv1_1', weight: 1e300 }],
+  styleLayers: [
+    { layer: 'conv4_1', weight: 0.1 + 0.2 },
+    { layer: 'conv1_1', weight: 1e300 },
+  ],
   styleWeight: 123456.789e3,
   tvWeight: 5e-324,
   styleScale: 0.55,
@@ -98,8 +138,12 @@ export const UNUSUAL_GENERATE_SETTINGS: GenerateSettings = {
   generator: { kind: 'mimic', seed: 2 ** 53 - 1, redraw: true },
 };
 
-export function sampleGenerateRun(store: RunStore, settings: GenerateSettings = UNUSUAL_GENERATE_SETTINGS): NewGenerateRun {
-  const painting = settings.generator.kind === 'mimic' ? [{ imageId: fakeImage(store, 'painting').id, blendWeight: 1 }] : [];
+export function sampleGenerateRun(
+  store: RunStore,
+  settings: GenerateSettings = UNUSUAL_GENERATE_SETTINGS,
+): NewGenerateRun {
+  const painting =
+    settings.generator.kind === 'mimic' ? [{ imageId: fakeImage(store, 'painting').id, blendWeight: 1 }] : [];
   return { project: 'tests', kind: 'generate', styles: painting, settings };
 }
 
@@ -115,17 +159,44 @@ export function legacyStore(version: number, settings: StylizeSettings): { home:
     MIGRATIONS.slice(0, version).forEach((script) => db.exec(script));
     db.pragma(`user_version = ${version}`);
     const projectId = Number(db.prepare("INSERT INTO projects (name) VALUES ('from the past')").run().lastInsertRowid);
-    const image = db.prepare("INSERT INTO images (sha256, path, original_name, width, height, format, bytes) VALUES (?, ?, ?, 40, 30, 'png', 9)");
-    const [photo, painting] = ['photo', 'painting'].map((name) => Number(image.run(name, `${name}.png`, `${name}.png`).lastInsertRowid));
+    const image = db.prepare(
+      'INSERT INTO images (sha256, path, original_name, width, height, format, bytes) VALUES (?, ?, ?, 40, 30, ' +
+        "'png', 9)",
+    );
+    const [photo, painting] = ['photo', 'painting'].map((name) =>
+      Number(image.run(name, `${name}.png`, `${name}.png`).lastInsertRowid),
+    );
     // Only the columns that schema had: later ones come from their migrations' defaults.
-    const existing = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(runs)').all().map((column) => column.name));
+    const existing = new Set(
+      db
+        .prepare<[], { name: string }>('PRAGMA table_info(runs)')
+        .all()
+        .map((column) => column.name),
+    );
     const columns = toSettingsColumns(settings);
     const names = Object.keys(columns).filter((key) => existing.has(snakeCase(key)));
     const values = { ...columns, projectId, photo };
-    const runId = Number(db.prepare(`INSERT INTO runs (project_id, kind, status, content_image_id, ${names.map(snakeCase).join(', ')})
-      VALUES (@projectId, 'stylize', 'done', @photo, ${names.map((name) => `@${name}`).join(', ')})`).run(values).lastInsertRowid);
-    for (const row of toLayerRows(settings)) db.prepare('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (?, ?, ?, ?, ?)').run(runId, row.role, row.position, row.layer, row.weight);
-    db.prepare('INSERT INTO run_styles (run_id, position, image_id, blend_weight) VALUES (?, 0, ?, ?)').run(runId, painting, settings.styleBlend[0]);
+    const runId = Number(
+      db
+        .prepare(
+          `INSERT INTO runs (project_id, kind, status, content_image_id, ${names.map(snakeCase).join(', ')})
+      VALUES (@projectId, 'stylize', 'done', @photo, ${names.map((name) => `@${name}`).join(', ')})`,
+        )
+        .run(values).lastInsertRowid,
+    );
+    for (const row of toLayerRows(settings))
+      db.prepare('INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (?, ?, ?, ?, ?)').run(
+        runId,
+        row.role,
+        row.position,
+        row.layer,
+        row.weight,
+      );
+    db.prepare('INSERT INTO run_styles (run_id, position, image_id, blend_weight) VALUES (?, 0, ?, ?)').run(
+      runId,
+      painting,
+      settings.styleBlend[0],
+    );
     return { home, runId };
   } finally {
     db.close();
@@ -137,9 +208,19 @@ function snakeCase(name: string): string {
 }
 
 /** A picture of unusual proportions, tiled, with the photo's own size. */
-export const UNUSUAL_FEEDFORWARD_SETTINGS: FeedforwardSettings = { style: 'rain_princess-2', size: null, width: 6001, height: 3999, tile: 512, overlap: 48 };
+export const UNUSUAL_FEEDFORWARD_SETTINGS: FeedforwardSettings = {
+  style: 'rain_princess-2',
+  size: null,
+  width: 6001,
+  height: 3999,
+  tile: 512,
+  overlap: 48,
+};
 
-export function sampleFeedforwardRun(store: RunStore, settings: FeedforwardSettings = UNUSUAL_FEEDFORWARD_SETTINGS): NewFeedforwardRun {
+export function sampleFeedforwardRun(
+  store: RunStore,
+  settings: FeedforwardSettings = UNUSUAL_FEEDFORWARD_SETTINGS,
+): NewFeedforwardRun {
   return { project: 'tests', kind: 'feedforward', contentImageId: fakeImage(store, 'photo').id, settings };
 }
 
@@ -147,7 +228,10 @@ export function sampleFeedforwardRun(store: RunStore, settings: FeedforwardSetti
 export const UNUSUAL_TRAIN_STYLE_SETTINGS: TrainStyleSettings = {
   network: 'vgg19-imported-2',
   contentLayers: ['conv3_2'],
-  styleLayers: [{ layer: 'conv1_1', weight: 0.1 + 0.2 }, { layer: 'conv3_1', weight: 1e300 }],
+  styleLayers: [
+    { layer: 'conv1_1', weight: 0.1 + 0.2 },
+    { layer: 'conv3_1', weight: 1e300 },
+  ],
   contentWeight: 0.1 + 0.2,
   styleWeight: 123456.789e3,
   tvWeight: 5e-324,
@@ -163,9 +247,20 @@ export const UNUSUAL_TRAIN_STYLE_SETTINGS: TrainStyleSettings = {
   pooling: 'avg',
 };
 
-export function sampleTrainStyleRun(store: RunStore, settings: TrainStyleSettings = UNUSUAL_TRAIN_STYLE_SETTINGS): NewTrainStyleRun {
+export function sampleTrainStyleRun(
+  store: RunStore,
+  settings: TrainStyleSettings = UNUSUAL_TRAIN_STYLE_SETTINGS,
+): NewTrainStyleRun {
   return {
-    project: 'tests', kind: 'train-style', contentImageId: fakeImage(store, 'validation photo').id, styles: [{ imageId: fakeImage(store, 'painting').id, blendWeight: 1 }], settings,
-    training: { styleName: 'my-style_2', photos: { folder: '/photos/coco', count: 82783, namesSha256: 'b'.repeat(64) }, totalSteps: 11 },
+    project: 'tests',
+    kind: 'train-style',
+    contentImageId: fakeImage(store, 'validation photo').id,
+    styles: [{ imageId: fakeImage(store, 'painting').id, blendWeight: 1 }],
+    settings,
+    training: {
+      styleName: 'my-style_2',
+      photos: { folder: '/photos/coco', count: 82783, namesSha256: 'b'.repeat(64) },
+      totalSteps: 11,
+    },
   };
 }

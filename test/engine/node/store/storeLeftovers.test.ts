@@ -34,21 +34,24 @@ describe('what a killed process left in the store', () => {
     assert.ok(existsSync(foreign), 'a file not named as the store names copies is left alone');
   });
 
-  it('a dead writer’s half-written folder is removed, and a set-aside one put back where no new one arrived', async () => {
-    const home = tempFolder();
-    const models = join(home, 'models');
-    const styles = join(home, 'styles');
-    const pid = deadPid();
-    mkdirSync(join(models, `vgg19.partial-${pid}-0123456789ab`), { recursive: true });
-    mkdirSync(join(styles, `udnie.previous-${pid}-0123456789ab`), { recursive: true });
-    writeFileSync(join(styles, `udnie.previous-${pid}-0123456789ab`, 'model.json'), '{}');
-    mkdirSync(join(styles, 'wave'), { recursive: true });
-    mkdirSync(join(styles, `wave.previous-${pid}-0123456789ab`));
-    mkdirSync(join(styles, `live.partial-${process.pid}-0123456789ab`));
+  it(
+    'a dead writer’s half-written folder is removed, ' + 'and a set-aside one put back where no new one arrived',
+    async () => {
+      const home = tempFolder();
+      const models = join(home, 'models');
+      const styles = join(home, 'styles');
+      const pid = deadPid();
+      mkdirSync(join(models, `vgg19.partial-${pid}-0123456789ab`), { recursive: true });
+      mkdirSync(join(styles, `udnie.previous-${pid}-0123456789ab`), { recursive: true });
+      writeFileSync(join(styles, `udnie.previous-${pid}-0123456789ab`, 'model.json'), '{}');
+      mkdirSync(join(styles, 'wave'), { recursive: true });
+      mkdirSync(join(styles, `wave.previous-${pid}-0123456789ab`));
+      mkdirSync(join(styles, `live.partial-${process.pid}-0123456789ab`));
 
-    openRunStore(home).close();
-    assert.deepEqual(readdirSync(models), []);
-    assert.deepEqual(readdirSync(styles).sort(), [`live.partial-${process.pid}-0123456789ab`, 'udnie', 'wave']);
-    assert.ok(existsSync(join(styles, 'udnie', 'model.json')), 'the old folder is back under its name');
-  });
+      openRunStore(home).close();
+      assert.deepEqual(readdirSync(models), []);
+      assert.deepEqual(readdirSync(styles).sort(), [`live.partial-${process.pid}-0123456789ab`, 'udnie', 'wave']);
+      assert.ok(existsSync(join(styles, 'udnie', 'model.json')), 'the old folder is back under its name');
+    },
+  );
 });
