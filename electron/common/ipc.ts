@@ -25,4 +25,5 @@ export interface IpcEventPayloads {
  * Every answer to an invoke. Electron rewrites a thrown error's message ("Error invoking remote
  * method …: Error: …"), so failures travel as data and the page shows the engine's one line as it is.
  */
-export type IpcReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly message: string };
+export type IpcReply =
+  { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly message: string };

@@ -9,8 +9,16 @@ export interface MenuActions {
 
 /** The menu roles the template uses: Electron's names, so the template is Electron's own type as it is. */
 export type MenuRole =
-  | 'appMenu' | 'close' | 'quit' | 'editMenu' | 'help'
-  | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen' | 'toggleDevTools';
+  | 'appMenu'
+  | 'close'
+  | 'quit'
+  | 'editMenu'
+  | 'help'
+  | 'resetZoom'
+  | 'zoomIn'
+  | 'zoomOut'
+  | 'togglefullscreen'
+  | 'toggleDevTools';
 
 /** One item of the native menu, shaped as Electron's MenuItemConstructorOptions (so it is tested without Electron). */
 export interface MenuItemTemplate {
@@ -56,7 +64,9 @@ export function menuTemplate(actions: MenuActions, { mac, devTools }: MenuOption
         { label: 'Grids', ...shownOnly('Alt+2'), click: () => actions.send('show-grids') },
         { label: 'Networks', ...shownOnly('Alt+3'), click: () => actions.send('show-networks') },
         { type: 'separator' },
-        { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
         { type: 'separator' },
         { role: 'togglefullscreen' },
         ...(devTools ? [{ role: 'toggleDevTools' } as const] : []),

@@ -1,15 +1,21 @@
 import {
-  CHANNELS, DESKTOP_CHANNELS, isChannel,
-  type ArgsOf, type Channel, type DesktopChannel, type DesktopRequests, type ResultOf,
+  CHANNELS,
+  DESKTOP_CHANNELS,
+  isChannel,
+  type ArgsOf,
+  type Channel,
+  type DesktopChannel,
+  type DesktopRequests,
+  type ResultOf,
 } from '../../engine/common/api/studioApi.js';
 import { validateArgs, validateDesktopArgs } from '../../engine/common/api/studioSchemas.js';
 import { isPasticheError } from '../../engine/common/errors.js';
 import type { IpcReply } from './ipc.js';
 
 /** The studio's requests as the main process answers them: the engine's (through its thread) and the shell's own. */
-export type MainHandlers =
-  & { [C in Channel]: (args: ArgsOf<C>) => Promise<ResultOf<C>> }
-  & { [C in DesktopChannel]: (args: DesktopRequests[C]['args']) => Promise<DesktopRequests[C]['result']> };
+export type MainHandlers = { [C in Channel]: (args: ArgsOf<C>) => Promise<ResultOf<C>> } & {
+  [C in DesktopChannel]: (args: DesktopRequests[C]['args']) => Promise<DesktopRequests[C]['result']>;
+};
 
 /** The part of Electron's `ipcMain` this uses (structural, so the wiring is tested without Electron). */
 export interface IpcMainLike {
@@ -27,7 +33,11 @@ export interface IpcInvokeEventLike {
  * studio's own pages, never a page it might have been navigated to). Returns the function that
  * stops answering.
  */
-export function serveStudioIpc(ipc: IpcMainLike, handlers: MainHandlers, isTrusted: (url: string) => boolean): () => void {
+export function serveStudioIpc(
+  ipc: IpcMainLike,
+  handlers: MainHandlers,
+  isTrusted: (url: string) => boolean,
+): () => void {
   const channels = [...CHANNELS, ...DESKTOP_CHANNELS];
   for (const channel of channels) {
     const handler = handlers[channel] as (args: unknown) => Promise<unknown>;
@@ -35,9 +45,9 @@ export function serveStudioIpc(ipc: IpcMainLike, handlers: MainHandlers, isTrust
       const url = event.senderFrame?.url;
       if (url === undefined || !isTrusted(url)) return { ok: false, message: 'refused: this page is not the studio' };
       // The page is trusted, what it sends is not: its arguments are checked as the web host checks them.
-      return reply(() => handler(
-        isChannel(channel) ? validateArgs(channel, args) : validateDesktopArgs(channel, args),
-      ));
+      return reply(() =>
+        handler(isChannel(channel) ? validateArgs(channel, args) : validateDesktopArgs(channel, args)),
+      );
     });
   }
   return () => channels.forEach((channel) => ipc.removeHandler(channel));

@@ -42,11 +42,20 @@ export function guardWebContents(contents: GuardedContents, options: ContentsGua
   const refuseUnless = (allowed: (event: CancellableEvent) => boolean) => (event: CancellableEvent) => {
     if (!allowed(event)) event.preventDefault();
   };
-  contents.on('will-navigate', refuseUnless((event) => navigationAllowed(contents.getURL(), event.url ?? '')));
-  contents.on('will-redirect', refuseUnless((event) => navigationAllowed(contents.getURL(), event.url ?? '')));
+  contents.on(
+    'will-navigate',
+    refuseUnless((event) => navigationAllowed(contents.getURL(), event.url ?? '')),
+  );
+  contents.on(
+    'will-redirect',
+    refuseUnless((event) => navigationAllowed(contents.getURL(), event.url ?? '')),
+  );
   const frameMayMove = (event: CancellableEvent) => navigationAllowed(event.frame?.url ?? '', event.url ?? '');
   contents.on('will-frame-navigate', refuseUnless(frameMayMove));
-  contents.on('will-attach-webview', refuseUnless(() => false));
+  contents.on(
+    'will-attach-webview',
+    refuseUnless(() => false),
+  );
   contents.setWindowOpenHandler((details) => {
     const link = externalLinkAllowed({ ...details, openerUrl: contents.getURL() });
     // A system without a browser for the link has nothing to show; the studio carries on.
@@ -58,10 +67,14 @@ export function guardWebContents(contents: GuardedContents, options: ContentsGua
 
 /** The part of Electron's Session whose handlers decide what its pages may use. */
 export interface GuardedSession {
-  setPermissionRequestHandler(handler: (
-    contents: unknown, permission: string, callback: (granted: boolean) => void,
-    details: { readonly requestingUrl?: string },
-  ) => void): void;
+  setPermissionRequestHandler(
+    handler: (
+      contents: unknown,
+      permission: string,
+      callback: (granted: boolean) => void,
+      details: { readonly requestingUrl?: string },
+    ) => void,
+  ): void;
   setPermissionCheckHandler(handler: (contents: unknown, permission: string, origin: string) => boolean): void;
   setDevicePermissionHandler(handler: () => boolean): void;
 }

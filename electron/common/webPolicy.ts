@@ -18,8 +18,13 @@ export const MAX_EXTERNAL_LINK_LENGTH = 2048;
  */
 export function isStudioUrl(url: string): boolean {
   const parsed = parsedUrl(url);
-  return parsed !== null && parsed.protocol === STUDIO.protocol && parsed.host === STUDIO.host
-    && parsed.username === '' && parsed.password === '';
+  return (
+    parsed !== null &&
+    parsed.protocol === STUDIO.protocol &&
+    parsed.host === STUDIO.host &&
+    parsed.username === '' &&
+    parsed.password === ''
+  );
 }
 
 /**
@@ -50,8 +55,10 @@ export interface WindowOpenRequest {
  * result is the link as the URL parser writes it, so what is opened is what was checked.
  */
 export function externalLinkAllowed(request: WindowOpenRequest): string | null {
-  const clicked = (request.disposition === 'foreground-tab' || request.disposition === 'background-tab')
-    && request.features === '' && request.postBody === undefined;
+  const clicked =
+    (request.disposition === 'foreground-tab' || request.disposition === 'background-tab') &&
+    request.features === '' &&
+    request.postBody === undefined;
   if (!clicked || !isStudioUrl(request.openerUrl) || request.url.length > MAX_EXTERNAL_LINK_LENGTH) return null;
   const link = parsedUrl(request.url);
   if (link === null || !isPlainHttps(link) || link.href.length > MAX_EXTERNAL_LINK_LENGTH) return null;

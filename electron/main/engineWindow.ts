@@ -24,10 +24,18 @@ export interface EngineWindowFiles {
  */
 export async function openEngineWindow(studio: StudioConnection, files: EngineWindowFiles): Promise<EngineWindow> {
   const window = new BrowserWindow({
-    show: false, width: 64, height: 64,
+    show: false,
+    width: 64,
+    height: 64,
     webPreferences: {
-      preload: files.preload, sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true,
-      backgroundThrottling: false, spellcheck: false, devTools: files.devTools,
+      preload: files.preload,
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      backgroundThrottling: false,
+      spellcheck: false,
+      devTools: files.devTools,
     },
   });
   const { port1: toPage, port2: pagePort } = new MessageChannelMain();

@@ -23,7 +23,9 @@ import { guardEverything } from './guardEverything.js';
  */
 
 // A standard, secure scheme gives the pages a real origin for their Content-Security-Policy.
-protocol.registerSchemesAsPrivileged([{ scheme: 'pastiche', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'pastiche', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+]);
 
 // DevTools, their menu item and shortcut exist in development only, never in a release build.
 const devTools = !app.isPackaged;
@@ -41,10 +43,12 @@ async function start(): Promise<void> {
   const studio = await openStudioThread({ version: productVersion() });
   const { dataHome, version, backend } = await studio.handlers['studio.info'](undefined);
   guardSession(session.defaultSession);
-  protocol.handle('pastiche', (request) => answerStudioProtocol(request, {
-    pagesDir: join(productRoot(), 'dist', 'renderer'),
-    imagePath: async (imageId) => (await studio.handlers['images.get']({ imageId })).path,
-  }));
+  protocol.handle('pastiche', (request) =>
+    answerStudioProtocol(request, {
+      pagesDir: join(productRoot(), 'dist', 'renderer'),
+      imagePath: async (imageId) => (await studio.handlers['images.get']({ imageId })).path,
+    }),
+  );
   const handlers = { ...studio.handlers, ...desktopHandlers(nativeShell(), studio.handlers['images.add']) };
   serveStudioIpc(ipcMain, handlers, isStudioUrl);
 
@@ -56,14 +60,23 @@ async function start(): Promise<void> {
     if (!window.isDestroyed()) window.webContents.send(channel, payload);
   };
   studio.subscribe((event) => toPage(IPC_EVENTS.studio, event));
-  Menu.setApplicationMenu(applicationMenu({
-    send: (command) => toPage(IPC_EVENTS.menu, command),
-    openDataFolder: () => void shell.openPath(dataHome),
-    about: () => void engine.then((gpu) => dialog.showMessageBox(window, {
-      title: 'About Pastiche', message: `Pastiche ${version}`,
-      detail: `Backend: ${backend.name} — ${backend.description}\n${gpu?.used ? `Stylizations and generations: ${gpu.backend.name} — ${gpu.backend.description}\n` : ''}Data: ${dataHome}`,
-    })),
-  }, { mac: process.platform === 'darwin', devTools }));
+  Menu.setApplicationMenu(
+    applicationMenu(
+      {
+        send: (command) => toPage(IPC_EVENTS.menu, command),
+        openDataFolder: () => void shell.openPath(dataHome),
+        about: () =>
+          void engine.then((gpu) =>
+            dialog.showMessageBox(window, {
+              title: 'About Pastiche',
+              message: `Pastiche ${version}`,
+              detail: `Backend: ${backend.name} — ${backend.description}\n${gpu?.used ? `Stylizations and generations: ${gpu.backend.name} — ${gpu.backend.description}\n` : ''}Data: ${dataHome}`,
+            }),
+          ),
+      },
+      { mac: process.platform === 'darwin', devTools },
+    ),
+  );
   app.on('second-instance', () => {
     if (window.isMinimized()) window.restore();
     window.focus();
@@ -87,10 +100,14 @@ async function gpuWithoutCuda(studio: StudioConnection, backend: string): Promis
       preload: fileURLToPath(new URL('../preload/enginePreload.cjs', import.meta.url)),
       devTools,
     });
-    console.log(`Engine window: ${engine.backend.name} — ${engine.backend.description}${engine.used ? '' : ' (not used: the engine\'s thread is as fast)'}`);
+    console.log(
+      `Engine window: ${engine.backend.name} — ${engine.backend.description}${engine.used ? '' : " (not used: the engine's thread is as fast)"}`,
+    );
     return engine;
   } catch (error) {
-    console.error(`Engine window: cannot open (${error instanceof Error ? error.message : String(error)}); runs compute in the engine's thread.`);
+    console.error(
+      `Engine window: cannot open (${error instanceof Error ? error.message : String(error)}); runs compute in the engine's thread.`,
+    );
     return null;
   }
 }
@@ -112,9 +129,14 @@ let mainWindow: BrowserWindow | undefined;
 function nativeShell(): NativeShell {
   const focused = () => BrowserWindow.getFocusedWindow() ?? mainWindow!;
   return {
-    chooseImages: async () => (await dialog.showOpenDialog(focused(), {
-      title: 'Add photos and paintings', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: Object.keys(READABLE_IMAGE_TYPES) }],
-    })).filePaths,
+    chooseImages: async () =>
+      (
+        await dialog.showOpenDialog(focused(), {
+          title: 'Add photos and paintings',
+          properties: ['openFile', 'multiSelections'],
+          filters: [{ name: 'Images', extensions: Object.keys(READABLE_IMAGE_TYPES) }],
+        })
+      ).filePaths,
     chooseSavePath: async (fileName) => {
       // A cancelled dialog answers with an empty path; the page's name is only proposed, inside Pictures.
       const defaultPath = join(app.getPath('pictures'), basename(fileName));
@@ -127,7 +149,11 @@ function nativeShell(): NativeShell {
 
 /** The engine could not start (a data folder it cannot create, a forced backend missing): say why, then leave. */
 function failed(error: unknown): void {
-  const message = isPasticheError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const message = isPasticheError(error)
+    ? error.message
+    : error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
   dialog.showErrorBox('Pastiche cannot start', message);
   app.exit(1);
 }

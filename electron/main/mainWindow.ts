@@ -11,10 +11,21 @@ const CANVAS = '#1b1b1d';
  */
 export function createMainWindow(files: { readonly preload: string; readonly devTools: boolean }): BrowserWindow {
   const window = new BrowserWindow({
-    width: 1440, height: 900, minWidth: 960, minHeight: 640, show: false, title: 'Pastiche', backgroundColor: CANVAS,
+    width: 1440,
+    height: 900,
+    minWidth: 960,
+    minHeight: 640,
+    show: false,
+    title: 'Pastiche',
+    backgroundColor: CANVAS,
     webPreferences: {
-      preload: files.preload, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true,
-      spellcheck: false, devTools: files.devTools,
+      preload: files.preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+      devTools: files.devTools,
     },
   });
   window.once('ready-to-show', () => window.show());

@@ -17,11 +17,15 @@ export interface NativeShell {
  * The desktop-only requests. A file is revealed only if this session saved it, so a page cannot make
  * the shell open arbitrary paths; adding images goes through the engine's own checks, file by file.
  */
-export function desktopHandlers(native: NativeShell, addImage: RemoteHandlers['images.add']): Pick<MainHandlers, DesktopChannel> {
+export function desktopHandlers(
+  native: NativeShell,
+  addImage: RemoteHandlers['images.add'],
+): Pick<MainHandlers, DesktopChannel> {
   const saved = new Set<string>();
   return {
     'desktop.addImages': async () => {
-      const added = [], problems = [];
+      const added = [],
+        problems = [];
       for (const path of await native.chooseImages()) {
         try {
           added.push(await addImage({ name: basename(path), bytes: await readFileBytes(path) }));

@@ -46,9 +46,15 @@ export async function sqliteBindingFor(electron: ElectronInstall, productRoot: s
   console.log(`Building the database module for Electron ${electron.version} (once)…`);
   const source = dirname(createRequire(join(productRoot, 'package.json')).resolve('better-sqlite3/package.json'));
   rmSync(cache, { recursive: true, force: true });
-  cpSync(source, join(cache, 'node_modules', 'better-sqlite3'), { recursive: true, filter: (path) => !path.startsWith(join(source, 'build')) });
+  cpSync(source, join(cache, 'node_modules', 'better-sqlite3'), {
+    recursive: true,
+    filter: (path) => !path.startsWith(join(source, 'build')),
+  });
   const { version } = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { version: string };
-  writeFileSync(join(cache, 'package.json'), JSON.stringify({ name: 'pastiche-electron-natives', private: true, dependencies: { 'better-sqlite3': version } }));
+  writeFileSync(
+    join(cache, 'package.json'),
+    JSON.stringify({ name: 'pastiche-electron-natives', private: true, dependencies: { 'better-sqlite3': version } }),
+  );
   const { rebuild } = await import('@electron/rebuild');
   await rebuild({ buildPath: cache, electronVersion: electron.version, onlyModules: ['better-sqlite3'], force: true });
   if (!existsSync(binding)) throw new Error(`@electron/rebuild left no ${binding}`);
@@ -57,7 +63,10 @@ export async function sqliteBindingFor(electron: ElectronInstall, productRoot: s
 
 function loadsUnder(electron: ElectronInstall, productRoot: string): boolean {
   const probe = spawnSync(electron.path, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
-    cwd: productRoot, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: 'ignore', timeout: 60_000,
+    cwd: productRoot,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: 'ignore',
+    timeout: 60_000,
   });
   return probe.status === 0;
 }

@@ -11,15 +11,23 @@ import { findElectron, sqliteBindingFor, type ElectronInstall } from './electron
  */
 const root = productRoot();
 const mainScript = join(root, 'dist', 'electron', 'main', 'main.js');
-const electron = process.env.PASTICHE_WEB === '1' ? { missing: 'PASTICHE_WEB=1 asks for the browser studio' } : findElectron(root);
+const electron =
+  process.env.PASTICHE_WEB === '1' ? { missing: 'PASTICHE_WEB=1 asks for the browser studio' } : findElectron(root);
 
 if ('missing' in electron) await browserStudio(electron.missing);
-else if (!existsSync(mainScript)) await browserStudio(`the desktop studio is not built (${mainScript} is missing; run \`npm run build\`)`);
-else await desktopStudio(electron).catch((error: unknown) => browserStudio(`the desktop studio cannot start: ${error instanceof Error ? error.message : String(error)}`));
+else if (!existsSync(mainScript))
+  await browserStudio(`the desktop studio is not built (${mainScript} is missing; run \`npm run build\`)`);
+else
+  await desktopStudio(electron).catch((error: unknown) =>
+    browserStudio(`the desktop studio cannot start: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
 async function desktopStudio(install: ElectronInstall): Promise<void> {
   const binding = await sqliteBindingFor(install, root);
-  const child = spawn(install.path, [mainScript], { stdio: 'inherit', env: binding === null ? process.env : { ...process.env, PASTICHE_SQLITE_BINDING: binding } });
+  const child = spawn(install.path, [mainScript], {
+    stdio: 'inherit',
+    env: binding === null ? process.env : { ...process.env, PASTICHE_SQLITE_BINDING: binding },
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', reject);

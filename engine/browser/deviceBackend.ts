@@ -9,7 +9,8 @@ import type { DeviceBackend, DeviceBackendName } from '../common/api/computeProt
  */
 const describe: Record<DeviceBackendName, () => string> = {
   webgpu: () => 'WebGPU',
-  webgl: () => `WebGL ${tf.env().getNumber('WEBGL_VERSION')} on ${webglRenderer()}${tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? '' : ', 16-bit float textures'}`,
+  webgl: () =>
+    `WebGL ${tf.env().getNumber('WEBGL_VERSION')} on ${webglRenderer()}${tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? '' : ', 16-bit float textures'}`,
   cpu: () => 'plain JavaScript, no GPU reachable',
 };
 
@@ -18,7 +19,9 @@ const describe: Record<DeviceBackendName, () => string> = {
  * which. No WebAssembly here: the engine's own thread already computes with it, as fast, so a page
  * without a GPU backend is not used at all.
  */
-export async function startDeviceBackend(options: { readonly acceptSoftwareRendering?: boolean } = {}): Promise<DeviceBackend> {
+export async function startDeviceBackend(
+  options: { readonly acceptSoftwareRendering?: boolean } = {},
+): Promise<DeviceBackend> {
   for (const name of ['webgpu', 'webgl', 'cpu'] as const) {
     if (name !== 'cpu' && !options.acceptSoftwareRendering && (await rendersInSoftware(name))) continue;
     if (tf.findBackendFactory(name) && (await tf.setBackend(name).catch(() => false)) && (await computesCorrectly())) {
@@ -36,11 +39,23 @@ export async function startDeviceBackend(options: { readonly acceptSoftwareRende
  */
 async function rendersInSoftware(name: 'webgpu' | 'webgl'): Promise<boolean> {
   if (name === 'webgl') return SOFTWARE_RENDERERS.test(webglRenderer());
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string } } | null> } }).gpu;
+  const gpu = (
+    navigator as Navigator & {
+      gpu?: {
+        requestAdapter(): Promise<{
+          isFallbackAdapter?: boolean;
+          info?: { vendor?: string; architecture?: string; description?: string };
+        } | null>;
+      };
+    }
+  ).gpu;
   const adapter = await gpu?.requestAdapter().catch(() => null);
   if (!adapter) return false;
   const info = adapter.info;
-  return adapter.isFallbackAdapter === true || SOFTWARE_RENDERERS.test(`${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`);
+  return (
+    adapter.isFallbackAdapter === true ||
+    SOFTWARE_RENDERERS.test(`${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`)
+  );
 }
 
 const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software|microsoft basic render/i;

@@ -5,7 +5,9 @@ import { startDeviceBackend } from './deviceBackend.js';
 
 // The studio's hidden engine window: starts a GPU backend, then answers the compute protocol on the
 // port its preload (or a test) posts to this window.
-const backend = startDeviceBackend({ acceptSoftwareRendering: new URLSearchParams(location.search).get('software') === 'accept' });
+const backend = startDeviceBackend({
+  acceptSoftwareRendering: new URLSearchParams(location.search).get('software') === 'accept',
+});
 
 window.addEventListener('message', (event) => {
   // Only this window's own preload hands over the port, never another frame.

@@ -4,7 +4,10 @@
  */
 export class PasticheError extends Error {
   override readonly name = 'PasticheError';
-  constructor(message: string, readonly subject?: string) {
+  constructor(
+    message: string,
+    readonly subject?: string,
+  ) {
     super(subject ? `${subject}: ${message}` : message);
   }
 }

@@ -5,7 +5,12 @@ import { PasticheError } from './errors.js';
  * A file's JSON checked against its schema: the parsed value, or a one-line PasticheError naming the
  * file (`subject`) and the first field at fault as a path (`weightsManifest[0].shape[1]: …`).
  */
-export function checkFields<T>(schema: z.ZodType<T>, value: unknown, subject: string, under: readonly PropertyKey[] = []): T {
+export function checkFields<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  subject: string,
+  under: readonly PropertyKey[] = [],
+): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -15,5 +20,7 @@ export function checkFields<T>(schema: z.ZodType<T>, value: unknown, subject: st
 
 /** A field's path as JavaScript writes it: `weightsManifest[0].paths`. */
 export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
+  return path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .join('');
 }

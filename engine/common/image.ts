@@ -37,7 +37,10 @@ export const MAX_PIXELS_VARIABLE = 'PASTICHE_MAX_PIXELS';
 export function checkPixelCount(size: ImageSize, maxPixels: number, subject?: string, what?: string): void {
   if (size.width * size.height <= maxPixels) return;
   const picture = `${what ? `${what} ` : ''}${size.width}×${size.height} pixels`;
-  throw new PasticheError(`${picture} is over the limit of ${maxPixels} (set ${MAX_PIXELS_VARIABLE} to raise it)`, subject);
+  throw new PasticheError(
+    `${picture} is over the limit of ${maxPixels} (set ${MAX_PIXELS_VARIABLE} to raise it)`,
+    subject,
+  );
 }
 
 /** The size whose long side is `longSide`, keeping the aspect ratio (neural-style's -image_size). */
@@ -54,7 +57,10 @@ export type OutputFormat = 'png' | 'jpeg' | 'tiff';
 
 /** A name safe as a file name on every system: no path separators, reserved or control characters, at most 100 long. */
 export function fileNameStem(text: string): string {
-  const stem = text.replace(/[\\/:*?"<>|\x00-\x1f]+/g, '-').replace(/^[\s.-]+|[\s.]+$/g, '').slice(0, 100);
+  const stem = text
+    .replace(/[\\/:*?"<>|\x00-\x1f]+/g, '-')
+    .replace(/^[\s.-]+|[\s.]+$/g, '')
+    .slice(0, 100);
   return stem === '' ? 'untitled' : stem;
 }
 
@@ -63,5 +69,10 @@ export const FILE_EXTENSIONS: Readonly<Record<OutputFormat, string>> = { png: 'p
 
 /** The files Pastiche reads as photos and paintings (what sharp decodes), by extension, with their media types. */
 export const READABLE_IMAGE_TYPES: Readonly<Record<string, string>> = {
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', tif: 'image/tiff', tiff: 'image/tiff',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
 };

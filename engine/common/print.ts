@@ -17,17 +17,28 @@ export interface PrintSpec {
 export const MAX_PRINT_SIDE = 65535;
 
 /** The pixel size of a picture printed to `spec`, keeping its proportions. */
-export function printPixels(imageWidth: number, imageHeight: number, spec: PrintSpec): { width: number; height: number } {
+export function printPixels(
+  imageWidth: number,
+  imageHeight: number,
+  spec: PrintSpec,
+): { width: number; height: number } {
   positive('print width', spec.width);
   if (spec.height !== undefined) positive('print height', spec.height);
-  if (!(Number.isFinite(spec.dpi) && spec.dpi >= 1 && spec.dpi <= 2400)) throw new PasticheError(`must be from 1 to 2400, got ${spec.dpi}`, 'dpi');
+  if (!(Number.isFinite(spec.dpi) && spec.dpi >= 1 && spec.dpi <= 2400))
+    throw new PasticheError(`must be from 1 to 2400, got ${spec.dpi}`, 'dpi');
   const inches = (length: number) => (spec.unit === 'cm' ? length / CM_PER_INCH : length);
   const boxWidth = inches(spec.width) * spec.dpi;
   const boxHeight = spec.height === undefined ? Infinity : inches(spec.height) * spec.dpi;
   const scale = Math.min(boxWidth / imageWidth, boxHeight / imageHeight);
-  const size = { width: Math.max(1, Math.round(imageWidth * scale)), height: Math.max(1, Math.round(imageHeight * scale)) };
+  const size = {
+    width: Math.max(1, Math.round(imageWidth * scale)),
+    height: Math.max(1, Math.round(imageHeight * scale)),
+  };
   if (Math.max(size.width, size.height) > MAX_PRINT_SIDE) {
-    throw new PasticheError(`${size.width}×${size.height} pixels is over the limit of ${MAX_PRINT_SIDE} a side; lower the size or the DPI`, 'print');
+    throw new PasticheError(
+      `${size.width}×${size.height} pixels is over the limit of ${MAX_PRINT_SIDE} a side; lower the size or the DPI`,
+      'print',
+    );
   }
   return size;
 }

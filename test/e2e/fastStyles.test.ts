@@ -67,8 +67,9 @@ describe("the Fast tab's ready styles, installed from a catalogue served on 127.
     browser = await launchChromium();
     page = await studioPage(browser, pageErrors);
     mkdirSync(TEST_RESULTS, { recursive: true });
-    const harbour = '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" '
-      + 'fill="#6a9fd8"/><path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>';
+    const harbour =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" ' +
+      'fill="#6a9fd8"/><path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>';
     await sharp(Buffer.from(harbour)).png().toFile(join(files, 'harbour.png'));
   });
 
@@ -87,14 +88,17 @@ describe("the Fast tab's ready styles, installed from a catalogue served on 127.
     await page.getByTestId('no-styles').waitFor();
     await page.getByTestId('style-catalogue').waitFor();
     assert.deepEqual(
-      await page.locator('[data-testid="style-catalogue"] [data-style]').evaluateAll((cards) =>
-        cards.map((c) => c.getAttribute('data-style')),
-      ),
+      await page
+        .locator('[data-testid="style-catalogue"] [data-style]')
+        .evaluateAll((cards) => cards.map((c) => c.getAttribute('data-style'))),
       ['udnie', 'wave', 'wave-damaged'],
     );
     for (const entry of catalogue) {
       const text = (await card(entry.name).textContent()) ?? '';
-      assert.ok(text.includes(`${entry.painting}, ${entry.artist}`), `${entry.name}'s card names the painting: ${text}`);
+      assert.ok(
+        text.includes(`${entry.painting}, ${entry.artist}`),
+        `${entry.name}'s card names the painting: ${text}`,
+      );
       const install = card(entry.name).getByRole('button', { name: `Install (${megabytes(downloadBytes(entry))})` });
       assert.ok(await install.isEnabled(), `${entry.name}: an Install button with the download's size`);
     }
@@ -105,7 +109,9 @@ describe("the Fast tab's ready styles, installed from a catalogue served on 127.
     const udnie = catalogue[0];
     // The connection stalls 100 kB into a residual block's kernel: the progress bar holds still long enough to read.
     server.stallNext('Variable_12', 100_000);
-    await card('udnie').getByRole('button', { name: /^Install/ }).click();
+    await card('udnie')
+      .getByRole('button', { name: /^Install/ })
+      .click();
     const shown = card('udnie').getByTestId('style-install-progress');
     await shown.getByText(/^[1-6]\.\d MB of 6\.7 MB$/).waitFor({ timeout: 30_000 });
     const bar = await card('udnie')
@@ -114,7 +120,13 @@ describe("the Fast tab's ready styles, installed from a catalogue served on 127.
     const stalledAt = udnie.files.findIndex((f) => f.name === 'Variable_12');
     const kept = udnie.files.slice(0, stalledAt).reduce((sum, f) => sum + f.bytes, 0) + 100_000;
     assert.deepEqual(bar, [kept, downloadBytes(udnie)], 'the bar shows the bytes received of the whole style');
-    assert.equal(await card('udnie').getByRole('button', { name: /^Install/ }).count(), 0, 'no second install');
+    assert.equal(
+      await card('udnie')
+        .getByRole('button', { name: /^Install/ })
+        .count(),
+      0,
+      'no second install',
+    );
 
     server.drop();
     const interrupted = card('udnie').getByRole('alert');
@@ -147,16 +159,18 @@ describe("the Fast tab's ready styles, installed from a catalogue served on 127.
     assert.deepEqual(readdirSync(stylesDir), ['udnie'], 'the partial download is gone');
     assert.equal(await page.getByTestId('no-styles').count(), 0);
     assert.deepEqual(
-      await page.locator('[data-testid="style-catalogue"] [data-style]').evaluateAll((cards) =>
-        cards.map((c) => c.getAttribute('data-style')),
-      ),
+      await page
+        .locator('[data-testid="style-catalogue"] [data-style]')
+        .evaluateAll((cards) => cards.map((c) => c.getAttribute('data-style'))),
       ['wave', 'wave-damaged'],
       'the installed style is no longer offered',
     );
   });
 
   it('refuses a download whose digest is wrong with one line on its card, adding nothing to the library', async () => {
-    await card('wave-damaged').getByRole('button', { name: /^Install/ }).click();
+    await card('wave-damaged')
+      .getByRole('button', { name: /^Install/ })
+      .click();
     const alert = card('wave-damaged').getByRole('alert');
     await alert.waitFor({ timeout: 30_000 });
     const message = (await alert.textContent()) ?? '';
@@ -174,9 +188,17 @@ describe("the Fast tab's ready styles, installed from a catalogue served on 127.
       `the catalogue stays inside the panel: its right edge at ${shown.x + shown.width} px, the panel's at ${panel.x + panel.width} px`,
     );
     // The button is back for another attempt, and the store holds nothing of it.
-    await card('wave-damaged').getByRole('button', { name: /^Install/ }).waitFor();
-    assert.deepEqual((await studio.handlers['styles.list'](undefined)).map((s) => s.name), ['udnie']);
-    assert.deepEqual(readdirSync(stylesDir).filter((entry) => !entry.startsWith('.')), ['udnie']);
+    await card('wave-damaged')
+      .getByRole('button', { name: /^Install/ })
+      .waitFor();
+    assert.deepEqual(
+      (await studio.handlers['styles.list'](undefined)).map((s) => s.name),
+      ['udnie'],
+    );
+    assert.deepEqual(
+      readdirSync(stylesDir).filter((entry) => !entry.startsWith('.')),
+      ['udnie'],
+    );
     const partial = styleDownloadFolder(stylesDir, 'wave-damaged');
     assert.ok(!existsSync(join(partial, 'Variable_3')), 'the corrupt file is deleted');
     const damaged = (await studio.handlers['styles.catalogue'](undefined)).find((s) => s.name === 'wave-damaged');

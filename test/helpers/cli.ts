@@ -26,6 +26,9 @@ export function cliSandbox() {
 
 /** The `pastiche` command on the wasm backend with `home` as its data folder. */
 export function pasticheIn(home: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' } });
+  const result = spawnSync(process.execPath, [cliPath, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

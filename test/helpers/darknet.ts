@@ -16,10 +16,17 @@ export function kerasDarknetTiny(seed: number): tf.Sequential {
     }
     if (layer.kind !== 'conv') throw new Error(`unexpected ${layer.kind}`);
     conv++;
-    model.add(tf.layers.conv2d({
-      name: `conv2d_${conv}`, filters: layer.filters, kernelSize: [...kernelShape(layer)], padding: 'same', useBias: false,
-      kernelInitializer: tf.initializers.heNormal({ seed: seed + conv }), ...(conv === 1 ? { inputShape: [null, null, 3] } : {}),
-    }));
+    model.add(
+      tf.layers.conv2d({
+        name: `conv2d_${conv}`,
+        filters: layer.filters,
+        kernelSize: [...kernelShape(layer)],
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: tf.initializers.heNormal({ seed: seed + conv }),
+        ...(conv === 1 ? { inputShape: [null, null, 3] } : {}),
+      }),
+    );
     model.add(tf.layers.batchNormalization({ name: `batch_normalization_${conv}`, epsilon: 1e-3 }));
     model.add(tf.layers.leakyReLU({ name: `leaky_re_lu_${conv}`, alpha: 0.1 }));
   }
@@ -28,8 +35,10 @@ export function kerasDarknetTiny(seed: number): tf.Sequential {
     if (layer.getClassName() !== 'BatchNormalization') continue;
     const [gamma, beta, mean, variance] = layer.getWeights();
     layer.setWeights([
-      tf.randomUniform(gamma.shape, 0.5, 2, 'float32', seed + 100 + i), tf.randomNormal(beta.shape, 0, 0.5, 'float32', seed + 200 + i),
-      tf.randomNormal(mean.shape, 0, 0.5, 'float32', seed + 300 + i), tf.randomUniform(variance.shape, 0.5, 3, 'float32', seed + 400 + i),
+      tf.randomUniform(gamma.shape, 0.5, 2, 'float32', seed + 100 + i),
+      tf.randomNormal(beta.shape, 0, 0.5, 'float32', seed + 200 + i),
+      tf.randomNormal(mean.shape, 0, 0.5, 'float32', seed + 300 + i),
+      tf.randomUniform(variance.shape, 0.5, 3, 'float32', seed + 400 + i),
     ]);
   }
   return model;
@@ -37,11 +46,18 @@ export function kerasDarknetTiny(seed: number): tf.Sequential {
 
 /** Writes a layers model as TensorFlow.js's converter does: model.json and one weight shard. */
 export async function saveLayersModel(model: tf.LayersModel, folder: string): Promise<string> {
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    writeFileSync(join(folder, 'weights.bin'), Buffer.from(artifacts.weightData as ArrayBuffer));
-    writeFileSync(join(folder, 'model.json'), JSON.stringify({ modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] }));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      writeFileSync(join(folder, 'weights.bin'), Buffer.from(artifacts.weightData as ArrayBuffer));
+      writeFileSync(
+        join(folder, 'model.json'),
+        JSON.stringify({
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        }),
+      );
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   return folder;
 }
-

@@ -11,7 +11,9 @@ export const ENGINE_PAGE = join(productRoot(), 'dist', 'engine-page', 'enginePag
 
 /** Why the engine page's tests cannot run here, printed as a NOTICE; false when they can. */
 export function enginePageSkipReason(): string | false {
-  const reason = !existsSync(CHROMIUM) ? `engine window suite skipped: no browser at ${CHROMIUM} (apt-get install chromium)` : false;
+  const reason = !existsSync(CHROMIUM)
+    ? `engine window suite skipped: no browser at ${CHROMIUM} (apt-get install chromium)`
+    : false;
   if (reason) console.log(`# NOTICE ${reason}`);
   return reason;
 }
@@ -30,7 +32,9 @@ export interface EnginePage {
  * Electron loads it, and handed a port exactly as its preload does. --disable-gpu leaves WebGL to
  * SwiftShader, Chromium's software Vulkan under ANGLE: WebGL 2 with 32-bit float textures.
  */
-export async function openEnginePage(options: { readonly acceptSoftwareRendering?: boolean } = {}): Promise<EnginePage> {
+export async function openEnginePage(
+  options: { readonly acceptSoftwareRendering?: boolean } = {},
+): Promise<EnginePage> {
   if (!existsSync(ENGINE_PAGE)) throw new Error(`${ENGINE_PAGE} is missing: npm run build makes it`);
   const browser = await launchChromium();
   const page = await browser.newPage();
@@ -38,9 +42,13 @@ export async function openEnginePage(options: { readonly acceptSoftwareRendering
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('crash', () => errors.push('the page crashed'));
   const listeners: Array<(data: unknown) => void> = [];
-  await page.exposeBinding('pasticheToNode', (_source, data: unknown) => listeners.forEach((listener) => listener(data)));
+  await page.exposeBinding('pasticheToNode', (_source, data: unknown) =>
+    listeners.forEach((listener) => listener(data)),
+  );
   // Headless Chromium here renders in software (SwiftShader), which the studio's window refuses.
-  await page.goto(`${pathToFileURL(ENGINE_PAGE).href}${options.acceptSoftwareRendering === false ? '' : '?software=accept'}`);
+  await page.goto(
+    `${pathToFileURL(ENGINE_PAGE).href}${options.acceptSoftwareRendering === false ? '' : '?software=accept'}`,
+  );
   await page.evaluate(`(() => {
     const channel = new MessageChannel();
     channel.port1.onmessage = (event) => window.pasticheToNode(event.data);
@@ -52,7 +60,12 @@ export async function openEnginePage(options: { readonly acceptSoftwareRendering
   const port: ComputePort = {
     postMessage(message) {
       sending = sending
-        .then(() => page.evaluate((data) => (globalThis as unknown as { pasticheFromNode(data: unknown): void }).pasticheFromNode(data), message))
+        .then(() =>
+          page.evaluate(
+            (data) => (globalThis as unknown as { pasticheFromNode(data: unknown): void }).pasticheFromNode(data),
+            message,
+          ),
+        )
         .catch((error: unknown) => void errors.push(`a message to the page was lost: ${String(error)}`));
     },
     onMessage: (listener) => void listeners.push(listener),

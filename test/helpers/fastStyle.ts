@@ -3,7 +3,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PictureStylizer } from '../../engine/common/fast/pictureStylizer.js';
 import {
-  TRANSFORMER_LAYERS, transformerNetwork, type NormalisedConvWeights, type TransformerWeights,
+  TRANSFORMER_LAYERS,
+  transformerNetwork,
+  type NormalisedConvWeights,
+  type TransformerWeights,
 } from '../../engine/common/fast/transformerNetwork.js';
 import { selectedBackendName } from '../../engine/node/backend.js';
 import { fastStylizer } from '../../engine/node/fast/fastStylizer.js';
@@ -13,9 +16,13 @@ import { fastStylizer } from '../../engine/node/fast/fastStylizer.js';
  * the engine: [kernel size, in, out, transposed] for each convolution in order.
  */
 const CONVS: [number, number, number, boolean][] = [
-  [9, 3, 32, false], [3, 32, 64, false], [3, 64, 128, false],
+  [9, 3, 32, false],
+  [3, 32, 64, false],
+  [3, 64, 128, false],
   ...Array.from({ length: 10 }, (): [number, number, number, boolean] => [3, 128, 128, false]),
-  [3, 128, 64, true], [3, 64, 32, true], [9, 32, 3, false],
+  [3, 128, 64, true],
+  [3, 64, 32, true],
+  [9, 32, 3, false],
 ];
 
 export interface CheckpointVariable {
@@ -25,23 +32,29 @@ export interface CheckpointVariable {
 
 /** 48 variables with the recipe's initialisation (kernels N(0, 0.1)), shifts and scales perturbed so they matter. */
 export function randomCheckpoint(seed: number): CheckpointVariable[] {
-  return tf.tidy(() => CONVS.flatMap(([k, inChannels, outChannels, transposed], i) => {
-    const kernelShape = transposed ? [k, k, outChannels, inChannels] : [k, k, inChannels, outChannels];
-    const s = seed * 1000 + 3 * i;
-    return [
-      tf.randomNormal(kernelShape, 0, 0.1, 'float32', s),
-      tf.randomNormal([outChannels], 0, 0.3, 'float32', s + 1),
-      tf.randomNormal([outChannels], 1, 0.3, 'float32', s + 2),
-    ].map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
-  }));
+  return tf.tidy(() =>
+    CONVS.flatMap(([k, inChannels, outChannels, transposed], i) => {
+      const kernelShape = transposed ? [k, k, outChannels, inChannels] : [k, k, inChannels, outChannels];
+      const s = seed * 1000 + 3 * i;
+      return [
+        tf.randomNormal(kernelShape, 0, 0.1, 'float32', s),
+        tf.randomNormal([outChannels], 0, 0.3, 'float32', s + 1),
+        tf.randomNormal([outChannels], 1, 0.3, 'float32', s + 2),
+      ].map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+    }),
+  );
 }
 
 /** The checkpoint's variables as the network's weights, three per layer in order. */
 export function checkpointWeights(variables: readonly CheckpointVariable[]): Map<string, NormalisedConvWeights> {
-  return new Map(TRANSFORMER_LAYERS.map((layer, i) => {
-    const [kernel, shift, scale] = variables.slice(3 * i, 3 * i + 3).map(({ shape, values }) => tf.tensor(values, shape));
-    return [layer.name, { kernel: kernel as tf.Tensor4D, shift: shift as tf.Tensor1D, scale: scale as tf.Tensor1D }];
-  }));
+  return new Map(
+    TRANSFORMER_LAYERS.map((layer, i) => {
+      const [kernel, shift, scale] = variables
+        .slice(3 * i, 3 * i + 3)
+        .map(({ shape, values }) => tf.tensor(values, shape));
+      return [layer.name, { kernel: kernel as tf.Tensor4D, shift: shift as tf.Tensor1D, scale: scale as tf.Tensor1D }];
+    }),
+  );
 }
 
 /**
@@ -88,7 +101,9 @@ export function referenceStylize(variables: readonly CheckpointVariable[], rgb: 
     };
     const convTransposeLayer = (x: tf.Tensor4D, filters: number) => {
       const [batch, rows, cols] = x.shape;
-      return tf.relu(instanceNorm(tf.conv2dTranspose(x, take() as tf.Tensor4D, [batch, rows * 2, cols * 2, filters], 2, 'same')));
+      return tf.relu(
+        instanceNorm(tf.conv2dTranspose(x, take() as tf.Tensor4D, [batch, rows * 2, cols * 2, filters], 2, 'same')),
+      );
     };
     const residualBlock = (x: tf.Tensor4D) => tf.add(x, convLayer(convLayer(x, 1), 1, false)) as tf.Tensor4D;
 
@@ -112,39 +127,67 @@ export function referenceStylize(variables: readonly CheckpointVariable[], rgb: 
  * random bias, then a LayerNormalization standing in for instance normalisation (Keras has none) —
  * whose weights TensorFlow.js saves gamma (scale) first, then beta (shift) — and the residual adds.
  */
-export async function writeLayersStyleModel(folder: string, variables: readonly CheckpointVariable[], seed = 1): Promise<string> {
+export async function writeLayersStyleModel(
+  folder: string,
+  variables: readonly CheckpointVariable[],
+  seed = 1,
+): Promise<string> {
   const input = tf.input({ shape: [null, null, 3] });
   let next = 0;
   const assignments: [tf.layers.Layer, tf.Tensor[]][] = [];
-  const normalisedConv = (x: tf.SymbolicTensor, stride: number, transposed: boolean, relu: boolean): tf.SymbolicTensor => {
+  const normalisedConv = (
+    x: tf.SymbolicTensor,
+    stride: number,
+    transposed: boolean,
+    relu: boolean,
+  ): tf.SymbolicTensor => {
     const [kernel, shift, scale] = variables.slice(next, next + 3).map(({ shape, values }) => tf.tensor(values, shape));
     next += 3;
     const [k, , a, b] = kernel.shape;
     const filters = transposed ? a : b;
-    const conv = (transposed ? tf.layers.conv2dTranspose : tf.layers.conv2d)({ filters, kernelSize: k, strides: stride, padding: 'same' });
+    const conv = (transposed ? tf.layers.conv2dTranspose : tf.layers.conv2d)({
+      filters,
+      kernelSize: k,
+      strides: stride,
+      padding: 'same',
+    });
     const norm = tf.layers.layerNormalization({ axis: -1 });
     const y = norm.apply(conv.apply(x)) as tf.SymbolicTensor;
-    assignments.push([conv, [kernel, tf.randomNormal([filters], 0, 5, 'float32', seed + next)]], [norm, [scale, shift]]);
-    return relu ? tf.layers.reLU().apply(y) as tf.SymbolicTensor : y;
+    assignments.push(
+      [conv, [kernel, tf.randomNormal([filters], 0, 5, 'float32', seed + next)]],
+      [norm, [scale, shift]],
+    );
+    return relu ? (tf.layers.reLU().apply(y) as tf.SymbolicTensor) : y;
   };
   let x = normalisedConv(input, 1, false, true);
   x = normalisedConv(x, 2, false, true);
   x = normalisedConv(x, 2, false, true);
-  for (let block = 0; block < 5; block++) x = tf.layers.add().apply([x, normalisedConv(normalisedConv(x, 1, false, true), 1, false, false)]) as tf.SymbolicTensor;
+  for (let block = 0; block < 5; block++)
+    x = tf.layers
+      .add()
+      .apply([x, normalisedConv(normalisedConv(x, 1, false, true), 1, false, false)]) as tf.SymbolicTensor;
   x = normalisedConv(x, 2, true, true);
   x = normalisedConv(x, 2, true, true);
   x = normalisedConv(x, 1, false, false);
   const model = tf.model({ inputs: input, outputs: x });
   for (const [layer, weights] of assignments) layer.setWeights(weights);
   mkdirSync(folder, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const shard = 'group1-shard1of1.bin';
-    const data = tf.io.CompositeArrayBuffer.join(artifacts.weightData!);
-    writeFileSync(join(folder, shard), Buffer.from(data));
-    const modelJson = { format: 'layers-model', generatedBy: artifacts.generatedBy, convertedBy: null, modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: [shard], weights: artifacts.weightSpecs }] };
-    writeFileSync(join(folder, 'model.json'), JSON.stringify(modelJson));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const shard = 'group1-shard1of1.bin';
+      const data = tf.io.CompositeArrayBuffer.join(artifacts.weightData!);
+      writeFileSync(join(folder, shard), Buffer.from(data));
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [shard], weights: artifacts.weightSpecs }],
+      };
+      writeFileSync(join(folder, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   tf.dispose(assignments.flatMap(([, w]) => w));
   model.dispose();
   return join(folder, 'model.json');

@@ -35,21 +35,25 @@ const fraction = fc.noBias(fc.double({ min: 0, max: 1, noNaN: true }));
 
 const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
   // Bit flips anywhere: the commonest damage, which checksums and length fields must catch.
-  fc.array(fc.tuple(position, fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 }).map((flips) => (bytes: Uint8Array) => {
-    const copy = bytes.slice();
-    for (const [at, bit] of flips) if (copy.length > 0) copy[at % copy.length] ^= 1 << bit;
-    return copy;
-  }),
+  fc
+    .array(fc.tuple(position, fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 })
+    .map((flips) => (bytes: Uint8Array) => {
+      const copy = bytes.slice();
+      for (const [at, bit] of flips) if (copy.length > 0) copy[at % copy.length] ^= 1 << bit;
+      return copy;
+    }),
   // Truncation: a download or copy cut short.
   fraction.map((kept) => (bytes: Uint8Array) => bytes.slice(0, Math.floor(bytes.length * kept))),
   // Extension: trailing garbage.
   fc.uint8Array({ minLength: 1, maxLength: 4096 }).map((tail) => (bytes: Uint8Array) => concat(bytes, tail)),
   // A run of bytes overwritten with one value (0x00, 0xff: lengths and counts become 0 or huge).
-  fc.tuple(position, fc.integer({ min: 1, max: 64 }), fc.constantFrom(0x00, 0xff, 0x7f, 0x80)).map(([at, length, value]) => (bytes: Uint8Array) => {
-    const copy = bytes.slice();
-    if (copy.length > 0) copy.fill(value, at % copy.length, Math.min(copy.length, (at % copy.length) + length));
-    return copy;
-  }),
+  fc
+    .tuple(position, fc.integer({ min: 1, max: 64 }), fc.constantFrom(0x00, 0xff, 0x7f, 0x80))
+    .map(([at, length, value]) => (bytes: Uint8Array) => {
+      const copy = bytes.slice();
+      if (copy.length > 0) copy.fill(value, at % copy.length, Math.min(copy.length, (at % copy.length) + length));
+      return copy;
+    }),
   // A slice of the input duplicated elsewhere in it.
   fc.tuple(position, position, fc.integer({ min: 1, max: 512 })).map(([from, to, length]) => (bytes: Uint8Array) => {
     if (bytes.length === 0) return bytes;
@@ -67,28 +71,60 @@ export function mutatedBytes(seeds: readonly Uint8Array[]): fc.Arbitrary<Uint8Ar
   const seed = fc.constantFrom<Uint8Array>(...seeds.map((bytes) => new Uint8Array(bytes)));
   return fc.oneof(
     { weight: 1, arbitrary: seed },
-    { weight: 19, arbitrary: fc.tuple(seed, fc.array(byteMutation, { minLength: 1, maxLength: 3 })).map(([bytes, mutations]) => mutations.reduce((b, m) => m(b), bytes)) },
+    {
+      weight: 19,
+      arbitrary: fc
+        .tuple(seed, fc.array(byteMutation, { minLength: 1, maxLength: 3 }))
+        .map(([bytes, mutations]) => mutations.reduce((b, m) => m(b), bytes)),
+    },
   );
 }
 
 /** JSON values a hostile or careless file puts where a field should be. */
 export const hostileJsonValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(null, true, false, '', '..', '../../etc/passwd', '/etc/passwd', 0, -1, 0.5, -0.5, 1e308, -1e308, 2 ** 53, 2 ** 31, NaN, 1e-320),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    '',
+    '..',
+    '../../etc/passwd',
+    '/etc/passwd',
+    0,
+    -1,
+    0.5,
+    -0.5,
+    1e308,
+    -1e308,
+    2 ** 53,
+    2 ** 31,
+    NaN,
+    1e-320,
+  ),
   fc.constantFrom([], {}, [null], [-1], [0.5], [1e9, 1e9], { $bytes: 'AAAA' }, 'A'.repeat(10_000)),
   fc.jsonValue({ maxDepth: 2 }),
 );
 
 /** The paths to every field of a JSON value, for mutations to pick from. */
-function jsonPaths(value: unknown, path: (string | number)[] = [], into: (string | number)[][] = []): (string | number)[][] {
+function jsonPaths(
+  value: unknown,
+  path: (string | number)[] = [],
+  into: (string | number)[][] = [],
+): (string | number)[][] {
   into.push(path);
   if (Array.isArray(value)) value.forEach((item, i) => jsonPaths(item, [...path, i], into));
-  else if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) jsonPaths(item, [...path, key], into);
+  else if (typeof value === 'object' && value !== null)
+    for (const [key, item] of Object.entries(value)) jsonPaths(item, [...path, key], into);
   return into;
 }
 
 type JsonMutation = { kind: 'delete' | 'replace'; pick: number; value: unknown };
 
-const jsonMutation: fc.Arbitrary<JsonMutation> = fc.record({ kind: fc.constantFrom('delete' as const, 'replace' as const), pick: fc.nat(), value: hostileJsonValue });
+const jsonMutation: fc.Arbitrary<JsonMutation> = fc.record({
+  kind: fc.constantFrom('delete' as const, 'replace' as const),
+  pick: fc.nat(),
+  value: hostileJsonValue,
+});
 
 function applyJsonMutation(root: unknown, mutation: JsonMutation): unknown {
   const paths = jsonPaths(root);
@@ -110,7 +146,12 @@ export function mutatedJson(seeds: readonly unknown[]): fc.Arbitrary<unknown> {
   const seed = fc.constantFrom(...seeds);
   return fc.oneof(
     { weight: 1, arbitrary: seed },
-    { weight: 19, arbitrary: fc.tuple(seed, fc.array(jsonMutation, { minLength: 1, maxLength: 4 })).map(([value, mutations]) => mutations.reduce(applyJsonMutation, value)) },
+    {
+      weight: 19,
+      arbitrary: fc
+        .tuple(seed, fc.array(jsonMutation, { minLength: 1, maxLength: 4 }))
+        .map(([value, mutations]) => mutations.reduce(applyJsonMutation, value)),
+    },
   );
 }
 
@@ -140,7 +181,12 @@ export interface FuzzReport {
  * line naming its subject. Any other error, a case over the time bound, or memory past the bound
  * fails the property, and fast-check shrinks it to a small input. Prints one line with the figures.
  */
-export async function fuzzFormat<T>(name: string, arbitrary: fc.Arbitrary<T>, attempt: (input: T) => Promise<unknown>, options: FuzzOptions<T>): Promise<FuzzReport> {
+export async function fuzzFormat<T>(
+  name: string,
+  arbitrary: fc.Arbitrary<T>,
+  attempt: (input: T) => Promise<unknown>,
+  options: FuzzOptions<T>,
+): Promise<FuzzReport> {
   const baseline = process.memoryUsage().rss;
   let accepted = 0;
   let refused = 0;
@@ -149,7 +195,10 @@ export async function fuzzFormat<T>(name: string, arbitrary: fc.Arbitrary<T>, at
   await fc.assert(
     fc.asyncProperty(arbitrary, async (input) => {
       const started = performance.now();
-      const outcome = await attempt(input).then(() => null, (error: unknown) => error);
+      const outcome = await attempt(input).then(
+        () => null,
+        (error: unknown) => error,
+      );
       const tookMs = performance.now() - started;
       slowestMs = Math.max(slowestMs, tookMs);
       if (outcome === null) accepted++;
@@ -159,31 +208,47 @@ export async function fuzzFormat<T>(name: string, arbitrary: fc.Arbitrary<T>, at
         if (process.env.PASTICHE_FUZZ_VERBOSE) console.log(`refused: ${(outcome as Error).message}`);
         refused++;
       }
-      assert.ok(tookMs <= options.caseTimeoutMs, `${name}: a case took ${tookMs.toFixed(0)} ms, over the bound of ${options.caseTimeoutMs} ms`);
+      assert.ok(
+        tookMs <= options.caseTimeoutMs,
+        `${name}: a case took ${tookMs.toFixed(0)} ms, over the bound of ${options.caseTimeoutMs} ms`,
+      );
       await options.after?.(input);
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      assert.ok(peakRss - baseline <= options.maxRssGrowthBytes, `${name}: resident memory grew by ${mb(peakRss - baseline)}, over the bound of ${mb(options.maxRssGrowthBytes)}`);
+      assert.ok(
+        peakRss - baseline <= options.maxRssGrowthBytes,
+        `${name}: resident memory grew by ${mb(peakRss - baseline)}, over the bound of ${mb(options.maxRssGrowthBytes)}`,
+      );
     }),
     { numRuns: options.runs, seed: fuzzSeed(), endOnFailure: true },
   );
   const report = { name, cases: accepted + refused, accepted, refused, slowestMs, rssGrowthBytes: peakRss - baseline };
-  console.log(`fuzz ${name}: ${report.cases} cases (${accepted} accepted, ${refused} refused in one line), 0 failures; slowest ${slowestMs.toFixed(0)} ms, resident memory +${mb(report.rssGrowthBytes)}`);
+  console.log(
+    `fuzz ${name}: ${report.cases} cases (${accepted} accepted, ${refused} refused in one line), 0 failures; slowest ${slowestMs.toFixed(0)} ms, resident memory +${mb(report.rssGrowthBytes)}`,
+  );
   return report;
 }
 
 /** A refusal as a person must see it: a PasticheError, one line, naming what is at fault. */
 export function assertOneLineRefusal(error: unknown, subject?: string | readonly string[]): void {
-  if (!isPasticheError(error)) throw new assert.AssertionError({ message: `not a one-line refusal but ${error instanceof Error ? error.stack : String(error)}` });
+  if (!isPasticheError(error))
+    throw new assert.AssertionError({
+      message: `not a one-line refusal but ${error instanceof Error ? error.stack : String(error)}`,
+    });
   assert.ok(!/[\r\n]/.test(error.message), `a refusal of more than one line: ${JSON.stringify(error.message)}`);
   const subjects = typeof subject === 'string' ? [subject] : subject;
-  if (subjects !== undefined) assert.ok(subjects.some((s) => error.message.includes(s)), `the refusal names none of ${subjects.join(', ')}: ${error.message}`);
+  if (subjects !== undefined)
+    assert.ok(
+      subjects.some((s) => error.message.includes(s)),
+      `the refusal names none of ${subjects.join(', ')}: ${error.message}`,
+    );
 }
 
 /** Every number anywhere in `value` is finite: what a result that passed validation may hold. */
 export function assertFiniteNumbers(value: unknown, path = 'value'): void {
   if (typeof value === 'number') assert.ok(Number.isFinite(value), `${path} is ${value}`);
   else if (Array.isArray(value)) value.forEach((item, i) => assertFiniteNumbers(item, `${path}[${i}]`));
-  else if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) assertFiniteNumbers(item, `${path}.${key}`);
+  else if (typeof value === 'object' && value !== null)
+    for (const [key, item] of Object.entries(value)) assertFiniteNumbers(item, `${path}.${key}`);
 }
 
 /** Awaits a promise that must be refused in one line matching `pattern`. */

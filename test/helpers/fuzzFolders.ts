@@ -40,17 +40,29 @@ function assertStoreClean(store: string, name: string, tensorsBefore: number): v
  * is imported as `fuzzed`; it is stored whole or refused in one line naming that folder, with no
  * half-written folder and no tensor left behind.
  */
-export async function fuzzImport<T>(format: string, cases: fc.Arbitrary<T>, prepare: (input: T) => string, importFolder: (folder: string, name: string, store: string) => Promise<unknown>): Promise<void> {
+export async function fuzzImport<T>(
+  format: string,
+  cases: fc.Arbitrary<T>,
+  prepare: (input: T) => string,
+  importFolder: (folder: string, name: string, store: string) => Promise<unknown>,
+): Promise<void> {
   const store = join(mkdtempSync(join(tmpdir(), 'pastiche-fuzz-store-')), 'store');
   let tensors = 0;
   let folder = '';
-  await fuzzFormat(format, cases, async (input) => {
-    folder = prepare(input);
-    tensors = tf.memory().numTensors;
-    await importFolder(folder, 'fuzzed', store);
-  }, {
-    runs: fuzzRuns(200), caseTimeoutMs: 10_000, maxRssGrowthBytes: 768 * 1024 ** 2,
-    subject: () => folder,
-    after: () => assertStoreClean(store, 'fuzzed', tensors),
-  });
+  await fuzzFormat(
+    format,
+    cases,
+    async (input) => {
+      folder = prepare(input);
+      tensors = tf.memory().numTensors;
+      await importFolder(folder, 'fuzzed', store);
+    },
+    {
+      runs: fuzzRuns(200),
+      caseTimeoutMs: 10_000,
+      maxRssGrowthBytes: 768 * 1024 ** 2,
+      subject: () => folder,
+      after: () => assertStoreClean(store, 'fuzzed', tensors),
+    },
+  );
 }

@@ -12,8 +12,21 @@ import { VGG19 } from '../../engine/common/networks/vgg.js';
 const h5 = await import('h5wasm/node');
 await h5.ready;
 
-const KERAS_NAMES: Record<string, string> = { conv1_1: 'block1_conv1', conv1_2: 'block1_conv2', conv2_1: 'block2_conv1', conv2_2: 'block2_conv2' };
-const LAYER_NAMES = ['input_1', 'block1_conv1', 'block1_conv2', 'block1_pool', 'block2_conv1', 'block2_conv2', 'block2_pool'];
+const KERAS_NAMES: Record<string, string> = {
+  conv1_1: 'block1_conv1',
+  conv1_2: 'block1_conv2',
+  conv2_1: 'block2_conv1',
+  conv2_2: 'block2_conv2',
+};
+const LAYER_NAMES = [
+  'input_1',
+  'block1_conv1',
+  'block1_conv2',
+  'block1_pool',
+  'block2_conv1',
+  'block2_conv2',
+  'block2_pool',
+];
 
 export interface KerasWeightsOptions {
   /** How many of the four convolutions to write (fuzz seeds write one: a 7 kB file). */
@@ -30,12 +43,20 @@ export interface KerasWeightsOptions {
  * LAYER/LAYER/kernel:0 and …/bias:0; layers without weights (input, pools) list none. `wholeModel`:
  * under `model_weights` with a `model_config` naming the model vgg19, as `model.save` writes.
  */
-export function writeKerasWeights(file: string, wholeModel = false, { convolutions = 4, dataset, edit }: KerasWeightsOptions = {}) {
+export function writeKerasWeights(
+  file: string,
+  wholeModel = false,
+  { convolutions = 4, dataset, edit }: KerasWeightsOptions = {},
+) {
   const weights = randomWeights(VGG19, 11);
   const written = Object.keys(KERAS_NAMES).slice(0, convolutions);
   const out = new h5.File(file, 'w');
   const root = wholeModel ? out.create_group('model_weights') : out;
-  if (wholeModel) out.create_attribute('model_config', JSON.stringify({ class_name: 'Functional', config: { name: 'vgg19', layers: [] } }));
+  if (wholeModel)
+    out.create_attribute(
+      'model_config',
+      JSON.stringify({ class_name: 'Functional', config: { name: 'vgg19', layers: [] } }),
+    );
   root.create_attribute('layer_names', LAYER_NAMES);
   root.create_attribute('backend', 'tensorflow');
   for (const layer of LAYER_NAMES) {
@@ -45,9 +66,13 @@ export function writeKerasWeights(file: string, wholeModel = false, { convolutio
     group.create_attribute('weight_names', [`${layer}/kernel:0`, `${layer}/bias:0`]);
     const inner = group.create_group(layer);
     const { kernel, bias } = weights.get(paper)!;
-    for (const [name, tensor] of [['kernel:0', kernel], ['bias:0', bias]] as const) {
+    for (const [name, tensor] of [
+      ['kernel:0', kernel],
+      ['bias:0', bias],
+    ] as const) {
       const values = tensor.dataSync() as Float32Array;
-      if (!dataset?.(inner, layer, name, values, tensor.shape)) inner.create_dataset({ name, data: values, shape: tensor.shape });
+      if (!dataset?.(inner, layer, name, values, tensor.shape))
+        inner.create_dataset({ name, data: values, shape: tensor.shape });
     }
   }
   edit?.(root);
@@ -81,5 +106,8 @@ export async function serveKerasWeights(folder: string): Promise<{ server: Serve
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/vgg19_mirror.h5`;
   const md5 = createHash('md5').update(weights).digest('hex');
-  return { server, source: { kind: 'download', url, file: 'vgg19_mirror.h5', bytes: weights.length, md5, format: 'keras-h5' } };
+  return {
+    server,
+    source: { kind: 'download', url, file: 'vgg19_mirror.h5', bytes: weights.length, md5, format: 'keras-h5' },
+  };
 }

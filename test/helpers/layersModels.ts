@@ -11,16 +11,26 @@ import { VGG19 } from '../../engine/common/networks/vgg.js';
 export async function writeVggBlock1(folder: string, seed = 4): Promise<string> {
   const weights = randomWeights(VGG19, seed);
   const named: tf.NamedTensorMap = {};
-  for (const [layer, keras] of [['conv1_1', 'block1_conv1'], ['conv1_2', 'block1_conv2']]) {
+  for (const [layer, keras] of [
+    ['conv1_1', 'block1_conv1'],
+    ['conv1_2', 'block1_conv2'],
+  ]) {
     named[`${keras}/kernel`] = weights.get(layer)!.kernel;
     named[`${keras}/bias`] = weights.get(layer)!.bias;
   }
   const { data, specs } = await tf.io.encodeWeights(named);
   tf.dispose([...weights.values()].flatMap((w) => [w.kernel, w.bias]));
   writeFileSync(join(folder, 'group1-shard1of1'), Buffer.from(data));
-  const layers = ['input_1', 'block1_conv1', 'block1_conv2', 'block1_pool'].map((name) => ({ name, class_name: 'Layer', config: { name } }));
+  const layers = ['input_1', 'block1_conv1', 'block1_conv2', 'block1_pool'].map((name) => ({
+    name,
+    class_name: 'Layer',
+    config: { name },
+  }));
   const topology = { model_config: { class_name: 'Model', config: { name: 'vgg19', layers } } };
-  writeFileSync(join(folder, 'model.json'), JSON.stringify({ modelTopology: topology, weightsManifest: [{ paths: ['group1-shard1of1'], weights: specs }] }));
+  writeFileSync(
+    join(folder, 'model.json'),
+    JSON.stringify({ modelTopology: topology, weightsManifest: [{ paths: ['group1-shard1of1'], weights: specs }] }),
+  );
   return folder;
 }
 

@@ -60,15 +60,21 @@ async function soakStore(): Promise<SoakStore> {
   };
   try {
     const [photo, painting, weights] = ['photo.png', 'painting.png', 'blocks12.h5'].map((name) => join(home, name));
-    await sharp({ create: { width: 48, height: 40, channels: 3, background: '#a64' } }).png().toFile(photo);
-    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
-      + '<rect width="40" height="40" fill="#239"/><path d="M0 0 L40 40" stroke="#fc0" stroke-width="6"/></svg>';
+    await sharp({ create: { width: 48, height: 40, channels: 3, background: '#a64' } })
+      .png()
+      .toFile(photo);
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">' +
+      '<rect width="40" height="40" fill="#239"/><path d="M0 0 L40 40" stroke="#fc0" stroke-width="6"/></svg>';
     await sharp(Buffer.from(svg)).png().toFile(painting);
     // The file's weights are drawn as tensors; none is kept, so the soak's tensor count is the engine's alone.
     tf.tidy(() => void writeKerasWeights(weights));
     await importNetwork(weights, SOAK_NETWORK, store.paths.models, 'vgg19');
     const job = (size: number, iterations: number, seed: number): StylizeJob => ({
-      project: 'soak', contentFile: photo, styleFiles: [painting], settings: soakSettings(size, iterations, seed),
+      project: 'soak',
+      contentFile: photo,
+      styleFiles: [painting],
+      settings: soakSettings(size, iterations, seed),
     });
     return { store, job, remove };
   } catch (error) {
@@ -80,8 +86,17 @@ async function soakStore(): Promise<SoakStore> {
 /** The settings of a soak run: SOAK_NETWORK to conv2_1, no previews. */
 function soakSettings(size: number, iterations: number, seed: number): StylizeSettings {
   return resolveSettings({
-    ...NEURAL_STYLE_DEFAULTS, network: SOAK_NETWORK, size, iterations, seed, previewEvery: 0,
-    contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv2_1', weight: 1 }],
+    ...NEURAL_STYLE_DEFAULTS,
+    network: SOAK_NETWORK,
+    size,
+    iterations,
+    seed,
+    previewEvery: 0,
+    contentLayers: ['conv2_1'],
+    styleLayers: [
+      { layer: 'conv1_1', weight: 1 },
+      { layer: 'conv2_1', weight: 1 },
+    ],
   });
 }
 

@@ -45,11 +45,12 @@ export async function startStyleServer(root: string) {
     drop: () => stalled.splice(0).forEach((response) => response.socket?.destroy()),
     /** Serves `file` with its first byte flipped from now on (null: as it is). */
     corrupt: (file: string | null) => void (corrupt = file),
-    close: () => new Promise<void>((resolve) => {
-      stalled.splice(0).forEach((response) => response.socket?.destroy());
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        stalled.splice(0).forEach((response) => response.socket?.destroy());
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -57,10 +58,12 @@ export async function startStyleServer(root: string) {
 export function catalogueEntryFor(name: string, folder: string, baseUrl: string): StyleCatalogueEntry {
   // manifest.json first, then the variables in order, as the product's catalogue lists them.
   const order = (file: string) => (file === 'manifest.json' ? -1 : Number(file.replace(/^Variable_?/, '') || 0));
-  const files = readdirSync(folder).sort((a, b) => order(a) - order(b)).map((file) => {
-    const bytes = readFileSync(join(folder, file));
-    return { name: file, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-  });
+  const files = readdirSync(folder)
+    .sort((a, b) => order(a) - order(b))
+    .map((file) => {
+      const bytes = readFileSync(join(folder, file));
+      return { name: file, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    });
   return { name, description: `${name}, for tests`, license: 'test weights', baseUrl, files };
 }
 

@@ -48,12 +48,21 @@ export function tinyNetwork(seed = 1): FeatureNetwork {
  * operations only (their gradients are tf's autodiff): the reference the hand-written gradients of
  * featureNetwork must equal. Pools must tile their input (size = stride, sides divisible).
  */
-export function plainActivations(architecture: NetworkArchitecture, weights: NetworkWeights, x: tf.Tensor4D, pooling: 'max' | 'avg' = 'max'): Map<string, tf.Tensor4D> {
+export function plainActivations(
+  architecture: NetworkArchitecture,
+  weights: NetworkWeights,
+  x: tf.Tensor4D,
+  pooling: 'max' | 'avg' = 'max',
+): Map<string, tf.Tensor4D> {
   const result = new Map<string, tf.Tensor4D>();
   for (const layer of architecture.layers) {
     if (layer.kind === 'pool') {
-      if (layer.size !== layer.stride || x.shape[1] % layer.size !== 0 || x.shape[2] % layer.size !== 0) throw new Error(`${layer.name} does not tile ${x.shape}`);
-      x = pooling === 'max' ? tf.maxPool(x, layer.size, layer.stride, 'valid') : tf.avgPool(x, layer.size, layer.stride, 'valid');
+      if (layer.size !== layer.stride || x.shape[1] % layer.size !== 0 || x.shape[2] % layer.size !== 0)
+        throw new Error(`${layer.name} does not tile ${x.shape}`);
+      x =
+        pooling === 'max'
+          ? tf.maxPool(x, layer.size, layer.stride, 'valid')
+          : tf.avgPool(x, layer.size, layer.stride, 'valid');
     } else if (layer.kind === 'conv') {
       const { kernel, bias } = weights.get(layer.name)!;
       const z = tf.add(convolve(layer, x, kernel), bias);
@@ -79,7 +88,10 @@ export function syntheticImage(height: number, width: number, seed: number): tf.
   return tf.tidy(() => {
     const coarse = tf.randomUniform([1, 4, 4, 3], 0, 255, 'float32', seed) as tf.Tensor4D;
     const medium = tf.randomUniform([1, 16, 16, 3], -60, 60, 'float32', seed + 1) as tf.Tensor4D;
-    const image = tf.add(tf.image.resizeBilinear(coarse, [height, width]), tf.image.resizeBilinear(medium, [height, width]));
+    const image = tf.add(
+      tf.image.resizeBilinear(coarse, [height, width]),
+      tf.image.resizeBilinear(medium, [height, width]),
+    );
     return tf.clipByValue(tf.squeeze(image, [0]), 0, 255) as tf.Tensor3D;
   });
 }
@@ -99,12 +111,19 @@ export function directionalDerivative(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tens
 }
 
 /** Asserts two networks compute the same activations at `layer` for one seeded picture (an imported network against its original weights). */
-export function assertSameActivations(network: FeatureNetwork, reference: FeatureNetwork, layer: string, seed: number, size = 16): void {
+export function assertSameActivations(
+  network: FeatureNetwork,
+  reference: FeatureNetwork,
+  layer: string,
+  seed: number,
+  size = 16,
+): void {
   tf.tidy(() => {
     const input = network.preprocess(syntheticImage(size, size, seed));
     const [a, b] = [network, reference].map((net) => net.activations(input, [layer], 'max').get(layer)!);
     const difference = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
-    if (!(difference < 1e-4)) throw new Error(`${network.name} differs from ${reference.name} at ${layer} by up to ${difference}`);
+    if (!(difference < 1e-4))
+      throw new Error(`${network.name} differs from ${reference.name} at ${layer} by up to ${difference}`);
   });
 }
 
@@ -123,7 +142,8 @@ export function assertDescends(loss: (x: tf.Tensor) => tf.Scalar, start: tf.Tens
     }
     const trace = `losses ${values.map((v) => v.toPrecision(3)).join(' → ')}`;
     if (!(values[0] > 0)) throw new Error(`the starting loss is ${values[0]}`);
-    if (!values.every((v, i) => i === 0 || v < values[i - 1])) throw new Error(`not decreasing at every step: ${trace}`);
+    if (!values.every((v, i) => i === 0 || v < values[i - 1]))
+      throw new Error(`not decreasing at every step: ${trace}`);
     if (!(values.at(-1)! < 0.9 * values[0])) throw new Error(`fell by less than 10 %: ${trace}`);
   });
 }
@@ -149,10 +169,12 @@ export function assertGradient(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, che
       const analytic = directionalDerivative(f, x, v);
       const numeric = directionalDifference(f, x, v, step);
       if (!(Math.abs(analytic) > 1e-6)) throw new Error(`the gradient vanished (${analytic})`);
-      if (!(Math.abs(analytic - numeric) <= tolerance * Math.abs(analytic))) throw new Error(`autodiff ${analytic} vs finite difference ${numeric}`);
+      if (!(Math.abs(analytic - numeric) <= tolerance * Math.abs(analytic)))
+        throw new Error(`autodiff ${analytic} vs finite difference ${numeric}`);
       if (reference) {
         const byDefinition = directionalDerivative(reference, x, v);
-        if (!(Math.abs(analytic - byDefinition) <= 1e-4 * Math.abs(analytic))) throw new Error(`${analytic} vs the definition's ${byDefinition}`);
+        if (!(Math.abs(analytic - byDefinition) <= 1e-4 * Math.abs(analytic)))
+          throw new Error(`${analytic} vs the definition's ${byDefinition}`);
       }
     }
   });

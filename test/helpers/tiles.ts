@@ -61,14 +61,21 @@ export function seamEnergy(image: RgbImage, seams: ReadonlySet<number>): { seams
 export function normalisingNetwork(): PictureStylizer {
   const ownMoments = (rgb: tf.Tensor3D) => {
     const { mean, variance } = tf.moments(rgb, [0, 1]);
-    return { mean: tf.reshape(mean, [1, 1, 1, 3]) as tf.Tensor4D, variance: tf.reshape(variance, [1, 1, 1, 3]) as tf.Tensor4D };
+    return {
+      mean: tf.reshape(mean, [1, 1, 1, 3]) as tf.Tensor4D,
+      variance: tf.reshape(variance, [1, 1, 1, 3]) as tf.Tensor4D,
+    };
   };
   return tfjsStylizer({
-    stylize: (rgb, statistics) => tf.tidy(() => {
-      const { mean, variance } = statistics?.get('conv1') ?? ownMoments(rgb);
-      const normalised = tf.div(tf.sub(rgb, tf.reshape(mean, [1, 1, 3])), tf.sqrt(tf.add(tf.reshape(variance, [1, 1, 3]), 1e-3)));
-      return tf.clipByValue(tf.add(tf.mul(normalised, 50), 127.5), 0, 255) as tf.Tensor3D;
-    }),
+    stylize: (rgb, statistics) =>
+      tf.tidy(() => {
+        const { mean, variance } = statistics?.get('conv1') ?? ownMoments(rgb);
+        const normalised = tf.div(
+          tf.sub(rgb, tf.reshape(mean, [1, 1, 3])),
+          tf.sqrt(tf.add(tf.reshape(variance, [1, 1, 3]), 1e-3)),
+        );
+        return tf.clipByValue(tf.add(tf.mul(normalised, 50), 127.5), 0, 255) as tf.Tensor3D;
+      }),
     measureStatistics: (rgb): NormStatistics => new Map([['conv1', tf.tidy(() => ownMoments(rgb))]]),
     dispose: () => {},
   });

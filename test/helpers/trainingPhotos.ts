@@ -7,7 +7,8 @@ import { syntheticImage } from './tf.js';
 /** Writes `count` generated photos (photo-0.png …, of several proportions) into `folder`, for a style network to train on. */
 export async function writePhotoFolder(folder: string, count: number, size = 64): Promise<string> {
   mkdirSync(folder, { recursive: true });
-  for (let i = 0; i < count; i++) await writePicture(join(folder, `photo-${i}.png`), size + 8 * (i % 3), size, 10 + 7 * i);
+  for (let i = 0; i < count; i++)
+    await writePicture(join(folder, `photo-${i}.png`), size + 8 * (i % 3), size, 10 + 7 * i);
   return folder;
 }
 

@@ -17,9 +17,15 @@ export interface ComputeRequests {
   /** Keeps a network's weights on the device under `key` (their digest); it replaces the one held before. */
   'network.load': { args: TransferredNetwork; result: void };
   /** One descent (a stylization or a generation) on the network held under `networkKey`; progress and previews as events. */
-  'descent.run': { args: { readonly job: number; readonly networkKey: string; readonly descent: DescentJob }; result: DescentResult };
+  'descent.run': {
+    args: { readonly job: number; readonly networkKey: string; readonly descent: DescentJob };
+    result: DescentResult;
+  };
   /** The style-transfer loss and its gradient at one image: what checks a device against this thread's backend. */
-  'loss.evaluate': { args: { readonly networkKey: string; readonly evaluation: LossEvaluationRequest }; result: LossEvaluation };
+  'loss.evaluate': {
+    args: { readonly networkKey: string; readonly evaluation: LossEvaluationRequest };
+    result: LossEvaluation;
+  };
 }
 
 export type ComputeChannel = keyof ComputeRequests;
@@ -47,7 +53,13 @@ export function isGpuBackend(name: string): name is GpuBackendName {
 
 /** What a descent computes, as plain data: the same request on this thread or on a device. */
 export type DescentJob =
-  | { readonly kind: 'stylize'; readonly settings: StylizeSettings; readonly content: RgbImage; readonly styles: readonly RgbImage[]; readonly initImage?: RgbImage }
+  | {
+      readonly kind: 'stylize';
+      readonly settings: StylizeSettings;
+      readonly content: RgbImage;
+      readonly styles: readonly RgbImage[];
+      readonly initImage?: RgbImage;
+    }
   | { readonly kind: 'generate'; readonly settings: GenerateSettings; readonly painting?: RgbImage };
 
 /** A network's weights as they cross: each convolution's kernel and bias as float32 arrays, each owning its buffer. */

@@ -16,7 +16,12 @@ export function fromWire<T>(text: string, decodeBytes: (base64: string) => Uint8
 }
 
 function isWireBytes(value: unknown): value is { $bytes: string } {
-  return typeof value === 'object' && value !== null && Object.keys(value).length === 1 && typeof (value as { $bytes?: unknown }).$bytes === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { $bytes?: unknown }).$bytes === 'string'
+  );
 }
 
 /** btoa works on "binary strings"; building one in slices keeps large images off the call stack's limit. */

@@ -15,18 +15,30 @@ const layerSplit = (label: string) => LAYER_PRESETS.find((split) => split.label 
 /** The papers' comparisons, as the grid builder offers them (and as `npm run figures` will lay them out). */
 export const FIGURE_PRESETS: readonly FigurePreset[] = [
   // Nikulin & Novak §3 and figure 2: one transfer through each network, each read at its own default layers.
-  { label: 'Networks (Nikulin & Novak fig. 2)', axes: [{ parameter: 'network', values: ['vgg19-random', 'vgg16-random', 'alexnet-random', 'googlenet-random'] }] },
+  {
+    label: 'Networks (Nikulin & Novak fig. 2)',
+    axes: [{ parameter: 'network', values: ['vgg19-random', 'vgg16-random', 'alexnet-random', 'googlenet-random'] }],
+  },
   // Nikulin & Novak, "Exploring the Neural Algorithm of Artistic Style", §4 and figure 3.
-  { label: 'Initialisation (Nikulin & Novak fig. 3)', axes: [{ parameter: 'init', values: ['style', 'content', 'noise'] }] },
+  {
+    label: 'Initialisation (Nikulin & Novak fig. 3)',
+    axes: [{ parameter: 'init', values: ['style', 'content', 'noise'] }],
+  },
   // Their §5 and figure 4: the partial split next to full transfer, each at a high and a low style weight.
   {
     label: 'Partial style transfer (fig. 4)',
-    axes: [{ parameter: 'layers', values: [layerSplit('Partial style transfer'), layerSplit('Gatys et al. 2015')] }, { parameter: 'styleWeight', values: [1000, 10] }],
+    axes: [
+      { parameter: 'layers', values: [layerSplit('Partial style transfer'), layerSplit('Gatys et al. 2015')] },
+      { parameter: 'styleWeight', values: [1000, 10] },
+    ],
   },
   // Their §7 and §9: Gram matrices, autocorrelations (spatial) and local correlations as the style.
   { label: 'Style representations (§7, §9)', axes: [{ parameter: 'styleRepr', values: ['gram', 'spatial', 'local'] }] },
   // Gatys, Ecker, Bethge, Hertzmann & Shechtman 2017, §5: whose colours the result keeps.
-  { label: 'Colour preservation (Gatys et al. 2017)', axes: [{ parameter: 'preserveColors', values: ['none', 'luminance', 'histogram'] }] },
+  {
+    label: 'Colour preservation (Gatys et al. 2017)',
+    axes: [{ parameter: 'preserveColors', values: ['none', 'luminance', 'histogram'] }],
+  },
 ];
 
 /**
@@ -46,7 +58,9 @@ export function withBestNetworks(figure: FigurePreset, networks: readonly Networ
       if (axis.parameter !== 'network') return axis;
       const covered = new Set(axis.values.map((name) => networks.find((n) => n.name === name)?.architecture));
       const others = networks.filter((n) => n.status === 'installed' && n.architecture && !covered.has(n.architecture));
-      const extra = others.filter((n, i) => others.findIndex((o) => o.architecture === n.architecture) === i).map((n) => n.name);
+      const extra = others
+        .filter((n, i) => others.findIndex((o) => o.architecture === n.architecture) === i)
+        .map((n) => n.name);
       return { ...axis, values: [...axis.values.map(best), ...extra] };
     }),
   };
@@ -75,27 +89,44 @@ export const GENERATION_FIGURES: readonly { readonly label: string; readonly cel
   {
     label: 'One Gram entry (Nikulin & Novak fig. 5)',
     cells: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1'].map((layer) => ({
-      label: `one entry of ${layer}`, generator: { kind: 'single', layer, amplitude: MAXIMISING_AMPLITUDE, seed: 1 }, styleLayers: [layer],
+      label: `one entry of ${layer}`,
+      generator: { kind: 'single', layer, amplitude: MAXIMISING_AMPLITUDE, seed: 1 },
+      styleLayers: [layer],
     })),
   },
   {
     label: 'Sparse random Gram matrix (fig. 6)',
     cells: [0.5, 0.9, 0.99].map((sparsity) => ({
-      label: `conv3_1, sparsity ${sparsity}`, generator: { kind: 'sparse', layers: ['conv3_1'], sparsity, seed: 1 }, styleLayers: ['conv3_1'],
+      label: `conv3_1, sparsity ${sparsity}`,
+      generator: { kind: 'sparse', layers: ['conv3_1'], sparsity, seed: 1 },
+      styleLayers: ['conv3_1'],
     })),
   },
   {
     label: 'Random matrices on several layers (fig. 7)',
-    cells: [[1, 2, 4], [1, 2, 3], [1, 4], [1, 2, 5]].map((set) => {
+    cells: [
+      [1, 2, 4],
+      [1, 2, 3],
+      [1, 4],
+      [1, 2, 5],
+    ].map((set) => {
       const layers = set.map((block) => `conv${block}_1`);
-      return { label: `layers {${set.join(',')}}`, generator: { kind: 'sparse', layers, seed: 1 }, styleLayers: layers };
+      return {
+        label: `layers {${set.join(',')}}`,
+        generator: { kind: 'sparse', layers, seed: 1 },
+        styleLayers: layers,
+      };
     }),
   },
   {
     label: "A painting's Gram statistics mimicked (fig. 8)",
     cells: [
       { label: 'targets drawn once', generator: { kind: 'mimic', seed: 1 }, styleLayers: VGG19.defaultLayers.style },
-      { label: 'targets redrawn each iteration', generator: { kind: 'mimic', seed: 1, redraw: true }, styleLayers: VGG19.defaultLayers.style },
+      {
+        label: 'targets redrawn each iteration',
+        generator: { kind: 'mimic', seed: 1, redraw: true },
+        styleLayers: VGG19.defaultLayers.style,
+      },
     ],
   },
 ];

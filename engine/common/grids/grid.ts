@@ -1,7 +1,25 @@
 import type { QueueStylize } from '../api/stylizeRequest.js';
 import { PasticheError } from '../errors.js';
-import { isRecord, nonEmptyString, oneOf, positiveInteger, record, shownValue, stringList } from '../stylize/settingChecks.js';
-import { checkLayerWeights, defaultOptimizerSettings, OPTIMIZER_NAMES, type ColourPreservation, type InitMethod, type LayerWeight, type OptimizerName, type Pooling, type StyleRepresentation } from '../stylize/settings.js';
+import {
+  isRecord,
+  nonEmptyString,
+  oneOf,
+  positiveInteger,
+  record,
+  shownValue,
+  stringList,
+} from '../stylize/settingChecks.js';
+import {
+  checkLayerWeights,
+  defaultOptimizerSettings,
+  OPTIMIZER_NAMES,
+  type ColourPreservation,
+  type InitMethod,
+  type LayerWeight,
+  type OptimizerName,
+  type Pooling,
+  type StyleRepresentation,
+} from '../stylize/settings.js';
 
 /** A named split of layers, as the papers compare them ("content conv4_2, style conv1_1…conv5_1"). */
 export interface LayerSplit {
@@ -14,8 +32,14 @@ export interface LayerSplit {
 export type GridAxis =
   | { readonly parameter: 'init'; readonly values: readonly Exclude<InitMethod, 'image'>[] }
   | { readonly parameter: 'network'; readonly values: readonly string[] }
-  | { readonly parameter: 'contentWeight' | 'styleWeight' | 'tvWeight' | 'styleScale'; readonly values: readonly number[] }
-  | { readonly parameter: 'seed' | 'size' | 'iterations' | 'localRadius' | 'gramMix'; readonly values: readonly number[] }
+  | {
+      readonly parameter: 'contentWeight' | 'styleWeight' | 'tvWeight' | 'styleScale';
+      readonly values: readonly number[];
+    }
+  | {
+      readonly parameter: 'seed' | 'size' | 'iterations' | 'localRadius' | 'gramMix';
+      readonly values: readonly number[];
+    }
   | { readonly parameter: 'styleRepr'; readonly values: readonly StyleRepresentation[] }
   | { readonly parameter: 'pooling'; readonly values: readonly Pooling[] }
   | { readonly parameter: 'preserveColors'; readonly values: readonly ColourPreservation[] }
@@ -28,10 +52,23 @@ export type GridParameter = GridAxis['parameter'];
 
 /** How each parameter is named on a grid's labels, as the papers' figures name them. */
 export const PARAMETER_NAMES: Readonly<Record<GridParameter, string>> = {
-  init: 'init', network: 'network', contentWeight: 'content weight', styleWeight: 'style weight', tvWeight: 'TV weight',
-  styleScale: 'style scale', seed: 'seed', size: 'size', iterations: 'iterations', pooling: 'pooling', optimizer: 'optimizer', preserveColors: 'colours',
-  styleRepr: 'style as', localRadius: 'local radius', gramMix: 'Gram share',
-  styleImage: 'style', layers: 'layers',
+  init: 'init',
+  network: 'network',
+  contentWeight: 'content weight',
+  styleWeight: 'style weight',
+  tvWeight: 'TV weight',
+  styleScale: 'style scale',
+  seed: 'seed',
+  size: 'size',
+  iterations: 'iterations',
+  pooling: 'pooling',
+  optimizer: 'optimizer',
+  preserveColors: 'colours',
+  styleRepr: 'style as',
+  localRadius: 'local radius',
+  gramMix: 'Gram share',
+  styleImage: 'style',
+  layers: 'layers',
 };
 
 export interface GridCellPlan {
@@ -47,19 +84,25 @@ export interface GridCellPlan {
  */
 export function checkAxes(axes: readonly GridAxis[]): void {
   if (!Array.isArray(axes)) throw new PasticheError(`the axes must be a list, got ${shownValue(axes)}`, 'grid');
-  if (axes.length < 1 || axes.length > 2) throw new PasticheError(`a grid has one or two axes, got ${axes.length}`, 'grid');
+  if (axes.length < 1 || axes.length > 2)
+    throw new PasticheError(`a grid has one or two axes, got ${axes.length}`, 'grid');
   axes.forEach((axis: unknown) => checkAxis(axis));
   const [first, second] = axes as readonly GridAxis[];
-  if (second && first.parameter === second.parameter) throw new PasticheError(`both axes vary ${PARAMETER_NAMES[first.parameter]}`, 'grid');
+  if (second && first.parameter === second.parameter)
+    throw new PasticheError(`both axes vary ${PARAMETER_NAMES[first.parameter]}`, 'grid');
 }
 
 function checkAxis(axis: unknown): asserts axis is GridAxis {
-  if (!isRecord(axis)) throw new PasticheError(`an axis must be an object with a parameter and values, got ${shownValue(axis)}`, 'grid');
+  if (!isRecord(axis))
+    throw new PasticheError(`an axis must be an object with a parameter and values, got ${shownValue(axis)}`, 'grid');
   const { parameter, values } = axis;
-  if (typeof parameter !== 'string' || !Object.hasOwn(PARAMETER_NAMES, parameter)) throw new PasticheError(`cannot vary ${shownValue(parameter)}`, 'grid');
+  if (typeof parameter !== 'string' || !Object.hasOwn(PARAMETER_NAMES, parameter))
+    throw new PasticheError(`cannot vary ${shownValue(parameter)}`, 'grid');
   const name = PARAMETER_NAMES[parameter as GridParameter];
-  if (!Array.isArray(values)) throw new PasticheError(`${name} takes a list of values, got ${shownValue(values)}`, 'grid');
-  if (values.length < 1 || values.length > 12) throw new PasticheError(`${name} takes 1 to 12 values, got ${values.length}`, 'grid');
+  if (!Array.isArray(values))
+    throw new PasticheError(`${name} takes a list of values, got ${shownValue(values)}`, 'grid');
+  if (values.length < 1 || values.length > 12)
+    throw new PasticheError(`${name} takes 1 to 12 values, got ${values.length}`, 'grid');
   const keys = values.map((value) => JSON.stringify(value));
   if (new Set(keys).size !== keys.length) throw new PasticheError(`${name} repeats a value`, 'grid');
   if (parameter === 'optimizer') values.forEach((value) => oneOf('optimizer', value, OPTIMIZER_NAMES));
@@ -78,7 +121,8 @@ function checkLayerSplit(split: unknown): void {
 function checkBase(base: unknown): asserts base is QueueStylize {
   record('grid base', base);
   if (base.settings !== undefined) record('settings', base.settings);
-  if (!Array.isArray(base.styleImageIds)) throw new PasticheError(`must be a list of image ids, got ${shownValue(base.styleImageIds)}`, 'style images');
+  if (!Array.isArray(base.styleImageIds))
+    throw new PasticheError(`must be a list of image ids, got ${shownValue(base.styleImageIds)}`, 'style images');
   base.styleImageIds.forEach((id) => positiveInteger('style images', id));
 }
 
@@ -103,7 +147,10 @@ export function withAxisValue(base: QueueStylize, axis: GridAxis, index: number)
       return { ...base, styleImageIds: [axis.values[index]], settings: { ...settings, styleBlend: undefined } };
     case 'layers': {
       const split = axis.values[index];
-      return { ...base, settings: { ...settings, contentLayers: [...split.contentLayers], styleLayers: [...split.styleLayers] } };
+      return {
+        ...base,
+        settings: { ...settings, contentLayers: [...split.contentLayers], styleLayers: [...split.styleLayers] },
+      };
     }
     case 'optimizer':
       return { ...base, settings: { ...settings, optimizer: defaultOptimizerSettings(axis.values[index]) } };
@@ -116,19 +163,30 @@ export function withAxisValue(base: QueueStylize, axis: GridAxis, index: number)
  * A value as a grid labels it ("init: style", "style weight: 1e3"); `imageName` names style images,
  * which the axis holds as ids.
  */
-export function axisValueLabel(axis: GridAxis, index: number, imageName: (imageId: number) => string = (id) => `image ${id}`): string {
+export function axisValueLabel(
+  axis: GridAxis,
+  index: number,
+  imageName: (imageId: number) => string = (id) => `image ${id}`,
+): string {
   const value = axis.values[index];
   const shown =
-    axis.parameter === 'styleImage' ? imageName(value as number)
-    : axis.parameter === 'layers' ? (value as LayerSplit).label
-    : typeof value === 'number' ? compactNumber(value)
-    : String(value);
+    axis.parameter === 'styleImage'
+      ? imageName(value as number)
+      : axis.parameter === 'layers'
+        ? (value as LayerSplit).label
+        : typeof value === 'number'
+          ? compactNumber(value)
+          : String(value);
   return `${PARAMETER_NAMES[axis.parameter]}: ${shown}`;
 }
 
 /** 1000 → 1e3 and 0.001 → 1e-3, as weights are written in the papers; other numbers as they are. */
 function compactNumber(value: number): string {
-  if (value !== 0 && Number.isInteger(Math.log10(Math.abs(value))) && (Math.abs(value) >= 1000 || Math.abs(value) < 0.01)) {
+  if (
+    value !== 0 &&
+    Number.isInteger(Math.log10(Math.abs(value))) &&
+    (Math.abs(value) >= 1000 || Math.abs(value) < 0.01)
+  ) {
     return `${value < 0 ? '-' : ''}1e${Math.log10(Math.abs(value))}`;
   }
   return String(value);

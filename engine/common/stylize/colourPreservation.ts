@@ -14,11 +14,20 @@ export interface TransferImages {
  * the paintings' luminance matched to the photo's, then puts the photo's I and Q back on the result;
  * histogram matching recolours the paintings (and a painting used as the start) to the photo's colours.
  */
-export function preserveColours(mode: ColourPreservation, init: InitMethod, images: TransferImages): TransferImages & { finish(image: RgbImage): RgbImage } {
+export function preserveColours(
+  mode: ColourPreservation,
+  init: InitMethod,
+  images: TransferImages,
+): TransferImages & { finish(image: RgbImage): RgbImage } {
   const { content, styles, initImage } = images;
   if (mode === 'histogram') {
     const recoloured = (image: RgbImage) => matchedColourHistogram(image, content);
-    return { content, styles: styles.map(recoloured), initImage: initImage && (init === 'style' ? recoloured(initImage) : initImage), finish: (image) => image };
+    return {
+      content,
+      styles: styles.map(recoloured),
+      initImage: initImage && (init === 'style' ? recoloured(initImage) : initImage),
+      finish: (image) => image,
+    };
   }
   if (mode === 'luminance') {
     const grey = (image: RgbImage) => matchedLuminance(image, content);

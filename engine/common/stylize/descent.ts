@@ -81,7 +81,13 @@ export async function descend(descent: Descent): Promise<DescentResult> {
   const started = Date.now();
   // The first step needs f and ∇f at the start anyway: one evaluation serves both.
   const initialLoss = checkedFinite((await optimizer.start()).detail);
-  descent.onProgress?.({ iteration: 0, iterations, loss: initialLoss, elapsedMs: Date.now() - started, remainingMs: null });
+  descent.onProgress?.({
+    iteration: 0,
+    iterations,
+    loss: initialLoss,
+    elapsedMs: Date.now() - started,
+    remainingMs: null,
+  });
   let iteration = 0;
   let loss = initialLoss;
   while (iteration < iterations && !signal?.aborted) {
@@ -90,7 +96,13 @@ export async function descend(descent: Descent): Promise<DescentResult> {
     loss = checkedFinite(report.detail);
     iteration++;
     const elapsedMs = Date.now() - started;
-    descent.onProgress?.({ iteration, iterations, loss, elapsedMs, remainingMs: (elapsedMs / iteration) * (iterations - iteration) });
+    descent.onProgress?.({
+      iteration,
+      iterations,
+      loss,
+      elapsedMs,
+      remainingMs: (elapsedMs / iteration) * (iterations - iteration),
+    });
     const periodic = previewEvery > 0 && iteration % previewEvery === 0;
     if (iteration < iterations && (periodic || descent.previewNow?.(iteration))) {
       await descent.onPreview?.({ iteration, image: finish(currentImage(descent.network, descent.image)) });
@@ -115,36 +127,64 @@ export async function descend(descent: Descent): Promise<DescentResult> {
  * terms, whose values are read while the loss is evaluated.
  */
 export function lossObjective(network: FeatureNetwork, loss: ActivationTerms): Objective<LossTerms> {
-  return async (x) => (await matchedObjective(network, loss, x as tf.Tensor4D)) ?? termsObjective(network, loss, x as tf.Tensor4D);
+  return async (x) =>
+    (await matchedObjective(network, loss, x as tf.Tensor4D)) ?? termsObjective(network, loss, x as tf.Tensor4D);
 }
 
-async function matchedObjective(network: FeatureNetwork, loss: ActivationTerms, x: tf.Tensor4D): Promise<Evaluation<LossTerms> | null> {
-  const matched = loss.matching && network.matchFeatures ? await network.matchFeatures(x, loss.pooling, loss.matching) : null;
+async function matchedObjective(
+  network: FeatureNetwork,
+  loss: ActivationTerms,
+  x: tf.Tensor4D,
+): Promise<Evaluation<LossTerms> | null> {
+  const matched =
+    loss.matching && network.matchFeatures ? await network.matchFeatures(x, loss.pooling, loss.matching) : null;
   if (!matched) return null;
   const { content, style } = matched;
-  if (loss.tvWeight === 0) return { loss: content + style, gradient: matched.gradient, detail: { total: content + style, content, style, tv: 0 } };
-  const { value, grad } = tf.valueAndGrad((image: tf.Tensor) => tf.mul(totalVariationLoss(image as tf.Tensor4D), loss.tvWeight) as tf.Scalar)(x);
+  if (loss.tvWeight === 0)
+    return {
+      loss: content + style,
+      gradient: matched.gradient,
+      detail: { total: content + style, content, style, tv: 0 },
+    };
+  const { value, grad } = tf.valueAndGrad(
+    (image: tf.Tensor) => tf.mul(totalVariationLoss(image as tf.Tensor4D), loss.tvWeight) as tf.Scalar,
+  )(x);
   const tv = (await value.data())[0];
   const gradient = tf.add(matched.gradient, grad);
   tf.dispose([value, grad, matched.gradient]);
   return { loss: content + style + tv, gradient, detail: { total: content + style + tv, content, style, tv } };
 }
 
-async function termsObjective(network: FeatureNetwork, loss: ActivationTerms, x: tf.Tensor4D): Promise<Evaluation<LossTerms>> {
+async function termsObjective(
+  network: FeatureNetwork,
+  loss: ActivationTerms,
+  x: tf.Tensor4D,
+): Promise<Evaluation<LossTerms>> {
   let terms: LossTerms | null = null;
   const { gradient } = await network.lossAndGradient(x, loss.layers, loss.pooling, (activations, image) => {
     const tensors = loss.terms(activations, image);
-    const [total, content, style, tv] = tf.stack([tensors.total, tensors.content, tensors.style, tensors.tv]).dataSync();
+    const [total, content, style, tv] = tf
+      .stack([tensors.total, tensors.content, tensors.style, tensors.tv])
+      .dataSync();
     terms = { total, content, style, tv };
     return tensors.total;
   });
   return { loss: terms!.total, gradient, detail: terms! };
 }
 
-export function makeOptimizer(optimizer: OptimizerSettings, image: tf.Variable, objective: Objective<LossTerms>): IterativeOptimizer<LossTerms> {
+export function makeOptimizer(
+  optimizer: OptimizerSettings,
+  image: tf.Variable,
+  objective: Objective<LossTerms>,
+): IterativeOptimizer<LossTerms> {
   return optimizer.name === 'lbfgs'
     ? lbfgs(image, objective, { historySize: optimizer.historySize })
-    : adam(image, objective, { learningRate: optimizer.learningRate, beta1: optimizer.beta1, beta2: optimizer.beta2, epsilon: optimizer.epsilon });
+    : adam(image, objective, {
+        learningRate: optimizer.learningRate,
+        beta1: optimizer.beta1,
+        beta2: optimizer.beta2,
+        epsilon: optimizer.epsilon,
+      });
 }
 
 /**
@@ -152,9 +192,17 @@ export function makeOptimizer(optimizer: OptimizerSettings, image: tf.Variable, 
  * The mean pixel is 0 in Caffe's input space, and the noise is drawn in 0..255 units on every network;
  * `sigma` widens it where a nearly flat image would leave features dead (style generation).
  */
-export function noiseStart(network: FeatureNetwork, height: number, width: number, seed: number, sigma = 1e-3): tf.Tensor4D {
+export function noiseStart(
+  network: FeatureNetwork,
+  height: number,
+  width: number,
+  seed: number,
+  sigma = 1e-3,
+): tf.Tensor4D {
   return tf.tidy(() => {
-    const mean = network.preprocess(tf.tile(tf.tensor3d([...IMAGENET_MEAN_RGB], [1, 1, 3]), [height, width, 1]) as tf.Tensor3D);
+    const mean = network.preprocess(
+      tf.tile(tf.tensor3d([...IMAGENET_MEAN_RGB], [1, 1, 3]), [height, width, 1]) as tf.Tensor3D,
+    );
     return tf.add(mean, tf.randomNormal([1, height, width, 3], 0, sigma, 'float32', seed)) as tf.Tensor4D;
   });
 }
@@ -170,7 +218,8 @@ function currentImage(network: FeatureNetwork, image: tf.Variable<tf.Rank.R4>): 
 
 /** A loss that overflowed means the weights or learning rate are out of range for this image. */
 function checkedFinite(loss: LossTerms): LossTerms {
-  if (!Number.isFinite(loss.total)) throw new PasticheError(`the loss became ${loss.total}; lower the weights or the learning rate`, 'optimisation');
+  if (!Number.isFinite(loss.total))
+    throw new PasticheError(`the loss became ${loss.total}; lower the weights or the learning rate`, 'optimisation');
   return loss;
 }
 

@@ -4,7 +4,11 @@ import { NEURAL_STYLE_DEFAULTS, type StylizeSettings } from './settings.js';
 
 /** The layer splits artists start from, named after the papers and figures they come from. */
 export const LAYER_PRESETS: readonly LayerSplit[] = [
-  { label: 'Gatys et al. 2015', contentLayers: [...NEURAL_STYLE_DEFAULTS.contentLayers], styleLayers: [...NEURAL_STYLE_DEFAULTS.styleLayers] },
+  {
+    label: 'Gatys et al. 2015',
+    contentLayers: [...NEURAL_STYLE_DEFAULTS.contentLayers],
+    styleLayers: [...NEURAL_STYLE_DEFAULTS.styleLayers],
+  },
   {
     label: 'Partial style transfer',
     contentLayers: ['conv1_1', 'conv2_1', 'conv4_1', 'conv4_2'],
@@ -16,7 +20,9 @@ export const LAYER_PRESETS: readonly LayerSplit[] = [
 type Split = Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>;
 
 /** α and β a run on this network starts from: its own where its features' scale needs them, neural-style's otherwise. */
-export function weightsForNetwork(architecture: NetworkArchitecture): Pick<StylizeSettings, 'contentWeight' | 'styleWeight'> {
+export function weightsForNetwork(
+  architecture: NetworkArchitecture,
+): Pick<StylizeSettings, 'contentWeight' | 'styleWeight'> {
   return {
     contentWeight: architecture.defaultWeights?.content ?? NEURAL_STYLE_DEFAULTS.contentWeight,
     styleWeight: architecture.defaultWeights?.style ?? NEURAL_STYLE_DEFAULTS.styleWeight,
@@ -29,7 +35,8 @@ export function weightsForNetwork(architecture: NetworkArchitecture): Pick<Styli
  * comparing networks (Nikulin & Novak fig. 2) reads each at its own layers.
  */
 export function layersForNetwork(architecture: NetworkArchitecture, available: readonly string[], split: Split): Split {
-  if ([...split.contentLayers, ...split.styleLayers.map((l) => l.layer)].every((layer) => available.includes(layer))) return split;
+  if ([...split.contentLayers, ...split.styleLayers.map((l) => l.layer)].every((layer) => available.includes(layer)))
+    return split;
   return defaultSplit(architecture);
 }
 
@@ -45,6 +52,8 @@ export function defaultStyleLayers(architecture: NetworkArchitecture): Split['st
 }
 
 /** Where a run on this network starts: its own layers and weights (what the CLI and the editor fill in when none are given). */
-export function networkDefaults(architecture: NetworkArchitecture): Split & Pick<StylizeSettings, 'contentWeight' | 'styleWeight'> {
+export function networkDefaults(
+  architecture: NetworkArchitecture,
+): Split & Pick<StylizeSettings, 'contentWeight' | 'styleWeight'> {
   return { ...defaultSplit(architecture), ...weightsForNetwork(architecture) };
 }

@@ -1,7 +1,14 @@
 import { PasticheError } from '../errors.js';
 import type { ImageSize } from '../image.js';
 import type { NetworkArchitecture } from '../networks/architecture.js';
-import { coarseToFineSchedule, DEFAULT_TILE_OVERLAP, defaultStageCount, MAX_DEFAULT_STAGES, withTiles, type StylizeSchedule } from './schedule.js';
+import {
+  coarseToFineSchedule,
+  DEFAULT_TILE_OVERLAP,
+  defaultStageCount,
+  MAX_DEFAULT_STAGES,
+  withTiles,
+  type StylizeSchedule,
+} from './schedule.js';
 import { planSchedule, type PlanningBackend, type SchedulePlan } from './schedulePlan.js';
 import type { StylizeSettings } from './settings.js';
 
@@ -27,18 +34,34 @@ export function defaultRepaintChoice(run: StylizeSettings, size: number): Repain
 }
 
 /** The run's settings at a long side of `size` with the chosen schedule (tiles memory needs not yet added). */
-export function repaintSettings(run: StylizeSettings, size: number, choice: RepaintChoice): StylizeSettings & { readonly schedule: StylizeSchedule } {
+export function repaintSettings(
+  run: StylizeSettings,
+  size: number,
+  choice: RepaintChoice,
+): StylizeSettings & { readonly schedule: StylizeSchedule } {
   if (!(Number.isInteger(choice.stages) && choice.stages >= 1 && choice.stages <= MAX_DEFAULT_STAGES)) {
     throw new PasticheError(`must be a whole number from 1 to ${MAX_DEFAULT_STAGES}, got ${choice.stages}`, 'stages');
   }
-  if (choice.tile !== null && !(Number.isInteger(choice.tile) && choice.tile > 0)) throw new PasticheError(`must be a whole number of pixels above 0, got ${choice.tile}`, 'tile');
+  if (choice.tile !== null && !(Number.isInteger(choice.tile) && choice.tile > 0))
+    throw new PasticheError(`must be a whole number of pixels above 0, got ${choice.tile}`, 'tile');
   const stages = coarseToFineSchedule(size, choice.iterations, choice.stages);
-  return { ...run, size, iterations: choice.iterations, schedule: choice.tile === null ? stages : withTiles(stages, { size: choice.tile, overlap: choice.overlap }) };
+  return {
+    ...run,
+    size,
+    iterations: choice.iterations,
+    schedule: choice.tile === null ? stages : withTiles(stages, { size: choice.tile, overlap: choice.overlap }),
+  };
 }
 
 /** The repaint's plan; `settings` is what to queue (null when the choice itself is refused). */
-export function planRepaint(run: StylizeSettings, photo: ImageSize, size: number, choice: RepaintChoice, architecture: NetworkArchitecture,
-  backend: PlanningBackend): SchedulePlan & { readonly settings: StylizeSettings | null } {
+export function planRepaint(
+  run: StylizeSettings,
+  photo: ImageSize,
+  size: number,
+  choice: RepaintChoice,
+  architecture: NetworkArchitecture,
+  backend: PlanningBackend,
+): SchedulePlan & { readonly settings: StylizeSettings | null } {
   let asked: ReturnType<typeof repaintSettings>;
   try {
     asked = repaintSettings(run, size, choice);

@@ -1,7 +1,13 @@
 import { approximateDuration } from '../duration.js';
 import { fitLongSide, type ImageSize } from '../image.js';
 import type { NetworkArchitecture } from '../networks/architecture.js';
-import { checkScheduleFits, costModelFor, estimateSchedule, scheduleFittingMemory, type ScheduleEstimate } from './optimisationCost.js';
+import {
+  checkScheduleFits,
+  costModelFor,
+  estimateSchedule,
+  scheduleFittingMemory,
+  type ScheduleEstimate,
+} from './optimisationCost.js';
 import { DEFAULT_TILE_OVERLAP, type StylizeSchedule } from './schedule.js';
 import { resolveSettings, type StylizeSettings } from './settings.js';
 import { checkLocalStyleMemory, formatBytes } from './styleMemory.js';
@@ -33,10 +39,23 @@ export interface SchedulePlan {
  * piece, in tiles overlapping by `overlap`), its estimate on `backend`, and the first refusal of
  * the settings' checks, the memory's or local style's.
  */
-export function planSchedule(settings: StylizeSettings & { readonly schedule: StylizeSchedule }, photo: ImageSize, architecture: NetworkArchitecture,
-  backend: PlanningBackend, overlap = DEFAULT_TILE_OVERLAP): SchedulePlan {
+export function planSchedule(
+  settings: StylizeSettings & { readonly schedule: StylizeSchedule },
+  photo: ImageSize,
+  architecture: NetworkArchitecture,
+  backend: PlanningBackend,
+  overlap = DEFAULT_TILE_OVERLAP,
+): SchedulePlan {
   const cost = costModelFor(backend.name);
-  const schedule = scheduleFittingMemory(settings.schedule, photo, architecture, settings, backend.optimisationMemoryBytes, overlap, cost.memory);
+  const schedule = scheduleFittingMemory(
+    settings.schedule,
+    photo,
+    architecture,
+    settings,
+    backend.optimisationMemoryBytes,
+    overlap,
+    cost.memory,
+  );
   const fitted = { ...settings, schedule };
   try {
     resolveSettings(fitted, settings.styleBlend.length);
@@ -46,7 +65,13 @@ export function planSchedule(settings: StylizeSettings & { readonly schedule: St
   const estimate = estimateSchedule(schedule, photo, architecture, settings, cost);
   try {
     checkScheduleFits(schedule, photo, architecture, settings, backend.optimisationMemoryBytes, cost.memory);
-    checkLocalStyleMemory(settings.network, architecture, settings, fitLongSide(photo.width, photo.height, settings.size), backend.styleMemoryBytes);
+    checkLocalStyleMemory(
+      settings.network,
+      architecture,
+      settings,
+      fitLongSide(photo.width, photo.height, settings.size),
+      backend.styleMemoryBytes,
+    );
     return { schedule, estimate, problem: null };
   } catch (failure) {
     return { schedule, estimate, problem: (failure as Error).message };
@@ -57,6 +82,8 @@ export function planSchedule(settings: StylizeSettings & { readonly schedule: St
 export function estimateText(estimate: ScheduleEstimate, backendName: string): string {
   const stages = estimate.stages.length === 1 ? 'one stage' : `${estimate.stages.length} stages`;
   const sizes = estimate.stages.map((stage) => Math.max(stage.size.width, stage.size.height)).join(' → ');
-  const tiled = estimate.stages.flatMap((stage, i) => (stage.tiles > 1 ? [`stage ${i + 1} in ${stage.tiles} tiles`] : []));
+  const tiled = estimate.stages.flatMap((stage, i) =>
+    stage.tiles > 1 ? [`stage ${i + 1} in ${stage.tiles} tiles`] : [],
+  );
   return `${stages} (${sizes} px)${tiled.map((text) => `, ${text}`).join('')}: ${approximateDuration(estimate.ms)} on ${backendName}, at most ${formatBytes(estimate.peakBytes)}`;
 }

@@ -117,7 +117,13 @@ async function stageStart(
  * run's steps.
  */
 function settingsOfStage(settings: StylizeSettings, stage: ScheduleStage, index: number): StylizeSettings {
-  return { ...settings, size: stage.size, iterations: stage.iterations, init: index === 0 ? settings.init : 'image', schedule: null };
+  return {
+    ...settings,
+    size: stage.size,
+    iterations: stage.iterations,
+    init: index === 0 ? settings.init : 'image',
+    schedule: null,
+  };
 }
 
 interface StageRun {
@@ -138,7 +144,13 @@ async function runStage(run: StageRun): Promise<DescentResult> {
   // Only a first stage in one piece shows a picture early: a tile's picture is not the stage's.
   const early = run.index === 0 && settings.previewEvery > 0;
   const piece = progress.piece(run.picture.width * run.picture.height, settings.iterations, stage, early);
-  const result = await stylize({ network: request.network, settings, ...images, signal: request.signal, ...piece.hooks(request) });
+  const result = await stylize({
+    network: request.network,
+    settings,
+    ...images,
+    signal: request.signal,
+    ...piece.hooks(request),
+  });
   reportPiece(run, 0, 1, result);
   return result;
 }
@@ -155,7 +167,8 @@ async function runTiledStage(run: StageRun, regions: readonly TileRegion[]): Pro
   // The picture as the tiles leave it: each tile starts from it, so where it overlaps tiles already
   // done it continues from their result instead of from the stage's start, and the two agree where
   // they are blended (as neural-style's tiling forks do). A first stage from noise has none.
-  const canvas = seen.initImage && rgbImage(seen.initImage.width, seen.initImage.height, Uint8Array.from(seen.initImage.data));
+  const canvas =
+    seen.initImage && rgbImage(seen.initImage.width, seen.initImage.height, Uint8Array.from(seen.initImage.data));
   const backdrop = canvas ?? seen.content;
   const style = await paintingTargets(network, settings, seen.styles);
   const plan = stagePlan(run.stage, run.picture);
@@ -171,11 +184,20 @@ async function runTiledStage(run: StageRun, regions: readonly TileRegion[]): Pro
       const tileSettings = { ...settings, seed: settings.seed + i, previewEvery: 0 };
       const start = initialImage({ network, settings: tileSettings, content, initImage: canvas && cut(canvas) });
       const piece = progress.piece(region.x.length * region.y.length, settings.iterations, stage, false);
-      const result = await stylizePiece({ network, settings: tileSettings, content, style, start, signal: request.signal, ...piece.hooks(request) });
+      const result = await stylizePiece({
+        network,
+        settings: tileSettings,
+        content,
+        style,
+        start,
+        signal: request.signal,
+        ...piece.hooks(request),
+      });
       initialLoss ??= result.initialLoss;
       finalLoss = result.finalLoss;
       reportPiece(run, i, regions.length, result);
-      if (result.status === 'cancelled') return stageResult('cancelled', finish(composite(backdrop, blender)), initialLoss, finalLoss, progress);
+      if (result.status === 'cancelled')
+        return stageResult('cancelled', finish(composite(backdrop, blender)), initialLoss, finalLoss, progress);
       blender.add(region, Float32Array.from(result.image.data));
       if (canvas) paste(canvas, result.image, region);
       if (settings.previewEvery > 0 && region.column === plan.columns.spans.length - 1 && i < regions.length - 1) {
@@ -189,14 +211,25 @@ async function runTiledStage(run: StageRun, regions: readonly TileRegion[]): Pro
   }
 }
 
-function stageResult(status: DescentResult['status'], image: RgbImage, initialLoss: LossTerms, finalLoss: LossTerms, progress: ScheduleProgress): DescentResult {
+function stageResult(
+  status: DescentResult['status'],
+  image: RgbImage,
+  initialLoss: LossTerms,
+  finalLoss: LossTerms,
+  progress: ScheduleProgress,
+): DescentResult {
   return { status, image, initialLoss, finalLoss, iterationsDone: progress.step(), elapsedMs: progress.elapsedMs() };
 }
 
 function reportPiece(run: StageRun, tile: number, tiles: number, result: DescentResult): void {
   run.request.onPiece?.({
-    stage: run.index, stages: run.request.settings.schedule.stages.length, tile, tiles, size: run.picture,
-    initialLoss: result.initialLoss, finalLoss: result.finalLoss,
+    stage: run.index,
+    stages: run.request.settings.schedule.stages.length,
+    tile,
+    tiles,
+    size: run.picture,
+    initialLoss: result.initialLoss,
+    finalLoss: result.finalLoss,
   });
 }
 
@@ -209,7 +242,10 @@ function paste(picture: RgbImage, tile: RgbImage, region: TileRegion): void {
   const width = Math.min(tile.width, picture.width - region.x.start);
   for (let y = 0; y < Math.min(tile.height, picture.height - region.y.start); y++) {
     const from = y * tile.width * 3;
-    picture.data.set(tile.data.subarray(from, from + width * 3), ((region.y.start + y) * picture.width + region.x.start) * 3);
+    picture.data.set(
+      tile.data.subarray(from, from + width * 3),
+      ((region.y.start + y) * picture.width + region.x.start) * 3,
+    );
   }
 }
 
@@ -229,7 +265,12 @@ function composite(backdrop: RgbImage, blender: TileBlender): RgbImage {
  */
 interface ScheduleProgress {
   /** A piece's hooks; `early`: it may show its picture before previewEvery does (firstPictureMs). */
-  piece(pixels: number, iterations: number, stage: StagePosition, early: boolean): {
+  piece(
+    pixels: number,
+    iterations: number,
+    stage: StagePosition,
+    early: boolean,
+  ): {
     hooks(request: DescentHooks): DescentHooks;
   };
   preview(request: DescentHooks, preview: DescentPreview): Promise<void>;
@@ -242,7 +283,10 @@ function scheduleProgress(schedule: StylizeSchedule, size: ImageSize, firstPictu
   const started = Date.now();
   const pieces = schedule.stages.flatMap((stage) => {
     const picture = stageSize(stage, size);
-    return tileRegions(stagePlan(stage, picture)).map((region) => ({ steps: stage.iterations, work: stage.iterations * region.x.length * region.y.length }));
+    return tileRegions(stagePlan(stage, picture)).map((region) => ({
+      steps: stage.iterations,
+      work: stage.iterations * region.x.length * region.y.length,
+    }));
   });
   const totalSteps = pieces.reduce((sum, p) => sum + p.steps, 0);
   const totalWork = pieces.reduce((sum, p) => sum + p.work, 0);

@@ -31,14 +31,26 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** A value as a refusal shows it: on one line and short, whatever it is. */
 export function shownValue(value: unknown): string {
-  const text = typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
+  const text =
+    typeof value === 'string'
+      ? `'${value}'`
+      : typeof value === 'number'
+        ? String(value)
+        : (JSON.stringify(value) ?? String(value));
   const line = text.replace(/[\r\n]+/g, ' ');
   return line.length > 60 ? `${line.slice(0, 57)}…` : line;
 }
 
 /** A finite number of the kind `what` says (`valid`), at most `max`: each refusal says which it is not. */
-function checkNumber(name: string, value: unknown, what: string, valid: (n: number) => boolean, max: number): asserts value is number {
-  if (!(typeof value === 'number' && Number.isFinite(value) && valid(value))) throw new PasticheError(`must be ${what}, got ${shownValue(value)}`, name);
+function checkNumber(
+  name: string,
+  value: unknown,
+  what: string,
+  valid: (n: number) => boolean,
+  max: number,
+): asserts value is number {
+  if (!(typeof value === 'number' && Number.isFinite(value) && valid(value)))
+    throw new PasticheError(`must be ${what}, got ${shownValue(value)}`, name);
   if (value > max) throw new PasticheError(`must be at most ${max}, got ${value}`, name);
 }
 
@@ -55,18 +67,24 @@ export function between(name: string, value: unknown, min: number, max: number):
 export function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): asserts value is number {
   checkNumber(name, value, 'a whole number > 0', (n) => Number.isSafeInteger(n) && n > 0, max);
 }
-export function nonNegativeInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+export function nonNegativeInteger(
+  name: string,
+  value: unknown,
+  max = Number.MAX_SAFE_INTEGER,
+): asserts value is number {
   checkNumber(name, value, 'a whole number ≥ 0', (n) => Number.isSafeInteger(n) && n >= 0, max);
 }
 export function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
-  if (!(allowed as readonly unknown[]).includes(value)) throw new PasticheError(`must be one of ${allowed.join(', ')}, got ${shownValue(value)}`, name);
+  if (!(allowed as readonly unknown[]).includes(value))
+    throw new PasticheError(`must be one of ${allowed.join(', ')}, got ${shownValue(value)}`, name);
 }
 /** A loss term's weight: switched off at 0, never a reward, never large enough to overflow float32 (MAX_LOSS_WEIGHT). */
 export function lossWeight(name: string, value: unknown): asserts value is number {
   nonNegative(name, value, MAX_LOSS_WEIGHT);
 }
 export function nonEmptyString(name: string, value: unknown): asserts value is string {
-  if (!(typeof value === 'string' && value.trim() !== '')) throw new PasticheError(`must be a name, got ${shownValue(value)}`, name);
+  if (!(typeof value === 'string' && value.trim() !== ''))
+    throw new PasticheError(`must be a name, got ${shownValue(value)}`, name);
 }
 export function stringList(name: string, value: unknown): asserts value is string[] {
   if (!Array.isArray(value)) throw new PasticheError(`must be a list of names, got ${shownValue(value)}`, name);

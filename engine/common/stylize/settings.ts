@@ -3,8 +3,21 @@ import { fitLongSide, type ImageSize } from '../image.js';
 import { VGG19 } from '../networks/vgg.js';
 import { checkSchedule, normalisedSchedule, type StylizeSchedule } from './schedule.js';
 import {
-  ADAM_EPSILON_RANGE, MAX_LBFGS_HISTORY, MAX_PIXEL_LEARNING_RATE, between, knownFields, lossWeight, nonEmptyString, nonNegativeInteger, numberList, oneOf,
-  positive, positiveInteger, record, shownValue, stringList,
+  ADAM_EPSILON_RANGE,
+  MAX_LBFGS_HISTORY,
+  MAX_PIXEL_LEARNING_RATE,
+  between,
+  knownFields,
+  lossWeight,
+  nonEmptyString,
+  nonNegativeInteger,
+  numberList,
+  oneOf,
+  positive,
+  positiveInteger,
+  record,
+  shownValue,
+  stringList,
 } from './settingChecks.js';
 
 export { nonNegative, nonNegativeInteger, oneOf, positive, positiveInteger } from './settingChecks.js';
@@ -74,13 +87,18 @@ export type StyleRepresentation = 'gram' | 'spatial' | 'local';
 export const STYLE_REPRESENTATIONS: readonly StyleRepresentation[] = ['gram', 'spatial', 'local'];
 /** What each representation keeps of the painting, in words for people. */
 export const STYLE_REPRESENTATION_LABELS: Readonly<Record<StyleRepresentation, string>> = {
-  gram: 'Gram matrices (texture anywhere)', spatial: 'autocorrelation (texture and its spacing)', local: 'local correlations (texture where it is)',
+  gram: 'Gram matrices (texture anywhere)',
+  spatial: 'autocorrelation (texture and its spacing)',
+  local: 'local correlations (texture where it is)',
 };
 /** The representation with its parameters, as the CLI and the studio show a run ("local correlations …, radius 2, 30 % Gram"). */
-export function styleRepresentationText(settings: Pick<StylizeSettings, 'styleRepr' | 'localRadius' | 'gramMix'>): string {
+export function styleRepresentationText(
+  settings: Pick<StylizeSettings, 'styleRepr' | 'localRadius' | 'gramMix'>,
+): string {
   const parts = [STYLE_REPRESENTATION_LABELS[settings.styleRepr]];
   if (settings.styleRepr === 'local') parts.push(`radius ${settings.localRadius}`);
-  if (settings.styleRepr !== 'gram' && settings.gramMix > 0) parts.push(`${Math.round(settings.gramMix * 1000) / 10} % Gram`);
+  if (settings.styleRepr !== 'gram' && settings.gramMix > 0)
+    parts.push(`${Math.round(settings.gramMix * 1000) / 10} % Gram`);
   return parts.join(', ');
 }
 
@@ -91,7 +109,9 @@ export type ColourPreservation = 'none' | 'luminance' | 'histogram';
 export const COLOUR_PRESERVATIONS: readonly ColourPreservation[] = ['none', 'luminance', 'histogram'];
 /** Whose colours each mode gives the result, in words for people. */
 export const COLOUR_PRESERVATION_LABELS: Readonly<Record<ColourPreservation, string>> = {
-  none: "the paintings'", luminance: "the photo's (style on luminance only)", histogram: "the photo's (paintings recoloured to it)",
+  none: "the paintings'",
+  luminance: "the photo's (style on luminance only)",
+  histogram: "the photo's (paintings recoloured to it)",
 };
 
 export interface LayerWeight {
@@ -155,7 +175,11 @@ export const NEURAL_STYLE_DEFAULTS: StylizeSettings = {
  * the painting's own aspect (neural-style's -style_scale); the spatial and local representations
  * compare positions, so there the painting takes the photo's exact size (Nikulin & Novak §7, §9).
  */
-export function styleWorkingSize(settings: Pick<StylizeSettings, 'size' | 'styleScale' | 'styleRepr'>, painting: ImageSize, content: ImageSize): ImageSize & { readonly fit: 'inside' | 'cover' } {
+export function styleWorkingSize(
+  settings: Pick<StylizeSettings, 'size' | 'styleScale' | 'styleRepr'>,
+  painting: ImageSize,
+  content: ImageSize,
+): ImageSize & { readonly fit: 'inside' | 'cover' } {
   if (settings.styleRepr !== 'gram') return { width: content.width, height: content.height, fit: 'cover' };
   return { ...fitLongSide(painting.width, painting.height, styleLongSide(settings)), fit: 'inside' };
 }
@@ -183,7 +207,12 @@ export const MAX_SIZE = 8192;
  */
 export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1): StylizeSettings {
   const settings: StylizeSettings = { ...NEURAL_STYLE_DEFAULTS, ...knownFields(given, NEURAL_STYLE_DEFAULTS) };
-  const blend = checkStyleBlend(settings.styleBlend === NEURAL_STYLE_DEFAULTS.styleBlend ? new Array<number>(styleCount).fill(1) : settings.styleBlend, styleCount);
+  const blend = checkStyleBlend(
+    settings.styleBlend === NEURAL_STYLE_DEFAULTS.styleBlend
+      ? new Array<number>(styleCount).fill(1)
+      : settings.styleBlend,
+    styleCount,
+  );
   nonEmptyString('network', settings.network);
   positiveInteger('size', settings.size);
   if (settings.size > MAX_SIZE) throw new PasticheError(`must be at most ${MAX_SIZE} px, got ${settings.size}`, 'size');
@@ -202,8 +231,12 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
     throw new PasticheError('no content layers and no style layers: nothing to optimise', 'layers');
   }
   return {
-    ...settings, contentLayers: [...settings.contentLayers], styleLayers: settings.styleLayers.map(({ layer, weight }) => ({ layer, weight })),
-    optimizer: recordedOptimizer(settings.optimizer), ...relevantStyleParameters(settings), styleBlend: blend,
+    ...settings,
+    contentLayers: [...settings.contentLayers],
+    styleLayers: settings.styleLayers.map(({ layer, weight }) => ({ layer, weight })),
+    optimizer: recordedOptimizer(settings.optimizer),
+    ...relevantStyleParameters(settings),
+    styleBlend: blend,
     schedule: settings.schedule && normalisedSchedule(settings.schedule),
   };
 }
@@ -211,7 +244,8 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
 /** One weight per painting, each a loss weight, not all zero; normalised to sum to 1 (the sum stays finite: each is ≤ MAX_LOSS_WEIGHT). */
 function checkStyleBlend(blend: unknown, styleCount: number): number[] {
   numberList('style-blend', blend);
-  if (blend.length !== styleCount) throw new PasticheError(`${blend.length} blend weights given for ${styleCount} style images`, 'style-blend');
+  if (blend.length !== styleCount)
+    throw new PasticheError(`${blend.length} blend weights given for ${styleCount} style images`, 'style-blend');
   blend.forEach((w) => lossWeight('style-blend', w));
   const weights = blend as number[];
   const sum = weights.reduce((a, b) => a + b, 0);
@@ -223,17 +257,26 @@ function checkStyleBlend(blend: unknown, styleCount: number): number[] {
 function checkStyleScale(settings: StylizeSettings): void {
   positive('style-scale', settings.styleScale);
   const side = settings.size * settings.styleScale;
-  if (side > MAX_SIZE) throw new PasticheError(`${settings.styleScale} × ${settings.size} px makes paintings of ${Math.round(side)} px, over ${MAX_SIZE} px`, 'style-scale');
+  if (side > MAX_SIZE)
+    throw new PasticheError(
+      `${settings.styleScale} × ${settings.size} px makes paintings of ${Math.round(side)} px, over ${MAX_SIZE} px`,
+      'style-scale',
+    );
 }
 
 function checkStyleRepresentation(settings: StylizeSettings): void {
   oneOf('style-repr', settings.styleRepr, STYLE_REPRESENTATIONS);
   nonNegativeInteger('local-radius', settings.localRadius);
-  if (settings.localRadius > MAX_LOCAL_RADIUS) throw new PasticheError(`must be at most ${MAX_LOCAL_RADIUS}, got ${settings.localRadius}`, 'local-radius');
+  if (settings.localRadius > MAX_LOCAL_RADIUS)
+    throw new PasticheError(`must be at most ${MAX_LOCAL_RADIUS}, got ${settings.localRadius}`, 'local-radius');
   const { gramMix } = settings;
-  if (!(typeof gramMix === 'number' && gramMix >= 0 && gramMix <= 1)) throw new PasticheError(`must be between 0 and 1, got ${shownValue(gramMix)}`, 'gram-mix');
+  if (!(typeof gramMix === 'number' && gramMix >= 0 && gramMix <= 1))
+    throw new PasticheError(`must be between 0 and 1, got ${shownValue(gramMix)}`, 'gram-mix');
   if (settings.styleRepr !== 'gram' && settings.styleScale !== 1) {
-    throw new PasticheError(`${settings.styleRepr} style compares the images position by position, so the paintings take the photo's size: style scale must be 1, got ${settings.styleScale}`, 'style-scale');
+    throw new PasticheError(
+      `${settings.styleRepr} style compares the images position by position, so the paintings take the photo's size: style scale must be 1, got ${settings.styleScale}`,
+      'style-scale',
+    );
   }
 }
 
@@ -243,7 +286,10 @@ export function checkSettingsSchedule(settings: StylizeSettings): void {
   if (schedule === null) return;
   checkSchedule(schedule, settings.size, settings.iterations);
   if (settings.styleRepr !== 'gram' && schedule.stages.some((stage) => stage.tile)) {
-    throw new PasticheError(`${settings.styleRepr} style compares positions across the whole picture, so it cannot be optimised in tiles: use Gram style or a size that fits in one piece`, 'schedule');
+    throw new PasticheError(
+      `${settings.styleRepr} style compares positions across the whole picture, so it cannot be optimised in tiles: use Gram style or a size that fits in one piece`,
+      'schedule',
+    );
   }
 }
 
@@ -259,14 +305,18 @@ function relevantStyleParameters(settings: StylizeSettings): Pick<StylizeSetting
 }
 
 // Also generate's and train-style's: each error names the setting it refuses.
-export function checkOptimizer(optimizer: unknown, maxLearningRate: number = MAX_PIXEL_LEARNING_RATE): asserts optimizer is OptimizerSettings {
+export function checkOptimizer(
+  optimizer: unknown,
+  maxLearningRate: number = MAX_PIXEL_LEARNING_RATE,
+): asserts optimizer is OptimizerSettings {
   record('optimizer', optimizer);
   oneOf('optimizer', optimizer.name, OPTIMIZER_NAMES);
   if (optimizer.name === 'lbfgs') positiveInteger('lbfgs history', optimizer.historySize, MAX_LBFGS_HISTORY);
   else {
     positive('lr', optimizer.learningRate, maxLearningRate);
     [optimizer.beta1, optimizer.beta2].forEach((b) => {
-      if (!(typeof b === 'number' && b >= 0 && b < 1)) throw new PasticheError(`Adam's betas must be in [0, 1), got ${shownValue(b)}`, 'optimizer');
+      if (!(typeof b === 'number' && b >= 0 && b < 1))
+        throw new PasticheError(`Adam's betas must be in [0, 1), got ${shownValue(b)}`, 'optimizer');
     });
     between('adam epsilon', optimizer.epsilon, ADAM_EPSILON_RANGE.min, ADAM_EPSILON_RANGE.max);
   }
@@ -283,7 +333,13 @@ export function recordedOptimizer<T extends OptimizerSettings>(optimizer: T): T 
  * α, β, γ and every style layer's weight are loss weights (settingChecks.ts: at least 0, a term may be
  * switched off, never turned into a reward; at most MAX_LOSS_WEIGHT); the layers are lists of names.
  */
-export function checkLossWeights(settings: { readonly styleWeight: unknown; readonly tvWeight: unknown; readonly styleLayers: unknown; readonly contentWeight?: unknown; readonly contentLayers?: unknown }): void {
+export function checkLossWeights(settings: {
+  readonly styleWeight: unknown;
+  readonly tvWeight: unknown;
+  readonly styleLayers: unknown;
+  readonly contentWeight?: unknown;
+  readonly contentLayers?: unknown;
+}): void {
   if (settings.contentWeight !== undefined) lossWeight('content-weight', settings.contentWeight);
   lossWeight('style-weight', settings.styleWeight);
   lossWeight('tv-weight', settings.tvWeight);
@@ -293,7 +349,8 @@ export function checkLossWeights(settings: { readonly styleWeight: unknown; read
 
 /** A list of { layer, weight } with a name and a loss weight each. */
 export function checkLayerWeights(layers: unknown): asserts layers is LayerWeight[] {
-  if (!Array.isArray(layers)) throw new PasticheError(`must be a list of layers with weights, got ${shownValue(layers)}`, 'style-layers');
+  if (!Array.isArray(layers))
+    throw new PasticheError(`must be a list of layers with weights, got ${shownValue(layers)}`, 'style-layers');
   for (const item of layers) {
     record('style-layers', item);
     nonEmptyString('style-layers', item.layer);

@@ -19,18 +19,32 @@ type MemorySettings = Pick<StylizeSettings, 'styleRepr' | 'localRadius' | 'style
  * size: it is O(C²·X·Y) per layer — 64² channels at 256×256 px make 1 GB a tensor — against O(C²)
  * for Gram matrices, so it is what decides whether a run fits. Empty for the other representations.
  */
-export function localStyleMemory(architecture: NetworkArchitecture, settings: MemorySettings, image: ImageSize): LayerMemory[] {
+export function localStyleMemory(
+  architecture: NetworkArchitecture,
+  settings: MemorySettings,
+  image: ImageSize,
+): LayerMemory[] {
   if (settings.styleRepr !== 'local') return [];
   return [...new Set(settings.styleLayers.map((l) => l.layer))].flatMap((layer) => {
     const shape = activationShape(architecture, layer, image);
-    return shape ? [{ layer, bytes: localStyleBytes(shape, settings.localRadius), transientBytes: localStyleTransientBytes(shape) }] : [];
+    return shape
+      ? [
+          {
+            layer,
+            bytes: localStyleBytes(shape, settings.localRadius),
+            transientBytes: localStyleTransientBytes(shape),
+          },
+        ]
+      : [];
   });
 }
 
 /** The peak over all layers: each keeps its target and residual until the backward pass, the transients come one at a time. */
 export function totalBytes(layers: readonly LayerMemory[]): number {
   if (layers.length === 0) return 0;
-  return layers.reduce((sum, l) => sum + l.bytes - l.transientBytes, 0) + Math.max(...layers.map((l) => l.transientBytes));
+  return (
+    layers.reduce((sum, l) => sum + l.bytes - l.transientBytes, 0) + Math.max(...layers.map((l) => l.transientBytes))
+  );
 }
 
 /** "1.3 GB", "420 MB": sizes as a person reads them. */
@@ -39,7 +53,13 @@ export function formatBytes(bytes: number): string {
 }
 
 /** Refuses a local-style run whose statistics would not fit in `budgetBytes`, naming the costliest layer and what to change. */
-export function checkLocalStyleMemory(networkName: string, architecture: NetworkArchitecture, settings: MemorySettings, image: ImageSize, budgetBytes: number): void {
+export function checkLocalStyleMemory(
+  networkName: string,
+  architecture: NetworkArchitecture,
+  settings: MemorySettings,
+  image: ImageSize,
+  budgetBytes: number,
+): void {
   const layers = localStyleMemory(architecture, settings, image);
   const needed = totalBytes(layers);
   if (needed <= budgetBytes) return;

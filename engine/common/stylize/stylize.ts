@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 import { imageToTensor } from '../imageTensor.js';
-import { contentTargets, measureStyleTargets, styleTransferTerms, type StyleTransferTargets } from '../losses/styleTransferLoss.js';
+import {
+  contentTargets,
+  measureStyleTargets,
+  styleTransferTerms,
+  type StyleTransferTargets,
+} from '../losses/styleTransferLoss.js';
 import { disposeStyleTarget, type StyleTarget } from '../losses/styleRepresentation.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { preserveColours } from './colourPreservation.js';
@@ -69,12 +74,27 @@ export async function stylizePiece(piece: PieceRequest): Promise<DescentResult> 
   } finally {
     contentInput.dispose();
   }
-  const targets: StyleTransferTargets = { content, style: piece.style, dispose: () => tf.dispose([...content.values()]) };
+  const targets: StyleTransferTargets = {
+    content,
+    style: piece.style,
+    dispose: () => tf.dispose([...content.values()]),
+  };
   const image = tf.variable(piece.start, true, undefined, 'float32') as tf.Variable<tf.Rank.R4>;
   piece.start.dispose();
-  const optimizer = makeOptimizer(settings.optimizer, image, lossObjective(network, styleTransferTerms(settings, targets)));
+  const optimizer = makeOptimizer(
+    settings.optimizer,
+    image,
+    lossObjective(network, styleTransferTerms(settings, targets)),
+  );
   try {
-    return await descend({ ...piece, image, optimizer, iterations: settings.iterations, previewEvery: settings.previewEvery, finish: piece.finish });
+    return await descend({
+      ...piece,
+      image,
+      optimizer,
+      iterations: settings.iterations,
+      previewEvery: settings.previewEvery,
+      finish: piece.finish,
+    });
   } finally {
     optimizer.dispose();
     image.dispose();
@@ -83,9 +103,16 @@ export async function stylizePiece(piece: PieceRequest): Promise<DescentResult> 
 }
 
 /** The paintings' blended style statistics on each style layer. */
-export async function paintingTargets(network: FeatureNetwork, settings: StylizeSettings, paintings: readonly RgbImage[]): Promise<Map<string, StyleTarget>> {
+export async function paintingTargets(
+  network: FeatureNetwork,
+  settings: StylizeSettings,
+  paintings: readonly RgbImage[],
+): Promise<Map<string, StyleTarget>> {
   if (paintings.length !== settings.styleBlend.length) {
-    throw new PasticheError(`${paintings.length} style images but ${settings.styleBlend.length} blend weights`, 'style');
+    throw new PasticheError(
+      `${paintings.length} style images but ${settings.styleBlend.length} blend weights`,
+      'style',
+    );
   }
   const inputs = paintings.map((style) => tf.tidy(() => network.preprocess(imageToTensor(style))));
   try {
@@ -96,13 +123,22 @@ export async function paintingTargets(network: FeatureNetwork, settings: Stylize
 }
 
 /** The photo's activations and the paintings' style statistics for the request's settings (what a stylization's loss checks compare with). */
-export async function computeTargets(request: Pick<StylizeRequest, 'network' | 'settings' | 'content' | 'styles'>): Promise<StyleTransferTargets> {
+export async function computeTargets(
+  request: Pick<StylizeRequest, 'network' | 'settings' | 'content' | 'styles'>,
+): Promise<StyleTransferTargets> {
   const { network, settings } = request;
   const style = await paintingTargets(network, settings, request.styles);
   const contentInput = tf.tidy(() => network.preprocess(imageToTensor(request.content)));
   try {
     const content = await contentTargets(network, settings, contentInput);
-    return { content, style, dispose: () => { tf.dispose([...content.values()]); style.forEach(disposeStyleTarget); } };
+    return {
+      content,
+      style,
+      dispose: () => {
+        tf.dispose([...content.values()]);
+        style.forEach(disposeStyleTarget);
+      },
+    };
   } finally {
     contentInput.dispose();
   }
@@ -112,7 +148,9 @@ export async function computeTargets(request: Pick<StylizeRequest, 'network' | '
  * The starting point in the network's input space: neural-style's noise, or a picture for `content`,
  * `style` and `image` (Nikulin & Novak 2016, §4 compare the three).
  */
-export function initialImage(request: Pick<StylizeRequest, 'content' | 'settings' | 'network' | 'initImage'>): tf.Tensor4D {
+export function initialImage(
+  request: Pick<StylizeRequest, 'content' | 'settings' | 'network' | 'initImage'>,
+): tf.Tensor4D {
   const { content, settings, network } = request;
   return tf.tidy(() => {
     if (settings.init === 'noise') return noiseStart(network, content.height, content.width, settings.seed);
@@ -120,7 +158,10 @@ export function initialImage(request: Pick<StylizeRequest, 'content' | 'settings
     const start = request.initImage;
     if (!start) throw new PasticheError(`init '${settings.init}' needs a starting image`, 'init');
     if (start.width !== content.width || start.height !== content.height) {
-      throw new PasticheError(`starting image is ${start.width}×${start.height}, the content is ${content.width}×${content.height}`, 'init');
+      throw new PasticheError(
+        `starting image is ${start.width}×${start.height}, the content is ${content.width}×${content.height}`,
+        'init',
+      );
     }
     return network.preprocess(imageToTensor(start));
   });

@@ -18,5 +18,25 @@ await sharp(Buffer.from(landscapeSvg())).png().toFile(content);
 await sharp(Buffer.from(swirlsSvg())).png().toFile(style);
 console.error(`Demo: painting ${content} in the style of ${style} (128 px, 80 iterations, starting from the photo).`);
 console.error('Use your own pictures with: npx pastiche stylize --content PHOTO --style PAINTING --out result.png\n');
-await main(['node', 'pastiche', 'stylize', '--content', content, '--style', style, '--out', join(folder, 'result.png'),
-  '--size', '128', '--iterations', '80', '--init', 'content', '--preview-every', '20', '--project', 'demo', ...process.argv.slice(2)]);
+await main([
+  'node',
+  'pastiche',
+  'stylize',
+  '--content',
+  content,
+  '--style',
+  style,
+  '--out',
+  join(folder, 'result.png'),
+  '--size',
+  '128',
+  '--iterations',
+  '80',
+  '--init',
+  'content',
+  '--preview-every',
+  '20',
+  '--project',
+  'demo',
+  ...process.argv.slice(2),
+]);

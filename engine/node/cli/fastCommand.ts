@@ -7,7 +7,12 @@ import { DEFAULT_TILE, exactOverlap, NATIVE_DEFAULT_TILE } from '../../common/fa
 import type { TileProgress } from '../../common/fast/tiledStylize.js';
 import { selectBackend, type BackendInfo, BACKEND_OPTION_HELP } from '../backend.js';
 import { writeImage } from '../image/imageIO.js';
-import { runFeedforward, type FeedforwardHooks, type FeedforwardJob, type FeedforwardOutcome } from '../runs/feedforwardRun.js';
+import {
+  runFeedforward,
+  type FeedforwardHooks,
+  type FeedforwardJob,
+  type FeedforwardOutcome,
+} from '../runs/feedforwardRun.js';
 import { openRunStore } from '../store/runStore.js';
 import { integerOption } from './optionParsers.js';
 import { checkOutputFile } from './outputFile.js';
@@ -29,20 +34,33 @@ interface FastOptions {
 export function registerFastCommand(program: Command): void {
   program
     .command('fast')
-    .description('repaint a photo in one pass through a fast style network (Johnson et al.), at any size; the run is recorded in the store')
-    .requiredOption('--model <name|dir>', 'a style of `pastiche styles`, or a folder holding a deeplearn.js checkpoint (manifest.json), a TensorFlow.js layers model or a Pastiche style')
+    .description(
+      'repaint a photo in one pass through a fast style network (Johnson et al.), at any size; the run is recorded in the store',
+    )
+    .requiredOption(
+      '--model <name|dir>',
+      'a style of `pastiche styles`, or a folder holding a deeplearn.js checkpoint (manifest.json), a TensorFlow.js layers model or a Pastiche style',
+    )
     .requiredOption('--content <file>', 'the photo')
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
-    .option('--size <px>', `long side of the result (default: the photo's, at most ${DEFAULT_FEEDFORWARD_SIZE})`, integerOption('size'))
+    .option(
+      '--size <px>',
+      `long side of the result (default: the photo's, at most ${DEFAULT_FEEDFORWARD_SIZE})`,
+      integerOption('size'),
+    )
     .option('--full', "keep the photo's own size (prints)", false)
     .option(
       '--tile <px>',
-      'compute in tiles of this side, at most 1024, rounded down to a multiple of 4; '
-        + '0: in one piece, up to a megapixel (default: '
-        + `${DEFAULT_TILE} px tiles above a megapixel, ${NATIVE_DEFAULT_TILE} px on onnxruntime, else one piece)`,
+      'compute in tiles of this side, at most 1024, rounded down to a multiple of 4; ' +
+        '0: in one piece, up to a megapixel (default: ' +
+        `${DEFAULT_TILE} px tiles above a megapixel, ${NATIVE_DEFAULT_TILE} px on onnxruntime, else one piece)`,
       integerOption('tile'),
     )
-    .option('--overlap <px>', `pixels neighbouring tiles share (default ${exactOverlap()}: the narrowest for which tiles equal the untiled picture); rounded up to a multiple of 4`, integerOption('overlap'))
+    .option(
+      '--overlap <px>',
+      `pixels neighbouring tiles share (default ${exactOverlap()}: the narrowest for which tiles equal the untiled picture); rounded up to a multiple of 4`,
+      integerOption('overlap'),
+    )
     .option('--project <name>', 'project to file the run under (default: the photo’s file name)')
     .option('--backend <name>', BACKEND_OPTION_HELP)
     .option('--json', 'print one JSON object per line instead of a progress bar', false)
@@ -54,7 +72,12 @@ function jobFromOptions(options: FastOptions): FeedforwardJob {
   return {
     project: options.project ?? basename(options.content, extname(options.content)),
     contentFile: options.content,
-    request: { style: options.model, size: options.full ? null : options.size, tile: options.tile, overlap: options.overlap },
+    request: {
+      style: options.model,
+      size: options.full ? null : options.size,
+      tile: options.tile,
+      overlap: options.overlap,
+    },
   };
 }
 
@@ -69,7 +92,10 @@ async function fastAction(options: FastOptions): Promise<void> {
   process.once('SIGINT', onInterrupt);
   const view = tileView(options.json);
   try {
-    const outcome = await runFeedforward(store, job, backend, { signal: abort.signal, ...announcements(options.json, backend, job, view) });
+    const outcome = await runFeedforward(store, job, backend, {
+      signal: abort.signal,
+      ...announcements(options.json, backend, job, view),
+    });
     view.stop();
     if (outcome.image) await writeImage(outcome.image, options.out);
     report(options, backend, outcome);
@@ -85,13 +111,31 @@ function announcements(json: boolean, backend: BackendInfo, job: FeedforwardJob,
   return {
     onStart: ({ runId, style, settings, tiles }) => {
       const { width, height, tile, overlap } = settings;
-      announce(json, { event: 'start', runId, backend: backend.name, style: style.name, weightsSha256: style.weightsSha256, width, height, tile, overlap, tiles }, [
-        `Run ${runId} · project '${job.project}' · ${width}×${height} · ${tile === 0 ? 'one piece' : `${tiles} tiles of ${tile} px, overlapping by ${overlap} px`}`,
-        `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
-        `Style: ${style.name} (${style.source}, from ${style.origin}, weights sha256 ${style.weightsSha256.slice(0, 12)}…)`,
-      ]);
+      announce(
+        json,
+        {
+          event: 'start',
+          runId,
+          backend: backend.name,
+          style: style.name,
+          weightsSha256: style.weightsSha256,
+          width,
+          height,
+          tile,
+          overlap,
+          tiles,
+        },
+        [
+          `Run ${runId} · project '${job.project}' · ${width}×${height} · ${tile === 0 ? 'one piece' : `${tiles} tiles of ${tile} px, overlapping by ${overlap} px`}`,
+          `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
+          `Style: ${style.name} (${style.source}, from ${style.origin}, weights sha256 ${style.weightsSha256.slice(0, 12)}…)`,
+        ],
+      );
     },
-    onStatistics: ({ width, height }) => announce(json, { event: 'statistics', width, height }, [`Measuring the instance-norm statistics the tiles share, at ${width}×${height} px…`]),
+    onStatistics: ({ width, height }) =>
+      announce(json, { event: 'statistics', width, height }, [
+        `Measuring the instance-norm statistics the tiles share, at ${width}×${height} px…`,
+      ]),
     onTile: (progress) => view.update(progress),
   };
 }
@@ -100,12 +144,23 @@ function report(options: FastOptions, backend: BackendInfo, outcome: Feedforward
   const output = outcome.image ? resolve(options.out) : null;
   const { width, height, tile, overlap } = outcome.settings;
   const summary = {
-    event: outcome.status, runId: outcome.runId, output, backend: backend.name, style: outcome.style.name, width, height, tile, overlap, ms: Math.round(outcome.elapsedMs),
+    event: outcome.status,
+    runId: outcome.runId,
+    output,
+    backend: backend.name,
+    style: outcome.style.name,
+    width,
+    height,
+    tile,
+    overlap,
+    ms: Math.round(outcome.elapsedMs),
   };
   const seconds = (outcome.elapsedMs / 1000).toFixed(1);
-  announce(options.json, summary, [outcome.status === 'done'
-    ? `Done: ${output} (run ${outcome.runId}, ${width}×${height} in ${seconds} s)`
-    : `Cancelled after ${seconds} s (run ${outcome.runId})${output ? `: the ${outcome.image!.height} lines finished are in ${output}` : ': no line was finished'}`]);
+  announce(options.json, summary, [
+    outcome.status === 'done'
+      ? `Done: ${output} (run ${outcome.runId}, ${width}×${height} in ${seconds} s)`
+      : `Cancelled after ${seconds} s (run ${outcome.runId})${output ? `: the ${outcome.image!.height} lines finished are in ${output}` : ': no line was finished'}`,
+  ]);
 }
 
 interface TileView {
@@ -124,7 +179,10 @@ function tileView(json: boolean, stream: NodeJS.WriteStream = process.stderr): T
       stop: () => {},
     };
   }
-  const bar = new cliProgress.SingleBar({ stream, format: ' {bar} {value}/{total} tiles | {eta_formatted} left', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { stream, format: ' {bar} {value}/{total} tiles | {eta_formatted} left', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   return {
     update: ({ done, total }) => {
       if (!bar.isActive) bar.start(total, 0);

@@ -25,7 +25,9 @@ Every command and option: docs/cli.md; \`pastiche COMMAND --help\` for one comma
 /** `pastiche`: the headless face of the studio. Every picture it makes is a run in the store. */
 function pasticheProgram(): Command {
   const program = new Command('pastiche')
-    .description('Neural style transfer studio — command line. Data folder: $PASTICHE_HOME or the per-user data folder.')
+    .description(
+      'Neural style transfer studio — command line. Data folder: $PASTICHE_HOME or the per-user data folder.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', ENVIRONMENT_HELP)
     .exitOverride();

@@ -5,7 +5,8 @@ import { shownValue } from '../../common/stylize/settingChecks.js';
 export function numberOption(option: string) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (value.trim() === '' || !Number.isFinite(parsed)) throw new PasticheError(`expected a number, got ${shownValue(value)}`, `--${option}`);
+    if (value.trim() === '' || !Number.isFinite(parsed))
+      throw new PasticheError(`expected a number, got ${shownValue(value)}`, `--${option}`);
     return parsed;
   };
 }
@@ -13,7 +14,8 @@ export function numberOption(option: string) {
 export function integerOption(option: string) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) throw new PasticheError(`expected a whole number ≥ 0, got ${shownValue(value)}`, `--${option}`);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed))
+      throw new PasticheError(`expected a whole number ≥ 0, got ${shownValue(value)}`, `--${option}`);
     return parsed;
   };
 }
@@ -33,7 +35,8 @@ export function numberListOption(option: string) {
 
 export function choiceOption<T extends string>(option: string, choices: readonly T[]) {
   return (value: string): T => {
-    if (!(choices as readonly string[]).includes(value)) throw new PasticheError(`expected one of ${choices.join(', ')}, got ${shownValue(value)}`, `--${option}`);
+    if (!(choices as readonly string[]).includes(value))
+      throw new PasticheError(`expected one of ${choices.join(', ')}, got ${shownValue(value)}`, `--${option}`);
     return value as T;
   };
 }
@@ -42,7 +45,8 @@ export function choiceOption<T extends string>(option: string, choices: readonly
 export function sizeOption(option: string) {
   return (value: string): { width: number; height: number } => {
     const match = /^(\d+)(?:x(\d+))?$/i.exec(value.trim());
-    if (!match) throw new PasticheError(`expected WIDTH or WIDTHxHEIGHT in pixels, got ${shownValue(value)}`, `--${option}`);
+    if (!match)
+      throw new PasticheError(`expected WIDTH or WIDTHxHEIGHT in pixels, got ${shownValue(value)}`, `--${option}`);
     const width = Number(match[1]);
     return { width, height: match[2] === undefined ? width : Number(match[2]) };
   };
@@ -53,7 +57,10 @@ export function scheduleOption(option: string) {
   return (value: string): Array<{ size: number; iterations: number }> => {
     const stages = value.split(',').map((item) => /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(item));
     if (stages.length === 0 || stages.some((match) => match === null)) {
-      throw new PasticheError(`expected SIZE:ITERATIONS,… from the smallest size (e.g. 256:300,512:150,1024:50), got ${shownValue(value)}`, `--${option}`);
+      throw new PasticheError(
+        `expected SIZE:ITERATIONS,… from the smallest size (e.g. 256:300,512:150,1024:50), got ${shownValue(value)}`,
+        `--${option}`,
+      );
     }
     return stages.map((match) => ({ size: Number(match![1]), iterations: Number(match![2]) }));
   };
@@ -63,8 +70,15 @@ export function scheduleOption(option: string) {
 export function gramEntryOption(option: string) {
   return (value: string): { layer: string; entry: { row: number; column: number } | null } => {
     const match = /^([^:\s]+)(?::(\d+),(\d+))?$/.exec(value.trim());
-    if (!match) throw new PasticheError(`expected LAYER or LAYER:ROW,COLUMN (e.g. conv2_1:3,17), got ${shownValue(value)}`, `--${option}`);
-    return { layer: match[1], entry: match[2] === undefined ? null : { row: Number(match[2]), column: Number(match[3]) } };
+    if (!match)
+      throw new PasticheError(
+        `expected LAYER or LAYER:ROW,COLUMN (e.g. conv2_1:3,17), got ${shownValue(value)}`,
+        `--${option}`,
+      );
+    return {
+      layer: match[1],
+      entry: match[2] === undefined ? null : { row: Number(match[2]), column: Number(match[3]) },
+    };
   };
 }
 

@@ -22,9 +22,16 @@ export function checkOutputFile(out: string, inputs: ReadonlyArray<string | unde
     const source = input === undefined ? null : statOrNull(input);
     if (!source) continue;
     if (source.isDirectory()) {
-      if (isInside(out, input!)) throw new PasticheError(`is inside ${input}, which the run reads or the store keeps: choose a file elsewhere`, '--out');
+      if (isInside(out, input!))
+        throw new PasticheError(
+          `is inside ${input}, which the run reads or the store keeps: choose a file elsewhere`,
+          '--out',
+        );
     } else if (target && source.dev === target.dev && source.ino === target.ino) {
-      throw new PasticheError(`is the run's own input ${input}: the result would replace it; choose another file`, '--out');
+      throw new PasticheError(
+        `is the run's own input ${input}: the result would replace it; choose another file`,
+        '--out',
+      );
     }
   }
 }

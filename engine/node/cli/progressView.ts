@@ -16,7 +16,11 @@ export interface ProgressView {
  * `unit` names what is counted: an optimisation's iterations, or a training's steps, whose bar and
  * lines also tell the speed (a step of a style network takes seconds to minutes on a CPU).
  */
-export function progressView(json: boolean, stream: NodeJS.WriteStream = process.stderr, unit: 'iteration' | 'step' = 'iteration'): ProgressView {
+export function progressView(
+  json: boolean,
+  stream: NodeJS.WriteStream = process.stderr,
+  unit: 'iteration' | 'step' = 'iteration',
+): ProgressView {
   if (json) return jsonLinesView();
   return stream.isTTY ? barView(stream, unit) : lineView(stream, unit);
 }
@@ -33,8 +37,9 @@ function barView(stream: NodeJS.WriteStream, unit: 'iteration' | 'step'): Progre
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ` {bar} {value}/{total}${unit === 'step' ? ' steps ({rate})' : ''}{stage}`
-        + ' | loss {total_loss} (content {content}, style {style}, tv {tv}) | {remaining} left',
+      format:
+        ` {bar} {value}/{total}${unit === 'step' ? ' steps ({rate})' : ''}{stage}` +
+        ' | loss {total_loss} (content {content}, style {style}, tv {tv}) | {remaining} left',
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
@@ -91,10 +96,14 @@ function rateText(first: DescentProgress, latest: DescentProgress): string {
 }
 
 function lossPayload(progress?: DescentProgress) {
-  const format = (value: number | undefined) => (value === undefined ? '…' : value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential(3) : value.toPrecision(4));
+  const format = (value: number | undefined) =>
+    value === undefined ? '…' : value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential(3) : value.toPrecision(4);
   const remaining = progress?.remainingMs ?? null;
   return {
-    total_loss: format(progress?.loss.total), content: format(progress?.loss.content), style: format(progress?.loss.style), tv: format(progress?.loss.tv),
+    total_loss: format(progress?.loss.total),
+    content: format(progress?.loss.content),
+    style: format(progress?.loss.style),
+    tv: format(progress?.loss.tv),
     // The run's own estimate (time per iteration so far), known once the first iteration is done.
     remaining: remaining === null ? '…' : formatDuration(remaining),
   };

@@ -11,14 +11,18 @@ import { formatTable } from './table.js';
 export function registerStylesCommands(program: Command): void {
   const styles = program
     .command('styles')
-    .description('the fast style networks of the data folder (installed, imported or trained) and the catalogue\'s,'
-      + ' for `pastiche fast`')
+    .description(
+      "the fast style networks of the data folder (installed, imported or trained) and the catalogue's," +
+        ' for `pastiche fast`',
+    )
     .option('--json', 'print JSON', false)
     .action((options: { json: boolean }) => listAllStyles(options.json));
   styles
     .command('install')
-    .description('download a catalogue style (resuming an interrupted download), check every file\'s SHA-256 and add it'
-      + ' to the library; offline, says how to import it instead')
+    .description(
+      "download a catalogue style (resuming an interrupted download), check every file's SHA-256 and add it" +
+        ' to the library; offline, says how to import it instead',
+    )
     .argument('<name>', 'a style of `pastiche styles` with status not installed, e.g. udnie')
     .action(async (name: string) => {
       const entry = requireStyleCatalogueEntry(name);
@@ -48,7 +52,9 @@ export function registerStylesCommands(program: Command): void {
     });
   styles
     .command('import')
-    .description("copy a fast style network into the data folder: a deeplearn.js / ml5 checkpoint (a folder with manifest.json and one file per variable) or a TensorFlow.js layers model (per layer: kernel, optional bias, normalisation shift and scale)")
+    .description(
+      'copy a fast style network into the data folder: a deeplearn.js / ml5 checkpoint (a folder with manifest.json and one file per variable) or a TensorFlow.js layers model (per layer: kernel, optional bias, normalisation shift and scale)',
+    )
     .argument('<source>', 'a folder holding manifest.json or model.json, or that file')
     .requiredOption('--name <name>', 'the name to use it by (e.g. udnie)')
     .action(async (source: string, options: { name: string }) => {
@@ -83,6 +89,8 @@ function listAllStyles(json: boolean): void {
   ];
   console.log(formatTable(['name', 'status', 'source', 'painting', 'weights sha256', 'saved'], rows));
   if (available.length === 0) return;
-  console.log('\n`pastiche styles install NAME` downloads a catalogue style;'
-    + ' `pastiche styles import DIR --name NAME` adds a checkpoint or TensorFlow.js model.');
+  console.log(
+    '\n`pastiche styles install NAME` downloads a catalogue style;' +
+      ' `pastiche styles import DIR --name NAME` adds a checkpoint or TensorFlow.js model.',
+  );
 }

@@ -22,20 +22,33 @@ export interface QueuedRunHooks extends Pick<RunHooks, 'signal' | 'onProgress' |
  * a scheduled stylization (coarse-to-fine, tiles), feed-forward runs and trainings compute on this
  * thread's backend, since they decode their inputs at each stage or tile as they go.
  */
-export async function executeQueuedRun(store: RunStore, runId: number, backend: BackendInfo, hooks: QueuedRunHooks = {}, device?: ComputeDevice): Promise<{ readonly status: 'done' | 'cancelled' }> {
+export async function executeQueuedRun(
+  store: RunStore,
+  runId: number,
+  backend: BackendInfo,
+  hooks: QueuedRunHooks = {},
+  device?: ComputeDevice,
+): Promise<{ readonly status: 'done' | 'cancelled' }> {
   const { onRunning, onTile, ...descentHooks } = hooks;
   const run = store.run(runId);
   switch (run.kind) {
-    case 'stylize': return executeStylize(store, runId, run.settings.schedule ? backend : device ?? backend, { ...descentHooks, onStart: onRunning });
-    case 'generate': return executeGenerate(store, runId, device ?? backend, { ...descentHooks, onStart: onRunning });
-    case 'feedforward': return executeFeedforward(store, runId, backend, {
-      signal: hooks.signal,
-      onStart: ({ tiles }) => {
-        onRunning?.();
-        onTile?.({ done: 0, total: tiles });
-      },
-      onTile: ({ done, total }) => onTile?.({ done, total }),
-    });
-    case 'train-style': return executeTraining(store, runId, backend, { ...descentHooks, onStart: onRunning });
+    case 'stylize':
+      return executeStylize(store, runId, run.settings.schedule ? backend : (device ?? backend), {
+        ...descentHooks,
+        onStart: onRunning,
+      });
+    case 'generate':
+      return executeGenerate(store, runId, device ?? backend, { ...descentHooks, onStart: onRunning });
+    case 'feedforward':
+      return executeFeedforward(store, runId, backend, {
+        signal: hooks.signal,
+        onStart: ({ tiles }) => {
+          onRunning?.();
+          onTile?.({ done: 0, total: tiles });
+        },
+        onTile: ({ done, total }) => onTile?.({ done, total }),
+      });
+    case 'train-style':
+      return executeTraining(store, runId, backend, { ...descentHooks, onStart: onRunning });
   }
 }

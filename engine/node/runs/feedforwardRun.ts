@@ -1,4 +1,8 @@
-import { resolveFeedforwardSettings, type FeedforwardRequest, type FeedforwardSettings } from '../../common/fast/feedforwardSettings.js';
+import {
+  resolveFeedforwardSettings,
+  type FeedforwardRequest,
+  type FeedforwardSettings,
+} from '../../common/fast/feedforwardSettings.js';
 import type { RgbImage } from '../../common/image.js';
 import type { BackendInfo } from '../backend.js';
 import { readFileBytes } from '../fileIO.js';
@@ -41,7 +45,12 @@ export interface FeedforwardOutcome {
  * photo (decoded, so corrupt data is found) and the size are checked before the run's row is
  * written; once recorded, the run ends done, cancelled or failed, keeping the lines finished.
  */
-export async function runFeedforward(store: RunStore, job: FeedforwardJob, backend: BackendInfo, hooks: FeedforwardHooks = {}): Promise<FeedforwardOutcome> {
+export async function runFeedforward(
+  store: RunStore,
+  job: FeedforwardJob,
+  backend: BackendInfo,
+  hooks: FeedforwardHooks = {},
+): Promise<FeedforwardOutcome> {
   // Loaded once: a style used from a folder is read (and its digest computed) here, not again to run.
   const style = await loadStyle(job.request.style, store.paths.styles);
   let recorded: Awaited<ReturnType<typeof checkAndRecord>>;
@@ -63,7 +72,13 @@ export async function enqueueFeedforward(store: RunStore, job: FeedforwardJob): 
  * Runs a queued feed-forward run from what the store holds; `prepared` is its photo as decoded and its
  * style as loaded when it was recorded, when that was just now (the run then owns the style).
  */
-export async function executeFeedforward(store: RunStore, runId: number, backend: BackendInfo, hooks: FeedforwardHooks = {}, prepared?: { picture: RgbImage; style: LoadedStyle }): Promise<FeedforwardOutcome> {
+export async function executeFeedforward(
+  store: RunStore,
+  runId: number,
+  backend: BackendInfo,
+  hooks: FeedforwardHooks = {},
+  prepared?: { picture: RgbImage; style: LoadedStyle },
+): Promise<FeedforwardOutcome> {
   // Refused before the try: a run that is not queued is not this run's to fail (a prepared run was just recorded).
   const run = queuedRun(store, runId, 'feedforward');
   const { settings } = run;
@@ -73,7 +88,9 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
   const before = providerRuns();
   try {
     loaded ??= await loadStyle(settings.style, store.paths.styles);
-    const picture = prepared?.picture ?? (await decodePhoto(run.contentImage.path, await readFileBytes(run.contentImage.path), settings));
+    const picture =
+      prepared?.picture ??
+      (await decodePhoto(run.contentImage.path, await readFileBytes(run.contentImage.path), settings));
     stylizer = await fastStylizer(loaded, backend.name);
     // What computes the picture: onnxruntime's graphs, or TensorFlow.js's backend when it runs alone.
     store.startRun(runId, stylizer.backend, loaded.summary.weightsSha256);
@@ -107,7 +124,11 @@ export async function executeFeedforward(store: RunStore, runId: number, backend
   }
 }
 
-async function checkAndRecord(store: RunStore, job: FeedforwardJob, style: StyleSummary): Promise<{ runId: number; picture: RgbImage }> {
+async function checkAndRecord(
+  store: RunStore,
+  job: FeedforwardJob,
+  style: StyleSummary,
+): Promise<{ runId: number; picture: RgbImage }> {
   const input = await readInput(job.contentFile);
   // A library style is recorded by its name, one used from a folder by that folder's absolute path.
   const request = { ...job.request, style: style.savedAt === null ? style.location : style.name };
@@ -115,7 +136,12 @@ async function checkAndRecord(store: RunStore, job: FeedforwardJob, style: Style
   const defaultTile = nativeGradientRuntime() ? NATIVE_DEFAULT_TILE : DEFAULT_TILE;
   const settings = resolveFeedforwardSettings(request, input.original, maxPixelsFromEnv(), defaultTile);
   const picture = await decodePhoto(job.contentFile, input.bytes, settings);
-  const run = store.createRun({ project: job.project, kind: 'feedforward', contentImageId: storeInput(store, input), settings });
+  const run = store.createRun({
+    project: job.project,
+    kind: 'feedforward',
+    contentImageId: storeInput(store, input),
+    settings,
+  });
   return { runId: run.id, picture };
 }
 
@@ -130,7 +156,11 @@ function reached(image: ImageRecord): ReachedImage {
 }
 
 /** The lines a failed run finished, stored as its partial picture when they can be. */
-async function keepFinished(store: RunStore, runId: number, finished: RgbImage | null): Promise<ReachedImage | undefined> {
+async function keepFinished(
+  store: RunStore,
+  runId: number,
+  finished: RgbImage | null,
+): Promise<ReachedImage | undefined> {
   if (!finished) return undefined;
   try {
     return reached(await savePng(store, finished, `run ${runId} partial`));

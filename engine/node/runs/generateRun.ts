@@ -9,7 +9,15 @@ import type { DescentBackend } from '../backend.js';
 import { checkPixelLimit, decodeImage } from '../image/imageIO.js';
 import { describeNetwork } from '../networks/registry.js';
 import type { RunStore } from '../store/runStore.js';
-import { executeRecorded, queuedRun, readInput, storeInput, type PreparedInput, type RunHooks, type RunOutcome } from './recordedRun.js';
+import {
+  executeRecorded,
+  queuedRun,
+  readInput,
+  storeInput,
+  type PreparedInput,
+  type RunHooks,
+  type RunOutcome,
+} from './recordedRun.js';
 
 /** What a person asks for: the run's settings and, for `mimic`, the painting it measures. */
 export interface GenerateJob {
@@ -30,7 +38,12 @@ interface PreparedPainting {
  * that can be refused — settings, network, layers, entry, painting, size — is refused before the
  * run's row is written; once recorded, the run ends done, failed or cancelled, with its last image.
  */
-export async function runGenerate(store: RunStore, job: GenerateJob, backend: DescentBackend, hooks: RunHooks = {}): Promise<RunOutcome> {
+export async function runGenerate(
+  store: RunStore,
+  job: GenerateJob,
+  backend: DescentBackend,
+  hooks: RunHooks = {},
+): Promise<RunOutcome> {
   const { runId, painting } = await checkAndRecord(store, job);
   return executeGenerate(store, runId, backend, hooks, painting);
 }
@@ -44,7 +57,13 @@ export async function enqueueGenerate(store: RunStore, job: GenerateJob): Promis
  * Runs a queued generation from what the store holds (see executeRecorded). `prepared` is its
  * painting as decoded when it was recorded, when that was just now.
  */
-export async function executeGenerate(store: RunStore, runId: number, backend: DescentBackend, hooks: RunHooks = {}, prepared?: PreparedPainting): Promise<RunOutcome> {
+export async function executeGenerate(
+  store: RunStore,
+  runId: number,
+  backend: DescentBackend,
+  hooks: RunHooks = {},
+  prepared?: PreparedPainting,
+): Promise<RunOutcome> {
   const run = queuedRun(store, runId, 'generate');
   const job: GenerateJob = { project: run.project, settings: run.settings, styleFile: run.styles[0]?.image.path };
   return executeRecorded(store, run, backend, hooks, async () => {
@@ -57,7 +76,10 @@ export async function executeGenerate(store: RunStore, runId: number, backend: D
   });
 }
 
-async function checkAndRecord(store: RunStore, job: GenerateJob): Promise<{ runId: number; painting?: PreparedPainting }> {
+async function checkAndRecord(
+  store: RunStore,
+  job: GenerateJob,
+): Promise<{ runId: number; painting?: PreparedPainting }> {
   const { settings } = job;
   checkPixelLimit(settings, 'size', 'a result of');
   const network = await describeNetwork(settings.network, store.paths.models);
@@ -69,7 +91,9 @@ async function checkAndRecord(store: RunStore, job: GenerateJob): Promise<{ runI
   const painting = await preparePainting(job);
   if (painting) checkInputSize(network, styleLayers, painting.image);
   const run = store.createRun({
-    project: job.project, kind: 'generate', settings,
+    project: job.project,
+    kind: 'generate',
+    settings,
     styles: painting ? [{ imageId: storeInput(store, painting.file), blendWeight: 1 }] : [],
   });
   return { runId: run.id, painting };
@@ -79,11 +103,14 @@ async function checkAndRecord(store: RunStore, job: GenerateJob): Promise<{ runI
 async function preparePainting(job: GenerateJob): Promise<PreparedPainting | undefined> {
   const { generator } = job.settings;
   if (!needsPainting(generator)) {
-    if (job.styleFile !== undefined) throw new PasticheError(`the ${generator.kind} generator takes no painting (only mimic measures one)`, 'style');
+    if (job.styleFile !== undefined)
+      throw new PasticheError(`the ${generator.kind} generator takes no painting (only mimic measures one)`, 'style');
     return undefined;
   }
   if (job.styleFile === undefined) throw new PasticheError('mimic measures a painting: give one', 'style');
   const file = await readInput(job.styleFile);
-  const image = await decodeImage(file.bytes, job.styleFile, { longSide: styleLongSide({ size: longSide(job.settings), styleScale: job.settings.styleScale }) });
+  const image = await decodeImage(file.bytes, job.styleFile, {
+    longSide: styleLongSide({ size: longSide(job.settings), styleScale: job.settings.styleScale }),
+  });
   return { file, image };
 }

@@ -57,7 +57,13 @@ export type LocalDescent = (network: FeatureNetwork, hooks: DescentHooks) => Pro
  * Runs a queued run. From here on whatever fails — a network deleted since it was queued, a full
  * disk — marks the run failed, keeping its latest preview; it is never left queued or running.
  */
-export async function executeRecorded(store: RunStore, run: OptimisationRunRecord, backend: DescentBackend, hooks: RunHooks, prepare: () => Promise<PreparedDescent>): Promise<RunOutcome> {
+export async function executeRecorded(
+  store: RunStore,
+  run: OptimisationRunRecord,
+  backend: DescentBackend,
+  hooks: RunHooks,
+  prepare: () => Promise<PreparedDescent>,
+): Promise<RunOutcome> {
   const runId = run.id;
   const metrics = metricsRecorder(store, runId);
   let lastImage: ReachedImage | undefined;
@@ -120,14 +126,23 @@ export function recordComputedOn(
 }
 
 /** The descent on this thread's backend, or on a compute device, which is sent the network's weights when it does not hold them. */
-function descendOn(backend: DescentBackend, loaded: LoadedNetwork, job: DescentJob | LocalDescent, hooks: DescentHooks): Promise<DescentResult> {
+function descendOn(
+  backend: DescentBackend,
+  loaded: LoadedNetwork,
+  job: DescentJob | LocalDescent,
+  hooks: DescentHooks,
+): Promise<DescentResult> {
   if (typeof job === 'function') {
     if ('compute' in backend) throw new Error('a descent only this thread can run was given a compute device');
     return job(loaded.network, hooks);
   }
   if (!('compute' in backend)) return runDescentJob(loaded.network, job, hooks);
   const { network, weights, summary } = loaded;
-  return backend.compute.descend({ key: summary.weightsSha256, name: network.name, architecture: network.architecture, weights }, job, hooks);
+  return backend.compute.descend(
+    { key: summary.weightsSha256, name: network.name, architecture: network.architecture, weights },
+    job,
+    hooks,
+  );
 }
 
 /** The stored run, refused unless it is queued and of the kind asked for. */
@@ -182,7 +197,9 @@ export function metricsRecorder(store: RunStore, runId: number) {
 
 /** What a failed run records as its error: a PasticheError's own line, else an internal error. */
 export function failureMessage(error: unknown): string {
-  return isPasticheError(error) ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+  return isPasticheError(error)
+    ? error.message
+    : `internal error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 /** Encodes an image as PNG into the store (a run's result, preview or partial picture). */

@@ -158,7 +158,10 @@ function applyNextMigration(db: Db, file: string): boolean {
   if (applied === MIGRATIONS.length) return true;
   db.exec(MIGRATIONS[applied]);
   if (TABLE_REBUILDS.has(applied + 1) && (db.pragma('foreign_key_check') as unknown[]).length > 0) {
-    throw new PasticheError(`rebuilding its tables for schema ${applied + 1} would break references between rows; nothing was changed`, file);
+    throw new PasticheError(
+      `rebuilding its tables for schema ${applied + 1} would break references between rows; nothing was changed`,
+      file,
+    );
   }
   db.pragma(`user_version = ${applied + 1}`);
   return false;

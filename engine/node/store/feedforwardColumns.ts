@@ -18,7 +18,9 @@ type Nullable<T> = { readonly [K in keyof T]: T[K] | null };
  * The style network is the run's network and the output's long side its size, so lists and filters
  * over those columns hold for every run; it optimises nothing, so every optimisation setting is NULL.
  */
-export function toFeedforwardColumns(settings: FeedforwardSettings): Pick<SettingsColumns, 'network' | 'size'> & Nullable<OptimisationColumns> & GenerateColumns & FeedforwardColumns {
+export function toFeedforwardColumns(
+  settings: FeedforwardSettings,
+): Pick<SettingsColumns, 'network' | 'size'> & Nullable<OptimisationColumns> & GenerateColumns & FeedforwardColumns {
   return {
     network: settings.style,
     size: Math.max(settings.width, settings.height),

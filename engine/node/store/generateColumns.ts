@@ -49,7 +49,10 @@ export function toGenerateColumns(settings: GenerateSettings): SettingsColumns &
 }
 
 /** The settings back from their columns and their style layer rows (in position order). */
-export function fromGenerateColumns(columns: SettingsColumns & GenerateColumns, layers: readonly LayerRow[]): GenerateSettings {
+export function fromGenerateColumns(
+  columns: SettingsColumns & GenerateColumns,
+  layers: readonly LayerRow[],
+): GenerateSettings {
   return {
     network: columns.network,
     styleLayers: layers.filter((l) => l.role === 'style').map((l) => ({ layer: l.layer, weight: l.weight! })),

@@ -29,17 +29,32 @@ export class GridTable {
 
   constructor(db: Db) {
     this.statements = {
-      insert: db.prepare<[{ projectId: number; name: string; base: string; axes: string }]>('INSERT INTO grids (project_id, name, base, axes) VALUES (@projectId, @name, @base, @axes)'),
-      insertCell: db.prepare<[{ gridId: number; row: number; column: number; runId: number }]>('INSERT INTO grid_cells (grid_id, row, col, run_id) VALUES (@gridId, @row, @column, @runId)'),
+      insert: db.prepare<[{ projectId: number; name: string; base: string; axes: string }]>(
+        'INSERT INTO grids (project_id, name, base, axes) VALUES (@projectId, @name, @base, @axes)',
+      ),
+      insertCell: db.prepare<[{ gridId: number; row: number; column: number; runId: number }]>(
+        'INSERT INTO grid_cells (grid_id, row, col, run_id) VALUES (@gridId, @row, @column, @runId)',
+      ),
       byId: db.prepare<[number], GridRow>(`${GRID_SELECT} WHERE grids.id = ?`),
-      list: db.prepare<[{ project: string | null }], GridRow>(`${GRID_SELECT} WHERE (@project IS NULL OR projects.name = @project) ORDER BY grids.id DESC`),
-      cells: db.prepare<[number], { row: number; column: number; runId: number }>('SELECT row, col AS column, run_id AS runId FROM grid_cells WHERE grid_id = ? ORDER BY row, col'),
+      list: db.prepare<[{ project: string | null }], GridRow>(
+        `${GRID_SELECT} WHERE (@project IS NULL OR projects.name = @project) ORDER BY grids.id DESC`,
+      ),
+      cells: db.prepare<[number], { row: number; column: number; runId: number }>(
+        'SELECT row, col AS column, run_id AS runId FROM grid_cells WHERE grid_id = ? ORDER BY row, col',
+      ),
     };
   }
 
   /** Call inside a transaction, with the cells' runs already recorded. */
   add(grid: NewGrid): number {
-    const gridId = Number(this.statements.insert.run({ projectId: grid.projectId, name: grid.name, base: JSON.stringify(grid.base), axes: JSON.stringify(grid.axes) }).lastInsertRowid);
+    const gridId = Number(
+      this.statements.insert.run({
+        projectId: grid.projectId,
+        name: grid.name,
+        base: JSON.stringify(grid.base),
+        axes: JSON.stringify(grid.axes),
+      }).lastInsertRowid,
+    );
     for (const cell of grid.cells) this.statements.insertCell.run({ gridId, ...cell });
     return gridId;
   }
@@ -55,6 +70,14 @@ export class GridTable {
   }
 
   private toRecord(row: GridRow): GridRecord {
-    return { id: row.id, project: row.project, name: row.name, base: JSON.parse(row.base), axes: JSON.parse(row.axes), cells: this.statements.cells.all(row.id), createdAt: row.createdAt };
+    return {
+      id: row.id,
+      project: row.project,
+      name: row.name,
+      base: JSON.parse(row.base),
+      axes: JSON.parse(row.axes),
+      cells: this.statements.cells.all(row.id),
+      createdAt: row.createdAt,
+    };
   }
 }

@@ -4,7 +4,8 @@ import type { Db } from './database.js';
 import { mediaPath, sha256Of, storeMediaFile } from './media.js';
 import type { ImageInfo, ImageRecord } from '../../common/runs/records.js';
 
-const COLUMNS = 'id, sha256, path, original_name AS originalName, width, height, format, bytes, created_at AS createdAt';
+const COLUMNS =
+  'id, sha256, path, original_name AS originalName, width, height, format, bytes, created_at AS createdAt';
 
 /** The `images` table: one row per distinct picture, whose copy lives under media/. */
 export class ImageTable {
@@ -14,7 +15,10 @@ export class ImageTable {
   private readonly paths;
   private readonly addLocked;
 
-  constructor(db: Db, private readonly mediaDir: string) {
+  constructor(
+    db: Db,
+    private readonly mediaDir: string,
+  ) {
     this.byId = db.prepare<[number], ImageRecord>(`SELECT ${COLUMNS} FROM images WHERE id = ?`);
     this.bySha256 = db.prepare<[string], ImageRecord>(`SELECT ${COLUMNS} FROM images WHERE sha256 = ?`);
     // DO NOTHING: another process may have just added the same bytes.

@@ -18,10 +18,14 @@ export class MetricTable {
   private readonly after;
 
   constructor(db: Db) {
-    this.insert = db.prepare<[MetricRow & { runId: number }]>(`INSERT INTO run_metrics (run_id, iteration, total, content, style, tv, elapsed_ms)
+    this.insert = db.prepare<
+      [MetricRow & { runId: number }]
+    >(`INSERT INTO run_metrics (run_id, iteration, total, content, style, tv, elapsed_ms)
       VALUES (@runId, @iteration, @total, @content, @style, @tv, @elapsedMs)`);
     this.after = db.prepare<[number, number]>('DELETE FROM run_metrics WHERE run_id = ? AND iteration > ?');
-    this.ofRun = db.prepare<[number], StoredMetric>('SELECT iteration, total, content, style, tv, elapsed_ms AS elapsedMs FROM run_metrics WHERE run_id = ? ORDER BY iteration');
+    this.ofRun = db.prepare<[number], StoredMetric>(
+      'SELECT iteration, total, content, style, tv, elapsed_ms AS elapsedMs FROM run_metrics WHERE run_id = ? ORDER BY iteration',
+    );
   }
 
   /** Adds the rows; the caller holds the transaction. */
@@ -35,6 +39,14 @@ export class MetricTable {
   }
 
   list(runId: number): MetricRow[] {
-    return this.ofRun.all(runId).map((row) => ({ ...row, total: row.total ?? NaN, content: row.content ?? NaN, style: row.style ?? NaN, tv: row.tv ?? NaN }));
+    return this.ofRun
+      .all(runId)
+      .map((row) => ({
+        ...row,
+        total: row.total ?? NaN,
+        content: row.content ?? NaN,
+        style: row.style ?? NaN,
+        tv: row.tv ?? NaN,
+      }));
   }
 }

@@ -20,8 +20,13 @@ export class OutputTable {
   private readonly best;
   private readonly after;
 
-  constructor(db: Db, private readonly images: ImageTable) {
-    this.insert = db.prepare<[number, OutputKind, number, number]>('INSERT INTO run_outputs (run_id, kind, iteration, image_id) VALUES (?, ?, ?, ?)');
+  constructor(
+    db: Db,
+    private readonly images: ImageTable,
+  ) {
+    this.insert = db.prepare<[number, OutputKind, number, number]>(
+      'INSERT INTO run_outputs (run_id, kind, iteration, image_id) VALUES (?, ?, ?, ?)',
+    );
     this.byId = db.prepare<[number], OutputRow>(`${OUTPUT_SELECT} WHERE id = ?`);
     this.ofRun = db.prepare<[number], OutputRow>(`${OUTPUT_SELECT} WHERE run_id = ? ORDER BY id`);
     this.after = db.prepare<[number, number]>('DELETE FROM run_outputs WHERE run_id = ? AND iteration > ?');

@@ -10,7 +10,10 @@ export class ProjectTable {
   constructor(db: Db) {
     this.insert = db.prepare<[string]>('INSERT INTO projects (name) VALUES (?) ON CONFLICT (name) DO NOTHING');
     this.byName = db.prepare<[string], { id: number }>('SELECT id FROM projects WHERE name = ?');
-    this.all = db.prepare<[], ProjectRecord>(`SELECT projects.id, projects.name, projects.created_at AS createdAt, count(runs.id) AS runCount
+    this.all = db.prepare<
+      [],
+      ProjectRecord
+    >(`SELECT projects.id, projects.name, projects.created_at AS createdAt, count(runs.id) AS runCount
       FROM projects LEFT JOIN runs ON runs.project_id = projects.id GROUP BY projects.id ORDER BY projects.name`);
   }
 

@@ -10,7 +10,18 @@ import { ImageTable } from './imageTable.js';
 import { MetricTable } from './metricTable.js';
 import { OutputTable } from './outputTable.js';
 import { ProjectTable } from './projectTable.js';
-import type { ImageInfo, ImageRecord, MetricRow, NewRun, OutputKind, OutputRecord, ProjectRecord, ReachedImage, RunFilter, RunRecord } from '../../common/runs/records.js';
+import type {
+  ImageInfo,
+  ImageRecord,
+  MetricRow,
+  NewRun,
+  OutputKind,
+  OutputRecord,
+  ProjectRecord,
+  ReachedImage,
+  RunFilter,
+  RunRecord,
+} from '../../common/runs/records.js';
 import { claimOwner, ownerIsAlive, releaseOwner } from './runOwners.js';
 import { RunTable, type EndStatus } from './runTable.js';
 import { GridTable, type NewGrid } from './gridTable.js';
@@ -179,7 +190,10 @@ export class RunStore {
     return this.write(() => {
       const interrupted = this.runTable.running().filter((run) => !ownerIsAlive(run.owner));
       for (const { id } of interrupted) {
-        const preview = this.outputTable.list(id).filter((output) => output.kind === 'preview').at(-1);
+        const preview = this.outputTable
+          .list(id)
+          .filter((output) => output.kind === 'preview')
+          .at(-1);
         this.failRun(id, INTERRUPTED_ERROR, preview && { imageId: preview.image.id, iteration: preview.iteration });
       }
       return interrupted.length;
@@ -234,16 +248,32 @@ export class RunStore {
       return;
     }
     // The settings are what is recorded, so a blend weight other than theirs would be silently lost.
-    const blend = run.kind === 'stylize' ? run.settings.styleBlend : run.kind === 'train-style' || needsPainting(run.settings.generator) ? [1] : [];
+    const blend =
+      run.kind === 'stylize'
+        ? run.settings.styleBlend
+        : run.kind === 'train-style' || needsPainting(run.settings.generator)
+          ? [1]
+          : [];
     if (run.styles.length !== blend.length) {
-      throw new PasticheError(`${run.styles.length} style images but ${blend.length} blend weights in the settings`, 'style-blend');
+      throw new PasticheError(
+        `${run.styles.length} style images but ${blend.length} blend weights in the settings`,
+        'style-blend',
+      );
     }
     run.styles.forEach((style, i) => {
       if (!Object.is(style.blendWeight, blend[i])) {
-        throw new PasticheError(`style image ${i + 1} has blend weight ${style.blendWeight} but the settings say ${blend[i]}`, 'style-blend');
+        throw new PasticheError(
+          `style image ${i + 1} has blend weight ${style.blendWeight} but the settings say ${blend[i]}`,
+          'style-blend',
+        );
       }
     });
-    const photos = run.kind === 'stylize' ? [run.contentImageId, run.initImageId] : run.kind === 'train-style' ? [run.contentImageId] : [];
+    const photos =
+      run.kind === 'stylize'
+        ? [run.contentImageId, run.initImageId]
+        : run.kind === 'train-style'
+          ? [run.contentImageId]
+          : [];
     for (const id of [...photos, ...run.styles.map((style) => style.imageId)]) {
       if (id != null) this.imageTable.get(id);
     }

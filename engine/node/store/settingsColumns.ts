@@ -1,5 +1,13 @@
 import type { StylizeSchedule } from '../../common/stylize/schedule.js';
-import type { ColourPreservation, InitMethod, LossTermSettings, OptimizerSettings, Pooling, StyleRepresentation, StylizeSettings } from '../../common/stylize/settings.js';
+import type {
+  ColourPreservation,
+  InitMethod,
+  LossTermSettings,
+  OptimizerSettings,
+  Pooling,
+  StyleRepresentation,
+  StylizeSettings,
+} from '../../common/stylize/settings.js';
 
 // How a run's StylizeSettings are spread over its `runs` columns and `run_layers` rows, both ways, so
 // that what is read back deep-equals what was written.
@@ -73,12 +81,21 @@ export function toSettingsColumns(settings: StylizeSettings): SettingsColumns & 
 export function toLayerRows(settings: Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>): LayerRow[] {
   return [
     ...settings.contentLayers.map((layer, position): LayerRow => ({ role: 'content', position, layer, weight: null })),
-    ...settings.styleLayers.map(({ layer, weight }, position): LayerRow => ({ role: 'style', position, layer, weight })),
+    ...settings.styleLayers.map(({ layer, weight }, position): LayerRow => ({
+      role: 'style',
+      position,
+      layer,
+      weight,
+    })),
   ];
 }
 
 /** The settings back from their columns, their layer rows (in position order) and the style blend weights. */
-export function fromSettingsColumns(columns: SettingsColumns & ScheduleColumns, layers: readonly LayerRow[], styleBlend: readonly number[]): StylizeSettings {
+export function fromSettingsColumns(
+  columns: SettingsColumns & ScheduleColumns,
+  layers: readonly LayerRow[],
+  styleBlend: readonly number[],
+): StylizeSettings {
   return {
     ...lossTermsFromColumns(columns, layers),
     styleBlend: [...styleBlend],
@@ -99,7 +116,10 @@ export function fromSettingsColumns(columns: SettingsColumns & ScheduleColumns, 
 }
 
 /** The loss's network, layers and weights back from their columns and layer rows, for every kind that has them. */
-export function lossTermsFromColumns(columns: Pick<SettingsColumns, 'network' | 'contentWeight' | 'styleWeight' | 'tvWeight'>, layers: readonly LayerRow[]): LossTermSettings {
+export function lossTermsFromColumns(
+  columns: Pick<SettingsColumns, 'network' | 'contentWeight' | 'styleWeight' | 'tvWeight'>,
+  layers: readonly LayerRow[],
+): LossTermSettings {
   return {
     network: columns.network,
     contentLayers: layers.filter((l) => l.role === 'content').map((l) => l.layer),

@@ -3,7 +3,12 @@ import type { TrainingRecord } from '../../common/runs/records.js';
 import type { AdamSettings, Pooling } from '../../common/stylize/settings.js';
 import type { FeedforwardColumns } from './feedforwardColumns.js';
 import type { GenerateColumns } from './generateColumns.js';
-import { lossTermsFromColumns, type LayerRow, type OptimisationColumns, type SettingsColumns } from './settingsColumns.js';
+import {
+  lossTermsFromColumns,
+  type LayerRow,
+  type OptimisationColumns,
+  type SettingsColumns,
+} from './settingsColumns.js';
 
 // How a training's TrainStyleSettings and TrainingRecord are spread over the `runs` columns it shares
 // with an optimisation and the two only it fills, both ways, so that what is read back deep-equals
@@ -23,18 +28,31 @@ type NotTrained = 'init' | 'styleScale' | 'preserveColors' | 'styleRepr' | 'loca
 
 type Nullable<T> = { readonly [K in keyof T]: T[K] | null };
 
-type TrainingJson = Pick<TrainStyleSettings, 'styleSize' | 'batchSize' | 'epochs' | 'steps' | 'checkpointEvery'> & Omit<TrainingRecord, 'styleSha256'>;
+type TrainingJson = Pick<TrainStyleSettings, 'styleSize' | 'batchSize' | 'epochs' | 'steps' | 'checkpointEvery'> &
+  Omit<TrainingRecord, 'styleSha256'>;
 
 /**
  * The loss network is the run's network, the training pictures' side its size and its steps its
  * iterations, so lists and filters over those columns hold for every run; it starts from no image
  * and matches Gram matrices at the painting's own size, so those settings are NULL.
  */
-export function toTrainStyleColumns(settings: TrainStyleSettings, training: Omit<TrainingRecord, 'styleSha256'>):
-    Omit<SettingsColumns, NotTrained> & Nullable<Pick<OptimisationColumns, NotTrained>> & GenerateColumns & FeedforwardColumns & TrainStyleColumns {
+export function toTrainStyleColumns(
+  settings: TrainStyleSettings,
+  training: Omit<TrainingRecord, 'styleSha256'>,
+): Omit<SettingsColumns, NotTrained> &
+  Nullable<Pick<OptimisationColumns, NotTrained>> &
+  GenerateColumns &
+  FeedforwardColumns &
+  TrainStyleColumns {
   const json: TrainingJson = {
-    styleSize: settings.styleSize, batchSize: settings.batchSize, epochs: settings.epochs, steps: settings.steps, checkpointEvery: settings.checkpointEvery,
-    styleName: training.styleName, photos: training.photos, totalSteps: training.totalSteps,
+    styleSize: settings.styleSize,
+    batchSize: settings.batchSize,
+    epochs: settings.epochs,
+    steps: settings.steps,
+    checkpointEvery: settings.checkpointEvery,
+    styleName: training.styleName,
+    photos: training.photos,
+    totalSteps: training.totalSteps,
   };
   return {
     network: settings.network,
@@ -65,8 +83,13 @@ export function toTrainStyleColumns(settings: TrainStyleSettings, training: Omit
 }
 
 /** The settings and the training back from their columns and their layer rows (in position order). */
-export function fromTrainStyleColumns(columns: SettingsColumns & TrainStyleColumns, layers: readonly LayerRow[]): { settings: TrainStyleSettings; training: TrainingRecord } {
-  const { styleSize, batchSize, epochs, steps, checkpointEvery, styleName, photos, totalSteps } = JSON.parse(columns.training!) as TrainingJson;
+export function fromTrainStyleColumns(
+  columns: SettingsColumns & TrainStyleColumns,
+  layers: readonly LayerRow[],
+): { settings: TrainStyleSettings; training: TrainingRecord } {
+  const { styleSize, batchSize, epochs, steps, checkpointEvery, styleName, photos, totalSteps } = JSON.parse(
+    columns.training!,
+  ) as TrainingJson;
   return {
     settings: {
       ...lossTermsFromColumns(columns, layers),

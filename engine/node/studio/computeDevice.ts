@@ -13,7 +13,9 @@ export interface ComputeAttachment {
  * started. Only a GPU backend is worth the trip: on WebAssembly or plain JavaScript the engine's own
  * thread computes as fast, so such a device is let go.
  */
-export async function connectComputeDevice(port: ComputePort): Promise<{ readonly backend: DeviceBackend; readonly device?: ComputeDevice }> {
+export async function connectComputeDevice(
+  port: ComputePort,
+): Promise<{ readonly backend: DeviceBackend; readonly device?: ComputeDevice }> {
   const compute = connectCompute(port);
   const backend = await compute.backend();
   if (!isGpuBackend(backend.name)) {

@@ -20,9 +20,17 @@ import { jobOf } from './queueRequest.js';
  */
 export async function createGrid(store: RunStore, queue: RunQueue, request: CreateGrid): Promise<GridRecord> {
   const planned = gridCells(request.base, request.axes);
-  const cellRequests = request.axes.some((axis) => axis.parameter === 'network') ? await withNetworkLayers(store, planned.map((cell) => cell.request)) : planned.map((cell) => cell.request);
+  const cellRequests = request.axes.some((axis) => axis.parameter === 'network')
+    ? await withNetworkLayers(
+        store,
+        planned.map((cell) => cell.request),
+      )
+    : planned.map((cell) => cell.request);
   const jobs = planned.map((cell, i) => ({ ...cell, request: cellRequests[i], job: jobOf(store, cellRequests[i]) }));
-  const networks = await checkSettingsNetworks(store, jobs.map(({ job }) => job.settings));
+  const networks = await checkSettingsNetworks(
+    store,
+    jobs.map(({ job }) => job.settings),
+  );
   // Sizes from the stored images' dimensions, so no cell is refused after others were queued.
   for (const { request: cell, job } of jobs) {
     const { width, height } = store.image(cell.contentImageId);
@@ -42,13 +50,23 @@ export async function createGrid(store: RunStore, queue: RunQueue, request: Crea
  */
 async function withNetworkLayers(store: RunStore, requests: readonly QueueStylize[]): Promise<QueueStylize[]> {
   const described = new Map<string, ReturnType<typeof describeNetwork>>();
-  return Promise.all(requests.map(async (request) => {
-    const { settings } = jobOf(store, request);
-    if (!described.has(settings.network)) described.set(settings.network, describeNetwork(settings.network, store.paths.models));
-    const network = await described.get(settings.network)!;
-    const given = Object.fromEntries(Object.entries(request.settings).filter(([, value]) => value !== undefined));
-    return { ...request, settings: { ...weightsForNetwork(network.architecture), ...given, ...layersForNetwork(network.architecture, network.layers, settings) } };
-  }));
+  return Promise.all(
+    requests.map(async (request) => {
+      const { settings } = jobOf(store, request);
+      if (!described.has(settings.network))
+        described.set(settings.network, describeNetwork(settings.network, store.paths.models));
+      const network = await described.get(settings.network)!;
+      const given = Object.fromEntries(Object.entries(request.settings).filter(([, value]) => value !== undefined));
+      return {
+        ...request,
+        settings: {
+          ...weightsForNetwork(network.architecture),
+          ...given,
+          ...layersForNetwork(network.architecture, network.layers, settings),
+        },
+      };
+    }),
+  );
 }
 
 /** 300 DPI: a sheet of 256-px cells prints at about 2 cm a cell, the size of a figure in a paper. */
@@ -62,19 +80,38 @@ export async function exportGridSheet(store: RunStore, request: ArgsOf<'grids.ex
   const [rows, columns] = grid.axes;
   const imageName = (id: number) => store.image(id).originalName ?? `image ${id}`;
   const layout = {
-    title: `${grid.project}: ${grid.name}`, cellSize: request.cellSize,
+    title: `${grid.project}: ${grid.name}`,
+    cellSize: request.cellSize,
     rowLabels: rows.values.map((_, i) => axisValueLabel(rows, i, imageName)),
     columnLabels: columns ? columns.values.map((_, i) => axisValueLabel(columns, i, imageName)) : [''],
   };
   // Refused before a single cell's image is read.
   checkSheetSize(layout);
-  const readCell = async (cell: GridDetail['cells'][number]) =>
-    ({ row: cell.row, column: cell.column, image: cell.latestImageId === null ? null : await readImage(store.image(cell.latestImageId).path) });
-  const sheet = await contactSheet(await Promise.all(cells.map(readCell)), layout, { format: request.format, quality: request.quality, dpi: SHEET_DPI });
-  return { ...sheet, dpi: SHEET_DPI, fileName: `${fileNameStem(grid.project)}-grid-${grid.id}-sheet.${FILE_EXTENSIONS[request.format]}` };
+  const readCell = async (cell: GridDetail['cells'][number]) => ({
+    row: cell.row,
+    column: cell.column,
+    image: cell.latestImageId === null ? null : await readImage(store.image(cell.latestImageId).path),
+  });
+  const sheet = await contactSheet(await Promise.all(cells.map(readCell)), layout, {
+    format: request.format,
+    quality: request.quality,
+    dpi: SHEET_DPI,
+  });
+  return {
+    ...sheet,
+    dpi: SHEET_DPI,
+    fileName: `${fileNameStem(grid.project)}-grid-${grid.id}-sheet.${FILE_EXTENSIONS[request.format]}`,
+  };
 }
 
 export function gridDetail(store: RunStore, gridId: number): GridDetail {
   const grid = store.grid(gridId);
-  return { grid, cells: grid.cells.map((cell) => ({ ...cell, run: store.run(cell.runId), latestImageId: store.latestImage(cell.runId)?.image.id ?? null })) };
+  return {
+    grid,
+    cells: grid.cells.map((cell) => ({
+      ...cell,
+      run: store.run(cell.runId),
+      latestImageId: store.latestImage(cell.runId)?.image.id ?? null,
+    })),
+  };
 }

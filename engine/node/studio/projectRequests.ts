@@ -1,5 +1,8 @@
 import {
-  RECENT_RUNS, type ProjectDetail, type ProjectOverview, type RunThumbnail,
+  RECENT_RUNS,
+  type ProjectDetail,
+  type ProjectOverview,
+  type RunThumbnail,
 } from '../../common/api/studioApi.js';
 import { PasticheError } from '../../common/errors.js';
 import type { ProjectRecord, RunRecord } from '../../common/runs/records.js';
@@ -24,8 +27,11 @@ function overview(store: RunStore, project: ProjectRecord): ProjectOverview {
   let latest = null;
   for (const run of runs) if ((latest = store.latestImage(run.id))) break;
   return {
-    name: project.name, createdAt: project.createdAt, runCount: project.runCount,
-    latestImageId: latest?.image.id ?? null, contentImageId: runs.find((run) => run.contentImage)?.contentImage?.id ?? null,
+    name: project.name,
+    createdAt: project.createdAt,
+    runCount: project.runCount,
+    latestImageId: latest?.image.id ?? null,
+    contentImageId: runs.find((run) => run.contentImage)?.contentImage?.id ?? null,
     recent: runs.slice(0, RECENT_RUNS).map((run) => thumbnail(store, run)),
   };
 }

@@ -17,7 +17,9 @@ import type { RunStore } from '../store/runStore.js';
  * network's own layers and weights where they leave those out too: what the CLI does without --network.
  */
 function withDefaultNetwork<S extends { readonly network?: string }>(
-  store: RunStore, given: S, fields: ReadonlyArray<keyof StylizeSettings>,
+  store: RunStore,
+  given: S,
+  fields: ReadonlyArray<keyof StylizeSettings>,
 ): S {
   if (given.network !== undefined) return given;
   const choice = defaultNetwork(store.paths.models);
@@ -29,7 +31,12 @@ function withDefaultNetwork<S extends { readonly network?: string }>(
 
 /** A stylization of stored images, as a job on their copies in media/. */
 export function jobOf(store: RunStore, request: QueueStylize): StylizeJob {
-  const given = withDefaultNetwork(store, request.settings, ['contentLayers', 'styleLayers', 'contentWeight', 'styleWeight']);
+  const given = withDefaultNetwork(store, request.settings, [
+    'contentLayers',
+    'styleLayers',
+    'contentWeight',
+    'styleWeight',
+  ]);
   const settings = resolveSettings(given, request.styleImageIds.length);
   return {
     project: request.project,
@@ -50,7 +57,10 @@ export function generateJobOf(store: RunStore, request: QueueGenerate): Generate
 }
 
 /** A stored photo through a style network, as a job on its copy in media/. */
-export function feedforwardJobOf(store: RunStore, { project, contentImageId, ...request }: QueueFeedforward): FeedforwardJob {
+export function feedforwardJobOf(
+  store: RunStore,
+  { project, contentImageId, ...request }: QueueFeedforward,
+): FeedforwardJob {
   return { project, contentFile: store.image(contentImageId).path, request };
 }
 

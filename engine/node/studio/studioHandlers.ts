@@ -1,4 +1,11 @@
-import type { ArgsOf, Channel, ExportPrint, PrintFileResult, ResultOf, StudioEvent } from '../../common/api/studioApi.js';
+import type {
+  ArgsOf,
+  Channel,
+  ExportPrint,
+  PrintFileResult,
+  ResultOf,
+  StudioEvent,
+} from '../../common/api/studioApi.js';
 import { FILE_EXTENSIONS, fileNameStem } from '../../common/image.js';
 import { optimisationMemoryBudget, styleMemoryBudget, type BackendInfo } from '../backend.js';
 import { exportPrint } from '../export/printExport.js';
@@ -35,7 +42,11 @@ export interface StudioContext {
 export function studioHandlers({ store, queue, backend, version, emit }: StudioContext): StudioHandlers {
   return {
     'studio.info': () => ({
-      version, backend: { name: backend.name, description: backend.description }, dataHome: store.paths.home, styleMemoryBytes: styleMemoryBudget(), optimisationMemoryBytes: optimisationMemoryBudget(),
+      version,
+      backend: { name: backend.name, description: backend.description },
+      dataHome: store.paths.home,
+      styleMemoryBytes: styleMemoryBudget(),
+      optimisationMemoryBytes: optimisationMemoryBudget(),
       dismissedNotices: dismissedNotices(store.paths.home),
     }),
     'networks.list': () => listNetworks(store.paths.models),
@@ -46,7 +57,11 @@ export function studioHandlers({ store, queue, backend, version, emit }: StudioC
     'images.get': ({ imageId }) => store.image(imageId),
     'images.export': (request) => exportStoredPrint(store, request),
     'runs.list': (filter) => store.listRuns(filter),
-    'runs.get': ({ runId }) => ({ run: store.run(runId), metrics: store.metrics(runId), outputs: store.outputs(runId) }),
+    'runs.get': ({ runId }) => ({
+      run: store.run(runId),
+      metrics: store.metrics(runId),
+      outputs: store.outputs(runId),
+    }),
     'runs.queue': async (request) => ({ runId: await queue.enqueue(jobOf(store, request)) }),
     'runs.generate': async (request) => ({ runId: await queue.enqueueGenerate(generateJobOf(store, request)) }),
     'runs.fast': async (request) => ({ runId: await queue.enqueueFeedforward(feedforwardJobOf(store, request)) }),
@@ -67,8 +82,14 @@ export function studioHandlers({ store, queue, backend, version, emit }: StudioC
   };
 }
 
-async function installCatalogueNetwork(store: RunStore, name: string, emit: StudioContext['emit']): Promise<NetworkSummary> {
-  await installNetwork(requireCatalogueEntry(name), store.paths.models, { onProgress: (progress) => emit({ type: 'network.progress', name, ...progress }) });
+async function installCatalogueNetwork(
+  store: RunStore,
+  name: string,
+  emit: StudioContext['emit'],
+): Promise<NetworkSummary> {
+  await installNetwork(requireCatalogueEntry(name), store.paths.models, {
+    onProgress: (progress) => emit({ type: 'network.progress', name, ...progress }),
+  });
   return listNetworks(store.paths.models).find((network) => network.name === name)!;
 }
 
@@ -79,11 +100,13 @@ async function addImage(store: RunStore, name: string, bytes: Uint8Array): Promi
   return store.addImage(bytes, { originalName: name, ...header });
 }
 
-async function exportStoredPrint(store: RunStore, { imageId, print, format, quality, fileStem }: ExportPrint): Promise<PrintFileResult> {
+async function exportStoredPrint(
+  store: RunStore,
+  { imageId, print, format, quality, fileStem }: ExportPrint,
+): Promise<PrintFileResult> {
   const image = store.image(imageId);
   const file = await exportPrint(await readImage(image.path), print, { format, quality }, `image ${imageId}`);
   const stem = fileNameStem(fileStem ?? (image.originalName ?? `image-${imageId}`).replace(/\.[^.]+$/, ''));
   const size = `${print.width}${print.height === undefined ? '' : `x${print.height}`}${print.unit}`;
   return { ...file, fileName: `${stem}-${size}-${print.dpi}dpi.${FILE_EXTENSIONS[format]}` };
 }
-

@@ -7,8 +7,17 @@ import { extname, join, normalize, sep } from 'node:path';
  */
 
 const contentTypes: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.jpeg': 'image/jpeg', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.tiff': 'image/tiff', '.json': 'application/json', '.woff2': 'font/woff2',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpeg': 'image/jpeg',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.tiff': 'image/tiff',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
 };
 
 export function contentTypeOf(path: string): string {
@@ -33,7 +42,9 @@ export function pageFile(pagesDir: string, pathname: string): string {
   }
   const relative = normalize(decoded).replace(/^([/\\])+/, '');
   const file = join(pagesDir, relative === '' ? 'index.html' : relative);
-  return file.startsWith(pagesDir + sep) && existsSync(file) && statSync(file).isFile() ? file : join(pagesDir, 'index.html');
+  return file.startsWith(pagesDir + sep) && existsSync(file) && statSync(file).isFile()
+    ? file
+    : join(pagesDir, 'index.html');
 }
 
 /**

@@ -16,7 +16,12 @@ export type ToEngine =
 export type FromEngine =
   | { readonly type: 'ready' }
   | { readonly type: 'opening-failed'; readonly message: string }
-  | { readonly type: 'response'; readonly id: number; readonly result?: unknown; readonly error?: { readonly message: string; readonly shown: boolean } }
+  | {
+      readonly type: 'response';
+      readonly id: number;
+      readonly result?: unknown;
+      readonly error?: { readonly message: string; readonly shown: boolean };
+    }
   | { readonly type: 'event'; readonly event: StudioEvent }
   | { readonly type: 'closed' };
 
@@ -79,7 +84,9 @@ export async function openStudioThread(options: StudioOptions): Promise<StudioCo
     });
   const request = <C extends Channel>(channel: C, args: ArgsOf<C>) =>
     ask<ResultOf<C>>((id) => ({ type: 'request', id, channel, args }), uploadTransfer(args));
-  const handlers = Object.fromEntries(CHANNELS.map((channel) => [channel, (args: never) => request(channel, args)])) as unknown as RemoteHandlers;
+  const handlers = Object.fromEntries(
+    CHANNELS.map((channel) => [channel, (args: never) => request(channel, args)]),
+  ) as unknown as RemoteHandlers;
 
   return {
     handlers,
@@ -102,13 +109,17 @@ export async function openStudioThread(options: StudioOptions): Promise<StudioCo
   };
 }
 
-function settle(pending: Map<number, { resolve(value: unknown): void; reject(error: Error): void }>, message: Extract<FromEngine, { type: 'response' }>): void {
+function settle(
+  pending: Map<number, { resolve(value: unknown): void; reject(error: Error): void }>,
+  message: Extract<FromEngine, { type: 'response' }>,
+): void {
   const waiting = pending.get(message.id);
   if (!waiting) return;
   pending.delete(message.id);
   if (!message.error) waiting.resolve(message.result);
   // A PasticheError stays one: hosts show its one line as it is, and anything else as an internal error.
-  else waiting.reject(message.error.shown ? new PasticheError(message.error.message) : new Error(message.error.message));
+  else
+    waiting.reject(message.error.shown ? new PasticheError(message.error.message) : new Error(message.error.message));
 }
 
 /** Below this an upload's bytes may sit in Node's shared Buffer pool, which must never be moved to another thread. */
@@ -124,4 +135,3 @@ function uploadTransfer(args: unknown): ArrayBuffer[] {
   if (!(bytes instanceof Uint8Array) || bytes.byteLength < MIN_TRANSFERRED_BYTES) return [];
   return bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
 }
-

@@ -28,12 +28,17 @@ port.on('message', async (message: ToEngine) => {
     return;
   }
   try {
-    const result = message.type === 'compute-device'
-      ? await studio.attachComputeDevice(computePort(message.port))
-      : await (studio.handlers[message.channel] as (args: unknown) => unknown)(message.args);
+    const result =
+      message.type === 'compute-device'
+        ? await studio.attachComputeDevice(computePort(message.port))
+        : await (studio.handlers[message.channel] as (args: unknown) => unknown)(message.args);
     post({ type: 'response', id: message.id, result });
   } catch (error) {
-    post({ type: 'response', id: message.id, error: { message: error instanceof Error ? error.message : String(error), shown: isPasticheError(error) } });
+    post({
+      type: 'response',
+      id: message.id,
+      error: { message: error instanceof Error ? error.message : String(error), shown: isPasticheError(error) },
+    });
   }
 });
 post({ type: 'ready' });

@@ -24,7 +24,9 @@ export async function styleListings(store: RunStore): Promise<StyleListing[]> {
 
 /** Downloads, checks and imports a catalogue style, telling the UI how far the download is. */
 export async function installCatalogueStyle(
-  store: RunStore, name: string, emit: (event: StudioEvent) => void,
+  store: RunStore,
+  name: string,
+  emit: (event: StudioEvent) => void,
 ): Promise<StyleListing> {
   const onProgress = (progress: DownloadProgress) => emit({ type: 'style.progress', name, ...progress });
   await installStyle(requireStyleCatalogueEntry(name), store.paths.styles, { onProgress });

@@ -11,11 +11,15 @@ import { startWebHost } from './webHost.js';
 try {
   const studio = await openStudioThread({ version: productVersion() });
   const host = await startWebHost({
-    handlers: studio.handlers, subscribe: studio.subscribe,
-    staticDir: join(productRoot(), 'dist', 'renderer'), port: Number(process.env.PASTICHE_PORT ?? 0),
+    handlers: studio.handlers,
+    subscribe: studio.subscribe,
+    staticDir: join(productRoot(), 'dist', 'renderer'),
+    port: Number(process.env.PASTICHE_PORT ?? 0),
   });
   const { dataHome } = await studio.handlers['studio.info'](undefined);
-  console.log(`Pastiche studio: open ${host.url}\n(data: ${dataHome}; Ctrl-C stops it, and a running run is kept as cancelled)`);
+  console.log(
+    `Pastiche studio: open ${host.url}\n(data: ${dataHome}; Ctrl-C stops it, and a running run is kept as cancelled)`,
+  );
   const stop = async () => {
     await host.close();
     await studio.close();
@@ -24,6 +28,8 @@ try {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (error) {
-  process.stderr.write(`pastiche: ${isPasticheError(error) ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(
+    `pastiche: ${isPasticheError(error) ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
+  );
   process.exit(1);
 }

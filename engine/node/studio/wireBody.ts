@@ -19,14 +19,15 @@ export function parseWireBody(body: Buffer): unknown {
     if (end === -1) break;
     // With an escape inside, the quote found may not end the string: JSON.parse reads that one.
     const plain = body[end + 1] === CLOSING_BRACE && body.subarray(start, end).indexOf(BACKSLASH) === -1;
-    const value = plain ? `${placeholder}${decoded.push(decodeInPlace(body, start, end)) - 1}`
+    const value = plain
+      ? `${placeholder}${decoded.push(decodeInPlace(body, start, end)) - 1}`
       : body.toString('utf8', start, end);
     json += body.toString('utf8', from, start) + value;
     from = end;
   }
   json += body.toString('utf8', from);
   const decode = (text: string) =>
-    (text.startsWith(placeholder) ? decoded[Number(text.slice(placeholder.length))] : decodeBase64(text));
+    text.startsWith(placeholder) ? decoded[Number(text.slice(placeholder.length))] : decodeBase64(text);
   return fromWire(json, decode);
 }
 

@@ -18,15 +18,19 @@ export function isFiltering(filter: RunFilter): boolean {
 
 /** `statusOf` gives the live status, which runs ahead of the list's. */
 export function matchesFilter(run: RunRecord, filter: RunFilter, statusOf: (run: RunRecord) => RunStatus): boolean {
-  return (filter.status === '' || statusOf(run) === filter.status)
-    && (filter.network === '' || runNetwork(run) === filter.network)
-    && (filter.styleId === null || run.styles.some((style) => style.image.id === filter.styleId));
+  return (
+    (filter.status === '' || statusOf(run) === filter.status) &&
+    (filter.network === '' || runNetwork(run) === filter.network) &&
+    (filter.styleId === null || run.styles.some((style) => style.image.id === filter.styleId))
+  );
 }
 
 /** The networks and paintings the runs use: the filters' choices. */
 export function filterChoices(runs: readonly RunRecord[]): { networks: string[]; styles: ImageRecord[] } {
   return {
     networks: [...new Set(runs.map(runNetwork))],
-    styles: [...new Map(runs.flatMap((run) => run.styles.map((style) => [style.image.id, style.image] as const))).values()],
+    styles: [
+      ...new Map(runs.flatMap((run) => run.styles.map((style) => [style.image.id, style.image] as const))).values(),
+    ],
   };
 }

@@ -16,12 +16,17 @@ describe('the native menu', () => {
     for (const mac of [false, true]) {
       const items = everyItem(menuTemplate(actions, { mac, devTools: false }));
       assert.ok(!items.some((item) => item.role === 'toggleDevTools'), `no DevTools item (mac: ${mac})`);
-      assert.ok(!items.some((item) => /Shift\+I|F12|Alt\+I/i.test(item.accelerator ?? '')), 'no shortcut of the DevTools');
+      assert.ok(
+        !items.some((item) => /Shift\+I|F12|Alt\+I/i.test(item.accelerator ?? '')),
+        'no shortcut of the DevTools',
+      );
     }
   });
 
   it('offers DevTools in development', () => {
-    assert.ok(everyItem(menuTemplate(actions, { mac: false, devTools: true })).some((item) => item.role === 'toggleDevTools'));
+    assert.ok(
+      everyItem(menuTemplate(actions, { mac: false, devTools: true })).some((item) => item.role === 'toggleDevTools'),
+    );
   });
 
   it('sends the page its commands, and registers no shortcut the page handles itself', () => {
@@ -29,12 +34,14 @@ describe('the native menu', () => {
     const labels = ['Add Photos and Paintings…', 'Gallery', 'Grids', 'Networks', 'Paint'];
     for (const label of labels) items.find((item) => item.label === label)?.click?.();
     assert.deepEqual(sent, ['add-images', 'show-gallery', 'show-grids', 'show-networks', 'paint']);
-    const pageShortcuts = items.filter((item) => ['Alt+1', 'Alt+2', 'Alt+3', 'CmdOrCtrl+Enter'].includes(item.accelerator ?? ''));
+    const pageShortcuts = items.filter((item) =>
+      ['Alt+1', 'Alt+2', 'Alt+3', 'CmdOrCtrl+Enter'].includes(item.accelerator ?? ''),
+    );
     assert.equal(pageShortcuts.length, 4);
     assert.ok(pageShortcuts.every((item) => item.registerAccelerator === false));
   });
 
-  it('puts the application\'s menu first and closes the window on macOS, quits elsewhere', () => {
+  it("puts the application's menu first and closes the window on macOS, quits elsewhere", () => {
     const mac = menuTemplate(actions, { mac: true, devTools: false });
     assert.equal(mac[0].role, 'appMenu');
     assert.ok(everyItem(mac).some((item) => item.role === 'close'));

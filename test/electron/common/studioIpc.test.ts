@@ -9,7 +9,12 @@ import { CHANNELS, DESKTOP_CHANNELS, type StudioApi, type StudioEvent } from '..
 import { openStudio, type Studio } from '../../../engine/node/studio/studio.js';
 import { desktopStudioApi, type IpcRendererLike } from '../../../electron/common/desktopStudioApi.js';
 import { IPC_EVENTS, STUDIO_ORIGIN, type IpcReply } from '../../../electron/common/ipc.js';
-import { serveStudioIpc, type IpcInvokeEventLike, type IpcMainLike, type MainHandlers } from '../../../electron/common/studioIpc.js';
+import {
+  serveStudioIpc,
+  type IpcInvokeEventLike,
+  type IpcMainLike,
+  type MainHandlers,
+} from '../../../electron/common/studioIpc.js';
 
 /**
  * Electron's IPC between one page and the main process, in one thread: invoke → handle, send → on,
@@ -53,12 +58,26 @@ describe('Electron IPC: the preload API and the main process handlers', () => {
   const shellCalls: string[] = [];
 
   before(async () => {
-    studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-ipc-')), backend: 'cpu', version: 'ipc-test' });
-    const engine = Object.fromEntries(Object.entries(studio.handlers).map(([channel, handler]) => [channel, async (args: unknown) => (handler as (args: unknown) => unknown)(args)]));
-    const desktop = Object.fromEntries(DESKTOP_CHANNELS.map((channel) => [channel, async () => {
-      shellCalls.push(channel);
-      return null;
-    }]));
+    studio = await openStudio({
+      home: mkdtempSync(join(tmpdir(), 'pastiche-ipc-')),
+      backend: 'cpu',
+      version: 'ipc-test',
+    });
+    const engine = Object.fromEntries(
+      Object.entries(studio.handlers).map(([channel, handler]) => [
+        channel,
+        async (args: unknown) => (handler as (args: unknown) => unknown)(args),
+      ]),
+    );
+    const desktop = Object.fromEntries(
+      DESKTOP_CHANNELS.map((channel) => [
+        channel,
+        async () => {
+          shellCalls.push(channel);
+          return null;
+        },
+      ]),
+    );
     ipc = new LocalIpc(`${STUDIO_ORIGIN}/index.html`);
     handlers = { ...engine, ...desktop } as unknown as MainHandlers;
     stop = serveStudioIpc(ipc, handlers, (url) => url.startsWith(`${STUDIO_ORIGIN}/`));
@@ -78,42 +97,71 @@ describe('Electron IPC: the preload API and the main process handlers', () => {
 
   it('carries requests and their answers, bytes included, to the engine and back', async () => {
     assert.equal((await api.invoke('studio.info', undefined)).version, 'ipc-test');
-    const png = await sharp({ create: { width: 9, height: 7, channels: 3, background: '#48c' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 9, height: 7, channels: 3, background: '#48c' } })
+      .png()
+      .toBuffer();
     const image = await api.invoke('images.add', { name: 'sky.png', bytes: new Uint8Array(png) });
     assert.equal(image.width, 9);
     assert.equal(image.originalName, 'sky.png');
-    const print = await api.invoke('images.export', { imageId: image.id, print: { width: 2, unit: 'cm', dpi: 100 }, format: 'png' });
+    const print = await api.invoke('images.export', {
+      imageId: image.id,
+      print: { width: 2, unit: 'cm', dpi: 100 },
+      format: 'png',
+    });
     assert.ok(print.bytes instanceof Uint8Array);
-    assert.deepEqual(await sharp(print.bytes).metadata().then(({ width, density }) => ({ width, density })), { width: 79, density: 100 });
+    assert.deepEqual(
+      await sharp(print.bytes)
+        .metadata()
+        .then(({ width, density }) => ({ width, density })),
+      { width: 79, density: 100 },
+    );
     assert.equal(api.imageUrl(image.id), `${STUDIO_ORIGIN}/media/${image.id}`);
   });
 
-  it('shows the engine\'s one-line problem as it is, and nothing is stored', async () => {
+  it("shows the engine's one-line problem as it is, and nothing is stored", async () => {
     const before = (await api.invoke('projects.list', undefined)).length;
-    await assert.rejects(api.invoke('images.add', { name: 'notes.png', bytes: new TextEncoder().encode('not a picture') }), (error: Error) => {
-      assert.match(error.message, /^notes\.png: /);
-      assert.doesNotMatch(error.message, /internal error|Error invoking/);
-      return true;
-    });
+    await assert.rejects(
+      api.invoke('images.add', { name: 'notes.png', bytes: new TextEncoder().encode('not a picture') }),
+      (error: Error) => {
+        assert.match(error.message, /^notes\.png: /);
+        assert.doesNotMatch(error.message, /internal error|Error invoking/);
+        return true;
+      },
+    );
     await assert.rejects(api.invoke('runs.get', { runId: 4242 }), /run 4242/);
     assert.equal((await api.invoke('projects.list', undefined)).length, before);
   });
 
   it('refuses arguments of the wrong shape as the web host does, before any handler runs', async () => {
     const ask = (channel: string, args: unknown) => ipc.invoke(channel, args);
-    assert.deepEqual(await ask('images.add', { name: 'a.png', bytes: '/etc/passwd' }), { ok: false, message: 'images.add: bytes: expected bytes (on the web, {"$bytes": base64})' });
-    assert.deepEqual(await ask('runs.get', { runId: Number.NaN }), { ok: false, message: 'runs.get: runId: expected a positive whole number' });
-    assert.deepEqual(await ask('desktop.saveFile', { fileName: 'a.png', bytes: [1, 2] }), { ok: false, message: 'desktop.saveFile: bytes: expected bytes (on the web, {"$bytes": base64})' });
+    assert.deepEqual(await ask('images.add', { name: 'a.png', bytes: '/etc/passwd' }), {
+      ok: false,
+      message: 'images.add: bytes: expected bytes (on the web, {"$bytes": base64})',
+    });
+    assert.deepEqual(await ask('runs.get', { runId: Number.NaN }), {
+      ok: false,
+      message: 'runs.get: runId: expected a positive whole number',
+    });
+    assert.deepEqual(await ask('desktop.saveFile', { fileName: 'a.png', bytes: [1, 2] }), {
+      ok: false,
+      message: 'desktop.saveFile: bytes: expected bytes (on the web, {"$bytes": base64})',
+    });
     assert.deepEqual(shellCalls, []);
   });
 
-  it('routes the shell\'s own requests to the desktop handlers', async () => {
-    assert.equal(await api.desktop!.invoke('desktop.saveFile', { fileName: 'a.png', bytes: new Uint8Array([1]) }), null);
+  it("routes the shell's own requests to the desktop handlers", async () => {
+    assert.equal(
+      await api.desktop!.invoke('desktop.saveFile', { fileName: 'a.png', bytes: new Uint8Array([1]) }),
+      null,
+    );
     assert.deepEqual(shellCalls, ['desktop.saveFile']);
   });
 
   it('refuses a channel outside the contract before it reaches IPC', async () => {
-    await assert.rejects(api.invoke('shell.openExternal' as never, undefined as never), /unknown request: shell\.openExternal/);
+    await assert.rejects(
+      api.invoke('shell.openExternal' as never, undefined as never),
+      /unknown request: shell\.openExternal/,
+    );
   });
 
   it('refuses requests from a page that is not the studio', async () => {
@@ -127,7 +175,7 @@ describe('Electron IPC: the preload API and the main process handlers', () => {
     }
   });
 
-  it('delivers events and menu commands to subscribers until they unsubscribe, without Electron\'s event object', () => {
+  it("delivers events and menu commands to subscribers until they unsubscribe, without Electron's event object", () => {
     const events: unknown[] = [];
     const commands: unknown[] = [];
     const stopEvents = api.onEvent((event) => events.push(event));

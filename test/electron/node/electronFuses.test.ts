@@ -6,7 +6,10 @@ import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { productRoot } from '../../../engine/node/resources.js';
 import {
-  flipReleaseFuses, packedAppOf, RELEASE_FUSES, type AfterPackContext,
+  flipReleaseFuses,
+  packedAppOf,
+  RELEASE_FUSES,
+  type AfterPackContext,
 } from '../../../electron/node/electronFuses.js';
 
 /** What precedes the wire in Electron's binary; then a version byte, a length byte and one byte per fuse ('0', '1', 'r'). */
@@ -25,7 +28,11 @@ function packedApp(binary: Buffer): { context: AfterPackContext; executable: str
 /** A stand-in for Electron's binary: junk around a fuse wire (or several) holding `states`. */
 function fakeBinary(wires: ReadonlyArray<readonly number[]>, version = FUSE_WIRE_VERSION): Buffer {
   const junk = Buffer.from('\x7fELF…some code…');
-  const parts = wires.flatMap((states) => [junk, Buffer.from(FUSE_SENTINEL), Buffer.from([version, states.length, ...states])]);
+  const parts = wires.flatMap((states) => [
+    junk,
+    Buffer.from(FUSE_SENTINEL),
+    Buffer.from([version, states.length, ...states]),
+  ]);
   return Buffer.concat([...parts, junk]);
 }
 
@@ -44,7 +51,7 @@ const SHIPPED = [ON, OFF, ON, ON, OFF, OFF, OFF, ON, ON];
 /** The eight fuses in a release build: runAsNode 0, cookies 1, NODE_OPTIONS 0, inspect 0, integrity 1, asar only 1, v8 0, file 0. */
 const RELEASED = '01001100';
 
-describe('Electron\'s fuses in a release build', () => {
+describe("Electron's fuses in a release build", () => {
   it('turns off running as Node, NODE_OPTIONS and --inspect, and loads only app.asar, checked against its hash', () => {
     assert.deepEqual(RELEASE_FUSES, {
       runAsNode: false,
@@ -58,12 +65,12 @@ describe('Electron\'s fuses in a release build', () => {
     });
   });
 
-  it('is what build/electron-builder.yml\'s afterPack hook writes into the packed app, leaving fuses it does not know', async () => {
+  it("is what build/electron-builder.yml's afterPack hook writes into the packed app, leaving fuses it does not know", async () => {
     const config = readFileSync(join(productRoot(), 'build', 'electron-builder.yml'), 'utf8');
     const hook = /^afterPack:\s*(\S+)\s*$/m.exec(config)?.[1];
     assert.ok(hook, 'electron-builder.yml names an afterPack hook');
     type Hook = { afterPack(context: AfterPackContext): Promise<void> };
-    const { afterPack } = await import(pathToFileURL(join(productRoot(), hook)).href) as Hook;
+    const { afterPack } = (await import(pathToFileURL(join(productRoot(), hook)).href)) as Hook;
     const { context, executable } = packedApp(fakeBinary([SHIPPED]));
     await afterPack(context);
     assert.deepEqual(wireStates(readFileSync(executable)), [`${RELEASED}1`]);

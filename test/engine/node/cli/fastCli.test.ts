@@ -31,7 +31,10 @@ const checkpoint = writeCheckpoint(join(files, 'speckle'), randomCheckpoint(21))
 function events(...args: string[]) {
   const result = pastiche(...args, '--json');
   assert.equal(result.code, 0, result.stderr);
-  return result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  return result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 describe('pastiche styles and pastiche fast', () => {
@@ -43,28 +46,76 @@ describe('pastiche styles and pastiche fast', () => {
     assert.deepEqual([style.name, style.source, style.origin], ['speckle', 'deeplearn', checkpoint]);
 
     const out = join(files, 'speckled.jpg');
-    const printed = events('fast', '--model', 'speckle', '--content', photo, '--out', out, '--size', '48', '--project', 'harbour');
-    assert.deepEqual(printed.map((e) => e.event), ['start', 'tile', 'done']);
+    const printed = events(
+      'fast',
+      '--model',
+      'speckle',
+      '--content',
+      photo,
+      '--out',
+      out,
+      '--size',
+      '48',
+      '--project',
+      'harbour',
+    );
+    assert.deepEqual(
+      printed.map((e) => e.event),
+      ['start', 'tile', 'done'],
+    );
     const done = printed.at(-1);
     assert.deepEqual([done.style, done.width, done.height, done.tile, done.output], ['speckle', 48, 32, 0, out]);
     const meta = await sharp(out).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 48, 32]);
 
     const shown = json('show', String(done.runId));
-    assert.deepEqual([shown.kind, shown.status, shown.backend, shown.project], ['feedforward', 'done', 'wasm', 'harbour']);
+    assert.deepEqual(
+      [shown.kind, shown.status, shown.backend, shown.project],
+      ['feedforward', 'done', 'wasm', 'harbour'],
+    );
     assert.deepEqual(shown.settings, { style: 'speckle', size: 48, width: 48, height: 32, tile: 0, overlap: 0 });
     assert.equal(shown.weightsSha256, style.weightsSha256);
-    assert.deepEqual(shown.outputs.map((o: { kind: string }) => o.kind), ['result']);
-    assert.match(pastiche('runs', '--project', 'harbour').stdout, /feedforward\s+harbour\s+done\s+speckle\s+photo\s+48×32/);
+    assert.deepEqual(
+      shown.outputs.map((o: { kind: string }) => o.kind),
+      ['result'],
+    );
+    assert.match(
+      pastiche('runs', '--project', 'harbour').stdout,
+      /feedforward\s+harbour\s+done\s+speckle\s+photo\s+48×32/,
+    );
   });
 
   it('paints in tiles with a progress event per tile the picture the network makes untiled, and records a folder used directly by its path', async () => {
-    const printed = events('fast', '--model', checkpoint, '--content', strip, '--out', join(files, 'tiled.png'), '--full', '--tile', '224');
-    assert.deepEqual(printed.map((e) => e.event), ['start', 'statistics', 'tile', 'tile', 'tile', 'done']);
+    const printed = events(
+      'fast',
+      '--model',
+      checkpoint,
+      '--content',
+      strip,
+      '--out',
+      join(files, 'tiled.png'),
+      '--full',
+      '--tile',
+      '224',
+    );
+    assert.deepEqual(
+      printed.map((e) => e.event),
+      ['start', 'statistics', 'tile', 'tile', 'tile', 'done'],
+    );
     assert.deepEqual(printed[1], { event: 'statistics', width: 352, height: 40 });
-    assert.deepEqual(printed.filter((e) => e.event === 'tile').map((e) => `${e.done}/${e.total}`), ['1/3', '2/3', '3/3']);
+    assert.deepEqual(
+      printed.filter((e) => e.event === 'tile').map((e) => `${e.done}/${e.total}`),
+      ['1/3', '2/3', '3/3'],
+    );
     const shown = json('show', String(printed.at(-1).runId));
-    assert.deepEqual(shown.settings, { style: checkpoint, size: null, width: 352, height: 40, tile: 224, overlap: 112 });
+    assert.deepEqual(shown.settings, {
+      style: checkpoint,
+      size: null,
+      width: 352,
+      height: 40,
+      tile: 224,
+      overlap: 112,
+    });
     // The file written is the network's picture (computed here in one piece), not merely a picture of the right size.
     const network = transformerNetwork(await readDeeplearnCheckpoint(checkpoint));
     const input = imageToTensor(await readImage(strip));
@@ -77,9 +128,22 @@ describe('pastiche styles and pastiche fast', () => {
   });
 
   it('prints a tile count on a terminal-less stderr', () => {
-    const result = pastiche('fast', '--model', 'speckle', '--content', photo, '--out', join(files, 'plain.png'), '--size', '32');
+    const result = pastiche(
+      'fast',
+      '--model',
+      'speckle',
+      '--content',
+      photo,
+      '--out',
+      join(files, 'plain.png'),
+      '--size',
+      '32',
+    );
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /^Run \d+ · project 'harbour' · 32×21 · one piece\nBackend: wasm.*\nStyle: speckle \(deeplearn, from .*speckle, weights sha256 [0-9a-f]{12}…\)\ntile 1\/1\nDone: .*plain\.png/);
+    assert.match(
+      result.stderr,
+      /^Run \d+ · project 'harbour' · 32×21 · one piece\nBackend: wasm.*\nStyle: speckle \(deeplearn, from .*speckle, weights sha256 [0-9a-f]{12}…\)\ntile 1\/1\nDone: .*plain\.png/,
+    );
   });
 
   it('refuses bad input with one line, a non-zero exit, and nothing stored', () => {
@@ -99,7 +163,11 @@ describe('pastiche styles and pastiche fast', () => {
       [['--out', join(files, 'result.bmp')], /result\.bmp: cannot tell the image format/],
     ];
     for (const [override, message] of cases) {
-      const args = new Map<string, string | null>([['--model', 'speckle'], ['--content', photo], ['--out', join(files, 'x.png')]]);
+      const args = new Map<string, string | null>([
+        ['--model', 'speckle'],
+        ['--content', photo],
+        ['--out', join(files, 'x.png')],
+      ]);
       for (let i = 0; i < override.length; i++) {
         const value = override[i + 1];
         if (value === undefined || value.startsWith('--')) args.set(override[i], null);

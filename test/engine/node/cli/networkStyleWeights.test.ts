@@ -9,13 +9,33 @@ import { jobFromOptions } from '../../../../engine/node/cli/stylizeCommand.js';
 
 /** stylize's and generate's options as commander fills them when only the network is given. */
 const stylize = {
-  content: 'photo.jpg', style: ['painting.png'], out: 'result.png', network: 'inception3-imagenet',
-  coarseToFine: false, optimizer: 'lbfgs', pooling: 'max', styleScale: 1, seed: 0, previewEvery: 100,
-  preserveColors: 'none', styleRepr: 'gram', tvWeight: 1e-3, json: false,
+  content: 'photo.jpg',
+  style: ['painting.png'],
+  out: 'result.png',
+  network: 'inception3-imagenet',
+  coarseToFine: false,
+  optimizer: 'lbfgs',
+  pooling: 'max',
+  styleScale: 1,
+  seed: 0,
+  previewEvery: 100,
+  preserveColors: 'none',
+  styleRepr: 'gram',
+  tvWeight: 1e-3,
+  json: false,
 } as const;
 const generate = {
-  generator: 'sparse', redraw: false, out: 'result.png', network: 'inception3-imagenet', iterations: 10, tvWeight: 1e-3,
-  pooling: 'max', styleScale: 1, seed: 0, previewEvery: 100, json: false,
+  generator: 'sparse',
+  redraw: false,
+  out: 'result.png',
+  network: 'inception3-imagenet',
+  iterations: 10,
+  tvWeight: 1e-3,
+  pooling: 'max',
+  styleScale: 1,
+  seed: 0,
+  previewEvery: 100,
+  json: false,
 } as const;
 
 const { style, styleWeights } = INCEPTION_V3.defaultLayers;
@@ -23,7 +43,10 @@ const own = style.map((layer, i) => ({ layer, weight: styleWeights![i] }));
 
 describe("a network's own style-layer weights", () => {
   it('stylize and generate take them with the network’s own layers', () => {
-    assert.ok(own.some((l) => l.weight !== 1), 'Inception-v3 weighs its style layers');
+    assert.ok(
+      own.some((l) => l.weight !== 1),
+      'Inception-v3 weighs its style layers',
+    );
     assert.deepEqual(jobFromOptions({ ...stylize } as never).settings.styleLayers, own);
     assert.deepEqual(generateJobFromOptions({ ...generate } as never).settings.styleLayers, own);
   });
@@ -34,6 +57,9 @@ describe("a network's own style-layer weights", () => {
     assert.deepEqual(jobFromOptions({ ...stylize, styleLayers } as never).settings.styleLayers, ones);
     assert.deepEqual(generateJobFromOptions({ ...generate, styleLayers } as never).settings.styleLayers, ones);
     const weighted = jobFromOptions({ ...stylize, styleLayers, styleLayerWeights: [2, 3] } as never);
-    assert.deepEqual(weighted.settings.styleLayers.map((l) => l.weight), [2, 3]);
+    assert.deepEqual(
+      weighted.settings.styleLayers.map((l) => l.weight),
+      [2, 3],
+    );
   });
 });

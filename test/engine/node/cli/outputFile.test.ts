@@ -9,8 +9,12 @@ import { cliSandbox } from '../../../helpers/cli.js';
 const { files, pastiche, json } = cliSandbox();
 const photo = join(files, 'photo.jpg');
 const painting = join(files, 'painting.png');
-await sharp({ create: { width: 24, height: 16, channels: 3, background: '#c84' } }).jpeg().toFile(photo);
-await sharp({ create: { width: 16, height: 16, channels: 3, background: '#36a' } }).png().toFile(painting);
+await sharp({ create: { width: 24, height: 16, channels: 3, background: '#c84' } })
+  .jpeg()
+  .toFile(photo);
+await sharp({ create: { width: 16, height: 16, channels: 3, background: '#36a' } })
+  .png()
+  .toFile(painting);
 symlinkSync(photo, join(files, 'link-to-photo.jpg'));
 linkSync(painting, join(files, 'hard-link-to-painting.png'));
 mkdirSync(join(files, 'folder.png'));
@@ -29,7 +33,19 @@ function assertRefused(args: string[], message: RegExp): void {
   assert.deepEqual([readFileSync(photo), readFileSync(painting)], before, 'the inputs are untouched');
 }
 
-const stylize = (out: string) => ['stylize', '--content', photo, '--style', painting, '--out', out, '--size', '16', '--iterations', '1'];
+const stylize = (out: string) => [
+  'stylize',
+  '--content',
+  photo,
+  '--style',
+  painting,
+  '--out',
+  out,
+  '--size',
+  '16',
+  '--iterations',
+  '1',
+];
 
 describe('--out', () => {
   it("refuses a stylization's own photo or painting, by any spelling, link or hard link", () => {
@@ -44,13 +60,30 @@ describe('--out', () => {
 
   it('refuses an existing folder, and a file inside a folder the run reads', () => {
     assertRefused(stylize(join(files, 'folder.png')), /^pastiche: --out: is a folder: give the file to write/);
-    assertRefused(['fast', '--model', styleFolder, '--content', photo, '--out', join(styleFolder, 'weights.png')], /^pastiche: --out: is inside .*my-style, which the run reads/);
+    assertRefused(
+      ['fast', '--model', styleFolder, '--content', photo, '--out', join(styleFolder, 'weights.png')],
+      /^pastiche: --out: is inside .*my-style, which the run reads/,
+    );
   });
 
   it('refuses the photo of a fast run and the painting a generation mimics', () => {
     assertRefused(['fast', '--model', 'udnie', '--content', photo, '--out', photo], /--out: is the run's own input/);
-    assertRefused(['generate', '--generator', 'mimic', '--style', painting, '--out', join(files, 'hard-link-to-painting.png'), '--size', '16', '--iterations', '1'],
-      /--out: is the run's own input/);
+    assertRefused(
+      [
+        'generate',
+        '--generator',
+        'mimic',
+        '--style',
+        painting,
+        '--out',
+        join(files, 'hard-link-to-painting.png'),
+        '--size',
+        '16',
+        '--iterations',
+        '1',
+      ],
+      /--out: is the run's own input/,
+    );
     assert.deepEqual(json('runs'), [], 'no run was recorded');
   });
 });

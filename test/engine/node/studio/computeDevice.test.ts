@@ -19,8 +19,25 @@ import { connectComputeDevice } from '../../../../engine/node/studio/computeDevi
 await selectBackend('wasm');
 const folder = mkdtempSync(join(tmpdir(), 'pastiche-device-'));
 const photo = join(folder, 'photo.png');
-await sharp({ create: { width: 40, height: 32, channels: 3, background: '#a64' } }).composite([{ input: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="32"><circle cx="14" cy="16" r="9" fill="#fff"/></svg>') }]).png().toFile(photo);
-const settings = (iterations: number) => resolveSettings({ ...NEURAL_STYLE_DEFAULTS, size: 24, iterations, previewEvery: 2, contentLayers: ['conv2_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }] });
+await sharp({ create: { width: 40, height: 32, channels: 3, background: '#a64' } })
+  .composite([
+    {
+      input: Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="32"><circle cx="14" cy="16" r="9" fill="#fff"/></svg>',
+      ),
+    },
+  ])
+  .png()
+  .toFile(photo);
+const settings = (iterations: number) =>
+  resolveSettings({
+    ...NEURAL_STYLE_DEFAULTS,
+    size: 24,
+    iterations,
+    previewEvery: 2,
+    contentLayers: ['conv2_1'],
+    styleLayers: [{ layer: 'conv1_1', weight: 1 }],
+  });
 
 function deviceServing(backend: DeviceBackend) {
   const { port1, port2 } = new MessageChannel();
@@ -42,23 +59,44 @@ describe('a compute device', () => {
     const { device } = await connectComputeDevice(port);
     assert.ok(device);
     const store = openRunStore(mkdtempSync(join(tmpdir(), 'pastiche-home-')));
-    const outcome = await runStylize(store, { project: 'gpu', contentFile: photo, styleFiles: [photo], settings: settings(4) }, device);
+    const outcome = await runStylize(
+      store,
+      { project: 'gpu', contentFile: photo, styleFiles: [photo], settings: settings(4) },
+      device,
+    );
     const run = store.run(outcome.runId);
     assert.deepEqual([run.status, run.backend, run.iterationsDone], ['done', 'webgl', 4]);
-    assert.deepEqual(store.metrics(outcome.runId).map((m) => m.iteration), [0, 1, 2, 3, 4]);
-    assert.deepEqual(store.outputs(outcome.runId).map((o) => [o.kind, o.iteration]), [['preview', 2], ['result', 4]]);
+    assert.deepEqual(
+      store.metrics(outcome.runId).map((m) => m.iteration),
+      [0, 1, 2, 3, 4],
+    );
+    assert.deepEqual(
+      store.outputs(outcome.runId).map((o) => [o.kind, o.iteration]),
+      [
+        ['preview', 2],
+        ['result', 4],
+      ],
+    );
     assert.deepEqual([outcome.output.width, outcome.output.height], [24, 19]);
 
     // A cancelled run keeps the image it reached, as on the engine's thread.
     const abort = new AbortController();
-    const cancelled = await runStylize(store, { project: 'gpu', contentFile: photo, styleFiles: [photo], settings: settings(30) }, device, { signal: abort.signal, onProgress: (p) => p.iteration === 3 && abort.abort() });
+    const cancelled = await runStylize(
+      store,
+      { project: 'gpu', contentFile: photo, styleFiles: [photo], settings: settings(30) },
+      device,
+      { signal: abort.signal, onProgress: (p) => p.iteration === 3 && abort.abort() },
+    );
     assert.equal(store.run(cancelled.runId).status, 'cancelled');
     assert.equal(store.latestImage(cancelled.runId)?.image.id, cancelled.output.id);
     assert.ok(cancelled.iterationsDone >= 3 && cancelled.iterationsDone < 30);
 
     // A lost window fails what is asked of it with one line to show, and the run keeps what it had.
     device.compute.lose('its page crashed');
-    await assert.rejects(runStylize(store, { project: 'gpu', contentFile: photo, styleFiles: [photo], settings: settings(4) }, device), /^PasticheError: the GPU engine window stopped: its page crashed$/);
+    await assert.rejects(
+      runStylize(store, { project: 'gpu', contentFile: photo, styleFiles: [photo], settings: settings(4) }, device),
+      /^PasticheError: the GPU engine window stopped: its page crashed$/,
+    );
     assert.equal(store.listRuns({ status: 'failed' }).length, 1);
     store.close();
     close();

@@ -38,9 +38,12 @@ describe('web API channels under fuzzing', () => {
     queue = new RunQueue(store, backend);
     const handlers = studioHandlers({ store, queue, backend, version: 'fuzz', emit: () => undefined });
     host = await startWebHost({ handlers, subscribe: () => () => undefined });
-    photoPng = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#48c' } }).png().toBuffer();
+    photoPng = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#48c' } })
+      .png()
+      .toBuffer();
     const paintingPng = await sharp({ create: { width: 20, height: 20, channels: 3, background: '#c84' } })
-      .png().toBuffer();
+      .png()
+      .toBuffer();
     const photo = await handlers['images.add']({ name: 'photo.png', bytes: photoPng });
     const painting = await handlers['images.add']({ name: 'painting.png', bytes: paintingPng });
     const photos = join(home, 'photos');
@@ -48,18 +51,27 @@ describe('web API channels under fuzzing', () => {
     writeFileSync(join(photos, 'a.png'), photoPng);
     writeFileSync(join(photos, 'b.png'), paintingPng);
     const stylize: ArgsOf<'runs.queue'> = {
-      project: 'fuzz', contentImageId: photo.id, styleImageIds: [painting.id],
+      project: 'fuzz',
+      contentImageId: photo.id,
+      styleImageIds: [painting.id],
       settings: {
-        size: 16, iterations: 2, previewEvery: 0, styleWeight: 100,
-        contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }],
+        size: 16,
+        iterations: 2,
+        previewEvery: 0,
+        styleWeight: 100,
+        contentLayers: ['conv1_1'],
+        styleLayers: [{ layer: 'conv1_1', weight: 1 }],
       },
     };
     const { runId } = await handlers['runs.queue'](stylize);
     const styleWeights = { parameter: 'styleWeight', values: [1, 10] } as const;
     const grid = await handlers['grids.create']({ project: 'fuzz', base: stylize, axes: [styleWeights] });
     seeds = {
-      'studio.info': undefined, 'networks.list': undefined, 'projects.list': undefined,
-      'styles.list': undefined, 'queue.get': undefined,
+      'studio.info': undefined,
+      'networks.list': undefined,
+      'projects.list': undefined,
+      'styles.list': undefined,
+      'queue.get': undefined,
       // Not a catalogue name: an install would download from the Internet.
       'networks.install': { name: 'no-such-network' },
       'styles.catalogue': undefined,
@@ -69,25 +81,40 @@ describe('web API channels under fuzzing', () => {
       'images.add': { name: 'photo.png', bytes: photoPng },
       'images.get': { imageId: photo.id },
       'images.export': {
-        imageId: photo.id, print: { width: 2, unit: 'cm', dpi: 72 }, format: 'jpeg', quality: 80, fileStem: 'fuzz',
+        imageId: photo.id,
+        print: { width: 2, unit: 'cm', dpi: 72 },
+        format: 'jpeg',
+        quality: 80,
+        fileStem: 'fuzz',
       },
       'runs.list': { project: 'fuzz', status: 'queued', limit: 10 },
       'runs.get': { runId },
       'runs.queue': stylize,
       'runs.generate': {
         project: 'fuzz-texture',
-        settings: { width: 16, height: 16, iterations: 2, previewEvery: 0,
-          generator: { kind: 'sparse', sparsity: 0.5 } },
+        settings: {
+          width: 16,
+          height: 16,
+          iterations: 2,
+          previewEvery: 0,
+          generator: { kind: 'sparse', sparsity: 0.5 },
+        },
       },
       'runs.fast': { project: 'fuzz', contentImageId: photo.id, style: 'no-such-style', size: 16 },
       'runs.cancel': { runId },
       'styles.train': {
-        styleName: 'fuzzed', paintingImageId: painting.id, photosFolder: photos,
+        styleName: 'fuzzed',
+        paintingImageId: painting.id,
+        photosFolder: photos,
         settings: { size: 16, epochs: 1, steps: 1, checkpointEvery: 1 },
       },
       'grids.create': {
-        project: 'fuzz', base: stylize,
-        axes: [{ parameter: 'seed', values: [1, 2] }, { parameter: 'pooling', values: ['avg'] }],
+        project: 'fuzz',
+        base: stylize,
+        axes: [
+          { parameter: 'seed', values: [1, 2] },
+          { parameter: 'pooling', values: ['avg'] },
+        ],
       },
       'grids.list': { project: 'fuzz' },
       'grids.get': { gridId: grid.id },
@@ -127,7 +154,9 @@ describe('web API channels under fuzzing', () => {
 
   it('answers mutated arguments of every channel with 200 or a one-line 4xx', async () => {
     const cases = fc.oneof(
-      ...CHANNELS.map((channel) => mutatedJson([wireSeed(channel)]).map((value) => ({ channel, body: wireText(value) }))),
+      ...CHANNELS.map((channel) =>
+        mutatedJson([wireSeed(channel)]).map((value) => ({ channel, body: wireText(value) })),
+      ),
       mutatedBytes([photoPng]).map((bytes) => ({ channel: 'images.add', body: toWire({ name: 'photo.png', bytes }) })),
     );
     await fuzzFormat('web API JSON', cases, attempt, { runs: fuzzRuns(200), ...bounds });

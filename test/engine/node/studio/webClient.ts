@@ -64,8 +64,10 @@ export function send(host: WebHost, path: string, options: RequestOptions = {}):
 /** The headers the studio's own page sends with every API request. */
 export function ownHeaders(host: WebHost): Record<string, string> {
   return {
-    host: `127.0.0.1:${host.port}`, origin: `http://127.0.0.1:${host.port}`,
-    'x-pastiche-token': host.token, 'content-type': 'application/json',
+    host: `127.0.0.1:${host.port}`,
+    origin: `http://127.0.0.1:${host.port}`,
+    'x-pastiche-token': host.token,
+    'content-type': 'application/json',
   };
 }
 

@@ -22,9 +22,15 @@ describe('web host against hostile requests', () => {
   let photoId: number;
 
   before(async () => {
-    studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-hostile-')), backend: 'wasm', version: 'test' });
+    studio = await openStudio({
+      home: mkdtempSync(join(tmpdir(), 'pastiche-hostile-')),
+      backend: 'wasm',
+      version: 'test',
+    });
     host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe });
-    const bytes = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#48c' } }).png().toBuffer();
+    const bytes = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#48c' } })
+      .png()
+      .toBuffer();
     photoId = (await studio.handlers['images.add']({ name: 'photo.png', bytes })).id;
   });
   after(async () => {
@@ -39,22 +45,43 @@ describe('web host against hostile requests', () => {
   const closing = (line: string, ...headers: string[]) => head(line, hostLine(), 'Connection: close', ...headers);
   /** A token of the right length in characters whose UTF-8 is longer: the check once threw on it. */
   const wideToken = () => `%C3%A9${'a'.repeat(47)}`;
-  const upgrade = (target: string) => head(
-    `GET ${target} HTTP/1.1`, hostLine(), 'Connection: Upgrade', 'Upgrade: websocket',
-    'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-  );
-  const latin1Token = () => Buffer.concat([
-    Buffer.from(`POST /api/queue.get HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\nContent-Length: 0\r\nx-pastiche-token: `),
-    Buffer.from([0xe9]), Buffer.from(`${'a'.repeat(47)}\r\n\r\n`),
-  ]);
+  const upgrade = (target: string) =>
+    head(
+      `GET ${target} HTTP/1.1`,
+      hostLine(),
+      'Connection: Upgrade',
+      'Upgrade: websocket',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    );
+  const latin1Token = () =>
+    Buffer.concat([
+      Buffer.from(
+        `POST /api/queue.get HTTP/1.1\r\n${hostLine()}\r\nConnection: close\r\nContent-Length: 0\r\nx-pastiche-token: `,
+      ),
+      Buffer.from([0xe9]),
+      Buffer.from(`${'a'.repeat(47)}\r\n\r\n`),
+    ]);
   const hostileRequests = (): Array<{ what: string; text: string | Buffer; status: number }> => [
-    { what: 'a non-ASCII token in the query', text: closing(`GET /media/1?token=${wideToken()} HTTP/1.1`), status: 401 },
+    {
+      what: 'a non-ASCII token in the query',
+      text: closing(`GET /media/1?token=${wideToken()} HTTP/1.1`),
+      status: 401,
+    },
     { what: 'a non-ASCII token in the header', text: latin1Token(), status: 401 },
     { what: 'a non-ASCII token on the event stream', text: upgrade(`/events?token=${wideToken()}`), status: 401 },
     { what: 'a request line URL cannot parse', text: closing('GET //[x/ HTTP/1.1'), status: 400 },
     { what: 'the same on the event stream', text: upgrade('//[x/'), status: 400 },
-    { what: 'no Host', text: head('POST /api/queue.get HTTP/1.1', 'Connection: close', 'Content-Length: 0'), status: 400 },
-    { what: 'a Host that is no host', text: head('GET /media/1?token=x HTTP/1.1', 'Host: [::', 'Connection: close'), status: 403 },
+    {
+      what: 'no Host',
+      text: head('POST /api/queue.get HTTP/1.1', 'Connection: close', 'Content-Length: 0'),
+      status: 400,
+    },
+    {
+      what: 'a Host that is no host',
+      text: head('GET /media/1?token=x HTTP/1.1', 'Host: [::', 'Connection: close'),
+      status: 403,
+    },
     { what: 'HEAD on the API', text: closing('HEAD /api/queue.get HTTP/1.1'), status: 401 },
     { what: 'an absolute-form target', text: closing('GET http://evil.example/api/queue.get HTTP/1.1'), status: 400 },
     {
@@ -87,7 +114,9 @@ describe('web host against hostile requests', () => {
 
   it('closes an event stream that sends the host a frame over its size or a broken one, and stays up', async () => {
     for (const frame of [Buffer.alloc(4096, 'x'), Buffer.from([0x8f, 0x80, 0, 0, 0, 0])]) {
-      const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` });
+      const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, {
+        origin: `http://127.0.0.1:${host.port}`,
+      });
       socket.on('error', () => undefined);
       await new Promise((resolve) => socket.on('open', resolve));
       const closed = new Promise((resolve) => socket.on('close', resolve));
@@ -107,9 +136,21 @@ describe('web host against hostile requests', () => {
         if (!['queued', 'running'].includes(event.status)) resolve();
       });
     });
-    const running = new Promise<void>((resolve) => studio.subscribe((event) => event.type === 'run.status' && event.status === 'running' && resolve()));
-    const settings = { size: 16, iterations: 20, previewEvery: 0, contentLayers: ['conv1_1'], styleLayers: [{ layer: 'conv1_1', weight: 1 }] };
-    const queued = await post(host, 'runs.queue', toWire({ project: 'hostile', contentImageId: photoId, styleImageIds: [photoId], settings }));
+    const running = new Promise<void>((resolve) =>
+      studio.subscribe((event) => event.type === 'run.status' && event.status === 'running' && resolve()),
+    );
+    const settings = {
+      size: 16,
+      iterations: 20,
+      previewEvery: 0,
+      contentLayers: ['conv1_1'],
+      styleLayers: [{ layer: 'conv1_1', weight: 1 }],
+    };
+    const queued = await post(
+      host,
+      'runs.queue',
+      toWire({ project: 'hostile', contentImageId: photoId, styleImageIds: [photoId], settings }),
+    );
     assert.equal(queued.status, 200, queued.body);
     await running;
     for (const { text } of hostileRequests()) await rawExchange(host.port, text);

@@ -15,7 +15,9 @@ import { post, rawExchange, statusOf, type Reply } from './webClient.js';
 function openUpload(host: WebHost, length: number): Promise<Socket> {
   return new Promise((resolve) => {
     const socket = connect(host.port, '127.0.0.1', () => {
-      socket.write(`POST /api/images.add HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nx-pastiche-token: ${host.token}\r\nContent-Length: ${length}\r\n\r\n{"name":`);
+      socket.write(
+        `POST /api/images.add HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nx-pastiche-token: ${host.token}\r\nContent-Length: ${length}\r\n\r\n{"name":`,
+      );
       resolve(socket);
     });
     socket.on('error', () => undefined);
@@ -38,7 +40,11 @@ describe('web host body limits', () => {
 
   before(async () => {
     process.env.PASTICHE_MAX_PIXELS = '10000';
-    studio = await openStudio({ home: mkdtempSync(join(tmpdir(), 'pastiche-limits-')), backend: 'wasm', version: 'test' });
+    studio = await openStudio({
+      home: mkdtempSync(join(tmpdir(), 'pastiche-limits-')),
+      backend: 'wasm',
+      version: 'test',
+    });
     host = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe });
   });
   after(async () => {
@@ -57,32 +63,49 @@ describe('web host body limits', () => {
     assert.equal(bodyLimit('images.add'), Math.ceil((30_000 + 2 ** 20) / 3) * 4 + 2 ** 20);
   });
 
-  it('refuses a declared length over the channel\'s limit with 413 before reading the body', async () => {
-    const answer = await rawExchange(host.port, headers('images.add', `Content-Length: ${bodyLimit('images.add') + 1}\r\n`));
+  it("refuses a declared length over the channel's limit with 413 before reading the body", async () => {
+    const answer = await rawExchange(
+      host.port,
+      headers('images.add', `Content-Length: ${bodyLimit('images.add') + 1}\r\n`),
+    );
     assert.equal(statusOf(answer), 413, answer);
     assert.match(answer, /\{"error":"images\.add: the request is over its limit of \d+ bytes"\}/);
-    assert.equal(statusOf(await rawExchange(host.port, headers('runs.list', `Content-Length: ${DEFAULT_BODY_LIMIT + 1}\r\n`))), 413);
+    assert.equal(
+      statusOf(await rawExchange(host.port, headers('runs.list', `Content-Length: ${DEFAULT_BODY_LIMIT + 1}\r\n`))),
+      413,
+    );
   });
 
   it('refuses a chunked body with 413 once it passes the limit, and stays up', async () => {
     const chunk = 'x'.repeat(64 * 1024);
     const chunks = Array.from({ length: 20 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('');
-    const answer = await rawExchange(host.port, `${headers('runs.list', 'Transfer-Encoding: chunked\r\n')}${chunks}0\r\n\r\n`);
+    const answer = await rawExchange(
+      host.port,
+      `${headers('runs.list', 'Transfer-Encoding: chunked\r\n')}${chunks}0\r\n\r\n`,
+    );
     assert.equal(statusOf(answer), 413, answer.slice(0, 200));
     assert.equal((await post(host, 'queue.get', 'null')).status, 200);
   });
 
   it(`reads at most ${MAX_CONCURRENT_UPLOADS} uploads at once; another is told to retry`, async () => {
     const uploads = await Promise.all(Array.from({ length: MAX_CONCURRENT_UPLOADS }, () => openUpload(host, 1000)));
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123' } })
+      .png()
+      .toBuffer();
     const add = (name: string) => post(host, 'images.add', toWire({ name, bytes: png }));
     // Both are under way once the host has read their headers, which takes it a moment.
-    const third = await until(() => add('third.png'), (reply) => reply.status === 503);
+    const third = await until(
+      () => add('third.png'),
+      (reply) => reply.status === 503,
+    );
     assert.equal(third.headers['retry-after'], '1');
     assert.match(JSON.parse(third.body).error, /^images\.add: 2 uploads are under way; try again shortly$/);
     assert.equal((await post(host, 'queue.get', 'null')).status, 200, 'other requests are served meanwhile');
     uploads.forEach((socket) => socket.destroy());
-    const fourth = await until(() => add('fourth.png'), (reply) => reply.status !== 503);
+    const fourth = await until(
+      () => add('fourth.png'),
+      (reply) => reply.status !== 503,
+    );
     assert.equal(fourth.status, 200, 'an aborted upload frees its place');
   });
 });
