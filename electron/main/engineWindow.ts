@@ -51,7 +51,8 @@ export async function openEngineWindow(studio: StudioConnection, files: EngineWi
     window.webContents.postMessage(COMPUTE_PORT_MESSAGE, null, [pagePort]);
     const attachment = await studio.attachComputeDevice(enginePort);
     if (!attachment.used) close();
-    // A GPU driver reset or a crash takes the page with it: what it computed fails, keeping its last preview, and later runs compute in the engine's thread.
+    // A GPU driver reset or a crash takes the page with it: what it computed fails, keeping its last preview, and later
+    // runs compute in the engine's thread.
     window.webContents.once('render-process-gone', (_event, { reason }) => {
       studio.loseComputeDevice(`its page ${reason}`);
       close();

@@ -4,7 +4,10 @@ import { readFileBytes, writeFileAtomically } from '../../engine/node/fileIO.js'
 import type { RemoteHandlers } from '../../engine/node/studio/studioThread.js';
 import type { MainHandlers } from '../common/studioIpc.js';
 
-/** The native pieces the shell's requests need: Electron's dialogs and `shell` (injected, so the logic is tested without them). */
+/**
+ * The native pieces the shell's requests need: Electron's dialogs and `shell` (injected, so the logic is tested without
+ * them).
+ */
 export interface NativeShell {
   /** The open dialog for images, several at once; empty when cancelled. */
   chooseImages(): Promise<string[]>;

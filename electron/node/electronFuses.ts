@@ -55,7 +55,10 @@ export interface AfterPackContext {
   readonly packager: { readonly appInfo: { readonly productFilename: string }; readonly executableName?: string };
 }
 
-/** The packed app as @electron/fuses wants it: the .app bundle on macOS (it finds the framework), the executable elsewhere. */
+/**
+ * The packed app as @electron/fuses wants it: the .app bundle on macOS (it finds the framework), the executable
+ * elsewhere.
+ */
 export function packedAppOf(context: AfterPackContext): string {
   const { appOutDir, electronPlatformName: platform, packager } = context;
   const product = packager.appInfo.productFilename;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-// Registers the 'webgpu' backend; a stand-in that registers nothing where the package is not installed (build/build-electron.mjs).
+// Registers the 'webgpu' backend; a stand-in that registers nothing where the package is not installed
+// (build/build-electron.mjs).
 import '@tensorflow/tfjs-backend-webgpu';
 import type { DeviceBackend, DeviceBackendName } from '../common/api/computeProtocol.js';
 
@@ -62,7 +63,8 @@ const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software|microsoft bas
 
 /**
  * A backend can start on an adapter that then cannot compute (a blocklisted or broken driver), so it
- * is kept only once it has computed a known sum — Σ k² for k < 256 = 5 559 680, whose partial sums all stay below 2²⁴, so exact in float32 in any order.
+ * is kept only once it has computed a known sum — Σ k² for k < 256 = 5 559 680, whose partial sums all stay below 2²⁴,
+ * so exact in float32 in any order.
  */
 async function computesCorrectly(): Promise<boolean> {
   try {

@@ -23,7 +23,10 @@ const skip = !existsSync(CHROMIUM)
   : false;
 if (skip) console.log(`# NOTICE ${skip}`);
 
-/** The network that installs without a download (branch `inception`: nsfwjs's frozen ImageNet layers, converted locally). */
+/**
+ * The network that installs without a download (branch `inception`: nsfwjs's frozen ImageNet layers, converted
+ * locally).
+ */
 const LOCAL_NETWORK = 'inception3-imagenet';
 
 // The first start: a data folder with no pretrained network, where the paint panel says so once.
@@ -51,7 +54,8 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
 
   before(async () => {
     assert.ok(existsSync(join(RENDERER, 'index.html')), 'npm run build makes dist/renderer');
-    // The catalogue's vgg19, served by a local server (VGG-19 blocks 1–2 in the Keras layout) instead of Google's storage.
+    // The catalogue's vgg19, served by a local server (VGG-19 blocks 1–2 in the Keras layout) instead of Google's
+    // storage.
     const mirror = await serveKerasWeights(files);
     weightsServer = mirror.server;
     const product = JSON.parse(readFileSync(join(productRoot(), 'resources', 'models', 'catalogue.json'), 'utf8')) as {

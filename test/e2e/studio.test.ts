@@ -57,7 +57,9 @@ describe('the studio in a browser, against the web host', { skip }, () => {
   /** Errors the page threw: a view that breaks quietly is still broken. */
   const pageErrors: string[] = [];
 
-  /** A download server standing in for the catalogue's (the studio's catalogue is configuration: PASTICHE_CATALOGUE). */
+  /**
+   * A download server standing in for the catalogue's (the studio's catalogue is configuration: PASTICHE_CATALOGUE).
+   */
   let weightsServer: Server;
   const networkEvents: string[] = [];
 

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fuzzFormat, fuzzRuns } from './fuzz.js';
 
-/** A private copy of a seed folder (real data in ../shared is read-only, and its files must lie inside the folder read). */
+/**
+ * A private copy of a seed folder (real data in ../shared is read-only, and its files must lie inside the folder read).
+ */
 export function copyOfFolder(source: string): string {
   const copy = join(mkdtempSync(join(tmpdir(), 'pastiche-fuzz-')), 'seed');
   cpSync(source, copy, { recursive: true });

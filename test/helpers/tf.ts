@@ -110,7 +110,10 @@ export function directionalDerivative(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tens
   return tf.tidy(() => tf.sum(tf.mul(tf.grad(f)(x), v)).dataSync()[0]);
 }
 
-/** Asserts two networks compute the same activations at `layer` for one seeded picture (an imported network against its original weights). */
+/**
+ * Asserts two networks compute the same activations at `layer` for one seeded picture (an imported network against its
+ * original weights).
+ */
 export function assertSameActivations(
   network: FeatureNetwork,
   reference: FeatureNetwork,
@@ -160,7 +163,10 @@ export interface GradientCheck {
   readonly reference?: (x: tf.Tensor) => tf.Scalar;
 }
 
-/** Asserts ∇f(x) along seeded random directions: not vanishing, matching central finite differences, and the reference's autodiff. */
+/**
+ * Asserts ∇f(x) along seeded random directions: not vanishing, matching central finite differences, and the reference's
+ * autodiff.
+ */
 export function assertGradient(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, check: GradientCheck): void {
   const { step, seed, trials = 3, tolerance = 2e-2, reference } = check;
   tf.tidy(() => {

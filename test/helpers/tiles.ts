@@ -22,7 +22,10 @@ export async function stylizeTilesAlone(
   return blender.result();
 }
 
-/** The columns x where the picture passes from one tile to the next: some tile's weight between x − 1 and x is neither 0 nor 1. */
+/**
+ * The columns x where the picture passes from one tile to the next: some tile's weight between x − 1 and x is neither 0
+ * nor 1.
+ */
 export function seamColumns(plan: TilePlan): Set<number> {
   const seams = new Set<number>();
   plan.columns.spans.forEach((span, i) => {
@@ -57,7 +60,10 @@ export function seamEnergy(image: RgbImage, seams: ReadonlySet<number>): { seams
   return { seams: sums.seams[0] / sums.seams[1], elsewhere: sums.elsewhere[0] / sums.elsewhere[1] };
 }
 
-/** A stand-in for a style network that is nothing but instance normalisation, pixel by pixel: a tile normalised by its own statistics takes its own tone. */
+/**
+ * A stand-in for a style network that is nothing but instance normalisation, pixel by pixel: a tile normalised by its
+ * own statistics takes its own tone.
+ */
 export function normalisingNetwork(): PictureStylizer {
   const ownMoments = (rgb: tf.Tensor3D) => {
     const { mean, variance } = tf.moments(rgb, [0, 1]);

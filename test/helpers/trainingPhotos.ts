@@ -4,7 +4,10 @@ import { tensorToImage } from '../../engine/common/imageTensor.js';
 import { writeImage } from '../../engine/node/image/imageIO.js';
 import { syntheticImage } from './tf.js';
 
-/** Writes `count` generated photos (photo-0.png …, of several proportions) into `folder`, for a style network to train on. */
+/**
+ * Writes `count` generated photos (photo-0.png …, of several proportions) into `folder`, for a style network to train
+ * on.
+ */
 export async function writePhotoFolder(folder: string, count: number, size = 64): Promise<string> {
   mkdirSync(folder, { recursive: true });
   for (let i = 0; i < count; i++)

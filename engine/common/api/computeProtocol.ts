@@ -16,7 +16,10 @@ export interface ComputeRequests {
   'device.backend': { args: void; result: DeviceBackend };
   /** Keeps a network's weights on the device under `key` (their digest); it replaces the one held before. */
   'network.load': { args: TransferredNetwork; result: void };
-  /** One descent (a stylization or a generation) on the network held under `networkKey`; progress and previews as events. */
+  /**
+   * One descent (a stylization or a generation) on the network held under `networkKey`; progress and previews as
+   * events.
+   */
   'descent.run': {
     args: { readonly job: number; readonly networkKey: string; readonly descent: DescentJob };
     result: DescentResult;

@@ -66,7 +66,10 @@ export function withBestNetworks(figure: FigurePreset, networks: readonly Networ
   };
 }
 
-/** One picture of a generation figure: its label, the generator (seed included) that invents it, and the style layers matched. */
+/**
+ * One picture of a generation figure: its label, the generator (seed included) that invents it, and the style layers
+ * matched.
+ */
 export interface GenerationCell {
   readonly label: string;
   readonly generator: GivenGenerator;

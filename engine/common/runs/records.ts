@@ -14,7 +14,10 @@ import type { StylizeSettings } from '../stylize/settings.js';
 export type RunKind = 'stylize' | 'generate' | 'feedforward' | 'train-style';
 export const RUN_KINDS: readonly RunKind[] = ['stylize', 'generate', 'feedforward', 'train-style'];
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-/** `result`: a done run's image; `preview`: an intermediate one; `partial`: the last good image of a run that did not finish. */
+/**
+ * `result`: a done run's image; `preview`: an intermediate one; `partial`: the last good image of a run that did not
+ * finish.
+ */
 export type OutputKind = 'result' | 'preview' | 'partial';
 
 export interface ImageInfo {
@@ -36,7 +39,10 @@ export interface ImageRecord extends ImageInfo {
 
 export interface StyleInput {
   readonly imageId: number;
-  /** A stylization's must equal the matching `settings.styleBlend` entry (the settings are what is recorded); a generate run's painting has 1. */
+  /**
+   * A stylization's must equal the matching `settings.styleBlend` entry (the settings are what is recorded); a generate
+   * run's painting has 1.
+   */
   readonly blendWeight: number;
 }
 
@@ -67,7 +73,9 @@ export interface NewFeedforwardRun {
   readonly settings: FeedforwardSettings;
 }
 
-/** The painting is its one style (blend weight 1); the validation photo, which its previews show, is its content image. */
+/**
+ * The painting is its one style (blend weight 1); the validation photo, which its previews show, is its content image.
+ */
 export interface NewTrainStyleRun {
   readonly project: string;
   readonly kind: 'train-style';

@@ -2,7 +2,10 @@ import type { RunRecord } from './records.js';
 
 // A run in a few words, for the lists that show runs of every kind side by side.
 
-/** What the run started from: a stylization's init, the generator a generate run invented its style with, or a feed-forward run's style network. */
+/**
+ * What the run started from: a stylization's init, the generator a generate run invented its style with, or a
+ * feed-forward run's style network.
+ */
 export function runOrigin(run: RunRecord): string {
   switch (run.kind) {
     case 'stylize':
@@ -23,7 +26,10 @@ export function runSize(run: RunRecord): string {
     : `${run.settings.width}×${run.settings.height}px`;
 }
 
-/** The network a run went through: an optimisation's or a training's feature network, or a feed-forward run's style network. */
+/**
+ * The network a run went through: an optimisation's or a training's feature network, or a feed-forward run's style
+ * network.
+ */
 export function runNetwork(run: RunRecord): string {
   return run.kind === 'feedforward' ? run.settings.style : run.settings.network;
 }

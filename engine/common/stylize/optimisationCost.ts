@@ -176,9 +176,9 @@ export function costModelFor(backend: string): CostModel {
  * Measured on the onnxruntime backend of this 2-core machine (`npm run bench`, idle, December 2026),
  * embedded VGG-19 to conv5_1, neural-style's layers: Adam, 1.42 s an iteration at 512 px for 94.7·10⁹
  * multiply-adds (15 ms each; 12.6 at 256 px, and L-BFGS's 512-px iterations in the default schedule
- * 1.19 s: 12.6 — the larger figure is kept, so an estimate errs long); peak resident memory with L-BFGS, 3 iterations: 1461 MB at 256 px (21.0 M activation
- * floats), 2129 MB at 512 (83.9 M), 4997 MB at 1024 (335.5 M) — 11 bytes a float over 1.17 GB (the
- * runtime, the weights in TensorFlow.js and in each session), within 2 % of each. The optimiser's
+ * 1.19 s: 12.6 — the larger figure is kept, so an estimate errs long); peak resident memory with L-BFGS, 3 iterations:
+ * 1461 MB at 256 px (21.0 M activation floats), 2129 MB at 512 (83.9 M), 4997 MB at 1024 (335.5 M) — 11 bytes a float
+ * over 1.17 GB (the runtime, the weights in TensorFlow.js and in each session), within 2 % of each. The optimiser's
  * image-sized tensors stay in wasm's heap, 90 % of 4 GiB of which they may take.
  */
 export const ONNXRUNTIME_COST: CostModel = {

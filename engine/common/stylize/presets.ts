@@ -19,7 +19,9 @@ export const LAYER_PRESETS: readonly LayerSplit[] = [
 
 type Split = Pick<StylizeSettings, 'contentLayers' | 'styleLayers'>;
 
-/** α and β a run on this network starts from: its own where its features' scale needs them, neural-style's otherwise. */
+/**
+ * α and β a run on this network starts from: its own where its features' scale needs them, neural-style's otherwise.
+ */
 export function weightsForNetwork(
   architecture: NetworkArchitecture,
 ): Pick<StylizeSettings, 'contentWeight' | 'styleWeight'> {
@@ -51,7 +53,10 @@ export function defaultStyleLayers(architecture: NetworkArchitecture): Split['st
   return style.map((layer, i) => ({ layer, weight: styleWeights?.[i] ?? 1 }));
 }
 
-/** Where a run on this network starts: its own layers and weights (what the CLI and the editor fill in when none are given). */
+/**
+ * Where a run on this network starts: its own layers and weights (what the CLI and the editor fill in when none are
+ * given).
+ */
 export function networkDefaults(
   architecture: NetworkArchitecture,
 ): Split & Pick<StylizeSettings, 'contentWeight' | 'styleWeight'> {

@@ -27,7 +27,9 @@ export interface ScheduleStage {
   readonly size: number;
   /** Iterations at this size — of each tile, when tiled. */
   readonly iterations: number;
-  /** Square tiles with overlap, each optimised alone against the whole picture's style statistics; null: in one piece. */
+  /**
+   * Square tiles with overlap, each optimised alone against the whole picture's style statistics; null: in one piece.
+   */
   readonly tile: StageTiling | null;
 }
 
@@ -72,7 +74,10 @@ export function defaultSchedule(size: number, iterations: number): StylizeSchedu
   return coarseToFineSchedule(size, iterations, defaultStageCount(size));
 }
 
-/** How many stages the default schedule to `size` has: halvings that stay at or above COARSEST_STAGE, at most MAX_DEFAULT_STAGES. */
+/**
+ * How many stages the default schedule to `size` has: halvings that stay at or above COARSEST_STAGE, at most
+ * MAX_DEFAULT_STAGES.
+ */
 export function defaultStageCount(size: number): number {
   let count = 1;
   for (let side = size; count < MAX_DEFAULT_STAGES && Math.round(side / 2) >= COARSEST_STAGE; count += 1)
@@ -153,7 +158,10 @@ export function checkSchedule(schedule: StylizeSchedule, size: number, iteration
     throw new PasticheError(`the stages' iterations add up to ${total}, not the run's ${iterations}`, 'schedule');
 }
 
-/** Sizes and iterations are whole numbers float64 counts exactly; the sizes grow, so the last (the run's, ≤ MAX_SIZE) bounds them all. */
+/**
+ * Sizes and iterations are whole numbers float64 counts exactly; the sizes grow, so the last (the run's, ≤ MAX_SIZE)
+ * bounds them all.
+ */
 function checkStage(stage: unknown, i: number, previous: ScheduleStage | undefined): asserts stage is ScheduleStage {
   const refuse = (problem: string) => new PasticheError(`stage ${i + 1}: ${problem}`, 'schedule');
   if (!isRecord(stage)) throw refuse(`must be an object with a size and iterations, got ${shownValue(stage)}`);

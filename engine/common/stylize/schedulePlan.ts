@@ -78,7 +78,10 @@ export function planSchedule(
   }
 }
 
-/** "3 stages (256 → 512 → 1024 px), stage 3 in 4 tiles: about 12 min on onnxruntime, at most 4.1 GB" — the editor's one line. */
+/**
+ * "3 stages (256 → 512 → 1024 px), stage 3 in 4 tiles: about 12 min on onnxruntime, at most 4.1 GB" — the editor's one
+ * line.
+ */
 export function estimateText(estimate: ScheduleEstimate, backendName: string): string {
   const stages = estimate.stages.length === 1 ? 'one stage' : `${estimate.stages.length} stages`;
   const sizes = estimate.stages.map((stage) => Math.max(stage.size.width, stage.size.height)).join(' → ');

@@ -27,7 +27,10 @@ export interface ScheduledStylizeRequest extends DescentHooks {
   readonly settings: StylizeSettings & { readonly schedule: StylizeSchedule };
   /** The result's size: the photo at the run's size. */
   readonly size: ImageSize;
-  /** The photo exactly at `picture`, the paintings at their working size for `stageSettings`, and the start image of init style/image at `picture`. */
+  /**
+   * The photo exactly at `picture`, the paintings at their working size for `stageSettings`, and the start image of
+   * init style/image at `picture`.
+   */
   imagesAt(picture: ImageSize, stageSettings: StylizeSettings): Promise<TransferImages>;
   /** Resamples a picture (bicubic or better): the previous stage's result to the next stage's size. */
   resize(image: RgbImage, size: ImageSize): Promise<RgbImage>;

@@ -78,7 +78,9 @@ export function oneOf<T extends string>(name: string, value: unknown, allowed: r
   if (!(allowed as readonly unknown[]).includes(value))
     throw new PasticheError(`must be one of ${allowed.join(', ')}, got ${shownValue(value)}`, name);
 }
-/** A loss term's weight: switched off at 0, never a reward, never large enough to overflow float32 (MAX_LOSS_WEIGHT). */
+/**
+ * A loss term's weight: switched off at 0, never a reward, never large enough to overflow float32 (MAX_LOSS_WEIGHT).
+ */
 export function lossWeight(name: string, value: unknown): asserts value is number {
   nonNegative(name, value, MAX_LOSS_WEIGHT);
 }

@@ -91,7 +91,10 @@ export const STYLE_REPRESENTATION_LABELS: Readonly<Record<StyleRepresentation, s
   spatial: 'autocorrelation (texture and its spacing)',
   local: 'local correlations (texture where it is)',
 };
-/** The representation with its parameters, as the CLI and the studio show a run ("local correlations …, radius 2, 30 % Gram"). */
+/**
+ * The representation with its parameters, as the CLI and the studio show a run ("local correlations …, radius 2, 30 %
+ * Gram").
+ */
 export function styleRepresentationText(
   settings: Pick<StylizeSettings, 'styleRepr' | 'localRadius' | 'gramMix'>,
 ): string {
@@ -184,7 +187,9 @@ export function styleWorkingSize(
   return { ...fitLongSide(painting.width, painting.height, styleLongSide(settings)), fit: 'inside' };
 }
 
-/** The long side a painting is measured at for Gram statistics: styleScale × the result's (neural-style's -style_scale). */
+/**
+ * The long side a painting is measured at for Gram statistics: styleScale × the result's (neural-style's -style_scale).
+ */
 export function styleLongSide(settings: Pick<StylizeSettings, 'size' | 'styleScale'>): number {
   return Math.max(1, Math.round(settings.size * settings.styleScale));
 }
@@ -241,7 +246,10 @@ export function resolveSettings(given: Partial<StylizeSettings>, styleCount = 1)
   };
 }
 
-/** One weight per painting, each a loss weight, not all zero; normalised to sum to 1 (the sum stays finite: each is ≤ MAX_LOSS_WEIGHT). */
+/**
+ * One weight per painting, each a loss weight, not all zero; normalised to sum to 1 (the sum stays finite: each is ≤
+ * MAX_LOSS_WEIGHT).
+ */
 function checkStyleBlend(blend: unknown, styleCount: number): number[] {
   numberList('style-blend', blend);
   if (blend.length !== styleCount)
@@ -280,7 +288,10 @@ function checkStyleRepresentation(settings: StylizeSettings): void {
   }
 }
 
-/** A schedule ends at the run's size with its iterations; tiles match Gram statistics, which do not depend on where a pattern is. */
+/**
+ * A schedule ends at the run's size with its iterations; tiles match Gram statistics, which do not depend on where a
+ * pattern is.
+ */
 export function checkSettingsSchedule(settings: StylizeSettings): void {
   const { schedule } = settings;
   if (schedule === null) return;

@@ -39,7 +39,10 @@ export function localStyleMemory(
   });
 }
 
-/** The peak over all layers: each keeps its target and residual until the backward pass, the transients come one at a time. */
+/**
+ * The peak over all layers: each keeps its target and residual until the backward pass, the transients come one at a
+ * time.
+ */
 export function totalBytes(layers: readonly LayerMemory[]): number {
   if (layers.length === 0) return 0;
   return (
@@ -52,7 +55,10 @@ export function formatBytes(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.max(1, Math.round(bytes / 1e6))} MB`;
 }
 
-/** Refuses a local-style run whose statistics would not fit in `budgetBytes`, naming the costliest layer and what to change. */
+/**
+ * Refuses a local-style run whose statistics would not fit in `budgetBytes`, naming the costliest layer and what to
+ * change.
+ */
 export function checkLocalStyleMemory(
   networkName: string,
   architecture: NetworkArchitecture,

@@ -54,7 +54,9 @@ export interface PieceRequest extends DescentHooks {
   readonly settings: StylizeSettings;
   /** The photo (or its tile) as the optimisation sees it (colour preservation applied). */
   readonly content: RgbImage;
-  /** The paintings' blended style statistics per layer, computed once for the whole picture; the caller disposes them. */
+  /**
+   * The paintings' blended style statistics per layer, computed once for the whole picture; the caller disposes them.
+   */
   readonly style: ReadonlyMap<string, StyleTarget>;
   /** The starting point in the network's input space; taken over (disposed here). */
   readonly start: tf.Tensor4D;
@@ -122,7 +124,10 @@ export async function paintingTargets(
   }
 }
 
-/** The photo's activations and the paintings' style statistics for the request's settings (what a stylization's loss checks compare with). */
+/**
+ * The photo's activations and the paintings' style statistics for the request's settings (what a stylization's loss
+ * checks compare with).
+ */
 export async function computeTargets(
   request: Pick<StylizeRequest, 'network' | 'settings' | 'content' | 'styles'>,
 ): Promise<StyleTransferTargets> {

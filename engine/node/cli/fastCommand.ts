@@ -81,7 +81,10 @@ function jobFromOptions(options: FastOptions): FeedforwardJob {
   };
 }
 
-/** Records and computes the run in the foreground; Ctrl-C stops it between tiles, keeping (and writing) the lines finished. */
+/**
+ * Records and computes the run in the foreground; Ctrl-C stops it between tiles, keeping (and writing) the lines
+ * finished.
+ */
 async function fastAction(options: FastOptions): Promise<void> {
   const job = jobFromOptions(options);
   checkOutputFile(options.out, [options.content, options.model]);

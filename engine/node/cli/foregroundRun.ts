@@ -58,7 +58,8 @@ export async function runInForeground(
     const outcome = await run.start({
       signal: abort.signal,
       onStart: ({ runId, network, width, height }) => {
-        // On stderr even with --json, whose stdout stays JSON lines; once, so the Network line below does not repeat it.
+        // On stderr even with --json, whose stdout stays JSON lines; once, so the Network line below does not repeat
+        // it.
         if (run.advice) process.stderr.write(`${run.advice}\n`);
         const randomNote = run.advice
           ? ' — random weights'

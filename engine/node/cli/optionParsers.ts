@@ -52,7 +52,10 @@ export function sizeOption(option: string) {
   };
 }
 
-/** `SIZE:ITERATIONS,…`, coarse to fine (`256:300,512:150,1024:50`): the stages of a print schedule, their tiles left to --tile or to memory. */
+/**
+ * `SIZE:ITERATIONS,…`, coarse to fine (`256:300,512:150,1024:50`): the stages of a print schedule, their tiles left to
+ * --tile or to memory.
+ */
 export function scheduleOption(option: string) {
   return (value: string): Array<{ size: number; iterations: number }> => {
     const stages = value.split(',').map((item) => /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(item));
@@ -82,7 +85,9 @@ export function gramEntryOption(option: string) {
   };
 }
 
-/** The loss's layers and weights as `stylize` and `train-style` take them (each unset one takes the network's default). */
+/**
+ * The loss's layers and weights as `stylize` and `train-style` take them (each unset one takes the network's default).
+ */
 export interface LossTermOptions {
   contentLayers?: string[];
   styleLayers?: string[];

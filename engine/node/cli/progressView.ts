@@ -87,7 +87,10 @@ function stagePart(progress: DescentProgress): string {
   return progress.stage ? ` · ${stageText(progress.stage)}` : '';
 }
 
-/** Steps per second since the first one reported (`0.25 steps/s`), or seconds a step when slower than one a second (`74 s/step`). */
+/**
+ * Steps per second since the first one reported (`0.25 steps/s`), or seconds a step when slower than one a second (`74
+ * s/step`).
+ */
 function rateText(first: DescentProgress, latest: DescentProgress): string {
   const steps = latest.iteration - first.iteration;
   if (steps === 0) return '…';

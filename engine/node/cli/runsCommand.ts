@@ -68,7 +68,10 @@ function withStore(action: (store: RunStore) => void): void {
   }
 }
 
-/** A generate run starts from noise, has no content weight and its own width and height; a feed-forward run optimises nothing. */
+/**
+ * A generate run starts from noise, has no content weight and its own width and height; a feed-forward run optimises
+ * nothing.
+ */
 function runRow(run: RunRecord): string[] {
   const created = run.createdAt.slice(0, 19).replace('T', ' ');
   if (run.kind === 'feedforward') {

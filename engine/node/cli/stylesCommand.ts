@@ -33,7 +33,8 @@ export function registerStylesCommands(program: Command): void {
       const options = { stream: process.stderr, format, hideCursor: true };
       const bar = new cliProgress.SingleBar(options, cliProgress.Presets.shades_classic);
       try {
-        // Converting the checkpoint makes tensors: on the backend runs use (and without TensorFlow.js's console banner).
+        // Converting the checkpoint makes tensors: on the backend runs use (and without TensorFlow.js's console
+        // banner).
         await selectBackend();
         const info = await installStyle(entry, storePaths(dataHome()).styles, {
           signal: abort.signal,

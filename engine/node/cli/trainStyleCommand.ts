@@ -161,7 +161,10 @@ export function registerTrainStyleCommand(program: Command): void {
     });
 }
 
-/** Turns the options into the exact settings the run records: the network's own default layers and weights where none are given. */
+/**
+ * Turns the options into the exact settings the run records: the network's own default layers and weights where none
+ * are given.
+ */
 async function jobFromOptions(options: TrainStyleOptions): Promise<TrainStyleJob> {
   if (options.style === undefined)
     throw new PasticheError('give the painting to learn (or --resume a stopped training)', '--style');

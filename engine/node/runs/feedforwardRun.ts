@@ -17,7 +17,10 @@ import { decodeImage, maxPixelsFromEnv } from '../image/imageIO.js';
 import type { ImageRecord, ReachedImage, RunStore } from '../store/runStore.js';
 import { failureMessage, queuedRun, readInput, recordComputedOn, savePng, storeInput } from './recordedRun.js';
 
-/** What a person asks for: a photo on disk, a style, a size and a tiling (FeedforwardRequest's defaults for what is left out). */
+/**
+ * What a person asks for: a photo on disk, a style, a size and a tiling (FeedforwardRequest's defaults for what is left
+ * out).
+ */
 export interface FeedforwardJob {
   readonly project: string;
   readonly contentFile: string;

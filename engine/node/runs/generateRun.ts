@@ -99,7 +99,10 @@ async function checkAndRecord(
   return { runId: run.id, painting };
 }
 
-/** `mimic`'s painting at styleScale × the result's long side, as a stylization sizes its paintings; none for the other generators. */
+/**
+ * `mimic`'s painting at styleScale × the result's long side, as a stylization sizes its paintings; none for the other
+ * generators.
+ */
 async function preparePainting(job: GenerateJob): Promise<PreparedPainting | undefined> {
   const { generator } = job.settings;
   if (!needsPainting(generator)) {

@@ -125,7 +125,10 @@ export function recordComputedOn(
   return computed;
 }
 
-/** The descent on this thread's backend, or on a compute device, which is sent the network's weights when it does not hold them. */
+/**
+ * The descent on this thread's backend, or on a compute device, which is sent the network's weights when it does not
+ * hold them.
+ */
 function descendOn(
   backend: DescentBackend,
   loaded: LoadedNetwork,

@@ -133,7 +133,9 @@ function checkScheduleSizes(
 
 type Size = { readonly width: number; readonly height: number };
 
-/** Refuses settings whose network is unknown or not installed, or lacks a layer they name; describes each network once. */
+/**
+ * Refuses settings whose network is unknown or not installed, or lacks a layer they name; describes each network once.
+ */
 export async function checkSettingsNetworks(
   store: RunStore,
   settings: readonly StylizeSettings[],

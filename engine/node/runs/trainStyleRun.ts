@@ -293,7 +293,9 @@ function picturesPerPass(backend: BackendInfo, settings: TrainStyleSettings): nu
   return backend.name === 'wasm' || backend.name === 'cpu' ? 1 : settings.batchSize;
 }
 
-/** One session of a training: its steps from where it stands to the end or to a cancel, and what it records on the way. */
+/**
+ * One session of a training: its steps from where it stands to the end or to a cancel, and what it records on the way.
+ */
 class TrainingSession {
   lastPreview: ReachedImage | null = null;
   private lastPreviewRecord: ImageRecord | null = null;

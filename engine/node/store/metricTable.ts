@@ -33,7 +33,10 @@ export class MetricTable {
     for (const row of rows) this.insert.run({ ...row, runId });
   }
 
-  /** Removes the rows after `iteration` (a training resumed from an earlier checkpoint takes those steps again); the caller holds the transaction. */
+  /**
+   * Removes the rows after `iteration` (a training resumed from an earlier checkpoint takes those steps again); the
+   * caller holds the transaction.
+   */
   discardAfter(runId: number, iteration: number): void {
     this.after.run(runId, iteration);
   }

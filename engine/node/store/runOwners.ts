@@ -23,7 +23,10 @@ export function releaseOwner(owner: RunOwner): void {
   openHere.delete(owner.store);
 }
 
-/** False once the owner is gone. A pid reused by an unrelated process (after a reboot) passes for the owner until it ends. */
+/**
+ * False once the owner is gone. A pid reused by an unrelated process (after a reboot) passes for the owner until it
+ * ends.
+ */
 export function ownerIsAlive(owner: RunOwner): boolean {
   if (owner.pid === process.pid) return openHere.has(owner.store);
   return processIsAlive(owner.pid);

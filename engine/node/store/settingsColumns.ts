@@ -38,7 +38,9 @@ export interface OptimisationColumns {
   readonly gramMix: number;
 }
 
-/** The column only a stylization fills: JSON of its whole StylizeSchedule, NULL for one run in one piece at its size. */
+/**
+ * The column only a stylization fills: JSON of its whole StylizeSchedule, NULL for one run in one piece at its size.
+ */
 export interface ScheduleColumns {
   readonly schedule: string | null;
 }

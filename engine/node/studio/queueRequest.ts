@@ -64,7 +64,9 @@ export function feedforwardJobOf(
   return { project, contentFile: store.image(contentImageId).path, request };
 }
 
-/** A training of a stored painting on a folder of photos, with the loss network's own defaults for what is not given. */
+/**
+ * A training of a stored painting on a folder of photos, with the loss network's own defaults for what is not given.
+ */
 export async function trainingJobOf(store: RunStore, request: QueueTraining): Promise<TrainStyleJob> {
   const painting = store.image(request.paintingImageId);
   const network = await describeNetwork(request.settings.network ?? TRAIN_STYLE_DEFAULTS.network, store.paths.models);

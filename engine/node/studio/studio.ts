@@ -25,7 +25,9 @@ export interface Studio {
    * generations queued from then on descend on it when it started a GPU backend.
    */
   attachComputeDevice(port: ComputePort): Promise<ComputeAttachment>;
-  /** The device's window is gone: what it was computing fails (keeping its last preview), and later runs compute here. */
+  /**
+   * The device's window is gone: what it was computing fails (keeping its last preview), and later runs compute here.
+   */
   loseComputeDevice(reason: string): void;
   /** Stops the running run (it is recorded as cancelled, keeping its image); queued runs wait for next time. */
   close(): Promise<void>;

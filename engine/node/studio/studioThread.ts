@@ -7,7 +7,9 @@ import type { StudioOptions } from './studio.js';
 /** Messages from the host's thread to the engine's. */
 export type ToEngine =
   | { readonly type: 'request'; readonly id: number; readonly channel: Channel; readonly args: unknown }
-  /** The port to a compute device (the GPU engine window); answered with a response whose result is a ComputeAttachment. */
+  /**
+   * The port to a compute device (the GPU engine window); answered with a response whose result is a ComputeAttachment.
+   */
   | { readonly type: 'compute-device'; readonly id: number; readonly port: MessagePort }
   | { readonly type: 'compute-lost'; readonly reason: string }
   | { readonly type: 'close' };

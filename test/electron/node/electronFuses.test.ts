@@ -12,7 +12,10 @@ import {
   type AfterPackContext,
 } from '../../../electron/node/electronFuses.js';
 
-/** What precedes the wire in Electron's binary; then a version byte, a length byte and one byte per fuse ('0', '1', 'r'). */
+/**
+ * What precedes the wire in Electron's binary; then a version byte, a length byte and one byte per fuse ('0', '1',
+ * 'r').
+ */
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 const FUSE_WIRE_VERSION = 1;
 const [OFF, ON] = [0x30, 0x31];
@@ -46,9 +49,14 @@ function wireStates(binary: Buffer): string[] {
   return wires;
 }
 
-/** Electron 45's wire as shipped: every fuse at Electron's default (RunAsNode, NODE_OPTIONS, inspect on), and a ninth. */
+/**
+ * Electron 45's wire as shipped: every fuse at Electron's default (RunAsNode, NODE_OPTIONS, inspect on), and a ninth.
+ */
 const SHIPPED = [ON, OFF, ON, ON, OFF, OFF, OFF, ON, ON];
-/** The eight fuses in a release build: runAsNode 0, cookies 1, NODE_OPTIONS 0, inspect 0, integrity 1, asar only 1, v8 0, file 0. */
+/**
+ * The eight fuses in a release build: runAsNode 0, cookies 1, NODE_OPTIONS 0, inspect 0, integrity 1, asar only 1, v8
+ * 0, file 0.
+ */
 const RELEASED = '01001100';
 
 describe("Electron's fuses in a release build", () => {
