@@ -70,7 +70,10 @@ async function start(): Promise<void> {
             dialog.showMessageBox(window, {
               title: 'About Pastiche',
               message: `Pastiche ${version}`,
-              detail: `Backend: ${backend.name} — ${backend.description}\n${gpu?.used ? `Stylizations and generations: ${gpu.backend.name} — ${gpu.backend.description}\n` : ''}Data: ${dataHome}`,
+              detail:
+                `Backend: ${backend.name} — ` +
+                `${backend.description}\n${gpu?.used ? `Stylizations and generations: ${gpu.backend.name} — ${gpu.backend.description}\n` : ''}Data: ` +
+                `${dataHome}`,
             }),
           ),
       },
@@ -101,12 +104,14 @@ async function gpuWithoutCuda(studio: StudioConnection, backend: string): Promis
       devTools,
     });
     console.log(
-      `Engine window: ${engine.backend.name} — ${engine.backend.description}${engine.used ? '' : " (not used: the engine's thread is as fast)"}`,
+      `Engine window: ${engine.backend.name} — ` +
+        `${engine.backend.description}${engine.used ? '' : " (not used: the engine's thread is as fast)"}`,
     );
     return engine;
   } catch (error) {
     console.error(
-      `Engine window: cannot open (${error instanceof Error ? error.message : String(error)}); runs compute in the engine's thread.`,
+      `Engine window: cannot open (${error instanceof Error ? error.message : String(error)}); ` +
+        `runs compute in the engine's thread.`,
     );
     return null;
   }

@@ -11,7 +11,8 @@ import type { DeviceBackend, DeviceBackendName } from '../common/api/computeProt
 const describe: Record<DeviceBackendName, () => string> = {
   webgpu: () => 'WebGPU',
   webgl: () =>
-    `WebGL ${tf.env().getNumber('WEBGL_VERSION')} on ${webglRenderer()}${tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? '' : ', 16-bit float textures'}`,
+    `WebGL ${tf.env().getNumber('WEBGL_VERSION')} on ` +
+    `${webglRenderer()}${tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? '' : ', 16-bit float textures'}`,
   cpu: () => 'plain JavaScript, no GPU reachable',
 };
 

@@ -78,35 +78,38 @@ describe('the desktop studio (Electron)', { skip }, () => {
     );
   });
 
-  it('answers the contract through the preload, refuses anything else, and shows stored images through pastiche://', async () => {
-    const info = await window.evaluate(() =>
-      (globalThis as unknown as PageGlobal).pastiche.invoke('studio.info', undefined),
-    );
-    assert.equal(info.version, productVersion());
-    const refused = await window.evaluate(() =>
-      (globalThis as unknown as PageGlobal).pastiche.invoke('shell.openPath' as never, undefined as never).then(
-        () => 'answered',
-        (error: Error) => error.message,
-      ),
-    );
-    assert.equal(refused, 'unknown request: shell.openPath');
-    const png = [
-      ...(await sharp({ create: { width: 30, height: 20, channels: 3, background: '#c63' } })
-        .png()
-        .toBuffer()),
-    ];
-    const size = await window.evaluate(async (bytes) => {
-      const page = globalThis as unknown as PageGlobal & {
-        Image: new () => { src: string; decode(): Promise<void>; naturalWidth: number; naturalHeight: number };
-      };
-      const image = await page.pastiche.invoke('images.add', { name: 'tile.png', bytes: new Uint8Array(bytes) });
-      const shown = new page.Image();
-      shown.src = page.pastiche.imageUrl(image.id);
-      await shown.decode();
-      return [shown.naturalWidth, shown.naturalHeight];
-    }, png);
-    assert.deepEqual(size, [30, 20]);
-    mkdirSync(TEST_RESULTS, { recursive: true });
-    await window.screenshot({ path: join(TEST_RESULTS, 'e2e-desktop.png') });
-  });
+  it(
+    'answers the contract through the preload, refuses ' + 'anything else, and shows stored images through pastiche://',
+    async () => {
+      const info = await window.evaluate(() =>
+        (globalThis as unknown as PageGlobal).pastiche.invoke('studio.info', undefined),
+      );
+      assert.equal(info.version, productVersion());
+      const refused = await window.evaluate(() =>
+        (globalThis as unknown as PageGlobal).pastiche.invoke('shell.openPath' as never, undefined as never).then(
+          () => 'answered',
+          (error: Error) => error.message,
+        ),
+      );
+      assert.equal(refused, 'unknown request: shell.openPath');
+      const png = [
+        ...(await sharp({ create: { width: 30, height: 20, channels: 3, background: '#c63' } })
+          .png()
+          .toBuffer()),
+      ];
+      const size = await window.evaluate(async (bytes) => {
+        const page = globalThis as unknown as PageGlobal & {
+          Image: new () => { src: string; decode(): Promise<void>; naturalWidth: number; naturalHeight: number };
+        };
+        const image = await page.pastiche.invoke('images.add', { name: 'tile.png', bytes: new Uint8Array(bytes) });
+        const shown = new page.Image();
+        shown.src = page.pastiche.imageUrl(image.id);
+        await shown.decode();
+        return [shown.naturalWidth, shown.naturalHeight];
+      }, png);
+      assert.deepEqual(size, [30, 20]);
+      mkdirSync(TEST_RESULTS, { recursive: true });
+      await window.screenshot({ path: join(TEST_RESULTS, 'e2e-desktop.png') });
+    },
+  );
 });

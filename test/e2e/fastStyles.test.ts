@@ -185,7 +185,8 @@ describe("the Fast tab's ready styles, installed from a catalogue served on 127.
     const shown = (await page.getByTestId('style-catalogue').boundingBox())!;
     assert.ok(
       shown.x + shown.width <= panel.x + panel.width + 1,
-      `the catalogue stays inside the panel: its right edge at ${shown.x + shown.width} px, the panel's at ${panel.x + panel.width} px`,
+      `the catalogue stays inside the panel: its right edge at ` +
+        `${shown.x + shown.width} px, the panel's at ${panel.x + panel.width} px`,
     );
     // The button is back for another attempt, and the store holds nothing of it.
     await card('wave-damaged')

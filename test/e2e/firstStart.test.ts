@@ -120,20 +120,23 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
     assert.ok(await notice().isVisible(), 'painting does not dismiss the notice');
   });
 
-  it('keeps the random network when told to, and remembers it across a reload and a restart of the studio', async () => {
-    await page.getByTestId('notice-dismiss').click();
-    await notice().waitFor({ state: 'detached' });
-    assert.deepEqual((await studio.handlers['studio.info'](undefined)).dismissedNotices, ['pretrained-network']);
-    await page.goto(host.url);
-    await page.getByTestId('network').waitFor();
-    assert.equal(await notice().count(), 0, 'dismissed: not shown after a reload');
-    // The web studio's address changes at every start (and the browser's storage with it): the data folder remembers.
-    await stopStudio();
-    await startStudio();
-    await page.goto(host.url);
-    await page.getByTestId('network').waitFor();
-    assert.equal(await notice().count(), 0, 'dismissed: not shown after a restart');
-  });
+  it(
+    'keeps the random network when told to, and remembers ' + 'it across a reload and a restart of the studio',
+    async () => {
+      await page.getByTestId('notice-dismiss').click();
+      await notice().waitFor({ state: 'detached' });
+      assert.deepEqual((await studio.handlers['studio.info'](undefined)).dismissedNotices, ['pretrained-network']);
+      await page.goto(host.url);
+      await page.getByTestId('network').waitFor();
+      assert.equal(await notice().count(), 0, 'dismissed: not shown after a reload');
+      // The web studio's address changes at every start (and the browser's storage with it): the data folder remembers.
+      await stopStudio();
+      await startStudio();
+      await page.goto(host.url);
+      await page.getByTestId('network').waitFor();
+      assert.equal(await notice().count(), 0, 'dismissed: not shown after a restart');
+    },
+  );
 
   it('installs VGG-19 from the notice, with its progress, and the editor takes it', async () => {
     // The same data folder as if the dismissal had never happened.
@@ -167,22 +170,25 @@ describe('the studio on a first start, with no pretrained network', { skip }, ()
   });
 
   // Passes once branch `inception` (the catalogue's inception3-imagenet) is merged.
-  it(`uses ${LOCAL_NETWORK} from the notice: installed through networks.install, no download, and selected`, async (t) => {
-    if (!localInCatalogue) {
-      t.skip(`the catalogue has no ${LOCAL_NETWORK} yet (branch inception)`);
-      return;
-    }
-    rmSync(join(storePaths(home).models, 'vgg19'), { recursive: true });
-    await page.goto(host.url);
-    await notice().waitFor();
-    await page.getByTestId('notice-local').click();
-    await notice().waitFor({ state: 'detached', timeout: 120_000 });
-    const local = (await studio.handlers['networks.list'](undefined)).find(
-      (network) => network.name === LOCAL_NETWORK,
-    )!;
-    assert.equal(local.status, 'installed');
-    assert.equal(await page.getByTestId('network').inputValue(), LOCAL_NETWORK);
-  });
+  it(
+    `uses ${LOCAL_NETWORK} from the notice: installed ` + `through networks.install, no download, and selected`,
+    async (t) => {
+      if (!localInCatalogue) {
+        t.skip(`the catalogue has no ${LOCAL_NETWORK} yet (branch inception)`);
+        return;
+      }
+      rmSync(join(storePaths(home).models, 'vgg19'), { recursive: true });
+      await page.goto(host.url);
+      await notice().waitFor();
+      await page.getByTestId('notice-local').click();
+      await notice().waitFor({ state: 'detached', timeout: 120_000 });
+      const local = (await studio.handlers['networks.list'](undefined)).find(
+        (network) => network.name === LOCAL_NETWORK,
+      )!;
+      assert.equal(local.status, 'installed');
+      assert.equal(await page.getByTestId('network').inputValue(), LOCAL_NETWORK);
+    },
+  );
 
   it(`generates on ${LOCAL_NETWORK} with its own style layer weights, as painting does`, async (t) => {
     if (!localInCatalogue) return void t.skip(`the catalogue has no ${LOCAL_NETWORK}`);

@@ -96,14 +96,16 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     mkdirSync(TEST_RESULTS, { recursive: true });
     await sharp(
       Buffer.from(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" fill="#6a9fd8"/><path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" ' +
+          'fill="#6a9fd8"/><path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>',
       ),
     )
       .png()
       .toFile(join(files, 'harbour.png'));
     await sharp(
       Buffer.from(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#1b3b8a"/><path d="M0 32 Q16 0 32 32 T64 32" stroke="#f2c14e" stroke-width="8" fill="none"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" ' +
+          'fill="#1b3b8a"/><path d="M0 32 Q16 0 32 32 T64 32" stroke="#f2c14e" stroke-width="8" fill="none"/></svg>',
       ),
     )
       .png()
@@ -188,119 +190,125 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.deepEqual(natural, [64, 43]);
   });
 
-  it('shows a run’s detail with exactly the parameters the store holds, and exports a 10×10 cm print at 300 DPI', async () => {
-    const run = asStylization((await studio.handlers['runs.list']({ project: 'harbour' }))[0]);
-    await page.getByRole('link', { name: `#${run.id}` }).click();
-    const table = page.getByTestId('parameters');
-    await table.waitFor();
-    const shown = async (name: string) => (await table.locator(`td[data-parameter="${name}"]`).textContent())?.trim();
-    assert.equal(await shown('size'), `${run.settings.size} px`);
-    assert.equal(await shown('iterations'), `6 of ${run.settings.iterations}`);
-    assert.equal(
-      await shown('style layers'),
-      run.settings.styleLayers.map((l) => `${l.layer} × ${l.weight}`).join(', '),
-    );
-    assert.equal(await shown('content weight'), String(run.settings.contentWeight));
-    assert.equal(await shown('seed'), String(run.settings.seed));
-    assert.equal(await shown('backend'), 'wasm');
+  it(
+    'shows a run’s detail with exactly the parameters the ' + 'store holds, and exports a 10×10 cm print at 300 DPI',
+    async () => {
+      const run = asStylization((await studio.handlers['runs.list']({ project: 'harbour' }))[0]);
+      await page.getByRole('link', { name: `#${run.id}` }).click();
+      const table = page.getByTestId('parameters');
+      await table.waitFor();
+      const shown = async (name: string) => (await table.locator(`td[data-parameter="${name}"]`).textContent())?.trim();
+      assert.equal(await shown('size'), `${run.settings.size} px`);
+      assert.equal(await shown('iterations'), `6 of ${run.settings.iterations}`);
+      assert.equal(
+        await shown('style layers'),
+        run.settings.styleLayers.map((l) => `${l.layer} × ${l.weight}`).join(', '),
+      );
+      assert.equal(await shown('content weight'), String(run.settings.contentWeight));
+      assert.equal(await shown('seed'), String(run.settings.seed));
+      assert.equal(await shown('backend'), 'wasm');
 
-    await page.getByTestId('print-width').fill('10');
-    await page.getByTestId('print-unit').selectOption('cm');
-    await page.getByTestId('print-dpi').fill('300');
-    await page.getByTestId('print-format').selectOption('tiff');
-    await page.getByTestId('print-height').fill('10');
-    // The 64×43 result fits a 10×10 cm box by its width: 10 cm at 300 DPI is 1181 px; 43/64 of it, 794.
-    await page.getByTestId('print-pixels').getByText('1181 × 794 px').waitFor();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export' }).click(),
-    ]);
-    const saved = join(files, download.suggestedFilename());
-    await download.saveAs(saved);
-    const meta = await sharp(saved).metadata();
-    assert.deepEqual([meta.format, meta.width, meta.height, Math.round(meta.density ?? 0)], ['tiff', 1181, 794, 300]);
-    assert.match(download.suggestedFilename(), /^harbour-run-\d+-10x10cm-300dpi\.tif$/);
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-run-detail.png'), fullPage: true });
-  });
+      await page.getByTestId('print-width').fill('10');
+      await page.getByTestId('print-unit').selectOption('cm');
+      await page.getByTestId('print-dpi').fill('300');
+      await page.getByTestId('print-format').selectOption('tiff');
+      await page.getByTestId('print-height').fill('10');
+      // The 64×43 result fits a 10×10 cm box by its width: 10 cm at 300 DPI is 1181 px; 43/64 of it, 794.
+      await page.getByTestId('print-pixels').getByText('1181 × 794 px').waitFor();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export' }).click(),
+      ]);
+      const saved = join(files, download.suggestedFilename());
+      await download.saveAs(saved);
+      const meta = await sharp(saved).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height, Math.round(meta.density ?? 0)], ['tiff', 1181, 794, 300]);
+      assert.match(download.suggestedFilename(), /^harbour-run-\d+-10x10cm-300dpi\.tif$/);
+      await page.screenshot({ path: join(TEST_RESULTS, 'e2e-run-detail.png'), fullPage: true });
+    },
+  );
 
-  it('builds a 2×2 grid (init × style weight) that fills all four cells, labelled like the papers’ figures', async () => {
-    await page.getByRole('link', { name: 'Grids' }).click();
-    // The papers' comparisons fill the axes in one click.
-    await page.getByRole('button', { name: 'Partial style transfer (fig. 4)' }).click();
-    assert.equal(await page.getByTestId('axis-0-parameter').inputValue(), 'layers');
-    assert.deepEqual(
-      await page
-        .locator('fieldset')
-        .first()
-        .locator('input[type="checkbox"]:checked')
-        .evaluateAll((boxes) =>
-          boxes.map((box) =>
-            (box as unknown as { parentElement: { textContent: string } }).parentElement.textContent.trim(),
+  it(
+    'builds a 2×2 grid (init × style weight) that fills ' + 'all four cells, labelled like the papers’ figures',
+    async () => {
+      await page.getByRole('link', { name: 'Grids' }).click();
+      // The papers' comparisons fill the axes in one click.
+      await page.getByRole('button', { name: 'Partial style transfer (fig. 4)' }).click();
+      assert.equal(await page.getByTestId('axis-0-parameter').inputValue(), 'layers');
+      assert.deepEqual(
+        await page
+          .locator('fieldset')
+          .first()
+          .locator('input[type="checkbox"]:checked')
+          .evaluateAll((boxes) =>
+            boxes.map((box) =>
+              (box as unknown as { parentElement: { textContent: string } }).parentElement.textContent.trim(),
+            ),
           ),
-        ),
-      ['Gatys et al. 2015', 'Partial style transfer'],
-    );
-    assert.deepEqual(
-      [await page.getByTestId('axis-1-parameter').inputValue(), await page.getByTestId('axis-1-values').inputValue()],
-      ['styleWeight', '1000, 10'],
-    );
-    await page.getByTestId('grid-content').selectOption({ label: 'harbour.png' });
-    await page.getByTestId('grid-style').selectOption({ label: 'swirls.png' });
-    await page.getByTestId('grid-size').fill('32');
-    await page.getByTestId('grid-iterations').fill('3');
-    await page.getByTestId('axis-0-parameter').selectOption('init');
-    await page.getByTestId('axis-0-values').fill('content, noise');
-    await page.getByTestId('axis-1-parameter').selectOption('styleWeight');
-    await page.getByTestId('axis-1-values').fill('10, 1000');
-    await page.getByRole('button', { name: 'Queue grid' }).click();
-    const grid = page.getByTestId('grid');
-    await grid.waitFor();
-    // The header tells what the queue holds while the cells compute one at a time, and when it is done.
-    await page
-      .getByTestId('queue-status')
-      .getByText(/^· [1-3] waiting$/)
-      .waitFor();
-    // The page's CSP forbids evaluating strings, so the cells are counted from here.
-    for (let waited = 0; (await grid.locator('[data-testid="grid-cell"] img').count()) < 4; waited += 500) {
-      assert.ok(waited < 180_000, 'the grid did not fill in 3 minutes');
-      await page.waitForTimeout(500);
-    }
-    assert.deepEqual(await page.getByTestId('row-label').allTextContents(), ['init: content', 'init: noise']);
-    assert.deepEqual(await page.getByTestId('column-label').allTextContents(), [
-      'style weight: 10',
-      'style weight: 1e3',
-    ]);
-    await page.locator('[data-testid="grid-cell"][data-status="done"]').nth(3).waitFor({ timeout: 180_000 });
-    await page.getByTestId('queue-status').getByText('Queue idle').waitFor();
-    const [stored] = await studio.handlers['grids.list']({});
-    const detail = await studio.handlers['grids.get']({ gridId: stored.id });
-    assert.deepEqual(
-      detail.cells.map((c) => [
-        asStylization(c.run).settings.init,
-        asStylization(c.run).settings.styleWeight,
-        c.run.status,
-      ]),
-      [
-        ['content', 10, 'done'],
-        ['content', 1000, 'done'],
-        ['noise', 10, 'done'],
-        ['noise', 1000, 'done'],
-      ],
-    );
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-grid.png') });
-    const [sheet] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export contact sheet' }).click(),
-    ]);
-    const sheetFile = join(files, sheet.suggestedFilename());
-    await sheet.saveAs(sheetFile);
-    const sheetMeta = await sharp(sheetFile).metadata();
-    assert.equal(sheetMeta.format, 'png');
-    assert.ok(
-      (sheetMeta.width ?? 0) > 2 * 256 && (sheetMeta.height ?? 0) > 2 * 256,
-      `a sheet of two 256-px columns and rows: ${sheetMeta.width}×${sheetMeta.height}`,
-    );
-  });
+        ['Gatys et al. 2015', 'Partial style transfer'],
+      );
+      assert.deepEqual(
+        [await page.getByTestId('axis-1-parameter').inputValue(), await page.getByTestId('axis-1-values').inputValue()],
+        ['styleWeight', '1000, 10'],
+      );
+      await page.getByTestId('grid-content').selectOption({ label: 'harbour.png' });
+      await page.getByTestId('grid-style').selectOption({ label: 'swirls.png' });
+      await page.getByTestId('grid-size').fill('32');
+      await page.getByTestId('grid-iterations').fill('3');
+      await page.getByTestId('axis-0-parameter').selectOption('init');
+      await page.getByTestId('axis-0-values').fill('content, noise');
+      await page.getByTestId('axis-1-parameter').selectOption('styleWeight');
+      await page.getByTestId('axis-1-values').fill('10, 1000');
+      await page.getByRole('button', { name: 'Queue grid' }).click();
+      const grid = page.getByTestId('grid');
+      await grid.waitFor();
+      // The header tells what the queue holds while the cells compute one at a time, and when it is done.
+      await page
+        .getByTestId('queue-status')
+        .getByText(/^· [1-3] waiting$/)
+        .waitFor();
+      // The page's CSP forbids evaluating strings, so the cells are counted from here.
+      for (let waited = 0; (await grid.locator('[data-testid="grid-cell"] img').count()) < 4; waited += 500) {
+        assert.ok(waited < 180_000, 'the grid did not fill in 3 minutes');
+        await page.waitForTimeout(500);
+      }
+      assert.deepEqual(await page.getByTestId('row-label').allTextContents(), ['init: content', 'init: noise']);
+      assert.deepEqual(await page.getByTestId('column-label').allTextContents(), [
+        'style weight: 10',
+        'style weight: 1e3',
+      ]);
+      await page.locator('[data-testid="grid-cell"][data-status="done"]').nth(3).waitFor({ timeout: 180_000 });
+      await page.getByTestId('queue-status').getByText('Queue idle').waitFor();
+      const [stored] = await studio.handlers['grids.list']({});
+      const detail = await studio.handlers['grids.get']({ gridId: stored.id });
+      assert.deepEqual(
+        detail.cells.map((c) => [
+          asStylization(c.run).settings.init,
+          asStylization(c.run).settings.styleWeight,
+          c.run.status,
+        ]),
+        [
+          ['content', 10, 'done'],
+          ['content', 1000, 'done'],
+          ['noise', 10, 'done'],
+          ['noise', 1000, 'done'],
+        ],
+      );
+      await page.screenshot({ path: join(TEST_RESULTS, 'e2e-grid.png') });
+      const [sheet] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export contact sheet' }).click(),
+      ]);
+      const sheetFile = join(files, sheet.suggestedFilename());
+      await sheet.saveAs(sheetFile);
+      const sheetMeta = await sharp(sheetFile).metadata();
+      assert.equal(sheetMeta.format, 'png');
+      assert.ok(
+        (sheetMeta.width ?? 0) > 2 * 256 && (sheetMeta.height ?? 0) > 2 * 256,
+        `a sheet of two 256-px columns and rows: ${sheetMeta.width}×${sheetMeta.height}`,
+      );
+    },
+  );
 
   it('compares two runs with their differing parameters highlighted, and forks one into the editor', async () => {
     const [stored] = await studio.handlers['grids.list']({});
@@ -336,347 +344,372 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     assert.equal(Number(await page.getByTestId('init-image').inputValue()), result.image.id);
   });
 
-  it('filters the gallery by status, network and style, lists a project’s grids, and takes dropped images', async () => {
-    await page.keyboard.press('Alt+1');
-    const rows = page.getByTestId('recent-run');
-    await rows.first().waitFor();
-    const all = await rows.count();
-    assert.equal(all, 5, 'the painted run and the four grid cells');
-    await page.getByTestId('filter-status').selectOption('cancelled');
-    await page.getByTestId('no-match').waitFor();
-    assert.equal(await rows.count(), 0);
-    await page.getByTestId('filter-status').selectOption('done');
-    await page.getByTestId('filter-style').selectOption({ label: 'swirls.png' });
-    assert.equal(await rows.count(), 5);
-    await page.getByTestId('project-card').getByRole('link', { name: 'init × style weight' }).waitFor();
+  it(
+    'filters the gallery by status, network and style, ' + 'lists a project’s grids, and takes dropped images',
+    async () => {
+      await page.keyboard.press('Alt+1');
+      const rows = page.getByTestId('recent-run');
+      await rows.first().waitFor();
+      const all = await rows.count();
+      assert.equal(all, 5, 'the painted run and the four grid cells');
+      await page.getByTestId('filter-status').selectOption('cancelled');
+      await page.getByTestId('no-match').waitFor();
+      assert.equal(await rows.count(), 0);
+      await page.getByTestId('filter-status').selectOption('done');
+      await page.getByTestId('filter-style').selectOption({ label: 'swirls.png' });
+      assert.equal(await rows.count(), 5);
+      await page.getByTestId('project-card').getByRole('link', { name: 'init × style weight' }).waitFor();
 
-    // A file dropped anywhere on the window, as a desktop drag would deliver it.
-    const bytes = [
-      ...(await sharp({ create: { width: 12, height: 12, channels: 3, background: '#e4572e' } })
-        .png()
-        .toBuffer()),
-    ];
-    await page.evaluate((data) => {
-      // The page's DOM, typed here by hand: the tests compile without the DOM library.
-      const dom = globalThis as unknown as {
-        DataTransfer: new () => { items: { add(file: unknown): void } };
-        File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
-        DragEvent: new (
-          type: string,
-          init: { dataTransfer: unknown; bubbles: boolean; cancelable: boolean },
-        ) => unknown;
-        dispatchEvent(event: unknown): boolean;
+      // A file dropped anywhere on the window, as a desktop drag would deliver it.
+      const bytes = [
+        ...(await sharp({ create: { width: 12, height: 12, channels: 3, background: '#e4572e' } })
+          .png()
+          .toBuffer()),
+      ];
+      await page.evaluate((data) => {
+        // The page's DOM, typed here by hand: the tests compile without the DOM library.
+        const dom = globalThis as unknown as {
+          DataTransfer: new () => { items: { add(file: unknown): void } };
+          File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+          DragEvent: new (
+            type: string,
+            init: { dataTransfer: unknown; bubbles: boolean; cancelable: boolean },
+          ) => unknown;
+          dispatchEvent(event: unknown): boolean;
+        };
+        const transfer = new dom.DataTransfer();
+        transfer.items.add(new dom.File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }));
+        dom.dispatchEvent(new dom.DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      }, bytes);
+      await page.locator('figure', { hasText: 'dropped.png' }).waitFor();
+      await page.screenshot({ path: join(TEST_RESULTS, 'e2e-gallery-filtered.png'), fullPage: true });
+    },
+  );
+
+  it(
+    'opens a project with every run as a thumbnail of the ' +
+      'newest image it made, filterable, each leading to its detail',
+    async () => {
+      await page.keyboard.press('Alt+1');
+      await page
+        .getByTestId('project-card')
+        .filter({ hasText: 'harbour' })
+        .getByRole('link', { name: 'harbour', exact: true })
+        .click();
+      const thumbs = page.getByTestId('run-thumb');
+      await thumbs.first().waitFor();
+      const stored = await studio.handlers['projects.get']({ name: 'harbour' });
+      assert.equal(stored.runs.length, 5);
+      assert.equal(await thumbs.count(), stored.runs.length);
+      for (const [i, { run, latestImageId }] of stored.runs.entries()) {
+        const thumb = thumbs.nth(i);
+        assert.notEqual(latestImageId, null);
+        assert.deepEqual(
+          [
+            await thumb.getAttribute('href'),
+            await thumb.getAttribute('data-status'),
+            await thumb.locator('img').getAttribute('data-image-id'),
+          ],
+          [`#/runs/${run.id}`, run.status, String(latestImageId)],
+        );
+      }
+      const loaded = await thumbs
+        .first()
+        .locator('img')
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+      assert.ok(loaded > 0, 'the thumbnail image loads');
+      await page.getByTestId('filter-status').selectOption('failed');
+      await page.getByTestId('no-match').getByText('No runs match these filters.').waitFor();
+      await page.getByTestId('filter-status').selectOption('');
+      await thumbs.nth(4).waitFor();
+      await page.screenshot({ path: join(TEST_RESULTS, 'e2e-project.png'), fullPage: true });
+      await thumbs.last().click();
+      await page.getByRole('heading', { name: `Run ${stored.runs.at(-1)!.run.id}` }).waitFor();
+    },
+  );
+
+  it(
+    'paints from a chosen image with two paintings blended ' + '3:1 as local style, and the store records exactly that',
+    async () => {
+      await page.keyboard.press('Alt+1');
+      const press = async (name: string, role: 'Photo' | 'Style') => {
+        const button = page.locator('figure', { hasText: name }).getByRole('button', { name: role });
+        if ((await button.getAttribute('aria-pressed')) !== 'true') await button.click();
       };
-      const transfer = new dom.DataTransfer();
-      transfer.items.add(new dom.File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }));
-      dom.dispatchEvent(new dom.DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    }, bytes);
-    await page.locator('figure', { hasText: 'dropped.png' }).waitFor();
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-gallery-filtered.png'), fullPage: true });
-  });
-
-  it('opens a project with every run as a thumbnail of the newest image it made, filterable, each leading to its detail', async () => {
-    await page.keyboard.press('Alt+1');
-    await page
-      .getByTestId('project-card')
-      .filter({ hasText: 'harbour' })
-      .getByRole('link', { name: 'harbour', exact: true })
-      .click();
-    const thumbs = page.getByTestId('run-thumb');
-    await thumbs.first().waitFor();
-    const stored = await studio.handlers['projects.get']({ name: 'harbour' });
-    assert.equal(stored.runs.length, 5);
-    assert.equal(await thumbs.count(), stored.runs.length);
-    for (const [i, { run, latestImageId }] of stored.runs.entries()) {
-      const thumb = thumbs.nth(i);
-      assert.notEqual(latestImageId, null);
-      assert.deepEqual(
-        [
-          await thumb.getAttribute('href'),
-          await thumb.getAttribute('data-status'),
-          await thumb.locator('img').getAttribute('data-image-id'),
-        ],
-        [`#/runs/${run.id}`, run.status, String(latestImageId)],
+      await press('harbour.png', 'Photo');
+      await press('swirls.png', 'Style');
+      await press('dropped.png', 'Style');
+      await page.getByTestId('init').selectOption('image');
+      await page.getByTestId('init-image').selectOption({ label: '—' });
+      await page.getByTestId('settings-problem').getByText('choose the image to start from').waitFor();
+      await page.getByTestId('init-image').selectOption({ label: 'dropped.png' });
+      const [swirls, dropped] = await Promise.all(
+        ['swirls.png', 'dropped.png'].map(async (name) =>
+          Number(await page.locator('figure', { hasText: name }).getAttribute('data-image-id')),
+        ),
       );
-    }
-    const loaded = await thumbs
-      .first()
-      .locator('img')
-      .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
-    assert.ok(loaded > 0, 'the thumbnail image loads');
-    await page.getByTestId('filter-status').selectOption('failed');
-    await page.getByTestId('no-match').getByText('No runs match these filters.').waitFor();
-    await page.getByTestId('filter-status').selectOption('');
-    await thumbs.nth(4).waitFor();
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-project.png'), fullPage: true });
-    await thumbs.last().click();
-    await page.getByRole('heading', { name: `Run ${stored.runs.at(-1)!.run.id}` }).waitFor();
-  });
+      await page.getByTestId(`blend-${swirls}`).fill('3');
+      await page.getByTestId(`blend-${dropped}`).fill('1');
+      await page.getByTestId('size').fill('32');
+      await page.getByTestId('iterations').fill('2');
+      await page.getByTestId('preview-every').fill('1');
+      await page.getByTestId('preserve-colors').selectOption('histogram');
+      await page.getByTestId('style-repr').selectOption('local');
+      await page.getByTestId('local-radius').fill('1');
+      await page.getByTestId('gram-mix').fill('0.25');
+      // The editor states what local style costs at this size, against what the engine's backend (wasm here) allows.
+      await page
+        .getByTestId('local-memory')
+        .getByText(/ GB available\.$/)
+        .waitFor();
+      const memory = (await page.getByTestId('local-memory').textContent())!.replace(/\s+/g, ' ').trim();
+      assert.match(
+        memory,
+        /^Local style needs \d+ MB at \d+×\d+ px \(conv1_1 \d+ MB, conv2_1 \d+ MB, .*\) of 2\.1 GB available\.$/,
+      );
+      await page.getByTestId('size').fill('600');
+      await page
+        .getByTestId('settings-problem')
+        .getByText(
+          /local style needs [\d.]+ GB at \d+×\d+ \(conv1_1 alone [\d.]+ GB\), more than the 2\.1 GB available/,
+        )
+        .waitFor();
+      await page.getByTestId('size').fill('32');
+      const before = new Set((await studio.handlers['runs.list']({})).map((run) => run.id));
+      await page.getByRole('button', { name: 'Paint', exact: true }).click();
+      await page.locator('[data-testid="live-run"][data-status="done"]').last().waitFor({ timeout: 120_000 });
+      const [run] = (await studio.handlers['runs.list']({}))
+        .filter((candidate) => !before.has(candidate.id))
+        .map(asStylization);
+      assert.ok(run, 'a new run was stored');
+      assert.deepEqual(
+        run.styles.map((style) => [style.image.id, style.blendWeight]),
+        [
+          [swirls, 0.75],
+          [dropped, 0.25],
+        ],
+      );
+      assert.equal(run.settings.init, 'image');
+      assert.deepEqual(
+        await sharp(run.initImage!.path)
+          .metadata()
+          .then(({ width, height }) => [width, height]),
+        [12, 12],
+      );
+      assert.equal(run.settings.previewEvery, 1);
+      assert.equal(run.settings.preserveColors, 'histogram');
+      assert.deepEqual([run.settings.styleRepr, run.settings.localRadius, run.settings.gramMix], ['local', 1, 0.25]);
+      // A preview after every iteration but the last, which stores the result.
+      assert.deepEqual(
+        (await studio.handlers['runs.get']({ runId: run.id })).outputs.map((output) => [output.kind, output.iteration]),
+        [
+          ['preview', 1],
+          ['result', 2],
+        ],
+      );
+    },
+  );
 
-  it('paints from a chosen image with two paintings blended 3:1 as local style, and the store records exactly that', async () => {
-    await page.keyboard.press('Alt+1');
-    const press = async (name: string, role: 'Photo' | 'Style') => {
-      const button = page.locator('figure', { hasText: name }).getByRole('button', { name: role });
-      if ((await button.getAttribute('aria-pressed')) !== 'true') await button.click();
-    };
-    await press('harbour.png', 'Photo');
-    await press('swirls.png', 'Style');
-    await press('dropped.png', 'Style');
-    await page.getByTestId('init').selectOption('image');
-    await page.getByTestId('init-image').selectOption({ label: '—' });
-    await page.getByTestId('settings-problem').getByText('choose the image to start from').waitFor();
-    await page.getByTestId('init-image').selectOption({ label: 'dropped.png' });
-    const [swirls, dropped] = await Promise.all(
-      ['swirls.png', 'dropped.png'].map(async (name) =>
-        Number(await page.locator('figure', { hasText: name }).getAttribute('data-image-id')),
-      ),
-    );
-    await page.getByTestId(`blend-${swirls}`).fill('3');
-    await page.getByTestId(`blend-${dropped}`).fill('1');
-    await page.getByTestId('size').fill('32');
-    await page.getByTestId('iterations').fill('2');
-    await page.getByTestId('preview-every').fill('1');
-    await page.getByTestId('preserve-colors').selectOption('histogram');
-    await page.getByTestId('style-repr').selectOption('local');
-    await page.getByTestId('local-radius').fill('1');
-    await page.getByTestId('gram-mix').fill('0.25');
-    // The editor states what local style costs at this size, against what the engine's backend (wasm here) allows.
-    await page
-      .getByTestId('local-memory')
-      .getByText(/ GB available\.$/)
-      .waitFor();
-    const memory = (await page.getByTestId('local-memory').textContent())!.replace(/\s+/g, ' ').trim();
-    assert.match(
-      memory,
-      /^Local style needs \d+ MB at \d+×\d+ px \(conv1_1 \d+ MB, conv2_1 \d+ MB, .*\) of 2\.1 GB available\.$/,
-    );
-    await page.getByTestId('size').fill('600');
-    await page
-      .getByTestId('settings-problem')
-      .getByText(/local style needs [\d.]+ GB at \d+×\d+ \(conv1_1 alone [\d.]+ GB\), more than the 2\.1 GB available/)
-      .waitFor();
-    await page.getByTestId('size').fill('32');
-    const before = new Set((await studio.handlers['runs.list']({})).map((run) => run.id));
-    await page.getByRole('button', { name: 'Paint', exact: true }).click();
-    await page.locator('[data-testid="live-run"][data-status="done"]').last().waitFor({ timeout: 120_000 });
-    const [run] = (await studio.handlers['runs.list']({}))
-      .filter((candidate) => !before.has(candidate.id))
-      .map(asStylization);
-    assert.ok(run, 'a new run was stored');
-    assert.deepEqual(
-      run.styles.map((style) => [style.image.id, style.blendWeight]),
-      [
-        [swirls, 0.75],
-        [dropped, 0.25],
-      ],
-    );
-    assert.equal(run.settings.init, 'image');
-    assert.deepEqual(
-      await sharp(run.initImage!.path)
-        .metadata()
-        .then(({ width, height }) => [width, height]),
-      [12, 12],
-    );
-    assert.equal(run.settings.previewEvery, 1);
-    assert.equal(run.settings.preserveColors, 'histogram');
-    assert.deepEqual([run.settings.styleRepr, run.settings.localRadius, run.settings.gramMix], ['local', 1, 0.25]);
-    // A preview after every iteration but the last, which stores the result.
-    assert.deepEqual(
-      (await studio.handlers['runs.get']({ runId: run.id })).outputs.map((output) => [output.kind, output.iteration]),
-      [
-        ['preview', 1],
-        ['result', 2],
-      ],
-    );
-  });
+  it(
+    'fails a waiting run whose painting vanished from the ' + 'store with a message naming the file, and keeps working',
+    async () => {
+      await page.keyboard.press('Alt+1');
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: '#5b2a86' } })
+        .png()
+        .toFile(join(files, 'doomed.png'));
+      await page.getByTestId('add-images').setInputFiles(join(files, 'doomed.png'));
+      const choose = async (name: string, role: 'Photo' | 'Style', pressed: boolean) => {
+        const button = page.locator('figure', { hasText: name }).getByRole('button', { name: role });
+        if (((await button.getAttribute('aria-pressed')) === 'true') !== pressed) await button.click();
+      };
+      await page.getByTestId('init').selectOption('noise');
+      await choose('harbour.png', 'Photo', true);
+      for (const name of ['swirls.png', 'dropped.png']) await choose(name, 'Style', false);
+      await choose('doomed.png', 'Style', true);
+      const doomedId = Number(await page.locator('figure', { hasText: 'doomed.png' }).getAttribute('data-image-id'));
+      await page.getByTestId('size').fill('32');
+      await page.getByTestId('iterations').fill('2');
+      // A long run holds the queue while the painting's stored copy is deleted behind the studio's back.
+      const harbourId = Number(await page.locator('figure', { hasText: 'harbour.png' }).getAttribute('data-image-id'));
+      const blocker = await studio.handlers['runs.queue']({
+        project: 'harbour',
+        contentImageId: harbourId,
+        styleImageIds: [harbourId],
+        settings: { size: 64, iterations: 500, previewEvery: 0 },
+      });
+      await page.getByRole('button', { name: 'Paint', exact: true }).click();
+      await page.locator('[data-testid="live-run"][data-status="queued"]').waitFor();
+      const stored = await studio.handlers['images.get']({ imageId: doomedId });
+      rmSync(stored.path);
+      await studio.handlers['runs.cancel']({ runId: blocker.runId });
+      const live = page.locator('[data-testid="live-run"][data-status="failed"]');
+      await live.waitFor({ timeout: 60_000 });
+      assert.match(
+        (await live.locator('.failure').textContent()) ?? '',
+        new RegExp(`${stored.path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `),
+      );
+      const [failed] = await studio.handlers['runs.list']({ status: 'failed' });
+      assert.equal(failed.styles[0].image.id, doomedId);
+      assert.deepEqual(
+        (await studio.handlers['runs.get']({ runId: failed.id })).outputs,
+        [],
+        'no half-made image is recorded',
+      );
+      // The rest of the studio keeps working: the gallery lists the failure, other images still show.
+      await page.locator('[data-testid="recent-run"][data-status="failed"]').waitFor();
+      assert.equal((await studio.handlers['runs.get']({ runId: blocker.runId })).run.status, 'cancelled');
+      const shown = await page
+        .locator('figure', { hasText: 'harbour.png' })
+        .locator('img')
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+      assert.ok(shown > 0);
+    },
+  );
 
-  it('fails a waiting run whose painting vanished from the store with a message naming the file, and keeps working', async () => {
-    await page.keyboard.press('Alt+1');
-    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#5b2a86' } })
-      .png()
-      .toFile(join(files, 'doomed.png'));
-    await page.getByTestId('add-images').setInputFiles(join(files, 'doomed.png'));
-    const choose = async (name: string, role: 'Photo' | 'Style', pressed: boolean) => {
-      const button = page.locator('figure', { hasText: name }).getByRole('button', { name: role });
-      if (((await button.getAttribute('aria-pressed')) === 'true') !== pressed) await button.click();
-    };
-    await page.getByTestId('init').selectOption('noise');
-    await choose('harbour.png', 'Photo', true);
-    for (const name of ['swirls.png', 'dropped.png']) await choose(name, 'Style', false);
-    await choose('doomed.png', 'Style', true);
-    const doomedId = Number(await page.locator('figure', { hasText: 'doomed.png' }).getAttribute('data-image-id'));
-    await page.getByTestId('size').fill('32');
-    await page.getByTestId('iterations').fill('2');
-    // A long run holds the queue while the painting's stored copy is deleted behind the studio's back.
-    const harbourId = Number(await page.locator('figure', { hasText: 'harbour.png' }).getAttribute('data-image-id'));
-    const blocker = await studio.handlers['runs.queue']({
-      project: 'harbour',
-      contentImageId: harbourId,
-      styleImageIds: [harbourId],
-      settings: { size: 64, iterations: 500, previewEvery: 0 },
-    });
-    await page.getByRole('button', { name: 'Paint', exact: true }).click();
-    await page.locator('[data-testid="live-run"][data-status="queued"]').waitFor();
-    const stored = await studio.handlers['images.get']({ imageId: doomedId });
-    rmSync(stored.path);
-    await studio.handlers['runs.cancel']({ runId: blocker.runId });
-    const live = page.locator('[data-testid="live-run"][data-status="failed"]');
-    await live.waitFor({ timeout: 60_000 });
-    assert.match(
-      (await live.locator('.failure').textContent()) ?? '',
-      new RegExp(`${stored.path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `),
-    );
-    const [failed] = await studio.handlers['runs.list']({ status: 'failed' });
-    assert.equal(failed.styles[0].image.id, doomedId);
-    assert.deepEqual(
-      (await studio.handlers['runs.get']({ runId: failed.id })).outputs,
-      [],
-      'no half-made image is recorded',
-    );
-    // The rest of the studio keeps working: the gallery lists the failure, other images still show.
-    await page.locator('[data-testid="recent-run"][data-status="failed"]').waitFor();
-    assert.equal((await studio.handlers['runs.get']({ runId: blocker.runId })).run.status, 'cancelled');
-    const shown = await page
-      .locator('figure', { hasText: 'harbour.png' })
-      .locator('img')
-      .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
-    assert.ok(shown > 0);
-  });
+  it(
+    'installs a catalogue network from the model manager, ' + 'with its progress, and offers it to the editor',
+    async () => {
+      await page.keyboard.press('Alt+3');
+      const row = page.locator('tr[data-network="vgg19-mirror"]');
+      await row.getByRole('button', { name: /^Install \(\d+\.\d MB\)$/ }).click();
+      await page.locator('tr[data-network="vgg19-mirror"][data-status="installed"]').waitFor({ timeout: 60_000 });
+      assert.ok(
+        networkEvents.length > 0 && networkEvents.at(-1)!.startsWith('vgg19-mirror '),
+        `progress events: ${networkEvents.join(', ')}`,
+      );
+      const [received, total] = networkEvents.at(-1)!.split(' ')[1].split('/').map(Number);
+      assert.equal(received, total, 'the last progress event is the whole file');
+      const installed = (await studio.handlers['networks.list'](undefined)).find(
+        (network) => network.name === 'vgg19-mirror',
+      )!;
+      assert.equal(installed.status, 'installed');
+      await page.screenshot({ path: join(TEST_RESULTS, 'e2e-networks.png'), fullPage: true });
+      await page.keyboard.press('Alt+1');
+      assert.equal(await page.getByTestId('network').locator('option[value="vgg19-mirror"]').isDisabled(), false);
+    },
+  );
 
-  it('installs a catalogue network from the model manager, with its progress, and offers it to the editor', async () => {
-    await page.keyboard.press('Alt+3');
-    const row = page.locator('tr[data-network="vgg19-mirror"]');
-    await row.getByRole('button', { name: /^Install \(\d+\.\d MB\)$/ }).click();
-    await page.locator('tr[data-network="vgg19-mirror"][data-status="installed"]').waitFor({ timeout: 60_000 });
-    assert.ok(
-      networkEvents.length > 0 && networkEvents.at(-1)!.startsWith('vgg19-mirror '),
-      `progress events: ${networkEvents.join(', ')}`,
-    );
-    const [received, total] = networkEvents.at(-1)!.split(' ')[1].split('/').map(Number);
-    assert.equal(received, total, 'the last progress event is the whole file');
-    const installed = (await studio.handlers['networks.list'](undefined)).find(
-      (network) => network.name === 'vgg19-mirror',
-    )!;
-    assert.equal(installed.status, 'installed');
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-networks.png'), fullPage: true });
-    await page.keyboard.press('Alt+1');
-    assert.equal(await page.getByTestId('network').locator('option[value="vgg19-mirror"]').isDisabled(), false);
-  });
+  it(
+    'generates a style with no photo (Nikulin & Novak ' + '§6) and shows the run with its generator’s parameters',
+    async () => {
+      await page.goto(host.url);
+      await page.getByRole('tab', { name: 'Generate' }).click();
+      await page.getByTestId('generator').selectOption('sparse');
+      for (const layer of ['conv3_1', 'conv4_1', 'conv5_1']) await page.getByLabel(`match ${layer}`).uncheck();
+      await page.getByLabel('random matrix on conv2_1').check();
+      await page.getByTestId('sparsity').fill('0.5');
+      await page.getByTestId('generate-width').fill('32');
+      await page.getByTestId('generate-height').fill('24');
+      await page.getByTestId('generate-iterations').fill('3');
+      await page.getByTestId('generate-seed').fill('12');
+      // An impossible combination is explained before anything is queued.
+      await page.getByLabel('match conv2_1').uncheck();
+      await page
+        .getByTestId('generate-problem')
+        .getByText("layers: 'conv2_1' is not one of the run's style layers")
+        .waitFor();
+      await page.getByLabel('match conv2_1').check();
+      await page.getByRole('button', { name: 'Generate', exact: true }).click();
+      await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
 
-  it('generates a style with no photo (Nikulin & Novak §6) and shows the run with its generator’s parameters', async () => {
-    await page.goto(host.url);
-    await page.getByRole('tab', { name: 'Generate' }).click();
-    await page.getByTestId('generator').selectOption('sparse');
-    for (const layer of ['conv3_1', 'conv4_1', 'conv5_1']) await page.getByLabel(`match ${layer}`).uncheck();
-    await page.getByLabel('random matrix on conv2_1').check();
-    await page.getByTestId('sparsity').fill('0.5');
-    await page.getByTestId('generate-width').fill('32');
-    await page.getByTestId('generate-height').fill('24');
-    await page.getByTestId('generate-iterations').fill('3');
-    await page.getByTestId('generate-seed').fill('12');
-    // An impossible combination is explained before anything is queued.
-    await page.getByLabel('match conv2_1').uncheck();
-    await page
-      .getByTestId('generate-problem')
-      .getByText("layers: 'conv2_1' is not one of the run's style layers")
-      .waitFor();
-    await page.getByLabel('match conv2_1').check();
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
-    await page.locator('[data-testid="live-run"][data-status="done"]').waitFor({ timeout: 120_000 });
+      const [run] = await studio.handlers['runs.list']({ project: 'generated' });
+      assert.equal(run.kind, 'generate');
+      assert.deepEqual(run.kind === 'generate' && [run.settings.width, run.settings.height, run.settings.generator], [
+        32,
+        24,
+        { kind: 'sparse', seed: 12, redraw: false, layers: ['conv1_1', 'conv2_1'], amplitude: 100, sparsity: 0.5 },
+      ]);
+      await page
+        .getByTestId('project-card')
+        .filter({ hasText: 'generated' })
+        .getByRole('link', { name: `#${run.id}` })
+        .click();
+      const table = page.getByTestId('parameters');
+      await table.waitFor();
+      const shown = async (name: string) => (await table.locator(`td[data-parameter="${name}"]`).textContent())?.trim();
+      assert.equal(await shown('kind'), 'generate');
+      assert.equal(await shown('generator'), 'sparse random');
+      assert.equal(await shown('layers'), 'conv1_1, conv2_1');
+      assert.equal(await shown('sparsity'), '0.5');
+      assert.equal(await shown('seed'), '12');
+      assert.equal(await shown('size'), '32 × 24 px');
+      assert.equal(await table.locator('td[data-parameter="content"]').count(), 0, 'no photo');
+      assert.equal(
+        await page.getByRole('button', { name: 'Fork into the editor' }).count(),
+        0,
+        'the editor makes stylizations only',
+      );
+      await page.getByAltText(`run ${run.id} result`).waitFor();
+      await page.screenshot({ path: join(TEST_RESULTS, 'e2e-generated.png'), fullPage: true });
+    },
+  );
 
-    const [run] = await studio.handlers['runs.list']({ project: 'generated' });
-    assert.equal(run.kind, 'generate');
-    assert.deepEqual(run.kind === 'generate' && [run.settings.width, run.settings.height, run.settings.generator], [
-      32,
-      24,
-      { kind: 'sparse', seed: 12, redraw: false, layers: ['conv1_1', 'conv2_1'], amplitude: 100, sparsity: 0.5 },
-    ]);
-    await page
-      .getByTestId('project-card')
-      .filter({ hasText: 'generated' })
-      .getByRole('link', { name: `#${run.id}` })
-      .click();
-    const table = page.getByTestId('parameters');
-    await table.waitFor();
-    const shown = async (name: string) => (await table.locator(`td[data-parameter="${name}"]`).textContent())?.trim();
-    assert.equal(await shown('kind'), 'generate');
-    assert.equal(await shown('generator'), 'sparse random');
-    assert.equal(await shown('layers'), 'conv1_1, conv2_1');
-    assert.equal(await shown('sparsity'), '0.5');
-    assert.equal(await shown('seed'), '12');
-    assert.equal(await shown('size'), '32 × 24 px');
-    assert.equal(await table.locator('td[data-parameter="content"]').count(), 0, 'no photo');
-    assert.equal(
-      await page.getByRole('button', { name: 'Fork into the editor' }).count(),
-      0,
-      'the editor makes stylizations only',
-    );
-    await page.getByAltText(`run ${run.id} result`).waitFor();
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-generated.png'), fullPage: true });
-  });
+  it(
+    'repaints the photo with two fast styles side by side, then ' +
+      'one at print size in tiles, and the store records each run',
+    async () => {
+      await page.goto(host.url);
+      await page.getByRole('tab', { name: 'Fast' }).click();
+      await page.getByTestId('no-styles').waitFor();
+      // Two style networks imported as an artist would (`pastiche styles import`), with random weights so they differ.
+      for (const [seed, name] of [
+        [1, 'speckle'],
+        [2, 'smear'],
+      ] as const) {
+        await importStyle(writeCheckpoint(join(files, name), randomCheckpoint(seed)), name, storePaths(home).styles);
+      }
+      await page.getByRole('tab', { name: 'Paint', exact: true }).click();
+      await page.getByRole('tab', { name: 'Fast' }).click();
+      await page.locator('figure', { hasText: 'harbour.png' }).getByRole('button', { name: 'Photo' }).click();
+      await page.getByLabel('speckle').check();
+      await page.getByLabel('smear').check();
+      await page.getByRole('button', { name: 'Compare 2 styles' }).click();
+      const results = page.getByTestId('fast-result');
+      await results.nth(1).waitFor();
+      await page.getByAltText('speckle result').waitFor({ timeout: 60_000 });
+      await page.getByAltText('smear result').waitFor({ timeout: 60_000 });
+      const compared = (await studio.handlers['runs.list']({ project: 'harbour' })).filter(
+        (run) => run.kind === 'feedforward',
+      );
+      // The engine's default size: the photo's own when under 512 px.
+      assert.deepEqual(
+        compared
+          .map((run) => [run.status, run.kind === 'feedforward' && run.settings])
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        ['smear', 'speckle'].map((style) => ['done', { style, size: 96, width: 96, height: 64, tile: 0, overlap: 0 }]),
+      );
+      const [firstResult, secondResult] = await Promise.all(
+        compared.map(
+          async (run) =>
+            (await studio.handlers['runs.get']({ runId: run.id })).outputs.find((o) => o.kind === 'result')!.image,
+        ),
+      );
+      assert.notEqual(firstResult.sha256, secondResult.sha256, 'two styles, two pictures');
+      await page.screenshot({ path: join(TEST_RESULTS, 'e2e-fast-compare.png'), fullPage: true });
 
-  it('repaints the photo with two fast styles side by side, then one at print size in tiles, and the store records each run', async () => {
-    await page.goto(host.url);
-    await page.getByRole('tab', { name: 'Fast' }).click();
-    await page.getByTestId('no-styles').waitFor();
-    // Two style networks imported as an artist would (`pastiche styles import`), with random weights so they differ.
-    for (const [seed, name] of [
-      [1, 'speckle'],
-      [2, 'smear'],
-    ] as const) {
-      await importStyle(writeCheckpoint(join(files, name), randomCheckpoint(seed)), name, storePaths(home).styles);
-    }
-    await page.getByRole('tab', { name: 'Paint', exact: true }).click();
-    await page.getByRole('tab', { name: 'Fast' }).click();
-    await page.locator('figure', { hasText: 'harbour.png' }).getByRole('button', { name: 'Photo' }).click();
-    await page.getByLabel('speckle').check();
-    await page.getByLabel('smear').check();
-    await page.getByRole('button', { name: 'Compare 2 styles' }).click();
-    const results = page.getByTestId('fast-result');
-    await results.nth(1).waitFor();
-    await page.getByAltText('speckle result').waitFor({ timeout: 60_000 });
-    await page.getByAltText('smear result').waitFor({ timeout: 60_000 });
-    const compared = (await studio.handlers['runs.list']({ project: 'harbour' })).filter(
-      (run) => run.kind === 'feedforward',
-    );
-    // The engine's default size: the photo's own when under 512 px.
-    assert.deepEqual(
-      compared
-        .map((run) => [run.status, run.kind === 'feedforward' && run.settings])
-        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-      ['smear', 'speckle'].map((style) => ['done', { style, size: 96, width: 96, height: 64, tile: 0, overlap: 0 }]),
-    );
-    const [firstResult, secondResult] = await Promise.all(
-      compared.map(
-        async (run) =>
-          (await studio.handlers['runs.get']({ runId: run.id })).outputs.find((o) => o.kind === 'result')!.image,
-      ),
-    );
-    assert.notEqual(firstResult.sha256, secondResult.sha256, 'two styles, two pictures');
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-fast-compare.png'), fullPage: true });
-
-    // The chosen style again at print size: 320 px long, in 256 px tiles.
-    await page.getByTestId('print-full').uncheck();
-    await page.getByTestId('print-side').fill('320');
-    await page.getByTestId('print-tile').fill('256');
-    await results.filter({ hasText: 'smear' }).getByRole('button', { name: 'At print size' }).click();
-    await page
-      .getByTestId('print-run')
-      .getByRole('link', { name: 'open it to export the print' })
-      .waitFor({ timeout: 120_000 });
-    const [print] = await studio.handlers['runs.list']({ project: 'harbour', limit: 1 });
-    assert.deepEqual(
-      [print.kind, print.status, print.kind === 'feedforward' && print.settings],
-      ['feedforward', 'done', { style: 'smear', size: 320, width: 320, height: 213, tile: 256, overlap: 112 }],
-    );
-    const output = (await studio.handlers['runs.get']({ runId: print.id })).outputs.find((o) => o.kind === 'result')!;
-    assert.deepEqual([output.image.width, output.image.height], [320, 213]);
-    await page.getByTestId('print-run').getByRole('link', { name: 'open it to export the print' }).click();
-    const table = page.getByTestId('parameters');
-    await table.waitFor();
-    assert.equal((await table.locator('td[data-parameter="tiles"]').textContent())?.trim(), '256 px, overlap 112 px');
-    assert.equal((await table.locator('td[data-parameter="style network"]').textContent())?.trim(), 'smear');
-  });
+      // The chosen style again at print size: 320 px long, in 256 px tiles.
+      await page.getByTestId('print-full').uncheck();
+      await page.getByTestId('print-side').fill('320');
+      await page.getByTestId('print-tile').fill('256');
+      await results.filter({ hasText: 'smear' }).getByRole('button', { name: 'At print size' }).click();
+      await page
+        .getByTestId('print-run')
+        .getByRole('link', { name: 'open it to export the print' })
+        .waitFor({ timeout: 120_000 });
+      const [print] = await studio.handlers['runs.list']({ project: 'harbour', limit: 1 });
+      assert.deepEqual(
+        [print.kind, print.status, print.kind === 'feedforward' && print.settings],
+        ['feedforward', 'done', { style: 'smear', size: 320, width: 320, height: 213, tile: 256, overlap: 112 }],
+      );
+      const output = (await studio.handlers['runs.get']({ runId: print.id })).outputs.find((o) => o.kind === 'result')!;
+      assert.deepEqual([output.image.width, output.image.height], [320, 213]);
+      await page.getByTestId('print-run').getByRole('link', { name: 'open it to export the print' }).click();
+      const table = page.getByTestId('parameters');
+      await table.waitFor();
+      assert.equal((await table.locator('td[data-parameter="tiles"]').textContent())?.trim(), '256 px, overlap 112 px');
+      assert.equal((await table.locator('td[data-parameter="style network"]').textContent())?.trim(), 'smear');
+    },
+  );
 
   it('trains a style network from the Train dialog, with its progress, and lists the finished style', async () => {
     const photos = await writePhotoFolder(join(files, 'training-photos'), 3, 32);
@@ -719,111 +752,115 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     await page.getByLabel('swirly').waitFor();
   });
 
-  it('repaints a run at twice its size for a print, coarse to fine in tiles, exactly as the export dialog estimated it', async () => {
-    const original = (await studio.handlers['runs.list']({ project: 'harbour', status: 'done' }))
-      .filter((run) => run.kind === 'stylize' && run.settings.size === 64 && run.settings.iterations === 6)
-      .map(asStylization)[0];
-    await page.goto(host.url);
-    await page.goto(`${page.url().split('#')[0]}#/runs/${original.id}`);
-    await page.getByTestId('parameters').waitFor();
-    assert.equal(
-      (await page.locator('td[data-parameter="schedule"]').textContent())?.trim(),
-      '—',
-      'painted in one piece',
-    );
-    // One inch at 128 DPI: 128 × 86 px, twice the 64 × 43 result.
-    await page.getByTestId('print-unit').selectOption('in');
-    await page.getByTestId('print-height').fill('');
-    await page.getByTestId('print-width').fill('1');
-    await page.getByTestId('print-dpi').fill('128');
-    await page.getByTestId('print-pixels').getByText('128 × 86 px').waitFor();
-    const dialog = page.getByTestId('repaint');
-    // By default: the run's iterations at the print's size, in one stage (halving 128 px would go below 256).
-    await dialog.getByTestId('repaint-schedule').getByText('128:6', { exact: true }).waitFor();
-    assert.equal(await dialog.getByTestId('repaint-iterations').inputValue(), '6');
-    assert.match(
-      (await dialog.getByTestId('repaint-total').textContent())!.trim(),
-      /^In all (under a second|about \d+ s), at most [\d.]+ (GB|MB), estimated for wasm\.$/,
-    );
-
-    // Tiles too small for their overlaps are refused before anything is queued.
-    await dialog.getByTestId('repaint-tile').fill('100');
-    await dialog
-      .getByTestId('repaint-problem')
-      .getByText('schedule: stage 1: tiles of 100 px cannot hold two overlaps of 64 px')
-      .waitFor();
-    assert.ok(await dialog.getByRole('button', { name: 'Repaint at print size' }).isDisabled());
-    await dialog.getByTestId('repaint-iterations').fill('3');
-    await dialog.getByTestId('repaint-stages').fill('2');
-    await dialog.getByTestId('repaint-tile').fill('96');
-    await dialog.getByTestId('repaint-overlap').fill('16');
-    await dialog.getByTestId('repaint-schedule').getByText('64:2,128:1@96/16', { exact: true }).waitFor();
-    const rows = await dialog
-      .getByTestId('repaint-stage')
-      .evaluateAll((trs) =>
-        trs.map((tr) =>
-          Array.from((tr as unknown as { children: ArrayLike<{ textContent: string }> }).children, (td) =>
-            td.textContent.trim(),
-          ),
-        ),
+  it(
+    'repaints a run at twice its size for a print, coarse to ' +
+      'fine in tiles, exactly as the export dialog estimated it',
+    async () => {
+      const original = (await studio.handlers['runs.list']({ project: 'harbour', status: 'done' }))
+        .filter((run) => run.kind === 'stylize' && run.settings.size === 64 && run.settings.iterations === 6)
+        .map(asStylization)[0];
+      await page.goto(host.url);
+      await page.goto(`${page.url().split('#')[0]}#/runs/${original.id}`);
+      await page.getByTestId('parameters').waitFor();
+      assert.equal(
+        (await page.locator('td[data-parameter="schedule"]').textContent())?.trim(),
+        '—',
+        'painted in one piece',
       );
-    assert.deepEqual(
-      rows.map((row) => row.slice(0, 4)),
-      [
-        ['1', '64 × 43 px', '2', 'one piece'],
-        ['2', '128 × 85 px', '1', '2 of 96 px, overlap 16'],
-      ],
-    );
-    assert.ok(
-      rows.every((row) => /^\d+ MB|^[\d.]+ GB$/.test(row[4]) && /^(under a second|about \d+ s)$/.test(row[5])),
-      JSON.stringify(rows),
-    );
-    assert.equal(await dialog.getByTestId('repaint-problem').count(), 0);
-    await page.screenshot({ path: join(TEST_RESULTS, 'e2e-repaint-estimate.png'), fullPage: true });
+      // One inch at 128 DPI: 128 × 86 px, twice the 64 × 43 result.
+      await page.getByTestId('print-unit').selectOption('in');
+      await page.getByTestId('print-height').fill('');
+      await page.getByTestId('print-width').fill('1');
+      await page.getByTestId('print-dpi').fill('128');
+      await page.getByTestId('print-pixels').getByText('128 × 86 px').waitFor();
+      const dialog = page.getByTestId('repaint');
+      // By default: the run's iterations at the print's size, in one stage (halving 128 px would go below 256).
+      await dialog.getByTestId('repaint-schedule').getByText('128:6', { exact: true }).waitFor();
+      assert.equal(await dialog.getByTestId('repaint-iterations').inputValue(), '6');
+      assert.match(
+        (await dialog.getByTestId('repaint-total').textContent())!.trim(),
+        /^In all (under a second|about \d+ s), at most [\d.]+ (GB|MB), estimated for wasm\.$/,
+      );
 
-    await dialog.getByRole('button', { name: 'Repaint at print size' }).click();
-    await dialog
-      .getByTestId('repaint-run')
-      .getByText(/^Run \d+: done/)
-      .waitFor({ timeout: 120_000 });
-    const repaintId = Number(/^Run (\d+)/.exec((await dialog.getByTestId('repaint-run').textContent())!.trim())![1]);
-    const repainted = await studio.handlers['runs.get']({ runId: repaintId });
-    const run = asStylization(repainted.run);
-    // The store holds exactly the schedule the dialog showed, and the run's every other setting.
-    assert.deepEqual(run.settings.schedule, {
-      stages: [
-        { size: 64, iterations: 2, tile: null },
-        { size: 128, iterations: 1, tile: { size: 96, overlap: 16 } },
-      ],
-      photoDetail: true,
-    });
-    assert.equal(scheduleText(run.settings.schedule!), '64:2,128:1@96/16');
-    const { size, iterations, schedule, ...settings } = run.settings;
-    const { size: _size, iterations: _iterations, schedule: _schedule, ...originalSettings } = original.settings;
-    assert.deepEqual([size, iterations, settings], [128, 3, originalSettings]);
-    assert.deepEqual(
-      [run.contentImage.id, run.styles.map((style) => [style.image.id, style.blendWeight]), run.initImage],
-      [
-        original.contentImage.id,
-        original.styles.map((style) => [style.image.id, style.blendWeight]),
-        original.initImage,
-      ],
-    );
-    // Every tile's iterations are counted; the result has the print's long side, at the photo's proportions.
-    assert.deepEqual([run.status, run.iterationsDone], ['done', scheduleSteps(schedule!, run.contentImage)]);
-    const result = repainted.outputs.find((output) => output.kind === 'result')!;
-    assert.deepEqual([result.image.width, result.image.height], [128, 85]);
-    assert.deepEqual(stageSize(schedule!.stages[1], run.contentImage), { width: 128, height: 85 });
+      // Tiles too small for their overlaps are refused before anything is queued.
+      await dialog.getByTestId('repaint-tile').fill('100');
+      await dialog
+        .getByTestId('repaint-problem')
+        .getByText('schedule: stage 1: tiles of 100 px cannot hold two overlaps of 64 px')
+        .waitFor();
+      assert.ok(await dialog.getByRole('button', { name: 'Repaint at print size' }).isDisabled());
+      await dialog.getByTestId('repaint-iterations').fill('3');
+      await dialog.getByTestId('repaint-stages').fill('2');
+      await dialog.getByTestId('repaint-tile').fill('96');
+      await dialog.getByTestId('repaint-overlap').fill('16');
+      await dialog.getByTestId('repaint-schedule').getByText('64:2,128:1@96/16', { exact: true }).waitFor();
+      const rows = await dialog
+        .getByTestId('repaint-stage')
+        .evaluateAll((trs) =>
+          trs.map((tr) =>
+            Array.from((tr as unknown as { children: ArrayLike<{ textContent: string }> }).children, (td) =>
+              td.textContent.trim(),
+            ),
+          ),
+        );
+      assert.deepEqual(
+        rows.map((row) => row.slice(0, 4)),
+        [
+          ['1', '64 × 43 px', '2', 'one piece'],
+          ['2', '128 × 85 px', '1', '2 of 96 px, overlap 16'],
+        ],
+      );
+      assert.ok(
+        rows.every((row) => /^\d+ MB|^[\d.]+ GB$/.test(row[4]) && /^(under a second|about \d+ s)$/.test(row[5])),
+        JSON.stringify(rows),
+      );
+      assert.equal(await dialog.getByTestId('repaint-problem').count(), 0);
+      await page.screenshot({ path: join(TEST_RESULTS, 'e2e-repaint-estimate.png'), fullPage: true });
 
-    await dialog.getByTestId('repaint-run').getByRole('link', { name: 'open it' }).click();
-    await page.getByRole('heading', { name: `Run ${repaintId}` }).waitFor();
-    await page.locator('td[data-parameter="schedule"]').getByText('64:2,128:1@96/16').waitFor();
-    assert.equal(
-      await page.getByTestId('repaint').count(),
-      0,
-      'a new repaint dialog only for a print larger than this result',
-    );
-  });
+      await dialog.getByRole('button', { name: 'Repaint at print size' }).click();
+      await dialog
+        .getByTestId('repaint-run')
+        .getByText(/^Run \d+: done/)
+        .waitFor({ timeout: 120_000 });
+      const repaintId = Number(/^Run (\d+)/.exec((await dialog.getByTestId('repaint-run').textContent())!.trim())![1]);
+      const repainted = await studio.handlers['runs.get']({ runId: repaintId });
+      const run = asStylization(repainted.run);
+      // The store holds exactly the schedule the dialog showed, and the run's every other setting.
+      assert.deepEqual(run.settings.schedule, {
+        stages: [
+          { size: 64, iterations: 2, tile: null },
+          { size: 128, iterations: 1, tile: { size: 96, overlap: 16 } },
+        ],
+        photoDetail: true,
+      });
+      assert.equal(scheduleText(run.settings.schedule!), '64:2,128:1@96/16');
+      const { size, iterations, schedule, ...settings } = run.settings;
+      const { size: _size, iterations: _iterations, schedule: _schedule, ...originalSettings } = original.settings;
+      assert.deepEqual([size, iterations, settings], [128, 3, originalSettings]);
+      assert.deepEqual(
+        [run.contentImage.id, run.styles.map((style) => [style.image.id, style.blendWeight]), run.initImage],
+        [
+          original.contentImage.id,
+          original.styles.map((style) => [style.image.id, style.blendWeight]),
+          original.initImage,
+        ],
+      );
+      // Every tile's iterations are counted; the result has the print's long side, at the photo's proportions.
+      assert.deepEqual([run.status, run.iterationsDone], ['done', scheduleSteps(schedule!, run.contentImage)]);
+      const result = repainted.outputs.find((output) => output.kind === 'result')!;
+      assert.deepEqual([result.image.width, result.image.height], [128, 85]);
+      assert.deepEqual(stageSize(schedule!.stages[1], run.contentImage), { width: 128, height: 85 });
+
+      await dialog.getByTestId('repaint-run').getByRole('link', { name: 'open it' }).click();
+      await page.getByRole('heading', { name: `Run ${repaintId}` }).waitFor();
+      await page.locator('td[data-parameter="schedule"]').getByText('64:2,128:1@96/16').waitFor();
+      assert.equal(
+        await page.getByTestId('repaint').count(),
+        0,
+        'a new repaint dialog only for a print larger than this result',
+      );
+    },
+  );
 
   it('states what coarse to fine costs in the editor, and records its schedule in the run', async () => {
     await page.goto(host.url);
@@ -832,7 +869,10 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     const line = (await page.getByTestId('schedule-estimate').textContent())!.replace(/\s+/g, ' ').trim();
     assert.match(
       line,
-      /^Coarse to fine: 3 stages \(256 → 512 → 1024 px\)(, stage \d in \d+ tiles)*: about (\d+ h )?\d+ min on wasm, at most [\d.]+ GB\.$/,
+      new RegExp(
+        String.raw`^Coarse to fine: 3 stages \(256 → 512 → 1024 px\)(, stage \d in ` +
+          String.raw`\d+ tiles)*: about (\d+ h )?\d+ min on wasm, at most [\d.]+ GB\.$`,
+      ),
     );
     await page.getByTestId('coarse-to-fine').uncheck();
     assert.equal(await page.getByTestId('schedule-estimate').count(), 0);

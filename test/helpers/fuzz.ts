@@ -216,14 +216,16 @@ export async function fuzzFormat<T>(
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       assert.ok(
         peakRss - baseline <= options.maxRssGrowthBytes,
-        `${name}: resident memory grew by ${mb(peakRss - baseline)}, over the bound of ${mb(options.maxRssGrowthBytes)}`,
+        `${name}: resident memory grew by ${mb(peakRss - baseline)}, ` +
+          `over the bound of ${mb(options.maxRssGrowthBytes)}`,
       );
     }),
     { numRuns: options.runs, seed: fuzzSeed(), endOnFailure: true },
   );
   const report = { name, cases: accepted + refused, accepted, refused, slowestMs, rssGrowthBytes: peakRss - baseline };
   console.log(
-    `fuzz ${name}: ${report.cases} cases (${accepted} accepted, ${refused} refused in one line), 0 failures; slowest ${slowestMs.toFixed(0)} ms, resident memory +${mb(report.rssGrowthBytes)}`,
+    `fuzz ${name}: ${report.cases} cases (${accepted} accepted, ${refused} refused in one line), ` +
+      `0 failures; slowest ${slowestMs.toFixed(0)} ms, resident memory +${mb(report.rssGrowthBytes)}`,
   );
   return report;
 }

@@ -88,5 +88,8 @@ export function estimateText(estimate: ScheduleEstimate, backendName: string): s
   const tiled = estimate.stages.flatMap((stage, i) =>
     stage.tiles > 1 ? [`stage ${i + 1} in ${stage.tiles} tiles`] : [],
   );
-  return `${stages} (${sizes} px)${tiled.map((text) => `, ${text}`).join('')}: ${approximateDuration(estimate.ms)} on ${backendName}, at most ${formatBytes(estimate.peakBytes)}`;
+  return (
+    `${stages} (${sizes} px)${tiled.map((text) => `, ${text}`).join('')}: ` +
+    `${approximateDuration(estimate.ms)} on ${backendName}, at most ${formatBytes(estimate.peakBytes)}`
+  );
 }

@@ -282,7 +282,8 @@ function checkStyleRepresentation(settings: StylizeSettings): void {
     throw new PasticheError(`must be between 0 and 1, got ${shownValue(gramMix)}`, 'gram-mix');
   if (settings.styleRepr !== 'gram' && settings.styleScale !== 1) {
     throw new PasticheError(
-      `${settings.styleRepr} style compares the images position by position, so the paintings take the photo's size: style scale must be 1, got ${settings.styleScale}`,
+      `${settings.styleRepr} style compares the images position by position, so the ` +
+        `paintings take the photo's size: style scale must be 1, got ${settings.styleScale}`,
       'style-scale',
     );
   }
@@ -298,7 +299,8 @@ export function checkSettingsSchedule(settings: StylizeSettings): void {
   checkSchedule(schedule, settings.size, settings.iterations);
   if (settings.styleRepr !== 'gram' && schedule.stages.some((stage) => stage.tile)) {
     throw new PasticheError(
-      `${settings.styleRepr} style compares positions across the whole picture, so it cannot be optimised in tiles: use Gram style or a size that fits in one piece`,
+      `${settings.styleRepr} style compares positions across the whole picture, so ` +
+        `it cannot be optimised in tiles: use Gram style or a size that fits in one piece`,
       'schedule',
     );
   }

@@ -71,7 +71,10 @@ export function checkLocalStyleMemory(
   if (needed <= budgetBytes) return;
   const costliest = layers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   throw new PasticheError(
-    `local style needs ${formatBytes(needed)} at ${image.width}×${image.height} (${costliest.layer} alone ${formatBytes(costliest.bytes)}), more than the ${formatBytes(budgetBytes)} available: use a smaller size, deeper style layers, or another style representation`,
+    `local style needs ${formatBytes(needed)} at ${image.width}×${image.height} ` +
+      `(${costliest.layer} alone ${formatBytes(costliest.bytes)}), ` +
+      `more than the ${formatBytes(budgetBytes)} available: use a ` +
+      `smaller size, deeper style layers, or another style representation`,
     networkName,
   );
 }

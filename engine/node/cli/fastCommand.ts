@@ -35,11 +35,13 @@ export function registerFastCommand(program: Command): void {
   program
     .command('fast')
     .description(
-      'repaint a photo in one pass through a fast style network (Johnson et al.), at any size; the run is recorded in the store',
+      'repaint a photo in one pass through a fast style network ' +
+        '(Johnson et al.), at any size; the run is recorded in the store',
     )
     .requiredOption(
       '--model <name|dir>',
-      'a style of `pastiche styles`, or a folder holding a deeplearn.js checkpoint (manifest.json), a TensorFlow.js layers model or a Pastiche style',
+      'a style of `pastiche styles`, or a folder holding a deeplearn.js ' +
+        'checkpoint (manifest.json), a TensorFlow.js layers model or a Pastiche style',
     )
     .requiredOption('--content <file>', 'the photo')
     .requiredOption('--out <file>', 'where to write the result (.png, .jpg, .tif)')
@@ -58,7 +60,8 @@ export function registerFastCommand(program: Command): void {
     )
     .option(
       '--overlap <px>',
-      `pixels neighbouring tiles share (default ${exactOverlap()}: the narrowest for which tiles equal the untiled picture); rounded up to a multiple of 4`,
+      `pixels neighbouring tiles share (default ${exactOverlap()}: the narrowest ` +
+        `for which tiles equal the untiled picture); rounded up to a multiple of 4`,
       integerOption('overlap'),
     )
     .option('--project <name>', 'project to file the run under (default: the photo’s file name)')
@@ -129,9 +132,12 @@ function announcements(json: boolean, backend: BackendInfo, job: FeedforwardJob,
           tiles,
         },
         [
-          `Run ${runId} · project '${job.project}' · ${width}×${height} · ${tile === 0 ? 'one piece' : `${tiles} tiles of ${tile} px, overlapping by ${overlap} px`}`,
-          `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
-          `Style: ${style.name} (${style.source}, from ${style.origin}, weights sha256 ${style.weightsSha256.slice(0, 12)}…)`,
+          `Run ${runId} · project '${job.project}' · ${width}×${height} · ` +
+            `${tile === 0 ? 'one piece' : `${tiles} tiles of ${tile} px, overlapping by ${overlap} px`}`,
+          `Backend: ${backend.name} — ` +
+            `${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
+          `Style: ${style.name} (${style.source}, from ${style.origin}, ` +
+            `weights sha256 ${style.weightsSha256.slice(0, 12)}…)`,
         ],
       );
     },
@@ -162,7 +168,8 @@ function report(options: FastOptions, backend: BackendInfo, outcome: Feedforward
   announce(options.json, summary, [
     outcome.status === 'done'
       ? `Done: ${output} (run ${outcome.runId}, ${width}×${height} in ${seconds} s)`
-      : `Cancelled after ${seconds} s (run ${outcome.runId})${output ? `: the ${outcome.image!.height} lines finished are in ${output}` : ': no line was finished'}`,
+      : `Cancelled after ${seconds} s (run ` +
+        `${outcome.runId})${output ? `: the ${outcome.image!.height} lines finished are in ${output}` : ': no line was finished'}`,
   ]);
 }
 

@@ -77,7 +77,8 @@ export async function runInForeground(
           },
           [
             `Run ${runId} · project '${run.project}' · ${width}×${height} · ${run.iterations} iterations`,
-            `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
+            `Backend: ${backend.name} — ` +
+              `${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
             `Network: ${network.name}${network.status === 'embedded' ? randomNote : ''}`,
           ],
         );
@@ -119,7 +120,10 @@ export async function runInForeground(
     };
     const converged = outcome.status === 'done' && outcome.iterationsDone < run.iterations;
     announce(options.json, summary, [
-      `${outcome.status === 'done' ? 'Done' : 'Cancelled'}: ${summary.output} (run ${outcome.runId}, ${outcome.iterationsDone} iterations in ${(outcome.elapsedMs / 1000).toFixed(1)} s on ${outcome.backend}, loss ${outcome.initialLoss.total.toPrecision(4)} → ${outcome.finalLoss.total.toPrecision(4)})`,
+      `${outcome.status === 'done' ? 'Done' : 'Cancelled'}: ${summary.output} ` +
+        `(run ${outcome.runId}, ${outcome.iterationsDone} iterations in ` +
+        `${(outcome.elapsedMs / 1000).toFixed(1)} s on ${outcome.backend}, loss ` +
+        `${outcome.initialLoss.total.toPrecision(4)} → ${outcome.finalLoss.total.toPrecision(4)})`,
       ...(converged
         ? [`Stopped before ${run.iterations} iterations: L-BFGS could lower the loss no further (converged).`]
         : []),

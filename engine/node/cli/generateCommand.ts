@@ -68,7 +68,8 @@ export function registerGenerateCommand(program: Command): void {
   program
     .command('generate')
     .description(
-      'invent a style from synthetic Gram targets, with no photo (Nikulin & Novak 2016, §6); the run is recorded in the store',
+      'invent a style from synthetic Gram targets, with no photo ' +
+        '(Nikulin & Novak 2016, §6); the run is recorded in the store',
     )
     .requiredOption(
       '--generator <kind>',
@@ -87,7 +88,8 @@ export function registerGenerateCommand(program: Command): void {
     )
     .option(
       '--amplitude <x>',
-      `single, sparse: the entry's value, or the scale of the |N(0,1)| entries, in gramMatrix's units (default ${DEFAULT_AMPLITUDE})`,
+      `single, sparse: the entry's value, or the scale of the |N(0,1)| ` +
+        `entries, in gramMatrix's units (default ${DEFAULT_AMPLITUDE})`,
       numberOption('amplitude'),
     )
     .option(
@@ -107,7 +109,8 @@ export function registerGenerateCommand(program: Command): void {
     .option('--iterations <n>', 'optimisation iterations', integerOption('iterations'), d.iterations)
     .option(
       '--style-layers <layers>',
-      "layers whose Gram matrices are matched; those the generator leaves out are driven to zero (default: the network's)",
+      'layers whose Gram matrices are matched; those the generator ' +
+        "leaves out are driven to zero (default: the network's)",
       listOption('style-layers'),
     )
     .option(

@@ -26,7 +26,8 @@ export function registerModelsCommands(program: Command): void {
   models
     .command('install')
     .description(
-      'download a catalogue network (resuming an interrupted download), check its checksum and convert it; offline, says how to import the file instead',
+      'download a catalogue network (resuming an interrupted download), check ' +
+        'its checksum and convert it; offline, says how to import the file instead',
     )
     .argument('<name>', 'a network of `pastiche models` with status not-installed, e.g. vgg19')
     .action(async (name: string) => {
@@ -51,7 +52,8 @@ export function registerModelsCommands(program: Command): void {
         });
         bar.stop();
         console.log(
-          `Installed ${info.name}: ${info.architecture}, ${info.layers.length} convolutions, weights sha256 ${info.weightsSha256.slice(0, 12)}…`,
+          `Installed ${info.name}: ${info.architecture}, ${info.layers.length} ` +
+            `convolutions, weights sha256 ${info.weightsSha256.slice(0, 12)}…`,
         );
       } finally {
         bar.stop();
@@ -61,7 +63,9 @@ export function registerModelsCommands(program: Command): void {
   models
     .command('import')
     .description(
-      "copy a network's weights into the data folder: an ONNX model (.onnx, the ONNX model zoo's AlexNet and GoogLeNet), a Keras HDF5 file (.h5, e.g. the Keras Applications VGG downloads) or a TensorFlow.js layers model",
+      "copy a network's weights into the data folder: an ONNX model (.onnx, the ONNX model zoo's AlexNet and " +
+        'GoogLeNet), a Keras HDF5 file (.h5, e.g. the Keras ' +
+        'Applications VGG downloads) or a TensorFlow.js layers model',
     )
     .argument(
       '<source>',
@@ -75,7 +79,8 @@ export function registerModelsCommands(program: Command): void {
     .action(async (source: string, options: { name: string; architecture?: string }) => {
       const info = await importNetwork(source, options.name, storePaths(dataHome()).models, options.architecture);
       console.log(
-        `Imported ${info.name}: ${info.architecture}, layers ${info.layers[0]} … ${info.layers.at(-1)} (${info.layers.length} convolutions), weights sha256 ${info.weightsSha256.slice(0, 12)}…`,
+        `Imported ${info.name}: ${info.architecture}, layers ${info.layers[0]} … ${info.layers.at(-1)} ` +
+          `(${info.layers.length} convolutions), weights sha256 ${info.weightsSha256.slice(0, 12)}…`,
       );
     });
 }

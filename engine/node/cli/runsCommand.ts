@@ -156,7 +156,10 @@ function showRun(store: RunStore, runId: number, json: boolean): void {
   if (summary)
     lines.push([
       'loss',
-      `${summary.first.total.toPrecision(5)} (iteration ${summary.first.iteration}) → ${summary.last.total.toPrecision(5)} (iteration ${summary.last.iteration}: content ${summary.last.content.toPrecision(4)}, style ${summary.last.style.toPrecision(4)}, tv ${summary.last.tv.toPrecision(4)})`,
+      `${summary.first.total.toPrecision(5)} (iteration ${summary.first.iteration}) ` +
+        `→ ${summary.last.total.toPrecision(5)} (iteration ${summary.last.iteration}: ` +
+        `content ${summary.last.content.toPrecision(4)}, style ` +
+        `${summary.last.style.toPrecision(4)}, tv ${summary.last.tv.toPrecision(4)})`,
     ]);
   for (const output of outputs) lines.push([`${output.kind} @${output.iteration}`, output.image.path]);
   const width = Math.max(...lines.map(([key]) => key.length));
@@ -216,7 +219,8 @@ function trainStyleLines(run: TrainStyleRunRecord): Array<[string, string]> {
     ],
     [
       'steps',
-      `${run.iterationsDone} of ${totalSteps} (${s.epochs} epoch${s.epochs === 1 ? '' : 's'}${s.steps > 0 ? `, stopped at ${s.steps}` : ''})`,
+      `${run.iterationsDone} of ${totalSteps} (${s.epochs} ` +
+        `epoch${s.epochs === 1 ? '' : 's'}${s.steps > 0 ? `, stopped at ${s.steps}` : ''})`,
     ],
     ['seed', String(s.seed)],
     ['every', `checkpoint ${s.checkpointEvery} steps, preview ${s.previewEvery || 'never'}`],

@@ -54,7 +54,10 @@ export function registerStylesCommands(program: Command): void {
   styles
     .command('import')
     .description(
-      'copy a fast style network into the data folder: a deeplearn.js / ml5 checkpoint (a folder with manifest.json and one file per variable) or a TensorFlow.js layers model (per layer: kernel, optional bias, normalisation shift and scale)',
+      'copy a fast style network into the data folder: a deeplearn.js ' +
+        '/ ml5 checkpoint (a folder with manifest.json and one ' +
+        'file per variable) or a TensorFlow.js layers model (per ' +
+        'layer: kernel, optional bias, normalisation shift and scale)',
     )
     .argument('<source>', 'a folder holding manifest.json or model.json, or that file')
     .requiredOption('--name <name>', 'the name to use it by (e.g. udnie)')

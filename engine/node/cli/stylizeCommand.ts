@@ -99,7 +99,8 @@ export function registerStylizeCommand(program: Command): void {
     .option(
       '--init <how>',
       `starting image: ${INIT_METHODS.filter((m) => m !== 'image').join(', ')}, an image file, ` +
-        `or run:N (that run's latest image) (default: content with the default schedule, ${d.init} as neural-style otherwise)`,
+        `or run:N (that run's latest image) (default: content with ` +
+        `the default schedule, ${d.init} as neural-style otherwise)`,
     )
     .option('--size <px>', `long side of the result in pixels (default ${d.size})`, integerOption('size'))
     .option(
@@ -116,13 +117,16 @@ export function registerStylizeCommand(program: Command): void {
     )
     .option(
       '--schedule <stages>',
-      "coarse to fine: SIZE:ITERATIONS,… from the smallest size (e.g. 256:300,512:150,1024:50), each stage starting from the one before upsampled; the last size is the result's. " +
-        `Left out: Pastiche's default, stages halving down to 128 px (${scheduleText(pasticheSchedule(d.size))} at ${d.size} px)`,
+      'coarse to fine: SIZE:ITERATIONS,… from the smallest size (e.g. 256:300,512:150,1024:50), ' +
+        "each stage starting from the one before upsampled; the last size is the result's. " +
+        `Left out: Pastiche's default, stages halving down to 128 px ` +
+        `(${scheduleText(pasticheSchedule(d.size))} at ${d.size} px)`,
       scheduleOption('schedule'),
     )
     .option(
       '--coarse-to-fine',
-      "Gatys et al.'s print schedule to --size: sizes halving down to 256 px, --iterations shared 4:2:1 from the coarsest",
+      "Gatys et al.'s print schedule to --size: sizes halving " +
+        'down to 256 px, --iterations shared 4:2:1 from the coarsest',
       false,
     )
     .option(
@@ -142,7 +146,8 @@ export function registerStylizeCommand(program: Command): void {
     )
     .option(
       '--style-layers <layers>',
-      `layers whose Gram matrices are matched (default: the network's, ${d.styleLayers.map((l) => l.layer).join(',')} on VGG)`,
+      `layers whose Gram matrices are matched (default: the ` +
+        `network's, ${d.styleLayers.map((l) => l.layer).join(',')} on VGG)`,
       listOption('style-layers'),
     )
     .option(
@@ -185,13 +190,15 @@ export function registerStylizeCommand(program: Command): void {
     )
     .option(
       '--preserve-colors <how>',
-      "keep the photo's colours: none, luminance (style on luminance only) or histogram (the paintings recoloured first)",
+      "keep the photo's colours: none, luminance (style on " +
+        'luminance only) or histogram (the paintings recoloured first)',
       choiceOption('preserve-colors', COLOUR_PRESERVATIONS),
       d.preserveColors,
     )
     .option(
       '--style-repr <kind>',
-      'style as gram (Gram matrices), spatial (autocorrelations: keeps pattern spacing) or local (correlations at each position: keeps where the style is); spatial and local resize the paintings to the photo',
+      'style as gram (Gram matrices), spatial (autocorrelations: keeps pattern spacing) or local (correlations ' +
+        'at each position: keeps where the style is); spatial and local resize the paintings to the photo',
       choiceOption('style-repr', STYLE_REPRESENTATIONS),
       d.styleRepr,
     )
@@ -212,7 +219,8 @@ export function registerStylizeCommand(program: Command): void {
 
 /** The --network option's help, `stylize`'s and `generate`'s. */
 export const NETWORK_OPTION_HELP =
-  "feature network: a name from `pastiche models`, or a folder with model.json (default: the best installed, by the catalogue's quality order)";
+  'feature network: a name from `pastiche models`, or a folder with ' +
+  "model.json (default: the best installed, by the catalogue's quality order)";
 
 async function stylizeAction(options: StylizeOptions): Promise<void> {
   const { network, advice } = givenOrDefaultNetwork(options.network, storePaths(dataHome()).models);

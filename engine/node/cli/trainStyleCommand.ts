@@ -79,7 +79,8 @@ export function registerTrainStyleCommand(program: Command): void {
   program
     .command('train-style')
     .description(
-      'train a fast style network for one painting on a folder of photos (Johnson et al. 2016); the training is recorded in the store, and the network saved as a style',
+      'train a fast style network for one painting on a folder of photos (Johnson et ' +
+        'al. 2016); the training is recorded in the store, and the network saved as a style',
     )
     .requiredOption(
       '--name <name>',
@@ -108,7 +109,8 @@ export function registerTrainStyleCommand(program: Command): void {
     .option('--batch <n>', 'photos per step', integerOption('batch'), d.batchSize)
     .option(
       '--content-layers <layers>',
-      "the loss network's content layer(s) (default: the recipe's conv4_2, else the layer after the deepest style layer)",
+      "the loss network's content layer(s) (default: the recipe's " +
+        'conv4_2, else the layer after the deepest style layer)',
       listOption('content-layers'),
     )
     .option(
@@ -228,7 +230,8 @@ async function trainInForeground(
     abort.abort();
     if (!options.json)
       process.stderr.write(
-        '\nStopping after the current step, keeping a checkpoint (Ctrl-C again quits at once; the last checkpoint stays)…\n',
+        '\nStopping after the current step, keeping a checkpoint ' +
+          '(Ctrl-C again quits at once; the last checkpoint stays)…\n',
       );
   };
   process.once('SIGINT', onInterrupt);
@@ -239,9 +242,12 @@ async function trainInForeground(
       signal: abort.signal,
       onStart: (info) => {
         announce(options.json, { event: 'start', ...info, network: info.network.name, backend: backend.name }, [
-          `Run ${info.runId} · training style '${options.name}' on ${info.photos} photos · ${info.step > 0 ? `resuming at step ${info.step} of ${info.totalSteps}` : info.totalSteps} steps`,
-          `Backend: ${backend.name} — ${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (a GPU trains hundreds of times faster: see docs/fast-styles.md, "Training a style")' : ''}`,
-          `Loss network: ${info.network.name}${info.network.status === 'embedded' ? ' — random weights: a pretrained network (`pastiche models`) is needed for a style worth keeping' : ''}`,
+          `Run ${info.runId} · training style '${options.name}' on ${info.photos} photos · ` +
+            `${info.step > 0 ? `resuming at step ${info.step} of ${info.totalSteps}` : info.totalSteps} steps`,
+          `Backend: ${backend.name} — ` +
+            `${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (a GPU trains hundreds of times faster: see docs/fast-styles.md, "Training a style")' : ''}`,
+          `Loss network: ` +
+            `${info.network.name}${info.network.status === 'embedded' ? ' — random weights: a pretrained network (`pastiche models`) is needed for a style worth keeping' : ''}`,
         ]);
         view.start(info.totalSteps);
       },
@@ -285,7 +291,8 @@ function report(options: TrainStyleOptions, outcome: TrainingOutcome, firstLoss:
     },
     status === 'done'
       ? [
-          `Done: style '${style!.name}' saved (run ${runId}, ${stepsDone} steps in ${formatDuration(elapsedMs)}${loss}); its last preview: ${preview?.path ?? '—'}`,
+          `Done: style '${style!.name}' saved (run ${runId}, ${stepsDone} steps in ` +
+            `${formatDuration(elapsedMs)}${loss}); its last preview: ${preview?.path ?? '—'}`,
         ]
       : [
           `Cancelled at step ${stepsDone} of ${totalSteps} (run ${runId}${loss}); checkpoint in ${checkpoint}.`,

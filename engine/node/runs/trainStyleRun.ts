@@ -159,7 +159,8 @@ async function recordedInputs(run: TrainStyleRunRecord): Promise<TrainingInputs>
   const photos = listPhotos(run.training.photos.folder);
   if (photos.namesSha256 !== run.training.photos.namesSha256) {
     throw new PasticheError(
-      `the photos changed since the training was recorded (${run.training.photos.count} then, ${photos.count} now); it needs the same ones`,
+      `the photos changed since the training was recorded ` +
+        `(${run.training.photos.count} then, ${photos.count} now); it needs the same ones`,
       photos.folder,
     );
   }
@@ -206,7 +207,8 @@ function checkNewStyleName(store: RunStore, styleName: string): void {
     throw new PasticheError(`a style of this name exists in ${store.paths.styles}; choose another name`, styleName);
   if (hasCheckpoint(join(store.paths.training, styleName))) {
     throw new PasticheError(
-      `a stopped training of this name has a checkpoint in ${join(store.paths.training, styleName)}: continue it with --resume, or delete that folder`,
+      `a stopped training of this name has a checkpoint in ` +
+        `${join(store.paths.training, styleName)}: continue it with --resume, or delete that folder`,
       styleName,
     );
   }

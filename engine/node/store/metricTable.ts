@@ -24,7 +24,8 @@ export class MetricTable {
       VALUES (@runId, @iteration, @total, @content, @style, @tv, @elapsedMs)`);
     this.after = db.prepare<[number, number]>('DELETE FROM run_metrics WHERE run_id = ? AND iteration > ?');
     this.ofRun = db.prepare<[number], StoredMetric>(
-      'SELECT iteration, total, content, style, tv, elapsed_ms AS elapsedMs FROM run_metrics WHERE run_id = ? ORDER BY iteration',
+      'SELECT iteration, total, content, style, tv, elapsed_ms AS ' +
+        'elapsedMs FROM run_metrics WHERE run_id = ? ORDER BY iteration',
     );
   }
 
@@ -42,14 +43,12 @@ export class MetricTable {
   }
 
   list(runId: number): MetricRow[] {
-    return this.ofRun
-      .all(runId)
-      .map((row) => ({
-        ...row,
-        total: row.total ?? NaN,
-        content: row.content ?? NaN,
-        style: row.style ?? NaN,
-        tv: row.tv ?? NaN,
-      }));
+    return this.ofRun.all(runId).map((row) => ({
+      ...row,
+      total: row.total ?? NaN,
+      content: row.content ?? NaN,
+      style: row.style ?? NaN,
+      tv: row.tv ?? NaN,
+    }));
   }
 }

@@ -84,7 +84,8 @@ export class RunTable {
           @tvWeight, @styleScale, @optimizer, @optimizerSettings, @iterations, @size, @seed, @pooling, @previewEvery, @preserveColors,
           @styleRepr, @localRadius, @gramMix, @width, @height, @generator, @feedforward, @training, @trainedStyleSha256, @schedule)`),
       insertLayer: db.prepare<[LayerRow & { runId: number }]>(
-        'INSERT INTO run_layers (run_id, role, position, layer, weight) VALUES (@runId, @role, @position, @layer, @weight)',
+        'INSERT INTO run_layers (run_id, role, position, layer, ' +
+          'weight) VALUES (@runId, @role, @position, @layer, @weight)',
       ),
       insertStyle: db.prepare<[number, number, number, number]>(
         'INSERT INTO run_styles (run_id, position, image_id, blend_weight) VALUES (?, ?, ?, ?)',

@@ -69,7 +69,9 @@ export const MEDIA_CACHE_CONTROL = 'private, max-age=31536000, immutable';
  */
 export function securityHeaders(connect: readonly string[] = []): Readonly<Record<string, string>> {
   return {
-    'Content-Security-Policy': `default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src ${["'self'", ...connect].join(' ')}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`,
+    'Content-Security-Policy':
+      `default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src ` +
+      `${["'self'", ...connect].join(' ')}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
   };

@@ -79,13 +79,16 @@ describe("the desktop studio's web policy", () => {
       for (const url of refused) assert.equal(click(url), null, url);
     });
 
-    it('refuses what a script asked for rather than the user: a popup with features, a posted form, a new window', () => {
-      assert.equal(click('https://example.com/', { features: 'width=100,height=100' }), null);
-      assert.equal(click('https://example.com/', { postBody: { data: [], contentType: 'text/plain' } }), null);
-      for (const disposition of ['new-window', 'default', 'other'] as const) {
-        assert.equal(click('https://example.com/', { disposition }), null, disposition);
-      }
-    });
+    it(
+      'refuses what a script asked for rather than the user: ' + 'a popup with features, a posted form, a new window',
+      () => {
+        assert.equal(click('https://example.com/', { features: 'width=100,height=100' }), null);
+        assert.equal(click('https://example.com/', { postBody: { data: [], contentType: 'text/plain' } }), null);
+        for (const disposition of ['new-window', 'default', 'other'] as const) {
+          assert.equal(click('https://example.com/', { disposition }), null, disposition);
+        }
+      },
+    );
 
     it("refuses links from any page but the studio's: the engine window, a page it was navigated to", () => {
       for (const openerUrl of [engine, 'https://example.com/', 'pastiche://studio@evil/', '']) {

@@ -73,16 +73,20 @@ describe("Electron's fuses in a release build", () => {
     });
   });
 
-  it("is what build/electron-builder.yml's afterPack hook writes into the packed app, leaving fuses it does not know", async () => {
-    const config = readFileSync(join(productRoot(), 'build', 'electron-builder.yml'), 'utf8');
-    const hook = /^afterPack:\s*(\S+)\s*$/m.exec(config)?.[1];
-    assert.ok(hook, 'electron-builder.yml names an afterPack hook');
-    type Hook = { afterPack(context: AfterPackContext): Promise<void> };
-    const { afterPack } = (await import(pathToFileURL(join(productRoot(), hook)).href)) as Hook;
-    const { context, executable } = packedApp(fakeBinary([SHIPPED]));
-    await afterPack(context);
-    assert.deepEqual(wireStates(readFileSync(executable)), [`${RELEASED}1`]);
-  });
+  it(
+    "is what build/electron-builder.yml's afterPack hook " +
+      'writes into the packed app, leaving fuses it does not know',
+    async () => {
+      const config = readFileSync(join(productRoot(), 'build', 'electron-builder.yml'), 'utf8');
+      const hook = /^afterPack:\s*(\S+)\s*$/m.exec(config)?.[1];
+      assert.ok(hook, 'electron-builder.yml names an afterPack hook');
+      type Hook = { afterPack(context: AfterPackContext): Promise<void> };
+      const { afterPack } = (await import(pathToFileURL(join(productRoot(), hook)).href)) as Hook;
+      const { context, executable } = packedApp(fakeBinary([SHIPPED]));
+      await afterPack(context);
+      assert.deepEqual(wireStates(readFileSync(executable)), [`${RELEASED}1`]);
+    },
+  );
 
   it('flips both wires of a universal macOS binary', async () => {
     const { context, executable } = packedApp(fakeBinary([SHIPPED, SHIPPED]));
@@ -103,11 +107,14 @@ describe("Electron's fuses in a release build", () => {
     }
   });
 
-  it('flips the fuses of the .app bundle on macOS (Electron Framework inside it) and of the executable elsewhere', () => {
-    const at = (electronPlatformName: string) => packedAppOf({ appOutDir: '/out', electronPlatformName, packager });
-    assert.equal(at('darwin'), join('/out', 'Pastiche.app'));
-    assert.equal(at('mas'), at('darwin'));
-    assert.equal(at('win32'), join('/out', 'Pastiche.exe'));
-    assert.equal(at('linux'), join('/out', 'pastiche'));
-  });
+  it(
+    'flips the fuses of the .app bundle on macOS (Electron ' + 'Framework inside it) and of the executable elsewhere',
+    () => {
+      const at = (electronPlatformName: string) => packedAppOf({ appOutDir: '/out', electronPlatformName, packager });
+      assert.equal(at('darwin'), join('/out', 'Pastiche.app'));
+      assert.equal(at('mas'), at('darwin'));
+      assert.equal(at('win32'), join('/out', 'Pastiche.exe'));
+      assert.equal(at('linux'), join('/out', 'pastiche'));
+    },
+  );
 });

@@ -40,10 +40,14 @@ describe('finding Electron for `npm start`', () => {
     });
   });
 
-  it('keeps the installed database module when it loads under the runtime (Node standing in for Electron run as Node)', async () => {
-    assert.equal(
-      await sqliteBindingFor({ path: process.execPath, version: process.versions.node }, productRoot()),
-      null,
-    );
-  });
+  it(
+    'keeps the installed database module when it loads under ' +
+      'the runtime (Node standing in for Electron run as Node)',
+    async () => {
+      assert.equal(
+        await sqliteBindingFor({ path: process.execPath, version: process.versions.node }, productRoot()),
+        null,
+      );
+    },
+  );
 });

@@ -15,7 +15,11 @@ const { files, pastiche, json } = cliSandbox();
 
 async function picture(name: string, width: number, height: number, colour: string): Promise<string> {
   const file = join(files, name);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${colour}"/><circle cx="${width / 3}" cy="${height / 2}" r="${height / 4}" fill="#fff"/><rect x="${width / 2}" y="4" width="${width / 5}" height="${height - 8}" fill="#123"/></svg>`;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect ` +
+    `width="100%" height="100%" fill="${colour}"/><circle cx="${width / 3}" ` +
+    `cy="${height / 2}" r="${height / 4}" fill="#fff"/><rect x="${width / 2}" ` +
+    `y="4" width="${width / 5}" height="${height - 8}" fill="#123"/></svg>`;
   await sharp(Buffer.from(svg)).toFile(file);
   return file;
 }
@@ -305,61 +309,64 @@ describe('pastiche CLI', () => {
     assert.equal(json('runs').length, before, 'no run was recorded');
   });
 
-  it('paints coarse to fine with a tiled last stage, reporting every piece, and records exactly the schedule run', () => {
-    const result = pastiche(
-      'stylize',
-      '--content',
-      photo,
-      '--style',
-      painting,
-      '--out',
-      join(files, 'print.png'),
-      '--schedule',
-      '24:4,48:2',
-      '--tile',
-      '32',
-      '--overlap',
-      '8',
-      '--content-layers',
-      'conv2_1',
-      '--style-layers',
-      'conv1_1,conv2_1',
-      '--preview-every',
-      '2',
-      '--json',
-    );
-    assert.equal(result.code, 0, result.stderr);
-    const events = result.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    // 48×32 in 32-px tiles overlapping by 8: 2 columns × 1 row, 2 iterations each after the 4 of the first stage.
-    const pieces = events.filter((e) => e.event === 'piece');
-    assert.deepEqual(
-      pieces.map((p) => [p.stage, p.tile, p.tiles, p.width, p.height]),
-      [
-        [0, 0, 1, 24, 16],
-        [1, 0, 2, 48, 32],
-        [1, 1, 2, 48, 32],
-      ],
-    );
-    assert.deepEqual(
-      events.filter((e) => e.event === 'progress').map((e) => [e.iteration, e.iterations]),
-      [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => [i, 8]),
-    );
-    const done = events.at(-1);
-    assert.deepEqual([done.event, done.iterations], ['done', 8]);
-    const shown = json('show', String(done.runId));
-    assert.deepEqual([shown.settings.size, shown.settings.iterations], [48, 6]);
-    assert.deepEqual(shown.settings.schedule, {
-      stages: [
-        { size: 24, iterations: 4, tile: null },
-        { size: 48, iterations: 2, tile: { size: 32, overlap: 8 } },
-      ],
-      photoDetail: true,
-    });
-    assert.match(pastiche('show', String(done.runId)).stdout, /schedule\s+24:4,48:2@32\/8/);
-  });
+  it(
+    'paints coarse to fine with a tiled last stage, reporting ' + 'every piece, and records exactly the schedule run',
+    () => {
+      const result = pastiche(
+        'stylize',
+        '--content',
+        photo,
+        '--style',
+        painting,
+        '--out',
+        join(files, 'print.png'),
+        '--schedule',
+        '24:4,48:2',
+        '--tile',
+        '32',
+        '--overlap',
+        '8',
+        '--content-layers',
+        'conv2_1',
+        '--style-layers',
+        'conv1_1,conv2_1',
+        '--preview-every',
+        '2',
+        '--json',
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const events = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      // 48×32 in 32-px tiles overlapping by 8: 2 columns × 1 row, 2 iterations each after the 4 of the first stage.
+      const pieces = events.filter((e) => e.event === 'piece');
+      assert.deepEqual(
+        pieces.map((p) => [p.stage, p.tile, p.tiles, p.width, p.height]),
+        [
+          [0, 0, 1, 24, 16],
+          [1, 0, 2, 48, 32],
+          [1, 1, 2, 48, 32],
+        ],
+      );
+      assert.deepEqual(
+        events.filter((e) => e.event === 'progress').map((e) => [e.iteration, e.iterations]),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => [i, 8]),
+      );
+      const done = events.at(-1);
+      assert.deepEqual([done.event, done.iterations], ['done', 8]);
+      const shown = json('show', String(done.runId));
+      assert.deepEqual([shown.settings.size, shown.settings.iterations], [48, 6]);
+      assert.deepEqual(shown.settings.schedule, {
+        stages: [
+          { size: 24, iterations: 4, tile: null },
+          { size: 48, iterations: 2, tile: { size: 32, overlap: 8 } },
+        ],
+        photoDetail: true,
+      });
+      assert.match(pastiche('show', String(done.runId)).stdout, /schedule\s+24:4,48:2@32\/8/);
+    },
+  );
 
   it("starts a run from another run's result (--init run:N), recording that image as its start", () => {
     const first = JSON.parse(
@@ -459,7 +466,10 @@ describe('pastiche CLI', () => {
     assert.equal(tooSmall.code, 1);
     assert.match(
       tooSmall.stderr.trim(),
-      /^pastiche: alexnet-random: an image of 30×20 is too small for layer 'conv5', which needs at least 23 px on each side$/,
+      new RegExp(
+        String.raw`^pastiche: alexnet-random: an image of 30×20 is too small ` +
+          String.raw`for layer 'conv5', which needs at least 23 px on each side$`,
+      ),
     );
     assert.ok(
       !json('runs').some((run: { settings: { size: number } }) => run.settings.size === 30),

@@ -18,7 +18,11 @@ const { files, pastiche, json } = cliSandbox();
 /** A photo-like picture: a sky gradient, a sun and a dark block. */
 async function picture(name: string, width: number, height: number): Promise<string> {
   const file = join(files, name);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#248"/><stop offset="1" stop-color="#fc6"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/><circle cx="${width / 3}" cy="${height / 2}" r="${height / 4}" fill="#fff"/><rect x="${width / 2}" y="4" width="${width / 5}" height="${height - 8}" fill="#123"/></svg>`;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient ` +
+    `id="g"><stop offset="0" stop-color="#248"/><stop offset="1" stop-color="#fc6"/></linearGradient></defs><rect ` +
+    `width="100%" height="100%" fill="url(#g)"/><circle cx="${width / 3}" cy="${height / 2}" r="${height / 4}" ` +
+    `fill="#fff"/><rect x="${width / 2}" y="4" width="${width / 5}" height="${height - 8}" fill="#123"/></svg>`;
   await sharp(Buffer.from(svg)).toFile(file);
   return file;
 }
@@ -38,94 +42,101 @@ function events(...args: string[]) {
 }
 
 describe('pastiche styles and pastiche fast', () => {
-  it('imports a checkpoint, lists it, paints with it in one piece and records the run with the style’s digest', async () => {
-    const imported = pastiche('styles', 'import', checkpoint, '--name', 'speckle');
-    assert.equal(imported.code, 0, imported.stderr);
-    assert.equal(imported.stderr, '', 'no TensorFlow.js banner');
-    const [style] = json('styles');
-    assert.deepEqual([style.name, style.source, style.origin], ['speckle', 'deeplearn', checkpoint]);
+  it(
+    'imports a checkpoint, lists it, paints with it in ' + 'one piece and records the run with the style’s digest',
+    async () => {
+      const imported = pastiche('styles', 'import', checkpoint, '--name', 'speckle');
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.equal(imported.stderr, '', 'no TensorFlow.js banner');
+      const [style] = json('styles');
+      assert.deepEqual([style.name, style.source, style.origin], ['speckle', 'deeplearn', checkpoint]);
 
-    const out = join(files, 'speckled.jpg');
-    const printed = events(
-      'fast',
-      '--model',
-      'speckle',
-      '--content',
-      photo,
-      '--out',
-      out,
-      '--size',
-      '48',
-      '--project',
-      'harbour',
-    );
-    assert.deepEqual(
-      printed.map((e) => e.event),
-      ['start', 'tile', 'done'],
-    );
-    const done = printed.at(-1);
-    assert.deepEqual([done.style, done.width, done.height, done.tile, done.output], ['speckle', 48, 32, 0, out]);
-    const meta = await sharp(out).metadata();
-    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 48, 32]);
+      const out = join(files, 'speckled.jpg');
+      const printed = events(
+        'fast',
+        '--model',
+        'speckle',
+        '--content',
+        photo,
+        '--out',
+        out,
+        '--size',
+        '48',
+        '--project',
+        'harbour',
+      );
+      assert.deepEqual(
+        printed.map((e) => e.event),
+        ['start', 'tile', 'done'],
+      );
+      const done = printed.at(-1);
+      assert.deepEqual([done.style, done.width, done.height, done.tile, done.output], ['speckle', 48, 32, 0, out]);
+      const meta = await sharp(out).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 48, 32]);
 
-    const shown = json('show', String(done.runId));
-    assert.deepEqual(
-      [shown.kind, shown.status, shown.backend, shown.project],
-      ['feedforward', 'done', 'wasm', 'harbour'],
-    );
-    assert.deepEqual(shown.settings, { style: 'speckle', size: 48, width: 48, height: 32, tile: 0, overlap: 0 });
-    assert.equal(shown.weightsSha256, style.weightsSha256);
-    assert.deepEqual(
-      shown.outputs.map((o: { kind: string }) => o.kind),
-      ['result'],
-    );
-    assert.match(
-      pastiche('runs', '--project', 'harbour').stdout,
-      /feedforward\s+harbour\s+done\s+speckle\s+photo\s+48×32/,
-    );
-  });
+      const shown = json('show', String(done.runId));
+      assert.deepEqual(
+        [shown.kind, shown.status, shown.backend, shown.project],
+        ['feedforward', 'done', 'wasm', 'harbour'],
+      );
+      assert.deepEqual(shown.settings, { style: 'speckle', size: 48, width: 48, height: 32, tile: 0, overlap: 0 });
+      assert.equal(shown.weightsSha256, style.weightsSha256);
+      assert.deepEqual(
+        shown.outputs.map((o: { kind: string }) => o.kind),
+        ['result'],
+      );
+      assert.match(
+        pastiche('runs', '--project', 'harbour').stdout,
+        /feedforward\s+harbour\s+done\s+speckle\s+photo\s+48×32/,
+      );
+    },
+  );
 
-  it('paints in tiles with a progress event per tile the picture the network makes untiled, and records a folder used directly by its path', async () => {
-    const printed = events(
-      'fast',
-      '--model',
-      checkpoint,
-      '--content',
-      strip,
-      '--out',
-      join(files, 'tiled.png'),
-      '--full',
-      '--tile',
-      '224',
-    );
-    assert.deepEqual(
-      printed.map((e) => e.event),
-      ['start', 'statistics', 'tile', 'tile', 'tile', 'done'],
-    );
-    assert.deepEqual(printed[1], { event: 'statistics', width: 352, height: 40 });
-    assert.deepEqual(
-      printed.filter((e) => e.event === 'tile').map((e) => `${e.done}/${e.total}`),
-      ['1/3', '2/3', '3/3'],
-    );
-    const shown = json('show', String(printed.at(-1).runId));
-    assert.deepEqual(shown.settings, {
-      style: checkpoint,
-      size: null,
-      width: 352,
-      height: 40,
-      tile: 224,
-      overlap: 112,
-    });
-    // The file written is the network's picture (computed here in one piece), not merely a picture of the right size.
-    const network = transformerNetwork(await readDeeplearnCheckpoint(checkpoint));
-    const input = imageToTensor(await readImage(strip));
-    const expected = network.stylize(input);
-    const written = await readImage(join(files, 'tiled.png'));
-    const difference = maxAbsDifference(written.data, Array.from(expected.dataSync(), Math.round));
-    tf.dispose([input, expected]);
-    network.dispose();
-    assert.ok(difference <= 1, `the tiled file is ${difference} grey levels from the untiled picture`);
-  });
+  it(
+    'paints in tiles with a progress event per tile the picture the ' +
+      'network makes untiled, and records a folder used directly by its path',
+    async () => {
+      const printed = events(
+        'fast',
+        '--model',
+        checkpoint,
+        '--content',
+        strip,
+        '--out',
+        join(files, 'tiled.png'),
+        '--full',
+        '--tile',
+        '224',
+      );
+      assert.deepEqual(
+        printed.map((e) => e.event),
+        ['start', 'statistics', 'tile', 'tile', 'tile', 'done'],
+      );
+      assert.deepEqual(printed[1], { event: 'statistics', width: 352, height: 40 });
+      assert.deepEqual(
+        printed.filter((e) => e.event === 'tile').map((e) => `${e.done}/${e.total}`),
+        ['1/3', '2/3', '3/3'],
+      );
+      const shown = json('show', String(printed.at(-1).runId));
+      assert.deepEqual(shown.settings, {
+        style: checkpoint,
+        size: null,
+        width: 352,
+        height: 40,
+        tile: 224,
+        overlap: 112,
+      });
+      // The file written is the network's picture (computed here in one piece), not merely a picture of the right size.
+      const network = transformerNetwork(await readDeeplearnCheckpoint(checkpoint));
+      const input = imageToTensor(await readImage(strip));
+      const expected = network.stylize(input);
+      const written = await readImage(join(files, 'tiled.png'));
+      const difference = maxAbsDifference(written.data, Array.from(expected.dataSync(), Math.round));
+      tf.dispose([input, expected]);
+      network.dispose();
+      assert.ok(difference <= 1, `the tiled file is ${difference} grey levels from the untiled picture`);
+    },
+  );
 
   it('prints a tile count on a terminal-less stderr', () => {
     const result = pastiche(
@@ -142,7 +153,10 @@ describe('pastiche styles and pastiche fast', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(
       result.stderr,
-      /^Run \d+ · project 'harbour' · 32×21 · one piece\nBackend: wasm.*\nStyle: speckle \(deeplearn, from .*speckle, weights sha256 [0-9a-f]{12}…\)\ntile 1\/1\nDone: .*plain\.png/,
+      new RegExp(
+        String.raw`^Run \d+ · project 'harbour' · 32×21 · one piece\nBackend: wasm.*\nStyle: speckle ` +
+          String.raw`\(deeplearn, from .*speckle, weights sha256 [0-9a-f]{12}…\)\ntile 1\/1\nDone: .*plain\.png`,
+      ),
     );
   });
 

@@ -15,7 +15,8 @@ function done(result: ReturnType<typeof pastiche>) {
 const painting = join(files, 'stripes.png');
 await sharp(
   Buffer.from(
-    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#239"/><path d="M0 10 H40 M0 30 H40" stroke="#fc0" stroke-width="6"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" ' +
+      'height="40" fill="#239"/><path d="M0 10 H40 M0 30 H40" stroke="#fc0" stroke-width="6"/></svg>',
   ),
 )
   .png()
@@ -186,7 +187,10 @@ describe('pastiche generate (Nikulin & Novak 2016, §6)', () => {
       [['--sparsity', '1.5'], /sparsity: must be in \[0, 1\), got 1.5/],
       [
         ['--redraw', '--optimizer', 'lbfgs'],
-        /optimizer: targets re-drawn at every iteration change the objective at every step, which L-BFGS's curvature estimate cannot follow; use adam/,
+        new RegExp(
+          String.raw`optimizer: targets re-drawn at every iteration change the objective at ` +
+            String.raw`every step, which L-BFGS's curvature estimate cannot follow; use adam`,
+        ),
       ],
       [['--lr', '3'], /--lr: applies to --optimizer adam only/],
       [['--size', '32x'], /--size: expected WIDTH or WIDTHxHEIGHT in pixels, got '32x'/],

@@ -50,38 +50,47 @@ describe('pastiche styles install and the catalogue listing', () => {
   });
   after(() => server.close());
 
-  it("lists the catalogue's styles as not installed, installs one (exit 0), then lists it as installed with its origin", async () => {
-    const listed = await pastiche(home, catalogue, 'styles');
-    assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^speckle\s+not installed\s+catalogue, 6\.7 MB/m);
-    assert.match(listed.stdout, /^smear\s+not installed\s+catalogue, 6\.7 MB/m);
+  it(
+    "lists the catalogue's styles as not installed, installs " +
+      'one (exit 0), then lists it as installed with its origin',
+    async () => {
+      const listed = await pastiche(home, catalogue, 'styles');
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /^speckle\s+not installed\s+catalogue, 6\.7 MB/m);
+      assert.match(listed.stdout, /^smear\s+not installed\s+catalogue, 6\.7 MB/m);
 
-    const installed = await pastiche(home, catalogue, 'styles', 'install', 'speckle');
-    assert.equal(installed.code, 0, installed.stderr);
-    assert.match(installed.stdout, /^Installed speckle: deeplearn, weights sha256 [0-9a-f]{12}…\n$/);
+      const installed = await pastiche(home, catalogue, 'styles', 'install', 'speckle');
+      assert.equal(installed.code, 0, installed.stderr);
+      assert.match(installed.stdout, /^Installed speckle: deeplearn, weights sha256 [0-9a-f]{12}…\n$/);
 
-    const json = await pastiche(home, catalogue, 'styles', '--json');
-    assert.equal(json.code, 0, json.stderr);
-    const rows = JSON.parse(json.stdout) as { name: string; status: string; origin?: string; downloadBytes?: number }[];
-    assert.deepEqual(
-      rows.map((r) => [r.name, r.status]),
-      [
-        ['speckle', 'installed'],
-        ['smear', 'not-installed'],
-      ],
-    );
-    assert.equal(rows[0].origin, `${server.url}speckle/`);
-    const served = catalogueEntryFor('smear', join(files, 'served', 'smear'), server.url).files;
-    assert.equal(
-      rows[1].downloadBytes,
-      served.reduce((sum, file) => sum + file.bytes, 0),
-    );
-    assert.deepEqual(readdirSync(join(home, 'styles')), ['speckle']);
+      const json = await pastiche(home, catalogue, 'styles', '--json');
+      assert.equal(json.code, 0, json.stderr);
+      const rows = JSON.parse(json.stdout) as {
+        name: string;
+        status: string;
+        origin?: string;
+        downloadBytes?: number;
+      }[];
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.status]),
+        [
+          ['speckle', 'installed'],
+          ['smear', 'not-installed'],
+        ],
+      );
+      assert.equal(rows[0].origin, `${server.url}speckle/`);
+      const served = catalogueEntryFor('smear', join(files, 'served', 'smear'), server.url).files;
+      assert.equal(
+        rows[1].downloadBytes,
+        served.reduce((sum, file) => sum + file.bytes, 0),
+      );
+      assert.deepEqual(readdirSync(join(home, 'styles')), ['speckle']);
 
-    const again = await pastiche(home, catalogue, 'styles', 'install', 'speckle');
-    assert.equal(again.code, 1);
-    assert.match(again.stderr, /^pastiche: speckle: already installed in [^\n]+\n$/);
-  });
+      const again = await pastiche(home, catalogue, 'styles', 'install', 'speckle');
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /^pastiche: speckle: already installed in [^\n]+\n$/);
+    },
+  );
 
   it('exits 1 with one line for a name not in the catalogue, and offline says how to import instead', async () => {
     const unknown = await pastiche(home, catalogue, 'styles', 'install', 'starry');
@@ -100,7 +109,9 @@ describe('pastiche styles install and the catalogue listing', () => {
     assert.equal(offline.code, 1);
     assert.equal(
       offline.stderr,
-      `pastiche: smear: cannot reach 127.0.0.1:${port} (ECONNREFUSED). Offline? Download the files of http://127.0.0.1:${port}/smear/ elsewhere into a folder and run 'pastiche styles import FOLDER --name smear'\n`,
+      `pastiche: smear: cannot reach 127.0.0.1:${port} (ECONNREFUSED). Offline? Download the files of ` +
+        `http://127.0.0.1:${port}/smear/ elsewhere into a folder ` +
+        `and run 'pastiche styles import FOLDER --name smear'\n`,
     );
     assert.deepEqual(readdirSync(join(offlineHome, 'styles')), [], 'nothing is left in styles/');
   });

@@ -111,38 +111,42 @@ describe('pastiche train-style (Johnson et al. 2016)', () => {
     assert.match(pastiche('show', String(done.runId)).stdout, /photos\s+4 in .*photos, 32×32 px, batches of 2\n/);
   });
 
-  it('killed mid-training, resumes from its last checkpoint as the same run and saves the weights an uninterrupted training saves', async () => {
-    // The same training as `waves`, seed 3 and TV 0.01, killed once its second step's checkpoint is written.
-    const child = spawn(
-      process.execPath,
-      [cliPath(), 'train-style', '--name', 'crashed', ...SMALL, '--tv-weight', '0.01', '--seed', '3', '--json'],
-      {
-        env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' },
-      },
-    );
-    let runId = 0;
-    for await (const line of createInterface({ input: child.stdout })) {
-      const event = JSON.parse(line);
-      runId ||= event.runId;
-      if (event.event === 'checkpoint' && event.step === 2) {
-        child.kill('SIGKILL');
-        break;
+  it(
+    'killed mid-training, resumes from its last checkpoint as the ' +
+      'same run and saves the weights an uninterrupted training saves',
+    async () => {
+      // The same training as `waves`, seed 3 and TV 0.01, killed once its second step's checkpoint is written.
+      const child = spawn(
+        process.execPath,
+        [cliPath(), 'train-style', '--name', 'crashed', ...SMALL, '--tv-weight', '0.01', '--seed', '3', '--json'],
+        {
+          env: { ...process.env, PASTICHE_HOME: home, PASTICHE_BACKEND: 'wasm' },
+        },
+      );
+      let runId = 0;
+      for await (const line of createInterface({ input: child.stdout })) {
+        const event = JSON.parse(line);
+        runId ||= event.runId;
+        if (event.event === 'checkpoint' && event.step === 2) {
+          child.kill('SIGKILL');
+          break;
+        }
       }
-    }
-    await new Promise((settle) => child.once('exit', settle));
-    const resumed = events(pastiche('train-style', '--resume', '--name', 'crashed', '--json'));
-    assert.deepEqual([resumed[0].event, resumed[0].runId, resumed[0].step], ['start', runId, 2]);
-    const done = resumed.at(-1)!;
-    assert.deepEqual([done.event, done.runId, done.steps], ['done', runId, 4]);
-    const uninterrupted = JSON.parse(readFileSync(join(stylesFolder, 'waves', 'model.json'), 'utf8')).pastiche
-      .weightsSha256;
-    assert.equal(done.style.weightsSha256, uninterrupted);
-    const shown = json('show', String(runId));
-    assert.deepEqual(
-      [shown.status, shown.error, shown.metrics.first.iteration, shown.metrics.last.iteration],
-      ['done', null, 1, 4],
-    );
-  });
+      await new Promise((settle) => child.once('exit', settle));
+      const resumed = events(pastiche('train-style', '--resume', '--name', 'crashed', '--json'));
+      assert.deepEqual([resumed[0].event, resumed[0].runId, resumed[0].step], ['start', runId, 2]);
+      const done = resumed.at(-1)!;
+      assert.deepEqual([done.event, done.runId, done.steps], ['done', runId, 4]);
+      const uninterrupted = JSON.parse(readFileSync(join(stylesFolder, 'waves', 'model.json'), 'utf8')).pastiche
+        .weightsSha256;
+      assert.equal(done.style.weightsSha256, uninterrupted);
+      const shown = json('show', String(runId));
+      assert.deepEqual(
+        [shown.status, shown.error, shown.metrics.first.iteration, shown.metrics.last.iteration],
+        ['done', null, 1, 4],
+      );
+    },
+  );
 
   it('refuses bad input with one line naming the problem, a non-zero exit, and nothing stored', async () => {
     const before = json('runs').length;

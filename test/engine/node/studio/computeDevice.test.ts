@@ -23,7 +23,8 @@ await sharp({ create: { width: 40, height: 32, channels: 3, background: '#a64' }
   .composite([
     {
       input: Buffer.from(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="32"><circle cx="14" cy="16" r="9" fill="#fff"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" ' +
+          'height="32"><circle cx="14" cy="16" r="9" fill="#fff"/></svg>',
       ),
     },
   ])

@@ -89,25 +89,28 @@ describe('the engine in its own thread', () => {
     }
   });
 
-  it('keeps a refusal a one-line PasticheError across the thread, and refuses to open on a bad data folder', async () => {
-    const studio = await openStudioThread({
-      home: mkdtempSync(join(tmpdir(), 'pastiche-thread-')),
-      backend: 'wasm',
-      version: 'test',
-    });
-    try {
+  it(
+    'keeps a refusal a one-line PasticheError across ' + 'the thread, and refuses to open on a bad data folder',
+    async () => {
+      const studio = await openStudioThread({
+        home: mkdtempSync(join(tmpdir(), 'pastiche-thread-')),
+        backend: 'wasm',
+        version: 'test',
+      });
+      try {
+        await assert.rejects(
+          studio.handlers['runs.get']({ runId: 42 }),
+          (error: unknown) => error instanceof PasticheError && error.message === 'run 42: no such run',
+        );
+      } finally {
+        await studio.close();
+      }
+      const blocker = join(mkdtempSync(join(tmpdir(), 'pastiche-thread-')), 'a-file');
+      writeFileSync(blocker, 'x');
       await assert.rejects(
-        studio.handlers['runs.get']({ runId: 42 }),
-        (error: unknown) => error instanceof PasticheError && error.message === 'run 42: no such run',
+        openStudioThread({ home: join(blocker, 'home'), backend: 'wasm', version: 'test' }),
+        /cannot create the folder/,
       );
-    } finally {
-      await studio.close();
-    }
-    const blocker = join(mkdtempSync(join(tmpdir(), 'pastiche-thread-')), 'a-file');
-    writeFileSync(blocker, 'x');
-    await assert.rejects(
-      openStudioThread({ home: join(blocker, 'home'), backend: 'wasm', version: 'test' }),
-      /cannot create the folder/,
-    );
-  });
+    },
+  );
 });

@@ -57,51 +57,54 @@ describe('the style catalogue through the web host: styles.catalogue, styles.ins
     return answer.result as ResultOf<C>;
   }
 
-  it('installs a catalogue style with its progress streamed, then lists it with a thumbnail served as media', async () => {
-    assert.deepEqual(await invoke('styles.catalogue', undefined), [
-      {
-        name: 'speckle',
-        painting: 'Speckles',
-        artist: 'a seed',
-        description: 'speckle, for tests',
-        license: 'test weights',
-        downloadBytes,
-        status: 'not-installed',
-      },
-    ]);
-    const events: StudioEvent[] = [];
-    const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, { origin: own().origin });
-    await new Promise((resolve) => socket.on('open', resolve));
-    socket.on('message', (data: Buffer) => events.push(fromWire<StudioEvent>(data.toString('utf8'))));
+  it(
+    'installs a catalogue style with its progress ' + 'streamed, then lists it with a thumbnail served as media',
+    async () => {
+      assert.deepEqual(await invoke('styles.catalogue', undefined), [
+        {
+          name: 'speckle',
+          painting: 'Speckles',
+          artist: 'a seed',
+          description: 'speckle, for tests',
+          license: 'test weights',
+          downloadBytes,
+          status: 'not-installed',
+        },
+      ]);
+      const events: StudioEvent[] = [];
+      const socket = new WebSocket(`ws://127.0.0.1:${host.port}/events?token=${host.token}`, { origin: own().origin });
+      await new Promise((resolve) => socket.on('open', resolve));
+      socket.on('message', (data: Buffer) => events.push(fromWire<StudioEvent>(data.toString('utf8'))));
 
-    const installed = await invoke('styles.install', { name: 'speckle' });
-    assert.deepEqual(
-      [installed.name, installed.source, installed.origin],
-      ['speckle', 'deeplearn', `${server.url}speckle/`],
-    );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    socket.close();
-    const progress = events.flatMap((e) => (e.type === 'style.progress' && e.name === 'speckle' ? [e] : []));
-    assert.ok(
-      progress.length > 1 && progress.every((e) => e.totalBytes === downloadBytes),
-      'progress events over the whole style',
-    );
-    assert.equal(progress.at(-1)!.receivedBytes, downloadBytes, 'the last one is the whole style');
-    assert.equal((await invoke('styles.catalogue', undefined))[0].status, 'installed');
+      const installed = await invoke('styles.install', { name: 'speckle' });
+      assert.deepEqual(
+        [installed.name, installed.source, installed.origin],
+        ['speckle', 'deeplearn', `${server.url}speckle/`],
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.close();
+      const progress = events.flatMap((e) => (e.type === 'style.progress' && e.name === 'speckle' ? [e] : []));
+      assert.ok(
+        progress.length > 1 && progress.every((e) => e.totalBytes === downloadBytes),
+        'progress events over the whole style',
+      );
+      assert.equal(progress.at(-1)!.receivedBytes, downloadBytes, 'the last one is the whole style');
+      assert.equal((await invoke('styles.catalogue', undefined))[0].status, 'installed');
 
-    const [listed] = await invoke('styles.list', undefined);
-    assert.equal(listed.thumbnailImageId, installed.thumbnailImageId);
-    assert.ok(listed.thumbnailImageId !== null, 'a thumbnail');
-    const media = await send(host, `/media/${listed.thumbnailImageId}?token=${host.token}`, { headers: own() });
-    assert.equal(media.status, 200);
-    const meta = await sharp(Buffer.from(media.body, 'latin1')).metadata();
-    assert.deepEqual([meta.format, meta.width, meta.height], ['png', 240, 180]);
-    assert.equal(
-      (await invoke('styles.list', undefined))[0].thumbnailImageId,
-      listed.thumbnailImageId,
-      'listed again, the same stored image',
-    );
-  });
+      const [listed] = await invoke('styles.list', undefined);
+      assert.equal(listed.thumbnailImageId, installed.thumbnailImageId);
+      assert.ok(listed.thumbnailImageId !== null, 'a thumbnail');
+      const media = await send(host, `/media/${listed.thumbnailImageId}?token=${host.token}`, { headers: own() });
+      assert.equal(media.status, 200);
+      const meta = await sharp(Buffer.from(media.body, 'latin1')).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height], ['png', 240, 180]);
+      assert.equal(
+        (await invoke('styles.list', undefined))[0].thumbnailImageId,
+        listed.thumbnailImageId,
+        'listed again, the same stored image',
+      );
+    },
+  );
 
   it('refuses an unknown style or arguments of the wrong shape in one line, downloading nothing', async () => {
     const before = server.requests.length;

@@ -85,18 +85,25 @@ describe('web host', () => {
     assert.match(host.token, /^[0-9a-f]{48}$/);
   });
 
-  it('refuses a request without the token, with a wrong one, from a foreign Origin or for another Host, before any handler runs', async () => {
-    const before = calls.length;
-    const post = (headers: Record<string, string>) =>
-      send(host, '/api/runs.list', { method: 'POST', headers, body: '{}' });
-    assert.equal((await post({ host: own().host })).status, 401);
-    assert.equal((await post({ host: own().host, 'x-pastiche-token': 'f'.repeat(48) })).status, 401);
-    assert.equal((await post({ ...own(), origin: 'http://evil.example', 'x-pastiche-token': host.token })).status, 403);
-    // DNS rebinding: a page of evil.example whose name now points at 127.0.0.1.
-    assert.equal((await post({ host: `evil.example:${host.port}`, 'x-pastiche-token': host.token })).status, 403);
-    assert.equal((await send(host, `/media/1?token=${'0'.repeat(48)}`, { headers: own() })).status, 401);
-    assert.equal(calls.length, before, 'no handler ran');
-  });
+  it(
+    'refuses a request without the token, with a wrong one, from ' +
+      'a foreign Origin or for another Host, before any handler runs',
+    async () => {
+      const before = calls.length;
+      const post = (headers: Record<string, string>) =>
+        send(host, '/api/runs.list', { method: 'POST', headers, body: '{}' });
+      assert.equal((await post({ host: own().host })).status, 401);
+      assert.equal((await post({ host: own().host, 'x-pastiche-token': 'f'.repeat(48) })).status, 401);
+      assert.equal(
+        (await post({ ...own(), origin: 'http://evil.example', 'x-pastiche-token': host.token })).status,
+        403,
+      );
+      // DNS rebinding: a page of evil.example whose name now points at 127.0.0.1.
+      assert.equal((await post({ host: `evil.example:${host.port}`, 'x-pastiche-token': host.token })).status, 403);
+      assert.equal((await send(host, `/media/1?token=${'0'.repeat(48)}`, { headers: own() })).status, 401);
+      assert.equal(calls.length, before, 'no handler ran');
+    },
+  );
 
   it('refuses an event stream without the token or from a foreign Origin', async () => {
     const attempt = (query: string, origin: string) =>
@@ -128,55 +135,62 @@ describe('web host', () => {
     assert.deepEqual(await invoke('projects.list', undefined), []);
   });
 
-  it('refuses arguments of the wrong shape with 400 in one line, before any handler runs: a string is never read as a path', async () => {
-    const localFile = join(mkdtempSync(join(tmpdir(), 'pastiche-local-')), 'private.png');
-    writeFileSync(localFile, photoBytes);
-    const before = calls.length;
-    const post = (channel: string, body: string) =>
-      send(host, `/api/${channel}`, { method: 'POST', headers: { ...own(), 'x-pastiche-token': host.token }, body });
-    const refused = [
-      [
-        await post('images.add', JSON.stringify({ name: 'private.png', bytes: localFile })),
-        'images.add: bytes: expected bytes (on the web, {"$bytes": base64})',
-      ],
-      [await post('images.get', 'null'), 'images.get: expected an object'],
-      [await post('runs.get', ''), 'runs.get: expected an object'],
-      [
-        await post(
-          'runs.queue',
-          JSON.stringify({ project: 'p', contentImageId: 1, styleImageIds: [1], settings: { styleWeight: 'lots' } }),
-        ),
-        'runs.queue: settings.styleWeight: expected a number',
-      ],
-    ] as const;
-    for (const [reply, message] of refused)
-      assert.deepEqual([reply.status, JSON.parse(reply.body)], [400, { error: message }]);
-    assert.equal(calls.length, before, 'no handler ran');
-  });
+  it(
+    'refuses arguments of the wrong shape with 400 in one line, ' +
+      'before any handler runs: a string is never read as a path',
+    async () => {
+      const localFile = join(mkdtempSync(join(tmpdir(), 'pastiche-local-')), 'private.png');
+      writeFileSync(localFile, photoBytes);
+      const before = calls.length;
+      const post = (channel: string, body: string) =>
+        send(host, `/api/${channel}`, { method: 'POST', headers: { ...own(), 'x-pastiche-token': host.token }, body });
+      const refused = [
+        [
+          await post('images.add', JSON.stringify({ name: 'private.png', bytes: localFile })),
+          'images.add: bytes: expected bytes (on the web, {"$bytes": base64})',
+        ],
+        [await post('images.get', 'null'), 'images.get: expected an object'],
+        [await post('runs.get', ''), 'runs.get: expected an object'],
+        [
+          await post(
+            'runs.queue',
+            JSON.stringify({ project: 'p', contentImageId: 1, styleImageIds: [1], settings: { styleWeight: 'lots' } }),
+          ),
+          'runs.queue: settings.styleWeight: expected a number',
+        ],
+      ] as const;
+      for (const [reply, message] of refused)
+        assert.deepEqual([reply.status, JSON.parse(reply.body)], [400, { error: message }]);
+      assert.equal(calls.length, before, 'no handler ran');
+    },
+  );
 
-  it('serves the built pages without a token, never a file outside their folder, and says when they are not built', async () => {
-    const pages = mkdtempSync(join(tmpdir(), 'pastiche-pages-'));
-    writeFileSync(join(pages, 'index.html'), '<!doctype html><title>studio</title>');
-    writeFileSync(join(pages, 'app.js'), 'console.log(1)');
-    const served = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe, staticDir: pages });
-    try {
-      const get = (path: string) => send(served, path, { headers: { host: `127.0.0.1:${served.port}` } });
-      assert.match((await get('/')).body, /<title>studio<\/title>/);
-      assert.equal((await get('/app.js')).body, 'console.log(1)');
-      assert.match((await get('/grids/3')).body, /<title>studio<\/title>/, 'the single-page app owns its routes');
-      for (const escape of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd']) {
-        const reply = await get(escape);
-        assert.doesNotMatch(reply.body, /root:/, escape);
+  it(
+    'serves the built pages without a token, never a file ' + 'outside their folder, and says when they are not built',
+    async () => {
+      const pages = mkdtempSync(join(tmpdir(), 'pastiche-pages-'));
+      writeFileSync(join(pages, 'index.html'), '<!doctype html><title>studio</title>');
+      writeFileSync(join(pages, 'app.js'), 'console.log(1)');
+      const served = await startWebHost({ handlers: studio.handlers, subscribe: studio.subscribe, staticDir: pages });
+      try {
+        const get = (path: string) => send(served, path, { headers: { host: `127.0.0.1:${served.port}` } });
+        assert.match((await get('/')).body, /<title>studio<\/title>/);
+        assert.equal((await get('/app.js')).body, 'console.log(1)');
+        assert.match((await get('/grids/3')).body, /<title>studio<\/title>/, 'the single-page app owns its routes');
+        for (const escape of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd']) {
+          const reply = await get(escape);
+          assert.doesNotMatch(reply.body, /root:/, escape);
+        }
+      } finally {
+        await served.close();
       }
-    } finally {
-      await served.close();
-    }
-    assert.equal(
-      (await send(host, '/', { headers: own() })).status,
-      503,
-      'a host without built pages says how to build them',
-    );
-  });
+      assert.equal(
+        (await send(host, '/', { headers: own() })).status,
+        503,
+        'a host without built pages says how to build them',
+      );
+    },
+  );
 
   /** The host's events as they come, until a run ends (done, failed or cancelled). */
   async function eventsUntilRunEnds() {

@@ -16,7 +16,8 @@ function openUpload(host: WebHost, length: number): Promise<Socket> {
   return new Promise((resolve) => {
     const socket = connect(host.port, '127.0.0.1', () => {
       socket.write(
-        `POST /api/images.add HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nx-pastiche-token: ${host.token}\r\nContent-Length: ${length}\r\n\r\n{"name":`,
+        `POST /api/images.add HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nx-pastiche-token: ` +
+          `${host.token}\r\nContent-Length: ${length}\r\n\r\n{"name":`,
       );
       resolve(socket);
     });
@@ -55,7 +56,8 @@ describe('web host body limits', () => {
   });
 
   const headers = (channel: string, extra: string) =>
-    `POST /api/${channel} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nx-pastiche-token: ${host.token}\r\nConnection: close\r\n${extra}\r\n`;
+    `POST /api/${channel} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nx-pastiche-token: ` +
+    `${host.token}\r\nConnection: close\r\n${extra}\r\n`;
 
   it('sizes an upload by the pixel limit, anything else at 1 MiB', () => {
     assert.equal(bodyLimit('runs.queue'), DEFAULT_BODY_LIMIT);

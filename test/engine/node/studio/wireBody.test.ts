@@ -7,20 +7,23 @@ const bytesOf = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 1
 const parse = (text: string) => parseWireBody(Buffer.from(text));
 
 describe('wire bodies as the web host reads them', () => {
-  it('reads what toWire writes exactly as fromWire does, bytes of every length and across decoding slices included', () => {
-    for (const length of [0, 1, 2, 3, 4, 5, 3 * 2 ** 18, 3 * 2 ** 18 + 1, 5_000_001]) {
-      const value = {
-        name: 'photo "é" {"$bytes":"x"}.png',
-        bytes: bytesOf(length),
-        nested: [{ more: bytesOf(length % 7) }],
-        n: -1.5,
-      };
-      const read = parse(toWire(value)) as typeof value;
-      assert.deepEqual(read, fromWire(toWire(value)), `${length} bytes`);
-      assert.ok(read.bytes instanceof Uint8Array);
-      assert.equal(Buffer.compare(Buffer.from(read.bytes), Buffer.from(value.bytes)), 0);
-    }
-  });
+  it(
+    'reads what toWire writes exactly as fromWire does, ' + 'bytes of every length and across decoding slices included',
+    () => {
+      for (const length of [0, 1, 2, 3, 4, 5, 3 * 2 ** 18, 3 * 2 ** 18 + 1, 5_000_001]) {
+        const value = {
+          name: 'photo "é" {"$bytes":"x"}.png',
+          bytes: bytesOf(length),
+          nested: [{ more: bytesOf(length % 7) }],
+          n: -1.5,
+        };
+        const read = parse(toWire(value)) as typeof value;
+        assert.deepEqual(read, fromWire(toWire(value)), `${length} bytes`);
+        assert.ok(read.bytes instanceof Uint8Array);
+        assert.equal(Buffer.compare(Buffer.from(read.bytes), Buffer.from(value.bytes)), 0);
+      }
+    },
+  );
 
   it('reads bytes written otherwise (spaces, escapes) through JSON.parse, still checked', () => {
     assert.deepEqual([...(parse('{ "b": { "$bytes" : "AAEC" } }') as { b: Uint8Array }).b], [0, 1, 2]);
