@@ -79,7 +79,8 @@ function agreement(screen: Pixels, image: Pixels, ox: number, oy: number, region
 
 /** Run in the page (whose types this suite does not compile against): the viewer's image has loaded. */
 const loaded = (testId: string) =>
-  `(() => { const img = document.querySelector('[data-testid="${testId}"]'); return !!img && img.complete && img.naturalWidth > 0; })()`;
+  `(() => { const img = document.querySelector('[data-testid="${testId}"]');` +
+  ' return !!img && img.complete && img.naturalWidth > 0; })()';
 
 describe('the image viewer, in a browser against the web host', { skip }, () => {
   let studio: StudioConnection;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { desktopStudioApi } from '../../../electron/common/desktopStudioApi.js';
 import { STUDIO_ORIGIN } from '../../../electron/common/ipc.js';
 import { answerStudioProtocol, type StudioProtocolOptions } from '../../../electron/node/studioProtocol.js';
 
@@ -21,6 +22,16 @@ describe('the pastiche:// protocol’s screen-resolution copies (/media/ID?maxSi
     assert.equal(copy.headers.get('content-type'), 'image/png');
     const metadata = await sharp(Buffer.from(await copy.arrayBuffer())).metadata();
     assert.deepEqual([metadata.width, metadata.height], [300, 120]);
+  });
+
+  it('answers the address the desktop page builds with imageUrl(imageId, maxSide)', async () => {
+    const ipc = { invoke: async () => undefined, on: () => undefined, removeListener: () => undefined };
+    const url = desktopStudioApi(ipc).imageUrl(7, 256);
+    assert.equal(url, `${STUDIO_ORIGIN}/media/7?maxSide=256`);
+    const copy = await answerStudioProtocol(new Request(url), options);
+    const metadata = await sharp(Buffer.from(await copy.arrayBuffer())).metadata();
+    assert.deepEqual([metadata.width, metadata.height], [256, 102]);
+    assert.equal(desktopStudioApi(ipc).imageUrl(7), `${STUDIO_ORIGIN}/media/7`);
   });
 
   it('refuses a maxSide that is not a whole number of pixels within the limits', async () => {
