@@ -19,7 +19,7 @@ describe('the pastiche:// protocol’s screen-resolution copies (/media/ID?maxSi
       .toFile(image);
     const copy = await get('/media/7?maxSide=300');
     assert.equal(copy.status, 200);
-    assert.equal(copy.headers.get('content-type'), 'image/png');
+    assert.equal(copy.headers.get('content-type'), 'image/jpeg');
     const metadata = await sharp(Buffer.from(await copy.arrayBuffer())).metadata();
     assert.deepEqual([metadata.width, metadata.height], [300, 120]);
   });

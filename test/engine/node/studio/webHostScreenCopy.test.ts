@@ -76,16 +76,17 @@ describe('the web host’s screen-resolution copies (/media/ID?maxSide=N)', () =
   it('answers an image of the asked size along its longest side, its proportions and colours kept', async () => {
     const reply = await get(host, `/media/${large.id}?maxSide=512`);
     assert.equal(reply.status, 200);
-    assert.equal(reply.type, 'image/png');
+    assert.equal(reply.type, 'image/jpeg', 'a screen copy is a JPEG, whatever the file');
     assert.match(reply.cache, /immutable/, 'the copy of an image that never changes may be kept for good');
     const { data, info } = await sharp(reply.body).raw().toBuffer({ resolveWithObject: true });
     assert.deepEqual([info.width, info.height], [512, 341]);
     const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
-    assert.deepEqual(at(100, 170), [0xd0, 0x20, 0x20]);
-    assert.deepEqual(at(400, 170), [0x20, 0x30, 0xd0]);
+    const near = (seen: number[], expected: number[]) => seen.every((value, c) => Math.abs(value - expected[c]) <= 3);
+    assert.ok(near(at(100, 170), [0xd0, 0x20, 0x20]), `left half red: ${at(100, 170)}`);
+    assert.ok(near(at(400, 170), [0x20, 0x30, 0xd0]), `right half blue: ${at(400, 170)}`);
   });
 
-  it('keeps a JPEG a JPEG, and serves an image no larger than maxSide as its own file', async () => {
+  it('makes a JPEG’s copy a JPEG too, and serves an image no larger than maxSide as its own file', async () => {
     const jpeg = await get(host, `/media/${photo.id}?maxSide=256`);
     assert.equal(jpeg.type, 'image/jpeg');
     const metadata = await sharp(jpeg.body).metadata();
