@@ -295,6 +295,33 @@ describe('the image viewer, in a browser against the web host', { skip }, () => 
     assert.ok(released.result > 0.99, `let go: ${(released.result * 100).toFixed(2)} % result`);
   });
 
+  it('follows a running run’s previews on its page, then shows its result', async () => {
+    const photoId = (await studio.handlers['runs.get']({ runId: runs[0].runId })).run.contentImage!.id;
+    const { runId } = await studio.handlers['runs.queue']({
+      project: 'pattern',
+      contentImageId: photoId,
+      styleImageIds: [runs[0].resultId],
+      settings: { size: 64, iterations: 100, previewEvery: 4 },
+    });
+    await page.goto(`${host.url.split('#')[0]}#/runs/${runId}`);
+    const preview = page.locator(`[data-testid="viewer-result"][alt="run ${runId} latest preview"]`);
+    await preview.waitFor({ timeout: 60_000 });
+    const seen = new Set([await preview.getAttribute('data-image-id')]);
+    await page.locator(`[data-testid="viewer-result"][alt="run ${runId} result"]`).waitFor({ timeout: 120_000 });
+    const { outputs } = await studio.handlers['runs.get']({ runId });
+    const previews = outputs.filter((output) => output.kind === 'preview').map((output) => String(output.image.id));
+    assert.ok(
+      [...seen].every((id) => previews.includes(id!)),
+      `showed previews ${[...seen]} of ${previews}`,
+    );
+    assert.equal(
+      await shown().getAttribute('data-image-id'),
+      String(outputs.find((output) => output.kind === 'result')!.image.id),
+    );
+    await page.goto(`${host.url.split('#')[0]}#/runs/${runs[1].runId}`);
+    await shown().waitFor();
+  });
+
   it('steps through the project’s results with ←/→', async () => {
     await page.keyboard.press('ArrowLeft');
     await until(`window.location.hash === '#/runs/${runs[0].runId}'`);
