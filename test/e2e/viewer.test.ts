@@ -206,6 +206,32 @@ describe('the image viewer, in a browser against the web host', { skip }, () => 
     await page.screenshot({ path: join(TEST_RESULTS, 'e2e-viewer-100.png') });
   });
 
+  it('at 100 % on a HiDPI screen (devicePixelRatio 2) puts one image pixel on one device pixel', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 700 }, deviceScaleFactor: 2 });
+    try {
+      const hidpi = await context.newPage();
+      hidpi.on('pageerror', (error) => pageErrors.push(error.message));
+      await hidpi.goto(`${host.url}#/runs/${runs[1].runId}`);
+      await hidpi.getByTestId('viewer-actual').click();
+      assert.equal((await hidpi.getByTestId('zoom-level').textContent())?.trim(), '100 %');
+      const result = hidpi.locator(`[data-testid="viewer-result"][data-image-id="${runs[1].resultId}"]`);
+      await result.waitFor();
+      const image = (await result.boundingBox())!;
+      assert.deepEqual([image.width, image.height], [PHOTO.width / 2, PHOTO.height / 2], 'half a CSS pixel each');
+      await hidpi.waitForTimeout(300);
+      const area = hidpi.getByTestId('viewer-canvas');
+      const box = (await area.boundingBox())!;
+      // The screenshot is in device pixels: twice the CSS size.
+      const screen = await pixelsOf(await area.screenshot());
+      assert.equal(screen.width, Math.round(box.width * 2));
+      const [ox, oy] = [Math.round((box.x - image.x) * 2), Math.round((box.y - image.y) * 2)];
+      const share = agreement(screen, results[1], ox, oy, { x0: 0, x1: screen.width });
+      assert.ok(share > 0.99, `${(share * 100).toFixed(2)} % of the device pixels are the result's own`);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('zooms around the pointer with the wheel and pans by dragging', async () => {
     const box = (await canvas().boundingBox())!;
     const pointer = { x: box.x + box.width * 0.3, y: box.y + box.height * 0.4 };
