@@ -27,7 +27,8 @@ export function desktopStudioApi(ipc: IpcRendererLike): StudioApi {
   return {
     invoke: (channel, args) => invoke(channel, args),
     onEvent: (listener: (event: StudioEvent) => void) => subscribe(ipc, IPC_EVENTS.studio, listener),
-    imageUrl: (imageId) => `${STUDIO_ORIGIN}/media/${imageId}`,
+    imageUrl: (imageId, maxSide) =>
+      `${STUDIO_ORIGIN}/media/${imageId}${maxSide === undefined ? '' : `?maxSide=${maxSide}`}`,
     desktop,
   };
 }

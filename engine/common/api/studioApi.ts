@@ -107,8 +107,11 @@ export interface StudioApi {
   invoke<C extends Channel>(channel: C, args: ArgsOf<C>): Promise<ResultOf<C>>;
   /** Subscribes to events; returns the unsubscribe function. */
   onEvent(listener: (event: StudioEvent) => void): () => void;
-  /** A URL the renderer can show a stored image from. */
-  imageUrl(imageId: number): string;
+  /**
+   * A URL the renderer can show a stored image from; with `maxSide` (MIN_SCREEN_SIDE..MAX_SCREEN_SIDE,
+   * engine/common/view/screenImage.ts) a copy no larger than that along its longest side, for the viewer.
+   */
+  imageUrl(imageId: number, maxSide?: number): string;
   /** Native dialogs, the file manager and the application menu: present under Electron only. */
   readonly desktop?: DesktopApi;
 }

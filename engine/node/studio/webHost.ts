@@ -13,6 +13,8 @@ import type { StudioHandlers } from './studioHandlers.js';
 import { contentTypeOf, MEDIA_CACHE_CONTROL, mediaFile, pageFile, pagesBuilt, securityHeaders } from './studioPages.js';
 import { parseWireBody, toWireNode } from './wireBody.js';
 import { openRegularFile } from '../fileIO.js';
+import { parseMaxSide } from '../../common/view/screenImage.js';
+import { screenCopy, type ScreenCopy } from './screenCopy.js';
 
 export interface WebHostOptions {
   /** The studio's handlers; /media/ID finds a stored image's file through 'images.get'. */
@@ -118,7 +120,9 @@ async function route(host: HostContext, request: IncomingMessage, response: Serv
   const { pathname } = url;
   if (pathname.startsWith('/api/')) return serveRequest(host, request, response, pathname.slice('/api/'.length));
   const { handlers, staticDir } = host.options;
-  if (pathname.startsWith('/media/')) return serveMedia(handlers, response, pathname.slice('/media/'.length));
+  if (pathname.startsWith('/media/')) {
+    return serveMedia(handlers, response, pathname.slice('/media/'.length), url.searchParams.get('maxSide'));
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'method not allowed');
   return serveStatic(staticDir, response, pathname);
 }
@@ -170,10 +174,30 @@ async function answerRequest(
   }
 }
 
-/** A stored image by id. Its bytes never change (the store is content-addressed), so it may be cached for good. */
-async function serveMedia(handlers: StudioHandlers, response: ServerResponse, id: string): Promise<void> {
+/**
+ * A stored image by id, or with `?maxSide=N` a copy no larger than N pixels along its longest side (the
+ * viewer's screen-resolution first look). Its bytes never change (the store is content-addressed), so it
+ * may be cached for good.
+ */
+async function serveMedia(
+  handlers: StudioHandlers, response: ServerResponse, id: string, givenMaxSide: string | null,
+): Promise<void> {
+  const side = parseMaxSide(givenMaxSide);
+  if ('problem' in side) return sendError(response, 400, side.problem);
   const path = await mediaFile(id, async (imageId) => (await handlers['images.get']({ imageId })).path);
   if (path === null) return sendError(response, 404, 'no such image');
+  let copy: ScreenCopy | null = null;
+  try {
+    if (side.maxSide !== null) copy = await screenCopy(path, side.maxSide);
+  } catch (error) {
+    // A stored file that is no longer a readable image; anything else is a bug, answered by failed().
+    if (isPasticheError(error)) return sendError(response, 422, error.message);
+    throw error;
+  }
+  if (copy) {
+    const headers = { 'Content-Type': copy.contentType, 'Cache-Control': MEDIA_CACHE_CONTROL, ...SECURITY_HEADERS };
+    return void response.writeHead(200, headers).end(copy.bytes);
+  }
   // Only a regular file, and no more than its size: a pipe or a device put in media/ would be read forever.
   const opened = await openRegularFile(path).catch(() => null);
   if (opened === null) return sendError(response, 404, 'the stored copy of this image is missing or not a file');

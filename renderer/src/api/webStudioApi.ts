@@ -24,7 +24,8 @@ export function webStudioApi(): StudioApi {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    imageUrl: (imageId) => `/media/${imageId}?token=${encodeURIComponent(token)}`,
+    imageUrl: (imageId, maxSide) =>
+      `/media/${imageId}?token=${encodeURIComponent(token)}${maxSide === undefined ? '' : `&maxSide=${maxSide}`}`,
   };
 }
 
