@@ -1,4 +1,10 @@
-import { isChannel, isDesktopChannel, type DesktopApi, type StudioApi, type StudioEvent } from '../../engine/common/api/studioApi.js';
+import {
+  isChannel,
+  isDesktopChannel,
+  type DesktopApi,
+  type StudioApi,
+  type StudioEvent,
+} from '../../engine/common/api/studioApi.js';
 import { IPC_EVENTS, STUDIO_ORIGIN, type IpcEventPayloads, type IpcReply } from './ipc.js';
 
 /** The part of Electron's `ipcRenderer` the preload uses (structural, so it is tested without Electron). */
@@ -33,7 +39,11 @@ export function desktopStudioApi(ipc: IpcRendererLike): StudioApi {
   };
 }
 
-function subscribe<E extends keyof IpcEventPayloads>(ipc: IpcRendererLike, channel: E, listener: (payload: IpcEventPayloads[E]) => void): () => void {
+function subscribe<E extends keyof IpcEventPayloads>(
+  ipc: IpcRendererLike,
+  channel: E,
+  listener: (payload: IpcEventPayloads[E]) => void,
+): () => void {
   // The page's listener never sees Electron's event object, which would expose the sender.
   const relay = (_event: unknown, payload: unknown) => listener(payload as IpcEventPayloads[E]);
   ipc.on(channel, relay);

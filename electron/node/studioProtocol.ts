@@ -1,5 +1,12 @@
 import { readFileBytes } from '../../engine/node/fileIO.js';
-import { contentTypeOf, MEDIA_CACHE_CONTROL, mediaFile, pageFile, pagesBuilt, securityHeaders } from '../../engine/node/studio/studioPages.js';
+import {
+  contentTypeOf,
+  MEDIA_CACHE_CONTROL,
+  mediaFile,
+  pageFile,
+  pagesBuilt,
+  securityHeaders,
+} from '../../engine/node/studio/studioPages.js';
 import { STUDIO_ORIGIN } from '../common/ipc.js';
 import { isPasticheError } from '../../engine/common/errors.js';
 import { parseMaxSide } from '../../engine/common/view/screenImage.js';
@@ -23,7 +30,7 @@ export async function answerStudioProtocol(request: Request, options: StudioProt
   if (`${url.protocol}//${url.host}` !== STUDIO_ORIGIN) return problem(404, 'not part of the studio');
   if (request.method !== 'GET') return problem(405, 'only GET');
   if (url.pathname.startsWith('/media/')) return mediaResponse(url, options);
-  if (!pagesBuilt(options.pagesDir)) return problem(503, 'The studio\'s pages are not built here: run `npm run build`.');
+  if (!pagesBuilt(options.pagesDir)) return problem(503, "The studio's pages are not built here: run `npm run build`.");
   const file = pageFile(options.pagesDir, url.pathname);
   return fileResponse(file, 'no-cache');
 }
@@ -45,16 +52,25 @@ async function mediaResponse(url: URL, options: StudioProtocolOptions): Promise<
   }
 }
 
-/** Regular files only, bounded by their size: a stored image replaced by a pipe or a device is missing, not read forever. */
+/**
+ * Regular files only, bounded by their size: a stored image replaced by a pipe or a device is missing, not read
+ * forever.
+ */
 async function fileResponse(path: string, cache: string): Promise<Response> {
   try {
     const bytes = await readFileBytes(path);
-    return new Response(new Uint8Array(bytes), { status: 200, headers: { 'Content-Type': contentTypeOf(path), 'Cache-Control': cache, ...securityHeaders() } });
+    return new Response(new Uint8Array(bytes), {
+      status: 200,
+      headers: { 'Content-Type': contentTypeOf(path), 'Cache-Control': cache, ...securityHeaders() },
+    });
   } catch {
     return problem(404, 'the file is missing');
   }
 }
 
 function problem(status: number, message: string): Response {
-  return new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...securityHeaders() } });
+  return new Response(message, {
+    status,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...securityHeaders() },
+  });
 }

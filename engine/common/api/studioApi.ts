@@ -23,7 +23,10 @@ export type { QueueStylize } from './stylizeRequest.js';
 export interface StudioRequests {
   'studio.info': { args: void; result: StudioInfo };
   'networks.list': { args: void; result: NetworkSummary[] };
-  /** Downloads, checks and converts a catalogue network (progress as `network.progress` events); resumes an interrupted download. */
+  /**
+   * Downloads, checks and converts a catalogue network (progress as `network.progress` events); resumes an interrupted
+   * download.
+   */
   'networks.install': { args: { name: string }; result: NetworkSummary };
   'projects.list': { args: void; result: ProjectOverview[] };
   'projects.get': { args: { name: string }; result: ProjectDetail };
@@ -38,16 +41,25 @@ export interface StudioRequests {
   'runs.queue': { args: QueueStylize; result: { runId: number } };
   /** Checks and records a generation from synthetic Gram targets (Nikulin & Novak 2016, §6) as queued. */
   'runs.generate': { args: QueueGenerate; result: { runId: number } };
-  /** Checks and records a photo through a style network (Johnson et al. 2016) as queued: one pass, in overlapping tiles when large. */
+  /**
+   * Checks and records a photo through a style network (Johnson et al. 2016) as queued: one pass, in overlapping tiles
+   * when large.
+   */
   'runs.fast': { args: QueueFeedforward; result: { runId: number } };
   'runs.cancel': { args: { runId: number }; result: void };
   /** The fast style networks of the style library, installed, imported or trained, by name, each with its thumbnail. */
   'styles.list': { args: void; result: StyleListing[] };
   /** The catalogue's ready styles (resources/styles/catalogue.json), each installed or not. */
   'styles.catalogue': { args: void; result: CatalogueStyleSummary[] };
-  /** Downloads, checks and imports a catalogue style (progress as `style.progress` events); resumes an interrupted download. */
+  /**
+   * Downloads, checks and imports a catalogue style (progress as `style.progress` events); resumes an interrupted
+   * download.
+   */
   'styles.install': { args: { name: string }; result: StyleListing };
-  /** Checks and records the training of a new style network (Johnson et al. 2016) as queued; its steps report as run.progress. */
+  /**
+   * Checks and records the training of a new style network (Johnson et al. 2016) as queued; its steps report as
+   * run.progress.
+   */
   'styles.train': { args: QueueTraining; result: { runId: number } };
   'queue.get': { args: void; result: QueueState };
   /** Queues the cartesian product of one or two axes over a base configuration, and records the grid. */
@@ -55,7 +67,10 @@ export interface StudioRequests {
   'grids.list': { args: { project?: string }; result: GridRecord[] };
   'grids.get': { args: { gridId: number }; result: GridDetail };
   /** The grid as one labelled picture (a contact sheet), each cell's newest image fitted into its box. */
-  'grids.export': { args: { gridId: number; cellSize: number; format: OutputFormat; quality?: number }; result: PrintFileResult };
+  'grids.export': {
+    args: { gridId: number; cellSize: number; format: OutputFormat; quality?: number };
+    result: PrintFileResult;
+  };
   /** Remembers in the data folder that a notice was dismissed, so it shows once (`studio.info`'s dismissedNotices). */
   'notices.dismiss': { args: { notice: StudioNotice }; result: void };
 }
@@ -73,16 +88,39 @@ export type ResultOf<C extends Channel> = StudioRequests[C]['result'];
 
 /** Every channel, for hosts that must refuse an unknown one at run time. */
 export const CHANNELS = [
-  'studio.info', 'networks.list', 'networks.install', 'projects.list', 'projects.get', 'images.add', 'images.get', 'images.export',
-  'runs.list', 'runs.get', 'runs.queue', 'runs.generate', 'runs.fast', 'runs.cancel', 'styles.list', 'styles.catalogue',
-  'styles.install', 'styles.train', 'queue.get', 'grids.create', 'grids.list', 'grids.get', 'grids.export', 'notices.dismiss',
+  'studio.info',
+  'networks.list',
+  'networks.install',
+  'projects.list',
+  'projects.get',
+  'images.add',
+  'images.get',
+  'images.export',
+  'runs.list',
+  'runs.get',
+  'runs.queue',
+  'runs.generate',
+  'runs.fast',
+  'runs.cancel',
+  'styles.list',
+  'styles.catalogue',
+  'styles.install',
+  'styles.train',
+  'queue.get',
+  'grids.create',
+  'grids.list',
+  'grids.get',
+  'grids.export',
+  'notices.dismiss',
 ] as const satisfies readonly Channel[];
 
 export function isChannel(value: string): value is Channel {
   return (CHANNELS as readonly string[]).includes(value);
 }
 
-/** What the engine tells the UI without being asked: every change of a run the queue handles, and downloads' progress. */
+/**
+ * What the engine tells the UI without being asked: every change of a run the queue handles, and downloads' progress.
+ */
 export type StudioEvent =
   | { readonly type: 'run.status'; readonly runId: number; readonly status: RunStatus; readonly error?: string }
   /** An iteration's losses; a scheduled run's name the stage it is on (`progress.stage`). */
@@ -94,13 +132,27 @@ export type StudioEvent =
    * that stage's result (sent the moment the stage ends, whatever the run's previewEvery).
    */
   | {
-    readonly type: 'run.preview'; readonly runId: number; readonly iteration: number; readonly imageId: number;
-    readonly stage?: StagePosition; readonly stageDone?: boolean;
-  }
+      readonly type: 'run.preview';
+      readonly runId: number;
+      readonly iteration: number;
+      readonly imageId: number;
+      readonly stage?: StagePosition;
+      readonly stageDone?: boolean;
+    }
   /** A feed-forward run's tiles computed so far (0 of N when it starts). */
   | { readonly type: 'run.tiles'; readonly runId: number; readonly done: number; readonly total: number }
-  | { readonly type: 'network.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number }
-  | { readonly type: 'style.progress'; readonly name: string; readonly receivedBytes: number; readonly totalBytes: number };
+  | {
+      readonly type: 'network.progress';
+      readonly name: string;
+      readonly receivedBytes: number;
+      readonly totalBytes: number;
+    }
+  | {
+      readonly type: 'style.progress';
+      readonly name: string;
+      readonly receivedBytes: number;
+      readonly totalBytes: number;
+    };
 
 /** The API object the renderer holds, whichever process or host serves it. */
 export interface StudioApi {
@@ -121,7 +173,10 @@ export interface StudioApi {
  * host has none of it; the renderer falls back to a file input and a download there.
  */
 export interface DesktopRequests {
-  /** The native open dialog; every chosen file is copied into the store. A file that is not an image is reported, the others still added. */
+  /**
+   * The native open dialog; every chosen file is copied into the store. A file that is not an image is reported, the
+   * others still added.
+   */
   'desktop.addImages': { args: void; result: { added: ImageRecord[]; problems: string[] } };
   /** The native save dialog, then an atomic write; null when the person cancels. */
   'desktop.saveFile': { args: { fileName: string; bytes: Uint8Array }; result: { path: string } | null };
@@ -130,7 +185,11 @@ export interface DesktopRequests {
 }
 
 export type DesktopChannel = keyof DesktopRequests;
-export const DESKTOP_CHANNELS = ['desktop.addImages', 'desktop.saveFile', 'desktop.reveal'] as const satisfies readonly DesktopChannel[];
+export const DESKTOP_CHANNELS = [
+  'desktop.addImages',
+  'desktop.saveFile',
+  'desktop.reveal',
+] as const satisfies readonly DesktopChannel[];
 
 export function isDesktopChannel(value: string): value is DesktopChannel {
   return (DESKTOP_CHANNELS as readonly string[]).includes(value);
@@ -153,7 +212,10 @@ export interface StudioInfo {
   readonly dataHome: string;
   /** Bytes a run's style statistics may take on this backend (what local style is checked against). */
   readonly styleMemoryBytes: number;
-  /** Bytes one optimisation may take on this backend: a print schedule's stages larger than that are tiled (optimisationCost.ts). */
+  /**
+   * Bytes one optimisation may take on this backend: a print schedule's stages larger than that are tiled
+   * (optimisationCost.ts).
+   */
   readonly optimisationMemoryBytes: number;
   /** The notices dismissed in this data folder (by the desktop or the web studio alike): not shown again. */
   readonly dismissedNotices: readonly StudioNotice[];

@@ -76,8 +76,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     socket.on('error', () => socket.destroy());
     try {
       const url = requestTarget(request);
-      const refusal = url === null ? NOT_A_PATH
-        : url.pathname === '/events' ? guard(request, url, true) : 'no such endpoint';
+      const refusal =
+        url === null ? NOT_A_PATH : url.pathname === '/events' ? guard(request, url, true) : 'no such endpoint';
       if (refusal) return refuseSocket(socket, upgradeRefusalStatus(url, refusal), refusal);
       sockets.handleUpgrade(request, socket, head, (client) => {
         // A frame over maxPayload or a broken one is an 'error' event: unheard, it would be thrown.
@@ -133,7 +133,10 @@ async function route(host: HostContext, request: IncomingMessage, response: Serv
  * as soon as it passes the limit; the connection then closes, so the rest is never read.
  */
 async function serveRequest(
-  host: HostContext, request: IncomingMessage, response: ServerResponse, channel: string,
+  host: HostContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  channel: string,
 ): Promise<void> {
   if (request.method !== 'POST') return sendError(response, 405, 'use POST');
   if (!isChannel(channel)) return sendError(response, 404, `unknown channel '${channel}'`);
@@ -156,7 +159,10 @@ async function serveRequest(
 }
 
 async function answerRequest(
-  handlers: StudioHandlers, response: ServerResponse, channel: Channel, body: Buffer,
+  handlers: StudioHandlers,
+  response: ServerResponse,
+  channel: Channel,
+  body: Buffer,
 ): Promise<void> {
   let wire: unknown;
   try {
@@ -180,7 +186,10 @@ async function answerRequest(
  * may be cached for good.
  */
 async function serveMedia(
-  handlers: StudioHandlers, response: ServerResponse, id: string, givenMaxSide: string | null,
+  handlers: StudioHandlers,
+  response: ServerResponse,
+  id: string,
+  givenMaxSide: string | null,
 ): Promise<void> {
   const side = parseMaxSide(givenMaxSide);
   if ('problem' in side) return sendError(response, 400, side.problem);
@@ -201,14 +210,30 @@ async function serveMedia(
   // Only a regular file, and no more than its size: a pipe or a device put in media/ would be read forever.
   const opened = await openRegularFile(path).catch(() => null);
   if (opened === null) return sendError(response, 404, 'the stored copy of this image is missing or not a file');
-  response.writeHead(200, { 'Content-Type': contentTypeOf(path), 'Cache-Control': MEDIA_CACHE_CONTROL, ...SECURITY_HEADERS });
-  if (opened.size === 0) return void opened.handle.close().then(() => response.end(), () => response.end());
-  opened.handle.createReadStream({ start: 0, end: opened.size - 1 }).on('error', () => response.destroy()).pipe(response);
+  response.writeHead(200, {
+    'Content-Type': contentTypeOf(path),
+    'Cache-Control': MEDIA_CACHE_CONTROL,
+    ...SECURITY_HEADERS,
+  });
+  if (opened.size === 0)
+    return void opened.handle.close().then(
+      () => response.end(),
+      () => response.end(),
+    );
+  opened.handle
+    .createReadStream({ start: 0, end: opened.size - 1 })
+    .on('error', () => response.destroy())
+    .pipe(response);
 }
 
 function serveStatic(staticDir: string | undefined, response: ServerResponse, pathname: string): void {
   if (!staticDir || !pagesBuilt(staticDir)) {
-    return send(response, 503, 'text/plain; charset=utf-8', 'The studio\'s pages are not built here: run `npm run build`.\n');
+    return send(
+      response,
+      503,
+      'text/plain; charset=utf-8',
+      "The studio's pages are not built here: run `npm run build`.\n",
+    );
   }
   const target = pageFile(staticDir, pathname);
   response.writeHead(200, { 'Content-Type': contentTypeOf(target), 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
@@ -217,7 +242,9 @@ function serveStatic(staticDir: string | undefined, response: ServerResponse, pa
 
 /** A file that vanishes or fails mid-way ends this response only, never the host. */
 function streamFile(path: string, response: ServerResponse): void {
-  createReadStream(path).on('error', () => response.destroy()).pipe(response);
+  createReadStream(path)
+    .on('error', () => response.destroy())
+    .pipe(response);
 }
 
 /** The page talks only to this host: its API and its event stream. */
@@ -264,8 +291,10 @@ function refuseSocket(socket: Duplex, status: number, message: string): void {
   if (!socket.writable) return void socket.destroy();
   const body = `${JSON.stringify({ error: message })}\n`;
   const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'Content-Type: application/json',
-    `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close',
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
   ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
