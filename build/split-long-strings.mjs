@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Splits what prettier cannot break on a line over 120 characters: its longest string or template
 // literal becomes two joined by `+` (`'… ' + '…'`), cut at a space near its middle and never inside a
-// `${…}`; a regular expression standing alone as an argument becomes `new RegExp(String.raw`…` +
-// String.raw`…`, flags)`, the same pattern. Run prettier afterwards to lay the pieces out, and this
-// again until nothing changes. In a Svelte component only the <script> is touched: markup needs a person.
+// `${…}`; a regular expression standing alone on its line (an argument, or a value ending in `;`)
+// becomes `new RegExp(String.raw`…` + String.raw`…`, flags)`, the same pattern, and a line with any
+// other regular expression is left whole, since quotes inside a pattern are not strings. Run prettier
+// afterwards to lay the pieces out, and this again until nothing changes. In a Svelte component only
+// the <script> is touched: markup needs a person.
 //   node build/split-long-strings.mjs PATH…
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -61,12 +63,16 @@ function middleSpace(text, from, to, allowed = () => true) {
   return best;
 }
 
+/** A `/` where an operand must come (line start, after `(`, `,`, `=`…): a regular expression, never a division. */
+const REGEXP_START = /(^|[(,=:[!&|?{};]|\breturn)\s*\/(?![/*])/;
+
 /** The line with its longest literal split in two, or null when nothing on it can be split safely. */
 function splitLiteral(line) {
   const literal = literals(line).sort((a, b) => b.end - b.start - (a.end - a.start))[0];
   if (literal === undefined || literal.end - literal.start < 24) return null;
   const { start, end, quote, holes } = literal;
   if (quote === '`' && /[\w$)\]]/.test(line[start - 1] ?? '')) return null; // a tagged template
+  if (REGEXP_START.test(line)) return null;
   const before = line.slice(0, start);
   const after = line.slice(end + 1);
   if (/^[.[]/.test(after) || /\b(import|from|case)\s*$|[|&]\s*$/.test(before)) return null;
@@ -76,18 +82,18 @@ function splitLiteral(line) {
   return `${line.slice(0, cut)}${quote} + ${quote}${line.slice(cut)}`;
 }
 
-/** A line holding only a regular expression argument, as `new RegExp` of two String.raw parts; else null. */
+/** A line holding only a regular expression, as `new RegExp` of two String.raw parts; else null. */
 function splitRegExp(line) {
-  const match = /^(\s*)\/(.+)\/([dgimsuy]*)(,?)$/.exec(line);
+  const match = /^(\s*)\/(.+)\/([dgimsuy]*)([,;]?)$/.exec(line);
   if (match === null || /`|\$\{/.test(match[2])) return null;
-  const [, indent, body, flags, comma] = match;
+  const [, indent, body, flags, end] = match;
   const cut = middleSpace(body, 0, body.length);
   if (cut < 0) return null;
   return [
     `${indent}new RegExp(`,
     `${indent}  String.raw\`${body.slice(0, cut)}\` +`,
     `${indent}    String.raw\`${body.slice(cut)}\`${flags === '' ? '' : `, '${flags}'`},`,
-    `${indent})${comma}`,
+    `${indent})${end}`,
   ].join('\n');
 }
 

@@ -66,16 +66,17 @@ async function start(): Promise<void> {
         send: (command) => toPage(IPC_EVENTS.menu, command),
         openDataFolder: () => void shell.openPath(dataHome),
         about: () =>
-          void engine.then((gpu) =>
-            dialog.showMessageBox(window, {
+          void engine.then((gpu) => {
+            // The GPU engine window's line only when stylizations and generations compute there.
+            const gpuLine = gpu?.used
+              ? `Stylizations and generations: ${gpu.backend.name} — ${gpu.backend.description}\n`
+              : '';
+            return dialog.showMessageBox(window, {
               title: 'About Pastiche',
               message: `Pastiche ${version}`,
-              detail:
-                `Backend: ${backend.name} — ` +
-                `${backend.description}\n${gpu?.used ? `Stylizations and generations: ${gpu.backend.name} — ${gpu.backend.description}\n` : ''}Data: ` +
-                `${dataHome}`,
-            }),
-          ),
+              detail: `Backend: ${backend.name} — ${backend.description}\n${gpuLine}Data: ${dataHome}`,
+            });
+          }),
       },
       { mac: process.platform === 'darwin', devTools },
     ),

@@ -59,6 +59,17 @@ describe('build/split-long-strings.mjs', () => {
     assert.equal(built.flags, 'i');
   });
 
+  it('splits a regular expression ending a statement whole, and never a quote inside a pattern', () => {
+    const pattern = String.raw`/^pastiche: ${words(20)} \(weaker\)\. .*'pastiche models install vgg19' ${words(5)}$/`;
+    const result = split(`  ${pattern};`);
+    assert.match(result, /^ {2}new RegExp\(\n/);
+    assert.match(result, /\);$/);
+    const built = evaluate(result.trim().replace(/;$/, '')) as RegExp;
+    assert.equal(built.source, (evaluate(pattern) as RegExp).source);
+    const inCall = `  assert.match(output, ${pattern});`;
+    assert.equal(split(inCall), inCall);
+  });
+
   it("touches only a Svelte component's script, never its markup", () => {
     const long = `'${words(40)}'`;
     const component = `<script>\n  const a = ${long};\n</script>\n<p title=${long}>x</p>\n`;

@@ -89,7 +89,8 @@ export function writeKerasWeights(
 export function readInChildProcess(file: string): { outcome: string; stderr: string } {
   const reader = new URL('../../engine/node/networks/kerasWeightsFile.js', import.meta.url).href;
   const code = `const { readKerasWeightsFile } = await import(${JSON.stringify(reader)});
-    await readKerasWeightsFile(${JSON.stringify(file)}).then(() => console.log('read'), (error) => console.log(error.message));`;
+    await readKerasWeightsFile(${JSON.stringify(file)})
+      .then(() => console.log('read'), (error) => console.log(error.message));`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
   return { outcome: run.stdout.trim(), stderr: run.stderr };
 }

@@ -15,6 +15,7 @@ import {
 } from '../runs/feedforwardRun.js';
 import { openRunStore } from '../store/runStore.js';
 import { integerOption } from './optionParsers.js';
+import { announce, backendLine } from './foregroundRun.js';
 import { checkOutputFile } from './outputFile.js';
 import { printJson } from './progressView.js';
 
@@ -134,8 +135,7 @@ function announcements(json: boolean, backend: BackendInfo, job: FeedforwardJob,
         [
           `Run ${runId} · project '${job.project}' · ${width}×${height} · ` +
             `${tile === 0 ? 'one piece' : `${tiles} tiles of ${tile} px, overlapping by ${overlap} px`}`,
-          `Backend: ${backend.name} — ` +
-            `${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
+          backendLine(backend),
           `Style: ${style.name} (${style.source}, from ${style.origin}, ` +
             `weights sha256 ${style.weightsSha256.slice(0, 12)}…)`,
         ],
@@ -165,11 +165,13 @@ function report(options: FastOptions, backend: BackendInfo, outcome: Feedforward
     ms: Math.round(outcome.elapsedMs),
   };
   const seconds = (outcome.elapsedMs / 1000).toFixed(1);
+  const cancelledOutput = output
+    ? `: the ${outcome.image!.height} lines finished are in ${output}`
+    : ': no line was finished';
   announce(options.json, summary, [
     outcome.status === 'done'
       ? `Done: ${output} (run ${outcome.runId}, ${width}×${height} in ${seconds} s)`
-      : `Cancelled after ${seconds} s (run ` +
-        `${outcome.runId})${output ? `: the ${outcome.image!.height} lines finished are in ${output}` : ': no line was finished'}`,
+      : `Cancelled after ${seconds} s (run ${outcome.runId})${cancelledOutput}`,
   ]);
 }
 
@@ -200,9 +202,4 @@ function tileView(json: boolean, stream: NodeJS.WriteStream = process.stderr): T
     },
     stop: () => bar.stop(),
   };
-}
-
-function announce(json: boolean, event: object, lines: string[]): void {
-  if (json) printJson(event);
-  else process.stderr.write(lines.join('\n') + '\n');
 }

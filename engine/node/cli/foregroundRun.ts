@@ -77,8 +77,7 @@ export async function runInForeground(
           },
           [
             `Run ${runId} · project '${run.project}' · ${width}×${height} · ${run.iterations} iterations`,
-            `Backend: ${backend.name} — ` +
-              `${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (install @tensorflow/tfjs-node for native speed)' : ''}`,
+            backendLine(backend),
             `Network: ${network.name}${network.status === 'embedded' ? randomNote : ''}`,
           ],
         );
@@ -141,4 +140,13 @@ export async function runInForeground(
 export function announce(json: boolean, event: object, lines: string[]): void {
   if (json) printJson(event);
   else process.stderr.write(lines.join('\n') + '\n');
+}
+
+/** What a run on a backend without native code (wasm, cpu) is told by default: how to go faster. */
+const NATIVE_SPEED_HINT = 'install @tensorflow/tfjs-node for native speed';
+
+/** A run's `Backend:` line: the backend, what it uses, and on wasm or cpu `slowHint` in brackets. */
+export function backendLine(backend: BackendInfo, slowHint: string = NATIVE_SPEED_HINT): string {
+  const hint = backend.name === 'wasm' || backend.name === 'cpu' ? ` (${slowHint})` : '';
+  return `Backend: ${backend.name} — ${backend.description}${hint}`;
 }

@@ -23,7 +23,7 @@ import {
   numberOption,
   type LossTermOptions,
 } from './optionParsers.js';
-import { announce } from './foregroundRun.js';
+import { announce, backendLine } from './foregroundRun.js';
 import { formatDuration, printJson, progressView } from './progressView.js';
 
 interface TrainStyleOptions extends LossTermOptions {
@@ -215,6 +215,12 @@ async function jobFromOptions(options: TrainStyleOptions): Promise<TrainStyleJob
   };
 }
 
+/** What a training on wasm or cpu is told: where to train instead. */
+const GPU_TRAINING_HINT = 'a GPU trains hundreds of times faster: see docs/fast-styles.md, "Training a style"';
+/** Added to the `Loss network:` line when the network has random weights. */
+const RANDOM_LOSS_NETWORK_NOTE =
+  ' — random weights: a pretrained network (`pastiche models`) is needed for a style worth keeping';
+
 /**
  * Trains in the foreground: progress on stderr (or JSON lines on stdout), Ctrl-C stopping after the
  * current step with a checkpoint kept (a second Ctrl-C quits at once; the last checkpoint stays).
@@ -244,10 +250,8 @@ async function trainInForeground(
         announce(options.json, { event: 'start', ...info, network: info.network.name, backend: backend.name }, [
           `Run ${info.runId} · training style '${options.name}' on ${info.photos} photos · ` +
             `${info.step > 0 ? `resuming at step ${info.step} of ${info.totalSteps}` : info.totalSteps} steps`,
-          `Backend: ${backend.name} — ` +
-            `${backend.description}${backend.name === 'wasm' || backend.name === 'cpu' ? ' (a GPU trains hundreds of times faster: see docs/fast-styles.md, "Training a style")' : ''}`,
-          `Loss network: ` +
-            `${info.network.name}${info.network.status === 'embedded' ? ' — random weights: a pretrained network (`pastiche models`) is needed for a style worth keeping' : ''}`,
+          backendLine(backend, GPU_TRAINING_HINT),
+          `Loss network: ${info.network.name}${info.network.status === 'embedded' ? RANDOM_LOSS_NETWORK_NOTE : ''}`,
         ]);
         view.start(info.totalSteps);
       },

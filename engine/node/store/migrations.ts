@@ -3,7 +3,8 @@
  * Never edit a script once released: add the next one.
  */
 export const MIGRATIONS: readonly string[] = [
-  /* 1: projects, images, runs with every hyper-parameter, their layers, styles, metrics and outputs */ `
+  // 1: projects, images, runs with every hyper-parameter, their layers, styles, metrics and outputs
+  `
   -- Timestamps are ISO 8601 UTC with milliseconds, as JavaScript's toISOString() writes them.
   CREATE TABLE projects (
     id INTEGER PRIMARY KEY,
@@ -102,7 +103,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX run_outputs_by_run ON run_outputs(run_id, id);
   `,
 
-  /* 2: comparison grids — a base configuration, one or two varied axes, and the run of each cell */ `
+  // 2: comparison grids — a base configuration, one or two varied axes, and the run of each cell
+  `
   CREATE TABLE grids (
     id INTEGER PRIMARY KEY,
     project_id INTEGER NOT NULL REFERENCES projects(id),
@@ -122,18 +124,22 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   `,
 
-  /* 3: colour preservation (Gatys et al. 2017) — runs recorded before it kept the painting's colours */ `
+  // 3: colour preservation (Gatys et al. 2017) — runs recorded before it kept the painting's colours
+  `
   ALTER TABLE runs ADD COLUMN preserve_colors TEXT NOT NULL DEFAULT 'none'
     CHECK (preserve_colors IN ('none', 'luminance', 'histogram'));
   `,
 
-  /* 4: style representations (Nikulin & Novak 2016 §7, §9) — runs recorded before it matched Gram matrices */ `
-  ALTER TABLE runs ADD COLUMN style_repr TEXT NOT NULL DEFAULT 'gram' CHECK (style_repr IN ('gram', 'spatial', 'local'));
+  // 4: style representations (Nikulin & Novak 2016 §7, §9) — runs recorded before it matched Gram matrices
+  `
+  ALTER TABLE runs ADD COLUMN style_repr TEXT NOT NULL DEFAULT 'gram'
+    CHECK (style_repr IN ('gram', 'spatial', 'local'));
   ALTER TABLE runs ADD COLUMN local_radius INTEGER NOT NULL DEFAULT 0 CHECK (local_radius >= 0);
   ALTER TABLE runs ADD COLUMN gram_mix REAL NOT NULL DEFAULT 0 CHECK (gram_mix BETWEEN 0 AND 1);
   `,
 
-  /* 5: generate runs (Nikulin & Novak 2016, §6) — no photo, a size of their own, synthetic Gram targets */ `
+  // 5: generate runs (Nikulin & Novak 2016, §6) — no photo, a size of their own, synthetic Gram targets
+  `
   INSERT INTO run_kinds (name) VALUES ('generate');
   -- SQLite cannot drop a NOT NULL in place, so the photo's column is replaced by a nullable one.
   ALTER TABLE runs RENAME COLUMN content_image_id TO content_image_id_before_generate;
@@ -152,11 +158,14 @@ export const MIGRATIONS: readonly string[] = [
   END);
   `,
 
-  /* 6: the digest of the network's weights a run used (runs recorded before it name their network only) */ `
+  // 6: the digest of the network's weights a run used (runs recorded before it name their network only)
+  `
   ALTER TABLE runs ADD COLUMN weights_sha256 TEXT CHECK (weights_sha256 IS NULL OR length(weights_sha256) = 64);
   `,
 
-  /* 7: feed-forward runs (Johnson et al. 2016) — a photo through a style network: no optimisation, so its settings become nullable */ `
+  // 7: feed-forward runs (Johnson et al. 2016) — a photo through a style network: no optimisation, so its settings
+  // become nullable
+  `
   INSERT INTO run_kinds (name) VALUES ('feedforward');
   -- SQLite cannot drop NOT NULL in place: the table is rebuilt (foreign keys off, see TABLE_REBUILDS)
   -- and renamed over the old one, which the other tables' references then name again.
@@ -179,7 +188,8 @@ export const MIGRATIONS: readonly string[] = [
     style_scale REAL,
     optimizer TEXT CHECK (optimizer IN ('lbfgs', 'adam')),
     optimizer_settings TEXT             -- JSON of the whole OptimizerSettings
-      CHECK (optimizer_settings IS NULL OR (json_valid(optimizer_settings) AND json_extract(optimizer_settings, '$.name') IS optimizer)),
+      CHECK (optimizer_settings IS NULL
+        OR (json_valid(optimizer_settings) AND json_extract(optimizer_settings, '$.name') IS optimizer)),
     iterations INTEGER,
     seed INTEGER,
     pooling TEXT CHECK (pooling IN ('max', 'avg')),
@@ -202,32 +212,35 @@ export const MIGRATIONS: readonly string[] = [
     error TEXT,
     CHECK (status <> 'running' OR (owner_pid IS NOT NULL AND owner_store IS NOT NULL)),
     -- An optimisation has every one of its settings.
-    CHECK (kind NOT IN ('stylize', 'generate') OR (init IS NOT NULL AND content_weight IS NOT NULL AND style_weight IS NOT NULL
-      AND tv_weight IS NOT NULL AND style_scale IS NOT NULL AND optimizer IS NOT NULL AND optimizer_settings IS NOT NULL
-      AND iterations IS NOT NULL AND seed IS NOT NULL AND pooling IS NOT NULL AND preview_every IS NOT NULL
-      AND preserve_colors IS NOT NULL AND style_repr IS NOT NULL AND local_radius IS NOT NULL AND gram_mix IS NOT NULL)),
+    CHECK (kind NOT IN ('stylize', 'generate') OR (init IS NOT NULL AND content_weight IS NOT NULL
+      AND style_weight IS NOT NULL AND tv_weight IS NOT NULL AND style_scale IS NOT NULL AND optimizer IS NOT NULL
+      AND optimizer_settings IS NOT NULL AND iterations IS NOT NULL AND seed IS NOT NULL AND pooling IS NOT NULL
+      AND preview_every IS NOT NULL AND preserve_colors IS NOT NULL AND style_repr IS NOT NULL
+      AND local_radius IS NOT NULL AND gram_mix IS NOT NULL)),
     -- What each kind has and lacks: IS, not =, so that a missing value fails rather than passes as NULL.
     -- A later kind adds its own check with the column it brings.
     CHECK (CASE kind
-      WHEN 'stylize' THEN content_image_id IS NOT NULL AND width IS NULL AND height IS NULL AND generator IS NULL AND feedforward IS NULL
+      WHEN 'stylize' THEN content_image_id IS NOT NULL AND width IS NULL AND height IS NULL AND generator IS NULL
+        AND feedforward IS NULL
       WHEN 'generate' THEN content_image_id IS NULL AND init_image_id IS NULL AND size IS max(width, height)
         AND json_valid(generator) IS 1 AND json_extract(generator, '$.seed') IS seed AND feedforward IS NULL
       WHEN 'feedforward' THEN content_image_id IS NOT NULL AND init_image_id IS NULL AND generator IS NULL
         AND json_valid(feedforward) IS 1 AND json_extract(feedforward, '$.style') IS network
-        AND json_extract(feedforward, '$.width') IS width AND json_extract(feedforward, '$.height') IS height AND size IS max(width, height)
-        AND coalesce(init, content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings, iterations, seed,
-          pooling, preview_every, preserve_colors, style_repr, local_radius, gram_mix) IS NULL
+        AND json_extract(feedforward, '$.width') IS width AND json_extract(feedforward, '$.height') IS height
+        AND size IS max(width, height)
+        AND coalesce(init, content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings,
+          iterations, seed, pooling, preview_every, preserve_colors, style_repr, local_radius, gram_mix) IS NULL
       ELSE 1
     END IS 1)
   ) STRICT;
-  INSERT INTO runs_rebuilt (id, project_id, kind, status, content_image_id, init_image_id, network, size, width, height, init,
-      content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings, iterations, seed, pooling, preview_every,
-      preserve_colors, style_repr, local_radius, gram_mix, generator, weights_sha256, backend, owner_pid, owner_store,
-      iterations_done, created_at, started_at, finished_at, duration_ms, error)
-    SELECT id, project_id, kind, status, content_image_id, init_image_id, network, size, width, height, init,
-      content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings, iterations, seed, pooling, preview_every,
-      preserve_colors, style_repr, local_radius, gram_mix, generator, weights_sha256, backend, owner_pid, owner_store,
-      iterations_done, created_at, started_at, finished_at, duration_ms, error
+  INSERT INTO runs_rebuilt (id, project_id, kind, status, content_image_id, init_image_id, network, size, width,
+      height, init, content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings, iterations,
+      seed, pooling, preview_every, preserve_colors, style_repr, local_radius, gram_mix, generator, weights_sha256,
+      backend, owner_pid, owner_store, iterations_done, created_at, started_at, finished_at, duration_ms, error)
+    SELECT id, project_id, kind, status, content_image_id, init_image_id, network, size, width,
+      height, init, content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings, iterations,
+      seed, pooling, preview_every, preserve_colors, style_repr, local_radius, gram_mix, generator, weights_sha256,
+      backend, owner_pid, owner_store, iterations_done, created_at, started_at, finished_at, duration_ms, error
     FROM runs;
   DROP TABLE runs;
   ALTER TABLE runs_rebuilt RENAME TO runs;
@@ -235,10 +248,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_by_status ON runs(status, id);
   `,
 
-  /* 8: style network trainings (Johnson et al. 2016) — a transformer trained for one painting on a folder of photos */ `
+  // 8: style network trainings (Johnson et al. 2016) — a transformer trained for one painting on a folder of photos
+  `
   INSERT INTO run_kinds (name) VALUES ('train-style');
   -- The saved style's digest, once the training is done.
-  ALTER TABLE runs ADD COLUMN trained_style_sha256 TEXT CHECK (trained_style_sha256 IS NULL OR length(trained_style_sha256) = 64);
+  ALTER TABLE runs ADD COLUMN trained_style_sha256 TEXT
+    CHECK (trained_style_sha256 IS NULL OR length(trained_style_sha256) = 64);
   -- JSON of what a training has beyond the optimisation's columns: the settings the columns lack, the
   -- style's name, the photos. Its network is the loss network, its iterations are steps, its photo
   -- the validation photo and its one style the painting; it has no start image, generator or tiles.
@@ -253,7 +268,9 @@ export const MIGRATIONS: readonly string[] = [
   END) IS 1);
   `,
 
-  /* 9: print resolution (Gatys et al. 2017 §5) — a stylization's coarse-to-fine stages and their tiles; runs before it ran in one piece */ `
+  // 9: print resolution (Gatys et al. 2017 §5) — a stylization's coarse-to-fine stages and their tiles; runs before it
+  // ran in one piece
+  `
   -- JSON of the whole StylizeSchedule; NULL: one piece at size for iterations. Its last stage is the run's size.
   ALTER TABLE runs ADD COLUMN schedule TEXT CHECK (schedule IS NULL OR (kind IS 'stylize' AND json_valid(schedule) IS 1
     AND json_type(schedule, '$.stages') IS 'array' AND json_array_length(schedule, '$.stages') > 0

@@ -42,11 +42,13 @@ export type EndStatus = 'done' | 'failed' | 'cancelled';
 
 const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ')";
 
-const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, content_image_id AS contentImageId, init_image_id AS initImageId,
-    network, init, content_weight AS contentWeight, style_weight AS styleWeight, tv_weight AS tvWeight, style_scale AS styleScale,
-    optimizer, optimizer_settings AS optimizerSettings, iterations, size, seed, pooling, preview_every AS previewEvery,
-    preserve_colors AS preserveColors, style_repr AS styleRepr, local_radius AS localRadius, gram_mix AS gramMix, width, height, generator, feedforward,
-    training, trained_style_sha256 AS trainedStyleSha256, schedule, backend, weights_sha256 AS weightsSha256, iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
+const RUN_SELECT = `SELECT runs.id, projects.name AS project, kind, status, content_image_id AS contentImageId,
+    init_image_id AS initImageId, network, init, content_weight AS contentWeight, style_weight AS styleWeight,
+    tv_weight AS tvWeight, style_scale AS styleScale, optimizer, optimizer_settings AS optimizerSettings, iterations,
+    size, seed, pooling, preview_every AS previewEvery, preserve_colors AS preserveColors, style_repr AS styleRepr,
+    local_radius AS localRadius, gram_mix AS gramMix, width, height, generator, feedforward, training,
+    trained_style_sha256 AS trainedStyleSha256, schedule, backend, weights_sha256 AS weightsSha256,
+    iterations_done AS iterationsDone, runs.created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
     duration_ms AS durationMs, error
   FROM runs JOIN projects ON projects.id = runs.project_id`;
 
@@ -76,13 +78,14 @@ export class RunTable {
     private readonly images: ImageTable,
   ) {
     this.statements = {
-      insertRun:
-        db.prepare(`INSERT INTO runs (project_id, kind, status, content_image_id, init_image_id, network, init, content_weight, style_weight,
-          tv_weight, style_scale, optimizer, optimizer_settings, iterations, size, seed, pooling, preview_every, preserve_colors,
-          style_repr, local_radius, gram_mix, width, height, generator, feedforward, training, trained_style_sha256, schedule)
-        VALUES (@projectId, @kind, 'queued', @contentImageId, @initImageId, @network, @init, @contentWeight, @styleWeight,
-          @tvWeight, @styleScale, @optimizer, @optimizerSettings, @iterations, @size, @seed, @pooling, @previewEvery, @preserveColors,
-          @styleRepr, @localRadius, @gramMix, @width, @height, @generator, @feedforward, @training, @trainedStyleSha256, @schedule)`),
+      insertRun: db.prepare(`INSERT INTO runs (project_id, kind, status, content_image_id, init_image_id,
+          network, init, content_weight, style_weight, tv_weight, style_scale, optimizer, optimizer_settings,
+          iterations, size, seed, pooling, preview_every, preserve_colors, style_repr, local_radius, gram_mix,
+          width, height, generator, feedforward, training, trained_style_sha256, schedule)
+        VALUES (@projectId, @kind, 'queued', @contentImageId, @initImageId,
+          @network, @init, @contentWeight, @styleWeight, @tvWeight, @styleScale, @optimizer, @optimizerSettings,
+          @iterations, @size, @seed, @pooling, @previewEvery, @preserveColors, @styleRepr, @localRadius, @gramMix,
+          @width, @height, @generator, @feedforward, @training, @trainedStyleSha256, @schedule)`),
       insertLayer: db.prepare<[LayerRow & { runId: number }]>(
         'INSERT INTO run_layers (run_id, role, position, layer, ' +
           'weight) VALUES (@runId, @role, @position, @layer, @weight)',
@@ -93,7 +96,8 @@ export class RunTable {
       byId: db.prepare<[number], RunRow>(`${RUN_SELECT} WHERE runs.id = ?`),
       // Newest first; a NULL filter matches every run, and LIMIT -1 means no limit.
       list: db.prepare<[{ project: string | null; status: RunStatus | null; limit: number }], RunRow>(`${RUN_SELECT}
-        WHERE (@project IS NULL OR projects.name = @project) AND (@status IS NULL OR status = @status) ORDER BY runs.id DESC LIMIT @limit`),
+        WHERE (@project IS NULL OR projects.name = @project) AND (@status IS NULL OR status = @status)
+        ORDER BY runs.id DESC LIMIT @limit`),
       layers: db.prepare<[number], LayerRow>(
         'SELECT role, position, layer, weight FROM run_layers WHERE run_id = ? ORDER BY role, position',
       ),
@@ -101,16 +105,17 @@ export class RunTable {
         'SELECT image_id AS imageId, blend_weight AS blendWeight FROM run_styles WHERE run_id = ? ORDER BY position',
       ),
       status: db.prepare<[number], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?'),
-      start:
-        db.prepare(`UPDATE runs SET status = 'running', started_at = ${NOW}, backend = @backend, weights_sha256 = @weightsSha256, owner_pid = @pid, owner_store = @store
+      start: db.prepare(`UPDATE runs SET status = 'running', started_at = ${NOW}, backend = @backend,
+          weights_sha256 = @weightsSha256, owner_pid = @pid, owner_store = @store
         WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
       end: db.prepare(`UPDATE runs SET status = @status, error = @error, finished_at = ${NOW},
           duration_ms = CAST(round((julianday(${NOW}) - julianday(started_at)) * 86400000) AS INTEGER)
         WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
       // A training stopped by a crash or a cancel goes on from its checkpoint's step as the same run.
       resumeTraining:
-        db.prepare(`UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, duration_ms = NULL, iterations_done = @step,
-          backend = @backend, weights_sha256 = @weightsSha256, owner_pid = @pid, owner_store = @store
+        db.prepare(`UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, duration_ms = NULL,
+          iterations_done = @step, backend = @backend, weights_sha256 = @weightsSha256,
+          owner_pid = @pid, owner_store = @store
         WHERE id = @id AND kind = 'train-style' AND status IN ('failed', 'cancelled')`),
       computedOn: db.prepare<[string, number]>("UPDATE runs SET backend = ? WHERE id = ? AND status = 'running'"),
       trainedStyle: db.prepare<[string, number]>(

@@ -19,8 +19,10 @@ await sharp({ create: { width: 16, height: 16, channels: 3, background: '#36a' }
   .png()
   .toFile(painting);
 
-const ADVICE =
-  /^pastiche: no pretrained network installed; painting with vgg19-random \(random weights, weaker\)\. For better pictures: .*'pastiche models ' + 'install vgg19' \(80 MB\)\.$/;
+const ADVICE = new RegExp(
+  String.raw`^pastiche: no pretrained network installed; painting with vgg19-random \(random weights, weaker\)\. ` +
+    String.raw`For better pictures: .*'pastiche models install vgg19' \(80 MB\)\.$`,
+);
 /** stderr's lines that are the advice. */
 const adviceLines = (stderr: string) =>
   stderr.split('\n').filter((line) => line.startsWith('pastiche: no pretrained network installed'));

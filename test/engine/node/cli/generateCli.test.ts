@@ -97,7 +97,8 @@ describe('pastiche generate (Nikulin & Novak 2016, §6)', () => {
     assert.match(
       listed.stdout,
       new RegExp(
-        `\\n${summary.runId}\\s+generate\\s+inventions\\s+done\\s+vgg19-random\\s+noise\\s+40×24\\s+3/3\\s+—/100/0\\.01\\s+lbfgs`,
+        `\\n${summary.runId}\\s+generate\\s+inventions\\s+done\\s+vgg19-random\\s+noise\\s+40×24\\s+3/3` +
+          `\\s+—/100/0\\.01\\s+lbfgs`,
       ),
     );
     const text = pastiche('show', String(summary.runId)).stdout;

@@ -105,7 +105,8 @@ describe('pastiche train-style (Johnson et al. 2016)', () => {
     assert.match(
       pastiche('runs').stdout,
       new RegExp(
-        `\\n${done.runId}\\s+train-style\\s+waves\\s+done\\s+alexnet-random\\s+—\\s+32\\s+4/4\\s+7\\.5/100/0\\.01\\s+adam`,
+        `\\n${done.runId}\\s+train-style\\s+waves\\s+done\\s+alexnet-random\\s+—\\s+32\\s+4/4` +
+          `\\s+7\\.5/100/0\\.01\\s+adam`,
       ),
     );
     assert.match(pastiche('show', String(done.runId)).stdout, /photos\s+4 in .*photos, 32×32 px, batches of 2\n/);

@@ -86,7 +86,13 @@ describe('web host against hostile requests', () => {
     { what: 'an absolute-form target', text: closing('GET http://evil.example/api/queue.get HTTP/1.1'), status: 400 },
     {
       what: 'broken chunked encoding',
-      text: `${head('POST /api/queue.get HTTP/1.1', hostLine(), `x-pastiche-token: ${host.token}`, 'Transfer-Encoding: chunked')}zz\r\n`,
+      text:
+        head(
+          'POST /api/queue.get HTTP/1.1',
+          hostLine(),
+          `x-pastiche-token: ${host.token}`,
+          'Transfer-Encoding: chunked',
+        ) + 'zz\r\n',
       status: 400,
     },
     { what: 'a header line without a colon', text: head('GET / HTTP/1.1', hostLine(), 'nonsense'), status: 400 },
