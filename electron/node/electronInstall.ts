@@ -32,6 +32,38 @@ export function findElectron(productRoot: string): ElectronInstall | { readonly 
   return { path, version };
 }
 
+/** How long the first start may spend downloading Electron's binary (about 100 MB). */
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Downloads Electron's binary with the package's own installer (`install-electron`), as its
+ * `require('electron')` would on first use, but in the open: the artist sees the download, and a
+ * failure (offline, a proxy) is one line for the launcher to report. Null when the binary is there after.
+ */
+export function downloadElectronBinary(productRoot: string): string | null {
+  let installer: string;
+  try {
+    installer = join(
+      dirname(createRequire(join(productRoot, 'package.json')).resolve('electron/package.json')),
+      'install.js',
+    );
+  } catch {
+    return 'the electron package is not installed (`npm install` installs it)';
+  }
+  if (!existsSync(installer)) return `the electron package has no installer (${installer})`;
+  console.log("Downloading Electron's binary, once (about 100 MB)…");
+  const run = spawnSync(process.execPath, [installer], {
+    cwd: productRoot,
+    stdio: 'inherit',
+    timeout: DOWNLOAD_TIMEOUT_MS,
+  });
+  if (run.error) return `downloading Electron's binary failed: ${run.error.message}`;
+  if (run.status !== 0)
+    return `downloading Electron's binary failed (its installer exited with ${run.status ?? run.signal})`;
+  const found = findElectron(productRoot);
+  return 'missing' in found ? `Electron's installer finished but ${found.missing}` : null;
+}
+
 /**
  * better-sqlite3 is compiled against one runtime's ABI: Node's, after `npm install`. Electron's Node
  * has another, so the desktop studio gets its own build of the module, made once per Electron version

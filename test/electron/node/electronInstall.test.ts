@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { productRoot } from '../../../engine/node/resources.js';
-import { BINARY_MISSING, findElectron, sqliteBindingFor } from '../../../electron/node/electronInstall.js';
+import {
+  BINARY_MISSING,
+  downloadElectronBinary,
+  findElectron,
+  sqliteBindingFor,
+} from '../../../electron/node/electronInstall.js';
 
 /** A product folder with the electron package as npm leaves it: with or without its downloaded binary. */
 function productWithElectron(state: 'absent' | 'package only' | 'installed'): string {
@@ -50,4 +55,41 @@ describe('finding Electron for `npm start`', () => {
       );
     },
   );
+});
+
+/** The package with a stand-in for its `install-electron` script: one that installs a binary, or fails. */
+function productWithInstaller(installs: boolean): string {
+  const root = productWithElectron('package only');
+  const electron = join(root, 'node_modules', 'electron');
+  const script = installs
+    ? "const fs = require('fs'); fs.mkdirSync(__dirname + '/dist'); " +
+      "fs.writeFileSync(__dirname + '/dist/electron', ''); fs.writeFileSync(__dirname + '/path.txt', 'electron');"
+    : "console.error('getaddrinfo ENOTFOUND github.com'); process.exit(3);";
+  writeFileSync(join(electron, 'install.js'), script);
+  return root;
+}
+
+describe("`npm start`'s first download of Electron's binary", () => {
+  it("runs the package's own installer, after which the executable is found", () => {
+    const root = productWithInstaller(true);
+    assert.deepEqual(findElectron(root), { missing: BINARY_MISSING });
+    assert.equal(downloadElectronBinary(root), null);
+    assert.deepEqual(findElectron(root), {
+      path: join(root, 'node_modules', 'electron', 'dist', 'electron'),
+      version: '45.4.1',
+    });
+  });
+
+  it('reports a failed download (offline) in one line, leaving no binary behind', () => {
+    const root = productWithInstaller(false);
+    assert.equal(downloadElectronBinary(root), "downloading Electron's binary failed (its installer exited with 3)");
+    assert.deepEqual(findElectron(root), { missing: BINARY_MISSING });
+  });
+
+  it('says the package is missing rather than trying to download without it', () => {
+    assert.equal(
+      downloadElectronBinary(productWithElectron('absent')),
+      'the electron package is not installed (`npm install` installs it)',
+    );
+  });
 });
