@@ -778,7 +778,8 @@ describe('the studio in a browser, against the web host', { skip }, () => {
       await dialog.getByTestId('repaint-schedule').getByText('128:6', { exact: true }).waitFor();
       assert.equal(await dialog.getByTestId('repaint-iterations').inputValue(), '6');
       assert.match(
-        (await dialog.getByTestId('repaint-total').textContent())!.trim(),
+        // innerText: the text as shown, its source's line breaks collapsed.
+        (await dialog.getByTestId('repaint-total').innerText()).trim(),
         /^In all (under a second|about \d+ s), at most [\d.]+ (GB|MB), estimated for wasm\.$/,
       );
 
