@@ -11,10 +11,14 @@
 //   electron/main    — Electron's main process: may use everything above
 // The engine never imports Electron, so it runs the same under the CLI, the web host and the tests.
 // It also refuses any import cycle in engine/, electron/ and renderer/, type-only imports included.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinModules } from 'node:module';
+import { sourceFiles } from './sourceFiles.mjs';
+
+/** The files whose imports are checked: code, not type declarations. */
+const isCode = (file) => /\.(ts|mts|js|mjs|svelte)$/.test(file) && !file.endsWith('.d.ts');
 
 const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..'));
 
@@ -53,21 +57,6 @@ const nodeOnlyPackages = [
   'onnxruntime-node',
 ];
 
-function* sourceFiles(dir) {
-  let entries;
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of entries) {
-    if (name === 'node_modules' || name === 'dist') continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* sourceFiles(path);
-    else if (/\.(ts|mts|js|mjs|svelte)$/.test(name) && !name.endsWith('.d.ts')) yield path;
-  }
-}
-
 /** `import … from '…'` or `export … from '…'`, `import('…')`, and a bare `import '…'`: the path is group 1, 2 or 3. */
 const importPattern = new RegExp(
   [
@@ -80,7 +69,7 @@ const importPattern = new RegExp(
 
 function violations(layer) {
   const found = [];
-  for (const file of sourceFiles(join(root, layer.dir))) {
+  for (const file of sourceFiles(join(root, layer.dir), isCode)) {
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(importPattern)) {
       const spec = match[1] ?? match[2] ?? match[3];
@@ -139,7 +128,7 @@ function tensorLibraryInRenderer() {
       }
     }
   };
-  for (const file of sourceFiles(join(root, 'renderer'))) visit(file, []);
+  for (const file of sourceFiles(join(root, 'renderer'), isCode)) visit(file, []);
   return found.slice(0, 1);
 }
 
@@ -165,7 +154,7 @@ function importedFile(file, spec) {
 function importCycles() {
   const graph = new Map();
   for (const dir of CYCLE_FOLDERS) {
-    for (const file of sourceFiles(join(root, dir))) {
+    for (const file of sourceFiles(join(root, dir), isCode)) {
       const targets = new Set();
       for (const match of readFileSync(file, 'utf8').matchAll(importPattern)) {
         const spec = match[1] ?? match[2] ?? match[3];

@@ -3,30 +3,16 @@
 // naming each as file:line, so code reads without scrolling sideways (`npm run format` and
 // build/wrap-comments.mjs fix most, build/split-long-strings.mjs long strings). Every file is checked.
 //   node build/check-lines.mjs [ROOT]
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceFiles } from './sourceFiles.mjs';
 
 const LIMIT = 120;
 const FOLDERS = ['engine', 'electron', 'renderer', 'test', 'build'];
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs|svelte|css|html|py)$/;
 
 const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..'));
-
-function* sourceFiles(dir) {
-  let entries;
-  try {
-    entries = readdirSync(dir).sort();
-  } catch {
-    return;
-  }
-  for (const name of entries) {
-    if (name === 'node_modules' || name === 'dist') continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* sourceFiles(path);
-    else if (SOURCE.test(name)) yield path;
-  }
-}
 
 /** Each line over the limit: `file:line (N characters)`, counting characters, not UTF-16 units. */
 function longLines(file) {
@@ -39,7 +25,9 @@ function longLines(file) {
     });
 }
 
-const found = FOLDERS.flatMap((folder) => [...sourceFiles(join(root, folder))]).flatMap(longLines);
+const found = FOLDERS.flatMap((folder) => [...sourceFiles(join(root, folder), (file) => SOURCE.test(file))]).flatMap(
+  longLines,
+);
 if (found.length > 0) {
   console.error(
     `Line check failed: ${found.length} line(s) over ${LIMIT} characters (npm run format wraps most code` +

@@ -7,9 +7,10 @@
 // afterwards to lay the pieces out, and this again until nothing changes. In a Svelte component only
 // the <script> is touched: markup needs a person.
 //   node build/split-long-strings.mjs PATH…
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { sourceFiles } from './sourceFiles.mjs';
 
 const LIMIT = 120;
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs|svelte)$/;
@@ -111,19 +112,9 @@ export function splitLongStrings(text, { svelte = false } = {}) {
     .join('\n');
 }
 
-function* sourceFiles(path) {
-  if (statSync(path).isFile()) {
-    if (SOURCE.test(path)) yield path;
-    return;
-  }
-  for (const name of readdirSync(path).sort()) {
-    if (name !== 'node_modules' && name !== 'dist' && !name.startsWith('.')) yield* sourceFiles(join(path, name));
-  }
-}
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   let changed = 0;
-  for (const file of process.argv.slice(2).flatMap((path) => [...sourceFiles(path)])) {
+  for (const file of process.argv.slice(2).flatMap((path) => [...sourceFiles(path, (file) => SOURCE.test(file))])) {
     const text = readFileSync(file, 'utf8');
     const split = splitLongStrings(text, { svelte: file.endsWith('.svelte') });
     if (split === text) continue;

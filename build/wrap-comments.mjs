@@ -4,9 +4,10 @@
 // item's hanging indent), a one-line `/** … */` over the limit becomes a block, and a `// …` after code
 // moves onto its own lines above that code. Words are never split, so a long URL keeps its own line.
 //   node build/wrap-comments.mjs [--check] PATH…   (folders are walked; --check lists, changes nothing)
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { sourceFiles } from './sourceFiles.mjs';
 
 export const LIMIT = 120;
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs|svelte)$/;
@@ -120,17 +121,6 @@ export function wrapComments(text, { trailing = true } = {}) {
   return out.join('\n');
 }
 
-function* sourceFiles(path) {
-  if (statSync(path).isFile()) {
-    if (SOURCE.test(path)) yield path;
-    return;
-  }
-  for (const name of readdirSync(path).sort()) {
-    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
-    yield* sourceFiles(join(path, name));
-  }
-}
-
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (isMain) {
   const check = process.argv.includes('--check');
@@ -140,7 +130,7 @@ if (isMain) {
     process.exit(2);
   }
   let changed = 0;
-  for (const file of paths.flatMap((path) => [...sourceFiles(path)])) {
+  for (const file of paths.flatMap((path) => [...sourceFiles(path, (file) => SOURCE.test(file))])) {
     const text = readFileSync(file, 'utf8');
     const wrapped = wrapComments(text, { trailing: !file.endsWith('.svelte') });
     if (wrapped === text) continue;

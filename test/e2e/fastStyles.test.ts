@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import sharp from 'sharp';
 import type { StyleCatalogueEntry } from '../../engine/node/fast/styleCatalogue.js';
 import { styleDownloadFolder } from '../../engine/node/fast/installStyle.js';
 import { storePaths } from '../../engine/node/paths.js';
@@ -14,6 +13,7 @@ import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js'
 import { CHROMIUM, launchChromium, studioPage } from '../helpers/chromium.js';
 import { SHARED, sharedSkipReason, TEST_RESULTS } from '../helpers/shared.js';
 import { startStyleServer, writeStyleCatalogue } from '../helpers/styleServer.js';
+import { writeStudioPictures } from '../helpers/studioPictures.js';
 
 const RENDERER = join(productRoot(), 'dist', 'renderer');
 const noBrowser = !existsSync(CHROMIUM)
@@ -67,10 +67,7 @@ describe("the Fast tab's ready styles, installed from a catalogue served on 127.
     browser = await launchChromium();
     page = await studioPage(browser, pageErrors);
     mkdirSync(TEST_RESULTS, { recursive: true });
-    const harbour =
-      '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" ' +
-      'fill="#6a9fd8"/><path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>';
-    await sharp(Buffer.from(harbour)).png().toFile(join(files, 'harbour.png'));
+    await writeStudioPictures(files);
   });
 
   after(async () => {

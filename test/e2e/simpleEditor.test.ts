@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { NEURAL_STYLE_DEFAULTS } from '../../engine/common/stylize/settings.js';
 import { pasticheSchedule } from '../../engine/common/stylize/pasticheDefaults.js';
 import { quickPreviewSchedule } from '../../engine/common/stylize/quality.js';
@@ -16,6 +15,7 @@ import { startWebHost, type WebHost } from '../../engine/node/studio/webHost.js'
 import { CHROMIUM, launchChromium, studioPage } from '../helpers/chromium.js';
 import { asStylization } from '../helpers/runs.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
+import { writeStudioPictures } from '../helpers/studioPictures.js';
 
 const RENDERER = join(productRoot(), 'dist', 'renderer');
 const skip = !existsSync(CHROMIUM)
@@ -77,22 +77,7 @@ describe('the Paint editor: simple first, Advanced one click away', { skip }, ()
     page = await studioPage(browser, pageErrors);
     await page.setViewportSize(SCREEN);
     mkdirSync(TEST_RESULTS, { recursive: true });
-    await sharp(
-      Buffer.from(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" fill="#6a9fd8"/>' +
-          '<path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>',
-      ),
-    )
-      .png()
-      .toFile(join(files, 'harbour.png'));
-    await sharp(
-      Buffer.from(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#1b3b8a"/>' +
-          '<path d="M0 32 Q16 0 32 32 T64 32" stroke="#f2c14e" stroke-width="8" fill="none"/></svg>',
-      ),
-    )
-      .png()
-      .toFile(join(files, 'swirls.png'));
+    await writeStudioPictures(files);
   });
 
   after(async () => {

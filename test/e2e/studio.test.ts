@@ -19,6 +19,7 @@ import { asStylization } from '../helpers/runs.js';
 import { openAdvanced } from '../helpers/advancedSettings.js';
 import { scheduleSteps, scheduleText, stageSize } from '../../engine/common/stylize/schedule.js';
 import { TEST_RESULTS } from '../helpers/shared.js';
+import { writeStudioPictures } from '../helpers/studioPictures.js';
 
 const RENDERER = join(productRoot(), 'dist', 'renderer');
 const skip = !existsSync(CHROMIUM)
@@ -94,22 +95,7 @@ describe('the studio in a browser, against the web host', { skip }, () => {
     browser = await launchChromium();
     page = await studioPage(browser, pageErrors);
     mkdirSync(TEST_RESULTS, { recursive: true });
-    await sharp(
-      Buffer.from(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="64"><rect width="96" height="64" ' +
-          'fill="#6a9fd8"/><path d="M0 50 L30 20 L60 45 L96 15 L96 64 L0 64 Z" fill="#3d6b4f"/></svg>',
-      ),
-    )
-      .png()
-      .toFile(join(files, 'harbour.png'));
-    await sharp(
-      Buffer.from(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" ' +
-          'fill="#1b3b8a"/><path d="M0 32 Q16 0 32 32 T64 32" stroke="#f2c14e" stroke-width="8" fill="none"/></svg>',
-      ),
-    )
-      .png()
-      .toFile(join(files, 'swirls.png'));
+    await writeStudioPictures(files);
     writeFileSync(join(files, 'broken.jpg'), 'not a picture at all');
   });
 
