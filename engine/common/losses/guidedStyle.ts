@@ -107,7 +107,6 @@ export function guidedContentLoss(features: tf.Tensor4D, target: tf.Tensor4D, ma
   if (mask.shape[0] !== height || mask.shape[1] !== width)
     throw new PasticheError(`the keep-photo mask is ${mask.shape.join('×')} but the layer is ${height}×${width}`);
   return tf.tidy(
-    () =>
-      tf.mean(tf.mul(tf.squaredDifference(features, target), tf.reshape(mask, [1, height, width, 1]))) as tf.Scalar,
+    () => tf.mean(tf.mul(tf.squaredDifference(features, target), tf.reshape(mask, [1, height, width, 1]))) as tf.Scalar,
   );
 }

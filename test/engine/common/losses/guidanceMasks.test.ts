@@ -62,7 +62,12 @@ describe('layerGuide', async () => {
   it('simple: the mask resampled (bilinear, centres aligned) to the map', () => {
     tf.tidy(() => {
       const mask = tf.clipByValue(tf.randomUniform([SIDE, SIDE], -0.2, 1.2, 'float32', 4), 0, 1) as tf.Tensor2D;
-      const expected = tf.image.resizeBilinear(tf.reshape(mask, [1, SIDE, SIDE, 1]) as tf.Tensor4D, [8, 8], false, true);
+      const expected = tf.image.resizeBilinear(
+        tf.reshape(mask, [1, SIDE, SIDE, 1]) as tf.Tensor4D,
+        [8, 8],
+        false,
+        true,
+      );
       assert.ok(maxAbsDifference(guide(mask, 'pool2', 'simple').dataSync(), expected.dataSync()) < 1e-6);
       assert.deepEqual(guide(mask, 'conv1_1', 'simple').arraySync(), mask.arraySync(), 'same size: unchanged');
     });
@@ -80,11 +85,13 @@ describe('layerGuide', async () => {
     });
   });
 
-  it("all ⊇ simple ⊇ inside, and a region narrower than the field has no neuron inside it", () => {
+  it('all ⊇ simple ⊇ inside, and a region narrower than the field has no neuron inside it', () => {
     tf.tidy(() => {
       const square = rectangle(10, 16, 10, 16); // 6 px: narrower than conv2_1's 10-px field, wider than conv1_1's 3
       for (const layer of ['conv1_1', 'conv2_1', 'pool2']) {
-        const [all, simple, inside] = (['all', 'simple', 'inside'] as const).map((m) => guide(square, layer, m).dataSync());
+        const [all, simple, inside] = (['all', 'simple', 'inside'] as const).map((m) =>
+          guide(square, layer, m).dataSync(),
+        );
         for (let i = 0; i < all.length; i++) assert.ok(all[i] >= simple[i] - 1e-6 && simple[i] >= inside[i] - 1e-6);
         const count = (values: ArrayLike<number>) => Array.from(values).filter((v) => v > 0).length;
         assert.ok(count(all) > count(inside), `${layer}: dilation larger than erosion`);
@@ -96,13 +103,18 @@ describe('layerGuide', async () => {
     });
   });
 
-  it("matches the authors' probe through a real network: the neurons a region's pixels reach, and those outside's", () => {
-    // get_fm_guides: `all` = neurons that respond to input inside the region, `inside` = those no input outside reaches.
+  it("matches the authors' probe through a real network: neurons the region reaches, and those outside's", () => {
+    // get_fm_guides: `all` = neurons responding to input inside the region, `inside` = those no outside input reaches.
     const weights = onesWeights();
     tf.tidy(() => {
       const mask = tf.maximum(rectangle(3, 20, 5, 13), rectangle(18, 30, 17, 29)) as tf.Tensor2D;
       const probe = (image: tf.Tensor2D) =>
-        plainActivations(TINY_ARCHITECTURE, weights, tf.tile(tf.reshape(image, [1, SIDE, SIDE, 1]), [1, 1, 1, 3]), 'avg');
+        plainActivations(
+          TINY_ARCHITECTURE,
+          weights,
+          tf.tile(tf.reshape(image, [1, SIDE, SIDE, 1]), [1, 1, 1, 3]),
+          'avg',
+        );
       const [inside, outside] = [probe(mask), probe(tf.sub(1, mask) as tf.Tensor2D)];
       for (const layer of Object.keys(LAYERS)) {
         const reached = tf.cast(tf.greater(tf.max(inside.get(layer)!, 3), 0), 'float32');
