@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
-import type { LayerReceptiveField } from '../networks/receptiveField.js';
+import { paddedSide, pathTo, sequenceOutputSize, type NetworkArchitecture } from '../networks/architecture.js';
+import { receptiveField, type LayerReceptiveField } from '../networks/receptiveField.js';
 
 /**
  * How a guidance mask drawn on the image is brought to a layer's feature map (Gatys et al. 2017, "Controlling
@@ -13,6 +14,44 @@ import type { LayerReceptiveField } from '../networks/receptiveField.js';
 export type GuideMode = 'simple' | 'all' | 'inside';
 
 export const GUIDE_MODES: readonly GuideMode[] = ['simple', 'all', 'inside'];
+
+/**
+ * A region's guidance mask at one layer ([h, w], the feature map's size, values 0..1; see layerGuide) with its
+ * mass Σ m², measured once: the guides are fixed for a run, so the loss needs no read-back per step.
+ */
+export interface LayerGuide {
+  readonly mask: tf.Tensor2D;
+  readonly mass: number;
+}
+
+export function layerGuideOf(mask: tf.Tensor2D): LayerGuide {
+  return { mask, mass: tf.tidy(() => tf.sum(tf.square(mask)).dataSync()[0]) };
+}
+
+/**
+ * A mask drawn on the picture ([H, W], the size of the image the network sees) brought to each of `layers`: their
+ * feature maps' sizes by the network's own output-size formulas, their fields by receptiveField. What a run needs per
+ * region and per style layer; the caller disposes the masks (disposeLayerGuides).
+ */
+export function layerGuides(
+  mask: tf.Tensor2D,
+  architecture: NetworkArchitecture,
+  layers: readonly string[],
+  mode: GuideMode,
+): Map<string, LayerGuide> {
+  const guides = new Map<string, LayerGuide>();
+  for (const layer of layers) {
+    const path = pathTo(architecture.layers, layer);
+    if (!path) throw new PasticheError(`${architecture.family} has no layer named ${layer}`);
+    const size = mask.shape.map((side) => sequenceOutputSize(path, paddedSide(architecture, side))) as [number, number];
+    guides.set(layer, layerGuideOf(layerGuide(mask, receptiveField(architecture, layer), size, mode)));
+  }
+  return guides;
+}
+
+export function disposeLayerGuides(guides: ReadonlyMap<string, LayerGuide>): void {
+  for (const guide of guides.values()) guide.mask.dispose();
+}
 
 /**
  * A soft mask (values in 0..1, [H, W] the image's size) at a layer whose feature map is mapSize = [h, w]. The

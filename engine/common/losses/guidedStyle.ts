@@ -1,20 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { PasticheError } from '../errors.js';
+import type { LayerGuide } from './guidanceMasks.js';
 import { blendStatistics } from './styleRepresentation.js';
 import { gramMatrices, gramMatrix } from './style.js';
-
-/**
- * A region's guidance mask at one layer ([h, w], the feature map's size, values 0..1; see layerGuide) with its
- * mass Σ m², measured once: the guides are fixed for a run, so the loss needs no read-back per step.
- */
-export interface LayerGuide {
-  readonly mask: tf.Tensor2D;
-  readonly mass: number;
-}
-
-export function layerGuideOf(mask: tf.Tensor2D): LayerGuide {
-  return { mask, mass: tf.tidy(() => tf.sum(tf.square(mask)).dataSync()[0]) };
-}
 
 /**
  * The guided Gram matrix of Gatys et al. 2017, eq. 6–7: the features weighted by the region's mask, F_r = F ∘ m_r,
@@ -81,19 +69,38 @@ export function guidedStyleLoss(features: tf.Tensor4D, regions: readonly StyleRe
 }
 
 /**
- * A style strength map s (0..1 per neuron, the grey mask brought to the layer) as one guided region, so the style
- * stays a Gatys loss: the guide is √s, making G = Σ s(p)F(p)F(p)ᵀ / (C·Σ s), the strength-weighted statistics, and
- * the region's weight is λ·Σ s / P. Then each position's gradient is s(p) times what the plain loss would give it at
- * the same Gram matrix (∂E/∂F(p) ∝ s(p)/Σs · Σs/P): linear in the grey value, nothing where s = 0, and a map of ones
- * is the plain style loss. The content term is left as it is: where s = 0 the image is a content reconstruction.
+ * A style strength map s (0..1 per neuron: the grey mask brought to the layer) applied to a region, so that the style
+ * stays a Gatys loss of guided statistics: the region's guide m becomes m·√s, making
+ * G = Σ m²s·F(p)F(p)ᵀ / (C·Σ m²s), the strength-weighted statistics of the region, and its weight λ becomes
+ * λ·Σ m²s / Σ m². Then each position's gradient is s(p) times what the region alone would give it at the same Gram
+ * matrix (∂E/∂F(p) ∝ m²s(p)/Σm²s · Σm²s/Σm²): linear in the grey value, nothing where s = 0, and s ≡ 1 is the region
+ * unchanged. The content term is left as it is: where s = 0 the image is a content reconstruction. Returns a new
+ * region whose guide mask is the caller's to dispose; a region the map empties has mass 0 and adds nothing.
  */
-export function strengthRegion(strength: tf.Tensor2D, target: tf.Tensor2D, weight: number): StyleRegion {
-  const [height, width] = strength.shape;
-  const [mask, total] = tf.tidy(() => {
-    const clipped = tf.clipByValue(strength, 0, 1);
-    return [tf.sqrt(clipped) as tf.Tensor2D, tf.sum(clipped).dataSync()[0]] as const;
+export function withStrength(region: StyleRegion, strength: tf.Tensor2D): StyleRegion {
+  const { mask, mass } = region.guide;
+  if (strength.shape[0] !== mask.shape[0] || strength.shape[1] !== mask.shape[1])
+    throw new PasticheError(`the strength map is ${strength.shape.join('×')} but the guide is ${mask.shape.join('×')}`);
+  if (!(mass > 0)) return { ...region, guide: { mask: tf.clone(mask), mass: 0 } };
+  const [strong, strongMass] = tf.tidy(() => {
+    const guided = tf.mul(mask, tf.sqrt(tf.clipByValue(strength, 0, 1))) as tf.Tensor2D;
+    return [guided, tf.sum(tf.square(guided)).dataSync()[0]] as const;
   });
-  return { guide: { mask, mass: total }, target, weight: (weight * total) / (height * width) };
+  return {
+    guide: { mask: strong, mass: strongMass },
+    target: region.target,
+    weight: (region.weight * strongMass) / mass,
+  };
+}
+
+/** A strength map over the whole picture: withStrength of the one region that is everything (mask of ones). */
+export function strengthRegion(strength: tf.Tensor2D, target: tf.Tensor2D, weight: number): StyleRegion {
+  const everywhere = tf.onesLike(strength) as tf.Tensor2D;
+  try {
+    return withStrength({ guide: { mask: everywhere, mass: everywhere.size }, target, weight }, strength);
+  } finally {
+    everywhere.dispose();
+  }
 }
 
 /**

@@ -2,11 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PasticheError } from '../../../../engine/common/errors.js';
-import { layerGuide, type GuideMode } from '../../../../engine/common/losses/guidanceMasks.js';
+import {
+  disposeLayerGuides,
+  layerGuide,
+  layerGuides,
+  type GuideMode,
+} from '../../../../engine/common/losses/guidanceMasks.js';
 import type { NetworkWeights } from '../../../../engine/common/networks/weights.js';
 import { receptiveField, type LayerReceptiveField } from '../../../../engine/common/networks/receptiveField.js';
 import { VGG19 } from '../../../../engine/common/networks/vgg.js';
 import { maxAbsDifference, plainActivations, TINY_ARCHITECTURE, useTestBackend } from '../../../helpers/tf.js';
+import { randomWeights } from '../../../../engine/common/networks/randomWeights.js';
 
 await useTestBackend();
 
@@ -133,6 +139,25 @@ describe('layerGuide', async () => {
       assert.equal(tf.min(layerGuide(half, field, [4, 4], 'all')).dataSync()[0], 1);
       assert.equal(tf.max(layerGuide(half, field, [4, 4], 'inside')).dataSync()[0], 0);
     });
+  });
+
+  it("brings a mask to every layer a run styles, at the sizes the network's activations have", () => {
+    const weights = randomWeights(TINY_ARCHITECTURE, 2);
+    tf.tidy(() => {
+      const mask = rectangle(4, 20, 6, 30, 28); // 28 px: conv2_1 14×14, pool2 7×7
+      const activations = plainActivations(TINY_ARCHITECTURE, weights, tf.zeros([1, 28, 28, 3]), 'avg');
+      const guides = layerGuides(mask, TINY_ARCHITECTURE, ['conv1_1', 'conv2_1', 'pool2'], 'inside');
+      for (const [layer, guide] of guides) {
+        const [, h, w] = activations.get(layer)!.shape;
+        assert.deepEqual(guide.mask.shape, [h, w], layer);
+        const field = receptiveField(TINY_ARCHITECTURE, layer);
+        assert.deepEqual(guide.mask.arraySync(), layerGuide(mask, field, [h, w], 'inside').arraySync());
+        assert.equal(guide.mass, tf.sum(tf.square(guide.mask)).dataSync()[0], `${layer}: Σ m²`);
+      }
+      disposeLayerGuides(guides);
+      assert.throws(() => layerGuides(mask, TINY_ARCHITECTURE, ['conv7_1'], 'all'), /no layer named conv7_1/);
+    });
+    for (const { kernel, bias } of weights.values()) tf.dispose([kernel, bias]);
   });
 
   it('refuses a mask outside 0..1, of the wrong rank, or a map of no size, with one-line errors', () => {

@@ -3,16 +3,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PasticheError } from '../../../../engine/common/errors.js';
 import { contentLoss } from '../../../../engine/common/losses/content.js';
-import { layerGuide, type GuideMode } from '../../../../engine/common/losses/guidanceMasks.js';
+import {
+  layerGuide,
+  layerGuideOf,
+  type GuideMode,
+  type LayerGuide,
+} from '../../../../engine/common/losses/guidanceMasks.js';
 import {
   blendedRegionTarget,
   guidedContentLoss,
   guidedGramMatrix,
   guidedStyleLoss,
-  layerGuideOf,
   regionTarget,
   strengthRegion,
-  type LayerGuide,
+  withStrength,
   type StyleRegion,
 } from '../../../../engine/common/losses/guidedStyle.js';
 import { gramMatrix, styleLoss } from '../../../../engine/common/losses/style.js';
@@ -200,6 +204,23 @@ describe('style strength map', () => {
         guidedStyleLoss(x as tf.Tensor4D, [strengthRegion(tf.fill([8, 8], 0.3) as tf.Tensor2D, target, 1)]),
       )(f);
       assert.ok(relativeDifference(uniform, tf.mul(plain, 0.3)) < 1e-4);
+    });
+  });
+
+  it("applied to a region, keeps it as it is at full strength and silences the region's part at 0", () => {
+    tf.tidy(() => {
+      const [f, target] = [features(18, 8), gramMatrix(features(19, 8))];
+      const region: StyleRegion = { guide: layerGuideOf(softMask(20, 8)), target, weight: 2 };
+      const alone = guidedStyleLoss(f, [region]).dataSync()[0];
+      const full = guidedStyleLoss(f, [withStrength(region, tf.ones([8, 8]))]).dataSync()[0];
+      assert.ok(Math.abs(full - alone) <= 1e-5 * alone, `${full} vs ${alone}`);
+      const top = tf.concat([tf.zeros([4, 8]), tf.ones([4, 8])]) as tf.Tensor2D; // strength 0 on the top half
+      const faded = withStrength(region, top);
+      const gradient = tf.grad((x: tf.Tensor) => guidedStyleLoss(x as tf.Tensor4D, [faded]))(f);
+      assert.equal(tf.max(tf.abs(tf.slice(gradient, [0, 0, 0, 0], [1, 4, 8, 5]))).dataSync()[0], 0);
+      assert.ok(tf.max(tf.abs(tf.slice(gradient, [0, 4, 0, 0], [1, 4, 8, 5]))).dataSync()[0] > 1e-6);
+      assert.equal(withStrength(region, tf.zeros([8, 8])).guide.mass, 0, 'a region the map empties adds nothing');
+      assert.throws(() => withStrength(region, tf.ones([4, 4])), PasticheError);
     });
   });
 
