@@ -5,7 +5,7 @@ import { receptiveField, type LayerReceptiveField } from '../networks/receptiveF
 
 /**
  * How a guidance mask drawn on the image is brought to a layer's feature map (Gatys et al. 2017, "Controlling
- * Perceptual Factors in Neural Style Transfer", §4.1; the authors' `get_fm_guides`):
+ * Perceptual Factors in Neural Style Transfer", §4 (spatial control); the authors' `get_fm_guides`):
  * - `simple`: the mask resampled to the map's size;
  * - `all`: every neuron whose receptive field touches the region (the mask dilated by the field);
  * - `inside`: only neurons that see nothing outside the region (eroded by the field): the paper's examples use it,

@@ -5,7 +5,7 @@ import { blendStatistics } from './styleRepresentation.js';
 import { gramMatrices, gramMatrix } from './style.js';
 
 /**
- * The guided Gram matrix of Gatys et al. 2017, eq. 6–7: the features weighted by the region's mask, F_r = F ∘ m_r,
+ * The guided Gram matrix of Gatys et al. 2017, §4: the features weighted by the region's mask, F_r = F ∘ m_r,
  * and G_r = F_rᵀF_r. Normalised as the authors' code (`gram_matrix_guided`, whose guides are first divided by
  * √(Σ m²/P)) and gramMatrix's 1/C: G_r = Σ_p m(p)² F(p)F(p)ᵀ / (C·Σ_p m(p)²), the mask-weighted mean of each
  * position's outer product. So a small region's statistics are as strong as a large one's and comparable with a
@@ -28,7 +28,7 @@ export function guidedGramMatrix(features: tf.Tensor4D, guide: LayerGuide): tf.T
 
 /**
  * A region's target on one layer from one painting: its whole Gram matrix, or its guided one under a mask on the
- * painting (that layer's guide of the mask), so that the sky of the photo can take the sky of the painting (§4.1).
+ * painting (that layer's guide of the mask), so that the photo's sky can take the painting's sky (§4, fig. 2).
  */
 export function regionTarget(paintingFeatures: tf.Tensor4D, paintingGuide?: LayerGuide): tf.Tensor2D {
   return paintingGuide ? guidedGramMatrix(paintingFeatures, paintingGuide) : gramMatrix(paintingFeatures);
@@ -52,7 +52,7 @@ export interface StyleRegion {
 }
 
 /**
- * The guided style loss on one layer (Gatys et al. 2017, eq. 8): Σ_r λ_r·E_r with E_r the mean squared difference
+ * The guided style loss on one layer (Gatys et al. 2017, §4): Σ_r λ_r·E_r with E_r the mean squared difference
  * between the image's guided Gram matrix and the region's target (styleLoss's normalisation, so a single region with
  * an all-ones mask and λ = 1 is styleLoss). A region whose guide is empty on this layer (an `inside` guide eroded
  * away on a deep layer) has no neuron there and adds nothing.

@@ -29,7 +29,7 @@ function rectangle(top: number, bottom: number, left: number, right: number, sid
 }
 
 /**
- * §4.1's sets by their definition, with loops: the maximum (`all`) or minimum (`inside`) of the mask over the
+ * §4's sets by their definition, with loops: the maximum (`all`) or minimum (`inside`) of the mask over the
  * pixels of the image each neuron's field covers.
  */
 function byLoops(mask: Float32Array | Int32Array | Uint8Array, side: number, field: LayerReceptiveField, map: number) {

@@ -45,7 +45,7 @@ const halves = (side: number, split: number, left = true) =>
     return tf.tile(tf.reshape(row, [1, side]), [side, 1]) as tf.Tensor2D;
   });
 
-/** §4.1's guided Gram by its definition, with loops: Σ_p m(p)² F(p)F(p)ᵀ / (C·Σ_p m(p)²). */
+/** §4's guided Gram by its definition, with loops: Σ_p m(p)² F(p)F(p)ᵀ / (C·Σ_p m(p)²). */
 function guidedGramByLoops(f: tf.Tensor4D, m: tf.Tensor2D): Float32Array {
   const [, h, w, c] = f.shape;
   const [fv, mv] = [f.dataSync(), m.dataSync()];
@@ -142,7 +142,7 @@ describe('guided style loss gradients match finite differences', () => {
         { guide: gb, target: tb, weight: 3 },
       ]);
     const byDefinition = (x: tf.Tensor) => {
-      // Eq. 6–8 written out with plain operations: autodiff of this is the reference.
+      // §4's F_r, G_r and Σ_r λ_r·E_r written out with plain operations: autodiff of this is the reference.
       const gram = (mask: tf.Tensor2D, guide: LayerGuide) => {
         const fr = tf.reshape(tf.mul(x, tf.reshape(mask, [1, 6, 6, 1])), [36, 5]);
         return tf.div(tf.matMul(fr, fr, true, false), 5 * guide.mass);
