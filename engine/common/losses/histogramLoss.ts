@@ -1,0 +1,169 @@
+import * as tf from '@tensorflow/tfjs';
+import { PasticheError } from '../errors.js';
+import type { LayerWeight } from '../stylize/settings.js';
+import { withCustomGradient } from './customGradient.js';
+
+/**
+ * The histogram loss of Risser, Wilmot & Barnes 2017 ("Stable and Controllable Neural Texture Synthesis and Style
+ * Transfer Using Histogram Losses", §4.3–4.4): per layer and channel, the current activations O are histogram-matched
+ * to the painting's, R(O), and the loss is the squared distance to the matched values,
+ *   L_hist = Σ_l γ_l ‖O_l − R(O_l)‖²_F   (§4.3, eq. 7),
+ * with R(O) held constant (no gradient through the matching, §4.3). Gram matrices cannot tell apart activations with
+ * the same second moments but different means and variances (§4.2, fig. 3); the histogram can.
+ *
+ * The target is each channel's quantile function: its activations sorted and resampled to at most
+ * HISTOGRAM_QUANTILES values, from the minimum to the maximum. We keep quantiles rather than the paper's 256-bin
+ * histogram with min/max because (1) matching by rank needs the inverse CDF, which the quantiles are, so R(O) is
+ * exact and cheap — sort O, give the value of rank r the target's quantile at r/(M−1) — with no bin search; (2)
+ * equal-mass quantiles spend their resolution where the values are, and a ReLU layer's atom at 0 (often half the
+ * values) stays an exact run of zeros instead of being smeared over the first bin; (3) the size is fixed, C×Q, so a
+ * picture and a painting of different sizes compare through the same function of a probability.
+ */
+export interface HistogramTarget {
+  /** [C, Q]: each channel's quantiles at probabilities k/(Q−1), ascending (Q = 1: the median alone). */
+  readonly quantiles: tf.Tensor2D;
+}
+
+/**
+ * At most this many quantiles per channel: 1024 keeps the piecewise-linear inverse CDF within 1/1023 of the range of
+ * every value (4× the paper's 256 bins) at C·4 KB per layer (2 MB for 512 channels).
+ */
+export const HISTOGRAM_QUANTILES = 1024;
+
+/**
+ * A painting's target on one layer from its activations [1, H, W, C]: each channel's sorted values resampled to
+ * min(H·W, maxQuantiles) quantiles (all of them, exactly, when the layer has no more positions than that).
+ */
+export function histogramTarget(features: tf.Tensor4D, maxQuantiles = HISTOGRAM_QUANTILES): HistogramTarget {
+  const [, height, width] = checkedShape(features);
+  if (!Number.isInteger(maxQuantiles) || maxQuantiles < 1)
+    throw new PasticheError(`the histogram target needs at least one quantile, not ${maxQuantiles}`);
+  const quantiles = tf.tidy(() => {
+    const sorted = tf.reverse(sortedDescending(channelRows(features)).values, 1) as tf.Tensor2D;
+    return resampleSorted(sorted, Math.min(height * width, maxQuantiles));
+  });
+  return { quantiles };
+}
+
+/**
+ * R(O): the activations histogram-matched to the target, channel by channel (Risser et al. 2017, §4.3). Each value
+ * of rank r among a channel's M values becomes the target's quantile function at r/(M−1), interpolated linearly
+ * between the stored quantiles: the matched values then have the target's distribution whatever M is, and values
+ * that already have it (same size, same multiset) are left exactly where they are. Ties keep an arbitrary order.
+ */
+export function matchHistogram(features: tf.Tensor4D, target: HistogramTarget): tf.Tensor4D {
+  const [, height, width, channels] = checkedShape(features);
+  checkTarget(target, channels);
+  return tf.tidy(() => {
+    const rows = channelRows(features);
+    const { indices } = sortedDescending(rows);
+    // The position in descending order of each value: the inverse permutation of the sort's indices.
+    const rank = sortedDescending(tf.neg(tf.cast(indices, 'float32')) as tf.Tensor2D).indices;
+    const descendingTarget = tf.reverse(resampleSorted(target.quantiles, height * width), 1);
+    const matched = gatherPerRow(descendingTarget, rank);
+    return tf.reshape(tf.transpose(matched), [1, height, width, channels]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * The histogram loss on one layer: mean((O − R(O))²) over the C·H·W activations, R(O) a constant, so that
+ *   ∂L/∂O = 2·(O − R(O)) / (C·H·W).
+ * Normalised as a mean — eq. 7's sum divided by C·H·W — like contentLoss and, through gramMatrix's 1/(C·H·W),
+ * styleLoss: the loss does not grow with the picture's size, so a histogram weight carries over between sizes
+ * (and between the stages of a schedule). Its scale is the activations' squared (content loss's), not the Gram
+ * loss's fourth power, so its weight is of the content weight's order.
+ */
+export function histogramLoss(features: tf.Tensor4D, target: HistogramTarget): tf.Scalar {
+  const [, height, width, channels] = checkedShape(features);
+  checkTarget(target, channels);
+  const count = channels * height * width;
+  const compute = withCustomGradient<tf.Tensor4D, tf.Scalar>((x, save) => {
+    const residual = tf.tidy(() => tf.sub(x, matchHistogram(x, target)));
+    save([residual]);
+    return {
+      value: tf.tidy(() => tf.div(tf.sum(tf.square(residual)), count) as tf.Scalar),
+      gradFunc: (dy, [saved]) => tf.mul(saved, tf.mul(dy, 2 / count)) as tf.Tensor4D,
+    };
+  });
+  return compute(features);
+}
+
+/** Σ_l γ_l·L_hist,l over the chosen layers (eq. 7), γ_l their weights; a layer without activations or target throws. */
+export function histogramLosses(
+  activations: ReadonlyMap<string, tf.Tensor4D>,
+  targets: ReadonlyMap<string, HistogramTarget>,
+  layers: readonly LayerWeight[],
+): tf.Scalar {
+  if (layers.length === 0) return tf.scalar(0);
+  return tf.tidy(() => {
+    const terms = layers.map(({ layer, weight }) => {
+      const features = activations.get(layer);
+      const target = targets.get(layer);
+      if (!features || !target) throw new PasticheError(`the histogram loss has no activations or target for ${layer}`);
+      return tf.mul(histogramLoss(features, target), weight);
+    });
+    return tf.addN(terms) as tf.Scalar;
+  });
+}
+
+export function disposeHistogramTarget(target: HistogramTarget): void {
+  target.quantiles.dispose();
+}
+
+/** [1, H, W, C] → [C, H·W]: one row of values per channel. */
+function channelRows(features: tf.Tensor4D): tf.Tensor2D {
+  const [, height, width, channels] = features.shape;
+  return tf.transpose(tf.reshape(features, [height * width, channels]));
+}
+
+/** Each row sorted, largest first, with where each value came from (tf.topk of the whole row). */
+function sortedDescending(rows: tf.Tensor2D): { values: tf.Tensor2D; indices: tf.Tensor2D } {
+  const { values, indices } = tf.topk(rows, rows.shape[1], true);
+  return { values: values as tf.Tensor2D, indices: indices as tf.Tensor2D };
+}
+
+/**
+ * out[c, i] = values[c, indices[c, i]], by one gather from the flattened rows: tf.gather's batchDims = 1 returns
+ * wrong rows on the wasm backend (tfjs 4, measured: every row took the last row's values).
+ */
+function gatherPerRow(values: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D {
+  const [rows, length] = indices.shape;
+  const offsets = tf.tensor2d(
+    Int32Array.from({ length: rows }, (_, row) => row * length),
+    [rows, 1],
+    'int32',
+  );
+  const flat = tf.add(indices, offsets).reshape([rows * length]);
+  return tf.gather(tf.reshape(values, [-1]), flat).reshape([rows, length]) as tf.Tensor2D;
+}
+
+/**
+ * Rows sorted ascending [C, N] resampled to `count` values at fractional positions k·(N−1)/(count−1), linearly
+ * interpolated: the quantile function at probabilities k/(count−1). count = N returns the rows exactly.
+ */
+function resampleSorted(sorted: tf.Tensor2D, count: number): tf.Tensor2D {
+  const length = sorted.shape[1];
+  const positions = Array.from({ length: count }, (_, k) =>
+    count === 1 ? (length - 1) / 2 : (k * (length - 1)) / (count - 1),
+  );
+  const below = positions.map(Math.floor);
+  const above = positions.map((p) => Math.min(Math.ceil(p), length - 1));
+  const fraction = tf.tensor1d(positions.map((p, k) => p - below[k]));
+  const low = tf.gather(sorted, tf.tensor1d(below, 'int32'), 1);
+  const high = tf.gather(sorted, tf.tensor1d(above, 'int32'), 1);
+  return tf.add(low, tf.mul(tf.sub(high, low), fraction)) as tf.Tensor2D;
+}
+
+function checkedShape(features: tf.Tensor4D): [number, number, number, number] {
+  const [batch, height, width, channels] = features.shape;
+  if (batch !== 1) throw new PasticheError(`the histogram loss takes one image's activations, not a batch of ${batch}`);
+  return [batch, height, width, channels];
+}
+
+function checkTarget(target: HistogramTarget, channels: number): void {
+  const [targetChannels, quantiles] = target.quantiles.shape;
+  if (target.quantiles.rank !== 2 || targetChannels !== channels || !(quantiles >= 1))
+    throw new PasticheError(
+      `the histogram target has shape [${target.quantiles.shape}], not [${channels}, quantiles] for this layer`,
+    );
+}
