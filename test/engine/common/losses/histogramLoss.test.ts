@@ -40,10 +40,10 @@ function channelValues(features: tf.Tensor4D): number[][] {
   return Array.from({ length: channels }, (_, c) => Array.from(data.filter((_, i) => i % channels === c)));
 }
 
-/** The quantile function of ascending `sorted` at probabilities k/(count−1), linearly interpolated (plain numbers). */
+/** The quantile function of ascending `sorted` at probabilities (k+½)/count, linearly interpolated (plain numbers). */
 function quantilesOf(sorted: readonly number[], count: number): number[] {
   return Array.from({ length: count }, (_, k) => {
-    const position = count === 1 ? (sorted.length - 1) / 2 : (k * (sorted.length - 1)) / (count - 1);
+    const position = Math.min(Math.max(((k + 0.5) * sorted.length) / count - 0.5, 0), sorted.length - 1);
     const below = Math.floor(position);
     const above = Math.min(below + 1, sorted.length - 1);
     return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
@@ -61,14 +61,20 @@ function assertMatched(picture: tf.Tensor4D, painting: tf.Tensor4D, target: Hist
   const stored = target.quantiles.arraySync();
   matched.dispose();
   result.forEach((values, c) => {
-    // The matched values, sorted, are the target's quantile function at r/(M−1): its distribution exactly.
+    // The matched values, sorted, are the target's quantile function at (r+½)/M: its distribution exactly.
     assert.ok(maxAbsDifference(ascending(values), quantilesOf(stored[c], values.length)) < 1e-5, `channel ${c}`);
     const [mean, variance] = [meanOf(reference[c]), varianceOf(reference[c])];
-    assert.ok(Math.abs(meanOf(values) - mean) <= close * (Math.abs(mean) + Math.sqrt(variance)), `mean of ${c}`);
-    assert.ok(Math.abs(varianceOf(values) - variance) <= 2 * close * variance, `variance of ${c}`);
-    // Rank-preserving: a larger activation never gets a smaller matched value (the least-squares matching).
+    assert.ok(Math.abs(meanOf(values) - mean) <= (close / 10) * (Math.abs(mean) + Math.sqrt(variance)), `mean of ${c}`);
+    assert.ok(Math.abs(varianceOf(values) - variance) <= close * variance, `variance of ${c}`);
+    // Rank-preserving: a larger activation never gets a smaller matched value (the least-squares matching); tied
+    // activations (a ReLU's zeros) may share their matched values in any order.
     const order = original[c].map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-    order.forEach(([, i], k) => k === 0 || assert.ok(values[i] >= values[order[k - 1][1]] - 1e-6, `order in ${c}`));
+    let [largestBefore, largestSoFar] = [-Infinity, -Infinity];
+    order.forEach(([v, i], k) => {
+      if (k > 0 && v > order[k - 1][0]) largestBefore = largestSoFar;
+      assert.ok(values[i] >= largestBefore - 1e-6, `order in ${c}`);
+      largestSoFar = Math.max(largestSoFar, values[i]);
+    });
   });
 }
 
@@ -104,13 +110,13 @@ describe('histogram loss (Risser et al. 2017)', () => {
         [tf.slice(own, [0, 0, 0, 1], [-1, -1, -1, 3]), tf.slice(own, [0, 0, 0, 0], [-1, -1, -1, 1])],
         3,
       );
-      assertMatched(picture as tf.Tensor4D, painting, target, height * width === 256 ? 1e-5 : 0.05);
+      assertMatched(picture as tf.Tensor4D, painting, target, height * width === 256 ? 1e-5 : 0.15);
       tf.dispose([own, picture]);
     }
     // The painting summarised by fewer quantiles than it has values.
-    const coarse = histogramTarget(painting, 32);
+    const coarse = histogramTarget(painting, 128);
     const picture = unlikeChannels(12, 12, 40);
-    assertMatched(picture, painting, coarse, 0.05);
+    assertMatched(picture, painting, coarse, 0.15);
     tf.dispose([painting, target.quantiles, coarse.quantiles, picture]);
   });
 
@@ -142,7 +148,8 @@ describe('histogram loss (Risser et al. 2017)', () => {
   it('has the gradient 2·w·(O − R(O))/(C·H·W), R held constant, which finite differences confirm', () => {
     const painting = unlikeChannels(8, 8, 5);
     const target = histogramTarget(painting);
-    const picture = tf.tidy(() => tf.mul(unlikeChannels(6, 7, 6), tf.tensor1d([0.5, 2, 1.5, -1]))) as tf.Tensor4D;
+    // No ties (no ReLU zeros), where the loss, a minimum over the ways of pairing values, has kinks.
+    const picture = tf.randomNormal([1, 6, 7, 4], 1, 2, 'float32', 6) as tf.Tensor4D;
     const weight = 3;
     const loss = (x: tf.Tensor) =>
       histogramLosses(new Map([['conv1_1', x as tf.Tensor4D]]), new Map([['conv1_1', target]]), [
@@ -166,7 +173,8 @@ describe('histogram loss (Risser et al. 2017)', () => {
     tf.tidy(() => {
       // Both keep FᵀF: the activations negated, and the positions mixed by a Householder reflection I − 2uuᵀ.
       const rows = tf.reshape(painting, [positions, 4]);
-      const u = tf.randomNormal([positions, 1], 0, 1, 'float32', 9);
+      // u near the constant direction, so the reflection moves the means (a random u would barely move them).
+      const u = tf.add(1, tf.randomNormal([positions, 1], 0, 0.5, 'float32', 9));
       const unit = tf.div(u, tf.norm(u));
       const reflected = tf.sub(rows, tf.mul(2, tf.matMul(unit, tf.matMul(unit, rows, true, false))));
       const twins = [tf.neg(painting), tf.reshape(reflected, [1, 12, 12, 4])] as tf.Tensor4D[];
@@ -175,8 +183,10 @@ describe('histogram loss (Risser et al. 2017)', () => {
       const ownScale = tf.mean(tf.square(tf.sub(painting, tf.mean(painting, [0, 1, 2])))).dataSync()[0];
       for (const twin of twins) {
         assert.ok(styleLoss(twin, gram).dataSync()[0] < 1e-9 * gramScale, 'the Gram loss cannot see the difference');
-        const means = [twin, painting].map((f) => tf.mean(f, [0, 1, 2]).dataSync());
-        assert.ok(maxAbsDifference(means[0], means[1]) > 0.1, 'the means differ');
+        const [own, theirs] = [twin, painting].map((f) => tf.moments(f, [0, 1, 2]));
+        const meanGap = maxAbsDifference(own.mean.dataSync(), theirs.mean.dataSync());
+        const varianceGap = maxAbsDifference(own.variance.dataSync(), theirs.variance.dataSync());
+        assert.ok(meanGap > 1 && (twin === twins[0] || varianceGap > 1), 'the means (and variances) differ');
         assert.ok(histogramLoss(twin, target).dataSync()[0] > 0.05 * ownScale, 'the histogram loss sees it');
       }
     });
