@@ -12,12 +12,13 @@ import { withCustomGradient } from './customGradient.js';
  * the same second moments but different means and variances (§4.2, fig. 3); the histogram can.
  *
  * The target is each channel's quantile function: its activations sorted and resampled to at most
- * HISTOGRAM_QUANTILES values, each standing for an equal share of the values. We keep quantiles rather than the paper's 256-bin
- * histogram with min/max because (1) matching by rank needs the inverse CDF, which the quantiles are, so R(O) is
- * exact and cheap — sort O, give the value of rank r the target's quantile at (r+½)/M — with no bin search; (2)
- * equal-mass quantiles spend their resolution where the values are, and a ReLU layer's atom at 0 (often half the
- * values) stays an exact run of zeros instead of being smeared over the first bin; (3) the size is fixed, C×Q, so a
- * picture and a painting of different sizes compare through the same function of a probability.
+ * HISTOGRAM_QUANTILES values, each standing for an equal share of the values. We keep quantiles rather than the
+ * paper's 256-bin histogram with min/max because (1) matching by rank needs the inverse CDF, which the quantiles
+ * are, so R(O) is exact and cheap — sort O, give the value of rank r the target's quantile at (r+½)/M — with no bin
+ * search; (2) equal-mass quantiles spend their resolution where the values are, and a ReLU layer's atom at 0 (often
+ * half the values) stays an exact run of zeros instead of being smeared over the first bin; (3) the size is fixed,
+ * C×Q, so a picture and a painting of different sizes compare through the same function of a probability. The cost:
+ * beyond Q values, the extreme tail above the last quantile (the top 1/(2Q) of the mass) is clipped to it.
  */
 export interface HistogramTarget {
   /** [C, Q]: each channel's quantiles at probabilities (k+½)/Q, ascending (Q = 1: the median alone). */
@@ -103,6 +104,63 @@ export function histogramLosses(
       return tf.mul(histogramLoss(features, target), weight);
     });
     return tf.addN(terms) as tf.Scalar;
+  });
+}
+
+/**
+ * Several targets as one: the mixture of their distributions, Σ wᵢ·Fᵢ (weights normalised to sum 1), resampled to
+ * min(ΣQᵢ, maxQuantiles) quantiles. The mixture — not an average of quantile functions — is what blends the way the
+ * Gram targets do: Σ wᵢ·Gᵢ is the second-moment matrix of that same mixture over positions. So it serves both
+ * neural-style's -style_blend_weights and a painting measured in tiles (weights their areas), where it gives the
+ * whole painting's histogram. Computed once per run on C·ΣQᵢ numbers, so in plain numbers.
+ */
+export function blendHistogramTargets(
+  targets: readonly HistogramTarget[],
+  weights: readonly number[],
+  maxQuantiles = HISTOGRAM_QUANTILES,
+): HistogramTarget {
+  const channels = targets[0]?.quantiles.shape[0];
+  if (channels === undefined || targets.length !== weights.length)
+    throw new PasticheError(
+      `blending histograms needs one weight per target, not ${weights.length} for ${targets.length}`,
+    );
+  targets.forEach((target) => checkTarget(target, channels));
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  if (!weights.every((w) => Number.isFinite(w) && w >= 0) || !(total > 0))
+    throw new PasticheError(`histogram blend weights must be non-negative with a positive sum, not ${weights}`);
+  const rows = targets.map((target) => target.quantiles.arraySync());
+  const count = Math.min(
+    maxQuantiles,
+    rows.reduce((sum, r) => sum + r[0].length, 0),
+  );
+  const blended = Array.from({ length: channels }, (_, c) =>
+    mixtureQuantiles(
+      rows.flatMap((r, t) => r[c].map((value) => ({ value, mass: weights[t] / total / r[c].length }))),
+      count,
+    ),
+  );
+  return { quantiles: tf.tensor2d(blended) };
+}
+
+/**
+ * The quantiles at (k+½)/count of values carrying masses that sum to 1: each value sits at the middle of its mass
+ * on the cumulative scale, and the quantile function is linear between those points (constant beyond the ends) —
+ * for equal masses 1/N, the same function resampleSorted evaluates.
+ */
+function mixtureQuantiles(samples: { value: number; mass: number }[], count: number): number[] {
+  const sorted = samples.filter((s) => s.mass > 0).sort((a, b) => a.value - b.value);
+  let cumulative = 0;
+  const centres = sorted.map(({ mass }) => {
+    cumulative += mass;
+    return cumulative - mass / 2;
+  });
+  let i = 0;
+  return Array.from({ length: count }, (_, k) => {
+    const p = (k + 0.5) / count;
+    while (i < sorted.length - 1 && centres[i + 1] <= p) i++;
+    if (p <= centres[i] || i === sorted.length - 1) return sorted[i].value;
+    const fraction = (p - centres[i]) / (centres[i + 1] - centres[i]);
+    return sorted[i].value + (sorted[i + 1].value - sorted[i].value) * fraction;
   });
 }
 

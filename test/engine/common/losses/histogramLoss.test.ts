@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PasticheError } from '../../../../engine/common/errors.js';
 import {
+  blendHistogramTargets,
   histogramLoss,
   histogramLosses,
   histogramTarget,
@@ -228,6 +229,38 @@ describe('histogram loss (Risser et al. 2017)', () => {
     before.gaps.forEach((gap, i) => assert.ok(after.gaps[i] < 0.6 * gap, `${names[i]}: ${gap} → ${after.gaps[i]}`));
     optimizer.dispose();
     tf.dispose([painting, image, ...paintingActivations.values(), ...[...targets.values()].map((t) => t.quantiles)]);
+  });
+
+  it('blends targets as a mixture: a painting’s halves by area give the whole, two paintings mix their moments', () => {
+    const painting = unlikeChannels(16, 16, 13);
+    const whole = histogramTarget(painting);
+    const halves = [0, 8].map((top) => {
+      const half = tf.slice(painting, [0, top, 0, 0], [1, 8, 16, 4]) as tf.Tensor4D;
+      const target = histogramTarget(half);
+      half.dispose();
+      return target;
+    });
+    const joined = blendHistogramTargets(halves, [0.5, 0.5]);
+    assert.ok(maxAbsDifference(joined.quantiles.dataSync(), whole.quantiles.dataSync()) < 1e-6);
+    const alone = blendHistogramTargets([whole], [2]);
+    assert.ok(maxAbsDifference(alone.quantiles.dataSync(), whole.quantiles.dataSync()) < 1e-6);
+    // 3:1 of this painting and another: a picture matched to the blend has the mixture's mean and second moment.
+    const other = tf.tidy(() => tf.add(tf.mul(unlikeChannels(12, 12, 14), 2), 1)) as tf.Tensor4D;
+    const otherTarget = histogramTarget(other);
+    const mixed = blendHistogramTargets([whole, otherTarget], [0.75, 0.25]);
+    const picture = unlikeChannels(20, 20, 15);
+    const matched = matchHistogram(picture, mixed);
+    const [ours, theirs, result] = [painting, other, matched].map(channelValues);
+    result.forEach((values, c) => {
+      const mixture = (f: (v: number) => number) => 0.75 * meanOf(ours[c].map(f)) + 0.25 * meanOf(theirs[c].map(f));
+      const [mean, square] = [mixture((v) => v), mixture((v) => v * v)];
+      assert.ok(Math.abs(meanOf(values) - mean) < 0.02 * Math.sqrt(square), `mean of ${c}`);
+      assert.ok(Math.abs(meanOf(values.map((v) => v * v)) - square) < 0.1 * square, `second moment of ${c}`);
+    });
+    assert.throws(() => blendHistogramTargets([whole], [1, 1]), /one weight per target, not 2 for 1/);
+    assert.throws(() => blendHistogramTargets([whole], [-1]), PasticheError);
+    const targets = [whole, ...halves, joined, alone, otherTarget, mixed];
+    tf.dispose([painting, other, picture, matched, ...targets.map((t) => t.quantiles)]);
   });
 
   it('refuses a batch, a target of another layer, and a missing layer, and leaves no tensor behind', () => {
