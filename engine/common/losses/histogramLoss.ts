@@ -7,9 +7,9 @@ import { withCustomGradient } from './customGradient.js';
  * The histogram loss of Risser, Wilmot & Barnes 2017 ("Stable and Controllable Neural Texture Synthesis and Style
  * Transfer Using Histogram Losses", §4.3–4.4): per layer and channel, the current activations O are histogram-matched
  * to the painting's, R(O), and the loss is the squared distance to the matched values,
- *   L_hist = Σ_l γ_l ‖O_l − R(O_l)‖²_F   (§4.3, eq. 7),
+ *   L_hist = Σ_l γ_l ‖O_l − R(O_l)‖²_F   (§4.3),
  * with R(O) held constant (no gradient through the matching, §4.3). Gram matrices cannot tell apart activations with
- * the same second moments but different means and variances (§4.2, fig. 3); the histogram can.
+ * the same second moments but different means and variances (§4: the instability it explains); the histogram can.
  *
  * The target is each channel's quantile function: its activations sorted and resampled to at most
  * HISTOGRAM_QUANTILES values, each standing for an equal share of the values. We keep quantiles rather than the
@@ -53,8 +53,7 @@ export function histogramTarget(features: tf.Tensor4D, maxQuantiles = HISTOGRAM_
  * that already have it (same size, same multiset) are left exactly where they are. Ties keep an arbitrary order.
  */
 export function matchHistogram(features: tf.Tensor4D, target: HistogramTarget): tf.Tensor4D {
-  const [, height, width, channels] = checkedShape(features);
-  checkTarget(target, channels);
+  checkTarget(target, checkedShape(features)[3]);
   return tf.tidy(() => {
     const { matched, positions } = rankMatch(features, target);
     return inOriginalOrder(matched, positions, features.shape);
@@ -102,7 +101,7 @@ function inOriginalOrder(ranked: tf.Tensor2D, positions: tf.Tensor2D, shape: num
 /**
  * The histogram loss on one layer: mean((O − R(O))²) over the C·H·W activations, R(O) a constant, so that
  *   ∂L/∂O = 2·(O − R(O)) / (C·H·W).
- * Normalised as a mean — eq. 7's sum divided by C·H·W — like contentLoss and, through gramMatrix's 1/(C·H·W),
+ * Normalised as a mean — the paper's sum divided by C·H·W — like contentLoss and, through gramMatrix's 1/(C·H·W),
  * styleLoss: the loss does not grow with the picture's size, so a histogram weight carries over between sizes
  * (and between the stages of a schedule). Its scale is the activations' squared (content loss's), not the Gram
  * loss's fourth power, so its weight is of the content weight's order.
@@ -128,7 +127,7 @@ export function histogramLoss(features: tf.Tensor4D, target: HistogramTarget): t
   return compute(features);
 }
 
-/** Σ_l γ_l·L_hist,l over the chosen layers (eq. 7), γ_l their weights; a layer without activations or target throws. */
+/** Σ_l γ_l·L_hist,l over the chosen layers (§4.3), γ_l their weights; a layer without activations or target throws. */
 export function histogramLosses(
   activations: ReadonlyMap<string, tf.Tensor4D>,
   targets: ReadonlyMap<string, HistogramTarget>,

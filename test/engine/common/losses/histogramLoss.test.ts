@@ -167,7 +167,7 @@ describe('histogram loss (Risser et al. 2017)', () => {
     tf.dispose([painting, target.quantiles, picture]);
   });
 
-  it('tells apart activations with the same Gram matrix but other means and variances (§4.2)', () => {
+  it('tells apart activations with the same Gram matrix but other means and variances (§4)', () => {
     const painting = unlikeChannels(12, 12, 8);
     const target = histogramTarget(painting);
     const positions = 12 * 12;
