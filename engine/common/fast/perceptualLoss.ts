@@ -4,13 +4,13 @@ import {
   contentTargets as measureContent,
   styleTargets,
   styleTransferLoss,
+  type LossSettings,
   styleTransferTerms,
   type LossTerms,
 } from '../losses/styleTransferLoss.js';
 import type { FeatureNetwork } from '../networks/featureNetwork.js';
 import { preprocessBatch } from '../networks/preprocessing.js';
 import { lossObjective } from '../stylize/descent.js';
-import type { StylizeSettings } from '../stylize/settings.js';
 import type { TrainStyleSettings } from './trainingSettings.js';
 import { transformerOutput, type TransformerWeights } from './transformerNetwork.js';
 
@@ -183,20 +183,6 @@ function addTerms(a: LossTerms, b: LossTerms): LossTerms {
 }
 
 /** The stylization loss's settings that make it Johnson et al.'s: Gram matrices of one painting. */
-function gramLossSettings(
-  settings: TrainingLossSettings,
-): Pick<
-  StylizeSettings,
-  | 'contentLayers'
-  | 'styleLayers'
-  | 'contentWeight'
-  | 'styleWeight'
-  | 'tvWeight'
-  | 'pooling'
-  | 'styleBlend'
-  | 'styleRepr'
-  | 'localRadius'
-  | 'gramMix'
-> {
+function gramLossSettings(settings: TrainingLossSettings): LossSettings {
   return { ...settings, styleBlend: [1], styleRepr: 'gram', localRadius: 0, gramMix: 0 };
 }

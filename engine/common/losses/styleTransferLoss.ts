@@ -25,7 +25,8 @@ export interface StyleTransferTargets {
   dispose(): void;
 }
 
-type LossSettings = Pick<
+/** The settings a style-transfer loss reads: its layers, weights, pooling and style representation. */
+export type LossSettings = Pick<
   StylizeSettings,
   | 'contentLayers'
   | 'styleLayers'
